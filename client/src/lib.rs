@@ -1,0 +1,1 @@
+//! llmarket client (see issue 5).

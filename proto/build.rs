@@ -1,0 +1,27 @@
+//! Compiles the `.proto` contracts with the pure-Rust `protox` parser (no system `protoc`), generates
+//! the prost messages and tonic clients and servers, and writes the encoded file descriptor set that
+//! server reflection serves.
+
+use std::{env, fs, path::PathBuf};
+
+use prost::Message as _;
+
+const PROTOS: &[&str] = &[
+    "llmarket/forecast/v1/forecast.proto",
+    "llmarket/taxonomy/v1/taxonomy.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=llmarket");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let fds = protox::compile(PROTOS, ["."])?;
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
+    fs::write(out_dir.join("llmarket_descriptor.bin"), fds.encode_to_vec())?;
+
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(fds)?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! The llmarket gRPC contracts: generated messages, clients and servers for
+//! `llmarket.forecast.v1` and `llmarket.taxonomy.v1`, and the encoded file descriptor set that
+//! server reflection serves.
+//!
+//! The `.proto` files beside this crate are the source of truth for every language.
+
+/// Generated code for the `llmarket` protobuf packages, nested like the packages.
+pub mod llmarket {
+    /// The `llmarket.forecast` packages.
+    pub mod forecast {
+        /// `llmarket.forecast.v1`: the forecast service.
+        #[allow(missing_docs, unreachable_pub, clippy::all)]
+        pub mod v1 {
+            tonic::include_proto!("llmarket.forecast.v1");
+        }
+    }
+    /// The `llmarket.taxonomy` packages.
+    pub mod taxonomy {
+        /// `llmarket.taxonomy.v1`: the taxonomy service.
+        #[allow(missing_docs, unreachable_pub, clippy::all)]
+        pub mod v1 {
+            tonic::include_proto!("llmarket.taxonomy.v1");
+        }
+    }
+}
+
+pub use llmarket::forecast::v1 as forecast;
+pub use llmarket::taxonomy::v1 as taxonomy;
+
+/// The encoded `FileDescriptorSet` of every llmarket `.proto` file, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/llmarket_descriptor.bin"));
+
+/// Fully qualified name of the forecast service.
+pub const FORECAST_SERVICE_NAME: &str = "llmarket.forecast.v1.ForecastService";
+/// Fully qualified name of the taxonomy service.
+pub const TAXONOMY_SERVICE_NAME: &str = "llmarket.taxonomy.v1.TaxonomyService";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message as _;
+
+    #[test]
+    fn descriptor_set_decodes_and_holds_both_services() {
+        let fds = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)
+            .expect("descriptor set decodes");
+        let services: Vec<String> = fds
+            .file
+            .iter()
+            .flat_map(|file| {
+                let package = file.package().to_owned();
+                file.service
+                    .iter()
+                    .map(move |service| format!("{package}.{}", service.name()))
+            })
+            .collect();
+        assert!(
+            services.iter().any(|s| s == FORECAST_SERVICE_NAME),
+            "{services:?}"
+        );
+        assert!(
+            services.iter().any(|s| s == TAXONOMY_SERVICE_NAME),
+            "{services:?}"
+        );
+    }
+
+    #[test]
+    fn service_names_match_generated_code() {
+        use forecast::forecast_service_server::SERVICE_NAME as FORECAST;
+        use taxonomy::taxonomy_service_server::SERVICE_NAME as TAXONOMY;
+        assert_eq!(FORECAST, FORECAST_SERVICE_NAME);
+        assert_eq!(TAXONOMY, TAXONOMY_SERVICE_NAME);
+    }
+}

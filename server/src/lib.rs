@@ -1,0 +1,18 @@
+//! The llmarket servers: the forecast and taxonomy gRPC services, the runtime they share (config,
+//! telemetry, health, reflection, shutdown, reload), and the built-in CIC dataset.
+//!
+//! The binary (`llmarket-server`) is thin: it parses [`config::Cli`], loads the data, binds, and
+//! hands each listener to [`runtime::serve`].
+
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod data;
+pub mod exit;
+pub mod forecast;
+pub mod names;
+pub mod paging;
+pub mod runtime;
+pub mod status;
+pub mod taxonomy;
+pub mod telemetry;

@@ -1,0 +1,211 @@
+//! `llmarket-server`: serves the forecast service, the taxonomy service, or both.
+//!
+//! Order of work: config (exit 64 on a bad one) → tracing → data (65 bad, 74 unreadable) → bind
+//! (74) → log addresses → serve → SIGINT/SIGTERM → drain within the grace period → exit 0.
+//! SIGHUP reloads the data; bad new data is logged and the old data keeps being served.
+
+use std::{process::ExitCode, sync::Arc};
+
+use arc_swap::ArcSwap;
+use clap::Parser as _;
+use llmarket_server::{
+    config::{Cli, Command},
+    data::{self, LoadError, Shared},
+    exit, forecast,
+    runtime::{self, ServiceRoutes},
+    taxonomy, telemetry,
+};
+use tokio::{sync::watch, task::JoinSet};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    telemetry::init(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(
+                exit::IO_ERR,
+                &format!("cannot start the async runtime: {e}"),
+            );
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+/// Prints a clap error as one line (help and version go to stdout with exit 0).
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = error.to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.trim_start_matches("error: ");
+    fail(exit::USAGE, &format!("{first} (see --help)"))
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("llmarket-server: error: {message}");
+    ExitCode::from(code)
+}
+
+/// Which services this process runs, with the data each needs.
+struct Plan {
+    forecast: Option<(std::net::SocketAddr, Shared<forecast::Catalog>)>,
+    taxonomy: Option<(std::net::SocketAddr, Shared<taxonomy::Vocabulary>)>,
+}
+
+fn shared<T>(value: T) -> Shared<T> {
+    Arc::new(ArcSwap::from_pointee(value))
+}
+
+fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
+    let sources = data::all_sources(&cli.data)?;
+    let (forecast_addr, taxonomy_addr) = match cli.command {
+        Command::Forecast { listen } => (Some(listen), None),
+        Command::Taxonomy { listen } => (None, Some(listen)),
+        Command::All {
+            forecast_listen,
+            taxonomy_listen,
+        } => (Some(forecast_listen), Some(taxonomy_listen)),
+    };
+    let forecast = match forecast_addr {
+        Some(addr) => Some((addr, shared(forecast::Catalog::load(&sources)?))),
+        None => None,
+    };
+    let taxonomy = match taxonomy_addr {
+        Some(addr) => Some((addr, shared(taxonomy::Vocabulary::load(&sources)?))),
+        None => None,
+    };
+    Ok(Plan { forecast, taxonomy })
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let plan = match load_plan(&cli) {
+        Ok(plan) => plan,
+        Err(e) => return fail(e.exit_code(), &e.to_string()),
+    };
+
+    let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();
+    if let Some((addr, catalog)) = &plan.forecast {
+        match runtime::bind(*addr).await {
+            Ok(listener) => services.push((listener, forecast::routes(catalog.clone()))),
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        }
+    }
+    if let Some((addr, vocabulary)) = &plan.taxonomy {
+        match runtime::bind(*addr).await {
+            Ok(listener) => services.push((listener, taxonomy::routes(vocabulary.clone()))),
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        }
+    }
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for (listener, routes) in services {
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(service = routes.name, %addr, "listening");
+        let mut stop = stop_rx.clone();
+        let shutdown = async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        };
+        tasks.spawn(runtime::serve(
+            listener,
+            routes,
+            shutdown,
+            cli.shutdown_grace,
+        ));
+    }
+    tokio::spawn(reload_on_hangup(cli.data.clone(), plan));
+
+    tokio::select! {
+        _ = runtime::termination_signal() => {}
+        Some(result) = tasks.join_next() => {
+            // A server ended on its own: stop the others too and report.
+            let _ = stop_tx.send(true);
+            let code = report(result);
+            while tasks.join_next().await.is_some() {}
+            return code;
+        }
+    }
+    let _ = stop_tx.send(true);
+    let mut code = ExitCode::SUCCESS;
+    while let Some(result) = tasks.join_next().await {
+        if report(result) != ExitCode::SUCCESS {
+            code = ExitCode::FAILURE;
+        }
+    }
+    tracing::info!("stopped");
+    code
+}
+
+fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError>) -> ExitCode {
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            tracing::error!("server failed: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            tracing::error!("server task failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// On each SIGHUP, reads and validates the data again and swaps it in whole; on bad data, logs the
+/// error and keeps serving what it had.
+async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot watch SIGHUP; reload is off");
+            return;
+        };
+        while hangup.recv().await.is_some() {
+            tracing::info!("received SIGHUP: reloading data");
+            let outcome = data::all_sources(&dirs).and_then(|sources| {
+                let forecast = match &plan.forecast {
+                    Some(_) => Some(forecast::Catalog::load(&sources)?),
+                    None => None,
+                };
+                let taxonomy = match &plan.taxonomy {
+                    Some(_) => Some(taxonomy::Vocabulary::load(&sources)?),
+                    None => None,
+                };
+                Ok((forecast, taxonomy))
+            });
+            match outcome {
+                Ok((forecast, taxonomy)) => {
+                    if let (Some((_, shared)), Some(new)) = (&plan.forecast, forecast) {
+                        shared.store(Arc::new(new));
+                    }
+                    if let (Some((_, shared)), Some(new)) = (&plan.taxonomy, taxonomy) {
+                        shared.store(Arc::new(new));
+                    }
+                    tracing::info!("reloaded data");
+                }
+                Err(e) => tracing::error!("reload rejected, still serving the previous data: {e}"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop((dirs, plan));
+}
