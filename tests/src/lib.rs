@@ -1,1 +1,118 @@
-//! Helpers that start the real llmarket servers in-process on ephemeral loopback ports.
+//! Helpers that start the real llmarket servers in-process on ephemeral loopback ports
+//! (`127.0.0.1:0`) and hand back their addresses and a shutdown handle. Each test starts its own.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use arc_swap::ArcSwap;
+use llmarket_server::{
+    data::{self, Shared},
+    forecast, runtime, taxonomy,
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::transport::{Channel, Endpoint};
+
+/// Grace period the test servers give in-flight calls on shutdown.
+pub const TEST_GRACE: Duration = Duration::from_secs(5);
+
+/// A server running in this process.
+pub struct TestServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), runtime::ServeError>>,
+}
+
+/// The built-in forecast catalog, shared as the server holds it.
+pub fn builtin_catalog() -> Shared<forecast::Catalog> {
+    let sources = data::all_sources(&[]).expect("built-in sources");
+    Arc::new(ArcSwap::from_pointee(
+        forecast::Catalog::load(&sources).expect("built-in forecast data"),
+    ))
+}
+
+/// The built-in vocabulary, shared as the server holds it.
+pub fn builtin_vocabulary() -> Shared<taxonomy::Vocabulary> {
+    let sources = data::all_sources(&[]).expect("built-in sources");
+    Arc::new(ArcSwap::from_pointee(
+        taxonomy::Vocabulary::load(&sources).expect("built-in taxonomy data"),
+    ))
+}
+
+impl TestServer {
+    /// Serves `service` (with health and reflection) on a fresh loopback port.
+    pub async fn start(service: runtime::ServiceRoutes) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(runtime::serve(listener, service, shutdown, TEST_GRACE));
+        Self {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// The forecast service on the built-in data.
+    pub async fn forecast() -> Self {
+        Self::start(forecast::routes(builtin_catalog())).await
+    }
+
+    /// The taxonomy service on the built-in data.
+    pub async fn taxonomy() -> Self {
+        Self::start(taxonomy::routes(builtin_vocabulary())).await
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A connected channel to this server.
+    pub async fn channel(&self) -> Channel {
+        Endpoint::from_shared(self.url())
+            .expect("valid url")
+            .connect()
+            .await
+            .expect("connect to test server")
+    }
+
+    /// Starts the graceful shutdown without waiting for it to finish.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Shuts down gracefully and waits until the server has stopped.
+    pub async fn shutdown(mut self) -> Result<(), runtime::ServeError> {
+        self.begin_shutdown();
+        (&mut self.task).await.expect("server task")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Both services, each on its own port, as `llmarket-server all` runs them.
+pub struct Servers {
+    /// The forecast service.
+    pub forecast: TestServer,
+    /// The taxonomy service.
+    pub taxonomy: TestServer,
+}
+
+impl Servers {
+    /// Starts both services on the built-in data.
+    pub async fn start() -> Self {
+        let (forecast, taxonomy) = tokio::join!(TestServer::forecast(), TestServer::taxonomy());
+        Self { forecast, taxonomy }
+    }
+}
