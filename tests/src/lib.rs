@@ -41,6 +41,11 @@ pub fn builtin_vocabulary() -> Shared<taxonomy::Vocabulary> {
 impl TestServer {
     /// Serves `service` (with health and reflection) on a fresh loopback port.
     pub async fn start(service: runtime::ServiceRoutes) -> Self {
+        Self::start_with_grace(service, TEST_GRACE).await
+    }
+
+    /// Like [`TestServer::start`], with the shutdown grace period given.
+    pub async fn start_with_grace(service: runtime::ServiceRoutes, grace: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -49,7 +54,7 @@ impl TestServer {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(runtime::serve(listener, service, shutdown, TEST_GRACE));
+        let task = tokio::spawn(runtime::serve(listener, service, shutdown, grace));
         Self {
             addr,
             stop: Some(stop),

@@ -1,0 +1,346 @@
+//! End-to-end tests of what every process serves besides its own service: health, reflection
+//! (v1 and v1alpha, advertising only the process's own services), and graceful shutdown.
+
+use std::{sync::Arc, time::Duration};
+
+use llmarket_proto::forecast::{self as fpb, forecast_service_server};
+use llmarket_server::runtime::{HEALTH_SERVICE_NAME, ServiceRoutes};
+use llmarket_tests::{Servers, TestServer};
+use tokio::sync::Notify;
+use tokio_stream::StreamExt as _;
+use tonic::{Code, Request, Response, Status, service::Routes};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+async fn health_status(server: &TestServer, service: &str) -> Result<ServingStatus, Status> {
+    let mut client = HealthClient::new(server.channel().await);
+    let response = client
+        .check(HealthCheckRequest {
+            service: service.to_owned(),
+        })
+        .await?;
+    Ok(response.into_inner().status())
+}
+
+#[tokio::test]
+async fn both_services_report_serving_overall_and_by_name() {
+    let servers = Servers::start().await;
+    assert_eq!(
+        health_status(&servers.forecast, "").await.unwrap(),
+        ServingStatus::Serving
+    );
+    assert_eq!(
+        health_status(&servers.forecast, llmarket_proto::FORECAST_SERVICE_NAME)
+            .await
+            .unwrap(),
+        ServingStatus::Serving
+    );
+    assert_eq!(
+        health_status(&servers.taxonomy, "").await.unwrap(),
+        ServingStatus::Serving
+    );
+    assert_eq!(
+        health_status(&servers.taxonomy, llmarket_proto::TAXONOMY_SERVICE_NAME)
+            .await
+            .unwrap(),
+        ServingStatus::Serving
+    );
+}
+
+#[tokio::test]
+async fn health_of_a_service_the_process_does_not_serve_is_not_found() {
+    let servers = Servers::start().await;
+    let err = health_status(&servers.forecast, llmarket_proto::TAXONOMY_SERVICE_NAME)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}
+
+/// Lists services through reflection v1.
+async fn reflection_v1_services(server: &TestServer) -> Vec<String> {
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let mut client = ServerReflectionClient::new(server.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1 call")
+        .into_inner();
+    let response = stream
+        .next()
+        .await
+        .expect("one response")
+        .expect("ok response");
+    match response.message_response {
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
+        other => panic!("unexpected reflection response {other:?}"),
+    }
+}
+
+/// Lists services through reflection v1alpha (what older grpcurl and ghz speak).
+async fn reflection_v1alpha_services(server: &TestServer) -> Vec<String> {
+    use tonic_reflection::pb::v1alpha::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let mut client = ServerReflectionClient::new(server.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1alpha call")
+        .into_inner();
+    let response = stream
+        .next()
+        .await
+        .expect("one response")
+        .expect("ok response");
+    match response.message_response {
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
+        other => panic!("unexpected reflection response {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn reflection_advertises_only_the_process_own_services() {
+    let servers = Servers::start().await;
+    for (server, own, other) in [
+        (
+            &servers.forecast,
+            llmarket_proto::FORECAST_SERVICE_NAME,
+            llmarket_proto::TAXONOMY_SERVICE_NAME,
+        ),
+        (
+            &servers.taxonomy,
+            llmarket_proto::TAXONOMY_SERVICE_NAME,
+            llmarket_proto::FORECAST_SERVICE_NAME,
+        ),
+    ] {
+        for services in [
+            reflection_v1_services(server).await,
+            reflection_v1alpha_services(server).await,
+        ] {
+            assert!(
+                services.iter().any(|s| s == own),
+                "{own} missing from {services:?}"
+            );
+            assert!(
+                services.iter().any(|s| s == HEALTH_SERVICE_NAME),
+                "{services:?}"
+            );
+            assert!(
+                !services.iter().any(|s| s == other),
+                "{other} leaked into {services:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn reflection_describes_the_service_by_symbol() {
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let server = TestServer::forecast().await;
+    let mut client = ServerReflectionClient::new(server.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::FileContainingSymbol(
+            llmarket_proto::FORECAST_SERVICE_NAME.to_owned(),
+        )),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = stream.next().await.unwrap().unwrap();
+    match response.message_response {
+        Some(MessageResponse::FileDescriptorResponse(files)) => {
+            assert!(!files.file_descriptor_proto.is_empty());
+        }
+        other => panic!("unexpected reflection response {other:?}"),
+    }
+}
+
+/// A forecast service whose ListDatasets takes `delay`, to have a call in flight at shutdown.
+/// It notifies `arrived` when a call reaches it.
+#[derive(Clone)]
+struct SlowForecast {
+    delay: Duration,
+    arrived: Arc<Notify>,
+}
+
+#[tonic::async_trait]
+impl forecast_service_server::ForecastService for SlowForecast {
+    async fn list_datasets(
+        &self,
+        _: Request<fpb::ListDatasetsRequest>,
+    ) -> Result<Response<fpb::ListDatasetsResponse>, Status> {
+        self.arrived.notify_one();
+        tokio::time::sleep(self.delay).await;
+        Ok(Response::new(fpb::ListDatasetsResponse {
+            datasets: vec![],
+            next_page_token: "slow-but-done".to_owned(),
+        }))
+    }
+    async fn get_dataset(
+        &self,
+        _: Request<fpb::GetDatasetRequest>,
+    ) -> Result<Response<fpb::GetDatasetResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn list_series(
+        &self,
+        _: Request<fpb::ListSeriesRequest>,
+    ) -> Result<Response<fpb::ListSeriesResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn get_series(
+        &self,
+        _: Request<fpb::GetSeriesRequest>,
+    ) -> Result<Response<fpb::GetSeriesResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn get_observations(
+        &self,
+        _: Request<fpb::GetObservationsRequest>,
+    ) -> Result<Response<fpb::GetObservationsResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn compute_growth(
+        &self,
+        _: Request<fpb::ComputeGrowthRequest>,
+    ) -> Result<Response<fpb::ComputeGrowthResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn get_breakdown(
+        &self,
+        _: Request<fpb::GetBreakdownRequest>,
+    ) -> Result<Response<fpb::GetBreakdownResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn project_series(
+        &self,
+        _: Request<fpb::ProjectSeriesRequest>,
+    ) -> Result<Response<fpb::ProjectSeriesResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+    async fn check_consistency(
+        &self,
+        _: Request<fpb::CheckConsistencyRequest>,
+    ) -> Result<Response<fpb::CheckConsistencyResponse>, Status> {
+        Err(Status::unimplemented("test double"))
+    }
+}
+
+fn slow_routes(delay: Duration) -> (ServiceRoutes, Arc<Notify>) {
+    let arrived = Arc::new(Notify::new());
+    let service = SlowForecast {
+        delay,
+        arrived: arrived.clone(),
+    };
+    let routes = ServiceRoutes {
+        name: llmarket_proto::FORECAST_SERVICE_NAME,
+        routes: Routes::new(forecast_service_server::ForecastServiceServer::new(service)),
+    };
+    (routes, arrived)
+}
+
+#[tokio::test]
+async fn shutdown_turns_health_not_serving_and_lets_the_in_flight_call_finish() {
+    let (routes, arrived) = slow_routes(Duration::from_millis(600));
+    let mut server = TestServer::start(routes).await;
+    let channel = server.channel().await;
+
+    // Watch health on its own connection, so we see the flip to NOT_SERVING.
+    let mut health = HealthClient::new(server.channel().await);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: llmarket_proto::FORECAST_SERVICE_NAME.to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        watch.next().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+
+    let mut client = fpb::forecast_service_client::ForecastServiceClient::new(channel);
+    let in_flight = tokio::spawn(async move {
+        client
+            .list_datasets(fpb::ListDatasetsRequest::default())
+            .await
+    });
+    arrived.notified().await;
+    server.begin_shutdown();
+
+    assert_eq!(
+        watch.next().await.unwrap().unwrap().status(),
+        ServingStatus::NotServing
+    );
+    drop(watch);
+
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight call completes");
+    assert_eq!(response.into_inner().next_page_token, "slow-but-done");
+    server.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn after_shutdown_new_connections_are_refused() {
+    let server = TestServer::forecast().await;
+    let url = server.url();
+    server.shutdown().await.unwrap();
+    let result = tonic::transport::Endpoint::from_shared(url)
+        .unwrap()
+        .connect_timeout(Duration::from_secs(2))
+        .connect()
+        .await;
+    assert!(result.is_err(), "a stopped server must refuse connections");
+}
+
+#[tokio::test]
+async fn shutdown_is_bounded_by_the_grace_period() {
+    // A call that would take a minute must not hold the process past a 200 ms grace period.
+    let (routes, arrived) = slow_routes(Duration::from_secs(60));
+    let mut server = TestServer::start_with_grace(routes, Duration::from_millis(200)).await;
+    let mut client =
+        fpb::forecast_service_client::ForecastServiceClient::new(server.channel().await);
+    let in_flight = tokio::spawn(async move {
+        client
+            .list_datasets(fpb::ListDatasetsRequest::default())
+            .await
+    });
+    arrived.notified().await;
+    server.begin_shutdown();
+    // The server returns once the grace period is over, while the call is still running
+    // (in a process, returning from main then ends it; here the test aborts it).
+    server
+        .shutdown()
+        .await
+        .expect("shutdown returns after the grace period");
+    assert!(
+        !in_flight.is_finished(),
+        "shutdown waited for the call instead of the grace period"
+    );
+    in_flight.abort();
+}
