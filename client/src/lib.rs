@@ -1,1 +1,28 @@
-//! llmarket client (see issue 5).
+//! The llmarket client: composes the forecast and taxonomy services into combined report
+//! queries (market overview, segment report, timeline, cost outlook), renders them as JSON,
+//! Markdown, a terminal table or an SVG chart, and backs the `llmarket` command.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), llmarket_client::ClientError> {
+//! use llmarket_client::{Client, ClientConfig, reports::{Language, YearSpan}};
+//! let client = Client::connect(ClientConfig::default()).await?;
+//! let overview = client
+//!     .market_overview("datasets/cic-global-llm-2026", YearSpan::all(), Language::En)
+//!     .await?;
+//! println!("{}", overview.growth.cagr);
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+mod client;
+pub mod config;
+pub mod connect;
+pub mod error;
+pub mod render;
+pub mod reports;
+
+pub use client::Client;
+pub use config::{ClientConfig, RetryPolicy};
+pub use error::{ClientError, Service};

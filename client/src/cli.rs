@@ -1,0 +1,1 @@
+//! The `llmarket` command line.

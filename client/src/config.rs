@@ -1,0 +1,141 @@
+//! How a [`Client`](crate::Client) reaches the services: endpoints per service, the per-call
+//! deadline, the connect timeout and the retry policy.
+
+use std::time::Duration;
+
+/// Default address of the forecast service (`llmarket-server all`).
+pub const DEFAULT_FORECAST_URL: &str = "http://127.0.0.1:50051";
+/// Default address of the taxonomy service (`llmarket-server all`).
+pub const DEFAULT_TAXONOMY_URL: &str = "http://127.0.0.1:50052";
+/// The built-in dataset of the servers.
+pub const DEFAULT_DATASET: &str = "datasets/cic-global-llm-2026";
+
+/// Everything a [`Client`](crate::Client) needs to know to reach the two services.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    /// Forecast service replicas (`http://host:port`); calls are balanced across them.
+    pub forecast: Vec<String>,
+    /// Taxonomy service replicas (`http://host:port`); calls are balanced across them.
+    pub taxonomy: Vec<String>,
+    /// Time budget of one call, retries included; also sent to the server as `grpc-timeout`.
+    pub deadline: Duration,
+    /// Time budget of establishing one connection.
+    pub connect_timeout: Duration,
+    /// How calls that find a service UNAVAILABLE are retried.
+    pub retry: RetryPolicy,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            forecast: vec![DEFAULT_FORECAST_URL.to_owned()],
+            taxonomy: vec![DEFAULT_TAXONOMY_URL.to_owned()],
+            deadline: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The default configuration with these endpoints.
+    pub fn new(forecast: Vec<String>, taxonomy: Vec<String>) -> Self {
+        Self {
+            forecast,
+            taxonomy,
+            ..Self::default()
+        }
+    }
+
+    /// This configuration with another per-call deadline.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// This configuration with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+/// Bounded retries with exponential backoff and jitter, for calls that find a service
+/// UNAVAILABLE. Every call this client makes is a read, so a retry is always safe.
+///
+/// The first attempt goes through the balancer; each retry goes to the next replica in turn, so
+/// with `n` replicas, `n + 1` attempts reach every replica at least once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 means no retry.
+    pub max_attempts: u32,
+    /// Backoff before the first retry.
+    pub initial_backoff: Duration,
+    /// Upper bound of any backoff.
+    pub max_backoff: Duration,
+    /// Factor by which the backoff grows after each retry.
+    pub multiplier: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_secs(1),
+            multiplier: 2.0,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: every call is attempted once.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (1 for the first retry), before jitter:
+    /// `initial_backoff * multiplier^(retry - 1)`, capped at `max_backoff`.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exponent = i32::try_from(retry.saturating_sub(1)).unwrap_or(i32::MAX);
+        let grown = self.initial_backoff.as_secs_f64() * self.multiplier.max(1.0).powi(exponent);
+        let capped = grown.min(self.max_backoff.as_secs_f64());
+        if capped.is_finite() && capped >= 0.0 {
+            Duration::from_secs_f64(capped)
+        } else {
+            self.max_backoff
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_up_to_the_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(300),
+            multiplier: 2.0,
+        };
+        assert_eq!(policy.backoff(1), Duration::from_millis(50));
+        assert_eq!(policy.backoff(2), Duration::from_millis(100));
+        assert_eq!(policy.backoff(3), Duration::from_millis(200));
+        assert_eq!(policy.backoff(4), Duration::from_millis(300));
+        assert_eq!(policy.backoff(60), Duration::from_millis(300));
+    }
+
+    #[test]
+    fn a_multiplier_below_one_does_not_shrink_the_backoff() {
+        let policy = RetryPolicy {
+            multiplier: 0.1,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(policy.backoff(3), policy.initial_backoff);
+    }
+}

@@ -1,0 +1,304 @@
+//! Channels to one service (several replicas balanced with tonic's `Channel::balance_list`) and
+//! the call helper: a deadline over the whole call, and bounded retries with exponential backoff
+//! and jitter when a replica is UNAVAILABLE.
+//!
+//! tonic has no retries of its own. Every call this client makes is a read, so retrying is safe.
+//! The first attempt goes through the balancer; each retry goes to the next replica in turn, so a
+//! replica that went away is stepped over within `replicas + 1` attempts.
+
+use std::{
+    future::Future,
+    hash::{BuildHasher as _, Hasher as _},
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant, SystemTime},
+};
+
+use tonic::{
+    Code, Request, Response, Status,
+    transport::{Channel, Endpoint},
+};
+
+use crate::{
+    config::{ClientConfig, RetryPolicy},
+    error::{ClientError, Service, code_name},
+};
+
+/// The channels to one service.
+#[derive(Debug)]
+pub(crate) struct ServiceChannel {
+    service: Service,
+    balanced: Channel,
+    replicas: Vec<Channel>,
+    next_replica: AtomicUsize,
+    deadline: Duration,
+    retry: RetryPolicy,
+}
+
+impl ServiceChannel {
+    /// Channels to `urls` (one or more replicas). Connections are made on first use, so a
+    /// service that is down only fails the calls that need it.
+    pub(crate) fn connect(
+        service: Service,
+        urls: &[String],
+        config: &ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let endpoints = urls
+            .iter()
+            .map(|url| endpoint(service, url, config))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (balanced, replicas) = match endpoints.as_slice() {
+            [] => {
+                return Err(ClientError::InvalidEndpoint {
+                    service,
+                    url: String::new(),
+                    reason: "no endpoint given".to_owned(),
+                });
+            }
+            [only] => {
+                let channel = only.connect_lazy();
+                (channel.clone(), vec![channel])
+            }
+            many => (
+                Channel::balance_list(many.iter().cloned()),
+                many.iter().map(Endpoint::connect_lazy).collect(),
+            ),
+        };
+        Ok(Self::new(service, balanced, replicas, config))
+    }
+
+    /// A single existing channel (for tests and embedding).
+    pub(crate) fn from_channel(service: Service, channel: Channel, config: &ClientConfig) -> Self {
+        Self::new(service, channel.clone(), vec![channel], config)
+    }
+
+    fn new(
+        service: Service,
+        balanced: Channel,
+        replicas: Vec<Channel>,
+        config: &ClientConfig,
+    ) -> Self {
+        Self {
+            service,
+            balanced,
+            replicas,
+            next_replica: AtomicUsize::new(0),
+            deadline: config.deadline,
+            retry: config.retry,
+        }
+    }
+
+    /// Calls `rpc` (named `call` in errors) with `message` within the deadline, retrying while
+    /// the service is UNAVAILABLE and attempts remain.
+    ///
+    /// `rpc` gets the channel of the attempt and the request, whose `grpc-timeout` is the time
+    /// left; e.g. `|channel, request| async move { Client::new(channel).get_x(request).await }`.
+    pub(crate) async fn call<Req, Resp, F, Fut>(
+        &self,
+        call: &'static str,
+        message: Req,
+        rpc: F,
+    ) -> Result<Resp, ClientError>
+    where
+        Req: Clone,
+        F: Fn(Channel, Request<Req>) -> Fut,
+        Fut: Future<Output = Result<Response<Resp>, Status>>,
+    {
+        let deadline_at = Instant::now() + self.deadline;
+        let mut attempt: u32 = 1;
+        loop {
+            let left = deadline_at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.deadline_exceeded(call));
+            }
+            let channel = if attempt == 1 {
+                self.balanced.clone()
+            } else {
+                self.next_replica()
+            };
+            let mut request = Request::new(message.clone());
+            request.set_timeout(left);
+            let status = match tokio::time::timeout(left, rpc(channel, request)).await {
+                Err(_elapsed) => return Err(self.deadline_exceeded(call)),
+                Ok(Ok(response)) => return Ok(response.into_inner()),
+                Ok(Err(status)) => status,
+            };
+            // The server enforces the grpc-timeout we sent by cancelling the call.
+            if status.code() == Code::Cancelled && Instant::now() >= deadline_at {
+                return Err(self.deadline_exceeded(call));
+            }
+            if !is_retryable(&status) || attempt >= self.retry.max_attempts {
+                return Err(ClientError::call(self.service, call, &status));
+            }
+            let pause = jitter(self.retry.backoff(attempt), attempt);
+            tracing::debug!(
+                service = %self.service,
+                call,
+                attempt,
+                code = code_name(status.code()),
+                message = status.message(),
+                ?pause,
+                "retrying on the next replica"
+            );
+            let left = deadline_at.saturating_duration_since(Instant::now());
+            if pause >= left {
+                return Err(ClientError::call(self.service, call, &status));
+            }
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+        }
+    }
+
+    fn next_replica(&self) -> Channel {
+        let index = self.next_replica.fetch_add(1, Ordering::Relaxed) % self.replicas.len();
+        self.replicas[index].clone()
+    }
+
+    fn deadline_exceeded(&self, call: &'static str) -> ClientError {
+        ClientError::Call {
+            service: self.service,
+            call,
+            code: Code::DeadlineExceeded,
+            message: format!(
+                "no answer within the deadline of {}",
+                format_duration(self.deadline)
+            ),
+        }
+    }
+}
+
+fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoint, ClientError> {
+    let invalid = |reason: String| ClientError::InvalidEndpoint {
+        service,
+        url: url.to_owned(),
+        reason,
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(invalid("the scheme must be http:// or https://".to_owned()));
+    }
+    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
+    if endpoint.uri().host().is_none_or(str::is_empty) {
+        return Err(invalid("the host is missing".to_owned()));
+    }
+    Ok(endpoint
+        .connect_timeout(config.connect_timeout)
+        .tcp_nodelay(true))
+}
+
+/// Validates an endpoint URL as [`Client::connect`](crate::Client::connect) will.
+pub fn check_endpoint(service: Service, url: &str) -> Result<(), ClientError> {
+    endpoint(service, url, &ClientConfig::default()).map(|_| ())
+}
+
+/// Whether a failed call may be retried on another replica: the service was unavailable.
+fn is_retryable(status: &Status) -> bool {
+    status.code() == Code::Unavailable
+}
+
+/// `backoff` scaled by a pseudo-random factor in `[0.5, 1.0)` ("equal jitter"), so clients that
+/// failed together do not retry in lockstep. The randomness is a keyed hash of the clock and the
+/// attempt (std's `RandomState` is randomly keyed per process), which is plenty for spreading.
+fn jitter(backoff: Duration, attempt: u32) -> Duration {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(nanos);
+    hasher.write_u32(attempt);
+    let unit = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    backoff.mul_f64(0.5 + unit / 2.0)
+}
+
+/// `1.5s`, `200ms`.
+pub(crate) fn format_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
+        format!("{}s", duration.as_secs())
+    } else if duration.as_secs() == 0 {
+        format!("{}ms", duration.as_millis())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_half_and_whole_backoff() {
+        let backoff = Duration::from_millis(100);
+        for attempt in 0..200 {
+            let pause = jitter(backoff, attempt);
+            assert!(pause >= backoff / 2 && pause < backoff, "{pause:?}");
+        }
+    }
+
+    #[test]
+    fn jitter_spreads() {
+        let backoff = Duration::from_secs(1);
+        let pauses: std::collections::BTreeSet<_> = (0..50).map(|a| jitter(backoff, a)).collect();
+        assert!(pauses.len() > 40, "{} distinct pauses", pauses.len());
+    }
+
+    #[test]
+    fn only_unavailable_is_retried() {
+        assert!(is_retryable(&Status::unavailable("down")));
+        assert!(!is_retryable(&Status::not_found("x")));
+        assert!(!is_retryable(&Status::deadline_exceeded("late")));
+        assert!(!is_retryable(&Status::invalid_argument("bad")));
+    }
+
+    #[test]
+    fn endpoints_are_checked() {
+        assert!(check_endpoint(Service::Forecast, "http://127.0.0.1:50051").is_ok());
+        assert!(check_endpoint(Service::Forecast, "https://forecast.example:443").is_ok());
+        let error = check_endpoint(Service::Taxonomy, "127.0.0.1:50052").unwrap_err();
+        assert!(
+            error.to_string().contains("invalid taxonomy endpoint"),
+            "{error}"
+        );
+        assert!(check_endpoint(Service::Forecast, "http://").is_err());
+        assert!(check_endpoint(Service::Forecast, "http://a b").is_err());
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_service_is_unavailable_after_the_retries() {
+        // Port 1 on loopback: nothing listens there.
+        let config = ClientConfig {
+            retry: RetryPolicy {
+                max_attempts: 3,
+                initial_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_millis(2),
+                multiplier: 2.0,
+            },
+            ..ClientConfig::default()
+        };
+        let channel = ServiceChannel::connect(
+            Service::Forecast,
+            &["http://127.0.0.1:1".to_owned()],
+            &config,
+        )
+        .unwrap();
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let error = channel
+            .call("GetDataset", llmarket_proto::forecast::GetDatasetRequest::default(), |ch, req| {
+                attempts.fetch_add(1, Ordering::Relaxed);
+                async move {
+                    llmarket_proto::forecast::forecast_service_client::ForecastServiceClient::new(ch)
+                        .get_dataset(req)
+                        .await
+                }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), Some(Code::Unavailable), "{error}");
+        assert_eq!(error.rpc(), Some("GetDataset"));
+        assert_eq!(attempts.load(Ordering::Relaxed), 3);
+    }
+}

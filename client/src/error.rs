@@ -1,0 +1,184 @@
+//! The client's error: which service, which call, which gRPC code, and what went wrong.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use tonic::Code;
+
+/// One of the two llmarket services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// `llmarket.forecast.v1.ForecastService`.
+    Forecast,
+    /// `llmarket.taxonomy.v1.TaxonomyService`.
+    Taxonomy,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Forecast => "forecast",
+            Self::Taxonomy => "taxonomy",
+        })
+    }
+}
+
+/// What can go wrong in a client call or a composed query.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClientError {
+    /// A call failed with a gRPC status (from the server, the transport, or the deadline).
+    #[error("{service} service: {call} failed: {}: {message}", code_name(*.code))]
+    Call {
+        /// The service called.
+        service: Service,
+        /// The RPC, e.g. `GetObservations`.
+        call: &'static str,
+        /// The gRPC status code.
+        code: Code,
+        /// The status message, on one line.
+        message: String,
+    },
+    /// A server answered, but the answer lacks a required field or holds an impossible value.
+    #[error("{service} service: {call} returned bad data: {problem}")]
+    BadData {
+        /// The service called.
+        service: Service,
+        /// The RPC, e.g. `GetBreakdown`.
+        call: &'static str,
+        /// What is wrong with the answer.
+        problem: String,
+    },
+    /// An endpoint in the configuration is not a valid URL.
+    #[error("invalid {service} endpoint {url:?}: {reason} (expected e.g. http://127.0.0.1:50051)")]
+    InvalidEndpoint {
+        /// The service the endpoint is for.
+        service: Service,
+        /// The endpoint as given.
+        url: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A request cannot be made from the arguments given.
+    #[error("invalid argument {argument}: {reason}")]
+    InvalidArgument {
+        /// The argument at fault.
+        argument: &'static str,
+        /// Why it is invalid and what would be valid.
+        reason: String,
+    },
+}
+
+impl ClientError {
+    /// A failed call, from the status it ended with.
+    pub fn call(service: Service, call: &'static str, status: &tonic::Status) -> Self {
+        Self::Call {
+            service,
+            call,
+            code: status.code(),
+            message: one_line(status.message()),
+        }
+    }
+
+    /// A response lacking a required field or holding an impossible value.
+    pub fn bad_data(service: Service, call: &'static str, problem: impl Into<String>) -> Self {
+        Self::BadData {
+            service,
+            call,
+            problem: problem.into(),
+        }
+    }
+
+    /// The service at fault, if a service is.
+    pub fn service(&self) -> Option<Service> {
+        match self {
+            Self::Call { service, .. }
+            | Self::BadData { service, .. }
+            | Self::InvalidEndpoint { service, .. } => Some(*service),
+            Self::InvalidArgument { .. } => None,
+        }
+    }
+
+    /// The RPC that failed, if one did.
+    pub fn rpc(&self) -> Option<&'static str> {
+        match self {
+            Self::Call { call, .. } | Self::BadData { call, .. } => Some(call),
+            Self::InvalidEndpoint { .. } | Self::InvalidArgument { .. } => None,
+        }
+    }
+
+    /// The gRPC code of a failed call.
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            Self::Call { code, .. } => Some(*code),
+            Self::BadData { .. } | Self::InvalidEndpoint { .. } | Self::InvalidArgument { .. } => {
+                None
+            }
+        }
+    }
+
+    /// Whether the service could not be reached or did not answer in time.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(Code::Unavailable | Code::DeadlineExceeded)
+        )
+    }
+}
+
+/// The canonical name of a gRPC code, e.g. `UNAVAILABLE`.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// `text` with line breaks folded into spaces, so an error stays on one line.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_error_names_service_call_and_code() {
+        let status = tonic::Status::unavailable("tcp connect error:\n refused");
+        let error = ClientError::call(Service::Taxonomy, "ListConcepts", &status);
+        assert_eq!(
+            error.to_string(),
+            "taxonomy service: ListConcepts failed: UNAVAILABLE: tcp connect error: refused"
+        );
+        assert!(error.is_unavailable());
+        assert_eq!(error.service(), Some(Service::Taxonomy));
+        assert_eq!(error.rpc(), Some("ListConcepts"));
+    }
+
+    #[test]
+    fn bad_data_is_not_unavailable() {
+        let error = ClientError::bad_data(Service::Forecast, "GetDataset", "no dataset");
+        assert_eq!(
+            error.to_string(),
+            "forecast service: GetDataset returned bad data: no dataset"
+        );
+        assert!(!error.is_unavailable());
+        assert_eq!(error.code(), None);
+    }
+}

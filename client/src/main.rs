@@ -1,0 +1,3 @@
+//! `llmarket`: report queries over the llmarket services.
+
+fn main() {}

@@ -1,0 +1,150 @@
+//! `cost_outlook`: the inference-cost series, its stated rate of fall, a projection at that rate,
+//! and the applications the cost decline unlocks.
+
+use llmarket_proto::forecast as fpb;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Client,
+    error::{ClientError, Service},
+    reports::{
+        APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
+        YearSpan,
+        model::{self, ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
+        optional,
+    },
+};
+
+/// Where the cost of inference is heading and what that makes possible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostOutlook {
+    /// The language of the texts.
+    pub language: Language,
+    /// The stated values of the cost series within the span.
+    pub cost: SeriesValues,
+    /// The yearly change the report states for the cost (-0.9 is a tenfold fall a year).
+    pub stated_rate: Option<StatedRate>,
+    /// The cost projected at the stated rate (derived).
+    pub projection: Projection,
+    /// Applications the cost decline unlocks; absent when the taxonomy could not say.
+    pub unlocked_applications: Option<Vec<UnlockedApplication>>,
+    /// What is missing from this report, and why.
+    pub warnings: Vec<Warning>,
+}
+
+/// A series projected at a constant annual rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    /// The value projected from.
+    pub base: Point,
+    /// The annual rate used, as a fraction.
+    pub annual_rate: f64,
+    /// The projected values, one per year after the base year (all derived).
+    pub points: Vec<Point>,
+}
+
+/// An application that falling cost makes viable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnlockedApplication {
+    /// The application.
+    pub application: ConceptSummary,
+    /// What unlocks it, as its `unlocked_by` attribute says.
+    pub unlocked_by: String,
+}
+
+impl Client {
+    /// The cost outlook in the default dataset: stated costs within `years`, a projection at
+    /// the stated rate from the last actual year up to `years.end` (required).
+    pub async fn cost_outlook(
+        &self,
+        years: YearSpan,
+        language: Language,
+    ) -> Result<CostOutlook, ClientError> {
+        years.check()?;
+        let Some(end_year) = years.end else {
+            return Err(ClientError::InvalidArgument {
+                argument: "end year",
+                reason: "a cost outlook needs the last year to project to".to_owned(),
+            });
+        };
+        let series = self.series_name(INFERENCE_COST_SERIES);
+        let numbers = async {
+            tokio::try_join!(
+                self.get_series(&series),
+                self.project_series(fpb::ProjectSeriesRequest {
+                    series: series.clone(),
+                    base_year: 0,
+                    end_year,
+                    scenario: Some(fpb::project_series_request::Scenario::StatedRate(true)),
+                    fill: fpb::Fill::None as i32,
+                }),
+            )
+        };
+        let words = async {
+            Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
+        };
+        let ((info, projected), applications) = tokio::try_join!(numbers, words)?;
+
+        let points = model::points("GetSeries", &series, info.observations)?
+            .into_iter()
+            .filter(|p| years.contains(p.year))
+            .collect();
+        let stated_rates = info
+            .stated_rates
+            .into_iter()
+            .map(|r| model::stated_rate("GetSeries", &series, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stated_rate = match projected.stated_rate {
+            Some(rate) => Some(model::stated_rate("ProjectSeries", &series, rate)?),
+            None => stated_rates
+                .into_iter()
+                .find(|r| r.rate_kind == RateKind::AnnualChange),
+        };
+        let base = model::point(
+            "ProjectSeries",
+            &series,
+            model::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
+        )?;
+        let mut warnings = Vec::new();
+        let unlocked_applications = optional("unlocked applications", applications, &mut warnings)
+            .map(|applications| {
+                applications
+                    .into_iter()
+                    .filter_map(|application| {
+                        let unlocked_by =
+                            application.attributes.get(UNLOCKED_BY_ATTRIBUTE)?.clone();
+                        Some(UnlockedApplication {
+                            application,
+                            unlocked_by,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            });
+        if unlocked_applications.as_ref().is_some_and(Vec::is_empty) {
+            warnings.push(Warning::absent(
+                "unlocked applications",
+                Service::Taxonomy,
+                format!(
+                    "no concept of {APPLICATIONS_SCHEME} carries the attribute {UNLOCKED_BY_ATTRIBUTE}"
+                ),
+            ));
+        }
+        Ok(CostOutlook {
+            language,
+            cost: SeriesValues {
+                title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
+                unit: model::unit("GetSeries", &series, info.unit)?,
+                points,
+                name: series.clone(),
+            },
+            stated_rate,
+            projection: Projection {
+                base,
+                annual_rate: projected.annual_rate,
+                points: model::points("ProjectSeries", &series, projected.projections)?,
+            },
+            unlocked_applications,
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! Direct access to single resources, as our own serde types: the series of a dataset, one series
+//! with its values, one concept, a concept search, and the milestones.
+
+use llmarket_proto::{forecast as fpb, taxonomy as tpb};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Client,
+    error::ClientError,
+    reports::{
+        Language, YearSpan,
+        model::{self, ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
+    },
+};
+
+/// The series of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesList {
+    /// `datasets/{dataset}`.
+    pub dataset: String,
+    /// The series in name order.
+    pub series: Vec<SeriesInfo>,
+}
+
+/// A series' metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesInfo {
+    /// `datasets/{dataset}/series/{series}`.
+    pub name: String,
+    /// The title in the requested language.
+    pub title: String,
+    /// The unit of its values.
+    pub unit: Unit,
+    /// The series it is a component of, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The series that add up to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// First year with a stated value.
+    pub first_year: i32,
+    /// Last year with a stated value.
+    pub last_year: i32,
+    /// The section of the source report.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// One series with its values over a span.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesDetail {
+    /// The metadata.
+    pub info: SeriesInfo,
+    /// Rates the report states for it.
+    pub stated_rates: Vec<StatedRate>,
+    /// The values; derived ones (when interpolation was asked for) flagged.
+    pub values: SeriesValues,
+}
+
+/// One concept with the names of its neighbours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConceptDetail {
+    /// The concept.
+    #[serde(flatten)]
+    pub concept: ConceptSummary,
+    /// Its scheme, `schemes/{scheme}`.
+    pub scheme: String,
+    /// Broader concepts.
+    pub broader: Vec<String>,
+    /// Narrower concepts.
+    pub narrower: Vec<String>,
+    /// Related concepts.
+    pub related: Vec<String>,
+    /// The path to the top of the hierarchy.
+    pub ancestors: Vec<String>,
+}
+
+/// The results of a concept search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// The text searched for.
+    pub query: String,
+    /// The hits, best first.
+    pub hits: Vec<SearchHit>,
+    /// Hits over all pages.
+    pub total: i32,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The concept found.
+    pub concept: ConceptSummary,
+    /// Relevance in (0, 1].
+    pub score: f64,
+    /// The text that matched.
+    pub matched_text: String,
+}
+
+/// Milestones in date order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestones {
+    /// The milestones.
+    pub milestones: Vec<MilestoneItem>,
+}
+
+/// How years without a stated value are treated when reading a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fill {
+    /// Only stated values.
+    #[default]
+    None,
+    /// Years between stated ones derived at constant growth (flagged as derived).
+    Interpolate,
+}
+
+fn series_info(
+    call: &'static str,
+    language: Language,
+    s: &fpb::Series,
+) -> Result<SeriesInfo, ClientError> {
+    Ok(SeriesInfo {
+        name: s.name.clone(),
+        title: model::pick_title(language, &s.title_en, &s.title_zh_hans),
+        unit: model::unit(call, &s.name, s.unit)?,
+        parent: (!s.parent.is_empty()).then(|| s.parent.clone()),
+        components: s.components.clone(),
+        first_year: s.first_year,
+        last_year: s.last_year,
+        source: s.source.clone(),
+    })
+}
+
+fn concept_detail(call: &'static str, c: tpb::Concept) -> Result<ConceptDetail, ClientError> {
+    let scheme = c.scheme.clone();
+    let broader = c.broader.clone();
+    let narrower = c.narrower.clone();
+    let related = c.related.clone();
+    let ancestors = c.ancestors.clone();
+    Ok(ConceptDetail {
+        concept: model::concept(call, c)?,
+        scheme,
+        broader,
+        narrower,
+        related,
+        ancestors,
+    })
+}
+
+impl Client {
+    /// The series of `dataset` (`datasets/{dataset}`), titles in `language`.
+    pub async fn series_list(
+        &self,
+        dataset: &str,
+        language: Language,
+    ) -> Result<SeriesList, ClientError> {
+        let series = self
+            .list_series(dataset)
+            .await?
+            .iter()
+            .map(|s| series_info("ListSeries", language, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SeriesList {
+            dataset: dataset.to_owned(),
+            series,
+        })
+    }
+
+    /// One series (a full name, or a short id in the default dataset) with its values over
+    /// `years`; metadata and values are fetched at once.
+    pub async fn series_detail(
+        &self,
+        series: &str,
+        years: YearSpan,
+        fill: Fill,
+        language: Language,
+    ) -> Result<SeriesDetail, ClientError> {
+        years.check()?;
+        let name = self.series_name(series);
+        let fill = match fill {
+            Fill::None => fpb::Fill::None,
+            Fill::Interpolate => fpb::Fill::CagrInterpolate,
+        };
+        let (info, values) = tokio::try_join!(
+            self.get_series(&name),
+            self.get_observations(fpb::GetObservationsRequest {
+                series: name.clone(),
+                start_year: years.start_or_zero(),
+                end_year: years.end_or_zero(),
+                transform: fpb::Transform::None as i32,
+                fill: fill as i32,
+            }),
+        )?;
+        let series_info = series_info("GetSeries", language, &info)?;
+        let stated_rates = info
+            .stated_rates
+            .into_iter()
+            .map(|r| model::stated_rate("GetSeries", &name, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SeriesDetail {
+            values: SeriesValues {
+                name: name.clone(),
+                title: series_info.title.clone(),
+                unit: series_info.unit,
+                points: model::points("GetObservations", &name, values.observations)?,
+            },
+            info: series_info,
+            stated_rates,
+        })
+    }
+
+    /// One concept, `schemes/{scheme}/concepts/{concept}`.
+    pub async fn concept(
+        &self,
+        name: &str,
+        language: Language,
+    ) -> Result<ConceptDetail, ClientError> {
+        concept_detail("GetConcept", self.get_concept(name, language.code()).await?)
+    }
+
+    /// Concepts whose label or definition contains `query`, in `schemes` (all when empty).
+    pub async fn search(
+        &self,
+        query: &str,
+        schemes: Vec<String>,
+        language: Language,
+    ) -> Result<SearchResults, ClientError> {
+        let response = self
+            .search_concepts(query, schemes, language.code())
+            .await?;
+        let hits = response
+            .hits
+            .into_iter()
+            .map(|hit| {
+                let concept = model::required(
+                    crate::error::Service::Taxonomy,
+                    "SearchConcepts",
+                    "hit concept",
+                    hit.concept,
+                )?;
+                Ok(SearchHit {
+                    concept: model::concept("SearchConcepts", concept)?,
+                    score: hit.score,
+                    matched_text: hit.matched_text,
+                })
+            })
+            .collect::<Result<Vec<_>, ClientError>>()?;
+        Ok(SearchResults {
+            query: query.to_owned(),
+            hits,
+            total: response.total_size,
+        })
+    }
+
+    /// The milestones within `years`, optionally only those concerning `concept`.
+    pub async fn milestones(
+        &self,
+        years: YearSpan,
+        concept: Option<&str>,
+        language: Language,
+    ) -> Result<Milestones, ClientError> {
+        years.check()?;
+        let milestones = self
+            .list_milestones(
+                years.start_or_zero(),
+                years.end_or_zero(),
+                concept.unwrap_or_default(),
+                language.code(),
+            )
+            .await?
+            .into_iter()
+            .map(|m| model::milestone("ListMilestones", m))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Milestones { milestones })
+    }
+}

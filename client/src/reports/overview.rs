@@ -1,0 +1,171 @@
+//! `market_overview`: a dataset's total market over the years, its growth (computed and as
+//! stated), the latest breakdown into components, the drivers, trends and barriers, and the
+//! capability level the report calls current — nine calls, all at once.
+
+use llmarket_proto::{forecast as fpb, taxonomy as tpb};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Client,
+    error::{ClientError, Service},
+    reports::{
+        BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE, DRIVERS_SCHEME,
+        Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan,
+        model::{self, Breakdown, ConceptSummary, DatasetInfo, Growth, SeriesValues},
+        optional,
+    },
+};
+
+/// A market at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketOverview {
+    /// The language of the texts.
+    pub language: Language,
+    /// The dataset: title and terms of use.
+    pub dataset: DatasetInfo,
+    /// The total market over the span: stated values, and derived ones (interpolated at
+    /// constant growth between stated years) flagged as such.
+    pub market: SeriesValues,
+    /// The compound annual growth over the span, computed, and as stated with the agreement check.
+    pub growth: Growth,
+    /// The latest year with every component stated, split into components with shares.
+    pub breakdown: Breakdown,
+    /// What drives the market; absent when the taxonomy could not say (see `warnings`).
+    pub drivers: Option<Vec<ConceptSummary>>,
+    /// Where the market is heading; absent when the taxonomy could not say.
+    pub trends: Option<Vec<ConceptSummary>>,
+    /// What protects the leaders; absent when the taxonomy could not say.
+    pub barriers: Option<Vec<ConceptSummary>>,
+    /// The capability level the report calls current; absent when unknown (see `warnings`).
+    pub current_capability: Option<CurrentCapability>,
+    /// What is missing from this report, and why.
+    pub warnings: Vec<Warning>,
+}
+
+/// The capability level the report calls current, and where models stand on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentCapability {
+    /// The level.
+    pub level: ConceptSummary,
+    /// Where models stand on it, as the `current_level` attribute says (e.g. "border").
+    pub position: String,
+}
+
+/// The taxonomy's half of the overview; each part on its own, so one failure loses one part.
+struct Words {
+    drivers: Result<Vec<ConceptSummary>, ClientError>,
+    trends: Result<Vec<ConceptSummary>, ClientError>,
+    barriers: Result<Vec<ConceptSummary>, ClientError>,
+    levels: Result<Vec<ConceptSummary>, ClientError>,
+}
+
+impl Client {
+    /// The market overview of `dataset` (`datasets/{dataset}`) over `years`, texts in
+    /// `language`. Every call goes out at once; the taxonomy's parts are optional.
+    pub async fn market_overview(
+        &self,
+        dataset: &str,
+        years: YearSpan,
+        language: Language,
+    ) -> Result<MarketOverview, ClientError> {
+        years.check()?;
+        let series = format!("{dataset}/series/{MARKET_SIZE_SERIES}");
+        let numbers = async {
+            tokio::try_join!(
+                self.get_dataset(dataset),
+                self.get_series(&series),
+                self.get_observations(fpb::GetObservationsRequest {
+                    series: series.clone(),
+                    start_year: years.start_or_zero(),
+                    end_year: years.end_or_zero(),
+                    transform: fpb::Transform::None as i32,
+                    fill: fpb::Fill::CagrInterpolate as i32,
+                }),
+                self.compute_growth(fpb::ComputeGrowthRequest {
+                    series: series.clone(),
+                    start_year: years.start_or_zero(),
+                    end_year: years.end_or_zero(),
+                    fill: fpb::Fill::CagrInterpolate as i32,
+                }),
+                self.get_breakdown(fpb::GetBreakdownRequest {
+                    series: series.clone(),
+                    year: 0,
+                    fill: fpb::Fill::None as i32,
+                }),
+            )
+        };
+        let words = async {
+            let code = language.code();
+            let (drivers, trends, barriers, levels) = tokio::join!(
+                self.concepts_of(DRIVERS_SCHEME, code),
+                self.concepts_of(TRENDS_SCHEME, code),
+                self.concepts_of(BARRIERS_SCHEME, code),
+                self.concepts_of(CAPABILITY_LEVELS_SCHEME, code),
+            );
+            Ok::<_, ClientError>(Words {
+                drivers,
+                trends,
+                barriers,
+                levels,
+            })
+        };
+        let ((dataset, info, observations, growth, breakdown), words) =
+            tokio::try_join!(numbers, words)?;
+
+        let market = SeriesValues {
+            title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
+            unit: model::unit("GetSeries", &series, info.unit)?,
+            points: model::points("GetObservations", &series, observations.observations)?,
+            name: series,
+        };
+        let mut warnings = Vec::new();
+        let current_capability = optional("current capability level", words.levels, &mut warnings)
+            .and_then(|levels| current_capability(levels, &mut warnings));
+        Ok(MarketOverview {
+            language,
+            dataset: model::dataset("GetDataset", language, dataset)?,
+            market,
+            growth: model::growth("ComputeGrowth", growth)?,
+            breakdown: model::breakdown("GetBreakdown", language, breakdown)?,
+            drivers: optional("drivers", words.drivers, &mut warnings),
+            trends: optional("trends", words.trends, &mut warnings),
+            barriers: optional("barriers", words.barriers, &mut warnings),
+            current_capability,
+            warnings,
+        })
+    }
+
+    /// Every concept of `scheme`, checked.
+    pub(crate) async fn concepts_of(
+        &self,
+        scheme: &str,
+        language_code: &str,
+    ) -> Result<Vec<ConceptSummary>, ClientError> {
+        self.list_concepts(scheme, language_code)
+            .await?
+            .into_iter()
+            .map(|c: tpb::Concept| model::concept("ListConcepts", c))
+            .collect()
+    }
+}
+
+/// The level carrying the `current_level` attribute, or a warning that none does.
+fn current_capability(
+    levels: Vec<ConceptSummary>,
+    warnings: &mut Vec<Warning>,
+) -> Option<CurrentCapability> {
+    let found = levels.into_iter().find_map(|level| {
+        let position = level.attributes.get(CURRENT_LEVEL_ATTRIBUTE)?.clone();
+        Some(CurrentCapability { level, position })
+    });
+    if found.is_none() {
+        warnings.push(Warning::absent(
+            "current capability level",
+            Service::Taxonomy,
+            format!(
+                "no concept of {CAPABILITY_LEVELS_SCHEME} carries the attribute {CURRENT_LEVEL_ATTRIBUTE}"
+            ),
+        ));
+    }
+    found
+}

@@ -1,0 +1,210 @@
+//! `segment_report`: one concept (definition, place in the hierarchy, related concepts) joined
+//! with the series it links to (values, growth, share of the parent series).
+//!
+//! The concept comes first (it names the series); then the labels of its neighbours and, for each
+//! linked series, its metadata, values, growth and share all go out at once.
+
+use std::collections::BTreeMap;
+
+use llmarket_proto::forecast as fpb;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Client,
+    error::ClientError,
+    reports::{
+        Language, Warning, YearSpan, join_all,
+        model::{self, ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
+        optional,
+    },
+};
+
+/// A concept and the numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentReport {
+    /// The language of the texts.
+    pub language: Language,
+    /// The concept and its neighbourhood.
+    pub concept: SegmentConcept,
+    /// The series the concept links to, in the order the concept lists them.
+    pub series: Vec<SegmentSeries>,
+    /// What is missing from this report, and why.
+    pub warnings: Vec<Warning>,
+}
+
+/// A concept with its place in the hierarchy and its relations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentConcept {
+    /// The concept itself.
+    #[serde(flatten)]
+    pub concept: ConceptSummary,
+    /// The scheme, `schemes/{scheme}`.
+    pub scheme: String,
+    /// The path to the top of the hierarchy: the broader concept first, the top concept last.
+    pub ancestors: Vec<ConceptRef>,
+    /// The narrower concepts.
+    pub narrower: Vec<ConceptRef>,
+    /// Related concepts, possibly in other schemes.
+    pub related: Vec<ConceptRef>,
+}
+
+/// One series a concept links to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentSeries {
+    /// The values over the span, stated and derived (interpolated) ones flagged.
+    pub values: SeriesValues,
+    /// The series this one is a component of, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Rates the report states for the series.
+    pub stated_rates: Vec<StatedRate>,
+    /// Growth over the span; absent when the series has fewer than two values to compare.
+    pub growth: Option<Growth>,
+    /// Why `growth` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_note: Option<String>,
+    /// The series' share of its parent in each year both have a value (derived); empty
+    /// without a parent.
+    pub share_of_parent: Vec<Point>,
+}
+
+impl Client {
+    /// The segment report of `concept` (`schemes/{scheme}/concepts/{concept}`) over `years`.
+    ///
+    /// The concept comes from the taxonomy, so without it there is no report; the labels of its
+    /// neighbours are optional (a warning names them when missing).
+    pub async fn segment_report(
+        &self,
+        concept: &str,
+        years: YearSpan,
+        language: Language,
+    ) -> Result<SegmentReport, ClientError> {
+        years.check()?;
+        let code = language.code();
+        let raw = self.get_concept(concept, code).await?;
+        let scheme = raw.scheme.clone();
+        let ancestors = raw.ancestors.clone();
+        let narrower = raw.narrower.clone();
+        let related = raw.related.clone();
+        let summary = model::concept("GetConcept", raw)?;
+
+        let mut neighbours: Vec<String> = Vec::new();
+        for name in ancestors.iter().chain(&narrower).chain(&related) {
+            if !neighbours.contains(name) {
+                neighbours.push(name.clone());
+            }
+        }
+        let labels = async {
+            let concepts = self.batch_get_concepts(neighbours, code).await?;
+            Ok::<_, ClientError>(
+                concepts
+                    .into_iter()
+                    .map(|c| (c.name, c.pref_label))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+        };
+        let series = join_all(
+            summary
+                .series
+                .iter()
+                .map(|name| self.segment_series(name, years, language))
+                .collect(),
+        );
+        let (labels, series) = tokio::join!(labels, series);
+        let series = series.into_iter().collect::<Result<Vec<_>, _>>()?;
+
+        let mut warnings = Vec::new();
+        let labels = optional("labels of related concepts", labels, &mut warnings);
+        let refs = |names: Vec<String>| -> Vec<ConceptRef> {
+            names
+                .into_iter()
+                .map(|name| ConceptRef {
+                    label: labels.as_ref().and_then(|l| l.get(&name).cloned()),
+                    name,
+                })
+                .collect()
+        };
+        Ok(SegmentReport {
+            language,
+            concept: SegmentConcept {
+                concept: summary,
+                scheme,
+                ancestors: refs(ancestors),
+                narrower: refs(narrower),
+                related: refs(related),
+            },
+            series,
+            warnings,
+        })
+    }
+
+    /// One linked series: metadata, values, growth and share of parent, all at once. Growth and
+    /// share are asked for before knowing whether the series has enough values or a parent;
+    /// the metadata then says whether their failure means "nothing to compute".
+    async fn segment_series(
+        &self,
+        name: &str,
+        years: YearSpan,
+        language: Language,
+    ) -> Result<SegmentSeries, ClientError> {
+        let values_request = |transform: fpb::Transform| fpb::GetObservationsRequest {
+            series: name.to_owned(),
+            start_year: years.start_or_zero(),
+            end_year: years.end_or_zero(),
+            transform: transform as i32,
+            fill: fpb::Fill::CagrInterpolate as i32,
+        };
+        let (info, values, growth, share) = tokio::join!(
+            self.get_series(name),
+            self.get_observations(values_request(fpb::Transform::None)),
+            self.compute_growth(fpb::ComputeGrowthRequest {
+                series: name.to_owned(),
+                start_year: years.start_or_zero(),
+                end_year: years.end_or_zero(),
+                fill: fpb::Fill::CagrInterpolate as i32,
+            }),
+            self.get_observations(values_request(fpb::Transform::ShareOfParent)),
+        );
+        let info = info?;
+        let values = values?;
+        let stated_in_span = info
+            .observations
+            .iter()
+            .filter(|o| years.contains(o.year))
+            .count();
+        let (growth, growth_note) = match growth {
+            Ok(growth) => (Some(model::growth("ComputeGrowth", growth)?), None),
+            Err(_) if stated_in_span < 2 => (
+                None,
+                Some(format!(
+                    "the report states {stated_in_span} value(s) of this series in the span: no growth to compute"
+                )),
+            ),
+            Err(error) => return Err(error),
+        };
+        let parent = (!info.parent.is_empty()).then(|| info.parent.clone());
+        let share_of_parent = match (&parent, share) {
+            (None, _) => Vec::new(),
+            (Some(_), Ok(share)) => model::points("GetObservations", name, share.observations)?,
+            (Some(_), Err(error)) => return Err(error),
+        };
+        let stated_rates = info
+            .stated_rates
+            .into_iter()
+            .map(|r| model::stated_rate("GetSeries", name, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SegmentSeries {
+            values: SeriesValues {
+                name: name.to_owned(),
+                title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
+                unit: model::unit("GetSeries", name, info.unit)?,
+                points: model::points("GetObservations", name, values.observations)?,
+            },
+            parent,
+            stated_rates,
+            growth,
+            growth_note,
+            share_of_parent,
+        })
+    }
+}
