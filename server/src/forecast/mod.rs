@@ -1,25 +1,22 @@
-//! The forecast service (`llmarket.forecast.v1.ForecastService`). Skeleton: the full service
-//! comes with issue 3.
+//! The forecast service (`llmarket.forecast.v1.ForecastService`): datasets of yearly series with
+//! provenance, and the arithmetic analysts do on them.
+//!
+//! Layout: [`model`] (domain types), [`load`] (TOML parsing and validation), [`analysis`]
+//! (the arithmetic), [`convert`] (wire ⇄ domain), [`error`] (domain errors → statuses). Each
+//! handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
+
+pub mod analysis;
+pub mod convert;
+pub mod error;
+pub mod load;
+pub mod model;
 
 use llmarket_proto::forecast::{self as pb, forecast_service_server::ForecastServiceServer};
 use tonic::{Request, Response, Status, service::Routes};
 
-use crate::{
-    data::{DatasetFiles, LoadError, Shared},
-    paging::PageRequest,
-    runtime::ServiceRoutes,
-};
-
-/// Every forecast dataset a process serves, immutable once loaded.
-#[derive(Debug, Default)]
-pub struct Catalog {}
-
-impl Catalog {
-    /// Parses and validates the forecast files of `sources`.
-    pub fn load(_sources: &[DatasetFiles]) -> Result<Self, LoadError> {
-        Ok(Self {})
-    }
-}
+use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
+pub use self::{error::Error, model::Catalog};
+use crate::{data::Shared, names::parse_dataset, paging::PageRequest, runtime::ServiceRoutes};
 
 /// The gRPC handlers over a shared [`Catalog`].
 #[derive(Debug, Clone)]
@@ -50,67 +47,206 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
     ) -> Result<Response<pb::ListDatasetsResponse>, Status> {
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListDatasets"])?;
-        let _catalog = self.catalog.load();
-        let (datasets, next_page_token) = page.slice::<pb::Dataset>(&[]);
+        let catalog = self.catalog.load();
+        let (datasets, next_page_token) = page.slice(catalog.datasets());
         Ok(Response::new(pb::ListDatasetsResponse {
-            datasets: datasets.to_vec(),
+            datasets: datasets.iter().map(convert::dataset).collect(),
             next_page_token,
         }))
     }
 
     async fn get_dataset(
         &self,
-        _request: Request<pb::GetDatasetRequest>,
+        request: Request<pb::GetDatasetRequest>,
     ) -> Result<Response<pb::GetDatasetResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let id = parse_dataset("name", &request.name)?;
+        let catalog = self.catalog.load();
+        let dataset = catalog.dataset(id)?;
+        Ok(Response::new(pb::GetDatasetResponse {
+            dataset: Some(convert::dataset(dataset)),
+        }))
     }
 
     async fn list_series(
         &self,
-        _request: Request<pb::ListSeriesRequest>,
+        request: Request<pb::ListSeriesRequest>,
     ) -> Result<Response<pb::ListSeriesResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let id = parse_dataset("parent", &request.parent)?;
+        let page = PageRequest::new(
+            request.page_size,
+            &request.page_token,
+            &["ListSeries", &request.parent],
+        )?;
+        let catalog = self.catalog.load();
+        let dataset = catalog.dataset(id)?;
+        let (series, next_page_token) = page.slice(dataset.series());
+        Ok(Response::new(pb::ListSeriesResponse {
+            series: series
+                .iter()
+                .map(|series| convert::series(model::SeriesRef { dataset, series }, false))
+                .collect(),
+            next_page_token,
+        }))
     }
 
     async fn get_series(
         &self,
-        _request: Request<pb::GetSeriesRequest>,
+        request: Request<pb::GetSeriesRequest>,
     ) -> Result<Response<pb::GetSeriesResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let id = SeriesId::parse("name", &request.name)?;
+        let catalog = self.catalog.load();
+        let series = catalog.series(id.dataset, id.series)?;
+        Ok(Response::new(pb::GetSeriesResponse {
+            series: Some(convert::series(series, true)),
+        }))
     }
 
     async fn get_observations(
         &self,
-        _request: Request<pb::GetObservationsRequest>,
+        request: Request<pb::GetObservationsRequest>,
     ) -> Result<Response<pb::GetObservationsResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = ObservationsQuery::try_from(&request)?;
+        let catalog = self.catalog.load();
+        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let observations =
+            analysis::observations(series, query.start, query.end, query.transform, query.fill)?;
+        Ok(Response::new(pb::GetObservationsResponse {
+            observations: observations.into_iter().map(Into::into).collect(),
+            transform: convert::transform_to_pb(query.transform).into(),
+            fill: convert::fill_to_pb(query.fill).into(),
+            series: request.series,
+        }))
     }
 
     async fn compute_growth(
         &self,
-        _request: Request<pb::ComputeGrowthRequest>,
+        request: Request<pb::ComputeGrowthRequest>,
     ) -> Result<Response<pb::ComputeGrowthResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = GrowthQuery::try_from(&request)?;
+        let catalog = self.catalog.load();
+        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let growth = analysis::growth(series, query.start, query.end, query.fill)?;
+        Ok(Response::new(convert::growth_response(
+            request.series,
+            growth,
+        )))
     }
 
     async fn get_breakdown(
         &self,
-        _request: Request<pb::GetBreakdownRequest>,
+        request: Request<pb::GetBreakdownRequest>,
     ) -> Result<Response<pb::GetBreakdownResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = BreakdownQuery::try_from(&request)?;
+        let catalog = self.catalog.load();
+        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let breakdown = analysis::breakdown(series, query.year, query.fill)?;
+        Ok(Response::new(convert::breakdown_response(
+            series.name(),
+            breakdown,
+        )))
     }
 
     async fn project_series(
         &self,
-        _request: Request<pb::ProjectSeriesRequest>,
+        request: Request<pb::ProjectSeriesRequest>,
     ) -> Result<Response<pb::ProjectSeriesResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = ProjectionQuery::try_from(&request)?;
+        let catalog = self.catalog.load();
+        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let projection = analysis::project(
+            series,
+            query.base_year,
+            query.end_year,
+            query.scenario,
+            query.fill,
+        )?;
+        Ok(Response::new(convert::projection_response(
+            series.name(),
+            projection,
+        )))
     }
 
     async fn check_consistency(
         &self,
-        _request: Request<pb::CheckConsistencyRequest>,
+        request: Request<pb::CheckConsistencyRequest>,
     ) -> Result<Response<pb::CheckConsistencyResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let id = parse_dataset("dataset", &request.dataset)?;
+        let catalog = self.catalog.load();
+        let dataset = catalog.dataset(id)?;
+        let checks = analysis::check(dataset);
+        Ok(Response::new(convert::checks_response(&dataset.id, checks)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arc_swap::ArcSwap;
+    use pb::forecast_service_server::ForecastService as _;
+    use tonic::Code;
+
+    use super::*;
+    use crate::names::dataset_name;
+
+    fn api() -> ForecastApi {
+        let catalog = Catalog::load(&[crate::data::builtin()]).unwrap();
+        ForecastApi::new(Arc::new(ArcSwap::from_pointee(catalog)))
+    }
+
+    #[tokio::test]
+    async fn handlers_answer_from_the_builtin_data() {
+        let api = api();
+        let datasets = api
+            .list_datasets(Request::new(pb::ListDatasetsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(datasets.datasets.len(), 1);
+        assert_eq!(
+            datasets.datasets[0].name,
+            dataset_name("cic-global-llm-2026")
+        );
+        assert_eq!(datasets.datasets[0].series_count, 4);
+        let series = api
+            .get_series(Request::new(pb::GetSeriesRequest {
+                name: "datasets/cic-global-llm-2026/series/market-size".into(),
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .series
+            .unwrap();
+        assert_eq!(series.observations.len(), 2);
+        assert_eq!(series.components.len(), 2);
+        assert_eq!((series.first_year, series.last_year), (2024, 2029));
+    }
+
+    #[tokio::test]
+    async fn unknown_resources_are_not_found() {
+        let api = api();
+        let err = api
+            .get_series(Request::new(pb::GetSeriesRequest {
+                name: "datasets/cic-global-llm-2026/series/nope".into(),
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound);
+        assert!(err.message().contains("series/nope"));
+        let err = api
+            .check_consistency(Request::new(pb::CheckConsistencyRequest {
+                dataset: "datasets/nope".into(),
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound);
     }
 }
