@@ -1,1 +1,113 @@
-//! Rendering of reports.
+//! Rendering: every report becomes a small document model ([`Doc`]) that the Markdown and
+//! terminal-table renderers print, JSON straight from serde, and an SVG chart of its series.
+
+pub mod chart;
+mod docs;
+pub mod format;
+pub mod markdown;
+pub mod table;
+
+use serde::Serialize;
+
+pub use chart::{Chart, ChartError, Line};
+
+/// An output format of the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// Pretty-printed JSON of the report's serde type.
+    Json,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
+/// A block of a rendered document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A heading; level 1 is the title.
+    Heading(u8, String),
+    /// A paragraph.
+    Text(String),
+    /// Label–value pairs.
+    Fields(Vec<(String, String)>),
+    /// A table: a header row, then rows of the same width.
+    Table {
+        /// Column headers.
+        headers: Vec<String>,
+        /// The rows.
+        rows: Vec<Vec<String>>,
+    },
+    /// A list of terms, each with an optional description.
+    Terms(Vec<(String, String)>),
+    /// A plain list.
+    List(Vec<String>),
+}
+
+/// A document: what a report says, independent of the output format.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Doc {
+    /// The blocks in order.
+    pub blocks: Vec<Block>,
+}
+
+impl Doc {
+    /// Appends a heading.
+    pub fn heading(&mut self, level: u8, text: impl Into<String>) {
+        self.blocks.push(Block::Heading(level, text.into()));
+    }
+
+    /// Appends a paragraph (nothing if empty).
+    pub fn text(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        if !text.is_empty() {
+            self.blocks.push(Block::Text(text));
+        }
+    }
+
+    /// Appends label–value pairs.
+    pub fn fields(&mut self, fields: Vec<(String, String)>) {
+        if !fields.is_empty() {
+            self.blocks.push(Block::Fields(fields));
+        }
+    }
+
+    /// Appends a table.
+    pub fn table(&mut self, headers: &[&str], rows: Vec<Vec<String>>) {
+        self.blocks.push(Block::Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+        });
+    }
+
+    /// Appends a list of terms.
+    pub fn terms(&mut self, terms: Vec<(String, String)>) {
+        self.blocks.push(Block::Terms(terms));
+    }
+
+    /// Appends a plain list.
+    pub fn list(&mut self, items: Vec<String>) {
+        self.blocks.push(Block::List(items));
+    }
+}
+
+/// What the command can print: a serde type that also knows its document and its chart.
+pub trait Render: Serialize {
+    /// The report as a document.
+    fn doc(&self) -> Doc;
+    /// The report's series as a chart, if it has any.
+    fn chart(&self) -> Option<Chart>;
+}
+
+/// `report` in `format`, ending with a newline.
+pub fn render<R: Render>(report: &R, format: Format) -> Result<String, serde_json::Error> {
+    Ok(match format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(report)?;
+            text.push('\n');
+            text
+        }
+        Format::Markdown => markdown::render(&report.doc()),
+        Format::Table => table::render(&report.doc()),
+    })
+}

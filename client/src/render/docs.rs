@@ -1,0 +1,641 @@
+//! What each report says, as a [`Doc`] and a [`Chart`]: one `impl Render` per report type.
+
+use crate::{
+    render::{Chart, Doc, Line, Render, format},
+    reports::{
+        CostOutlook, MarketOverview, SegmentReport, Timeline, Warning,
+        direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
+        model::{
+            ConceptRef, ConceptSummary, Growth, MilestoneItem, Point, RateKind, SeriesValues,
+            StatedRate,
+        },
+        short_id,
+    },
+};
+
+const NOT_AVAILABLE: &str = "Not available (see the warnings).";
+
+/// "L3 Agents", or the label alone.
+fn concept_title(concept: &ConceptSummary) -> String {
+    match &concept.notation {
+        Some(notation) if !concept.label.starts_with(notation.as_str()) => {
+            format!("{notation} {}", concept.label)
+        }
+        _ => concept.label.clone(),
+    }
+}
+
+fn concept_terms(concepts: &[ConceptSummary]) -> Vec<(String, String)> {
+    concepts
+        .iter()
+        .map(|c| (concept_title(c), c.definition.clone()))
+        .collect()
+}
+
+fn concept_ref(r: &ConceptRef) -> String {
+    r.label.clone().unwrap_or_else(|| r.name.clone())
+}
+
+fn refs(list: &[ConceptRef]) -> String {
+    if list.is_empty() {
+        "—".to_owned()
+    } else {
+        list.iter().map(concept_ref).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The rows Year | Value | Kind | Basis of a series.
+fn value_rows(points: &[Point]) -> Vec<Vec<String>> {
+    points
+        .iter()
+        .map(|p| {
+            vec![
+                p.year.to_string(),
+                format::point_value(p),
+                format::kind(p.kind).to_owned(),
+                format::basis(p),
+            ]
+        })
+        .collect()
+}
+
+/// One line per method of the derived points: "* derived: …".
+fn derived_note(doc: &mut Doc, points: &[Point]) {
+    for method in format::derived_methods(points) {
+        doc.text(format!("* derived by the forecast service: {method}"));
+    }
+}
+
+fn series_table(doc: &mut Doc, series: &SeriesValues) {
+    doc.table(
+        &["Year", series.unit.label(), "Kind", "Basis"],
+        value_rows(&series.points),
+    );
+    derived_note(doc, &series.points);
+}
+
+fn stated_rate_text(rate: &StatedRate) -> String {
+    let what = match rate.rate_kind {
+        RateKind::Cagr => "CAGR",
+        RateKind::AnnualChange => "a year",
+    };
+    let span = format::span(rate.start_year, rate.end_year);
+    let mut text = format!("{} {what}", format::stated_rate(rate));
+    if !span.is_empty() {
+        text.push_str(&format!(", {span}"));
+    }
+    text.push_str(&format!(", {}", format::kind(rate.kind)));
+    if !rate.source.is_empty() {
+        text.push_str(&format!(" (§{})", rate.source));
+    }
+    text
+}
+
+fn growth_fields(growth: &Growth) -> Vec<(String, String)> {
+    let mut fields = vec![
+        (
+            "CAGR, computed".to_owned(),
+            format!(
+                "{} ({}–{} within the rounding of the inputs)",
+                format::percent(growth.cagr, 2),
+                format::percent(growth.cagr_low, 2),
+                format::percent(growth.cagr_high, 2)
+            ),
+        ),
+        (
+            "Multiple".to_owned(),
+            format!(
+                "{:.2}× over {} years ({} → {})",
+                growth.multiple,
+                growth.years,
+                format::point_value(&growth.start),
+                format::point_value(&growth.end)
+            ),
+        ),
+    ];
+    match (&growth.stated, growth.agrees_with_stated) {
+        (Some(stated), agrees) => {
+            fields.push(("CAGR, stated".to_owned(), stated_rate_text(stated)));
+            let verdict = if agrees == Some(true) {
+                "the stated CAGR agrees with the computed one within rounding"
+            } else {
+                "the stated CAGR does NOT agree with the computed one within rounding"
+            };
+            fields.push(("Check".to_owned(), verdict.to_owned()));
+        }
+        (None, _) => fields.push((
+            "CAGR, stated".to_owned(),
+            "the report states none for this span".to_owned(),
+        )),
+    }
+    if !growth.method.is_empty() {
+        fields.push(("Method".to_owned(), growth.method.clone()));
+    }
+    fields
+}
+
+fn warnings_section(doc: &mut Doc, warnings: &[Warning]) {
+    if !warnings.is_empty() {
+        doc.heading(2, "Warnings");
+        doc.list(warnings.iter().map(Warning::to_string).collect());
+    }
+}
+
+fn line(label: &str, points: &[Point]) -> Line {
+    Line {
+        label: label.to_owned(),
+        points: points
+            .iter()
+            .map(|p| (p.year, p.value, p.is_derived()))
+            .collect(),
+    }
+}
+
+fn series_chart(series: &SeriesValues) -> Option<Chart> {
+    (!series.points.is_empty()).then(|| Chart {
+        title: series.title.clone(),
+        y_label: series.unit.label().to_owned(),
+        log_scale: false,
+        lines: vec![line(&series.title, &series.points)],
+    })
+}
+
+impl Render for MarketOverview {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, &self.dataset.title);
+        doc.fields(vec![
+            ("Dataset".to_owned(), self.dataset.name.clone()),
+            ("Publisher".to_owned(), self.dataset.publisher.clone()),
+            ("Year".to_owned(), self.dataset.year.to_string()),
+            ("Notice".to_owned(), self.dataset.notice.clone()),
+        ]);
+
+        doc.heading(2, &self.market.title);
+        series_table(&mut doc, &self.market);
+
+        doc.heading(
+            2,
+            format!(
+                "Growth {}",
+                format::span(Some(self.growth.start.year), Some(self.growth.end.year))
+            ),
+        );
+        doc.fields(growth_fields(&self.growth));
+
+        let b = &self.breakdown;
+        doc.heading(2, format!("Breakdown {}", b.year));
+        let mut rows: Vec<Vec<String>> = b
+            .components
+            .iter()
+            .map(|c| {
+                vec![
+                    c.title.clone(),
+                    format::point_value(&c.value),
+                    format::percent(c.share, 1),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            "Total".to_owned(),
+            format::point_value(&b.total),
+            "100.0%".to_owned(),
+        ]);
+        doc.table(&["Component", b.total.unit.label(), "Share"], rows);
+        doc.text(format!(
+            "The components {} (sum {}, residual {}).",
+            if b.components_add_up {
+                "add up to the total within rounding"
+            } else {
+                "do NOT add up to the total within rounding"
+            },
+            format::number(b.components_sum),
+            format::number(b.residual)
+        ));
+
+        doc.heading(2, "Current capability level");
+        match &self.current_capability {
+            Some(current) => doc.fields(vec![
+                ("Level".to_owned(), concept_title(&current.level)),
+                ("Position".to_owned(), current.position.clone()),
+                ("Definition".to_owned(), current.level.definition.clone()),
+            ]),
+            None => doc.text(NOT_AVAILABLE),
+        }
+        for (title, concepts) in [
+            ("Drivers", &self.drivers),
+            ("Trends", &self.trends),
+            ("Barriers", &self.barriers),
+        ] {
+            doc.heading(2, title);
+            match concepts {
+                Some(concepts) => doc.terms(concept_terms(concepts)),
+                None => doc.text(NOT_AVAILABLE),
+            }
+        }
+        warnings_section(&mut doc, &self.warnings);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        series_chart(&self.market)
+    }
+}
+
+impl Render for SegmentReport {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        let c = &self.concept;
+        doc.heading(1, concept_title(&c.concept));
+        let mut hierarchy: Vec<String> = c.ancestors.iter().rev().map(concept_ref).collect();
+        hierarchy.push(c.concept.label.clone());
+        let mut fields = vec![
+            ("Concept".to_owned(), c.concept.name.clone()),
+            ("Scheme".to_owned(), c.scheme.clone()),
+            ("Definition".to_owned(), c.concept.definition.clone()),
+            ("Hierarchy".to_owned(), hierarchy.join(" › ")),
+            ("Narrower".to_owned(), refs(&c.narrower)),
+            ("Related".to_owned(), refs(&c.related)),
+        ];
+        if !c.concept.source.is_empty() {
+            fields.push(("Source".to_owned(), format!("§{}", c.concept.source)));
+        }
+        doc.fields(fields);
+        if self.series.is_empty() {
+            doc.text("The concept links to no forecast series.");
+        }
+        for s in &self.series {
+            doc.heading(2, &s.values.title);
+            let shares = |year: i32| {
+                s.share_of_parent
+                    .iter()
+                    .find(|p| p.year == year)
+                    .map_or_else(|| "—".to_owned(), |p| format::percent(p.value, 1))
+            };
+            let rows = value_rows(&s.values.points)
+                .into_iter()
+                .zip(&s.values.points)
+                .map(|(mut row, p)| {
+                    row.push(shares(p.year));
+                    row
+                })
+                .collect();
+            let share_header = match &s.parent {
+                Some(parent) => format!("Share of {}", short_id(parent)),
+                None => "Share of parent".to_owned(),
+            };
+            doc.table(
+                &[
+                    "Year",
+                    s.values.unit.label(),
+                    "Kind",
+                    "Basis",
+                    &share_header,
+                ],
+                rows,
+            );
+            derived_note(&mut doc, &s.values.points);
+            let mut fields = vec![("Series".to_owned(), s.values.name.clone())];
+            if let Some(parent) = &s.parent {
+                fields.push(("Parent".to_owned(), parent.clone()));
+            }
+            for rate in &s.stated_rates {
+                fields.push(("Stated rate".to_owned(), stated_rate_text(rate)));
+            }
+            match (&s.growth, &s.growth_note) {
+                (Some(growth), _) => fields.extend(growth_fields(growth)),
+                (None, Some(note)) => fields.push(("Growth".to_owned(), note.clone())),
+                (None, None) => {}
+            }
+            doc.fields(fields);
+        }
+        warnings_section(&mut doc, &self.warnings);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        let first = self.series.first()?;
+        let lines: Vec<Line> = self
+            .series
+            .iter()
+            .filter(|s| s.values.unit == first.values.unit && !s.values.points.is_empty())
+            .map(|s| line(&s.values.title, &s.values.points))
+            .collect();
+        (!lines.is_empty()).then(|| Chart {
+            title: self.concept.concept.label.clone(),
+            y_label: first.values.unit.label().to_owned(),
+            log_scale: false,
+            lines,
+        })
+    }
+}
+
+fn milestone_when(m: &MilestoneItem) -> String {
+    match (m.month, m.end_of_year) {
+        (Some(month), _) => format!("{}-{month:02}", m.year),
+        (None, true) => format!("end of {}", m.year),
+        (None, false) => m.year.to_string(),
+    }
+}
+
+impl Render for Timeline {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        let first = self.years.first().map(|y| y.year);
+        let last = self.years.last().map(|y| y.year);
+        doc.heading(1, format!("Timeline {}", format::span(first, last)));
+        doc.text(format!(
+            "Milestones beside the {} ({}).",
+            self.title,
+            self.unit.label()
+        ));
+        let rows = self
+            .years
+            .iter()
+            .map(|y| {
+                let (value, basis) = y.market_size.as_ref().map_or_else(
+                    || ("—".to_owned(), String::new()),
+                    |p| (format::point_value(p), format::basis(p)),
+                );
+                let milestones = match &y.milestones {
+                    Some(list) if list.is_empty() => "—".to_owned(),
+                    Some(list) => list
+                        .iter()
+                        .map(|m| m.title.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    None => "n/a".to_owned(),
+                };
+                vec![y.year.to_string(), value, basis, milestones]
+            })
+            .collect();
+        doc.table(
+            &[
+                "Year",
+                &format!("{} ({})", self.title, self.unit.label()),
+                "Basis",
+                "Milestones",
+            ],
+            rows,
+        );
+        let points: Vec<Point> = self
+            .years
+            .iter()
+            .filter_map(|y| y.market_size.clone())
+            .collect();
+        derived_note(&mut doc, &points);
+        let milestones: Vec<&MilestoneItem> = self
+            .years
+            .iter()
+            .filter_map(|y| y.milestones.as_ref())
+            .flatten()
+            .collect();
+        if !milestones.is_empty() {
+            doc.heading(2, "Milestones");
+            doc.terms(
+                milestones
+                    .iter()
+                    .map(|m| {
+                        (
+                            format!("{} {}", milestone_when(m), m.title),
+                            m.description.clone(),
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        warnings_section(&mut doc, &self.warnings);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        let points: Vec<Point> = self
+            .years
+            .iter()
+            .filter_map(|y| y.market_size.clone())
+            .collect();
+        (!points.is_empty()).then(|| Chart {
+            title: self.title.clone(),
+            y_label: self.unit.label().to_owned(),
+            log_scale: false,
+            lines: vec![line(&self.title, &points)],
+        })
+    }
+}
+
+impl Render for CostOutlook {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, format!("{} outlook", self.cost.title));
+        let mut fields = vec![("Series".to_owned(), self.cost.name.clone())];
+        match &self.stated_rate {
+            Some(rate) => {
+                let mut text = stated_rate_text(rate);
+                if rate.value < 0.0 && rate.value > -1.0 {
+                    text.push_str(&format!(
+                        " — a {}× fall each year",
+                        format::number(1.0 / (1.0 + rate.value))
+                    ));
+                }
+                fields.push(("Stated rate".to_owned(), text));
+            }
+            None => fields.push(("Stated rate".to_owned(), "none stated".to_owned())),
+        }
+        doc.fields(fields);
+
+        doc.heading(2, "Stated values");
+        series_table(&mut doc, &self.cost);
+
+        let p = &self.projection;
+        doc.heading(
+            2,
+            format!(
+                "Projection at {} a year from {}",
+                format::percent(p.annual_rate, 1),
+                p.base.year
+            ),
+        );
+        let mut rows = vec![vec![
+            p.base.year.to_string(),
+            format::point_value(&p.base),
+            format::kind(p.base.kind).to_owned(),
+            format!("base: {}", format::basis(&p.base)),
+        ]];
+        rows.extend(value_rows(&p.points));
+        doc.table(&["Year", self.cost.unit.label(), "Kind", "Basis"], rows);
+        derived_note(&mut doc, &p.points);
+
+        doc.heading(2, "Applications the cost decline unlocks");
+        match &self.unlocked_applications {
+            Some(apps) => doc.terms(
+                apps.iter()
+                    .map(|a| {
+                        (
+                            concept_title(&a.application),
+                            format!(
+                                "{} (unlocked by: {})",
+                                a.application.definition, a.unlocked_by
+                            ),
+                        )
+                    })
+                    .collect(),
+            ),
+            None => doc.text(NOT_AVAILABLE),
+        }
+        warnings_section(&mut doc, &self.warnings);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        let mut projection = vec![self.projection.base.clone()];
+        projection.extend(self.projection.points.iter().cloned());
+        Some(Chart {
+            title: format!("{} outlook", self.cost.title),
+            y_label: format!("{} (log scale)", self.cost.unit.label()),
+            log_scale: true,
+            lines: vec![
+                line("stated", &self.cost.points),
+                line("projection at the stated rate", &projection),
+            ],
+        })
+    }
+}
+
+impl Render for SeriesList {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, format!("Series of {}", self.dataset));
+        doc.table(
+            &["Series", "Title", "Unit", "Years", "Parent"],
+            self.series
+                .iter()
+                .map(|s| {
+                    vec![
+                        short_id(&s.name).to_owned(),
+                        s.title.clone(),
+                        s.unit.label().to_owned(),
+                        format::span(Some(s.first_year), Some(s.last_year)),
+                        s.parent.as_deref().map_or("—", short_id).to_owned(),
+                    ]
+                })
+                .collect(),
+        );
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
+}
+
+impl Render for SeriesDetail {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, &self.info.title);
+        let mut fields = vec![("Series".to_owned(), self.info.name.clone())];
+        if let Some(parent) = &self.info.parent {
+            fields.push(("Parent".to_owned(), parent.clone()));
+        }
+        if !self.info.components.is_empty() {
+            fields.push(("Components".to_owned(), self.info.components.join(", ")));
+        }
+        for rate in &self.stated_rates {
+            fields.push(("Stated rate".to_owned(), stated_rate_text(rate)));
+        }
+        if !self.info.source.is_empty() {
+            fields.push(("Source".to_owned(), format!("§{}", self.info.source)));
+        }
+        doc.fields(fields);
+        series_table(&mut doc, &self.values);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        series_chart(&self.values)
+    }
+}
+
+impl Render for ConceptDetail {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, concept_title(&self.concept));
+        let list = |names: &[String]| {
+            if names.is_empty() {
+                "—".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        let mut fields = vec![
+            ("Concept".to_owned(), self.concept.name.clone()),
+            ("Scheme".to_owned(), self.scheme.clone()),
+            ("Definition".to_owned(), self.concept.definition.clone()),
+            ("Broader".to_owned(), list(&self.broader)),
+            ("Narrower".to_owned(), list(&self.narrower)),
+            ("Related".to_owned(), list(&self.related)),
+            ("Series".to_owned(), list(&self.concept.series)),
+        ];
+        for (key, value) in &self.concept.attributes {
+            fields.push((format!("Attribute {key}"), value.clone()));
+        }
+        if !self.concept.source.is_empty() {
+            fields.push(("Source".to_owned(), format!("§{}", self.concept.source)));
+        }
+        doc.fields(fields);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
+}
+
+impl Render for SearchResults {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, format!("Concepts matching “{}”", self.query));
+        doc.table(
+            &["Concept", "Label", "Score", "Matched"],
+            self.hits
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.concept.name.clone(),
+                        concept_title(&h.concept),
+                        format!("{:.2}", h.score),
+                        h.matched_text.clone(),
+                    ]
+                })
+                .collect(),
+        );
+        doc.text(format!("{} hit(s).", self.total));
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
+}
+
+impl Render for Milestones {
+    fn doc(&self) -> Doc {
+        let mut doc = Doc::default();
+        doc.heading(1, "Milestones");
+        doc.terms(
+            self.milestones
+                .iter()
+                .map(|m| {
+                    (
+                        format!("{} {}", milestone_when(m), m.title),
+                        m.description.clone(),
+                    )
+                })
+                .collect(),
+        );
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
+}

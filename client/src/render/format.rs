@@ -1,0 +1,187 @@
+//! Numbers as a person reads them: stated values to the digits the report gives, derived ones to
+//! a sensible precision, qualifiers as signs (≈ about, ≤ at most, ≥ at least), rates in percent.
+
+use crate::reports::model::{Kind, Point, Qualifier, StatedRate};
+
+/// Decimals that show a value stated to the rounding step `resolution` (0.1 → 1).
+fn decimals_of(resolution: f64) -> usize {
+    let decimals = (-resolution.log10()).ceil();
+    if decimals.is_finite() && decimals > 0.0 {
+        decimals.min(9.0) as usize
+    } else {
+        0
+    }
+}
+
+/// A number without a known rounding: one decimal from 10 up, two from 1, else three
+/// significant digits (scientific below 0.001).
+pub fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude == 0.0 {
+        "0".to_owned()
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else if magnitude >= 1.0 {
+        format!("{value:.2}")
+    } else if magnitude >= 0.001 {
+        let decimals = (2.0 - magnitude.log10().floor()).max(0.0) as usize;
+        format!("{value:.decimals$}")
+    } else {
+        format!("{value:.2e}")
+    }
+}
+
+/// The sign of a qualifier: "" exact, "≈" approximate, "≤" upper bound, "≥" lower bound.
+pub fn qualifier_sign(qualifier: Qualifier) -> &'static str {
+    match qualifier {
+        Qualifier::Exact => "",
+        Qualifier::Approximate => "≈",
+        Qualifier::UpperBound => "≤",
+        Qualifier::LowerBound => "≥",
+    }
+}
+
+/// A point's value with its qualifier, to its stated digits (or [`number`] when derived or of
+/// unknown rounding), and `*` when derived.
+pub fn point_value(point: &Point) -> String {
+    let digits = match point.resolution {
+        Some(resolution) if !point.is_derived() => {
+            let decimals = decimals_of(resolution);
+            format!("{:.decimals$}", point.value)
+        }
+        _ => number(point.value),
+    };
+    let mark = if point.is_derived() { "*" } else { "" };
+    format!("{}{digits}{mark}", qualifier_sign(point.qualifier))
+}
+
+/// "actual" or "forecast".
+pub fn kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Actual => "actual",
+        Kind::Forecast => "forecast",
+    }
+}
+
+/// Where a point comes from: "stated, §1.2" or "derived".
+pub fn basis(point: &Point) -> String {
+    match (point.is_derived(), point.source.is_empty()) {
+        (true, _) => "derived".to_owned(),
+        (false, true) => "stated".to_owned(),
+        (false, false) => format!("stated, §{}", point.source),
+    }
+}
+
+/// A fraction in percent with `decimals` decimals: 0.8077 → "80.77%".
+pub fn percent(fraction: f64, decimals: usize) -> String {
+    format!("{:.decimals$}%", fraction * 100.0)
+}
+
+/// A stated rate in percent, to the digits it is stated to, with its qualifier.
+pub fn stated_rate(rate: &StatedRate) -> String {
+    let decimals = rate.resolution.map_or(1, |r| decimals_of(r * 100.0));
+    format!(
+        "{}{}",
+        qualifier_sign(rate.qualifier),
+        percent(rate.value, decimals)
+    )
+}
+
+/// "2024–2029", or the one year.
+pub fn span(start: Option<i32>, end: Option<i32>) -> String {
+    match (start, end) {
+        (Some(s), Some(e)) if s == e => s.to_string(),
+        (Some(s), Some(e)) => format!("{s}–{e}"),
+        (Some(s), None) => format!("from {s}"),
+        (None, Some(e)) => format!("to {e}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// The distinct methods of the derived points, in first-seen order.
+pub fn derived_methods<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<String> {
+    let mut methods: Vec<String> = Vec::new();
+    for point in points {
+        if point.is_derived() {
+            let method = point
+                .method
+                .clone()
+                .unwrap_or_else(|| "computed by the forecast service".to_owned());
+            if !methods.contains(&method) {
+                methods.push(method);
+            }
+        }
+    }
+    methods
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::model::{Provenance, Unit};
+
+    fn point(value: f64, qualifier: Qualifier, provenance: Provenance) -> Point {
+        Point {
+            year: 2024,
+            value,
+            unit: Unit::UsdBillion,
+            qualifier,
+            kind: Kind::Actual,
+            provenance,
+            method: None,
+            source: "1.2".to_owned(),
+            resolution: Some(0.1),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn stated_values_keep_their_digits_and_qualifiers() {
+        assert_eq!(
+            point_value(&point(55.0, Qualifier::Exact, Provenance::Reported)),
+            "55.0"
+        );
+        assert_eq!(
+            point_value(&point(0.1, Qualifier::UpperBound, Provenance::Reported)),
+            "≤0.1"
+        );
+        let mut about_20 = point(20.0, Qualifier::Approximate, Provenance::Reported);
+        about_20.resolution = Some(1.0);
+        assert_eq!(point_value(&about_20), "≈20");
+    }
+
+    #[test]
+    fn derived_values_are_marked() {
+        assert_eq!(
+            point_value(&point(19.342, Qualifier::Exact, Provenance::Derived)),
+            "19.3*"
+        );
+    }
+
+    #[test]
+    fn numbers_scale_their_precision() {
+        assert_eq!(number(206.5), "206.5");
+        assert_eq!(number(1.934), "1.93");
+        assert_eq!(number(0.01), "0.0100");
+        assert_eq!(number(0.0123), "0.0123");
+        assert_eq!(number(0.000001), "1.00e-6");
+        assert_eq!(number(0.0), "0");
+    }
+
+    #[test]
+    fn rates_read_in_percent() {
+        assert_eq!(percent(0.80766, 2), "80.77%");
+        let rate = StatedRate {
+            rate_kind: crate::reports::model::RateKind::Cagr,
+            value: 0.807,
+            start_year: Some(2024),
+            end_year: Some(2029),
+            qualifier: Qualifier::Exact,
+            kind: Kind::Forecast,
+            source: "1.2".to_owned(),
+            resolution: Some(0.001),
+        };
+        assert_eq!(stated_rate(&rate), "80.7%");
+        assert_eq!(span(Some(2024), Some(2029)), "2024–2029");
+    }
+}

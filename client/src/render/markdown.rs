@@ -1,0 +1,91 @@
+//! A [`Doc`] as GitHub-flavoured Markdown.
+
+use crate::render::{Block, Doc};
+
+/// `doc` as Markdown: blocks separated by one blank line, ending with a newline.
+pub fn render(doc: &Doc) -> String {
+    let blocks: Vec<String> = doc.blocks.iter().map(block).collect();
+    let mut text = blocks.join("\n\n");
+    text.push('\n');
+    text
+}
+
+fn block(block: &Block) -> String {
+    match block {
+        Block::Heading(level, text) => {
+            format!(
+                "{} {}",
+                "#".repeat(usize::from((*level).clamp(1, 6))),
+                inline(text)
+            )
+        }
+        Block::Text(text) => inline(text),
+        Block::Fields(fields) => fields
+            .iter()
+            .map(|(label, value)| format!("- **{}:** {}", inline(label), inline(value)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Block::Table { headers, rows } => {
+            let mut lines = vec![row(headers), row(&vec!["---".to_owned(); headers.len()])];
+            lines.extend(rows.iter().map(|r| row(r)));
+            lines.join("\n")
+        }
+        Block::Terms(terms) => terms
+            .iter()
+            .map(|(term, description)| {
+                if description.is_empty() {
+                    format!("- **{}**", inline(term))
+                } else {
+                    format!("- **{}** — {}", inline(term), inline(description))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Block::List(items) => items
+            .iter()
+            .map(|item| format!("- {}", inline(item)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn row(cells: &[String]) -> String {
+    let cells: Vec<String> = cells
+        .iter()
+        .map(|c| inline(c).replace('|', "\\|"))
+        .collect();
+    format!("| {} |", cells.join(" | "))
+}
+
+/// Text on one line, with the characters Markdown would take as markup escaped.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.replace('*', "\\*").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_render_as_markdown() {
+        let mut doc = Doc::default();
+        doc.heading(1, "Title");
+        doc.fields(vec![("Year".to_owned(), "2026".to_owned())]);
+        doc.table(
+            &["A", "B"],
+            vec![vec!["1|2".to_owned(), "19.3*".to_owned()]],
+        );
+        doc.terms(vec![("Term".to_owned(), "what it\nmeans".to_owned())]);
+        assert_eq!(
+            render(&doc),
+            "# Title\n\n- **Year:** 2026\n\n| A | B |\n| --- | --- |\n| 1\\|2 | 19.3\\* |\n\n- **Term** — what it means\n"
+        );
+    }
+}
