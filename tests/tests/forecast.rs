@@ -1,0 +1,1155 @@
+//! End-to-end tests of the forecast service over gRPC: every figure of the report's sections 1.2
+//! and 2.1 as stored, the derived figures (CAGR, breakdown, fill, projection, consistency),
+//! paging, and every kind of bad input.
+
+use std::{borrow::Cow, sync::Arc};
+
+use arc_swap::ArcSwap;
+use llmarket_proto::forecast::{
+    self as pb, forecast_service_client::ForecastServiceClient, project_series_request::Scenario,
+};
+use llmarket_server::{
+    data::{self, DataFile, DatasetFiles},
+    forecast,
+};
+use llmarket_tests::TestServer;
+use tonic::{Code, Status, transport::Channel};
+use tonic_types::StatusExt as _;
+
+const DATASET: &str = "datasets/cic-global-llm-2026";
+
+fn series(id: &str) -> String {
+    format!("{DATASET}/series/{id}")
+}
+
+async fn client(server: &TestServer) -> ForecastServiceClient<Channel> {
+    ForecastServiceClient::new(server.channel().await)
+}
+
+#[track_caller]
+fn assert_close(actual: f64, expected: f64, tolerance: f64) {
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{actual} is not within {tolerance} of {expected}"
+    );
+}
+
+/// Asserts INVALID_ARGUMENT with a BadRequest violation for `field`.
+#[track_caller]
+fn assert_invalid<T: std::fmt::Debug>(result: Result<T, Status>, field: &str) {
+    let status = result.expect_err("expected INVALID_ARGUMENT");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let details = status.get_error_details();
+    let violations = &details
+        .bad_request()
+        .unwrap_or_else(|| panic!("no BadRequest detail in {status:?}"))
+        .field_violations;
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].field, field, "{status:?}");
+    assert!(
+        status.message().starts_with(&format!("{field}: ")),
+        "{status:?}"
+    );
+}
+
+/// Asserts NOT_FOUND with a message naming `resource`.
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, Status>, resource: &str) {
+    let status = result.expect_err("expected NOT_FOUND");
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    assert_eq!(status.message(), format!("{resource} not found"));
+}
+
+/// Asserts FAILED_PRECONDITION with a message containing each of `needles`.
+#[track_caller]
+fn assert_precondition<T: std::fmt::Debug>(result: Result<T, Status>, needles: &[&str]) {
+    let status = result.expect_err("expected FAILED_PRECONDITION");
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    for needle in needles {
+        assert!(
+            status.message().contains(needle),
+            "{needle:?} not in {:?}",
+            status.message()
+        );
+    }
+}
+
+/// A stored figure as the report states it.
+struct Stated {
+    year: i32,
+    value: f64,
+    unit: pb::Unit,
+    qualifier: pb::Qualifier,
+    kind: pb::ObservationKind,
+    source: &'static str,
+    resolution: f64,
+    quote: &'static str,
+    note: &'static str,
+}
+
+#[track_caller]
+fn assert_stated(observation: &pb::Observation, expected: &Stated) {
+    assert_eq!(observation.year, expected.year);
+    assert_eq!(observation.value, expected.value, "{observation:?}");
+    assert_eq!(observation.unit(), expected.unit, "{observation:?}");
+    assert_eq!(
+        observation.qualifier(),
+        expected.qualifier,
+        "{observation:?}"
+    );
+    assert_eq!(observation.kind(), expected.kind, "{observation:?}");
+    assert_eq!(observation.provenance(), pb::Provenance::Reported);
+    assert_eq!(observation.source, expected.source);
+    assert_eq!(observation.resolution, expected.resolution);
+    assert!(observation.method.is_empty(), "{observation:?}");
+    assert!(
+        observation.quote.contains(expected.quote),
+        "{observation:?}"
+    );
+    assert!(observation.note.contains(expected.note), "{observation:?}");
+}
+
+async fn get_series(client: &mut ForecastServiceClient<Channel>, id: &str) -> pb::Series {
+    client
+        .get_series(pb::GetSeriesRequest { name: series(id) })
+        .await
+        .expect("get series")
+        .into_inner()
+        .series
+        .expect("series")
+}
+
+#[tokio::test]
+async fn dataset_metadata() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let list = client
+        .list_datasets(pb::ListDatasetsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.datasets.len(), 1);
+    assert!(list.next_page_token.is_empty());
+    let dataset = client
+        .get_dataset(pb::GetDatasetRequest {
+            name: DATASET.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .dataset
+        .unwrap();
+    assert_eq!(dataset, list.datasets[0]);
+    assert_eq!(dataset.name, DATASET);
+    assert_eq!(dataset.title_zh_hans, "全球大模型行业报告");
+    assert_eq!(dataset.title_en, "Global Large Model Industry Report");
+    assert!(
+        dataset.publisher.contains("CIC 灼识"),
+        "{}",
+        dataset.publisher
+    );
+    assert!(dataset.publisher.contains("China Insights Consultancy"));
+    assert_eq!(dataset.year, 2026);
+    assert_eq!(dataset.currency, "USD");
+    assert!(!dataset.source_document.is_empty());
+    assert_eq!(dataset.source_language_code, "zh-Hans");
+    assert!(
+        dataset
+            .notice_zh_hans
+            .contains("本文件包含高度机密信息，仅供我方客户专属使用")
+    );
+    assert!(dataset.notice_en.contains("confidential"));
+    assert_eq!(dataset.version.len(), 16);
+    assert!(dataset.version.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(dataset.series_count, 4);
+}
+
+#[tokio::test]
+async fn every_figure_of_sections_1_2_and_2_1_is_stored_as_stated() {
+    use pb::{ObservationKind::*, Qualifier::*, Unit::*};
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+
+    let market = get_series(&mut client, "market-size").await;
+    assert_eq!(market.unit(), UsdBillion);
+    assert_eq!(market.source, "1.2");
+    assert_eq!(
+        market.components,
+        [series("application-market"), series("maas-market")]
+    );
+    assert!(market.parent.is_empty());
+    assert_eq!((market.first_year, market.last_year), (2024, 2029));
+    assert_eq!(market.observations.len(), 2, "only what the text states");
+    let billions = |year, value, kind, quote| Stated {
+        year,
+        value,
+        unit: UsdBillion,
+        qualifier: Exact,
+        kind,
+        source: "1.2",
+        resolution: 0.1,
+        quote,
+        note: "",
+    };
+    assert_stated(
+        &market.observations[0],
+        &billions(2024, 10.7, Actual, "2024 年该市场规模为 107 亿美元"),
+    );
+    assert_stated(
+        &market.observations[1],
+        &billions(2029, 206.5, Forecast, "预计 2029 年将增至 2,065 亿美元"),
+    );
+    assert_eq!(market.stated_rates.len(), 1);
+    let cagr = &market.stated_rates[0];
+    assert_eq!(cagr.rate_kind(), pb::RateKind::Cagr);
+    assert_eq!(cagr.value, 0.807);
+    assert_eq!((cagr.start_year, cagr.end_year), (2024, 2029));
+    assert_eq!(cagr.qualifier(), Exact);
+    assert_eq!(cagr.kind(), Forecast);
+    assert_eq!(cagr.source, "1.2");
+    assert_eq!(cagr.resolution, 0.001);
+    assert!(cagr.quote.contains("80.7%"));
+
+    let application = get_series(&mut client, "application-market").await;
+    assert_eq!(application.parent, series("market-size"));
+    assert_eq!(application.observations.len(), 1);
+    assert_stated(
+        &application.observations[0],
+        &billions(
+            2029,
+            151.5,
+            Forecast,
+            "大模型应用市场 2029 年规模预计将达 1,515 亿美元",
+        ),
+    );
+    let maas = get_series(&mut client, "maas-market").await;
+    assert_eq!(maas.parent, series("market-size"));
+    assert_eq!(maas.observations.len(), 1);
+    assert_stated(
+        &maas.observations[0],
+        &billions(
+            2029,
+            55.0,
+            Forecast,
+            "大模型 MaaS 市场同期规模将增至 550 亿美元",
+        ),
+    );
+
+    let cost = get_series(&mut client, "inference-cost").await;
+    assert_eq!(cost.unit(), UsdPerMillionTokens);
+    assert_eq!(cost.source, "2.1");
+    assert_eq!(cost.observations.len(), 2);
+    let tokens = |year, value, qualifier, quote, note| Stated {
+        year,
+        value,
+        unit: UsdPerMillionTokens,
+        qualifier,
+        kind: Actual,
+        source: "2.1",
+        resolution: 0.0,
+        quote,
+        note,
+    };
+    assert_stated(
+        &cost.observations[0],
+        &tokens(
+            2022,
+            20.0,
+            Approximate,
+            "2022 年末约每百万 token 20 美元",
+            "end of 2022",
+        ),
+    );
+    assert_stated(
+        &cost.observations[1],
+        &tokens(
+            2024,
+            0.1,
+            UpperBound,
+            "2024 年末的 0.1 美元以下",
+            "end of 2024",
+        ),
+    );
+    assert_eq!(cost.stated_rates.len(), 1);
+    let fall = &cost.stated_rates[0];
+    assert_eq!(fall.rate_kind(), pb::RateKind::AnnualChange);
+    assert_eq!(fall.value, -0.9);
+    assert_eq!((fall.start_year, fall.end_year), (0, 0));
+    assert_eq!(fall.kind(), Forecast);
+    assert_eq!(fall.source, "2.1");
+    assert!(fall.quote.contains("每年以十倍幅度下降"));
+}
+
+#[tokio::test]
+async fn fill_derives_2025_to_2028_and_nothing_is_stored_for_them() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let request = |fill: pb::Fill| pb::GetObservationsRequest {
+        series: series("market-size"),
+        start_year: 2023,
+        end_year: 2029,
+        transform: pb::Transform::None.into(),
+        fill: fill.into(),
+    };
+    let plain = client
+        .get_observations(request(pb::Fill::None))
+        .await
+        .unwrap()
+        .into_inner();
+    let years: Vec<i32> = plain.observations.iter().map(|o| o.year).collect();
+    assert_eq!(years, [2024, 2029]);
+    assert_eq!(plain.fill(), pb::Fill::None);
+
+    let filled = client
+        .get_observations(request(pb::Fill::CagrInterpolate))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(filled.series, series("market-size"));
+    assert_eq!(filled.fill(), pb::Fill::CagrInterpolate);
+    assert_eq!(filled.transform(), pb::Transform::None);
+    let years: Vec<i32> = filled.observations.iter().map(|o| o.year).collect();
+    assert_eq!(
+        years,
+        [2024, 2025, 2026, 2027, 2028, 2029],
+        "2023 is before the first stated year"
+    );
+    assert_eq!(
+        filled.observations[0].provenance(),
+        pb::Provenance::Reported
+    );
+    assert_eq!(
+        filled.observations[5].provenance(),
+        pb::Provenance::Reported
+    );
+    for (k, o) in filled.observations[1..5].iter().enumerate() {
+        let expected = 10.7 * (206.5f64 / 10.7).powf((k + 1) as f64 / 5.0);
+        assert_close(o.value, expected, 1e-9);
+        assert_eq!(o.provenance(), pb::Provenance::Derived);
+        assert_eq!(o.qualifier(), pb::Qualifier::Approximate);
+        assert_eq!(o.kind(), pb::ObservationKind::Forecast);
+        assert_eq!(o.unit(), pb::Unit::UsdBillion);
+        assert_eq!(o.source, "1.2");
+        assert_eq!(
+            o.method,
+            "geometric interpolation between 2024 (10.7, reported) and 2029 (206.5, reported)"
+        );
+        assert!(o.quote.is_empty() && o.resolution == 0.0);
+    }
+    // Asking for the fill stores nothing: the series still holds only what the report states.
+    assert_eq!(
+        get_series(&mut client, "market-size")
+            .await
+            .observations
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn transforms_over_the_wire() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let request = |id: &str, transform: pb::Transform, fill: pb::Fill| pb::GetObservationsRequest {
+        series: series(id),
+        start_year: 0,
+        end_year: 0,
+        transform: transform.into(),
+        fill: fill.into(),
+    };
+    let yoy = client
+        .get_observations(request(
+            "market-size",
+            pb::Transform::YearOverYear,
+            pb::Fill::CagrInterpolate,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(yoy.observations.len(), 5);
+    for o in &yoy.observations {
+        assert_close(o.value, 0.807_620_49, 1e-8);
+        assert_eq!(o.unit(), pb::Unit::Fraction);
+        assert_eq!(o.provenance(), pb::Provenance::Derived);
+    }
+    let index = client
+        .get_observations(request("market-size", pb::Transform::Index, pb::Fill::None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_close(index.observations[0].value, 100.0, 1e-12);
+    assert_close(index.observations[1].value, 206.5 / 10.7 * 100.0, 1e-9);
+    assert_eq!(index.observations[1].qualifier(), pb::Qualifier::Exact);
+    assert_eq!(index.observations[1].unit(), pb::Unit::Index);
+    let share = client
+        .get_observations(request(
+            "maas-market",
+            pb::Transform::ShareOfParent,
+            pb::Fill::None,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(share.observations.len(), 1);
+    assert_close(share.observations[0].value, 55.0 / 206.5, 1e-12);
+    assert_precondition(
+        client
+            .get_observations(request(
+                "market-size",
+                pb::Transform::ShareOfParent,
+                pb::Fill::None,
+            ))
+            .await,
+        &["market-size has no parent"],
+    );
+    assert_precondition(
+        client
+            .get_observations(request(
+                "market-size",
+                pb::Transform::YearOverYear,
+                pb::Fill::None,
+            ))
+            .await,
+        &[
+            "no value for 2028",
+            "fill=FILL_CAGR_INTERPOLATE would derive it",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn derived_cagr_agrees_with_the_stated_rate() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let growth = client
+        .compute_growth(pb::ComputeGrowthRequest {
+            series: series("market-size"),
+            start_year: 0,
+            end_year: 0,
+            fill: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(growth.series, series("market-size"));
+    assert_eq!(growth.years, 5);
+    assert_close(growth.cagr, (206.5f64 / 10.7).powf(0.2) - 1.0, 1e-12);
+    assert_close(growth.cagr, 0.807_62, 1e-5);
+    assert_close(growth.multiple, 206.5 / 10.7, 1e-12);
+    // 10.65..10.75 and 206.45..206.55 allow 80.58 %..80.94 %; the stated 80.7 % lies inside.
+    assert_close(growth.cagr_low, (206.45f64 / 10.75).powf(0.2) - 1.0, 1e-12);
+    assert_close(growth.cagr_high, (206.55f64 / 10.65).powf(0.2) - 1.0, 1e-12);
+    assert!(growth.cagr_low < 0.807 && 0.807 < growth.cagr_high);
+    let stated = growth.stated_rate.as_ref().expect("stated CAGR 2024-2029");
+    assert_eq!(stated.value, 0.807);
+    assert!(growth.agrees_with_stated);
+    let (start, end) = (growth.start.unwrap(), growth.end.unwrap());
+    assert_eq!((start.year, start.value), (2024, 10.7));
+    assert_eq!((end.year, end.value), (2029, 206.5));
+    assert_eq!(start.provenance(), pb::Provenance::Reported);
+    assert!(
+        growth.method.contains("(206.5 / 10.7)^(1/5)"),
+        "{}",
+        growth.method
+    );
+
+    // A span the report states no rate for: computed from a derived endpoint, nothing to agree with.
+    let growth = client
+        .compute_growth(pb::ComputeGrowthRequest {
+            series: series("market-size"),
+            start_year: 2026,
+            end_year: 2029,
+            fill: pb::Fill::CagrInterpolate.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(growth.stated_rate.is_none());
+    assert!(!growth.agrees_with_stated);
+    assert_close(growth.cagr, 0.807_620_49, 1e-8);
+    assert_eq!(growth.start.unwrap().provenance(), pb::Provenance::Derived);
+}
+
+#[tokio::test]
+async fn breakdown_of_2029() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let breakdown = client
+        .get_breakdown(pb::GetBreakdownRequest {
+            series: series("market-size"),
+            year: 0,
+            fill: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(breakdown.year, 2029);
+    assert_eq!(breakdown.total.as_ref().unwrap().value, 206.5);
+    let parts: Vec<(&str, f64)> = breakdown
+        .components
+        .iter()
+        .map(|c| (c.series.as_str(), c.value.as_ref().unwrap().value))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (series("application-market").as_str(), 151.5),
+            (series("maas-market").as_str(), 55.0)
+        ]
+    );
+    assert_close(breakdown.components[0].share, 0.7337, 5e-5);
+    assert_close(breakdown.components[1].share, 0.2663, 5e-5);
+    assert_eq!(breakdown.components[0].title_zh_hans, "大模型应用市场");
+    assert_eq!(
+        breakdown.components[1].title_en,
+        "Large-model MaaS (model-as-a-service) market"
+    );
+    assert_close(breakdown.components_sum, 206.5, 1e-12);
+    assert_close(breakdown.residual, 0.0, 1e-12);
+    assert!(breakdown.components_add_up);
+    assert_eq!(
+        breakdown.components[0].value.as_ref().unwrap().provenance(),
+        pb::Provenance::Reported
+    );
+}
+
+#[tokio::test]
+async fn tenfold_yearly_cost_fall_projected_from_2024() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    for scenario in [Scenario::StatedRate(true), Scenario::AnnualRate(-0.9)] {
+        let projection = client
+            .project_series(pb::ProjectSeriesRequest {
+                series: series("inference-cost"),
+                base_year: 0,
+                end_year: 2028,
+                scenario: Some(scenario),
+                fill: 0,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let base = projection.base.unwrap();
+        assert_eq!((base.year, base.value), (2024, 0.1));
+        assert_eq!(base.qualifier(), pb::Qualifier::UpperBound);
+        assert_eq!(projection.annual_rate, -0.9);
+        assert_eq!(
+            projection.stated_rate.is_some(),
+            matches!(scenario, Scenario::StatedRate(_))
+        );
+        let expected = [(2025, 0.01), (2026, 0.001), (2027, 0.0001), (2028, 0.00001)];
+        assert_eq!(projection.projections.len(), expected.len());
+        for (o, (year, value)) in projection.projections.iter().zip(expected) {
+            assert_eq!(o.year, year);
+            assert_close(o.value, value, value * 1e-9);
+            assert_eq!(
+                o.qualifier(),
+                pb::Qualifier::UpperBound,
+                "below 0.1 stays below"
+            );
+            assert_eq!(o.provenance(), pb::Provenance::Derived);
+            assert_eq!(o.kind(), pb::ObservationKind::Forecast);
+            assert_eq!(o.unit(), pb::Unit::UsdPerMillionTokens);
+            assert!(
+                o.method.contains("2024 (at most 0.1, reported)"),
+                "{}",
+                o.method
+            );
+            assert!(o.source.starts_with("2.1"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn consistency_checks_all_pass_on_the_builtin_data() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let response = client
+        .check_consistency(pb::CheckConsistencyRequest {
+            dataset: DATASET.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.dataset, DATASET);
+    assert_eq!(response.checks.len(), 4, "{:#?}", response.checks);
+    assert_eq!((response.passed_count, response.failed_count), (4, 0));
+    let find = |kind: pb::CheckKind, id: &str| {
+        response
+            .checks
+            .iter()
+            .find(|c| c.check_kind() == kind && c.series == series(id))
+            .unwrap_or_else(|| panic!("no {kind:?} check of {id}"))
+    };
+    let sum = find(pb::CheckKind::ComponentsSum, "market-size");
+    assert_eq!((sum.year, sum.expected), (2029, 206.5));
+    assert_close(sum.actual, 206.5, 1e-12);
+    let cagr = find(pb::CheckKind::StatedCagr, "market-size");
+    assert_eq!(
+        (cagr.start_year, cagr.year, cagr.expected),
+        (2024, 2029, 0.807)
+    );
+    assert_close(cagr.actual, 0.807_62, 1e-5);
+    assert!((cagr.actual - cagr.expected).abs() <= cagr.tolerance);
+    find(pb::CheckKind::ComponentWithinParent, "application-market");
+    find(pb::CheckKind::ComponentWithinParent, "maas-market");
+    assert!(
+        response
+            .checks
+            .iter()
+            .all(|c| c.passed && !c.description.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn list_series_pages_one_at_a_time() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let mut names = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_series(pb::ListSeriesRequest {
+                parent: DATASET.into(),
+                page_size: 1,
+                page_token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(page.series.len(), 1);
+        assert!(
+            page.series[0].observations.is_empty(),
+            "lists carry no observations"
+        );
+        assert!(page.series[0].first_year > 0);
+        names.push(page.series[0].name.clone());
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let expected: Vec<String> = [
+        "application-market",
+        "inference-cost",
+        "maas-market",
+        "market-size",
+    ]
+    .into_iter()
+    .map(series)
+    .collect();
+    assert_eq!(names, expected);
+}
+
+fn dataset_files(directory: &str, text: String) -> DatasetFiles {
+    DatasetFiles {
+        directory: directory.to_owned(),
+        forecast: Some(DataFile {
+            path: format!("{directory}/forecast.toml"),
+            text: Cow::Owned(text),
+        }),
+        taxonomy: None,
+    }
+}
+
+#[tokio::test]
+async fn serves_other_datasets_beside_the_builtin_one() {
+    let text = r#"
+title_zh_hans = "其他"
+title_en = "Other"
+publisher = "Someone"
+year = 2025
+currency = "USD"
+source_document = "other.pdf"
+[[series]]
+id = "a"
+title_zh_hans = "甲"
+title_en = "A"
+unit = "usd-billion"
+source = "1"
+observations = [{ year = 2020, value = 1.0, qualifier = "exact", kind = "actual" }]
+"#;
+    let mut sources = data::all_sources(&[]).unwrap();
+    sources.push(dataset_files("another-report", text.to_owned()));
+    let catalog = forecast::Catalog::load(&sources).unwrap();
+    let server =
+        TestServer::start(forecast::routes(Arc::new(ArcSwap::from_pointee(catalog)))).await;
+    let mut client = client(&server).await;
+    let first = client
+        .list_datasets(pb::ListDatasetsRequest {
+            page_size: 1,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        first.datasets[0].name, "datasets/another-report",
+        "id from the directory name"
+    );
+    let second = client
+        .list_datasets(pb::ListDatasetsRequest {
+            page_size: 1,
+            page_token: first.next_page_token,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.datasets[0].name, DATASET);
+    assert!(second.next_page_token.is_empty());
+    let a = client
+        .get_series(pb::GetSeriesRequest {
+            name: "datasets/another-report/series/a".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .series
+        .unwrap();
+    assert_eq!(a.observations[0].value, 1.0);
+
+    // The same id twice is refused whole.
+    sources.push(dataset_files("another-report", text.to_owned()));
+    let err = forecast::Catalog::load(&sources).unwrap_err();
+    assert!(err.to_string().contains("already used"), "{err}");
+}
+
+#[tokio::test]
+async fn unknown_datasets_and_series_are_not_found() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    let missing_dataset = "datasets/no-such-report";
+    let missing_series = series("no-such-series");
+    assert_not_found(
+        c.get_dataset(pb::GetDatasetRequest {
+            name: missing_dataset.into(),
+        })
+        .await,
+        missing_dataset,
+    );
+    assert_not_found(
+        c.list_series(pb::ListSeriesRequest {
+            parent: missing_dataset.into(),
+            ..Default::default()
+        })
+        .await,
+        missing_dataset,
+    );
+    assert_not_found(
+        c.check_consistency(pb::CheckConsistencyRequest {
+            dataset: missing_dataset.into(),
+        })
+        .await,
+        missing_dataset,
+    );
+    assert_not_found(
+        c.get_series(pb::GetSeriesRequest {
+            name: format!("{missing_dataset}/series/market-size"),
+        })
+        .await,
+        missing_dataset,
+    );
+    assert_not_found(
+        c.get_series(pb::GetSeriesRequest {
+            name: missing_series.clone(),
+        })
+        .await,
+        &missing_series,
+    );
+    assert_not_found(
+        c.get_observations(pb::GetObservationsRequest {
+            series: missing_series.clone(),
+            ..Default::default()
+        })
+        .await,
+        &missing_series,
+    );
+    assert_not_found(
+        c.compute_growth(pb::ComputeGrowthRequest {
+            series: missing_series.clone(),
+            ..Default::default()
+        })
+        .await,
+        &missing_series,
+    );
+    assert_not_found(
+        c.get_breakdown(pb::GetBreakdownRequest {
+            series: missing_series.clone(),
+            ..Default::default()
+        })
+        .await,
+        &missing_series,
+    );
+    assert_not_found(
+        c.project_series(pb::ProjectSeriesRequest {
+            series: missing_series.clone(),
+            end_year: 2030,
+            scenario: Some(Scenario::AnnualRate(0.1)),
+            ..Default::default()
+        })
+        .await,
+        &missing_series,
+    );
+}
+
+#[tokio::test]
+async fn malformed_names_are_invalid_arguments() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    for bad in [
+        "",
+        "cic-global-llm-2026",
+        "datasets/CIC",
+        "datasets/a/series/b",
+    ] {
+        assert_invalid(
+            c.get_dataset(pb::GetDatasetRequest { name: bad.into() })
+                .await,
+            "name",
+        );
+        assert_invalid(
+            c.list_series(pb::ListSeriesRequest {
+                parent: bad.into(),
+                ..Default::default()
+            })
+            .await,
+            "parent",
+        );
+        assert_invalid(
+            c.check_consistency(pb::CheckConsistencyRequest {
+                dataset: bad.into(),
+            })
+            .await,
+            "dataset",
+        );
+    }
+    for bad in [
+        "",
+        DATASET,
+        "datasets/x/series/",
+        "datasets/x/series/Market",
+        "datasets/x/concepts/y",
+    ] {
+        assert_invalid(
+            c.get_series(pb::GetSeriesRequest { name: bad.into() })
+                .await,
+            "name",
+        );
+        assert_invalid(
+            c.get_observations(pb::GetObservationsRequest {
+                series: bad.into(),
+                ..Default::default()
+            })
+            .await,
+            "series",
+        );
+        assert_invalid(
+            c.compute_growth(pb::ComputeGrowthRequest {
+                series: bad.into(),
+                ..Default::default()
+            })
+            .await,
+            "series",
+        );
+        assert_invalid(
+            c.get_breakdown(pb::GetBreakdownRequest {
+                series: bad.into(),
+                ..Default::default()
+            })
+            .await,
+            "series",
+        );
+        assert_invalid(
+            c.project_series(pb::ProjectSeriesRequest {
+                series: bad.into(),
+                end_year: 2030,
+                scenario: Some(Scenario::StatedRate(true)),
+                ..Default::default()
+            })
+            .await,
+            "series",
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_years_spans_and_enums_are_invalid_arguments() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    let observations = |start_year, end_year, transform, fill| pb::GetObservationsRequest {
+        series: series("market-size"),
+        start_year,
+        end_year,
+        transform,
+        fill,
+    };
+    assert_invalid(
+        c.get_observations(observations(2029, 2024, 0, 0)).await,
+        "start_year",
+    );
+    assert_invalid(
+        c.get_observations(observations(2030, 0, 0, 0)).await,
+        "start_year",
+    );
+    assert_invalid(
+        c.get_observations(observations(1899, 0, 0, 0)).await,
+        "start_year",
+    );
+    assert_invalid(
+        c.get_observations(observations(i32::MIN, 0, 0, 0)).await,
+        "start_year",
+    );
+    assert_invalid(
+        c.get_observations(observations(0, 2201, 0, 0)).await,
+        "end_year",
+    );
+    assert_invalid(
+        c.get_observations(observations(0, 0, 99, 0)).await,
+        "transform",
+    );
+    assert_invalid(
+        c.get_observations(observations(0, 0, -1, 0)).await,
+        "transform",
+    );
+    assert_invalid(c.get_observations(observations(0, 0, 0, 7)).await, "fill");
+
+    let growth = |start_year, end_year, fill| pb::ComputeGrowthRequest {
+        series: series("market-size"),
+        start_year,
+        end_year,
+        fill,
+    };
+    assert_invalid(c.compute_growth(growth(2029, 2024, 0)).await, "start_year");
+    assert_invalid(c.compute_growth(growth(2024, 2024, 0)).await, "end_year");
+    assert_invalid(c.compute_growth(growth(0, 3000, 0)).await, "end_year");
+    assert_invalid(c.compute_growth(growth(0, 0, 99)).await, "fill");
+
+    let breakdown = |year, fill| pb::GetBreakdownRequest {
+        series: series("market-size"),
+        year,
+        fill,
+    };
+    assert_invalid(c.get_breakdown(breakdown(1000, 0)).await, "year");
+    assert_invalid(c.get_breakdown(breakdown(i32::MAX, 0)).await, "year");
+    assert_invalid(c.get_breakdown(breakdown(2029, 3)).await, "fill");
+
+    let project = |base_year, end_year, scenario, fill| pb::ProjectSeriesRequest {
+        series: series("inference-cost"),
+        base_year,
+        end_year,
+        scenario,
+        fill,
+    };
+    let rate = |r| Some(Scenario::AnnualRate(r));
+    assert_invalid(
+        c.project_series(project(1800, 2030, rate(0.1), 0)).await,
+        "base_year",
+    );
+    assert_invalid(
+        c.project_series(project(0, 2201, rate(0.1), 0)).await,
+        "end_year",
+    );
+    assert_invalid(
+        c.project_series(project(0, 0, rate(0.1), 0)).await,
+        "end_year",
+    );
+    assert_invalid(
+        c.project_series(project(2024, 2024, rate(0.1), 0)).await,
+        "end_year",
+    );
+    assert_invalid(
+        c.project_series(project(0, 2024, rate(0.1), 0)).await,
+        "end_year",
+    );
+    assert_invalid(
+        c.project_series(project(0, 2030, rate(0.1), 9)).await,
+        "fill",
+    );
+    assert_invalid(
+        c.project_series(project(0, 2030, None, 0)).await,
+        "scenario",
+    );
+    assert_invalid(
+        c.project_series(project(0, 2030, Some(Scenario::StatedRate(false)), 0))
+            .await,
+        "stated_rate",
+    );
+}
+
+#[tokio::test]
+async fn unusable_rates_are_invalid_arguments() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    for bad in [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -1.0,
+        -1.5,
+        -1e300,
+    ] {
+        let result = c
+            .project_series(pb::ProjectSeriesRequest {
+                series: series("market-size"),
+                base_year: 2024,
+                end_year: 2029,
+                scenario: Some(Scenario::AnnualRate(bad)),
+                fill: 0,
+            })
+            .await;
+        assert_invalid(result, "annual_rate");
+    }
+}
+
+#[tokio::test]
+async fn bad_paging_is_an_invalid_argument() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    assert_invalid(
+        c.list_datasets(pb::ListDatasetsRequest {
+            page_size: -1,
+            page_token: String::new(),
+        })
+        .await,
+        "page_size",
+    );
+    assert_invalid(
+        c.list_series(pb::ListSeriesRequest {
+            parent: DATASET.into(),
+            page_size: i32::MIN,
+            page_token: String::new(),
+        })
+        .await,
+        "page_size",
+    );
+    for token in ["not-a-token", "00000000000000010000000000000000"] {
+        assert_invalid(
+            c.list_datasets(pb::ListDatasetsRequest {
+                page_size: 1,
+                page_token: token.into(),
+            })
+            .await,
+            "page_token",
+        );
+        assert_invalid(
+            c.list_series(pb::ListSeriesRequest {
+                parent: DATASET.into(),
+                page_size: 1,
+                page_token: token.into(),
+            })
+            .await,
+            "page_token",
+        );
+    }
+    // A ListSeries token is not a ListDatasets token.
+    let page = c
+        .list_series(pb::ListSeriesRequest {
+            parent: DATASET.into(),
+            page_size: 1,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_invalid(
+        c.list_datasets(pb::ListDatasetsRequest {
+            page_size: 1,
+            page_token: page.next_page_token,
+        })
+        .await,
+        "page_token",
+    );
+}
+
+#[tokio::test]
+async fn missing_years_without_fill_are_failed_preconditions() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    let hint = "fill=FILL_CAGR_INTERPOLATE would derive it";
+    assert_precondition(
+        c.compute_growth(pb::ComputeGrowthRequest {
+            series: series("market-size"),
+            start_year: 2025,
+            end_year: 2029,
+            fill: pb::Fill::None.into(),
+        })
+        .await,
+        &["market-size has no value for 2025", hint],
+    );
+    assert_precondition(
+        c.get_breakdown(pb::GetBreakdownRequest {
+            series: series("market-size"),
+            year: 2026,
+            fill: 0,
+        })
+        .await,
+        &["market-size has no value for 2026", hint],
+    );
+    assert_precondition(
+        c.project_series(pb::ProjectSeriesRequest {
+            series: series("market-size"),
+            base_year: 2027,
+            end_year: 2030,
+            scenario: Some(Scenario::StatedRate(true)),
+            fill: 0,
+        })
+        .await,
+        &["no value for 2027", hint],
+    );
+    // With the fill, growth over derived years works.
+    assert!(
+        c.compute_growth(pb::ComputeGrowthRequest {
+            series: series("market-size"),
+            start_year: 2025,
+            end_year: 2029,
+            fill: pb::Fill::CagrInterpolate.into(),
+        })
+        .await
+        .is_ok()
+    );
+    // Components lack 2024 and no fill can derive it: the message says so.
+    assert_precondition(
+        c.get_breakdown(pb::GetBreakdownRequest {
+            series: series("market-size"),
+            year: 2024,
+            fill: pb::Fill::CagrInterpolate.into(),
+        })
+        .await,
+        &[
+            "application-market has no value for 2024",
+            "not between two stated years",
+        ],
+    );
+    // Years beyond the data cannot be derived either.
+    assert_precondition(
+        c.compute_growth(pb::ComputeGrowthRequest {
+            series: series("market-size"),
+            start_year: 2024,
+            end_year: 2031,
+            fill: pb::Fill::CagrInterpolate.into(),
+        })
+        .await,
+        &["no value for 2031"],
+    );
+    // Data that cannot answer: no components, no stated rate.
+    assert_precondition(
+        c.get_breakdown(pb::GetBreakdownRequest {
+            series: series("maas-market"),
+            year: 0,
+            fill: 0,
+        })
+        .await,
+        &["no component series"],
+    );
+    assert_precondition(
+        c.project_series(pb::ProjectSeriesRequest {
+            series: series("maas-market"),
+            base_year: 0,
+            end_year: 2030,
+            scenario: Some(Scenario::StatedRate(true)),
+            fill: 0,
+        })
+        .await,
+        &["states no rate"],
+    );
+}
