@@ -96,10 +96,14 @@ fn growth_fields(growth: &Growth) -> Vec<(String, String)> {
         (
             "CAGR, computed".to_owned(),
             format!(
-                "{} ({}–{} within the rounding of the inputs)",
+                "{} ({} to {} within the rounding of the inputs)",
                 format::percent(growth.cagr, 2),
-                format::percent(growth.cagr_low, 2),
-                format::percent(growth.cagr_high, 2)
+                growth
+                    .cagr_low
+                    .map_or_else(|| "−∞".to_owned(), |low| format::percent(low, 2)),
+                growth
+                    .cagr_high
+                    .map_or_else(|| "+∞".to_owned(), |high| format::percent(high, 2))
             ),
         ),
         (

@@ -49,6 +49,8 @@ pub fn point_value(point: &Point) -> String {
             let decimals = decimals_of(resolution);
             format!("{:.decimals$}", point.value)
         }
+        // A stated value of unknown rounding: as the report gives it, no digits added.
+        None if !point.is_derived() => point.value.to_string(),
         _ => number(point.value),
     };
     let mark = if point.is_derived() { "*" } else { "" };
@@ -147,6 +149,8 @@ mod tests {
         );
         let mut about_20 = point(20.0, Qualifier::Approximate, Provenance::Reported);
         about_20.resolution = Some(1.0);
+        assert_eq!(point_value(&about_20), "≈20");
+        about_20.resolution = None;
         assert_eq!(point_value(&about_20), "≈20");
     }
 

@@ -189,10 +189,13 @@ pub struct Growth {
     pub years: i32,
     /// The computed compound annual growth rate (derived).
     pub cagr: f64,
-    /// The lowest CAGR the rounding of the endpoints allows.
-    pub cagr_low: f64,
-    /// The highest CAGR the rounding of the endpoints allows.
-    pub cagr_high: f64,
+    /// The lowest CAGR the rounding of the endpoints allows; absent when unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cagr_low: Option<f64>,
+    /// The highest CAGR the rounding of the endpoints allows; absent when unbounded (an
+    /// endpoint that is only a bound opens the interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cagr_high: Option<f64>,
     /// end / start (derived).
     pub multiple: f64,
     /// How the CAGR was computed, in words.
@@ -378,6 +381,15 @@ fn finite(call: &'static str, what: &str, value: f64) -> Result<f64, ClientError
     }
 }
 
+/// An interval end: finite, or infinite for an open end; NaN is bad data.
+fn bound(call: &'static str, what: &str, value: f64) -> Result<Option<f64>, ClientError> {
+    if value.is_nan() {
+        Err(forecast_bad(call, format!("{what} is not a number")))
+    } else {
+        Ok(value.is_finite().then_some(value))
+    }
+}
+
 fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
@@ -516,8 +528,8 @@ pub(crate) fn growth(
         end,
         years: g.years,
         cagr: finite(call, "the cagr", g.cagr)?,
-        cagr_low: finite(call, "cagr_low", g.cagr_low)?,
-        cagr_high: finite(call, "cagr_high", g.cagr_high)?,
+        cagr_low: bound(call, "cagr_low", g.cagr_low)?,
+        cagr_high: bound(call, "cagr_high", g.cagr_high)?,
         multiple: finite(call, "the multiple", g.multiple)?,
         method: g.method,
         agrees_with_stated: stated.as_ref().map(|_| g.agrees_with_stated),
