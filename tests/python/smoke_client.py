@@ -1,0 +1,114 @@
+"""Cross-language smoke test: a Python client generated from proto/ calls both llmarket services.
+
+Usage: smoke_client.py PROTO_DIR FORECAST_ADDR TAXONOMY_ADDR
+Generates the Python stubs from the .proto files into a temporary directory with grpcio-tools,
+then checks health, one List method per service, a Get, and an error path. Exits non-zero on any
+failure and prints 'N passed, N failed' last.
+"""
+
+import importlib
+import sys
+import tempfile
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_tools import protoc
+
+PROTOS = [
+    "llmarket/forecast/v1/forecast.proto",
+    "llmarket/taxonomy/v1/taxonomy.proto",
+]
+BUILTIN = "datasets/cic-global-llm-2026"
+
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, condition, detail=""):
+    if condition:
+        results["passed"] += 1
+        print(f"ok   {name}")
+    else:
+        results["failed"] += 1
+        print(f"FAIL {name} {detail}")
+
+
+def generate(proto_dir, out_dir):
+    for proto in PROTOS:
+        code = protoc.main(
+            ["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", proto]
+        )
+        if code != 0:
+            raise SystemExit(f"protoc failed on {proto} with {code}")
+    sys.path.insert(0, out_dir)
+
+
+def health(channel, service):
+    stub = health_pb2_grpc.HealthStub(channel)
+    response = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+    return response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def forecast_checks(address):
+    pb = importlib.import_module("llmarket.forecast.v1.forecast_pb2")
+    rpc = importlib.import_module("llmarket.forecast.v1.forecast_pb2_grpc")
+    with grpc.insecure_channel(address) as channel:
+        check("forecast health overall", health(channel, ""))
+        check("forecast health by name", health(channel, "llmarket.forecast.v1.ForecastService"))
+        stub = rpc.ForecastServiceStub(channel)
+        datasets = stub.ListDatasets(pb.ListDatasetsRequest(), timeout=5).datasets
+        check("ListDatasets has the built-in dataset", any(d.name == BUILTIN for d in datasets), str(datasets))
+        series = stub.GetSeries(pb.GetSeriesRequest(name=f"{BUILTIN}/series/market-size"), timeout=5).series
+        by_year = {o.year: o for o in series.observations}
+        check(
+            "GetSeries market-size 2024 is 10.7, reported",
+            2024 in by_year
+            and by_year[2024].value == 10.7
+            and by_year[2024].provenance == pb.PROVENANCE_REPORTED,
+            str(by_year.get(2024)),
+        )
+        try:
+            stub.GetSeries(pb.GetSeriesRequest(name=f"{BUILTIN}/series/no-such-series"), timeout=5)
+            check("GetSeries of a missing series is NOT_FOUND", False, "call succeeded")
+        except grpc.RpcError as error:
+            check(
+                "GetSeries of a missing series is NOT_FOUND",
+                error.code() == grpc.StatusCode.NOT_FOUND and "no-such-series" in error.details(),
+                f"{error.code()} {error.details()}",
+            )
+
+
+def taxonomy_checks(address):
+    pb = importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2")
+    rpc = importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2_grpc")
+    with grpc.insecure_channel(address) as channel:
+        check("taxonomy health overall", health(channel, ""))
+        check("taxonomy health by name", health(channel, "llmarket.taxonomy.v1.TaxonomyService"))
+        stub = rpc.TaxonomyServiceStub(channel)
+        schemes = stub.ListSchemes(pb.ListSchemesRequest(language_code="en"), timeout=5).schemes
+        names = {s.name for s in schemes}
+        check("ListSchemes has the capability levels", "schemes/capability-levels" in names, str(names))
+        hits = stub.SearchConcepts(pb.SearchConceptsRequest(query="智能体", language_code="en"), timeout=5).hits
+        check("SearchConcepts finds agents in Chinese", len(hits) > 0, str(hits))
+        try:
+            stub.ListSchemes(pb.ListSchemesRequest(page_size=-1), timeout=5)
+            check("negative page_size is INVALID_ARGUMENT", False, "call succeeded")
+        except grpc.RpcError as error:
+            check(
+                "negative page_size is INVALID_ARGUMENT",
+                error.code() == grpc.StatusCode.INVALID_ARGUMENT and "page_size" in error.details(),
+                f"{error.code()} {error.details()}",
+            )
+
+
+def main():
+    proto_dir, forecast_addr, taxonomy_addr = sys.argv[1:4]
+    with tempfile.TemporaryDirectory() as out_dir:
+        generate(proto_dir, out_dir)
+        forecast_checks(forecast_addr)
+        taxonomy_checks(taxonomy_addr)
+    print(f"python: {results['passed']} passed, {results['failed']} failed")
+    return 1 if results["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

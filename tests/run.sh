@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of llmarket, installing what it needs first (tests/tools.sh):
+# format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
+# (cargo test --workspace), and the cross-language smoke test against the release binary
+# (grpcurl, a generated Python client, ghz).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "tools"
+eval "$(tests/tools.sh)"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "buf lint / buf format"
+(cd proto && buf lint && buf format --diff --exit-code)
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "benchmarks compile"
+cargo bench --workspace --locked --no-run
+
+step "smoke test (release binary, grpcurl, python, ghz)"
+cargo build --release --locked -p llmarket-server
+tests/smoke.sh target/release/llmarket-server

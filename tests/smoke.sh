@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Cross-language smoke test against the real release binary on ephemeral loopback ports:
+# grpcurl (reflection list/describe, health, List calls, an error), a Python client generated from
+# proto/, and ghz (2,000 calls by reflection, zero errors). Needs the tools from tests/tools.sh.
+# Usage: tests/smoke.sh [path/to/llmarket-server]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/target/release/llmarket-server}
+python=${LLMARKET_PYTHON:-python3}
+out="$root/target/smoke"
+mkdir -p "$out"
+log="$out/server.log"
+passed=0
+failed=0
+server_pid=
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+expect() { # expect NAME COMMAND...: the command must succeed
+  local name=$1; shift
+  if "$@" >"$out/last.out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$out/last.out"; fi
+}
+expect_output() { # expect_output NAME PATTERN COMMAND...: output must match PATTERN (exit code ignored)
+  local name=$1 pattern=$2; shift 2
+  "$@" >"$out/last.out" 2>&1 || true
+  if grep -Eq -- "$pattern" "$out/last.out"; then ok "$name"; else bad "$name (no match for $pattern)"; sed 's/^/     /' "$out/last.out"; fi
+}
+
+# Start both services on ephemeral ports; read their addresses from the JSON log lines.
+RUST_LOG=info "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
+  --log-format json --shutdown-grace 5s 2>"$log" &
+server_pid=$!
+addr_of() { grep '"message":"listening"' "$log" | grep "\"service\":\"$1\"" | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1; }
+forecast=; taxonomy=
+for _ in $(seq 1 300); do
+  forecast=$(addr_of llmarket.forecast.v1.ForecastService)
+  taxonomy=$(addr_of llmarket.taxonomy.v1.TaxonomyService)
+  [ -n "$forecast" ] && [ -n "$taxonomy" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "server exited early:"; cat "$log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$forecast" ] && [ -n "$taxonomy" ] || { echo "server did not log its addresses"; cat "$log"; exit 1; }
+echo "smoke: forecast at $forecast, taxonomy at $taxonomy"
+
+# Ready means the health check says SERVING (bounded number of tries).
+for addr in "$forecast" "$taxonomy"; do
+  ready=no
+  for _ in $(seq 1 100); do
+    if grpcurl -plaintext -max-time 2 "$addr" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING; then ready=yes; break; fi
+    sleep 0.1
+  done
+  [ "$ready" = yes ] || { echo "$addr never became healthy"; cat "$log"; exit 1; }
+done
+
+# grpcurl through reflection.
+expect_output "grpcurl list (forecast)" '^llmarket\.forecast\.v1\.ForecastService$' grpcurl -plaintext "$forecast" list
+expect_output "grpcurl list hides the other service" '^grpc\.health\.v1\.Health$' grpcurl -plaintext "$forecast" list
+if grpcurl -plaintext "$forecast" list | grep -q TaxonomyService; then bad "forecast process advertises taxonomy"; else ok "forecast process advertises only its own service"; fi
+expect_output "grpcurl list (taxonomy)" '^llmarket\.taxonomy\.v1\.TaxonomyService$' grpcurl -plaintext "$taxonomy" list
+expect_output "grpcurl describe ForecastService" 'rpc ComputeGrowth' grpcurl -plaintext "$forecast" describe llmarket.forecast.v1.ForecastService
+expect_output "grpcurl describe a message" 'double value' grpcurl -plaintext "$forecast" describe llmarket.forecast.v1.Observation
+expect_output "grpcurl describe TaxonomyService" 'rpc SearchConcepts' grpcurl -plaintext "$taxonomy" describe llmarket.taxonomy.v1.TaxonomyService
+expect_output "grpcurl health by service name" '"status": "SERVING"' \
+  grpcurl -plaintext -d '{"service":"llmarket.taxonomy.v1.TaxonomyService"}' "$taxonomy" grpc.health.v1.Health/Check
+expect_output "grpcurl ListDatasets" '"name": "datasets/cic-global-llm-2026"' \
+  grpcurl -plaintext -d '{}' "$forecast" llmarket.forecast.v1.ForecastService/ListDatasets
+expect_output "grpcurl ListSchemes" '"name": "schemes/industry"' \
+  grpcurl -plaintext -d '{"language_code":"en"}' "$taxonomy" llmarket.taxonomy.v1.TaxonomyService/ListSchemes
+expect_output "grpcurl NOT_FOUND names the series" 'NotFound.*no-such-series|no-such-series.*not found' \
+  grpcurl -plaintext -d '{"name":"datasets/cic-global-llm-2026/series/no-such-series"}' "$forecast" llmarket.forecast.v1.ForecastService/GetSeries
+expect_output "grpcurl INVALID_ARGUMENT names the field" 'InvalidArgument.*page_size' \
+  grpcurl -plaintext -d '{"page_size":-5}' "$forecast" llmarket.forecast.v1.ForecastService/ListDatasets
+
+# A Python client generated from proto/.
+if "$python" "$root/tests/python/smoke_client.py" "$root/proto" "$forecast" "$taxonomy" >"$out/python.out" 2>&1; then
+  ok "python client ($(tail -n1 "$out/python.out"))"
+else
+  bad "python client"; sed 's/^/     /' "$out/python.out"
+fi
+
+# ghz by reflection: 2,000 calls, zero errors.
+for target in "$forecast llmarket.forecast.v1.ForecastService/ListDatasets" \
+              "$taxonomy llmarket.taxonomy.v1.TaxonomyService/ListSchemes"; do
+  set -- $target
+  report="$out/ghz-${2##*/}.json"
+  if ghz --insecure --call "$2" -d '{}' -n 2000 -c 20 --timeout 10s --format json --output "$report" "$1" 2>"$out/ghz.err"; then
+    if "$python" - "$report" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+codes = report.get("statusCodeDistribution", {})
+errors = report.get("errorDistribution") or {}
+ok = report.get("count") == 2000 and codes == {"OK": 2000} and not errors
+print(f"count={report.get('count')} codes={codes} errors={errors} rps={report.get('rps', 0):.0f} "
+      f"average_ms={report.get('average', 0) / 1e6:.3f}")
+sys.exit(0 if ok else 1)
+PY
+    then ok "ghz 2000 x ${2##*/} with zero errors"; else bad "ghz ${2##*/} had errors"; fi
+  else
+    bad "ghz ${2##*/} did not run"; cat "$out/ghz.err"
+  fi
+done
+
+# Graceful stop: SIGTERM, exit 0.
+kill -TERM "$server_pid"
+if wait "$server_pid"; then ok "SIGTERM stops the server with exit 0"; else bad "server exit code $? on SIGTERM"; fi
+server_pid=
+
+echo "smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

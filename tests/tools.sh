@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the tools the tests need into target/tools (ignored by git), from the package registries:
+# buf (npm @bufbuild/buf), grpcurl and ghz (go install), grpcio-tools + grpcio-health-checking (pip,
+# in a venv).
+# Idempotent: a tool already installed at the pinned version is left alone.
+# Prints the environment to source: `eval "$(tests/tools.sh)"`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools="$root/target/tools"
+mkdir -p "$tools/bin"
+
+BUF_VERSION=1.61.0
+GRPCURL_VERSION=v1.9.4
+GHZ_VERSION=v0.93.0
+GRPCIO_TOOLS_VERSION=1.85.1
+
+log() { echo "tools: $*" >&2; }
+
+if [ ! -x "$tools/node_modules/.bin/buf" ] || ! "$tools/node_modules/.bin/buf" --version 2>/dev/null | grep -qx "$BUF_VERSION"; then
+  log "installing buf $BUF_VERSION (npm)"
+  npm install --silent --no-audit --no-fund --prefix "$tools" "@bufbuild/buf@$BUF_VERSION" >&2
+fi
+ln -sf "$tools/node_modules/.bin/buf" "$tools/bin/buf"
+
+if [ ! -x "$tools/bin/grpcurl" ]; then
+  log "installing grpcurl $GRPCURL_VERSION (go install)"
+  GOBIN="$tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" >&2
+fi
+if [ ! -x "$tools/bin/ghz" ]; then
+  log "installing ghz $GHZ_VERSION (go install)"
+  GOBIN="$tools/bin" go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" >&2
+fi
+
+if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import grpc, grpc_tools, grpc_health" 2>/dev/null; then
+  log "installing grpcio-tools $GRPCIO_TOOLS_VERSION with grpcio (pip, venv)"
+  python3 -m venv "$tools/venv" >&2
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
+    "grpcio-tools==$GRPCIO_TOOLS_VERSION" "grpcio-health-checking==$GRPCIO_TOOLS_VERSION" >&2
+fi
+
+echo "export PATH=\"$tools/bin:\$PATH\""
+echo "export LLMARKET_PYTHON=\"$tools/venv/bin/python\""
