@@ -1,6 +1,7 @@
 //! A report's series as an SVG line chart (plotters, SVG backend only). Stated points are filled
 //! circles, derived points hollow ones, so what the report says and what was computed stay apart.
 
+use crate::render::format::number;
 use plotters::{
     backend::SVGBackend,
     coord::{
@@ -123,6 +124,7 @@ where
         .y_desc(&chart.y_label)
         .x_labels(year_count.min(12))
         .x_label_formatter(&|year| year.to_string())
+        .y_label_formatter(&|value| number(*value))
         .draw()
         .map_err(drawing)?;
 
@@ -168,12 +170,25 @@ where
         .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.stroke_width(2)));
     context
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend_corner(chart))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
         .map_err(drawing)?;
     Ok(())
+}
+
+/// The legend goes in the upper corner the lines leave free: upper left for rising series,
+/// upper right for falling ones.
+fn legend_corner(chart: &Chart) -> SeriesLabelPosition {
+    let falling = chart.lines.iter().any(
+        |line| matches!((line.points.first(), line.points.last()), (Some(a), Some(b)) if b.1 < a.1),
+    );
+    if falling {
+        SeriesLabelPosition::UpperRight
+    } else {
+        SeriesLabelPosition::UpperLeft
+    }
 }
 
 #[cfg(test)]

@@ -44,8 +44,10 @@ fn refs(list: &[ConceptRef]) -> String {
     }
 }
 
-/// The rows Year | Value | Kind | Basis of a series.
+/// The rows Year | Value | Kind | Basis of a series; a derived value's basis points to the
+/// note (see [`derived_note`]) that says how it was computed.
 fn value_rows(points: &[Point]) -> Vec<Vec<String>> {
+    let methods = format::derived_methods(points);
     points
         .iter()
         .map(|p| {
@@ -53,16 +55,36 @@ fn value_rows(points: &[Point]) -> Vec<Vec<String>> {
                 p.year.to_string(),
                 format::point_value(p),
                 format::kind(p.kind).to_owned(),
-                format::basis(p),
+                basis(p, &methods),
             ]
         })
         .collect()
 }
 
-/// One line per method of the derived points: "* derived: …".
+/// "stated, §1.2", or "derived [n]" with `n` the number of its method's note.
+fn basis(point: &Point, methods: &[String]) -> String {
+    let note = point
+        .method
+        .as_ref()
+        .and_then(|m| methods.iter().position(|x| x == m));
+    match note {
+        Some(index) if point.is_derived() => format!("derived [{}]", index + 1),
+        _ => format::basis(point),
+    }
+}
+
+/// The numbered notes on how the derived values (marked `*`) were computed.
 fn derived_note(doc: &mut Doc, points: &[Point]) {
-    for method in format::derived_methods(points) {
-        doc.text(format!("* derived by the forecast service: {method}"));
+    let methods = format::derived_methods(points);
+    if !methods.is_empty() {
+        doc.text("* derived by the forecast service, not stated in the report:");
+        doc.list(
+            methods
+                .iter()
+                .enumerate()
+                .map(|(i, method)| format!("[{}] {method}", i + 1))
+                .collect(),
+        );
     }
 }
 
@@ -353,13 +375,19 @@ impl Render for Timeline {
             self.title,
             self.unit.label()
         ));
+        let points: Vec<Point> = self
+            .years
+            .iter()
+            .filter_map(|y| y.market_size.clone())
+            .collect();
+        let methods = format::derived_methods(&points);
         let rows = self
             .years
             .iter()
             .map(|y| {
                 let (value, basis) = y.market_size.as_ref().map_or_else(
                     || ("—".to_owned(), String::new()),
-                    |p| (format::point_value(p), format::basis(p)),
+                    |p| (format::point_value(p), basis(p, &methods)),
                 );
                 let milestones = match &y.milestones {
                     Some(list) if list.is_empty() => "—".to_owned(),
@@ -376,17 +404,12 @@ impl Render for Timeline {
         doc.table(
             &[
                 "Year",
-                &format!("{} ({})", self.title, self.unit.label()),
+                &format!("Market size ({})", self.unit.label()),
                 "Basis",
                 "Milestones",
             ],
             rows,
         );
-        let points: Vec<Point> = self
-            .years
-            .iter()
-            .filter_map(|y| y.market_size.clone())
-            .collect();
         derived_note(&mut doc, &points);
         let milestones: Vec<&MilestoneItem> = self
             .years
@@ -455,7 +478,7 @@ impl Render for CostOutlook {
             2,
             format!(
                 "Projection at {} a year from {}",
-                format::percent(p.annual_rate, 1),
+                format::percent_trimmed(p.annual_rate),
                 p.base.year
             ),
         );

@@ -81,12 +81,18 @@ pub fn percent(fraction: f64, decimals: usize) -> String {
 
 /// A stated rate in percent, to the digits it is stated to, with its qualifier.
 pub fn stated_rate(rate: &StatedRate) -> String {
-    let decimals = rate.resolution.map_or(1, |r| decimals_of(r * 100.0));
-    format!(
-        "{}{}",
-        qualifier_sign(rate.qualifier),
-        percent(rate.value, decimals)
-    )
+    let digits = match rate.resolution {
+        Some(r) => percent(rate.value, decimals_of(r * 100.0)),
+        None => percent_trimmed(rate.value),
+    };
+    format!("{}{digits}", qualifier_sign(rate.qualifier))
+}
+
+/// A fraction in percent with no more digits than it has (up to four decimals): -0.9 → "-90%".
+pub fn percent_trimmed(fraction: f64) -> String {
+    let text = format!("{:.4}", fraction * 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
 }
 
 /// "2024–2029", or the one year.
@@ -186,6 +192,8 @@ mod tests {
             resolution: Some(0.001),
         };
         assert_eq!(stated_rate(&rate), "80.7%");
+        assert_eq!(percent_trimmed(-0.9), "-90%");
+        assert_eq!(percent_trimmed(0.807), "80.7%");
         assert_eq!(span(Some(2024), Some(2029)), "2024–2029");
     }
 }

@@ -119,6 +119,9 @@ impl Client {
             name: series,
         };
         let mut warnings = Vec::new();
+        let drivers = optional("drivers", words.drivers, &mut warnings);
+        let trends = optional("trends", words.trends, &mut warnings);
+        let barriers = optional("barriers", words.barriers, &mut warnings);
         let current_capability = optional("current capability level", words.levels, &mut warnings)
             .and_then(|levels| current_capability(levels, &mut warnings));
         Ok(MarketOverview {
@@ -127,9 +130,9 @@ impl Client {
             market,
             growth: model::growth("ComputeGrowth", growth)?,
             breakdown: model::breakdown("GetBreakdown", language, breakdown)?,
-            drivers: optional("drivers", words.drivers, &mut warnings),
-            trends: optional("trends", words.trends, &mut warnings),
-            barriers: optional("barriers", words.barriers, &mut warnings),
+            drivers,
+            trends,
+            barriers,
             current_capability,
             warnings,
         })
