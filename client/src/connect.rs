@@ -105,6 +105,9 @@ impl ServiceChannel {
     {
         let deadline_at = Instant::now() + self.deadline;
         let mut attempt: u32 = 1;
+        // The replica of the first retry; later retries take the ones after it, so one call
+        // walks consecutive replicas whatever other calls do meanwhile.
+        let mut first_retry_replica = None;
         loop {
             let left = deadline_at.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -113,7 +116,10 @@ impl ServiceChannel {
             let channel = if attempt == 1 {
                 self.balanced.clone()
             } else {
-                self.next_replica()
+                let first = *first_retry_replica
+                    .get_or_insert_with(|| self.next_replica.fetch_add(1, Ordering::Relaxed));
+                let step = usize::try_from(attempt - 2).unwrap_or(0);
+                self.replicas[first.wrapping_add(step) % self.replicas.len()].clone()
             };
             let mut request = Request::new(message.clone());
             request.set_timeout(left);
@@ -146,11 +152,6 @@ impl ServiceChannel {
             tokio::time::sleep(pause).await;
             attempt += 1;
         }
-    }
-
-    fn next_replica(&self) -> Channel {
-        let index = self.next_replica.fetch_add(1, Ordering::Relaxed) % self.replicas.len();
-        self.replicas[index].clone()
     }
 
     fn deadline_exceeded(&self, call: &'static str) -> ClientError {

@@ -461,7 +461,7 @@ impl Render for CostOutlook {
                 if rate.value < 0.0 && rate.value > -1.0 {
                     text.push_str(&format!(
                         " — a {}× fall each year",
-                        format::number(1.0 / (1.0 + rate.value))
+                        format::trimmed(1.0 / (1.0 + rate.value))
                     ));
                 }
                 fields.push(("Stated rate".to_owned(), text));

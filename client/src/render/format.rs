@@ -14,7 +14,7 @@ fn decimals_of(resolution: f64) -> usize {
 }
 
 /// A number without a known rounding: one decimal from 10 up, two from 1, else three
-/// significant digits (scientific below 0.001).
+/// significant digits (scientific below 0.0001).
 pub fn number(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude == 0.0 {
@@ -23,12 +23,18 @@ pub fn number(value: f64) -> String {
         format!("{value:.1}")
     } else if magnitude >= 1.0 {
         format!("{value:.2}")
-    } else if magnitude >= 0.001 {
+    } else if magnitude >= 0.0001 {
         let decimals = (2.0 - magnitude.log10().floor()).max(0.0) as usize;
         format!("{value:.decimals$}")
     } else {
         format!("{value:.2e}")
     }
+}
+
+/// A number with no more digits than it has, up to two decimals: 10.000000002 → "10".
+pub fn trimmed(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// The sign of a qualifier: "" exact, "≈" approximate, "≤" upper bound, "≥" lower bound.
@@ -175,6 +181,9 @@ mod tests {
         assert_eq!(number(0.01), "0.0100");
         assert_eq!(number(0.0123), "0.0123");
         assert_eq!(number(0.000001), "1.00e-6");
+        assert_eq!(number(0.001), "0.00100");
+        assert_eq!(trimmed(10.000000000000002), "10");
+        assert_eq!(trimmed(2.5), "2.5");
         assert_eq!(number(0.0), "0");
     }
 
