@@ -593,6 +593,11 @@ pub fn project(
         }
         None => format!("{}% a year", number(rate * 100.0)),
     };
+    let growth = if rate < 0.0 {
+        format!("(1 − {})", number(-rate))
+    } else {
+        format!("(1 + {})", number(rate))
+    };
     let mut sources = vec![base.source.clone()];
     sources.extend(stated.as_ref().map(|r| r.source.clone()));
     let values = (1..=end_year - base_year)
@@ -605,10 +610,9 @@ pub fn project(
                 qualifier: base.qualifier.of_projection(),
                 kind: Kind::Forecast,
                 method: format!(
-                    "projection from {} at {rate_words}: {} × (1 + {})^{k}",
+                    "projection from {} at {rate_words}: {} × {growth}^{k}",
                     base.label(),
                     number(base.value),
-                    number(rate)
                 ),
                 sources: sources.clone(),
                 range: scale(base.range, factor, 0.0),
@@ -785,10 +789,11 @@ fn within_parent(series: SeriesRef<'_>, checks: &mut Vec<Check>) {
             actual: part.value,
             tolerance,
             description: format!(
-                "{}: {} {} is within its parent {} {}",
+                "{}: {} {} {} its parent {} {}",
                 part.year,
                 series.series.id,
                 number(part.value),
+                if passed { "is within" } else { "exceeds" },
                 parent.series.id,
                 number(whole.value)
             ),
@@ -1128,5 +1133,13 @@ observations = [{ year = 2029, value = 25.0, qualifier = "exact", kind = "foreca
         let checks = check(catalog.dataset("bad").unwrap());
         assert_eq!(checks.len(), 3, "{checks:#?}");
         assert!(checks.iter().all(|c| !c.passed), "{checks:#?}");
+        let within = checks
+            .iter()
+            .find(|c| c.kind == CheckKind::ComponentWithinParent)
+            .unwrap();
+        assert_eq!(
+            within.description,
+            "2029: part 25 exceeds its parent total 20"
+        );
     }
 }

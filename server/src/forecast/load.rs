@@ -724,6 +724,38 @@ source_document = "doc"
     }
 
     #[test]
+    fn catalog_refuses_duplicate_dataset_ids_and_skips_sources_without_a_file() {
+        let source = |dir: &str, path: &str| DatasetFiles {
+            directory: dir.to_owned(),
+            forecast: Some(DataFile {
+                path: path.to_owned(),
+                text: Cow::Owned(format!("{HEAD}{}", series("s", "", &obs(2024, "1.0")))),
+            }),
+            taxonomy: None,
+        };
+        let no_file = DatasetFiles {
+            directory: "words-only".to_owned(),
+            forecast: None,
+            taxonomy: None,
+        };
+        let catalog = Catalog::load(&[source("b", "b/f"), no_file, source("a", "a/f")]).unwrap();
+        let ids: Vec<&str> = catalog.datasets().iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        let err = Catalog::load(&[source("a", "one/f"), source("a", "two/f")]).unwrap_err();
+        match err {
+            LoadError::Invalid {
+                path,
+                field,
+                reason,
+            } => {
+                assert_eq!((path.as_str(), field.as_str()), ("two/f", "id"));
+                assert!(reason.contains("already used by one/f"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn malformed_toml_and_unknown_fields_name_the_line() {
         let err = load("[[series]\n").unwrap_err();
         assert!(err.to_string().contains("line"), "{err}");

@@ -242,9 +242,15 @@ impl Observation {
     }
 }
 
-/// A value formatted for people: rounded to 6 significant digits, shortest form.
+/// A value formatted for people: rounded to 10 significant digits (dropping floating-point
+/// noise such as 0.010000000000000002), shortest form.
 pub fn number(value: f64) -> String {
-    let rounded: f64 = format!("{value:.5e}").parse().unwrap_or(value);
+    // Stated values (10.7, 206.5) print short as they are; only noisy ones need rounding.
+    let plain = value.to_string();
+    if plain.len() <= 8 {
+        return if value == 0.0 { "0".to_owned() } else { plain };
+    }
+    let rounded: f64 = format!("{value:.9e}").parse().unwrap_or(value);
     if rounded == 0.0 {
         "0".to_owned()
     } else {
@@ -537,7 +543,8 @@ mod tests {
         assert_eq!(number(0.010000000000000002), "0.01");
         assert_eq!(number(-0.0), "0");
         assert_eq!(number(1e-11), "0.00000000001");
-        assert_eq!(number(0.807620490403), "0.80762");
+        assert_eq!(number(0.807620490403123), "0.8076204904");
+        assert_eq!(number(123456789.0), "123456789");
         assert_eq!(number(f64::INFINITY), "inf");
     }
 }

@@ -1,0 +1,173 @@
+//! Cost per call of the forecast handlers (GetSeries, GetObservations with fill, ComputeGrowth),
+//! called through the service trait without a network, on the built-in dataset and on a
+//! synthetic dataset that holds the same four series plus 10,000 series × 50 years.
+//!
+//! The same request on both datasets should cost the same (ratio ~1): a handler finds its series
+//! by id and never scans the others. The `s05000` rows show the cost on a 50-year series.
+//!
+//! Run: `cargo bench -p llmarket-server --bench forecast -- --warm-up-time 1 --measurement-time 3`
+
+use std::{
+    borrow::Cow,
+    fmt::Write as _,
+    future::Future,
+    hint::black_box,
+    sync::Arc,
+    task::{Context, Poll, Waker},
+};
+
+use arc_swap::ArcSwap;
+use criterion::{Criterion, criterion_group, criterion_main};
+use llmarket_proto::forecast::{self as pb, forecast_service_server::ForecastService as _};
+use llmarket_server::{
+    data::{self, DataFile, DatasetFiles},
+    forecast::{Catalog, ForecastApi},
+};
+use tonic::Request;
+
+const SYNTHETIC_SERIES: usize = 10_000;
+const SYNTHETIC_YEARS: usize = 50;
+const DATASET: &str = "datasets/cic-global-llm-2026";
+
+/// Polls a handler future once: the handlers never wait, so no runtime is needed.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a forecast handler waited"),
+    }
+}
+
+/// The built-in file followed by `SYNTHETIC_SERIES` series of `SYNTHETIC_YEARS` stated years
+/// each (every other year from 1950, so a fill has gaps to derive).
+fn synthetic_text() -> String {
+    let builtin = data::builtin();
+    let mut text = builtin
+        .forecast
+        .expect("built-in forecast file")
+        .text
+        .into_owned();
+    text.reserve(SYNTHETIC_SERIES * SYNTHETIC_YEARS * 64);
+    for i in 0..SYNTHETIC_SERIES {
+        let _ = write!(
+            text,
+            "\n[[series]]\nid = \"s{i:05}\"\ntitle_zh_hans = \"合成 {i}\"\ntitle_en = \"Synthetic {i}\"\n\
+             unit = \"usd-billion\"\nsource = \"1\"\nobservations = ["
+        );
+        for k in 0..SYNTHETIC_YEARS {
+            let year = 1950 + 2 * k;
+            let value = 1.0 + (i % 97) as f64 + 1.05_f64.powi(k as i32);
+            let kind = if year <= 2024 { "actual" } else { "forecast" };
+            let _ = write!(
+                text,
+                "{{year={year},value={value:.3},qualifier=\"exact\",kind=\"{kind}\",resolution=0.001}},"
+            );
+        }
+        text.push_str("]\n");
+    }
+    text
+}
+
+fn api(sources: &[DatasetFiles]) -> ForecastApi {
+    let catalog = Catalog::load(sources).expect("valid data");
+    ForecastApi::new(Arc::new(ArcSwap::from_pointee(catalog)))
+}
+
+fn builtin_api() -> ForecastApi {
+    api(&[data::builtin()])
+}
+
+fn big_api() -> ForecastApi {
+    api(&[DatasetFiles {
+        directory: "synthetic".to_owned(),
+        forecast: Some(DataFile {
+            path: "synthetic/forecast.toml".to_owned(),
+            text: Cow::Owned(synthetic_text()),
+        }),
+        taxonomy: None,
+    }])
+}
+
+fn series(id: &str) -> String {
+    format!("{DATASET}/series/{id}")
+}
+
+fn bench(c: &mut Criterion) {
+    let builtin = builtin_api();
+    let big = big_api();
+    let datasets = [("builtin", &builtin), ("10k-series", &big)];
+
+    let mut group = c.benchmark_group("GetSeries");
+    for (label, api) in datasets {
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let request = Request::new(pb::GetSeriesRequest {
+                    name: series("market-size"),
+                });
+                black_box(ready(api.get_series(black_box(request))).expect("ok"))
+            })
+        });
+    }
+    group.bench_function("10k-series/s05000", |b| {
+        b.iter(|| {
+            let request = Request::new(pb::GetSeriesRequest {
+                name: series("s05000"),
+            });
+            black_box(ready(big.get_series(black_box(request))).expect("ok"))
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("GetObservations+fill");
+    let observations = |id: &str| pb::GetObservationsRequest {
+        series: series(id),
+        start_year: 0,
+        end_year: 0,
+        transform: pb::Transform::None.into(),
+        fill: pb::Fill::CagrInterpolate.into(),
+    };
+    for (label, api) in datasets {
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let request = Request::new(observations("market-size"));
+                black_box(ready(api.get_observations(black_box(request))).expect("ok"))
+            })
+        });
+    }
+    group.bench_function("10k-series/s05000", |b| {
+        b.iter(|| {
+            let request = Request::new(observations("s05000"));
+            black_box(ready(big.get_observations(black_box(request))).expect("ok"))
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("ComputeGrowth");
+    let growth = |id: &str| pb::ComputeGrowthRequest {
+        series: series(id),
+        start_year: 0,
+        end_year: 0,
+        fill: pb::Fill::None.into(),
+    };
+    for (label, api) in datasets {
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let request = Request::new(growth("market-size"));
+                black_box(ready(api.compute_growth(black_box(request))).expect("ok"))
+            })
+        });
+    }
+    group.bench_function("10k-series/s05000", |b| {
+        b.iter(|| {
+            let request = Request::new(growth("s05000"));
+            black_box(ready(big.compute_growth(black_box(request))).expect("ok"))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
