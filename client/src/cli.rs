@@ -335,12 +335,22 @@ fn usage_error(error: &clap::Error) -> ExitCode {
             ExitCode::from(EXIT_OK)
         };
     }
+    // clap's first paragraph says what is wrong (possibly over several lines); usage and tips
+    // follow after a blank line.
     let rendered = error.to_string();
-    let first = rendered
+    let first: Vec<&str> = rendered
         .lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("invalid arguments");
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let first = first.join(" ");
     let first = first.trim_start_matches("error: ");
+    let first = if first.is_empty() {
+        "invalid arguments"
+    } else {
+        first
+    };
     fail(EXIT_USAGE, &format!("{first} (see --help)"))
 }
 

@@ -1,0 +1,381 @@
+//! End-to-end tests of the `llmarket` binary against servers started in this process: output
+//! formats, the chart, and the exit code and one-line message of each failure.
+
+use std::{
+    process::{Command, Output},
+    time::Duration,
+};
+
+use llmarket_client::reports::{CostOutlook, MarketOverview, Timeline};
+use llmarket_proto::forecast::{self as fpb, forecast_service_server};
+use llmarket_server::runtime::ServiceRoutes;
+use llmarket_tests::{Servers, TestServer};
+use tonic::{Request, Response, Status, service::Routes};
+
+/// Runs `llmarket` with `args` (and nothing from the environment of the test run).
+async fn llmarket(args: &[&str]) -> Output {
+    llmarket_with_env(args, &[]).await
+}
+
+async fn llmarket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_llmarket"));
+    command
+        .args(args)
+        .env_remove("LLMARKET_FORECAST_URL")
+        .env_remove("LLMARKET_TAXONOMY_URL")
+        .env_remove("LLMARKET_DATASET");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("run llmarket")
+}
+
+/// `llmarket --forecast F --taxonomy T args…`.
+async fn against(forecast: &str, taxonomy: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--forecast", forecast, "--taxonomy", taxonomy];
+    all.extend_from_slice(args);
+    llmarket(&all).await
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code and that stderr is one line starting with `llmarket: error:`.
+fn assert_fails(output: &Output, code: i32) -> String {
+    let message = stderr(output);
+    assert_eq!(output.status.code(), Some(code), "stderr: {message}");
+    assert_eq!(
+        message.lines().count(),
+        1,
+        "one line on stderr: {message:?}"
+    );
+    assert!(message.starts_with("llmarket: error: "), "{message}");
+    assert!(
+        output.stdout.is_empty(),
+        "nothing on stdout: {}",
+        stdout(output)
+    );
+    message
+}
+
+/// A loopback URL nothing listens on.
+async fn dead_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn the_overview_prints_as_json_when_stdout_is_not_a_terminal() {
+    let servers = Servers::start().await;
+    let output = against(
+        &servers.forecast.url(),
+        &servers.taxonomy.url(),
+        &["report", "overview"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(output.stderr.is_empty(), "{}", stderr(&output));
+    let report: MarketOverview = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report.market.points.len(), 6);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+}
+
+#[tokio::test]
+async fn the_overview_in_markdown_matches_the_snapshot() {
+    let servers = Servers::start().await;
+    let output = against(
+        &servers.forecast.url(),
+        &servers.taxonomy.url(),
+        &["report", "overview", "--format", "markdown"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let expected = include_str!("../../tests/snapshots/overview.md");
+    assert_eq!(stdout(&output), expected);
+}
+
+#[tokio::test]
+async fn every_command_answers_in_every_format() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    let commands: [&[&str]; 9] = [
+        &["report", "overview", "--from", "2024", "--to", "2029"],
+        &["report", "timeline", "--from", "2022", "--to", "2029"],
+        &["report", "cost", "--to", "2027"],
+        &["series", "list"],
+        &["series", "get", "market-size", "--interpolate"],
+        &[
+            "series",
+            "get",
+            "datasets/cic-global-llm-2026/series/inference-cost",
+        ],
+        &["concepts", "search", "agent"],
+        &["concepts", "get", "capability-levels/l3"],
+        &["milestones", "--from", "2023", "--to", "2024"],
+    ];
+    for command in commands {
+        for format in ["table", "json", "markdown"] {
+            for lang in ["en", "zh"] {
+                let mut args = command.to_vec();
+                args.extend(["--format", format, "--lang", lang]);
+                let output = against(&f, &t, &args).await;
+                assert_eq!(
+                    output.status.code(),
+                    Some(0),
+                    "{args:?}: {}",
+                    stderr(&output)
+                );
+                assert!(!output.stdout.is_empty(), "{args:?}");
+                if format == "json" {
+                    serde_json::from_slice::<serde_json::Value>(&output.stdout)
+                        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn timeline_and_cost_json_parse_into_their_types() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    let output = against(&f, &t, &["report", "timeline", "--format", "json"]).await;
+    let timeline: Timeline = serde_json::from_slice(&output.stdout).expect("timeline JSON");
+    assert!(timeline.years.iter().any(|y| y.market_size.is_some()));
+    let output = against(&f, &t, &["report", "cost", "--format", "json"]).await;
+    let cost: CostOutlook = serde_json::from_slice(&output.stdout).expect("cost JSON");
+    assert_eq!(cost.projection.points.last().map(|p| p.year), Some(2029));
+}
+
+#[tokio::test]
+async fn endpoints_come_from_the_environment_comma_separated() {
+    let servers = Servers::start().await;
+    // A dead replica beside the live one: the call is retried onto the live one.
+    let forecast = format!("{},{}", dead_url().await, servers.forecast.url());
+    let output = llmarket_with_env(
+        &["series", "list", "--format", "json"],
+        &[
+            ("LLMARKET_FORECAST_URL", &forecast),
+            ("LLMARKET_TAXONOMY_URL", &servers.taxonomy.url()),
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("market-size"));
+}
+
+#[tokio::test]
+async fn the_chart_is_an_svg_with_stated_and_derived_points() {
+    let servers = Servers::start().await;
+    let dir = std::env::temp_dir().join(format!("llmarket-chart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("overview.svg");
+    let output = against(
+        &servers.forecast.url(),
+        &servers.taxonomy.url(),
+        &["report", "overview", "--chart", path.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let svg = std::fs::read_to_string(&path).expect("chart written");
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("stated in the report") && svg.contains("derived by the service"));
+    // 2 stated points (filled) and 4 derived points (white fill, coloured ring).
+    assert!(svg.matches("<circle").count() >= 2 + 4 * 2, "{svg}");
+
+    let output = against(
+        &servers.forecast.url(),
+        &servers.taxonomy.url(),
+        &["series", "list", "--chart", path.to_str().unwrap()],
+    )
+    .await;
+    let message = assert_fails(&output, 2);
+    assert!(message.contains("no series to chart"), "{message}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---- exit codes ----
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    for args in [
+        &["report", "bogus"][..],
+        &["report", "segment"],
+        &["--deadline", "soon", "series", "list"],
+        &["--forecast", "127.0.0.1:50051", "series", "list"],
+        &["--format", "yaml", "series", "list"],
+        &["report", "overview", "--from", "2029", "--to", "2024"],
+    ] {
+        let output = llmarket(args).await;
+        let message = assert_fails(&output, 2);
+        assert!(
+            message.contains("--help") || message.contains("ends before"),
+            "{args:?}: {message}"
+        );
+    }
+    let help = llmarket(&["--help"]).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("report"));
+}
+
+#[tokio::test]
+async fn an_unreachable_forecast_service_exits_69_naming_it() {
+    let taxonomy = TestServer::taxonomy().await;
+    let output = against(&dead_url().await, &taxonomy.url(), &["report", "overview"]).await;
+    let message = assert_fails(&output, 69);
+    assert!(message.contains("forecast service"), "{message}");
+    assert!(message.contains("UNAVAILABLE"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unreachable_taxonomy_leaves_numbers_and_warnings() {
+    let forecast = TestServer::forecast().await;
+    let dead = dead_url().await;
+    let output = against(&forecast.url(), &dead, &["report", "overview"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: MarketOverview = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report.market.points.len(), 6);
+    assert_eq!(report.warnings.len(), 4, "{:?}", report.warnings);
+
+    // A command that is all taxonomy has nothing to show without it.
+    let output = against(&forecast.url(), &dead, &["concepts", "search", "agent"]).await;
+    let message = assert_fails(&output, 69);
+    assert!(
+        message.contains("taxonomy service: SearchConcepts"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_rejecting_the_request_exits_1() {
+    let servers = Servers::start().await;
+    let output = against(
+        &servers.forecast.url(),
+        &servers.taxonomy.url(),
+        &["series", "get", "no-such-series"],
+    )
+    .await;
+    let message = assert_fails(&output, 1);
+    assert!(
+        message.contains("forecast service: GetSeries failed: NOT_FOUND"),
+        "{message}"
+    );
+}
+
+/// A forecast service that answers every call with an empty response after `delay`.
+#[derive(Debug, Clone)]
+struct SlowForecast {
+    delay: Duration,
+}
+
+impl SlowForecast {
+    async fn answer<T: Default>(&self) -> Result<Response<T>, Status> {
+        tokio::time::sleep(self.delay).await;
+        Ok(Response::new(T::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl forecast_service_server::ForecastService for SlowForecast {
+    async fn list_datasets(
+        &self,
+        _: Request<fpb::ListDatasetsRequest>,
+    ) -> Result<Response<fpb::ListDatasetsResponse>, Status> {
+        self.answer().await
+    }
+    async fn get_dataset(
+        &self,
+        _: Request<fpb::GetDatasetRequest>,
+    ) -> Result<Response<fpb::GetDatasetResponse>, Status> {
+        self.answer().await
+    }
+    async fn list_series(
+        &self,
+        _: Request<fpb::ListSeriesRequest>,
+    ) -> Result<Response<fpb::ListSeriesResponse>, Status> {
+        self.answer().await
+    }
+    async fn get_series(
+        &self,
+        _: Request<fpb::GetSeriesRequest>,
+    ) -> Result<Response<fpb::GetSeriesResponse>, Status> {
+        self.answer().await
+    }
+    async fn get_observations(
+        &self,
+        _: Request<fpb::GetObservationsRequest>,
+    ) -> Result<Response<fpb::GetObservationsResponse>, Status> {
+        self.answer().await
+    }
+    async fn compute_growth(
+        &self,
+        _: Request<fpb::ComputeGrowthRequest>,
+    ) -> Result<Response<fpb::ComputeGrowthResponse>, Status> {
+        self.answer().await
+    }
+    async fn get_breakdown(
+        &self,
+        _: Request<fpb::GetBreakdownRequest>,
+    ) -> Result<Response<fpb::GetBreakdownResponse>, Status> {
+        self.answer().await
+    }
+    async fn project_series(
+        &self,
+        _: Request<fpb::ProjectSeriesRequest>,
+    ) -> Result<Response<fpb::ProjectSeriesResponse>, Status> {
+        self.answer().await
+    }
+    async fn check_consistency(
+        &self,
+        _: Request<fpb::CheckConsistencyRequest>,
+    ) -> Result<Response<fpb::CheckConsistencyResponse>, Status> {
+        self.answer().await
+    }
+}
+
+async fn fake_forecast(delay: Duration) -> TestServer {
+    TestServer::start(ServiceRoutes {
+        name: llmarket_proto::FORECAST_SERVICE_NAME,
+        routes: Routes::new(forecast_service_server::ForecastServiceServer::new(
+            SlowForecast { delay },
+        )),
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_response_missing_a_required_field_exits_65() {
+    let forecast = fake_forecast(Duration::ZERO).await;
+    let taxonomy = TestServer::taxonomy().await;
+    let output = against(&forecast.url(), &taxonomy.url(), &["report", "overview"]).await;
+    let message = assert_fails(&output, 65);
+    assert!(message.contains("forecast service"), "{message}");
+    assert!(message.contains("bad data"), "{message}");
+}
+
+#[tokio::test]
+async fn a_call_over_the_deadline_exits_69_naming_the_call() {
+    let forecast = fake_forecast(Duration::from_secs(30)).await;
+    let taxonomy = TestServer::taxonomy().await;
+    let output = against(
+        &forecast.url(),
+        &taxonomy.url(),
+        &["--deadline", "300ms", "series", "list"],
+    )
+    .await;
+    let message = assert_fails(&output, 69);
+    assert!(
+        message.contains("forecast service: ListSeries failed: DEADLINE_EXCEEDED"),
+        "{message}"
+    );
+}
