@@ -999,6 +999,17 @@ async fn unusable_rates_are_invalid_arguments() {
             .await;
         assert_invalid(result, "annual_rate");
     }
+    // Finite, but compounding it to 2200 leaves the range of a double.
+    let result = c
+        .project_series(pb::ProjectSeriesRequest {
+            series: series("market-size"),
+            base_year: 2024,
+            end_year: 2200,
+            scenario: Some(Scenario::AnnualRate(1e300)),
+            fill: 0,
+        })
+        .await;
+    assert_invalid(result, "annual_rate");
 }
 
 #[tokio::test]

@@ -593,6 +593,17 @@ pub fn project(
         }
         None => format!("{}% a year", number(rate * 100.0)),
     };
+    let years = end_year - base_year;
+    if !(base.value * (1.0 + rate).powi(years)).is_finite() {
+        return Err(Error::InvalidArgument {
+            field: "annual_rate",
+            reason: format!(
+                "{} compounded over {years} years exceeds the range of a double; give a smaller \
+                 rate or an earlier end_year",
+                number(rate)
+            ),
+        });
+    }
     let growth = if rate < 0.0 {
         format!("(1 − {})", number(-rate))
     } else {
@@ -600,7 +611,7 @@ pub fn project(
     };
     let mut sources = vec![base.source.clone()];
     sources.extend(stated.as_ref().map(|r| r.source.clone()));
-    let values = (1..=end_year - base_year)
+    let values = (1..=years)
         .map(|k| {
             let factor = (1.0 + rate).powi(k);
             Derived {
@@ -1064,6 +1075,17 @@ mod tests {
                 ..
             }
         ));
+        let err = project(market, None, 2200, Scenario::AnnualRate(1e300), Fill::None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    field: "annual_rate",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let app = catalog.series(D, "application-market").unwrap();
         assert!(matches!(
             project(app, None, 2030, Scenario::StatedRate, Fill::None),
