@@ -182,7 +182,8 @@ impl<'a> SeriesRef<'a> {
         ))
     }
 
-    /// The first year of `span`, defaulting to the first stated year.
+    /// The span `start..=end`, each defaulting to the first or last stated year; a start after
+    /// the end is an invalid argument.
     fn span(&self, start: Option<i32>, end: Option<i32>) -> Result<(i32, i32), Error> {
         let first = start.unwrap_or_else(|| self.series.first_year());
         let last = end.unwrap_or_else(|| self.series.last_year());
