@@ -76,7 +76,7 @@ expect_output "grpcurl ListSchemes" '"name": "schemes/industry"' \
   grpcurl -plaintext -d '{"language_code":"en"}' "$taxonomy" llmarket.taxonomy.v1.TaxonomyService/ListSchemes
 expect_output "grpcurl NOT_FOUND names the series" 'NotFound.*no-such-series|no-such-series.*not found' \
   grpcurl -plaintext -d '{"name":"datasets/cic-global-llm-2026/series/no-such-series"}' "$forecast" llmarket.forecast.v1.ForecastService/GetSeries
-expect_output "grpcurl INVALID_ARGUMENT names the field" 'Message: page_size: -5 is negative' \
+expect_output "grpcurl INVALID_ARGUMENT names the field" '"field": "page_size"' \
   grpcurl -plaintext -d '{"page_size":-5}' "$forecast" llmarket.forecast.v1.ForecastService/ListDatasets
 
 # A Python client generated from proto/.

@@ -114,6 +114,8 @@ fn reflection_builder(service: &'static str) -> tonic_reflection::server::Builde
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(llmarket_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // google.rpc error details, so reflection clients (grpcurl) can decode BadRequest.
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .with_service_name(service)
         .with_service_name(HEALTH_SERVICE_NAME)
 }
