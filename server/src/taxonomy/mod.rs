@@ -1,25 +1,32 @@
-//! The taxonomy service (`llmarket.taxonomy.v1.TaxonomyService`). Skeleton: the full service
-//! comes with issue 4.
+//! The taxonomy service (`llmarket.taxonomy.v1.TaxonomyService`): a report's vocabulary as concept
+//! schemes with bilingual labels, hierarchy, relations, search, and a timeline of milestones.
+//!
+//! Layout: [`model`] (domain types and lookups), [`load`] (TOML parsing and validation),
+//! [`language`] (BCP-47 language choice), [`search`] (the n-gram search index), [`convert`]
+//! (wire ⇄ domain), [`error`] (domain errors → statuses). Each handler takes one snapshot of the
+//! vocabulary and does no I/O.
+
+pub mod convert;
+pub mod error;
+pub mod language;
+pub mod load;
+pub mod model;
+pub mod search;
 
 use llmarket_proto::taxonomy::{self as pb, taxonomy_service_server::TaxonomyServiceServer};
 use tonic::{Request, Response, Status, service::Routes};
 
+use self::{
+    convert::{BatchQuery, ConceptsQuery, MilestonesQuery, SearchQuery},
+    language::LanguageChoice,
+};
+pub use self::{error::Error, model::Vocabulary};
 use crate::{
-    data::{DatasetFiles, LoadError, Shared},
+    data::Shared,
+    names::{parse_concept, parse_milestone, parse_scheme},
     paging::PageRequest,
     runtime::ServiceRoutes,
 };
-
-/// Every concept scheme and milestone a process serves, immutable once loaded.
-#[derive(Debug, Default)]
-pub struct Vocabulary {}
-
-impl Vocabulary {
-    /// Parses and validates the taxonomy files of `sources`.
-    pub fn load(_sources: &[DatasetFiles]) -> Result<Self, LoadError> {
-        Ok(Self {})
-    }
-}
 
 /// The gRPC handlers over a shared [`Vocabulary`].
 #[derive(Debug, Clone)]
@@ -50,62 +57,186 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
     ) -> Result<Response<pb::ListSchemesResponse>, Status> {
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListSchemes"])?;
-        let _vocabulary = self.vocabulary.load();
-        let (schemes, next_page_token) = page.slice::<pb::Scheme>(&[]);
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let (schemes, next_page_token) = page.slice(vocabulary.schemes());
+        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListSchemesResponse {
-            schemes: schemes.to_vec(),
+            schemes: schemes
+                .iter()
+                .map(|s| convert::scheme(&vocabulary, s, choice.lang))
+                .collect(),
             next_page_token,
-            language_code: "zh-Hans".to_owned(),
-            language_fallback: false,
+            language_code,
+            language_fallback,
         }))
     }
 
     async fn get_scheme(
         &self,
-        _request: Request<pb::GetSchemeRequest>,
+        request: Request<pb::GetSchemeRequest>,
     ) -> Result<Response<pb::GetSchemeResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let id = parse_scheme("name", &request.name)?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let scheme = vocabulary.scheme(id)?;
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::GetSchemeResponse {
+            scheme: Some(convert::scheme(&vocabulary, scheme, choice.lang)),
+            top_concepts: scheme
+                .top_concepts
+                .iter()
+                .map(|&c| convert::concept(&vocabulary, vocabulary.concept_at(c), choice.lang))
+                .collect(),
+            language_code,
+            language_fallback,
+        }))
     }
 
     async fn list_concepts(
         &self,
-        _request: Request<pb::ListConceptsRequest>,
+        request: Request<pb::ListConceptsRequest>,
     ) -> Result<Response<pb::ListConceptsResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = ConceptsQuery::try_from(&request)?;
+        let page = PageRequest::new(
+            request.page_size,
+            &request.page_token,
+            &["ListConcepts", &request.parent, &request.broader],
+        )?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
+        let (concepts, next_page_token) = page.slice(concepts);
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::ListConceptsResponse {
+            concepts: concepts
+                .iter()
+                .map(|&c| convert::concept(&vocabulary, vocabulary.concept_at(c), choice.lang))
+                .collect(),
+            next_page_token,
+            language_code,
+            language_fallback,
+        }))
     }
 
     async fn get_concept(
         &self,
-        _request: Request<pb::GetConceptRequest>,
+        request: Request<pb::GetConceptRequest>,
     ) -> Result<Response<pb::GetConceptResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let (scheme, id) = parse_concept("name", &request.name)?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let concept = vocabulary.concept(scheme, id)?;
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::GetConceptResponse {
+            concept: Some(convert::concept(&vocabulary, concept, choice.lang)),
+            language_code,
+            language_fallback,
+        }))
     }
 
     async fn batch_get_concepts(
         &self,
-        _request: Request<pb::BatchGetConceptsRequest>,
+        request: Request<pb::BatchGetConceptsRequest>,
     ) -> Result<Response<pb::BatchGetConceptsResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = BatchQuery::try_from(&request)?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let concepts = query
+            .concepts
+            .iter()
+            .map(|&(scheme, id)| {
+                let concept = vocabulary.concept(scheme, id)?;
+                Ok(convert::concept(&vocabulary, concept, choice.lang))
+            })
+            .collect::<Result<_, Error>>()?;
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::BatchGetConceptsResponse {
+            concepts,
+            language_code,
+            language_fallback,
+        }))
     }
 
     async fn search_concepts(
         &self,
-        _request: Request<pb::SearchConceptsRequest>,
+        request: Request<pb::SearchConceptsRequest>,
     ) -> Result<Response<pb::SearchConceptsResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = SearchQuery::try_from(&request)?;
+        let mut scope = vec!["SearchConcepts", request.query.as_str()];
+        scope.extend(request.schemes.iter().map(String::as_str));
+        let page = PageRequest::new(request.page_size, &request.page_token, &scope)?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let schemes = query
+            .schemes
+            .iter()
+            .map(|id| vocabulary.scheme_index(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let hits = vocabulary.search(query.query, &schemes, choice.lang)?;
+        let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
+        let (hits, next_page_token) = page.slice(&hits);
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::SearchConceptsResponse {
+            hits: hits
+                .iter()
+                .map(|hit| convert::hit(&vocabulary, hit, choice.lang))
+                .collect(),
+            next_page_token,
+            total_size,
+            language_code,
+            language_fallback,
+        }))
     }
 
     async fn list_milestones(
         &self,
-        _request: Request<pb::ListMilestonesRequest>,
+        request: Request<pb::ListMilestonesRequest>,
     ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let query = MilestonesQuery::try_from(&request)?;
+        let start = request.start_year.to_string();
+        let end = request.end_year.to_string();
+        let page = PageRequest::new(
+            request.page_size,
+            &request.page_token,
+            &["ListMilestones", &start, &end, &request.concept],
+        )?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
+        let (milestones, next_page_token) = page.slice(&milestones);
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::ListMilestonesResponse {
+            milestones: milestones
+                .iter()
+                .map(|m| convert::milestone(&vocabulary, m, choice.lang))
+                .collect(),
+            next_page_token,
+            language_code,
+            language_fallback,
+        }))
     }
 
     async fn get_milestone(
         &self,
-        _request: Request<pb::GetMilestoneRequest>,
+        request: Request<pb::GetMilestoneRequest>,
     ) -> Result<Response<pb::GetMilestoneResponse>, Status> {
-        Err(Status::unimplemented("not yet"))
+        let request = request.into_inner();
+        let id = parse_milestone("name", &request.name)?;
+        let choice = LanguageChoice::from_code(&request.language_code);
+        let vocabulary = self.vocabulary.load();
+        let milestone = vocabulary.milestone(id)?;
+        let (language_code, language_fallback) = convert::language(choice);
+        Ok(Response::new(pb::GetMilestoneResponse {
+            milestone: Some(convert::milestone(&vocabulary, milestone, choice.lang)),
+            language_code,
+            language_fallback,
+        }))
     }
 }

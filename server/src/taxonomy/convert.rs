@@ -1,0 +1,297 @@
+//! Conversions between the wire (`llmarket.taxonomy.v1`) and the domain: requests are validated
+//! into queries (`TryFrom`, errors as INVALID_ARGUMENT naming the field), domain values are turned
+//! into messages in the requested language, with every language alongside.
+
+use llmarket_proto::taxonomy as pb;
+use tonic::Status;
+
+use super::{
+    language::{Lang, LanguageChoice},
+    model::{Concept, MAX_YEAR, MIN_YEAR, Milestone, MilestoneFilter, Scheme, Texts, Vocabulary},
+    search::{Hit, MatchField, MatchKind},
+};
+use crate::{
+    names::{parse_concept, parse_scheme},
+    status::invalid_argument,
+};
+
+/// Most names a BatchGetConcepts request may hold.
+pub const MAX_BATCH_NAMES: usize = 1000;
+
+/// A concept named in a request: scheme id and concept id.
+pub type ConceptId<'a> = (&'a str, &'a str);
+
+/// Parses an optional concept name: empty means none.
+fn optional_concept<'a>(field: &str, name: &'a str) -> Result<Option<ConceptId<'a>>, Status> {
+    if name.is_empty() {
+        Ok(None)
+    } else {
+        parse_concept(field, name).map(Some)
+    }
+}
+
+/// A validated ListConcepts request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConceptsQuery<'a> {
+    /// The scheme id.
+    pub scheme: &'a str,
+    /// Only the narrower concepts of this concept (of the same scheme), if set.
+    pub broader: Option<&'a str>,
+}
+
+impl<'a> TryFrom<&'a pb::ListConceptsRequest> for ConceptsQuery<'a> {
+    type Error = Status;
+
+    fn try_from(request: &'a pb::ListConceptsRequest) -> Result<Self, Status> {
+        let scheme = parse_scheme("parent", &request.parent)?;
+        let broader = match optional_concept("broader", &request.broader)? {
+            None => None,
+            Some((broader_scheme, concept)) if broader_scheme == scheme => Some(concept),
+            Some(_) => {
+                return Err(invalid_argument(
+                    "broader",
+                    format!(
+                        "{} is not a concept of parent {}; name a concept of that scheme or leave \
+                         broader empty",
+                        request.broader, request.parent
+                    ),
+                ));
+            }
+        };
+        Ok(Self { scheme, broader })
+    }
+}
+
+/// The names of a validated BatchGetConcepts request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchQuery<'a> {
+    /// The concepts, in request order.
+    pub concepts: Vec<ConceptId<'a>>,
+}
+
+impl<'a> TryFrom<&'a pb::BatchGetConceptsRequest> for BatchQuery<'a> {
+    type Error = Status;
+
+    fn try_from(request: &'a pb::BatchGetConceptsRequest) -> Result<Self, Status> {
+        if request.names.len() > MAX_BATCH_NAMES {
+            return Err(invalid_argument(
+                "names",
+                format!(
+                    "has {} names; ask for at most {MAX_BATCH_NAMES} per call",
+                    request.names.len()
+                ),
+            ));
+        }
+        let concepts = request
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| parse_concept(&format!("names[{i}]"), name))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { concepts })
+    }
+}
+
+/// The scheme filter of a validated SearchConcepts request (the query itself is checked by the
+/// domain, [`Vocabulary::search`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery<'a> {
+    /// The text to find.
+    pub query: &'a str,
+    /// Scheme ids to search in; empty means all.
+    pub schemes: Vec<&'a str>,
+}
+
+impl<'a> TryFrom<&'a pb::SearchConceptsRequest> for SearchQuery<'a> {
+    type Error = Status;
+
+    fn try_from(request: &'a pb::SearchConceptsRequest) -> Result<Self, Status> {
+        let schemes = request
+            .schemes
+            .iter()
+            .enumerate()
+            .map(|(i, name)| parse_scheme(&format!("schemes[{i}]"), name))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            query: &request.query,
+            schemes,
+        })
+    }
+}
+
+/// A validated ListMilestones request (the concept filter still by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MilestonesQuery<'a> {
+    /// First year, if bounded.
+    pub start_year: Option<i32>,
+    /// Last year, if bounded.
+    pub end_year: Option<i32>,
+    /// Only milestones concerning this concept, if set.
+    pub concept: Option<ConceptId<'a>>,
+}
+
+/// An optional year field: 0 means unbounded, anything else must lie in 1900..=2200.
+fn year(field: &str, year: i32) -> Result<Option<i32>, Status> {
+    match year {
+        0 => Ok(None),
+        y if (MIN_YEAR..=MAX_YEAR).contains(&y) => Ok(Some(y)),
+        y => Err(invalid_argument(
+            field,
+            format!(
+                "{y} is outside {MIN_YEAR}..={MAX_YEAR}; use a year in that range, or 0 for no bound"
+            ),
+        )),
+    }
+}
+
+impl<'a> TryFrom<&'a pb::ListMilestonesRequest> for MilestonesQuery<'a> {
+    type Error = Status;
+
+    fn try_from(request: &'a pb::ListMilestonesRequest) -> Result<Self, Status> {
+        let start_year = year("start_year", request.start_year)?;
+        let end_year = year("end_year", request.end_year)?;
+        if let (Some(start), Some(end)) = (start_year, end_year)
+            && start > end
+        {
+            return Err(invalid_argument(
+                "start_year",
+                format!("{start} is after end_year {end}; give a start_year at or before end_year"),
+            ));
+        }
+        Ok(Self {
+            start_year,
+            end_year,
+            concept: optional_concept("concept", &request.concept)?,
+        })
+    }
+}
+
+impl MilestonesQuery<'_> {
+    /// The filter against `vocabulary`: fails when the concept does not exist.
+    pub fn filter(&self, vocabulary: &Vocabulary) -> Result<MilestoneFilter, super::Error> {
+        Ok(MilestoneFilter {
+            start_year: self.start_year,
+            end_year: self.end_year,
+            concept: match self.concept {
+                Some((scheme, concept)) => Some(vocabulary.concept_index(scheme, concept)?),
+                None => None,
+            },
+        })
+    }
+}
+
+/// Every present text of `texts`, tagged with its language.
+fn localized(texts: &Texts) -> Vec<pb::LocalizedText> {
+    texts
+        .present()
+        .map(|(lang, text)| pb::LocalizedText {
+            language_code: lang.code().to_owned(),
+            text: text.to_owned(),
+        })
+        .collect()
+}
+
+fn names(vocabulary: &Vocabulary, indices: &[u32]) -> Vec<String> {
+    indices
+        .iter()
+        .map(|&i| vocabulary.concept_at(i).name.clone())
+        .collect()
+}
+
+/// A scheme in `lang`.
+pub fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang) -> pb::Scheme {
+    pb::Scheme {
+        name: scheme.name.clone(),
+        title: scheme.title.get(lang).to_owned(),
+        definition: scheme.definition.get(lang).to_owned(),
+        titles: localized(&scheme.title),
+        definitions: localized(&scheme.definition),
+        top_concepts: names(vocabulary, &scheme.top_concepts),
+        concept_count: i32::try_from(scheme.concepts.len()).unwrap_or(i32::MAX),
+        source: scheme.source.clone(),
+        dataset: scheme.dataset.clone(),
+    }
+}
+
+/// A concept in `lang`.
+pub fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concept {
+    pb::Concept {
+        name: concept.name.clone(),
+        notation: concept.notation.clone(),
+        pref_label: concept.pref_label.get(lang).to_owned(),
+        definition: concept.definition.get(lang).to_owned(),
+        pref_labels: localized(&concept.pref_label),
+        definitions: localized(&concept.definition),
+        alt_labels: concept
+            .alt_labels
+            .iter()
+            .map(|(lang, text)| pb::LocalizedText {
+                language_code: lang.code().to_owned(),
+                text: text.clone(),
+            })
+            .collect(),
+        broader: names(vocabulary, &concept.broader),
+        narrower: names(vocabulary, &concept.narrower),
+        related: names(vocabulary, &concept.related),
+        ancestors: names(vocabulary, &concept.ancestors),
+        series: concept.series.clone(),
+        source: concept.source.clone(),
+        attributes: concept
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        scheme: vocabulary.scheme_of(concept).name.clone(),
+    }
+}
+
+/// A milestone in `lang`.
+pub fn milestone(vocabulary: &Vocabulary, milestone: &Milestone, lang: Lang) -> pb::Milestone {
+    pb::Milestone {
+        name: milestone.name.clone(),
+        year: milestone.year,
+        month: milestone.month.map_or(0, i32::from),
+        end_of_year: milestone.end_of_year,
+        title: milestone.title.get(lang).to_owned(),
+        description: milestone.description.get(lang).to_owned(),
+        titles: localized(&milestone.title),
+        descriptions: localized(&milestone.description),
+        concepts: names(vocabulary, &milestone.concepts),
+        source: milestone.source.clone(),
+    }
+}
+
+fn match_field(field: MatchField) -> pb::MatchField {
+    match field {
+        MatchField::PrefLabel => pb::MatchField::PrefLabel,
+        MatchField::AltLabel => pb::MatchField::AltLabel,
+        MatchField::Notation => pb::MatchField::Notation,
+        MatchField::Definition => pb::MatchField::Definition,
+    }
+}
+
+fn match_kind(kind: MatchKind) -> pb::MatchKind {
+    match kind {
+        MatchKind::Exact => pb::MatchKind::Exact,
+        MatchKind::Prefix => pb::MatchKind::Prefix,
+        MatchKind::Substring => pb::MatchKind::Substring,
+        MatchKind::Definition => pb::MatchKind::Definition,
+    }
+}
+
+/// A search hit in `lang`.
+pub fn hit(vocabulary: &Vocabulary, hit: &Hit<'_>, lang: Lang) -> pb::SearchHit {
+    pb::SearchHit {
+        concept: Some(concept(vocabulary, hit.concept, lang)),
+        score: hit.score(),
+        matched_field: match_field(hit.field).into(),
+        match_kind: match_kind(hit.kind).into(),
+        matched_language_code: hit.lang.map(Lang::code).unwrap_or_default().to_owned(),
+        matched_text: hit.text.to_owned(),
+    }
+}
+
+/// The `language_code` and `language_fallback` every response carries.
+pub fn language(choice: LanguageChoice) -> (String, bool) {
+    (choice.lang.code().to_owned(), choice.fallback)
+}
