@@ -1,19 +1,27 @@
 //! What each report says, as a [`Doc`] and a [`Chart`]: one `impl Render` per report type.
 
 use crate::{
-    render::{Chart, Doc, Line, Render, format},
+    render::{Chart, Doc, Line, Render, format, words::Words},
     reports::{
-        CostOutlook, MarketOverview, SegmentReport, Timeline, Warning,
+        CostOutlook, Language, MarketOverview, SegmentReport, Timeline, Warning,
         direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
         model::{
             ConceptRef, ConceptSummary, Growth, MilestoneItem, Point, RateKind, SeriesValues,
-            StatedRate,
+            StatedRate, Unit,
         },
         short_id,
     },
 };
 
 const NOT_AVAILABLE: &str = "Not available (see the warnings).";
+
+/// The words of the direct-access outputs, which carry no language of their own.
+const ENGLISH: Words = Words(Language::En);
+
+/// A unit in the report's language.
+fn unit(w: Words, unit: Unit) -> &'static str {
+    w.t(unit.label())
+}
 
 /// "L3 Agents", or the label alone.
 fn concept_title(concept: &ConceptSummary) -> String {
@@ -46,7 +54,7 @@ fn refs(list: &[ConceptRef]) -> String {
 
 /// The rows Year | Value | Kind | Basis of a series; a derived value's basis points to the
 /// note (see [`derived_note`]) that says how it was computed.
-fn value_rows(points: &[Point]) -> Vec<Vec<String>> {
+fn value_rows(w: Words, points: &[Point]) -> Vec<Vec<String>> {
     let methods = format::derived_methods(points);
     points
         .iter()
@@ -54,30 +62,32 @@ fn value_rows(points: &[Point]) -> Vec<Vec<String>> {
             vec![
                 p.year.to_string(),
                 format::point_value(p),
-                format::kind(p.kind).to_owned(),
-                basis(p, &methods),
+                w.t(format::kind(p.kind)).to_owned(),
+                basis(w, p, &methods),
             ]
         })
         .collect()
 }
 
 /// "stated, §1.2", or "derived [n]" with `n` the number of its method's note.
-fn basis(point: &Point, methods: &[String]) -> String {
+fn basis(w: Words, point: &Point, methods: &[String]) -> String {
     let note = point
         .method
         .as_ref()
         .and_then(|m| methods.iter().position(|x| x == m));
     match note {
-        Some(index) if point.is_derived() => format!("derived [{}]", index + 1),
-        _ => format::basis(point),
+        Some(index) if point.is_derived() => format!("{} [{}]", w.t("derived"), index + 1),
+        _ if point.is_derived() => w.t("derived").to_owned(),
+        _ if point.source.is_empty() => w.t("stated").to_owned(),
+        _ => format!("{}, §{}", w.t("stated"), point.source),
     }
 }
 
 /// The numbered notes on how the derived values (marked `*`) were computed.
-fn derived_note(doc: &mut Doc, points: &[Point]) {
+fn derived_note(w: Words, doc: &mut Doc, points: &[Point]) {
     let methods = format::derived_methods(points);
     if !methods.is_empty() {
-        doc.text("* derived by the forecast service, not stated in the report:");
+        doc.text(w.t("* derived by the forecast service, not stated in the report:"));
         doc.list(
             methods
                 .iter()
@@ -88,52 +98,54 @@ fn derived_note(doc: &mut Doc, points: &[Point]) {
     }
 }
 
-fn series_table(doc: &mut Doc, series: &SeriesValues) {
+fn series_table(w: Words, doc: &mut Doc, series: &SeriesValues) {
     doc.table(
-        &["Year", series.unit.label(), "Kind", "Basis"],
-        value_rows(&series.points),
+        &[w.t("Year"), unit(w, series.unit), w.t("Kind"), w.t("Basis")],
+        value_rows(w, &series.points),
     );
-    derived_note(doc, &series.points);
+    derived_note(w, doc, &series.points);
 }
 
-fn stated_rate_text(rate: &StatedRate) -> String {
+fn stated_rate_text(w: Words, rate: &StatedRate) -> String {
     let what = match rate.rate_kind {
-        RateKind::Cagr => "CAGR",
-        RateKind::AnnualChange => "a year",
+        RateKind::Cagr => w.t("CAGR"),
+        RateKind::AnnualChange => w.t("a year"),
     };
     let span = format::span(rate.start_year, rate.end_year);
     let mut text = format!("{} {what}", format::stated_rate(rate));
     if !span.is_empty() {
         text.push_str(&format!(", {span}"));
     }
-    text.push_str(&format!(", {}", format::kind(rate.kind)));
+    text.push_str(&format!(", {}", w.t(format::kind(rate.kind))));
     if !rate.source.is_empty() {
         text.push_str(&format!(" (§{})", rate.source));
     }
     text
 }
 
-fn growth_fields(growth: &Growth) -> Vec<(String, String)> {
+fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> {
     let mut fields = vec![
         (
-            "CAGR, computed".to_owned(),
+            w.t("CAGR, computed").to_owned(),
             format!(
-                "{} ({} to {} within the rounding of the inputs)",
+                "{} ({} … {}, {})",
                 format::percent(growth.cagr, 2),
                 growth
                     .cagr_low
                     .map_or_else(|| "−∞".to_owned(), |low| format::percent(low, 2)),
                 growth
                     .cagr_high
-                    .map_or_else(|| "+∞".to_owned(), |high| format::percent(high, 2))
+                    .map_or_else(|| "+∞".to_owned(), |high| format::percent(high, 2)),
+                w.t("within the rounding of the inputs")
             ),
         ),
         (
-            "Multiple".to_owned(),
+            w.t("Multiple").to_owned(),
             format!(
-                "{:.2}× over {} years ({} → {})",
+                "{:.2}×, {} {} ({} → {})",
                 growth.multiple,
                 growth.years,
+                w.t("years"),
                 format::point_value(&growth.start),
                 format::point_value(&growth.end)
             ),
@@ -141,28 +153,28 @@ fn growth_fields(growth: &Growth) -> Vec<(String, String)> {
     ];
     match (&growth.stated, growth.agrees_with_stated) {
         (Some(stated), agrees) => {
-            fields.push(("CAGR, stated".to_owned(), stated_rate_text(stated)));
+            fields.push((w.t("CAGR, stated").to_owned(), stated_rate_text(w, stated)));
             let verdict = if agrees == Some(true) {
                 "the stated CAGR agrees with the computed one within rounding"
             } else {
                 "the stated CAGR does NOT agree with the computed one within rounding"
             };
-            fields.push(("Check".to_owned(), verdict.to_owned()));
+            fields.push((w.t("Check").to_owned(), w.t(verdict).to_owned()));
         }
         (None, _) => fields.push((
-            "CAGR, stated".to_owned(),
-            "the report states none for this span".to_owned(),
+            w.t("CAGR, stated").to_owned(),
+            w.t("the report states none for this span").to_owned(),
         )),
     }
     if !growth.method.is_empty() {
-        fields.push(("Method".to_owned(), growth.method.clone()));
+        fields.push((w.t("Method").to_owned(), growth.method.clone()));
     }
     fields
 }
 
-fn warnings_section(doc: &mut Doc, warnings: &[Warning]) {
+fn warnings_section(w: Words, doc: &mut Doc, warnings: &[Warning]) {
     if !warnings.is_empty() {
-        doc.heading(2, "Warnings");
+        doc.heading(2, w.t("Warnings"));
         doc.list(warnings.iter().map(Warning::to_string).collect());
     }
 }
@@ -177,10 +189,10 @@ fn line(label: &str, points: &[Point]) -> Line {
     }
 }
 
-fn series_chart(series: &SeriesValues) -> Option<Chart> {
+fn series_chart(w: Words, series: &SeriesValues) -> Option<Chart> {
     (!series.points.is_empty()).then(|| Chart {
         title: series.title.clone(),
-        y_label: series.unit.label().to_owned(),
+        y_label: unit(w, series.unit).to_owned(),
         log_scale: false,
         lines: vec![line(&series.title, &series.points)],
     })
@@ -188,29 +200,31 @@ fn series_chart(series: &SeriesValues) -> Option<Chart> {
 
 impl Render for MarketOverview {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
         doc.heading(1, &self.dataset.title);
         doc.fields(vec![
-            ("Dataset".to_owned(), self.dataset.name.clone()),
-            ("Publisher".to_owned(), self.dataset.publisher.clone()),
-            ("Year".to_owned(), self.dataset.year.to_string()),
-            ("Notice".to_owned(), self.dataset.notice.clone()),
+            (w.t("Dataset").to_owned(), self.dataset.name.clone()),
+            (w.t("Publisher").to_owned(), self.dataset.publisher.clone()),
+            (w.t("Year").to_owned(), self.dataset.year.to_string()),
+            (w.t("Notice").to_owned(), self.dataset.notice.clone()),
         ]);
 
         doc.heading(2, &self.market.title);
-        series_table(&mut doc, &self.market);
+        series_table(w, &mut doc, &self.market);
 
         doc.heading(
             2,
             format!(
-                "Growth {}",
+                "{} {}",
+                w.t("Growth"),
                 format::span(Some(self.growth.start.year), Some(self.growth.end.year))
             ),
         );
-        doc.fields(growth_fields(&self.growth));
+        doc.fields(growth_fields(w, &self.growth));
 
         let b = &self.breakdown;
-        doc.heading(2, format!("Breakdown {}", b.year));
+        doc.heading(2, format!("{} {}", w.t("Breakdown"), b.year));
         let mut rows: Vec<Vec<String>> = b
             .components
             .iter()
@@ -223,72 +237,82 @@ impl Render for MarketOverview {
             })
             .collect();
         rows.push(vec![
-            "Total".to_owned(),
+            w.t("Total").to_owned(),
             format::point_value(&b.total),
             "100.0%".to_owned(),
         ]);
-        doc.table(&["Component", b.total.unit.label(), "Share"], rows);
+        doc.table(
+            &[w.t("Component"), unit(w, b.total.unit), w.t("Share")],
+            rows,
+        );
+        let verdict = if b.components_add_up {
+            "The components add up to the total within rounding"
+        } else {
+            "The components do NOT add up to the total within rounding"
+        };
         doc.text(format!(
-            "The components {} (sum {}, residual {}).",
-            if b.components_add_up {
-                "add up to the total within rounding"
-            } else {
-                "do NOT add up to the total within rounding"
-            },
+            "{} ({} {}, {} {}).",
+            w.t(verdict),
+            w.t("sum"),
             format::number(b.components_sum),
+            w.t("residual"),
             format::number(b.residual)
         ));
 
-        doc.heading(2, "Current capability level");
+        doc.heading(2, w.t("Current capability level"));
         match &self.current_capability {
             Some(current) => doc.fields(vec![
-                ("Level".to_owned(), concept_title(&current.level)),
-                ("Position".to_owned(), current.position.clone()),
-                ("Definition".to_owned(), current.level.definition.clone()),
+                (w.t("Level").to_owned(), concept_title(&current.level)),
+                (w.t("Position").to_owned(), current.position.clone()),
+                (
+                    w.t("Definition").to_owned(),
+                    current.level.definition.clone(),
+                ),
             ]),
-            None => doc.text(NOT_AVAILABLE),
+            None => doc.text(w.t(NOT_AVAILABLE)),
         }
         for (title, concepts) in [
             ("Drivers", &self.drivers),
             ("Trends", &self.trends),
             ("Barriers", &self.barriers),
         ] {
-            doc.heading(2, title);
+            doc.heading(2, w.t(title));
             match concepts {
                 Some(concepts) => doc.terms(concept_terms(concepts)),
-                None => doc.text(NOT_AVAILABLE),
+                None => doc.text(w.t(NOT_AVAILABLE)),
             }
         }
-        warnings_section(&mut doc, &self.warnings);
+        warnings_section(w, &mut doc, &self.warnings);
         doc
     }
 
     fn chart(&self) -> Option<Chart> {
-        series_chart(&self.market)
+        series_chart(Words(self.language), &self.market)
     }
 }
 
 impl Render for SegmentReport {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
         let c = &self.concept;
         doc.heading(1, concept_title(&c.concept));
         let mut hierarchy: Vec<String> = c.ancestors.iter().rev().map(concept_ref).collect();
         hierarchy.push(c.concept.label.clone());
         let mut fields = vec![
-            ("Concept".to_owned(), c.concept.name.clone()),
-            ("Scheme".to_owned(), c.scheme.clone()),
-            ("Definition".to_owned(), c.concept.definition.clone()),
-            ("Hierarchy".to_owned(), hierarchy.join(" › ")),
-            ("Narrower".to_owned(), refs(&c.narrower)),
-            ("Related".to_owned(), refs(&c.related)),
+            (w.t("Concept").to_owned(), c.concept.name.clone()),
+            (w.t("Scheme").to_owned(), c.scheme.clone()),
+            (w.t("Definition").to_owned(), c.concept.definition.clone()),
+            (w.t("Hierarchy").to_owned(), hierarchy.join(" › ")),
+            (w.t("Narrower").to_owned(), refs(&c.narrower)),
+            (w.t("Related").to_owned(), refs(&c.related)),
         ];
         if !c.concept.source.is_empty() {
-            fields.push(("Source".to_owned(), format!("§{}", c.concept.source)));
+            fields.push((w.t("Source").to_owned(), format!("§{}", c.concept.source)));
         }
         doc.fields(fields);
         if self.series.is_empty() {
-            doc.text("The concept links to no forecast series.");
+            doc.text(w.t("The concept links to no forecast series."));
         }
         for s in &self.series {
             doc.heading(2, &s.values.title);
@@ -298,7 +322,7 @@ impl Render for SegmentReport {
                     .find(|p| p.year == year)
                     .map_or_else(|| "—".to_owned(), |p| format::percent(p.value, 1))
             };
-            let rows = value_rows(&s.values.points)
+            let rows = value_rows(w, &s.values.points)
                 .into_iter()
                 .zip(&s.values.points)
                 .map(|(mut row, p)| {
@@ -307,35 +331,35 @@ impl Render for SegmentReport {
                 })
                 .collect();
             let share_header = match &s.parent {
-                Some(parent) => format!("Share of {}", short_id(parent)),
-                None => "Share of parent".to_owned(),
+                Some(parent) => format!("{} {}", w.t("Share of"), short_id(parent)),
+                None => w.t("Share of parent").to_owned(),
             };
             doc.table(
                 &[
-                    "Year",
-                    s.values.unit.label(),
-                    "Kind",
-                    "Basis",
+                    w.t("Year"),
+                    unit(w, s.values.unit),
+                    w.t("Kind"),
+                    w.t("Basis"),
                     &share_header,
                 ],
                 rows,
             );
-            derived_note(&mut doc, &s.values.points);
-            let mut fields = vec![("Series".to_owned(), s.values.name.clone())];
+            derived_note(w, &mut doc, &s.values.points);
+            let mut fields = vec![(w.t("Series").to_owned(), s.values.name.clone())];
             if let Some(parent) = &s.parent {
-                fields.push(("Parent".to_owned(), parent.clone()));
+                fields.push((w.t("Parent").to_owned(), parent.clone()));
             }
             for rate in &s.stated_rates {
-                fields.push(("Stated rate".to_owned(), stated_rate_text(rate)));
+                fields.push((w.t("Stated rate").to_owned(), stated_rate_text(w, rate)));
             }
             match (&s.growth, &s.growth_note) {
-                (Some(growth), _) => fields.extend(growth_fields(growth)),
-                (None, Some(note)) => fields.push(("Growth".to_owned(), note.clone())),
+                (Some(growth), _) => fields.extend(growth_fields(w, growth)),
+                (None, Some(note)) => fields.push((w.t("Growth").to_owned(), note.clone())),
                 (None, None) => {}
             }
             doc.fields(fields);
         }
-        warnings_section(&mut doc, &self.warnings);
+        warnings_section(w, &mut doc, &self.warnings);
         doc
     }
 
@@ -349,31 +373,37 @@ impl Render for SegmentReport {
             .collect();
         (!lines.is_empty()).then(|| Chart {
             title: self.concept.concept.label.clone(),
-            y_label: first.values.unit.label().to_owned(),
+            y_label: unit(Words(self.language), first.values.unit).to_owned(),
             log_scale: false,
             lines,
         })
     }
 }
 
-fn milestone_when(m: &MilestoneItem) -> String {
-    match (m.month, m.end_of_year) {
-        (Some(month), _) => format!("{}-{month:02}", m.year),
-        (None, true) => format!("end of {}", m.year),
-        (None, false) => m.year.to_string(),
+fn milestone_when(w: Words, m: &MilestoneItem) -> String {
+    match (m.month, m.end_of_year, w.0) {
+        (Some(month), _, _) => format!("{}-{month:02}", m.year),
+        (None, true, Language::En) => format!("end of {}", m.year),
+        (None, true, Language::Zh) => format!("{} 年末", m.year),
+        (None, false, _) => m.year.to_string(),
     }
 }
 
 impl Render for Timeline {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
         let first = self.years.first().map(|y| y.year);
         let last = self.years.last().map(|y| y.year);
-        doc.heading(1, format!("Timeline {}", format::span(first, last)));
+        doc.heading(
+            1,
+            format!("{} {}", w.t("Timeline"), format::span(first, last)),
+        );
         doc.text(format!(
-            "Milestones beside the {} ({}).",
+            "{} {} ({}).",
+            w.t("Milestones beside the"),
             self.title,
-            self.unit.label()
+            unit(w, self.unit)
         ));
         let points: Vec<Point> = self
             .years
@@ -387,7 +417,7 @@ impl Render for Timeline {
             .map(|y| {
                 let (value, basis) = y.market_size.as_ref().map_or_else(
                     || ("—".to_owned(), String::new()),
-                    |p| (format::point_value(p), basis(p, &methods)),
+                    |p| (format::point_value(p), basis(w, p, &methods)),
                 );
                 let milestones = match &y.milestones {
                     Some(list) if list.is_empty() => "—".to_owned(),
@@ -403,14 +433,14 @@ impl Render for Timeline {
             .collect();
         doc.table(
             &[
-                "Year",
-                &format!("Market size ({})", self.unit.label()),
-                "Basis",
-                "Milestones",
+                w.t("Year"),
+                &format!("{} ({})", w.t("Market size"), unit(w, self.unit)),
+                w.t("Basis"),
+                w.t("Milestones"),
             ],
             rows,
         );
-        derived_note(&mut doc, &points);
+        derived_note(w, &mut doc, &points);
         let milestones: Vec<&MilestoneItem> = self
             .years
             .iter()
@@ -418,20 +448,20 @@ impl Render for Timeline {
             .flatten()
             .collect();
         if !milestones.is_empty() {
-            doc.heading(2, "Milestones");
+            doc.heading(2, w.t("Milestones"));
             doc.terms(
                 milestones
                     .iter()
                     .map(|m| {
                         (
-                            format!("{} {}", milestone_when(m), m.title),
+                            format!("{} {}", milestone_when(w, m), m.title),
                             m.description.clone(),
                         )
                     })
                     .collect(),
             );
         }
-        warnings_section(&mut doc, &self.warnings);
+        warnings_section(w, &mut doc, &self.warnings);
         doc
     }
 
@@ -452,47 +482,60 @@ impl Render for Timeline {
 
 impl Render for CostOutlook {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
-        doc.heading(1, format!("{} outlook", self.cost.title));
-        let mut fields = vec![("Series".to_owned(), self.cost.name.clone())];
+        doc.heading(1, format!("{} {}", self.cost.title, w.t("outlook")));
+        let mut fields = vec![(w.t("Series").to_owned(), self.cost.name.clone())];
         match &self.stated_rate {
             Some(rate) => {
-                let mut text = stated_rate_text(rate);
+                let mut text = stated_rate_text(w, rate);
                 if rate.value < 0.0 && rate.value > -1.0 {
                     text.push_str(&format!(
-                        " — a {}× fall each year",
+                        " — {}: {}×",
+                        w.t("fall each year"),
                         format::trimmed(1.0 / (1.0 + rate.value))
                     ));
                 }
-                fields.push(("Stated rate".to_owned(), text));
+                fields.push((w.t("Stated rate").to_owned(), text));
             }
-            None => fields.push(("Stated rate".to_owned(), "none stated".to_owned())),
+            None => fields.push((w.t("Stated rate").to_owned(), w.t("none stated").to_owned())),
         }
         doc.fields(fields);
 
-        doc.heading(2, "Stated values");
-        series_table(&mut doc, &self.cost);
+        doc.heading(2, w.t("Stated values"));
+        series_table(w, &mut doc, &self.cost);
 
         let p = &self.projection;
         doc.heading(
             2,
             format!(
-                "Projection at {} a year from {}",
+                "{} {} {} {} {}",
+                w.t("Projection at"),
                 format::percent_trimmed(p.annual_rate),
+                w.t("a year"),
+                w.t("from"),
                 p.base.year
             ),
         );
         let mut rows = vec![vec![
             p.base.year.to_string(),
             format::point_value(&p.base),
-            format::kind(p.base.kind).to_owned(),
-            format!("base: {}", format::basis(&p.base)),
+            w.t(format::kind(p.base.kind)).to_owned(),
+            format!("{}: {}", w.t("base"), basis(w, &p.base, &[])),
         ]];
-        rows.extend(value_rows(&p.points));
-        doc.table(&["Year", self.cost.unit.label(), "Kind", "Basis"], rows);
-        derived_note(&mut doc, &p.points);
+        rows.extend(value_rows(w, &p.points));
+        doc.table(
+            &[
+                w.t("Year"),
+                unit(w, self.cost.unit),
+                w.t("Kind"),
+                w.t("Basis"),
+            ],
+            rows,
+        );
+        derived_note(w, &mut doc, &p.points);
 
-        doc.heading(2, "Applications the cost decline unlocks");
+        doc.heading(2, w.t("Applications the cost decline unlocks"));
         match &self.unlocked_applications {
             Some(apps) => doc.terms(
                 apps.iter()
@@ -500,28 +543,31 @@ impl Render for CostOutlook {
                         (
                             concept_title(&a.application),
                             format!(
-                                "{} (unlocked by: {})",
-                                a.application.definition, a.unlocked_by
+                                "{} ({}: {})",
+                                a.application.definition,
+                                w.t("unlocked by"),
+                                a.unlocked_by
                             ),
                         )
                     })
                     .collect(),
             ),
-            None => doc.text(NOT_AVAILABLE),
+            None => doc.text(w.t(NOT_AVAILABLE)),
         }
-        warnings_section(&mut doc, &self.warnings);
+        warnings_section(w, &mut doc, &self.warnings);
         doc
     }
 
     fn chart(&self) -> Option<Chart> {
+        let w = Words(self.language);
         let mut projection = vec![self.projection.base.clone()];
         projection.extend(self.projection.points.iter().cloned());
         Some(Chart {
-            title: format!("{} outlook", self.cost.title),
-            y_label: format!("{} (log scale)", self.cost.unit.label()),
+            title: format!("{} {}", self.cost.title, w.t("outlook")),
+            y_label: format!("{} ({})", unit(w, self.cost.unit), w.t("log scale")),
             log_scale: true,
             lines: vec![
-                line("stated", &self.cost.points),
+                line(w.t("stated"), &self.cost.points),
                 line("projection at the stated rate", &projection),
             ],
         })
@@ -567,18 +613,18 @@ impl Render for SeriesDetail {
             fields.push(("Components".to_owned(), self.info.components.join(", ")));
         }
         for rate in &self.stated_rates {
-            fields.push(("Stated rate".to_owned(), stated_rate_text(rate)));
+            fields.push(("Stated rate".to_owned(), stated_rate_text(ENGLISH, rate)));
         }
         if !self.info.source.is_empty() {
             fields.push(("Source".to_owned(), format!("§{}", self.info.source)));
         }
         doc.fields(fields);
-        series_table(&mut doc, &self.values);
+        series_table(ENGLISH, &mut doc, &self.values);
         doc
     }
 
     fn chart(&self) -> Option<Chart> {
-        series_chart(&self.values)
+        series_chart(ENGLISH, &self.values)
     }
 }
 
@@ -653,7 +699,7 @@ impl Render for Milestones {
                 .iter()
                 .map(|m| {
                     (
-                        format!("{} {}", milestone_when(m), m.title),
+                        format!("{} {}", milestone_when(ENGLISH, m), m.title),
                         m.description.clone(),
                     )
                 })

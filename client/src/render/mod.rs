@@ -6,6 +6,7 @@ mod docs;
 pub mod format;
 pub mod markdown;
 pub mod table;
+mod words;
 
 use serde::Serialize;
 
