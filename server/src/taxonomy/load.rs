@@ -736,9 +736,313 @@ fn require_both(path: &str, item: &str, field: &str, texts: &Texts) -> Result<()
             return Err(LoadError::invalid(
                 path,
                 format!("{item}.{field}_{}", field_suffix(lang)),
-                format!("is missing; every {field} needs a {lang} text"),
+                format!("is missing; every {field} needs a text in {lang}"),
             ));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::data;
+
+    const BASE: &str = r#"
+[[schemes]]
+id = "s"
+title_zh_hans = "方案"
+title_en = "Scheme"
+source = "1.1"
+
+[[schemes.concepts]]
+id = "a"
+pref_label_zh_hans = "甲"
+pref_label_en = "Alpha"
+
+[[schemes.concepts]]
+id = "b"
+pref_label_zh_hans = "乙"
+pref_label_en = "Beta"
+broader = ["a"]
+"#;
+
+    fn files(path: &str, text: String) -> DatasetFiles {
+        DatasetFiles {
+            directory: "d".into(),
+            forecast: None,
+            taxonomy: Some(DataFile {
+                path: path.into(),
+                text: Cow::Owned(text),
+            }),
+        }
+    }
+
+    fn load(text: &str) -> Result<Vocabulary, LoadError> {
+        Vocabulary::load(&[files("t.toml", text.to_owned())])
+    }
+
+    /// Asserts the load fails on `field` with a reason containing `needle`.
+    #[track_caller]
+    fn assert_invalid(result: Result<Vocabulary, LoadError>, field: &str, needle: &str) {
+        match result {
+            Err(LoadError::Invalid {
+                path,
+                field: f,
+                reason,
+            }) => {
+                assert_eq!(path, "t.toml");
+                assert_eq!(f, field, "{reason}");
+                assert!(reason.contains(needle), "{needle:?} not in {reason:?}");
+            }
+            other => panic!("expected an invalid {field}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_minimal_vocabulary_loads_with_its_hierarchy() {
+        let vocabulary = load(BASE).unwrap();
+        let b = vocabulary.concept("s", "b").unwrap();
+        let a = vocabulary.concept_index("s", "a").unwrap();
+        assert_eq!(b.ancestors, vec![a]);
+        assert_eq!(b.source, "1.1", "inherits the scheme's source");
+        assert_eq!(vocabulary.concept_at(a).narrower.len(), 1);
+        assert_eq!(vocabulary.scheme("s").unwrap().top_concepts, vec![a]);
+        assert_eq!(vocabulary.scheme("s").unwrap().dataset, "datasets/d");
+    }
+
+    #[test]
+    fn related_links_are_served_both_ways() {
+        let text = format!("{BASE}related = [\"s/a\"]\n");
+        let vocabulary = load(&text).unwrap();
+        let a = vocabulary.concept_index("s", "a").unwrap();
+        let b = vocabulary.concept_index("s", "b").unwrap();
+        assert_eq!(vocabulary.concept_at(b).related, vec![a]);
+        assert_eq!(vocabulary.concept_at(a).related, vec![b]);
+    }
+
+    #[test]
+    fn broken_links_are_rejected() {
+        let text = BASE.replace("broader = [\"a\"]", "broader = [\"zz\"]");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].broader[0]",
+            "has no concept \"zz\"",
+        );
+        let text = format!("{BASE}related = [\"s/zz\"]\n");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].related[0]",
+            "has no concept",
+        );
+        let text = format!("{BASE}related = [\"nope/a\"]\n");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].related[0]",
+            "names no loaded scheme",
+        );
+        let text = format!("{BASE}related = [\"b\"]\n");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].related[0]",
+            "related to itself",
+        );
+    }
+
+    #[test]
+    fn a_cycle_of_broader_links_is_rejected() {
+        let text = BASE.replace(
+            "pref_label_en = \"Alpha\"",
+            "pref_label_en = \"Alpha\"\nbroader = [\"b\"]",
+        );
+        assert_invalid(load(&text), "schemes[s].concepts[b].broader[0]", "cycle (");
+        let text = BASE.replace("broader = [\"a\"]", "broader = [\"b\"]");
+        assert_invalid(load(&text), "schemes[s].concepts[b].broader[0]", "b → b");
+    }
+
+    #[test]
+    fn duplicate_preferred_labels_within_a_scheme_are_rejected() {
+        let text = BASE.replace("\"乙\"", "\"甲\"");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].pref_label_zh_hans",
+            "preferred labels must differ",
+        );
+        // Case and width do not make a label different.
+        let text = BASE.replace("\"Beta\"", "\"ＡＬＰＨＡ\"");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].pref_label_en",
+            "concept \"a\"",
+        );
+    }
+
+    #[test]
+    fn missing_labels_are_rejected() {
+        let text = BASE.replace("pref_label_en = \"Beta\"\n", "");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].pref_label_en",
+            "needs a text in en",
+        );
+        let text = BASE.replace("pref_label_zh_hans = \"乙\"", "pref_label_zh_hans = \"  \"");
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].pref_label_zh_hans",
+            "is missing",
+        );
+        let text = BASE.replace("title_en = \"Scheme\"\n", "");
+        assert_invalid(load(&text), "schemes[s].title_en", "is missing");
+    }
+
+    #[test]
+    fn bad_and_duplicate_ids_are_rejected() {
+        let text = BASE.replace("id = \"b\"", "id = \"Bad Id\"");
+        assert_invalid(load(&text), "schemes[s].concepts[1].id", "not a valid id");
+        let text = BASE.replace("id = \"b\"", "id = \"a\"");
+        assert_invalid(load(&text), "schemes[s].concepts[a].id", "used twice");
+        let text = format!("{BASE}{}", BASE.replace("\"b\"", "\"c\""));
+        assert_invalid(load(&text), "schemes[s].id", "already used");
+        let text = BASE.replace("id = \"s\"", "id = \"-s\"");
+        assert_invalid(load(&text), "schemes[0].id", "not a valid id");
+        let text = format!("dataset = \"Not Valid\"\n{BASE}");
+        assert_invalid(load(&text), "dataset", "not a valid dataset id");
+        let text = BASE.replace(
+            "broader = [\"a\"]",
+            "broader = [\"a\"]\nseries = [\"Market Size\"]",
+        );
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].series[0]",
+            "not a valid series id",
+        );
+    }
+
+    #[test]
+    fn scheme_ids_are_unique_across_files() {
+        let result = Vocabulary::load(&[
+            files("one.toml", BASE.to_owned()),
+            files("two.toml", BASE.to_owned()),
+        ]);
+        match result {
+            Err(LoadError::Invalid {
+                path,
+                field,
+                reason,
+            }) => {
+                assert_eq!(
+                    (path.as_str(), field.as_str()),
+                    ("two.toml", "schemes[s].id")
+                );
+                assert!(reason.contains("one.toml"), "{reason}");
+            }
+            other => panic!("expected a duplicate scheme, got {other:?}"),
+        }
+    }
+
+    fn milestone(extra: &str) -> String {
+        format!(
+            "{BASE}\n[[milestones]]\nid = \"m\"\nyear = 2023\ntitle_zh_hans = \"事件\"\n\
+             title_en = \"Event\"\nsource = \"2.2\"\nconcepts = [\"s/a\"]\n{extra}"
+        )
+    }
+
+    #[test]
+    fn bad_milestones_are_rejected() {
+        let vocabulary = load(&milestone("month = 12\n")).unwrap();
+        assert_eq!(vocabulary.milestone("m").unwrap().month, Some(12));
+        for month in ["0", "13", "-1"] {
+            assert_invalid(
+                load(&milestone(&format!("month = {month}\n"))),
+                "milestones[m].month",
+                "use 1..=12",
+            );
+        }
+        assert_invalid(
+            load(&milestone("").replace("year = 2023", "year = 1800")),
+            "milestones[m].year",
+            "outside 1900..=2200",
+        );
+        assert_invalid(
+            load(&milestone("").replace("[\"s/a\"]", "[\"s/zz\"]")),
+            "milestones[m].concepts[0]",
+            "has no concept",
+        );
+        let twice = format!(
+            "{}\n[[milestones]]\nid = \"m\"\nyear = 2024\ntitle_zh_hans = \"乙\"\n\
+             title_en = \"B\"\nsource = \"2.2\"\n",
+            milestone("")
+        );
+        assert_invalid(load(&twice), "milestones[m].id", "already used");
+        assert_invalid(
+            load(&milestone("").replace("source = \"2.2\"", "source = \"\"")),
+            "milestones[m].source",
+            "is missing",
+        );
+    }
+
+    #[test]
+    fn toml_errors_and_unknown_fields_are_rejected() {
+        assert!(matches!(
+            load("[[schemes]\n"),
+            Err(LoadError::Invalid { .. })
+        ));
+        let text = BASE.replace("broader = [\"a\"]", "broader = [\"a\"]\nbroadr = []");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("broadr"), "{err}");
+        let text = BASE.replace(
+            "broader = [\"a\"]",
+            "broader = [\"a\"]\nattributes = { \"Bad Key\" = \"x\" }",
+        );
+        assert_invalid(
+            load(&text),
+            "schemes[s].concepts[b].attributes",
+            "not a valid attribute name",
+        );
+    }
+
+    #[test]
+    fn the_builtin_vocabulary_loads() {
+        let vocabulary = Vocabulary::load(&[data::builtin()]).unwrap();
+        let ids: Vec<&str> = vocabulary.schemes().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "industry",
+                "capability-levels",
+                "modalities",
+                "drivers",
+                "trends",
+                "barriers",
+                "applications"
+            ]
+        );
+        let maas = vocabulary.concept("industry", "maas").unwrap();
+        let ancestors: Vec<&str> = maas
+            .ancestors
+            .iter()
+            .map(|&i| vocabulary.concept_at(i).id.as_str())
+            .collect();
+        assert_eq!(
+            ancestors,
+            [
+                "model-based-revenue",
+                "revenue-sources",
+                "large-model-industry"
+            ]
+        );
+        let l3 = vocabulary.concept("capability-levels", "l3").unwrap();
+        assert_eq!(
+            l3.attributes.get("current_level").map(String::as_str),
+            Some("border")
+        );
+        let keys: Vec<_> = vocabulary
+            .milestones()
+            .iter()
+            .map(Milestone::date_key)
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
 }
