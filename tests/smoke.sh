@@ -38,7 +38,10 @@ expect_output() { # expect_output NAME PATTERN COMMAND...: output must match PAT
 RUST_LOG=info "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
   --log-format json --shutdown-grace 5s 2>"$log" &
 server_pid=$!
-addr_of() { grep '"message":"listening"' "$log" | grep "\"service\":\"$1\"" | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1; }
+addr_of() { # the address a service logged, or nothing yet
+  { grep '"message":"listening"' "$log" || true; } | { grep "\"service\":\"$1\"" || true; } \
+    | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1
+}
 forecast=; taxonomy=
 for _ in $(seq 1 300); do
   forecast=$(addr_of llmarket.forecast.v1.ForecastService)
