@@ -1,0 +1,214 @@
+//! Cost per query of concept search ([`Vocabulary::search`]) on synthetic vocabularies of 1,000,
+//! 10,000 and 100,000 concepts, loaded through the real TOML loader.
+//!
+//! Each concept has a 3-word English and a 4-character Chinese preferred label, an alternative
+//! label in each language, and definitions of 15 words and 25 characters. Words are drawn from
+//! 2,000 pseudo-words and characters from 600 Han characters, both with a Zipf distribution, so
+//! some n-grams are everywhere (as in real text) and others are rare.
+//!
+//! Query kinds: an exact English label and an exact Chinese label (one concept each: the cost
+//! should stay nearly flat as the vocabulary grows), a rare word (hits grow with the vocabulary,
+//! but slowly), a common word (a large share of all concepts match: the cost is dominated by the
+//! hits themselves), and a query with no match. Before measuring, each query's hit count is
+//! printed so the figures can be read against the output size.
+//!
+//! Run: `cargo bench -p llmarket-server --bench search -- --warm-up-time 1 --measurement-time 3`
+
+use std::{borrow::Cow, collections::HashSet, fmt::Write as _, hint::black_box};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use llmarket_server::{
+    data::{DataFile, DatasetFiles},
+    taxonomy::{Vocabulary, language::Lang},
+};
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+const SCHEMES: usize = 10;
+const WORDS: usize = 2_000;
+const CHARS: usize = 600;
+
+/// A small deterministic generator (xorshift64*), so every run builds the same vocabulary.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Samples ranks 0..n with probability proportional to 1 / (rank + 1).
+struct Zipf(Vec<f64>);
+
+impl Zipf {
+    fn new(n: usize) -> Self {
+        let mut total = 0.0;
+        let cumulative = (1..=n)
+            .map(|r| {
+                total += 1.0 / r as f64;
+                total
+            })
+            .collect::<Vec<_>>();
+        Self(cumulative.into_iter().map(|c| c / total).collect())
+    }
+
+    fn sample(&self, rng: &mut Rng) -> usize {
+        let u = rng.unit();
+        self.0.partition_point(|&c| c < u).min(self.0.len() - 1)
+    }
+}
+
+/// Pseudo-word `i`: three consonant-vowel syllables, distinct for every `i < WORDS`.
+fn word(i: usize) -> String {
+    const CONSONANTS: &[u8] = b"bcdfghjklmnprstvz";
+    const VOWELS: &[u8] = b"aeiou";
+    let syllables = CONSONANTS.len() * VOWELS.len();
+    let mut n = (i * 7919) % syllables.pow(3);
+    let mut out = String::with_capacity(6);
+    for _ in 0..3 {
+        let s = n % syllables;
+        n /= syllables;
+        out.push(CONSONANTS[s / VOWELS.len()] as char);
+        out.push(VOWELS[s % VOWELS.len()] as char);
+    }
+    out
+}
+
+/// Han character `i`, distinct for every `i < CHARS`.
+fn han(i: usize) -> char {
+    char::from_u32(0x4e00 + ((i * 37) % 20_000) as u32).unwrap_or('字')
+}
+
+struct Generator {
+    rng: Rng,
+    words: Zipf,
+    chars: Zipf,
+}
+
+impl Generator {
+    fn words(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| word(self.words.sample(&mut self.rng)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn hans(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| han(self.chars.sample(&mut self.rng)))
+            .collect()
+    }
+}
+
+/// A `taxonomy.toml` of `concepts` concepts over [`SCHEMES`] schemes, and the English and
+/// Chinese preferred labels of the concept in the middle.
+fn synthetic(concepts: usize) -> (String, String, String) {
+    let mut generator = Generator {
+        rng: Rng(0x9e37_79b9_7f4a_7c15),
+        words: Zipf::new(WORDS),
+        chars: Zipf::new(CHARS),
+    };
+    let mut text = String::with_capacity(concepts * 400);
+    let mut middle = (String::new(), String::new());
+    let per_scheme = concepts.div_ceil(SCHEMES);
+    let mut n = 0;
+    for s in 0..SCHEMES {
+        let _ = write!(
+            text,
+            "[[schemes]]\nid = \"s{s}\"\ntitle_zh_hans = \"方案{s}\"\ntitle_en = \"Scheme {s}\"\n\
+             source = \"1\"\n\n"
+        );
+        let (mut seen_en, mut seen_zh) = (HashSet::new(), HashSet::new());
+        for c in 0..per_scheme {
+            if n == concepts {
+                break;
+            }
+            let en = loop {
+                let label = generator.words(3);
+                if seen_en.insert(label.clone()) {
+                    break label;
+                }
+            };
+            let zh = loop {
+                let label = generator.hans(4);
+                if seen_zh.insert(label.clone()) {
+                    break label;
+                }
+            };
+            let broader = if c > 0 && c % 10 != 0 {
+                format!("broader = [\"c{}\"]\n", c - c % 10)
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                text,
+                "[[schemes.concepts]]\nid = \"c{c}\"\npref_label_zh_hans = \"{zh}\"\n\
+                 pref_label_en = \"{en}\"\nalt_labels_zh_hans = [\"{}\"]\n\
+                 alt_labels_en = [\"{}\"]\ndefinition_zh_hans = \"{}\"\ndefinition_en = \"{}\"\n\
+                 {broader}\n",
+                generator.hans(3),
+                generator.words(2),
+                generator.hans(25),
+                generator.words(15),
+            );
+            if n == concepts / 2 {
+                middle = (en, zh);
+            }
+            n += 1;
+        }
+    }
+    (text, middle.0, middle.1)
+}
+
+fn load(text: String) -> Vocabulary {
+    let files = DatasetFiles {
+        directory: "synthetic".into(),
+        forecast: None,
+        taxonomy: Some(DataFile {
+            path: "synthetic/taxonomy.toml".into(),
+            text: Cow::Owned(text),
+        }),
+    };
+    match Vocabulary::load(&[files]) {
+        Ok(vocabulary) => vocabulary,
+        Err(e) => panic!("synthetic vocabulary does not load: {e}"),
+    }
+}
+
+fn search(c: &mut Criterion) {
+    let mut group = c.benchmark_group("search");
+    for size in SIZES {
+        let (text, en_label, zh_label) = synthetic(size);
+        let vocabulary = load(text);
+        let queries = [
+            ("en-label-exact", en_label),
+            ("zh-label-exact", zh_label),
+            ("rare-word", word(WORDS - 500)),
+            ("common-word", word(0)),
+            ("no-match", "qqxxzz".to_owned()),
+        ];
+        for (kind, query) in &queries {
+            let hits = vocabulary
+                .search(query, &[], Lang::En)
+                .map(|h| h.len())
+                .unwrap_or_default();
+            eprintln!("search/{kind}/{size}: {query:?} has {hits} hits");
+            group.bench_with_input(BenchmarkId::new(*kind, size), query, |b, query| {
+                b.iter(|| {
+                    let hits = vocabulary.search(black_box(query), &[], Lang::En);
+                    black_box(hits.map(|h| h.len()).unwrap_or_default())
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, search);
+criterion_main!(benches);
