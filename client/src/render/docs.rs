@@ -33,10 +33,29 @@ fn concept_title(concept: &ConceptSummary) -> String {
     }
 }
 
-fn concept_terms(concepts: &[ConceptSummary]) -> Vec<(String, String)> {
+/// Each concept with its definition, nested under its broader concept when that one is in the
+/// list too (the list is in vocabulary order, broader before narrower).
+fn concept_terms(concepts: &[ConceptSummary]) -> Vec<(usize, String, String)> {
+    let depth = |concept: &ConceptSummary| {
+        let mut depth = 0;
+        let mut current = concept;
+        // Bounded by the list's length, so a cycle in bad data cannot loop forever.
+        while depth < concepts.len() {
+            let Some(parent) = current
+                .broader
+                .first()
+                .and_then(|b| concepts.iter().find(|c| &c.name == b))
+            else {
+                break;
+            };
+            depth += 1;
+            current = parent;
+        }
+        depth
+    };
     concepts
         .iter()
-        .map(|c| (concept_title(c), c.definition.clone()))
+        .map(|c| (depth(c), concept_title(c), c.definition.clone()))
         .collect()
 }
 
@@ -278,7 +297,7 @@ impl Render for MarketOverview {
         ] {
             doc.heading(2, w.t(title));
             match concepts {
-                Some(concepts) => doc.terms(concept_terms(concepts)),
+                Some(concepts) => doc.tree(concept_terms(concepts)),
                 None => doc.text(w.t(NOT_AVAILABLE)),
             }
         }

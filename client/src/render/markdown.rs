@@ -32,11 +32,16 @@ fn block(block: &Block) -> String {
         }
         Block::Terms(terms) => terms
             .iter()
-            .map(|(term, description)| {
-                if description.is_empty() {
-                    format!("- **{}**", inline(term))
+            .map(|t| {
+                let indent = "  ".repeat(t.depth);
+                if t.description.is_empty() {
+                    format!("{indent}- **{}**", inline(&t.term))
                 } else {
-                    format!("- **{}** — {}", inline(term), inline(description))
+                    format!(
+                        "{indent}- **{}** — {}",
+                        inline(&t.term),
+                        inline(&t.description)
+                    )
                 }
             })
             .collect::<Vec<_>>()
@@ -82,10 +87,13 @@ mod tests {
             &["A", "B"],
             vec![vec!["1|2".to_owned(), "19.3*".to_owned()]],
         );
-        doc.terms(vec![("Term".to_owned(), "what it\nmeans".to_owned())]);
+        doc.tree(vec![
+            (0, "Term".to_owned(), "what it\nmeans".to_owned()),
+            (1, "Sub".to_owned(), String::new()),
+        ]);
         assert_eq!(
             render(&doc),
-            "# Title\n\n- **Year:** 2026\n\n| A | B |\n| --- | --- |\n| 1\\|2 | 19.3\\* |\n\n- **Term** — what it means\n"
+            "# Title\n\n- **Year:** 2026\n\n| A | B |\n| --- | --- |\n| 1\\|2 | 19.3\\* |\n\n- **Term** — what it means\n  - **Sub**\n"
         );
     }
 }

@@ -39,10 +39,21 @@ pub enum Block {
         /// The rows.
         rows: Vec<Vec<String>>,
     },
-    /// A list of terms, each with an optional description.
-    Terms(Vec<(String, String)>),
+    /// A list of terms, each with an optional description, nested by depth (0 = top).
+    Terms(Vec<Term>),
     /// A plain list.
     List(Vec<String>),
+}
+
+/// A term in a [`Block::Terms`] list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// Nesting depth: 0 for a top item, 1 under it, and so on.
+    pub depth: usize,
+    /// The term.
+    pub term: String,
+    /// What it means; may be empty.
+    pub description: String,
 }
 
 /// A document: what a report says, independent of the output format.
@@ -81,9 +92,23 @@ impl Doc {
         });
     }
 
-    /// Appends a list of terms.
+    /// Appends a flat list of terms.
     pub fn terms(&mut self, terms: Vec<(String, String)>) {
-        self.blocks.push(Block::Terms(terms));
+        self.tree(terms.into_iter().map(|(t, d)| (0, t, d)).collect());
+    }
+
+    /// Appends a nested list of `(depth, term, description)`.
+    pub fn tree(&mut self, terms: Vec<(usize, String, String)>) {
+        self.blocks.push(Block::Terms(
+            terms
+                .into_iter()
+                .map(|(depth, term, description)| Term {
+                    depth,
+                    term,
+                    description,
+                })
+                .collect(),
+        ));
     }
 
     /// Appends a plain list.

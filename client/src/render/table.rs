@@ -36,11 +36,16 @@ fn block(block: &Block) -> String {
         Block::Table { headers, rows } => grid(headers, rows),
         Block::Terms(terms) => terms
             .iter()
-            .map(|(term, description)| {
-                if description.is_empty() {
-                    format!("• {}", one_line(term))
+            .map(|t| {
+                let indent = "  ".repeat(t.depth);
+                if t.description.is_empty() {
+                    format!("{indent}• {}", one_line(&t.term))
                 } else {
-                    format!("• {} — {}", one_line(term), one_line(description))
+                    format!(
+                        "{indent}• {} — {}",
+                        one_line(&t.term),
+                        one_line(&t.description)
+                    )
                 }
             })
             .collect::<Vec<_>>()

@@ -256,6 +256,9 @@ pub struct ConceptSummary {
     /// The section of the source report.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
+    /// Broader concepts (`schemes/{scheme}/concepts/{concept}`); empty for a top concept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub broader: Vec<String>,
     /// Forecast series the concept explains.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub series: Vec<String>,
@@ -595,6 +598,7 @@ pub(crate) fn concept(call: &'static str, c: tpb::Concept) -> Result<ConceptSumm
         label: c.pref_label,
         definition: c.definition,
         source: c.source,
+        broader: c.broader,
         series: c.series,
         attributes: c.attributes.into_iter().collect(),
     })
