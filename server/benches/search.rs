@@ -6,8 +6,8 @@
 //! 2,000 pseudo-words and characters from 600 Han characters, both with a Zipf distribution, so
 //! some n-grams are everywhere (as in real text) and others are rare.
 //!
-//! Query kinds: an exact English label and an exact Chinese label (one concept each: the cost
-//! should stay nearly flat as the vocabulary grows), a rare word (hits grow with the vocabulary,
+//! Query kinds: an exact English label and an exact Chinese label (one concept each, its label
+//! free of the 100 most common words: the cost should stay nearly flat as the vocabulary grows), a rare word (hits grow with the vocabulary,
 //! but slowly), a common word (a large share of all concepts match: the cost is dominated by the
 //! hits themselves), and a query with no match. Before measuring, each query's hit count is
 //! printed so the figures can be read against the output size.
@@ -93,10 +93,14 @@ struct Generator {
 
 impl Generator {
     fn words(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| word(self.words.sample(&mut self.rng)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.ranked_words(n).0
+    }
+
+    /// `n` words, and the rank of the most common of them.
+    fn ranked_words(&mut self, n: usize) -> (String, usize) {
+        let ranks: Vec<usize> = (0..n).map(|_| self.words.sample(&mut self.rng)).collect();
+        let text = ranks.iter().map(|&r| word(r)).collect::<Vec<_>>().join(" ");
+        (text, ranks.into_iter().min().unwrap_or(0))
     }
 
     fn hans(&mut self, n: usize) -> String {
@@ -107,7 +111,7 @@ impl Generator {
 }
 
 /// A `taxonomy.toml` of `concepts` concepts over [`SCHEMES`] schemes, and the English and
-/// Chinese preferred labels of the concept in the middle.
+/// Chinese preferred labels of one concept past the middle.
 fn synthetic(concepts: usize) -> (String, String, String) {
     let mut generator = Generator {
         rng: Rng(0x9e37_79b9_7f4a_7c15),
@@ -129,10 +133,10 @@ fn synthetic(concepts: usize) -> (String, String, String) {
             if n == concepts {
                 break;
             }
-            let en = loop {
-                let label = generator.words(3);
+            let (en, common) = loop {
+                let (label, rank) = generator.ranked_words(3);
                 if seen_en.insert(label.clone()) {
-                    break label;
+                    break (label, rank);
                 }
             };
             let zh = loop {
@@ -157,7 +161,9 @@ fn synthetic(concepts: usize) -> (String, String, String) {
                 generator.hans(25),
                 generator.words(15),
             );
-            if n == concepts / 2 {
+            // The exact-label queries: the first label past the middle without any of the 100
+            // most common words, so the query is alike at every size.
+            if n >= concepts / 2 && middle.0.is_empty() && common >= 100 {
                 middle = (en, zh);
             }
             n += 1;

@@ -3,16 +3,18 @@
 //! Every text of a concept (preferred and alternative labels in both languages, the notation, and
 //! both definitions) is normalised once at load ([`normalize`]: NFKC, lowercase, whitespace
 //! collapsed and dropped next to Han characters, so Chinese matches without word breaks and
-//! `AI原生应用` finds `AI 原生应用`). Each concept is posted under every character bigram and every
-//! character of its texts. A query of one character reads its unigram list; a longer query reads
-//! the lists of its bigrams, intersects them starting from the shortest, and verifies only the
-//! surviving candidates by substring match. No search scans the texts of every concept.
+//! `AI原生应用` finds `AI 原生应用`). Each concept is posted under every character, bigram and
+//! trigram of its texts. A query reads the lists of its longest n-grams (its one character, its
+//! bigram, or its trigrams), intersects them starting from the shortest (galloping forward
+//! through the longer ones), and verifies only the surviving candidates by substring match. No
+//! search scans the texts of every concept. Trigrams matter for Latin text, where every bigram
+//! of a word is common; Chinese is selective from the bigram on.
 //!
 //! Ranking: exact label (1.0) > label prefix (0.75) > label substring (0.5) > definition (0.25);
 //! labels are the preferred and alternative labels and the notation. A concept appears once,
 //! with its best match; ties go to scheme order, then vocabulary order.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, ops::Range};
 
 use unicode_normalization::UnicodeNormalization as _;
 
@@ -124,12 +126,14 @@ struct Indexed {
 /// The inverted index over every concept's texts. Built once per vocabulary.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
-    /// n-gram key ([`unigram`] or [`bigram`]) → ascending concept indices.
-    postings: HashMap<u64, Vec<ConceptIndex>>,
+    /// n-gram key ([`gram_key`]) → where its list is in `postings`.
+    lists: HashMap<u64, Range<usize>>,
+    /// Every posting list, one after another; a list holds ascending concept indices.
+    postings: Vec<ConceptIndex>,
     /// Every concept's normalised texts, concept by concept.
     texts: Vec<Indexed>,
     /// `texts[starts[i]..starts[i + 1]]` are concept `i`'s texts.
-    starts: Vec<u32>,
+    starts: Vec<usize>,
 }
 
 /// Normalises a text for matching: NFKC, lowercase, whitespace runs collapsed to one space and
@@ -164,37 +168,67 @@ fn is_han(c: char) -> bool {
         | '\u{20000}'..='\u{3134f}')
 }
 
-fn unigram(c: char) -> u64 {
-    (u64::from(c) << 32) | u64::from(u32::MAX)
+/// The key of an n-gram of 1 to 3 characters: each character plus one, in 21 bits, so n-grams
+/// of different lengths never share a key.
+fn gram_key(chars: &[char]) -> u64 {
+    chars
+        .iter()
+        .fold(0, |key, &c| (key << 21) | (u64::from(c) + 1))
 }
 
-fn bigram(a: char, b: char) -> u64 {
-    (u64::from(a) << 32) | u64::from(b)
-}
-
-/// Appends the unigram and bigram keys of `text` to `keys`.
+/// Appends the keys of every unigram, bigram and trigram of `text` to `keys`.
 fn grams(text: &str, keys: &mut Vec<u64>) {
-    let mut previous = None;
+    let (mut before, mut last): (Option<char>, Option<char>) = (None, None);
     for c in text.chars() {
-        keys.push(unigram(c));
-        if let Some(p) = previous {
-            keys.push(bigram(p, c));
+        keys.push(gram_key(&[c]));
+        if let Some(b) = last {
+            keys.push(gram_key(&[b, c]));
+            if let Some(a) = before {
+                keys.push(gram_key(&[a, b, c]));
+            }
         }
-        previous = Some(c);
+        (before, last) = (last, Some(c));
     }
 }
 
-/// The keys a normalised query must all be posted under: its one unigram, or its bigrams.
+/// The distinct keys of every text in `texts`, sorted.
+fn text_keys(texts: &[Indexed], keys: &mut Vec<u64>) {
+    keys.clear();
+    for text in texts {
+        grams(&text.normalized, keys);
+    }
+    keys.sort_unstable();
+    keys.dedup();
+}
+
+/// The keys a normalised query must all be posted under: its unigram, its bigram, or its
+/// trigrams (the longest n-grams indexed, so the shortest lists).
 fn query_keys(query: &str) -> Vec<u64> {
     let chars: Vec<char> = query.chars().collect();
-    let mut keys: Vec<u64> = match chars.as_slice() {
-        [] => Vec::new(),
-        [c] => vec![unigram(*c)],
-        _ => chars.windows(2).map(|w| bigram(w[0], w[1])).collect(),
-    };
+    let n = chars.len().min(3);
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut keys: Vec<u64> = chars.windows(n).map(gram_key).collect();
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// The first index at or after `from` whose value is at least `target`: exponential search
+/// from `from`, then binary search in the last step, so a walk over ascending targets reads each
+/// list forward only.
+fn gallop(list: &[ConceptIndex], from: usize, target: ConceptIndex) -> usize {
+    let mut low = from;
+    let mut step = 1;
+    while low + step < list.len() && list[low + step] < target {
+        low += step;
+        step *= 2;
+    }
+    let high = (low + step + 1).min(list.len());
+    low + list
+        .get(low..high)
+        .map_or(0, |s| s.partition_point(|&x| x < target))
 }
 
 /// How `label` (normalised) matches `query` (normalised), if it does.
@@ -212,45 +246,59 @@ fn label_match(label: &str, query: &str) -> Option<MatchKind> {
 
 impl SearchIndex {
     /// Indexes `concepts` (whose positions are their [`ConceptIndex`]).
+    ///
+    /// Two passes: the first normalises every text and counts the concepts under each n-gram,
+    /// the second lays the lists out one after another in one allocation.
     pub fn build(concepts: &[Concept]) -> Self {
-        let mut postings: HashMap<u64, Vec<ConceptIndex>> = HashMap::new();
-        let mut texts = Vec::with_capacity(concepts.len() * 6);
-        let mut starts = Vec::with_capacity(concepts.len() + 1);
+        let count = concepts.len().min(ConceptIndex::MAX as usize);
+        let mut texts = Vec::with_capacity(count * 6);
+        let mut starts = Vec::with_capacity(count + 1);
+        let mut counts: HashMap<u64, u32> = HashMap::new();
         let mut keys = Vec::new();
-        for (i, concept) in concepts.iter().enumerate() {
-            let Ok(index) = ConceptIndex::try_from(i) else {
-                // The loader refuses vocabularies this large; never index what cannot be named.
-                break;
-            };
-            starts.push(texts.len() as u32);
+        for concept in &concepts[..count] {
+            let start = texts.len();
+            starts.push(start);
             let slots = Lang::ALL
                 .into_iter()
                 .map(Slot::Pref)
                 .chain((0..concept.alt_labels.len()).map(Slot::Alt))
                 .chain(std::iter::once(Slot::Notation))
                 .chain(Lang::ALL.into_iter().map(Slot::Definition));
-            keys.clear();
             for slot in slots {
                 let (_, _, text) = slot.resolve(concept);
                 let normalized = normalize(text);
-                if normalized.is_empty() {
-                    continue;
+                if !normalized.is_empty() {
+                    texts.push(Indexed {
+                        slot,
+                        normalized: normalized.into_boxed_str(),
+                    });
                 }
-                grams(&normalized, &mut keys);
-                texts.push(Indexed {
-                    slot,
-                    normalized: normalized.into_boxed_str(),
-                });
             }
-            keys.sort_unstable();
-            keys.dedup();
+            text_keys(&texts[start..], &mut keys);
             for key in &keys {
-                postings.entry(*key).or_default().push(index);
+                *counts.entry(*key).or_default() += 1;
             }
         }
-        starts.push(texts.len() as u32);
-        postings.shrink_to_fit();
+        starts.push(texts.len());
+
+        let mut lists = HashMap::with_capacity(counts.len());
+        let mut end = 0;
+        for (key, n) in counts {
+            lists.insert(key, end..end);
+            end += n as usize;
+        }
+        let mut postings = vec![0; end];
+        for (i, window) in starts.windows(2).enumerate() {
+            text_keys(&texts[window[0]..window[1]], &mut keys);
+            for key in &keys {
+                if let Some(list) = lists.get_mut(key) {
+                    postings[list.end] = i as ConceptIndex;
+                    list.end += 1;
+                }
+            }
+        }
         Self {
+            lists,
             postings,
             texts,
             starts,
@@ -261,8 +309,12 @@ impl SearchIndex {
     fn candidates(&self, query: &str) -> Vec<ConceptIndex> {
         let mut lists = Vec::new();
         for key in query_keys(query) {
-            match self.postings.get(&key) {
-                Some(list) => lists.push(list.as_slice()),
+            match self
+                .lists
+                .get(&key)
+                .and_then(|r| self.postings.get(r.clone()))
+            {
+                Some(list) => lists.push(list),
                 None => return Vec::new(),
             }
         }
@@ -272,7 +324,11 @@ impl SearchIndex {
         };
         let mut candidates = shortest.to_vec();
         for list in others {
-            candidates.retain(|c| list.binary_search(c).is_ok());
+            let mut position = 0;
+            candidates.retain(|&c| {
+                position = gallop(list, position, c);
+                list.get(position) == Some(&c)
+            });
             if candidates.is_empty() {
                 break;
             }
@@ -290,7 +346,7 @@ impl SearchIndex {
     ) -> Option<(MatchKind, Slot)> {
         let i = index as usize;
         let (start, end) = (*self.starts.get(i)?, *self.starts.get(i + 1)?);
-        let texts = self.texts.get(start as usize..end as usize)?;
+        let texts = self.texts.get(start..end)?;
         let rank = |kind: MatchKind, slot: Slot| {
             let (field, text_lang, _) = slot.resolve(concept);
             (kind, field, text_lang.is_some_and(|l| l != lang))
@@ -460,11 +516,40 @@ mod tests {
 
     #[test]
     fn candidates_are_verified_not_just_intersected() {
-        // Both bigrams of "abc" occur, but never together.
-        let concepts = vec![concept(0, "a", "甲", "ab bc", "")];
+        // Both trigrams of "abcd" occur, but never together.
+        let concepts = vec![concept(0, "a", "甲", "abc bcd", "")];
         let index = SearchIndex::build(&concepts);
-        assert_eq!(index.candidates("abc"), vec![0]);
-        assert!(index.search(&concepts, "abc", &[], Lang::En).is_empty());
+        assert_eq!(index.candidates("abcd"), vec![0]);
+        assert!(index.search(&concepts, "abcd", &[], Lang::En).is_empty());
+        assert_eq!(index.search(&concepts, "bc b", &[], Lang::En).len(), 1);
+    }
+
+    #[test]
+    fn gallop_finds_the_first_value_not_below_the_target() {
+        let list = [1, 3, 5, 7, 9, 11, 13];
+        for (from, target, expected) in [
+            (0, 0, 0),
+            (0, 1, 0),
+            (0, 2, 1),
+            (0, 13, 6),
+            (0, 14, 7),
+            (3, 7, 3),
+            (3, 4, 3),
+            (6, 100, 7),
+            (7, 1, 7),
+        ] {
+            assert_eq!(gallop(&list, from, target), expected, "{from} {target}");
+        }
+        assert_eq!(gallop(&[], 0, 5), 0);
+    }
+
+    #[test]
+    fn n_gram_keys_of_different_lengths_differ() {
+        let a = gram_key(&['\u{10ffff}']);
+        let b = gram_key(&['\0', '\0']);
+        let c = gram_key(&['\0', '\0', '\0']);
+        assert!(a < b && b < c, "{a} {b} {c}");
+        assert_ne!(gram_key(&['a', 'b']), gram_key(&['b', 'a']));
     }
 
     #[test]
