@@ -240,3 +240,95 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        future::Future,
+        sync::Arc,
+        task::{Context, Poll, Waker},
+    };
+
+    use arc_swap::ArcSwap;
+    use pb::taxonomy_service_server::TaxonomyService as _;
+    use tonic::Code;
+
+    use super::*;
+    use crate::data;
+
+    /// Polls a handler once: the handlers never wait.
+    fn ready<F: Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("a taxonomy handler waited"),
+        }
+    }
+
+    fn api() -> TaxonomyApi {
+        let vocabulary = Vocabulary::load(&[data::builtin()]).expect("built-in vocabulary");
+        TaxonomyApi::new(Arc::new(ArcSwap::from_pointee(vocabulary)))
+    }
+
+    #[test]
+    fn get_concept_answers_in_the_language_asked_or_the_source_language() {
+        let api = api();
+        let get = |language_code: &str| {
+            ready(api.get_concept(Request::new(pb::GetConceptRequest {
+                name: "schemes/capability-levels/concepts/l3".into(),
+                language_code: language_code.into(),
+            })))
+            .map(Response::into_inner)
+        };
+        let en = get("en-US").unwrap();
+        assert_eq!(en.concept.unwrap().pref_label, "Agents");
+        assert_eq!(
+            (en.language_code.as_str(), en.language_fallback),
+            ("en", false)
+        );
+        let fr = get("fr").unwrap();
+        assert_eq!(fr.concept.unwrap().pref_label, "能行动的AI");
+        assert_eq!(
+            (fr.language_code.as_str(), fr.language_fallback),
+            ("zh-Hans", true)
+        );
+    }
+
+    #[test]
+    fn search_reports_the_total_beside_the_page() {
+        let response = ready(
+            api().search_concepts(Request::new(pb::SearchConceptsRequest {
+                query: "推理".into(),
+                page_size: 2,
+                ..Default::default()
+            })),
+        )
+        .unwrap()
+        .into_inner();
+        assert_eq!(response.hits.len(), 2);
+        assert!(response.total_size > 2);
+        assert!(!response.next_page_token.is_empty());
+    }
+
+    #[test]
+    fn errors_map_to_their_codes() {
+        let api = api();
+        let status = ready(api.get_milestone(Request::new(pb::GetMilestoneRequest {
+            name: "milestones/nope".into(),
+            ..Default::default()
+        })))
+        .unwrap_err();
+        assert_eq!(status.code(), Code::NotFound);
+        let status = ready(api.search_concepts(Request::new(pb::SearchConceptsRequest::default())))
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status.message().starts_with("query: "),
+            "{}",
+            status.message()
+        );
+    }
+}
