@@ -20,7 +20,7 @@ use super::{
     search::normalize,
 };
 use crate::{
-    data::{DataFile, DatasetFiles, LoadError},
+    data::{DataFile, DatasetFiles, LoadError, TAXONOMY_FILE},
     names::{concept_name, dataset_name, is_valid_id, milestone_name, scheme_name, series_name},
 };
 
@@ -626,7 +626,11 @@ impl Builder {
                             .find(|link| &link.concept == target)
                             .map(|link| LoadError::invalid(&link.path, &link.field, &reason))
                             .unwrap_or_else(|| {
-                                LoadError::invalid("taxonomy", &self.concepts[node].name, &reason)
+                                LoadError::invalid(
+                                    TAXONOMY_FILE,
+                                    &self.concepts[node].name,
+                                    &reason,
+                                )
                             }));
                     }
                 }
