@@ -6,7 +6,7 @@
 
 use tonic::Status;
 
-use crate::status::invalid_argument;
+use crate::status::{echo, invalid_argument};
 
 /// The longest id a resource name may have.
 pub const MAX_ID_LEN: usize = 63;
@@ -46,8 +46,9 @@ fn parse<'a, const N: usize>(
                 return Err(invalid_argument(
                     field,
                     format!(
-                        "{name:?} is not a valid resource name; expected {pattern} with ids of \
-                         lowercase letters, digits and '-'"
+                        "{} is not a valid resource name; expected {pattern} with ids of \
+                         lowercase letters, digits and '-'",
+                        echo(name)
                     ),
                 ));
             }
@@ -56,7 +57,10 @@ fn parse<'a, const N: usize>(
     if parts.next().is_some() {
         return Err(invalid_argument(
             field,
-            format!("{name:?} is not a valid resource name; expected {pattern}"),
+            format!(
+                "{} is not a valid resource name; expected {pattern}",
+                echo(name)
+            ),
         ));
     }
     Ok(ids)

@@ -5,11 +5,31 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};
 
+/// Most characters of caller input that an error message repeats.
+pub const MAX_ECHO_CHARS: usize = 100;
+/// Most characters of an error message (and of a field violation's description). Messages travel
+/// in HTTP/2 headers, so one that repeats a huge input must not outgrow the header limit.
+pub const MAX_MESSAGE_CHARS: usize = 1024;
+
+/// `text` cut to `max_chars` characters, with `…` marking the cut.
+pub fn shorten(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        None => text.into(),
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+    }
+}
+
+/// Caller input as an error message repeats it: quoted, and cut to [`MAX_ECHO_CHARS`].
+pub fn echo(input: &str) -> String {
+    format!("{:?}", shorten(input, MAX_ECHO_CHARS))
+}
+
 /// INVALID_ARGUMENT with a `google.rpc.BadRequest` violation for `field`.
 ///
 /// The message is `"{field}: {description}"` so that clients that ignore details still see the field.
 pub fn invalid_argument(field: &str, description: impl Into<String>) -> Status {
-    let description = description.into();
+    let description = shorten(&description.into(), MAX_MESSAGE_CHARS).into_owned();
+    let field = shorten(field, MAX_ECHO_CHARS);
     Status::with_error_details(
         Code::InvalidArgument,
         format!("{field}: {description}"),
@@ -19,12 +39,15 @@ pub fn invalid_argument(field: &str, description: impl Into<String>) -> Status {
 
 /// NOT_FOUND naming the missing resource, e.g. `datasets/x`.
 pub fn not_found(resource: &str) -> Status {
-    Status::not_found(format!("{resource} not found"))
+    Status::not_found(format!(
+        "{} not found",
+        shorten(resource, MAX_MESSAGE_CHARS)
+    ))
 }
 
 /// FAILED_PRECONDITION: the request is well formed but the data cannot answer it as asked.
 pub fn failed_precondition(message: impl Into<String>) -> Status {
-    Status::failed_precondition(message)
+    Status::failed_precondition(shorten(&message.into(), MAX_MESSAGE_CHARS))
 }
 
 #[cfg(test)]
@@ -44,6 +67,21 @@ mod tests {
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].field, "page_size");
         assert_eq!(violations[0].description, "must not be negative");
+    }
+
+    #[test]
+    fn long_input_is_cut_in_messages() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("推理模型", 2), "推理…");
+        let huge = "x".repeat(50_000);
+        assert_eq!(echo(&huge).chars().count(), MAX_ECHO_CHARS + 3);
+        let status = invalid_argument("name", format!("{huge} is bad"));
+        assert!(status.message().chars().count() <= MAX_MESSAGE_CHARS + 8);
+        let details = status.get_error_details();
+        let violation = &details.bad_request().expect("bad request").field_violations[0];
+        assert!(violation.description.chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert!(not_found(&huge).message().chars().count() <= MAX_MESSAGE_CHARS + 12);
     }
 
     #[test]

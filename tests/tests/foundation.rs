@@ -344,3 +344,33 @@ async fn shutdown_is_bounded_by_the_grace_period() {
     );
     in_flight.abort();
 }
+
+#[tokio::test]
+async fn huge_names_are_invalid_argument_not_protocol_errors() {
+    use llmarket_proto::taxonomy as tpb;
+    let servers = Servers::start().await;
+    let huge = format!("datasets/{}", "x".repeat(100_000));
+    let mut forecast =
+        fpb::forecast_service_client::ForecastServiceClient::new(servers.forecast.channel().await);
+    let err = forecast
+        .get_series(fpb::GetSeriesRequest { name: huge.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert!(err.message().starts_with("name: "), "{}", err.message());
+    assert!(
+        err.message().len() < 2_000,
+        "the message repeats the whole input"
+    );
+
+    let mut taxonomy =
+        tpb::taxonomy_service_client::TaxonomyServiceClient::new(servers.taxonomy.channel().await);
+    let err = taxonomy
+        .get_concept(tpb::GetConceptRequest {
+            name: huge,
+            language_code: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+}
