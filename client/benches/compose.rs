@@ -3,6 +3,10 @@
 //! calls alone and against the nine run one after another, then prints
 //! `composed / slowest constituent` (goal: at most 1.2, i.e. the fan-out is concurrent).
 //!
+//! The ratio is measured twice: against servers that set TCP_NODELAY, and against the servers
+//! as `llmarket-server` runs them (whose accepted sockets keep Nagle's algorithm on, so every
+//! call waits for a delayed ACK, about 40 ms, which hides everything else).
+//!
 //! Run: `cargo bench -p llmarket-client --bench compose -- --warm-up-time 1 --measurement-time 3`
 
 use std::{
@@ -20,9 +24,14 @@ use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
-use llmarket_tests::Servers;
+use llmarket_server::{forecast, taxonomy};
+use llmarket_tests::{Servers, builtin_catalog, builtin_vocabulary};
 use tokio::runtime::Runtime;
-use tonic::transport::Channel;
+use tonic::{
+    codegen::http,
+    service::Routes,
+    transport::{Channel, Endpoint, Server, server::TcpIncoming},
+};
 
 const DATASET: &str = "datasets/cic-global-llm-2026";
 const SERIES: &str = "datasets/cic-global-llm-2026/series/market-size";
@@ -135,29 +144,144 @@ fn constituents(forecast: &Channel, taxonomy: &Channel) -> Vec<(String, Box<dyn 
 
 struct Setup {
     runtime: Runtime,
-    _servers: Servers,
     client: Client,
     calls: Vec<(String, Box<dyn Fn() -> Call>)>,
+    _servers: Vec<Box<dyn std::any::Any>>,
 }
 
-fn setup() -> Setup {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+/// Both services as `llmarket-server` runs them (`runtime::serve` via the test helpers).
+fn setup_shipped() -> Setup {
+    let runtime = new_runtime();
     let (servers, forecast, taxonomy) = runtime.block_on(async {
         let servers = Servers::start().await;
         let forecast = servers.forecast.channel().await;
         let taxonomy = servers.taxonomy.channel().await;
         (servers, forecast, taxonomy)
     });
+    finish(runtime, forecast, taxonomy, vec![Box::new(servers)])
+}
+
+/// Both services on plain tonic servers that set TCP_NODELAY on accepted connections, so the
+/// measurement is not dominated by Nagle's algorithm meeting delayed ACKs (see the summary).
+///
+/// `latency` is added before each call is handled, standing in for a network between client and
+/// servers (0 for plain loopback).
+fn setup_nodelay(latency: Duration) -> Setup {
+    let runtime = new_runtime();
+    let (forecast, taxonomy, tasks) = runtime.block_on(async {
+        let (forecast_url, forecast_task) =
+            nodelay_server(forecast::routes(builtin_catalog()).routes, latency).await;
+        let (taxonomy_url, taxonomy_task) =
+            nodelay_server(taxonomy::routes(builtin_vocabulary()).routes, latency).await;
+        let connect = |url: String| async move {
+            Endpoint::from_shared(url)
+                .expect("url")
+                .connect()
+                .await
+                .expect("connect")
+        };
+        (
+            connect(forecast_url).await,
+            connect(taxonomy_url).await,
+            [forecast_task, taxonomy_task],
+        )
+    });
+    let tasks: Vec<Box<dyn std::any::Any>> = tasks
+        .into_iter()
+        .map(|t| Box::new(AbortOnDrop(t)) as Box<dyn std::any::Any>)
+        .collect();
+    finish(runtime, forecast, taxonomy, tasks)
+}
+
+/// A service that waits `latency` before handing each request on.
+#[derive(Clone)]
+struct Delay<S> {
+    inner: S,
+    latency: Duration,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for Delay<S>
+where
+    S: tower::Service<http::Request<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // The ready service answers this call; a fresh clone waits for the next poll_ready.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let latency = self.latency;
+        Box::pin(async move {
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn nodelay_server(
+    routes: Routes,
+    latency: Duration,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let task = tokio::spawn(async move {
+        Server::builder()
+            .layer(tower::layer::layer_fn(move |inner| Delay {
+                inner,
+                latency,
+            }))
+            .add_routes(routes)
+            .serve_with_incoming(incoming)
+            .await
+            .expect("serve");
+    });
+    (url, task)
+}
+
+fn new_runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn finish(
+    runtime: Runtime,
+    forecast: Channel,
+    taxonomy: Channel,
+    servers: Vec<Box<dyn std::any::Any>>,
+) -> Setup {
     let client = Client::from_channels(forecast.clone(), taxonomy.clone(), ClientConfig::default());
     let calls = constituents(&forecast, &taxonomy);
     Setup {
         runtime,
-        _servers: servers,
         client,
         calls,
+        _servers: servers,
     }
 }
 
@@ -170,7 +294,7 @@ async fn overview(client: &Client) {
 }
 
 fn bench(c: &mut Criterion) {
-    let setup = setup();
+    let setup = setup_nodelay(Duration::ZERO);
     let mut group = c.benchmark_group("compose");
     group.bench_function("market_overview", |b| {
         b.iter(|| setup.runtime.block_on(overview(&setup.client)));
@@ -190,7 +314,20 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.finish();
-    summary(&setup);
+    summary("loopback, servers with TCP_NODELAY", &setup, 400);
+    drop(setup);
+    for latency_ms in [2, 10] {
+        summary(
+            &format!("{latency_ms} ms of simulated network latency per call, TCP_NODELAY"),
+            &setup_nodelay(Duration::from_millis(latency_ms)),
+            60,
+        );
+    }
+    summary(
+        "loopback, servers as shipped (runtime::serve)",
+        &setup_shipped(),
+        25,
+    );
 }
 
 /// The median of `rounds` timings of `work`.
@@ -206,15 +343,14 @@ fn median(runtime: &Runtime, rounds: usize, work: impl Fn() -> Call) -> Duration
     times[times.len() / 2]
 }
 
-/// Interleaved medians of the composed query and each constituent, and the ratio.
-fn summary(setup: &Setup) {
-    const ROUNDS: usize = 400;
+/// Medians of the composed query and of each constituent, and the ratio.
+fn summary(title: &str, setup: &Setup, rounds: usize) {
     let client = &setup.client;
     let runtime = &setup.runtime;
     // Warm every connection first.
     runtime.block_on(overview(client));
     let composed = {
-        let mut times: Vec<Duration> = (0..ROUNDS)
+        let mut times: Vec<Duration> = (0..rounds)
             .map(|_| {
                 let started = Instant::now();
                 runtime.block_on(overview(client));
@@ -224,26 +360,44 @@ fn summary(setup: &Setup) {
         times.sort();
         times[times.len() / 2]
     };
+    // The same nine calls at once through the raw generated clients: the transport's own cost
+    // of a fan-out, without this client's conversions.
+    let raw = median(runtime, rounds, || {
+        let calls: Vec<Call> = setup.calls.iter().map(|(_, call)| call()).collect();
+        Box::pin(async move {
+            let mut set = tokio::task::JoinSet::new();
+            for call in calls {
+                set.spawn(call);
+            }
+            while let Some(done) = set.join_next().await {
+                done.expect("call task");
+            }
+        })
+    });
     let mut slowest = (String::new(), Duration::ZERO);
     let mut sum = Duration::ZERO;
     for (name, call) in &setup.calls {
-        let alone = median(runtime, ROUNDS, call);
+        let alone = median(runtime, rounds, call);
         sum += alone;
         if alone > slowest.1 {
             slowest = (name.clone(), alone);
         }
     }
     println!();
+    println!("{title}:");
     println!("median market_overview (9 calls at once): {composed:?}");
     println!(
         "median slowest constituent alone:         {:?} ({})",
         slowest.1, slowest.0
     );
     println!("sum of the constituents one by one:       {sum:?}");
+    println!("the nine raw calls at once:               {raw:?}");
     println!(
-        "composed / slowest constituent = {:.2} (goal <= 1.2); composed / sequential sum = {:.2}",
+        "composed / slowest constituent = {:.2} (goal <= 1.2); composed / sequential sum = {:.2}; \
+         composed / raw fan-out = {:.2}",
         composed.as_secs_f64() / slowest.1.as_secs_f64(),
-        composed.as_secs_f64() / sum.as_secs_f64()
+        composed.as_secs_f64() / sum.as_secs_f64(),
+        composed.as_secs_f64() / raw.as_secs_f64()
     );
 }
 
