@@ -11,6 +11,8 @@ use llmarket_server::{
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
 
+pub mod assert;
+
 /// Grace period the test servers give in-flight calls on shutdown.
 pub const TEST_GRACE: Duration = Duration::from_secs(5);
 

@@ -12,9 +12,11 @@ use llmarket_server::{
     data::{self, DataFile, DatasetFiles},
     forecast,
 };
-use llmarket_tests::TestServer;
+use llmarket_tests::{
+    TestServer,
+    assert::{assert_invalid, assert_not_found},
+};
 use tonic::{Code, Status, transport::Channel};
-use tonic_types::StatusExt as _;
 
 const DATASET: &str = "datasets/cic-global-llm-2026";
 
@@ -32,32 +34,6 @@ fn assert_close(actual: f64, expected: f64, tolerance: f64) {
         (actual - expected).abs() <= tolerance,
         "{actual} is not within {tolerance} of {expected}"
     );
-}
-
-/// Asserts INVALID_ARGUMENT with a BadRequest violation for `field`.
-#[track_caller]
-fn assert_invalid<T: std::fmt::Debug>(result: Result<T, Status>, field: &str) {
-    let status = result.expect_err("expected INVALID_ARGUMENT");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let details = status.get_error_details();
-    let violations = &details
-        .bad_request()
-        .unwrap_or_else(|| panic!("no BadRequest detail in {status:?}"))
-        .field_violations;
-    assert_eq!(violations.len(), 1, "{violations:?}");
-    assert_eq!(violations[0].field, field, "{status:?}");
-    assert!(
-        status.message().starts_with(&format!("{field}: ")),
-        "{status:?}"
-    );
-}
-
-/// Asserts NOT_FOUND with a message naming `resource`.
-#[track_caller]
-fn assert_not_found<T: std::fmt::Debug>(result: Result<T, Status>, resource: &str) {
-    let status = result.expect_err("expected NOT_FOUND");
-    assert_eq!(status.code(), Code::NotFound, "{status:?}");
-    assert_eq!(status.message(), format!("{resource} not found"));
 }
 
 /// Asserts FAILED_PRECONDITION with a message containing each of `needles`.
