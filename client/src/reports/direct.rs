@@ -181,7 +181,9 @@ impl Client {
             Fill::None => fpb::Fill::None,
             Fill::Interpolate => fpb::Fill::CagrInterpolate,
         };
-        let (info, values) = tokio::try_join!(
+        // Both calls run at once; their errors are reported in a fixed order (GetSeries first),
+        // so the same command always names the same failing call.
+        let (info, values) = tokio::join!(
             self.get_series(&name),
             self.get_observations(fpb::GetObservationsRequest {
                 series: name.clone(),
@@ -190,7 +192,8 @@ impl Client {
                 transform: fpb::Transform::None as i32,
                 fill: fill as i32,
             }),
-        )?;
+        );
+        let (info, values) = (info?, values?);
         let series_info = series_info("GetSeries", language, &info)?;
         let stated_rates = info
             .stated_rates
