@@ -12,6 +12,7 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
 
 pub mod assert;
+pub mod doubles;
 
 /// Grace period the test servers give in-flight calls on shutdown.
 pub const TEST_GRACE: Duration = Duration::from_secs(5);

@@ -12,10 +12,8 @@ use llmarket_client::{
         model::{Kind, Provenance, Qualifier, RateKind, Unit},
     },
 };
-use llmarket_proto::forecast::{self as fpb, forecast_service_server};
-use llmarket_server::runtime::ServiceRoutes;
-use llmarket_tests::{Servers, TestServer};
-use tonic::{Code, Request, Response, Status, service::Routes};
+use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
+use tonic::Code;
 
 const DATASET: &str = "datasets/cic-global-llm-2026";
 const MARKET: &str = "datasets/cic-global-llm-2026/series/market-size";
@@ -608,84 +606,8 @@ async fn with_every_replica_gone_the_error_names_the_service() {
 // ---- deadlines ----
 
 /// A forecast service that answers every call with an empty response after `delay`.
-#[derive(Debug, Clone)]
-struct SlowForecast {
-    delay: Duration,
-}
-
-impl SlowForecast {
-    async fn answer<T: Default>(&self) -> Result<Response<T>, Status> {
-        tokio::time::sleep(self.delay).await;
-        Ok(Response::new(T::default()))
-    }
-}
-
-#[tonic::async_trait]
-impl forecast_service_server::ForecastService for SlowForecast {
-    async fn list_datasets(
-        &self,
-        _: Request<fpb::ListDatasetsRequest>,
-    ) -> Result<Response<fpb::ListDatasetsResponse>, Status> {
-        self.answer().await
-    }
-    async fn get_dataset(
-        &self,
-        _: Request<fpb::GetDatasetRequest>,
-    ) -> Result<Response<fpb::GetDatasetResponse>, Status> {
-        self.answer().await
-    }
-    async fn list_series(
-        &self,
-        _: Request<fpb::ListSeriesRequest>,
-    ) -> Result<Response<fpb::ListSeriesResponse>, Status> {
-        self.answer().await
-    }
-    async fn get_series(
-        &self,
-        _: Request<fpb::GetSeriesRequest>,
-    ) -> Result<Response<fpb::GetSeriesResponse>, Status> {
-        self.answer().await
-    }
-    async fn get_observations(
-        &self,
-        _: Request<fpb::GetObservationsRequest>,
-    ) -> Result<Response<fpb::GetObservationsResponse>, Status> {
-        self.answer().await
-    }
-    async fn compute_growth(
-        &self,
-        _: Request<fpb::ComputeGrowthRequest>,
-    ) -> Result<Response<fpb::ComputeGrowthResponse>, Status> {
-        self.answer().await
-    }
-    async fn get_breakdown(
-        &self,
-        _: Request<fpb::GetBreakdownRequest>,
-    ) -> Result<Response<fpb::GetBreakdownResponse>, Status> {
-        self.answer().await
-    }
-    async fn project_series(
-        &self,
-        _: Request<fpb::ProjectSeriesRequest>,
-    ) -> Result<Response<fpb::ProjectSeriesResponse>, Status> {
-        self.answer().await
-    }
-    async fn check_consistency(
-        &self,
-        _: Request<fpb::CheckConsistencyRequest>,
-    ) -> Result<Response<fpb::CheckConsistencyResponse>, Status> {
-        self.answer().await
-    }
-}
-
 async fn slow_forecast(delay: Duration) -> TestServer {
-    TestServer::start(ServiceRoutes {
-        name: llmarket_proto::FORECAST_SERVICE_NAME,
-        routes: Routes::new(forecast_service_server::ForecastServiceServer::new(
-            SlowForecast { delay },
-        )),
-    })
-    .await
+    TestServer::start(SlowForecast::new(delay).routes()).await
 }
 
 #[tokio::test]

@@ -1,14 +1,13 @@
 //! End-to-end tests of what every process serves besides its own service: health, reflection
 //! (v1 and v1alpha, advertising only the process's own services), and graceful shutdown.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use llmarket_proto::forecast::{self as fpb, forecast_service_server};
-use llmarket_server::runtime::{HEALTH_SERVICE_NAME, ServiceRoutes};
-use llmarket_tests::{Servers, TestServer};
-use tokio::sync::Notify;
+use llmarket_proto::forecast as fpb;
+use llmarket_server::runtime::HEALTH_SERVICE_NAME;
+use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 use tokio_stream::StreamExt as _;
-use tonic::{Code, Request, Response, Status, service::Routes};
+use tonic::{Code, Status};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -178,94 +177,11 @@ async fn reflection_describes_the_service_by_symbol() {
     }
 }
 
-/// A forecast service whose ListDatasets takes `delay`, to have a call in flight at shutdown.
-/// It notifies `arrived` when a call reaches it.
-#[derive(Clone)]
-struct SlowForecast {
-    delay: Duration,
-    arrived: Arc<Notify>,
-}
-
-#[tonic::async_trait]
-impl forecast_service_server::ForecastService for SlowForecast {
-    async fn list_datasets(
-        &self,
-        _: Request<fpb::ListDatasetsRequest>,
-    ) -> Result<Response<fpb::ListDatasetsResponse>, Status> {
-        self.arrived.notify_one();
-        tokio::time::sleep(self.delay).await;
-        Ok(Response::new(fpb::ListDatasetsResponse {
-            datasets: vec![],
-            next_page_token: "slow-but-done".to_owned(),
-        }))
-    }
-    async fn get_dataset(
-        &self,
-        _: Request<fpb::GetDatasetRequest>,
-    ) -> Result<Response<fpb::GetDatasetResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn list_series(
-        &self,
-        _: Request<fpb::ListSeriesRequest>,
-    ) -> Result<Response<fpb::ListSeriesResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn get_series(
-        &self,
-        _: Request<fpb::GetSeriesRequest>,
-    ) -> Result<Response<fpb::GetSeriesResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn get_observations(
-        &self,
-        _: Request<fpb::GetObservationsRequest>,
-    ) -> Result<Response<fpb::GetObservationsResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn compute_growth(
-        &self,
-        _: Request<fpb::ComputeGrowthRequest>,
-    ) -> Result<Response<fpb::ComputeGrowthResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn get_breakdown(
-        &self,
-        _: Request<fpb::GetBreakdownRequest>,
-    ) -> Result<Response<fpb::GetBreakdownResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn project_series(
-        &self,
-        _: Request<fpb::ProjectSeriesRequest>,
-    ) -> Result<Response<fpb::ProjectSeriesResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-    async fn check_consistency(
-        &self,
-        _: Request<fpb::CheckConsistencyRequest>,
-    ) -> Result<Response<fpb::CheckConsistencyResponse>, Status> {
-        Err(Status::unimplemented("test double"))
-    }
-}
-
-fn slow_routes(delay: Duration) -> (ServiceRoutes, Arc<Notify>) {
-    let arrived = Arc::new(Notify::new());
-    let service = SlowForecast {
-        delay,
-        arrived: arrived.clone(),
-    };
-    let routes = ServiceRoutes {
-        name: llmarket_proto::FORECAST_SERVICE_NAME,
-        routes: Routes::new(forecast_service_server::ForecastServiceServer::new(service)),
-    };
-    (routes, arrived)
-}
-
 #[tokio::test]
 async fn shutdown_turns_health_not_serving_and_lets_the_in_flight_call_finish() {
-    let (routes, arrived) = slow_routes(Duration::from_millis(600));
-    let mut server = TestServer::start(routes).await;
+    let slow = SlowForecast::new(Duration::from_millis(600));
+    let arrived = slow.arrived.clone();
+    let mut server = TestServer::start(slow.routes()).await;
     let channel = server.channel().await;
 
     // Watch health on its own connection, so we see the flip to NOT_SERVING.
@@ -301,7 +217,7 @@ async fn shutdown_turns_health_not_serving_and_lets_the_in_flight_call_finish() 
         .await
         .unwrap()
         .expect("the in-flight call completes");
-    assert_eq!(response.into_inner().next_page_token, "slow-but-done");
+    assert_eq!(response.into_inner(), fpb::ListDatasetsResponse::default());
     server.shutdown().await.expect("clean shutdown");
 }
 
@@ -321,8 +237,9 @@ async fn after_shutdown_new_connections_are_refused() {
 #[tokio::test]
 async fn shutdown_is_bounded_by_the_grace_period() {
     // A call that would take a minute must not hold the process past a 200 ms grace period.
-    let (routes, arrived) = slow_routes(Duration::from_secs(60));
-    let mut server = TestServer::start_with_grace(routes, Duration::from_millis(200)).await;
+    let slow = SlowForecast::new(Duration::from_secs(60));
+    let arrived = slow.arrived.clone();
+    let mut server = TestServer::start_with_grace(slow.routes(), Duration::from_millis(200)).await;
     let mut client =
         fpb::forecast_service_client::ForecastServiceClient::new(server.channel().await);
     let in_flight = tokio::spawn(async move {
