@@ -189,33 +189,9 @@ impl Builder {
         position: usize,
         raw: RawScheme,
     ) -> Result<(), LoadError> {
-        let id = clean(&raw.id);
-        if !is_valid_id(&id) {
-            return Err(bad_id(path, format!("schemes[{position}].id"), &id));
-        }
-        let item = format!("schemes[{id}]");
-        if let Some(first) = self.scheme_paths.get(&id) {
-            return Err(LoadError::invalid(
-                path,
-                format!("{item}.id"),
-                format!(
-                    "scheme id {id:?} is already used (in {first}); give each scheme its own id"
-                ),
-            ));
-        }
-        let title = Texts {
-            zh_hans: clean(&raw.title_zh_hans),
-            en: clean(&raw.title_en),
-        };
-        require_both(path, &item, "title", &title)?;
-        let source = clean(&raw.source);
-        if source.is_empty() {
-            return Err(LoadError::invalid(
-                path,
-                format!("{item}.source"),
-                "is missing; give the section of the source report, e.g. \"2.2\"",
-            ));
-        }
+        let (id, item) = new_id(path, "scheme", position, &raw.id, &self.scheme_paths)?;
+        let title = require_both(path, &item, "title", &raw.title_zh_hans, &raw.title_en)?;
+        let source = require_source(path, &item, &raw.source)?;
         let scheme_index = self.schemes.len();
         let mut scheme = Scheme {
             name: scheme_name(&id),
@@ -315,11 +291,13 @@ impl Builder {
         id: String,
         raw: RawConcept,
     ) -> Result<(Concept, PendingLinks), LoadError> {
-        let pref_label = Texts {
-            zh_hans: clean(&raw.pref_label_zh_hans),
-            en: clean(&raw.pref_label_en),
-        };
-        require_both(path, item, "pref_label", &pref_label)?;
+        let pref_label = require_both(
+            path,
+            item,
+            "pref_label",
+            &raw.pref_label_zh_hans,
+            &raw.pref_label_en,
+        )?;
         let mut alt_labels = Vec::new();
         for (lang, labels) in [
             (Lang::ZhHans, &raw.alt_labels_zh_hans),
@@ -442,20 +420,7 @@ impl Builder {
         position: usize,
         raw: RawMilestone,
     ) -> Result<(), LoadError> {
-        let id = clean(&raw.id);
-        if !is_valid_id(&id) {
-            return Err(bad_id(path, format!("milestones[{position}].id"), &id));
-        }
-        let item = format!("milestones[{id}]");
-        if let Some(first) = self.milestone_paths.get(&id) {
-            return Err(LoadError::invalid(
-                path,
-                format!("{item}.id"),
-                format!(
-                    "milestone id {id:?} is already used (in {first}); give each milestone its own id"
-                ),
-            ));
-        }
+        let (id, item) = new_id(path, "milestone", position, &raw.id, &self.milestone_paths)?;
         let year = i32::try_from(raw.year)
             .ok()
             .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y))
@@ -481,19 +446,8 @@ impl Builder {
                     })?,
             ),
         };
-        let title = Texts {
-            zh_hans: clean(&raw.title_zh_hans),
-            en: clean(&raw.title_en),
-        };
-        require_both(path, &item, "title", &title)?;
-        let source = clean(&raw.source);
-        if source.is_empty() {
-            return Err(LoadError::invalid(
-                path,
-                format!("{item}.source"),
-                "is missing; give the section of the source report, e.g. \"2.2\"",
-            ));
-        }
+        let title = require_both(path, &item, "title", &raw.title_zh_hans, &raw.title_en)?;
+        let source = require_source(path, &item, &raw.source)?;
         let links = raw
             .concepts
             .iter()
@@ -733,8 +687,44 @@ fn bad_id(path: &str, field: String, id: &str) -> LoadError {
     )
 }
 
-/// Fails unless `texts` has both languages, naming `{item}.{field}_{lang}`.
-fn require_both(path: &str, item: &str, field: &str, texts: &Texts) -> Result<(), LoadError> {
+/// Cleans the id of the `position`th `kind` (`scheme`, `milestone`) and checks that it is valid
+/// and not used yet (`seen`: id → the file that used it first). Returns the id and the item's
+/// field prefix, `{kind}s[{id}]`.
+fn new_id(
+    path: &str,
+    kind: &str,
+    position: usize,
+    raw_id: &str,
+    seen: &HashMap<String, String>,
+) -> Result<(String, String), LoadError> {
+    let id = clean(raw_id);
+    if !is_valid_id(&id) {
+        return Err(bad_id(path, format!("{kind}s[{position}].id"), &id));
+    }
+    let item = format!("{kind}s[{id}]");
+    if let Some(first) = seen.get(&id) {
+        return Err(LoadError::invalid(
+            path,
+            format!("{item}.id"),
+            format!("{kind} id {id:?} is already used (in {first}); give each {kind} its own id"),
+        ));
+    }
+    Ok((id, item))
+}
+
+/// The cleaned texts of `{item}.{field}_zh_hans` and `_en`; fails unless both are given, naming
+/// the missing one.
+fn require_both(
+    path: &str,
+    item: &str,
+    field: &str,
+    zh_hans: &str,
+    en: &str,
+) -> Result<Texts, LoadError> {
+    let texts = Texts {
+        zh_hans: clean(zh_hans),
+        en: clean(en),
+    };
     for lang in Lang::ALL {
         if texts.get(lang).is_empty() {
             return Err(LoadError::invalid(
@@ -744,7 +734,20 @@ fn require_both(path: &str, item: &str, field: &str, texts: &Texts) -> Result<()
             ));
         }
     }
-    Ok(())
+    Ok(texts)
+}
+
+/// The cleaned `{item}.source`; fails when it is empty.
+fn require_source(path: &str, item: &str, raw: &str) -> Result<String, LoadError> {
+    let source = clean(raw);
+    if source.is_empty() {
+        return Err(LoadError::invalid(
+            path,
+            format!("{item}.source"),
+            "is missing; give the section of the source report, e.g. \"2.2\"",
+        ));
+    }
+    Ok(source)
 }
 
 #[cfg(test)]
