@@ -139,51 +139,156 @@ fn bad_taxonomy_data_is_a_data_error() {
     std::fs::remove_dir_all(dir).expect("clean up");
 }
 
+/// A running `llmarket-server` whose stderr lines arrive on a channel.
+#[cfg(unix)]
+struct Running {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+}
+
+#[cfg(unix)]
+impl Running {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env_remove("LLMARKET_DATA")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start llmarket-server");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next stderr line containing `needle` (bounded wait, so a broken server fails the test).
+    fn wait_for(&self, needle: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no log line with {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("send signal");
+        assert!(status.success());
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The English title of `datasets/{id}` as the server at `addr` serves it now.
+#[cfg(unix)]
+fn served_title(addr: &str, id: &str) -> String {
+    use llmarket_proto::forecast::{
+        GetDatasetRequest, forecast_service_client::ForecastServiceClient,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut client = ForecastServiceClient::connect(format!("http://{addr}"))
+            .await
+            .expect("connect");
+        let response = client
+            .get_dataset(GetDatasetRequest {
+                name: format!("datasets/{id}"),
+            })
+            .await
+            .expect("GetDataset");
+        response.into_inner().dataset.expect("dataset").title_en
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_swaps_in_good_data_and_keeps_the_old_data_when_the_new_is_bad() {
+    let builtin = include_str!("../data/cic-global-llm-2026/forecast.toml");
+    let original = builtin.replacen(r#"id = "cic-global-llm-2026""#, r#"id = "reload-test""#, 1);
+    assert_ne!(original, builtin, "the built-in file names its id");
+    let dir = temp_dir("reload");
+    let file = dir.join("forecast.toml");
+    std::fs::write(&file, &original).expect("write");
+
+    let dir_arg = dir.to_str().expect("utf-8 path");
+    let server = Running::start(&["--data", dir_arg, "forecast", "--listen", "127.0.0.1:0"]);
+    let line = server.wait_for("listening");
+    let addr = line
+        .rsplit("addr=")
+        .next()
+        .expect("addr field")
+        .trim()
+        .to_owned();
+    let first = served_title(&addr, "reload-test");
+    assert_eq!(first, "Global Large Model Industry Report");
+
+    // Bad data: rejected, the old data keeps being served.
+    std::fs::write(&file, "id = [broken").expect("write");
+    server.signal("HUP");
+    server.wait_for("reload rejected");
+    assert_eq!(served_title(&addr, "reload-test"), first);
+
+    // Good data: swapped in whole.
+    let renamed = original.replacen(
+        r#"title_en = "Global Large Model Industry Report""#,
+        r#"title_en = "Reloaded report""#,
+        1,
+    );
+    std::fs::write(&file, renamed).expect("write");
+    server.signal("HUP");
+    server.wait_for("reloaded data");
+    assert_eq!(served_title(&addr, "reload-test"), "Reloaded report");
+    assert_eq!(
+        served_title(&addr, "cic-global-llm-2026"),
+        first,
+        "the built-in dataset stays"
+    );
+
+    drop(server);
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_both_services_cleanly() {
-    let mut child = Command::new(BIN)
-        .args([
-            "all",
-            "--forecast-listen",
-            "127.0.0.1:0",
-            "--taxonomy-listen",
-            "127.0.0.1:0",
-        ])
-        .env_remove("LLMARKET_DATA")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start llmarket-server");
-    let stderr = child.stderr.take().expect("stderr");
-    let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    // Wait until both services log their addresses (bounded, so a broken server fails the test).
-    let mut listening = 0;
-    while listening < 2 {
-        let line = lines_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server logs listening");
-        if line.contains("listening") {
-            listening += 1;
-        }
-    }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("send SIGTERM");
-    assert!(status.success());
-    let status = child.wait().expect("wait for server");
+    let mut server = Running::start(&[
+        "all",
+        "--forecast-listen",
+        "127.0.0.1:0",
+        "--taxonomy-listen",
+        "127.0.0.1:0",
+    ]);
+    server.wait_for("listening");
+    server.wait_for("listening");
+    server.signal("TERM");
+    let status = server.child.wait().expect("wait for server");
     assert_eq!(status.code(), Some(0));
-    let rest: Vec<String> = lines_rx.try_iter().collect();
+    // The process has exited, so its stderr ends: read what is left up to the end.
+    let rest: Vec<String> = server.lines.iter().collect();
     assert!(
         rest.iter().any(|l| l.contains("received SIGTERM")),
         "{rest:?}"
