@@ -173,8 +173,15 @@ fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoi
         url: url.to_owned(),
         reason,
     };
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(invalid("the scheme must be http:// or https://".to_owned()));
+    if url.starts_with("https://") {
+        // The servers speak plaintext h2c; this build has no TLS, so say so instead of failing
+        // every call later with a transport error.
+        return Err(invalid(
+            "https is not supported (the llmarket servers speak plaintext); use http://".to_owned(),
+        ));
+    }
+    if !url.starts_with("http://") {
+        return Err(invalid("the scheme must be http://".to_owned()));
     }
     let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
     if endpoint.uri().host().is_none_or(str::is_empty) {
@@ -251,7 +258,11 @@ mod tests {
     #[test]
     fn endpoints_are_checked() {
         assert!(check_endpoint(Service::Forecast, "http://127.0.0.1:50051").is_ok());
-        assert!(check_endpoint(Service::Forecast, "https://forecast.example:443").is_ok());
+        let error = check_endpoint(Service::Forecast, "https://forecast.example:443").unwrap_err();
+        assert!(
+            error.to_string().contains("https is not supported"),
+            "{error}"
+        );
         let error = check_endpoint(Service::Taxonomy, "127.0.0.1:50052").unwrap_err();
         assert!(
             error.to_string().contains("invalid taxonomy endpoint"),
