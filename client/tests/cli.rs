@@ -142,6 +142,109 @@ async fn every_command_answers_in_every_format() {
     }
 }
 
+/// The direct commands with a fixed word of their output in English and in Chinese.
+const DIRECT_WORDS: [(&[&str], &str, &str); 6] = [
+    (&["series", "list"], "Series of", "序列："),
+    (
+        &["series", "get", "market-size"],
+        "Stated rate",
+        "报告所述变化率",
+    ),
+    (
+        &["concepts", "get", "capability-levels/l3"],
+        "Broader",
+        "上位概念",
+    ),
+    (
+        &["concepts", "search", "agent"],
+        "Concepts matching",
+        "匹配的概念：",
+    ),
+    (
+        &["milestones", "--from", "2022", "--to", "2022"],
+        "Milestones",
+        "里程碑",
+    ),
+    (
+        &["milestones", "--from", "2022", "--to", "2022"],
+        "end of 2022",
+        "2022 年末",
+    ),
+];
+
+#[tokio::test]
+async fn direct_commands_print_their_fixed_words_in_the_asked_language() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    for (command, english, chinese) in DIRECT_WORDS {
+        for format in ["table", "markdown"] {
+            for (lang, wanted, unwanted) in [("en", english, chinese), ("zh", chinese, english)] {
+                let mut args = command.to_vec();
+                args.extend(["--format", format, "--lang", lang]);
+                let output = against(&f, &t, &args).await;
+                assert_eq!(
+                    output.status.code(),
+                    Some(0),
+                    "{args:?}: {}",
+                    stderr(&output)
+                );
+                let text = stdout(&output);
+                assert!(text.contains(wanted), "{args:?} lacks {wanted:?}:\n{text}");
+                assert!(
+                    !text.contains(unwanted),
+                    "{args:?} has {unwanted:?}:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// The field names of a JSON value, nested ones as `outer.inner` (array items under `[]`).
+fn json_keys(value: &serde_json::Value, path: &str, keys: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let path = format!("{path}.{key}");
+                keys.insert(path.clone());
+                json_keys(inner, &path, keys);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                json_keys(item, &format!("{path}[]"), keys);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn direct_commands_keep_their_json_fields_in_every_language() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    for (command, _, _) in DIRECT_WORDS {
+        let mut keys = Vec::new();
+        for lang in ["en", "zh"] {
+            let mut args = command.to_vec();
+            args.extend(["--format", "json", "--lang", lang]);
+            let output = against(&f, &t, &args).await;
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+            let value: serde_json::Value =
+                serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let mut set = std::collections::BTreeSet::new();
+            json_keys(&value, "", &mut set);
+            assert!(!set.contains(".language"), "{args:?}: {set:?}");
+            keys.push(set);
+        }
+        assert_eq!(keys[0], keys[1], "{command:?}");
+    }
+}
+
 #[tokio::test]
 async fn timeline_and_cost_json_parse_into_their_types() {
     let servers = Servers::start().await;

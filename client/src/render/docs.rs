@@ -15,9 +15,6 @@ use crate::{
 
 const NOT_AVAILABLE: &str = "Not available (see the warnings).";
 
-/// The words of the direct-access outputs, which carry no language of their own.
-const ENGLISH: Words = Words(Language::En);
-
 /// A unit in the report's language.
 fn unit(w: Words, unit: Unit) -> &'static str {
     w.t(unit.label())
@@ -595,17 +592,24 @@ impl Render for CostOutlook {
 
 impl Render for SeriesList {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
-        doc.heading(1, format!("Series of {}", self.dataset));
+        doc.heading(1, format!("{} {}", w.t("Series of"), self.dataset));
         doc.table(
-            &["Series", "Title", "Unit", "Years", "Parent"],
+            &[
+                w.t("Series"),
+                w.t("Title"),
+                w.t("Unit"),
+                w.t("Years"),
+                w.t("Parent"),
+            ],
             self.series
                 .iter()
                 .map(|s| {
                     vec![
                         short_id(&s.name).to_owned(),
                         s.title.clone(),
-                        s.unit.label().to_owned(),
+                        unit(w, s.unit).to_owned(),
                         format::span(Some(s.first_year), Some(s.last_year)),
                         s.parent.as_deref().map_or("—", short_id).to_owned(),
                     ]
@@ -622,33 +626,38 @@ impl Render for SeriesList {
 
 impl Render for SeriesDetail {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
         doc.heading(1, &self.info.title);
-        let mut fields = vec![("Series".to_owned(), self.info.name.clone())];
+        let mut fields = vec![(w.t("Series").to_owned(), self.info.name.clone())];
         if let Some(parent) = &self.info.parent {
-            fields.push(("Parent".to_owned(), parent.clone()));
+            fields.push((w.t("Parent").to_owned(), parent.clone()));
         }
         if !self.info.components.is_empty() {
-            fields.push(("Components".to_owned(), self.info.components.join(", ")));
+            fields.push((
+                w.t("Components").to_owned(),
+                self.info.components.join(", "),
+            ));
         }
         for rate in &self.stated_rates {
-            fields.push(("Stated rate".to_owned(), stated_rate_text(ENGLISH, rate)));
+            fields.push((w.t("Stated rate").to_owned(), stated_rate_text(w, rate)));
         }
         if !self.info.source.is_empty() {
-            fields.push(("Source".to_owned(), format!("§{}", self.info.source)));
+            fields.push((w.t("Source").to_owned(), format!("§{}", self.info.source)));
         }
         doc.fields(fields);
-        series_table(ENGLISH, &mut doc, &self.values);
+        series_table(w, &mut doc, &self.values);
         doc
     }
 
     fn chart(&self) -> Option<Chart> {
-        series_chart(ENGLISH, &self.values)
+        series_chart(Words(self.language), &self.values)
     }
 }
 
 impl Render for ConceptDetail {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
         doc.heading(1, concept_title(&self.concept));
         let list = |names: &[String]| {
@@ -659,19 +668,25 @@ impl Render for ConceptDetail {
             }
         };
         let mut fields = vec![
-            ("Concept".to_owned(), self.concept.name.clone()),
-            ("Scheme".to_owned(), self.scheme.clone()),
-            ("Definition".to_owned(), self.concept.definition.clone()),
-            ("Broader".to_owned(), list(&self.broader)),
-            ("Narrower".to_owned(), list(&self.narrower)),
-            ("Related".to_owned(), list(&self.related)),
-            ("Series".to_owned(), list(&self.concept.series)),
+            (w.t("Concept").to_owned(), self.concept.name.clone()),
+            (w.t("Scheme").to_owned(), self.scheme.clone()),
+            (
+                w.t("Definition").to_owned(),
+                self.concept.definition.clone(),
+            ),
+            (w.t("Broader").to_owned(), list(&self.broader)),
+            (w.t("Narrower").to_owned(), list(&self.narrower)),
+            (w.t("Related").to_owned(), list(&self.related)),
+            (w.t("Series").to_owned(), list(&self.concept.series)),
         ];
         for (key, value) in &self.concept.attributes {
-            fields.push((format!("Attribute {key}"), value.clone()));
+            fields.push((format!("{} {key}", w.t("Attribute")), value.clone()));
         }
         if !self.concept.source.is_empty() {
-            fields.push(("Source".to_owned(), format!("§{}", self.concept.source)));
+            fields.push((
+                w.t("Source").to_owned(),
+                format!("§{}", self.concept.source),
+            ));
         }
         doc.fields(fields);
         doc
@@ -684,10 +699,11 @@ impl Render for ConceptDetail {
 
 impl Render for SearchResults {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
-        doc.heading(1, format!("Concepts matching “{}”", self.query));
+        doc.heading(1, format!("{} “{}”", w.t("Concepts matching"), self.query));
         doc.table(
-            &["Concept", "Label", "Score", "Matched"],
+            &[w.t("Concept"), w.t("Label"), w.t("Score"), w.t("Matched")],
             self.hits
                 .iter()
                 .map(|h| {
@@ -700,7 +716,7 @@ impl Render for SearchResults {
                 })
                 .collect(),
         );
-        doc.text(format!("{} hit(s).", self.total));
+        doc.text(format!("{} {}.", self.total, w.t("hit(s)")));
         doc
     }
 
@@ -711,14 +727,15 @@ impl Render for SearchResults {
 
 impl Render for Milestones {
     fn doc(&self) -> Doc {
+        let w = Words(self.language);
         let mut doc = Doc::default();
-        doc.heading(1, "Milestones");
+        doc.heading(1, w.t("Milestones"));
         doc.terms(
             self.milestones
                 .iter()
                 .map(|m| {
                     (
-                        format!("{} {}", milestone_when(ENGLISH, m), m.title),
+                        format!("{} {}", milestone_when(w, m), m.title),
                         m.description.clone(),
                     )
                 })

@@ -100,6 +100,18 @@ fn zh(en: &str) -> Option<&'static str> {
         "fraction" => "比例",
         "index" => "指数",
         "log scale" => "对数刻度",
+        "Series of" => "序列：",
+        "Title" => "标题",
+        "Unit" => "单位",
+        "Years" => "年份范围",
+        "Components" => "组成序列",
+        "Broader" => "上位概念",
+        "Attribute" => "属性",
+        "Concepts matching" => "匹配的概念：",
+        "Label" => "名称",
+        "Score" => "相关度",
+        "Matched" => "匹配文本",
+        "hit(s)" => "条结果",
         _ => return None,
     })
 }

@@ -20,6 +20,10 @@ pub struct SeriesList {
     pub dataset: String,
     /// The series in name order.
     pub series: Vec<SeriesInfo>,
+    /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
+    /// they were (the language of the data texts is that of the request).
+    #[serde(skip)]
+    pub language: Language,
 }
 
 /// A series' metadata.
@@ -55,6 +59,10 @@ pub struct SeriesDetail {
     pub stated_rates: Vec<StatedRate>,
     /// The values; derived ones (when interpolation was asked for) flagged.
     pub values: SeriesValues,
+    /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
+    /// they were (the language of the data texts is that of the request).
+    #[serde(skip)]
+    pub language: Language,
 }
 
 /// One concept with the names of its neighbours.
@@ -73,6 +81,10 @@ pub struct ConceptDetail {
     pub related: Vec<String>,
     /// The path to the top of the hierarchy.
     pub ancestors: Vec<String>,
+    /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
+    /// they were (the language of the data texts is that of the request).
+    #[serde(skip)]
+    pub language: Language,
 }
 
 /// The results of a concept search.
@@ -84,6 +96,10 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Hits over all pages.
     pub total: i32,
+    /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
+    /// they were (the language of the data texts is that of the request).
+    #[serde(skip)]
+    pub language: Language,
 }
 
 /// One search hit.
@@ -102,6 +118,10 @@ pub struct SearchHit {
 pub struct Milestones {
     /// The milestones.
     pub milestones: Vec<MilestoneItem>,
+    /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
+    /// they were (the language of the data texts is that of the request).
+    #[serde(skip)]
+    pub language: Language,
 }
 
 /// How years without a stated value are treated when reading a series.
@@ -131,7 +151,11 @@ fn series_info(
     })
 }
 
-fn concept_detail(call: &'static str, c: tpb::Concept) -> Result<ConceptDetail, ClientError> {
+fn concept_detail(
+    call: &'static str,
+    language: Language,
+    c: tpb::Concept,
+) -> Result<ConceptDetail, ClientError> {
     let scheme = c.scheme.clone();
     let broader = c.broader.clone();
     let narrower = c.narrower.clone();
@@ -144,6 +168,7 @@ fn concept_detail(call: &'static str, c: tpb::Concept) -> Result<ConceptDetail, 
         narrower,
         related,
         ancestors,
+        language,
     })
 }
 
@@ -163,6 +188,7 @@ impl Client {
         Ok(SeriesList {
             dataset: dataset.to_owned(),
             series,
+            language,
         })
     }
 
@@ -209,6 +235,7 @@ impl Client {
             },
             info: series_info,
             stated_rates,
+            language,
         })
     }
 
@@ -218,7 +245,11 @@ impl Client {
         name: &str,
         language: Language,
     ) -> Result<ConceptDetail, ClientError> {
-        concept_detail("GetConcept", self.get_concept(name, language.code()).await?)
+        concept_detail(
+            "GetConcept",
+            language,
+            self.get_concept(name, language.code()).await?,
+        )
     }
 
     /// Concepts whose label or definition contains `query`, in `schemes` (all when empty).
@@ -252,6 +283,7 @@ impl Client {
             query: query.to_owned(),
             hits,
             total: response.total_size,
+            language,
         })
     }
 
@@ -274,6 +306,9 @@ impl Client {
             .into_iter()
             .map(|m| model::milestone("ListMilestones", m))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Milestones { milestones })
+        Ok(Milestones {
+            milestones,
+            language,
+        })
     }
 }
