@@ -72,8 +72,23 @@ fn shared<T>(value: T) -> Shared<T> {
     Arc::new(ArcSwap::from_pointee(value))
 }
 
+/// Reads `dirs` (after the built-in data) and loads the data of the services asked for.
+fn load_data(
+    dirs: &[std::path::PathBuf],
+    want_forecast: bool,
+    want_taxonomy: bool,
+) -> Result<(Option<forecast::Catalog>, Option<taxonomy::Vocabulary>), LoadError> {
+    let sources = data::all_sources(dirs)?;
+    let forecast = want_forecast
+        .then(|| forecast::Catalog::load(&sources))
+        .transpose()?;
+    let taxonomy = want_taxonomy
+        .then(|| taxonomy::Vocabulary::load(&sources))
+        .transpose()?;
+    Ok((forecast, taxonomy))
+}
+
 fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
-    let sources = data::all_sources(&cli.data)?;
     let (forecast_addr, taxonomy_addr) = match cli.command {
         Command::Forecast { listen } => (Some(listen), None),
         Command::Taxonomy { listen } => (None, Some(listen)),
@@ -82,15 +97,12 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
             taxonomy_listen,
         } => (Some(forecast_listen), Some(taxonomy_listen)),
     };
-    let forecast = match forecast_addr {
-        Some(addr) => Some((addr, shared(forecast::Catalog::load(&sources)?))),
-        None => None,
-    };
-    let taxonomy = match taxonomy_addr {
-        Some(addr) => Some((addr, shared(taxonomy::Vocabulary::load(&sources)?))),
-        None => None,
-    };
-    Ok(Plan { forecast, taxonomy })
+    let (forecast, taxonomy) =
+        load_data(&cli.data, forecast_addr.is_some(), taxonomy_addr.is_some())?;
+    Ok(Plan {
+        forecast: forecast_addr.zip(forecast.map(shared)),
+        taxonomy: taxonomy_addr.zip(taxonomy.map(shared)),
+    })
 }
 
 async fn run(cli: Cli) -> ExitCode {
@@ -181,17 +193,7 @@ async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
         };
         while hangup.recv().await.is_some() {
             tracing::info!("received SIGHUP: reloading data");
-            let outcome = data::all_sources(&dirs).and_then(|sources| {
-                let forecast = match &plan.forecast {
-                    Some(_) => Some(forecast::Catalog::load(&sources)?),
-                    None => None,
-                };
-                let taxonomy = match &plan.taxonomy {
-                    Some(_) => Some(taxonomy::Vocabulary::load(&sources)?),
-                    None => None,
-                };
-                Ok((forecast, taxonomy))
-            });
+            let outcome = load_data(&dirs, plan.forecast.is_some(), plan.taxonomy.is_some());
             match outcome {
                 Ok((forecast, taxonomy)) => {
                     if let (Some((_, shared)), Some(new)) = (&plan.forecast, forecast) {
