@@ -2,7 +2,12 @@
 //! `llmarket.forecast.v1` and `llmarket.taxonomy.v1`, and the encoded file descriptor set that
 //! server reflection serves.
 //!
-//! The `.proto` files beside this crate are the source of truth for every language.
+//! The `.proto` files beside this crate are the source of truth for every language. Beside the
+//! generated code, this crate holds what both ends share to speak the contract: exit codes and
+//! the duration syntax of both binaries' flags.
+
+pub mod duration;
+pub mod exit;
 
 /// Generated code for the `llmarket` protobuf packages, nested like the packages.
 pub mod llmarket {

@@ -24,7 +24,7 @@ pub struct Cli {
     pub log_format: LogFormat,
     /// How long in-flight calls may run after SIGINT/SIGTERM before the process exits anyway
     /// (e.g. `10s`, `500ms`, `1m`, or plain seconds).
-    #[arg(long, env = "LLMARKET_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, global = true)]
+    #[arg(long, env = "LLMARKET_SHUTDOWN_GRACE", default_value = "10s", value_parser = llmarket_proto::duration::parse, global = true)]
     pub shutdown_grace: Duration,
     /// Extra data: a dataset directory (holding `forecast.toml` and/or `taxonomy.toml`), or a
     /// directory of dataset directories. Repeatable; served beside the built-in dataset.
@@ -73,42 +73,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// Parses `10s`, `250ms`, `2m` or a plain number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (text, 1.0)
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration; use e.g. 10s, 500ms or 1m"))?;
-    if !value.is_finite() || value < 0.0 || value * scale > 86_400.0 {
-        return Err(format!("{text:?} must be between 0s and 24h"));
-    }
-    Ok(Duration::from_secs_f64(value * scale))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_in_every_unit() {
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
-        for bad in ["", "ten", "-1s", "NaNs", "1h", "100000"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn subcommands_take_their_listen_flags() {

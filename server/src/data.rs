@@ -14,7 +14,7 @@ use std::{
 
 use arc_swap::ArcSwap;
 
-use crate::exit;
+use llmarket_proto::exit;
 
 /// Id of the built-in dataset.
 pub const BUILTIN_DATASET: &str = "cic-global-llm-2026";

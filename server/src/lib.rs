@@ -8,7 +8,6 @@
 
 pub mod config;
 pub mod data;
-pub mod exit;
 pub mod forecast;
 pub mod names;
 pub mod paging;

@@ -8,10 +8,11 @@ use std::{process::ExitCode, sync::Arc};
 
 use arc_swap::ArcSwap;
 use clap::Parser as _;
+use llmarket_proto::exit;
 use llmarket_server::{
     config::{Cli, Command},
     data::{self, LoadError, Shared},
-    exit, forecast,
+    forecast,
     runtime::{self, ServiceRoutes},
     taxonomy, telemetry,
 };
