@@ -1,15 +1,21 @@
 //! Conversions between the wire (`llmarket.forecast.v1`) and the domain: requests are validated
 //! into queries (`TryFrom`, errors as INVALID_ARGUMENT naming the field), domain values are
 //! turned into messages.
+//!
+//! The edge checks what a request says on its own: names, years in range, enums, a required
+//! end year, a usable rate. Rules that need the data (the order of a span whose open end is a
+//! stated year, two different years for growth, an end after the base year) are the domain's,
+//! checked once in `analysis`.
 
 use llmarket_proto::forecast as pb;
 use tonic::Status;
 
 use super::{
     analysis::{Breakdown, Check, CheckKind, Growth, Projection, Scenario},
+    error::Error,
     model::{
-        Dataset, Fill, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier, RateKind,
-        SeriesRef, StatedRate, Transform, Unit,
+        Catalog, Dataset, Fill, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier,
+        RateKind, SeriesRef, Span, StatedRate, Transform, Unit,
     },
 };
 use crate::{
@@ -34,6 +40,23 @@ impl<'a> SeriesId<'a> {
     }
 }
 
+/// What every analysis request names: the series, and how years without a stated value are
+/// treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// The series.
+    pub series: SeriesId<'a>,
+    /// The fill.
+    pub fill: Fill,
+}
+
+impl Target<'_> {
+    /// The series in `catalog`.
+    pub fn find<'c>(&self, catalog: &'c Catalog) -> Result<SeriesRef<'c>, Error> {
+        catalog.series(self.series.dataset, self.series.series)
+    }
+}
+
 /// An optional year field: 0 means not set, anything else must lie in 1900..=2200.
 fn year(field: &str, year: i32, unset: &str) -> Result<Option<i32>, Status> {
     match year {
@@ -48,19 +71,13 @@ fn year(field: &str, year: i32, unset: &str) -> Result<Option<i32>, Status> {
     }
 }
 
-/// A start and end year that, when both are set, must be in order.
-fn span(start: i32, end: i32) -> Result<(Option<i32>, Option<i32>), Status> {
-    let start = year("start_year", start, "the series' first stated year")?;
-    let end = year("end_year", end, "the series' last stated year")?;
-    if let (Some(s), Some(e)) = (start, end)
-        && s > e
-    {
-        return Err(invalid_argument(
-            "start_year",
-            format!("{s} is after end_year {e}; give a start_year at or before end_year"),
-        ));
-    }
-    Ok((start, end))
+/// A start and end year, each optional. Their order is the domain's to check, once the series'
+/// stated years fill the open ends.
+fn span(start: i32, end: i32) -> Result<Span, Status> {
+    Ok(Span {
+        start: year("start_year", start, "the series' first stated year")?,
+        end: year("end_year", end, "the series' last stated year")?,
+    })
 }
 
 fn transform(value: i32) -> Result<Transform, Status> {
@@ -90,19 +107,40 @@ fn fill(value: i32) -> Result<Fill, Status> {
     }
 }
 
+fn scenario(scenario: Option<pb::project_series_request::Scenario>) -> Result<Scenario, Status> {
+    use pb::project_series_request::Scenario as Wire;
+    match scenario {
+        Some(Wire::AnnualRate(rate)) if rate.is_finite() && rate > -1.0 => {
+            Ok(Scenario::AnnualRate(rate))
+        }
+        Some(Wire::AnnualRate(rate)) => Err(invalid_argument(
+            "annual_rate",
+            format!(
+                "{rate} is not a usable rate; give a finite fraction above -1 \
+                 (0.807 for +80.7 % a year, -0.9 for a tenfold fall)"
+            ),
+        )),
+        Some(Wire::StatedRate(true)) => Ok(Scenario::StatedRate),
+        Some(Wire::StatedRate(false)) => Err(invalid_argument(
+            "stated_rate",
+            "is false; set it to true to use the series' stated rate, or set annual_rate",
+        )),
+        None => Err(invalid_argument(
+            "scenario",
+            "is required; set annual_rate (e.g. 0.807) or stated_rate = true",
+        )),
+    }
+}
+
 /// A validated GetObservations request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ObservationsQuery<'a> {
-    /// The series.
-    pub series: SeriesId<'a>,
-    /// First year, if set.
-    pub start: Option<i32>,
-    /// Last year, if set.
-    pub end: Option<i32>,
+    /// The series and fill.
+    pub target: Target<'a>,
+    /// The years.
+    pub span: Span,
     /// The transform.
     pub transform: Transform,
-    /// The fill.
-    pub fill: Fill,
 }
 
 impl<'a> TryFrom<&'a pb::GetObservationsRequest> for ObservationsQuery<'a> {
@@ -110,13 +148,15 @@ impl<'a> TryFrom<&'a pb::GetObservationsRequest> for ObservationsQuery<'a> {
 
     fn try_from(request: &'a pb::GetObservationsRequest) -> Result<Self, Status> {
         let series = SeriesId::parse("series", &request.series)?;
-        let (start, end) = span(request.start_year, request.end_year)?;
+        let span = span(request.start_year, request.end_year)?;
+        let transform = transform(request.transform)?;
         Ok(Self {
-            series,
-            start,
-            end,
-            transform: transform(request.transform)?,
-            fill: fill(request.fill)?,
+            target: Target {
+                series,
+                fill: fill(request.fill)?,
+            },
+            span,
+            transform,
         })
     }
 }
@@ -124,14 +164,10 @@ impl<'a> TryFrom<&'a pb::GetObservationsRequest> for ObservationsQuery<'a> {
 /// A validated ComputeGrowth request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GrowthQuery<'a> {
-    /// The series.
-    pub series: SeriesId<'a>,
-    /// First year, if set.
-    pub start: Option<i32>,
-    /// Last year, if set.
-    pub end: Option<i32>,
-    /// The fill.
-    pub fill: Fill,
+    /// The series and fill.
+    pub target: Target<'a>,
+    /// The years.
+    pub span: Span,
 }
 
 impl<'a> TryFrom<&'a pb::ComputeGrowthRequest> for GrowthQuery<'a> {
@@ -139,20 +175,13 @@ impl<'a> TryFrom<&'a pb::ComputeGrowthRequest> for GrowthQuery<'a> {
 
     fn try_from(request: &'a pb::ComputeGrowthRequest) -> Result<Self, Status> {
         let series = SeriesId::parse("series", &request.series)?;
-        let (start, end) = span(request.start_year, request.end_year)?;
-        if let (Some(s), Some(e)) = (start, end)
-            && s == e
-        {
-            return Err(invalid_argument(
-                "end_year",
-                format!("{e} is not after start_year {s}; growth needs two different years"),
-            ));
-        }
+        let span = span(request.start_year, request.end_year)?;
         Ok(Self {
-            series,
-            start,
-            end,
-            fill: fill(request.fill)?,
+            target: Target {
+                series,
+                fill: fill(request.fill)?,
+            },
+            span,
         })
     }
 }
@@ -160,26 +189,28 @@ impl<'a> TryFrom<&'a pb::ComputeGrowthRequest> for GrowthQuery<'a> {
 /// A validated GetBreakdown request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BreakdownQuery<'a> {
-    /// The series.
-    pub series: SeriesId<'a>,
+    /// The series and fill.
+    pub target: Target<'a>,
     /// The year, if set.
     pub year: Option<i32>,
-    /// The fill.
-    pub fill: Fill,
 }
 
 impl<'a> TryFrom<&'a pb::GetBreakdownRequest> for BreakdownQuery<'a> {
     type Error = Status;
 
     fn try_from(request: &'a pb::GetBreakdownRequest) -> Result<Self, Status> {
+        let series = SeriesId::parse("series", &request.series)?;
+        let year = year(
+            "year",
+            request.year,
+            "the last year in which the series and all its components have a value",
+        )?;
         Ok(Self {
-            series: SeriesId::parse("series", &request.series)?,
-            year: year(
-                "year",
-                request.year,
-                "the last year in which the series and all its components have a value",
-            )?,
-            fill: fill(request.fill)?,
+            target: Target {
+                series,
+                fill: fill(request.fill)?,
+            },
+            year,
         })
     }
 }
@@ -187,23 +218,20 @@ impl<'a> TryFrom<&'a pb::GetBreakdownRequest> for BreakdownQuery<'a> {
 /// A validated ProjectSeries request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProjectionQuery<'a> {
-    /// The series.
-    pub series: SeriesId<'a>,
+    /// The series and fill.
+    pub target: Target<'a>,
     /// The base year, if set.
     pub base_year: Option<i32>,
     /// The last projected year.
     pub end_year: i32,
     /// The rate to project with.
     pub scenario: Scenario,
-    /// The fill.
-    pub fill: Fill,
 }
 
 impl<'a> TryFrom<&'a pb::ProjectSeriesRequest> for ProjectionQuery<'a> {
     type Error = Status;
 
     fn try_from(request: &'a pb::ProjectSeriesRequest) -> Result<Self, Status> {
-        use pb::project_series_request::Scenario as Wire;
         let series = SeriesId::parse("series", &request.series)?;
         let base_year = year(
             "base_year",
@@ -216,47 +244,15 @@ impl<'a> TryFrom<&'a pb::ProjectSeriesRequest> for ProjectionQuery<'a> {
                 format!("is required: the last year to project, in {MIN_YEAR}..={MAX_YEAR}"),
             )
         })?;
-        if let Some(base) = base_year
-            && end_year <= base
-        {
-            return Err(invalid_argument(
-                "end_year",
-                format!("{end_year} is not after base_year {base}; give a later end_year"),
-            ));
-        }
-        let scenario = match request.scenario {
-            Some(Wire::AnnualRate(rate)) if rate.is_finite() && rate > -1.0 => {
-                Scenario::AnnualRate(rate)
-            }
-            Some(Wire::AnnualRate(rate)) => {
-                return Err(invalid_argument(
-                    "annual_rate",
-                    format!(
-                        "{rate} is not a usable rate; give a finite fraction above -1 \
-                         (0.807 for +80.7 % a year, -0.9 for a tenfold fall)"
-                    ),
-                ));
-            }
-            Some(Wire::StatedRate(true)) => Scenario::StatedRate,
-            Some(Wire::StatedRate(false)) => {
-                return Err(invalid_argument(
-                    "stated_rate",
-                    "is false; set it to true to use the series' stated rate, or set annual_rate",
-                ));
-            }
-            None => {
-                return Err(invalid_argument(
-                    "scenario",
-                    "is required; set annual_rate (e.g. 0.807) or stated_rate = true",
-                ));
-            }
-        };
+        let scenario = scenario(request.scenario)?;
         Ok(Self {
-            series,
+            target: Target {
+                series,
+                fill: fill(request.fill)?,
+            },
             base_year,
             end_year,
             scenario,
-            fill: fill(request.fill)?,
         })
     }
 }
@@ -326,38 +322,41 @@ pub fn transform_to_pb(transform: Transform) -> pb::Transform {
     }
 }
 
+/// The fields of an observation's wire form that are not text.
+fn observation_numbers(o: &Observation) -> pb::Observation {
+    pb::Observation {
+        year: o.year,
+        value: o.value,
+        unit: unit(o.unit).into(),
+        qualifier: qualifier(o.qualifier).into(),
+        kind: kind(o.kind).into(),
+        provenance: provenance(o.provenance).into(),
+        resolution: o.resolution,
+        ..pb::Observation::default()
+    }
+}
+
 impl From<&Observation> for pb::Observation {
     fn from(o: &Observation) -> Self {
         Self {
-            year: o.year,
-            value: o.value,
-            unit: unit(o.unit).into(),
-            qualifier: qualifier(o.qualifier).into(),
-            kind: kind(o.kind).into(),
-            provenance: provenance(o.provenance).into(),
             method: o.method.clone(),
             source: o.source.clone(),
-            resolution: o.resolution,
             note: o.note.clone(),
             quote: o.quote.clone(),
+            ..observation_numbers(o)
         }
     }
 }
 
 impl From<Observation> for pb::Observation {
     fn from(o: Observation) -> Self {
+        let numbers = observation_numbers(&o);
         Self {
-            year: o.year,
-            value: o.value,
-            unit: unit(o.unit).into(),
-            qualifier: qualifier(o.qualifier).into(),
-            kind: kind(o.kind).into(),
-            provenance: provenance(o.provenance).into(),
             method: o.method,
             source: o.source,
-            resolution: o.resolution,
             note: o.note,
             quote: o.quote,
+            ..numbers
         }
     }
 }
@@ -507,11 +506,16 @@ pub fn checks_response(dataset: &str, checks: Vec<Check>) -> pb::CheckConsistenc
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use pb::project_series_request::Scenario as Wire;
     use tonic::Code;
+    use tonic_types::StatusExt as _;
 
-    fn field_of(status: &Status) -> String {
-        use tonic_types::StatusExt as _;
+    use super::*;
+
+    const SERIES: &str = "datasets/d/series/s";
+
+    /// The field of the one BadRequest violation of an INVALID_ARGUMENT status.
+    fn field_of(status: Status) -> String {
         assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
         status
             .get_error_details()
@@ -524,7 +528,7 @@ mod tests {
 
     fn observations(start: i32, end: i32, t: i32, f: i32) -> pb::GetObservationsRequest {
         pb::GetObservationsRequest {
-            series: "datasets/d/series/s".into(),
+            series: SERIES.into(),
             start_year: start,
             end_year: end,
             transform: t,
@@ -532,83 +536,117 @@ mod tests {
         }
     }
 
-    #[test]
-    fn observation_requests_are_validated() {
-        let ok = observations(2024, 2029, 0, 2);
-        let q = ObservationsQuery::try_from(&ok).unwrap();
-        assert_eq!(
-            (q.start, q.end, q.transform, q.fill),
-            (
-                Some(2024),
-                Some(2029),
-                Transform::None,
-                Fill::CagrInterpolate
-            )
-        );
-        for (request, field) in [
-            (observations(2029, 2024, 0, 0), "start_year"),
-            (observations(1899, 0, 0, 0), "start_year"),
-            (observations(0, 2201, 0, 0), "end_year"),
-            (observations(0, 0, 99, 0), "transform"),
-            (observations(0, 0, 0, -1), "fill"),
-            (
-                pb::GetObservationsRequest {
-                    series: "datasets/d".into(),
-                    ..Default::default()
-                },
-                "series",
-            ),
-        ] {
-            let err = ObservationsQuery::try_from(&request).unwrap_err();
-            assert_eq!(field_of(&err), field);
-        }
-    }
-
-    #[test]
-    fn projection_rates_are_validated() {
-        use pb::project_series_request::Scenario as Wire;
-        let request = |scenario, end_year| pb::ProjectSeriesRequest {
-            series: "datasets/d/series/s".into(),
+    fn projection(scenario: Option<Wire>, end_year: i32) -> pb::ProjectSeriesRequest {
+        pb::ProjectSeriesRequest {
+            series: SERIES.into(),
             base_year: 2024,
             end_year,
             scenario,
             fill: 0,
-        };
-        assert!(ProjectionQuery::try_from(&request(Some(Wire::AnnualRate(-0.9)), 2030)).is_ok());
-        for (scenario, end_year, field) in [
-            (Some(Wire::AnnualRate(-1.0)), 2030, "annual_rate"),
-            (Some(Wire::AnnualRate(f64::NAN)), 2030, "annual_rate"),
-            (Some(Wire::AnnualRate(f64::INFINITY)), 2030, "annual_rate"),
-            (Some(Wire::StatedRate(false)), 2030, "stated_rate"),
-            (None, 2030, "scenario"),
-            (Some(Wire::StatedRate(true)), 0, "end_year"),
-            (Some(Wire::StatedRate(true)), 2024, "end_year"),
-        ] {
-            let err = ProjectionQuery::try_from(&request(scenario, end_year)).unwrap_err();
-            assert_eq!(field_of(&err), field);
         }
     }
 
     #[test]
-    fn growth_and_breakdown_requests_are_validated() {
+    fn good_requests_become_queries() {
+        let request = observations(2024, 0, 0, 2);
+        let query = ObservationsQuery::try_from(&request).unwrap();
+        assert_eq!(query.target.series.series, "s");
+        assert_eq!(
+            (query.span, query.transform, query.target.fill),
+            (
+                Span {
+                    start: Some(2024),
+                    end: None
+                },
+                Transform::None,
+                Fill::CagrInterpolate
+            )
+        );
+        // Order is the domain's to check: the edge passes an inverted span on.
+        let request = observations(2029, 2024, 0, 0);
+        assert!(ObservationsQuery::try_from(&request).is_ok());
+        let request = projection(Some(Wire::AnnualRate(-0.9)), 2024);
+        let query = ProjectionQuery::try_from(&request).unwrap();
+        assert_eq!(query.scenario, Scenario::AnnualRate(-0.9));
+    }
+
+    #[test]
+    fn bad_requests_name_their_field() {
         let growth = pb::ComputeGrowthRequest {
-            series: "datasets/d/series/s".into(),
-            start_year: 2024,
-            end_year: 2024,
+            series: SERIES.into(),
+            start_year: 0,
+            end_year: 3000,
             fill: 0,
         };
-        assert_eq!(
-            field_of(&GrowthQuery::try_from(&growth).unwrap_err()),
-            "end_year"
-        );
-        let breakdown = pb::GetBreakdownRequest {
-            series: "datasets/d/series/s".into(),
-            year: 3000,
-            fill: 0,
+        let breakdown = |year, fill| pb::GetBreakdownRequest {
+            series: SERIES.into(),
+            year,
+            fill,
         };
-        assert_eq!(
-            field_of(&BreakdownQuery::try_from(&breakdown).unwrap_err()),
-            "year"
-        );
+        let cases: Vec<(Box<dyn Validate>, &str)> = vec![
+            (Box::new(observations(1899, 0, 0, 0)), "start_year"),
+            (Box::new(observations(0, 2201, 0, 0)), "end_year"),
+            (Box::new(observations(0, 0, 99, 0)), "transform"),
+            (Box::new(observations(0, 0, 0, -1)), "fill"),
+            (
+                Box::new(pb::GetObservationsRequest {
+                    series: "datasets/d".into(),
+                    ..Default::default()
+                }),
+                "series",
+            ),
+            (Box::new(growth), "end_year"),
+            (Box::new(breakdown(3000, 0)), "year"),
+            (Box::new(breakdown(0, 9)), "fill"),
+            (
+                Box::new(projection(Some(Wire::AnnualRate(-1.0)), 2030)),
+                "annual_rate",
+            ),
+            (
+                Box::new(projection(Some(Wire::AnnualRate(f64::NAN)), 2030)),
+                "annual_rate",
+            ),
+            (
+                Box::new(projection(Some(Wire::AnnualRate(f64::INFINITY)), 2030)),
+                "annual_rate",
+            ),
+            (
+                Box::new(projection(Some(Wire::StatedRate(false)), 2030)),
+                "stated_rate",
+            ),
+            (Box::new(projection(None, 2030)), "scenario"),
+            (
+                Box::new(projection(Some(Wire::StatedRate(true)), 0)),
+                "end_year",
+            ),
+        ];
+        for (i, (request, field)) in cases.into_iter().enumerate() {
+            let status = request
+                .validate()
+                .expect_err(&format!("case {i} should fail"));
+            assert_eq!(field_of(status), field, "case {i}");
+        }
+    }
+
+    /// A request that validates into its query.
+    trait Validate {
+        fn validate(&self) -> Result<(), Status>;
+    }
+
+    macro_rules! validate {
+        ($($request:ty => $query:ident),* $(,)?) => {$(
+            impl Validate for $request {
+                fn validate(&self) -> Result<(), Status> {
+                    $query::try_from(self).map(drop)
+                }
+            }
+        )*};
+    }
+
+    validate! {
+        pb::GetObservationsRequest => ObservationsQuery,
+        pb::ComputeGrowthRequest => GrowthQuery,
+        pb::GetBreakdownRequest => BreakdownQuery,
+        pb::ProjectSeriesRequest => ProjectionQuery,
     }
 }

@@ -111,13 +111,13 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = ObservationsQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let series = query.target.find(&catalog)?;
         let observations =
-            analysis::observations(series, query.start, query.end, query.transform, query.fill)?;
+            analysis::observations(series, query.span, query.transform, query.target.fill)?;
         Ok(Response::new(pb::GetObservationsResponse {
             observations: observations.into_iter().map(Into::into).collect(),
             transform: convert::transform_to_pb(query.transform).into(),
-            fill: convert::fill_to_pb(query.fill).into(),
+            fill: convert::fill_to_pb(query.target.fill).into(),
             series: request.series,
         }))
     }
@@ -129,8 +129,8 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = GrowthQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
-        let growth = analysis::growth(series, query.start, query.end, query.fill)?;
+        let series = query.target.find(&catalog)?;
+        let growth = analysis::growth(series, query.span, query.target.fill)?;
         Ok(Response::new(convert::growth_response(
             request.series,
             growth,
@@ -144,8 +144,8 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = BreakdownQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
-        let breakdown = analysis::breakdown(series, query.year, query.fill)?;
+        let series = query.target.find(&catalog)?;
+        let breakdown = analysis::breakdown(series, query.year, query.target.fill)?;
         Ok(Response::new(convert::breakdown_response(
             series.name(),
             breakdown,
@@ -159,13 +159,13 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = ProjectionQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let series = query.target.find(&catalog)?;
         let projection = analysis::project(
             series,
             query.base_year,
             query.end_year,
             query.scenario,
-            query.fill,
+            query.target.fill,
         )?;
         Ok(Response::new(convert::projection_response(
             series.name(),

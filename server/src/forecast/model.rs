@@ -146,6 +146,16 @@ pub enum Transform {
     ShareOfParent,
 }
 
+/// The years a request asks about. An open end stands for the series' first or last stated
+/// year; whether the caller gave an end matters to how an error about the span is worded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// The first year, when given.
+    pub start: Option<i32>,
+    /// The last year, when given.
+    pub end: Option<i32>,
+}
+
 /// How years without a stated value are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fill {
