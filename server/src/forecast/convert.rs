@@ -132,94 +132,46 @@ fn scenario(scenario: Option<pb::project_series_request::Scenario>) -> Result<Sc
     }
 }
 
-/// A validated GetObservations request.
+/// A validated request about one series: the series and fill every such request names, and
+/// `A`, what the request asks of them.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ObservationsQuery<'a> {
+pub struct Query<'a, A> {
     /// The series and fill.
     pub target: Target<'a>,
+    /// The rest of the request.
+    pub args: A,
+}
+
+impl<'a, A> Query<'a, A> {
+    /// Checks `series`, then the request's own fields (`args`), then `fill`: the order in which
+    /// a request with several bad fields is answered.
+    fn parse(
+        series: &'a str,
+        args: impl FnOnce() -> Result<A, Status>,
+        fill_value: i32,
+    ) -> Result<Self, Status> {
+        let series = SeriesId::parse("series", series)?;
+        let args = args()?;
+        let fill = fill(fill_value)?;
+        Ok(Self {
+            target: Target { series, fill },
+            args,
+        })
+    }
+}
+
+/// What GetObservations asks: the years and how to transform their values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
     /// The years.
     pub span: Span,
     /// The transform.
     pub transform: Transform,
 }
 
-impl<'a> TryFrom<&'a pb::GetObservationsRequest> for ObservationsQuery<'a> {
-    type Error = Status;
-
-    fn try_from(request: &'a pb::GetObservationsRequest) -> Result<Self, Status> {
-        let series = SeriesId::parse("series", &request.series)?;
-        let span = span(request.start_year, request.end_year)?;
-        let transform = transform(request.transform)?;
-        Ok(Self {
-            target: Target {
-                series,
-                fill: fill(request.fill)?,
-            },
-            span,
-            transform,
-        })
-    }
-}
-
-/// A validated ComputeGrowth request.
+/// What ProjectSeries asks: from when, to when, at what rate.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GrowthQuery<'a> {
-    /// The series and fill.
-    pub target: Target<'a>,
-    /// The years.
-    pub span: Span,
-}
-
-impl<'a> TryFrom<&'a pb::ComputeGrowthRequest> for GrowthQuery<'a> {
-    type Error = Status;
-
-    fn try_from(request: &'a pb::ComputeGrowthRequest) -> Result<Self, Status> {
-        let series = SeriesId::parse("series", &request.series)?;
-        let span = span(request.start_year, request.end_year)?;
-        Ok(Self {
-            target: Target {
-                series,
-                fill: fill(request.fill)?,
-            },
-            span,
-        })
-    }
-}
-
-/// A validated GetBreakdown request.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BreakdownQuery<'a> {
-    /// The series and fill.
-    pub target: Target<'a>,
-    /// The year, if set.
-    pub year: Option<i32>,
-}
-
-impl<'a> TryFrom<&'a pb::GetBreakdownRequest> for BreakdownQuery<'a> {
-    type Error = Status;
-
-    fn try_from(request: &'a pb::GetBreakdownRequest) -> Result<Self, Status> {
-        let series = SeriesId::parse("series", &request.series)?;
-        let year = year(
-            "year",
-            request.year,
-            "the last year in which the series and all its components have a value",
-        )?;
-        Ok(Self {
-            target: Target {
-                series,
-                fill: fill(request.fill)?,
-            },
-            year,
-        })
-    }
-}
-
-/// A validated ProjectSeries request.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ProjectionQuery<'a> {
-    /// The series and fill.
-    pub target: Target<'a>,
+pub struct Projecting {
     /// The base year, if set.
     pub base_year: Option<i32>,
     /// The last projected year.
@@ -228,32 +180,65 @@ pub struct ProjectionQuery<'a> {
     pub scenario: Scenario,
 }
 
+/// A validated GetObservations request.
+pub type ObservationsQuery<'a> = Query<'a, Reading>;
+/// A validated ComputeGrowth request: the years.
+pub type GrowthQuery<'a> = Query<'a, Span>;
+/// A validated GetBreakdown request: the year, if set.
+pub type BreakdownQuery<'a> = Query<'a, Option<i32>>;
+/// A validated ProjectSeries request.
+pub type ProjectionQuery<'a> = Query<'a, Projecting>;
+
+impl<'a> TryFrom<&'a pb::GetObservationsRequest> for ObservationsQuery<'a> {
+    type Error = Status;
+
+    fn try_from(r: &'a pb::GetObservationsRequest) -> Result<Self, Status> {
+        let reading = || {
+            Ok(Reading {
+                span: span(r.start_year, r.end_year)?,
+                transform: transform(r.transform)?,
+            })
+        };
+        Query::parse(&r.series, reading, r.fill)
+    }
+}
+
+impl<'a> TryFrom<&'a pb::ComputeGrowthRequest> for GrowthQuery<'a> {
+    type Error = Status;
+
+    fn try_from(r: &'a pb::ComputeGrowthRequest) -> Result<Self, Status> {
+        Query::parse(&r.series, || span(r.start_year, r.end_year), r.fill)
+    }
+}
+
+impl<'a> TryFrom<&'a pb::GetBreakdownRequest> for BreakdownQuery<'a> {
+    type Error = Status;
+
+    fn try_from(r: &'a pb::GetBreakdownRequest) -> Result<Self, Status> {
+        const UNSET: &str = "the last year in which the series and all its components have a value";
+        Query::parse(&r.series, || year("year", r.year, UNSET), r.fill)
+    }
+}
+
 impl<'a> TryFrom<&'a pb::ProjectSeriesRequest> for ProjectionQuery<'a> {
     type Error = Status;
 
-    fn try_from(request: &'a pb::ProjectSeriesRequest) -> Result<Self, Status> {
-        let series = SeriesId::parse("series", &request.series)?;
-        let base_year = year(
-            "base_year",
-            request.base_year,
-            "the series' last actual year",
-        )?;
-        let end_year = year("end_year", request.end_year, "")?.ok_or_else(|| {
-            invalid_argument(
-                "end_year",
-                format!("is required: the last year to project, in {MIN_YEAR}..={MAX_YEAR}"),
-            )
-        })?;
-        let scenario = scenario(request.scenario)?;
-        Ok(Self {
-            target: Target {
-                series,
-                fill: fill(request.fill)?,
-            },
-            base_year,
-            end_year,
-            scenario,
-        })
+    fn try_from(r: &'a pb::ProjectSeriesRequest) -> Result<Self, Status> {
+        let projecting = || {
+            let base_year = year("base_year", r.base_year, "the series' last actual year")?;
+            let end_year = year("end_year", r.end_year, "")?.ok_or_else(|| {
+                invalid_argument(
+                    "end_year",
+                    format!("is required: the last year to project, in {MIN_YEAR}..={MAX_YEAR}"),
+                )
+            })?;
+            Ok(Projecting {
+                base_year,
+                end_year,
+                scenario: scenario(r.scenario)?,
+            })
+        };
+        Query::parse(&r.series, projecting, r.fill)
     }
 }
 
@@ -552,7 +537,7 @@ mod tests {
         let query = ObservationsQuery::try_from(&request).unwrap();
         assert_eq!(query.target.series.series, "s");
         assert_eq!(
-            (query.span, query.transform, query.target.fill),
+            (query.args.span, query.args.transform, query.target.fill),
             (
                 Span {
                     start: Some(2024),
@@ -567,7 +552,7 @@ mod tests {
         assert!(ObservationsQuery::try_from(&request).is_ok());
         let request = projection(Some(Wire::AnnualRate(-0.9)), 2024);
         let query = ProjectionQuery::try_from(&request).unwrap();
-        assert_eq!(query.scenario, Scenario::AnnualRate(-0.9));
+        assert_eq!(query.args.scenario, Scenario::AnnualRate(-0.9));
     }
 
     #[test]

@@ -112,11 +112,15 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let query = ObservationsQuery::try_from(&request)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
-        let observations =
-            analysis::observations(series, query.span, query.transform, query.target.fill)?;
+        let observations = analysis::observations(
+            series,
+            query.args.span,
+            query.args.transform,
+            query.target.fill,
+        )?;
         Ok(Response::new(pb::GetObservationsResponse {
             observations: observations.into_iter().map(Into::into).collect(),
-            transform: convert::transform_to_pb(query.transform).into(),
+            transform: convert::transform_to_pb(query.args.transform).into(),
             fill: convert::fill_to_pb(query.target.fill).into(),
             series: request.series,
         }))
@@ -130,7 +134,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let query = GrowthQuery::try_from(&request)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
-        let growth = analysis::growth(series, query.span, query.target.fill)?;
+        let growth = analysis::growth(series, query.args, query.target.fill)?;
         Ok(Response::new(convert::growth_response(
             request.series,
             growth,
@@ -145,7 +149,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let query = BreakdownQuery::try_from(&request)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
-        let breakdown = analysis::breakdown(series, query.year, query.target.fill)?;
+        let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
         Ok(Response::new(convert::breakdown_response(
             series.name(),
             breakdown,
@@ -162,9 +166,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let series = query.target.find(&catalog)?;
         let projection = analysis::project(
             series,
-            query.base_year,
-            query.end_year,
-            query.scenario,
+            query.args.base_year,
+            query.args.end_year,
+            query.args.scenario,
             query.target.fill,
         )?;
         Ok(Response::new(convert::projection_response(
