@@ -514,91 +514,25 @@ source_document = "doc"
     }
 
     #[test]
-    fn rejects_bad_values_ids_and_duplicates() {
-        let one = || series("s", "", &obs(2024, "1.0"));
+    fn rejects_bad_observations() {
         let cases = [
-            (
-                series("s", "", &obs(2024, "nan")),
-                "series[0].observations[0].value",
-                "finite",
-            ),
-            (
-                series("s", "", &obs(2024, "inf")),
-                "series[0].observations[0].value",
-                "finite",
-            ),
-            (
-                series("s", "", &obs(1800, "1.0")),
-                "series[0].observations[0].year",
-                "1900..=2200",
-            ),
-            (
-                one().replace("usd-billion", "furlongs"),
-                "series[0].unit",
-                "\"furlongs\" is not valid",
-            ),
-            (
-                one().replace("\"exact\"", "\"roughly\""),
-                "series[0].observations[0].qualifier",
-                "roughly",
-            ),
-            (
-                one().replace("\"actual\"", "\"guess\""),
-                "series[0].observations[0].kind",
-                "guess",
-            ),
-            (
-                one().replace("0.1", "-1.0"),
-                "series[0].observations[0].resolution",
-                "rounding step",
-            ),
-            (
-                series("s", "", ""),
-                "series[0].observations",
-                "at least one",
-            ),
-            (
-                one().replace("title_en = \"x\"", "title_en = \" \""),
-                "series[0].title_en",
-                "needs a text in en",
-            ),
-            (
-                one().replace("\"1.2\"", "\"\""),
-                "series[0].source",
-                "is missing",
-            ),
-            (
-                series(
-                    "s",
-                    "",
-                    &format!("{}{}", obs(2024, "1.0"), obs(2024, "2.0")),
-                ),
-                "series[0].observations[1].year",
-                "year 2024 is already used by observations[0]",
-            ),
-            (
-                format!("{}{}{}", series("a", "", &obs(2024, "1.0")), one(), one()),
-                "series[2].id",
-                "series id \"s\" is already used by series[1]",
-            ),
-            (
-                series("Bad_Id", "", &obs(2024, "1.0")),
-                "series[0].id",
-                "not a valid series id",
-            ),
-            (
-                format!("id = \"-x\"\n{}", one()),
-                "id",
-                "not a valid dataset id",
-            ),
+            ("value = 1.0", "value = nan", "value", "finite"),
+            ("value = 1.0", "value = inf", "value", "finite"),
+            ("year = 2024", "year = 1800", "year", "1900..=2200"),
+            ("\"exact\"", "\"roughly\"", "qualifier", "roughly"),
+            ("\"actual\"", "\"guess\"", "kind", "guess"),
+            ("0.1", "-1.0", "resolution", "rounding step"),
         ];
-        for (body, field, reason) in cases {
-            rejects(&body, field, reason);
+        for (good, bad, field, reason) in cases {
+            let body = series("s", "", &obs(2024, "1.0")).replace(good, bad);
+            rejects(&body, &format!("series[0].observations[0].{field}"), reason);
         }
     }
 
     #[test]
-    fn rejects_inconsistent_components() {
+    fn rejects_bad_series_ids_duplicates_and_components() {
+        let one = || series("s", "", &obs(2024, "1.0"));
+        let two_years = format!("{}{}", obs(2024, "1.0"), obs(2024, "2.0"));
         let parent = |id: &str, component: &str| {
             series(
                 id,
@@ -608,6 +542,46 @@ source_document = "doc"
         };
         let child = || series("c", "", &obs(2024, "0.5"));
         let cases = [
+            (
+                one().replace("usd-billion", "furlongs"),
+                "series[0].unit",
+                "\"furlongs\" is not valid",
+            ),
+            (
+                series("s", "", ""),
+                "series[0].observations",
+                "at least one",
+            ),
+            (
+                one().replace("title_en = \"x\"", "title_en = \" \""),
+                "series[0].title_en",
+                "in en",
+            ),
+            (
+                one().replace("\"1.2\"", "\"\""),
+                "series[0].source",
+                "is missing",
+            ),
+            (
+                series("s", "", &two_years),
+                "series[0].observations[1].year",
+                "year 2024 is already used by observations[0]",
+            ),
+            (
+                format!("{}{}{}", series("a", "", &obs(2024, "1.0")), one(), one()),
+                "series[2].id",
+                "series id \"s\" is already used by series[1]",
+            ),
+            (
+                one().replace("\"s\"", "\"Bad_Id\""),
+                "series[0].id",
+                "not a valid series id",
+            ),
+            (
+                format!("id = \"-x\"\n{}", one()),
+                "id",
+                "not a valid dataset id",
+            ),
             (
                 parent("p", "nope"),
                 "series[0].components[0]",
