@@ -1,9 +1,11 @@
 //! The forecast service (`llmarket.forecast.v1.ForecastService`): datasets of yearly series with
 //! provenance, and the arithmetic analysts do on them.
 //!
-//! Layout: [`model`] (domain types), [`load`] (TOML parsing and validation), [`analysis`]
-//! (the arithmetic), [`convert`] (wire ⇄ domain), [`error`] (domain errors → statuses). Each
-//! handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
+//! Layout: [`model`] (domain types: values, and the catalog of series), [`load`] (TOML parsing
+//! and validation, on the shared [`crate::data::check`]), [`analysis`] (the arithmetic, one
+//! module per operation), [`convert`] (requests → queries at the edge, domain → messages),
+//! [`error`] (domain errors → statuses, the only place that names request fields for them).
+//! Each handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
 
 pub mod analysis;
 pub mod convert;

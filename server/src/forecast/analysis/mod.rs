@@ -9,7 +9,7 @@
 //! - a derived value is ACTUAL only when every input is ACTUAL; projections are FORECAST.
 //!
 //! Layout: [`fill`] (stated or interpolated values of a year), [`transform`] (spans of values,
-//! year-over-year, index, share), [`growth`], [`breakdown`], [`projection`], [`checks`]
+//! year-over-year, index, share), [`mod@growth`], [`mod@breakdown`], [`projection`], [`checks`]
 //! (consistency of the stated figures), and `range` (the arithmetic of value ranges).
 
 pub mod breakdown;
