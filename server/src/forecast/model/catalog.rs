@@ -70,6 +70,16 @@ impl Series {
     }
 }
 
+/// Sorts `items` by id and returns the position of each id.
+fn sort_and_index<T>(items: &mut [T], id: impl Fn(&T) -> &String) -> HashMap<String, usize> {
+    items.sort_by(|a, b| id(a).cmp(id(b)));
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (id(item).clone(), i))
+        .collect()
+}
+
 /// The metadata of a dataset.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetInfo {
@@ -111,12 +121,7 @@ pub struct Dataset {
 impl Dataset {
     /// A dataset of `series`, sorted by id and indexed. Ids must be unique (the loader checks).
     pub fn new(id: String, info: DatasetInfo, version: String, mut series: Vec<Series>) -> Self {
-        series.sort_by(|a, b| a.id.cmp(&b.id));
-        let index = series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
+        let index = sort_and_index(&mut series, |s| &s.id);
         Self {
             id,
             info,
@@ -157,12 +162,7 @@ pub struct Catalog {
 impl Catalog {
     /// A catalog of `datasets`, sorted by id and indexed. Ids must be unique (the loader checks).
     pub fn new(mut datasets: Vec<Dataset>) -> Self {
-        datasets.sort_by(|a, b| a.id.cmp(&b.id));
-        let index = datasets
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.id.clone(), i))
-            .collect();
+        let index = sort_and_index(&mut datasets, |d| &d.id);
         Self { datasets, index }
     }
 
