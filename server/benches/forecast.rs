@@ -23,7 +23,7 @@ use llmarket_server::{
     data::{self, DataFile, DatasetFiles},
     forecast::{Catalog, ForecastApi},
 };
-use tonic::Request;
+use tonic::{Request, Response, Status};
 
 const SYNTHETIC_SERIES: usize = 10_000;
 const SYNTHETIC_YEARS: usize = 50;
@@ -95,78 +95,64 @@ fn series(id: &str) -> String {
     format!("{DATASET}/series/{id}")
 }
 
+/// One benchmark group: `call` with `request("market-size")` on each dataset, and with
+/// `request("s05000")` on the synthetic one.
+fn group<R, T>(
+    c: &mut Criterion,
+    name: &str,
+    (builtin, big): (&ForecastApi, &ForecastApi),
+    request: impl Fn(&str) -> R,
+    call: impl Fn(&ForecastApi, Request<R>) -> Result<Response<T>, Status>,
+) {
+    let mut group = c.benchmark_group(name);
+    let runs = [
+        ("builtin", builtin, "market-size"),
+        ("10k-series", big, "market-size"),
+        ("10k-series/s05000", big, "s05000"),
+    ];
+    for (label, api, id) in runs {
+        group.bench_function(label, |b| {
+            b.iter(|| black_box(call(api, black_box(Request::new(request(id)))).expect("ok")))
+        });
+    }
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
-    let builtin = builtin_api();
-    let big = big_api();
-    let datasets = [("builtin", &builtin), ("10k-series", &big)];
-
-    let mut group = c.benchmark_group("GetSeries");
-    for (label, api) in datasets {
-        group.bench_function(label, |b| {
-            b.iter(|| {
-                let request = Request::new(pb::GetSeriesRequest {
-                    name: series("market-size"),
-                });
-                black_box(ready(api.get_series(black_box(request))).expect("ok"))
-            })
-        });
-    }
-    group.bench_function("10k-series/s05000", |b| {
-        b.iter(|| {
-            let request = Request::new(pb::GetSeriesRequest {
-                name: series("s05000"),
-            });
-            black_box(ready(big.get_series(black_box(request))).expect("ok"))
-        })
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("GetObservations+fill");
-    let observations = |id: &str| pb::GetObservationsRequest {
-        series: series(id),
-        start_year: 0,
-        end_year: 0,
-        transform: pb::Transform::None.into(),
-        fill: pb::Fill::CagrInterpolate.into(),
-    };
-    for (label, api) in datasets {
-        group.bench_function(label, |b| {
-            b.iter(|| {
-                let request = Request::new(observations("market-size"));
-                black_box(ready(api.get_observations(black_box(request))).expect("ok"))
-            })
-        });
-    }
-    group.bench_function("10k-series/s05000", |b| {
-        b.iter(|| {
-            let request = Request::new(observations("s05000"));
-            black_box(ready(big.get_observations(black_box(request))).expect("ok"))
-        })
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("ComputeGrowth");
-    let growth = |id: &str| pb::ComputeGrowthRequest {
-        series: series(id),
-        start_year: 0,
-        end_year: 0,
-        fill: pb::Fill::None.into(),
-    };
-    for (label, api) in datasets {
-        group.bench_function(label, |b| {
-            b.iter(|| {
-                let request = Request::new(growth("market-size"));
-                black_box(ready(api.compute_growth(black_box(request))).expect("ok"))
-            })
-        });
-    }
-    group.bench_function("10k-series/s05000", |b| {
-        b.iter(|| {
-            let request = Request::new(growth("s05000"));
-            black_box(ready(big.compute_growth(black_box(request))).expect("ok"))
-        })
-    });
-    group.finish();
+    let (builtin, big) = (builtin_api(), big_api());
+    let apis = (&builtin, &big);
+    group(
+        c,
+        "GetSeries",
+        apis,
+        |id| pb::GetSeriesRequest { name: series(id) },
+        |api, request| ready(api.get_series(request)),
+    );
+    group(
+        c,
+        "GetObservations+fill",
+        apis,
+        |id| pb::GetObservationsRequest {
+            series: series(id),
+            start_year: 0,
+            end_year: 0,
+            transform: pb::Transform::None.into(),
+            fill: pb::Fill::CagrInterpolate.into(),
+        },
+        |api, request| ready(api.get_observations(request)),
+    );
+    group(
+        c,
+        "ComputeGrowth",
+        apis,
+        |id| pb::ComputeGrowthRequest {
+            series: series(id),
+            start_year: 0,
+            end_year: 0,
+            fill: pb::Fill::None.into(),
+        },
+        |api, request| ready(api.compute_growth(request)),
+    );
 }
 
 criterion_group!(benches, bench);

@@ -690,114 +690,192 @@ observations = [{ year = 2020, value = 1.0, qualifier = "exact", kind = "actual"
     assert!(err.to_string().contains("already used"), "{err}");
 }
 
-#[tokio::test]
-async fn unknown_datasets_and_series_are_not_found() {
+/// One request to a forecast RPC, so that bad-input tests can be tables.
+#[derive(Debug, Clone)]
+enum Call {
+    GetDataset(pb::GetDatasetRequest),
+    ListSeries(pb::ListSeriesRequest),
+    GetSeries(pb::GetSeriesRequest),
+    Observations(pb::GetObservationsRequest),
+    Growth(pb::ComputeGrowthRequest),
+    Breakdown(pb::GetBreakdownRequest),
+    Project(pb::ProjectSeriesRequest),
+    Check(pb::CheckConsistencyRequest),
+}
+
+impl Call {
+    /// Sends the request, keeping only the status of a failure.
+    async fn send(self, c: &mut ForecastServiceClient<Channel>) -> Result<(), Status> {
+        match self {
+            Self::GetDataset(r) => c.get_dataset(r).await.map(drop),
+            Self::ListSeries(r) => c.list_series(r).await.map(drop),
+            Self::GetSeries(r) => c.get_series(r).await.map(drop),
+            Self::Observations(r) => c.get_observations(r).await.map(drop),
+            Self::Growth(r) => c.compute_growth(r).await.map(drop),
+            Self::Breakdown(r) => c.get_breakdown(r).await.map(drop),
+            Self::Project(r) => c.project_series(r).await.map(drop),
+            Self::Check(r) => c.check_consistency(r).await.map(drop),
+        }
+    }
+}
+
+/// What a bad request must get back.
+#[derive(Debug, Clone, Copy)]
+enum Expect<'a> {
+    /// INVALID_ARGUMENT with one field violation for this field.
+    Invalid(&'a str),
+    /// NOT_FOUND naming this resource.
+    NotFound(&'a str),
+    /// FAILED_PRECONDITION with a message holding each of these.
+    Precondition(&'a [&'a str]),
+}
+
+/// Sends each call of `cases` to a fresh forecast server and checks its status.
+async fn assert_refused(cases: Vec<(Call, Expect<'_>)>) {
     let server = TestServer::forecast().await;
     let mut c = client(&server).await;
+    for (call, expect) in cases {
+        // Shown only when an assertion below fails, to say which case it was.
+        println!("{call:?} should get {expect:?}");
+        let result = call.send(&mut c).await;
+        match expect {
+            Expect::Invalid(field) => assert_invalid(result, field),
+            Expect::NotFound(resource) => assert_not_found(result, resource),
+            Expect::Precondition(needles) => assert_precondition(result, needles),
+        }
+    }
+}
+
+fn observations(start_year: i32, end_year: i32, transform: i32, fill: i32) -> Call {
+    Call::Observations(pb::GetObservationsRequest {
+        series: series("market-size"),
+        start_year,
+        end_year,
+        transform,
+        fill,
+    })
+}
+
+fn growth(id: &str, start_year: i32, end_year: i32, fill: i32) -> Call {
+    Call::Growth(pb::ComputeGrowthRequest {
+        series: series(id),
+        start_year,
+        end_year,
+        fill,
+    })
+}
+
+fn breakdown(id: &str, year: i32, fill: i32) -> Call {
+    Call::Breakdown(pb::GetBreakdownRequest {
+        series: series(id),
+        year,
+        fill,
+    })
+}
+
+fn project(id: &str, base_year: i32, end_year: i32, scenario: Option<Scenario>) -> Call {
+    Call::Project(pb::ProjectSeriesRequest {
+        series: series(id),
+        base_year,
+        end_year,
+        scenario,
+        fill: 0,
+    })
+}
+
+/// Every RPC that names a series, asking about `name`, with the field that names it.
+fn every_series_call(name: &str) -> Vec<(Call, &'static str)> {
+    vec![
+        (
+            Call::GetSeries(pb::GetSeriesRequest { name: name.into() }),
+            "name",
+        ),
+        (
+            Call::Observations(pb::GetObservationsRequest {
+                series: name.into(),
+                ..Default::default()
+            }),
+            "series",
+        ),
+        (
+            Call::Growth(pb::ComputeGrowthRequest {
+                series: name.into(),
+                ..Default::default()
+            }),
+            "series",
+        ),
+        (
+            Call::Breakdown(pb::GetBreakdownRequest {
+                series: name.into(),
+                ..Default::default()
+            }),
+            "series",
+        ),
+        (
+            Call::Project(pb::ProjectSeriesRequest {
+                series: name.into(),
+                end_year: 2030,
+                scenario: Some(Scenario::StatedRate(true)),
+                ..Default::default()
+            }),
+            "series",
+        ),
+    ]
+}
+
+/// Every RPC that names a dataset, asking about `name`, with the field that names it.
+fn every_dataset_call(name: &str) -> Vec<(Call, &'static str)> {
+    vec![
+        (
+            Call::GetDataset(pb::GetDatasetRequest { name: name.into() }),
+            "name",
+        ),
+        (
+            Call::ListSeries(pb::ListSeriesRequest {
+                parent: name.into(),
+                ..Default::default()
+            }),
+            "parent",
+        ),
+        (
+            Call::Check(pb::CheckConsistencyRequest {
+                dataset: name.into(),
+            }),
+            "dataset",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn unknown_datasets_and_series_are_not_found() {
     let missing_dataset = "datasets/no-such-report";
     let missing_series = series("no-such-series");
-    assert_not_found(
-        c.get_dataset(pb::GetDatasetRequest {
-            name: missing_dataset.into(),
-        })
-        .await,
-        missing_dataset,
-    );
-    assert_not_found(
-        c.list_series(pb::ListSeriesRequest {
-            parent: missing_dataset.into(),
-            ..Default::default()
-        })
-        .await,
-        missing_dataset,
-    );
-    assert_not_found(
-        c.check_consistency(pb::CheckConsistencyRequest {
-            dataset: missing_dataset.into(),
-        })
-        .await,
-        missing_dataset,
-    );
-    assert_not_found(
-        c.get_series(pb::GetSeriesRequest {
-            name: format!("{missing_dataset}/series/market-size"),
-        })
-        .await,
-        missing_dataset,
-    );
-    assert_not_found(
-        c.get_series(pb::GetSeriesRequest {
-            name: missing_series.clone(),
-        })
-        .await,
-        &missing_series,
-    );
-    assert_not_found(
-        c.get_observations(pb::GetObservationsRequest {
-            series: missing_series.clone(),
-            ..Default::default()
-        })
-        .await,
-        &missing_series,
-    );
-    assert_not_found(
-        c.compute_growth(pb::ComputeGrowthRequest {
-            series: missing_series.clone(),
-            ..Default::default()
-        })
-        .await,
-        &missing_series,
-    );
-    assert_not_found(
-        c.get_breakdown(pb::GetBreakdownRequest {
-            series: missing_series.clone(),
-            ..Default::default()
-        })
-        .await,
-        &missing_series,
-    );
-    assert_not_found(
-        c.project_series(pb::ProjectSeriesRequest {
-            series: missing_series.clone(),
-            end_year: 2030,
-            scenario: Some(Scenario::AnnualRate(0.1)),
-            ..Default::default()
-        })
-        .await,
-        &missing_series,
-    );
+    let in_missing_dataset = format!("{missing_dataset}/series/market-size");
+    let mut cases = Vec::new();
+    for (call, _) in every_dataset_call(missing_dataset) {
+        cases.push((call, Expect::NotFound(missing_dataset)));
+    }
+    for (call, _) in every_series_call(&missing_series) {
+        cases.push((call, Expect::NotFound(&missing_series)));
+    }
+    for (call, _) in every_series_call(&in_missing_dataset) {
+        cases.push((call, Expect::NotFound(missing_dataset)));
+    }
+    assert_refused(cases).await;
 }
 
 #[tokio::test]
 async fn malformed_names_are_invalid_arguments() {
-    let server = TestServer::forecast().await;
-    let mut c = client(&server).await;
+    let mut cases = Vec::new();
     for bad in [
         "",
         "cic-global-llm-2026",
         "datasets/CIC",
         "datasets/a/series/b",
     ] {
-        assert_invalid(
-            c.get_dataset(pb::GetDatasetRequest { name: bad.into() })
-                .await,
-            "name",
-        );
-        assert_invalid(
-            c.list_series(pb::ListSeriesRequest {
-                parent: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "parent",
-        );
-        assert_invalid(
-            c.check_consistency(pb::CheckConsistencyRequest {
-                dataset: bad.into(),
-            })
-            .await,
-            "dataset",
-        );
+        for (call, field) in every_dataset_call(bad) {
+            cases.push((call, Expect::Invalid(field)));
+        }
     }
     for bad in [
         "",
@@ -806,156 +884,61 @@ async fn malformed_names_are_invalid_arguments() {
         "datasets/x/series/Market",
         "datasets/x/concepts/y",
     ] {
-        assert_invalid(
-            c.get_series(pb::GetSeriesRequest { name: bad.into() })
-                .await,
-            "name",
-        );
-        assert_invalid(
-            c.get_observations(pb::GetObservationsRequest {
-                series: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "series",
-        );
-        assert_invalid(
-            c.compute_growth(pb::ComputeGrowthRequest {
-                series: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "series",
-        );
-        assert_invalid(
-            c.get_breakdown(pb::GetBreakdownRequest {
-                series: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "series",
-        );
-        assert_invalid(
-            c.project_series(pb::ProjectSeriesRequest {
-                series: bad.into(),
-                end_year: 2030,
-                scenario: Some(Scenario::StatedRate(true)),
-                ..Default::default()
-            })
-            .await,
-            "series",
-        );
+        for (call, field) in every_series_call(bad) {
+            cases.push((call, Expect::Invalid(field)));
+        }
     }
+    assert_refused(cases).await;
 }
 
 #[tokio::test]
-async fn bad_years_spans_and_enums_are_invalid_arguments() {
-    let server = TestServer::forecast().await;
-    let mut c = client(&server).await;
-    let observations = |start_year, end_year, transform, fill| pb::GetObservationsRequest {
-        series: series("market-size"),
-        start_year,
-        end_year,
-        transform,
-        fill,
-    };
-    assert_invalid(
-        c.get_observations(observations(2029, 2024, 0, 0)).await,
-        "start_year",
-    );
-    assert_invalid(
-        c.get_observations(observations(2030, 0, 0, 0)).await,
-        "start_year",
-    );
-    assert_invalid(
-        c.get_observations(observations(1899, 0, 0, 0)).await,
-        "start_year",
-    );
-    assert_invalid(
-        c.get_observations(observations(i32::MIN, 0, 0, 0)).await,
-        "start_year",
-    );
-    assert_invalid(
-        c.get_observations(observations(0, 2201, 0, 0)).await,
-        "end_year",
-    );
-    assert_invalid(
-        c.get_observations(observations(0, 0, 99, 0)).await,
-        "transform",
-    );
-    assert_invalid(
-        c.get_observations(observations(0, 0, -1, 0)).await,
-        "transform",
-    );
-    assert_invalid(c.get_observations(observations(0, 0, 0, 7)).await, "fill");
-
-    let growth = |start_year, end_year, fill| pb::ComputeGrowthRequest {
-        series: series("market-size"),
-        start_year,
-        end_year,
-        fill,
-    };
-    assert_invalid(c.compute_growth(growth(2029, 2024, 0)).await, "start_year");
-    assert_invalid(c.compute_growth(growth(2024, 2024, 0)).await, "end_year");
-    assert_invalid(c.compute_growth(growth(0, 3000, 0)).await, "end_year");
-    assert_invalid(c.compute_growth(growth(0, 0, 99)).await, "fill");
-
-    let breakdown = |year, fill| pb::GetBreakdownRequest {
-        series: series("market-size"),
-        year,
-        fill,
-    };
-    assert_invalid(c.get_breakdown(breakdown(1000, 0)).await, "year");
-    assert_invalid(c.get_breakdown(breakdown(i32::MAX, 0)).await, "year");
-    assert_invalid(c.get_breakdown(breakdown(2029, 3)).await, "fill");
-
-    let project = |base_year, end_year, scenario, fill| pb::ProjectSeriesRequest {
-        series: series("inference-cost"),
-        base_year,
-        end_year,
-        scenario,
-        fill,
-    };
+async fn bad_years_spans_enums_and_rates_are_invalid_arguments() {
+    use Expect::Invalid;
     let rate = |r| Some(Scenario::AnnualRate(r));
-    assert_invalid(
-        c.project_series(project(1800, 2030, rate(0.1), 0)).await,
-        "base_year",
-    );
-    assert_invalid(
-        c.project_series(project(0, 2201, rate(0.1), 0)).await,
-        "end_year",
-    );
-    assert_invalid(
-        c.project_series(project(0, 0, rate(0.1), 0)).await,
-        "end_year",
-    );
-    assert_invalid(
-        c.project_series(project(2024, 2024, rate(0.1), 0)).await,
-        "end_year",
-    );
-    assert_invalid(
-        c.project_series(project(0, 2024, rate(0.1), 0)).await,
-        "end_year",
-    );
-    assert_invalid(
-        c.project_series(project(0, 2030, rate(0.1), 9)).await,
-        "fill",
-    );
-    assert_invalid(
-        c.project_series(project(0, 2030, None, 0)).await,
-        "scenario",
-    );
-    assert_invalid(
-        c.project_series(project(0, 2030, Some(Scenario::StatedRate(false)), 0))
-            .await,
-        "stated_rate",
-    );
-}
-
-#[tokio::test]
-async fn unusable_rates_are_invalid_arguments() {
-    let server = TestServer::forecast().await;
-    let mut c = client(&server).await;
+    let cost = "inference-cost";
+    let mut cases = vec![
+        (observations(2029, 2024, 0, 0), Invalid("start_year")),
+        (observations(2030, 0, 0, 0), Invalid("start_year")),
+        (observations(1899, 0, 0, 0), Invalid("start_year")),
+        (observations(i32::MIN, 0, 0, 0), Invalid("start_year")),
+        (observations(0, 2201, 0, 0), Invalid("end_year")),
+        (observations(0, 0, 99, 0), Invalid("transform")),
+        (observations(0, 0, -1, 0), Invalid("transform")),
+        (observations(0, 0, 0, 7), Invalid("fill")),
+        (growth("market-size", 2029, 2024, 0), Invalid("start_year")),
+        (growth("market-size", 2024, 2024, 0), Invalid("end_year")),
+        (growth("market-size", 2029, 0, 0), Invalid("start_year")),
+        (growth("market-size", 0, 3000, 0), Invalid("end_year")),
+        (growth("market-size", 0, 0, 99), Invalid("fill")),
+        (breakdown("market-size", 1000, 0), Invalid("year")),
+        (breakdown("market-size", i32::MAX, 0), Invalid("year")),
+        (breakdown("market-size", 2029, 3), Invalid("fill")),
+        (project(cost, 1800, 2030, rate(0.1)), Invalid("base_year")),
+        (project(cost, 0, 2201, rate(0.1)), Invalid("end_year")),
+        (project(cost, 0, 0, rate(0.1)), Invalid("end_year")),
+        (project(cost, 2024, 2024, rate(0.1)), Invalid("end_year")),
+        (project(cost, 0, 2024, rate(0.1)), Invalid("end_year")),
+        (project(cost, 0, 2030, None), Invalid("scenario")),
+        (
+            project(cost, 0, 2030, Some(Scenario::StatedRate(false))),
+            Invalid("stated_rate"),
+        ),
+        // Finite, but compounding it to 2200 leaves the range of a double.
+        (
+            project("market-size", 2024, 2200, rate(1e300)),
+            Invalid("annual_rate"),
+        ),
+        (
+            Call::Project(pb::ProjectSeriesRequest {
+                series: series(cost),
+                end_year: 2030,
+                scenario: rate(0.1),
+                fill: 9,
+                ..Default::default()
+            }),
+            Invalid("fill"),
+        ),
+    ];
     for bad in [
         f64::NAN,
         f64::INFINITY,
@@ -964,28 +947,12 @@ async fn unusable_rates_are_invalid_arguments() {
         -1.5,
         -1e300,
     ] {
-        let result = c
-            .project_series(pb::ProjectSeriesRequest {
-                series: series("market-size"),
-                base_year: 2024,
-                end_year: 2029,
-                scenario: Some(Scenario::AnnualRate(bad)),
-                fill: 0,
-            })
-            .await;
-        assert_invalid(result, "annual_rate");
+        cases.push((
+            project("market-size", 2024, 2029, rate(bad)),
+            Invalid("annual_rate"),
+        ));
     }
-    // Finite, but compounding it to 2200 leaves the range of a double.
-    let result = c
-        .project_series(pb::ProjectSeriesRequest {
-            series: series("market-size"),
-            base_year: 2024,
-            end_year: 2200,
-            scenario: Some(Scenario::AnnualRate(1e300)),
-            fill: 0,
-        })
-        .await;
-    assert_invalid(result, "annual_rate");
+    assert_refused(cases).await;
 }
 
 #[tokio::test]
@@ -1049,94 +1016,55 @@ async fn bad_paging_is_an_invalid_argument() {
 }
 
 #[tokio::test]
-async fn missing_years_without_fill_are_failed_preconditions() {
+async fn requests_the_data_cannot_answer_are_failed_preconditions() {
+    use Expect::Precondition;
+    const HINT: &str = "fill=FILL_CAGR_INTERPOLATE would derive it";
+    let interpolate = pb::Fill::CagrInterpolate.into();
+    let stated = || Some(Scenario::StatedRate(true));
+    let cases = vec![
+        (
+            growth("market-size", 2025, 2029, 0),
+            Precondition(&["market-size has no value for 2025", HINT]),
+        ),
+        (
+            breakdown("market-size", 2026, 0),
+            Precondition(&["market-size has no value for 2026", HINT]),
+        ),
+        (
+            project("market-size", 2027, 2030, stated()),
+            Precondition(&["no value for 2027", HINT]),
+        ),
+        // Components lack 2024 and no fill can derive it: the message says so.
+        (
+            breakdown("market-size", 2024, interpolate),
+            Precondition(&[
+                "application-market has no value for 2024",
+                "not between two stated years",
+            ]),
+        ),
+        // Years beyond the data cannot be derived either.
+        (
+            growth("market-size", 2024, 2031, interpolate),
+            Precondition(&["no value for 2031"]),
+        ),
+        // Data that cannot answer: no components, no stated rate.
+        (
+            breakdown("maas-market", 0, 0),
+            Precondition(&["no component series"]),
+        ),
+        (
+            project("maas-market", 0, 2030, stated()),
+            Precondition(&["states no rate"]),
+        ),
+    ];
+    assert_refused(cases).await;
+    // With the fill, growth over derived years works.
     let server = TestServer::forecast().await;
     let mut c = client(&server).await;
-    let hint = "fill=FILL_CAGR_INTERPOLATE would derive it";
-    assert_precondition(
-        c.compute_growth(pb::ComputeGrowthRequest {
-            series: series("market-size"),
-            start_year: 2025,
-            end_year: 2029,
-            fill: pb::Fill::None.into(),
-        })
-        .await,
-        &["market-size has no value for 2025", hint],
-    );
-    assert_precondition(
-        c.get_breakdown(pb::GetBreakdownRequest {
-            series: series("market-size"),
-            year: 2026,
-            fill: 0,
-        })
-        .await,
-        &["market-size has no value for 2026", hint],
-    );
-    assert_precondition(
-        c.project_series(pb::ProjectSeriesRequest {
-            series: series("market-size"),
-            base_year: 2027,
-            end_year: 2030,
-            scenario: Some(Scenario::StatedRate(true)),
-            fill: 0,
-        })
-        .await,
-        &["no value for 2027", hint],
-    );
-    // With the fill, growth over derived years works.
     assert!(
-        c.compute_growth(pb::ComputeGrowthRequest {
-            series: series("market-size"),
-            start_year: 2025,
-            end_year: 2029,
-            fill: pb::Fill::CagrInterpolate.into(),
-        })
-        .await
-        .is_ok()
-    );
-    // Components lack 2024 and no fill can derive it: the message says so.
-    assert_precondition(
-        c.get_breakdown(pb::GetBreakdownRequest {
-            series: series("market-size"),
-            year: 2024,
-            fill: pb::Fill::CagrInterpolate.into(),
-        })
-        .await,
-        &[
-            "application-market has no value for 2024",
-            "not between two stated years",
-        ],
-    );
-    // Years beyond the data cannot be derived either.
-    assert_precondition(
-        c.compute_growth(pb::ComputeGrowthRequest {
-            series: series("market-size"),
-            start_year: 2024,
-            end_year: 2031,
-            fill: pb::Fill::CagrInterpolate.into(),
-        })
-        .await,
-        &["no value for 2031"],
-    );
-    // Data that cannot answer: no components, no stated rate.
-    assert_precondition(
-        c.get_breakdown(pb::GetBreakdownRequest {
-            series: series("maas-market"),
-            year: 0,
-            fill: 0,
-        })
-        .await,
-        &["no component series"],
-    );
-    assert_precondition(
-        c.project_series(pb::ProjectSeriesRequest {
-            series: series("maas-market"),
-            base_year: 0,
-            end_year: 2030,
-            scenario: Some(Scenario::StatedRate(true)),
-            fill: 0,
-        })
-        .await,
-        &["states no rate"],
+        growth("market-size", 2025, 2029, interpolate)
+            .send(&mut c)
+            .await
+            .is_ok()
     );
 }

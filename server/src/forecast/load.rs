@@ -12,9 +12,9 @@ use super::model::{
     Catalog, Dataset, DatasetInfo, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier,
     Range, RateKind, Series, StatedRate, Unit,
 };
-use crate::{
-    data::{DataFile, DatasetFiles, LoadError},
-    names::is_valid_id,
+use crate::data::{
+    DataFile, DatasetFiles, LoadError,
+    check::{FileCheck, FirstUse},
 };
 
 /// A `forecast.toml` file as written.
@@ -107,22 +107,19 @@ impl Catalog {
     /// Any bad file, or two datasets with the same id, fails the whole load.
     pub fn load(sources: &[DatasetFiles]) -> Result<Self, LoadError> {
         let mut datasets = Vec::with_capacity(sources.len());
-        let mut paths: HashMap<String, &str> = HashMap::with_capacity(sources.len());
+        let mut ids = FirstUse::new("give each dataset its own id");
         for source in sources {
             let Some(file) = &source.forecast else {
                 continue;
             };
             let dataset = parse_dataset(file, &source.directory)?;
-            if let Some(first) = paths.insert(dataset.id.clone(), &file.path) {
-                return Err(LoadError::invalid(
-                    &file.path,
-                    "id",
-                    format!(
-                        "dataset id {:?} is already used by {first}; give each dataset its own id",
-                        dataset.id
-                    ),
-                ));
-            }
+            FileCheck::new(&file.path).unique(
+                &mut ids,
+                dataset.id.clone(),
+                format_args!("dataset id {:?}", dataset.id),
+                "id",
+                file.path.as_str(),
+            )?;
             datasets.push(dataset);
         }
         Ok(Catalog::new(datasets))
@@ -133,75 +130,28 @@ impl Catalog {
 pub fn parse_dataset(file: &DataFile, directory: &str) -> Result<Dataset, LoadError> {
     let raw: RawDataset =
         toml::from_str(&file.text).map_err(|e| LoadError::from_toml(&file.path, &file.text, &e))?;
-    Checker { path: &file.path }.dataset(raw, directory, content_hash(&file.text))
+    Parser {
+        check: FileCheck::new(&file.path),
+    }
+    .dataset(raw, directory, content_hash(&file.text))
 }
 
-/// Validation with the file's path at hand for error messages.
-struct Checker<'a> {
-    path: &'a str,
+/// The forecast-specific validation, on the shared [`FileCheck`]s of one file.
+struct Parser<'a> {
+    check: FileCheck<'a>,
 }
 
-impl Checker<'_> {
-    fn fail(&self, field: impl std::fmt::Display, reason: impl std::fmt::Display) -> LoadError {
-        LoadError::invalid(self.path, field, reason)
-    }
+const YEARS: std::ops::RangeInclusive<i32> = MIN_YEAR..=MAX_YEAR;
 
-    fn enumeration<T: Copy>(
-        &self,
-        field: &str,
-        value: &str,
-        names: &[(&'static str, T)],
-    ) -> Result<T, LoadError> {
-        names
-            .iter()
-            .find(|(name, _)| *name == value)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| {
-                let valid: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
-                self.fail(
-                    field,
-                    format!("{value:?} is not valid; use one of {}", valid.join(", ")),
-                )
-            })
-    }
-
-    fn year(&self, field: &str, year: i64) -> Result<i32, LoadError> {
-        i32::try_from(year)
-            .ok()
-            .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y))
-            .ok_or_else(|| self.fail(field, format!("{year} is outside {MIN_YEAR}..={MAX_YEAR}")))
-    }
-
-    fn finite(&self, field: &str, value: f64) -> Result<f64, LoadError> {
-        if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(self.fail(field, format!("{value} is not a finite number")))
-        }
-    }
-
+impl Parser<'_> {
     fn resolution(&self, field: &str, value: f64) -> Result<f64, LoadError> {
         if value.is_finite() && value >= 0.0 {
             Ok(value)
         } else {
-            Err(self.fail(
+            Err(self.check.fail(
                 field,
                 format!(
                     "{value} is not a rounding step; use a finite number >= 0 (0 when unknown)"
-                ),
-            ))
-        }
-    }
-
-    fn id(&self, field: &str, id: &str) -> Result<(), LoadError> {
-        if is_valid_id(id) {
-            Ok(())
-        } else {
-            Err(self.fail(
-                field,
-                format!(
-                    "{id:?} is not a valid id; use 1 to 63 lowercase letters, digits and '-', \
-                     not starting with '-'"
                 ),
             ))
         }
@@ -213,30 +163,14 @@ impl Checker<'_> {
         directory: &str,
         version: String,
     ) -> Result<Dataset, LoadError> {
-        let id = match raw.id {
-            Some(id) => {
-                self.id("id", &id)?;
-                id
-            }
-            None => {
-                if !is_valid_id(directory) {
-                    return Err(self.fail(
-                        "id",
-                        format!(
-                            "is not set and the directory name {directory:?} is not a valid id; \
-                             set id to 1 to 63 lowercase letters, digits and '-'"
-                        ),
-                    ));
-                }
-                directory.to_owned()
-            }
-        };
-        let year = self.year("year", raw.year)?;
+        let check = self.check;
+        let id = check.dataset_id("id", raw.id.as_deref(), directory)?;
+        let title = check.texts("", "title", &raw.title_zh_hans, &raw.title_en)?;
         let info = DatasetInfo {
-            title_zh_hans: raw.title_zh_hans,
-            title_en: raw.title_en,
+            title_zh_hans: title.zh_hans,
+            title_en: title.en,
             publisher: raw.publisher,
-            year,
+            year: check.year("year", raw.year, YEARS)?,
             currency: raw.currency,
             source_document: raw.source_document,
             source_language_code: raw.source_language_code,
@@ -244,47 +178,53 @@ impl Checker<'_> {
             notice_en: raw.notice_en,
         };
         let mut series = Vec::with_capacity(raw.series.len());
-        let mut positions: HashMap<String, usize> = HashMap::with_capacity(raw.series.len());
+        let mut ids = FirstUse::new("give each series of a dataset its own id");
         for (i, raw_series) in raw.series.into_iter().enumerate() {
             let s = self.series(i, raw_series)?;
-            if let Some(first) = positions.insert(s.id.clone(), i) {
-                return Err(self.fail(
-                    format!("series[{i}].id"),
-                    format!(
-                        "{:?} is already defined by series[{first}]; ids must be unique",
-                        s.id
-                    ),
-                ));
-            }
+            let at = format!("series[{i}]");
+            check.unique(
+                &mut ids,
+                s.id.clone(),
+                format_args!("series id {:?}", s.id),
+                format!("{at}.id"),
+                at,
+            )?;
             series.push(s);
         }
+        let positions: HashMap<String, usize> = series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
         self.link_components(&mut series, &positions)?;
         Ok(Dataset::new(id, info, version, series))
     }
 
     fn series(&self, i: usize, raw: RawSeries) -> Result<Series, LoadError> {
+        let check = self.check;
         let at = format!("series[{i}]");
-        self.id(&format!("{at}.id"), &raw.id)?;
-        let unit = self.enumeration(&format!("{at}.unit"), &raw.unit, &Unit::NAMES)?;
+        check.id(format_args!("{at}.id"), "series id", &raw.id)?;
+        let title = check.texts(&at, "title", &raw.title_zh_hans, &raw.title_en)?;
+        let source = check.source(&at, Some(&raw.source), "")?;
+        let unit = check.enumeration(format_args!("{at}.unit"), &raw.unit, &Unit::NAMES)?;
         if raw.observations.is_empty() {
-            return Err(self.fail(
+            return Err(check.fail(
                 format!("{at}.observations"),
                 "is empty; a series needs at least one stated observation",
             ));
         }
         let mut observations = Vec::with_capacity(raw.observations.len());
-        let mut years: HashMap<i32, usize> = HashMap::with_capacity(raw.observations.len());
+        let mut years = FirstUse::new("give one observation per year");
         for (j, o) in raw.observations.into_iter().enumerate() {
-            let obs = self.observation(&format!("{at}.observations[{j}]"), o, unit, &raw.source)?;
-            if let Some(first) = years.insert(obs.year, j) {
-                return Err(self.fail(
-                    format!("{at}.observations[{j}].year"),
-                    format!(
-                        "{} is already stated by observations[{first}]; one observation per year",
-                        obs.year
-                    ),
-                ));
-            }
+            let here = format!("observations[{j}]");
+            let obs = self.observation(&format!("{at}.{here}"), o, unit, &source)?;
+            check.unique(
+                &mut years,
+                obs.year,
+                format_args!("year {}", obs.year),
+                format!("{at}.{here}.year"),
+                here,
+            )?;
             observations.push(obs);
         }
         observations.sort_by_key(|o| o.year);
@@ -292,21 +232,21 @@ impl Checker<'_> {
             .stated_rates
             .into_iter()
             .enumerate()
-            .map(|(j, r)| self.rate(&format!("{at}.stated_rates[{j}]"), r, &raw.source))
+            .map(|(j, r)| self.rate(&format!("{at}.stated_rates[{j}]"), r, &source))
             .collect::<Result<_, _>>()?;
         for (j, component) in raw.components.iter().enumerate() {
-            self.id(&format!("{at}.components[{j}]"), component)?;
+            check.id(format_args!("{at}.components[{j}]"), "series id", component)?;
         }
         Ok(Series {
             id: raw.id,
-            title_zh_hans: raw.title_zh_hans,
-            title_en: raw.title_en,
+            title_zh_hans: title.zh_hans,
+            title_en: title.en,
             unit,
             parent: None,
             components: raw.components,
             stated_rates,
             observations,
-            source: raw.source,
+            source,
             note: raw.note,
         })
     }
@@ -318,14 +258,15 @@ impl Checker<'_> {
         unit: Unit,
         series_source: &str,
     ) -> Result<Observation, LoadError> {
-        let year = self.year(&format!("{at}.year"), raw.year)?;
-        let value = self.finite(&format!("{at}.value"), raw.value)?;
-        let qualifier = self.enumeration(
-            &format!("{at}.qualifier"),
+        let check = self.check;
+        let year = check.year(format_args!("{at}.year"), raw.year, YEARS)?;
+        let value = check.finite(format_args!("{at}.value"), raw.value)?;
+        let qualifier = check.enumeration(
+            format_args!("{at}.qualifier"),
             &raw.qualifier,
             &Qualifier::NAMES,
         )?;
-        let kind = self.enumeration(&format!("{at}.kind"), &raw.kind, &Kind::NAMES)?;
+        let kind = check.enumeration(format_args!("{at}.kind"), &raw.kind, &Kind::NAMES)?;
         let resolution = self.resolution(&format!("{at}.resolution"), raw.resolution)?;
         Ok(Observation {
             year,
@@ -335,7 +276,7 @@ impl Checker<'_> {
             kind,
             provenance: Provenance::Reported,
             method: String::new(),
-            source: raw.source.unwrap_or_else(|| series_source.to_owned()),
+            source: check.source(at, raw.source.as_deref(), series_source)?,
             resolution,
             note: raw.note,
             quote: raw.quote,
@@ -344,11 +285,15 @@ impl Checker<'_> {
     }
 
     fn rate(&self, at: &str, raw: RawRate, series_source: &str) -> Result<StatedRate, LoadError> {
-        let rate_kind =
-            self.enumeration(&format!("{at}.rate_kind"), &raw.rate_kind, &RateKind::NAMES)?;
-        let value = self.finite(&format!("{at}.value"), raw.value)?;
+        let check = self.check;
+        let rate_kind = check.enumeration(
+            format_args!("{at}.rate_kind"),
+            &raw.rate_kind,
+            &RateKind::NAMES,
+        )?;
+        let value = check.finite(format_args!("{at}.value"), raw.value)?;
         if value <= -1.0 {
-            return Err(self.fail(
+            return Err(check.fail(
                 format!("{at}.value"),
                 format!(
                     "{value} is not a rate; a rate is a fraction above -1 (-0.9 is a tenfold fall)"
@@ -357,28 +302,28 @@ impl Checker<'_> {
         }
         let start_year = raw
             .start_year
-            .map(|y| self.year(&format!("{at}.start_year"), y))
+            .map(|y| check.year(format_args!("{at}.start_year"), y, YEARS))
             .transpose()?;
         let end_year = raw
             .end_year
-            .map(|y| self.year(&format!("{at}.end_year"), y))
+            .map(|y| check.year(format_args!("{at}.end_year"), y, YEARS))
             .transpose()?;
         match (start_year, end_year, rate_kind) {
             (Some(start), Some(end), _) if start >= end => {
-                return Err(self.fail(
+                return Err(check.fail(
                     format!("{at}.end_year"),
                     format!("{end} is not after start_year {start}"),
                 ));
             }
             (Some(_), Some(_), _) | (None, None, RateKind::AnnualChange) => {}
             (None, _, RateKind::Cagr) | (_, None, RateKind::Cagr) => {
-                return Err(self.fail(
+                return Err(check.fail(
                     format!("{at}.start_year"),
                     "a CAGR needs both start_year and end_year",
                 ));
             }
             (Some(_), None, RateKind::AnnualChange) | (None, Some(_), RateKind::AnnualChange) => {
-                return Err(self.fail(
+                return Err(check.fail(
                     format!("{at}.start_year"),
                     "set both start_year and end_year, or neither",
                 ));
@@ -389,13 +334,13 @@ impl Checker<'_> {
             value,
             start_year,
             end_year,
-            qualifier: self.enumeration(
-                &format!("{at}.qualifier"),
+            qualifier: check.enumeration(
+                format_args!("{at}.qualifier"),
                 &raw.qualifier,
                 &Qualifier::NAMES,
             )?,
-            kind: self.enumeration(&format!("{at}.kind"), &raw.kind, &Kind::NAMES)?,
-            source: raw.source.unwrap_or_else(|| series_source.to_owned()),
+            kind: check.enumeration(format_args!("{at}.kind"), &raw.kind, &Kind::NAMES)?,
+            source: check.source(at, raw.source.as_deref(), series_source)?,
             resolution: self.resolution(&format!("{at}.resolution"), raw.resolution)?,
             quote: raw.quote,
         })
@@ -413,13 +358,13 @@ impl Checker<'_> {
             for (j, component) in s.components.iter().enumerate() {
                 let field = format!("series[{i}].components[{j}]");
                 let Some(&c) = positions.get(component) else {
-                    return Err(self.fail(
+                    return Err(self.check.fail(
                         field,
                         format!("names series {component:?}, which this dataset does not define"),
                     ));
                 };
                 if let Some(other) = parent_of[c] {
-                    return Err(self.fail(
+                    return Err(self.check.fail(
                         field,
                         format!(
                             "{component:?} is already a component of {:?}; a series has at most \
@@ -430,7 +375,7 @@ impl Checker<'_> {
                 }
                 let (unit, parent_unit) = (series[c].unit, s.unit);
                 if unit != parent_unit {
-                    return Err(self.fail(
+                    return Err(self.check.fail(
                         field,
                         format!(
                             "{component:?} is in {} but its parent {:?} is in {}; components \
@@ -450,7 +395,7 @@ impl Checker<'_> {
             for _ in 0..series.len() {
                 match parent_of[at] {
                     Some(p) if p == start => {
-                        return Err(self.fail(
+                        return Err(self.check.fail(
                             format!("series[{start}].components"),
                             format!(
                                 "{:?} is (through its components) a component of itself",
@@ -484,6 +429,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
+    use crate::data::check::assert_invalid;
 
     const HEAD: &str = r#"
 title_zh_hans = "测试"
@@ -520,19 +466,9 @@ source_document = "doc"
     }
 
     /// Asserts loading fails naming `field`, with `reason` in the message.
+    #[track_caller]
     fn rejects(body: &str, field: &str, reason: &str) {
-        match load(body) {
-            Err(LoadError::Invalid {
-                field: f,
-                reason: r,
-                path,
-            }) => {
-                assert_eq!(path, "t/forecast.toml");
-                assert_eq!(f, field, "reason: {r}");
-                assert!(r.contains(reason), "{reason:?} not in {r:?}");
-            }
-            other => panic!("expected Invalid at {field}, got {other:?}"),
-        }
+        assert_invalid(load(body), "t/forecast.toml", field, reason);
     }
 
     #[test]
@@ -578,109 +514,107 @@ source_document = "doc"
     }
 
     #[test]
-    fn rejects_bad_values_and_enums() {
-        rejects(
-            &series("s", "", &obs(2024, "nan")),
-            "series[0].observations[0].value",
-            "finite",
-        );
-        rejects(
-            &series("s", "", &obs(2024, "inf")),
-            "series[0].observations[0].value",
-            "finite",
-        );
-        rejects(
-            &series("s", "", &obs(1800, "1.0")),
-            "series[0].observations[0].year",
-            "1900..=2200",
-        );
-        let bad_unit = series("s", "", &obs(2024, "1.0")).replace("usd-billion", "furlongs");
-        rejects(&bad_unit, "series[0].unit", "\"furlongs\" is not valid");
-        let bad_qualifier = series("s", "", &obs(2024, "1.0")).replace("\"exact\"", "\"roughly\"");
-        rejects(
-            &bad_qualifier,
-            "series[0].observations[0].qualifier",
-            "roughly",
-        );
-        let bad_kind = series("s", "", &obs(2024, "1.0")).replace("\"actual\"", "\"guess\"");
-        rejects(&bad_kind, "series[0].observations[0].kind", "guess");
-        let bad_resolution = series("s", "", &obs(2024, "1.0")).replace("0.1", "-1.0");
-        rejects(
-            &bad_resolution,
-            "series[0].observations[0].resolution",
-            "rounding step",
-        );
-        rejects(
-            &series("s", "", ""),
-            "series[0].observations",
-            "at least one",
-        );
+    fn rejects_bad_observations() {
+        let cases = [
+            ("value = 1.0", "value = nan", "value", "finite"),
+            ("value = 1.0", "value = inf", "value", "finite"),
+            ("year = 2024", "year = 1800", "year", "1900..=2200"),
+            ("\"exact\"", "\"roughly\"", "qualifier", "roughly"),
+            ("\"actual\"", "\"guess\"", "kind", "guess"),
+            ("0.1", "-1.0", "resolution", "rounding step"),
+        ];
+        for (good, bad, field, reason) in cases {
+            let body = series("s", "", &obs(2024, "1.0")).replace(good, bad);
+            rejects(&body, &format!("series[0].observations[0].{field}"), reason);
+        }
     }
 
     #[test]
-    fn rejects_duplicates_and_bad_ids() {
-        let dup_year = series(
-            "s",
-            "",
-            &format!("{}{}", obs(2024, "1.0"), obs(2024, "2.0")),
-        );
-        rejects(
-            &dup_year,
-            "series[0].observations[1].year",
-            "already stated by observations[0]",
-        );
-        let dup_series = format!(
-            "{}{}{}",
-            series("a", "", &obs(2024, "1.0")),
-            series("s", "", &obs(2024, "1.0")),
-            series("s", "", &obs(2024, "1.0"))
-        );
-        rejects(&dup_series, "series[2].id", "already defined by series[1]");
-        rejects(
-            &series("Bad_Id", "", &obs(2024, "1.0")),
-            "series[0].id",
-            "not a valid id",
-        );
-        rejects(
-            &format!("id = \"-x\"\n{}", series("s", "", &obs(2024, "1.0"))),
-            "id",
-            "not a valid id",
-        );
-    }
-
-    #[test]
-    fn rejects_inconsistent_components() {
-        let missing = series("p", "components = [\"nope\"]", &obs(2024, "1.0"));
-        rejects(&missing, "series[0].components[0]", "does not define");
-        let two_parents = format!(
-            "{}{}{}",
-            series("p", "components = [\"c\"]", &obs(2024, "1.0")),
-            series("q", "components = [\"c\"]", &obs(2024, "1.0")),
-            series("c", "", &obs(2024, "0.5"))
-        );
-        rejects(
-            &two_parents,
-            "series[1].components[0]",
-            "already a component of \"p\"",
-        );
-        let unit = format!(
-            "{}{}",
-            series("p", "components = [\"c\"]", &obs(2024, "1.0")),
-            series("c", "", &obs(2024, "0.5")).replace("usd-billion", "fraction")
-        );
-        rejects(
-            &unit,
-            "series[0].components[0]",
-            "share their parent's unit",
-        );
-        let cycle = format!(
-            "{}{}",
-            series("a", "components = [\"b\"]", &obs(2024, "1.0")),
-            series("b", "components = [\"a\"]", &obs(2024, "1.0"))
-        );
-        rejects(&cycle, "series[0].components", "component of itself");
-        let own = series("a", "components = [\"a\"]", &obs(2024, "1.0"));
-        rejects(&own, "series[0].components", "component of itself");
+    fn rejects_bad_series_ids_duplicates_and_components() {
+        let one = || series("s", "", &obs(2024, "1.0"));
+        let two_years = format!("{}{}", obs(2024, "1.0"), obs(2024, "2.0"));
+        let parent = |id: &str, component: &str| {
+            series(
+                id,
+                &format!("components = [\"{component}\"]"),
+                &obs(2024, "1.0"),
+            )
+        };
+        let child = || series("c", "", &obs(2024, "0.5"));
+        let cases = [
+            (
+                one().replace("usd-billion", "furlongs"),
+                "series[0].unit",
+                "\"furlongs\" is not valid",
+            ),
+            (
+                series("s", "", ""),
+                "series[0].observations",
+                "at least one",
+            ),
+            (
+                one().replace("title_en = \"x\"", "title_en = \" \""),
+                "series[0].title_en",
+                "in en",
+            ),
+            (
+                one().replace("\"1.2\"", "\"\""),
+                "series[0].source",
+                "is missing",
+            ),
+            (
+                series("s", "", &two_years),
+                "series[0].observations[1].year",
+                "year 2024 is already used by observations[0]",
+            ),
+            (
+                format!("{}{}{}", series("a", "", &obs(2024, "1.0")), one(), one()),
+                "series[2].id",
+                "series id \"s\" is already used by series[1]",
+            ),
+            (
+                one().replace("\"s\"", "\"Bad_Id\""),
+                "series[0].id",
+                "not a valid series id",
+            ),
+            (
+                format!("id = \"-x\"\n{}", one()),
+                "id",
+                "not a valid dataset id",
+            ),
+            (
+                parent("p", "nope"),
+                "series[0].components[0]",
+                "does not define",
+            ),
+            (
+                format!("{}{}{}", parent("p", "c"), parent("q", "c"), child()),
+                "series[1].components[0]",
+                "already a component of \"p\"",
+            ),
+            (
+                format!(
+                    "{}{}",
+                    parent("p", "c"),
+                    child().replace("usd-billion", "fraction")
+                ),
+                "series[0].components[0]",
+                "share their parent's unit",
+            ),
+            (
+                format!("{}{}", parent("a", "b"), parent("b", "a")),
+                "series[0].components",
+                "component of itself",
+            ),
+            (
+                parent("a", "a"),
+                "series[0].components",
+                "component of itself",
+            ),
+        ];
+        for (body, field, reason) in cases {
+            rejects(&body, field, reason);
+        }
     }
 
     #[test]
@@ -695,31 +629,33 @@ source_document = "doc"
                 ),
             )
         };
-        rejects(
-            &rate("rate_kind = \"cagr\"\nvalue = -1.0\nstart_year = 2024\nend_year = 2029"),
-            "series[0].stated_rates[0].value",
-            "above -1",
-        );
-        rejects(
-            &rate("rate_kind = \"cagr\"\nvalue = nan\nstart_year = 2024\nend_year = 2029"),
-            "series[0].stated_rates[0].value",
-            "finite",
-        );
-        rejects(
-            &rate("rate_kind = \"cagr\"\nvalue = 0.5"),
-            "series[0].stated_rates[0].start_year",
-            "needs both",
-        );
-        rejects(
-            &rate("rate_kind = \"cagr\"\nvalue = 0.5\nstart_year = 2029\nend_year = 2024"),
-            "series[0].stated_rates[0].end_year",
-            "not after",
-        );
-        rejects(
-            &rate("rate_kind = \"speed\"\nvalue = 0.5"),
-            "series[0].stated_rates[0].rate_kind",
-            "speed",
-        );
+        let at = "series[0].stated_rates[0]";
+        let cases = [
+            (
+                "rate_kind = \"cagr\"\nvalue = -1.0\nstart_year = 2024\nend_year = 2029",
+                "value",
+                "above -1",
+            ),
+            (
+                "rate_kind = \"cagr\"\nvalue = nan\nstart_year = 2024\nend_year = 2029",
+                "value",
+                "finite",
+            ),
+            (
+                "rate_kind = \"cagr\"\nvalue = 0.5",
+                "start_year",
+                "needs both",
+            ),
+            (
+                "rate_kind = \"cagr\"\nvalue = 0.5\nstart_year = 2029\nend_year = 2024",
+                "end_year",
+                "not after",
+            ),
+            ("rate_kind = \"speed\"\nvalue = 0.5", "rate_kind", "speed"),
+        ];
+        for (body, field, reason) in cases {
+            rejects(&rate(body), &format!("{at}.{field}"), reason);
+        }
         assert!(load(&rate("rate_kind = \"annual-change\"\nvalue = -0.9")).is_ok());
     }
 
@@ -741,18 +677,12 @@ source_document = "doc"
         let catalog = Catalog::load(&[source("b", "b/f"), no_file, source("a", "a/f")]).unwrap();
         let ids: Vec<&str> = catalog.datasets().iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
-        let err = Catalog::load(&[source("a", "one/f"), source("a", "two/f")]).unwrap_err();
-        match err {
-            LoadError::Invalid {
-                path,
-                field,
-                reason,
-            } => {
-                assert_eq!((path.as_str(), field.as_str()), ("two/f", "id"));
-                assert!(reason.contains("already used by one/f"), "{reason}");
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_invalid(
+            Catalog::load(&[source("a", "one/f"), source("a", "two/f")]),
+            "two/f",
+            "id",
+            "dataset id \"a\" is already used by one/f",
+        );
     }
 
     #[test]

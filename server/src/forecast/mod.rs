@@ -1,9 +1,11 @@
 //! The forecast service (`llmarket.forecast.v1.ForecastService`): datasets of yearly series with
 //! provenance, and the arithmetic analysts do on them.
 //!
-//! Layout: [`model`] (domain types), [`load`] (TOML parsing and validation), [`analysis`]
-//! (the arithmetic), [`convert`] (wire ⇄ domain), [`error`] (domain errors → statuses). Each
-//! handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
+//! Layout: [`model`] (domain types: values, and the catalog of series), [`load`] (TOML parsing
+//! and validation, on the shared [`crate::data::check`]), [`analysis`] (the arithmetic, one
+//! module per operation), [`convert`] (requests → queries at the edge, domain → messages),
+//! [`error`] (domain errors → statuses, the only place that names request fields for them).
+//! Each handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
 
 pub mod analysis;
 pub mod convert;
@@ -111,13 +113,17 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = ObservationsQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
-        let observations =
-            analysis::observations(series, query.start, query.end, query.transform, query.fill)?;
+        let series = query.target.find(&catalog)?;
+        let observations = analysis::observations(
+            series,
+            query.args.span,
+            query.args.transform,
+            query.target.fill,
+        )?;
         Ok(Response::new(pb::GetObservationsResponse {
             observations: observations.into_iter().map(Into::into).collect(),
-            transform: convert::transform_to_pb(query.transform).into(),
-            fill: convert::fill_to_pb(query.fill).into(),
+            transform: convert::transform_to_pb(query.args.transform).into(),
+            fill: convert::fill_to_pb(query.target.fill).into(),
             series: request.series,
         }))
     }
@@ -129,8 +135,8 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = GrowthQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
-        let growth = analysis::growth(series, query.start, query.end, query.fill)?;
+        let series = query.target.find(&catalog)?;
+        let growth = analysis::growth(series, query.args, query.target.fill)?;
         Ok(Response::new(convert::growth_response(
             request.series,
             growth,
@@ -144,8 +150,8 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = BreakdownQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
-        let breakdown = analysis::breakdown(series, query.year, query.fill)?;
+        let series = query.target.find(&catalog)?;
+        let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
         Ok(Response::new(convert::breakdown_response(
             series.name(),
             breakdown,
@@ -159,13 +165,13 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let query = ProjectionQuery::try_from(&request)?;
         let catalog = self.catalog.load();
-        let series = catalog.series(query.series.dataset, query.series.series)?;
+        let series = query.target.find(&catalog)?;
         let projection = analysis::project(
             series,
-            query.base_year,
-            query.end_year,
-            query.scenario,
-            query.fill,
+            query.args.base_year,
+            query.args.end_year,
+            query.args.scenario,
+            query.target.fill,
         )?;
         Ok(Response::new(convert::projection_response(
             series.name(),

@@ -3,7 +3,10 @@
 //! the files it serves (`forecast.toml`, `taxonomy.toml`) and reports errors as [`LoadError`].
 //!
 //! A dataset directory holds `forecast.toml` and/or `taxonomy.toml`; a `--data` directory is either
-//! one dataset directory or a directory of them.
+//! one dataset directory or a directory of them. [`check`] holds the field checks both loaders
+//! share.
+
+pub mod check;
 
 use std::{
     borrow::Cow,
@@ -112,11 +115,11 @@ pub fn builtin() -> DatasetFiles {
         directory: BUILTIN_DATASET.to_owned(),
         forecast: Some(DataFile {
             path: format!("{DIR}/{FORECAST_FILE}"),
-            text: Cow::Borrowed(include_str!("../data/cic-global-llm-2026/forecast.toml")),
+            text: Cow::Borrowed(include_str!("../../data/cic-global-llm-2026/forecast.toml")),
         }),
         taxonomy: Some(DataFile {
             path: format!("{DIR}/{TAXONOMY_FILE}"),
-            text: Cow::Borrowed(include_str!("../data/cic-global-llm-2026/taxonomy.toml")),
+            text: Cow::Borrowed(include_str!("../../data/cic-global-llm-2026/taxonomy.toml")),
         }),
     }
 }

@@ -1,0 +1,142 @@
+//! Compound annual growth between two years of a series, with the rate the source states for
+//! that span and whether the two agree within the rounding of the inputs.
+
+use super::years;
+use crate::forecast::{
+    error::Error,
+    model::{Fill, Observation, Range, SeriesRef, Span, StatedRate, number},
+};
+
+/// The compound annual growth between two years of a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Growth {
+    /// The value at the start.
+    pub start: Observation,
+    /// The value at the end.
+    pub end: Observation,
+    /// (end / start)^(1 / years) − 1.
+    pub cagr: f64,
+    /// end / start.
+    pub multiple: f64,
+    /// Years between the endpoints.
+    pub years: i32,
+    /// The CAGR range the endpoints allow within their rounding and bounds.
+    pub range: Range,
+    /// The CAGR the source states for exactly this span.
+    pub stated: Option<StatedRate>,
+    /// Whether the stated CAGR's range overlaps `range`.
+    pub agrees_with_stated: bool,
+    /// How the CAGR was computed, in words.
+    pub method: String,
+}
+
+/// The CAGR and multiple of `series` over `span`, with the stated CAGR for that span and whether
+/// the two agree. A span of one year is [`Error::YearsEqual`].
+pub fn growth(series: SeriesRef<'_>, span: Span, fill: Fill) -> Result<Growth, Error> {
+    let (first, last) = years(series, span)?;
+    if first == last {
+        return Err(Error::YearsEqual { span, year: first });
+    }
+    let needed_for = || format!("the growth from {first} to {last}");
+    let start_obs = series.require(first, fill, needed_for)?.into_owned();
+    let end_obs = series.require(last, fill, needed_for)?.into_owned();
+    series.positive(&start_obs, needed_for)?;
+    series.positive(&end_obs, needed_for)?;
+    let years = last - first;
+    let exponent = 1.0 / f64::from(years);
+    let multiple = end_obs.value / start_obs.value;
+    let cagr = multiple.powf(exponent) - 1.0;
+    let range = end_obs
+        .range
+        .non_negative()
+        .ratio(start_obs.range.non_negative())
+        .map(|m| m.powf(exponent) - 1.0);
+    let stated = series.series.stated_cagr(first, last).cloned();
+    let agrees_with_stated = stated
+        .as_ref()
+        .is_some_and(|rate| Range::of(rate.value, rate.qualifier, rate.resolution).overlaps(range));
+    let method = format!(
+        "({} / {})^(1/{years}) − 1, from {} to {}",
+        number(end_obs.value),
+        number(start_obs.value),
+        start_obs.label(),
+        end_obs.label()
+    );
+    Ok(Growth {
+        start: start_obs,
+        end: end_obs,
+        cagr,
+        multiple,
+        years,
+        range,
+        stated,
+        agrees_with_stated,
+        method,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{
+        super::testing::{D, builtin, close},
+        *,
+    };
+    use crate::forecast::model::Provenance;
+
+    fn span(start: Option<i32>, end: Option<i32>) -> Span {
+        Span { start, end }
+    }
+
+    #[test]
+    fn cagr_agrees_with_the_stated_rate_within_rounding() {
+        let catalog = builtin();
+        let market = catalog.series(D, "market-size").unwrap();
+        let g = growth(market, span(None, None), Fill::None).unwrap();
+        assert_eq!(g.years, 5);
+        assert!(close(g.cagr, (206.5f64 / 10.7).powf(0.2) - 1.0));
+        assert!((g.cagr - 0.80762).abs() < 1e-5, "{}", g.cagr);
+        assert!(close(g.multiple, 206.5 / 10.7));
+        assert!((g.range.low - 0.80585).abs() < 1e-4, "{:?}", g.range);
+        assert!((g.range.high - 0.80940).abs() < 1e-4, "{:?}", g.range);
+        assert_eq!(g.stated.as_ref().map(|r| r.value), Some(0.807));
+        assert!(g.agrees_with_stated);
+        assert_eq!(
+            g.method,
+            "(206.5 / 10.7)^(1/5) − 1, from 2024 (10.7, reported) to 2029 (206.5, reported)"
+        );
+        // A span the source states no rate for: no agreement claimed.
+        let g = growth(market, span(Some(2025), None), Fill::CagrInterpolate).unwrap();
+        assert!(g.stated.is_none() && !g.agrees_with_stated);
+        assert_eq!(g.start.provenance, Provenance::Derived);
+        let err = growth(market, span(Some(2025), None), Fill::None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("fill=FILL_CAGR_INTERPOLATE would derive it from 2024 and 2029"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn growth_with_a_bound_endpoint_has_an_open_range() {
+        let catalog = builtin();
+        let cost = catalog.series(D, "inference-cost").unwrap();
+        let g = growth(cost, span(None, None), Fill::None).unwrap();
+        assert!(close(g.cagr, (0.1f64 / 20.0).sqrt() - 1.0));
+        assert!(close(g.range.low, -1.0));
+        assert!(g.range.high < g.cagr + 0.1);
+    }
+
+    #[test]
+    fn spans_out_of_order_or_of_one_year_are_refused() {
+        let catalog = builtin();
+        let market = catalog.series(D, "market-size").unwrap();
+        for asked in [span(Some(2029), Some(2024)), span(Some(2030), None)] {
+            let err = growth(market, asked, Fill::None).unwrap_err();
+            assert!(matches!(err, Error::SpanInverted { .. }), "{err}");
+        }
+        for asked in [span(Some(2024), Some(2024)), span(Some(2029), None)] {
+            let err = growth(market, asked, Fill::None).unwrap_err();
+            assert!(matches!(err, Error::YearsEqual { .. }), "{err}");
+        }
+    }
+}

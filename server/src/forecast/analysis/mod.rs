@@ -1,0 +1,105 @@
+//! The arithmetic of the forecast service: gap filling, transforms, growth, breakdowns,
+//! projections and consistency checks. Plain Rust over [`SeriesRef`]s, no tonic, no I/O; each
+//! call touches only the series it is about (found by id, never by a scan).
+//!
+//! Rules for derived values (see `forecast.proto`):
+//! - interpolated values are APPROXIMATE; projections keep an UPPER/LOWER bound of their base
+//!   (the factor is positive) and are otherwise APPROXIMATE; transforms are EXACT only when all
+//!   their inputs are;
+//! - a derived value is ACTUAL only when every input is ACTUAL; projections are FORECAST.
+//!
+//! Layout: [`fill`] (stated or interpolated values of a year), [`transform`] (spans of values,
+//! year-over-year, index, share), [`mod@growth`], [`mod@breakdown`], [`projection`], [`checks`]
+//! (consistency of the stated figures), and `range` (the arithmetic of value ranges).
+
+pub mod breakdown;
+pub mod checks;
+pub mod fill;
+pub mod growth;
+pub mod projection;
+mod range;
+pub mod transform;
+
+pub use self::{
+    breakdown::{Breakdown, Part, breakdown},
+    checks::{Check, CheckKind, check},
+    growth::{Growth, growth},
+    projection::{Projection, Scenario, project, projection_rate},
+    transform::observations,
+};
+use super::{
+    error::Error,
+    model::{Kind, Observation, Provenance, Qualifier, Range, SeriesRef, Span, Unit},
+};
+
+/// A derived observation, before its sources are merged.
+struct Derived {
+    year: i32,
+    value: f64,
+    unit: Unit,
+    qualifier: Qualifier,
+    kind: Kind,
+    method: String,
+    sources: Vec<String>,
+    range: Range,
+}
+
+impl From<Derived> for Observation {
+    fn from(d: Derived) -> Self {
+        let mut sources: Vec<String> = Vec::with_capacity(d.sources.len());
+        for source in d.sources {
+            if !source.is_empty() && !sources.contains(&source) {
+                sources.push(source);
+            }
+        }
+        Observation {
+            year: d.year,
+            value: d.value,
+            unit: d.unit,
+            qualifier: d.qualifier,
+            kind: d.kind,
+            provenance: Provenance::Derived,
+            method: d.method,
+            source: sources.join(", "),
+            resolution: 0.0,
+            note: String::new(),
+            quote: String::new(),
+            range: d.range,
+        }
+    }
+}
+
+/// The years `first..=last` of `span` on `series`, each open end defaulting to the first or last
+/// stated year. The one place a span's order is checked.
+fn years(series: SeriesRef<'_>, span: Span) -> Result<(i32, i32), Error> {
+    let first = span.start.unwrap_or_else(|| series.series.first_year());
+    let last = span.end.unwrap_or_else(|| series.series.last_year());
+    if first > last {
+        return Err(Error::SpanInverted {
+            span,
+            start: first,
+            end: last,
+        });
+    }
+    Ok((first, last))
+}
+
+#[cfg(test)]
+mod testing {
+    //! What the analysis tests share: the built-in catalog and a float comparison.
+
+    use crate::forecast::model::Catalog;
+
+    /// The built-in dataset's id.
+    pub(super) const D: &str = "cic-global-llm-2026";
+
+    /// The catalog of the built-in data.
+    pub(super) fn builtin() -> Catalog {
+        Catalog::load(&[crate::data::builtin()]).unwrap()
+    }
+
+    /// Whether `a` and `b` agree to about 9 significant digits.
+    pub(super) fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+}
