@@ -9,8 +9,8 @@ use crate::{
     error::{ClientError, Service},
     reports::{
         APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
-        YearSpan,
-        model::{self, ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
+        YearSpan, convert,
+        model::{ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
         optional,
     },
 };
@@ -85,25 +85,25 @@ impl Client {
         };
         let ((info, projected), applications) = tokio::try_join!(numbers, words)?;
 
-        let points = model::points("GetSeries", &series, info.observations)?
+        let points = convert::points("GetSeries", &series, info.observations)?
             .into_iter()
             .filter(|p| years.contains(p.year))
             .collect();
         let stated_rates = info
             .stated_rates
             .into_iter()
-            .map(|r| model::stated_rate("GetSeries", &series, r))
+            .map(|r| convert::stated_rate("GetSeries", &series, r))
             .collect::<Result<Vec<_>, _>>()?;
         let stated_rate = match projected.stated_rate {
-            Some(rate) => Some(model::stated_rate("ProjectSeries", &series, rate)?),
+            Some(rate) => Some(convert::stated_rate("ProjectSeries", &series, rate)?),
             None => stated_rates
                 .into_iter()
                 .find(|r| r.rate_kind == RateKind::AnnualChange),
         };
-        let base = model::point(
+        let base = convert::point(
             "ProjectSeries",
             &series,
-            model::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
+            crate::error::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
         )?;
         let mut warnings = Vec::new();
         let unlocked_applications = optional("unlocked applications", applications, &mut warnings)
@@ -132,8 +132,8 @@ impl Client {
         Ok(CostOutlook {
             language,
             cost: SeriesValues {
-                title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: model::unit("GetSeries", &series, info.unit)?,
+                title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+                unit: convert::unit("GetSeries", &series, info.unit)?,
                 points,
                 name: series.clone(),
             },
@@ -141,7 +141,7 @@ impl Client {
             projection: Projection {
                 base,
                 annual_rate: projected.annual_rate,
-                points: model::points("ProjectSeries", &series, projected.projections)?,
+                points: convert::points("ProjectSeries", &series, projected.projections)?,
             },
             unlocked_applications,
             warnings,

@@ -8,8 +8,8 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, YearSpan,
-        model::{self, ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
+        Language, YearSpan, convert,
+        model::{ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
     },
 };
 
@@ -141,8 +141,8 @@ fn series_info(
 ) -> Result<SeriesInfo, ClientError> {
     Ok(SeriesInfo {
         name: s.name.clone(),
-        title: model::pick_title(language, &s.title_en, &s.title_zh_hans),
-        unit: model::unit(call, &s.name, s.unit)?,
+        title: convert::pick_title(language, &s.title_en, &s.title_zh_hans),
+        unit: convert::unit(call, &s.name, s.unit)?,
         parent: (!s.parent.is_empty()).then(|| s.parent.clone()),
         components: s.components.clone(),
         first_year: s.first_year,
@@ -162,7 +162,7 @@ fn concept_detail(
     let related = c.related.clone();
     let ancestors = c.ancestors.clone();
     Ok(ConceptDetail {
-        concept: model::concept(call, c)?,
+        concept: convert::concept(call, c)?,
         scheme,
         broader,
         narrower,
@@ -224,14 +224,14 @@ impl Client {
         let stated_rates = info
             .stated_rates
             .into_iter()
-            .map(|r| model::stated_rate("GetSeries", &name, r))
+            .map(|r| convert::stated_rate("GetSeries", &name, r))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SeriesDetail {
             values: SeriesValues {
                 name: name.clone(),
                 title: series_info.title.clone(),
                 unit: series_info.unit,
-                points: model::points("GetObservations", &name, values.observations)?,
+                points: convert::points("GetObservations", &name, values.observations)?,
             },
             info: series_info,
             stated_rates,
@@ -266,14 +266,14 @@ impl Client {
             .hits
             .into_iter()
             .map(|hit| {
-                let concept = model::required(
+                let concept = crate::error::required(
                     crate::error::Service::Taxonomy,
                     "SearchConcepts",
                     "hit concept",
                     hit.concept,
                 )?;
                 Ok(SearchHit {
-                    concept: model::concept("SearchConcepts", concept)?,
+                    concept: convert::concept("SearchConcepts", concept)?,
                     score: hit.score,
                     matched_text: hit.matched_text,
                 })
@@ -304,7 +304,7 @@ impl Client {
             )
             .await?
             .into_iter()
-            .map(|m| model::milestone("ListMilestones", m))
+            .map(|m| convert::milestone("ListMilestones", m))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Milestones {
             milestones,

@@ -10,8 +10,8 @@ use crate::{
     error::{ClientError, Service},
     reports::{
         BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE, DRIVERS_SCHEME,
-        Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan,
-        model::{self, Breakdown, ConceptSummary, DatasetInfo, Growth, SeriesValues},
+        Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan, convert,
+        model::{Breakdown, ConceptSummary, DatasetInfo, Growth, SeriesValues},
         optional,
     },
 };
@@ -113,9 +113,9 @@ impl Client {
             tokio::try_join!(numbers, words)?;
 
         let market = SeriesValues {
-            title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-            unit: model::unit("GetSeries", &series, info.unit)?,
-            points: model::points("GetObservations", &series, observations.observations)?,
+            title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+            unit: convert::unit("GetSeries", &series, info.unit)?,
+            points: convert::points("GetObservations", &series, observations.observations)?,
             name: series,
         };
         let mut warnings = Vec::new();
@@ -126,10 +126,10 @@ impl Client {
             .and_then(|levels| current_capability(levels, &mut warnings));
         Ok(MarketOverview {
             language,
-            dataset: model::dataset("GetDataset", language, dataset)?,
+            dataset: convert::dataset("GetDataset", language, dataset)?,
             market,
-            growth: model::growth("ComputeGrowth", growth)?,
-            breakdown: model::breakdown("GetBreakdown", language, breakdown)?,
+            growth: convert::growth("ComputeGrowth", growth)?,
+            breakdown: convert::breakdown("GetBreakdown", language, breakdown)?,
             drivers,
             trends,
             barriers,
@@ -147,7 +147,7 @@ impl Client {
         self.list_concepts(scheme, language_code)
             .await?
             .into_iter()
-            .map(|c: tpb::Concept| model::concept("ListConcepts", c))
+            .map(|c: tpb::Concept| convert::concept("ListConcepts", c))
             .collect()
     }
 }

@@ -13,8 +13,8 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, Warning, YearSpan, join_all,
-        model::{self, ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
+        Language, Warning, YearSpan, convert, join_all,
+        model::{ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
         optional,
     },
 };
@@ -86,7 +86,7 @@ impl Client {
         let ancestors = raw.ancestors.clone();
         let narrower = raw.narrower.clone();
         let related = raw.related.clone();
-        let summary = model::concept("GetConcept", raw)?;
+        let summary = convert::concept("GetConcept", raw)?;
 
         let mut neighbours: Vec<String> = Vec::new();
         for name in ancestors.iter().chain(&narrower).chain(&related) {
@@ -173,7 +173,7 @@ impl Client {
             .filter(|o| years.contains(o.year))
             .count();
         let (growth, growth_note) = match growth {
-            Ok(growth) => (Some(model::growth("ComputeGrowth", growth)?), None),
+            Ok(growth) => (Some(convert::growth("ComputeGrowth", growth)?), None),
             Err(_) if stated_in_span < 2 => (
                 None,
                 Some(format!(
@@ -185,20 +185,20 @@ impl Client {
         let parent = (!info.parent.is_empty()).then(|| info.parent.clone());
         let share_of_parent = match (&parent, share) {
             (None, _) => Vec::new(),
-            (Some(_), Ok(share)) => model::points("GetObservations", name, share.observations)?,
+            (Some(_), Ok(share)) => convert::points("GetObservations", name, share.observations)?,
             (Some(_), Err(error)) => return Err(error),
         };
         let stated_rates = info
             .stated_rates
             .into_iter()
-            .map(|r| model::stated_rate("GetSeries", name, r))
+            .map(|r| convert::stated_rate("GetSeries", name, r))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SegmentSeries {
             values: SeriesValues {
                 name: name.to_owned(),
-                title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: model::unit("GetSeries", name, info.unit)?,
-                points: model::points("GetObservations", name, values.observations)?,
+                title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+                unit: convert::unit("GetSeries", name, info.unit)?,
+                points: convert::points("GetObservations", name, values.observations)?,
             },
             parent,
             stated_rates,

@@ -8,8 +8,8 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, MARKET_SIZE_SERIES, Warning, YearSpan,
-        model::{self, MilestoneItem, Point, Unit},
+        Language, MARKET_SIZE_SERIES, Warning, YearSpan, convert,
+        model::{MilestoneItem, Point, Unit},
         optional,
     },
 };
@@ -73,7 +73,7 @@ impl Client {
                 .await
                 .and_then(|all| {
                     all.into_iter()
-                        .map(|m| model::milestone("ListMilestones", m))
+                        .map(|m| convert::milestone("ListMilestones", m))
                         .collect::<Result<Vec<_>, _>>()
                 });
             Ok::<_, ClientError>(milestones)
@@ -81,7 +81,7 @@ impl Client {
         let ((info, observations), milestones) = tokio::try_join!(numbers, words)?;
 
         let points: Vec<Point> =
-            model::points("GetObservations", &series, observations.observations)?
+            convert::points("GetObservations", &series, observations.observations)?
                 .into_iter()
                 .filter(|p| years.contains(p.year))
                 .collect();
@@ -105,8 +105,8 @@ impl Client {
         };
         Ok(Timeline {
             language,
-            title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-            unit: model::unit("GetSeries", &series, info.unit)?,
+            title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+            unit: convert::unit("GetSeries", &series, info.unit)?,
             series,
             years: rows,
             warnings,
