@@ -16,8 +16,13 @@ use plotters::{
 pub struct Chart {
     /// The title above the chart.
     pub title: String,
+    /// The label of the year axis.
+    pub x_label: String,
     /// The label of the value axis (the unit).
     pub y_label: String,
+    /// The legend's words for a filled marker (a value the report states) and a hollow one (a
+    /// value the service derived).
+    pub markers: (String, String),
     /// Whether the value axis is logarithmic (for values spanning orders of magnitude).
     pub log_scale: bool,
     /// The series, each drawn as a line.
@@ -120,7 +125,7 @@ where
     let year_count = usize::try_from(years.end - years.start + 1).unwrap_or(2);
     context
         .configure_mesh()
-        .x_desc("year")
+        .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
         .x_labels(year_count.min(12))
         .x_label_formatter(&|year| year.to_string())
@@ -161,12 +166,12 @@ where
     context
         .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
         .map_err(drawing)?
-        .label("stated in the report")
+        .label(&chart.markers.0)
         .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
     context
         .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
         .map_err(drawing)?
-        .label("derived by the service")
+        .label(&chart.markers.1)
         .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.stroke_width(2)));
     context
         .configure_series_labels()
@@ -198,7 +203,12 @@ mod tests {
     fn chart(log_scale: bool) -> Chart {
         Chart {
             title: "Market size".to_owned(),
+            x_label: "year".to_owned(),
             y_label: "USD billion".to_owned(),
+            markers: (
+                "stated in the report".to_owned(),
+                "derived by the service".to_owned(),
+            ),
             log_scale,
             lines: vec![Line {
                 label: "market".to_owned(),

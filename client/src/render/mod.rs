@@ -121,8 +121,10 @@ impl Doc {
 pub trait Render: Serialize {
     /// The report as a document.
     fn doc(&self) -> Doc;
-    /// The report's series as a chart, if it has any.
-    fn chart(&self) -> Option<Chart>;
+    /// The report's series as a chart, if it has any (none by default).
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
 }
 
 /// `report` in `format`, ending with a newline.
