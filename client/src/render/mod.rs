@@ -5,6 +5,8 @@ pub mod chart;
 mod docs;
 pub mod format;
 pub mod markdown;
+#[cfg(feature = "cli")]
+pub mod svg;
 pub mod table;
 mod words;
 

@@ -1,4 +1,7 @@
-//! A [`Doc`] as aligned plain text for a terminal (CJK characters count two columns).
+//! A [`Doc`] as aligned plain text for a terminal (CJK characters and emoji count two columns,
+//! zero-width marks none).
+
+use unicode_width::UnicodeWidthStr;
 
 use crate::render::{Block, Doc};
 
@@ -92,25 +95,10 @@ fn pad(text: &str, to: usize) -> String {
     format!("{text}{}", " ".repeat(fill))
 }
 
-/// Terminal columns `text` takes: East Asian wide and full-width characters count two.
+/// Terminal columns `text` takes, as `unicode-width` counts them: East Asian wide characters and
+/// emoji two, zero-width marks none.
 pub fn width(text: &str) -> usize {
-    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(u32::from(c),
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x20000..=0x3FFFD)
+    UnicodeWidthStr::width(text)
 }
 
 #[cfg(test)]
@@ -130,6 +118,25 @@ mod tests {
         assert_eq!(
             render(&doc),
             "Name    Value\n──────  ─────\n市场    1\nmarket  22\n"
+        );
+    }
+
+    #[test]
+    fn emoji_count_two_columns_and_zero_width_marks_none() {
+        let mut doc = Doc::default();
+        doc.table(
+            &["Name", "Value"],
+            vec![
+                // U+1F680 rocket (two columns); "e" + U+0301 combining acute (one column);
+                // U+200B zero-width space (none).
+                vec!["🚀".to_owned(), "1".to_owned()],
+                vec!["cafe\u{301}".to_owned(), "2".to_owned()],
+                vec!["a\u{200b}b".to_owned(), "3".to_owned()],
+            ],
+        );
+        assert_eq!(
+            render(&doc),
+            "Name  Value\n────  ─────\n🚀    1\ncafe\u{301}  2\na\u{200b}b    3\n"
         );
     }
 

@@ -10,7 +10,7 @@ pub mod overview;
 pub mod segment;
 pub mod timeline;
 
-use std::{fmt, future::Future, pin::Pin, task::Poll};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -174,31 +174,6 @@ pub(crate) fn optional<T>(
     }
 }
 
-/// Runs `futures` concurrently on the current task (like `join!` over a list) and returns their
-/// outputs in order.
-pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(value) => *output = Some(value),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
-}
-
 /// The short id of a resource name: its last path segment.
 pub fn short_id(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
@@ -207,26 +182,6 @@ pub fn short_id(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn join_all_keeps_order_and_runs_concurrently() {
-        // Each future waits until all three have started: run one after another, they never would.
-        let barrier = tokio::sync::Barrier::new(3);
-        let futures = [3, 1, 2]
-            .into_iter()
-            .map(|n| {
-                let barrier = &barrier;
-                async move {
-                    barrier.wait().await;
-                    n
-                }
-            })
-            .collect();
-        let outputs = tokio::time::timeout(std::time::Duration::from_secs(10), join_all(futures))
-            .await
-            .expect("the futures ran concurrently");
-        assert_eq!(outputs, vec![3, 1, 2]);
-    }
 
     #[test]
     fn spans_contain_their_years() {

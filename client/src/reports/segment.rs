@@ -13,7 +13,7 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, Warning, YearSpan, convert, join_all,
+        Language, Warning, YearSpan, convert,
         model::{ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
         optional,
     },
@@ -103,12 +103,11 @@ impl Client {
                     .collect::<BTreeMap<_, _>>(),
             )
         };
-        let series = join_all(
+        let series = futures_util::future::join_all(
             summary
                 .series
                 .iter()
-                .map(|name| self.segment_series(name, years, language))
-                .collect(),
+                .map(|name| self.segment_series(name, years, language)),
         );
         let (labels, series) = tokio::join!(labels, series);
         let series = series.into_iter().collect::<Result<Vec<_>, _>>()?;
