@@ -659,20 +659,23 @@ async fn with_every_replica_gone_the_error_names_the_service() {
 
 // ---- deadlines ----
 
-/// A forecast service that answers every call with an empty response after `delay`.
-async fn slow_forecast(delay: Duration) -> TestServer {
-    TestServer::start(SlowForecast::new(delay).routes()).await
-}
-
-#[tokio::test]
-async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
-    let forecast = slow_forecast(Duration::from_secs(30)).await;
+/// A client (with `deadline`) of a forecast service that answers every call with an empty
+/// response after `delay`, and of the real taxonomy; the servers run while the guard lives.
+async fn slow_forecast_client(delay: Duration, deadline: Duration) -> (Client, [TestServer; 2]) {
+    let forecast = TestServer::start(SlowForecast::new(delay).routes()).await;
     let taxonomy = TestServer::taxonomy().await;
     let client = Client::from_channels(
         forecast.channel().await,
         taxonomy.channel().await,
-        quick_config().with_deadline(Duration::from_millis(200)),
+        quick_config().with_deadline(deadline),
     );
+    (client, [forecast, taxonomy])
+}
+
+#[tokio::test]
+async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
+    let (client, _servers) =
+        slow_forecast_client(Duration::from_secs(30), Duration::from_millis(200)).await;
     let error = client.series_list(DATASET, Language::En).await.unwrap_err();
     assert_eq!(error.code(), Some(Code::DeadlineExceeded), "{error}");
     assert_eq!(error.service(), Some(Service::Forecast));
@@ -700,13 +703,8 @@ async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
 
 #[tokio::test]
 async fn a_call_within_the_deadline_succeeds_even_when_slow() {
-    let forecast = slow_forecast(Duration::from_millis(50)).await;
-    let taxonomy = TestServer::taxonomy().await;
-    let client = Client::from_channels(
-        forecast.channel().await,
-        taxonomy.channel().await,
-        quick_config().with_deadline(Duration::from_secs(10)),
-    );
+    let (client, _servers) =
+        slow_forecast_client(Duration::from_millis(50), Duration::from_secs(10)).await;
     let list = client.series_list(DATASET, Language::En).await.unwrap();
     assert!(list.series.is_empty());
 }
@@ -714,13 +712,7 @@ async fn a_call_within_the_deadline_succeeds_even_when_slow() {
 #[tokio::test]
 async fn a_response_missing_a_required_field_is_bad_data() {
     // The fake answers with empty messages: GetDataset without its dataset.
-    let forecast = slow_forecast(Duration::ZERO).await;
-    let taxonomy = TestServer::taxonomy().await;
-    let client = Client::from_channels(
-        forecast.channel().await,
-        taxonomy.channel().await,
-        quick_config(),
-    );
+    let (client, _servers) = slow_forecast_client(Duration::ZERO, Duration::from_secs(10)).await;
     let error = client
         .market_overview(DATASET, YearSpan::all(), Language::En)
         .await

@@ -119,6 +119,24 @@ impl Doc {
     }
 }
 
+/// Bulleted lines `(depth, head, description)`: indented two spaces per depth, then `bullet`,
+/// the head, and ` — description` when there is one; the Markdown and table renderers differ
+/// only in the bullet and how they escape the texts.
+fn bullets(items: impl IntoIterator<Item = (usize, String, String)>, bullet: &str) -> String {
+    items
+        .into_iter()
+        .map(|(depth, head, description)| {
+            let indent = "  ".repeat(depth);
+            if description.is_empty() {
+                format!("{indent}{bullet} {head}")
+            } else {
+                format!("{indent}{bullet} {head} — {description}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// What the command can print: a serde type that also knows its document and its chart.
 pub trait Render: Serialize {
     /// The report as a document.

@@ -3,7 +3,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::render::{Block, Doc};
+use crate::render::{Block, Doc, bullets};
 
 /// `doc` as aligned text, ending with a newline.
 pub fn render(doc: &Doc) -> String {
@@ -37,27 +37,16 @@ fn block(block: &Block) -> String {
                 .join("\n")
         }
         Block::Table { headers, rows } => grid(headers, rows),
-        Block::Terms(terms) => terms
-            .iter()
-            .map(|t| {
-                let indent = "  ".repeat(t.depth);
-                if t.description.is_empty() {
-                    format!("{indent}• {}", one_line(&t.term))
-                } else {
-                    format!(
-                        "{indent}• {} — {}",
-                        one_line(&t.term),
-                        one_line(&t.description)
-                    )
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Block::List(items) => items
-            .iter()
-            .map(|item| format!("• {}", one_line(item)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Block::Terms(terms) => bullets(
+            terms
+                .iter()
+                .map(|t| (t.depth, one_line(&t.term), one_line(&t.description))),
+            "•",
+        ),
+        Block::List(items) => bullets(
+            items.iter().map(|item| (0, one_line(item), String::new())),
+            "•",
+        ),
     }
 }
 
@@ -106,38 +95,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_align_with_wide_characters() {
-        let mut doc = Doc::default();
-        doc.table(
-            &["Name", "Value"],
-            vec![
-                vec!["市场".to_owned(), "1".to_owned()],
-                vec!["market".to_owned(), "22".to_owned()],
-            ],
-        );
-        assert_eq!(
-            render(&doc),
-            "Name    Value\n──────  ─────\n市场    1\nmarket  22\n"
-        );
-    }
-
-    #[test]
-    fn emoji_count_two_columns_and_zero_width_marks_none() {
-        let mut doc = Doc::default();
-        doc.table(
-            &["Name", "Value"],
-            vec![
-                // U+1F680 rocket (two columns); "e" + U+0301 combining acute (one column);
-                // U+200B zero-width space (none).
-                vec!["🚀".to_owned(), "1".to_owned()],
-                vec!["cafe\u{301}".to_owned(), "2".to_owned()],
-                vec!["a\u{200b}b".to_owned(), "3".to_owned()],
-            ],
-        );
-        assert_eq!(
-            render(&doc),
-            "Name  Value\n────  ─────\n🚀    1\ncafe\u{301}  2\na\u{200b}b    3\n"
-        );
+    fn columns_align_by_display_width() {
+        // CJK and emoji take two columns; a combining mark (U+0301) and a zero-width space
+        // (U+200B) none.
+        let cases = [
+            (
+                ["市场", "market"],
+                "Name    Value\n──────  ─────\n市场    1\nmarket  2\n",
+            ),
+            (
+                ["🚀", "cafe\u{301}"],
+                "Name  Value\n────  ─────\n🚀    1\ncafe\u{301}  2\n",
+            ),
+            (
+                ["a\u{200b}b", "ab"],
+                "Name  Value\n────  ─────\na\u{200b}b    1\nab    2\n",
+            ),
+        ];
+        for ([first, second], expected) in cases {
+            let mut doc = Doc::default();
+            doc.table(
+                &["Name", "Value"],
+                vec![
+                    vec![first.to_owned(), "1".to_owned()],
+                    vec![second.to_owned(), "2".to_owned()],
+                ],
+            );
+            assert_eq!(render(&doc), expected, "{first:?}, {second:?}");
+        }
     }
 
     #[test]

@@ -25,6 +25,11 @@ impl Words {
         self.t(msg).to_owned()
     }
 
+    /// Each of `msgs` in this language (e.g. a table's headers).
+    pub(crate) fn all(self, msgs: &[Msg]) -> Vec<&'static str> {
+        msgs.iter().map(|msg| self.t(*msg)).collect()
+    }
+
     /// A unit as a person reads it.
     pub(crate) fn unit(self, unit: Unit) -> &'static str {
         self.t(match unit {

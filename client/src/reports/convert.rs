@@ -7,10 +7,10 @@ use llmarket_proto::{forecast as fpb, taxonomy as tpb};
 use crate::{
     error::{ClientError, Service, required},
     reports::{
-        Language,
+        Language, YearSpan,
         model::{
             Breakdown, Component, ConceptSummary, DatasetInfo, Growth, Kind, MilestoneItem, Point,
-            Provenance, Qualifier, RateKind, StatedRate, Unit,
+            Provenance, Qualifier, RateKind, SeriesValues, StatedRate, Unit,
         },
     },
 };
@@ -23,52 +23,75 @@ fn taxonomy_bad(call: &'static str, problem: String) -> ClientError {
     ClientError::bad_data(Service::Taxonomy, call, problem)
 }
 
+/// A wire enum field: `known` maps each value to ours, `None` for the unspecified one; that or a
+/// value this build does not know is bad data naming `field`.
+fn wire_enum<P: TryFrom<i32>, T>(
+    call: &'static str,
+    what: &str,
+    field: &str,
+    raw: i32,
+    known: impl FnOnce(P) -> Option<T>,
+) -> Result<T, ClientError> {
+    P::try_from(raw)
+        .ok()
+        .and_then(known)
+        .ok_or_else(|| forecast_bad(call, format!("{what} has no valid {field} ({raw})")))
+}
+
 pub(crate) fn unit(call: &'static str, what: &str, raw: i32) -> Result<Unit, ClientError> {
-    match fpb::Unit::try_from(raw) {
-        Ok(fpb::Unit::UsdBillion) => Ok(Unit::UsdBillion),
-        Ok(fpb::Unit::UsdPerMillionTokens) => Ok(Unit::UsdPerMillionTokens),
-        Ok(fpb::Unit::Fraction) => Ok(Unit::Fraction),
-        Ok(fpb::Unit::Index) => Ok(Unit::Index),
-        Ok(fpb::Unit::Unspecified) | Err(_) => Err(forecast_bad(
-            call,
-            format!("{what} has no valid unit ({raw})"),
-        )),
-    }
+    wire_enum(call, what, "unit", raw, |unit| match unit {
+        fpb::Unit::UsdBillion => Some(Unit::UsdBillion),
+        fpb::Unit::UsdPerMillionTokens => Some(Unit::UsdPerMillionTokens),
+        fpb::Unit::Fraction => Some(Unit::Fraction),
+        fpb::Unit::Index => Some(Unit::Index),
+        fpb::Unit::Unspecified => None,
+    })
 }
 
 fn qualifier(call: &'static str, what: &str, raw: i32) -> Result<Qualifier, ClientError> {
-    match fpb::Qualifier::try_from(raw) {
-        Ok(fpb::Qualifier::Exact) => Ok(Qualifier::Exact),
-        Ok(fpb::Qualifier::Approximate) => Ok(Qualifier::Approximate),
-        Ok(fpb::Qualifier::UpperBound) => Ok(Qualifier::UpperBound),
-        Ok(fpb::Qualifier::LowerBound) => Ok(Qualifier::LowerBound),
-        Ok(fpb::Qualifier::Unspecified) | Err(_) => Err(forecast_bad(
-            call,
-            format!("{what} has no valid qualifier ({raw})"),
-        )),
-    }
+    wire_enum(call, what, "qualifier", raw, |qualifier| match qualifier {
+        fpb::Qualifier::Exact => Some(Qualifier::Exact),
+        fpb::Qualifier::Approximate => Some(Qualifier::Approximate),
+        fpb::Qualifier::UpperBound => Some(Qualifier::UpperBound),
+        fpb::Qualifier::LowerBound => Some(Qualifier::LowerBound),
+        fpb::Qualifier::Unspecified => None,
+    })
 }
 
 fn kind(call: &'static str, what: &str, raw: i32) -> Result<Kind, ClientError> {
-    match fpb::ObservationKind::try_from(raw) {
-        Ok(fpb::ObservationKind::Actual) => Ok(Kind::Actual),
-        Ok(fpb::ObservationKind::Forecast) => Ok(Kind::Forecast),
-        Ok(fpb::ObservationKind::Unspecified) | Err(_) => Err(forecast_bad(
-            call,
-            format!("{what} has no valid kind, actual or forecast ({raw})"),
-        )),
-    }
+    wire_enum(
+        call,
+        what,
+        "kind, actual or forecast",
+        raw,
+        |kind| match kind {
+            fpb::ObservationKind::Actual => Some(Kind::Actual),
+            fpb::ObservationKind::Forecast => Some(Kind::Forecast),
+            fpb::ObservationKind::Unspecified => None,
+        },
+    )
 }
 
 fn provenance(call: &'static str, what: &str, raw: i32) -> Result<Provenance, ClientError> {
-    match fpb::Provenance::try_from(raw) {
-        Ok(fpb::Provenance::Reported) => Ok(Provenance::Reported),
-        Ok(fpb::Provenance::Derived) => Ok(Provenance::Derived),
-        Ok(fpb::Provenance::Unspecified) | Err(_) => Err(forecast_bad(
-            call,
-            format!("{what} has no valid provenance ({raw})"),
-        )),
-    }
+    wire_enum(
+        call,
+        what,
+        "provenance",
+        raw,
+        |provenance| match provenance {
+            fpb::Provenance::Reported => Some(Provenance::Reported),
+            fpb::Provenance::Derived => Some(Provenance::Derived),
+            fpb::Provenance::Unspecified => None,
+        },
+    )
+}
+
+fn rate_kind(call: &'static str, what: &str, raw: i32) -> Result<RateKind, ClientError> {
+    wire_enum(call, what, "rate kind", raw, |kind| match kind {
+        fpb::RateKind::Cagr => Some(RateKind::Cagr),
+        fpb::RateKind::AnnualChange => Some(RateKind::AnnualChange),
+        fpb::RateKind::Unspecified => None,
+    })
 }
 
 fn finite(call: &'static str, what: &str, value: f64) -> Result<f64, ClientError> {
@@ -149,18 +172,8 @@ pub(crate) fn stated_rate(
     r: fpb::StatedRate,
 ) -> Result<StatedRate, ClientError> {
     let what = format!("a stated rate of {series}");
-    let rate_kind = match fpb::RateKind::try_from(r.rate_kind) {
-        Ok(fpb::RateKind::Cagr) => RateKind::Cagr,
-        Ok(fpb::RateKind::AnnualChange) => RateKind::AnnualChange,
-        Ok(fpb::RateKind::Unspecified) | Err(_) => {
-            return Err(forecast_bad(
-                call,
-                format!("{what} has no valid rate kind ({})", r.rate_kind),
-            ));
-        }
-    };
     Ok(StatedRate {
-        rate_kind,
+        rate_kind: rate_kind(call, &what, r.rate_kind)?,
         value: finite(call, &what, r.value)?,
         start_year: year(r.start_year),
         end_year: year(r.end_year),
@@ -169,6 +182,50 @@ pub(crate) fn stated_rate(
         source: r.source,
         resolution: positive(r.resolution),
     })
+}
+
+/// The stated rates of `series`, checked.
+pub(crate) fn stated_rates(
+    call: &'static str,
+    series: &str,
+    rates: Vec<fpb::StatedRate>,
+) -> Result<Vec<StatedRate>, ClientError> {
+    rates
+        .into_iter()
+        .map(|r| stated_rate(call, series, r))
+        .collect()
+}
+
+/// `points` of the series `name`, described by `info` (from GetSeries), as [`SeriesValues`]
+/// titled in `language`.
+pub(crate) fn series_values(
+    language: Language,
+    name: &str,
+    info: &fpb::Series,
+    points: Vec<Point>,
+) -> Result<SeriesValues, ClientError> {
+    Ok(SeriesValues {
+        name: name.to_owned(),
+        title: pick_title(language, &info.title_en, &info.title_zh_hans),
+        unit: unit("GetSeries", name, info.unit)?,
+        points,
+    })
+}
+
+/// The request for the values of `series` within `years`.
+pub(crate) fn observations_request(
+    series: &str,
+    years: YearSpan,
+    transform: fpb::Transform,
+    fill: fpb::Fill,
+) -> fpb::GetObservationsRequest {
+    fpb::GetObservationsRequest {
+        series: series.to_owned(),
+        start_year: years.start_or_zero(),
+        end_year: years.end_or_zero(),
+        transform: transform as i32,
+        fill: fill as i32,
+    }
 }
 
 /// The title of a forecast resource in `language`, falling back to the other language.

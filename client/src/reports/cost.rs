@@ -83,17 +83,14 @@ impl Client {
         let words = async {
             Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
         };
-        let ((info, projected), applications) = tokio::try_join!(numbers, words)?;
+        let ((mut info, projected), applications) = tokio::try_join!(numbers, words)?;
 
-        let points = convert::points("GetSeries", &series, info.observations)?
+        let points = convert::points("GetSeries", &series, std::mem::take(&mut info.observations))?
             .into_iter()
             .filter(|p| years.contains(p.year))
             .collect();
-        let stated_rates = info
-            .stated_rates
-            .into_iter()
-            .map(|r| convert::stated_rate("GetSeries", &series, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let stated_rates =
+            convert::stated_rates("GetSeries", &series, std::mem::take(&mut info.stated_rates))?;
         let stated_rate = match projected.stated_rate {
             Some(rate) => Some(convert::stated_rate("ProjectSeries", &series, rate)?),
             None => stated_rates
@@ -131,12 +128,7 @@ impl Client {
         }
         Ok(CostOutlook {
             language,
-            cost: SeriesValues {
-                title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: convert::unit("GetSeries", &series, info.unit)?,
-                points,
-                name: series.clone(),
-            },
+            cost: convert::series_values(language, &series, &info, points)?,
             stated_rate,
             projection: Projection {
                 base,

@@ -211,21 +211,16 @@ impl Client {
         // so the same command always names the same failing call.
         let (info, values) = tokio::join!(
             self.get_series(&name),
-            self.get_observations(fpb::GetObservationsRequest {
-                series: name.clone(),
-                start_year: years.start_or_zero(),
-                end_year: years.end_or_zero(),
-                transform: fpb::Transform::None as i32,
-                fill: fill as i32,
-            }),
+            self.get_observations(convert::observations_request(
+                &name,
+                years,
+                fpb::Transform::None,
+                fill
+            )),
         );
         let (info, values) = (info?, values?);
         let series_info = series_info("GetSeries", language, &info)?;
-        let stated_rates = info
-            .stated_rates
-            .into_iter()
-            .map(|r| convert::stated_rate("GetSeries", &name, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let stated_rates = convert::stated_rates("GetSeries", &name, info.stated_rates)?;
         Ok(SeriesDetail {
             values: SeriesValues {
                 name: name.clone(),

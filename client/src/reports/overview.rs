@@ -74,13 +74,12 @@ impl Client {
             tokio::try_join!(
                 self.get_dataset(dataset),
                 self.get_series(&series),
-                self.get_observations(fpb::GetObservationsRequest {
-                    series: series.clone(),
-                    start_year: years.start_or_zero(),
-                    end_year: years.end_or_zero(),
-                    transform: fpb::Transform::None as i32,
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                }),
+                self.get_observations(convert::observations_request(
+                    &series,
+                    years,
+                    fpb::Transform::None,
+                    fpb::Fill::CagrInterpolate,
+                )),
                 self.compute_growth(fpb::ComputeGrowthRequest {
                     series: series.clone(),
                     start_year: years.start_or_zero(),
@@ -112,12 +111,8 @@ impl Client {
         let ((dataset, info, observations, growth, breakdown), words) =
             tokio::try_join!(numbers, words)?;
 
-        let market = SeriesValues {
-            title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
-            unit: convert::unit("GetSeries", &series, info.unit)?,
-            points: convert::points("GetObservations", &series, observations.observations)?,
-            name: series,
-        };
+        let points = convert::points("GetObservations", &series, observations.observations)?;
+        let market = convert::series_values(language, &series, &info, points)?;
         let mut warnings = Vec::new();
         let drivers = optional("drivers", words.drivers, &mut warnings);
         let trends = optional("trends", words.trends, &mut warnings);

@@ -146,12 +146,8 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<SegmentSeries, ClientError> {
-        let values_request = |transform: fpb::Transform| fpb::GetObservationsRequest {
-            series: name.to_owned(),
-            start_year: years.start_or_zero(),
-            end_year: years.end_or_zero(),
-            transform: transform as i32,
-            fill: fpb::Fill::CagrInterpolate as i32,
+        let values_request = |transform| {
+            convert::observations_request(name, years, transform, fpb::Fill::CagrInterpolate)
         };
         let (info, values, growth, share) = tokio::join!(
             self.get_series(name),
@@ -187,20 +183,11 @@ impl Client {
             (Some(_), Ok(share)) => convert::points("GetObservations", name, share.observations)?,
             (Some(_), Err(error)) => return Err(error),
         };
-        let stated_rates = info
-            .stated_rates
-            .into_iter()
-            .map(|r| convert::stated_rate("GetSeries", name, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let points = convert::points("GetObservations", name, values.observations)?;
         Ok(SegmentSeries {
-            values: SeriesValues {
-                name: name.to_owned(),
-                title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: convert::unit("GetSeries", name, info.unit)?,
-                points: convert::points("GetObservations", name, values.observations)?,
-            },
+            values: convert::series_values(language, name, &info, points)?,
+            stated_rates: convert::stated_rates("GetSeries", name, info.stated_rates)?,
             parent,
-            stated_rates,
             growth,
             growth_note,
             share_of_parent,

@@ -58,13 +58,12 @@ impl Client {
         let numbers = async {
             tokio::try_join!(
                 self.get_series(&series),
-                self.get_observations(fpb::GetObservationsRequest {
-                    series: series.clone(),
-                    start_year: 0,
-                    end_year: 0,
-                    transform: fpb::Transform::None as i32,
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                }),
+                self.get_observations(convert::observations_request(
+                    &series,
+                    YearSpan::all(),
+                    fpb::Transform::None,
+                    fpb::Fill::CagrInterpolate,
+                )),
             )
         };
         let words = async {

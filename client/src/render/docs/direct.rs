@@ -19,13 +19,7 @@ impl Render for SeriesList {
         let mut doc = Doc::default();
         doc.heading(1, format!("{} {}", w.t(Msg::SeriesOf), self.dataset));
         doc.table(
-            &[
-                w.t(Msg::Series),
-                w.t(Msg::Title),
-                w.t(Msg::Unit),
-                w.t(Msg::Years),
-                w.t(Msg::Parent),
-            ],
+            &w.all(&[Msg::Series, Msg::Title, Msg::Unit, Msg::Years, Msg::Parent]),
             self.series
                 .iter()
                 .map(|s| {
@@ -112,12 +106,7 @@ impl Render for SearchResults {
             format!("{} “{}”", w.t(Msg::ConceptsMatching), self.query),
         );
         doc.table(
-            &[
-                w.t(Msg::Concept),
-                w.t(Msg::Label),
-                w.t(Msg::Score),
-                w.t(Msg::Matched),
-            ],
+            &w.all(&[Msg::Concept, Msg::Label, Msg::Score, Msg::Matched]),
             self.hits
                 .iter()
                 .map(|h| {
