@@ -607,9 +607,9 @@ async fn without_the_forecast_a_numbers_report_fails_naming_it() {
 
 // ---- replicas ----
 
-#[tokio::test]
-async fn a_replica_stopped_mid_run_is_stepped_over() {
-    let mut first = TestServer::forecast().await;
+/// A client balancing over two forecast replicas, and the servers: both replicas and taxonomy.
+async fn two_forecast_replicas() -> (Client, [TestServer; 3]) {
+    let first = TestServer::forecast().await;
     let second = TestServer::forecast().await;
     let taxonomy = TestServer::taxonomy().await;
     let config = ClientConfig {
@@ -618,6 +618,12 @@ async fn a_replica_stopped_mid_run_is_stepped_over() {
         ..quick_config()
     };
     let client = Client::connect(config).await.unwrap();
+    (client, [first, second, taxonomy])
+}
+
+#[tokio::test]
+async fn a_replica_stopped_mid_run_is_stepped_over() {
+    let (client, [mut first, _second, _taxonomy]) = two_forecast_replicas().await;
     for round in 0..30 {
         if round == 10 {
             // Stop one replica while the client keeps calling: graceful shutdown, then gone.
@@ -640,15 +646,7 @@ async fn a_replica_stopped_mid_run_is_stepped_over() {
 
 #[tokio::test]
 async fn with_every_replica_gone_the_error_names_the_service() {
-    let first = TestServer::forecast().await;
-    let second = TestServer::forecast().await;
-    let taxonomy = TestServer::taxonomy().await;
-    let config = ClientConfig {
-        forecast: vec![first.url(), second.url()],
-        taxonomy: vec![taxonomy.url()],
-        ..quick_config()
-    };
-    let client = Client::connect(config).await.unwrap();
+    let (client, [first, second, _taxonomy]) = two_forecast_replicas().await;
     first.shutdown().await.unwrap();
     second.shutdown().await.unwrap();
     let error = client.series_list(DATASET, Language::En).await.unwrap_err();

@@ -1,13 +1,10 @@
 //! A [`Doc`] as GitHub-flavoured Markdown.
 
-use crate::render::{Block, Doc, bullets};
+use crate::render::{Block, Doc, blocks, bullets};
 
 /// `doc` as Markdown: blocks separated by one blank line, ending with a newline.
 pub fn render(doc: &Doc) -> String {
-    let blocks: Vec<String> = doc.blocks.iter().map(block).collect();
-    let mut text = blocks.join("\n\n");
-    text.push('\n');
-    text
+    blocks(doc, block)
 }
 
 fn block(block: &Block) -> String {

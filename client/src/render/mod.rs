@@ -119,6 +119,14 @@ impl Doc {
     }
 }
 
+/// `doc` with each block rendered by `block`, separated by one blank line, ending with a newline.
+fn blocks(doc: &Doc, block: impl Fn(&Block) -> String) -> String {
+    let blocks: Vec<String> = doc.blocks.iter().map(block).collect();
+    let mut text = blocks.join("\n\n");
+    text.push('\n');
+    text
+}
+
 /// Bulleted lines `(depth, head, description)`: indented two spaces per depth, then `bullet`,
 /// the head, and ` — description` when there is one; the Markdown and table renderers differ
 /// only in the bullet and how they escape the texts.

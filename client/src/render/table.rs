@@ -3,14 +3,11 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::render::{Block, Doc, bullets};
+use crate::render::{Block, Doc, blocks, bullets};
 
 /// `doc` as aligned text, ending with a newline.
 pub fn render(doc: &Doc) -> String {
-    let blocks: Vec<String> = doc.blocks.iter().map(block).collect();
-    let mut text = blocks.join("\n\n");
-    text.push('\n');
-    text
+    blocks(doc, block)
 }
 
 fn block(block: &Block) -> String {
