@@ -119,8 +119,11 @@ async fn the_markdown_is_the_json_report_rendered() {
 async fn every_command_answers_in_every_format() {
     let servers = Servers::start().await;
     let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
-    let commands: [&[&str]; 9] = [
+    // Short names (`capability-levels/l3`, `drivers`, a dataset id) expand to full ones.
+    let commands: [&[&str]; 11] = [
         &["report", "overview", "--from", "2024", "--to", "2029"],
+        &["--dataset", "cic-global-llm-2026", "series", "list"],
+        &["concepts", "search", "agent", "--scheme", "trends"],
         &["report", "timeline", "--from", "2022", "--to", "2029"],
         &["report", "cost", "--to", "2027"],
         &["series", "list"],

@@ -154,19 +154,3 @@ fn dataset_name(text: &str) -> String {
         format!("datasets/{text}")
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_names_expand() {
-        assert_eq!(
-            concept_name("capability-levels/l3"),
-            "schemes/capability-levels/concepts/l3"
-        );
-        assert_eq!(concept_name("schemes/a/concepts/b"), "schemes/a/concepts/b");
-        assert_eq!(scheme_name("drivers"), "schemes/drivers");
-        assert_eq!(dataset_name("x"), "datasets/x");
-    }
-}

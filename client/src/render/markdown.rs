@@ -1,6 +1,6 @@
 //! A [`Doc`] as GitHub-flavoured Markdown.
 
-use crate::render::{Block, Doc, blocks, bullets};
+use crate::render::doc::{Block, Doc, blocks, bullets};
 
 /// `doc` as Markdown: blocks separated by one blank line, ending with a newline.
 pub fn render(doc: &Doc) -> String {

@@ -3,7 +3,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::render::{Block, Doc, blocks, bullets};
+use crate::render::doc::{Block, Doc, blocks, bullets};
 
 /// `doc` as aligned text, ending with a newline.
 pub fn render(doc: &Doc) -> String {

@@ -7,11 +7,11 @@ use llmarket_proto::{forecast as fpb, taxonomy as tpb};
 use crate::{
     error::{ClientError, Service, required},
     reports::{
-        Language, YearSpan,
         model::{
             Breakdown, Component, ConceptSummary, DatasetInfo, Growth, Kind, MilestoneItem, Point,
             Provenance, Qualifier, RateKind, SeriesValues, StatedRate, Unit,
         },
+        shared::{Language, YearSpan},
     },
 };
 

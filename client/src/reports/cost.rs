@@ -8,10 +8,12 @@ use crate::{
     Client,
     error::{ClientError, Service},
     reports::{
-        APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
-        YearSpan, convert,
+        convert,
         model::{ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
-        optional,
+        shared::{
+            APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
+            YearSpan, optional,
+        },
     },
 };
 

@@ -8,8 +8,9 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, YearSpan, convert,
+        convert,
         model::{ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
+        shared::{Language, YearSpan},
     },
 };
 

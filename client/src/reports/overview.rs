@@ -9,10 +9,12 @@ use crate::{
     Client,
     error::{ClientError, Service},
     reports::{
-        BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE, DRIVERS_SCHEME,
-        Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan, convert,
+        convert,
         model::{Breakdown, ConceptSummary, DatasetInfo, Growth, SeriesValues},
-        optional,
+        shared::{
+            BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE, DRIVERS_SCHEME,
+            Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan, optional,
+        },
     },
 };
 

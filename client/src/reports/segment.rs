@@ -13,9 +13,9 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, Warning, YearSpan, convert,
+        convert,
         model::{ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
-        optional,
+        shared::{Language, Warning, YearSpan, optional},
     },
 };
 

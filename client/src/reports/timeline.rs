@@ -8,9 +8,9 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, MARKET_SIZE_SERIES, Warning, YearSpan, convert,
+        convert,
         model::{MilestoneItem, Point, Unit},
-        optional,
+        shared::{Language, MARKET_SIZE_SERIES, Warning, YearSpan, optional},
     },
 };
 
