@@ -19,18 +19,6 @@ pub enum Unit {
     Index,
 }
 
-impl Unit {
-    /// The unit as a person reads it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::UsdBillion => "USD billion",
-            Self::UsdPerMillionTokens => "USD per million tokens",
-            Self::Fraction => "fraction",
-            Self::Index => "index",
-        }
-    }
-}
-
 /// How precisely a value is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
