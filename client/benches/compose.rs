@@ -43,109 +43,82 @@ const SCHEMES: [&str; 4] = [
 ];
 
 type Call = Pin<Box<dyn Future<Output = ()> + Send>>;
+type Constituent = (String, Box<dyn Fn() -> Call>);
+
+/// A constituent call named `name`: `rpc` on a clone of `client` (a generated client).
+fn constituent<C, F, Fut>(name: impl Into<String>, client: C, rpc: F) -> Constituent
+where
+    C: Clone + 'static,
+    F: Fn(C) -> Fut + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    (name.into(), Box::new(move || Box::pin(rpc(client.clone()))))
+}
 
 /// The nine calls `market_overview` makes, each as the raw generated client makes it.
-fn constituents(forecast: &Channel, taxonomy: &Channel) -> Vec<(String, Box<dyn Fn() -> Call>)> {
-    let mut calls: Vec<(String, Box<dyn Fn() -> Call>)> = Vec::new();
-    let f = forecast.clone();
-    calls.push((
-        "GetDataset".to_owned(),
-        Box::new(move || {
-            let mut client = ForecastServiceClient::new(f.clone());
-            Box::pin(async move {
-                let request = fpb::GetDatasetRequest {
-                    name: DATASET.to_owned(),
-                };
-                client.get_dataset(request).await.expect("GetDataset");
-            })
+fn constituents(forecast: &Channel, taxonomy: &Channel) -> Vec<Constituent> {
+    let f = ForecastServiceClient::new(forecast.clone());
+    let mut calls = vec![
+        constituent("GetDataset", f.clone(), |mut c| async move {
+            let request = fpb::GetDatasetRequest {
+                name: DATASET.to_owned(),
+            };
+            c.get_dataset(request).await.expect("GetDataset");
         }),
-    ));
-    let f = forecast.clone();
-    calls.push((
-        "GetSeries".to_owned(),
-        Box::new(move || {
-            let mut client = ForecastServiceClient::new(f.clone());
-            Box::pin(async move {
-                let request = fpb::GetSeriesRequest {
-                    name: SERIES.to_owned(),
-                };
-                client.get_series(request).await.expect("GetSeries");
-            })
+        constituent("GetSeries", f.clone(), |mut c| async move {
+            let request = fpb::GetSeriesRequest {
+                name: SERIES.to_owned(),
+            };
+            c.get_series(request).await.expect("GetSeries");
         }),
-    ));
-    let f = forecast.clone();
-    calls.push((
-        "GetObservations".to_owned(),
-        Box::new(move || {
-            let mut client = ForecastServiceClient::new(f.clone());
-            Box::pin(async move {
-                let request = fpb::GetObservationsRequest {
-                    series: SERIES.to_owned(),
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                    ..Default::default()
-                };
-                client
-                    .get_observations(request)
-                    .await
-                    .expect("GetObservations");
-            })
+        constituent("GetObservations", f.clone(), |mut c| async move {
+            let request = fpb::GetObservationsRequest {
+                series: SERIES.to_owned(),
+                fill: fpb::Fill::CagrInterpolate as i32,
+                ..Default::default()
+            };
+            c.get_observations(request).await.expect("GetObservations");
         }),
-    ));
-    let f = forecast.clone();
-    calls.push((
-        "ComputeGrowth".to_owned(),
-        Box::new(move || {
-            let mut client = ForecastServiceClient::new(f.clone());
-            Box::pin(async move {
-                let request = fpb::ComputeGrowthRequest {
-                    series: SERIES.to_owned(),
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                    ..Default::default()
-                };
-                client.compute_growth(request).await.expect("ComputeGrowth");
-            })
+        constituent("ComputeGrowth", f.clone(), |mut c| async move {
+            let request = fpb::ComputeGrowthRequest {
+                series: SERIES.to_owned(),
+                fill: fpb::Fill::CagrInterpolate as i32,
+                ..Default::default()
+            };
+            c.compute_growth(request).await.expect("ComputeGrowth");
         }),
-    ));
-    let f = forecast.clone();
-    calls.push((
-        "GetBreakdown".to_owned(),
-        Box::new(move || {
-            let mut client = ForecastServiceClient::new(f.clone());
-            Box::pin(async move {
-                let request = fpb::GetBreakdownRequest {
-                    series: SERIES.to_owned(),
-                    year: 0,
-                    fill: fpb::Fill::None as i32,
-                };
-                client.get_breakdown(request).await.expect("GetBreakdown");
-            })
+        constituent("GetBreakdown", f, |mut c| async move {
+            let request = fpb::GetBreakdownRequest {
+                series: SERIES.to_owned(),
+                year: 0,
+                fill: fpb::Fill::None as i32,
+            };
+            c.get_breakdown(request).await.expect("GetBreakdown");
         }),
-    ));
-    for scheme in SCHEMES {
-        let t = taxonomy.clone();
-        calls.push((
+    ];
+    let t = TaxonomyServiceClient::new(taxonomy.clone());
+    calls.extend(SCHEMES.map(|scheme| {
+        constituent(
             format!("ListConcepts({scheme})"),
-            Box::new(move || {
-                let mut client = TaxonomyServiceClient::new(t.clone());
-                Box::pin(async move {
-                    let request = tpb::ListConceptsRequest {
-                        parent: scheme.to_owned(),
-                        page_size: 1000,
-                        language_code: "en".to_owned(),
-                        ..Default::default()
-                    };
-                    client.list_concepts(request).await.expect("ListConcepts");
-                })
-            }),
-        ));
-    }
+            t.clone(),
+            move |mut c| async move {
+                let request = tpb::ListConceptsRequest {
+                    parent: scheme.to_owned(),
+                    page_size: 1000,
+                    language_code: "en".to_owned(),
+                    ..Default::default()
+                };
+                c.list_concepts(request).await.expect("ListConcepts");
+            },
+        )
+    }));
     calls
 }
 
 struct Setup {
     runtime: Runtime,
     client: Client,
-    calls: Vec<(String, Box<dyn Fn() -> Call>)>,
+    calls: Vec<Constituent>,
     _servers: Vec<Box<dyn std::any::Any>>,
 }
 

@@ -5,12 +5,14 @@ use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
+use std::future::Future;
+
 use tonic::transport::Channel;
 
 use crate::{
     config::{ClientConfig, DEFAULT_DATASET},
     connect::ServiceChannel,
-    error::{ClientError, Service},
+    error::{ClientError, Service, required},
 };
 
 /// Page size asked for when listing everything; the servers cap it at their maximum.
@@ -73,100 +75,33 @@ impl Client {
     // ---- forecast ----
 
     pub(crate) async fn get_dataset(&self, name: &str) -> Result<fpb::Dataset, ClientError> {
-        const CALL: &str = "GetDataset";
         let request = fpb::GetDatasetRequest {
             name: name.to_owned(),
         };
-        let response = self
-            .forecast
-            .call(CALL, request, |ch, req| async move {
-                ForecastServiceClient::new(ch).get_dataset(req).await
-            })
-            .await?;
-        crate::reports::model::required(Service::Forecast, CALL, "dataset", response.dataset)
+        let response = self.get_dataset_response(request).await?;
+        required(Service::Forecast, "GetDataset", "dataset", response.dataset)
     }
 
     pub(crate) async fn list_series(&self, parent: &str) -> Result<Vec<fpb::Series>, ClientError> {
-        const CALL: &str = "ListSeries";
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..MAX_PAGES {
-            let request = fpb::ListSeriesRequest {
-                parent: parent.to_owned(),
-                page_size: LIST_PAGE_SIZE,
-                page_token,
-            };
+        all_pages(Service::Forecast, "ListSeries", |page_token| async move {
             let page = self
-                .forecast
-                .call(CALL, request, |ch, req| async move {
-                    ForecastServiceClient::new(ch).list_series(req).await
+                .list_series_page(fpb::ListSeriesRequest {
+                    parent: parent.to_owned(),
+                    page_size: LIST_PAGE_SIZE,
+                    page_token,
                 })
                 .await?;
-            all.extend(page.series);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
-            }
-            page_token = page.next_page_token;
-        }
-        Err(too_many_pages(Service::Forecast, CALL))
+            Ok((page.series, page.next_page_token))
+        })
+        .await
     }
 
     pub(crate) async fn get_series(&self, name: &str) -> Result<fpb::Series, ClientError> {
-        const CALL: &str = "GetSeries";
         let request = fpb::GetSeriesRequest {
             name: name.to_owned(),
         };
-        let response = self
-            .forecast
-            .call(CALL, request, |ch, req| async move {
-                ForecastServiceClient::new(ch).get_series(req).await
-            })
-            .await?;
-        crate::reports::model::required(Service::Forecast, CALL, "series", response.series)
-    }
-
-    pub(crate) async fn get_observations(
-        &self,
-        request: fpb::GetObservationsRequest,
-    ) -> Result<fpb::GetObservationsResponse, ClientError> {
-        self.forecast
-            .call("GetObservations", request, |ch, req| async move {
-                ForecastServiceClient::new(ch).get_observations(req).await
-            })
-            .await
-    }
-
-    pub(crate) async fn compute_growth(
-        &self,
-        request: fpb::ComputeGrowthRequest,
-    ) -> Result<fpb::ComputeGrowthResponse, ClientError> {
-        self.forecast
-            .call("ComputeGrowth", request, |ch, req| async move {
-                ForecastServiceClient::new(ch).compute_growth(req).await
-            })
-            .await
-    }
-
-    pub(crate) async fn get_breakdown(
-        &self,
-        request: fpb::GetBreakdownRequest,
-    ) -> Result<fpb::GetBreakdownResponse, ClientError> {
-        self.forecast
-            .call("GetBreakdown", request, |ch, req| async move {
-                ForecastServiceClient::new(ch).get_breakdown(req).await
-            })
-            .await
-    }
-
-    pub(crate) async fn project_series(
-        &self,
-        request: fpb::ProjectSeriesRequest,
-    ) -> Result<fpb::ProjectSeriesResponse, ClientError> {
-        self.forecast
-            .call("ProjectSeries", request, |ch, req| async move {
-                ForecastServiceClient::new(ch).project_series(req).await
-            })
-            .await
+        let response = self.get_series_response(request).await?;
+        required(Service::Forecast, "GetSeries", "series", response.series)
     }
 
     // ---- taxonomy ----
@@ -176,18 +111,12 @@ impl Client {
         name: &str,
         language_code: &str,
     ) -> Result<tpb::Concept, ClientError> {
-        const CALL: &str = "GetConcept";
         let request = tpb::GetConceptRequest {
             name: name.to_owned(),
             language_code: language_code.to_owned(),
         };
-        let response = self
-            .taxonomy
-            .call(CALL, request, |ch, req| async move {
-                TaxonomyServiceClient::new(ch).get_concept(req).await
-            })
-            .await?;
-        crate::reports::model::required(Service::Taxonomy, CALL, "concept", response.concept)
+        let response = self.get_concept_response(request).await?;
+        required(Service::Taxonomy, "GetConcept", "concept", response.concept)
     }
 
     pub(crate) async fn batch_get_concepts(
@@ -202,13 +131,7 @@ impl Client {
             names,
             language_code: language_code.to_owned(),
         };
-        let response = self
-            .taxonomy
-            .call("BatchGetConcepts", request, |ch, req| async move {
-                TaxonomyServiceClient::new(ch).batch_get_concepts(req).await
-            })
-            .await?;
-        Ok(response.concepts)
+        Ok(self.batch_get_concepts_response(request).await?.concepts)
     }
 
     pub(crate) async fn list_concepts(
@@ -216,30 +139,19 @@ impl Client {
         scheme: &str,
         language_code: &str,
     ) -> Result<Vec<tpb::Concept>, ClientError> {
-        const CALL: &str = "ListConcepts";
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..MAX_PAGES {
-            let request = tpb::ListConceptsRequest {
-                parent: scheme.to_owned(),
-                broader: String::new(),
-                page_size: LIST_PAGE_SIZE,
-                page_token,
-                language_code: language_code.to_owned(),
-            };
+        all_pages(Service::Taxonomy, "ListConcepts", |page_token| async move {
             let page = self
-                .taxonomy
-                .call(CALL, request, |ch, req| async move {
-                    TaxonomyServiceClient::new(ch).list_concepts(req).await
+                .list_concepts_page(tpb::ListConceptsRequest {
+                    parent: scheme.to_owned(),
+                    broader: String::new(),
+                    page_size: LIST_PAGE_SIZE,
+                    page_token,
+                    language_code: language_code.to_owned(),
                 })
                 .await?;
-            all.extend(page.concepts);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
-            }
-            page_token = page.next_page_token;
-        }
-        Err(too_many_pages(Service::Taxonomy, CALL))
+            Ok((page.concepts, page.next_page_token))
+        })
+        .await
     }
 
     pub(crate) async fn search_concepts(
@@ -248,18 +160,14 @@ impl Client {
         schemes: Vec<String>,
         language_code: &str,
     ) -> Result<tpb::SearchConceptsResponse, ClientError> {
-        let request = tpb::SearchConceptsRequest {
+        self.search_concepts_response(tpb::SearchConceptsRequest {
             query: query.to_owned(),
             language_code: language_code.to_owned(),
             schemes,
             page_size: LIST_PAGE_SIZE,
             page_token: String::new(),
-        };
-        self.taxonomy
-            .call("SearchConcepts", request, |ch, req| async move {
-                TaxonomyServiceClient::new(ch).search_concepts(req).await
-            })
-            .await
+        })
+        .await
     }
 
     pub(crate) async fn list_milestones(
@@ -269,32 +177,86 @@ impl Client {
         concept: &str,
         language_code: &str,
     ) -> Result<Vec<tpb::Milestone>, ClientError> {
-        const CALL: &str = "ListMilestones";
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..MAX_PAGES {
-            let request = tpb::ListMilestonesRequest {
-                start_year,
-                end_year,
-                concept: concept.to_owned(),
-                page_size: LIST_PAGE_SIZE,
-                page_token,
-                language_code: language_code.to_owned(),
-            };
-            let page = self
-                .taxonomy
-                .call(CALL, request, |ch, req| async move {
-                    TaxonomyServiceClient::new(ch).list_milestones(req).await
-                })
-                .await?;
-            all.extend(page.milestones);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
-            }
-            page_token = page.next_page_token;
-        }
-        Err(too_many_pages(Service::Taxonomy, CALL))
+        all_pages(
+            Service::Taxonomy,
+            "ListMilestones",
+            |page_token| async move {
+                let page = self
+                    .list_milestones_page(tpb::ListMilestonesRequest {
+                        start_year,
+                        end_year,
+                        concept: concept.to_owned(),
+                        page_size: LIST_PAGE_SIZE,
+                        page_token,
+                        language_code: language_code.to_owned(),
+                    })
+                    .await?;
+                Ok((page.milestones, page.next_page_token))
+            },
+        )
+        .await
     }
+}
+
+/// One method per RPC: `$method(request)` calls `$rpc` of the generated client over the
+/// service's channel as `$call`, with the deadline and retries of [`ServiceChannel::call`].
+macro_rules! unary {
+    ($($channel:ident $client:ident { $($method:ident => $rpc:ident($call:literal, $req:ty) -> $resp:ty;)* })*) => {
+        impl Client {
+            $($(
+                pub(crate) async fn $method(&self, request: $req) -> Result<$resp, ClientError> {
+                    self.$channel
+                        .call($call, request, |channel, request| async move {
+                            $client::new(channel).$rpc(request).await
+                        })
+                        .await
+                }
+            )*)*
+        }
+    };
+}
+
+unary! {
+    forecast ForecastServiceClient {
+        get_dataset_response => get_dataset("GetDataset", fpb::GetDatasetRequest) -> fpb::GetDatasetResponse;
+        list_series_page => list_series("ListSeries", fpb::ListSeriesRequest) -> fpb::ListSeriesResponse;
+        get_series_response => get_series("GetSeries", fpb::GetSeriesRequest) -> fpb::GetSeriesResponse;
+        get_observations => get_observations("GetObservations", fpb::GetObservationsRequest) -> fpb::GetObservationsResponse;
+        compute_growth => compute_growth("ComputeGrowth", fpb::ComputeGrowthRequest) -> fpb::ComputeGrowthResponse;
+        get_breakdown => get_breakdown("GetBreakdown", fpb::GetBreakdownRequest) -> fpb::GetBreakdownResponse;
+        project_series => project_series("ProjectSeries", fpb::ProjectSeriesRequest) -> fpb::ProjectSeriesResponse;
+    }
+    taxonomy TaxonomyServiceClient {
+        get_concept_response => get_concept("GetConcept", tpb::GetConceptRequest) -> tpb::GetConceptResponse;
+        batch_get_concepts_response => batch_get_concepts("BatchGetConcepts", tpb::BatchGetConceptsRequest) -> tpb::BatchGetConceptsResponse;
+        list_concepts_page => list_concepts("ListConcepts", tpb::ListConceptsRequest) -> tpb::ListConceptsResponse;
+        search_concepts_response => search_concepts("SearchConcepts", tpb::SearchConceptsRequest) -> tpb::SearchConceptsResponse;
+        list_milestones_page => list_milestones("ListMilestones", tpb::ListMilestonesRequest) -> tpb::ListMilestonesResponse;
+    }
+}
+
+/// Every item of a paged list: `page(token)` fetches one page and its next token, followed
+/// until the token is empty (at most [`MAX_PAGES`] pages).
+async fn all_pages<T, F, Fut>(
+    service: Service,
+    call: &'static str,
+    mut page: F,
+) -> Result<Vec<T>, ClientError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), ClientError>>,
+{
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..MAX_PAGES {
+        let (items, next) = page(page_token).await?;
+        all.extend(items);
+        if next.is_empty() {
+            return Ok(all);
+        }
+        page_token = next;
+    }
+    Err(too_many_pages(service, call))
 }
 
 fn too_many_pages(service: Service, call: &'static str) -> ClientError {

@@ -126,6 +126,23 @@ impl ClientError {
     }
 }
 
+/// A required message field of a response, or bad data naming it. Shared by the transport
+/// (`client`) and the conversions of the reports, so neither imports the other.
+pub(crate) fn required<T>(
+    service: Service,
+    call: &'static str,
+    field: &str,
+    value: Option<T>,
+) -> Result<T, ClientError> {
+    value.ok_or_else(|| {
+        ClientError::bad_data(
+            service,
+            call,
+            format!("the response has no {field} (a required field)"),
+        )
+    })
+}
+
 /// The canonical name of a gRPC code, e.g. `UNAVAILABLE`.
 pub fn code_name(code: Code) -> &'static str {
     match code {

@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 mod client;
 pub mod config;

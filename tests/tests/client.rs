@@ -188,17 +188,51 @@ async fn a_span_narrows_the_overview() {
 }
 
 #[tokio::test]
-async fn a_span_that_ends_before_it_starts_is_refused_before_any_call() {
-    let servers = Servers::start().await;
-    let error = client(&servers)
-        .await
-        .market_overview(DATASET, YearSpan::between(2029, 2024), Language::En)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ClientError::InvalidArgument { .. }),
-        "{error}"
-    );
+async fn bad_arguments_are_refused_before_any_call() {
+    // Nothing listens at these endpoints: a call would fail UNAVAILABLE, not INVALID_ARGUMENT.
+    let config = ClientConfig::new(
+        vec!["http://127.0.0.1:1".to_owned()],
+        vec!["http://127.0.0.1:1".to_owned()],
+    )
+    .with_retry(RetryPolicy::none());
+    let client = Client::connect(config).await.unwrap();
+    let inverted = YearSpan::between(2029, 2024);
+    let en = Language::En;
+    let cases = [
+        (
+            "overview over an inverted span",
+            client
+                .market_overview(DATASET, inverted, en)
+                .await
+                .map(drop),
+        ),
+        (
+            "timeline over an inverted span",
+            client.timeline(inverted, en).await.map(drop),
+        ),
+        (
+            "segment over an inverted span",
+            client
+                .segment_report("schemes/a/concepts/b", inverted, en)
+                .await
+                .map(drop),
+        ),
+        (
+            "milestones over an inverted span",
+            client.milestones(inverted, None, en).await.map(drop),
+        ),
+        (
+            "cost outlook without an end year",
+            client.cost_outlook(YearSpan::all(), en).await.map(drop),
+        ),
+    ];
+    for (case, result) in cases {
+        let error = result.expect_err(case);
+        assert!(
+            matches!(error, ClientError::InvalidArgument { .. }),
+            "{case}: {error}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -397,20 +431,6 @@ async fn the_cost_outlook_projects_the_stated_fall() {
     }
 }
 
-#[tokio::test]
-async fn a_cost_outlook_needs_an_end_year() {
-    let servers = Servers::start().await;
-    let error = client(&servers)
-        .await
-        .cost_outlook(YearSpan::all(), Language::En)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ClientError::InvalidArgument { .. }),
-        "{error}"
-    );
-}
-
 // ---- output ----
 
 #[tokio::test]
@@ -464,16 +484,50 @@ async fn the_json_names_stay_stable() {
     assert!(json["warnings"].as_array().unwrap().is_empty());
 }
 
+/// Compares `text` with the reviewed snapshot `tests/snapshots/{name}.snap`; a difference fails
+/// the test and leaves `{name}.snap.new` beside it to review.
+fn assert_snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
 #[tokio::test]
-async fn the_overview_in_markdown_matches_the_snapshot() {
+async fn reports_render_as_their_reviewed_snapshots() {
     let servers = Servers::start().await;
-    let overview = overview(&client(&servers).await).await;
-    let markdown = render::render(&overview, Format::Markdown).unwrap();
-    let expected = include_str!("../snapshots/overview.md");
-    assert_eq!(
-        markdown, expected,
-        "rendered Markdown differs from tests/snapshots/overview.md"
-    );
+    let client = client(&servers).await;
+    let overview_en = overview(&client).await;
+    let overview_zh = client
+        .market_overview(DATASET, YearSpan::all(), Language::Zh)
+        .await
+        .unwrap();
+    let timeline_zh = client
+        .timeline(YearSpan::between(2022, 2026), Language::Zh)
+        .await
+        .unwrap();
+    let cost_en = client
+        .cost_outlook(YearSpan::between(2022, 2029), Language::En)
+        .await
+        .unwrap();
+    let cases = [
+        (
+            "overview_markdown_en",
+            render::render(&overview_en, Format::Markdown),
+        ),
+        (
+            "overview_table_zh",
+            render::render(&overview_zh, Format::Table),
+        ),
+        (
+            "timeline_markdown_zh",
+            render::render(&timeline_zh, Format::Markdown),
+        ),
+        ("cost_table_en", render::render(&cost_en, Format::Table)),
+    ];
+    for (name, text) in cases {
+        assert_snapshot(name, &text.unwrap());
+    }
 }
 
 // ---- partial failure ----
@@ -553,9 +607,9 @@ async fn without_the_forecast_a_numbers_report_fails_naming_it() {
 
 // ---- replicas ----
 
-#[tokio::test]
-async fn a_replica_stopped_mid_run_is_stepped_over() {
-    let mut first = TestServer::forecast().await;
+/// A client balancing over two forecast replicas, and the servers: both replicas and taxonomy.
+async fn two_forecast_replicas() -> (Client, [TestServer; 3]) {
+    let first = TestServer::forecast().await;
     let second = TestServer::forecast().await;
     let taxonomy = TestServer::taxonomy().await;
     let config = ClientConfig {
@@ -564,6 +618,12 @@ async fn a_replica_stopped_mid_run_is_stepped_over() {
         ..quick_config()
     };
     let client = Client::connect(config).await.unwrap();
+    (client, [first, second, taxonomy])
+}
+
+#[tokio::test]
+async fn a_replica_stopped_mid_run_is_stepped_over() {
+    let (client, [mut first, _second, _taxonomy]) = two_forecast_replicas().await;
     for round in 0..30 {
         if round == 10 {
             // Stop one replica while the client keeps calling: graceful shutdown, then gone.
@@ -586,15 +646,7 @@ async fn a_replica_stopped_mid_run_is_stepped_over() {
 
 #[tokio::test]
 async fn with_every_replica_gone_the_error_names_the_service() {
-    let first = TestServer::forecast().await;
-    let second = TestServer::forecast().await;
-    let taxonomy = TestServer::taxonomy().await;
-    let config = ClientConfig {
-        forecast: vec![first.url(), second.url()],
-        taxonomy: vec![taxonomy.url()],
-        ..quick_config()
-    };
-    let client = Client::connect(config).await.unwrap();
+    let (client, [first, second, _taxonomy]) = two_forecast_replicas().await;
     first.shutdown().await.unwrap();
     second.shutdown().await.unwrap();
     let error = client.series_list(DATASET, Language::En).await.unwrap_err();
@@ -605,20 +657,23 @@ async fn with_every_replica_gone_the_error_names_the_service() {
 
 // ---- deadlines ----
 
-/// A forecast service that answers every call with an empty response after `delay`.
-async fn slow_forecast(delay: Duration) -> TestServer {
-    TestServer::start(SlowForecast::new(delay).routes()).await
-}
-
-#[tokio::test]
-async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
-    let forecast = slow_forecast(Duration::from_secs(30)).await;
+/// A client (with `deadline`) of a forecast service that answers every call with an empty
+/// response after `delay`, and of the real taxonomy; the servers run while the guard lives.
+async fn slow_forecast_client(delay: Duration, deadline: Duration) -> (Client, [TestServer; 2]) {
+    let forecast = TestServer::start(SlowForecast::new(delay).routes()).await;
     let taxonomy = TestServer::taxonomy().await;
     let client = Client::from_channels(
         forecast.channel().await,
         taxonomy.channel().await,
-        quick_config().with_deadline(Duration::from_millis(200)),
+        quick_config().with_deadline(deadline),
     );
+    (client, [forecast, taxonomy])
+}
+
+#[tokio::test]
+async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
+    let (client, _servers) =
+        slow_forecast_client(Duration::from_secs(30), Duration::from_millis(200)).await;
     let error = client.series_list(DATASET, Language::En).await.unwrap_err();
     assert_eq!(error.code(), Some(Code::DeadlineExceeded), "{error}");
     assert_eq!(error.service(), Some(Service::Forecast));
@@ -646,13 +701,8 @@ async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
 
 #[tokio::test]
 async fn a_call_within_the_deadline_succeeds_even_when_slow() {
-    let forecast = slow_forecast(Duration::from_millis(50)).await;
-    let taxonomy = TestServer::taxonomy().await;
-    let client = Client::from_channels(
-        forecast.channel().await,
-        taxonomy.channel().await,
-        quick_config().with_deadline(Duration::from_secs(10)),
-    );
+    let (client, _servers) =
+        slow_forecast_client(Duration::from_millis(50), Duration::from_secs(10)).await;
     let list = client.series_list(DATASET, Language::En).await.unwrap();
     assert!(list.series.is_empty());
 }
@@ -660,13 +710,7 @@ async fn a_call_within_the_deadline_succeeds_even_when_slow() {
 #[tokio::test]
 async fn a_response_missing_a_required_field_is_bad_data() {
     // The fake answers with empty messages: GetDataset without its dataset.
-    let forecast = slow_forecast(Duration::ZERO).await;
-    let taxonomy = TestServer::taxonomy().await;
-    let client = Client::from_channels(
-        forecast.channel().await,
-        taxonomy.channel().await,
-        quick_config(),
-    );
+    let (client, _servers) = slow_forecast_client(Duration::ZERO, Duration::from_secs(10)).await;
     let error = client
         .market_overview(DATASET, YearSpan::all(), Language::En)
         .await

@@ -1,7 +1,7 @@
 //! Numbers as a person reads them: stated values to the digits the report gives, derived ones to
 //! a sensible precision, qualifiers as signs (≈ about, ≤ at most, ≥ at least), rates in percent.
 
-use crate::reports::model::{Kind, Point, Qualifier, StatedRate};
+use crate::reports::model::{Point, Qualifier, StatedRate};
 
 /// Decimals that show a value stated to the rounding step `resolution` (0.1 → 1).
 fn decimals_of(resolution: f64) -> usize {
@@ -63,23 +63,6 @@ pub fn point_value(point: &Point) -> String {
     format!("{}{digits}{mark}", qualifier_sign(point.qualifier))
 }
 
-/// "actual" or "forecast".
-pub fn kind(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Actual => "actual",
-        Kind::Forecast => "forecast",
-    }
-}
-
-/// Where a point comes from: "stated, §1.2" or "derived".
-pub fn basis(point: &Point) -> String {
-    match (point.is_derived(), point.source.is_empty()) {
-        (true, _) => "derived".to_owned(),
-        (false, true) => "stated".to_owned(),
-        (false, false) => format!("stated, §{}", point.source),
-    }
-}
-
 /// A fraction in percent with `decimals` decimals: 0.8077 → "80.77%".
 pub fn percent(fraction: f64, decimals: usize) -> String {
     format!("{:.decimals$}%", fraction * 100.0)
@@ -132,7 +115,7 @@ pub fn derived_methods<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::model::{Provenance, Unit};
+    use crate::reports::model::{Kind, Provenance, Unit};
 
     fn point(value: f64, qualifier: Qualifier, provenance: Provenance) -> Point {
         Point {

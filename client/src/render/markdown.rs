@@ -1,13 +1,10 @@
 //! A [`Doc`] as GitHub-flavoured Markdown.
 
-use crate::render::{Block, Doc};
+use crate::render::doc::{Block, Doc, blocks, bullets};
 
 /// `doc` as Markdown: blocks separated by one blank line, ending with a newline.
 pub fn render(doc: &Doc) -> String {
-    let blocks: Vec<String> = doc.blocks.iter().map(block).collect();
-    let mut text = blocks.join("\n\n");
-    text.push('\n');
-    text
+    blocks(doc, block)
 }
 
 fn block(block: &Block) -> String {
@@ -30,27 +27,17 @@ fn block(block: &Block) -> String {
             lines.extend(rows.iter().map(|r| row(r)));
             lines.join("\n")
         }
-        Block::Terms(terms) => terms
-            .iter()
-            .map(|t| {
-                let indent = "  ".repeat(t.depth);
-                if t.description.is_empty() {
-                    format!("{indent}- **{}**", inline(&t.term))
-                } else {
-                    format!(
-                        "{indent}- **{}** — {}",
-                        inline(&t.term),
-                        inline(&t.description)
-                    )
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Block::List(items) => items
-            .iter()
-            .map(|item| format!("- {}", inline(item)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Block::Terms(terms) => bullets(
+            terms.iter().map(|t| {
+                let term = format!("**{}**", inline(&t.term));
+                (t.depth, term, inline(&t.description))
+            }),
+            "-",
+        ),
+        Block::List(items) => bullets(
+            items.iter().map(|item| (0, inline(item), String::new())),
+            "-",
+        ),
     }
 }
 

@@ -2,15 +2,19 @@
 //! terminal-table renderers print, JSON straight from serde, and an SVG chart of its series.
 
 pub mod chart;
+mod doc;
 mod docs;
 pub mod format;
 pub mod markdown;
+#[cfg(feature = "cli")]
+pub mod svg;
 pub mod table;
 mod words;
 
 use serde::Serialize;
 
 pub use chart::{Chart, ChartError, Line};
+pub use doc::{Block, Doc, Term};
 
 /// An output format of the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,106 +27,14 @@ pub enum Format {
     Markdown,
 }
 
-/// A block of a rendered document.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Block {
-    /// A heading; level 1 is the title.
-    Heading(u8, String),
-    /// A paragraph.
-    Text(String),
-    /// Label–value pairs.
-    Fields(Vec<(String, String)>),
-    /// A table: a header row, then rows of the same width.
-    Table {
-        /// Column headers.
-        headers: Vec<String>,
-        /// The rows.
-        rows: Vec<Vec<String>>,
-    },
-    /// A list of terms, each with an optional description, nested by depth (0 = top).
-    Terms(Vec<Term>),
-    /// A plain list.
-    List(Vec<String>),
-}
-
-/// A term in a [`Block::Terms`] list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Term {
-    /// Nesting depth: 0 for a top item, 1 under it, and so on.
-    pub depth: usize,
-    /// The term.
-    pub term: String,
-    /// What it means; may be empty.
-    pub description: String,
-}
-
-/// A document: what a report says, independent of the output format.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Doc {
-    /// The blocks in order.
-    pub blocks: Vec<Block>,
-}
-
-impl Doc {
-    /// Appends a heading.
-    pub fn heading(&mut self, level: u8, text: impl Into<String>) {
-        self.blocks.push(Block::Heading(level, text.into()));
-    }
-
-    /// Appends a paragraph (nothing if empty).
-    pub fn text(&mut self, text: impl Into<String>) {
-        let text = text.into();
-        if !text.is_empty() {
-            self.blocks.push(Block::Text(text));
-        }
-    }
-
-    /// Appends label–value pairs.
-    pub fn fields(&mut self, fields: Vec<(String, String)>) {
-        if !fields.is_empty() {
-            self.blocks.push(Block::Fields(fields));
-        }
-    }
-
-    /// Appends a table.
-    pub fn table(&mut self, headers: &[&str], rows: Vec<Vec<String>>) {
-        self.blocks.push(Block::Table {
-            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
-            rows,
-        });
-    }
-
-    /// Appends a flat list of terms.
-    pub fn terms(&mut self, terms: Vec<(String, String)>) {
-        self.tree(terms.into_iter().map(|(t, d)| (0, t, d)).collect());
-    }
-
-    /// Appends a nested list of `(depth, term, description)`.
-    pub fn tree(&mut self, terms: Vec<(usize, String, String)>) {
-        self.blocks.push(Block::Terms(
-            terms
-                .into_iter()
-                .map(|(depth, term, description)| Term {
-                    depth,
-                    term,
-                    description,
-                })
-                .collect(),
-        ));
-    }
-
-    /// Appends a plain list.
-    pub fn list(&mut self, items: Vec<String>) {
-        self.blocks.push(Block::List(items));
-    }
-}
-
 /// What the command can print: a serde type that also knows its document and its chart.
 pub trait Render: Serialize {
     /// The report as a document.
     fn doc(&self) -> Doc;
-    /// The report's series as a chart, if it has any.
-    fn chart(&self) -> Option<Chart>;
+    /// The report's series as a chart, if it has any (none by default).
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
 }
 
 /// `report` in `format`, ending with a newline.

@@ -1,13 +1,13 @@
-//! A [`Doc`] as aligned plain text for a terminal (CJK characters count two columns).
+//! A [`Doc`] as aligned plain text for a terminal (CJK characters and emoji count two columns,
+//! zero-width marks none).
 
-use crate::render::{Block, Doc};
+use unicode_width::UnicodeWidthStr;
+
+use crate::render::doc::{Block, Doc, blocks, bullets};
 
 /// `doc` as aligned text, ending with a newline.
 pub fn render(doc: &Doc) -> String {
-    let blocks: Vec<String> = doc.blocks.iter().map(block).collect();
-    let mut text = blocks.join("\n\n");
-    text.push('\n');
-    text
+    blocks(doc, block)
 }
 
 fn block(block: &Block) -> String {
@@ -34,27 +34,16 @@ fn block(block: &Block) -> String {
                 .join("\n")
         }
         Block::Table { headers, rows } => grid(headers, rows),
-        Block::Terms(terms) => terms
-            .iter()
-            .map(|t| {
-                let indent = "  ".repeat(t.depth);
-                if t.description.is_empty() {
-                    format!("{indent}• {}", one_line(&t.term))
-                } else {
-                    format!(
-                        "{indent}• {} — {}",
-                        one_line(&t.term),
-                        one_line(&t.description)
-                    )
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Block::List(items) => items
-            .iter()
-            .map(|item| format!("• {}", one_line(item)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Block::Terms(terms) => bullets(
+            terms
+                .iter()
+                .map(|t| (t.depth, one_line(&t.term), one_line(&t.description))),
+            "•",
+        ),
+        Block::List(items) => bullets(
+            items.iter().map(|item| (0, one_line(item), String::new())),
+            "•",
+        ),
     }
 }
 
@@ -92,25 +81,10 @@ fn pad(text: &str, to: usize) -> String {
     format!("{text}{}", " ".repeat(fill))
 }
 
-/// Terminal columns `text` takes: East Asian wide and full-width characters count two.
+/// Terminal columns `text` takes, as `unicode-width` counts them: East Asian wide characters and
+/// emoji two, zero-width marks none.
 pub fn width(text: &str) -> usize {
-    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(u32::from(c),
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x20000..=0x3FFFD)
+    UnicodeWidthStr::width(text)
 }
 
 #[cfg(test)]
@@ -118,19 +92,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_align_with_wide_characters() {
-        let mut doc = Doc::default();
-        doc.table(
-            &["Name", "Value"],
-            vec![
-                vec!["市场".to_owned(), "1".to_owned()],
-                vec!["market".to_owned(), "22".to_owned()],
-            ],
-        );
-        assert_eq!(
-            render(&doc),
-            "Name    Value\n──────  ─────\n市场    1\nmarket  22\n"
-        );
+    fn columns_align_by_display_width() {
+        // CJK and emoji take two columns; a combining mark (U+0301) and a zero-width space
+        // (U+200B) none.
+        let cases = [
+            (
+                ["市场", "market"],
+                "Name    Value\n──────  ─────\n市场    1\nmarket  2\n",
+            ),
+            (
+                ["🚀", "cafe\u{301}"],
+                "Name  Value\n────  ─────\n🚀    1\ncafe\u{301}  2\n",
+            ),
+            (
+                ["a\u{200b}b", "ab"],
+                "Name  Value\n────  ─────\na\u{200b}b    1\nab    2\n",
+            ),
+        ];
+        for ([first, second], expected) in cases {
+            let mut doc = Doc::default();
+            doc.table(
+                &["Name", "Value"],
+                vec![
+                    vec![first.to_owned(), "1".to_owned()],
+                    vec![second.to_owned(), "2".to_owned()],
+                ],
+            );
+            assert_eq!(render(&doc), expected, "{first:?}, {second:?}");
+        }
     }
 
     #[test]

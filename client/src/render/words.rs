@@ -1,129 +1,344 @@
-//! The fixed words of the rendered reports (headings, labels, notes) in the report's language.
-//! Labels and definitions of concepts come from the taxonomy already in that language.
+//! The fixed words of the rendered reports (headings, labels, notes) in the report's language, as
+//! message keys with one exhaustive `match` per language: a key without a translation does not
+//! build. Labels and definitions of concepts come from the taxonomy already in that language.
 
-use crate::reports::Language;
+use crate::reports::{
+    Language,
+    model::{Kind, Unit},
+};
 
-/// Translates the fixed English words of the reports into the report's language.
+/// The fixed words of a report in one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Words(pub(crate) Language);
 
 impl Words {
-    /// `en` in this language (English as is; a word without a translation stays English).
-    pub(crate) fn t(self, en: &'static str) -> &'static str {
+    /// `msg` in this language.
+    pub(crate) fn t(self, msg: Msg) -> &'static str {
         match self.0 {
-            Language::En => en,
-            Language::Zh => zh(en).unwrap_or(en),
+            Language::En => msg.en(),
+            Language::Zh => msg.zh(),
         }
+    }
+
+    /// `msg` in this language, owned (for document fields and rows).
+    pub(crate) fn s(self, msg: Msg) -> String {
+        self.t(msg).to_owned()
+    }
+
+    /// Each of `msgs` in this language (e.g. a table's headers).
+    pub(crate) fn all(self, msgs: &[Msg]) -> Vec<&'static str> {
+        msgs.iter().map(|msg| self.t(*msg)).collect()
+    }
+
+    /// A unit as a person reads it.
+    pub(crate) fn unit(self, unit: Unit) -> &'static str {
+        self.t(match unit {
+            Unit::UsdBillion => Msg::UsdBillion,
+            Unit::UsdPerMillionTokens => Msg::UsdPerMillionTokens,
+            Unit::Fraction => Msg::Fraction,
+            Unit::Index => Msg::Index,
+        })
+    }
+
+    /// A unit as a person reads it, owned.
+    pub(crate) fn s_unit(self, unit: Unit) -> String {
+        self.unit(unit).to_owned()
+    }
+
+    /// "actual" or "forecast".
+    pub(crate) fn kind(self, kind: Kind) -> &'static str {
+        self.t(match kind {
+            Kind::Actual => Msg::Actual,
+            Kind::Forecast => Msg::Forecast,
+        })
     }
 }
 
-fn zh(en: &str) -> Option<&'static str> {
-    Some(match en {
-        "Dataset" => "数据集",
-        "Publisher" => "发布方",
-        "Year" => "年份",
-        "Notice" => "声明",
-        "Kind" => "类型",
-        "Basis" => "依据",
-        "actual" => "实际",
-        "forecast" => "预测",
-        "stated" => "报告所述",
-        "derived" => "推算",
-        "base" => "基数",
-        "* derived by the forecast service, not stated in the report:" => {
-            "* 由预测服务推算，报告未直接给出："
-        }
-        "Growth" => "增长",
-        "CAGR" => "年复合增长率",
-        "a year" => "每年",
-        "CAGR, computed" => "年复合增长率（计算）",
-        "CAGR, stated" => "年复合增长率（报告）",
-        "within the rounding of the inputs" => "输入数值的舍入范围内",
-        "Multiple" => "倍数",
-        "years" => "年",
-        "Check" => "核对",
-        "the stated CAGR agrees with the computed one within rounding" => {
-            "报告所述年复合增长率与计算值在舍入范围内一致"
-        }
-        "the stated CAGR does NOT agree with the computed one within rounding" => {
-            "报告所述年复合增长率与计算值在舍入范围内不一致"
-        }
-        "the report states none for this span" => "报告未给出此区间的数值",
-        "Method" => "方法",
-        "Warnings" => "警告",
-        "Breakdown" => "构成",
-        "Component" => "组成部分",
-        "Share" => "占比",
-        "Total" => "合计",
-        "The components add up to the total within rounding" => {
-            "各组成部分之和在舍入范围内等于合计"
-        }
-        "The components do NOT add up to the total within rounding" => {
-            "各组成部分之和在舍入范围内不等于合计"
-        }
-        "sum" => "之和",
-        "residual" => "差额",
-        "Current capability level" => "当前能力等级",
-        "Level" => "等级",
-        "Position" => "位置",
-        "Definition" => "定义",
-        "Drivers" => "驱动因素",
-        "Trends" => "发展趋势",
-        "Barriers" => "竞争壁垒",
-        "Not available (see the warnings)." => "暂缺（见警告）。",
-        "Concept" => "概念",
-        "Scheme" => "概念体系",
-        "Hierarchy" => "层级",
-        "Narrower" => "下位概念",
-        "Related" => "相关概念",
-        "Source" => "来源",
-        "Series" => "序列",
-        "Parent" => "上级序列",
-        "Stated rate" => "报告所述变化率",
-        "Share of" => "占比：",
-        "Share of parent" => "占上级序列比例",
-        "The concept links to no forecast series." => "该概念未关联预测序列。",
-        "Timeline" => "时间线",
-        "Milestones beside the" => "里程碑与",
-        "Market size" => "市场规模",
-        "Milestones" => "里程碑",
-        "outlook" => "展望",
-        "none stated" => "报告未给出",
-        "fall each year" => "每年下降倍数",
-        "Stated values" => "报告所述数值",
-        "Projection at" => "按每年",
-        "from" => "自",
-        "Applications the cost decline unlocks" => "成本下降解锁的应用",
-        "unlocked by" => "解锁因素",
-        "USD billion" => "十亿美元",
-        "USD per million tokens" => "美元/百万 token",
-        "fraction" => "比例",
-        "index" => "指数",
-        "log scale" => "对数刻度",
-        "Series of" => "序列：",
-        "Title" => "标题",
-        "Unit" => "单位",
-        "Years" => "年份范围",
-        "Components" => "组成序列",
-        "Broader" => "上位概念",
-        "Attribute" => "属性",
-        "Concepts matching" => "匹配的概念：",
-        "Label" => "名称",
-        "Score" => "相关度",
-        "Matched" => "匹配文本",
-        "hit(s)" => "条结果",
-        _ => return None,
-    })
+/// A fixed word or phrase of the rendered reports; each doc line gives its English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Msg {
+    Dataset,
+    Publisher,
+    Year,
+    Notice,
+    Kind,
+    Basis,
+    Actual,
+    Forecast,
+    Stated,
+    Derived,
+    Base,
+    DerivedNote,
+    Growth,
+    Cagr,
+    AYear,
+    CagrComputed,
+    CagrStated,
+    WithinRounding,
+    Multiple,
+    YearsCount,
+    Check,
+    StatedCagrAgrees,
+    StatedCagrDisagrees,
+    NoneStatedForSpan,
+    Method,
+    Warnings,
+    Breakdown,
+    Component,
+    Share,
+    Total,
+    ComponentsAddUp,
+    ComponentsDoNotAddUp,
+    Sum,
+    Residual,
+    CurrentCapabilityLevel,
+    Level,
+    Position,
+    Definition,
+    Drivers,
+    Trends,
+    Barriers,
+    NotAvailable,
+    Concept,
+    Scheme,
+    Hierarchy,
+    Narrower,
+    Related,
+    Source,
+    Series,
+    Parent,
+    StatedRate,
+    ShareOf,
+    ShareOfParent,
+    NoLinkedSeries,
+    Timeline,
+    MilestonesBeside,
+    MarketSize,
+    Milestones,
+    Outlook,
+    NoneStated,
+    FallEachYear,
+    StatedValues,
+    ProjectionAt,
+    From,
+    UnlockedApplications,
+    UnlockedBy,
+    UsdBillion,
+    UsdPerMillionTokens,
+    Fraction,
+    Index,
+    LogScale,
+    SeriesOf,
+    Title,
+    Unit,
+    Years,
+    Components,
+    Broader,
+    Attribute,
+    ConceptsMatching,
+    Label,
+    Score,
+    Matched,
+    Hits,
+    NotAnswered,
+    ProjectionAtStatedRate,
+    YearAxis,
+    StatedInReport,
+    DerivedByService,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Msg {
+    /// English.
+    fn en(self) -> &'static str {
+        match self {
+            Self::Dataset => "Dataset",
+            Self::Publisher => "Publisher",
+            Self::Year => "Year",
+            Self::Notice => "Notice",
+            Self::Kind => "Kind",
+            Self::Basis => "Basis",
+            Self::Actual => "actual",
+            Self::Forecast => "forecast",
+            Self::Stated => "stated",
+            Self::Derived => "derived",
+            Self::Base => "base",
+            Self::DerivedNote => "* derived by the forecast service, not stated in the report:",
+            Self::Growth => "Growth",
+            Self::Cagr => "CAGR",
+            Self::AYear => "a year",
+            Self::CagrComputed => "CAGR, computed",
+            Self::CagrStated => "CAGR, stated",
+            Self::WithinRounding => "within the rounding of the inputs",
+            Self::Multiple => "Multiple",
+            Self::YearsCount => "years",
+            Self::Check => "Check",
+            Self::StatedCagrAgrees => {
+                "the stated CAGR agrees with the computed one within rounding"
+            }
+            Self::StatedCagrDisagrees => {
+                "the stated CAGR does NOT agree with the computed one within rounding"
+            }
+            Self::NoneStatedForSpan => "the report states none for this span",
+            Self::Method => "Method",
+            Self::Warnings => "Warnings",
+            Self::Breakdown => "Breakdown",
+            Self::Component => "Component",
+            Self::Share => "Share",
+            Self::Total => "Total",
+            Self::ComponentsAddUp => "The components add up to the total within rounding",
+            Self::ComponentsDoNotAddUp => {
+                "The components do NOT add up to the total within rounding"
+            }
+            Self::Sum => "sum",
+            Self::Residual => "residual",
+            Self::CurrentCapabilityLevel => "Current capability level",
+            Self::Level => "Level",
+            Self::Position => "Position",
+            Self::Definition => "Definition",
+            Self::Drivers => "Drivers",
+            Self::Trends => "Trends",
+            Self::Barriers => "Barriers",
+            Self::NotAvailable => "Not available (see the warnings).",
+            Self::Concept => "Concept",
+            Self::Scheme => "Scheme",
+            Self::Hierarchy => "Hierarchy",
+            Self::Narrower => "Narrower",
+            Self::Related => "Related",
+            Self::Source => "Source",
+            Self::Series => "Series",
+            Self::Parent => "Parent",
+            Self::StatedRate => "Stated rate",
+            Self::ShareOf => "Share of",
+            Self::ShareOfParent => "Share of parent",
+            Self::NoLinkedSeries => "The concept links to no forecast series.",
+            Self::Timeline => "Timeline",
+            Self::MilestonesBeside => "Milestones beside the",
+            Self::MarketSize => "Market size",
+            Self::Milestones => "Milestones",
+            Self::Outlook => "outlook",
+            Self::NoneStated => "none stated",
+            Self::FallEachYear => "fall each year",
+            Self::StatedValues => "Stated values",
+            Self::ProjectionAt => "Projection at",
+            Self::From => "from",
+            Self::UnlockedApplications => "Applications the cost decline unlocks",
+            Self::UnlockedBy => "unlocked by",
+            Self::UsdBillion => "USD billion",
+            Self::UsdPerMillionTokens => "USD per million tokens",
+            Self::Fraction => "fraction",
+            Self::Index => "index",
+            Self::LogScale => "log scale",
+            Self::SeriesOf => "Series of",
+            Self::Title => "Title",
+            Self::Unit => "Unit",
+            Self::Years => "Years",
+            Self::Components => "Components",
+            Self::Broader => "Broader",
+            Self::Attribute => "Attribute",
+            Self::ConceptsMatching => "Concepts matching",
+            Self::Label => "Label",
+            Self::Score => "Score",
+            Self::Matched => "Matched",
+            Self::Hits => "hit(s)",
+            Self::NotAnswered => "n/a",
+            Self::ProjectionAtStatedRate => "projection at the stated rate",
+            Self::YearAxis => "year",
+            Self::StatedInReport => "stated in the report",
+            Self::DerivedByService => "derived by the service",
+        }
+    }
 
-    #[test]
-    fn words_follow_the_language() {
-        assert_eq!(Words(Language::En).t("Drivers"), "Drivers");
-        assert_eq!(Words(Language::Zh).t("Drivers"), "驱动因素");
-        assert_eq!(Words(Language::Zh).t("no such word"), "no such word");
+    /// Chinese (zh-Hans), with full-width punctuation.
+    fn zh(self) -> &'static str {
+        match self {
+            Self::Dataset => "数据集",
+            Self::Publisher => "发布方",
+            Self::Year => "年份",
+            Self::Notice => "声明",
+            Self::Kind => "类型",
+            Self::Basis => "依据",
+            Self::Actual => "实际",
+            Self::Forecast => "预测",
+            Self::Stated => "报告所述",
+            Self::Derived => "推算",
+            Self::Base => "基数",
+            Self::DerivedNote => "* 由预测服务推算，报告未直接给出：",
+            Self::Growth => "增长",
+            Self::Cagr => "年复合增长率",
+            Self::AYear => "每年",
+            Self::CagrComputed => "年复合增长率（计算）",
+            Self::CagrStated => "年复合增长率（报告）",
+            Self::WithinRounding => "输入数值的舍入范围内",
+            Self::Multiple => "倍数",
+            Self::YearsCount => "年",
+            Self::Check => "核对",
+            Self::StatedCagrAgrees => "报告所述年复合增长率与计算值在舍入范围内一致",
+            Self::StatedCagrDisagrees => "报告所述年复合增长率与计算值在舍入范围内不一致",
+            Self::NoneStatedForSpan => "报告未给出此区间的数值",
+            Self::Method => "方法",
+            Self::Warnings => "警告",
+            Self::Breakdown => "构成",
+            Self::Component => "组成部分",
+            Self::Share => "占比",
+            Self::Total => "合计",
+            Self::ComponentsAddUp => "各组成部分之和在舍入范围内等于合计",
+            Self::ComponentsDoNotAddUp => "各组成部分之和在舍入范围内不等于合计",
+            Self::Sum => "之和",
+            Self::Residual => "差额",
+            Self::CurrentCapabilityLevel => "当前能力等级",
+            Self::Level => "等级",
+            Self::Position => "位置",
+            Self::Definition => "定义",
+            Self::Drivers => "驱动因素",
+            Self::Trends => "发展趋势",
+            Self::Barriers => "竞争壁垒",
+            Self::NotAvailable => "暂缺（见警告）。",
+            Self::Concept => "概念",
+            Self::Scheme => "概念体系",
+            Self::Hierarchy => "层级",
+            Self::Narrower => "下位概念",
+            Self::Related => "相关概念",
+            Self::Source => "来源",
+            Self::Series => "序列",
+            Self::Parent => "上级序列",
+            Self::StatedRate => "报告所述变化率",
+            Self::ShareOf => "占比：",
+            Self::ShareOfParent => "占上级序列比例",
+            Self::NoLinkedSeries => "该概念未关联预测序列。",
+            Self::Timeline => "时间线",
+            Self::MilestonesBeside => "里程碑与",
+            Self::MarketSize => "市场规模",
+            Self::Milestones => "里程碑",
+            Self::Outlook => "展望",
+            Self::NoneStated => "报告未给出",
+            Self::FallEachYear => "每年下降倍数",
+            Self::StatedValues => "报告所述数值",
+            Self::ProjectionAt => "按每年",
+            Self::From => "自",
+            Self::UnlockedApplications => "成本下降解锁的应用",
+            Self::UnlockedBy => "解锁因素",
+            Self::UsdBillion => "十亿美元",
+            Self::UsdPerMillionTokens => "美元/百万 token",
+            Self::Fraction => "比例",
+            Self::Index => "指数",
+            Self::LogScale => "对数刻度",
+            Self::SeriesOf => "序列：",
+            Self::Title => "标题",
+            Self::Unit => "单位",
+            Self::Years => "年份范围",
+            Self::Components => "组成序列",
+            Self::Broader => "上位概念",
+            Self::Attribute => "属性",
+            Self::ConceptsMatching => "匹配的概念：",
+            Self::Label => "名称",
+            Self::Score => "相关度",
+            Self::Matched => "匹配文本",
+            Self::Hits => "条结果",
+            Self::NotAnswered => "暂缺",
+            Self::ProjectionAtStatedRate => "按报告所述变化率预测",
+            Self::YearAxis => "年份",
+            Self::StatedInReport => "报告所述",
+            Self::DerivedByService => "由服务推算",
+        }
     }
 }

@@ -8,10 +8,12 @@ use crate::{
     Client,
     error::{ClientError, Service},
     reports::{
-        APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
-        YearSpan,
-        model::{self, ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
-        optional,
+        convert,
+        model::{ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
+        shared::{
+            APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
+            YearSpan, optional,
+        },
     },
 };
 
@@ -83,27 +85,24 @@ impl Client {
         let words = async {
             Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
         };
-        let ((info, projected), applications) = tokio::try_join!(numbers, words)?;
+        let ((mut info, projected), applications) = tokio::try_join!(numbers, words)?;
 
-        let points = model::points("GetSeries", &series, info.observations)?
+        let points = convert::points("GetSeries", &series, std::mem::take(&mut info.observations))?
             .into_iter()
             .filter(|p| years.contains(p.year))
             .collect();
-        let stated_rates = info
-            .stated_rates
-            .into_iter()
-            .map(|r| model::stated_rate("GetSeries", &series, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let stated_rates =
+            convert::stated_rates("GetSeries", &series, std::mem::take(&mut info.stated_rates))?;
         let stated_rate = match projected.stated_rate {
-            Some(rate) => Some(model::stated_rate("ProjectSeries", &series, rate)?),
+            Some(rate) => Some(convert::stated_rate("ProjectSeries", &series, rate)?),
             None => stated_rates
                 .into_iter()
                 .find(|r| r.rate_kind == RateKind::AnnualChange),
         };
-        let base = model::point(
+        let base = convert::point(
             "ProjectSeries",
             &series,
-            model::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
+            crate::error::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
         )?;
         let mut warnings = Vec::new();
         let unlocked_applications = optional("unlocked applications", applications, &mut warnings)
@@ -131,17 +130,12 @@ impl Client {
         }
         Ok(CostOutlook {
             language,
-            cost: SeriesValues {
-                title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: model::unit("GetSeries", &series, info.unit)?,
-                points,
-                name: series.clone(),
-            },
+            cost: convert::series_values(language, &series, &info, points)?,
             stated_rate,
             projection: Projection {
                 base,
                 annual_rate: projected.annual_rate,
-                points: model::points("ProjectSeries", &series, projected.projections)?,
+                points: convert::points("ProjectSeries", &series, projected.projections)?,
             },
             unlocked_applications,
             warnings,

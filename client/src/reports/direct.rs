@@ -8,8 +8,9 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, YearSpan,
-        model::{self, ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
+        convert,
+        model::{ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
+        shared::{Language, YearSpan},
     },
 };
 
@@ -141,8 +142,8 @@ fn series_info(
 ) -> Result<SeriesInfo, ClientError> {
     Ok(SeriesInfo {
         name: s.name.clone(),
-        title: model::pick_title(language, &s.title_en, &s.title_zh_hans),
-        unit: model::unit(call, &s.name, s.unit)?,
+        title: convert::pick_title(language, &s.title_en, &s.title_zh_hans),
+        unit: convert::unit(call, &s.name, s.unit)?,
         parent: (!s.parent.is_empty()).then(|| s.parent.clone()),
         components: s.components.clone(),
         first_year: s.first_year,
@@ -162,7 +163,7 @@ fn concept_detail(
     let related = c.related.clone();
     let ancestors = c.ancestors.clone();
     Ok(ConceptDetail {
-        concept: model::concept(call, c)?,
+        concept: convert::concept(call, c)?,
         scheme,
         broader,
         narrower,
@@ -211,27 +212,22 @@ impl Client {
         // so the same command always names the same failing call.
         let (info, values) = tokio::join!(
             self.get_series(&name),
-            self.get_observations(fpb::GetObservationsRequest {
-                series: name.clone(),
-                start_year: years.start_or_zero(),
-                end_year: years.end_or_zero(),
-                transform: fpb::Transform::None as i32,
-                fill: fill as i32,
-            }),
+            self.get_observations(convert::observations_request(
+                &name,
+                years,
+                fpb::Transform::None,
+                fill
+            )),
         );
         let (info, values) = (info?, values?);
         let series_info = series_info("GetSeries", language, &info)?;
-        let stated_rates = info
-            .stated_rates
-            .into_iter()
-            .map(|r| model::stated_rate("GetSeries", &name, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let stated_rates = convert::stated_rates("GetSeries", &name, info.stated_rates)?;
         Ok(SeriesDetail {
             values: SeriesValues {
                 name: name.clone(),
                 title: series_info.title.clone(),
                 unit: series_info.unit,
-                points: model::points("GetObservations", &name, values.observations)?,
+                points: convert::points("GetObservations", &name, values.observations)?,
             },
             info: series_info,
             stated_rates,
@@ -266,14 +262,14 @@ impl Client {
             .hits
             .into_iter()
             .map(|hit| {
-                let concept = model::required(
+                let concept = crate::error::required(
                     crate::error::Service::Taxonomy,
                     "SearchConcepts",
                     "hit concept",
                     hit.concept,
                 )?;
                 Ok(SearchHit {
-                    concept: model::concept("SearchConcepts", concept)?,
+                    concept: convert::concept("SearchConcepts", concept)?,
                     score: hit.score,
                     matched_text: hit.matched_text,
                 })
@@ -304,7 +300,7 @@ impl Client {
             )
             .await?
             .into_iter()
-            .map(|m| model::milestone("ListMilestones", m))
+            .map(|m| convert::milestone("ListMilestones", m))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Milestones {
             milestones,

@@ -9,10 +9,12 @@ use crate::{
     Client,
     error::{ClientError, Service},
     reports::{
-        BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE, DRIVERS_SCHEME,
-        Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan,
-        model::{self, Breakdown, ConceptSummary, DatasetInfo, Growth, SeriesValues},
-        optional,
+        convert,
+        model::{Breakdown, ConceptSummary, DatasetInfo, Growth, SeriesValues},
+        shared::{
+            BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE, DRIVERS_SCHEME,
+            Language, MARKET_SIZE_SERIES, TRENDS_SCHEME, Warning, YearSpan, optional,
+        },
     },
 };
 
@@ -74,13 +76,12 @@ impl Client {
             tokio::try_join!(
                 self.get_dataset(dataset),
                 self.get_series(&series),
-                self.get_observations(fpb::GetObservationsRequest {
-                    series: series.clone(),
-                    start_year: years.start_or_zero(),
-                    end_year: years.end_or_zero(),
-                    transform: fpb::Transform::None as i32,
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                }),
+                self.get_observations(convert::observations_request(
+                    &series,
+                    years,
+                    fpb::Transform::None,
+                    fpb::Fill::CagrInterpolate,
+                )),
                 self.compute_growth(fpb::ComputeGrowthRequest {
                     series: series.clone(),
                     start_year: years.start_or_zero(),
@@ -112,12 +113,8 @@ impl Client {
         let ((dataset, info, observations, growth, breakdown), words) =
             tokio::try_join!(numbers, words)?;
 
-        let market = SeriesValues {
-            title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-            unit: model::unit("GetSeries", &series, info.unit)?,
-            points: model::points("GetObservations", &series, observations.observations)?,
-            name: series,
-        };
+        let points = convert::points("GetObservations", &series, observations.observations)?;
+        let market = convert::series_values(language, &series, &info, points)?;
         let mut warnings = Vec::new();
         let drivers = optional("drivers", words.drivers, &mut warnings);
         let trends = optional("trends", words.trends, &mut warnings);
@@ -126,10 +123,10 @@ impl Client {
             .and_then(|levels| current_capability(levels, &mut warnings));
         Ok(MarketOverview {
             language,
-            dataset: model::dataset("GetDataset", language, dataset)?,
+            dataset: convert::dataset("GetDataset", language, dataset)?,
             market,
-            growth: model::growth("ComputeGrowth", growth)?,
-            breakdown: model::breakdown("GetBreakdown", language, breakdown)?,
+            growth: convert::growth("ComputeGrowth", growth)?,
+            breakdown: convert::breakdown("GetBreakdown", language, breakdown)?,
             drivers,
             trends,
             barriers,
@@ -147,7 +144,7 @@ impl Client {
         self.list_concepts(scheme, language_code)
             .await?
             .into_iter()
-            .map(|c: tpb::Concept| model::concept("ListConcepts", c))
+            .map(|c: tpb::Concept| convert::concept("ListConcepts", c))
             .collect()
     }
 }

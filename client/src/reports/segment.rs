@@ -13,9 +13,9 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, Warning, YearSpan, join_all,
-        model::{self, ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
-        optional,
+        convert,
+        model::{ConceptRef, ConceptSummary, Growth, Point, SeriesValues, StatedRate},
+        shared::{Language, Warning, YearSpan, optional},
     },
 };
 
@@ -86,7 +86,7 @@ impl Client {
         let ancestors = raw.ancestors.clone();
         let narrower = raw.narrower.clone();
         let related = raw.related.clone();
-        let summary = model::concept("GetConcept", raw)?;
+        let summary = convert::concept("GetConcept", raw)?;
 
         let mut neighbours: Vec<String> = Vec::new();
         for name in ancestors.iter().chain(&narrower).chain(&related) {
@@ -103,12 +103,11 @@ impl Client {
                     .collect::<BTreeMap<_, _>>(),
             )
         };
-        let series = join_all(
+        let series = futures_util::future::join_all(
             summary
                 .series
                 .iter()
-                .map(|name| self.segment_series(name, years, language))
-                .collect(),
+                .map(|name| self.segment_series(name, years, language)),
         );
         let (labels, series) = tokio::join!(labels, series);
         let series = series.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -147,12 +146,8 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<SegmentSeries, ClientError> {
-        let values_request = |transform: fpb::Transform| fpb::GetObservationsRequest {
-            series: name.to_owned(),
-            start_year: years.start_or_zero(),
-            end_year: years.end_or_zero(),
-            transform: transform as i32,
-            fill: fpb::Fill::CagrInterpolate as i32,
+        let values_request = |transform| {
+            convert::observations_request(name, years, transform, fpb::Fill::CagrInterpolate)
         };
         let (info, values, growth, share) = tokio::join!(
             self.get_series(name),
@@ -173,7 +168,7 @@ impl Client {
             .filter(|o| years.contains(o.year))
             .count();
         let (growth, growth_note) = match growth {
-            Ok(growth) => (Some(model::growth("ComputeGrowth", growth)?), None),
+            Ok(growth) => (Some(convert::growth("ComputeGrowth", growth)?), None),
             Err(_) if stated_in_span < 2 => (
                 None,
                 Some(format!(
@@ -185,23 +180,14 @@ impl Client {
         let parent = (!info.parent.is_empty()).then(|| info.parent.clone());
         let share_of_parent = match (&parent, share) {
             (None, _) => Vec::new(),
-            (Some(_), Ok(share)) => model::points("GetObservations", name, share.observations)?,
+            (Some(_), Ok(share)) => convert::points("GetObservations", name, share.observations)?,
             (Some(_), Err(error)) => return Err(error),
         };
-        let stated_rates = info
-            .stated_rates
-            .into_iter()
-            .map(|r| model::stated_rate("GetSeries", name, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let points = convert::points("GetObservations", name, values.observations)?;
         Ok(SegmentSeries {
-            values: SeriesValues {
-                name: name.to_owned(),
-                title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: model::unit("GetSeries", name, info.unit)?,
-                points: model::points("GetObservations", name, values.observations)?,
-            },
+            values: convert::series_values(language, name, &info, points)?,
+            stated_rates: convert::stated_rates("GetSeries", name, info.stated_rates)?,
             parent,
-            stated_rates,
             growth,
             growth_note,
             share_of_parent,

@@ -8,9 +8,9 @@ use crate::{
     Client,
     error::ClientError,
     reports::{
-        Language, MARKET_SIZE_SERIES, Warning, YearSpan,
-        model::{self, MilestoneItem, Point, Unit},
-        optional,
+        convert,
+        model::{MilestoneItem, Point, Unit},
+        shared::{Language, MARKET_SIZE_SERIES, Warning, YearSpan, optional},
     },
 };
 
@@ -58,13 +58,12 @@ impl Client {
         let numbers = async {
             tokio::try_join!(
                 self.get_series(&series),
-                self.get_observations(fpb::GetObservationsRequest {
-                    series: series.clone(),
-                    start_year: 0,
-                    end_year: 0,
-                    transform: fpb::Transform::None as i32,
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                }),
+                self.get_observations(convert::observations_request(
+                    &series,
+                    YearSpan::all(),
+                    fpb::Transform::None,
+                    fpb::Fill::CagrInterpolate,
+                )),
             )
         };
         let words = async {
@@ -73,7 +72,7 @@ impl Client {
                 .await
                 .and_then(|all| {
                     all.into_iter()
-                        .map(|m| model::milestone("ListMilestones", m))
+                        .map(|m| convert::milestone("ListMilestones", m))
                         .collect::<Result<Vec<_>, _>>()
                 });
             Ok::<_, ClientError>(milestones)
@@ -81,7 +80,7 @@ impl Client {
         let ((info, observations), milestones) = tokio::try_join!(numbers, words)?;
 
         let points: Vec<Point> =
-            model::points("GetObservations", &series, observations.observations)?
+            convert::points("GetObservations", &series, observations.observations)?
                 .into_iter()
                 .filter(|p| years.contains(p.year))
                 .collect();
@@ -105,8 +104,8 @@ impl Client {
         };
         Ok(Timeline {
             language,
-            title: model::pick_title(language, &info.title_en, &info.title_zh_hans),
-            unit: model::unit("GetSeries", &series, info.unit)?,
+            title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+            unit: convert::unit("GetSeries", &series, info.unit)?,
             series,
             years: rows,
             warnings,

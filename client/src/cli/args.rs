@@ -1,0 +1,265 @@
+//! The command line: clap types of the `llmarket` command, its flags and their checks.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{
+    Service,
+    config::{DEFAULT_DATASET, DEFAULT_FORECAST_URL, DEFAULT_TAXONOMY_URL},
+    connect::check_endpoint,
+    reports::YearSpan,
+};
+
+/// The projection horizon of `report cost` when `--to` is not given: the report's forecast year.
+const DEFAULT_COST_HORIZON: i32 = 2029;
+
+/// Market-research reports from the llmarket forecast and taxonomy services.
+#[derive(Debug, Parser)]
+#[command(name = "llmarket", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to show.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Forecast service URL; repeat (or comma-separate) for replicas to balance across.
+    #[arg(
+        long = "forecast",
+        env = "LLMARKET_FORECAST_URL",
+        value_name = "URL",
+        value_delimiter = ',',
+        default_value = DEFAULT_FORECAST_URL,
+        value_parser = endpoint(Service::Forecast),
+        global = true
+    )]
+    pub forecast: Vec<String>,
+    /// Taxonomy service URL; repeat (or comma-separate) for replicas to balance across.
+    #[arg(
+        long = "taxonomy",
+        env = "LLMARKET_TAXONOMY_URL",
+        value_name = "URL",
+        value_delimiter = ',',
+        default_value = DEFAULT_TAXONOMY_URL,
+        value_parser = endpoint(Service::Taxonomy),
+        global = true
+    )]
+    pub taxonomy: Vec<String>,
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<FormatArg>,
+    /// Language of labels, definitions and titles.
+    #[arg(long = "lang", value_enum, default_value_t = LangArg::En, global = true)]
+    pub lang: LangArg,
+    /// Time budget of each call, retries included (e.g. `5s`, `500ms`).
+    #[arg(long, default_value = "10s", value_parser = deadline, global = true)]
+    pub deadline: Duration,
+    /// The dataset, `datasets/{dataset}` or just `{dataset}`.
+    #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true)]
+    pub dataset: String,
+    /// Also draw the report's series as an SVG line chart into this file.
+    #[arg(long, value_name = "FILE.svg", global = true)]
+    pub chart: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Composed reports joining numbers and concepts.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// The series of the dataset.
+    #[command(subcommand)]
+    Series(SeriesCommand),
+    /// The concepts of the taxonomy.
+    #[command(subcommand)]
+    Concepts(ConceptsCommand),
+    /// The milestones of the timeline.
+    Milestones {
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+        /// Only milestones concerning this concept (`scheme/concept`).
+        #[arg(long)]
+        concept: Option<String>,
+    },
+}
+
+/// The composed reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The market: size over the years, growth, breakdown, drivers, trends, barriers, capability.
+    Overview {
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+    },
+    /// One concept joined with the series it links to.
+    Segment {
+        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
+        concept: String,
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+    },
+    /// Milestones year by year beside the market size.
+    Timeline {
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+    },
+    /// The inference cost, its stated fall, a projection, and what it unlocks.
+    Cost {
+        /// First year of stated costs shown.
+        #[arg(long = "from", value_name = "YEAR")]
+        start: Option<i32>,
+        /// Last year projected to.
+        #[arg(long = "to", value_name = "YEAR", default_value_t = DEFAULT_COST_HORIZON)]
+        end: i32,
+    },
+}
+
+/// Direct access to series.
+#[derive(Debug, Subcommand)]
+pub enum SeriesCommand {
+    /// The series of the dataset.
+    List,
+    /// One series with its values.
+    Get {
+        /// The series: its id (e.g. `market-size`) or full name.
+        series: String,
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+        /// Also derive the years between stated ones (constant growth), flagged as derived.
+        #[arg(long)]
+        interpolate: bool,
+    },
+}
+
+/// Direct access to concepts.
+#[derive(Debug, Subcommand)]
+pub enum ConceptsCommand {
+    /// One concept.
+    Get {
+        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
+        concept: String,
+    },
+    /// Concepts whose label or definition contains a text, in either language.
+    Search {
+        /// The text to find.
+        query: String,
+        /// Only in this scheme (repeatable).
+        #[arg(long = "scheme")]
+        schemes: Vec<String>,
+    },
+}
+
+/// A span of years.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct YearsArgs {
+    /// First year [default: as far back as the data goes].
+    #[arg(long = "from", value_name = "YEAR")]
+    pub start: Option<i32>,
+    /// Last year [default: as far ahead as the data goes].
+    #[arg(long = "to", value_name = "YEAR")]
+    pub end: Option<i32>,
+}
+
+impl From<YearsArgs> for YearSpan {
+    fn from(args: YearsArgs) -> Self {
+        Self {
+            start: args.start,
+            end: args.end,
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned text.
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+}
+
+/// `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Chinese (zh-Hans), the report's own language.
+    Zh,
+}
+
+/// A flag's parser of `service` endpoint URLs, checked as [`Client::connect`](crate::Client::connect)
+/// will check them.
+fn endpoint(
+    service: Service,
+) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        check_endpoint(service, text)
+            .map(|()| text.to_owned())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// `--deadline`: the shared duration syntax, more than zero.
+fn deadline(text: &str) -> Result<Duration, String> {
+    let duration = llmarket_proto::duration::parse(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "{:?} leaves no time for a call; the deadline must be more than 0 (e.g. 10s)",
+            text.trim()
+        ));
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn replicas_come_repeated_or_comma_separated() {
+        let cli = Cli::try_parse_from([
+            "llmarket",
+            "--forecast",
+            "http://127.0.0.1:1,http://127.0.0.1:2",
+            "--forecast",
+            "http://127.0.0.1:3",
+            "report",
+            "overview",
+        ])
+        .unwrap();
+        assert_eq!(cli.forecast.len(), 3);
+        let error =
+            Cli::try_parse_from(["llmarket", "--taxonomy", "nope", "series", "list"]).unwrap_err();
+        assert!(
+            error.to_string().contains("invalid taxonomy endpoint"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_deadline_takes_the_shared_syntax_but_not_zero() {
+        let parse = |text: &str| {
+            Cli::try_parse_from(["llmarket", "--deadline", text, "series", "list"])
+                .map(|cli| cli.deadline)
+        };
+        assert_eq!(parse("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse("1m 30s").unwrap(), Duration::from_secs(90));
+        for zero in ["0", "0s", "0ms"] {
+            let error = parse(zero).unwrap_err().to_string();
+            assert!(error.contains("more than 0"), "{zero}: {error}");
+        }
+        assert!(parse("soon").is_err());
+    }
+}

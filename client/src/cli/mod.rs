@@ -1,0 +1,45 @@
+//! The `llmarket` command: report queries and direct access to the forecast and taxonomy
+//! services, printed as a table, JSON or Markdown, optionally charted as SVG.
+//!
+//! Exit codes (`llmarket_proto::exit`, after sysexits): 0 ok, 64 usage, 65 bad data (from a
+//! server, or a chart that cannot be drawn), 69 a service unavailable (or too slow for the
+//! deadline), 74 a file or stdout that cannot be written, 77 permission refused, 1 anything else
+//! (e.g. a server rejecting the request). Errors are one line on stderr.
+
+mod args;
+mod output;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+pub use args::{
+    Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand, YearsArgs,
+};
+
+/// Runs the command with the process's arguments; returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return output::usage_error(&error),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return output::Failure::new(
+                output::OTHER,
+                format!("cannot start the runtime: {error}"),
+            )
+            .report();
+        }
+    };
+    match runtime.block_on(run::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}

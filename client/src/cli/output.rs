@@ -1,0 +1,155 @@
+//! Output of a command: the report printed in its format (and charted), and a failure as one
+//! line on stderr with its exit code (`llmarket_proto::exit`, after sysexits).
+
+use std::{io::Write as _, path::PathBuf, process::ExitCode};
+
+use llmarket_proto::exit;
+use tonic::Code;
+
+use crate::{
+    ClientError,
+    render::{self, Format, Render},
+};
+
+/// The exit code of a failure no sysexits code names (a server rejecting the request, a report
+/// that cannot be encoded); the same as [`ExitCode::FAILURE`].
+pub(super) const OTHER: u8 = 1;
+
+/// Where and how a result is printed.
+pub(super) struct Output {
+    /// The format of stdout.
+    pub(super) format: Format,
+    /// Where to write the SVG chart, if asked for.
+    pub(super) chart: Option<PathBuf>,
+}
+
+impl Output {
+    /// Writes the chart (if asked for), then prints the report on stdout.
+    pub(super) fn emit<R: Render>(&self, report: R) -> Result<(), Failure> {
+        if let Some(path) = &self.chart {
+            let chart = report.chart().ok_or_else(|| {
+                Failure::new(exit::USAGE, "--chart: this command has no series to chart")
+            })?;
+            let svg = render::svg::render(&chart)
+                .map_err(|e| Failure::new(exit::DATA_ERR, format!("--chart: {e}")))?;
+            std::fs::write(path, svg).map_err(|e| {
+                Failure::new(
+                    exit::IO_ERR,
+                    format!("cannot write the chart to {}: {e}", path.display()),
+                )
+            })?;
+        }
+        let text = render::render(&report, self.format)
+            .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?;
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => Ok(()),
+            // A reader that stopped early (`| head`) is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(Failure::new(
+                exit::IO_ERR,
+                format!("cannot write to stdout: {e}"),
+            )),
+        }
+    }
+}
+
+/// The outcome of a command that failed: its exit code and its one-line message.
+#[derive(Debug)]
+pub(super) struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// A failure exiting with `code`.
+    pub(super) fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message as one line on stderr; returns the exit code.
+    pub(super) fn report(&self) -> ExitCode {
+        eprintln!("llmarket: error: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
+        let code = match &error {
+            ClientError::Call { code, .. } => match code {
+                Code::Unavailable | Code::DeadlineExceeded => exit::UNAVAILABLE,
+                Code::PermissionDenied | Code::Unauthenticated => exit::NO_PERM,
+                _ => OTHER,
+            },
+            ClientError::BadData { .. } => exit::DATA_ERR,
+            ClientError::InvalidEndpoint { .. } | ClientError::InvalidArgument { .. } => {
+                exit::USAGE
+            }
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+/// A clap error: help and version print as usual and succeed; a usage error is one line.
+pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            return ExitCode::from(exit::OK);
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            return ExitCode::from(exit::USAGE);
+        }
+        _ => {}
+    }
+    // clap's first paragraph says what is wrong (possibly over several lines); usage and tips
+    // follow after a blank line.
+    let rendered = error.to_string();
+    let first: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let first = first.join(" ");
+    let first = first.trim_start_matches("error: ");
+    let first = if first.is_empty() {
+        "invalid arguments"
+    } else {
+        first
+    };
+    Failure::new(exit::USAGE, format!("{first} (see --help)")).report()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Service;
+
+    #[test]
+    fn errors_map_to_exit_codes() {
+        let call = |status: tonic::Status| {
+            Failure::from(ClientError::call(Service::Forecast, "GetSeries", &status)).code
+        };
+        let cases = [
+            (tonic::Status::unavailable("down"), exit::UNAVAILABLE),
+            (tonic::Status::deadline_exceeded("late"), exit::UNAVAILABLE),
+            (tonic::Status::permission_denied("no"), exit::NO_PERM),
+            (tonic::Status::not_found("no such series"), OTHER),
+        ];
+        for (status, code) in cases {
+            assert_eq!(call(status.clone()), code, "{status:?}");
+        }
+        let bad = ClientError::bad_data(Service::Forecast, "GetSeries", "no unit");
+        assert_eq!(Failure::from(bad).code, exit::DATA_ERR);
+    }
+}

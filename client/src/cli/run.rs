@@ -1,0 +1,156 @@
+//! Running a command: the parsed command line turned into client calls, each printed by
+//! [`Output`].
+
+use std::{
+    future::Future,
+    io::IsTerminal as _,
+    time::{Duration, Instant},
+};
+
+use crate::{
+    Client, ClientConfig,
+    cli::{
+        args::{Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand},
+        output::{Failure, Output},
+    },
+    render::Format,
+    reports::{Language, YearSpan, direct::Fill},
+};
+
+/// Runs `cli`'s command; the error is what to print and the exit code.
+pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
+    let config = ClientConfig {
+        forecast: cli.forecast.clone(),
+        taxonomy: cli.taxonomy.clone(),
+        deadline: cli.deadline,
+        ..ClientConfig::default()
+    };
+    let client = Client::connect(config)
+        .await?
+        .with_dataset(dataset_name(&cli.dataset));
+    let language = match cli.lang {
+        LangArg::En => Language::En,
+        LangArg::Zh => Language::Zh,
+    };
+    let format = match cli.format {
+        Some(FormatArg::Table) => Format::Table,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Markdown) => Format::Markdown,
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
+    };
+    let out = Output {
+        format,
+        chart: cli.chart.clone(),
+    };
+    let client = &client;
+    match cli.command {
+        Command::Report(ReportCommand::Overview { years }) => {
+            let dataset = client.dataset().to_owned();
+            out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
+        }
+        Command::Report(ReportCommand::Segment { concept, years }) => out.emit(
+            progress(client.segment_report(&concept_name(&concept), years.into(), language))
+                .await?,
+        ),
+        Command::Report(ReportCommand::Timeline { years }) => {
+            out.emit(progress(client.timeline(years.into(), language)).await?)
+        }
+        Command::Report(ReportCommand::Cost { start, end }) => {
+            let years = YearSpan {
+                start,
+                end: Some(end),
+            };
+            out.emit(progress(client.cost_outlook(years, language)).await?)
+        }
+        Command::Series(SeriesCommand::List) => {
+            let dataset = client.dataset().to_owned();
+            out.emit(progress(client.series_list(&dataset, language)).await?)
+        }
+        Command::Series(SeriesCommand::Get {
+            series,
+            years,
+            interpolate,
+        }) => {
+            let fill = if interpolate {
+                Fill::Interpolate
+            } else {
+                Fill::None
+            };
+            out.emit(progress(client.series_detail(&series, years.into(), fill, language)).await?)
+        }
+        Command::Concepts(ConceptsCommand::Get { concept }) => {
+            out.emit(progress(client.concept(&concept_name(&concept), language)).await?)
+        }
+        Command::Concepts(ConceptsCommand::Search { query, schemes }) => {
+            let schemes = schemes.iter().map(|s| scheme_name(s)).collect();
+            out.emit(progress(client.search(&query, schemes, language)).await?)
+        }
+        Command::Milestones { years, concept } => {
+            let concept = concept.as_deref().map(concept_name);
+            out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
+        }
+    }
+}
+
+/// Awaits `work`; if it takes over a second and stderr is a terminal, shows a spinner on stderr
+/// until it is done (and then erases it).
+async fn progress<T>(work: impl Future<Output = T>) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work.await;
+    }
+    const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+    let started = Instant::now();
+    tokio::pin!(work);
+    let mut shown = false;
+    let mut frame = 0usize;
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(1),
+        Duration::from_millis(120),
+    );
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = tick.tick() => {
+                shown = true;
+                frame = (frame + 1) % FRAMES.len();
+                eprint!(
+                    "\r{} waiting for the llmarket services… {:.1}s",
+                    FRAMES[frame],
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    };
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+    result
+}
+
+/// `schemes/{scheme}/concepts/{concept}` from `scheme/concept` or the full name.
+fn concept_name(text: &str) -> String {
+    if text.starts_with("schemes/") {
+        text.to_owned()
+    } else if let Some((scheme, concept)) = text.split_once('/') {
+        format!("schemes/{scheme}/concepts/{concept}")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn scheme_name(text: &str) -> String {
+    if text.starts_with("schemes/") {
+        text.to_owned()
+    } else {
+        format!("schemes/{text}")
+    }
+}
+
+fn dataset_name(text: &str) -> String {
+    if text.starts_with("datasets/") {
+        text.to_owned()
+    } else {
+        format!("datasets/{text}")
+    }
+}

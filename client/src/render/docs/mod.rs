@@ -1,0 +1,264 @@
+//! What each report says, as a [`Doc`] and a [`Chart`]: one module per report with its
+//! `impl Render`, and here the pieces several reports share (value tables, growth, notes).
+
+mod cost;
+mod direct;
+mod overview;
+mod segment;
+mod timeline;
+
+use crate::{
+    render::{
+        Chart, Doc, Line, format,
+        words::{Msg, Words},
+    },
+    reports::{
+        Language, Warning,
+        model::{
+            ConceptRef, ConceptSummary, Growth, MilestoneItem, Point, RateKind, SeriesValues,
+            StatedRate,
+        },
+    },
+};
+
+/// "L3 Agents", or the label alone.
+pub(super) fn concept_title(concept: &ConceptSummary) -> String {
+    match &concept.notation {
+        Some(notation) if !concept.label.starts_with(notation.as_str()) => {
+            format!("{notation} {}", concept.label)
+        }
+        _ => concept.label.clone(),
+    }
+}
+
+/// Each concept with its definition, nested under its broader concept when that one is in the
+/// list too (the list is in vocabulary order, broader before narrower).
+pub(super) fn concept_terms(concepts: &[ConceptSummary]) -> Vec<(usize, String, String)> {
+    let depth = |concept: &ConceptSummary| {
+        let mut depth = 0;
+        let mut current = concept;
+        // Bounded by the list's length, so a cycle in bad data cannot loop forever.
+        while depth < concepts.len() {
+            let Some(parent) = current
+                .broader
+                .first()
+                .and_then(|b| concepts.iter().find(|c| &c.name == b))
+            else {
+                break;
+            };
+            depth += 1;
+            current = parent;
+        }
+        depth
+    };
+    concepts
+        .iter()
+        .map(|c| (depth(c), concept_title(c), c.definition.clone()))
+        .collect()
+}
+
+pub(super) fn concept_ref(r: &ConceptRef) -> String {
+    r.label.clone().unwrap_or_else(|| r.name.clone())
+}
+
+pub(super) fn refs(list: &[ConceptRef]) -> String {
+    if list.is_empty() {
+        "—".to_owned()
+    } else {
+        list.iter().map(concept_ref).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The rows Year | Value | Kind | Basis of a series; a derived value's basis points to the
+/// note (see [`derived_note`]) that says how it was computed.
+pub(super) fn value_rows(w: Words, points: &[Point]) -> Vec<Vec<String>> {
+    let methods = format::derived_methods(points);
+    points
+        .iter()
+        .map(|p| {
+            vec![
+                p.year.to_string(),
+                format::point_value(p),
+                w.kind(p.kind).to_owned(),
+                basis(w, p, &methods),
+            ]
+        })
+        .collect()
+}
+
+/// "stated, §1.2", or "derived [n]" with `n` the number of its method's note.
+pub(super) fn basis(w: Words, point: &Point, methods: &[String]) -> String {
+    let note = point
+        .method
+        .as_ref()
+        .and_then(|m| methods.iter().position(|x| x == m));
+    match note {
+        Some(index) if point.is_derived() => format!("{} [{}]", w.t(Msg::Derived), index + 1),
+        _ if point.is_derived() => w.s(Msg::Derived),
+        _ if point.source.is_empty() => w.s(Msg::Stated),
+        _ => format!("{}, §{}", w.t(Msg::Stated), point.source),
+    }
+}
+
+/// The numbered notes on how the derived values (marked `*`) were computed.
+pub(super) fn derived_note(w: Words, doc: &mut Doc, points: &[Point]) {
+    let methods = format::derived_methods(points);
+    if !methods.is_empty() {
+        doc.text(w.t(Msg::DerivedNote));
+        doc.list(
+            methods
+                .iter()
+                .enumerate()
+                .map(|(i, method)| format!("[{}] {method}", i + 1))
+                .collect(),
+        );
+    }
+}
+
+pub(super) fn series_table(w: Words, doc: &mut Doc, series: &SeriesValues) {
+    doc.table(
+        &[
+            w.t(Msg::Year),
+            w.unit(series.unit),
+            w.t(Msg::Kind),
+            w.t(Msg::Basis),
+        ],
+        value_rows(w, &series.points),
+    );
+    derived_note(w, doc, &series.points);
+}
+
+pub(super) fn stated_rate_text(w: Words, rate: &StatedRate) -> String {
+    let what = match rate.rate_kind {
+        RateKind::Cagr => w.t(Msg::Cagr),
+        RateKind::AnnualChange => w.t(Msg::AYear),
+    };
+    let span = format::span(rate.start_year, rate.end_year);
+    let mut text = format!("{} {what}", format::stated_rate(rate));
+    if !span.is_empty() {
+        text.push_str(&format!(", {span}"));
+    }
+    text.push_str(&format!(", {}", w.kind(rate.kind)));
+    if !rate.source.is_empty() {
+        text.push_str(&format!(" (§{})", rate.source));
+    }
+    text
+}
+
+pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> {
+    let mut fields = vec![
+        (
+            w.s(Msg::CagrComputed),
+            format!(
+                "{} ({} … {}, {})",
+                format::percent(growth.cagr, 2),
+                growth
+                    .cagr_low
+                    .map_or_else(|| "−∞".to_owned(), |low| format::percent(low, 2)),
+                growth
+                    .cagr_high
+                    .map_or_else(|| "+∞".to_owned(), |high| format::percent(high, 2)),
+                w.t(Msg::WithinRounding)
+            ),
+        ),
+        (
+            w.s(Msg::Multiple),
+            format!(
+                "{:.2}×, {} {} ({} → {})",
+                growth.multiple,
+                growth.years,
+                w.t(Msg::YearsCount),
+                format::point_value(&growth.start),
+                format::point_value(&growth.end)
+            ),
+        ),
+    ];
+    match (&growth.stated, growth.agrees_with_stated) {
+        (Some(stated), agrees) => {
+            fields.push((w.s(Msg::CagrStated), stated_rate_text(w, stated)));
+            let verdict = if agrees == Some(true) {
+                Msg::StatedCagrAgrees
+            } else {
+                Msg::StatedCagrDisagrees
+            };
+            fields.push((w.s(Msg::Check), w.s(verdict)));
+        }
+        (None, _) => fields.push((w.s(Msg::CagrStated), w.s(Msg::NoneStatedForSpan))),
+    }
+    if !growth.method.is_empty() {
+        fields.push((w.s(Msg::Method), growth.method.clone()));
+    }
+    fields
+}
+
+pub(super) fn warnings_section(w: Words, doc: &mut Doc, warnings: &[Warning]) {
+    if !warnings.is_empty() {
+        doc.heading(2, w.t(Msg::Warnings));
+        doc.list(warnings.iter().map(Warning::to_string).collect());
+    }
+}
+
+pub(super) fn line(label: &str, points: &[Point]) -> Line {
+    Line {
+        label: label.to_owned(),
+        points: points
+            .iter()
+            .map(|p| (p.year, p.value, p.is_derived()))
+            .collect(),
+    }
+}
+
+pub(super) fn series_chart(w: Words, series: &SeriesValues) -> Option<Chart> {
+    (!series.points.is_empty()).then(|| {
+        chart(
+            w,
+            series.title.clone(),
+            w.s_unit(series.unit),
+            false,
+            vec![line(&series.title, &series.points)],
+        )
+    })
+}
+
+/// A chart of `lines` with the axis and legend words in the report's language.
+pub(super) fn chart(
+    w: Words,
+    title: String,
+    y_label: String,
+    log_scale: bool,
+    lines: Vec<Line>,
+) -> Chart {
+    Chart {
+        title,
+        x_label: w.s(Msg::YearAxis),
+        y_label,
+        markers: (w.s(Msg::StatedInReport), w.s(Msg::DerivedByService)),
+        log_scale,
+        lines,
+    }
+}
+
+pub(super) fn milestone_when(w: Words, m: &MilestoneItem) -> String {
+    match (m.month, m.end_of_year, w.0) {
+        (Some(month), _, _) => format!("{}-{month:02}", m.year),
+        (None, true, Language::En) => format!("end of {}", m.year),
+        (None, true, Language::Zh) => format!("{} 年末", m.year),
+        (None, false, _) => m.year.to_string(),
+    }
+}
+
+/// Each milestone as a term: its date and title, then its description.
+pub(super) fn milestone_terms<'a>(
+    w: Words,
+    milestones: impl IntoIterator<Item = &'a MilestoneItem>,
+) -> Vec<(String, String)> {
+    milestones
+        .into_iter()
+        .map(|m| {
+            (
+                format!("{} {}", milestone_when(w, m), m.title),
+                m.description.clone(),
+            )
+        })
+        .collect()
+}

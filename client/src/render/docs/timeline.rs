@@ -1,0 +1,99 @@
+//! The timeline as a document and a chart of the market size.
+
+use crate::{
+    render::{
+        Chart, Doc, Render, format,
+        words::{Msg, Words},
+    },
+    reports::{
+        Timeline,
+        model::{MilestoneItem, Point},
+    },
+};
+
+use super::{basis, chart, derived_note, line, milestone_terms, warnings_section};
+
+impl Render for Timeline {
+    fn doc(&self) -> Doc {
+        let w = Words(self.language);
+        let mut doc = Doc::default();
+        let first = self.years.first().map(|y| y.year);
+        let last = self.years.last().map(|y| y.year);
+        doc.heading(
+            1,
+            format!("{} {}", w.t(Msg::Timeline), format::span(first, last)),
+        );
+        doc.text(format!(
+            "{} {} ({}).",
+            w.t(Msg::MilestonesBeside),
+            self.title,
+            w.unit(self.unit)
+        ));
+        let points: Vec<Point> = self
+            .years
+            .iter()
+            .filter_map(|y| y.market_size.clone())
+            .collect();
+        let methods = format::derived_methods(&points);
+        let rows = self
+            .years
+            .iter()
+            .map(|y| {
+                let (value, basis) = y.market_size.as_ref().map_or_else(
+                    || ("—".to_owned(), String::new()),
+                    |p| (format::point_value(p), basis(w, p, &methods)),
+                );
+                let milestones = match &y.milestones {
+                    Some(list) if list.is_empty() => "—".to_owned(),
+                    Some(list) => list
+                        .iter()
+                        .map(|m| m.title.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    None => w.s(Msg::NotAnswered),
+                };
+                vec![y.year.to_string(), value, basis, milestones]
+            })
+            .collect();
+        doc.table(
+            &[
+                w.t(Msg::Year),
+                &format!("{} ({})", w.t(Msg::MarketSize), w.unit(self.unit)),
+                w.t(Msg::Basis),
+                w.t(Msg::Milestones),
+            ],
+            rows,
+        );
+        derived_note(w, &mut doc, &points);
+        let milestones: Vec<&MilestoneItem> = self
+            .years
+            .iter()
+            .filter_map(|y| y.milestones.as_ref())
+            .flatten()
+            .collect();
+        if !milestones.is_empty() {
+            doc.heading(2, w.t(Msg::Milestones));
+            doc.terms(milestone_terms(w, milestones));
+        }
+        warnings_section(w, &mut doc, &self.warnings);
+        doc
+    }
+
+    fn chart(&self) -> Option<Chart> {
+        let points: Vec<Point> = self
+            .years
+            .iter()
+            .filter_map(|y| y.market_size.clone())
+            .collect();
+        let w = Words(self.language);
+        (!points.is_empty()).then(|| {
+            chart(
+                w,
+                self.title.clone(),
+                w.s_unit(self.unit),
+                false,
+                vec![line(&self.title, &points)],
+            )
+        })
+    }
+}
