@@ -1,0 +1,344 @@
+//! Resource names, parsed and formatted in one place for the servers and the client:
+//! `datasets/{dataset}`, `datasets/{dataset}/series/{series}`, `schemes/{scheme}`,
+//! `schemes/{scheme}/concepts/{concept}` and `milestones/{milestone}`.
+//!
+//! An id is 1 to [`MAX_ID_LEN`] characters of lowercase ASCII letters, digits and `-`, not
+//! starting with `-`. Each kind is a small type that borrows its ids: `parse` checks a name and
+//! returns the ids (or a [`NameError`] saying what is wrong and which pattern is expected), and
+//! `Display` writes the name back. Nothing here knows about gRPC statuses: a server maps a
+//! [`NameError`] to INVALID_ARGUMENT naming its own request field.
+
+use std::fmt;
+
+/// The longest id a resource name may have.
+pub const MAX_ID_LEN: usize = 63;
+
+/// Most characters of a malformed name that a [`NameError`] repeats.
+const MAX_ECHO_CHARS: usize = 100;
+
+/// Whether `id` is a valid resource id.
+pub fn is_valid_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_ID_LEN
+        && bytes[0] != b'-'
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+/// Why a text is not a resource name of the expected kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameError {
+    /// The name is empty.
+    Empty {
+        /// The expected pattern, e.g. `schemes/{scheme}`.
+        pattern: &'static str,
+    },
+    /// The name does not follow the pattern, or an id in it is not a valid id.
+    Malformed {
+        /// The name as given, cut to 100 characters (`…` marks a cut).
+        name: String,
+        /// The expected pattern, e.g. `schemes/{scheme}/concepts/{concept}`.
+        pattern: &'static str,
+    },
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Empty { pattern } => write!(f, "is required; expected {pattern}"),
+            NameError::Malformed { name, pattern } => write!(
+                f,
+                "{name:?} is not a valid resource name; expected {pattern} with ids of lowercase \
+                 letters, digits and '-'"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// `name` cut to [`MAX_ECHO_CHARS`] characters, so an error never repeats a huge input.
+fn cut(name: &str) -> String {
+    match name.char_indices().nth(MAX_ECHO_CHARS) {
+        None => name.to_owned(),
+        Some((end, _)) => format!("{}…", &name[..end]),
+    }
+}
+
+/// Splits `name` against `pattern`, whose collection segments are `collections` (e.g.
+/// `["datasets", "series"]` for `datasets/{dataset}/series/{series}`), returning the ids.
+fn split<'a, const N: usize>(
+    name: &'a str,
+    pattern: &'static str,
+    collections: [&str; N],
+) -> Result<[&'a str; N], NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty { pattern });
+    }
+    let malformed = || NameError::Malformed {
+        name: cut(name),
+        pattern,
+    };
+    let mut parts = name.split('/');
+    let mut ids = [""; N];
+    for (slot, collection) in ids.iter_mut().zip(collections) {
+        match (parts.next(), parts.next()) {
+            (Some(c), Some(id)) if c == collection && is_valid_id(id) => *slot = id,
+            _ => return Err(malformed()),
+        }
+    }
+    match parts.next() {
+        Some(_) => Err(malformed()),
+        None => Ok(ids),
+    }
+}
+
+/// `datasets/{dataset}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DatasetName<'a> {
+    /// The dataset id.
+    pub dataset: &'a str,
+}
+
+impl<'a> DatasetName<'a> {
+    /// The pattern this kind of name follows.
+    pub const PATTERN: &'static str = "datasets/{dataset}";
+
+    /// Parses `datasets/{dataset}`.
+    pub fn parse(name: &'a str) -> Result<Self, NameError> {
+        let [dataset] = split(name, Self::PATTERN, ["datasets"])?;
+        Ok(Self { dataset })
+    }
+}
+
+impl fmt::Display for DatasetName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "datasets/{}", self.dataset)
+    }
+}
+
+/// `datasets/{dataset}/series/{series}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesName<'a> {
+    /// The dataset id.
+    pub dataset: &'a str,
+    /// The series id within the dataset.
+    pub series: &'a str,
+}
+
+impl<'a> SeriesName<'a> {
+    /// The pattern this kind of name follows.
+    pub const PATTERN: &'static str = "datasets/{dataset}/series/{series}";
+
+    /// Parses `datasets/{dataset}/series/{series}`.
+    pub fn parse(name: &'a str) -> Result<Self, NameError> {
+        let [dataset, series] = split(name, Self::PATTERN, ["datasets", "series"])?;
+        Ok(Self { dataset, series })
+    }
+}
+
+impl fmt::Display for SeriesName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "datasets/{}/series/{}", self.dataset, self.series)
+    }
+}
+
+/// `schemes/{scheme}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SchemeName<'a> {
+    /// The scheme id.
+    pub scheme: &'a str,
+}
+
+impl<'a> SchemeName<'a> {
+    /// The pattern this kind of name follows.
+    pub const PATTERN: &'static str = "schemes/{scheme}";
+
+    /// Parses `schemes/{scheme}`.
+    pub fn parse(name: &'a str) -> Result<Self, NameError> {
+        let [scheme] = split(name, Self::PATTERN, ["schemes"])?;
+        Ok(Self { scheme })
+    }
+}
+
+impl fmt::Display for SchemeName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "schemes/{}", self.scheme)
+    }
+}
+
+/// `schemes/{scheme}/concepts/{concept}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConceptName<'a> {
+    /// The scheme id.
+    pub scheme: &'a str,
+    /// The concept id within the scheme.
+    pub concept: &'a str,
+}
+
+impl<'a> ConceptName<'a> {
+    /// The pattern this kind of name follows.
+    pub const PATTERN: &'static str = "schemes/{scheme}/concepts/{concept}";
+
+    /// Parses `schemes/{scheme}/concepts/{concept}`.
+    pub fn parse(name: &'a str) -> Result<Self, NameError> {
+        let [scheme, concept] = split(name, Self::PATTERN, ["schemes", "concepts"])?;
+        Ok(Self { scheme, concept })
+    }
+
+    /// Parses the short form `{scheme}/{concept}` that people type (e.g. `capability-levels/l3`),
+    /// or a full name.
+    pub fn parse_short(text: &'a str) -> Result<Self, NameError> {
+        if text.starts_with("schemes/") {
+            return Self::parse(text);
+        }
+        const SHORT: &str = "{scheme}/{concept} or schemes/{scheme}/concepts/{concept}";
+        if text.is_empty() {
+            return Err(NameError::Empty { pattern: SHORT });
+        }
+        match text.split_once('/') {
+            Some((scheme, concept)) if is_valid_id(scheme) && is_valid_id(concept) => {
+                Ok(Self { scheme, concept })
+            }
+            _ => Err(NameError::Malformed {
+                name: cut(text),
+                pattern: SHORT,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for ConceptName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "schemes/{}/concepts/{}", self.scheme, self.concept)
+    }
+}
+
+/// `milestones/{milestone}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MilestoneName<'a> {
+    /// The milestone id.
+    pub milestone: &'a str,
+}
+
+impl<'a> MilestoneName<'a> {
+    /// The pattern this kind of name follows.
+    pub const PATTERN: &'static str = "milestones/{milestone}";
+
+    /// Parses `milestones/{milestone}`.
+    pub fn parse(name: &'a str) -> Result<Self, NameError> {
+        let [milestone] = split(name, Self::PATTERN, ["milestones"])?;
+        Ok(Self { milestone })
+    }
+}
+
+impl fmt::Display for MilestoneName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "milestones/{}", self.milestone)
+    }
+}
+
+/// `datasets/{dataset}`, formatted (short for [`DatasetName`]'s `to_string`).
+pub fn dataset_name(dataset: &str) -> String {
+    DatasetName { dataset }.to_string()
+}
+
+/// `datasets/{dataset}/series/{series}`, formatted (short for [`SeriesName`]'s `to_string`).
+pub fn series_name(dataset: &str, series: &str) -> String {
+    SeriesName { dataset, series }.to_string()
+}
+
+/// `schemes/{scheme}`, formatted (short for [`SchemeName`]'s `to_string`).
+pub fn scheme_name(scheme: &str) -> String {
+    SchemeName { scheme }.to_string()
+}
+
+/// `schemes/{scheme}/concepts/{concept}`, formatted (short for [`ConceptName`]'s `to_string`).
+pub fn concept_name(scheme: &str, concept: &str) -> String {
+    ConceptName { scheme, concept }.to_string()
+}
+
+/// `milestones/{milestone}`, formatted (short for [`MilestoneName`]'s `to_string`).
+pub fn milestone_name(milestone: &str) -> String {
+    MilestoneName { milestone }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_well_formed_names_and_formats_them_back() {
+        let dataset = DatasetName::parse("datasets/cic-global-llm-2026").unwrap();
+        assert_eq!(dataset.dataset, "cic-global-llm-2026");
+        let series = SeriesName::parse("datasets/d/series/market-size").unwrap();
+        assert_eq!((series.dataset, series.series), ("d", "market-size"));
+        assert_eq!(SchemeName::parse("schemes/industry").unwrap().scheme, "industry");
+        let concept = ConceptName::parse("schemes/a/concepts/b").unwrap();
+        assert_eq!((concept.scheme, concept.concept), ("a", "b"));
+        assert_eq!(MilestoneName::parse("milestones/m-1").unwrap().milestone, "m-1");
+        assert_eq!(dataset.to_string(), "datasets/cic-global-llm-2026");
+        assert_eq!(series.to_string(), "datasets/d/series/market-size");
+        assert_eq!(concept.to_string(), "schemes/a/concepts/b");
+        assert_eq!(series_name("d", "s"), "datasets/d/series/s");
+        assert_eq!(concept_name("a", "b"), "schemes/a/concepts/b");
+        assert_eq!(dataset_name("d"), "datasets/d");
+        assert_eq!(scheme_name("s"), "schemes/s");
+        assert_eq!(milestone_name("m"), "milestones/m");
+    }
+
+    #[test]
+    fn rejects_malformed_names_saying_what_is_expected() {
+        assert_eq!(
+            DatasetName::parse(""),
+            Err(NameError::Empty {
+                pattern: "datasets/{dataset}"
+            })
+        );
+        let too_long = format!("datasets/{}", "a".repeat(MAX_ID_LEN + 1));
+        for bad in [
+            "datasets",
+            "datasets/",
+            "datasets/UPPER",
+            "datasets/-lead",
+            "datasets/a/extra",
+            "dataset/a",
+            "datasets/a b",
+            "datasets/ü",
+            &too_long,
+        ] {
+            let error = DatasetName::parse(bad).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains("is not a valid resource name; expected datasets/{dataset}"),
+                "{bad:?}: {message}"
+            );
+        }
+        assert!(SeriesName::parse("datasets/a/concepts/b").is_err());
+        assert!(SeriesName::parse("datasets/a/series/b/c").is_err());
+        assert!(ConceptName::parse("schemes/a").is_err());
+        assert!(MilestoneName::parse("milestones/a/b").is_err());
+    }
+
+    #[test]
+    fn errors_repeat_at_most_a_hundred_characters_of_the_name() {
+        let huge = "x".repeat(10_000);
+        let Err(NameError::Malformed { name, .. }) = SchemeName::parse(&huge) else {
+            panic!("a huge name is malformed");
+        };
+        assert_eq!(name.chars().count(), MAX_ECHO_CHARS + 1);
+    }
+
+    #[test]
+    fn concepts_parse_from_the_short_form_people_type() {
+        for text in ["capability-levels/l3", "schemes/capability-levels/concepts/l3"] {
+            let name = ConceptName::parse_short(text).unwrap();
+            assert_eq!(name.to_string(), "schemes/capability-levels/concepts/l3");
+        }
+        for bad in ["", "l3", "a/b/c", "A/b", "schemes/a"] {
+            assert!(ConceptName::parse_short(bad).is_err(), "{bad:?}");
+        }
+    }
+}
