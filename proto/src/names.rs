@@ -275,10 +275,16 @@ mod tests {
         assert_eq!(dataset.dataset, "cic-global-llm-2026");
         let series = SeriesName::parse("datasets/d/series/market-size").unwrap();
         assert_eq!((series.dataset, series.series), ("d", "market-size"));
-        assert_eq!(SchemeName::parse("schemes/industry").unwrap().scheme, "industry");
+        assert_eq!(
+            SchemeName::parse("schemes/industry").unwrap().scheme,
+            "industry"
+        );
         let concept = ConceptName::parse("schemes/a/concepts/b").unwrap();
         assert_eq!((concept.scheme, concept.concept), ("a", "b"));
-        assert_eq!(MilestoneName::parse("milestones/m-1").unwrap().milestone, "m-1");
+        assert_eq!(
+            MilestoneName::parse("milestones/m-1").unwrap().milestone,
+            "m-1"
+        );
         assert_eq!(dataset.to_string(), "datasets/cic-global-llm-2026");
         assert_eq!(series.to_string(), "datasets/d/series/market-size");
         assert_eq!(concept.to_string(), "schemes/a/concepts/b");
@@ -333,7 +339,10 @@ mod tests {
 
     #[test]
     fn concepts_parse_from_the_short_form_people_type() {
-        for text in ["capability-levels/l3", "schemes/capability-levels/concepts/l3"] {
+        for text in [
+            "capability-levels/l3",
+            "schemes/capability-levels/concepts/l3",
+        ] {
             let name = ConceptName::parse_short(text).unwrap();
             assert_eq!(name.to_string(), "schemes/capability-levels/concepts/l3");
         }

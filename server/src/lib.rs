@@ -8,8 +8,9 @@
 
 pub mod config;
 pub mod data;
+pub mod fields;
 pub mod forecast;
-pub mod names;
+pub mod hash;
 pub mod paging;
 pub mod runtime;
 pub mod status;

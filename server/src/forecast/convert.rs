@@ -2,7 +2,10 @@
 //! into queries (`TryFrom`, errors as INVALID_ARGUMENT naming the field), domain values are
 //! turned into messages.
 
-use llmarket_proto::forecast as pb;
+use llmarket_proto::{
+    forecast as pb,
+    names::{SeriesName, dataset_name, series_name},
+};
 use tonic::Status;
 
 use super::{
@@ -13,8 +16,8 @@ use super::{
     },
 };
 use crate::{
-    names::{dataset_name, parse_series, series_name},
-    status::invalid_argument,
+    fields::optional_year,
+    status::{bad_name, invalid_argument},
 };
 
 /// A series named in a request.
@@ -29,23 +32,14 @@ pub struct SeriesId<'a> {
 impl<'a> SeriesId<'a> {
     /// Parses `datasets/{dataset}/series/{series}` from request field `field`.
     pub fn parse(field: &str, name: &'a str) -> Result<Self, Status> {
-        let (dataset, series) = parse_series(field, name)?;
+        let SeriesName { dataset, series } = SeriesName::parse(name).map_err(bad_name(field))?;
         Ok(Self { dataset, series })
     }
 }
 
 /// An optional year field: 0 means not set, anything else must lie in 1900..=2200.
 fn year(field: &str, year: i32, unset: &str) -> Result<Option<i32>, Status> {
-    match year {
-        0 => Ok(None),
-        y if (MIN_YEAR..=MAX_YEAR).contains(&y) => Ok(Some(y)),
-        y => Err(invalid_argument(
-            field,
-            format!(
-                "{y} is outside {MIN_YEAR}..={MAX_YEAR}; use a year in that range, or 0 for {unset}"
-            ),
-        )),
-    }
+    optional_year(field, year, MIN_YEAR..=MAX_YEAR, unset)
 }
 
 /// A start and end year that, when both are set, must be in order.

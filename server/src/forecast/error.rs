@@ -1,11 +1,9 @@
 //! The forecast service's domain errors and the one exhaustive mapping to gRPC statuses.
 
+use llmarket_proto::names::{dataset_name, series_name};
 use tonic::Status;
 
-use crate::{
-    names::{dataset_name, series_name},
-    status::{failed_precondition, invalid_argument, not_found},
-};
+use crate::status::{failed_precondition, invalid_argument, not_found};
 
 /// Why a forecast request cannot be answered.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -12,9 +12,11 @@ use super::model::{
     Catalog, Dataset, DatasetInfo, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier,
     Range, RateKind, Series, StatedRate, Unit,
 };
+use llmarket_proto::names::is_valid_id;
+
 use crate::{
     data::{DataFile, DatasetFiles, LoadError},
-    names::is_valid_id,
+    hash::content_hash,
 };
 
 /// A `forecast.toml` file as written.
@@ -92,14 +94,6 @@ struct RawRate {
     source: Option<String>,
     #[serde(default)]
     quote: String,
-}
-
-/// 64-bit FNV-1a of `text`, in hex: the dataset version. Stable across builds and replicas.
-pub fn content_hash(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
 }
 
 impl Catalog {

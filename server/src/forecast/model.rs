@@ -3,8 +3,9 @@
 
 use std::{collections::HashMap, fmt};
 
+use llmarket_proto::names::series_name;
+
 use super::error::Error;
-use crate::names::series_name;
 
 /// The earliest year a dataset or a request may name.
 pub const MIN_YEAR: i32 = 1900;

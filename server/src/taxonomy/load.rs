@@ -14,15 +14,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
+use llmarket_proto::names::{
+    concept_name, dataset_name, is_valid_id, milestone_name, scheme_name, series_name,
+};
+
 use super::{
     language::Lang,
-    model::{Concept, ConceptIndex, MAX_YEAR, MIN_YEAR, Milestone, Scheme, Texts, Vocabulary},
-    search::normalize,
+    model::{Concept, ConceptIndex, MAX_YEAR, MIN_YEAR, Milestone, Scheme, Texts},
+    text::normalize,
+    vocabulary::Vocabulary,
 };
-use crate::{
-    data::{DataFile, DatasetFiles, LoadError, TAXONOMY_FILE},
-    names::{concept_name, dataset_name, is_valid_id, milestone_name, scheme_name, series_name},
-};
+use crate::data::{DataFile, DatasetFiles, LoadError, TAXONOMY_FILE};
 
 /// A `taxonomy.toml` file as written.
 #[derive(Debug, Deserialize)]

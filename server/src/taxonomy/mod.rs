@@ -1,10 +1,11 @@
 //! The taxonomy service (`llmarket.taxonomy.v1.TaxonomyService`): a report's vocabulary as concept
 //! schemes with bilingual labels, hierarchy, relations, search, and a timeline of milestones.
 //!
-//! Layout: [`model`] (domain types and lookups), [`load`] (TOML parsing and validation),
-//! [`language`] (BCP-47 language choice), [`search`] (the n-gram search index), [`convert`]
-//! (wire ⇄ domain), [`error`] (domain errors → statuses). Each handler takes one snapshot of the
-//! vocabulary and does no I/O.
+//! Layout, each module depending only on those before it: [`language`] (BCP-47 language
+//! choice), [`text`] (normalisation for matching), [`error`] (domain errors → statuses),
+//! [`model`] (domain types), [`search`] (the n-gram search index), [`vocabulary`] (the assembled
+//! vocabulary and its lookups), [`load`] (TOML parsing and validation), [`convert`] (wire ⇄
+//! domain). Each handler takes one snapshot of the vocabulary and does no I/O.
 
 pub mod convert;
 pub mod error;
@@ -12,21 +13,21 @@ pub mod language;
 pub mod load;
 pub mod model;
 pub mod search;
+pub mod text;
+pub mod vocabulary;
 
-use llmarket_proto::taxonomy::{self as pb, taxonomy_service_server::TaxonomyServiceServer};
+use llmarket_proto::{
+    names::{ConceptName, MilestoneName, SchemeName},
+    taxonomy::{self as pb, taxonomy_service_server::TaxonomyServiceServer},
+};
 use tonic::{Request, Response, Status, service::Routes};
 
 use self::{
     convert::{BatchQuery, ConceptsQuery, MilestonesQuery, SearchQuery},
     language::LanguageChoice,
 };
-pub use self::{error::Error, model::Vocabulary};
-use crate::{
-    data::Shared,
-    names::{parse_concept, parse_milestone, parse_scheme},
-    paging::PageRequest,
-    runtime::ServiceRoutes,
-};
+pub use self::{error::Error, vocabulary::Vocabulary};
+use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
 
 /// The gRPC handlers over a shared [`Vocabulary`].
 #[derive(Debug, Clone)]
@@ -59,7 +60,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListSchemes"])?;
         let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
-        let (schemes, next_page_token) = page.slice(vocabulary.schemes());
+        let (schemes, next_page_token) = page.listed(vocabulary.schemes(), |s| s.id.as_str())?;
         let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListSchemesResponse {
             schemes: schemes
@@ -77,7 +78,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         request: Request<pb::GetSchemeRequest>,
     ) -> Result<Response<pb::GetSchemeResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_scheme("name", &request.name)?;
+        let id = SchemeName::parse(&request.name)
+            .map_err(bad_name("name"))?
+            .scheme;
         let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
         let scheme = vocabulary.scheme(id)?;
@@ -108,7 +111,8 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
         let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
-        let (concepts, next_page_token) = page.slice(concepts);
+        let (concepts, next_page_token) =
+            page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
         let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListConceptsResponse {
             concepts: concepts
@@ -126,10 +130,10 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         request: Request<pb::GetConceptRequest>,
     ) -> Result<Response<pb::GetConceptResponse>, Status> {
         let request = request.into_inner();
-        let (scheme, id) = parse_concept("name", &request.name)?;
+        let name = ConceptName::parse(&request.name).map_err(bad_name("name"))?;
         let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
-        let concept = vocabulary.concept(scheme, id)?;
+        let concept = vocabulary.concept(name.scheme, name.concept)?;
         let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::GetConceptResponse {
             concept: Some(convert::concept(&vocabulary, concept, choice.lang)),
@@ -149,8 +153,8 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let concepts = query
             .concepts
             .iter()
-            .map(|&(scheme, id)| {
-                let concept = vocabulary.concept(scheme, id)?;
+            .map(|name| {
+                let concept = vocabulary.concept(name.scheme, name.concept)?;
                 Ok(convert::concept(&vocabulary, concept, choice.lang))
             })
             .collect::<Result<_, Error>>()?;
@@ -178,9 +182,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .iter()
             .map(|id| vocabulary.scheme_index(id))
             .collect::<Result<Vec<_>, _>>()?;
-        let hits = vocabulary.search(query.query, &schemes, choice.lang)?;
+        let hits = vocabulary.search(query.query, &schemes, choice.lang);
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-        let (hits, next_page_token) = page.slice(&hits);
+        let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
         let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::SearchConceptsResponse {
             hits: hits
@@ -210,7 +214,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
         let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
-        let (milestones, next_page_token) = page.slice(&milestones);
+        let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
         let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListMilestonesResponse {
             milestones: milestones
@@ -228,7 +232,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         request: Request<pb::GetMilestoneRequest>,
     ) -> Result<Response<pb::GetMilestoneResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_milestone("name", &request.name)?;
+        let id = MilestoneName::parse(&request.name)
+            .map_err(bad_name("name"))?
+            .milestone;
         let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
         let milestone = vocabulary.milestone(id)?;

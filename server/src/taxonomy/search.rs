@@ -1,7 +1,7 @@
 //! The concept search index: an inverted index of character n-grams over normalised texts.
 //!
 //! Every text of a concept (preferred and alternative labels in both languages, the notation, and
-//! both definitions) is normalised once at load ([`normalize`]: NFKC, lowercase, whitespace
+//! both definitions) is normalised once at load ([`normalize`](super::text::normalize): NFKC, lowercase, whitespace
 //! collapsed and dropped next to Han characters, so Chinese matches without word breaks and
 //! `AI原生应用` finds `AI 原生应用`). Each concept is posted under every character, bigram and
 //! trigram of its texts. A query reads the lists of its longest n-grams (its one character, its
@@ -16,11 +16,10 @@
 
 use std::{collections::HashMap, ops::Range};
 
-use unicode_normalization::UnicodeNormalization as _;
-
 use super::{
     language::Lang,
     model::{Concept, ConceptIndex},
+    text::normalize,
 };
 
 /// Which part of a concept a search matched.
@@ -134,38 +133,6 @@ pub struct SearchIndex {
     texts: Vec<Indexed>,
     /// `texts[starts[i]..starts[i + 1]]` are concept `i`'s texts.
     starts: Vec<usize>,
-}
-
-/// Normalises a text for matching: NFKC, lowercase, whitespace runs collapsed to one space and
-/// trimmed, and whitespace next to a Han character dropped (Chinese is written without word
-/// breaks, and the report puts spaces between Chinese and Latin words inconsistently).
-pub fn normalize(text: &str) -> String {
-    let folded: String = text.nfkc().flat_map(char::to_lowercase).collect();
-    let mut out = String::with_capacity(folded.len());
-    let mut pending_space = false;
-    for c in folded.chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space && !is_han(c) && !out.chars().next_back().is_some_and(is_han) {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
-    }
-    out
-}
-
-/// Whether `c` is a Han ideograph or CJK punctuation.
-fn is_han(c: char) -> bool {
-    matches!(c,
-        '\u{3000}'..='\u{303f}'
-        | '\u{3400}'..='\u{4dbf}'
-        | '\u{4e00}'..='\u{9fff}'
-        | '\u{f900}'..='\u{faff}'
-        | '\u{ff00}'..='\u{ffef}'
-        | '\u{20000}'..='\u{3134f}')
 }
 
 /// The key of an n-gram of 1 to 3 characters: each character plus one, in 21 bits, so n-grams
@@ -446,15 +413,6 @@ mod tests {
         hits.iter()
             .map(|h| (h.concept.id.clone(), h.kind))
             .collect()
-    }
-
-    #[test]
-    fn normalizes_width_case_and_spaces() {
-        assert_eq!(normalize("ＭａａＳ"), "maas");
-        assert_eq!(normalize("  Scaling   LAW "), "scaling law");
-        assert_eq!(normalize("AI 原生应用 收入"), "ai原生应用收入");
-        assert_eq!(normalize("CoT (思维链) 提示"), "cot (思维链)提示");
-        assert_eq!(normalize("ﬁ"), "fi");
     }
 
     #[test]
