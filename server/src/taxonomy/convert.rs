@@ -10,6 +10,7 @@ use llmarket_proto::{
 use tonic::Status;
 
 use super::{
+    error::Error,
     language::{Lang, LanguageChoice},
     model::{Concept, MAX_YEAR, MIN_YEAR, Milestone, MilestoneFilter, Scheme, Texts},
     search::{Hit, MatchField, MatchKind},
@@ -179,7 +180,7 @@ impl<'a> TryFrom<&'a pb::ListMilestonesRequest> for MilestonesQuery<'a> {
 
 impl MilestonesQuery<'_> {
     /// The filter against `vocabulary`: fails when the concept does not exist.
-    pub fn filter(&self, vocabulary: &Vocabulary) -> Result<MilestoneFilter, super::Error> {
+    pub fn filter(&self, vocabulary: &Vocabulary) -> Result<MilestoneFilter, Error> {
         Ok(MilestoneFilter {
             start_year: self.start_year,
             end_year: self.end_year,
