@@ -1203,6 +1203,175 @@ series = ["s"]
     assert!(err.to_string().contains("already used"), "{err}");
 }
 
+/// The built-in vocabulary plus a dataset `reloaded` whose scheme `other` has `concepts` (in
+/// that order), each labelled "Widget {id}" and each with a milestone in the year its id names
+/// (`y2019` → 2019) concerning the concept `y2010` (which every caller includes).
+fn vocabulary_with(concepts: &[&str]) -> taxonomy::Vocabulary {
+    let mut text = String::from(
+        "[[schemes]]\nid = \"other\"\ntitle_zh_hans = \"其他\"\ntitle_en = \"Other\"\nsource = \"1\"\n",
+    );
+    for id in concepts {
+        text.push_str(&format!(
+            "[[schemes.concepts]]\nid = \"{id}\"\npref_label_zh_hans = \"部件{id}\"\n\
+             pref_label_en = \"Widget {id}\"\n"
+        ));
+    }
+    for id in concepts {
+        let year = id.trim_start_matches('y');
+        text.push_str(&format!(
+            "[[milestones]]\nid = \"m{id}\"\nyear = {year}\ntitle_zh_hans = \"事件\"\n\
+             title_en = \"Event\"\nconcepts = [\"other/y2010\"]\nsource = \"1\"\n"
+        ));
+    }
+    let mut sources = data::all_sources(&[]).unwrap();
+    sources.push(DatasetFiles {
+        directory: "reloaded".into(),
+        forecast: None,
+        taxonomy: Some(DataFile {
+            path: "reloaded/taxonomy.toml".into(),
+            text: Cow::Owned(text),
+        }),
+    });
+    taxonomy::Vocabulary::load(&sources).unwrap()
+}
+
+#[tokio::test]
+async fn page_tokens_survive_a_reload_that_adds_items_before_their_position() {
+    let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with(&[
+        "y2010", "y2012", "y2014", "y2016",
+    ])));
+    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let mut c = client(&server).await;
+    // After the first page of each list, a reload (as SIGHUP does it) adds an item before the
+    // token's position and one after it.
+    let reload = || {
+        shared.store(Arc::new(vocabulary_with(&[
+            "y2009", "y2010", "y2012", "y2014", "y2015", "y2016",
+        ])))
+    };
+
+    let concepts = |page_token: String| pb::ListConceptsRequest {
+        parent: "schemes/other".into(),
+        page_size: 2,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .list_concepts(concepts(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    reload();
+    let mut seen: Vec<String> = first.concepts.into_iter().map(|c| c.name).collect();
+    let mut token = first.next_page_token;
+    while !token.is_empty() {
+        let page = c.list_concepts(concepts(token)).await.unwrap().into_inner();
+        seen.extend(page.concepts.into_iter().map(|c| c.name));
+        token = page.next_page_token;
+    }
+    let ids: Vec<&str> = seen.iter().map(|n| n.rsplit('/').next().unwrap()).collect();
+    assert_eq!(ids, ["y2010", "y2012", "y2014", "y2015", "y2016"]);
+
+    shared.store(Arc::new(vocabulary_with(&[
+        "y2010", "y2012", "y2014", "y2016",
+    ])));
+    let timeline = |page_token: String| pb::ListMilestonesRequest {
+        concept: concept("other", "y2010"),
+        page_size: 2,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .list_milestones(timeline(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    reload();
+    let mut seen = ids_of(first.milestones);
+    let mut token = first.next_page_token;
+    while !token.is_empty() {
+        let page = c
+            .list_milestones(timeline(token))
+            .await
+            .unwrap()
+            .into_inner();
+        seen.extend(ids_of(page.milestones));
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, ["my2010", "my2012", "my2014", "my2015", "my2016"]);
+
+    let schemes = |page_token: String| pb::ListSchemesRequest {
+        page_size: 7,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .list_schemes(schemes(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    let rest = c
+        .list_schemes(schemes(first.next_page_token))
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<&str> = first
+        .schemes
+        .iter()
+        .chain(&rest.schemes)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names.len(), SCHEMES.len() + 1);
+    assert_eq!(names.last(), Some(&"schemes/other"));
+}
+
+fn ids_of(milestones: Vec<pb::Milestone>) -> Vec<String> {
+    milestones
+        .into_iter()
+        .map(|m| m.name.trim_start_matches("milestones/").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_search_token_is_refused_once_the_data_changed_and_accepted_on_the_same_data() {
+    let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with(&["y2010", "y2012"])));
+    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let mut c = client(&server).await;
+    let request = |page_token: String| pb::SearchConceptsRequest {
+        query: "widget".into(),
+        page_size: 1,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .search_concepts(request(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!first.next_page_token.is_empty());
+
+    // The same data loaded again (another replica, or a reload of unchanged files) takes it.
+    shared.store(Arc::new(vocabulary_with(&["y2010", "y2012"])));
+    let second = c
+        .search_concepts(request(first.next_page_token.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.hits.len(), 1);
+
+    shared.store(Arc::new(vocabulary_with(&["y2009", "y2010", "y2012"])));
+    let result = c.search_concepts(request(first.next_page_token)).await;
+    let message = result
+        .as_ref()
+        .map_err(|s| s.message().to_owned())
+        .unwrap_err();
+    assert!(
+        message.starts_with("page_token: the data changed; start again"),
+        "{message}"
+    );
+    assert_invalid(result, "page_token");
+}
+
 // ---- bad input ----
 
 #[tokio::test]
