@@ -98,23 +98,19 @@ impl PageRequest {
         items: &'a [T],
         key: impl Fn(&'a T) -> K,
     ) -> Result<(&'a [T], String), Status> {
-        let start = match &self.cursor {
-            Cursor::Start => 0,
-            Cursor::After(after) => {
-                // `partition_point`, written out because `key` takes items of lifetime `'a`.
-                let (mut low, mut high) = (0, items.len());
-                while low < high {
-                    let middle = low + (high - low) / 2;
-                    if key(&items[middle]).as_ref() <= after.as_str() {
-                        low = middle + 1;
-                    } else {
-                        high = middle;
-                    }
+        let mut start = 0;
+        if let Some(after) = self.after()? {
+            // `partition_point`, written out because `key` takes items of lifetime `'a`.
+            let mut end = items.len();
+            while start < end {
+                let middle = start + (end - start) / 2;
+                if key(&items[middle]).as_ref() <= after {
+                    start = middle + 1;
+                } else {
+                    end = middle;
                 }
-                low
             }
-            Cursor::Ranked { .. } => return Err(bad_token()),
-        };
+        }
         Ok(self.after_keys(items, start, key))
     }
 
@@ -126,16 +122,12 @@ impl PageRequest {
         items: &'a [T],
         key: impl Fn(&'a T) -> K,
     ) -> Result<(&'a [T], String), Status> {
-        let start = match &self.cursor {
-            Cursor::Start => 0,
-            Cursor::After(after) => {
-                items
-                    .iter()
-                    .position(|item| key(item).as_ref() == after)
-                    .ok_or_else(data_changed)?
-                    + 1
+        let start = match self.after()? {
+            None => 0,
+            Some(after) => {
+                let at = items.iter().position(|item| key(item).as_ref() == after);
+                at.ok_or_else(data_changed)? + 1
             }
-            Cursor::Ranked { .. } => return Err(bad_token()),
         };
         Ok(self.after_keys(items, start, key))
     }
@@ -164,6 +156,15 @@ impl PageRequest {
             String::new()
         };
         Ok((page, next))
+    }
+
+    /// The key the page starts after (`None` on the first page); a ranked token is not one.
+    fn after(&self) -> Result<Option<&str>, Status> {
+        match &self.cursor {
+            Cursor::Start => Ok(None),
+            Cursor::After(after) => Ok(Some(after)),
+            Cursor::Ranked { .. } => Err(bad_token()),
+        }
     }
 
     /// The page from `start`, with a token carrying the key of its last item.

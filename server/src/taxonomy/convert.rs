@@ -1,7 +1,6 @@
-//! Conversions between the wire (`llmarket.taxonomy.v1`) and the domain: requests are validated
-//! into queries (`TryFrom`: every rule on a request's shape is checked here, once, and fails as
-//! INVALID_ARGUMENT naming the field), domain values are turned into messages in the requested
-//! language, with every language alongside.
+//! Requests from the wire (`llmarket.taxonomy.v1`) validated into queries (`TryFrom`): every
+//! rule on a request's shape is checked here, once, and fails as INVALID_ARGUMENT naming the
+//! field. The way back, domain values as messages, is [`super::reply`].
 
 use llmarket_proto::{
     names::{ConceptName, NameError, SchemeName},
@@ -11,9 +10,7 @@ use tonic::Status;
 
 use super::{
     error::Error,
-    language::{Lang, LanguageChoice},
-    model::{Concept, MAX_YEAR, MIN_YEAR, Milestone, MilestoneFilter, Scheme, Texts},
-    search::{Hit, MatchField, MatchKind},
+    model::{MAX_YEAR, MIN_YEAR, MilestoneFilter},
     vocabulary::Vocabulary,
 };
 use crate::{
@@ -190,120 +187,4 @@ impl MilestonesQuery<'_> {
             },
         })
     }
-}
-
-/// Every present text of `texts`, tagged with its language.
-fn localized(texts: &Texts) -> Vec<pb::LocalizedText> {
-    texts
-        .present()
-        .map(|(lang, text)| pb::LocalizedText {
-            language_code: lang.code().to_owned(),
-            text: text.to_owned(),
-        })
-        .collect()
-}
-
-fn names(vocabulary: &Vocabulary, indices: &[u32]) -> Vec<String> {
-    indices
-        .iter()
-        .map(|&i| vocabulary.concept_at(i).name.clone())
-        .collect()
-}
-
-/// A scheme in `lang`.
-pub fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang) -> pb::Scheme {
-    pb::Scheme {
-        name: scheme.name.clone(),
-        title: scheme.title.get(lang).to_owned(),
-        definition: scheme.definition.get(lang).to_owned(),
-        titles: localized(&scheme.title),
-        definitions: localized(&scheme.definition),
-        top_concepts: names(vocabulary, &scheme.top_concepts),
-        concept_count: i32::try_from(scheme.concepts.len()).unwrap_or(i32::MAX),
-        source: scheme.source.clone(),
-        dataset: scheme.dataset.clone(),
-    }
-}
-
-/// A concept in `lang`.
-pub fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concept {
-    pb::Concept {
-        name: concept.name.clone(),
-        notation: concept.notation.clone(),
-        pref_label: concept.pref_label.get(lang).to_owned(),
-        definition: concept.definition.get(lang).to_owned(),
-        pref_labels: localized(&concept.pref_label),
-        definitions: localized(&concept.definition),
-        alt_labels: concept
-            .alt_labels
-            .iter()
-            .map(|(lang, text)| pb::LocalizedText {
-                language_code: lang.code().to_owned(),
-                text: text.clone(),
-            })
-            .collect(),
-        broader: names(vocabulary, &concept.broader),
-        narrower: names(vocabulary, &concept.narrower),
-        related: names(vocabulary, &concept.related),
-        ancestors: names(vocabulary, &concept.ancestors),
-        series: concept.series.clone(),
-        source: concept.source.clone(),
-        attributes: concept
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        scheme: vocabulary.scheme_of(concept).name.clone(),
-    }
-}
-
-/// A milestone in `lang`.
-pub fn milestone(vocabulary: &Vocabulary, milestone: &Milestone, lang: Lang) -> pb::Milestone {
-    pb::Milestone {
-        name: milestone.name.clone(),
-        year: milestone.year,
-        month: milestone.month.map_or(0, i32::from),
-        end_of_year: milestone.end_of_year,
-        title: milestone.title.get(lang).to_owned(),
-        description: milestone.description.get(lang).to_owned(),
-        titles: localized(&milestone.title),
-        descriptions: localized(&milestone.description),
-        concepts: names(vocabulary, &milestone.concepts),
-        source: milestone.source.clone(),
-    }
-}
-
-fn match_field(field: MatchField) -> pb::MatchField {
-    match field {
-        MatchField::PrefLabel => pb::MatchField::PrefLabel,
-        MatchField::AltLabel => pb::MatchField::AltLabel,
-        MatchField::Notation => pb::MatchField::Notation,
-        MatchField::Definition => pb::MatchField::Definition,
-    }
-}
-
-fn match_kind(kind: MatchKind) -> pb::MatchKind {
-    match kind {
-        MatchKind::Exact => pb::MatchKind::Exact,
-        MatchKind::Prefix => pb::MatchKind::Prefix,
-        MatchKind::Substring => pb::MatchKind::Substring,
-        MatchKind::Definition => pb::MatchKind::Definition,
-    }
-}
-
-/// A search hit in `lang`.
-pub fn hit(vocabulary: &Vocabulary, hit: &Hit<'_>, lang: Lang) -> pb::SearchHit {
-    pb::SearchHit {
-        concept: Some(concept(vocabulary, hit.concept, lang)),
-        score: hit.score(),
-        matched_field: match_field(hit.field).into(),
-        match_kind: match_kind(hit.kind).into(),
-        matched_language_code: hit.lang.map(Lang::code).unwrap_or_default().to_owned(),
-        matched_text: hit.text.to_owned(),
-    }
-}
-
-/// The `language_code` and `language_fallback` every response carries.
-pub fn language(choice: LanguageChoice) -> (String, bool) {
-    (choice.lang.code().to_owned(), choice.fallback)
 }

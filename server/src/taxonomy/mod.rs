@@ -4,14 +4,16 @@
 //! Layout, each module depending only on those before it: [`language`] (BCP-47 language
 //! choice), [`text`] (normalisation for matching), [`error`] (domain errors → statuses),
 //! [`model`] (domain types), [`search`] (the n-gram search index), [`vocabulary`] (the assembled
-//! vocabulary and its lookups), [`load`] (TOML parsing and validation), [`convert`] (wire ⇄
-//! domain). Each handler takes one snapshot of the vocabulary and does no I/O.
+//! vocabulary and its lookups), [`load`] (TOML parsing and validation), [`convert`] (requests
+//! validated into queries), [`reply`] (domain values as messages). Each handler takes one
+//! snapshot of the vocabulary and does no I/O.
 
 pub mod convert;
 pub mod error;
 pub mod language;
 pub mod load;
 pub mod model;
+pub mod reply;
 pub mod search;
 pub mod text;
 pub mod vocabulary;
@@ -24,7 +26,7 @@ use tonic::{Request, Response, Status, service::Routes};
 
 use self::{
     convert::{BatchQuery, ConceptsQuery, MilestonesQuery, SearchQuery},
-    language::LanguageChoice,
+    reply::Reply,
 };
 pub use self::{error::Error, vocabulary::Vocabulary};
 use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
@@ -58,18 +60,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
     ) -> Result<Response<pb::ListSchemesResponse>, Status> {
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListSchemes"])?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let (schemes, next_page_token) = page.listed(vocabulary.schemes(), |s| s.id.as_str())?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListSchemesResponse {
-            schemes: schemes
-                .iter()
-                .map(|s| convert::scheme(&vocabulary, s, choice.lang))
-                .collect(),
+            schemes: schemes.iter().map(|s| reply.scheme(s)).collect(),
             next_page_token,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -81,19 +79,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let id = SchemeName::parse(&request.name)
             .map_err(bad_name("name"))?
             .scheme;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let scheme = vocabulary.scheme(id)?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::GetSchemeResponse {
-            scheme: Some(convert::scheme(&vocabulary, scheme, choice.lang)),
-            top_concepts: scheme
-                .top_concepts
-                .iter()
-                .map(|&c| convert::concept(&vocabulary, vocabulary.concept_at(c), choice.lang))
-                .collect(),
-            language_code,
-            language_fallback,
+            scheme: Some(reply.scheme(scheme)),
+            top_concepts: reply.concepts(&scheme.top_concepts),
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -108,20 +101,16 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             &request.page_token,
             &["ListConcepts", &request.parent, &request.broader],
         )?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
         let (concepts, next_page_token) =
             page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListConceptsResponse {
-            concepts: concepts
-                .iter()
-                .map(|&c| convert::concept(&vocabulary, vocabulary.concept_at(c), choice.lang))
-                .collect(),
+            concepts: reply.concepts(concepts),
             next_page_token,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -131,14 +120,13 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
     ) -> Result<Response<pb::GetConceptResponse>, Status> {
         let request = request.into_inner();
         let name = ConceptName::parse(&request.name).map_err(bad_name("name"))?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let concept = vocabulary.concept(name.scheme, name.concept)?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::GetConceptResponse {
-            concept: Some(convert::concept(&vocabulary, concept, choice.lang)),
-            language_code,
-            language_fallback,
+            concept: Some(reply.concept(concept)),
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -148,21 +136,17 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
     ) -> Result<Response<pb::BatchGetConceptsResponse>, Status> {
         let request = request.into_inner();
         let query = BatchQuery::try_from(&request)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let concepts = query
             .concepts
             .iter()
-            .map(|name| {
-                let concept = vocabulary.concept(name.scheme, name.concept)?;
-                Ok(convert::concept(&vocabulary, concept, choice.lang))
-            })
+            .map(|name| Ok(reply.concept(vocabulary.concept(name.scheme, name.concept)?)))
             .collect::<Result<_, Error>>()?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::BatchGetConceptsResponse {
             concepts,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -175,26 +159,22 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let mut scope = vec!["SearchConcepts", request.query.as_str()];
         scope.extend(request.schemes.iter().map(String::as_str));
         let page = PageRequest::new(request.page_size, &request.page_token, &scope)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let schemes = query
             .schemes
             .iter()
             .map(|id| vocabulary.scheme_index(id))
             .collect::<Result<Vec<_>, _>>()?;
-        let hits = vocabulary.search(query.query, &schemes, choice.lang);
+        let hits = vocabulary.search(query.query, &schemes, reply.lang());
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
         let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::SearchConceptsResponse {
-            hits: hits
-                .iter()
-                .map(|hit| convert::hit(&vocabulary, hit, choice.lang))
-                .collect(),
+            hits: hits.iter().map(|hit| reply.hit(hit)).collect(),
             next_page_token,
             total_size,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -211,19 +191,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             &request.page_token,
             &["ListMilestones", &start, &end, &request.concept],
         )?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
         let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::ListMilestonesResponse {
-            milestones: milestones
-                .iter()
-                .map(|m| convert::milestone(&vocabulary, m, choice.lang))
-                .collect(),
+            milestones: milestones.iter().map(|m| reply.milestone(m)).collect(),
             next_page_token,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -235,14 +211,13 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let id = MilestoneName::parse(&request.name)
             .map_err(bad_name("name"))?
             .milestone;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let milestone = vocabulary.milestone(id)?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::GetMilestoneResponse {
-            milestone: Some(convert::milestone(&vocabulary, milestone, choice.lang)),
-            language_code,
-            language_fallback,
+            milestone: Some(reply.milestone(milestone)),
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 }
