@@ -95,99 +95,91 @@ fn split<'a, const N: usize>(
     }
 }
 
-/// `datasets/{dataset}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DatasetName<'a> {
-    /// The dataset id.
-    pub dataset: &'a str,
+/// Defines one kind of resource name: a struct of the ids it borrows, its `PATTERN`, `parse`,
+/// and `Display`, which writes the name back.
+macro_rules! resource_name {
+    (
+        $(#[$doc:meta])*
+        $name:ident = $pattern:literal {
+            $( $(#[$field_doc:meta])* $field:ident in $collection:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name<'a> {
+            $( $(#[$field_doc])* pub $field: &'a str, )+
+        }
+
+        impl<'a> $name<'a> {
+            /// The pattern this kind of name follows.
+            pub const PATTERN: &'static str = $pattern;
+
+            #[doc = concat!("Parses `", $pattern, "`.")]
+            pub fn parse(name: &'a str) -> Result<Self, NameError> {
+                let [$($field),+] = split(name, Self::PATTERN, [$($collection),+])?;
+                Ok(Self { $($field),+ })
+            }
+        }
+
+        impl fmt::Display for $name<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                for (i, (collection, id)) in [$(($collection, self.$field)),+].iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("/")?;
+                    }
+                    write!(f, "{collection}/{id}")?;
+                }
+                Ok(())
+            }
+        }
+    };
 }
 
-impl<'a> DatasetName<'a> {
-    /// The pattern this kind of name follows.
-    pub const PATTERN: &'static str = "datasets/{dataset}";
-
-    /// Parses `datasets/{dataset}`.
-    pub fn parse(name: &'a str) -> Result<Self, NameError> {
-        let [dataset] = split(name, Self::PATTERN, ["datasets"])?;
-        Ok(Self { dataset })
+resource_name! {
+    /// `datasets/{dataset}`.
+    DatasetName = "datasets/{dataset}" {
+        /// The dataset id.
+        dataset in "datasets",
     }
 }
 
-impl fmt::Display for DatasetName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "datasets/{}", self.dataset)
+resource_name! {
+    /// `datasets/{dataset}/series/{series}`.
+    SeriesName = "datasets/{dataset}/series/{series}" {
+        /// The dataset id.
+        dataset in "datasets",
+        /// The series id within the dataset.
+        series in "series",
     }
 }
 
-/// `datasets/{dataset}/series/{series}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SeriesName<'a> {
-    /// The dataset id.
-    pub dataset: &'a str,
-    /// The series id within the dataset.
-    pub series: &'a str,
-}
-
-impl<'a> SeriesName<'a> {
-    /// The pattern this kind of name follows.
-    pub const PATTERN: &'static str = "datasets/{dataset}/series/{series}";
-
-    /// Parses `datasets/{dataset}/series/{series}`.
-    pub fn parse(name: &'a str) -> Result<Self, NameError> {
-        let [dataset, series] = split(name, Self::PATTERN, ["datasets", "series"])?;
-        Ok(Self { dataset, series })
+resource_name! {
+    /// `schemes/{scheme}`.
+    SchemeName = "schemes/{scheme}" {
+        /// The scheme id.
+        scheme in "schemes",
     }
 }
 
-impl fmt::Display for SeriesName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "datasets/{}/series/{}", self.dataset, self.series)
+resource_name! {
+    /// `schemes/{scheme}/concepts/{concept}`.
+    ConceptName = "schemes/{scheme}/concepts/{concept}" {
+        /// The scheme id.
+        scheme in "schemes",
+        /// The concept id within the scheme.
+        concept in "concepts",
     }
 }
 
-/// `schemes/{scheme}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SchemeName<'a> {
-    /// The scheme id.
-    pub scheme: &'a str,
-}
-
-impl<'a> SchemeName<'a> {
-    /// The pattern this kind of name follows.
-    pub const PATTERN: &'static str = "schemes/{scheme}";
-
-    /// Parses `schemes/{scheme}`.
-    pub fn parse(name: &'a str) -> Result<Self, NameError> {
-        let [scheme] = split(name, Self::PATTERN, ["schemes"])?;
-        Ok(Self { scheme })
+resource_name! {
+    /// `milestones/{milestone}`.
+    MilestoneName = "milestones/{milestone}" {
+        /// The milestone id.
+        milestone in "milestones",
     }
-}
-
-impl fmt::Display for SchemeName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "schemes/{}", self.scheme)
-    }
-}
-
-/// `schemes/{scheme}/concepts/{concept}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ConceptName<'a> {
-    /// The scheme id.
-    pub scheme: &'a str,
-    /// The concept id within the scheme.
-    pub concept: &'a str,
 }
 
 impl<'a> ConceptName<'a> {
-    /// The pattern this kind of name follows.
-    pub const PATTERN: &'static str = "schemes/{scheme}/concepts/{concept}";
-
-    /// Parses `schemes/{scheme}/concepts/{concept}`.
-    pub fn parse(name: &'a str) -> Result<Self, NameError> {
-        let [scheme, concept] = split(name, Self::PATTERN, ["schemes", "concepts"])?;
-        Ok(Self { scheme, concept })
-    }
-
     /// Parses the short form `{scheme}/{concept}` that people type (e.g. `capability-levels/l3`),
     /// or a full name.
     pub fn parse_short(text: &'a str) -> Result<Self, NameError> {
@@ -207,36 +199,6 @@ impl<'a> ConceptName<'a> {
                 pattern: SHORT,
             }),
         }
-    }
-}
-
-impl fmt::Display for ConceptName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "schemes/{}/concepts/{}", self.scheme, self.concept)
-    }
-}
-
-/// `milestones/{milestone}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MilestoneName<'a> {
-    /// The milestone id.
-    pub milestone: &'a str,
-}
-
-impl<'a> MilestoneName<'a> {
-    /// The pattern this kind of name follows.
-    pub const PATTERN: &'static str = "milestones/{milestone}";
-
-    /// Parses `milestones/{milestone}`.
-    pub fn parse(name: &'a str) -> Result<Self, NameError> {
-        let [milestone] = split(name, Self::PATTERN, ["milestones"])?;
-        Ok(Self { milestone })
-    }
-}
-
-impl fmt::Display for MilestoneName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "milestones/{}", self.milestone)
     }
 }
 
