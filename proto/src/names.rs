@@ -95,12 +95,42 @@ fn split<'a, const N: usize>(
     }
 }
 
+/// Splits the short form of a name (`short`, e.g. `{scheme}/{concept}`): `N` ids joined by `/`.
+fn split_short<'a, const N: usize>(
+    text: &'a str,
+    short: &'static str,
+) -> Result<[&'a str; N], NameError> {
+    if text.is_empty() {
+        return Err(NameError::Empty { pattern: short });
+    }
+    let mut parts = text.split('/');
+    let mut ids = [""; N];
+    for slot in &mut ids {
+        match parts.next() {
+            Some(id) if is_valid_id(id) => *slot = id,
+            _ => {
+                return Err(NameError::Malformed {
+                    name: cut(text),
+                    pattern: short,
+                });
+            }
+        }
+    }
+    match parts.next() {
+        Some(_) => Err(NameError::Malformed {
+            name: cut(text),
+            pattern: short,
+        }),
+        None => Ok(ids),
+    }
+}
+
 /// Defines one kind of resource name: a struct of the ids it borrows, its `PATTERN`, `parse`,
 /// and `Display`, which writes the name back.
 macro_rules! resource_name {
     (
         $(#[$doc:meta])*
-        $name:ident = $pattern:literal {
+        $name:ident = $pattern:literal, short $short:literal {
             $( $(#[$field_doc:meta])* $field:ident in $collection:literal ),+ $(,)?
         }
     ) => {
@@ -114,9 +144,24 @@ macro_rules! resource_name {
             /// The pattern this kind of name follows.
             pub const PATTERN: &'static str = $pattern;
 
+            /// The short form people type: the ids alone, joined by `/`.
+            pub const SHORT: &'static str = $short;
+
             #[doc = concat!("Parses `", $pattern, "`.")]
             pub fn parse(name: &'a str) -> Result<Self, NameError> {
                 let [$($field),+] = split(name, Self::PATTERN, [$($collection),+])?;
+                Ok(Self { $($field),+ })
+            }
+
+            #[doc = concat!(
+                "Parses what people type: the full name, or the short form `", $short, "`."
+            )]
+            pub fn parse_short(text: &'a str) -> Result<Self, NameError> {
+                let collections = [$($collection),+];
+                if text.starts_with(collections[0]) && text[collections[0].len()..].starts_with('/') {
+                    return Self::parse(text);
+                }
+                let [$($field),+] = split_short(text, Self::SHORT)?;
                 Ok(Self { $($field),+ })
             }
         }
@@ -137,7 +182,7 @@ macro_rules! resource_name {
 
 resource_name! {
     /// `datasets/{dataset}`.
-    DatasetName = "datasets/{dataset}" {
+    DatasetName = "datasets/{dataset}", short "{dataset}" {
         /// The dataset id.
         dataset in "datasets",
     }
@@ -145,7 +190,7 @@ resource_name! {
 
 resource_name! {
     /// `datasets/{dataset}/series/{series}`.
-    SeriesName = "datasets/{dataset}/series/{series}" {
+    SeriesName = "datasets/{dataset}/series/{series}", short "{dataset}/{series}" {
         /// The dataset id.
         dataset in "datasets",
         /// The series id within the dataset.
@@ -155,7 +200,7 @@ resource_name! {
 
 resource_name! {
     /// `schemes/{scheme}`.
-    SchemeName = "schemes/{scheme}" {
+    SchemeName = "schemes/{scheme}", short "{scheme}" {
         /// The scheme id.
         scheme in "schemes",
     }
@@ -163,7 +208,7 @@ resource_name! {
 
 resource_name! {
     /// `schemes/{scheme}/concepts/{concept}`.
-    ConceptName = "schemes/{scheme}/concepts/{concept}" {
+    ConceptName = "schemes/{scheme}/concepts/{concept}", short "{scheme}/{concept}" {
         /// The scheme id.
         scheme in "schemes",
         /// The concept id within the scheme.
@@ -173,32 +218,9 @@ resource_name! {
 
 resource_name! {
     /// `milestones/{milestone}`.
-    MilestoneName = "milestones/{milestone}" {
+    MilestoneName = "milestones/{milestone}", short "{milestone}" {
         /// The milestone id.
         milestone in "milestones",
-    }
-}
-
-impl<'a> ConceptName<'a> {
-    /// Parses the short form `{scheme}/{concept}` that people type (e.g. `capability-levels/l3`),
-    /// or a full name.
-    pub fn parse_short(text: &'a str) -> Result<Self, NameError> {
-        if text.starts_with("schemes/") {
-            return Self::parse(text);
-        }
-        const SHORT: &str = "{scheme}/{concept} or schemes/{scheme}/concepts/{concept}";
-        if text.is_empty() {
-            return Err(NameError::Empty { pattern: SHORT });
-        }
-        match text.split_once('/') {
-            Some((scheme, concept)) if is_valid_id(scheme) && is_valid_id(concept) => {
-                Ok(Self { scheme, concept })
-            }
-            _ => Err(NameError::Malformed {
-                name: cut(text),
-                pattern: SHORT,
-            }),
-        }
     }
 }
 
