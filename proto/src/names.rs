@@ -4,8 +4,9 @@
 //!
 //! An id is 1 to [`MAX_ID_LEN`] characters of lowercase ASCII letters, digits and `-`, not
 //! starting with `-`. Each kind is a small type that borrows its ids: `parse` checks a name and
-//! returns the ids (or a [`NameError`] saying what is wrong and which pattern is expected), and
-//! `Display` writes the name back. Nothing here knows about gRPC statuses: a server maps a
+//! returns the ids (or a [`NameError`] saying what is wrong and which pattern is expected),
+//! `parse_short` also takes the ids alone as people type them (`capability-levels/l3`), and
+//! `Display` writes the full name back. Nothing here knows about gRPC statuses: a server maps a
 //! [`NameError`] to INVALID_ARGUMENT naming its own request field.
 
 use std::fmt;
