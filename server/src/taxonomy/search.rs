@@ -1,7 +1,7 @@
 //! The concept search index: an inverted index of character n-grams over normalised texts.
 //!
 //! Every text of a concept (preferred and alternative labels in both languages, the notation, and
-//! both definitions) is normalised once at load ([`normalize`](super::text::normalize): NFKC, lowercase, whitespace
+//! both definitions) is normalised once at load ([`normalize`]: NFKC, lowercase, whitespace
 //! collapsed and dropped next to Han characters, so Chinese matches without word breaks and
 //! `AI原生应用` finds `AI 原生应用`). Each concept is posted under every character, bigram and
 //! trigram of its texts. A query reads the lists of its longest n-grams (its one character, its
