@@ -1,6 +1,7 @@
 //! [`Client`]: channels to both services and one thin wrapper per RPC the reports use (each
 //! with the deadline, the retries and an error that names the service and the call).
 
+use llmarket_proto::names::{DatasetName, SeriesName};
 use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
@@ -66,9 +67,16 @@ impl Client {
     /// `datasets/{dataset}/series/{id}` for a short id in the default dataset; a full name as is.
     pub fn series_name(&self, series: &str) -> String {
         if series.starts_with("datasets/") {
-            series.to_owned()
-        } else {
-            format!("{}/series/{series}", self.dataset)
+            return series.to_owned();
+        }
+        match DatasetName::parse(&self.dataset) {
+            Ok(dataset) => SeriesName {
+                dataset: dataset.dataset,
+                series,
+            }
+            .to_string(),
+            // Not a dataset name: the server names what is wrong with the result.
+            Err(_) => format!("{}/series/{series}", self.dataset),
         }
     }
 

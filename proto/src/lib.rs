@@ -3,11 +3,12 @@
 //! server reflection serves.
 //!
 //! The `.proto` files beside this crate are the source of truth for every language. Beside the
-//! generated code, this crate holds what both ends share to speak the contract: exit codes and
-//! the duration syntax of both binaries' flags.
+//! generated code, this crate holds what both ends share to speak the contract: exit codes,
+//! the duration syntax of both binaries' flags, and resource names.
 
 pub mod duration;
 pub mod exit;
+pub mod names;
 
 /// Generated code for the `llmarket` protobuf packages, nested like the packages.
 pub mod llmarket {

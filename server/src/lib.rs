@@ -8,9 +8,10 @@
 
 pub mod config;
 pub mod data;
+pub mod fields;
 pub mod forecast;
+pub mod hash;
 pub mod manifest;
-pub mod names;
 pub mod paging;
 pub mod runtime;
 pub mod status;

@@ -2,6 +2,7 @@
 //! a lowercase message that names the thing at fault and, for INVALID_ARGUMENT, a
 //! `google.rpc.BadRequest` field violation naming the field.
 
+use llmarket_proto::names::NameError;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};
 
@@ -35,6 +36,12 @@ pub fn invalid_argument(field: &str, description: impl Into<String>) -> Status {
         format!("{field}: {description}"),
         ErrorDetails::with_bad_request_violation(field, description),
     )
+}
+
+/// Maps a malformed resource name in request field `field` to INVALID_ARGUMENT naming the field:
+/// `SchemeName::parse(&request.name).map_err(bad_name("name"))?`.
+pub fn bad_name(field: &str) -> impl FnOnce(NameError) -> Status + '_ {
+    move |error| invalid_argument(field, error.to_string())
 }
 
 /// NOT_FOUND naming the missing resource, e.g. `datasets/x`.
@@ -82,6 +89,20 @@ mod tests {
         let violation = &details.bad_request().expect("bad request").field_violations[0];
         assert!(violation.description.chars().count() <= MAX_MESSAGE_CHARS + 1);
         assert!(not_found(&huge).message().chars().count() <= MAX_MESSAGE_CHARS + 12);
+    }
+
+    #[test]
+    fn a_bad_name_is_invalid_argument_naming_the_field() {
+        let error = llmarket_proto::names::SchemeName::parse("schemes/A").unwrap_err();
+        let status = bad_name("parent")(error);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status.message().starts_with(
+                "parent: \"schemes/A\" is not a valid resource name; expected schemes/{scheme}"
+            ),
+            "{}",
+            status.message()
+        );
     }
 
     #[test]

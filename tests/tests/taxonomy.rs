@@ -18,7 +18,7 @@ use llmarket_tests::{
     Servers, TestServer,
     assert::{assert_invalid, assert_not_found},
 };
-use tonic::transport::Channel;
+use tonic::{Status, transport::Channel};
 
 type Client = TaxonomyServiceClient<Channel>;
 
@@ -1203,89 +1203,312 @@ series = ["s"]
     assert!(err.to_string().contains("already used"), "{err}");
 }
 
+/// The built-in vocabulary plus a dataset `reloaded` whose scheme `other` has `concepts` (in
+/// that order), each labelled "Widget {id}" and each with a milestone in the year its id names
+/// (`y2019` → 2019) concerning the concept `y2010` (which every caller includes).
+fn vocabulary_with(concepts: &[&str]) -> taxonomy::Vocabulary {
+    let mut text = String::from(
+        "[[schemes]]\nid = \"other\"\ntitle_zh_hans = \"其他\"\ntitle_en = \"Other\"\nsource = \"1\"\n",
+    );
+    for id in concepts {
+        text.push_str(&format!(
+            "[[schemes.concepts]]\nid = \"{id}\"\npref_label_zh_hans = \"部件{id}\"\n\
+             pref_label_en = \"Widget {id}\"\n"
+        ));
+    }
+    for id in concepts {
+        let year = id.trim_start_matches('y');
+        text.push_str(&format!(
+            "[[milestones]]\nid = \"m{id}\"\nyear = {year}\ntitle_zh_hans = \"事件\"\n\
+             title_en = \"Event\"\nconcepts = [\"other/y2010\"]\nsource = \"1\"\n"
+        ));
+    }
+    let mut sources = data::all_sources(&[]).unwrap();
+    sources.push(DatasetFiles {
+        directory: "reloaded".into(),
+        forecast: None,
+        taxonomy: Some(DataFile {
+            path: "reloaded/taxonomy.toml".into(),
+            text: Cow::Owned(text),
+        }),
+    });
+    taxonomy::Vocabulary::load(&sources).unwrap()
+}
+
+#[tokio::test]
+async fn page_tokens_survive_a_reload_that_adds_items_before_their_position() {
+    let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with(&[
+        "y2010", "y2012", "y2014", "y2016",
+    ])));
+    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let mut c = client(&server).await;
+    // After the first page of each list, a reload (as SIGHUP does it) adds an item before the
+    // token's position and one after it.
+    let reload = || {
+        shared.store(Arc::new(vocabulary_with(&[
+            "y2009", "y2010", "y2012", "y2014", "y2015", "y2016",
+        ])))
+    };
+
+    let concepts = |page_token: String| pb::ListConceptsRequest {
+        parent: "schemes/other".into(),
+        page_size: 2,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .list_concepts(concepts(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    reload();
+    let mut seen: Vec<String> = first.concepts.into_iter().map(|c| c.name).collect();
+    let mut token = first.next_page_token;
+    while !token.is_empty() {
+        let page = c.list_concepts(concepts(token)).await.unwrap().into_inner();
+        seen.extend(page.concepts.into_iter().map(|c| c.name));
+        token = page.next_page_token;
+    }
+    let ids: Vec<&str> = seen.iter().map(|n| n.rsplit('/').next().unwrap()).collect();
+    assert_eq!(ids, ["y2010", "y2012", "y2014", "y2015", "y2016"]);
+
+    shared.store(Arc::new(vocabulary_with(&[
+        "y2010", "y2012", "y2014", "y2016",
+    ])));
+    let timeline = |page_token: String| pb::ListMilestonesRequest {
+        concept: concept("other", "y2010"),
+        page_size: 2,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .list_milestones(timeline(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    reload();
+    let mut seen = ids_of(first.milestones);
+    let mut token = first.next_page_token;
+    while !token.is_empty() {
+        let page = c
+            .list_milestones(timeline(token))
+            .await
+            .unwrap()
+            .into_inner();
+        seen.extend(ids_of(page.milestones));
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, ["my2010", "my2012", "my2014", "my2015", "my2016"]);
+
+    let schemes = |page_token: String| pb::ListSchemesRequest {
+        page_size: 7,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .list_schemes(schemes(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    let rest = c
+        .list_schemes(schemes(first.next_page_token))
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<&str> = first
+        .schemes
+        .iter()
+        .chain(&rest.schemes)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names.len(), SCHEMES.len() + 1);
+    assert_eq!(names.last(), Some(&"schemes/other"));
+}
+
+fn ids_of(milestones: Vec<pb::Milestone>) -> Vec<String> {
+    milestones
+        .into_iter()
+        .map(|m| m.name.trim_start_matches("milestones/").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_search_token_is_refused_once_the_data_changed_and_accepted_on_the_same_data() {
+    let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with(&["y2010", "y2012"])));
+    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let mut c = client(&server).await;
+    let request = |page_token: String| pb::SearchConceptsRequest {
+        query: "widget".into(),
+        page_size: 1,
+        page_token,
+        ..Default::default()
+    };
+    let first = c
+        .search_concepts(request(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!first.next_page_token.is_empty());
+
+    // The same data loaded again (another replica, or a reload of unchanged files) takes it.
+    shared.store(Arc::new(vocabulary_with(&["y2010", "y2012"])));
+    let second = c
+        .search_concepts(request(first.next_page_token.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.hits.len(), 1);
+
+    shared.store(Arc::new(vocabulary_with(&["y2009", "y2010", "y2012"])));
+    let result = c.search_concepts(request(first.next_page_token)).await;
+    let message = result
+        .as_ref()
+        .map_err(|s| s.message().to_owned())
+        .unwrap_err();
+    assert!(
+        message.starts_with("page_token: the data changed; start again"),
+        "{message}"
+    );
+    assert_invalid(result, "page_token");
+}
+
 // ---- bad input ----
+
+/// One request to any method, so bad-input tests can be tables.
+#[derive(Debug, Clone)]
+enum Call {
+    ListSchemes(pb::ListSchemesRequest),
+    GetScheme(pb::GetSchemeRequest),
+    ListConcepts(pb::ListConceptsRequest),
+    GetConcept(pb::GetConceptRequest),
+    BatchGet(pb::BatchGetConceptsRequest),
+    Search(pb::SearchConceptsRequest),
+    ListMilestones(pb::ListMilestonesRequest),
+    GetMilestone(pb::GetMilestoneRequest),
+}
+
+impl Call {
+    /// Makes the call; the answer itself is not needed.
+    async fn run(self, c: &mut Client) -> Result<(), Status> {
+        match self {
+            Call::ListSchemes(r) => c.list_schemes(r).await.map(drop),
+            Call::GetScheme(r) => c.get_scheme(r).await.map(drop),
+            Call::ListConcepts(r) => c.list_concepts(r).await.map(drop),
+            Call::GetConcept(r) => c.get_concept(r).await.map(drop),
+            Call::BatchGet(r) => c.batch_get_concepts(r).await.map(drop),
+            Call::Search(r) => c.search_concepts(r).await.map(drop),
+            Call::ListMilestones(r) => c.list_milestones(r).await.map(drop),
+            Call::GetMilestone(r) => c.get_milestone(r).await.map(drop),
+        }
+    }
+}
+
+fn get_scheme_named(name: &str) -> Call {
+    Call::GetScheme(pb::GetSchemeRequest {
+        name: name.into(),
+        ..Default::default()
+    })
+}
+
+fn get_concept_named(name: &str) -> Call {
+    Call::GetConcept(pb::GetConceptRequest {
+        name: name.into(),
+        ..Default::default()
+    })
+}
+
+fn get_milestone_named(name: &str) -> Call {
+    Call::GetMilestone(pb::GetMilestoneRequest {
+        name: name.into(),
+        ..Default::default()
+    })
+}
+
+fn list_concepts(parent: &str, broader: &str) -> Call {
+    Call::ListConcepts(pb::ListConceptsRequest {
+        parent: parent.into(),
+        broader: broader.into(),
+        ..Default::default()
+    })
+}
+
+fn search_in(query: &str, schemes: &[&str]) -> Call {
+    Call::Search(pb::SearchConceptsRequest {
+        query: query.into(),
+        schemes: schemes.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    })
+}
+
+fn milestones_of(concept: &str) -> Call {
+    Call::ListMilestones(pb::ListMilestonesRequest {
+        concept: concept.into(),
+        ..Default::default()
+    })
+}
+
+fn batch_get(names: Vec<String>) -> Call {
+    Call::BatchGet(pb::BatchGetConceptsRequest {
+        names,
+        ..Default::default()
+    })
+}
+
+/// Runs every call of `cases` and asserts it is INVALID_ARGUMENT for the field beside it.
+async fn assert_all_invalid(c: &mut Client, cases: Vec<(Call, &str)>) {
+    for (call, field) in cases {
+        let described = format!("{call:?}");
+        let result = call.run(c).await;
+        assert!(result.is_err(), "{described} succeeded");
+        assert_invalid(result, field);
+    }
+}
 
 #[tokio::test]
 async fn unknown_resources_are_not_found() {
     let server = TestServer::taxonomy().await;
     let mut c = client(&server).await;
-    assert_not_found(
-        c.get_scheme(pb::GetSchemeRequest {
-            name: "schemes/nope".into(),
-            ..Default::default()
-        })
-        .await,
-        "schemes/nope",
-    );
-    for name in [
-        "schemes/industry/concepts/nope",
-        "schemes/nope/concepts/maas",
-    ] {
-        assert_not_found(
-            c.get_concept(pb::GetConceptRequest {
-                name: name.into(),
-                ..Default::default()
-            })
-            .await,
-            name,
-        );
+    let maas = concept("industry", "maas");
+    let cases = [
+        (get_scheme_named("schemes/nope"), "schemes/nope"),
+        (
+            get_concept_named("schemes/industry/concepts/nope"),
+            "schemes/industry/concepts/nope",
+        ),
+        (
+            get_concept_named("schemes/nope/concepts/maas"),
+            "schemes/nope/concepts/maas",
+        ),
+        (
+            batch_get(vec![maas, concept("industry", "nope")]),
+            "schemes/industry/concepts/nope",
+        ),
+        (list_concepts("schemes/nope", ""), "schemes/nope"),
+        (
+            list_concepts("schemes/industry", &concept("industry", "nope")),
+            "schemes/industry/concepts/nope",
+        ),
+        (
+            search_in("ai", &["schemes/industry", "schemes/nope"]),
+            "schemes/nope",
+        ),
+        (
+            milestones_of(&concept("trends", "nope")),
+            "schemes/trends/concepts/nope",
+        ),
+        (get_milestone_named("milestones/nope"), "milestones/nope"),
+    ];
+    for (call, resource) in cases {
+        assert_not_found(call.run(&mut c).await, resource);
     }
-    assert_not_found(
-        c.batch_get_concepts(pb::BatchGetConceptsRequest {
-            names: vec![concept("industry", "maas"), concept("industry", "nope")],
-            ..Default::default()
-        })
-        .await,
-        "schemes/industry/concepts/nope",
-    );
-    assert_not_found(
-        c.list_concepts(pb::ListConceptsRequest {
-            parent: "schemes/nope".into(),
-            ..Default::default()
-        })
-        .await,
-        "schemes/nope",
-    );
-    assert_not_found(
-        c.list_concepts(pb::ListConceptsRequest {
-            parent: "schemes/industry".into(),
-            broader: concept("industry", "nope"),
-            ..Default::default()
-        })
-        .await,
-        "schemes/industry/concepts/nope",
-    );
-    assert_not_found(
-        c.search_concepts(pb::SearchConceptsRequest {
-            query: "ai".into(),
-            schemes: vec!["schemes/industry".into(), "schemes/nope".into()],
-            ..Default::default()
-        })
-        .await,
-        "schemes/nope",
-    );
-    assert_not_found(
-        c.list_milestones(pb::ListMilestonesRequest {
-            concept: concept("trends", "nope"),
-            ..Default::default()
-        })
-        .await,
-        "schemes/trends/concepts/nope",
-    );
-    assert_not_found(
-        c.get_milestone(pb::GetMilestoneRequest {
-            name: "milestones/nope".into(),
-            ..Default::default()
-        })
-        .await,
-        "milestones/nope",
-    );
 }
 
 #[tokio::test]
 async fn malformed_names_are_invalid_arguments() {
     let server = TestServer::taxonomy().await;
     let mut c = client(&server).await;
+    let maas = concept("industry", "maas");
+    let mut cases = Vec::new();
     for bad in [
         "",
         "schemes",
@@ -1294,22 +1517,8 @@ async fn malformed_names_are_invalid_arguments() {
         "schemes/Industry",
         "schemes/a/b",
     ] {
-        assert_invalid(
-            c.get_scheme(pb::GetSchemeRequest {
-                name: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "name",
-        );
-        assert_invalid(
-            c.list_concepts(pb::ListConceptsRequest {
-                parent: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "parent",
-        );
+        cases.push((get_scheme_named(bad), "name"));
+        cases.push((list_concepts(bad, ""), "parent"));
     }
     for bad in [
         "",
@@ -1317,77 +1526,30 @@ async fn malformed_names_are_invalid_arguments() {
         "schemes/industry/concepts/",
         "schemes/industry/concepts/MaaS",
     ] {
-        assert_invalid(
-            c.get_concept(pb::GetConceptRequest {
-                name: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "name",
-        );
+        cases.push((get_concept_named(bad), "name"));
     }
-    assert_invalid(
-        c.list_concepts(pb::ListConceptsRequest {
-            parent: "schemes/industry".into(),
-            broader: "maas".into(),
-            ..Default::default()
-        })
-        .await,
-        "broader",
-    );
-    // A broader concept of another scheme than the parent.
-    assert_invalid(
-        c.list_concepts(pb::ListConceptsRequest {
-            parent: "schemes/industry".into(),
-            broader: concept("drivers", "scaling-law"),
-            ..Default::default()
-        })
-        .await,
-        "broader",
-    );
-    assert_invalid(
-        c.batch_get_concepts(pb::BatchGetConceptsRequest {
-            names: vec![concept("industry", "maas"), "schemes/industry/maas".into()],
-            ..Default::default()
-        })
-        .await,
-        "names[1]",
-    );
-    assert_invalid(
-        c.batch_get_concepts(pb::BatchGetConceptsRequest {
-            names: vec![concept("industry", "maas"); 1001],
-            ..Default::default()
-        })
-        .await,
-        "names",
-    );
-    assert_invalid(
-        c.search_concepts(pb::SearchConceptsRequest {
-            query: "ai".into(),
-            schemes: vec!["schemes/industry".into(), "industry".into()],
-            ..Default::default()
-        })
-        .await,
-        "schemes[1]",
-    );
-    assert_invalid(
-        c.list_milestones(pb::ListMilestonesRequest {
-            concept: "trends/agentic-tool-use".into(),
-            ..Default::default()
-        })
-        .await,
-        "concept",
-    );
     for bad in ["", "milestone/x", "milestones/X", "milestones/a/b"] {
-        assert_invalid(
-            c.get_milestone(pb::GetMilestoneRequest {
-                name: bad.into(),
-                ..Default::default()
-            })
-            .await,
-            "name",
-        );
+        cases.push((get_milestone_named(bad), "name"));
     }
+    cases.extend([
+        (list_concepts("schemes/industry", "maas"), "broader"),
+        // A broader concept of another scheme than the parent.
+        (
+            list_concepts("schemes/industry", &concept("drivers", "scaling-law")),
+            "broader",
+        ),
+        (
+            batch_get(vec![maas.clone(), "schemes/industry/maas".into()]),
+            "names[1]",
+        ),
+        (batch_get(vec![maas; 1001]), "names"),
+        (
+            search_in("ai", &["schemes/industry", "industry"]),
+            "schemes[1]",
+        ),
+        (milestones_of("trends/agentic-tool-use"), "concept"),
+    ]);
+    assert_all_invalid(&mut c, cases).await;
 }
 
 #[tokio::test]
@@ -1395,74 +1557,53 @@ async fn bad_queries_years_and_paging_are_invalid_arguments() {
     let server = TestServer::taxonomy().await;
     let mut c = client(&server).await;
     let too_long = "推".repeat(257);
-    for query in ["", "   ", too_long.as_str()] {
-        assert_invalid(
-            c.search_concepts(pb::SearchConceptsRequest {
-                query: query.into(),
-                ..Default::default()
-            })
-            .await,
-            "query",
-        );
-    }
-    // 256 characters is still a query (it finds nothing).
-    let longest = c
-        .search_concepts(pb::SearchConceptsRequest {
-            query: "推".repeat(256),
+    let years = |start_year, end_year| {
+        Call::ListMilestones(pb::ListMilestonesRequest {
+            start_year,
+            end_year,
             ..Default::default()
         })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(longest.total_size, 0);
-
-    let years = |start_year, end_year| pb::ListMilestonesRequest {
-        start_year,
-        end_year,
-        ..Default::default()
     };
-    assert_invalid(c.list_milestones(years(2025, 2023)).await, "start_year");
-    assert_invalid(c.list_milestones(years(1899, 0)).await, "start_year");
-    assert_invalid(c.list_milestones(years(-5, 0)).await, "start_year");
-    assert_invalid(c.list_milestones(years(0, 2201)).await, "end_year");
-    assert_invalid(c.list_milestones(years(2023, i32::MAX)).await, "end_year");
-    assert!(c.list_milestones(years(1900, 2200)).await.is_ok());
-    assert!(c.list_milestones(years(2024, 2024)).await.is_ok());
-
-    assert_invalid(
-        c.list_schemes(pb::ListSchemesRequest {
-            page_size: -1,
-            ..Default::default()
-        })
-        .await,
-        "page_size",
-    );
-    assert_invalid(
-        c.list_concepts(pb::ListConceptsRequest {
-            parent: "schemes/industry".into(),
-            page_size: i32::MIN,
-            ..Default::default()
-        })
-        .await,
-        "page_size",
-    );
-    assert_invalid(
-        c.search_concepts(pb::SearchConceptsRequest {
-            query: "ai".into(),
-            page_size: -3,
-            ..Default::default()
-        })
-        .await,
-        "page_size",
-    );
-    assert_invalid(
-        c.list_milestones(pb::ListMilestonesRequest {
-            page_size: -1,
-            ..Default::default()
-        })
-        .await,
-        "page_size",
-    );
+    let mut cases = vec![
+        (search_in("", &[]), "query"),
+        (search_in("   ", &[]), "query"),
+        (search_in(&too_long, &[]), "query"),
+        (years(2025, 2023), "start_year"),
+        (years(1899, 0), "start_year"),
+        (years(-5, 0), "start_year"),
+        (years(0, 2201), "end_year"),
+        (years(2023, i32::MAX), "end_year"),
+        (
+            Call::ListSchemes(pb::ListSchemesRequest {
+                page_size: -1,
+                ..Default::default()
+            }),
+            "page_size",
+        ),
+        (
+            Call::ListConcepts(pb::ListConceptsRequest {
+                parent: "schemes/industry".into(),
+                page_size: i32::MIN,
+                ..Default::default()
+            }),
+            "page_size",
+        ),
+        (
+            Call::Search(pb::SearchConceptsRequest {
+                query: "ai".into(),
+                page_size: -3,
+                ..Default::default()
+            }),
+            "page_size",
+        ),
+        (
+            Call::ListMilestones(pb::ListMilestonesRequest {
+                page_size: -1,
+                ..Default::default()
+            }),
+            "page_size",
+        ),
+    ];
     // Made-up tokens, and real tokens used with another method or other filters.
     let concepts_page = c
         .list_concepts(pb::ListConceptsRequest {
@@ -1475,43 +1616,32 @@ async fn bad_queries_years_and_paging_are_invalid_arguments() {
         .into_inner();
     let foreign = concepts_page.next_page_token;
     assert!(!foreign.is_empty());
-    for token in ["garbage".to_owned(), "0".repeat(32), foreign.clone()] {
-        assert_invalid(
-            c.list_milestones(pb::ListMilestonesRequest {
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await,
-            "page_token",
-        );
-        assert_invalid(
-            c.search_concepts(pb::SearchConceptsRequest {
-                query: "ai".into(),
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await,
-            "page_token",
-        );
-        assert_invalid(
-            c.list_schemes(pb::ListSchemesRequest {
-                page_token: token,
-                ..Default::default()
-            })
-            .await,
-            "page_token",
-        );
+    for page_token in ["garbage".to_owned(), "0".repeat(32), foreign.clone()] {
+        cases.extend([
+            (
+                Call::ListMilestones(pb::ListMilestonesRequest {
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                }),
+                "page_token",
+            ),
+            (
+                Call::Search(pb::SearchConceptsRequest {
+                    query: "ai".into(),
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                }),
+                "page_token",
+            ),
+            (
+                Call::ListSchemes(pb::ListSchemesRequest {
+                    page_token,
+                    ..Default::default()
+                }),
+                "page_token",
+            ),
+        ]);
     }
-    assert_invalid(
-        c.list_concepts(pb::ListConceptsRequest {
-            parent: "schemes/drivers".into(),
-            page_size: 1,
-            page_token: foreign,
-            ..Default::default()
-        })
-        .await,
-        "page_token",
-    );
     let search_page = c
         .search_concepts(pb::SearchConceptsRequest {
             query: "ai".into(),
@@ -1521,16 +1651,45 @@ async fn bad_queries_years_and_paging_are_invalid_arguments() {
         .await
         .unwrap()
         .into_inner();
-    assert_invalid(
-        c.search_concepts(pb::SearchConceptsRequest {
-            query: "model".into(),
-            page_size: 1,
-            page_token: search_page.next_page_token,
+    cases.extend([
+        (
+            Call::ListConcepts(pb::ListConceptsRequest {
+                parent: "schemes/drivers".into(),
+                page_size: 1,
+                page_token: foreign,
+                ..Default::default()
+            }),
+            "page_token",
+        ),
+        (
+            Call::Search(pb::SearchConceptsRequest {
+                query: "model".into(),
+                page_size: 1,
+                page_token: search_page.next_page_token,
+                ..Default::default()
+            }),
+            "page_token",
+        ),
+    ]);
+    assert_all_invalid(&mut c, cases).await;
+
+    // The edges of the valid ranges are accepted: 256 characters is still a query (it finds
+    // nothing), and the first and last years are bounds.
+    let longest = c
+        .search_concepts(pb::SearchConceptsRequest {
+            query: "推".repeat(256),
             ..Default::default()
         })
-        .await,
-        "page_token",
-    );
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(longest.total_size, 0);
+    for (start, end) in [(1900, 2200), (2024, 2024)] {
+        assert!(
+            years(start, end).run(&mut c).await.is_ok(),
+            "{start}..={end}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use llmarket_proto::names::{ConceptName, DatasetName, SchemeName};
 
 use crate::{
     Service,
@@ -53,7 +54,8 @@ pub struct Cli {
     #[arg(long, default_value = "10s", value_parser = deadline, global = true)]
     pub deadline: Duration,
     /// The dataset, `datasets/{dataset}` or just `{dataset}`.
-    #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true)]
+    #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true,
+          value_parser = dataset_arg)]
     pub dataset: String,
     /// Also draw the report's series as an SVG line chart into this file.
     #[arg(long, value_name = "FILE.svg", global = true)]
@@ -78,7 +80,7 @@ pub enum Command {
         #[command(flatten)]
         years: YearsArgs,
         /// Only milestones concerning this concept (`scheme/concept`).
-        #[arg(long)]
+        #[arg(long, value_parser = concept_arg)]
         concept: Option<String>,
     },
 }
@@ -95,6 +97,7 @@ pub enum ReportCommand {
     /// One concept joined with the series it links to.
     Segment {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
+        #[arg(value_parser = concept_arg)]
         concept: String,
         /// The span of years.
         #[command(flatten)]
@@ -141,14 +144,15 @@ pub enum ConceptsCommand {
     /// One concept.
     Get {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
+        #[arg(value_parser = concept_arg)]
         concept: String,
     },
     /// Concepts whose label or definition contains a text, in either language.
     Search {
         /// The text to find.
         query: String,
-        /// Only in this scheme (repeatable).
-        #[arg(long = "scheme")]
+        /// Only in this scheme (repeatable): `scheme` or `schemes/{scheme}`.
+        #[arg(long = "scheme", value_parser = scheme_arg)]
         schemes: Vec<String>,
     },
 }
@@ -215,6 +219,27 @@ fn deadline(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(duration)
+}
+
+/// A dataset as typed (`{dataset}` or `datasets/{dataset}`), as its full resource name.
+fn dataset_arg(text: &str) -> Result<String, String> {
+    DatasetName::parse_short(text)
+        .map(|name| name.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A scheme as typed (`{scheme}` or `schemes/{scheme}`), as its full resource name.
+fn scheme_arg(text: &str) -> Result<String, String> {
+    SchemeName::parse_short(text)
+        .map(|name| name.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A concept as typed (`scheme/concept` or the full name), as its full resource name.
+fn concept_arg(text: &str) -> Result<String, String> {
+    ConceptName::parse_short(text)
+        .map(|name| name.to_string())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -25,9 +25,7 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
         deadline: cli.deadline,
         ..ClientConfig::default()
     };
-    let client = Client::connect(config)
-        .await?
-        .with_dataset(dataset_name(&cli.dataset));
+    let client = Client::connect(config).await?.with_dataset(cli.dataset);
     let language = match cli.lang {
         LangArg::En => Language::En,
         LangArg::Zh => Language::Zh,
@@ -49,10 +47,9 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
             let dataset = client.dataset().to_owned();
             out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
         }
-        Command::Report(ReportCommand::Segment { concept, years }) => out.emit(
-            progress(client.segment_report(&concept_name(&concept), years.into(), language))
-                .await?,
-        ),
+        Command::Report(ReportCommand::Segment { concept, years }) => {
+            out.emit(progress(client.segment_report(&concept, years.into(), language)).await?)
+        }
         Command::Report(ReportCommand::Timeline { years }) => {
             out.emit(progress(client.timeline(years.into(), language)).await?)
         }
@@ -80,14 +77,13 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
             out.emit(progress(client.series_detail(&series, years.into(), fill, language)).await?)
         }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
-            out.emit(progress(client.concept(&concept_name(&concept), language)).await?)
+            out.emit(progress(client.concept(&concept, language)).await?)
         }
         Command::Concepts(ConceptsCommand::Search { query, schemes }) => {
-            let schemes = schemes.iter().map(|s| scheme_name(s)).collect();
+            let schemes = schemes.clone();
             out.emit(progress(client.search(&query, schemes, language)).await?)
         }
         Command::Milestones { years, concept } => {
-            let concept = concept.as_deref().map(concept_name);
             out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
         }
     }
@@ -126,31 +122,4 @@ async fn progress<T>(work: impl Future<Output = T>) -> T {
         eprint!("\r\x1b[2K");
     }
     result
-}
-
-/// `schemes/{scheme}/concepts/{concept}` from `scheme/concept` or the full name.
-fn concept_name(text: &str) -> String {
-    if text.starts_with("schemes/") {
-        text.to_owned()
-    } else if let Some((scheme, concept)) = text.split_once('/') {
-        format!("schemes/{scheme}/concepts/{concept}")
-    } else {
-        text.to_owned()
-    }
-}
-
-fn scheme_name(text: &str) -> String {
-    if text.starts_with("schemes/") {
-        text.to_owned()
-    } else {
-        format!("schemes/{text}")
-    }
-}
-
-fn dataset_name(text: &str) -> String {
-    if text.starts_with("datasets/") {
-        text.to_owned()
-    } else {
-        format!("datasets/{text}")
-    }
 }

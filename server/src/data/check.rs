@@ -6,7 +6,7 @@
 use std::{collections::HashMap, fmt::Display, hash::Hash, ops::RangeInclusive};
 
 use super::LoadError;
-use crate::names::is_valid_id;
+use llmarket_proto::names::is_valid_id;
 
 /// What a valid id looks like, as error messages say it.
 pub const ID_RULE: &str = "1 to 63 lowercase letters, digits and '-', not starting with '-'";

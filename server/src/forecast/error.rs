@@ -5,13 +5,11 @@
 //! BadRequest violation names, and the words a caller reads. The `Display` of an error that
 //! maps to FAILED_PRECONDITION is the message the caller sees.
 
+use llmarket_proto::names::{dataset_name, series_name};
 use tonic::Status;
 
-use super::model::{Span, number};
-use crate::{
-    names::{dataset_name, series_name},
-    status::{failed_precondition, invalid_argument, not_found},
-};
+use super::model::values::{Span, number};
+use crate::status::{failed_precondition, invalid_argument, not_found};
 
 /// Why a forecast request cannot be answered.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

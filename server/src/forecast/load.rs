@@ -12,9 +12,12 @@ use super::model::{
     Catalog, Dataset, DatasetInfo, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier,
     Range, RateKind, Series, StatedRate, Unit,
 };
-use crate::data::{
-    DataFile, DatasetFiles, LoadError,
-    check::{FileCheck, FirstUse},
+use crate::{
+    data::{
+        DataFile, DatasetFiles, LoadError,
+        check::{FileCheck, FirstUse},
+    },
+    hash::content_hash,
 };
 
 /// A `forecast.toml` file as written.
@@ -92,14 +95,6 @@ struct RawRate {
     source: Option<String>,
     #[serde(default)]
     quote: String,
-}
-
-/// 64-bit FNV-1a of `text`, in hex: the dataset version. Stable across builds and replicas.
-pub fn content_hash(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
 }
 
 impl Catalog {

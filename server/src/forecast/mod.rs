@@ -13,12 +13,15 @@ pub mod error;
 pub mod load;
 pub mod model;
 
-use llmarket_proto::forecast::{self as pb, forecast_service_server::ForecastServiceServer};
+use llmarket_proto::{
+    forecast::{self as pb, forecast_service_server::ForecastServiceServer},
+    names::DatasetName,
+};
 use tonic::{Request, Response, Status, service::Routes};
 
 use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
 pub use self::{error::Error, model::Catalog};
-use crate::{data::Shared, names::parse_dataset, paging::PageRequest, runtime::ServiceRoutes};
+use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
 
 /// The gRPC handlers over a shared [`Catalog`].
 #[derive(Debug, Clone)]
@@ -50,7 +53,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListDatasets"])?;
         let catalog = self.catalog.load();
-        let (datasets, next_page_token) = page.slice(catalog.datasets());
+        let (datasets, next_page_token) = page.sorted(catalog.datasets(), |d| d.id.as_str())?;
         Ok(Response::new(pb::ListDatasetsResponse {
             datasets: datasets.iter().map(convert::dataset).collect(),
             next_page_token,
@@ -62,7 +65,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         request: Request<pb::GetDatasetRequest>,
     ) -> Result<Response<pb::GetDatasetResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_dataset("name", &request.name)?;
+        let id = DatasetName::parse(&request.name)
+            .map_err(bad_name("name"))?
+            .dataset;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         Ok(Response::new(pb::GetDatasetResponse {
@@ -75,7 +80,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         request: Request<pb::ListSeriesRequest>,
     ) -> Result<Response<pb::ListSeriesResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_dataset("parent", &request.parent)?;
+        let id = DatasetName::parse(&request.parent)
+            .map_err(bad_name("parent"))?
+            .dataset;
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,
@@ -83,7 +90,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         )?;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
-        let (series, next_page_token) = page.slice(dataset.series());
+        let (series, next_page_token) = page.sorted(dataset.series(), |s| s.id.as_str())?;
         Ok(Response::new(pb::ListSeriesResponse {
             series: series
                 .iter()
@@ -184,7 +191,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         request: Request<pb::CheckConsistencyRequest>,
     ) -> Result<Response<pb::CheckConsistencyResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_dataset("dataset", &request.dataset)?;
+        let id = DatasetName::parse(&request.dataset)
+            .map_err(bad_name("dataset"))?
+            .dataset;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         let checks = analysis::check(dataset);
@@ -201,7 +210,7 @@ mod tests {
     use tonic::Code;
 
     use super::*;
-    use crate::names::dataset_name;
+    use llmarket_proto::names::dataset_name;
 
     fn api() -> ForecastApi {
         let catalog = Catalog::load(&[crate::data::builtin()]).unwrap();

@@ -1,33 +1,51 @@
-//! Conversions between the wire (`llmarket.taxonomy.v1`) and the domain: requests are validated
-//! into queries (`TryFrom`, errors as INVALID_ARGUMENT naming the field), domain values are turned
-//! into messages in the requested language, with every language alongside.
+//! Requests from the wire (`llmarket.taxonomy.v1`) validated into queries (`TryFrom`): every
+//! rule on a request's shape is checked here, once, and fails as INVALID_ARGUMENT naming the
+//! field. The way back, domain values as messages, is [`super::reply`].
 
-use llmarket_proto::taxonomy as pb;
+use llmarket_proto::{
+    names::{ConceptName, NameError, SchemeName},
+    taxonomy as pb,
+};
 use tonic::Status;
 
 use super::{
-    language::{Lang, LanguageChoice},
-    model::{Concept, MAX_YEAR, MIN_YEAR, Milestone, MilestoneFilter, Scheme, Texts, Vocabulary},
-    search::{Hit, MatchField, MatchKind},
+    error::Error,
+    model::{MAX_YEAR, MIN_YEAR, MilestoneFilter},
+    vocabulary::Vocabulary,
 };
 use crate::{
-    names::{parse_concept, parse_scheme},
-    status::invalid_argument,
+    fields::optional_year,
+    status::{bad_name, invalid_argument},
 };
 
 /// Most names a BatchGetConcepts request may hold.
 pub const MAX_BATCH_NAMES: usize = 1000;
-
-/// A concept named in a request: scheme id and concept id.
-pub type ConceptId<'a> = (&'a str, &'a str);
+/// Most characters a search query may have.
+pub const MAX_QUERY_CHARS: usize = 256;
 
 /// Parses an optional concept name: empty means none.
-fn optional_concept<'a>(field: &str, name: &'a str) -> Result<Option<ConceptId<'a>>, Status> {
+fn optional_concept<'a>(field: &str, name: &'a str) -> Result<Option<ConceptName<'a>>, Status> {
     if name.is_empty() {
-        Ok(None)
-    } else {
-        parse_concept(field, name).map(Some)
+        return Ok(None);
     }
+    ConceptName::parse(name).map(Some).map_err(bad_name(field))
+}
+
+/// Parses every name of the repeated field `field` with `parse`, naming the one at fault as
+/// `field[i]`.
+fn each_name<'a, T>(
+    field: &str,
+    names: &'a [String],
+    parse: impl Fn(&'a str) -> Result<T, NameError>,
+) -> Result<Vec<T>, Status> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            parse(name)
+                .map_err(|error| invalid_argument(&format!("{field}[{i}]"), error.to_string()))
+        })
+        .collect()
 }
 
 /// A validated ListConcepts request.
@@ -43,10 +61,12 @@ impl<'a> TryFrom<&'a pb::ListConceptsRequest> for ConceptsQuery<'a> {
     type Error = Status;
 
     fn try_from(request: &'a pb::ListConceptsRequest) -> Result<Self, Status> {
-        let scheme = parse_scheme("parent", &request.parent)?;
+        let scheme = SchemeName::parse(&request.parent)
+            .map_err(bad_name("parent"))?
+            .scheme;
         let broader = match optional_concept("broader", &request.broader)? {
             None => None,
-            Some((broader_scheme, concept)) if broader_scheme == scheme => Some(concept),
+            Some(name) if name.scheme == scheme => Some(name.concept),
             Some(_) => {
                 return Err(invalid_argument(
                     "broader",
@@ -66,7 +86,7 @@ impl<'a> TryFrom<&'a pb::ListConceptsRequest> for ConceptsQuery<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchQuery<'a> {
     /// The concepts, in request order.
-    pub concepts: Vec<ConceptId<'a>>,
+    pub concepts: Vec<ConceptName<'a>>,
 }
 
 impl<'a> TryFrom<&'a pb::BatchGetConceptsRequest> for BatchQuery<'a> {
@@ -82,21 +102,15 @@ impl<'a> TryFrom<&'a pb::BatchGetConceptsRequest> for BatchQuery<'a> {
                 ),
             ));
         }
-        let concepts = request
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| parse_concept(&format!("names[{i}]"), name))
-            .collect::<Result<_, _>>()?;
+        let concepts = each_name("names", &request.names, ConceptName::parse)?;
         Ok(Self { concepts })
     }
 }
 
-/// The scheme filter of a validated SearchConcepts request (the query itself is checked by the
-/// domain, [`Vocabulary::search`]).
+/// A validated SearchConcepts request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery<'a> {
-    /// The text to find.
+    /// The text to find, trimmed: 1 to [`MAX_QUERY_CHARS`] characters.
     pub query: &'a str,
     /// Scheme ids to search in; empty means all.
     pub schemes: Vec<&'a str>,
@@ -106,20 +120,28 @@ impl<'a> TryFrom<&'a pb::SearchConceptsRequest> for SearchQuery<'a> {
     type Error = Status;
 
     fn try_from(request: &'a pb::SearchConceptsRequest) -> Result<Self, Status> {
-        let schemes = request
-            .schemes
-            .iter()
-            .enumerate()
-            .map(|(i, name)| parse_scheme(&format!("schemes[{i}]"), name))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            query: &request.query,
-            schemes,
-        })
+        let query = request.query.trim();
+        if query.is_empty() {
+            return Err(invalid_argument(
+                "query",
+                format!("is empty; give 1 to {MAX_QUERY_CHARS} characters to find"),
+            ));
+        }
+        let chars = request.query.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(invalid_argument(
+                "query",
+                format!("has {chars} characters; give at most {MAX_QUERY_CHARS}"),
+            ));
+        }
+        let schemes = each_name("schemes", &request.schemes, |name| {
+            SchemeName::parse(name).map(|n| n.scheme)
+        })?;
+        Ok(Self { query, schemes })
     }
 }
 
-/// A validated ListMilestones request (the concept filter still by id).
+/// A validated ListMilestones request (the concept filter still by name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MilestonesQuery<'a> {
     /// First year, if bounded.
@@ -127,27 +149,14 @@ pub struct MilestonesQuery<'a> {
     /// Last year, if bounded.
     pub end_year: Option<i32>,
     /// Only milestones concerning this concept, if set.
-    pub concept: Option<ConceptId<'a>>,
-}
-
-/// An optional year field: 0 means unbounded, anything else must lie in 1900..=2200.
-fn year(field: &str, year: i32) -> Result<Option<i32>, Status> {
-    match year {
-        0 => Ok(None),
-        y if (MIN_YEAR..=MAX_YEAR).contains(&y) => Ok(Some(y)),
-        y => Err(invalid_argument(
-            field,
-            format!(
-                "{y} is outside {MIN_YEAR}..={MAX_YEAR}; use a year in that range, or 0 for no bound"
-            ),
-        )),
-    }
+    pub concept: Option<ConceptName<'a>>,
 }
 
 impl<'a> TryFrom<&'a pb::ListMilestonesRequest> for MilestonesQuery<'a> {
     type Error = Status;
 
     fn try_from(request: &'a pb::ListMilestonesRequest) -> Result<Self, Status> {
+        let year = |field, year| optional_year(field, year, MIN_YEAR..=MAX_YEAR, "no bound");
         let start_year = year("start_year", request.start_year)?;
         let end_year = year("end_year", request.end_year)?;
         if let (Some(start), Some(end)) = (start_year, end_year)
@@ -168,130 +177,14 @@ impl<'a> TryFrom<&'a pb::ListMilestonesRequest> for MilestonesQuery<'a> {
 
 impl MilestonesQuery<'_> {
     /// The filter against `vocabulary`: fails when the concept does not exist.
-    pub fn filter(&self, vocabulary: &Vocabulary) -> Result<MilestoneFilter, super::Error> {
+    pub fn filter(&self, vocabulary: &Vocabulary) -> Result<MilestoneFilter, Error> {
         Ok(MilestoneFilter {
             start_year: self.start_year,
             end_year: self.end_year,
             concept: match self.concept {
-                Some((scheme, concept)) => Some(vocabulary.concept_index(scheme, concept)?),
+                Some(name) => Some(vocabulary.concept_index(name.scheme, name.concept)?),
                 None => None,
             },
         })
     }
-}
-
-/// Every present text of `texts`, tagged with its language.
-fn localized(texts: &Texts) -> Vec<pb::LocalizedText> {
-    texts
-        .present()
-        .map(|(lang, text)| pb::LocalizedText {
-            language_code: lang.code().to_owned(),
-            text: text.to_owned(),
-        })
-        .collect()
-}
-
-fn names(vocabulary: &Vocabulary, indices: &[u32]) -> Vec<String> {
-    indices
-        .iter()
-        .map(|&i| vocabulary.concept_at(i).name.clone())
-        .collect()
-}
-
-/// A scheme in `lang`.
-pub fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang) -> pb::Scheme {
-    pb::Scheme {
-        name: scheme.name.clone(),
-        title: scheme.title.get(lang).to_owned(),
-        definition: scheme.definition.get(lang).to_owned(),
-        titles: localized(&scheme.title),
-        definitions: localized(&scheme.definition),
-        top_concepts: names(vocabulary, &scheme.top_concepts),
-        concept_count: i32::try_from(scheme.concepts.len()).unwrap_or(i32::MAX),
-        source: scheme.source.clone(),
-        dataset: scheme.dataset.clone(),
-    }
-}
-
-/// A concept in `lang`.
-pub fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concept {
-    pb::Concept {
-        name: concept.name.clone(),
-        notation: concept.notation.clone(),
-        pref_label: concept.pref_label.get(lang).to_owned(),
-        definition: concept.definition.get(lang).to_owned(),
-        pref_labels: localized(&concept.pref_label),
-        definitions: localized(&concept.definition),
-        alt_labels: concept
-            .alt_labels
-            .iter()
-            .map(|(lang, text)| pb::LocalizedText {
-                language_code: lang.code().to_owned(),
-                text: text.clone(),
-            })
-            .collect(),
-        broader: names(vocabulary, &concept.broader),
-        narrower: names(vocabulary, &concept.narrower),
-        related: names(vocabulary, &concept.related),
-        ancestors: names(vocabulary, &concept.ancestors),
-        series: concept.series.clone(),
-        source: concept.source.clone(),
-        attributes: concept
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        scheme: vocabulary.scheme_of(concept).name.clone(),
-    }
-}
-
-/// A milestone in `lang`.
-pub fn milestone(vocabulary: &Vocabulary, milestone: &Milestone, lang: Lang) -> pb::Milestone {
-    pb::Milestone {
-        name: milestone.name.clone(),
-        year: milestone.year,
-        month: milestone.month.map_or(0, i32::from),
-        end_of_year: milestone.end_of_year,
-        title: milestone.title.get(lang).to_owned(),
-        description: milestone.description.get(lang).to_owned(),
-        titles: localized(&milestone.title),
-        descriptions: localized(&milestone.description),
-        concepts: names(vocabulary, &milestone.concepts),
-        source: milestone.source.clone(),
-    }
-}
-
-fn match_field(field: MatchField) -> pb::MatchField {
-    match field {
-        MatchField::PrefLabel => pb::MatchField::PrefLabel,
-        MatchField::AltLabel => pb::MatchField::AltLabel,
-        MatchField::Notation => pb::MatchField::Notation,
-        MatchField::Definition => pb::MatchField::Definition,
-    }
-}
-
-fn match_kind(kind: MatchKind) -> pb::MatchKind {
-    match kind {
-        MatchKind::Exact => pb::MatchKind::Exact,
-        MatchKind::Prefix => pb::MatchKind::Prefix,
-        MatchKind::Substring => pb::MatchKind::Substring,
-        MatchKind::Definition => pb::MatchKind::Definition,
-    }
-}
-
-/// A search hit in `lang`.
-pub fn hit(vocabulary: &Vocabulary, hit: &Hit<'_>, lang: Lang) -> pb::SearchHit {
-    pb::SearchHit {
-        concept: Some(concept(vocabulary, hit.concept, lang)),
-        score: hit.score(),
-        matched_field: match_field(hit.field).into(),
-        match_kind: match_kind(hit.kind).into(),
-        matched_language_code: hit.lang.map(Lang::code).unwrap_or_default().to_owned(),
-        matched_text: hit.text.to_owned(),
-    }
-}
-
-/// The `language_code` and `language_fallback` every response carries.
-pub fn language(choice: LanguageChoice) -> (String, bool) {
-    (choice.lang.code().to_owned(), choice.fallback)
 }

@@ -1,11 +1,12 @@
-//! The taxonomy service's domain errors and the one exhaustive mapping to gRPC statuses.
+//! The taxonomy service's domain errors and the one exhaustive mapping to gRPC statuses. Request
+//! shape (names, years, the search query, page tokens) is checked at the edge, in
+//! [`super::convert`]; what is left for the domain is what only the data can tell: a resource
+//! that does not exist.
 
+use llmarket_proto::names::{concept_name, milestone_name, scheme_name};
 use tonic::Status;
 
-use crate::{
-    names::{concept_name, milestone_name, scheme_name},
-    status::{invalid_argument, not_found},
-};
+use crate::status::not_found;
 
 /// Why a taxonomy request cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,25 +31,6 @@ pub enum Error {
         /// The milestone id.
         milestone: String,
     },
-    /// A request field is invalid (known only once the request is read against the data, or
-    /// checked by the domain itself, like a search query).
-    #[error("{field}: {reason}")]
-    InvalidArgument {
-        /// The request field at fault, e.g. `query` or `names[3]`.
-        field: String,
-        /// What is wrong and what would be valid.
-        reason: String,
-    },
-}
-
-impl Error {
-    /// An [`Error::InvalidArgument`] for `field`.
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::InvalidArgument {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
 }
 
 impl From<Error> for Status {
@@ -59,7 +41,6 @@ impl From<Error> for Status {
                 not_found(&concept_name(&scheme, &concept))
             }
             Error::MilestoneNotFound { milestone } => not_found(&milestone_name(&milestone)),
-            Error::InvalidArgument { field, reason } => invalid_argument(&field, reason),
         }
     }
 }
@@ -67,7 +48,6 @@ impl From<Error> for Status {
 #[cfg(test)]
 mod tests {
     use tonic::Code;
-    use tonic_types::StatusExt as _;
 
     use super::*;
 
@@ -100,15 +80,5 @@ mod tests {
             assert_eq!(status.code(), Code::NotFound);
             assert_eq!(status.message(), message);
         }
-    }
-
-    #[test]
-    fn invalid_arguments_carry_the_field() {
-        let status = Status::from(Error::invalid("names[2]", "is not a concept name"));
-        assert_eq!(status.code(), Code::InvalidArgument);
-        assert_eq!(status.message(), "names[2]: is not a concept name");
-        let details = status.get_error_details();
-        let violations = &details.bad_request().expect("bad request").field_violations;
-        assert_eq!(violations[0].field, "names[2]");
     }
 }

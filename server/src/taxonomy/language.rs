@@ -135,64 +135,64 @@ mod tests {
     }
 
     #[test]
-    fn empty_means_the_source_language_without_fallback() {
-        assert_eq!(choose(""), (Lang::ZhHans, false));
-        assert_eq!(choose("  "), (Lang::ZhHans, false));
-    }
-
-    #[test]
-    fn english_in_any_form() {
-        for code in ["en", "EN", "en-US", "en-GB", "en_US", "en-Latn-US", "eng"] {
-            assert_eq!(choose(code), (Lang::En, false), "{code}");
-        }
-    }
-
-    #[test]
-    fn simplified_chinese_in_any_form() {
-        for code in [
-            "zh",
-            "zh-Hans",
-            "zh-hans",
-            "ZH-HANS",
-            "zh-CN",
-            "zh-SG",
-            "zh-Hans-CN",
-            "zh_CN",
-            "zh-cmn-Hans",
-            "cmn",
-        ] {
-            assert_eq!(choose(code), (Lang::ZhHans, false), "{code}");
-        }
-    }
-
-    #[test]
-    fn other_languages_fall_back_to_the_source_language() {
-        for code in [
-            "fr",
-            "de-DE",
-            "zh-Hant",
-            "zh-TW",
-            "zh-HK",
-            "zh-Hant-CN",
-            "ja",
-        ] {
-            assert_eq!(choose(code), (Lang::ZhHans, true), "{code}");
-        }
-    }
-
-    #[test]
-    fn malformed_codes_fall_back_too() {
-        for code in [
-            "??",
-            "e",
-            "en-",
-            "-en",
-            "en--US",
-            "toolongsubtag-x",
-            "中文",
-            "en US",
-        ] {
-            assert_eq!(choose(code), (Lang::ZhHans, true), "{code}");
+    fn codes_choose_a_language_or_fall_back_to_the_source_language() {
+        let zh = (Lang::ZhHans, false);
+        let en = (Lang::En, false);
+        let fallback = (Lang::ZhHans, true);
+        let cases: [(&[&str], (Lang, bool)); 5] = [
+            // No code: the source language, and no fallback.
+            (&["", "  "], zh),
+            (
+                &["en", "EN", "en-US", "en-GB", "en_US", "en-Latn-US", "eng"],
+                en,
+            ),
+            (
+                &[
+                    "zh",
+                    "zh-Hans",
+                    "zh-hans",
+                    "ZH-HANS",
+                    "zh-CN",
+                    "zh-SG",
+                    "zh-Hans-CN",
+                    "zh_CN",
+                    "zh-cmn-Hans",
+                    "cmn",
+                ],
+                zh,
+            ),
+            // Other languages, Traditional Chinese included.
+            (
+                &[
+                    "fr",
+                    "de-DE",
+                    "zh-Hant",
+                    "zh-TW",
+                    "zh-HK",
+                    "zh-Hant-CN",
+                    "ja",
+                ],
+                fallback,
+            ),
+            // Malformed codes.
+            (
+                &[
+                    "??",
+                    "e",
+                    "en-",
+                    "-en",
+                    "en--US",
+                    "toolongsubtag-x",
+                    "中文",
+                    "en US",
+                ],
+                fallback,
+            ),
+        ];
+        for (codes, expected) in cases {
+            for code in codes {
+                assert_eq!(choose(code), expected, "{code:?}");
+            }
         }
     }
 

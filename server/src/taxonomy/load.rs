@@ -14,17 +14,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
+use llmarket_proto::names::{concept_name, dataset_name, milestone_name, scheme_name, series_name};
+
 use super::{
     language::Lang,
-    model::{Concept, ConceptIndex, MAX_YEAR, MIN_YEAR, Milestone, Scheme, Texts, Vocabulary},
-    search::normalize,
+    model::{Concept, ConceptIndex, MAX_YEAR, MIN_YEAR, Milestone, Scheme, Texts},
+    text::normalize,
+    vocabulary::Vocabulary,
 };
-use crate::{
-    data::{
-        DataFile, DatasetFiles, LoadError, TAXONOMY_FILE,
-        check::{FileCheck, FirstUse, TwoLanguages},
-    },
-    names::{concept_name, dataset_name, milestone_name, scheme_name, series_name},
+use crate::data::{
+    DataFile, DatasetFiles, LoadError, TAXONOMY_FILE,
+    check::{FileCheck, FirstUse, TwoLanguages},
 };
 
 /// A `taxonomy.toml` file as written.

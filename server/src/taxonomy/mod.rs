@@ -1,32 +1,35 @@
 //! The taxonomy service (`llmarket.taxonomy.v1.TaxonomyService`): a report's vocabulary as concept
 //! schemes with bilingual labels, hierarchy, relations, search, and a timeline of milestones.
 //!
-//! Layout: [`model`] (domain types and lookups), [`load`] (TOML parsing and validation),
-//! [`language`] (BCP-47 language choice), [`search`] (the n-gram search index), [`convert`]
-//! (wire ⇄ domain), [`error`] (domain errors → statuses). Each handler takes one snapshot of the
-//! vocabulary and does no I/O.
+//! Layout, each module depending only on those before it: [`language`] (BCP-47 language
+//! choice), [`text`] (normalisation for matching), [`error`] (domain errors → statuses),
+//! [`model`] (domain types), [`search`] (the n-gram search index), [`vocabulary`] (the assembled
+//! vocabulary and its lookups), [`load`] (TOML parsing and validation), [`convert`] (requests
+//! validated into queries), [`reply`] (domain values as messages). Each handler takes one
+//! snapshot of the vocabulary and does no I/O.
 
 pub mod convert;
 pub mod error;
 pub mod language;
 pub mod load;
 pub mod model;
+pub mod reply;
 pub mod search;
+pub mod text;
+pub mod vocabulary;
 
-use llmarket_proto::taxonomy::{self as pb, taxonomy_service_server::TaxonomyServiceServer};
+use llmarket_proto::{
+    names::{ConceptName, MilestoneName, SchemeName},
+    taxonomy::{self as pb, taxonomy_service_server::TaxonomyServiceServer},
+};
 use tonic::{Request, Response, Status, service::Routes};
 
 use self::{
     convert::{BatchQuery, ConceptsQuery, MilestonesQuery, SearchQuery},
-    language::LanguageChoice,
+    reply::Reply,
 };
-pub use self::{error::Error, model::Vocabulary};
-use crate::{
-    data::Shared,
-    names::{parse_concept, parse_milestone, parse_scheme},
-    paging::PageRequest,
-    runtime::ServiceRoutes,
-};
+pub use self::{error::Error, vocabulary::Vocabulary};
+use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
 
 /// The gRPC handlers over a shared [`Vocabulary`].
 #[derive(Debug, Clone)]
@@ -57,18 +60,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
     ) -> Result<Response<pb::ListSchemesResponse>, Status> {
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListSchemes"])?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
-        let (schemes, next_page_token) = page.slice(vocabulary.schemes());
-        let (language_code, language_fallback) = convert::language(choice);
+        let reply = Reply::new(&vocabulary, &request.language_code);
+        let (schemes, next_page_token) = page.listed(vocabulary.schemes(), |s| s.id.as_str())?;
         Ok(Response::new(pb::ListSchemesResponse {
-            schemes: schemes
-                .iter()
-                .map(|s| convert::scheme(&vocabulary, s, choice.lang))
-                .collect(),
+            schemes: schemes.iter().map(|s| reply.scheme(s)).collect(),
             next_page_token,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -77,20 +76,17 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         request: Request<pb::GetSchemeRequest>,
     ) -> Result<Response<pb::GetSchemeResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_scheme("name", &request.name)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
+        let id = SchemeName::parse(&request.name)
+            .map_err(bad_name("name"))?
+            .scheme;
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let scheme = vocabulary.scheme(id)?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::GetSchemeResponse {
-            scheme: Some(convert::scheme(&vocabulary, scheme, choice.lang)),
-            top_concepts: scheme
-                .top_concepts
-                .iter()
-                .map(|&c| convert::concept(&vocabulary, vocabulary.concept_at(c), choice.lang))
-                .collect(),
-            language_code,
-            language_fallback,
+            scheme: Some(reply.scheme(scheme)),
+            top_concepts: reply.concepts(&scheme.top_concepts),
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -105,19 +101,16 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             &request.page_token,
             &["ListConcepts", &request.parent, &request.broader],
         )?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
-        let (concepts, next_page_token) = page.slice(concepts);
-        let (language_code, language_fallback) = convert::language(choice);
+        let (concepts, next_page_token) =
+            page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
         Ok(Response::new(pb::ListConceptsResponse {
-            concepts: concepts
-                .iter()
-                .map(|&c| convert::concept(&vocabulary, vocabulary.concept_at(c), choice.lang))
-                .collect(),
+            concepts: reply.concepts(concepts),
             next_page_token,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -126,15 +119,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         request: Request<pb::GetConceptRequest>,
     ) -> Result<Response<pb::GetConceptResponse>, Status> {
         let request = request.into_inner();
-        let (scheme, id) = parse_concept("name", &request.name)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
+        let name = ConceptName::parse(&request.name).map_err(bad_name("name"))?;
         let vocabulary = self.vocabulary.load();
-        let concept = vocabulary.concept(scheme, id)?;
-        let (language_code, language_fallback) = convert::language(choice);
+        let reply = Reply::new(&vocabulary, &request.language_code);
+        let concept = vocabulary.concept(name.scheme, name.concept)?;
         Ok(Response::new(pb::GetConceptResponse {
-            concept: Some(convert::concept(&vocabulary, concept, choice.lang)),
-            language_code,
-            language_fallback,
+            concept: Some(reply.concept(concept)),
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -144,21 +136,17 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
     ) -> Result<Response<pb::BatchGetConceptsResponse>, Status> {
         let request = request.into_inner();
         let query = BatchQuery::try_from(&request)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let concepts = query
             .concepts
             .iter()
-            .map(|&(scheme, id)| {
-                let concept = vocabulary.concept(scheme, id)?;
-                Ok(convert::concept(&vocabulary, concept, choice.lang))
-            })
+            .map(|name| Ok(reply.concept(vocabulary.concept(name.scheme, name.concept)?)))
             .collect::<Result<_, Error>>()?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::BatchGetConceptsResponse {
             concepts,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -171,26 +159,22 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let mut scope = vec!["SearchConcepts", request.query.as_str()];
         scope.extend(request.schemes.iter().map(String::as_str));
         let page = PageRequest::new(request.page_size, &request.page_token, &scope)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let schemes = query
             .schemes
             .iter()
             .map(|id| vocabulary.scheme_index(id))
             .collect::<Result<Vec<_>, _>>()?;
-        let hits = vocabulary.search(query.query, &schemes, choice.lang)?;
+        let hits = vocabulary.search(query.query, &schemes, reply.lang());
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-        let (hits, next_page_token) = page.slice(&hits);
-        let (language_code, language_fallback) = convert::language(choice);
+        let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
         Ok(Response::new(pb::SearchConceptsResponse {
-            hits: hits
-                .iter()
-                .map(|hit| convert::hit(&vocabulary, hit, choice.lang))
-                .collect(),
+            hits: hits.iter().map(|hit| reply.hit(hit)).collect(),
             next_page_token,
             total_size,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -207,19 +191,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             &request.page_token,
             &["ListMilestones", &start, &end, &request.concept],
         )?;
-        let choice = LanguageChoice::from_code(&request.language_code);
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
-        let (milestones, next_page_token) = page.slice(&milestones);
-        let (language_code, language_fallback) = convert::language(choice);
+        let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
         Ok(Response::new(pb::ListMilestonesResponse {
-            milestones: milestones
-                .iter()
-                .map(|m| convert::milestone(&vocabulary, m, choice.lang))
-                .collect(),
+            milestones: milestones.iter().map(|m| reply.milestone(m)).collect(),
             next_page_token,
-            language_code,
-            language_fallback,
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 
@@ -228,15 +208,16 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         request: Request<pb::GetMilestoneRequest>,
     ) -> Result<Response<pb::GetMilestoneResponse>, Status> {
         let request = request.into_inner();
-        let id = parse_milestone("name", &request.name)?;
-        let choice = LanguageChoice::from_code(&request.language_code);
+        let id = MilestoneName::parse(&request.name)
+            .map_err(bad_name("name"))?
+            .milestone;
         let vocabulary = self.vocabulary.load();
+        let reply = Reply::new(&vocabulary, &request.language_code);
         let milestone = vocabulary.milestone(id)?;
-        let (language_code, language_fallback) = convert::language(choice);
         Ok(Response::new(pb::GetMilestoneResponse {
-            milestone: Some(convert::milestone(&vocabulary, milestone, choice.lang)),
-            language_code,
-            language_fallback,
+            milestone: Some(reply.milestone(milestone)),
+            language_code: reply.language_code(),
+            language_fallback: reply.language_fallback(),
         }))
     }
 }

@@ -1,23 +1,17 @@
-//! The vocabulary's domain types (schemes, concepts, milestones) and the lookups the handlers
-//! make on them. Plain Rust, no tonic: a [`Vocabulary`] is built once by [`super::load`] and is
-//! immutable afterwards, so every lookup here is a hash probe or an index, never I/O.
+//! The vocabulary's domain types: schemes, concepts, milestones and their texts. Plain Rust, no
+//! tonic; they are assembled into a [`super::vocabulary::Vocabulary`] once by [`super::load`] and
+//! are immutable afterwards.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{
-    error::Error,
-    language::Lang,
-    search::{Hit, SearchIndex},
-};
+use super::language::Lang;
 
 /// Earliest year a milestone or a ListMilestones bound may name.
 pub const MIN_YEAR: i32 = 1900;
 /// Latest year a milestone or a ListMilestones bound may name.
 pub const MAX_YEAR: i32 = 2200;
-/// Most characters a search query may have.
-pub const MAX_QUERY_CHARS: usize = 256;
 
-/// Index of a concept in [`Vocabulary::concepts`]. Concepts are stored scheme by scheme in
+/// Index of a concept in [`Vocabulary::concepts`](super::vocabulary::Vocabulary::concepts). Concepts are stored scheme by scheme in
 /// scheme order, each scheme's in vocabulary order, so the index order is the tie order of search.
 pub type ConceptIndex = u32;
 
@@ -78,7 +72,7 @@ pub struct Concept {
     pub id: String,
     /// `schemes/{scheme}/concepts/{id}`.
     pub name: String,
-    /// Index of its scheme in [`Vocabulary::schemes`].
+    /// Index of its scheme in [`Vocabulary::schemes`](super::vocabulary::Vocabulary::schemes).
     pub scheme: usize,
     /// A short code such as "L3"; empty when the concept has none.
     pub notation: String,
@@ -138,6 +132,18 @@ impl Milestone {
             &self.id,
         )
     }
+
+    /// A text whose order is the date order of [`Milestone::date_key`], for page tokens that
+    /// continue after a milestone: years are four digits (1900..=2200) and months two.
+    pub fn order_key(&self) -> String {
+        format!(
+            "{:04}{}{:02}/{}",
+            self.year,
+            u8::from(self.end_of_year),
+            self.month.unwrap_or(0),
+            self.id
+        )
+    }
 }
 
 /// Which milestones a ListMilestones request wants.
@@ -151,169 +157,40 @@ pub struct MilestoneFilter {
     pub concept: Option<ConceptIndex>,
 }
 
-/// Every concept scheme and milestone a process serves, immutable once loaded.
-#[derive(Debug, Default)]
-pub struct Vocabulary {
-    schemes: Vec<Scheme>,
-    concepts: Vec<Concept>,
-    milestones: Vec<Milestone>,
-    scheme_ids: HashMap<String, usize>,
-    milestone_ids: HashMap<String, usize>,
-    index: SearchIndex,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Vocabulary {
-    /// Assembles a vocabulary from validated parts and builds its search index. The loader
-    /// guarantees that concepts are grouped by scheme in scheme order and that every index is in
-    /// range; milestones are sorted here.
-    pub(crate) fn new(
-        schemes: Vec<Scheme>,
-        concepts: Vec<Concept>,
-        mut milestones: Vec<Milestone>,
-    ) -> Self {
+    fn milestone(id: &str, year: i32, month: Option<u8>, end_of_year: bool) -> Milestone {
+        Milestone {
+            id: id.into(),
+            name: format!("milestones/{id}"),
+            year,
+            month,
+            end_of_year,
+            title: Texts::default(),
+            description: Texts::default(),
+            concepts: Vec::new(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_order_key_sorts_like_the_date_key() {
+        let mut milestones = [
+            milestone("b", 2024, None, false),
+            milestone("a", 2024, Some(3), false),
+            milestone("z", 2023, Some(12), true),
+            milestone("c", 2024, Some(11), false),
+            milestone("d", 2024, None, true),
+            milestone("a-1", 2024, Some(3), false),
+            milestone("m", 1900, None, false),
+            milestone("n", 2200, Some(1), false),
+        ];
         milestones.sort_by(|a, b| a.date_key().cmp(&b.date_key()));
-        let scheme_ids = schemes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
-        let milestone_ids = milestones
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.id.clone(), i))
-            .collect();
-        let index = SearchIndex::build(&concepts);
-        Self {
-            schemes,
-            concepts,
-            milestones,
-            scheme_ids,
-            milestone_ids,
-            index,
-        }
-    }
-
-    /// The schemes, in vocabulary order.
-    pub fn schemes(&self) -> &[Scheme] {
-        &self.schemes
-    }
-
-    /// Every concept, scheme by scheme.
-    pub fn concepts(&self) -> &[Concept] {
-        &self.concepts
-    }
-
-    /// The milestones, in date order.
-    pub fn milestones(&self) -> &[Milestone] {
-        &self.milestones
-    }
-
-    /// The scheme with id `id`.
-    pub fn scheme(&self, id: &str) -> Result<&Scheme, Error> {
-        self.scheme_ids
-            .get(id)
-            .and_then(|&i| self.schemes.get(i))
-            .ok_or_else(|| Error::SchemeNotFound { scheme: id.into() })
-    }
-
-    /// Index of the scheme with id `id`.
-    pub fn scheme_index(&self, id: &str) -> Result<usize, Error> {
-        self.scheme_ids
-            .get(id)
-            .copied()
-            .ok_or_else(|| Error::SchemeNotFound { scheme: id.into() })
-    }
-
-    /// Index of concept `concept` of scheme `scheme`.
-    pub fn concept_index(&self, scheme: &str, concept: &str) -> Result<ConceptIndex, Error> {
-        self.scheme_ids
-            .get(scheme)
-            .and_then(|&s| self.schemes.get(s))
-            .and_then(|s| s.concept_ids.get(concept))
-            .copied()
-            .ok_or_else(|| Error::ConceptNotFound {
-                scheme: scheme.into(),
-                concept: concept.into(),
-            })
-    }
-
-    /// Concept `concept` of scheme `scheme`.
-    pub fn concept(&self, scheme: &str, concept: &str) -> Result<&Concept, Error> {
-        let index = self.concept_index(scheme, concept)?;
-        Ok(self.concept_at(index))
-    }
-
-    /// The concept at `index`, which came from this vocabulary.
-    ///
-    /// # Panics
-    /// If `index` did not come from this vocabulary; indices never come from requests.
-    pub fn concept_at(&self, index: ConceptIndex) -> &Concept {
-        &self.concepts[index as usize]
-    }
-
-    /// The concepts of scheme `scheme` in vocabulary order, or only the direct narrower concepts
-    /// of its concept `broader`.
-    pub fn list_concepts(
-        &self,
-        scheme: &str,
-        broader: Option<&str>,
-    ) -> Result<&[ConceptIndex], Error> {
-        let found = self.scheme(scheme)?;
-        match broader {
-            None => Ok(&found.concepts),
-            Some(concept) => Ok(&self.concept(scheme, concept)?.narrower),
-        }
-    }
-
-    /// The scheme of `concept`.
-    pub fn scheme_of(&self, concept: &Concept) -> &Scheme {
-        &self.schemes[concept.scheme]
-    }
-
-    /// The milestone with id `id`.
-    pub fn milestone(&self, id: &str) -> Result<&Milestone, Error> {
-        self.milestone_ids
-            .get(id)
-            .and_then(|&i| self.milestones.get(i))
-            .ok_or_else(|| Error::MilestoneNotFound {
-                milestone: id.into(),
-            })
-    }
-
-    /// The milestones `filter` selects, in date order.
-    pub fn select_milestones(&self, filter: MilestoneFilter) -> Vec<&Milestone> {
-        self.milestones
-            .iter()
-            .filter(|m| filter.start_year.is_none_or(|start| m.year >= start))
-            .filter(|m| filter.end_year.is_none_or(|end| m.year <= end))
-            .filter(|m| filter.concept.is_none_or(|c| m.concepts.contains(&c)))
-            .collect()
-    }
-
-    /// Finds concepts whose labels, notation or definition contain `query` (in any language,
-    /// NFKC-normalised, case-insensitive), best first; `schemes` (indices into
-    /// [`Vocabulary::schemes`]) restricts the search when not empty. `lang` is preferred when a
-    /// concept matches equally well in both languages.
-    pub fn search(
-        &self,
-        query: &str,
-        schemes: &[usize],
-        lang: Lang,
-    ) -> Result<Vec<Hit<'_>>, Error> {
-        let trimmed = query.trim();
-        if trimmed.is_empty() {
-            return Err(Error::invalid(
-                "query",
-                format!("is empty; give 1 to {MAX_QUERY_CHARS} characters to find"),
-            ));
-        }
-        let chars = query.chars().count();
-        if chars > MAX_QUERY_CHARS {
-            return Err(Error::invalid(
-                "query",
-                format!("has {chars} characters; give at most {MAX_QUERY_CHARS}"),
-            ));
-        }
-        Ok(self.index.search(&self.concepts, trimmed, schemes, lang))
+        let by_date: Vec<_> = milestones.iter().map(|m| m.id.clone()).collect();
+        milestones.sort_by_key(Milestone::order_key);
+        let by_key: Vec<_> = milestones.iter().map(|m| m.id.clone()).collect();
+        assert_eq!(by_date, by_key);
     }
 }

@@ -16,11 +16,10 @@
 
 use std::{collections::HashMap, ops::Range};
 
-use unicode_normalization::UnicodeNormalization as _;
-
 use super::{
     language::Lang,
     model::{Concept, ConceptIndex},
+    text::normalize,
 };
 
 /// Which part of a concept a search matched.
@@ -134,38 +133,6 @@ pub struct SearchIndex {
     texts: Vec<Indexed>,
     /// `texts[starts[i]..starts[i + 1]]` are concept `i`'s texts.
     starts: Vec<usize>,
-}
-
-/// Normalises a text for matching: NFKC, lowercase, whitespace runs collapsed to one space and
-/// trimmed, and whitespace next to a Han character dropped (Chinese is written without word
-/// breaks, and the report puts spaces between Chinese and Latin words inconsistently).
-pub fn normalize(text: &str) -> String {
-    let folded: String = text.nfkc().flat_map(char::to_lowercase).collect();
-    let mut out = String::with_capacity(folded.len());
-    let mut pending_space = false;
-    for c in folded.chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space && !is_han(c) && !out.chars().next_back().is_some_and(is_han) {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
-    }
-    out
-}
-
-/// Whether `c` is a Han ideograph or CJK punctuation.
-fn is_han(c: char) -> bool {
-    matches!(c,
-        '\u{3000}'..='\u{303f}'
-        | '\u{3400}'..='\u{4dbf}'
-        | '\u{4e00}'..='\u{9fff}'
-        | '\u{f900}'..='\u{faff}'
-        | '\u{ff00}'..='\u{ffef}'
-        | '\u{20000}'..='\u{3134f}')
 }
 
 /// The key of an n-gram of 1 to 3 characters: each character plus one, in 21 bits, so n-grams
@@ -442,6 +409,23 @@ mod tests {
         }
     }
 
+    /// Concepts and their index.
+    struct Fixture {
+        concepts: Vec<Concept>,
+        index: SearchIndex,
+    }
+
+    impl Fixture {
+        fn new(concepts: Vec<Concept>) -> Self {
+            let index = SearchIndex::build(&concepts);
+            Self { concepts, index }
+        }
+
+        fn find(&self, query: &str, schemes: &[usize], lang: Lang) -> Vec<Hit<'_>> {
+            self.index.search(&self.concepts, query, schemes, lang)
+        }
+    }
+
     fn ids(hits: &[Hit<'_>]) -> Vec<(String, MatchKind)> {
         hits.iter()
             .map(|h| (h.concept.id.clone(), h.kind))
@@ -449,24 +433,14 @@ mod tests {
     }
 
     #[test]
-    fn normalizes_width_case_and_spaces() {
-        assert_eq!(normalize("ＭａａＳ"), "maas");
-        assert_eq!(normalize("  Scaling   LAW "), "scaling law");
-        assert_eq!(normalize("AI 原生应用 收入"), "ai原生应用收入");
-        assert_eq!(normalize("CoT (思维链) 提示"), "cot (思维链)提示");
-        assert_eq!(normalize("ﬁ"), "fi");
-    }
-
-    #[test]
     fn ranks_exact_then_prefix_then_substring_then_definition() {
-        let concepts = vec![
+        let index = Fixture::new(vec![
             concept(0, "def", "甲", "Alpha", "about agents"),
             concept(0, "sub", "乙", "Smart agents", ""),
             concept(0, "prefix", "丙", "Agents at work", ""),
             concept(1, "exact", "丁", "Agents", ""),
-        ];
-        let index = SearchIndex::build(&concepts);
-        let hits = index.search(&concepts, "AGENTS", &[], Lang::En);
+        ]);
+        let hits = index.find("AGENTS", &[], Lang::En);
         assert_eq!(
             ids(&hits),
             vec![
@@ -487,41 +461,38 @@ mod tests {
 
     #[test]
     fn ties_follow_scheme_then_vocabulary_order() {
-        let concepts = vec![
+        let index = Fixture::new(vec![
             concept(0, "a", "推理一", "x", ""),
             concept(0, "b", "推理二", "y", ""),
             concept(1, "c", "推理三", "z", ""),
-        ];
-        let index = SearchIndex::build(&concepts);
-        let hits = index.search(&concepts, "推理", &[], Lang::ZhHans);
+        ]);
+        let hits = index.find("推理", &[], Lang::ZhHans);
         let order: Vec<_> = hits.iter().map(|h| h.concept.id.as_str()).collect();
         assert_eq!(order, ["a", "b", "c"]);
-        let only = index.search(&concepts, "推理", &[1], Lang::ZhHans);
+        let only = index.find("推理", &[1], Lang::ZhHans);
         assert_eq!(only.len(), 1);
         assert_eq!(only[0].concept.id, "c");
     }
 
     #[test]
     fn chinese_matches_inside_words_and_single_characters_work() {
-        let concepts = vec![
+        let index = Fixture::new(vec![
             concept(0, "a", "推理时算力", "x", ""),
             concept(0, "b", "智能体应用", "y", ""),
-        ];
-        let index = SearchIndex::build(&concepts);
-        assert_eq!(index.search(&concepts, "算力", &[], Lang::En).len(), 1);
-        assert_eq!(index.search(&concepts, "体", &[], Lang::En).len(), 1);
-        assert!(index.search(&concepts, "算体", &[], Lang::En).is_empty());
-        assert!(index.search(&concepts, "q", &[], Lang::En).is_empty());
+        ]);
+        assert_eq!(index.find("算力", &[], Lang::En).len(), 1);
+        assert_eq!(index.find("体", &[], Lang::En).len(), 1);
+        assert!(index.find("算体", &[], Lang::En).is_empty());
+        assert!(index.find("q", &[], Lang::En).is_empty());
     }
 
     #[test]
     fn candidates_are_verified_not_just_intersected() {
         // Both trigrams of "abcd" occur, but never together.
-        let concepts = vec![concept(0, "a", "甲", "abc bcd", "")];
-        let index = SearchIndex::build(&concepts);
-        assert_eq!(index.candidates("abcd"), vec![0]);
-        assert!(index.search(&concepts, "abcd", &[], Lang::En).is_empty());
-        assert_eq!(index.search(&concepts, "bc b", &[], Lang::En).len(), 1);
+        let index = Fixture::new(vec![concept(0, "a", "甲", "abc bcd", "")]);
+        assert_eq!(index.index.candidates("abcd"), vec![0]);
+        assert!(index.find("abcd", &[], Lang::En).is_empty());
+        assert_eq!(index.find("bc b", &[], Lang::En).len(), 1);
     }
 
     #[test]
@@ -554,11 +525,10 @@ mod tests {
 
     #[test]
     fn prefers_the_requested_language_on_a_tie() {
-        let concepts = vec![concept(0, "m", "MaaS", "MaaS", "")];
-        let index = SearchIndex::build(&concepts);
-        let zh = index.search(&concepts, "maas", &[], Lang::ZhHans);
+        let index = Fixture::new(vec![concept(0, "m", "MaaS", "MaaS", "")]);
+        let zh = index.find("maas", &[], Lang::ZhHans);
         assert_eq!(zh[0].lang, Some(Lang::ZhHans));
-        let en = index.search(&concepts, "maas", &[], Lang::En);
+        let en = index.find("maas", &[], Lang::En);
         assert_eq!(en[0].lang, Some(Lang::En));
     }
 
@@ -567,15 +537,14 @@ mod tests {
         let mut level = concept(0, "l3", "能行动的AI", "Agents", "Level 3: AI that can act");
         level.notation = "L3".into();
         level.alt_labels = vec![(Lang::En, "Level 3".into())];
-        let concepts = vec![level];
-        let index = SearchIndex::build(&concepts);
-        let hits = index.search(&concepts, "l3", &[], Lang::En);
+        let index = Fixture::new(vec![level]);
+        let hits = index.find("l3", &[], Lang::En);
         assert_eq!(
             (hits[0].field, hits[0].kind),
             (MatchField::Notation, MatchKind::Exact)
         );
         assert_eq!(hits[0].lang, None);
-        let hits = index.search(&concepts, "level 3", &[], Lang::En);
+        let hits = index.find("level 3", &[], Lang::En);
         assert_eq!(
             (hits[0].field, hits[0].kind),
             (MatchField::AltLabel, MatchKind::Exact)

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::Derived;
+use super::derived::Derived;
 use crate::forecast::{
     error::Error,
     model::{Fill, Kind, Observation, Qualifier, Range, SeriesRef},

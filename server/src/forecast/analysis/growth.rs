@@ -1,7 +1,7 @@
 //! Compound annual growth between two years of a series, with the rate the source states for
 //! that span and whether the two agree within the rounding of the inputs.
 
-use super::years;
+use super::derived::years;
 use crate::forecast::{
     error::Error,
     model::{Fill, Observation, Range, SeriesRef, Span, StatedRate, number},

@@ -10,10 +10,12 @@
 //!
 //! Layout: [`fill`] (stated or interpolated values of a year), [`transform`] (spans of values,
 //! year-over-year, index, share), [`mod@growth`], [`mod@breakdown`], [`projection`], [`checks`]
-//! (consistency of the stated figures), and `range` (the arithmetic of value ranges).
+//! (consistency of the stated figures), `derived` (building a derived observation, the span's years) and `range` (the arithmetic
+//! of value ranges).
 
 pub mod breakdown;
 pub mod checks;
+mod derived;
 pub mod fill;
 pub mod growth;
 pub mod projection;
@@ -27,63 +29,6 @@ pub use self::{
     projection::{Projection, Scenario, project, projection_rate},
     transform::observations,
 };
-use super::{
-    error::Error,
-    model::{Kind, Observation, Provenance, Qualifier, Range, SeriesRef, Span, Unit},
-};
-
-/// A derived observation, before its sources are merged.
-struct Derived {
-    year: i32,
-    value: f64,
-    unit: Unit,
-    qualifier: Qualifier,
-    kind: Kind,
-    method: String,
-    sources: Vec<String>,
-    range: Range,
-}
-
-impl From<Derived> for Observation {
-    fn from(d: Derived) -> Self {
-        let mut sources: Vec<String> = Vec::with_capacity(d.sources.len());
-        for source in d.sources {
-            if !source.is_empty() && !sources.contains(&source) {
-                sources.push(source);
-            }
-        }
-        Observation {
-            year: d.year,
-            value: d.value,
-            unit: d.unit,
-            qualifier: d.qualifier,
-            kind: d.kind,
-            provenance: Provenance::Derived,
-            method: d.method,
-            source: sources.join(", "),
-            resolution: 0.0,
-            note: String::new(),
-            quote: String::new(),
-            range: d.range,
-        }
-    }
-}
-
-/// The years `first..=last` of `span` on `series`, each open end defaulting to the first or last
-/// stated year. The one place a span's order is checked.
-fn years(series: SeriesRef<'_>, span: Span) -> Result<(i32, i32), Error> {
-    let first = span.start.unwrap_or_else(|| series.series.first_year());
-    let last = span.end.unwrap_or_else(|| series.series.last_year());
-    if first > last {
-        return Err(Error::SpanInverted {
-            span,
-            start: first,
-            end: last,
-        });
-    }
-    Ok((first, last))
-}
-
 #[cfg(test)]
 mod testing {
     //! What the analysis tests share: the built-in catalog and a float comparison.

@@ -1,7 +1,7 @@
 //! Projection of a series from a base year at a constant annual rate: one the caller gives, or
 //! the one the source states for the series.
 
-use super::Derived;
+use super::derived::Derived;
 use crate::forecast::{
     error::Error,
     model::{Fill, Kind, Observation, RateKind, SeriesRef, StatedRate, number},

@@ -1,7 +1,7 @@
 //! A span of a series' values, filled and transformed: the values themselves, year-over-year
 //! growth, an index with the span's first year at 100, or the share of the parent series.
 
-use super::{Derived, years};
+use super::derived::{Derived, years};
 use crate::forecast::{
     error::Error,
     model::{Fill, Kind, Observation, Qualifier, SeriesRef, Span, Transform, Unit},

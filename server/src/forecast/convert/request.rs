@@ -6,17 +6,17 @@
 //! stated year, two different years for growth, an end after the base year) are the domain's,
 //! checked once in `analysis`.
 
-use llmarket_proto::forecast as pb;
+use llmarket_proto::{forecast as pb, names::SeriesName};
 use tonic::Status;
 
 use crate::{
+    fields::optional_year,
     forecast::{
         analysis::Scenario,
         error::Error,
         model::{Catalog, Fill, MAX_YEAR, MIN_YEAR, SeriesRef, Span, Transform},
     },
-    names::parse_series,
-    status::invalid_argument,
+    status::{bad_name, invalid_argument},
 };
 
 /// A series named in a request.
@@ -31,7 +31,7 @@ pub struct SeriesId<'a> {
 impl<'a> SeriesId<'a> {
     /// Parses `datasets/{dataset}/series/{series}` from request field `field`.
     pub fn parse(field: &str, name: &'a str) -> Result<Self, Status> {
-        let (dataset, series) = parse_series(field, name)?;
+        let SeriesName { dataset, series } = SeriesName::parse(name).map_err(bad_name(field))?;
         Ok(Self { dataset, series })
     }
 }
@@ -55,16 +55,7 @@ impl Target<'_> {
 
 /// An optional year field: 0 means not set, anything else must lie in 1900..=2200.
 fn year(field: &str, year: i32, unset: &str) -> Result<Option<i32>, Status> {
-    match year {
-        0 => Ok(None),
-        y if (MIN_YEAR..=MAX_YEAR).contains(&y) => Ok(Some(y)),
-        y => Err(invalid_argument(
-            field,
-            format!(
-                "{y} is outside {MIN_YEAR}..={MAX_YEAR}; use a year in that range, or 0 for {unset}"
-            ),
-        )),
-    }
+    optional_year(field, year, MIN_YEAR..=MAX_YEAR, unset)
 }
 
 /// A start and end year, each optional. Their order is the domain's to check, once the series'

@@ -1,16 +1,16 @@
 //! Domain values turned into the wire messages of `llmarket.forecast.v1`.
 
-use llmarket_proto::forecast as pb;
-
-use crate::{
-    forecast::{
-        analysis::{Breakdown, Check, CheckKind, Growth, Projection},
-        model::{
-            Dataset, Fill, Kind, Observation, Provenance, Qualifier, RateKind, SeriesRef,
-            StatedRate, Transform, Unit,
-        },
-    },
+use llmarket_proto::{
+    forecast as pb,
     names::{dataset_name, series_name},
+};
+
+use crate::forecast::{
+    analysis::{Breakdown, Check, CheckKind, Growth, Projection},
+    model::{
+        Dataset, Fill, Kind, Observation, Provenance, Qualifier, RateKind, SeriesRef, StatedRate,
+        Transform, Unit,
+    },
 };
 
 fn unit(unit: Unit) -> pb::Unit {

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::{Observation, RateKind, StatedRate, Unit};
-use crate::{forecast::error::Error, names::series_name};
+use super::values::{Observation, RateKind, StatedRate, Unit};
+use llmarket_proto::names::series_name;
+
+use crate::forecast::error::Error;
 
 /// A yearly series of one quantity.
 #[derive(Debug, Clone, PartialEq)]

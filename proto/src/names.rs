@@ -1,0 +1,338 @@
+//! Resource names, parsed and formatted in one place for the servers and the client:
+//! `datasets/{dataset}`, `datasets/{dataset}/series/{series}`, `schemes/{scheme}`,
+//! `schemes/{scheme}/concepts/{concept}` and `milestones/{milestone}`.
+//!
+//! An id is 1 to [`MAX_ID_LEN`] characters of lowercase ASCII letters, digits and `-`, not
+//! starting with `-`. Each kind is a small type that borrows its ids: `parse` checks a name and
+//! returns the ids (or a [`NameError`] saying what is wrong and which pattern is expected),
+//! `parse_short` also takes the ids alone as people type them (`capability-levels/l3`), and
+//! `Display` writes the full name back. Nothing here knows about gRPC statuses: a server maps a
+//! [`NameError`] to INVALID_ARGUMENT naming its own request field.
+
+use std::fmt;
+
+/// The longest id a resource name may have.
+pub const MAX_ID_LEN: usize = 63;
+
+/// Most characters of a malformed name that a [`NameError`] repeats.
+const MAX_ECHO_CHARS: usize = 100;
+
+/// Whether `id` is a valid resource id.
+pub fn is_valid_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_ID_LEN
+        && bytes[0] != b'-'
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+/// Why a text is not a resource name of the expected kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameError {
+    /// The name is empty.
+    Empty {
+        /// The expected pattern, e.g. `schemes/{scheme}`.
+        pattern: &'static str,
+    },
+    /// The name does not follow the pattern, or an id in it is not a valid id.
+    Malformed {
+        /// The name as given, cut to 100 characters (`…` marks a cut).
+        name: String,
+        /// The expected pattern, e.g. `schemes/{scheme}/concepts/{concept}`.
+        pattern: &'static str,
+    },
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Empty { pattern } => write!(f, "is required; expected {pattern}"),
+            NameError::Malformed { name, pattern } => write!(
+                f,
+                "{name:?} is not a valid resource name; expected {pattern} with ids of lowercase \
+                 letters, digits and '-'"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// `name` cut to [`MAX_ECHO_CHARS`] characters, so an error never repeats a huge input.
+fn cut(name: &str) -> String {
+    match name.char_indices().nth(MAX_ECHO_CHARS) {
+        None => name.to_owned(),
+        Some((end, _)) => format!("{}…", &name[..end]),
+    }
+}
+
+/// Splits `name` against `pattern`, whose collection segments are `collections` (e.g.
+/// `["datasets", "series"]` for `datasets/{dataset}/series/{series}`), returning the ids.
+fn split<'a, const N: usize>(
+    name: &'a str,
+    pattern: &'static str,
+    collections: [&str; N],
+) -> Result<[&'a str; N], NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty { pattern });
+    }
+    let malformed = || NameError::Malformed {
+        name: cut(name),
+        pattern,
+    };
+    let mut parts = name.split('/');
+    let mut ids = [""; N];
+    for (slot, collection) in ids.iter_mut().zip(collections) {
+        match (parts.next(), parts.next()) {
+            (Some(c), Some(id)) if c == collection && is_valid_id(id) => *slot = id,
+            _ => return Err(malformed()),
+        }
+    }
+    match parts.next() {
+        Some(_) => Err(malformed()),
+        None => Ok(ids),
+    }
+}
+
+/// Splits the short form of a name (`short`, e.g. `{scheme}/{concept}`): `N` ids joined by `/`.
+fn split_short<'a, const N: usize>(
+    text: &'a str,
+    short: &'static str,
+) -> Result<[&'a str; N], NameError> {
+    if text.is_empty() {
+        return Err(NameError::Empty { pattern: short });
+    }
+    let mut parts = text.split('/');
+    let mut ids = [""; N];
+    for slot in &mut ids {
+        match parts.next() {
+            Some(id) if is_valid_id(id) => *slot = id,
+            _ => {
+                return Err(NameError::Malformed {
+                    name: cut(text),
+                    pattern: short,
+                });
+            }
+        }
+    }
+    match parts.next() {
+        Some(_) => Err(NameError::Malformed {
+            name: cut(text),
+            pattern: short,
+        }),
+        None => Ok(ids),
+    }
+}
+
+/// Defines one kind of resource name: a struct of the ids it borrows, its `PATTERN`, `parse`,
+/// and `Display`, which writes the name back.
+macro_rules! resource_name {
+    (
+        $(#[$doc:meta])*
+        $name:ident = $pattern:literal, short $short:literal {
+            $( $(#[$field_doc:meta])* $field:ident in $collection:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name<'a> {
+            $( $(#[$field_doc])* pub $field: &'a str, )+
+        }
+
+        impl<'a> $name<'a> {
+            /// The pattern this kind of name follows.
+            pub const PATTERN: &'static str = $pattern;
+
+            /// The short form people type: the ids alone, joined by `/`.
+            pub const SHORT: &'static str = $short;
+
+            #[doc = concat!("Parses `", $pattern, "`.")]
+            pub fn parse(name: &'a str) -> Result<Self, NameError> {
+                let [$($field),+] = split(name, Self::PATTERN, [$($collection),+])?;
+                Ok(Self { $($field),+ })
+            }
+
+            #[doc = concat!(
+                "Parses what people type: the full name, or the short form `", $short, "`."
+            )]
+            pub fn parse_short(text: &'a str) -> Result<Self, NameError> {
+                let collections = [$($collection),+];
+                if text.starts_with(collections[0]) && text[collections[0].len()..].starts_with('/') {
+                    return Self::parse(text);
+                }
+                let [$($field),+] = split_short(text, Self::SHORT)?;
+                Ok(Self { $($field),+ })
+            }
+        }
+
+        impl fmt::Display for $name<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                for (i, (collection, id)) in [$(($collection, self.$field)),+].iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("/")?;
+                    }
+                    write!(f, "{collection}/{id}")?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+resource_name! {
+    /// `datasets/{dataset}`.
+    DatasetName = "datasets/{dataset}", short "{dataset}" {
+        /// The dataset id.
+        dataset in "datasets",
+    }
+}
+
+resource_name! {
+    /// `datasets/{dataset}/series/{series}`.
+    SeriesName = "datasets/{dataset}/series/{series}", short "{dataset}/{series}" {
+        /// The dataset id.
+        dataset in "datasets",
+        /// The series id within the dataset.
+        series in "series",
+    }
+}
+
+resource_name! {
+    /// `schemes/{scheme}`.
+    SchemeName = "schemes/{scheme}", short "{scheme}" {
+        /// The scheme id.
+        scheme in "schemes",
+    }
+}
+
+resource_name! {
+    /// `schemes/{scheme}/concepts/{concept}`.
+    ConceptName = "schemes/{scheme}/concepts/{concept}", short "{scheme}/{concept}" {
+        /// The scheme id.
+        scheme in "schemes",
+        /// The concept id within the scheme.
+        concept in "concepts",
+    }
+}
+
+resource_name! {
+    /// `milestones/{milestone}`.
+    MilestoneName = "milestones/{milestone}", short "{milestone}" {
+        /// The milestone id.
+        milestone in "milestones",
+    }
+}
+
+/// `datasets/{dataset}`, formatted (short for [`DatasetName`]'s `to_string`).
+pub fn dataset_name(dataset: &str) -> String {
+    DatasetName { dataset }.to_string()
+}
+
+/// `datasets/{dataset}/series/{series}`, formatted (short for [`SeriesName`]'s `to_string`).
+pub fn series_name(dataset: &str, series: &str) -> String {
+    SeriesName { dataset, series }.to_string()
+}
+
+/// `schemes/{scheme}`, formatted (short for [`SchemeName`]'s `to_string`).
+pub fn scheme_name(scheme: &str) -> String {
+    SchemeName { scheme }.to_string()
+}
+
+/// `schemes/{scheme}/concepts/{concept}`, formatted (short for [`ConceptName`]'s `to_string`).
+pub fn concept_name(scheme: &str, concept: &str) -> String {
+    ConceptName { scheme, concept }.to_string()
+}
+
+/// `milestones/{milestone}`, formatted (short for [`MilestoneName`]'s `to_string`).
+pub fn milestone_name(milestone: &str) -> String {
+    MilestoneName { milestone }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_well_formed_names_and_formats_them_back() {
+        let dataset = DatasetName::parse("datasets/cic-global-llm-2026").unwrap();
+        assert_eq!(dataset.dataset, "cic-global-llm-2026");
+        let series = SeriesName::parse("datasets/d/series/market-size").unwrap();
+        assert_eq!((series.dataset, series.series), ("d", "market-size"));
+        assert_eq!(
+            SchemeName::parse("schemes/industry").unwrap().scheme,
+            "industry"
+        );
+        let concept = ConceptName::parse("schemes/a/concepts/b").unwrap();
+        assert_eq!((concept.scheme, concept.concept), ("a", "b"));
+        assert_eq!(
+            MilestoneName::parse("milestones/m-1").unwrap().milestone,
+            "m-1"
+        );
+        assert_eq!(dataset.to_string(), "datasets/cic-global-llm-2026");
+        assert_eq!(series.to_string(), "datasets/d/series/market-size");
+        assert_eq!(concept.to_string(), "schemes/a/concepts/b");
+        assert_eq!(series_name("d", "s"), "datasets/d/series/s");
+        assert_eq!(concept_name("a", "b"), "schemes/a/concepts/b");
+        assert_eq!(dataset_name("d"), "datasets/d");
+        assert_eq!(scheme_name("s"), "schemes/s");
+        assert_eq!(milestone_name("m"), "milestones/m");
+    }
+
+    #[test]
+    fn rejects_malformed_names_saying_what_is_expected() {
+        assert_eq!(
+            DatasetName::parse(""),
+            Err(NameError::Empty {
+                pattern: "datasets/{dataset}"
+            })
+        );
+        let too_long = format!("datasets/{}", "a".repeat(MAX_ID_LEN + 1));
+        for bad in [
+            "datasets",
+            "datasets/",
+            "datasets/UPPER",
+            "datasets/-lead",
+            "datasets/a/extra",
+            "dataset/a",
+            "datasets/a b",
+            "datasets/ü",
+            &too_long,
+        ] {
+            let error = DatasetName::parse(bad).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains("is not a valid resource name; expected datasets/{dataset}"),
+                "{bad:?}: {message}"
+            );
+        }
+        assert!(SeriesName::parse("datasets/a/concepts/b").is_err());
+        assert!(SeriesName::parse("datasets/a/series/b/c").is_err());
+        assert!(ConceptName::parse("schemes/a").is_err());
+        assert!(MilestoneName::parse("milestones/a/b").is_err());
+    }
+
+    #[test]
+    fn errors_repeat_at_most_a_hundred_characters_of_the_name() {
+        let huge = "x".repeat(10_000);
+        let Err(NameError::Malformed { name, .. }) = SchemeName::parse(&huge) else {
+            panic!("a huge name is malformed");
+        };
+        assert_eq!(name.chars().count(), MAX_ECHO_CHARS + 1);
+    }
+
+    #[test]
+    fn concepts_parse_from_the_short_form_people_type() {
+        for text in [
+            "capability-levels/l3",
+            "schemes/capability-levels/concepts/l3",
+        ] {
+            let name = ConceptName::parse_short(text).unwrap();
+            assert_eq!(name.to_string(), "schemes/capability-levels/concepts/l3");
+        }
+        for bad in ["", "l3", "a/b/c", "A/b", "schemes/a"] {
+            assert!(ConceptName::parse_short(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Checks of request fields that both services' edges share, so each rule is written once.
+
+use std::ops::RangeInclusive;
+
+use tonic::Status;
+
+use crate::status::invalid_argument;
+
+/// An optional year field: 0 means not set (`unset` says what that stands for, e.g. "no
+/// bound"), anything else must lie in `range`.
+pub fn optional_year(
+    field: &str,
+    year: i32,
+    range: RangeInclusive<i32>,
+    unset: &str,
+) -> Result<Option<i32>, Status> {
+    match year {
+        0 => Ok(None),
+        y if range.contains(&y) => Ok(Some(y)),
+        y => Err(invalid_argument(
+            field,
+            format!(
+                "{y} is outside {}..={}; use a year in that range, or 0 for {unset}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+
+    #[test]
+    fn zero_is_unset_and_years_outside_the_range_name_the_field() {
+        assert_eq!(
+            optional_year("end_year", 0, 1900..=2200, "no bound").unwrap(),
+            None
+        );
+        assert_eq!(
+            optional_year("end_year", 2024, 1900..=2200, "no bound").unwrap(),
+            Some(2024)
+        );
+        let status = optional_year("end_year", 3000, 1900..=2200, "no bound").unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            status.message(),
+            "end_year: 3000 is outside 1900..=2200; use a year in that range, or 0 for no bound"
+        );
+    }
+}
