@@ -6,6 +6,7 @@
 //! one dataset directory or a directory of them. [`check`] holds the field checks both loaders
 //! share.
 
+pub mod changes;
 pub mod check;
 
 use std::{

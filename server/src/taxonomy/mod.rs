@@ -8,6 +8,7 @@
 //! validated into queries), [`reply`] (domain values as messages). Each handler takes one
 //! snapshot of the vocabulary and does no I/O.
 
+pub mod changes;
 pub mod convert;
 pub mod error;
 pub mod language;

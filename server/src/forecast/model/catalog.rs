@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::values::{Observation, RateKind, StatedRate, Unit};
-use llmarket_proto::names::series_name;
+use llmarket_proto::names::{dataset_name, series_name};
 
-use crate::forecast::error::Error;
+use crate::{data::changes::Changes, forecast::error::Error};
 
 /// A yearly series of one quantity.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +195,30 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// What replacing this catalog with `new` changes: datasets (their metadata) and series (their
+    /// figures), by resource name.
+    pub fn changes(&self, new: &Catalog) -> Changes {
+        let mut changes = Changes::between(infos(self), infos(new));
+        changes.extend(Changes::between(series(self), series(new)));
+        changes
+    }
+}
+
+/// Each dataset's metadata, by resource name.
+fn infos(catalog: &Catalog) -> Vec<(String, &DatasetInfo)> {
+    let datasets = catalog.datasets.iter();
+    datasets.map(|d| (dataset_name(&d.id), &d.info)).collect()
+}
+
+/// Each series, by resource name.
+fn series(catalog: &Catalog) -> Vec<(String, &Series)> {
+    let datasets = catalog.datasets.iter();
+    datasets
+        .flat_map(|d| d.series.iter().map(|s| (series_name(&d.id, &s.id), s)))
+        .collect()
+}
+
 /// A series together with the dataset it belongs to (for names, parent and components).
 #[derive(Debug, Clone, Copy)]
 pub struct SeriesRef<'a> {
@@ -225,5 +249,33 @@ impl<'a> SeriesRef<'a> {
             .iter()
             .filter_map(|id| self.dataset.series_ref(id))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::builtin;
+
+    #[test]
+    fn changes_name_each_changed_added_and_removed_series() {
+        let old = Catalog::load(&[builtin()]).unwrap();
+        assert!(old.changes(&old.clone()).is_empty());
+
+        let mut files = builtin();
+        let text = files.forecast.as_ref().unwrap().text.to_string();
+        let edited = text
+            .replacen("value = 206.5", "value = 206.6", 1)
+            .replace("\"maas-market\"", "\"maas\"");
+        files.forecast.as_mut().unwrap().text = edited.into();
+        let new = Catalog::load(&[files]).unwrap();
+        let changes = old.changes(&new);
+        let series = |id: &str| series_name("cic-global-llm-2026", id);
+        assert_eq!(changes.added, [series("maas")]);
+        assert_eq!(changes.removed, [series("maas-market")]);
+        assert!(
+            changes.changed.contains(&series("market-size")),
+            "{changes}"
+        );
     }
 }
