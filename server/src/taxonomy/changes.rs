@@ -40,7 +40,10 @@ impl Vocabulary {
     }
 }
 
-fn schemes(vocabulary: &Vocabulary) -> Vec<(String, (&Texts, &Texts, &str, &str))> {
+/// What a caller sees of a scheme: title, definition, source and dataset.
+type SchemeView<'a> = (&'a Texts, &'a Texts, &'a str, &'a str);
+
+fn schemes(vocabulary: &Vocabulary) -> Vec<(String, SchemeView<'_>)> {
     let schemes = vocabulary.schemes().iter();
     schemes
         .map(|s| {
@@ -75,6 +78,7 @@ fn concepts(vocabulary: &Vocabulary) -> Vec<(String, ConceptView<'_>)> {
         .collect()
 }
 
+/// What a caller sees of a milestone: date, title, description, concepts and source.
 type MilestoneView<'a> = (
     (i32, Option<u8>, bool),
     &'a Texts,
