@@ -1,0 +1,302 @@
+//! One client connection: hyper's HTTP/2 server with our settings (stream limit, flow-control
+//! windows, keepalive pings), and the timers that end it: idle (no call in flight), maximum age
+//! (GOAWAY, then close after a grace), a peer that stopped reading, and the server's drain.
+
+use std::{
+    convert::Infallible,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    service::TowerToHyperService,
+};
+use tokio::{net::TcpStream, sync::watch};
+use tower::Service;
+
+use super::{
+    Phase,
+    limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
+};
+
+/// The HTTP/2 settings every connection is served with.
+pub(crate) fn builder(
+    limits: &ConnectionLimits,
+) -> hyper::server::conn::http2::Builder<TokioExecutor> {
+    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_send_buf_size(SEND_BUFFER_PER_STREAM)
+        .keep_alive_interval(limits.keepalive_interval)
+        .keep_alive_timeout(limits.keepalive_timeout);
+    builder
+}
+
+/// Serves one accepted connection on its own task until the peer leaves, a timer ends it, or the
+/// server closes. `guard` (e.g. the connection-cap permit) is held for as long as the connection.
+pub(crate) fn spawn<S, G>(
+    io: TcpStream,
+    service: S,
+    builder: hyper::server::conn::http2::Builder<TokioExecutor>,
+    limits: ConnectionLimits,
+    mut phase: watch::Receiver<Phase>,
+    guard: G,
+) where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    G: Send + 'static,
+{
+    tokio::spawn(async move {
+        let state = Arc::new(ConnState::new());
+        let tracked = Tracked {
+            inner: service,
+            state: state.clone(),
+        };
+        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
+        tokio::pin!(conn);
+        let idle = idle(state.calls.subscribe(), limits.idle_timeout);
+        tokio::pin!(idle);
+        let age = tokio::time::sleep(limits.max_connection_age);
+        tokio::pin!(age);
+        let mut aged = false;
+        let mut going_away = false;
+        let grace = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(grace);
+        let mut stall_check = tokio::time::interval(limits.send_timeout / 4);
+        stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+        loop {
+            tokio::select! {
+                result = &mut conn => {
+                    if let Err(e) = result {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                    break;
+                }
+                () = &mut idle, if !going_away => {
+                    tracing::debug!(idle_timeout = ?limits.idle_timeout, "idle connection: GOAWAY");
+                    conn.as_mut().graceful_shutdown();
+                    going_away = true;
+                }
+                () = &mut age, if !aged => {
+                    tracing::debug!(max_connection_age = ?limits.max_connection_age, "connection reached its maximum age: GOAWAY");
+                    aged = true;
+                    if !going_away {
+                        conn.as_mut().graceful_shutdown();
+                        going_away = true;
+                    }
+                    grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+                }
+                () = &mut grace, if aged => {
+                    tracing::debug!("connection age grace over: closing");
+                    break;
+                }
+                _ = stall_check.tick() => {
+                    if state.stalled(limits.send_timeout) {
+                        tracing::info!(send_timeout = ?limits.send_timeout, "closing a connection whose peer stopped reading");
+                        break;
+                    }
+                }
+                changed = phase.changed() => {
+                    let now = if changed.is_ok() { *phase.borrow_and_update() } else { Phase::Closing };
+                    match now {
+                        Phase::Serving => {}
+                        Phase::Draining => if !going_away {
+                            conn.as_mut().graceful_shutdown();
+                            going_away = true;
+                        },
+                        Phase::Closing => break,
+                    }
+                }
+            }
+        }
+        drop(guard);
+        drop(phase);
+    });
+}
+
+/// Completes once no call has been in flight for `timeout`.
+async fn idle(mut calls: watch::Receiver<usize>, timeout: Duration) {
+    loop {
+        let busy = *calls.borrow_and_update() > 0;
+        if busy {
+            if calls.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(timeout) => return,
+            changed = calls.changed() => if changed.is_err() {
+                return std::future::pending().await;
+            },
+        }
+    }
+}
+
+/// What a connection's calls report to its task.
+struct ConnState {
+    /// Calls in flight: from the request's arrival until its response body is dropped.
+    calls: watch::Sender<usize>,
+    /// Response bodies that handed hyper a data frame and were not polled again since: they wait
+    /// for the peer's flow-control window.
+    waiting: AtomicUsize,
+    /// When a response body was last polled, in milliseconds since `start`.
+    progress_ms: AtomicU64,
+    start: Instant,
+}
+
+impl ConnState {
+    fn new() -> Self {
+        Self {
+            calls: watch::Sender::new(0),
+            waiting: AtomicUsize::new(0),
+            progress_ms: AtomicU64::new(0),
+            start: Instant::now(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether responses wait to be sent and none moved for `timeout`: the peer stopped reading.
+    fn stalled(&self, timeout: Duration) -> bool {
+        let quiet = self
+            .now_ms()
+            .saturating_sub(self.progress_ms.load(Ordering::Relaxed));
+        self.waiting.load(Ordering::Relaxed) > 0
+            && quiet >= u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Counts one call in flight while alive.
+struct CallGuard(Arc<ConnState>);
+
+impl CallGuard {
+    fn enter(state: Arc<ConnState>) -> Self {
+        state.calls.send_modify(|calls| *calls += 1);
+        Self(state)
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.0
+            .calls
+            .send_modify(|calls| *calls = calls.saturating_sub(1));
+    }
+}
+
+/// The service, with each call and its response body tracked in the connection's state.
+#[derive(Clone)]
+struct Tracked<S> {
+    inner: S,
+    state: Arc<ConnState>,
+}
+
+impl<S> Service<http::Request<Incoming>> for Tracked<S>
+where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        >,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<TrackedBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Incoming>) -> Self::Future {
+        let call = CallGuard::enter(self.state.clone());
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            Ok(response.map(|body| TrackedBody {
+                inner: body,
+                waiting: false,
+                call,
+            }))
+        })
+    }
+}
+
+/// A response body that reports its progress to the connection.
+pub(crate) struct TrackedBody {
+    inner: tonic::body::Body,
+    waiting: bool,
+    call: CallGuard,
+}
+
+impl TrackedBody {
+    fn set_waiting(&mut self, waiting: bool) {
+        if self.waiting == waiting {
+            return;
+        }
+        self.waiting = waiting;
+        let counter = &self.call.0.waiting;
+        if waiting {
+            counter.fetch_add(1, Ordering::Relaxed);
+        } else {
+            counter.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let state = &this.call.0;
+        state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
+        this.set_waiting(false);
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if frame.is_data() {
+                this.set_waiting(true);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        self.set_waiting(false);
+    }
+}
