@@ -72,6 +72,10 @@ pub struct ConnectionArgs {
     /// freeing what it left unread.
     #[arg(long, env = "LLMARKET_SEND_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
     pub send_timeout: Duration,
+    /// Most reply bytes one connection may hold that its client has not read; a reply that would
+    /// go over gets RESOURCE_EXHAUSTED (one reply alone always goes).
+    #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_unsent_bytes: u64,
 }
 
 impl ConnectionArgs {
@@ -86,6 +90,7 @@ impl ConnectionArgs {
             max_connection_age: self.max_connection_age,
             max_connection_age_grace: self.max_connection_age_grace,
             send_timeout: self.send_timeout,
+            max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
         }
     }
 }

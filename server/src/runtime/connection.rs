@@ -64,7 +64,7 @@ pub(crate) fn spawn<S, G>(
     G: Send + 'static,
 {
     tokio::spawn(async move {
-        let state = Arc::new(ConnState::new());
+        let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
         let tracked = Tracked {
             inner: service,
             state: state.clone(),
@@ -155,19 +155,23 @@ async fn idle(mut calls: watch::Receiver<usize>, timeout: Duration) {
 struct ConnState {
     /// Calls in flight: from the request's arrival until its response body is dropped.
     calls: watch::Sender<usize>,
-    /// Response bodies that handed hyper a data frame and were not polled again since: they wait
-    /// for the peer's flow-control window.
-    waiting: AtomicUsize,
+    /// Response bytes handed to hyper and not yet taken by the peer: a body's last data frame
+    /// counts until hyper polls that body again, which it does once the frame has left its
+    /// send buffer (see [`SEND_BUFFER_PER_STREAM`]).
+    unsent: AtomicUsize,
+    /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
+    max_unsent: usize,
     /// When a response body was last polled, in milliseconds since `start`.
     progress_ms: AtomicU64,
     start: Instant,
 }
 
 impl ConnState {
-    fn new() -> Self {
+    fn new(max_unsent: usize) -> Self {
         Self {
             calls: watch::Sender::new(0),
-            waiting: AtomicUsize::new(0),
+            unsent: AtomicUsize::new(0),
+            max_unsent,
             progress_ms: AtomicU64::new(0),
             start: Instant::now(),
         }
@@ -177,13 +181,24 @@ impl ConnState {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Whether responses wait to be sent and none moved for `timeout`: the peer stopped reading.
+    /// Whether replies wait to be sent and none moved for `timeout`: the peer stopped reading.
     fn stalled(&self, timeout: Duration) -> bool {
         let quiet = self
             .now_ms()
             .saturating_sub(self.progress_ms.load(Ordering::Relaxed));
-        self.waiting.load(Ordering::Relaxed) > 0
+        self.unsent.load(Ordering::Relaxed) > 0
             && quiet >= u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Counts `len` more unsent bytes, unless that would go over the budget while other replies
+    /// are unsent (one reply alone always goes, however large).
+    fn try_add_unsent(&self, len: usize) -> bool {
+        let before = self.unsent.fetch_add(len, Ordering::Relaxed);
+        if before > 0 && before.saturating_add(len) > self.max_unsent {
+            self.unsent.fetch_sub(len, Ordering::Relaxed);
+            return false;
+        }
+        true
     }
 }
 
@@ -236,32 +251,42 @@ where
             let response = response.await?;
             Ok(response.map(|body| TrackedBody {
                 inner: body,
-                waiting: false,
+                unsent: 0,
                 call,
             }))
         })
     }
 }
 
-/// A response body that reports its progress to the connection.
+/// A response body that reports its progress to the connection, and is cut short with
+/// RESOURCE_EXHAUSTED when the connection already holds too many unsent bytes.
 pub(crate) struct TrackedBody {
     inner: tonic::body::Body,
-    waiting: bool,
+    /// Bytes of this body's last data frame, counted in the connection's `unsent`.
+    unsent: usize,
     call: CallGuard,
 }
 
 impl TrackedBody {
-    fn set_waiting(&mut self, waiting: bool) {
-        if self.waiting == waiting {
-            return;
+    fn release_unsent(&mut self) {
+        if self.unsent > 0 {
+            self.call.0.unsent.fetch_sub(self.unsent, Ordering::Relaxed);
+            self.unsent = 0;
         }
-        self.waiting = waiting;
-        let counter = &self.call.0.waiting;
-        if waiting {
-            counter.fetch_add(1, Ordering::Relaxed);
-        } else {
-            counter.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The trailers that end a reply the connection has no room for.
+    fn exhausted(&self) -> Frame<bytes::Bytes> {
+        let status = tonic::Status::resource_exhausted(format!(
+            "this connection holds more than {} bytes of replies its client has not read; \
+             read the replies, or spread the calls over time or connections",
+            self.call.0.max_unsent
+        ));
+        let mut trailers = http::HeaderMap::new();
+        if status.add_header(&mut trailers).is_err() {
+            trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
         }
+        Frame::trailers(trailers)
     }
 }
 
@@ -276,11 +301,17 @@ impl Body for TrackedBody {
         let this = &mut *self;
         let state = &this.call.0;
         state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
-        this.set_waiting(false);
+        this.release_unsent();
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
         if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if frame.is_data() {
-                this.set_waiting(true);
+            if let Some(data) = frame.data_ref() {
+                let len = data.len();
+                if !this.call.0.try_add_unsent(len) {
+                    // Drop the reply now: its memory is what the budget protects.
+                    this.inner = tonic::body::Body::empty();
+                    return Poll::Ready(Some(Ok(this.exhausted())));
+                }
+                this.unsent = len;
             }
         }
         polled
@@ -297,6 +328,6 @@ impl Body for TrackedBody {
 
 impl Drop for TrackedBody {
     fn drop(&mut self) {
-        self.set_waiting(false);
+        self.release_unsent();
     }
 }

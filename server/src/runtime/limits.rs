@@ -18,6 +18,9 @@ pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_MAX_CONNECTION_AGE: Duration = Duration::from_secs(30 * 60);
 /// Default `--max-connection-age-grace`.
 pub const DEFAULT_MAX_CONNECTION_AGE_GRACE: Duration = Duration::from_secs(30);
+/// Default `--max-unsent-bytes`: 16 MiB, about 13 of the largest replies (a BatchGetConcepts of
+/// 1,000 concepts, about 1.2 MiB).
+pub const DEFAULT_MAX_UNSENT_BYTES: usize = 16 * 1024 * 1024;
 /// Default `--send-timeout`.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -49,6 +52,9 @@ pub struct ConnectionLimits {
     /// A connection whose responses wait on the peer's window with no progress for this long is
     /// closed: its peer stopped reading, and what it left unread is freed.
     pub send_timeout: Duration,
+    /// Most reply bytes one connection may hold unread by its peer; a reply that would go over
+    /// gets RESOURCE_EXHAUSTED (one reply alone always goes).
+    pub max_unsent_bytes: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -62,6 +68,7 @@ impl Default for ConnectionLimits {
             max_connection_age: DEFAULT_MAX_CONNECTION_AGE,
             max_connection_age_grace: DEFAULT_MAX_CONNECTION_AGE_GRACE,
             send_timeout: DEFAULT_SEND_TIMEOUT,
+            max_unsent_bytes: DEFAULT_MAX_UNSENT_BYTES,
         }
     }
 }
