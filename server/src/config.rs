@@ -196,6 +196,33 @@ mod tests {
     }
 
     #[test]
+    fn connection_flags_become_the_limits() {
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "taxonomy",
+            "--max-concurrent-streams",
+            "20",
+            "--max-connections",
+            "50",
+            "--idle-timeout",
+            "1s",
+            "--max-connection-age",
+            "2m",
+            "--max-unsent-bytes",
+            "1024",
+        ])
+        .unwrap();
+        let limits = cli.connections.limits();
+        assert_eq!(limits.max_concurrent_streams, 20);
+        assert_eq!(limits.max_connections, 50);
+        assert_eq!(limits.idle_timeout, Duration::from_secs(1));
+        assert_eq!(limits.max_connection_age, Duration::from_secs(120));
+        assert_eq!(limits.max_unsent_bytes, 1024);
+        let defaults = Cli::try_parse_from(["llmarket-server", "taxonomy"]).unwrap();
+        assert_eq!(defaults.connections.limits(), ConnectionLimits::default());
+    }
+
+    #[test]
     fn bad_input_is_a_parse_error() {
         assert!(Cli::try_parse_from(["llmarket-server", "nope"]).is_err());
         assert!(

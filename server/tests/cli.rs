@@ -337,7 +337,9 @@ fn a_second_signal_during_the_drain_exits_at_once() {
             .expect("runtime");
         // A call whose request never ends: in flight until the grace period is over.
         let held = runtime.block_on(async {
-            let tcp = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+            let tcp = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
             let (send, conn) = h2::client::handshake(tcp).await.expect("handshake");
             tokio::spawn(conn);
             let mut send = send.ready().await.expect("ready");
@@ -358,7 +360,10 @@ fn a_second_signal_during_the_drain_exits_at_once() {
         server.signal(signal);
         let status = server.child.wait().expect("wait for server");
         assert_eq!(status.code(), Some(code), "after a second SIG{signal}");
-        assert!(started.elapsed() < Duration::from_secs(30), "did not wait out the grace");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "did not wait out the grace"
+        );
         let rest: Vec<String> = server.lines.iter().collect();
         assert!(
             rest.iter().any(|l| l.contains("exiting at once")),

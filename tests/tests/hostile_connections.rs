@@ -24,8 +24,12 @@ use tonic_health::pb::{
 
 const TAXONOMY: &str = "llmarket.taxonomy.v1.TaxonomyService";
 
-/// The `llmarket-server` binary `cargo test --workspace` built beside this test executable.
+/// The `llmarket-server` binary `cargo test --workspace` built beside this test executable, or
+/// `LLMARKET_SERVER_BIN` when set (e.g. to measure the release build).
 fn server_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("LLMARKET_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe
         .parent()
@@ -357,6 +361,8 @@ async fn a_client_that_stops_reading_pins_bounded_memory_and_gives_it_back() {
     assert_healthy(&server.channel().await).await;
     assert_healthy(&good).await;
 
+    // The server closes the connection whose client stopped reading (--send-timeout 3s).
+    server.wait_for("closing a connection whose peer stopped reading");
     // The client leaves.
     drop(held);
     drop(send);

@@ -303,16 +303,16 @@ impl Body for TrackedBody {
         state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
         this.release_unsent();
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let Some(data) = frame.data_ref() {
-                let len = data.len();
-                if !this.call.0.try_add_unsent(len) {
-                    // Drop the reply now: its memory is what the budget protects.
-                    this.inner = tonic::body::Body::empty();
-                    return Poll::Ready(Some(Ok(this.exhausted())));
-                }
-                this.unsent = len;
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let len = data.len();
+            if !this.call.0.try_add_unsent(len) {
+                // Drop the reply now: its memory is what the budget protects.
+                this.inner = tonic::body::Body::empty();
+                return Poll::Ready(Some(Ok(this.exhausted())));
             }
+            this.unsent = len;
         }
         polled
     }
