@@ -18,6 +18,11 @@ use llmarket_server::{
 };
 use tokio::{sync::watch, task::JoinSet};
 
+/// jemalloc with background purging returns freed memory to the system within its decay time;
+/// glibc kept much of it (see README, "Limits").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::parse_args() {
         Ok(cli) => cli,

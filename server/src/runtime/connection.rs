@@ -190,6 +190,15 @@ impl ConnState {
             && quiet >= u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// The status of a reply this connection has no room for.
+    fn exhausted(&self) -> tonic::Status {
+        tonic::Status::resource_exhausted(format!(
+            "this connection holds more than {} bytes of replies its client has not read; \
+             read the replies, or spread the calls over time or connections",
+            self.max_unsent
+        ))
+    }
+
     /// Counts `len` more unsent bytes, unless that would go over the budget while other replies
     /// are unsent (one reply alone always goes, however large).
     fn try_add_unsent(&self, len: usize) -> bool {
@@ -248,6 +257,18 @@ where
         let call = CallGuard::enter(self.state.clone());
         let response = self.inner.call(request);
         Box::pin(async move {
+            // A connection already full of unread replies gets no new work: the handler's reply
+            // would only be dropped at its first frame, after the memory was spent building it.
+            if call.0.unsent.load(Ordering::Relaxed) >= call.0.max_unsent {
+                drop(response);
+                let (parts, ()) = call.0.exhausted().into_http::<()>().into_parts();
+                let body = TrackedBody {
+                    inner: tonic::body::Body::empty(),
+                    unsent: 0,
+                    call,
+                };
+                return Ok(http::Response::from_parts(parts, body));
+            }
             let response = response.await?;
             Ok(response.map(|body| TrackedBody {
                 inner: body,
@@ -277,13 +298,8 @@ impl TrackedBody {
 
     /// The trailers that end a reply the connection has no room for.
     fn exhausted(&self) -> Frame<bytes::Bytes> {
-        let status = tonic::Status::resource_exhausted(format!(
-            "this connection holds more than {} bytes of replies its client has not read; \
-             read the replies, or spread the calls over time or connections",
-            self.call.0.max_unsent
-        ));
         let mut trailers = http::HeaderMap::new();
-        if status.add_header(&mut trailers).is_err() {
+        if self.call.0.exhausted().add_header(&mut trailers).is_err() {
             trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
         }
         Frame::trailers(trailers)
