@@ -41,7 +41,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// health and reflection cannot drift from what is routed.
 pub struct ServiceRoutes {
     name: &'static str,
-    routes: Routes,
+    /// The service's routes (health and reflection are added by [`serve`]).
+    pub routes: Routes,
 }
 
 impl ServiceRoutes {
