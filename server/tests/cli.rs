@@ -331,7 +331,9 @@ fn a_second_signal_during_the_drain_exits_at_once() {
         ]);
         let line = server.wait_for("listening");
         let addr = line.rsplit("addr=").next().expect("addr").trim().to_owned();
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // A worker thread keeps the client's connection running between the blocking steps.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
@@ -340,7 +342,8 @@ fn a_second_signal_during_the_drain_exits_at_once() {
             let tcp = tokio::net::TcpStream::connect(&addr)
                 .await
                 .expect("connect");
-            let (send, conn) = h2::client::handshake(tcp).await.expect("handshake");
+            let (send, mut conn) = h2::client::handshake(tcp).await.expect("handshake");
+            let mut ping = conn.ping_pong().expect("ping handle");
             tokio::spawn(conn);
             let mut send = send.ready().await.expect("ready");
             let request = http::Request::builder()
@@ -352,7 +355,10 @@ fn a_second_signal_during_the_drain_exits_at_once() {
                 .header("te", "trailers")
                 .body(())
                 .expect("request");
-            send.send_request(request, false).expect("send request")
+            let held = send.send_request(request, false).expect("send request");
+            // The server answers a ping after the frames before it: the call has arrived.
+            ping.ping(h2::Ping::opaque()).await.expect("pong");
+            held
         });
         server.signal(signal);
         server.wait_for("draining in-flight calls");
