@@ -114,9 +114,9 @@ done
 
 # h2spec: HTTP/2 conformance of each listener. The failures left are written down, with why they
 # are right, in README ("Limits"); fewer passes than measured there fails the smoke test.
-# Measured: 137 or 138 of 145 (5.1.2 races: our answer to `GET /` can end a stream before the
-# stream that would exceed the limit is opened).
-H2SPEC_MIN_PASSED=137
+# Measured against the release binary: 133 to 138 of 145 (3 failures always, the rest races with
+# our immediate answer to h2spec's `GET /`; see README).
+H2SPEC_MIN_PASSED=133
 for target in "forecast $forecast" "taxonomy $taxonomy"; do
   set -- $target
   report="$out/h2spec-$1.txt"
