@@ -79,7 +79,8 @@ pub(crate) fn spawn<S, G>(
         let mut going_away = false;
         let grace = tokio::time::sleep(Duration::MAX / 4);
         tokio::pin!(grace);
-        let mut stall_check = tokio::time::interval(limits.send_timeout / 4);
+        let mut stall_check =
+            tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
         stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
         loop {
