@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the tools the tests need into target/tools (ignored by git), from the package registries:
-# buf (npm @bufbuild/buf), grpcurl and ghz (go install), grpcio-tools + grpcio-health-checking (pip,
+# buf (npm @bufbuild/buf), grpcurl, ghz and h2spec (go install), grpcio-tools + grpcio-health-checking (pip,
 # in a venv).
 # Idempotent: a tool already installed at the pinned version is left alone.
 # Prints the environment to source: `eval "$(tests/tools.sh)"`.
@@ -12,6 +12,7 @@ mkdir -p "$tools/bin"
 BUF_VERSION=1.61.0
 GRPCURL_VERSION=v1.9.4
 GHZ_VERSION=v0.93.0
+H2SPEC_VERSION=v2.2.1+incompatible
 GRPCIO_TOOLS_VERSION=1.85.1
 
 log() { echo "tools: $*" >&2; }
@@ -29,6 +30,11 @@ fi
 if [ ! -x "$tools/bin/ghz" ]; then
   log "installing ghz $GHZ_VERSION (go install)"
   GOBIN="$tools/bin" go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" >&2
+fi
+
+if [ ! -x "$tools/bin/h2spec" ]; then
+  log "installing h2spec $H2SPEC_VERSION (go install)"
+  GOBIN="$tools/bin" go install "github.com/summerwind/h2spec/cmd/h2spec@$H2SPEC_VERSION" >&2
 fi
 
 if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import grpc, grpc_tools, grpc_health" 2>/dev/null; then

@@ -5,7 +5,9 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::runtime::ConnectionLimits;
 
 /// Default address of the forecast service.
 pub const DEFAULT_FORECAST_LISTEN: &str = "127.0.0.1:50051";
@@ -36,6 +38,102 @@ pub struct Cli {
         global = true
     )]
     pub data: Vec<PathBuf>,
+    /// Limits on connections.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+/// Flags that limit connections (see README, "Limits").
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+    #[arg(long, env = "LLMARKET_MAX_CONCURRENT_STREAMS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub max_concurrent_streams: u32,
+    /// Connections open at once per listener; one over the cap is closed at once. Lowered at
+    /// start to what the open-file limit allows.
+    #[arg(long, env = "LLMARKET_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections: u64,
+    /// A connection with no call in flight for this long is closed (GOAWAY).
+    #[arg(long, env = "LLMARKET_IDLE_TIMEOUT", default_value = "5m", value_parser = positive_duration, global = true)]
+    pub idle_timeout: Duration,
+    /// How often an HTTP/2 ping checks that a client is still there.
+    #[arg(long, env = "LLMARKET_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = positive_duration, global = true)]
+    pub keepalive_interval: Duration,
+    /// How long a keepalive ping may go unanswered before the connection is closed.
+    #[arg(long, env = "LLMARKET_KEEPALIVE_TIMEOUT", default_value = "20s", value_parser = positive_duration, global = true)]
+    pub keepalive_timeout: Duration,
+    /// A connection this old gets GOAWAY, so clients behind L4 load balancers spread again.
+    #[arg(long, env = "LLMARKET_MAX_CONNECTION_AGE", default_value = "30m", value_parser = positive_duration, global = true)]
+    pub max_connection_age: Duration,
+    /// How long calls may still finish after the maximum age's GOAWAY before the connection closes.
+    #[arg(long, env = "LLMARKET_MAX_CONNECTION_AGE_GRACE", default_value = "30s", value_parser = llmarket_proto::duration::parse, global = true)]
+    pub max_connection_age_grace: Duration,
+    /// A connection whose replies wait unread this long (the client stopped reading) is closed,
+    /// freeing what it left unread.
+    #[arg(long, env = "LLMARKET_SEND_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
+    pub send_timeout: Duration,
+    /// Most reply bytes one connection may hold that its client has not read; a reply that would
+    /// go over gets RESOURCE_EXHAUSTED (one reply alone always goes).
+    #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_unsent_bytes: u64,
+}
+
+impl ConnectionArgs {
+    /// The limits these flags ask for (the connection cap before the open-file limit lowers it).
+    pub fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_concurrent_streams: self.max_concurrent_streams,
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            idle_timeout: self.idle_timeout,
+            keepalive_interval: self.keepalive_interval,
+            keepalive_timeout: self.keepalive_timeout,
+            max_connection_age: self.max_connection_age,
+            max_connection_age_grace: self.max_connection_age_grace,
+            send_timeout: self.send_timeout,
+            max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// A duration above zero (a zero timer would close every connection at once).
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = llmarket_proto::duration::parse(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "{text:?} is zero; give a duration above zero, e.g. 30s"
+        ));
+    }
+    Ok(duration)
+}
+
+/// The text of `--version`: the crate version, then the built-in dataset's id and a content hash
+/// of its files (FNV-1a 64 over each file's path and text), so two binaries serving different
+/// built-in data tell themselves apart.
+pub fn long_version() -> String {
+    let builtin = crate::data::builtin();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in [&builtin.forecast, &builtin.taxonomy].into_iter().flatten() {
+        for byte in file.path.bytes().chain(file.text.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!(
+        "{} (built-in data: datasets/{} fnv1a64:{hash:016x})",
+        env!("CARGO_PKG_VERSION"),
+        builtin.directory
+    )
+}
+
+impl Cli {
+    /// Parses the command line and environment, with [`long_version`] as `--version`.
+    pub fn parse_args() -> Result<Self, clap::Error> {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let version: &'static str = VERSION.get_or_init(long_version);
+        let matches = Self::command().version(version).try_get_matches()?;
+        Self::from_arg_matches(&matches)
+    }
 }
 
 /// The service a process serves.
@@ -95,6 +193,33 @@ mod tests {
         .unwrap();
         assert_eq!(cli.shutdown_grace, Duration::from_secs(1));
         assert!(matches!(cli.command, Command::All { .. }));
+    }
+
+    #[test]
+    fn connection_flags_become_the_limits() {
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "taxonomy",
+            "--max-concurrent-streams",
+            "20",
+            "--max-connections",
+            "50",
+            "--idle-timeout",
+            "1s",
+            "--max-connection-age",
+            "2m",
+            "--max-unsent-bytes",
+            "1024",
+        ])
+        .unwrap();
+        let limits = cli.connections.limits();
+        assert_eq!(limits.max_concurrent_streams, 20);
+        assert_eq!(limits.max_connections, 50);
+        assert_eq!(limits.idle_timeout, Duration::from_secs(1));
+        assert_eq!(limits.max_connection_age, Duration::from_secs(120));
+        assert_eq!(limits.max_unsent_bytes, 1024);
+        let defaults = Cli::try_parse_from(["llmarket-server", "taxonomy"]).unwrap();
+        assert_eq!(defaults.connections.limits(), ConnectionLimits::default());
     }
 
     #[test]

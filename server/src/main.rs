@@ -1,25 +1,30 @@
 //! `llmarket-server`: serves the forecast service, the taxonomy service, or both.
 //!
-//! Order of work: config (exit 64 on a bad one) → tracing → data (65 bad, 74 unreadable) → bind
-//! (74) → log addresses → serve → SIGINT/SIGTERM → drain within the grace period → exit 0.
+//! Order of work: config (exit 64 on a bad one) → tracing → open-file limit raised → data (65
+//! bad, 74 unreadable) → bind (74) → log addresses → serve → SIGINT/SIGTERM → drain within the
+//! grace period → exit 0. A second SIGINT/SIGTERM during the drain exits at once (130/143).
 //! SIGHUP reloads the data; bad new data is logged and the old data keeps being served.
 
 use std::{process::ExitCode, sync::Arc};
 
 use arc_swap::ArcSwap;
-use clap::Parser as _;
 use llmarket_proto::exit;
 use llmarket_server::{
     config::{Cli, Command},
     data::{self, LoadError, Shared},
     forecast,
-    runtime::{self, ServiceRoutes},
+    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
     taxonomy, telemetry,
 };
 use tokio::{sync::watch, task::JoinSet};
 
+/// jemalloc with background purging returns freed memory to the system within its decay time;
+/// glibc kept much of it (see README, "Limits").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
@@ -126,6 +131,25 @@ async fn run(cli: Cli) -> ExitCode {
         }
     }
 
+    // Every listener shares the process's descriptors: each gets its share of the room.
+    let fds = fd_limit::raise();
+    let mut options = ServeOptions {
+        connections: cli.connections.limits(),
+        grace: cli.shutdown_grace,
+    };
+    let wanted = options.connections.max_connections;
+    let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
+        / services.len().max(1);
+    options.connections.max_connections = cap.clamp(1, wanted);
+    if options.connections.max_connections < wanted {
+        tracing::warn!(
+            wanted,
+            max_connections = options.connections.max_connections,
+            "connection cap lowered to fit the open-file limit"
+        );
+    }
+
+    let mut signals = Signals::watch();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     for (listener, routes) in services {
@@ -133,22 +157,17 @@ async fn run(cli: Cli) -> ExitCode {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        tracing::info!(service = routes.name, %addr, "listening");
+        tracing::info!(service = routes.name(), %addr, "listening");
         let mut stop = stop_rx.clone();
         let shutdown = async move {
             let _ = stop.wait_for(|stopping| *stopping).await;
         };
-        tasks.spawn(runtime::serve(
-            listener,
-            routes,
-            shutdown,
-            cli.shutdown_grace,
-        ));
+        tasks.spawn(runtime::serve(listener, routes, shutdown, options));
     }
     tokio::spawn(reload_on_hangup(cli.data.clone(), plan));
 
     tokio::select! {
-        _ = runtime::termination_signal() => {}
+        _ = signals.next() => {}
         Some(result) = tasks.join_next() => {
             // A server ended on its own: stop the others too and report.
             let _ = stop_tx.send(true);
@@ -158,14 +177,25 @@ async fn run(cli: Cli) -> ExitCode {
         }
     }
     let _ = stop_tx.send(true);
-    let mut code = ExitCode::SUCCESS;
-    while let Some(result) = tasks.join_next().await {
-        if report(result) != ExitCode::SUCCESS {
-            code = ExitCode::FAILURE;
+    let drain = async {
+        let mut code = ExitCode::SUCCESS;
+        while let Some(result) = tasks.join_next().await {
+            if report(result) != ExitCode::SUCCESS {
+                code = ExitCode::FAILURE;
+            }
+        }
+        code
+    };
+    tokio::select! {
+        code = drain => {
+            tracing::info!("stopped");
+            code
+        }
+        second = signals.next() => {
+            tracing::warn!("second {} during the drain: exiting at once", second.name());
+            ExitCode::from(second.exit_code())
         }
     }
-    tracing::info!("stopped");
-    code
 }
 
 fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError>) -> ExitCode {

@@ -1,5 +1,5 @@
 //! Tests of the `llmarket-server` binary as a process: exit codes and one-line errors for bad
-//! input, and a clean exit on SIGTERM.
+//! input, `--version`, a clean exit on SIGTERM, and an exit at once on a second signal.
 
 use std::{
     io::{BufRead as _, BufReader},
@@ -91,6 +91,26 @@ fn help_exits_zero() {
     let output = run(&["--help"]);
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("forecast"));
+}
+
+#[test]
+fn version_names_the_built_in_data() {
+    let output = run(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(env!("CARGO_PKG_VERSION")), "{stdout}");
+    assert!(stdout.contains("datasets/cic-global-llm-2026"), "{stdout}");
+    assert!(stdout.contains("fnv1a64:"), "{stdout}");
+}
+
+#[test]
+fn zero_timers_are_usage_errors() {
+    assert_one_line_error(&run(&["forecast", "--idle-timeout", "0s"]), 64, "zero");
+    assert_one_line_error(
+        &run(&["forecast", "--max-concurrent-streams", "0"]),
+        64,
+        "max-concurrent-streams",
+    );
 }
 
 #[test]
@@ -294,4 +314,67 @@ fn sigterm_stops_both_services_cleanly() {
         "{rest:?}"
     );
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+}
+
+/// A second SIGTERM or SIGINT while a call holds the drain open ends the process at once, with
+/// the code a shell reports for that signal.
+#[cfg(unix)]
+#[test]
+fn a_second_signal_during_the_drain_exits_at_once() {
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let mut server = Running::start(&[
+            "forecast",
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-grace",
+            "60s",
+        ]);
+        let line = server.wait_for("listening");
+        let addr = line.rsplit("addr=").next().expect("addr").trim().to_owned();
+        // A worker thread keeps the client's connection running between the blocking steps.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        // A call whose request never ends: in flight until the grace period is over.
+        let held = runtime.block_on(async {
+            let tcp = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            let (send, mut conn) = h2::client::handshake(tcp).await.expect("handshake");
+            let mut ping = conn.ping_pong().expect("ping handle");
+            tokio::spawn(conn);
+            let mut send = send.ready().await.expect("ready");
+            let request = http::Request::builder()
+                .method("POST")
+                .uri(format!(
+                    "http://{addr}/llmarket.forecast.v1.ForecastService/ListDatasets"
+                ))
+                .header("content-type", "application/grpc")
+                .header("te", "trailers")
+                .body(())
+                .expect("request");
+            let held = send.send_request(request, false).expect("send request");
+            // The server answers a ping after the frames before it: the call has arrived.
+            ping.ping(h2::Ping::opaque()).await.expect("pong");
+            held
+        });
+        server.signal(signal);
+        server.wait_for("draining in-flight calls");
+        let started = std::time::Instant::now();
+        server.signal(signal);
+        let status = server.child.wait().expect("wait for server");
+        assert_eq!(status.code(), Some(code), "after a second SIG{signal}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "did not wait out the grace"
+        );
+        let rest: Vec<String> = server.lines.iter().collect();
+        assert!(
+            rest.iter().any(|l| l.contains("exiting at once")),
+            "{rest:?}"
+        );
+        drop(held);
+    }
 }

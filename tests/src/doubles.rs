@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 use llmarket_proto::forecast::{self as fpb, forecast_service_server};
 use llmarket_server::runtime::ServiceRoutes;
 use tokio::sync::Notify;
-use tonic::{Request, Response, Status, service::Routes};
+use tonic::{Request, Response, Status};
 
 /// A forecast service that answers every call, after `delay`, with the empty (default) response.
 /// It notifies `arrived` as soon as a call reaches it, before the delay.
@@ -29,10 +29,7 @@ impl SlowForecast {
 
     /// The routes to serve this double as the forecast service (e.g. with `TestServer::start`).
     pub fn routes(self) -> ServiceRoutes {
-        ServiceRoutes {
-            name: llmarket_proto::FORECAST_SERVICE_NAME,
-            routes: Routes::new(forecast_service_server::ForecastServiceServer::new(self)),
-        }
+        ServiceRoutes::new(forecast_service_server::ForecastServiceServer::new(self))
     }
 
     async fn answer<T: Default>(&self) -> Result<Response<T>, Status> {

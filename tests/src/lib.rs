@@ -57,7 +57,11 @@ impl TestServer {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(runtime::serve(listener, service, shutdown, grace));
+        let options = runtime::ServeOptions {
+            grace,
+            ..runtime::ServeOptions::default()
+        };
+        let task = tokio::spawn(runtime::serve(listener, service, shutdown, options));
         Self {
             addr,
             stop: Some(stop),

@@ -17,7 +17,7 @@ use llmarket_proto::{
     forecast::{self as pb, forecast_service_server::ForecastServiceServer},
     names::DatasetName,
 };
-use tonic::{Request, Response, Status, service::Routes};
+use tonic::{Request, Response, Status};
 
 use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
 pub use self::{error::Error, model::Catalog};
@@ -38,10 +38,7 @@ impl ForecastApi {
 
 /// The forecast service's routes, for [`crate::runtime::serve`].
 pub fn routes(catalog: Shared<Catalog>) -> ServiceRoutes {
-    ServiceRoutes {
-        name: llmarket_proto::FORECAST_SERVICE_NAME,
-        routes: Routes::new(ForecastServiceServer::new(ForecastApi::new(catalog))),
-    }
+    ServiceRoutes::new(ForecastServiceServer::new(ForecastApi::new(catalog)))
 }
 
 #[tonic::async_trait]

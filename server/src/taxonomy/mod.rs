@@ -23,7 +23,7 @@ use llmarket_proto::{
     names::{ConceptName, MilestoneName, SchemeName},
     taxonomy::{self as pb, taxonomy_service_server::TaxonomyServiceServer},
 };
-use tonic::{Request, Response, Status, service::Routes};
+use tonic::{Request, Response, Status};
 
 use self::{
     convert::{BatchQuery, ConceptsQuery, MilestonesQuery, SearchQuery},
@@ -47,10 +47,7 @@ impl TaxonomyApi {
 
 /// The taxonomy service's routes, for [`crate::runtime::serve`].
 pub fn routes(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
-    ServiceRoutes {
-        name: llmarket_proto::TAXONOMY_SERVICE_NAME,
-        routes: Routes::new(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary))),
-    }
+    ServiceRoutes::new(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary)))
 }
 
 #[tonic::async_trait]

@@ -1,0 +1,130 @@
+//! The accept loop: takes TCP connections off the listener, holds them to the connection cap,
+//! backs off when descriptors run out, and hands each to [`super::connection`].
+
+use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+
+use hyper::body::Incoming;
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::{Semaphore, watch},
+};
+use tower::Service;
+
+use super::{connection, limits::ConnectionLimits, log_limit::RateLimit, phase::Phase};
+
+/// TCP keepalive on accepted connections, so dead peers are noticed below HTTP/2 too.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
+/// First pause after the descriptors ran out; doubled on each failure up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+/// Longest pause between accepts while descriptors are out.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
+static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
+static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
+
+/// Accepts connections on `listener` and serves each with `service` until `stop` completes.
+/// Connections then stay open: the caller ends them through `phase`.
+pub(crate) async fn run<S>(
+    listener: TcpListener,
+    service: S,
+    limits: ConnectionLimits,
+    phase: watch::Receiver<Phase>,
+    stop: impl Future<Output = ()>,
+) where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let builder = connection::builder(&limits);
+    let mut backoff: Option<Duration> = None;
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) if out_of_descriptors(&e) => {
+                let pause = backoff.map_or(FIRST_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
+                backoff = Some(pause);
+                if let Some(suppressed) = OUT_OF_FDS.allow() {
+                    tracing::warn!(
+                        ?pause,
+                        suppressed,
+                        "cannot accept connections, out of file descriptors ({e}): backing off"
+                    );
+                }
+                tokio::select! {
+                    () = &mut stop => break,
+                    () = tokio::time::sleep(pause) => continue,
+                }
+            }
+            Err(e) => {
+                // A connection that failed before we took it (e.g. reset by its peer).
+                if let Some(suppressed) = ACCEPT_FAILED.allow() {
+                    tracing::debug!(suppressed, "accept failed: {e}");
+                }
+                continue;
+            }
+        };
+        backoff = None;
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            if let Some(suppressed) = OVER_CAP.allow() {
+                tracing::warn!(
+                    max_connections = limits.max_connections,
+                    suppressed,
+                    "connection refused: at the connection cap"
+                );
+            }
+            drop(stream);
+            continue;
+        };
+        configure(&stream);
+        // TLS plugs in here: the handshake runs on the connection's own task, between accept and
+        // HTTP/2, so a slow handshake never holds up this loop.
+        connection::spawn(
+            stream,
+            service.clone(),
+            builder.clone(),
+            limits,
+            phase.clone(),
+            permit,
+        );
+    }
+}
+
+/// TCP_NODELAY (small unary responses must not wait for Nagle's algorithm and the peer's delayed
+/// ACK, about 40 ms a call otherwise) and TCP keepalive.
+fn configure(stream: &TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("cannot set TCP_NODELAY: {e}");
+    }
+    let keepalive = socket2::TcpKeepalive::new().with_time(TCP_KEEPALIVE);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
+        tracing::debug!("cannot set TCP keepalive: {e}");
+    }
+}
+
+/// Whether accept failed for lack of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS,
+/// ENOMEM): retrying at once would spin.
+fn out_of_descriptors(error: &std::io::Error) -> bool {
+    const EMFILE: i32 = 24;
+    const ENFILE: i32 = 23;
+    const ENOMEM: i32 = 12;
+    #[cfg(target_os = "linux")]
+    const ENOBUFS: i32 = 105;
+    #[cfg(not(target_os = "linux"))]
+    const ENOBUFS: i32 = 55;
+    matches!(
+        error.raw_os_error(),
+        Some(EMFILE | ENFILE | ENOMEM | ENOBUFS)
+    )
+}

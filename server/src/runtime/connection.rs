@@ -1,0 +1,350 @@
+//! One client connection: hyper's HTTP/2 server with our settings (stream limit, flow-control
+//! windows, keepalive pings), and the timers that end it: idle (no call in flight), maximum age
+//! (GOAWAY, then close after a grace), a peer that stopped reading, and the server's drain.
+
+use std::{
+    convert::Infallible,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    service::TowerToHyperService,
+};
+use tokio::{net::TcpStream, sync::watch};
+use tower::Service;
+
+use super::{
+    limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
+    phase::Phase,
+};
+
+/// The HTTP/2 settings every connection is served with.
+pub(crate) fn builder(
+    limits: &ConnectionLimits,
+) -> hyper::server::conn::http2::Builder<TokioExecutor> {
+    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_send_buf_size(SEND_BUFFER_PER_STREAM)
+        .keep_alive_interval(limits.keepalive_interval)
+        .keep_alive_timeout(limits.keepalive_timeout);
+    builder
+}
+
+/// Serves one accepted connection on its own task until the peer leaves, a timer ends it, or the
+/// server closes. `guard` (e.g. the connection-cap permit) is held for as long as the connection.
+pub(crate) fn spawn<S, G>(
+    io: TcpStream,
+    service: S,
+    builder: hyper::server::conn::http2::Builder<TokioExecutor>,
+    limits: ConnectionLimits,
+    mut phase: watch::Receiver<Phase>,
+    guard: G,
+) where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    G: Send + 'static,
+{
+    tokio::spawn(async move {
+        let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
+        let tracked = Tracked {
+            inner: service,
+            state: state.clone(),
+        };
+        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
+        tokio::pin!(conn);
+        let idle = idle(state.calls.subscribe(), limits.idle_timeout);
+        tokio::pin!(idle);
+        let age = tokio::time::sleep(limits.max_connection_age);
+        tokio::pin!(age);
+        let mut aged = false;
+        let mut going_away = false;
+        let grace = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(grace);
+        let mut stall_check =
+            tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
+        stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+        loop {
+            tokio::select! {
+                result = &mut conn => {
+                    if let Err(e) = result {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                    break;
+                }
+                () = &mut idle, if !going_away => {
+                    tracing::debug!(idle_timeout = ?limits.idle_timeout, "idle connection: GOAWAY");
+                    conn.as_mut().graceful_shutdown();
+                    going_away = true;
+                }
+                () = &mut age, if !aged => {
+                    tracing::debug!(max_connection_age = ?limits.max_connection_age, "connection reached its maximum age: GOAWAY");
+                    aged = true;
+                    if !going_away {
+                        conn.as_mut().graceful_shutdown();
+                        going_away = true;
+                    }
+                    grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+                }
+                () = &mut grace, if aged => {
+                    tracing::debug!("connection age grace over: closing");
+                    break;
+                }
+                _ = stall_check.tick() => {
+                    if state.stalled(limits.send_timeout) {
+                        tracing::info!(send_timeout = ?limits.send_timeout, "closing a connection whose peer stopped reading");
+                        break;
+                    }
+                }
+                changed = phase.changed() => {
+                    let now = if changed.is_ok() { *phase.borrow_and_update() } else { Phase::Closing };
+                    match now {
+                        Phase::Serving => {}
+                        Phase::Draining => if !going_away {
+                            conn.as_mut().graceful_shutdown();
+                            going_away = true;
+                        },
+                        Phase::Closing => break,
+                    }
+                }
+            }
+        }
+        drop(guard);
+        drop(phase);
+    });
+}
+
+/// Completes once no call has been in flight for `timeout`.
+async fn idle(mut calls: watch::Receiver<usize>, timeout: Duration) {
+    loop {
+        let busy = *calls.borrow_and_update() > 0;
+        if busy {
+            if calls.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(timeout) => return,
+            changed = calls.changed() => if changed.is_err() {
+                return std::future::pending().await;
+            },
+        }
+    }
+}
+
+/// What a connection's calls report to its task.
+struct ConnState {
+    /// Calls in flight: from the request's arrival until its response body is dropped.
+    calls: watch::Sender<usize>,
+    /// Response bytes handed to hyper and not yet taken by the peer: a body's last data frame
+    /// counts until hyper polls that body again, which it does once the frame has left its
+    /// send buffer (see [`SEND_BUFFER_PER_STREAM`]).
+    unsent: AtomicUsize,
+    /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
+    max_unsent: usize,
+    /// When a response body was last polled, in milliseconds since `start`.
+    progress_ms: AtomicU64,
+    start: Instant,
+}
+
+impl ConnState {
+    fn new(max_unsent: usize) -> Self {
+        Self {
+            calls: watch::Sender::new(0),
+            unsent: AtomicUsize::new(0),
+            max_unsent,
+            progress_ms: AtomicU64::new(0),
+            start: Instant::now(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether replies wait to be sent and none moved for `timeout`: the peer stopped reading.
+    fn stalled(&self, timeout: Duration) -> bool {
+        let quiet = self
+            .now_ms()
+            .saturating_sub(self.progress_ms.load(Ordering::Relaxed));
+        self.unsent.load(Ordering::Relaxed) > 0
+            && quiet >= u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The status of a reply this connection has no room for.
+    fn exhausted(&self) -> tonic::Status {
+        tonic::Status::resource_exhausted(format!(
+            "this connection holds more than {} bytes of replies its client has not read; \
+             read the replies, or spread the calls over time or connections",
+            self.max_unsent
+        ))
+    }
+
+    /// Counts `len` more unsent bytes, unless that would go over the budget while other replies
+    /// are unsent (one reply alone always goes, however large).
+    fn try_add_unsent(&self, len: usize) -> bool {
+        let before = self.unsent.fetch_add(len, Ordering::Relaxed);
+        if before > 0 && before.saturating_add(len) > self.max_unsent {
+            self.unsent.fetch_sub(len, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// Counts one call in flight while alive.
+struct CallGuard(Arc<ConnState>);
+
+impl CallGuard {
+    fn enter(state: Arc<ConnState>) -> Self {
+        state.calls.send_modify(|calls| *calls += 1);
+        Self(state)
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.0
+            .calls
+            .send_modify(|calls| *calls = calls.saturating_sub(1));
+    }
+}
+
+/// The service, with each call and its response body tracked in the connection's state.
+#[derive(Clone)]
+struct Tracked<S> {
+    inner: S,
+    state: Arc<ConnState>,
+}
+
+impl<S> Service<http::Request<Incoming>> for Tracked<S>
+where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        >,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<TrackedBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Incoming>) -> Self::Future {
+        let call = CallGuard::enter(self.state.clone());
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            // A connection already full of unread replies gets no new work: the handler's reply
+            // would only be dropped at its first frame, after the memory was spent building it.
+            if call.0.unsent.load(Ordering::Relaxed) >= call.0.max_unsent {
+                drop(response);
+                let (parts, ()) = call.0.exhausted().into_http::<()>().into_parts();
+                let body = TrackedBody {
+                    inner: tonic::body::Body::empty(),
+                    unsent: 0,
+                    call,
+                };
+                return Ok(http::Response::from_parts(parts, body));
+            }
+            let response = response.await?;
+            Ok(response.map(|body| TrackedBody {
+                inner: body,
+                unsent: 0,
+                call,
+            }))
+        })
+    }
+}
+
+/// A response body that reports its progress to the connection, and is cut short with
+/// RESOURCE_EXHAUSTED when the connection already holds too many unsent bytes.
+pub(crate) struct TrackedBody {
+    inner: tonic::body::Body,
+    /// Bytes of this body's last data frame, counted in the connection's `unsent`.
+    unsent: usize,
+    call: CallGuard,
+}
+
+impl TrackedBody {
+    fn release_unsent(&mut self) {
+        if self.unsent > 0 {
+            self.call.0.unsent.fetch_sub(self.unsent, Ordering::Relaxed);
+            self.unsent = 0;
+        }
+    }
+
+    /// The trailers that end a reply the connection has no room for.
+    fn exhausted(&self) -> Frame<bytes::Bytes> {
+        let mut trailers = http::HeaderMap::new();
+        if self.call.0.exhausted().add_header(&mut trailers).is_err() {
+            trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
+        }
+        Frame::trailers(trailers)
+    }
+}
+
+impl Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let state = &this.call.0;
+        state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
+        this.release_unsent();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let len = data.len();
+            if !this.call.0.try_add_unsent(len) {
+                // Drop the reply now: its memory is what the budget protects.
+                this.inner = tonic::body::Body::empty();
+                return Poll::Ready(Some(Ok(this.exhausted())));
+            }
+            this.unsent = len;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        self.release_unsent();
+    }
+}

@@ -1,0 +1,74 @@
+//! The limits every connection is held to, with their defaults (the `--help` defaults of the
+//! flags that set them, see `config`).
+
+use std::time::Duration;
+
+/// Default `--max-concurrent-streams`: calls one connection may have open at once, advertised in
+/// the HTTP/2 SETTINGS frame.
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 100;
+/// Default `--max-connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// Default `--idle-timeout`.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Default `--keepalive-interval`.
+pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(60);
+/// Default `--keepalive-timeout`.
+pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default `--max-connection-age`.
+pub const DEFAULT_MAX_CONNECTION_AGE: Duration = Duration::from_secs(30 * 60);
+/// Default `--max-connection-age-grace`.
+pub const DEFAULT_MAX_CONNECTION_AGE_GRACE: Duration = Duration::from_secs(30);
+/// Default `--max-unsent-bytes`: 16 MiB, about 13 of the largest replies (a BatchGetConcepts of
+/// 1,000 concepts, about 1.2 MiB).
+pub const DEFAULT_MAX_UNSENT_BYTES: usize = 16 * 1024 * 1024;
+/// Default `--send-timeout`.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// HTTP/2 receive window per stream. Our requests are small (the largest, a BatchGetConcepts of
+/// 1,000 names, is about 50 KiB), so this bounds what a client can park in request bodies.
+pub const STREAM_WINDOW: u32 = 256 * 1024;
+/// HTTP/2 receive window for a whole connection.
+pub const CONNECTION_WINDOW: u32 = 1024 * 1024;
+/// Bytes hyper buffers per stream ahead of the peer's flow-control window.
+pub const SEND_BUFFER_PER_STREAM: usize = 64 * 1024;
+
+/// How connections are accepted, served and ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Streams (calls) one connection may have open at once.
+    pub max_concurrent_streams: u32,
+    /// Connections open at once; one over the cap is closed at once.
+    pub max_connections: usize,
+    /// A connection with no call in flight for this long gets GOAWAY.
+    pub idle_timeout: Duration,
+    /// How often an HTTP/2 ping checks that the peer is alive.
+    pub keepalive_interval: Duration,
+    /// How long a ping may go unanswered before the connection is closed.
+    pub keepalive_timeout: Duration,
+    /// A connection this old gets GOAWAY, so clients behind L4 balancers spread again.
+    pub max_connection_age: Duration,
+    /// How long calls may still finish after the age's GOAWAY before the connection is closed.
+    pub max_connection_age_grace: Duration,
+    /// A connection whose responses wait on the peer's window with no progress for this long is
+    /// closed: its peer stopped reading, and what it left unread is freed.
+    pub send_timeout: Duration,
+    /// Most reply bytes one connection may hold unread by its peer; a reply that would go over
+    /// gets RESOURCE_EXHAUSTED (one reply alone always goes).
+    pub max_unsent_bytes: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
+            keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
+            max_connection_age: DEFAULT_MAX_CONNECTION_AGE,
+            max_connection_age_grace: DEFAULT_MAX_CONNECTION_AGE_GRACE,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
+            max_unsent_bytes: DEFAULT_MAX_UNSENT_BYTES,
+        }
+    }
+}

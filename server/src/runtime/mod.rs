@@ -1,0 +1,206 @@
+//! What every llmarket process does around its service: our own accept loop and per-connection
+//! limits, health (`grpc.health.v1`), server reflection (v1 and v1alpha, advertising only the
+//! services this process serves), and a graceful shutdown bounded by a grace period.
+//!
+//! A request's path through the runtime:
+//!
+//! 1. [`accept`]: TCP accept, connection cap, descriptor back-off (TLS plugs in right after accept);
+//! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
+//! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
+//!    content type → load shed → deadline → (authentication, later) → (metrics and access log,
+//!    later) → service;
+//! 4. the routes: the service, health and reflection.
+
+mod accept;
+mod connection;
+pub mod fd_limit;
+pub mod limits;
+mod log_limit;
+mod phase;
+pub mod signals;
+
+use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
+
+use hyper::body::Incoming;
+use tokio::{net::TcpListener, sync::watch};
+use tonic::{server::NamedService, service::Routes};
+use tonic_health::ServingStatus;
+use tower::Service;
+
+pub use limits::ConnectionLimits;
+use phase::Phase;
+pub use signals::{Signals, Termination, termination_signal};
+
+/// Name of the standard health service, from its generated type.
+pub const HEALTH_SERVICE_NAME: &str = <tonic_health::pb::health_server::HealthServer<
+    tonic_health::server::HealthService,
+> as NamedService>::NAME;
+
+/// Default `--shutdown-grace`.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// One gRPC service ready to serve: its routes, and its name taken from its generated type, so
+/// health and reflection cannot drift from what is routed.
+pub struct ServiceRoutes {
+    name: &'static str,
+    /// The service's routes (health and reflection are added by [`serve`]).
+    pub routes: Routes,
+}
+
+impl ServiceRoutes {
+    /// The routes of `service` (a generated `…Server`), named by its [`NamedService::NAME`].
+    pub fn new<S>(service: S) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        Self {
+            name: S::NAME,
+            routes: Routes::new(service),
+        }
+    }
+
+    /// Fully qualified service name, e.g. `llmarket.forecast.v1.ForecastService`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// How [`serve`] holds connections and shuts down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// Limits on connections (their number, streams, timers).
+    pub connections: ConnectionLimits,
+    /// How long in-flight calls may run after shutdown begins.
+    pub grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            connections: ConnectionLimits::default(),
+            grace: DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// An error while serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Reflection could not be built from the descriptor sets (a build defect).
+    #[error("cannot build server reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Binds `addr`, turning a failure into a message that names the address.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
+}
+
+/// The middleware stack around `routes`, the one place it is applied. Written order, outermost
+/// first: content type (415 for what is neither gRPC nor gRPC-Web) → load shed
+/// (RESOURCE_EXHAUSTED over the concurrency limit) → deadline (the earlier of `grpc-timeout` and
+/// the maximum call time) → (authentication and grants, later) → (metrics and access log,
+/// later) → the service. Each layer is a `tower::Layer` over `http::Request<B>` →
+/// `http::Response<tonic::body::Body>`; add them here with `tower::ServiceBuilder`, outermost
+/// first.
+fn stack(
+    routes: Routes,
+) -> impl Service<
+    http::Request<Incoming>,
+    Response = http::Response<tonic::body::Body>,
+    Error = Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ 'static {
+    routes
+}
+
+/// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.
+///
+/// On shutdown, health turns NOT_SERVING first (overall and for the service), the listener stops
+/// accepting and closes, every connection gets GOAWAY, and in-flight calls finish. Connections
+/// still open after `options.grace` are closed and this returns anyway.
+pub async fn serve(
+    listener: TcpListener,
+    service: ServiceRoutes,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    options: ServeOptions,
+) -> Result<(), ServeError> {
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
+    let name = service.name;
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
+    reporter
+        .set_service_status(name, ServingStatus::Serving)
+        .await;
+
+    let reflection_v1 = reflection_builder(name).build_v1()?;
+    let reflection_v1alpha = reflection_builder(name).build_v1alpha()?;
+    let routes = service
+        .routes
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .prepare();
+
+    let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
+    accept::run(
+        listener,
+        stack(routes),
+        options.connections,
+        phase_rx,
+        shutdown,
+    )
+    .await;
+    // The listener is closed: new clients are refused rather than left hanging.
+    tracing::info!(
+        service = name,
+        %addr,
+        "shutting down: health NOT_SERVING, draining in-flight calls"
+    );
+    reporter
+        .set_service_status(name, ServingStatus::NotServing)
+        .await;
+    reporter
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
+    phase_tx.send_replace(Phase::Draining);
+    match tokio::time::timeout(options.grace, phase_tx.closed()).await {
+        Ok(()) => tracing::info!(service = name, "drained"),
+        Err(_) => {
+            tracing::warn!(
+                service = name,
+                grace = ?options.grace,
+                "grace period over: dropping calls still in flight"
+            );
+            phase_tx.send_replace(Phase::Closing);
+        }
+    }
+    Ok(())
+}
+
+fn reflection_builder(service: &'static str) -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(llmarket_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // google.rpc error details, so reflection clients (grpcurl) can decode BadRequest.
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name(service)
+        .with_service_name(HEALTH_SERVICE_NAME)
+}

@@ -1,0 +1,548 @@
+//! Hostile and careless clients against the real `llmarket-server` binary, run as its own process
+//! on loopback: a client that stops reading, stalled streams, an idle-connection flood, idle and
+//! aged connections, and a server that cannot raise its open-file limit. Each case checks that
+//! health still answers, that another client is served meanwhile, and the server's RSS (read from
+//! /proc). Linux only (it reads /proc).
+#![cfg(target_os = "linux")]
+
+use std::{
+    io::{BufRead as _, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use bytes::{BufMut as _, Bytes, BytesMut};
+use llmarket_proto::taxonomy::{self as pb, taxonomy_service_client::TaxonomyServiceClient};
+use prost::Message as _;
+use tokio::net::TcpStream;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+const TAXONOMY: &str = "llmarket.taxonomy.v1.TaxonomyService";
+
+/// The `llmarket-server` binary `cargo test --workspace` built beside this test executable, or
+/// `LLMARKET_SERVER_BIN` when set (e.g. to measure the release build).
+fn server_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("LLMARKET_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target profile directory");
+    let bin = dir.join("llmarket-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p llmarket-server` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A `llmarket-server taxonomy` process on an ephemeral loopback port.
+struct Server {
+    child: Child,
+    addr: String,
+    lines: mpsc::Receiver<String>,
+    /// Log lines up to and including the first "listening".
+    startup: Vec<String>,
+}
+
+impl Server {
+    /// Starts the taxonomy service with `args`; under `ulimit -n {fds}` when `fds` is given.
+    fn start(args: &[&str], fds: Option<u32>) -> Self {
+        let bin = server_bin();
+        let mut command = match fds {
+            Some(fds) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+                    .arg(&bin);
+                c
+            }
+            None => Command::new(&bin),
+        };
+        command
+            .args(["taxonomy", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("LLMARKET_DATA")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start llmarket-server");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Self {
+            child,
+            addr: String::new(),
+            lines,
+            startup: Vec::new(),
+        };
+        let line = loop {
+            let line = server
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the server logs its address within 30 s");
+            server.startup.push(line.clone());
+            if line.contains("listening") {
+                break line;
+            }
+        };
+        server.addr = line
+            .rsplit("addr=")
+            .next()
+            .expect("addr field")
+            .trim()
+            .to_owned();
+        server
+    }
+
+    /// The next stderr line containing `needle`, within 30 s.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no log line with {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("read /proc/PID/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS line")
+    }
+
+    /// CPU time used so far (user + system), in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
+            .expect("read /proc/PID/stat");
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat.rsplit_once(')').expect("stat fields").1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+    }
+
+    /// A fresh channel, connected.
+    async fn channel(&self) -> Channel {
+        Endpoint::from_shared(self.url())
+            .expect("url")
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .connect()
+            .await
+            .expect("connect")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Clock ticks per second of /proc/PID/stat.
+fn ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+/// Health (overall) on `channel`, within 5 s.
+async fn health(channel: &Channel) -> ServingStatus {
+    let mut client = HealthClient::new(channel.clone());
+    let check = client.check(HealthCheckRequest {
+        service: TAXONOMY.to_owned(),
+    });
+    let response = tokio::time::timeout(Duration::from_secs(5), check)
+        .await
+        .expect("health answers within 5 s")
+        .expect("health check");
+    response.into_inner().status()
+}
+
+/// A real call on `channel` succeeds within 5 s.
+async fn assert_served(channel: &Channel) {
+    let mut client = TaxonomyServiceClient::new(channel.clone());
+    let call = client.list_schemes(pb::ListSchemesRequest {
+        language_code: "en".to_owned(),
+        ..Default::default()
+    });
+    let response = tokio::time::timeout(Duration::from_secs(5), call)
+        .await
+        .expect("a call answers within 5 s")
+        .expect("ListSchemes");
+    assert!(!response.into_inner().schemes.is_empty());
+}
+
+/// Health and a real call both answer on `channel`.
+async fn assert_healthy(channel: &Channel) {
+    assert_eq!(health(channel).await, ServingStatus::Serving);
+    assert_served(channel).await;
+}
+
+/// The name of the concept with the largest reply, and the number of concepts in all.
+async fn largest_concept(channel: &Channel) -> String {
+    let mut client = TaxonomyServiceClient::new(channel.clone());
+    let schemes = client
+        .list_schemes(pb::ListSchemesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("ListSchemes")
+        .into_inner()
+        .schemes;
+    let mut best = (0, String::new());
+    for scheme in schemes {
+        let mut token = String::new();
+        loop {
+            let page = client
+                .list_concepts(pb::ListConceptsRequest {
+                    parent: scheme.name.clone(),
+                    page_size: 1000,
+                    page_token: token.clone(),
+                    ..Default::default()
+                })
+                .await
+                .expect("ListConcepts")
+                .into_inner();
+            for concept in page.concepts {
+                best = best.max((concept.encoded_len(), concept.name));
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+    }
+    assert!(!best.1.is_empty(), "the built-in data has concepts");
+    best.1
+}
+
+/// One gRPC message frame: no compression, length, bytes.
+fn grpc_frame(message: &impl prost::Message) -> Bytes {
+    let body = message.encode_to_vec();
+    let mut frame = BytesMut::with_capacity(5 + body.len());
+    frame.put_u8(0);
+    frame.put_u32(u32::try_from(body.len()).expect("small message"));
+    frame.put_slice(&body);
+    frame.freeze()
+}
+
+fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
+    http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{addr}/{TAXONOMY}/{method}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request")
+}
+
+/// A raw HTTP/2 connection whose receive windows are never released: a client that reads nothing.
+async fn raw_h2(
+    addr: &str,
+) -> (
+    h2::client::SendRequest<Bytes>,
+    tokio::task::JoinHandle<()>,
+    usize,
+) {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (send, mut conn) = h2::client::Builder::new()
+        .handshake::<_, Bytes>(tcp)
+        .await
+        .expect("h2 handshake");
+    // Let the server's SETTINGS arrive.
+    let _ = tokio::time::timeout(Duration::from_millis(200), &mut conn).await;
+    let max_streams = conn.max_concurrent_send_streams();
+    let task = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    (send, task, max_streams)
+}
+
+/// Opens up to `count` streams on `send`, each sending `body` (ending the request when
+/// `end` is set), and keeps their responses unread. Returns how many were opened.
+async fn open_streams(
+    send: &h2::client::SendRequest<Bytes>,
+    addr: &str,
+    method: &str,
+    body: &Bytes,
+    count: usize,
+    end: bool,
+) -> Vec<(h2::client::ResponseFuture, h2::SendStream<Bytes>)> {
+    let mut held = Vec::new();
+    for _ in 0..count {
+        let ready = tokio::time::timeout(Duration::from_millis(500), send.clone().ready()).await;
+        let Ok(Ok(mut ready)) = ready else { break };
+        let Ok((response, mut stream)) = ready.send_request(grpc_request(addr, method), false)
+        else {
+            break;
+        };
+        let _ = stream.send_data(body.clone(), end);
+        held.push((response, stream));
+    }
+    held
+}
+
+/// The highest RSS seen over `period`, sampled every 100 ms.
+async fn peak_rss(server: &Server, period: Duration) -> u64 {
+    let end = Instant::now() + period;
+    let mut peak = server.rss_kib();
+    while Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        peak = peak.max(server.rss_kib());
+    }
+    peak
+}
+
+/// 1 connection, 400 streams of the largest BatchGetConcepts allowed (1,000 copies of the
+/// concept with the largest reply), replies never read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_pins_bounded_memory_and_gives_it_back() {
+    let server = Server::start(&["--send-timeout", "3s"], None);
+    let good = server.channel().await;
+    let name = largest_concept(&good).await;
+    assert_healthy(&good).await;
+    let idle = server.rss_kib();
+
+    let request = pb::BatchGetConceptsRequest {
+        names: vec![name; 1000],
+        language_code: "zh-Hans".to_owned(),
+    };
+    let body = grpc_frame(&request);
+    let (send, conn, max_streams) = raw_h2(&server.addr).await;
+    assert_eq!(
+        max_streams, 100,
+        "the stream limit is advertised in SETTINGS"
+    );
+    let held = open_streams(&send, &server.addr, "BatchGetConcepts", &body, 400, true).await;
+    assert!(!held.is_empty());
+    let peak = peak_rss(&server, Duration::from_secs(2)).await;
+    // Meanwhile, others are served.
+    assert_healthy(&server.channel().await).await;
+    assert_healthy(&good).await;
+
+    // The server closes the connection whose client stopped reading (--send-timeout 3s).
+    server.wait_for("closing a connection whose peer stopped reading");
+    // The client leaves.
+    drop(held);
+    drop(send);
+    conn.abort();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = server.rss_kib();
+    eprintln!(
+        "slow reader: RSS idle {idle} KiB, peak {peak} KiB (+{} KiB), 10 s after the client left {after} KiB",
+        peak.saturating_sub(idle)
+    );
+    assert!(
+        peak.saturating_sub(idle) <= 64 * 1024,
+        "peak {peak} KiB is more than 64 MiB above idle {idle} KiB"
+    );
+    assert!(
+        after < 2 * idle,
+        "{after} KiB 10 s after the client left, idle was {idle} KiB"
+    );
+    assert_healthy(&good).await;
+}
+
+/// Streams that send headers and never end the request: at most the stream limit are open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_streams_are_held_to_the_stream_limit() {
+    let server = Server::start(&["--max-concurrent-streams", "20"], None);
+    let good = server.channel().await;
+    assert_healthy(&good).await;
+    let idle = server.rss_kib();
+
+    let (send, conn, max_streams) = raw_h2(&server.addr).await;
+    assert_eq!(max_streams, 20);
+    let half = Bytes::from_static(&[0, 0, 0, 0, 100]);
+    let held = open_streams(&send, &server.addr, "ListSchemes", &half, 300, false).await;
+    // The h2 client queues the streams past the advertised limit and never sends them.
+    assert!(!held.is_empty());
+    assert_healthy(&good).await;
+    assert_healthy(&server.channel().await).await;
+    let rss = server.rss_kib();
+    assert!(
+        rss < idle + 16 * 1024,
+        "RSS {rss} KiB with stalled streams, idle {idle} KiB"
+    );
+    drop(held);
+    conn.abort();
+}
+
+/// Twice `--max-connections` idle connections: the ones over the cap are closed at once, and a
+/// client connected before keeps being served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_flood_is_held_to_the_cap() {
+    use tokio::io::AsyncReadExt as _;
+    let server = Server::start(&["--max-connections", "50"], None);
+    let good = server.channel().await;
+    assert_healthy(&good).await;
+    let idle = server.rss_kib();
+
+    let mut flood = Vec::new();
+    for _ in 0..100 {
+        flood.push(TcpStream::connect(&server.addr).await.expect("connect"));
+    }
+    let mut closed = 0;
+    for stream in &mut flood {
+        let mut byte = [0u8; 64];
+        // A held connection gets the server's SETTINGS; a refused one reads end of stream.
+        if let Ok(Ok(0)) =
+            tokio::time::timeout(Duration::from_millis(50), stream.read(&mut byte)).await
+        {
+            closed += 1;
+        }
+    }
+    assert!(
+        closed >= 50,
+        "only {closed} of 100 connections over a cap of 50 were closed"
+    );
+    server.wait_for("at the connection cap");
+    assert_healthy(&good).await;
+    let rss = server.rss_kib();
+    assert!(
+        rss < idle + 16 * 1024,
+        "RSS {rss} KiB with the flood, idle {idle} KiB"
+    );
+    drop(flood);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_healthy(&server.channel().await).await;
+}
+
+/// An idle connection gets GOAWAY after `--idle-timeout`; a busy one after
+/// `--max-connection-age`, then closes after the grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_aged_connections_are_closed() {
+    let server = Server::start(
+        &[
+            "--idle-timeout",
+            "1s",
+            "--max-connection-age",
+            "3s",
+            "--max-connection-age-grace",
+            "1s",
+        ],
+        None,
+    );
+    // Idle: no call at all.
+    let (_send, idle_conn, _) = raw_h2(&server.addr).await;
+    tokio::time::timeout(Duration::from_secs(5), idle_conn)
+        .await
+        .expect("the idle connection is closed within 5 s")
+        .expect("connection task");
+
+    // Busy: a call every 300 ms, so never idle for 1 s; the age closes it.
+    let busy = server.channel().await;
+    let opened = Instant::now();
+    let tcp = TcpStream::connect(&server.addr).await.expect("connect");
+    let (send, conn) = h2::client::handshake(tcp).await.expect("handshake");
+    let conn = tokio::spawn(conn);
+    let body = grpc_frame(&pb::ListSchemesRequest::default());
+    let calls = tokio::spawn(async move {
+        let mut send = send;
+        loop {
+            let Ok(mut ready) = send.clone().ready().await else {
+                return;
+            };
+            let Ok((response, mut stream)) =
+                ready.send_request(grpc_request("x", "ListSchemes"), false)
+            else {
+                return;
+            };
+            let _ = stream.send_data(body.clone(), true);
+            let _ = response.await;
+            send = ready;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(10), conn)
+        .await
+        .expect("the aged connection is closed within 10 s")
+        .expect("connection task")
+        .ok();
+    assert!(
+        opened.elapsed() >= Duration::from_secs(2),
+        "closed before its age"
+    );
+    calls.abort();
+    assert_healthy(&busy).await;
+}
+
+/// Under `ulimit -n 256` the server cannot raise its limit: it lowers its connection cap, keeps
+/// serving a client connected before a flood of connections, and does not spin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_open_file_limit_the_server_keeps_serving_and_does_not_spin() {
+    let server = Server::start(&[], Some(256));
+    assert!(
+        server
+            .startup
+            .iter()
+            .any(|l| l.contains("connection cap lowered")),
+        "{:?}",
+        server.startup
+    );
+    let good = server.channel().await;
+    assert_healthy(&good).await;
+
+    let mut flood = Vec::new();
+    for _ in 0..400 {
+        match tokio::time::timeout(Duration::from_secs(1), TcpStream::connect(&server.addr)).await {
+            Ok(Ok(stream)) => flood.push(stream),
+            _ => break,
+        }
+    }
+    let before = server.cpu_ticks();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let used = server.cpu_ticks() - before;
+    let seconds = used as f64 / ticks_per_second() as f64;
+    eprintln!(
+        "fd limit: {} connections held by the client, server CPU {seconds:.2} s in 5 s",
+        flood.len()
+    );
+    assert!(
+        seconds < 0.5,
+        "{seconds} CPU-seconds in 5 s at the open-file limit"
+    );
+    assert_healthy(&good).await;
+    drop(flood);
+}
