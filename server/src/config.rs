@@ -7,6 +7,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::middleware;
+
 /// Default address of the forecast service.
 pub const DEFAULT_FORECAST_LISTEN: &str = "127.0.0.1:50051";
 /// Default address of the taxonomy service.
@@ -36,6 +38,54 @@ pub struct Cli {
         global = true
     )]
     pub data: Vec<PathBuf>,
+    /// Calls in flight (health checks not counted) past which new calls get RESOURCE_EXHAUSTED at
+    /// once instead of waiting.
+    #[arg(long, env = "LLMARKET_MAX_CONCURRENT_CALLS", default_value_t = middleware::DEFAULT_MAX_CONCURRENT_CALLS, value_parser = call_limit, global = true)]
+    pub max_concurrent_calls: usize,
+    /// The longest any call may run, whatever deadline its caller sets; past it the call gets
+    /// DEADLINE_EXCEEDED (e.g. `30s`, `500ms`, or plain seconds).
+    #[arg(long, env = "LLMARKET_MAX_CALL_TIME", default_value = "30s", value_parser = positive_duration, global = true)]
+    pub max_call_time: Duration,
+    /// The largest request message in bytes, at most 4194304 (4 MiB); a larger one gets
+    /// RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
+    pub max_message_size: usize,
+}
+
+impl Cli {
+    /// The per-call limits the middleware enforces.
+    pub fn limits(&self) -> middleware::Limits {
+        middleware::Limits {
+            max_concurrent_calls: self.max_concurrent_calls,
+            max_call_time: self.max_call_time,
+            max_message_size: self.max_message_size,
+        }
+    }
+}
+
+/// A `--max-concurrent-calls` value: a whole number above zero.
+fn call_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!("{text:?} is not a number of calls above zero, e.g. 512")),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// A `--max-message-size` value: bytes, from 1 to 4 MiB (tonic's decoding limit behind ours).
+fn message_size(text: &str) -> Result<usize, String> {
+    let max = middleware::DEFAULT_MAX_MESSAGE_SIZE;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{text:?} is not a size in bytes from 1 to {max}")),
+    }
+}
+
+/// A flag duration that must be above zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match llmarket_proto::duration::parse(text)? {
+        Duration::ZERO => Err("must be above zero, e.g. 30s".to_owned()),
+        duration => Ok(duration),
+    }
 }
 
 /// The service a process serves.
@@ -95,6 +145,40 @@ mod tests {
         .unwrap();
         assert_eq!(cli.shutdown_grace, Duration::from_secs(1));
         assert!(matches!(cli.command, Command::All { .. }));
+    }
+
+    #[test]
+    fn limits_have_their_defaults_and_refuse_zero_and_too_large() {
+        let cli = Cli::try_parse_from(["llmarket-server", "forecast"]).unwrap();
+        assert_eq!(cli.limits(), middleware::Limits::default());
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "forecast",
+            "--max-concurrent-calls",
+            "8",
+            "--max-call-time",
+            "250ms",
+            "--max-message-size",
+            "1024",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.limits(),
+            middleware::Limits {
+                max_concurrent_calls: 8,
+                max_call_time: Duration::from_millis(250),
+                max_message_size: 1024,
+            }
+        );
+        for bad in [
+            ["--max-concurrent-calls", "0"],
+            ["--max-call-time", "0s"],
+            ["--max-message-size", "0"],
+            ["--max-message-size", "4194305"],
+        ] {
+            let args = ["llmarket-server", "forecast", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod data;
 pub mod forecast;
+pub mod middleware;
 pub mod names;
 pub mod paging;
 pub mod runtime;

@@ -143,6 +143,7 @@ async fn run(cli: Cli) -> ExitCode {
             routes,
             shutdown,
             cli.shutdown_grace,
+            cli.limits(),
         ));
     }
     tokio::spawn(reload_on_hangup(cli.data.clone(), plan));

@@ -44,12 +44,14 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
 ///
 /// On shutdown, health turns NOT_SERVING first (overall and for the service), the listener stops
 /// accepting, and in-flight calls finish. If they are not done within `grace`, they are dropped
-/// and this returns anyway.
+/// and this returns anyway. Every call passes the middleware of [`crate::middleware`] under
+/// `limits`.
 pub async fn serve(
     listener: TcpListener,
     service: ServiceRoutes,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
+    limits: crate::middleware::Limits,
 ) -> Result<(), ServeError> {
     let addr = listener
         .local_addr()
@@ -88,6 +90,7 @@ pub async fn serve(
         let _ = draining_tx.send(());
     };
     let server = tonic::transport::Server::builder()
+        .layer(crate::middleware::stack(&limits))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming(listener), signal);
     tokio::pin!(server);
