@@ -66,7 +66,9 @@ impl Cli {
 /// A `--max-concurrent-calls` value: a whole number above zero.
 fn call_limit(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
-        Ok(0) | Err(_) => Err(format!("{text:?} is not a number of calls above zero, e.g. 512")),
+        Ok(0) | Err(_) => Err(format!(
+            "{text:?} is not a number of calls above zero, e.g. 512"
+        )),
         Ok(n) => Ok(n),
     }
 }

@@ -42,9 +42,7 @@ pub fn parse_grpc_timeout(value: &[u8]) -> Result<Duration, String> {
     if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(bad("the value must be 1 to 8 ASCII digits"));
     }
-    let amount: u64 = digits
-        .iter()
-        .fold(0, |n, d| n * 10 + u64::from(d - b'0'));
+    let amount: u64 = digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0'));
     Ok(match unit {
         b'H' => Duration::from_secs(amount * 3600),
         b'M' => Duration::from_secs(amount * 60),
@@ -158,7 +156,17 @@ mod tests {
         assert_eq!(ok("1n"), Duration::from_nanos(1));
         assert_eq!(ok("99999999H"), Duration::from_secs(99_999_999 * 3600));
         for bad in [
-            "", "S", "5", "123456789S", "1.5S", "-1S", "5s", "5 S", " 5S", "5Sx", "１S",
+            "",
+            "S",
+            "5",
+            "123456789S",
+            "1.5S",
+            "-1S",
+            "5s",
+            "5 S",
+            " 5S",
+            "5Sx",
+            "１S",
         ] {
             let error = parse_grpc_timeout(bad.as_bytes()).unwrap_err();
             assert!(error.starts_with("grpc-timeout "), "{bad:?}: {error}");

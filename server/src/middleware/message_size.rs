@@ -84,7 +84,10 @@ where
 #[derive(Debug, Clone, Copy)]
 enum Scan {
     /// Reading a prefix: `read` of its 5 bytes seen so far.
-    Prefix { read: usize, bytes: [u8; PREFIX_LEN] },
+    Prefix {
+        read: usize,
+        bytes: [u8; PREFIX_LEN],
+    },
     /// Inside a message: this many bytes of it still to pass.
     Message(usize),
     /// A message over the limit was announced; the body is failed.
