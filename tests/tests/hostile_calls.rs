@@ -3,22 +3,21 @@
 //! overrun deadlines, and load over the concurrency limit. Each answer is the honest gRPC (or
 //! HTTP) code, and the server keeps serving. Bounded in count and time.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
-use http_body_util::{BodyExt as _, Full};
 use llmarket_proto::forecast::{self as fpb, forecast_service_client::ForecastServiceClient};
 use llmarket_server::{
     middleware::{DEFAULT_MAX_MESSAGE_SIZE, Limits},
     taxonomy,
 };
 use llmarket_tests::{TEST_GRACE, TestServer, builtin_vocabulary, doubles::SlowForecast};
-use tonic::{Code, Status, body::Body, transport::Channel};
+use tokio::net::TcpStream;
+use tonic::{Code, Status, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
-use tower::ServiceExt as _;
 
 const LIST_DATASETS: &str = "/llmarket.forecast.v1.ForecastService/ListDatasets";
 const LIST_SCHEMES: &str = "/llmarket.taxonomy.v1.TaxonomyService/ListSchemes";
@@ -37,17 +36,17 @@ fn frame(message: &[u8]) -> Vec<u8> {
     wire
 }
 
-/// Sends `body` to `path` as it is, with the given headers (content type `application/grpc`
-/// unless given), and reads the whole answer.
-async fn raw_call(
-    channel: &Channel,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> Answer {
+/// Sends `body` to `path` as it is over a fresh raw HTTP/2 connection (no client-side deadline
+/// or framing of its own), with the given headers (content type `application/grpc` unless
+/// given), and reads the whole answer.
+async fn raw_call(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2 handshake");
+    tokio::spawn(connection);
+    let mut client = client.ready().await.expect("a stream");
     let mut request = http::Request::builder()
         .method("POST")
-        .uri(path)
+        .uri(format!("http://{addr}{path}"))
         .header("te", "trailers");
     if !headers.iter().any(|(name, _)| *name == "content-type") {
         request = request.header(CONTENT_TYPE, "application/grpc");
@@ -55,22 +54,20 @@ async fn raw_call(
     for (name, value) in headers {
         request = request.header(*name, HeaderValue::from_str(value).unwrap());
     }
-    let request = request
-        .body(Body::new(Full::new(Bytes::from(body))))
-        .unwrap();
-    let response = channel
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("an HTTP answer");
+    let (response, mut send) = client
+        .send_request(request.body(()).unwrap(), false)
+        .expect("send headers");
+    // The server may answer before reading it all, so a failed send is not the test's concern.
+    let _ = send.send_data(Bytes::from(body), true);
+    let response = response.await.expect("response headers");
     let http = response.status();
     let head = Status::from_header_map(response.headers());
-    let collected = response
-        .into_body()
-        .collect()
-        .await
-        .expect("the whole body");
-    let grpc = head.or_else(|| collected.trailers().and_then(Status::from_header_map));
+    let mut body = response.into_body();
+    while let Some(Ok(chunk)) = body.data().await {
+        let _ = body.flow_control().release_capacity(chunk.len());
+    }
+    let trailers = body.trailers().await.ok().flatten();
+    let grpc = head.or_else(|| trailers.as_ref().and_then(Status::from_header_map));
     Answer { http, grpc }
 }
 
@@ -88,8 +85,8 @@ async fn health(channel: &Channel) -> ServingStatus {
 }
 
 /// A well-formed call still answers OK afterwards.
-async fn still_serves(channel: &Channel) {
-    let answer = raw_call(channel, LIST_DATASETS, &[], frame(&[])).await;
+async fn still_serves(addr: SocketAddr) {
+    let answer = raw_call(addr, LIST_DATASETS, &[], frame(&[])).await;
     assert_eq!(code(&answer), Code::Ok);
 }
 
@@ -100,38 +97,26 @@ async fn undecodable_request_bytes_are_invalid_argument_on_both_services() {
     // Field 1 with wire type 7, which does not exist; then a length running past the end.
     for garbage in [vec![0x0f, 0x0f], vec![0x0a, 0xff, 0x01]] {
         for (server, path) in [(&forecast, LIST_DATASETS), (&taxonomy, LIST_SCHEMES)] {
-            let channel = server.channel().await;
-            let answer = raw_call(&channel, path, &[], frame(&garbage)).await;
+            let answer = raw_call(server.addr, path, &[], frame(&garbage)).await;
             assert_eq!(answer.http, StatusCode::OK);
             assert_eq!(code(&answer), Code::InvalidArgument, "{path} {garbage:?}");
         }
     }
-    still_serves(&forecast.channel().await).await;
+    still_serves(forecast.addr).await;
 }
 
 #[tokio::test]
 async fn a_message_over_the_size_limit_is_resource_exhausted() {
     // The default limit (4 MiB), with a real message one byte over it.
     let server = TestServer::forecast().await;
-    let channel = server.channel().await;
-    let answer = raw_call(
-        &channel,
-        LIST_DATASETS,
-        &[],
-        frame(&vec![0; DEFAULT_MAX_MESSAGE_SIZE + 1]),
-    )
-    .await;
+    let over = frame(&vec![0; DEFAULT_MAX_MESSAGE_SIZE + 1]);
+    let answer = raw_call(server.addr, LIST_DATASETS, &[], over).await;
     assert_eq!(code(&answer), Code::ResourceExhausted);
     // Just a prefix announcing 4 GiB: refused without the bytes ever being sent.
-    let answer = raw_call(
-        &channel,
-        LIST_DATASETS,
-        &[],
-        vec![0, 0xff, 0xff, 0xff, 0xff],
-    )
-    .await;
+    let prefix = vec![0, 0xff, 0xff, 0xff, 0xff];
+    let answer = raw_call(server.addr, LIST_DATASETS, &[], prefix).await;
     assert_eq!(code(&answer), Code::ResourceExhausted);
-    still_serves(&channel).await;
+    still_serves(server.addr).await;
 
     // A lower limit from the flag.
     let limits = Limits {
@@ -144,12 +129,11 @@ async fn a_message_over_the_size_limit_is_resource_exhausted() {
         limits,
     )
     .await;
-    let channel = small.channel().await;
-    let answer = raw_call(&channel, LIST_DATASETS, &[], frame(&[0; 1025])).await;
+    let answer = raw_call(small.addr, LIST_DATASETS, &[], frame(&[0; 1025])).await;
     let status = answer.grpc.expect("a grpc-status");
     assert_eq!(status.code(), Code::ResourceExhausted);
     assert!(status.message().contains("1024 bytes"), "{status:?}");
-    let answer = raw_call(&channel, LIST_DATASETS, &[], frame(&[0; 1024])).await;
+    let answer = raw_call(small.addr, LIST_DATASETS, &[], frame(&[0; 1024])).await;
     assert_ne!(
         code(&answer),
         Code::ResourceExhausted,
@@ -160,15 +144,9 @@ async fn a_message_over_the_size_limit_is_resource_exhausted() {
 #[tokio::test]
 async fn a_content_type_that_is_not_grpc_gets_http_415() {
     let server = TestServer::forecast().await;
-    let channel = server.channel().await;
     for content_type in ["application/json", "text/plain", "application/grpcx"] {
-        let answer = raw_call(
-            &channel,
-            LIST_DATASETS,
-            &[("content-type", content_type)],
-            frame(&[]),
-        )
-        .await;
+        let headers = [("content-type", content_type)];
+        let answer = raw_call(server.addr, LIST_DATASETS, &headers, frame(&[])).await;
         assert_eq!(
             answer.http,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -176,13 +154,8 @@ async fn a_content_type_that_is_not_grpc_gets_http_415() {
         );
     }
     for content_type in ["application/grpc", "application/grpc+proto"] {
-        let answer = raw_call(
-            &channel,
-            LIST_DATASETS,
-            &[("content-type", content_type)],
-            frame(&[]),
-        )
-        .await;
+        let headers = [("content-type", content_type)];
+        let answer = raw_call(server.addr, LIST_DATASETS, &headers, frame(&[])).await;
         assert_eq!(answer.http, StatusCode::OK, "{content_type}");
         assert_eq!(code(&answer), Code::Ok, "{content_type}");
     }
@@ -191,35 +164,23 @@ async fn a_content_type_that_is_not_grpc_gets_http_415() {
 #[tokio::test]
 async fn expired_and_malformed_deadlines_get_their_own_codes() {
     let server = TestServer::forecast().await;
-    let channel = server.channel().await;
-    let answer = raw_call(
-        &channel,
-        LIST_DATASETS,
-        &[("grpc-timeout", "1n")],
-        frame(&[]),
-    )
-    .await;
-    assert_eq!(code(&answer), Code::DeadlineExceeded);
-    for malformed in ["soon", "123456789S", "5s", "1.5S", "S"] {
-        let answer = raw_call(
-            &channel,
+    let addr = server.addr;
+    let call = |timeout: &'static str| async move {
+        raw_call(
+            addr,
             LIST_DATASETS,
-            &[("grpc-timeout", malformed)],
+            &[("grpc-timeout", timeout)],
             frame(&[]),
         )
-        .await;
-        let status = answer.grpc.expect("a grpc-status");
+        .await
+    };
+    assert_eq!(code(&call("1n").await), Code::DeadlineExceeded);
+    for malformed in ["soon", "123456789S", "5s", "1.5S", "S"] {
+        let status = call(malformed).await.grpc.expect("a grpc-status");
         assert_eq!(status.code(), Code::InvalidArgument, "{malformed}");
         assert!(status.message().contains("grpc-timeout"), "{status:?}");
     }
-    let answer = raw_call(
-        &channel,
-        LIST_DATASETS,
-        &[("grpc-timeout", "10S")],
-        frame(&[]),
-    )
-    .await;
-    assert_eq!(code(&answer), Code::Ok);
+    assert_eq!(code(&call("10S").await), Code::Ok);
 }
 
 #[tokio::test]
@@ -230,22 +191,25 @@ async fn a_call_past_the_servers_max_call_time_is_deadline_exceeded() {
         ..Limits::default()
     };
     let server = TestServer::start_with_limits(slow.routes(), TEST_GRACE, limits).await;
-    let mut client = ForecastServiceClient::new(server.channel().await);
     // No deadline from the caller: the server's bound applies.
+    let mut client = ForecastServiceClient::new(server.channel().await);
     let error = client
         .list_datasets(fpb::ListDatasetsRequest::default())
         .await
         .unwrap_err();
     assert_eq!(error.code(), Code::DeadlineExceeded, "{error:?}");
-    // A caller's deadline earlier than the server's applies too.
-    let mut request = tonic::Request::new(fpb::ListDatasetsRequest::default());
-    request.set_timeout(Duration::from_millis(100));
-    let error = client.list_datasets(request).await.unwrap_err();
-    assert_eq!(error.code(), Code::DeadlineExceeded, "{error:?}");
-    assert_eq!(
-        health(&server.channel().await).await,
-        ServingStatus::Serving
-    );
+    // A caller's deadline earlier than the server's applies too (sent raw: a tonic client would
+    // give up on its own timer and report CANCELLED before the server's answer arrives).
+    let answer = raw_call(
+        server.addr,
+        LIST_DATASETS,
+        &[("grpc-timeout", "100m")],
+        frame(&[]),
+    )
+    .await;
+    assert_eq!(code(&answer), Code::DeadlineExceeded);
+    let channel = server.channel().await;
+    assert_eq!(health(&channel).await, ServingStatus::Serving);
 }
 
 #[tokio::test]
@@ -286,4 +250,35 @@ async fn load_over_the_limit_is_shed_while_health_answers_and_served_again_after
         .list_datasets(fpb::ListDatasetsRequest::default())
         .await
         .expect("served once the load dropped");
+}
+
+#[tokio::test]
+async fn streams_that_stall_their_request_take_no_place_from_other_callers() {
+    let limits = Limits {
+        max_concurrent_calls: 1,
+        ..Limits::default()
+    };
+    let server = TestServer::start_with_limits(
+        llmarket_server::forecast::routes(llmarket_tests::builtin_catalog()),
+        TEST_GRACE,
+        limits,
+    )
+    .await;
+    // Ten streams that send their headers and never end their request.
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut stalled = Vec::new();
+    for _ in 0..10 {
+        let mut client = client.clone().ready().await.unwrap();
+        let request = http::Request::builder()
+            .method("POST")
+            .uri(format!("http://{}{LIST_DATASETS}", server.addr))
+            .header(CONTENT_TYPE, "application/grpc")
+            .body(())
+            .unwrap();
+        stalled.push(client.send_request(request, false).unwrap());
+    }
+    still_serves(server.addr).await;
+    drop(stalled);
 }

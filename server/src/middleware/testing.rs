@@ -16,6 +16,7 @@ use std::{
 use bytes::Bytes;
 use http::{Request, Response, header::CONTENT_TYPE, request::Builder};
 use http_body::Frame;
+use http_body_util::BodyExt as _;
 use tokio::sync::watch;
 use tonic::body::Body;
 use tower::Service;
@@ -59,7 +60,7 @@ impl Echo {
             dropped: Arc::default(),
         }
     }
-    /// Calls that reached the stub.
+    /// Calls that reached the stub's handler (after their whole request arrived).
     pub(crate) fn calls(&self) -> usize {
         *self.arrived.borrow()
     }
@@ -71,14 +72,19 @@ impl Echo {
     pub(crate) fn dropped(&self) -> usize {
         self.dropped.load(Ordering::SeqCst)
     }
-    /// Waits until `n` calls have reached the stub.
+    /// Waits until `n` calls have reached the stub's handler.
     pub(crate) async fn wait_for_calls(&self, n: usize) {
         let mut rx = self.arrived.subscribe();
         rx.wait_for(|c| *c >= n).await.unwrap();
     }
 }
 
-impl<B: Send + 'static> Service<Request<B>> for Echo {
+impl<B> Service<Request<B>> for Echo
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<tonic::codegen::StdError>,
+{
     type Response = Response<Body>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
@@ -87,15 +93,19 @@ impl<B: Send + 'static> Service<Request<B>> for Echo {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _: Request<B>) -> Self::Future {
-        self.arrived.send_modify(|c| *c += 1);
-        let (delay, finished) = (self.delay, self.finished.clone());
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let (delay, finished, arrived) = (self.delay, self.finished.clone(), self.arrived.clone());
         let guard = DropGuard {
             dropped: self.dropped.clone(),
             done: false,
         };
         Box::pin(async move {
             let mut guard = guard;
+            // Like tonic, read the whole request before handling it.
+            if let Err(error) = request.into_body().collect().await {
+                return Ok(tonic::Status::from_error(error.into()).into_http());
+            }
+            arrived.send_modify(|c| *c += 1);
             tokio::time::sleep(delay).await;
             guard.done = true;
             finished.fetch_add(1, Ordering::SeqCst);
@@ -109,6 +119,28 @@ pub(crate) fn request_with(path: &str, build: impl FnOnce(Builder) -> Builder) -
     build(Request::builder().method("POST").uri(path))
         .body(Body::empty())
         .unwrap()
+}
+
+/// A request to `path` whose body never ends.
+pub(crate) fn stalled_request(path: &str) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .body(Body::new(Stalled))
+        .unwrap()
+}
+
+struct Stalled;
+
+impl http_body::Body for Stalled {
+    type Data = Bytes;
+    type Error = Infallible;
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Pending
+    }
 }
 
 /// A gRPC request to `path` with the gRPC content type.
