@@ -19,9 +19,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
     fs::write(out_dir.join("llmarket_descriptor.bin"), fds.encode_to_vec())?;
 
+    // Servers: messages and servers, with our codec (an undecodable request is INVALID_ARGUMENT).
+    tonic_prost_build::configure()
+        .build_client(false)
+        .build_server(true)
+        .codec_path("crate::codec::RequestCodec")
+        .compile_fds(fds.clone())?;
+    // Clients: tonic's ProstCodec (an undecodable response is INTERNAL), reusing the messages above.
+    let client_dir = out_dir.join("client");
+    fs::create_dir_all(&client_dir)?;
     tonic_prost_build::configure()
         .build_client(true)
-        .build_server(true)
+        .build_server(false)
+        .extern_path(".llmarket", "crate::llmarket")
+        .out_dir(client_dir)
         .compile_fds(fds)?;
     Ok(())
 }

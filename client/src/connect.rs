@@ -127,8 +127,10 @@ impl ServiceChannel {
                 Ok(Ok(response)) => return Ok(response.into_inner()),
                 Ok(Err(status)) => status,
             };
-            // The server enforces the grpc-timeout we sent by cancelling the call.
-            if status.code() == Code::Cancelled && Instant::now() >= deadline_at {
+            // The server enforces the grpc-timeout we sent (DEADLINE_EXCEEDED, or CANCELLED from
+            // servers that cancel), a moment before our own timer would fire.
+            let ours = Instant::now() + SERVER_DEADLINE_LEAD >= deadline_at;
+            if ours && matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) {
                 return Err(self.deadline_exceeded(call));
             }
             if !is_retryable(&status) || attempt >= self.retry.max_attempts {
@@ -165,6 +167,10 @@ impl ServiceChannel {
         }
     }
 }
+
+/// How much earlier than our own timer a server may end a call on the deadline we sent
+/// (llmarket's servers answer 1 ms early, so the answer arrives before the client gives up).
+const SERVER_DEADLINE_LEAD: Duration = Duration::from_millis(10);
 
 fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoint, ClientError> {
     let invalid = |reason: String| ClientError::InvalidEndpoint {

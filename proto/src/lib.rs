@@ -6,6 +6,7 @@
 //! generated code, this crate holds what both ends share to speak the contract: exit codes,
 //! the duration syntax of both binaries' flags, and resource names.
 
+pub mod codec;
 pub mod duration;
 pub mod exit;
 pub mod names;
@@ -18,6 +19,7 @@ pub mod llmarket {
         #[allow(missing_docs, unreachable_pub, clippy::all)]
         pub mod v1 {
             tonic::include_proto!("llmarket.forecast.v1");
+            include!(concat!(env!("OUT_DIR"), "/client/llmarket.forecast.v1.rs"));
         }
     }
     /// The `llmarket.taxonomy` packages.
@@ -26,6 +28,7 @@ pub mod llmarket {
         #[allow(missing_docs, unreachable_pub, clippy::all)]
         pub mod v1 {
             tonic::include_proto!("llmarket.taxonomy.v1");
+            include!(concat!(env!("OUT_DIR"), "/client/llmarket.taxonomy.v1.rs"));
         }
     }
 }

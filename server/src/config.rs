@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::ConnectionLimits;
+use crate::runtime::{ConnectionLimits, middleware};
 
 /// Default address of the forecast service.
 pub const DEFAULT_FORECAST_LISTEN: &str = "127.0.0.1:50051";
@@ -41,6 +41,9 @@ pub struct Cli {
     /// Limits on connections.
     #[command(flatten)]
     pub connections: ConnectionArgs,
+    /// Limits on each call.
+    #[command(flatten)]
+    pub calls: CallArgs,
 }
 
 /// Flags that limit connections (see README, "Limits").
@@ -106,20 +109,14 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// The text of `--version`: the crate version, then the built-in dataset's id and a content hash
-/// of its files (FNV-1a 64 over each file's path and text), so two binaries serving different
-/// built-in data tell themselves apart.
+/// The text of `--version`: the crate version, then the built-in dataset's id and its data
+/// version (the one responses carry when a process serves only the built-in data), so two
+/// binaries with different built-in data tell themselves apart.
 pub fn long_version() -> String {
     let builtin = crate::data::builtin();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for file in [&builtin.forecast, &builtin.taxonomy].into_iter().flatten() {
-        for byte in file.path.bytes().chain(file.text.bytes()) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    let version = crate::manifest::DataVersion::of(std::slice::from_ref(&builtin));
     format!(
-        "{} (built-in data: datasets/{} fnv1a64:{hash:016x})",
+        "{} (built-in data: datasets/{}, data version {version})",
         env!("CARGO_PKG_VERSION"),
         builtin.directory
     )
@@ -133,6 +130,53 @@ impl Cli {
         let version: &'static str = VERSION.get_or_init(long_version);
         let matches = Self::command().version(version).try_get_matches()?;
         Self::from_arg_matches(&matches)
+    }
+}
+
+/// Flags that limit each call (see README, "Limits").
+#[derive(Debug, Clone, Args)]
+pub struct CallArgs {
+    /// Calls in flight (health checks not counted) past which new calls get RESOURCE_EXHAUSTED at
+    /// once instead of waiting.
+    #[arg(long, env = "LLMARKET_MAX_CONCURRENT_CALLS", default_value_t = middleware::DEFAULT_MAX_CONCURRENT_CALLS, value_parser = call_limit, global = true)]
+    pub max_concurrent_calls: usize,
+    /// The longest any call may run, whatever deadline its caller sets; past it the call gets
+    /// DEADLINE_EXCEEDED (e.g. `30s`, `500ms`, or plain seconds).
+    #[arg(long, env = "LLMARKET_MAX_CALL_TIME", default_value = "30s", value_parser = positive_duration, global = true)]
+    pub max_call_time: Duration,
+    /// The largest request message in bytes, at most 4194304 (4 MiB); a larger one gets
+    /// RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
+    pub max_message_size: usize,
+}
+
+impl CallArgs {
+    /// The per-call limits the middleware enforces.
+    pub fn limits(&self) -> middleware::Limits {
+        middleware::Limits {
+            max_concurrent_calls: self.max_concurrent_calls,
+            max_call_time: self.max_call_time,
+            max_message_size: self.max_message_size,
+        }
+    }
+}
+
+/// A `--max-concurrent-calls` value: a whole number above zero.
+fn call_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "{text:?} is not a number of calls above zero, e.g. 512"
+        )),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// A `--max-message-size` value: bytes, from 1 to 4 MiB (tonic's decoding limit behind ours).
+fn message_size(text: &str) -> Result<usize, String> {
+    let max = middleware::DEFAULT_MAX_MESSAGE_SIZE;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{text:?} is not a size in bytes from 1 to {max}")),
     }
 }
 
@@ -220,6 +264,40 @@ mod tests {
         assert_eq!(limits.max_unsent_bytes, 1024);
         let defaults = Cli::try_parse_from(["llmarket-server", "taxonomy"]).unwrap();
         assert_eq!(defaults.connections.limits(), ConnectionLimits::default());
+    }
+
+    #[test]
+    fn limits_have_their_defaults_and_refuse_zero_and_too_large() {
+        let cli = Cli::try_parse_from(["llmarket-server", "forecast"]).unwrap();
+        assert_eq!(cli.calls.limits(), middleware::Limits::default());
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "forecast",
+            "--max-concurrent-calls",
+            "8",
+            "--max-call-time",
+            "250ms",
+            "--max-message-size",
+            "1024",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.calls.limits(),
+            middleware::Limits {
+                max_concurrent_calls: 8,
+                max_call_time: Duration::from_millis(250),
+                max_message_size: 1024,
+            }
+        );
+        for bad in [
+            ["--max-concurrent-calls", "0"],
+            ["--max-call-time", "0s"],
+            ["--max-message-size", "0"],
+            ["--max-message-size", "4194305"],
+        ] {
+            let args = ["llmarket-server", "forecast", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

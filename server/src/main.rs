@@ -136,6 +136,7 @@ async fn run(cli: Cli) -> ExitCode {
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
+        calls: cli.calls.limits(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)

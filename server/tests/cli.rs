@@ -100,7 +100,7 @@ fn version_names_the_built_in_data() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(env!("CARGO_PKG_VERSION")), "{stdout}");
     assert!(stdout.contains("datasets/cic-global-llm-2026"), "{stdout}");
-    assert!(stdout.contains("fnv1a64:"), "{stdout}");
+    assert!(stdout.contains(", data version "), "{stdout}");
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use arc_swap::ArcSwap;
 use llmarket_server::{
     data::{self, Shared},
-    forecast, runtime, taxonomy,
+    forecast,
+    runtime::{self, middleware::Limits},
+    taxonomy,
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
@@ -49,6 +51,15 @@ impl TestServer {
 
     /// Like [`TestServer::start`], with the shutdown grace period given.
     pub async fn start_with_grace(service: runtime::ServiceRoutes, grace: Duration) -> Self {
+        Self::start_with_limits(service, grace, Limits::default()).await
+    }
+
+    /// Like [`TestServer::start_with_grace`], with the per-call limits given.
+    pub async fn start_with_limits(
+        service: runtime::ServiceRoutes,
+        grace: Duration,
+        limits: Limits,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -59,6 +70,7 @@ impl TestServer {
         };
         let options = runtime::ServeOptions {
             grace,
+            calls: limits,
             ..runtime::ServeOptions::default()
         };
         let task = tokio::spawn(runtime::serve(listener, service, shutdown, options));

@@ -14,8 +14,10 @@
 mod accept;
 mod connection;
 pub mod fd_limit;
+pub mod health;
 pub mod limits;
 mod log_limit;
+pub mod middleware;
 mod phase;
 pub mod signals;
 
@@ -27,14 +29,10 @@ use tonic::{server::NamedService, service::Routes};
 use tonic_health::ServingStatus;
 use tower::Service;
 
+pub use health::HEALTH_SERVICE_NAME;
 pub use limits::ConnectionLimits;
 use phase::Phase;
 pub use signals::{Signals, Termination, termination_signal};
-
-/// Name of the standard health service, from its generated type.
-pub const HEALTH_SERVICE_NAME: &str = <tonic_health::pb::health_server::HealthServer<
-    tonic_health::server::HealthService,
-> as NamedService>::NAME;
 
 /// Default `--shutdown-grace`.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -81,6 +79,8 @@ pub struct ServeOptions {
     pub connections: ConnectionLimits,
     /// How long in-flight calls may run after shutdown begins.
     pub grace: Duration,
+    /// Limits on each call (load shed, deadline, message size), enforced by the middleware.
+    pub calls: middleware::Limits,
 }
 
 impl Default for ServeOptions {
@@ -88,6 +88,7 @@ impl Default for ServeOptions {
         Self {
             connections: ConnectionLimits::default(),
             grace: DEFAULT_SHUTDOWN_GRACE,
+            calls: middleware::Limits::default(),
         }
     }
 }
@@ -107,15 +108,12 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
-/// The middleware stack around `routes`, the one place it is applied. Written order, outermost
-/// first: content type (415 for what is neither gRPC nor gRPC-Web) → load shed
-/// (RESOURCE_EXHAUSTED over the concurrency limit) → deadline (the earlier of `grpc-timeout` and
-/// the maximum call time) → (authentication and grants, later) → (metrics and access log,
-/// later) → the service. Each layer is a `tower::Layer` over `http::Request<B>` →
-/// `http::Response<tonic::body::Body>`; add them here with `tower::ServiceBuilder`, outermost
-/// first.
+/// The middleware stack around `routes`, the one place it is applied; [`middleware`] documents
+/// the order (content type → message size → load shed → deadline → (authentication and grants,
+/// later) → (metrics and access log, later) → the service) and builds it.
 fn stack(
     routes: Routes,
+    limits: &middleware::Limits,
 ) -> impl Service<
     http::Request<Incoming>,
     Response = http::Response<tonic::body::Body>,
@@ -124,7 +122,7 @@ fn stack(
 > + Clone
 + Send
 + 'static {
-    routes
+    middleware::stack(limits).service(routes)
 }
 
 /// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.
@@ -162,7 +160,7 @@ pub async fn serve(
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
-        stack(routes),
+        stack(routes, &options.calls),
         options.connections,
         phase_rx,
         shutdown,

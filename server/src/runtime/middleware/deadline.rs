@@ -1,0 +1,227 @@
+//! Deadlines: every call runs under the earlier of the caller's `grpc-timeout` and the server's
+//! `--max-call-time`. Past it the caller gets DEADLINE_EXCEEDED and the handler's future is
+//! dropped, so its work stops. A malformed `grpc-timeout` gets INVALID_ARGUMENT naming the header.
+//!
+//! A call whose time left is under [`TIMER_SLACK`] (tokio's timer granularity) is expired at once:
+//! `grpc-timeout: 1n` cannot be honoured and gets DEADLINE_EXCEEDED without reaching the handler.
+//! The timer is also set [`TIMER_SLACK`] early. That keeps the answer the same when tonic's
+//! `Server` wraps this layer: its own `grpc-timeout` timer, started a few microseconds before ours,
+//! would otherwise sometimes fire first and answer CANCELLED.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use http::{HeaderMap, Request, Response};
+use tokio::time::Instant;
+use tonic::{Status, body::Body};
+use tower::{Layer, Service};
+
+/// The header a gRPC caller sends its deadline in.
+pub const GRPC_TIMEOUT: &str = "grpc-timeout";
+
+/// Below this much time left a call is treated as expired; the timer fires this much early.
+pub const TIMER_SLACK: Duration = Duration::from_millis(1);
+
+/// Parses a `grpc-timeout` value: 1 to 8 ASCII digits and one unit of `H M S m u n`
+/// (hours, minutes, seconds, milliseconds, microseconds, nanoseconds).
+pub fn parse_grpc_timeout(value: &[u8]) -> Result<Duration, String> {
+    let shown = || String::from_utf8_lossy(&value[..value.len().min(32)]).into_owned();
+    let bad = |why: &str| {
+        format!(
+            "{GRPC_TIMEOUT} {:?} is malformed: {why}; valid is 1 to 8 digits and one unit of H M S m u n, e.g. 500m",
+            shown()
+        )
+    };
+    let Some((&unit, digits)) = value.split_last() else {
+        return Err(bad("it is empty"));
+    };
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(bad("the value must be 1 to 8 ASCII digits"));
+    }
+    let amount: u64 = digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0'));
+    Ok(match unit {
+        b'H' => Duration::from_secs(amount * 3600),
+        b'M' => Duration::from_secs(amount * 60),
+        b'S' => Duration::from_secs(amount),
+        b'm' => Duration::from_millis(amount),
+        b'u' => Duration::from_micros(amount),
+        b'n' => Duration::from_nanos(amount),
+        _ => return Err(bad("the unit must be one of H M S m u n")),
+    })
+}
+
+/// The time a call may take: the earlier of the caller's deadline and `max_call_time`.
+fn budget(headers: &HeaderMap, max_call_time: Duration) -> Result<Duration, Status> {
+    match headers.get(GRPC_TIMEOUT) {
+        None => Ok(max_call_time),
+        Some(value) => parse_grpc_timeout(value.as_bytes())
+            .map(|caller| caller.min(max_call_time))
+            .map_err(Status::invalid_argument),
+    }
+}
+
+fn exceeded(budget: Duration) -> Status {
+    Status::deadline_exceeded(format!(
+        "deadline of {budget:?} exceeded before the call finished"
+    ))
+}
+
+/// Layer that bounds each call by its deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct DeadlineLayer {
+    max_call_time: Duration,
+}
+
+impl DeadlineLayer {
+    /// No call runs longer than `max_call_time`, whatever its caller asks.
+    pub fn new(max_call_time: Duration) -> Self {
+        Self { max_call_time }
+    }
+}
+
+impl<S> Layer<S> for DeadlineLayer {
+    type Service = Deadline<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Deadline {
+            inner,
+            max_call_time: self.max_call_time,
+        }
+    }
+}
+
+/// Service made by [`DeadlineLayer`].
+#[derive(Debug, Clone)]
+pub struct Deadline<S> {
+    inner: S,
+    max_call_time: Duration,
+}
+
+impl<S, B> Service<Request<B>> for Deadline<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let start = Instant::now();
+        let budget = match budget(request.headers(), self.max_call_time) {
+            Ok(budget) => budget,
+            Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
+        };
+        if budget <= TIMER_SLACK {
+            return Box::pin(async move { Ok(exceeded(budget).into_http()) });
+        }
+        let expiry = start + (budget - TIMER_SLACK);
+        let call = self.inner.call(request);
+        Box::pin(async move {
+            tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(expiry) => {
+                    tracing::debug!(?budget, "call past its deadline: dropping the handler");
+                    Ok(exceeded(budget).into_http())
+                }
+                response = call => response,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::middleware::testing::{Echo, grpc_status, request_with};
+    use tower::ServiceExt as _;
+
+    const CALL: &str = "/llmarket.forecast.v1.ForecastService/ListDatasets";
+
+    #[test]
+    fn grpc_timeout_parses_every_unit_and_refuses_the_rest() {
+        let ok = |s: &str| parse_grpc_timeout(s.as_bytes()).unwrap();
+        assert_eq!(ok("2H"), Duration::from_secs(7200));
+        assert_eq!(ok("3M"), Duration::from_secs(180));
+        assert_eq!(ok("10S"), Duration::from_secs(10));
+        assert_eq!(ok("500m"), Duration::from_millis(500));
+        assert_eq!(ok("7u"), Duration::from_micros(7));
+        assert_eq!(ok("1n"), Duration::from_nanos(1));
+        assert_eq!(ok("99999999H"), Duration::from_secs(99_999_999 * 3600));
+        for bad in [
+            "",
+            "S",
+            "5",
+            "123456789S",
+            "1.5S",
+            "-1S",
+            "5s",
+            "5 S",
+            " 5S",
+            "5Sx",
+            "１S",
+        ] {
+            let error = parse_grpc_timeout(bad.as_bytes()).unwrap_err();
+            assert!(error.starts_with("grpc-timeout "), "{bad:?}: {error}");
+        }
+    }
+
+    async fn call_with(echo: Echo, max: Duration, timeout: Option<&str>) -> (tonic::Code, String) {
+        let service = DeadlineLayer::new(max).layer(echo);
+        let request = request_with(CALL, |r| match timeout {
+            Some(t) => r.header(GRPC_TIMEOUT, t),
+            None => r,
+        });
+        let response = service.oneshot(request).await.unwrap();
+        grpc_status(&response)
+    }
+
+    #[tokio::test]
+    async fn a_malformed_timeout_is_invalid_argument_naming_the_header() {
+        let echo = Echo::default();
+        let (code, message) = call_with(echo.clone(), Duration::from_secs(30), Some("soon")).await;
+        assert_eq!(code, tonic::Code::InvalidArgument);
+        assert!(message.contains("grpc-timeout"), "{message}");
+        assert_eq!(echo.calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_expired_timeout_never_reaches_the_handler() {
+        let echo = Echo::default();
+        let (code, _) = call_with(echo.clone(), Duration::from_secs(30), Some("1n")).await;
+        assert_eq!(code, tonic::Code::DeadlineExceeded);
+        assert_eq!(echo.calls(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_handler_is_dropped_at_the_earlier_of_both_deadlines() {
+        // The caller's deadline is the earlier one.
+        let echo = Echo::slow(Duration::from_secs(60));
+        let (code, _) = call_with(echo.clone(), Duration::from_secs(30), Some("2S")).await;
+        assert_eq!(code, tonic::Code::DeadlineExceeded);
+        assert_eq!(echo.finished(), 0, "the handler was dropped, not finished");
+        assert_eq!(echo.dropped(), 1);
+        // The server's bound is the earlier one, and a call without a deadline gets it too.
+        let (code, message) = call_with(echo.clone(), Duration::from_secs(5), Some("1H")).await;
+        assert_eq!(code, tonic::Code::DeadlineExceeded);
+        assert!(message.contains("5s"), "{message}");
+        let (code, _) = call_with(echo.clone(), Duration::from_secs(5), None).await;
+        assert_eq!(code, tonic::Code::DeadlineExceeded);
+        assert_eq!(echo.dropped(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_within_its_deadline_is_answered_by_the_handler() {
+        let echo = Echo::slow(Duration::from_millis(100));
+        let (code, _) = call_with(echo.clone(), Duration::from_secs(30), Some("1S")).await;
+        assert_eq!(code, tonic::Code::Ok);
+        assert_eq!(echo.finished(), 1);
+    }
+}

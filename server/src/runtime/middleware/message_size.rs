@@ -1,0 +1,231 @@
+//! Request messages over the size limit fail with RESOURCE_EXHAUSTED, as gRPC's status code
+//! document says ("sent or received message was larger than configured limit").
+//!
+//! tonic checks the same limit itself but answers OUT_OF_RANGE. This layer reads each message's
+//! 5-byte length prefix as the body streams in and fails the body with RESOURCE_EXHAUSTED as soon
+//! as a prefix announces more than the limit, before the message is buffered. tonic turns a body
+//! error that is a [`Status`] into that status, so the caller sees ours. The limit must not be above
+//! tonic's own decoding limit (4 MiB by default), or tonic's check would answer first.
+
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use bytes::{Buf as _, Bytes};
+use http::{Request, Response};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tonic::{Status, body::Body};
+use tower::{Layer, Service};
+
+/// Length of the gRPC message prefix: a compressed flag and a big-endian u32 length.
+const PREFIX_LEN: usize = 5;
+
+/// Layer that fails request bodies carrying a message over `limit` bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageSizeLayer {
+    limit: usize,
+}
+
+impl MessageSizeLayer {
+    /// Messages of more than `limit` bytes (after the prefix) are refused.
+    pub fn new(limit: usize) -> Self {
+        Self { limit }
+    }
+}
+
+impl<S> Layer<S> for MessageSizeLayer {
+    type Service = MessageSize<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        MessageSize {
+            inner,
+            limit: self.limit,
+        }
+    }
+}
+
+/// Service made by [`MessageSizeLayer`]; it hands the inner service a [`tonic::body::Body`].
+#[derive(Debug, Clone)]
+pub struct MessageSize<S> {
+    inner: S,
+    limit: usize,
+}
+
+impl<S, B> Service<Request<B>> for MessageSize<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let limit = self.limit;
+        self.inner.call(request.map(|body| {
+            Body::new(Limited {
+                inner: Body::new(body),
+                limit,
+                scan: Scan::Prefix {
+                    read: 0,
+                    bytes: [0; PREFIX_LEN],
+                },
+            })
+        }))
+    }
+}
+
+/// Where the scan of the gRPC framing stands.
+#[derive(Debug, Clone, Copy)]
+enum Scan {
+    /// Reading a prefix: `read` of its 5 bytes seen so far.
+    Prefix {
+        read: usize,
+        bytes: [u8; PREFIX_LEN],
+    },
+    /// Inside a message: this many bytes of it still to pass.
+    Message(usize),
+    /// A message over the limit was announced; the body is failed.
+    Refused,
+}
+
+/// A request body that checks each message's announced length against the limit.
+struct Limited {
+    inner: Body,
+    limit: usize,
+    scan: Scan,
+}
+
+impl Limited {
+    /// Follows the framing through `data`; the status when a prefix announces too much.
+    fn check(&mut self, data: &Bytes) -> Result<(), Status> {
+        let mut rest = data.clone();
+        while rest.has_remaining() {
+            match &mut self.scan {
+                Scan::Refused => break,
+                Scan::Message(left) => {
+                    let step = (*left).min(rest.remaining());
+                    rest.advance(step);
+                    *left -= step;
+                    if *left == 0 {
+                        self.scan = Scan::Prefix {
+                            read: 0,
+                            bytes: [0; PREFIX_LEN],
+                        };
+                    }
+                }
+                Scan::Prefix { read, bytes } => {
+                    let step = (PREFIX_LEN - *read).min(rest.remaining());
+                    bytes[*read..*read + step].copy_from_slice(&rest[..step]);
+                    rest.advance(step);
+                    *read += step;
+                    if *read == PREFIX_LEN {
+                        let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+                        let len = usize::try_from(len).unwrap_or(usize::MAX);
+                        if len > self.limit {
+                            self.scan = Scan::Refused;
+                            return Err(Status::resource_exhausted(format!(
+                                "request message of {len} bytes is over the limit of {} bytes",
+                                self.limit
+                            )));
+                        }
+                        self.scan = if len == 0 {
+                            Scan::Prefix {
+                                read: 0,
+                                bytes: [0; PREFIX_LEN],
+                            }
+                        } else {
+                            Scan::Message(len)
+                        };
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl HttpBody for Limited {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        if matches!(self.scan, Scan::Refused) {
+            return Poll::Ready(None);
+        }
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            other => return other,
+        };
+        if let Some(data) = frame.data_ref()
+            && let Err(status) = self.check(data)
+        {
+            return Poll::Ready(Some(Err(status)));
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.scan, Scan::Refused) || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::middleware::testing::{chunked, frame};
+    use http_body_util::BodyExt as _;
+
+    /// Streams `chunks` through a [`Limited`] body; the first error, if any.
+    async fn scan(limit: usize, chunks: Vec<Vec<u8>>) -> Result<usize, Status> {
+        let mut body = Limited {
+            inner: chunked(chunks),
+            limit,
+            scan: Scan::Prefix {
+                read: 0,
+                bytes: [0; PREFIX_LEN],
+            },
+        };
+        let mut seen = 0;
+        while let Some(frame) = body.frame().await {
+            seen += frame?.into_data().map_or(0, |d| d.len());
+        }
+        Ok(seen)
+    }
+
+    #[tokio::test]
+    async fn messages_within_the_limit_pass_unchanged_whatever_the_chunking() {
+        let mut wire = frame(&[7; 10]);
+        wire.extend(frame(&[]));
+        wire.extend(frame(&[1; 100]));
+        let total = wire.len();
+        // One chunk, then one byte at a time (prefixes split across chunks).
+        assert_eq!(scan(100, vec![wire.clone()]).await.unwrap(), total);
+        let bytes: Vec<Vec<u8>> = wire.iter().map(|b| vec![*b]).collect();
+        assert_eq!(scan(100, bytes).await.unwrap(), total);
+    }
+
+    #[tokio::test]
+    async fn a_prefix_over_the_limit_fails_with_resource_exhausted_before_the_message() {
+        let mut wire = frame(&[0; 8]);
+        // Only the prefix of a 4 GiB message: refused without waiting for its bytes.
+        wire.extend([0, 0xff, 0xff, 0xff, 0xff]);
+        let error = scan(64, vec![wire]).await.unwrap_err();
+        assert_eq!(error.code(), tonic::Code::ResourceExhausted);
+        assert!(error.message().contains("limit of 64 bytes"), "{error:?}");
+        let error = scan(64, vec![frame(&[0; 65])]).await.unwrap_err();
+        assert_eq!(error.code(), tonic::Code::ResourceExhausted);
+    }
+}
