@@ -10,7 +10,7 @@ use tokio::{
 };
 use tower::Service;
 
-use super::{connection, limits::ConnectionLimits, log_limit::RateLimit, phase::Phase};
+use super::{connection, limits::ConnectionLimits, log_limit::RateLimit, peer::Peer, phase::Phase};
 
 /// TCP keepalive on accepted connections, so dead peers are noticed below HTTP/2 too.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
@@ -50,8 +50,8 @@ pub(crate) async fn run<S>(
             () = &mut stop => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        let (stream, addr) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) if out_of_descriptors(&e) => {
                 let pause = backoff.map_or(FIRST_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
                 backoff = Some(pause);
@@ -90,8 +90,13 @@ pub(crate) async fn run<S>(
         configure(&stream);
         // TLS plugs in here: the handshake runs on the connection's own task, between accept and
         // HTTP/2, so a slow handshake never holds up this loop.
+        let peer = Peer {
+            addr: Some(addr),
+            certificate_names: Vec::new(),
+        };
         connection::spawn(
             stream,
+            peer,
             service.clone(),
             builder.clone(),
             limits,

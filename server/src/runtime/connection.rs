@@ -24,6 +24,7 @@ use tower::Service;
 
 use super::{
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
+    peer::Peer,
     phase::Phase,
 };
 
@@ -44,9 +45,11 @@ pub(crate) fn builder(
 }
 
 /// Serves one accepted connection on its own task until the peer leaves, a timer ends it, or the
-/// server closes. `guard` (e.g. the connection-cap permit) is held for as long as the connection.
+/// server closes. `guard` (e.g. the connection-cap permit) is held for as long as the connection;
+/// `peer` goes into every request's extensions.
 pub(crate) fn spawn<S, G>(
     io: TcpStream,
+    peer: Peer,
     service: S,
     builder: hyper::server::conn::http2::Builder<TokioExecutor>,
     limits: ConnectionLimits,
@@ -68,6 +71,7 @@ pub(crate) fn spawn<S, G>(
         let tracked = Tracked {
             inner: service,
             state: state.clone(),
+            peer: Arc::new(peer),
         };
         let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
         tokio::pin!(conn);
@@ -235,6 +239,8 @@ impl Drop for CallGuard {
 struct Tracked<S> {
     inner: S,
     state: Arc<ConnState>,
+    /// The caller, put into every request's extensions.
+    peer: Arc<Peer>,
 }
 
 impl<S> Service<http::Request<Incoming>> for Tracked<S>
@@ -254,7 +260,8 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<Incoming>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(self.peer.clone());
         let call = CallGuard::enter(self.state.clone());
         let response = self.inner.call(request);
         Box::pin(async move {

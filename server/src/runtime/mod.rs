@@ -18,6 +18,7 @@ pub mod health;
 pub mod limits;
 mod log_limit;
 pub mod middleware;
+pub mod peer;
 mod phase;
 pub mod signals;
 
