@@ -114,7 +114,7 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
 /// binaries with different built-in data tell themselves apart.
 pub fn long_version() -> String {
     let builtin = crate::data::builtin();
-    let version = crate::manifest::DataVersion::of(std::slice::from_ref(&builtin));
+    let version = crate::data::DataVersion::of(std::slice::from_ref(&builtin));
     format!(
         "{} (built-in data: datasets/{}, data version {version})",
         env!("CARGO_PKG_VERSION"),
@@ -203,6 +203,21 @@ pub enum Command {
         /// Address of the taxonomy service.
         #[arg(long, env = "LLMARKET_TAXONOMY_LISTEN", default_value = DEFAULT_TAXONOMY_LISTEN)]
         taxonomy_listen: SocketAddr,
+    },
+    /// Work on data directories without serving them.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+/// Commands on data directories.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DataCommand {
+    /// Write `manifest.toml` (each data file's size and SHA-256) into a dataset directory, or
+    /// into each dataset directory under DIR, for the files they hold now. A directory served
+    /// with `--data` must have one; run this again after changing a file, then reload.
+    Manifest {
+        /// The dataset directory, or a directory of them.
+        dir: PathBuf,
     },
 }
 

@@ -11,7 +11,7 @@ pub mod data;
 pub mod fields;
 pub mod forecast;
 pub mod hash;
-pub mod manifest;
+pub mod metadata;
 pub mod paging;
 pub mod runtime;
 pub mod status;

@@ -10,8 +10,8 @@ use std::{process::ExitCode, sync::Arc};
 use arc_swap::ArcSwap;
 use llmarket_proto::exit;
 use llmarket_server::{
-    config::{Cli, Command},
-    data::{self, LoadError, Shared},
+    config::{Cli, Command, DataCommand},
+    data::{self, LoadError, Shared, changes::Changes},
     forecast,
     runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
     taxonomy, telemetry,
@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    if let Command::Data(DataCommand::Manifest { dir }) = &cli.command {
+        return write_manifests(dir);
+    }
     telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -68,6 +71,19 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `llmarket-server data manifest DIR`: writes the manifests and prints their paths.
+fn write_manifests(dir: &std::path::Path) -> ExitCode {
+    match data::read::write_manifests(dir) {
+        Ok(paths) => {
+            for path in paths {
+                println!("wrote {path}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e.exit_code(), &e.to_string()),
+    }
+}
+
 /// Which services this process runs, with the data each needs.
 struct Plan {
     forecast: Option<(std::net::SocketAddr, Shared<forecast::Catalog>)>,
@@ -102,6 +118,8 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
             forecast_listen,
             taxonomy_listen,
         } => (Some(forecast_listen), Some(taxonomy_listen)),
+        // Handled in `main` before anything is served.
+        Command::Data(_) => (None, None),
     };
     let (forecast, taxonomy) =
         load_data(&cli.data, forecast_addr.is_some(), taxonomy_addr.is_some())?;
@@ -228,13 +246,20 @@ async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
             let outcome = load_data(&dirs, plan.forecast.is_some(), plan.taxonomy.is_some());
             match outcome {
                 Ok((forecast, taxonomy)) => {
+                    let mut changes = Changes::default();
+                    let mut version = None;
                     if let (Some((_, shared)), Some(new)) = (&plan.forecast, forecast) {
+                        changes.extend(shared.load().changes(&new));
+                        version = Some(new.data_version().clone());
                         shared.store(Arc::new(new));
                     }
                     if let (Some((_, shared)), Some(new)) = (&plan.taxonomy, taxonomy) {
+                        changes.extend(shared.load().changes(&new));
+                        version = Some(new.data_version().clone());
                         shared.store(Arc::new(new));
                     }
-                    tracing::info!("reloaded data");
+                    let version = version.unwrap_or_default();
+                    tracing::info!(%version, %changes, "reloaded data");
                 }
                 Err(e) => tracing::error!("reload rejected, still serving the previous data: {e}"),
             }

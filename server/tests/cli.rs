@@ -56,6 +56,14 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes the manifest of the dataset directory `dir` with `llmarket-server data manifest`.
+fn write_manifest(dir: &std::path::Path) {
+    let output = run(&["data", "manifest", dir.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(stdout.contains("manifest.toml"), "{stdout}");
+}
+
 #[test]
 fn unknown_subcommand_is_a_usage_error() {
     assert_one_line_error(&run(&["serve-everything"]), 64, "serve-everything");
@@ -133,6 +141,7 @@ fn unreadable_data_path_is_an_io_error() {
 fn bad_forecast_data_is_a_data_error() {
     let dir = temp_dir("bad-forecast");
     std::fs::write(dir.join("forecast.toml"), "this is = [not toml").expect("write");
+    write_manifest(&dir);
     let output = run(&[
         "--data",
         dir.to_str().expect("utf-8 path"),
@@ -145,9 +154,21 @@ fn bad_forecast_data_is_a_data_error() {
 }
 
 #[test]
+fn a_data_directory_without_a_manifest_is_refused_with_the_command_that_writes_one() {
+    let dir = temp_dir("no-manifest");
+    let builtin = include_str!("../data/cic-global-llm-2026/forecast.toml");
+    std::fs::write(dir.join("forecast.toml"), builtin).expect("write");
+    let dir_arg = dir.to_str().expect("utf-8 path");
+    let output = run(&["--data", dir_arg, "forecast", "--listen", "127.0.0.1:0"]);
+    assert_one_line_error(&output, 65, "llmarket-server data manifest");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[test]
 fn bad_taxonomy_data_is_a_data_error() {
     let dir = temp_dir("bad-taxonomy");
     std::fs::write(dir.join("taxonomy.toml"), "[[concepts]\n").expect("write");
+    write_manifest(&dir);
     let output = run(&[
         "--data",
         dir.to_str().expect("utf-8 path"),
@@ -253,6 +274,7 @@ fn sighup_swaps_in_good_data_and_keeps_the_old_data_when_the_new_is_bad() {
     let dir = temp_dir("reload");
     let file = dir.join("forecast.toml");
     std::fs::write(&file, &original).expect("write");
+    write_manifest(&dir);
 
     let dir_arg = dir.to_str().expect("utf-8 path");
     let server = Running::start(&["--data", dir_arg, "forecast", "--listen", "127.0.0.1:0"]);
@@ -268,8 +290,22 @@ fn sighup_swaps_in_good_data_and_keeps_the_old_data_when_the_new_is_bad() {
 
     // Bad data: rejected, the old data keeps being served.
     std::fs::write(&file, "id = [broken").expect("write");
+    write_manifest(&dir);
     server.signal("HUP");
     server.wait_for("reload rejected");
+    assert_eq!(served_title(&addr, "reload-test"), first);
+
+    // A file cut short before its fourth series still parses, but differs from its manifest:
+    // rejected, nothing of it is served.
+    let fourth = original
+        .match_indices("[[series]]")
+        .nth(3)
+        .map(|(at, _)| at)
+        .expect("a fourth series");
+    std::fs::write(&file, &original[..fourth]).expect("write");
+    server.signal("HUP");
+    let rejected = server.wait_for("reload rejected");
+    assert!(rejected.contains("incomplete or changed"), "{rejected}");
     assert_eq!(served_title(&addr, "reload-test"), first);
 
     // Good data: swapped in whole.
@@ -279,8 +315,14 @@ fn sighup_swaps_in_good_data_and_keeps_the_old_data_when_the_new_is_bad() {
         1,
     );
     std::fs::write(&file, renamed).expect("write");
+    write_manifest(&dir);
     server.signal("HUP");
-    server.wait_for("reloaded data");
+    let reloaded = server.wait_for("reloaded data");
+    assert!(
+        reloaded.contains("changed datasets/reload-test"),
+        "{reloaded}"
+    );
+    assert!(reloaded.contains("version="), "{reloaded}");
     assert_eq!(served_title(&addr, "reload-test"), "Reloaded report");
     assert_eq!(
         served_title(&addr, "cic-global-llm-2026"),

@@ -291,3 +291,45 @@ async fn huge_names_are_invalid_argument_not_protocol_errors() {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
 }
+
+#[tokio::test]
+async fn every_response_names_the_data_version_it_was_answered_from() {
+    use llmarket_proto::taxonomy as tpb;
+    use llmarket_server::{
+        data::{DataVersion, builtin},
+        metadata::DATA_VERSION_HEADER,
+    };
+
+    let servers = Servers::start().await;
+    let expected = DataVersion::of(&[builtin()]);
+    let version = |metadata: &tonic::metadata::MetadataMap| {
+        let value = metadata.get(DATA_VERSION_HEADER).expect("a data version");
+        value.to_str().expect("ASCII").to_owned()
+    };
+
+    let mut forecast =
+        fpb::forecast_service_client::ForecastServiceClient::new(servers.forecast.channel().await);
+    let response = forecast
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .expect("ListDatasets");
+    assert_eq!(version(response.metadata()), expected.as_str());
+
+    let mut taxonomy =
+        tpb::taxonomy_service_client::TaxonomyServiceClient::new(servers.taxonomy.channel().await);
+    let response = taxonomy
+        .list_schemes(tpb::ListSchemesRequest::default())
+        .await
+        .expect("ListSchemes");
+    assert_eq!(version(response.metadata()), expected.as_str());
+
+    // An error answers before any data is read: it names no version.
+    let error = forecast
+        .get_dataset(fpb::GetDatasetRequest {
+            name: "datasets/no-such-dataset".to_owned(),
+        })
+        .await
+        .expect_err("NOT_FOUND");
+    assert_eq!(error.code(), Code::NotFound);
+    assert!(error.metadata().get(DATA_VERSION_HEADER).is_none());
+}

@@ -5,7 +5,7 @@
 
 use std::{collections::HashMap, fmt::Display, hash::Hash, ops::RangeInclusive};
 
-use super::LoadError;
+use super::files::LoadError;
 use llmarket_proto::names::is_valid_id;
 
 /// What a valid id looks like, as error messages say it.

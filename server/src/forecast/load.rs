@@ -14,7 +14,7 @@ use super::model::{
 };
 use crate::{
     data::{
-        DataFile, DatasetFiles, LoadError,
+        DataFile, DataVersion, DatasetFiles, LoadError,
         check::{FileCheck, FirstUse},
     },
     hash::content_hash,
@@ -117,7 +117,7 @@ impl Catalog {
             )?;
             datasets.push(dataset);
         }
-        Ok(Catalog::new(datasets))
+        Ok(Catalog::new(datasets).with_data_version(DataVersion::of(sources)))
     }
 }
 

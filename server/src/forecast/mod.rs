@@ -21,7 +21,10 @@ use tonic::{Request, Response, Status};
 
 use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
 pub use self::{error::Error, model::Catalog};
-use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
+use crate::{
+    data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
+    status::bad_name,
+};
 
 /// The gRPC handlers over a shared [`Catalog`].
 #[derive(Debug, Clone)]
@@ -51,10 +54,13 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListDatasets"])?;
         let catalog = self.catalog.load();
         let (datasets, next_page_token) = page.sorted(catalog.datasets(), |d| d.id.as_str())?;
-        Ok(Response::new(pb::ListDatasetsResponse {
-            datasets: datasets.iter().map(convert::dataset).collect(),
-            next_page_token,
-        }))
+        Ok(versioned(
+            catalog.data_version(),
+            pb::ListDatasetsResponse {
+                datasets: datasets.iter().map(convert::dataset).collect(),
+                next_page_token,
+            },
+        ))
     }
 
     async fn get_dataset(
@@ -67,9 +73,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             .dataset;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
-        Ok(Response::new(pb::GetDatasetResponse {
-            dataset: Some(convert::dataset(dataset)),
-        }))
+        Ok(versioned(
+            catalog.data_version(),
+            pb::GetDatasetResponse {
+                dataset: Some(convert::dataset(dataset)),
+            },
+        ))
     }
 
     async fn list_series(
@@ -88,13 +97,16 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         let (series, next_page_token) = page.sorted(dataset.series(), |s| s.id.as_str())?;
-        Ok(Response::new(pb::ListSeriesResponse {
-            series: series
-                .iter()
-                .map(|series| convert::series(model::SeriesRef { dataset, series }, false))
-                .collect(),
-            next_page_token,
-        }))
+        Ok(versioned(
+            catalog.data_version(),
+            pb::ListSeriesResponse {
+                series: series
+                    .iter()
+                    .map(|series| convert::series(model::SeriesRef { dataset, series }, false))
+                    .collect(),
+                next_page_token,
+            },
+        ))
     }
 
     async fn get_series(
@@ -105,9 +117,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let id = SeriesId::parse("name", &request.name)?;
         let catalog = self.catalog.load();
         let series = catalog.series(id.dataset, id.series)?;
-        Ok(Response::new(pb::GetSeriesResponse {
-            series: Some(convert::series(series, true)),
-        }))
+        Ok(versioned(
+            catalog.data_version(),
+            pb::GetSeriesResponse {
+                series: Some(convert::series(series, true)),
+            },
+        ))
     }
 
     async fn get_observations(
@@ -124,12 +139,15 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             query.args.transform,
             query.target.fill,
         )?;
-        Ok(Response::new(pb::GetObservationsResponse {
-            observations: observations.into_iter().map(Into::into).collect(),
-            transform: convert::transform_to_pb(query.args.transform).into(),
-            fill: convert::fill_to_pb(query.target.fill).into(),
-            series: request.series,
-        }))
+        Ok(versioned(
+            catalog.data_version(),
+            pb::GetObservationsResponse {
+                observations: observations.into_iter().map(Into::into).collect(),
+                transform: convert::transform_to_pb(query.args.transform).into(),
+                fill: convert::fill_to_pb(query.target.fill).into(),
+                series: request.series,
+            },
+        ))
     }
 
     async fn compute_growth(
@@ -141,10 +159,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let growth = analysis::growth(series, query.args, query.target.fill)?;
-        Ok(Response::new(convert::growth_response(
-            request.series,
-            growth,
-        )))
+        Ok(versioned(
+            catalog.data_version(),
+            convert::growth_response(request.series, growth),
+        ))
     }
 
     async fn get_breakdown(
@@ -156,10 +174,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
-        Ok(Response::new(convert::breakdown_response(
-            series.name(),
-            breakdown,
-        )))
+        Ok(versioned(
+            catalog.data_version(),
+            convert::breakdown_response(series.name(), breakdown),
+        ))
     }
 
     async fn project_series(
@@ -177,10 +195,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             query.args.scenario,
             query.target.fill,
         )?;
-        Ok(Response::new(convert::projection_response(
-            series.name(),
-            projection,
-        )))
+        Ok(versioned(
+            catalog.data_version(),
+            convert::projection_response(series.name(), projection),
+        ))
     }
 
     async fn check_consistency(
@@ -194,7 +212,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         let checks = analysis::check(dataset);
-        Ok(Response::new(convert::checks_response(&dataset.id, checks)))
+        Ok(versioned(
+            catalog.data_version(),
+            convert::checks_response(&dataset.id, checks),
+        ))
     }
 }
 

@@ -23,7 +23,7 @@ use super::{
     vocabulary::Vocabulary,
 };
 use crate::data::{
-    DataFile, DatasetFiles, LoadError, TAXONOMY_FILE,
+    DataFile, DataVersion, DatasetFiles, LoadError, TAXONOMY_FILE,
     check::{FileCheck, FirstUse, TwoLanguages},
 };
 
@@ -165,7 +165,9 @@ impl Vocabulary {
                 builder.file(file, &source.directory)?;
             }
         }
-        builder.finish()
+        Ok(builder
+            .finish()?
+            .with_data_version(DataVersion::of(sources)))
     }
 }
 

@@ -30,7 +30,10 @@ use self::{
     reply::Reply,
 };
 pub use self::{error::Error, vocabulary::Vocabulary};
-use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
+use crate::{
+    data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
+    status::bad_name,
+};
 
 /// The gRPC handlers over a shared [`Vocabulary`].
 #[derive(Debug, Clone)]
@@ -61,12 +64,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code);
         let (schemes, next_page_token) = page.listed(vocabulary.schemes(), |s| s.id.as_str())?;
-        Ok(Response::new(pb::ListSchemesResponse {
-            schemes: schemes.iter().map(|s| reply.scheme(s)).collect(),
-            next_page_token,
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::ListSchemesResponse {
+                schemes: schemes.iter().map(|s| reply.scheme(s)).collect(),
+                next_page_token,
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn get_scheme(
@@ -80,12 +86,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code);
         let scheme = vocabulary.scheme(id)?;
-        Ok(Response::new(pb::GetSchemeResponse {
-            scheme: Some(reply.scheme(scheme)),
-            top_concepts: reply.concepts(&scheme.top_concepts),
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::GetSchemeResponse {
+                scheme: Some(reply.scheme(scheme)),
+                top_concepts: reply.concepts(&scheme.top_concepts),
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn list_concepts(
@@ -104,12 +113,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
         let (concepts, next_page_token) =
             page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
-        Ok(Response::new(pb::ListConceptsResponse {
-            concepts: reply.concepts(concepts),
-            next_page_token,
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::ListConceptsResponse {
+                concepts: reply.concepts(concepts),
+                next_page_token,
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn get_concept(
@@ -121,11 +133,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code);
         let concept = vocabulary.concept(name.scheme, name.concept)?;
-        Ok(Response::new(pb::GetConceptResponse {
-            concept: Some(reply.concept(concept)),
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::GetConceptResponse {
+                concept: Some(reply.concept(concept)),
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn batch_get_concepts(
@@ -141,11 +156,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .iter()
             .map(|name| Ok(reply.concept(vocabulary.concept(name.scheme, name.concept)?)))
             .collect::<Result<_, Error>>()?;
-        Ok(Response::new(pb::BatchGetConceptsResponse {
-            concepts,
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::BatchGetConceptsResponse {
+                concepts,
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn search_concepts(
@@ -167,13 +185,16 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let hits = vocabulary.search(query.query, &schemes, reply.lang());
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
         let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
-        Ok(Response::new(pb::SearchConceptsResponse {
-            hits: hits.iter().map(|hit| reply.hit(hit)).collect(),
-            next_page_token,
-            total_size,
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::SearchConceptsResponse {
+                hits: hits.iter().map(|hit| reply.hit(hit)).collect(),
+                next_page_token,
+                total_size,
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn list_milestones(
@@ -193,12 +214,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let reply = Reply::new(&vocabulary, &request.language_code);
         let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
         let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
-        Ok(Response::new(pb::ListMilestonesResponse {
-            milestones: milestones.iter().map(|m| reply.milestone(m)).collect(),
-            next_page_token,
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::ListMilestonesResponse {
+                milestones: milestones.iter().map(|m| reply.milestone(m)).collect(),
+                next_page_token,
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 
     async fn get_milestone(
@@ -212,11 +236,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code);
         let milestone = vocabulary.milestone(id)?;
-        Ok(Response::new(pb::GetMilestoneResponse {
-            milestone: Some(reply.milestone(milestone)),
-            language_code: reply.language_code(),
-            language_fallback: reply.language_fallback(),
-        }))
+        Ok(versioned(
+            vocabulary.data_version(),
+            pb::GetMilestoneResponse {
+                milestone: Some(reply.milestone(milestone)),
+                language_code: reply.language_code(),
+                language_fallback: reply.language_fallback(),
+            },
+        ))
     }
 }
 

@@ -10,7 +10,7 @@ use super::{
     model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
     search::{Hit, SearchIndex},
 };
-use crate::hash::Fingerprint;
+use crate::{data::DataVersion, hash::Fingerprint};
 
 /// Every concept scheme and milestone a process serves, immutable once loaded.
 #[derive(Debug, Default)]
@@ -22,6 +22,8 @@ pub struct Vocabulary {
     milestone_ids: HashMap<String, usize>,
     index: SearchIndex,
     version: u64,
+    /// The version of the files it was loaded from (empty when built in memory).
+    data_version: DataVersion,
 }
 
 impl Vocabulary {
@@ -54,6 +56,7 @@ impl Vocabulary {
             milestone_ids,
             index,
             version,
+            data_version: DataVersion::default(),
         }
     }
 
@@ -62,6 +65,20 @@ impl Vocabulary {
     /// the same version, so page tokens that depend on the data can be checked against it.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// This vocabulary, marked as loaded from files of `version`.
+    pub fn with_data_version(self, version: DataVersion) -> Self {
+        Self {
+            data_version: version,
+            ..self
+        }
+    }
+
+    /// The version of the files this vocabulary was loaded from, which every response carries
+    /// (unlike [`Vocabulary::version`], it changes with any change to the files).
+    pub fn data_version(&self) -> &DataVersion {
+        &self.data_version
     }
 
     /// The schemes, in vocabulary order.

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use super::values::{Observation, RateKind, StatedRate, Unit};
 use llmarket_proto::names::{dataset_name, series_name};
 
-use crate::{data::changes::Changes, forecast::error::Error};
+use crate::{
+    data::{DataVersion, changes::Changes},
+    forecast::error::Error,
+};
 
 /// A yearly series of one quantity.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,13 +162,32 @@ pub struct Catalog {
     datasets: Vec<Dataset>,
     /// Position of each dataset in `datasets`, by id.
     index: HashMap<String, usize>,
+    /// The version of the files it was loaded from (empty when built in memory).
+    data_version: DataVersion,
 }
 
 impl Catalog {
     /// A catalog of `datasets`, sorted by id and indexed. Ids must be unique (the loader checks).
     pub fn new(mut datasets: Vec<Dataset>) -> Self {
         let index = sort_and_index(&mut datasets, |d| &d.id);
-        Self { datasets, index }
+        Self {
+            datasets,
+            index,
+            data_version: DataVersion::default(),
+        }
+    }
+
+    /// This catalog, marked as loaded from files of `version`.
+    pub fn with_data_version(self, version: DataVersion) -> Self {
+        Self {
+            data_version: version,
+            ..self
+        }
+    }
+
+    /// The version of the files this catalog was loaded from, which every response carries.
+    pub fn data_version(&self) -> &DataVersion {
+        &self.data_version
     }
 
     /// Every dataset, in id order.

@@ -13,7 +13,7 @@ use std::{collections::BTreeMap, fmt, fs, io, path::Path};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::data::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE};
+use super::files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE};
 
 /// File name of a dataset directory's manifest.
 pub const MANIFEST_FILE: &str = "manifest.toml";
@@ -170,7 +170,7 @@ pub fn write_dir(dir: &Path, files: &DatasetFiles) -> Result<String, LoadError> 
 
 /// The version of the data a process serves: it changes exactly when a dataset is added, removed
 /// or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DataVersion(String);
 
 impl DataVersion {
@@ -229,7 +229,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
-    use crate::data::builtin;
+    use crate::data::files::builtin;
 
     fn dataset(forecast: &str) -> DatasetFiles {
         DatasetFiles {
@@ -285,11 +285,10 @@ mod tests {
 
     #[test]
     fn the_version_follows_the_contents() {
-        let builtin = [builtin()];
-        let same = DataVersion::of(&builtin);
-        assert_eq!(same, DataVersion::of(&[crate::data::builtin()]));
+        let same = DataVersion::of(&[builtin()]);
+        assert_eq!(same, DataVersion::of(&[builtin()]));
         assert_eq!(same.as_str().len(), 16);
-        let other = DataVersion::of(&[builtin[0].clone(), dataset("a = 1\n")]);
+        let other = DataVersion::of(&[builtin(), dataset("a = 1\n")]);
         assert_ne!(same, other);
     }
 }

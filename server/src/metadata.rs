@@ -1,0 +1,22 @@
+//! Response metadata every call carries: the version of the data it was answered from
+//! (`llmarket-data-version`), so a caller can tell which data a figure came from and notice when
+//! replicas or a reload disagree.
+
+use tonic::{Response, metadata::MetadataValue};
+
+use crate::data::DataVersion;
+
+/// The response header naming the data version.
+pub const DATA_VERSION_HEADER: &str = "llmarket-data-version";
+
+/// `message` as a response that names `version` in its metadata (nothing for data built in
+/// memory, which has no version).
+pub fn versioned<T>(version: &DataVersion, message: T) -> Response<T> {
+    let mut response = Response::new(message);
+    if let Ok(value) = MetadataValue::try_from(version.as_str())
+        && !version.as_str().is_empty()
+    {
+        response.metadata_mut().insert(DATA_VERSION_HEADER, value);
+    }
+    response
+}
