@@ -56,63 +56,44 @@ async fn health_of_a_service_the_process_does_not_serve_is_not_found() {
     assert_eq!(err.code(), Code::NotFound);
 }
 
-/// Lists services through reflection v1.
-async fn reflection_v1_services(server: &TestServer) -> Vec<String> {
-    use tonic_reflection::pb::v1::{
-        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
-    };
-    let mut client = ServerReflectionClient::new(server.channel().await);
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut stream = client
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("reflection v1 call")
-        .into_inner();
-    let response = stream
-        .next()
-        .await
-        .expect("one response")
-        .expect("ok response");
-    match response.message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => {
-            list.service.into_iter().map(|s| s.name).collect()
+/// Defines `$name`, which lists a server's services through reflection `$version` (the two
+/// versions are distinct generated types with the same shape).
+macro_rules! reflection_services {
+    ($name:ident, $version:ident) => {
+        async fn $name(server: &TestServer) -> Vec<String> {
+            use tonic_reflection::pb::$version::{
+                ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+                server_reflection_request::MessageRequest,
+                server_reflection_response::MessageResponse,
+            };
+            let mut client = ServerReflectionClient::new(server.channel().await);
+            let request = ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            };
+            let mut stream = client
+                .server_reflection_info(tokio_stream::iter([request]))
+                .await
+                .expect(concat!("reflection ", stringify!($version), " call"))
+                .into_inner();
+            let response = stream
+                .next()
+                .await
+                .expect("one response")
+                .expect("ok response");
+            match response.message_response {
+                Some(MessageResponse::ListServicesResponse(list)) => {
+                    list.service.into_iter().map(|s| s.name).collect()
+                }
+                other => panic!("unexpected reflection response {other:?}"),
+            }
         }
-        other => panic!("unexpected reflection response {other:?}"),
-    }
+    };
 }
 
-/// Lists services through reflection v1alpha (what older grpcurl and ghz speak).
-async fn reflection_v1alpha_services(server: &TestServer) -> Vec<String> {
-    use tonic_reflection::pb::v1alpha::{
-        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
-    };
-    let mut client = ServerReflectionClient::new(server.channel().await);
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut stream = client
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("reflection v1alpha call")
-        .into_inner();
-    let response = stream
-        .next()
-        .await
-        .expect("one response")
-        .expect("ok response");
-    match response.message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => {
-            list.service.into_iter().map(|s| s.name).collect()
-        }
-        other => panic!("unexpected reflection response {other:?}"),
-    }
-}
+reflection_services!(reflection_v1_services, v1);
+// What older grpcurl and ghz speak.
+reflection_services!(reflection_v1alpha_services, v1alpha);
 
 #[tokio::test]
 async fn reflection_advertises_only_the_process_own_services() {
