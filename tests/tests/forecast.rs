@@ -593,7 +593,10 @@ async fn cost_2023_interpolated_from_about_20_and_below_0_1_is_at_most_about_1_4
     assert_eq!(i.low, f64::NEG_INFINITY);
     assert_close(i.high, 2f64.sqrt(), 1e-9);
     assert!(i.width_unknown, "a bound that is itself approximate");
-    let d = o.derivation.as_ref().expect("a derived value names its method");
+    let d = o
+        .derivation
+        .as_ref()
+        .expect("a derived value names its method");
     assert_eq!(d.method_kind(), pb::MethodKind::CagrInterpolation);
     let inputs: Vec<(i32, f64, pb::Qualifier, bool)> = d
         .inputs
@@ -607,7 +610,11 @@ async fn cost_2023_interpolated_from_about_20_and_below_0_1_is_at_most_about_1_4
             (2024, 0.1, pb::Qualifier::UpperBound, false)
         ]
     );
-    assert!(o.method.contains("2024 (at most 0.1, reported)"), "{}", o.method);
+    assert!(
+        o.method.contains("2024 (at most 0.1, reported)"),
+        "{}",
+        o.method
+    );
 }
 
 #[tokio::test]
@@ -660,7 +667,10 @@ async fn tenfold_fall_past_the_horizon_is_flagged() {
     for o in &projection.projections {
         assert_eq!(o.past_horizon, o.year > 2029, "{}", o.year);
         assert_eq!(o.qualifier(), pb::Qualifier::UpperBound);
-        assert!(interval(&o.interval).width_unknown, "a constant rate is a model");
+        assert!(
+            interval(&o.interval).width_unknown,
+            "a constant rate is a model"
+        );
         let d = o.derivation.as_ref().unwrap();
         assert_eq!(d.method_kind(), pb::MethodKind::Projection);
         assert_eq!(d.years, o.year - 2024);
@@ -668,7 +678,14 @@ async fn tenfold_fall_past_the_horizon_is_flagged() {
         assert_eq!(d.stated_rate_kind(), pb::RateKind::AnnualChange);
         assert_eq!(d.rate_source, "2.1");
     }
-    assert_eq!(projection.projections.iter().filter(|o| o.past_horizon).count(), 71);
+    assert_eq!(
+        projection
+            .projections
+            .iter()
+            .filter(|o| o.past_horizon)
+            .count(),
+        71
+    );
 }
 
 #[tokio::test]
