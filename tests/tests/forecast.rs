@@ -739,7 +739,7 @@ async fn shares_sums_and_residuals_carry_their_intervals() {
     assert_close(i.high, 151.55 / 206.45, 1e-12);
     let sum = b.components_sum_estimate.as_ref().unwrap();
     assert_close(interval(&sum.interval).low, 206.4, 1e-9);
-    let residual = interval(&b.residual_estimate.as_ref().unwrap().interval).clone();
+    let residual = *interval(&b.residual_estimate.as_ref().unwrap().interval);
     assert_close(residual.low, -0.15, 1e-9);
     assert_close(residual.high, 0.15, 1e-9);
     // Shares of a parent over the wire carry the parent's name in their derivation.

@@ -3,9 +3,7 @@
 
 use crate::forecast::{
     error::Error,
-    model::{
-        Derivation, Kind, Observation, Provenance, Qualifier, Range, SeriesRef, Span, Unit,
-    },
+    model::{Derivation, Kind, Observation, Provenance, Qualifier, Range, SeriesRef, Span, Unit},
 };
 
 /// A derived observation, before its sources are merged.

@@ -70,8 +70,8 @@ pub fn growth(series: SeriesRef<'_>, span: Span, fill: Fill) -> Result<Growth, E
         start_obs.label(),
         end_obs.label()
     );
-    let only_derived_endpoints = start_obs.provenance == Provenance::Derived
-        && end_obs.provenance == Provenance::Derived;
+    let only_derived_endpoints =
+        start_obs.provenance == Provenance::Derived && end_obs.provenance == Provenance::Derived;
     Ok(Growth {
         start: start_obs,
         end: end_obs,

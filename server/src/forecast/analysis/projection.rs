@@ -135,7 +135,10 @@ pub fn project(
                     rate,
                     years: k,
                     stated_rate: stated.as_ref().map(|r| r.rate_kind),
-                    rate_source: stated.as_ref().map(|r| r.source.clone()).unwrap_or_default(),
+                    rate_source: stated
+                        .as_ref()
+                        .map(|r| r.source.clone())
+                        .unwrap_or_default(),
                     ..Derivation::of(MethodKind::Projection, &[&base])
                 },
                 past_horizon: base_year + k > horizon,
@@ -175,7 +178,11 @@ mod tests {
             && o.kind == Kind::Forecast
             && o.provenance == Provenance::Derived));
         assert_eq!(p.values[0].source, "2.1");
-        assert!(p.values.iter().all(|o| o.range.width_unknown && !o.past_horizon));
+        assert!(
+            p.values
+                .iter()
+                .all(|o| o.range.width_unknown && !o.past_horizon)
+        );
         let derivation = p.values[2].derivation.as_ref().unwrap();
         assert_eq!(derivation.kind, MethodKind::Projection);
         assert_eq!((derivation.rate, derivation.years), (-0.9, 3));
@@ -205,7 +212,12 @@ mod tests {
         let cost = catalog.series(D, "inference-cost").unwrap();
         let p = project(cost, None, 2100, Scenario::StatedRate, Fill::None).unwrap();
         assert_eq!(p.horizon, 2029);
-        let past: Vec<i32> = p.values.iter().filter(|o| o.past_horizon).map(|o| o.year).collect();
+        let past: Vec<i32> = p
+            .values
+            .iter()
+            .filter(|o| o.past_horizon)
+            .map(|o| o.year)
+            .collect();
         assert_eq!(past.first(), Some(&2030));
         assert_eq!(past.len(), 71);
     }

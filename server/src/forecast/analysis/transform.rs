@@ -47,9 +47,17 @@ pub fn observations(
                     Some(prev) => {
                         series.positive(&prev, needed_for)?;
                         let how = Derivation::of(MethodKind::YearOverYear, &[&value, &prev]);
-                        Some(ratio(&value, &prev, Unit::Fraction, -1.0, 1.0, how, |v, p| {
-                            format!("year-over-year growth: {} / {} − 1", v.label(), p.label())
-                        }))
+                        Some(ratio(
+                            &value,
+                            &prev,
+                            Unit::Fraction,
+                            -1.0,
+                            1.0,
+                            how,
+                            |v, p| {
+                                format!("year-over-year growth: {} / {} − 1", v.label(), p.label())
+                            },
+                        ))
                     }
                     None if series.fill_would_derive(year - 1, fill) => {
                         return Err(series.missing(year - 1, fill, needed_for()));
@@ -73,14 +81,22 @@ pub fn observations(
                                 parent: parent.name(),
                                 ..Derivation::of(MethodKind::ShareOfParent, &[&value, &total])
                             };
-                            Some(ratio(&value, &total, Unit::Fraction, 0.0, 1.0, how, |v, t| {
-                                format!(
-                                    "share of parent: {} / {} of {}",
-                                    v.label(),
-                                    t.label(),
-                                    parent.series.id
-                                )
-                            }))
+                            Some(ratio(
+                                &value,
+                                &total,
+                                Unit::Fraction,
+                                0.0,
+                                1.0,
+                                how,
+                                |v, t| {
+                                    format!(
+                                        "share of parent: {} / {} of {}",
+                                        v.label(),
+                                        t.label(),
+                                        parent.series.id
+                                    )
+                                },
+                            ))
                         }
                         None if parent.fill_would_derive(year, fill) => {
                             return Err(parent.missing(year, fill, needed_for()));

@@ -121,7 +121,10 @@ fn derivation(d: &Derivation) -> pb::Derivation {
         inputs: d.inputs.iter().map(derivation_input).collect(),
         annual_rate: d.rate,
         years: d.years,
-        stated_rate_kind: d.stated_rate.map_or(pb::RateKind::Unspecified, rate_kind).into(),
+        stated_rate_kind: d
+            .stated_rate
+            .map_or(pb::RateKind::Unspecified, rate_kind)
+            .into(),
         rate_source: d.rate_source.clone(),
         parent: d.parent.clone(),
     }

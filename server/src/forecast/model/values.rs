@@ -55,7 +55,6 @@ impl Qualifier {
         ("upper-bound", Self::UpperBound),
         ("lower-bound", Self::LowerBound),
     ];
-
 }
 
 /// Whether a value describes the past or the expected future.
@@ -231,14 +230,21 @@ pub struct Observation {
 impl Observation {
     /// `2024 (10.7, reported)`: the year, value and provenance, for method descriptions.
     pub fn label(&self) -> String {
-        let about = if self.range.width_unknown { "about " } else { "" };
+        let about = if self.range.width_unknown {
+            "about "
+        } else {
+            ""
+        };
         let bound = match self.qualifier {
             Qualifier::Exact => "",
             Qualifier::Approximate => "about ",
             Qualifier::UpperBound => "at most ",
             Qualifier::LowerBound => "at least ",
         };
-        let about = if matches!(self.qualifier, Qualifier::UpperBound | Qualifier::LowerBound) {
+        let about = if matches!(
+            self.qualifier,
+            Qualifier::UpperBound | Qualifier::LowerBound
+        ) {
             about
         } else {
             ""
