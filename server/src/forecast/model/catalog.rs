@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::values::{Observation, RateKind, StatedRate, Unit};
+use super::{
+    observation::Observation,
+    values::{RateKind, StatedRate, Unit},
+};
 use llmarket_proto::names::{dataset_name, series_name};
 
 use crate::{data::changes::Changes, forecast::error::Error};

@@ -2,7 +2,7 @@
 //! inputs and its parameters, so that a client can say it in any language; and [`Estimate`], a
 //! derived number with the qualifier and range its inputs give it.
 
-use super::values::{Observation, Provenance, Qualifier, Range, RateKind};
+use super::values::{Provenance, Qualifier, Range, RateKind};
 
 /// How a derived value was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,18 +34,6 @@ pub struct Input {
     pub width_unknown: bool,
 }
 
-impl From<&Observation> for Input {
-    fn from(o: &Observation) -> Self {
-        Self {
-            year: o.year,
-            value: o.value,
-            qualifier: o.qualifier,
-            provenance: o.provenance,
-            width_unknown: o.range.width_unknown,
-        }
-    }
-}
-
 /// What a derived value was computed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Derivation {
@@ -64,21 +52,6 @@ pub struct Derivation {
     pub rate_source: String,
     /// The parent series of a share, `datasets/{dataset}/series/{series}`; empty otherwise.
     pub parent: String,
-}
-
-impl Derivation {
-    /// A derivation of `kind` from `inputs`, without parameters.
-    pub fn of(kind: MethodKind, inputs: &[&Observation]) -> Self {
-        Self {
-            kind,
-            inputs: inputs.iter().map(|o| Input::from(*o)).collect(),
-            rate: 0.0,
-            years: 0,
-            stated_rate: None,
-            rate_source: String::new(),
-            parent: String::new(),
-        }
-    }
 }
 
 /// A derived number with what it stands for.

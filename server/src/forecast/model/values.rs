@@ -1,10 +1,8 @@
-//! The values of the forecast domain: one yearly observation with its unit, qualifier, kind
-//! and provenance, the range its true value may lie in, stated rates, and what a request asks
-//! of a span (transform, fill, years). Plain Rust, no tonic.
+//! The values of the forecast domain: unit, qualifier, kind and provenance of an observation,
+//! the range its true value may lie in, stated rates, and what a request asks of a span
+//! (transform, fill, years). Plain Rust, no tonic.
 
 use std::fmt;
-
-use super::derivation::Derivation;
 
 /// The earliest year a dataset or a request may name.
 pub const MIN_YEAR: i32 = 1900;
@@ -191,70 +189,6 @@ impl Range {
     pub fn overlaps(self, other: Self) -> bool {
         let slack = 1e-9 * self.high.abs().max(other.high.abs()).min(1e300);
         self.low <= other.high + slack && other.low <= self.high + slack
-    }
-}
-
-/// One yearly value of a series, stated or derived.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
-    /// Calendar year.
-    pub year: i32,
-    /// The value, in `unit`.
-    pub value: f64,
-    /// The unit of `value`.
-    pub unit: Unit,
-    /// How precisely the value is known.
-    pub qualifier: Qualifier,
-    /// Actual or forecast.
-    pub kind: Kind,
-    /// Stated by the source or derived.
-    pub provenance: Provenance,
-    /// For derived values, how they were computed, in words; empty for reported values.
-    pub method: String,
-    /// The section of the source the value (or its inputs) comes from.
-    pub source: String,
-    /// Rounding step of a reported value; 0 when unknown or derived.
-    pub resolution: f64,
-    /// A note on the value as the source gives it.
-    pub note: String,
-    /// The source's own words for a reported value.
-    pub quote: String,
-    /// Where the true value may lie.
-    pub range: Range,
-    /// For a derived value, what it was computed from, for clients to word in any language.
-    pub derivation: Option<Derivation>,
-    /// Whether the year lies after the dataset's horizon (its last stated year).
-    pub past_horizon: bool,
-}
-
-impl Observation {
-    /// `2024 (10.7, reported)`: the year, value and provenance, for method descriptions.
-    pub fn label(&self) -> String {
-        let about = if self.range.width_unknown {
-            "about "
-        } else {
-            ""
-        };
-        let bound = match self.qualifier {
-            Qualifier::Exact => "",
-            Qualifier::Approximate => "about ",
-            Qualifier::UpperBound => "at most ",
-            Qualifier::LowerBound => "at least ",
-        };
-        let about = if matches!(
-            self.qualifier,
-            Qualifier::UpperBound | Qualifier::LowerBound
-        ) {
-            about
-        } else {
-            ""
-        };
-        format!(
-            "{} ({bound}{about}{}, {})",
-            self.year,
-            number(self.value),
-            self.provenance
-        )
     }
 }
 
