@@ -17,6 +17,7 @@ use tonic::Code;
 
 const DATASET: &str = "datasets/cic-global-llm-2026";
 const MARKET: &str = "datasets/cic-global-llm-2026/series/market-size";
+const COST_DECLINE: &str = "schemes/drivers/concepts/cost-decline";
 
 /// A client over both test servers, with quick retries.
 async fn client(servers: &Servers) -> Client {
@@ -525,9 +526,106 @@ async fn reports_render_as_their_reviewed_snapshots() {
         ),
         ("cost_table_en", render::render(&cost_en, Format::Table)),
     ];
+    let cost_zh = client
+        .cost_outlook(YearSpan::between(2022, 2031), Language::Zh)
+        .await
+        .unwrap();
+    let growth_between_derived = client
+        .market_overview(DATASET, YearSpan::between(2026, 2027), Language::En)
+        .await
+        .unwrap();
+    let cost_decline = client
+        .segment_report(COST_DECLINE, YearSpan::all(), Language::En)
+        .await
+        .unwrap();
+    let cases = cases.into_iter().chain([
+        (
+            "cost_past_horizon_table_zh",
+            render::render(&cost_zh, Format::Table),
+        ),
+        (
+            "overview_2026_2027_markdown_en",
+            render::render(&growth_between_derived, Format::Markdown),
+        ),
+        (
+            "segment_cost_decline_markdown_en",
+            render::render(&cost_decline, Format::Markdown),
+        ),
+    ]);
     for (name, text) in cases {
         assert_snapshot(name, &text.unwrap());
     }
+}
+
+#[tokio::test]
+async fn bounds_stay_bounds_through_interpolation_and_the_multiple() {
+    let servers = Servers::start().await;
+    let client = client(&servers).await;
+    let report = client
+        .segment_report(COST_DECLINE, YearSpan::all(), Language::En)
+        .await
+        .unwrap();
+    let cost = &report.series[0];
+    let y2023 = cost.values.points.iter().find(|p| p.year == 2023).unwrap();
+    assert_eq!(y2023.qualifier, Qualifier::UpperBound, "at most, not about");
+    assert!(y2023.width_unknown, "and the bound itself is approximate");
+    let text = render::render(&report, Format::Markdown).unwrap();
+    for needle in [
+        "| 2023 | ≤1.41\\* | actual | derived [1] |",
+        "≤0.005× (a fall of ≥200×), 2 years (≈20 → ≤0.1)",
+        "geometric interpolation between 2022 (about 20, stated) and 2024 (at most 0.1, stated)",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in\n{text}");
+    }
+    assert!(!text.contains("0.01×"), "{text}");
+}
+
+#[tokio::test]
+async fn a_projection_past_the_horizon_has_one_note() {
+    let servers = Servers::start().await;
+    let client = client(&servers).await;
+    for (language, note) in [
+        (
+            Language::En,
+            "† after 2029, the last year the report states any value for",
+        ),
+        (Language::Zh, "† 2029 年之后（报告给出数值的最后一年）"),
+    ] {
+        let report = client
+            .cost_outlook(YearSpan::between(2022, 2100), language)
+            .await
+            .unwrap();
+        assert_eq!(report.projection.horizon_year, Some(2029));
+        let text = render::render(&report, Format::Table).unwrap();
+        assert_eq!(text.matches(note).count(), 1, "{text}");
+        assert_eq!(
+            text.matches("[1]").count(),
+            1 + 76,
+            "one method note: {text}"
+        );
+        assert!(!text.contains("[2]"), "{text}");
+        assert_eq!(text.matches("*†").count(), 71, "2030..=2100 are marked");
+    }
+}
+
+#[tokio::test]
+async fn a_cagr_between_interpolated_years_is_called_the_interpolation_rate() {
+    let servers = Servers::start().await;
+    let client = client(&servers).await;
+    let report = client
+        .market_overview(DATASET, YearSpan::between(2026, 2027), Language::En)
+        .await
+        .unwrap();
+    assert!(report.growth.only_derived_endpoints);
+    let text = render::render(&report, Format::Markdown).unwrap();
+    assert!(text.contains("**Interpolation rate:**"), "{text}");
+    assert!(!text.contains("CAGR, computed"), "{text}");
+    let zh = client
+        .market_overview(DATASET, YearSpan::between(2026, 2027), Language::Zh)
+        .await
+        .unwrap();
+    let text = render::render(&zh, Format::Markdown).unwrap();
+    assert!(text.contains("插值增长率"), "{text}");
 }
 
 // ---- partial failure ----

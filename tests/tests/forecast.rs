@@ -536,6 +536,229 @@ async fn tenfold_yearly_cost_fall_projected_from_2024() {
     }
 }
 
+/// The interval of an observation or estimate, which every value now carries.
+#[track_caller]
+fn interval(interval: &Option<pb::Interval>) -> &pb::Interval {
+    interval.as_ref().expect("every value carries its interval")
+}
+
+#[tokio::test]
+async fn stated_values_say_what_they_stand_for() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let market = get_series(&mut client, "market-size").await;
+    let i = interval(&market.observations[0].interval);
+    assert_close(i.low, 10.65, 1e-9);
+    assert_close(i.high, 10.75, 1e-9);
+    assert!(!i.width_unknown);
+    let cost = get_series(&mut client, "inference-cost").await;
+    let about_20 = interval(&cost.observations[0].interval);
+    assert_eq!((about_20.low, about_20.high), (20.0, 20.0));
+    assert!(about_20.width_unknown, "about 20 has no stated rounding");
+    let below = interval(&cost.observations[1].interval);
+    assert_eq!((below.low, below.high), (f64::NEG_INFINITY, 0.1));
+    assert!(!below.width_unknown);
+    assert!(cost.observations.iter().all(|o| o.derivation.is_none()));
+    let dataset = client
+        .get_dataset(pb::GetDatasetRequest {
+            name: DATASET.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .dataset
+        .unwrap();
+    assert_eq!(dataset.horizon_year, 2029);
+}
+
+#[tokio::test]
+async fn cost_2023_interpolated_from_about_20_and_below_0_1_is_at_most_about_1_41() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let filled = client
+        .get_observations(pb::GetObservationsRequest {
+            series: series("inference-cost"),
+            start_year: 2023,
+            end_year: 2023,
+            transform: pb::Transform::None.into(),
+            fill: pb::Fill::CagrInterpolate.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let o = &filled.observations[0];
+    assert_close(o.value, 2f64.sqrt(), 1e-9);
+    assert_eq!(o.qualifier(), pb::Qualifier::UpperBound, "not approximate");
+    let i = interval(&o.interval);
+    assert_eq!(i.low, f64::NEG_INFINITY);
+    assert_close(i.high, 2f64.sqrt(), 1e-9);
+    assert!(i.width_unknown, "a bound that is itself approximate");
+    let d = o
+        .derivation
+        .as_ref()
+        .expect("a derived value names its method");
+    assert_eq!(d.method_kind(), pb::MethodKind::CagrInterpolation);
+    let inputs: Vec<(i32, f64, pb::Qualifier, bool)> = d
+        .inputs
+        .iter()
+        .map(|i| (i.year, i.value, i.qualifier(), i.width_unknown))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            (2022, 20.0, pb::Qualifier::Approximate, true),
+            (2024, 0.1, pb::Qualifier::UpperBound, false)
+        ]
+    );
+    assert!(
+        o.method.contains("2024 (at most 0.1, reported)"),
+        "{}",
+        o.method
+    );
+}
+
+#[tokio::test]
+async fn cost_multiple_2022_to_2024_is_at_most_about_0_005() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let g = client
+        .compute_growth(pb::ComputeGrowthRequest {
+            series: series("inference-cost"),
+            start_year: 2022,
+            end_year: 2024,
+            fill: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let multiple = g.multiple_estimate.as_ref().unwrap();
+    assert_close(multiple.value, 0.005, 1e-12);
+    assert_eq!(multiple.qualifier(), pb::Qualifier::UpperBound);
+    let i = interval(&multiple.interval);
+    assert_eq!(i.low, f64::NEG_INFINITY);
+    assert_close(i.high, 0.005, 1e-12);
+    assert!(i.width_unknown);
+    // A fall of at least about 200 times: the reciprocal of the bound.
+    assert_close(1.0 / i.high, 200.0, 1e-6);
+    let cagr = g.cagr_estimate.as_ref().unwrap();
+    assert_eq!(cagr.qualifier(), pb::Qualifier::UpperBound);
+    assert_close(interval(&cagr.interval).high, 0.005f64.sqrt() - 1.0, 1e-12);
+    // The old fields keep their meaning.
+    assert_eq!(g.cagr_low, -1.0);
+    assert!(!g.only_derived_endpoints);
+}
+
+#[tokio::test]
+async fn tenfold_fall_past_the_horizon_is_flagged() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let projection = client
+        .project_series(pb::ProjectSeriesRequest {
+            series: series("inference-cost"),
+            base_year: 0,
+            end_year: 2100,
+            scenario: Some(Scenario::StatedRate(true)),
+            fill: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(projection.horizon_year, 2029);
+    for o in &projection.projections {
+        assert_eq!(o.past_horizon, o.year > 2029, "{}", o.year);
+        assert_eq!(o.qualifier(), pb::Qualifier::UpperBound);
+        assert!(
+            interval(&o.interval).width_unknown,
+            "a constant rate is a model"
+        );
+        let d = o.derivation.as_ref().unwrap();
+        assert_eq!(d.method_kind(), pb::MethodKind::Projection);
+        assert_eq!(d.years, o.year - 2024);
+        assert_eq!(d.annual_rate, -0.9);
+        assert_eq!(d.stated_rate_kind(), pb::RateKind::AnnualChange);
+        assert_eq!(d.rate_source, "2.1");
+    }
+    assert_eq!(
+        projection
+            .projections
+            .iter()
+            .filter(|o| o.past_horizon)
+            .count(),
+        71
+    );
+}
+
+#[tokio::test]
+async fn cagr_between_interpolated_years_is_flagged_as_the_interpolation_rate() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let growth = |start_year, end_year| pb::ComputeGrowthRequest {
+        series: series("market-size"),
+        start_year,
+        end_year,
+        fill: pb::Fill::CagrInterpolate.into(),
+    };
+    let g = client
+        .compute_growth(growth(2026, 2027))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(g.only_derived_endpoints);
+    assert_close(g.cagr, (206.5f64 / 10.7).powf(0.2) - 1.0, 1e-9);
+    assert_eq!(
+        g.cagr_estimate.as_ref().unwrap().qualifier(),
+        pb::Qualifier::Approximate
+    );
+    for (start, end) in [(2024, 2027), (2024, 2029)] {
+        let g = client
+            .compute_growth(growth(start, end))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!g.only_derived_endpoints, "{start}-{end}");
+    }
+}
+
+#[tokio::test]
+async fn shares_sums_and_residuals_carry_their_intervals() {
+    let server = TestServer::forecast().await;
+    let mut client = client(&server).await;
+    let b = client
+        .get_breakdown(pb::GetBreakdownRequest {
+            series: series("market-size"),
+            year: 2029,
+            fill: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let share = b.components[0].share_estimate.as_ref().unwrap();
+    assert_eq!(share.qualifier(), pb::Qualifier::Exact);
+    let i = interval(&share.interval);
+    assert_close(i.low, 151.45 / 206.55, 1e-12);
+    assert_close(i.high, 151.55 / 206.45, 1e-12);
+    let sum = b.components_sum_estimate.as_ref().unwrap();
+    assert_close(interval(&sum.interval).low, 206.4, 1e-9);
+    let residual = *interval(&b.residual_estimate.as_ref().unwrap().interval);
+    assert_close(residual.low, -0.15, 1e-9);
+    assert_close(residual.high, 0.15, 1e-9);
+    // Shares of a parent over the wire carry the parent's name in their derivation.
+    let share = client
+        .get_observations(pb::GetObservationsRequest {
+            series: series("maas-market"),
+            start_year: 0,
+            end_year: 0,
+            transform: pb::Transform::ShareOfParent.into(),
+            fill: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let d = share.observations[0].derivation.as_ref().unwrap();
+    assert_eq!(d.method_kind(), pb::MethodKind::ShareOfParent);
+    assert_eq!(d.parent, series("market-size"));
+}
+
 #[tokio::test]
 async fn consistency_checks_all_pass_on_the_builtin_data() {
     let server = TestServer::forecast().await;

@@ -1,5 +1,6 @@
 //! Numbers as a person reads them: stated values to the digits the report gives, derived ones to
-//! a sensible precision, qualifiers as signs (≈ about, ≤ at most, ≥ at least), rates in percent.
+//! a sensible precision, qualifiers as signs (≈ about, ≤ at most, ≥ at least), rates in percent,
+//! `*` on derived values and `†` on values past the report's horizon.
 
 use crate::reports::model::{Point, Qualifier, StatedRate};
 
@@ -60,7 +61,27 @@ pub fn point_value(point: &Point) -> String {
         _ => number(point.value),
     };
     let mark = if point.is_derived() { "*" } else { "" };
-    format!("{}{digits}{mark}", qualifier_sign(point.qualifier))
+    let past = if point.past_horizon { "†" } else { "" };
+    format!("{}{digits}{mark}{past}", qualifier_sign(point.qualifier))
+}
+
+/// A number to three significant digits without trailing zeros: 0.00500 → "0.005".
+pub fn significant(value: f64) -> String {
+    let text = number(value);
+    if text.contains('.') && !text.contains('e') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// The sign of the opposite bound: what a bound on x is on 1/x.
+pub fn reciprocal_qualifier(qualifier: Qualifier) -> Qualifier {
+    match qualifier {
+        Qualifier::UpperBound => Qualifier::LowerBound,
+        Qualifier::LowerBound => Qualifier::UpperBound,
+        Qualifier::Exact | Qualifier::Approximate => qualifier,
+    }
 }
 
 /// A fraction in percent with `decimals` decimals: 0.8077 → "80.77%".
@@ -95,23 +116,6 @@ pub fn span(start: Option<i32>, end: Option<i32>) -> String {
     }
 }
 
-/// The distinct methods of the derived points, in first-seen order.
-pub fn derived_methods<'a>(points: impl IntoIterator<Item = &'a Point>) -> Vec<String> {
-    let mut methods: Vec<String> = Vec::new();
-    for point in points {
-        if point.is_derived() {
-            let method = point
-                .method
-                .clone()
-                .unwrap_or_else(|| "computed by the forecast service".to_owned());
-            if !methods.contains(&method) {
-                methods.push(method);
-            }
-        }
-    }
-    methods
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +133,9 @@ mod tests {
             source: "1.2".to_owned(),
             resolution: Some(0.1),
             note: None,
+            width_unknown: false,
+            derivation: None,
+            past_horizon: false,
         }
     }
 
@@ -155,6 +162,12 @@ mod tests {
             point_value(&point(19.342, Qualifier::Exact, Provenance::Derived)),
             "19.3*"
         );
+        let mut past = point(1e-77, Qualifier::UpperBound, Provenance::Derived);
+        past.past_horizon = true;
+        assert_eq!(point_value(&past), "≤1.00e-77*†");
+        assert_eq!(significant(0.005), "0.005");
+        assert_eq!(significant(200.0), "200");
+        assert_eq!(significant(1.00e-6), "1.00e-6");
     }
 
     #[test]

@@ -145,6 +145,25 @@ pub(crate) enum Msg {
     YearAxis,
     StatedInReport,
     DerivedByService,
+    About,
+    AtMost,
+    AtLeast,
+    InterpolationBetween,
+    And,
+    YearOverYear,
+    TheStatedCagr,
+    TheStatedAnnualChange,
+    ProjectionFrom,
+    Projected,
+    ComputedByService,
+    To,
+    After,
+    HorizonYear,
+    PastHorizon,
+    FallOf,
+    InterpolationRate,
+    Note,
+    OnlyDerivedGrowth,
 }
 
 impl Msg {
@@ -245,6 +264,29 @@ impl Msg {
             Self::YearAxis => "year",
             Self::StatedInReport => "stated in the report",
             Self::DerivedByService => "derived by the service",
+            Self::About => "about",
+            Self::AtMost => "at most",
+            Self::AtLeast => "at least",
+            Self::InterpolationBetween => "geometric interpolation between",
+            Self::And => "and",
+            Self::YearOverYear => "year-over-year growth",
+            Self::TheStatedCagr => "the stated CAGR",
+            Self::TheStatedAnnualChange => "the stated annual change",
+            Self::ProjectionFrom => "projection from",
+            Self::Projected => "projected",
+            Self::ComputedByService => "computed by the forecast service",
+            Self::To => "to",
+            Self::After => "after",
+            Self::HorizonYear => "the last year the report states any value for",
+            Self::PastHorizon => {
+                "the report says nothing about these years; their values only extend the rate."
+            }
+            Self::FallOf => "a fall of",
+            Self::InterpolationRate => "Interpolation rate",
+            Self::Note => "Note",
+            Self::OnlyDerivedGrowth => {
+                "both ends are interpolated, so this is only the rate the interpolation assumed, not a growth figure of the report"
+            }
         }
     }
 
@@ -339,6 +381,27 @@ impl Msg {
             Self::YearAxis => "年份",
             Self::StatedInReport => "报告所述",
             Self::DerivedByService => "由服务推算",
+            Self::About => "约",
+            Self::AtMost => "至多",
+            Self::AtLeast => "至少",
+            Self::InterpolationBetween => "之间的几何插值",
+            Self::And => "与",
+            Self::YearOverYear => "同比增长",
+            Self::TheStatedCagr => "报告所述年复合增长率",
+            Self::TheStatedAnnualChange => "报告所述年变化率",
+            Self::ProjectionFrom => "自",
+            Self::Projected => "预测",
+            Self::ComputedByService => "由预测服务计算",
+            Self::To => "至",
+            Self::After => "之后",
+            Self::HorizonYear => "报告给出数值的最后一年",
+            Self::PastHorizon => "报告未涉及这些年份，其数值仅为按变化率的外推。",
+            Self::FallOf => "下降",
+            Self::InterpolationRate => "插值增长率",
+            Self::Note => "说明",
+            Self::OnlyDerivedGrowth => {
+                "两端均为插值推算，此数值仅为插值所假定的增长率，并非报告给出的增长数据"
+            }
         }
     }
 }

@@ -8,8 +8,9 @@ use crate::{
     error::{ClientError, Service, required},
     reports::{
         model::{
-            Breakdown, Component, ConceptSummary, DatasetInfo, Growth, Kind, MilestoneItem, Point,
-            Provenance, Qualifier, RateKind, SeriesValues, StatedRate, Unit,
+            Breakdown, Component, ConceptSummary, DatasetInfo, Derivation, DerivationInput,
+            Estimate, Growth, Kind, MethodKind, MilestoneItem, Point, Provenance, Qualifier,
+            RateKind, SeriesValues, StatedRate, Unit,
         },
         shared::{Language, YearSpan},
     },
@@ -94,6 +95,70 @@ fn rate_kind(call: &'static str, what: &str, raw: i32) -> Result<RateKind, Clien
     })
 }
 
+fn method_kind(call: &'static str, what: &str, raw: i32) -> Result<MethodKind, ClientError> {
+    wire_enum(call, what, "method kind", raw, |kind| match kind {
+        fpb::MethodKind::CagrInterpolation => Some(MethodKind::CagrInterpolation),
+        fpb::MethodKind::YearOverYear => Some(MethodKind::YearOverYear),
+        fpb::MethodKind::Index => Some(MethodKind::Index),
+        fpb::MethodKind::ShareOfParent => Some(MethodKind::ShareOfParent),
+        fpb::MethodKind::Projection => Some(MethodKind::Projection),
+        fpb::MethodKind::Unspecified => None,
+    })
+}
+
+/// A derivation, checked; `None` from an older server that sends none.
+fn derivation(
+    call: &'static str,
+    what: &str,
+    d: Option<fpb::Derivation>,
+) -> Result<Option<Derivation>, ClientError> {
+    let Some(d) = d else { return Ok(None) };
+    let inputs = d
+        .inputs
+        .into_iter()
+        .map(|i| {
+            Ok(DerivationInput {
+                year: i.year,
+                value: finite(call, what, i.value)?,
+                qualifier: qualifier(call, what, i.qualifier)?,
+                provenance: provenance(call, what, i.provenance)?,
+                width_unknown: i.width_unknown,
+            })
+        })
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    let projection = d.method_kind == fpb::MethodKind::Projection as i32;
+    Ok(Some(Derivation {
+        method_kind: method_kind(call, what, d.method_kind)?,
+        inputs,
+        annual_rate: projection.then_some(d.annual_rate),
+        years: projection.then_some(d.years),
+        stated_rate_kind: match fpb::RateKind::try_from(d.stated_rate_kind) {
+            Ok(fpb::RateKind::Cagr) => Some(RateKind::Cagr),
+            Ok(fpb::RateKind::AnnualChange) => Some(RateKind::AnnualChange),
+            Ok(fpb::RateKind::Unspecified) | Err(_) => None,
+        },
+        rate_source: d.rate_source,
+        parent: d.parent,
+    }))
+}
+
+/// An estimate, checked; `None` from an older server that sends none.
+fn estimate(
+    call: &'static str,
+    what: &str,
+    e: Option<fpb::Estimate>,
+) -> Result<Option<Estimate>, ClientError> {
+    let Some(e) = e else { return Ok(None) };
+    let interval = e.interval.unwrap_or_default();
+    Ok(Some(Estimate {
+        value: finite(call, what, e.value)?,
+        qualifier: qualifier(call, what, e.qualifier)?,
+        low: bound(call, what, interval.low)?,
+        high: bound(call, what, interval.high)?,
+        width_unknown: interval.width_unknown,
+    }))
+}
+
 fn finite(call: &'static str, what: &str, value: f64) -> Result<f64, ClientError> {
     if value.is_finite() {
         Ok(value)
@@ -148,6 +213,9 @@ pub(crate) fn point(
         source: o.source,
         resolution: positive(o.resolution),
         note: non_empty(o.note),
+        width_unknown: o.interval.as_ref().is_some_and(|i| i.width_unknown),
+        derivation: derivation(call, &what, o.derivation)?,
+        past_horizon: o.past_horizon,
     })
 }
 
@@ -289,6 +357,9 @@ pub(crate) fn growth(
         method: g.method,
         agrees_with_stated: stated.as_ref().map(|_| g.agrees_with_stated),
         stated,
+        cagr_estimate: estimate(call, "the cagr estimate", g.cagr_estimate)?,
+        multiple_estimate: estimate(call, "the multiple estimate", g.multiple_estimate)?,
+        only_derived_endpoints: g.only_derived_endpoints,
         series,
     })
 }

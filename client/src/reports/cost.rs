@@ -41,8 +41,12 @@ pub struct Projection {
     pub base: Point,
     /// The annual rate used, as a fraction.
     pub annual_rate: f64,
-    /// The projected values, one per year after the base year (all derived).
+    /// The projected values, one per year after the base year (all derived); those after
+    /// `horizon_year` are flagged `past_horizon`.
     pub points: Vec<Point>,
+    /// The last year the report states any value for, when the service says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon_year: Option<i32>,
 }
 
 /// An application that falling cost makes viable.
@@ -136,6 +140,7 @@ impl Client {
                 base,
                 annual_rate: projected.annual_rate,
                 points: convert::points("ProjectSeries", &series, projected.projections)?,
+                horizon_year: (projected.horizon_year != 0).then_some(projected.horizon_year),
             },
             unlocked_applications,
             warnings,

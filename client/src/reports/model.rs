@@ -80,6 +80,91 @@ pub struct Point {
     /// A note on the value as the source gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Whether the value is approximate to an unstated degree (an approximate figure without a
+    /// rounding, or a value computed from one or by a model): with a bound qualifier, the bound
+    /// is itself approximate ("at most about 1.41").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub width_unknown: bool,
+    /// For a derived value, the method and its inputs as data (for words in any language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<Derivation>,
+    /// Whether the year lies after the last year the report states any value for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub past_horizon: bool,
+}
+
+/// How a derived value was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodKind {
+    /// On the geometric path between two stated years (inputs: before, after).
+    CagrInterpolation,
+    /// inputs[0] / inputs[1] − 1.
+    YearOverYear,
+    /// inputs[0] / inputs[1] × 100.
+    Index,
+    /// inputs[0] / inputs[1], the parent's value.
+    ShareOfParent,
+    /// inputs[0] × (1 + annual_rate)^years.
+    Projection,
+}
+
+/// One input of a derivation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivationInput {
+    /// Its year.
+    pub year: i32,
+    /// Its value.
+    pub value: f64,
+    /// Its qualifier.
+    pub qualifier: Qualifier,
+    /// Stated or derived.
+    pub provenance: Provenance,
+    /// Whether it is approximate to an unstated degree.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub width_unknown: bool,
+}
+
+/// What a derived value was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Derivation {
+    /// The method.
+    pub method_kind: MethodKind,
+    /// The inputs, in the order the method names them.
+    pub inputs: Vec<DerivationInput>,
+    /// A projection's annual rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annual_rate: Option<f64>,
+    /// A projection's years from its base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<i32>,
+    /// What the rate of a projection at the report's own rate measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_rate_kind: Option<RateKind>,
+    /// The section of the report stating that rate.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rate_source: String,
+    /// The parent series of a share.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub parent: String,
+}
+
+/// A derived number with what it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The central value.
+    pub value: f64,
+    /// Exact, approximate or a bound.
+    pub qualifier: Qualifier,
+    /// The least the true value may be; absent when unbounded below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// The most the true value may be; absent when unbounded above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// Whether the ends are themselves approximate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub width_unknown: bool,
 }
 
 impl Point {
@@ -189,6 +274,16 @@ pub struct Growth {
     /// report states none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agrees_with_stated: Option<bool>,
+    /// The CAGR with its qualifier and interval, when the service gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cagr_estimate: Option<Estimate>,
+    /// The multiple with its qualifier and interval, when the service gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiple_estimate: Option<Estimate>,
+    /// Whether both endpoints are derived: the CAGR is then only the rate of their derivation
+    /// (the interpolation rate), not a growth figure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_derived_endpoints: bool,
 }
 
 /// One component in a breakdown.

@@ -276,6 +276,8 @@ impl Parser<'_> {
             note: raw.note,
             quote: raw.quote,
             range: Range::of(value, qualifier, resolution),
+            derivation: None,
+            past_horizon: false,
         })
     }
 

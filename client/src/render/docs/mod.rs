@@ -3,10 +3,13 @@
 
 mod cost;
 mod direct;
+mod method;
 mod overview;
 mod segment;
 mod timeline;
 
+use self::method::{derived_methods, derived_note};
+use self::method::{growth_method, method_text, multiple_text};
 use crate::{
     render::{
         Chart, Doc, Line, format,
@@ -72,7 +75,7 @@ pub(super) fn refs(list: &[ConceptRef]) -> String {
 /// The rows Year | Value | Kind | Basis of a series; a derived value's basis points to the
 /// note (see [`derived_note`]) that says how it was computed.
 pub(super) fn value_rows(w: Words, points: &[Point]) -> Vec<Vec<String>> {
-    let methods = format::derived_methods(points);
+    let methods = derived_methods(w, points);
     points
         .iter()
         .map(|p| {
@@ -88,30 +91,13 @@ pub(super) fn value_rows(w: Words, points: &[Point]) -> Vec<Vec<String>> {
 
 /// "stated, §1.2", or "derived [n]" with `n` the number of its method's note.
 pub(super) fn basis(w: Words, point: &Point, methods: &[String]) -> String {
-    let note = point
-        .method
-        .as_ref()
-        .and_then(|m| methods.iter().position(|x| x == m));
+    let method = point.is_derived().then(|| method_text(w, point));
+    let note = method.and_then(|m| methods.iter().position(|x| *x == m));
     match note {
         Some(index) if point.is_derived() => format!("{} [{}]", w.t(Msg::Derived), index + 1),
         _ if point.is_derived() => w.s(Msg::Derived),
         _ if point.source.is_empty() => w.s(Msg::Stated),
         _ => format!("{}, §{}", w.t(Msg::Stated), point.source),
-    }
-}
-
-/// The numbered notes on how the derived values (marked `*`) were computed.
-pub(super) fn derived_note(w: Words, doc: &mut Doc, points: &[Point]) {
-    let methods = format::derived_methods(points);
-    if !methods.is_empty() {
-        doc.text(w.t(Msg::DerivedNote));
-        doc.list(
-            methods
-                .iter()
-                .enumerate()
-                .map(|(i, method)| format!("[{}] {method}", i + 1))
-                .collect(),
-        );
     }
 }
 
@@ -146,11 +132,20 @@ pub(super) fn stated_rate_text(w: Words, rate: &StatedRate) -> String {
 }
 
 pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> {
+    let sign = growth
+        .cagr_estimate
+        .map_or("", |e| format::qualifier_sign(e.qualifier));
+    // A CAGR between two derived values is only the rate their derivation assumed.
+    let cagr_label = if growth.only_derived_endpoints {
+        Msg::InterpolationRate
+    } else {
+        Msg::CagrComputed
+    };
     let mut fields = vec![
         (
-            w.s(Msg::CagrComputed),
+            w.s(cagr_label),
             format!(
-                "{} ({} … {}, {})",
+                "{sign}{} ({} … {}, {})",
                 format::percent(growth.cagr, 2),
                 growth
                     .cagr_low
@@ -164,8 +159,8 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
         (
             w.s(Msg::Multiple),
             format!(
-                "{:.2}×, {} {} ({} → {})",
-                growth.multiple,
+                "{}, {} {} ({} → {})",
+                multiple_text(w, growth),
                 growth.years,
                 w.t(Msg::YearsCount),
                 format::point_value(&growth.start),
@@ -173,6 +168,9 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
             ),
         ),
     ];
+    if growth.only_derived_endpoints {
+        fields.push((w.s(Msg::Note), w.s(Msg::OnlyDerivedGrowth)));
+    }
     match (&growth.stated, growth.agrees_with_stated) {
         (Some(stated), agrees) => {
             fields.push((w.s(Msg::CagrStated), stated_rate_text(w, stated)));
@@ -185,9 +183,7 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
         }
         (None, _) => fields.push((w.s(Msg::CagrStated), w.s(Msg::NoneStatedForSpan))),
     }
-    if !growth.method.is_empty() {
-        fields.push((w.s(Msg::Method), growth.method.clone()));
-    }
+    fields.push((w.s(Msg::Method), growth_method(w, growth)));
     fields
 }
 

@@ -34,7 +34,7 @@ impl Render for Timeline {
             .iter()
             .filter_map(|y| y.market_size.clone())
             .collect();
-        let methods = format::derived_methods(&points);
+        let methods = super::derived_methods(w, &points);
         let rows = self
             .years
             .iter()

@@ -3,7 +3,7 @@
 
 use crate::forecast::{
     error::Error,
-    model::{Fill, Observation, Range, SeriesRef},
+    model::{Estimate, Fill, Observation, Qualifier, Range, SeriesRef},
 };
 
 /// One component's part of a breakdown.
@@ -15,6 +15,8 @@ pub struct Part<'a> {
     pub value: Observation,
     /// Its share of the total.
     pub share: f64,
+    /// The share with its qualifier and range.
+    pub share_estimate: Estimate,
 }
 
 /// A series split into its components in one year.
@@ -30,6 +32,10 @@ pub struct Breakdown<'a> {
     pub sum: f64,
     /// total − sum.
     pub residual: f64,
+    /// The sum with its qualifier and range.
+    pub sum_estimate: Estimate,
+    /// The residual with its qualifier and range.
+    pub residual_estimate: Estimate,
     /// Whether total and sum agree within their rounding and bounds.
     pub adds_up: bool,
 }
@@ -57,22 +63,40 @@ pub fn breakdown<'a>(
     let mut parts = Vec::with_capacity(components.len());
     for component in components {
         let value = component.require(year, fill, needed_for)?.into_owned();
+        let share = value.value / total.value;
+        let exact = exact(&[&value, &total]);
         parts.push(Part {
             series: component,
-            share: value.value / total.value,
+            share,
+            share_estimate: Estimate::new(share, value.range.ratio(total.range), exact),
             value,
         });
     }
     let sum: f64 = parts.iter().map(|p| p.value.value).sum();
     let sum_range: Range = parts.iter().map(|p| p.value.range).sum();
+    let values: Vec<&Observation> = parts.iter().map(|p| &p.value).collect();
+    let sum_estimate = Estimate::new(sum, sum_range, exact(&values));
+    let residual_exact = sum_estimate.qualifier == Qualifier::Exact && exact(&[&total]);
+    let residual = total.value - sum;
     Ok(Breakdown {
         year,
-        residual: total.value - sum,
+        residual,
+        sum_estimate,
+        residual_estimate: Estimate::new(
+            residual,
+            total.range.difference(sum_range),
+            residual_exact,
+        ),
         adds_up: total.range.overlaps(sum_range),
         total,
         parts,
         sum,
     })
+}
+
+/// Whether every one of `values` is exact.
+fn exact(values: &[&Observation]) -> bool {
+    values.iter().all(|v| v.qualifier == Qualifier::Exact)
 }
 
 /// The last year in which `series` and all `components` have a value.
@@ -122,6 +146,11 @@ mod tests {
         assert!(close(b.sum, 206.5));
         assert!(b.residual.abs() < 1e-9);
         assert!(b.adds_up);
+        assert_eq!(b.parts[0].share_estimate.qualifier, Qualifier::Exact);
+        assert!(b.parts[0].share_estimate.range.low < b.parts[0].share);
+        assert_eq!(b.sum_estimate.qualifier, Qualifier::Exact);
+        assert!(close(b.residual_estimate.range.low, -0.15));
+        assert!(close(b.residual_estimate.range.high, 0.15));
         let err = breakdown(market, Some(2024), Fill::None).unwrap_err();
         assert!(
             err.to_string()

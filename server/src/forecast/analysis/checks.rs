@@ -147,10 +147,9 @@ fn within_parent(series: SeriesRef<'_>, checks: &mut Vec<Check>) {
         };
         let tolerance = (part.value - part.range.low) + (whole.range.high - whole.value);
         // Passes when the least the component may be is no more than the most the parent may be.
-        let passed = part.range.overlaps(Range {
-            low: f64::NEG_INFINITY,
-            high: whole.range.high,
-        });
+        let passed = part
+            .range
+            .overlaps(Range::new(f64::NEG_INFINITY, whole.range.high));
         checks.push(Check {
             kind: CheckKind::ComponentWithinParent,
             series: series.series.id.clone(),

@@ -3,7 +3,7 @@
 
 use crate::forecast::{
     error::Error,
-    model::{Kind, Observation, Provenance, Qualifier, Range, SeriesRef, Span, Unit},
+    model::{Derivation, Kind, Observation, Provenance, Qualifier, Range, SeriesRef, Span, Unit},
 };
 
 /// A derived observation, before its sources are merged.
@@ -16,6 +16,8 @@ pub(super) struct Derived {
     pub(super) method: String,
     pub(super) sources: Vec<String>,
     pub(super) range: Range,
+    pub(super) derivation: Derivation,
+    pub(super) past_horizon: bool,
 }
 
 impl From<Derived> for Observation {
@@ -39,6 +41,8 @@ impl From<Derived> for Observation {
             note: String::new(),
             quote: String::new(),
             range: d.range,
+            derivation: Some(d.derivation),
+            past_horizon: d.past_horizon,
         }
     }
 }

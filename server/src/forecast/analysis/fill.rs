@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::derived::Derived;
 use crate::forecast::{
     error::Error,
-    model::{Fill, Kind, Observation, Qualifier, Range, SeriesRef},
+    model::{Derivation, Fill, Kind, MethodKind, Observation, SeriesRef},
 };
 
 impl<'a> SeriesRef<'a> {
@@ -87,13 +87,15 @@ impl<'a> SeriesRef<'a> {
         self.positive(after, needed_for)?;
         let weight = f64::from(year - before.year) / f64::from(after.year - before.year);
         let path = |a: f64, b: f64| a.powf(1.0 - weight) * b.powf(weight);
-        let (from, to) = (before.range.non_negative(), after.range.non_negative());
+        // The geometric path is a model: the true value need not lie on it, so the width of
+        // the range is unknown even between exact figures.
+        let range = before.range.geometric(after.range, weight).vague();
         Ok(Cow::Owned(
             Derived {
                 year,
                 value: path(before.value, after.value),
                 unit: self.series.unit,
-                qualifier: Qualifier::Approximate,
+                qualifier: range.qualifier(false),
                 kind: Kind::of_derived(&[before.kind, after.kind]),
                 method: format!(
                     "geometric interpolation between {} and {}",
@@ -101,10 +103,9 @@ impl<'a> SeriesRef<'a> {
                     after.label()
                 ),
                 sources: vec![before.source.clone(), after.source.clone()],
-                range: Range {
-                    low: path(from.low, to.low),
-                    high: path(from.high, to.high),
-                },
+                range,
+                derivation: Derivation::of(MethodKind::CagrInterpolation, &[before, after]),
+                past_horizon: false,
             }
             .into(),
         ))
@@ -117,7 +118,7 @@ mod tests {
         observations,
         testing::{D, builtin, close},
     };
-    use crate::forecast::model::{Fill, Kind, Provenance, Qualifier, Span, Transform};
+    use crate::forecast::model::{Fill, Kind, MethodKind, Provenance, Qualifier, Span, Transform};
 
     fn one_year(year: i32) -> Span {
         Span {
@@ -165,5 +166,20 @@ mod tests {
             &observations(cost, one_year(2023), Transform::None, Fill::CagrInterpolate).unwrap()[0];
         assert_eq!(v.kind, Kind::Actual);
         assert!(close(v.value, (20.0f64 * 0.1).sqrt()));
+        // About 20 and below 0.1 give at most about 1.41: an upper bound that is approximate.
+        assert_eq!(v.qualifier, Qualifier::UpperBound);
+        assert!(v.range.open_below() && close(v.range.high, v.value));
+        assert!(v.range.width_unknown);
+        assert_eq!(
+            v.method,
+            "geometric interpolation between 2022 (about 20, reported) and 2024 (at most 0.1, \
+             reported)"
+        );
+        let derivation = v.derivation.as_ref().unwrap();
+        assert_eq!(derivation.kind, MethodKind::CagrInterpolation);
+        assert_eq!(
+            derivation.inputs.iter().map(|i| i.year).collect::<Vec<_>>(),
+            [2022, 2024]
+        );
     }
 }

@@ -4,7 +4,10 @@
 use super::derived::years;
 use crate::forecast::{
     error::Error,
-    model::{Fill, Observation, Range, SeriesRef, Span, StatedRate, number},
+    model::{
+        Estimate, Fill, Observation, Provenance, Qualifier, Range, SeriesRef, Span, StatedRate,
+        number,
+    },
 };
 
 /// The compound annual growth between two years of a series.
@@ -20,8 +23,15 @@ pub struct Growth {
     pub multiple: f64,
     /// Years between the endpoints.
     pub years: i32,
-    /// The CAGR range the endpoints allow within their rounding and bounds.
+    /// The CAGR range the endpoints allow within their rounding and bounds (open sides ±∞).
     pub range: Range,
+    /// The CAGR with its qualifier and range.
+    pub cagr_estimate: Estimate,
+    /// The multiple with its qualifier and range.
+    pub multiple_estimate: Estimate,
+    /// Whether both endpoints are derived: the CAGR then tells nothing beyond the rates the
+    /// derivations used (between two interpolated years, exactly the interpolation rate).
+    pub only_derived_endpoints: bool,
     /// The CAGR the source states for exactly this span.
     pub stated: Option<StatedRate>,
     /// Whether the stated CAGR's range overlaps `range`.
@@ -46,11 +56,9 @@ pub fn growth(series: SeriesRef<'_>, span: Span, fill: Fill) -> Result<Growth, E
     let exponent = 1.0 / f64::from(years);
     let multiple = end_obs.value / start_obs.value;
     let cagr = multiple.powf(exponent) - 1.0;
-    let range = end_obs
-        .range
-        .non_negative()
-        .ratio(start_obs.range.non_negative())
-        .map(|m| m.powf(exponent) - 1.0);
+    let exact = start_obs.qualifier == Qualifier::Exact && end_obs.qualifier == Qualifier::Exact;
+    let multiple_range = end_obs.range.ratio(start_obs.range);
+    let range = multiple_range.map(|m| m.powf(exponent) - 1.0);
     let stated = series.series.stated_cagr(first, last).cloned();
     let agrees_with_stated = stated
         .as_ref()
@@ -62,6 +70,8 @@ pub fn growth(series: SeriesRef<'_>, span: Span, fill: Fill) -> Result<Growth, E
         start_obs.label(),
         end_obs.label()
     );
+    let only_derived_endpoints =
+        start_obs.provenance == Provenance::Derived && end_obs.provenance == Provenance::Derived;
     Ok(Growth {
         start: start_obs,
         end: end_obs,
@@ -69,6 +79,9 @@ pub fn growth(series: SeriesRef<'_>, span: Span, fill: Fill) -> Result<Growth, E
         multiple,
         years,
         range,
+        cagr_estimate: Estimate::new(cagr, range, exact),
+        multiple_estimate: Estimate::new(multiple, multiple_range, exact),
+        only_derived_endpoints,
         stated,
         agrees_with_stated,
         method,
@@ -122,8 +135,29 @@ mod tests {
         let cost = catalog.series(D, "inference-cost").unwrap();
         let g = growth(cost, span(None, None), Fill::None).unwrap();
         assert!(close(g.cagr, (0.1f64 / 20.0).sqrt() - 1.0));
-        assert!(close(g.range.low, -1.0));
-        assert!(g.range.high < g.cagr + 0.1);
+        assert!(g.range.open_below());
+        assert!(close(g.range.high, g.cagr));
+        // Below 0.1 over about 20: at most about 0.005, a fall of at least about 200×.
+        let m = g.multiple_estimate;
+        assert!(close(m.value, 0.005) && close(m.range.high, 0.005));
+        assert_eq!(m.qualifier, Qualifier::UpperBound);
+        assert!(m.range.width_unknown);
+        assert_eq!(g.cagr_estimate.qualifier, Qualifier::UpperBound);
+        assert!(!g.only_derived_endpoints);
+    }
+
+    #[test]
+    fn growth_between_interpolated_years_is_flagged() {
+        let catalog = builtin();
+        let market = catalog.series(D, "market-size").unwrap();
+        let g = growth(market, span(Some(2026), Some(2027)), Fill::CagrInterpolate).unwrap();
+        assert!(g.only_derived_endpoints);
+        assert!(close(g.cagr, (206.5f64 / 10.7).powf(0.2) - 1.0));
+        assert_eq!(g.cagr_estimate.qualifier, Qualifier::Approximate);
+        let g = growth(market, span(Some(2024), Some(2027)), Fill::CagrInterpolate).unwrap();
+        assert!(!g.only_derived_endpoints);
+        let g = growth(market, span(None, None), Fill::None).unwrap();
+        assert_eq!(g.cagr_estimate.qualifier, Qualifier::Exact);
     }
 
     #[test]

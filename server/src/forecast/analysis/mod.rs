@@ -3,10 +3,13 @@
 //! call touches only the series it is about (found by id, never by a scan).
 //!
 //! Rules for derived values (see `forecast.proto`):
-//! - interpolated values are APPROXIMATE; projections keep an UPPER/LOWER bound of their base
-//!   (the factor is positive) and are otherwise APPROXIMATE; transforms are EXACT only when all
-//!   their inputs are;
-//! - a derived value is ACTUAL only when every input is ACTUAL; projections are FORECAST.
+//! - every derived value's range is computed from its inputs' ranges (`range`): a side is open
+//!   when an input side it depends on is; interpolations and projections (models) and anything
+//!   from an approximate input have a range of unknown width;
+//! - the qualifier follows from the range: one open side makes a bound; otherwise EXACT only
+//!   when every input is exact and the width is known, APPROXIMATE else;
+//! - a derived value is ACTUAL only when every input is ACTUAL; projections are FORECAST, and
+//!   flagged past the dataset's horizon.
 //!
 //! Layout: [`fill`] (stated or interpolated values of a year), [`transform`] (spans of values,
 //! year-over-year, index, share), [`mod@growth`], [`mod@breakdown`], [`projection`], [`checks`]

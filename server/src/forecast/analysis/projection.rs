@@ -4,7 +4,9 @@
 use super::derived::Derived;
 use crate::forecast::{
     error::Error,
-    model::{Fill, Kind, Observation, RateKind, SeriesRef, StatedRate, number},
+    model::{
+        Derivation, Fill, Kind, MethodKind, Observation, RateKind, SeriesRef, StatedRate, number,
+    },
 };
 
 /// The rate a projection uses.
@@ -27,6 +29,8 @@ pub struct Projection {
     pub stated: Option<StatedRate>,
     /// One value per year after the base year, up to the end year.
     pub values: Vec<Observation>,
+    /// The dataset's horizon: values after it are flagged `past_horizon`.
+    pub horizon: i32,
 }
 
 /// The rate a series states that a projection uses: its annual change if it states one,
@@ -108,14 +112,17 @@ pub fn project(
     };
     let mut sources = vec![base.source.clone()];
     sources.extend(stated.as_ref().map(|r| r.source.clone()));
+    let horizon = series.dataset.horizon();
     let values = (1..=years)
         .map(|k| {
             let factor = (1.0 + rate).powi(k);
+            // A constant rate is a model: the range is the base's, scaled, of unknown width.
+            let range = base.range.scale(factor, 0.0).vague();
             Derived {
                 year: base_year + k,
                 value: base.value * factor,
                 unit: s.unit,
-                qualifier: base.qualifier.of_projection(),
+                qualifier: range.qualifier(false),
                 kind: Kind::Forecast,
                 method: format!(
                     "projection from {} at {rate_words}: {} × {growth}^{k}",
@@ -123,7 +130,18 @@ pub fn project(
                     number(base.value),
                 ),
                 sources: sources.clone(),
-                range: base.range.scale(factor, 0.0),
+                range,
+                derivation: Derivation {
+                    rate,
+                    years: k,
+                    stated_rate: stated.as_ref().map(|r| r.rate_kind),
+                    rate_source: stated
+                        .as_ref()
+                        .map(|r| r.source.clone())
+                        .unwrap_or_default(),
+                    ..Derivation::of(MethodKind::Projection, &[&base])
+                },
+                past_horizon: base_year + k > horizon,
             }
             .into()
         })
@@ -133,6 +151,7 @@ pub fn project(
         rate,
         stated,
         values,
+        horizon,
     })
 }
 
@@ -160,6 +179,15 @@ mod tests {
             && o.provenance == Provenance::Derived));
         assert_eq!(p.values[0].source, "2.1");
         assert!(
+            p.values
+                .iter()
+                .all(|o| o.range.width_unknown && !o.past_horizon)
+        );
+        let derivation = p.values[2].derivation.as_ref().unwrap();
+        assert_eq!(derivation.kind, MethodKind::Projection);
+        assert_eq!((derivation.rate, derivation.years), (-0.9, 3));
+        assert_eq!(derivation.stated_rate, Some(RateKind::AnnualChange));
+        assert!(
             p.values[0]
                 .method
                 .contains("-90% a year (the stated annual change, section 2.1)"),
@@ -176,6 +204,22 @@ mod tests {
         assert_eq!(p.values.len(), 5);
         assert_eq!(p.values[0].qualifier, Qualifier::Approximate);
         assert!((p.values[4].value - 10.7 * 1.807f64.powi(5)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn years_past_the_horizon_are_flagged() {
+        let catalog = builtin();
+        let cost = catalog.series(D, "inference-cost").unwrap();
+        let p = project(cost, None, 2100, Scenario::StatedRate, Fill::None).unwrap();
+        assert_eq!(p.horizon, 2029);
+        let past: Vec<i32> = p
+            .values
+            .iter()
+            .filter(|o| o.past_horizon)
+            .map(|o| o.year)
+            .collect();
+        assert_eq!(past.first(), Some(&2030));
+        assert_eq!(past.len(), 71);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 use super::derived::{Derived, years};
 use crate::forecast::{
     error::Error,
-    model::{Fill, Kind, Observation, Qualifier, SeriesRef, Span, Transform, Unit},
+    model::{
+        Derivation, Fill, Kind, MethodKind, Observation, Qualifier, SeriesRef, Span, Transform,
+        Unit,
+    },
 };
 
 /// The values of `series` over `span`, filled and transformed. Years without a value are left
@@ -43,9 +46,18 @@ pub fn observations(
                 match series.lookup(year - 1, fill)? {
                     Some(prev) => {
                         series.positive(&prev, needed_for)?;
-                        Some(ratio(&value, &prev, Unit::Fraction, -1.0, 1.0, |v, p| {
-                            format!("year-over-year growth: {} / {} − 1", v.label(), p.label())
-                        }))
+                        let how = Derivation::of(MethodKind::YearOverYear, &[&value, &prev]);
+                        Some(ratio(
+                            &value,
+                            &prev,
+                            Unit::Fraction,
+                            -1.0,
+                            1.0,
+                            how,
+                            |v, p| {
+                                format!("year-over-year growth: {} / {} − 1", v.label(), p.label())
+                            },
+                        ))
                     }
                     None if series.fill_would_derive(year - 1, fill) => {
                         return Err(series.missing(year - 1, fill, needed_for()));
@@ -54,7 +66,8 @@ pub fn observations(
                 }
             }
             Transform::Index => index_base.as_ref().map(|base| {
-                ratio(&value, base, Unit::Index, 0.0, 100.0, |v, b| {
+                let how = Derivation::of(MethodKind::Index, &[&value, base]);
+                ratio(&value, base, Unit::Index, 0.0, 100.0, how, |v, b| {
                     format!("index: {} / {} × 100", v.label(), b.label())
                 })
             }),
@@ -64,14 +77,26 @@ pub fn observations(
                     match parent.lookup(year, fill)? {
                         Some(total) => {
                             parent.positive(&total, needed_for)?;
-                            Some(ratio(&value, &total, Unit::Fraction, 0.0, 1.0, |v, t| {
-                                format!(
-                                    "share of parent: {} / {} of {}",
-                                    v.label(),
-                                    t.label(),
-                                    parent.series.id
-                                )
-                            }))
+                            let how = Derivation {
+                                parent: parent.name(),
+                                ..Derivation::of(MethodKind::ShareOfParent, &[&value, &total])
+                            };
+                            Some(ratio(
+                                &value,
+                                &total,
+                                Unit::Fraction,
+                                0.0,
+                                1.0,
+                                how,
+                                |v, t| {
+                                    format!(
+                                        "share of parent: {} / {} of {}",
+                                        v.label(),
+                                        t.label(),
+                                        parent.series.id
+                                    )
+                                },
+                            ))
                         }
                         None if parent.fill_would_derive(year, fill) => {
                             return Err(parent.missing(year, fill, needed_for()));
@@ -87,24 +112,30 @@ pub fn observations(
     Ok(out)
 }
 
-/// `a / b * factor + offset` as a derived observation of `a`'s year.
+/// `a / b * factor + offset` as a derived observation of `a`'s year: exact only when both
+/// inputs are, a bound when the range has one open side.
 fn ratio(
     a: &Observation,
     b: &Observation,
     unit: Unit,
     offset: f64,
     factor: f64,
+    derivation: Derivation,
     method: impl FnOnce(&Observation, &Observation) -> String,
 ) -> Observation {
+    let range = a.range.ratio(b.range).scale(factor, offset);
+    let exact = a.qualifier == Qualifier::Exact && b.qualifier == Qualifier::Exact;
     Derived {
         year: a.year,
         value: a.value / b.value * factor + offset,
         unit,
-        qualifier: Qualifier::of_transform(&[a.qualifier, b.qualifier]),
+        qualifier: range.qualifier(exact),
         kind: Kind::of_derived(&[a.kind, b.kind]),
         method: method(a, b),
         sources: vec![a.source.clone(), b.source.clone()],
-        range: a.range.ratio(b.range).scale(factor, offset),
+        range,
+        derivation,
+        past_horizon: false,
     }
     .into()
 }

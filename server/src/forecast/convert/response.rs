@@ -8,8 +8,8 @@ use llmarket_proto::{
 use crate::forecast::{
     analysis::{Breakdown, Check, CheckKind, Growth, Projection},
     model::{
-        Dataset, Fill, Kind, Observation, Provenance, Qualifier, RateKind, SeriesRef, StatedRate,
-        Transform, Unit,
+        Dataset, Derivation, Estimate, Fill, Input, Kind, MethodKind, Observation, Provenance,
+        Qualifier, Range, RateKind, SeriesRef, StatedRate, Transform, Unit,
     },
 };
 
@@ -78,6 +78,58 @@ pub fn transform_to_pb(transform: Transform) -> pb::Transform {
     }
 }
 
+fn method_kind(kind: MethodKind) -> pb::MethodKind {
+    match kind {
+        MethodKind::CagrInterpolation => pb::MethodKind::CagrInterpolation,
+        MethodKind::YearOverYear => pb::MethodKind::YearOverYear,
+        MethodKind::Index => pb::MethodKind::Index,
+        MethodKind::ShareOfParent => pb::MethodKind::ShareOfParent,
+        MethodKind::Projection => pb::MethodKind::Projection,
+    }
+}
+
+fn interval(range: Range) -> pb::Interval {
+    pb::Interval {
+        low: range.low,
+        high: range.high,
+        width_unknown: range.width_unknown,
+    }
+}
+
+fn estimate(e: Estimate) -> pb::Estimate {
+    pb::Estimate {
+        value: e.value,
+        qualifier: qualifier(e.qualifier).into(),
+        interval: Some(interval(e.range)),
+    }
+}
+
+fn derivation_input(i: &Input) -> pb::DerivationInput {
+    pb::DerivationInput {
+        year: i.year,
+        value: i.value,
+        qualifier: qualifier(i.qualifier).into(),
+        provenance: provenance(i.provenance).into(),
+        width_unknown: i.width_unknown,
+    }
+}
+
+/// The wire form of a derivation.
+fn derivation(d: &Derivation) -> pb::Derivation {
+    pb::Derivation {
+        method_kind: method_kind(d.kind).into(),
+        inputs: d.inputs.iter().map(derivation_input).collect(),
+        annual_rate: d.rate,
+        years: d.years,
+        stated_rate_kind: d
+            .stated_rate
+            .map_or(pb::RateKind::Unspecified, rate_kind)
+            .into(),
+        rate_source: d.rate_source.clone(),
+        parent: d.parent.clone(),
+    }
+}
+
 /// The fields of an observation's wire form that are not text.
 fn observation_numbers(o: &Observation) -> pb::Observation {
     pb::Observation {
@@ -88,6 +140,9 @@ fn observation_numbers(o: &Observation) -> pb::Observation {
         kind: kind(o.kind).into(),
         provenance: provenance(o.provenance).into(),
         resolution: o.resolution,
+        interval: Some(interval(o.range)),
+        derivation: o.derivation.as_ref().map(derivation),
+        past_horizon: o.past_horizon,
         ..pb::Observation::default()
     }
 }
@@ -149,6 +204,7 @@ pub fn dataset(d: &Dataset) -> pb::Dataset {
         series_count: i32::try_from(d.series().len()).unwrap_or(i32::MAX),
         source_language_code: info.source_language_code.clone(),
         notice_en: info.notice_en.clone(),
+        horizon_year: d.horizon(),
     }
 }
 
@@ -193,11 +249,15 @@ pub fn growth_response(series: String, g: Growth) -> pb::ComputeGrowthResponse {
         cagr: g.cagr,
         multiple: g.multiple,
         years: g.years,
-        cagr_low: g.range.low,
+        // The old fields keep their meaning: an open low side is a fall to nothing, -1.
+        cagr_low: g.range.low.max(-1.0),
         cagr_high: g.range.high,
         stated_rate: g.stated.as_ref().map(Into::into),
         agrees_with_stated: g.agrees_with_stated,
         method: g.method,
+        cagr_estimate: Some(estimate(g.cagr_estimate)),
+        multiple_estimate: Some(estimate(g.multiple_estimate)),
+        only_derived_endpoints: g.only_derived_endpoints,
     }
 }
 
@@ -216,11 +276,14 @@ pub fn breakdown_response(series: String, b: Breakdown<'_>) -> pb::GetBreakdownR
                 title_zh_hans: part.series.series.title_zh_hans.clone(),
                 value: Some(part.value.into()),
                 share: part.share,
+                share_estimate: Some(estimate(part.share_estimate)),
             })
             .collect(),
         components_sum: b.sum,
         residual: b.residual,
         components_add_up: b.adds_up,
+        components_sum_estimate: Some(estimate(b.sum_estimate)),
+        residual_estimate: Some(estimate(b.residual_estimate)),
     }
 }
 
@@ -232,6 +295,7 @@ pub fn projection_response(series: String, p: Projection) -> pb::ProjectSeriesRe
         annual_rate: p.rate,
         stated_rate: p.stated.as_ref().map(Into::into),
         projections: p.values.into_iter().map(Into::into).collect(),
+        horizon_year: p.horizon,
     }
 }
 

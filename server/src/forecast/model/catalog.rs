@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::values::{Observation, RateKind, StatedRate, Unit};
+use super::{
+    observation::Observation,
+    values::{RateKind, StatedRate, Unit},
+};
 use llmarket_proto::names::{dataset_name, series_name};
 
 use crate::{
@@ -121,19 +124,36 @@ pub struct Dataset {
     series: Vec<Series>,
     /// Position of each series in `series`, by id.
     index: HashMap<String, usize>,
+    /// The last year the dataset states any value for (observation or end of a stated rate).
+    horizon: i32,
 }
 
 impl Dataset {
     /// A dataset of `series`, sorted by id and indexed. Ids must be unique (the loader checks).
     pub fn new(id: String, info: DatasetInfo, version: String, mut series: Vec<Series>) -> Self {
         let index = sort_and_index(&mut series, |s| &s.id);
+        let horizon = series
+            .iter()
+            .flat_map(|s| {
+                let stated = s.observations.iter().map(|o| o.year);
+                stated.chain(s.stated_rates.iter().filter_map(|r| r.end_year))
+            })
+            .max()
+            .unwrap_or(0);
         Self {
             id,
             info,
             version,
             series,
             index,
+            horizon,
         }
+    }
+
+    /// The last year the dataset states any value for: derived values after it go beyond
+    /// anything the source says.
+    pub fn horizon(&self) -> i32 {
+        self.horizon
     }
 
     /// Every series, in id order.

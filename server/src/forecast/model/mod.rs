@@ -1,16 +1,20 @@
 //! Domain types of the forecast service: datasets of yearly series with provenance. Plain Rust,
 //! no tonic; built once by [`super::load`] and immutable afterwards.
 //!
-//! [`values`] holds one observation and what describes it; [`catalog`] the series, datasets and
-//! the catalog that index them.
+//! [`values`] holds what describes an observation; [`observation`] one observation;
+//! [`derivation`] what a derived value was computed from; [`catalog`] the series, datasets and the catalog that index them.
 
 pub mod catalog;
+pub mod derivation;
+pub mod observation;
 pub mod values;
 
 pub use self::{
     catalog::{Catalog, Dataset, DatasetInfo, Series, SeriesRef},
+    derivation::{Derivation, Estimate, Input, MethodKind},
+    observation::Observation,
     values::{
-        Fill, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier, Range, RateKind, Span,
-        StatedRate, Transform, Unit, number,
+        Fill, Kind, MAX_YEAR, MIN_YEAR, Provenance, Qualifier, Range, RateKind, Span, StatedRate,
+        Transform, Unit, number,
     },
 };

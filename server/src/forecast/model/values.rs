@@ -1,6 +1,6 @@
-//! The values of the forecast domain: one yearly observation with its unit, qualifier, kind
-//! and provenance, the range its true value may lie in, stated rates, and what a request asks
-//! of a span (transform, fill, years). Plain Rust, no tonic.
+//! The values of the forecast domain: unit, qualifier, kind and provenance of an observation,
+//! the range its true value may lie in, stated rates, and what a request asks of a span
+//! (transform, fill, years). Plain Rust, no tonic.
 
 use std::fmt;
 
@@ -53,25 +53,6 @@ impl Qualifier {
         ("upper-bound", Self::UpperBound),
         ("lower-bound", Self::LowerBound),
     ];
-
-    /// The qualifier of a value computed from inputs with these qualifiers by a transform
-    /// (a ratio): exact only when every input is exact.
-    pub fn of_transform(inputs: &[Self]) -> Self {
-        if inputs.iter().all(|q| *q == Self::Exact) {
-            Self::Exact
-        } else {
-            Self::Approximate
-        }
-    }
-
-    /// The qualifier of a projection from a base with this qualifier by a positive factor: a
-    /// bound stays a bound, anything else becomes approximate.
-    pub fn of_projection(self) -> Self {
-        match self {
-            Self::UpperBound | Self::LowerBound => self,
-            Self::Exact | Self::Approximate => Self::Approximate,
-        }
-    }
 }
 
 /// Whether a value describes the past or the expected future.
@@ -165,34 +146,42 @@ pub enum Fill {
 
 /// The range a true value may lie in, as far as rounding and bounds tell.
 ///
-/// For an exact or approximate value it is the value ± half its resolution (an approximate
-/// value's own vagueness is not counted: the source does not quantify it); an upper bound
-/// reaches down to −∞ and a lower bound up to +∞.
+/// For an exact or approximate value it is the value ± half its resolution; an upper bound
+/// reaches down to −∞ (an open side) and a lower bound up to +∞. An approximate value without
+/// a resolution, and anything computed from one or by a model (interpolation, projection), has
+/// `width_unknown`: its finite ends are themselves approximate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Range {
-    /// The least the true value may be.
+    /// The least the true value may be; −∞ when nothing bounds it below.
     pub low: f64,
-    /// The most the true value may be.
+    /// The most the true value may be; +∞ when nothing bounds it above.
     pub high: f64,
+    /// Whether the true value may lie outside the finite ends by an amount nobody states.
+    pub width_unknown: bool,
 }
 
 impl Range {
-    /// The range of a value stated with `qualifier` to `resolution`.
+    /// The range of a value stated with `qualifier` to `resolution` (0 when unknown).
     pub fn of(value: f64, qualifier: Qualifier, resolution: f64) -> Self {
         let half = resolution / 2.0;
-        match qualifier {
-            Qualifier::Exact | Qualifier::Approximate => Self {
-                low: value - half,
-                high: value + half,
-            },
-            Qualifier::UpperBound => Self {
-                low: f64::NEG_INFINITY,
-                high: value,
-            },
-            Qualifier::LowerBound => Self {
-                low: value,
-                high: f64::INFINITY,
-            },
+        let (low, high) = match qualifier {
+            Qualifier::Exact | Qualifier::Approximate => (value - half, value + half),
+            Qualifier::UpperBound => (f64::NEG_INFINITY, value),
+            Qualifier::LowerBound => (value, f64::INFINITY),
+        };
+        Self {
+            low,
+            high,
+            width_unknown: qualifier == Qualifier::Approximate && resolution <= 0.0,
+        }
+    }
+
+    /// The range `low..=high` with a known width.
+    pub fn new(low: f64, high: f64) -> Self {
+        Self {
+            low,
+            high,
+            width_unknown: false,
         }
     }
 
@@ -200,53 +189,6 @@ impl Range {
     pub fn overlaps(self, other: Self) -> bool {
         let slack = 1e-9 * self.high.abs().max(other.high.abs()).min(1e300);
         self.low <= other.high + slack && other.low <= self.high + slack
-    }
-}
-
-/// One yearly value of a series, stated or derived.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
-    /// Calendar year.
-    pub year: i32,
-    /// The value, in `unit`.
-    pub value: f64,
-    /// The unit of `value`.
-    pub unit: Unit,
-    /// How precisely the value is known.
-    pub qualifier: Qualifier,
-    /// Actual or forecast.
-    pub kind: Kind,
-    /// Stated by the source or derived.
-    pub provenance: Provenance,
-    /// For derived values, how they were computed, in words; empty for reported values.
-    pub method: String,
-    /// The section of the source the value (or its inputs) comes from.
-    pub source: String,
-    /// Rounding step of a reported value; 0 when unknown or derived.
-    pub resolution: f64,
-    /// A note on the value as the source gives it.
-    pub note: String,
-    /// The source's own words for a reported value.
-    pub quote: String,
-    /// Where the true value may lie (not sent on the wire; used by agreement checks).
-    pub range: Range,
-}
-
-impl Observation {
-    /// `2024 (10.7, reported)`: the year, value and provenance, for method descriptions.
-    pub fn label(&self) -> String {
-        let bound = match self.qualifier {
-            Qualifier::Exact => "",
-            Qualifier::Approximate => "about ",
-            Qualifier::UpperBound => "at most ",
-            Qualifier::LowerBound => "at least ",
-        };
-        format!(
-            "{} ({bound}{}, {})",
-            self.year,
-            number(self.value),
-            self.provenance
-        )
     }
 }
 
@@ -294,13 +236,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn derived_qualifier_and_kind_rules() {
-        use Qualifier::*;
-        assert_eq!(Qualifier::of_transform(&[Exact, Exact]), Exact);
-        assert_eq!(Qualifier::of_transform(&[Exact, UpperBound]), Approximate);
-        assert_eq!(UpperBound.of_projection(), UpperBound);
-        assert_eq!(LowerBound.of_projection(), LowerBound);
-        assert_eq!(Exact.of_projection(), Approximate);
+    fn derived_kind_rules() {
         assert_eq!(
             Kind::of_derived(&[Kind::Actual, Kind::Actual]),
             Kind::Actual
@@ -319,7 +255,9 @@ mod tests {
         assert_eq!((r.low, r.high), (f64::NEG_INFINITY, 0.1));
         let r = Range::of(5.0, Qualifier::LowerBound, 0.0);
         assert_eq!((r.low, r.high), (5.0, f64::INFINITY));
-        let point = |v| Range { low: v, high: v };
+        let point = |v| Range::new(v, v);
+        assert!(Range::of(20.0, Qualifier::Approximate, 0.0).width_unknown);
+        assert!(!Range::of(20.0, Qualifier::Approximate, 1.0).width_unknown);
         assert!(point(0.1 + 0.2).overlaps(point(0.3)));
         assert!(!point(1.0).overlaps(point(1.001)));
     }
