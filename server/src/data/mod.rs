@@ -5,6 +5,10 @@
 //! A dataset directory holds `forecast.toml` and/or `taxonomy.toml`; a `--data` directory is either
 //! one dataset directory or a directory of them. [`check`] holds the field checks both loaders
 //! share.
+//!
+//! The built-in dataset is compiled in by the default-on `builtin-data` cargo feature. A build
+//! without it (`--no-default-features`) carries no copy of the report and serves only `--data`
+//! directories ([`HAS_BUILTIN_DATA`]).
 
 pub mod changes;
 pub mod check;
@@ -19,6 +23,9 @@ use std::{
 use arc_swap::ArcSwap;
 
 use llmarket_proto::exit;
+
+/// Whether this build carries the built-in dataset (the `builtin-data` feature).
+pub const HAS_BUILTIN_DATA: bool = cfg!(feature = "builtin-data");
 
 /// Id of the built-in dataset.
 pub const BUILTIN_DATASET: &str = "cic-global-llm-2026";
@@ -109,7 +116,9 @@ impl LoadError {
     }
 }
 
-/// The built-in CIC 灼识 Global Large Model Industry Report.
+/// The built-in CIC 灼识 Global Large Model Industry Report (in unit tests also when the build
+/// leaves it out of the binary).
+#[cfg(any(test, feature = "builtin-data"))]
 pub fn builtin() -> DatasetFiles {
     const DIR: &str = "built-in:cic-global-llm-2026";
     DatasetFiles {
@@ -125,9 +134,11 @@ pub fn builtin() -> DatasetFiles {
     }
 }
 
-/// The built-in dataset followed by every dataset found under `dirs`.
+/// The built-in dataset (when built in) followed by every dataset found under `dirs`.
 pub fn all_sources(dirs: &[PathBuf]) -> Result<Vec<DatasetFiles>, LoadError> {
-    let mut sources = vec![builtin()];
+    let mut sources = Vec::new();
+    #[cfg(feature = "builtin-data")]
+    sources.push(builtin());
     for dir in dirs {
         sources.extend(read_dir(dir)?);
     }
@@ -220,6 +231,16 @@ mod tests {
         assert_eq!(files.directory, BUILTIN_DATASET);
         assert!(files.forecast.is_some_and(|f| !f.text.is_empty()));
         assert!(files.taxonomy.is_some_and(|f| !f.text.is_empty()));
+    }
+
+    #[test]
+    fn the_builtin_data_is_a_source_exactly_when_built_in() {
+        let sources = all_sources(&[]).unwrap();
+        assert_eq!(sources.len(), usize::from(HAS_BUILTIN_DATA));
+        assert_eq!(
+            sources.iter().any(|s| s.directory == BUILTIN_DATASET),
+            cfg!(feature = "builtin-data")
+        );
     }
 
     #[test]

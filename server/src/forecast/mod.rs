@@ -6,6 +6,8 @@
 //! module per operation), [`convert`] (requests → queries at the edge, domain → messages),
 //! [`error`] (domain errors → statuses, the only place that names request fields for them).
 //! Each handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
+//! Each checks the caller's grants ([`Access`]) before it looks anything up, so a refusal is the
+//! same whether the resource exists or not; lists hold only the datasets the caller may read.
 
 pub mod analysis;
 pub mod convert;
@@ -21,7 +23,9 @@ use tonic::{Request, Response, Status};
 
 use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
 pub use self::{error::Error, model::Catalog};
-use crate::{data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name};
+use crate::{
+    auth::Access, data::Shared, paging::PageRequest, runtime::ServiceRoutes, status::bad_name,
+};
 
 /// The gRPC handlers over a shared [`Catalog`].
 #[derive(Debug, Clone)]
@@ -47,12 +51,19 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ListDatasetsRequest>,
     ) -> Result<Response<pb::ListDatasetsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListDatasets"])?;
         let catalog = self.catalog.load();
-        let (datasets, next_page_token) = page.sorted(catalog.datasets(), |d| d.id.as_str())?;
+        // Filtered before paging, so pages stay full and keys in tokens stay in the list.
+        let readable: Vec<_> = catalog
+            .datasets()
+            .iter()
+            .filter(|d| access.may_read_dataset(&d.id))
+            .collect();
+        let (datasets, next_page_token) = page.sorted(&readable, |d| d.id.as_str())?;
         Ok(Response::new(pb::ListDatasetsResponse {
-            datasets: datasets.iter().map(convert::dataset).collect(),
+            datasets: datasets.iter().map(|d| convert::dataset(d)).collect(),
             next_page_token,
         }))
     }
@@ -61,10 +72,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetDatasetRequest>,
     ) -> Result<Response<pb::GetDatasetResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = DatasetName::parse(&request.name)
             .map_err(bad_name("name"))?
             .dataset;
+        access.dataset(id)?;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         Ok(Response::new(pb::GetDatasetResponse {
@@ -76,10 +89,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ListSeriesRequest>,
     ) -> Result<Response<pb::ListSeriesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = DatasetName::parse(&request.parent)
             .map_err(bad_name("parent"))?
             .dataset;
+        access.dataset(id)?;
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,
@@ -101,8 +116,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetSeriesRequest>,
     ) -> Result<Response<pb::GetSeriesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = SeriesId::parse("name", &request.name)?;
+        access.series(id.dataset, id.series)?;
         let catalog = self.catalog.load();
         let series = catalog.series(id.dataset, id.series)?;
         Ok(Response::new(pb::GetSeriesResponse {
@@ -114,8 +131,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetObservationsRequest>,
     ) -> Result<Response<pb::GetObservationsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = ObservationsQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let observations = analysis::observations(
@@ -136,8 +155,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ComputeGrowthRequest>,
     ) -> Result<Response<pb::ComputeGrowthResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = GrowthQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let growth = analysis::growth(series, query.args, query.target.fill)?;
@@ -151,8 +172,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetBreakdownRequest>,
     ) -> Result<Response<pb::GetBreakdownResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = BreakdownQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
@@ -166,8 +189,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ProjectSeriesRequest>,
     ) -> Result<Response<pb::ProjectSeriesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = ProjectionQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let projection = analysis::project(
@@ -187,10 +212,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::CheckConsistencyRequest>,
     ) -> Result<Response<pb::CheckConsistencyResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = DatasetName::parse(&request.dataset)
             .map_err(bad_name("dataset"))?
             .dataset;
+        access.dataset(id)?;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         let checks = analysis::check(dataset);
