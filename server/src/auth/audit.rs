@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 /// The log target of audit lines (`RUST_LOG=llmarket::audit=info` keeps only them).
 pub const TARGET: &str = "llmarket::audit";
 
-/// Logs one refused call.
+/// Logs one refused call. `resource` is the resource refused; a call refused before its request
+/// is read (no credentials, a quota) names its method there.
 pub fn denied(
     principal: Option<&str>,
     method: &str,

@@ -218,7 +218,9 @@ mod tests {
     async fn calls_need_a_known_credential_except_open_ones() {
         let health = "/grpc.health.v1.Health/Check";
         let reflection = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
-        let cases: &[(Reflection, &str, Option<&str>, &[&str], Code, &str)] = &[
+        // Mode, path, token, certificate names, expected code, text the message holds.
+        type Case<'a> = (Reflection, &'a str, Option<&'a str>, &'a [&'a str], Code, &'a str);
+        let cases: &[Case<'_>] = &[
             (
                 Reflection::Authenticated,
                 CALL,
