@@ -4,7 +4,7 @@
 
 use tonic::{Code, Status};
 
-use super::{Caller, Grants, audit};
+use super::{audit, caller::Caller, grants::Grants};
 use crate::status::{MAX_ECHO_CHARS, shorten};
 
 /// What one call may read: everything (no principals file in force) or its caller's grants.

@@ -14,17 +14,19 @@
 
 pub mod access;
 pub mod audit;
+pub mod caller;
 pub mod grants;
 pub mod principals;
 pub mod quota;
 pub mod token;
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{path::Path, sync::Arc};
 
 use arc_swap::ArcSwap;
 
 pub use self::{
     access::Access,
+    caller::Caller,
     grants::{Grant, Grants},
     principals::{Principal, Principals, Unauthenticated},
 };
@@ -32,18 +34,6 @@ use crate::data::LoadError;
 
 /// The principals in force, shared by the layer and swapped whole by [`reload`].
 pub type SharedPrincipals = Arc<ArcSwap<Principals>>;
-
-/// The authenticated caller of one call, put into its request's extensions by the
-/// authentication layer.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// Who is calling.
-    pub principal: Arc<Principal>,
-    /// The gRPC method, e.g. `/llmarket.forecast.v1.ForecastService/GetSeries`.
-    pub method: Arc<str>,
-    /// The caller's address, when the transport has one.
-    pub peer: Option<SocketAddr>,
-}
 
 /// Reads the principals file at `path` for the first time.
 pub fn load(path: &Path) -> Result<SharedPrincipals, LoadError> {

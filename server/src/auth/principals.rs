@@ -305,7 +305,11 @@ grants = ["datasets/*", "schemes/*", "milestones"]
     fn a_good_file_authenticates_by_token_and_by_certificate() {
         let principals = Principals::parse("auth.toml", &file()).unwrap();
         assert_eq!(principals.iter().count(), 2);
-        type Case<'a> = (Option<&'a str>, &'a [&'a str], Result<&'a str, Unauthenticated>);
+        type Case<'a> = (
+            Option<&'a str>,
+            &'a [&'a str],
+            Result<&'a str, Unauthenticated>,
+        );
         let cases: &[Case<'_>] = &[
             (Some("Bearer t-reports"), &[], Ok("reports-api")),
             (Some("bearer  t-analyst-2 "), &[], Ok("analyst")),

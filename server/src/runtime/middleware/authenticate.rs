@@ -20,9 +20,10 @@ use tonic::{Code, Status, body::Body};
 use tonic_types::{ErrorDetails, StatusExt as _};
 use tower::{Layer, Service};
 
+use super::load_shed::is_health;
 use crate::{
-    auth::{Caller, SharedPrincipals, audit},
-    runtime::{HEALTH_SERVICE_NAME, peer::Peer},
+    auth::{SharedPrincipals, audit, caller::Caller},
+    runtime::peer::Peer,
 };
 
 /// Path prefix of the reflection services (v1 and v1alpha).
@@ -79,11 +80,8 @@ pub struct Authenticate<S> {
 impl<S> Authenticate<S> {
     /// Whether `path` is open to callers without credentials.
     fn is_open(&self, path: &str) -> bool {
-        let health = path
-            .strip_prefix('/')
-            .and_then(|p| p.strip_prefix(HEALTH_SERVICE_NAME))
-            .is_some_and(|rest| rest.starts_with('/'));
-        health || (self.reflection == Reflection::On && path.starts_with(REFLECTION_PREFIX))
+        is_health(path)
+            || (self.reflection == Reflection::On && path.starts_with(REFLECTION_PREFIX))
     }
 }
 
@@ -219,7 +217,14 @@ mod tests {
         let health = "/grpc.health.v1.Health/Check";
         let reflection = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
         // Mode, path, token, certificate names, expected code, text the message holds.
-        type Case<'a> = (Reflection, &'a str, Option<&'a str>, &'a [&'a str], Code, &'a str);
+        type Case<'a> = (
+            Reflection,
+            &'a str,
+            Option<&'a str>,
+            &'a [&'a str],
+            Code,
+            &'a str,
+        );
         let cases: &[Case<'_>] = &[
             (
                 Reflection::Authenticated,
