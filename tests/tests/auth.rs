@@ -425,3 +425,49 @@ async fn past_its_quota_a_principal_gets_resource_exhausted_with_a_retry_hint() 
         .await
         .expect("other principals are not limited by it");
 }
+
+/// The code of one reflection v1 ListServices call, with `token` if any.
+async fn reflection_code(server: &TestServer, token: Option<&str>) -> Code {
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest,
+    };
+    let mut client = ServerReflectionClient::with_interceptor(
+        server.channel().await,
+        Bearer(token.map(str::to_owned)),
+    );
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    match client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+    {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+#[tokio::test]
+async fn reflection_needs_credentials_when_authenticated_and_is_gone_when_off() {
+    let servers = Secured::start("reflection").await;
+    assert_eq!(
+        reflection_code(&servers.forecast, None).await,
+        Code::Unauthenticated
+    );
+    assert_eq!(
+        reflection_code(&servers.forecast, Some(NARROW)).await,
+        Code::Ok
+    );
+    let off = TestServer::start_with_options(
+        forecast::routes(builtin_catalog()),
+        ServeOptions {
+            auth: Some(servers.principals.clone()),
+            reflection: Reflection::Off,
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(reflection_code(&off, Some(FULL)).await, Code::Unimplemented);
+}

@@ -325,6 +325,45 @@ mod tests {
         );
     }
 
+    /// A log writer that keeps what it is given.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_one_audit_line_without_the_token() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let (code, _) = call(Reflection::On, CALL, Some("secret-guess"), &[]).await;
+        assert_eq!(code, Code::Unauthenticated);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 1, "{log}");
+        for needle in [
+            "\"target\":\"llmarket::audit\"",
+            "\"principal\":\"anonymous\"",
+            "\"code\":\"Unauthenticated\"",
+            CALL,
+        ] {
+            assert!(lines[0].contains(needle), "{needle} not in {log}");
+        }
+        assert!(!log.contains("secret-guess"), "{log}");
+    }
+
     #[tokio::test]
     async fn without_principals_every_call_passes() {
         let service =
