@@ -23,6 +23,9 @@ step "buf lint / buf format"
 step "cargo test"
 cargo test --workspace --locked
 
+step "build and unit tests without the built-in data (--no-default-features)"
+cargo test -p llmarket-server --no-default-features --locked --lib --bins
+
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 

@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::{ConnectionLimits, middleware};
+use crate::runtime::{ConnectionLimits, middleware, middleware::Reflection};
 
 /// Default address of the forecast service.
 pub const DEFAULT_FORECAST_LISTEN: &str = "127.0.0.1:50051";
@@ -44,6 +44,57 @@ pub struct Cli {
     /// Limits on each call.
     #[command(flatten)]
     pub calls: CallArgs,
+    /// Who may call and what each may read.
+    #[command(flatten)]
+    pub access: AccessArgs,
+}
+
+/// Flags of access control (see README, "Running it securely").
+#[derive(Debug, Clone, Args)]
+pub struct AccessArgs {
+    /// The principals file (TOML): each caller's credentials (token digests, client-certificate
+    /// names), grants and quota. Read again on SIGHUP. Without it every caller reads everything.
+    #[arg(long, env = "LLMARKET_AUTH_FILE", value_name = "FILE", global = true)]
+    pub auth_file: Option<PathBuf>,
+    /// Who may use server reflection [default: authenticated with --auth-file, on without].
+    #[arg(long, env = "LLMARKET_REFLECTION", value_enum, global = true)]
+    pub reflection: Option<Reflection>,
+    /// Serve a non-loopback address with neither --auth-file nor mutual TLS, so anyone who can
+    /// reach it reads everything [default: refused at start].
+    #[arg(long, env = "LLMARKET_ALLOW_INSECURE", global = true)]
+    pub allow_insecure: bool,
+}
+
+impl AccessArgs {
+    /// The reflection mode: as given, else authenticated with an auth file and on without.
+    pub fn reflection(&self) -> Reflection {
+        self.reflection.unwrap_or(if self.auth_file.is_some() {
+            Reflection::Authenticated
+        } else {
+            Reflection::On
+        })
+    }
+}
+
+/// Refuses to serve a non-loopback address to anyone who can reach it: with neither an auth
+/// file nor mutual TLS (`mutual_tls`: client certificates are verified), binding one of `addrs`
+/// that is not loopback is a usage error unless `allow_insecure`. The message is one line saying
+/// what to add.
+pub fn check_exposure(
+    addrs: &[SocketAddr],
+    auth_file: bool,
+    mutual_tls: bool,
+    allow_insecure: bool,
+) -> Result<(), String> {
+    if auth_file || mutual_tls || allow_insecure {
+        return Ok(());
+    }
+    match addrs.iter().find(|a| !a.ip().is_loopback()) {
+        None => Ok(()),
+        Some(addr) => Err(format!(
+            "refusing to serve {addr} (not loopback) to anyone who can reach it; add --auth-file FILE or mutual TLS (--tls-client-ca), or --allow-insecure to serve it open"
+        )),
+    }
 }
 
 /// Flags that limit connections (see README, "Limits").
@@ -112,6 +163,7 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
 /// The text of `--version`: the crate version, then the built-in dataset's id and its data
 /// version (the one responses carry when a process serves only the built-in data), so two
 /// binaries with different built-in data tell themselves apart.
+#[cfg(feature = "builtin-data")]
 pub fn long_version() -> String {
     let builtin = crate::data::builtin();
     let version = crate::data::DataVersion::of(std::slice::from_ref(&builtin));
@@ -119,6 +171,15 @@ pub fn long_version() -> String {
         "{} (built-in data: datasets/{}, data version {version})",
         env!("CARGO_PKG_VERSION"),
         builtin.directory
+    )
+}
+
+/// The text of `--version` of a build without the built-in data.
+#[cfg(not(feature = "builtin-data"))]
+pub fn long_version() -> String {
+    format!(
+        "{} (no built-in data: serves only --data directories)",
+        env!("CARGO_PKG_VERSION")
     )
 }
 
@@ -207,6 +268,12 @@ pub enum Command {
     /// Work on data directories without serving them.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Manage bearer tokens for the auth file.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
 }
 
 /// Commands on data directories.
@@ -218,6 +285,53 @@ pub enum DataCommand {
     Manifest {
         /// The dataset directory, or a directory of them.
         dir: PathBuf,
+    },
+}
+
+impl Cli {
+    /// The addresses this command listens on (none for `token` and `data`).
+    pub fn listen_addrs(&self) -> Vec<SocketAddr> {
+        match &self.command {
+            Command::Forecast { listen } | Command::Taxonomy { listen } => vec![*listen],
+            Command::All {
+                forecast_listen,
+                taxonomy_listen,
+            } => vec![*forecast_listen, *taxonomy_listen],
+            Command::Token { .. } | Command::Data(_) => Vec::new(),
+        }
+    }
+
+    /// Whether mutual TLS is configured, so only callers with a verified client certificate
+    /// connect. No TLS flag exists yet: the TLS flags (`--tls-client-ca`) feed this.
+    pub fn mutual_tls(&self) -> bool {
+        false
+    }
+
+    /// [`check_exposure`] for this command line.
+    pub fn check_exposure(&self) -> Result<(), String> {
+        check_exposure(
+            &self.listen_addrs(),
+            self.access.auth_file.is_some(),
+            self.mutual_tls(),
+            self.access.allow_insecure,
+        )
+    }
+}
+
+/// What `llmarket-server token` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Make a new random bearer token: prints the token once on stdout, and on stderr the
+    /// `[[principal]]` entry (with the token's SHA-256 digest, never the token) to add to the
+    /// auth file.
+    New {
+        /// The principal the token is for (1 to 63 of a-z 0-9 . _ -).
+        #[arg(long)]
+        principal: String,
+        /// A grant for the entry printed (repeatable): datasets/*, datasets/{id}, schemes/*,
+        /// schemes/{id}, or milestones.
+        #[arg(long = "grant", value_name = "GRANT")]
+        grants: Vec<String>,
     },
 }
 
@@ -312,6 +426,47 @@ mod tests {
         ] {
             let args = ["llmarket-server", "forecast", bad[0], bad[1]];
             assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reflection_defaults_to_authenticated_with_an_auth_file() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["llmarket-server", "forecast"];
+            args.extend(extra);
+            Cli::try_parse_from(args).unwrap().access.reflection()
+        };
+        assert_eq!(parse(&[]), Reflection::On);
+        assert_eq!(parse(&["--auth-file", "a.toml"]), Reflection::Authenticated);
+        assert_eq!(
+            parse(&["--auth-file", "a.toml", "--reflection", "off"]),
+            Reflection::Off
+        );
+        assert_eq!(
+            parse(&["--reflection", "authenticated"]),
+            Reflection::Authenticated
+        );
+    }
+
+    #[test]
+    fn exposure_is_refused_only_off_loopback_without_protection() {
+        let loopback: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let v6_loopback: SocketAddr = "[::1]:1".parse().unwrap();
+        let open: SocketAddr = "0.0.0.0:1".parse().unwrap();
+        let cases: &[(&[SocketAddr], bool, bool, bool, bool)] = &[
+            // addrs, auth file, mutual TLS, allow insecure, refused
+            (&[loopback, v6_loopback], false, false, false, false),
+            (&[loopback, open], false, false, false, true),
+            (&[open], true, false, false, false),
+            (&[open], false, true, false, false),
+            (&[open], false, false, true, false),
+        ];
+        for (addrs, auth, mtls, allow, refused) in cases {
+            let result = check_exposure(addrs, *auth, *mtls, *allow);
+            assert_eq!(result.is_err(), *refused, "{addrs:?} {auth} {mtls} {allow}");
+            if let Err(message) = result {
+                assert!(message.contains("--auth-file") && !message.contains('\n'));
+            }
         }
     }
 

@@ -1,16 +1,20 @@
 //! `llmarket-server`: serves the forecast service, the taxonomy service, or both.
 //!
-//! Order of work: config (exit 64 on a bad one) → tracing → open-file limit raised → data (65
-//! bad, 74 unreadable) → bind (74) → log addresses → serve → SIGINT/SIGTERM → drain within the
-//! grace period → exit 0. A second SIGINT/SIGTERM during the drain exits at once (130/143).
-//! SIGHUP reloads the data; bad new data is logged and the old data keeps being served.
+//! Order of work: config (exit 64 on a bad one, or on a non-loopback address served to anyone)
+//! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → bind (74) →
+//! log addresses → serve → SIGINT/SIGTERM → drain within the grace period → exit 0. A second
+//! SIGINT/SIGTERM during the drain exits at once (130/143). SIGHUP reloads the data and the auth
+//! file; a bad new one is logged and the old one keeps being used.
+//!
+//! `llmarket-server token new --principal NAME` makes a bearer token and exits.
 
 use std::{process::ExitCode, sync::Arc};
 
 use arc_swap::ArcSwap;
 use llmarket_proto::exit;
 use llmarket_server::{
-    config::{Cli, Command, DataCommand},
+    auth::{self, SharedPrincipals},
+    config::{Cli, Command, DataCommand, TokenCommand},
     data::{self, LoadError, Shared, changes::Changes},
     forecast,
     runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
@@ -31,6 +35,18 @@ fn main() -> ExitCode {
     if let Command::Data(DataCommand::Manifest { dir }) = &cli.command {
         return write_manifests(dir);
     }
+    if let Command::Token { action } = &cli.command {
+        return token(action);
+    }
+    if let Err(message) = cli.check_exposure() {
+        return fail(exit::USAGE, &message);
+    }
+    if !data::HAS_BUILTIN_DATA && cli.data.is_empty() {
+        return fail(
+            exit::USAGE,
+            "this build has no built-in data (built without the `builtin-data` feature); give --data DIR",
+        );
+    }
     telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -45,6 +61,47 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli))
+}
+
+/// `token new`: prints a new token on stdout and the auth-file entry for it on stderr.
+fn token(action: &TokenCommand) -> ExitCode {
+    match action {
+        TokenCommand::New { principal, grants } => {
+            if !auth::principals::is_valid_name(principal) {
+                return fail(
+                    exit::USAGE,
+                    &format!(
+                        "--principal {principal:?} is not a valid name; use 1 to 63 of a-z 0-9 . _ -, starting with a letter or digit"
+                    ),
+                );
+            }
+            for grant in grants {
+                if let Err(message) = auth::Grant::parse(grant) {
+                    return fail(exit::USAGE, &format!("--grant {message}"));
+                }
+            }
+            let token = match auth::token::new_token() {
+                Ok(token) => token,
+                Err(e) => {
+                    return fail(
+                        exit::IO_ERR,
+                        &format!("cannot read the OS random source: {e}"),
+                    );
+                }
+            };
+            let digest = auth::token::TokenDigest::of(&token);
+            let grants = grants
+                .iter()
+                .map(|g| format!("{g:?}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            println!("{token}");
+            eprintln!(
+                "# add to the auth file (the token is shown once and is not stored):\n[[principal]]\nname = {principal:?}\ntokens = [\"{digest}\"]\ngrants = [{grants}]"
+            );
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 /// Prints a clap error as one line (help and version go to stdout with exit 0).
@@ -119,7 +176,7 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
             taxonomy_listen,
         } => (Some(forecast_listen), Some(taxonomy_listen)),
         // Handled in `main` before anything is served.
-        Command::Data(_) => (None, None),
+        Command::Token { .. } | Command::Data(_) => (None, None),
     };
     let (forecast, taxonomy) =
         load_data(&cli.data, forecast_addr.is_some(), taxonomy_addr.is_some())?;
@@ -130,6 +187,16 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
 }
 
 async fn run(cli: Cli) -> ExitCode {
+    let principals = match &cli.access.auth_file {
+        None => None,
+        Some(path) => match auth::load(path) {
+            Ok(shared) => {
+                tracing::info!(file = %path.display(), principals = shared.load().iter().count(), "access control on");
+                Some(shared)
+            }
+            Err(e) => return fail(e.exit_code(), &e.to_string()),
+        },
+    };
     let plan = match load_plan(&cli) {
         Ok(plan) => plan,
         Err(e) => return fail(e.exit_code(), &e.to_string()),
@@ -155,6 +222,8 @@ async fn run(cli: Cli) -> ExitCode {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
         calls: cli.calls.limits(),
+        auth: principals.clone(),
+        reflection: cli.access.reflection(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -181,9 +250,10 @@ async fn run(cli: Cli) -> ExitCode {
         let shutdown = async move {
             let _ = stop.wait_for(|stopping| *stopping).await;
         };
-        tasks.spawn(runtime::serve(listener, routes, shutdown, options));
+        tasks.spawn(runtime::serve(listener, routes, shutdown, options.clone()));
     }
-    tokio::spawn(reload_on_hangup(cli.data.clone(), plan));
+    let auth_file = cli.access.auth_file.clone().zip(principals);
+    tokio::spawn(reload_on_hangup(cli.data.clone(), plan, auth_file));
 
     tokio::select! {
         _ = signals.next() => {}
@@ -231,9 +301,13 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
     }
 }
 
-/// On each SIGHUP, reads and validates the data again and swaps it in whole; on bad data, logs the
-/// error and keeps serving what it had.
-async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
+/// On each SIGHUP, reads and validates the data and the auth file again and swaps each in whole;
+/// on a bad one, logs the error and keeps using what it had.
+async fn reload_on_hangup(
+    dirs: Vec<std::path::PathBuf>,
+    plan: Plan,
+    auth_file: Option<(std::path::PathBuf, SharedPrincipals)>,
+) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -263,8 +337,16 @@ async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
                 }
                 Err(e) => tracing::error!("reload rejected, still serving the previous data: {e}"),
             }
+            if let Some((path, shared)) = &auth_file {
+                match auth::reload(path, shared) {
+                    Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
+                    Err(e) => tracing::error!(
+                        "auth file reload rejected, still using the previous principals: {e}"
+                    ),
+                }
+            }
         }
     }
     #[cfg(not(unix))]
-    drop((dirs, plan));
+    drop((dirs, plan, auth_file));
 }

@@ -420,3 +420,113 @@ fn a_second_signal_during_the_drain_exits_at_once() {
         drop(held);
     }
 }
+
+#[test]
+fn a_non_loopback_address_without_protection_is_refused_before_binding() {
+    assert_one_line_error(
+        &run(&["forecast", "--listen", "0.0.0.0:0"]),
+        64,
+        "add --auth-file FILE or mutual TLS (--tls-client-ca), or --allow-insecure",
+    );
+    assert_one_line_error(
+        &run(&[
+            "all",
+            "--forecast-listen",
+            "127.0.0.1:0",
+            "--taxonomy-listen",
+            "[::]:0",
+        ]),
+        64,
+        "refusing to serve [::]:0",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn allow_insecure_or_an_auth_file_serves_a_non_loopback_address() {
+    let server = Running::start(&["forecast", "--listen", "0.0.0.0:0", "--allow-insecure"]);
+    server.wait_for("listening");
+    drop(server);
+
+    let dir = temp_dir("auth-open");
+    let file = dir.join("auth.toml");
+    let digest = llmarket_server::auth::token::TokenDigest::of("t");
+    std::fs::write(
+        &file,
+        format!(
+            "[[principal]]\nname = \"a\"\ntokens = [\"{digest}\"]\ngrants = [\"datasets/*\"]\n"
+        ),
+    )
+    .expect("write");
+    let auth = file.to_str().expect("utf-8 path");
+    let server = Running::start(&["forecast", "--listen", "0.0.0.0:0", "--auth-file", auth]);
+    server.wait_for("access control on");
+    server.wait_for("listening");
+}
+
+#[test]
+fn a_bad_auth_file_is_a_data_error_and_a_missing_one_an_io_error() {
+    let dir = temp_dir("auth-bad");
+    let file = dir.join("auth.toml");
+    std::fs::write(
+        &file,
+        "[[principal]]\nname = \"a\"\ntokens = [\"plain\"]\ngrants = [\"milestones\"]\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8 path");
+    assert_one_line_error(
+        &run(&["forecast", "--listen", "127.0.0.1:0", "--auth-file", path]),
+        65,
+        "principal[0] \"a\": tokens[0]: \"plain\" is not a token digest",
+    );
+    assert_one_line_error(
+        &run(&[
+            "forecast",
+            "--listen",
+            "127.0.0.1:0",
+            "--auth-file",
+            "/definitely/not/here.toml",
+        ]),
+        74,
+        "cannot read /definitely/not/here.toml",
+    );
+}
+
+#[test]
+fn token_new_prints_the_token_once_and_an_entry_with_only_its_digest() {
+    let output = run(&[
+        "token",
+        "new",
+        "--principal",
+        "reports-api",
+        "--grant",
+        "datasets/*",
+        "--grant",
+        "schemes/industry",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let token = stdout.trim();
+    assert_eq!(stdout.lines().count(), 1);
+    assert_eq!(token.len(), 43, "{token}");
+    let entry = String::from_utf8_lossy(&output.stderr);
+    assert!(!entry.contains(token), "the entry never holds the token");
+    let principals =
+        llmarket_server::auth::Principals::parse("entry", &entry).expect("the entry is valid");
+    let principal = principals
+        .authenticate(Some(format!("Bearer {token}").as_bytes()), &[])
+        .expect("the token authenticates");
+    assert_eq!(principal.name, "reports-api");
+    assert!(principal.grants.dataset("any") && principal.grants.scheme("industry"));
+
+    assert_one_line_error(
+        &run(&["token", "new", "--principal", "Bad Name"]),
+        64,
+        "is not a valid name",
+    );
+    assert_one_line_error(
+        &run(&["token", "new", "--principal", "a", "--grant", "everything"]),
+        64,
+        "--grant \"everything\" is not a grant",
+    );
+}

@@ -60,6 +60,20 @@ impl TestServer {
         grace: Duration,
         limits: Limits,
     ) -> Self {
+        let options = runtime::ServeOptions {
+            grace,
+            calls: limits,
+            ..runtime::ServeOptions::default()
+        };
+        Self::start_with_options(service, options).await
+    }
+
+    /// Like [`TestServer::start`], with every serve option given (e.g. `auth`, the principals
+    /// in force: `llmarket_server::auth::load(path)`).
+    pub async fn start_with_options(
+        service: runtime::ServiceRoutes,
+        options: runtime::ServeOptions,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -67,11 +81,6 @@ impl TestServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
-        };
-        let options = runtime::ServeOptions {
-            grace,
-            calls: limits,
-            ..runtime::ServeOptions::default()
         };
         let task = tokio::spawn(runtime::serve(listener, service, shutdown, options));
         Self {

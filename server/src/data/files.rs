@@ -7,6 +7,9 @@ use std::{borrow::Cow, fmt, io, sync::Arc};
 use arc_swap::ArcSwap;
 use llmarket_proto::exit;
 
+/// Whether this build carries the built-in dataset (the `builtin-data` feature).
+pub const HAS_BUILTIN_DATA: bool = cfg!(feature = "builtin-data");
+
 /// Id of the built-in dataset.
 pub const BUILTIN_DATASET: &str = "cic-global-llm-2026";
 
@@ -96,7 +99,9 @@ impl LoadError {
     }
 }
 
-/// The built-in CIC 灼识 Global Large Model Industry Report.
+/// The built-in CIC 灼识 Global Large Model Industry Report (in unit tests also when the build
+/// leaves it out of the binary).
+#[cfg(any(test, feature = "builtin-data"))]
 pub fn builtin() -> DatasetFiles {
     const DIR: &str = "built-in:cic-global-llm-2026";
     DatasetFiles {

@@ -8,6 +8,10 @@
 //! Modules: [`files`] (data files, the built-in dataset, [`LoadError`]), [`read`] (`--data`
 //! directories), [`manifest`] (what a directory declares it holds, and the data version),
 //! [`check`] (the field checks both loaders share), [`changes`] (what a reload changed).
+//!
+//! The built-in dataset is compiled in by the default-on `builtin-data` cargo feature. A build
+//! without it (`--no-default-features`) carries no copy of the report and serves only `--data`
+//! directories ([`HAS_BUILTIN_DATA`]).
 
 pub mod changes;
 pub mod check;
@@ -17,9 +21,12 @@ pub mod read;
 
 pub use self::{
     files::{
-        BUILTIN_DATASET, DataFile, DatasetFiles, FORECAST_FILE, LoadError, Shared, TAXONOMY_FILE,
-        builtin,
+        BUILTIN_DATASET, DataFile, DatasetFiles, FORECAST_FILE, HAS_BUILTIN_DATA, LoadError,
+        Shared, TAXONOMY_FILE,
     },
     manifest::DataVersion,
     read::{all_sources, read_dir},
 };
+
+#[cfg(any(test, feature = "builtin-data"))]
+pub use self::files::builtin;

@@ -8,13 +8,15 @@ use std::{
 };
 
 use super::{
-    files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE, builtin},
+    files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE},
     manifest::{self, MANIFEST_FILE},
 };
 
-/// The built-in dataset followed by every dataset found under `dirs`.
+/// The built-in dataset (when built in) followed by every dataset found under `dirs`.
 pub fn all_sources(dirs: &[PathBuf]) -> Result<Vec<DatasetFiles>, LoadError> {
-    let mut sources = vec![builtin()];
+    let mut sources = Vec::new();
+    #[cfg(feature = "builtin-data")]
+    sources.push(super::files::builtin());
     for dir in dirs {
         sources.extend(read_dir(dir)?);
     }
@@ -169,6 +171,17 @@ mod tests {
             "{err}"
         );
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_builtin_data_is_a_source_exactly_when_built_in() {
+        use super::super::files::{BUILTIN_DATASET, HAS_BUILTIN_DATA};
+        let sources = all_sources(&[]).unwrap();
+        assert_eq!(sources.len(), usize::from(HAS_BUILTIN_DATA));
+        assert_eq!(
+            sources.iter().any(|s| s.directory == BUILTIN_DATASET),
+            cfg!(feature = "builtin-data")
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! module per operation), [`convert`] (requests → queries at the edge, domain → messages),
 //! [`error`] (domain errors → statuses, the only place that names request fields for them).
 //! Each handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
+//! Each checks the caller's grants ([`Access`]) before it looks anything up, so a refusal is the
+//! same whether the resource exists or not; lists hold only the datasets the caller may read.
 
 pub mod analysis;
 pub mod convert;
@@ -22,7 +24,7 @@ use tonic::{Request, Response, Status};
 use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
 pub use self::{error::Error, model::Catalog};
 use crate::{
-    data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
+    auth::Access, data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
     status::bad_name,
 };
 
@@ -50,14 +52,21 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ListDatasetsRequest>,
     ) -> Result<Response<pb::ListDatasetsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListDatasets"])?;
         let catalog = self.catalog.load();
-        let (datasets, next_page_token) = page.sorted(catalog.datasets(), |d| d.id.as_str())?;
+        // Filtered before paging, so pages stay full and keys in tokens stay in the list.
+        let readable: Vec<_> = catalog
+            .datasets()
+            .iter()
+            .filter(|d| access.may_read_dataset(&d.id))
+            .collect();
+        let (datasets, next_page_token) = page.sorted(&readable, |d| d.id.as_str())?;
         Ok(versioned(
             catalog.data_version(),
             pb::ListDatasetsResponse {
-                datasets: datasets.iter().map(convert::dataset).collect(),
+                datasets: datasets.iter().map(|d| convert::dataset(d)).collect(),
                 next_page_token,
             },
         ))
@@ -67,10 +76,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetDatasetRequest>,
     ) -> Result<Response<pb::GetDatasetResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = DatasetName::parse(&request.name)
             .map_err(bad_name("name"))?
             .dataset;
+        access.dataset(id)?;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         Ok(versioned(
@@ -85,10 +96,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ListSeriesRequest>,
     ) -> Result<Response<pb::ListSeriesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = DatasetName::parse(&request.parent)
             .map_err(bad_name("parent"))?
             .dataset;
+        access.dataset(id)?;
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,
@@ -113,8 +126,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetSeriesRequest>,
     ) -> Result<Response<pb::GetSeriesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = SeriesId::parse("name", &request.name)?;
+        access.series(id.dataset, id.series)?;
         let catalog = self.catalog.load();
         let series = catalog.series(id.dataset, id.series)?;
         Ok(versioned(
@@ -129,8 +144,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetObservationsRequest>,
     ) -> Result<Response<pb::GetObservationsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = ObservationsQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let observations = analysis::observations(
@@ -154,8 +171,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ComputeGrowthRequest>,
     ) -> Result<Response<pb::ComputeGrowthResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = GrowthQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let growth = analysis::growth(series, query.args, query.target.fill)?;
@@ -169,8 +188,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::GetBreakdownRequest>,
     ) -> Result<Response<pb::GetBreakdownResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = BreakdownQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
@@ -184,8 +205,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::ProjectSeriesRequest>,
     ) -> Result<Response<pb::ProjectSeriesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = ProjectionQuery::try_from(&request)?;
+        access.series(query.target.series.dataset, query.target.series.series)?;
         let catalog = self.catalog.load();
         let series = query.target.find(&catalog)?;
         let projection = analysis::project(
@@ -205,10 +228,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         &self,
         request: Request<pb::CheckConsistencyRequest>,
     ) -> Result<Response<pb::CheckConsistencyResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = DatasetName::parse(&request.dataset)
             .map_err(bad_name("dataset"))?
             .dataset;
+        access.dataset(id)?;
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         let checks = analysis::check(dataset);

@@ -7,8 +7,8 @@
 //! 1. [`accept`]: TCP accept, connection cap, descriptor back-off (TLS plugs in right after accept);
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
 //! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
-//!    content type → load shed → deadline → (authentication, later) → (metrics and access log,
-//!    later) → service;
+//!    content type → message size → load shed → deadline → authentication and quotas → (metrics
+//!    and access log, later) → service;
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
@@ -73,8 +73,8 @@ impl ServiceRoutes {
     }
 }
 
-/// How [`serve`] holds connections and shuts down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How [`serve`] holds connections, admits callers, and shuts down.
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
     pub connections: ConnectionLimits,
@@ -82,6 +82,10 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Limits on each call (load shed, deadline, message size), enforced by the middleware.
     pub calls: middleware::Limits,
+    /// The principals in force (`--auth-file`); none: every caller may read everything.
+    pub auth: Option<crate::auth::SharedPrincipals>,
+    /// Who may use server reflection.
+    pub reflection: middleware::Reflection,
 }
 
 impl Default for ServeOptions {
@@ -90,6 +94,8 @@ impl Default for ServeOptions {
             connections: ConnectionLimits::default(),
             grace: DEFAULT_SHUTDOWN_GRACE,
             calls: middleware::Limits::default(),
+            auth: None,
+            reflection: middleware::Reflection::On,
         }
     }
 }
@@ -110,11 +116,11 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
 }
 
 /// The middleware stack around `routes`, the one place it is applied; [`middleware`] documents
-/// the order (content type → message size → load shed → deadline → (authentication and grants,
-/// later) → (metrics and access log, later) → the service) and builds it.
+/// the order (content type → message size → load shed → deadline → authentication and quotas →
+/// (metrics and access log, later) → the service) and builds it.
 fn stack(
     routes: Routes,
-    limits: &middleware::Limits,
+    options: &ServeOptions,
 ) -> impl Service<
     http::Request<Incoming>,
     Response = http::Response<tonic::body::Body>,
@@ -123,7 +129,8 @@ fn stack(
 > + Clone
 + Send
 + 'static {
-    middleware::stack(limits).service(routes)
+    let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
+    middleware::stack(&options.calls, authenticate).service(routes)
 }
 
 /// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.
@@ -149,19 +156,18 @@ pub async fn serve(
         .set_service_status(name, ServingStatus::Serving)
         .await;
 
-    let reflection_v1 = reflection_builder(name).build_v1()?;
-    let reflection_v1alpha = reflection_builder(name).build_v1alpha()?;
-    let routes = service
-        .routes
-        .add_service(health)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .prepare();
+    let mut routes = service.routes.add_service(health);
+    if options.reflection != middleware::Reflection::Off {
+        routes = routes
+            .add_service(reflection_builder(name).build_v1()?)
+            .add_service(reflection_builder(name).build_v1alpha()?);
+    }
+    let routes = routes.prepare();
 
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
-        stack(routes, &options.calls),
+        stack(routes, &options),
         options.connections,
         phase_rx,
         shutdown,

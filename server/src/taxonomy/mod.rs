@@ -6,7 +6,9 @@
 //! [`model`] (domain types), [`search`] (the n-gram search index), [`vocabulary`] (the assembled
 //! vocabulary and its lookups), [`load`] (TOML parsing and validation), [`convert`] (requests
 //! validated into queries), [`reply`] (domain values as messages). Each handler takes one
-//! snapshot of the vocabulary and does no I/O.
+//! snapshot of the vocabulary and does no I/O. Each checks the caller's grants ([`Access`]) before
+//! it looks anything up, so a refusal is the same whether the resource exists or not; lists and
+//! searches hold only what the caller may read, filtered before paging.
 
 pub mod changes;
 pub mod convert;
@@ -31,7 +33,7 @@ use self::{
 };
 pub use self::{error::Error, vocabulary::Vocabulary};
 use crate::{
-    data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
+    auth::Access, data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
     status::bad_name,
 };
 
@@ -59,11 +61,17 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::ListSchemesRequest>,
     ) -> Result<Response<pb::ListSchemesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let page = PageRequest::new(request.page_size, &request.page_token, &["ListSchemes"])?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
-        let (schemes, next_page_token) = page.listed(vocabulary.schemes(), |s| s.id.as_str())?;
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
+        let readable: Vec<_> = vocabulary
+            .schemes()
+            .iter()
+            .filter(|s| access.may_read_scheme(&s.id))
+            .collect();
+        let (schemes, next_page_token) = page.listed(&readable, |s| s.id.as_str())?;
         Ok(versioned(
             vocabulary.data_version(),
             pb::ListSchemesResponse {
@@ -79,12 +87,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::GetSchemeRequest>,
     ) -> Result<Response<pb::GetSchemeResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = SchemeName::parse(&request.name)
             .map_err(bad_name("name"))?
             .scheme;
+        access.scheme(id)?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let scheme = vocabulary.scheme(id)?;
         Ok(versioned(
             vocabulary.data_version(),
@@ -101,15 +111,17 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::ListConceptsRequest>,
     ) -> Result<Response<pb::ListConceptsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = ConceptsQuery::try_from(&request)?;
+        access.scheme(query.scheme)?;
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,
             &["ListConcepts", &request.parent, &request.broader],
         )?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
         let (concepts, next_page_token) =
             page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
@@ -128,10 +140,12 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::GetConceptRequest>,
     ) -> Result<Response<pb::GetConceptResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let name = ConceptName::parse(&request.name).map_err(bad_name("name"))?;
+        access.concept(name.scheme, name.concept)?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let concept = vocabulary.concept(name.scheme, name.concept)?;
         Ok(versioned(
             vocabulary.data_version(),
@@ -147,10 +161,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::BatchGetConceptsRequest>,
     ) -> Result<Response<pb::BatchGetConceptsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = BatchQuery::try_from(&request)?;
+        // AIP-231: one name outside the grants fails the whole batch.
+        for name in &query.concepts {
+            access.concept(name.scheme, name.concept)?;
+        }
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let concepts = query
             .concepts
             .iter()
@@ -170,19 +189,25 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::SearchConceptsRequest>,
     ) -> Result<Response<pb::SearchConceptsResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = SearchQuery::try_from(&request)?;
+        for scheme in &query.schemes {
+            access.scheme(scheme)?;
+        }
         let mut scope = vec!["SearchConcepts", request.query.as_str()];
         scope.extend(request.schemes.iter().map(String::as_str));
         let page = PageRequest::new(request.page_size, &request.page_token, &scope)?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let schemes = query
             .schemes
             .iter()
             .map(|id| vocabulary.scheme_index(id))
             .collect::<Result<Vec<_>, _>>()?;
-        let hits = vocabulary.search(query.query, &schemes, reply.lang());
+        let mut hits = vocabulary.search(query.query, &schemes, reply.lang());
+        // Filtered before counting and paging, so totals and offsets are the caller's own.
+        hits.retain(|hit| access.may_read_scheme(&vocabulary.scheme_of(hit.concept).id));
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
         let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
         Ok(versioned(
@@ -201,8 +226,13 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::ListMilestonesRequest>,
     ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let query = MilestonesQuery::try_from(&request)?;
+        access.milestones()?;
+        if let Some(name) = query.concept {
+            access.concept(name.scheme, name.concept)?;
+        }
         let start = request.start_year.to_string();
         let end = request.end_year.to_string();
         let page = PageRequest::new(
@@ -211,7 +241,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             &["ListMilestones", &start, &end, &request.concept],
         )?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
         let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
         Ok(versioned(
@@ -229,12 +259,14 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         &self,
         request: Request<pb::GetMilestoneRequest>,
     ) -> Result<Response<pb::GetMilestoneResponse>, Status> {
+        let access = Access::of(&request);
         let request = request.into_inner();
         let id = MilestoneName::parse(&request.name)
             .map_err(bad_name("name"))?
             .milestone;
+        access.milestones()?;
         let vocabulary = self.vocabulary.load();
-        let reply = Reply::new(&vocabulary, &request.language_code);
+        let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let milestone = vocabulary.milestone(id)?;
         Ok(versioned(
             vocabulary.data_version(),

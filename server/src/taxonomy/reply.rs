@@ -1,7 +1,10 @@
 //! Domain values as wire messages (`llmarket.taxonomy.v1`), in the language a request asked for
-//! and with every language alongside.
+//! and with every language alongside. Links to what the caller may not read (concepts of other
+//! schemes, series of other datasets) are left out.
 
 use llmarket_proto::taxonomy as pb;
+
+use crate::auth::Access;
 
 use super::{
     language::{Lang, LanguageChoice},
@@ -11,19 +14,22 @@ use super::{
 };
 
 /// What a response is built from: the request's snapshot of the vocabulary and the language
-/// chosen from its `language_code`.
+/// chosen from its `language_code`, for a caller with its access.
 #[derive(Debug, Clone, Copy)]
 pub struct Reply<'v> {
     vocabulary: &'v Vocabulary,
     choice: LanguageChoice,
+    access: &'v Access,
 }
 
 impl<'v> Reply<'v> {
-    /// Replies from `vocabulary` in the language `language_code` asks for (BCP-47).
-    pub fn new(vocabulary: &'v Vocabulary, language_code: &str) -> Self {
+    /// Replies from `vocabulary` in the language `language_code` asks for (BCP-47), with links
+    /// only to what `access` may read.
+    pub fn new(vocabulary: &'v Vocabulary, language_code: &str, access: &'v Access) -> Self {
         Self {
             vocabulary,
             choice: LanguageChoice::from_code(language_code),
+            access,
         }
     }
 
@@ -44,7 +50,7 @@ impl<'v> Reply<'v> {
 
     /// A scheme as a message.
     pub fn scheme(&self, value: &Scheme) -> pb::Scheme {
-        scheme(self.vocabulary, value, self.choice.lang)
+        scheme(self.vocabulary, value, self.choice.lang, self.access)
     }
 
     /// The concepts at `indices` as messages.
@@ -57,17 +63,17 @@ impl<'v> Reply<'v> {
 
     /// A concept as a message.
     pub fn concept(&self, value: &Concept) -> pb::Concept {
-        concept(self.vocabulary, value, self.choice.lang)
+        concept(self.vocabulary, value, self.choice.lang, self.access)
     }
 
     /// A milestone as a message.
     pub fn milestone(&self, value: &Milestone) -> pb::Milestone {
-        milestone(self.vocabulary, value, self.choice.lang)
+        milestone(self.vocabulary, value, self.choice.lang, self.access)
     }
 
     /// A search hit as a message.
     pub fn hit(&self, value: &Hit<'_>) -> pb::SearchHit {
-        hit(self.vocabulary, value, self.choice.lang)
+        hit(self.vocabulary, value, self.choice.lang, self.access)
     }
 }
 
@@ -82,23 +88,25 @@ fn localized(texts: &Texts) -> Vec<pb::LocalizedText> {
         .collect()
 }
 
-/// The names of the concepts at `indices`.
-fn names(vocabulary: &Vocabulary, indices: &[ConceptIndex]) -> Vec<String> {
+/// The names of the concepts at `indices` that `access` may read.
+fn names(vocabulary: &Vocabulary, indices: &[ConceptIndex], access: &Access) -> Vec<String> {
     indices
         .iter()
-        .map(|&i| vocabulary.concept_at(i).name.clone())
+        .map(|&i| vocabulary.concept_at(i))
+        .filter(|c| access.may_read_scheme(&vocabulary.scheme_of(c).id))
+        .map(|c| c.name.clone())
         .collect()
 }
 
 /// A scheme in `lang`.
-fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang) -> pb::Scheme {
+fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang, access: &Access) -> pb::Scheme {
     pb::Scheme {
         name: scheme.name.clone(),
         title: scheme.title.get(lang).to_owned(),
         definition: scheme.definition.get(lang).to_owned(),
         titles: localized(&scheme.title),
         definitions: localized(&scheme.definition),
-        top_concepts: names(vocabulary, &scheme.top_concepts),
+        top_concepts: names(vocabulary, &scheme.top_concepts, access),
         concept_count: i32::try_from(scheme.concepts.len()).unwrap_or(i32::MAX),
         source: scheme.source.clone(),
         dataset: scheme.dataset.clone(),
@@ -106,7 +114,7 @@ fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang) -> pb::Scheme {
 }
 
 /// A concept in `lang`.
-fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concept {
+fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang, access: &Access) -> pb::Concept {
     pb::Concept {
         name: concept.name.clone(),
         notation: concept.notation.clone(),
@@ -122,11 +130,16 @@ fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concep
                 text: text.clone(),
             })
             .collect(),
-        broader: names(vocabulary, &concept.broader),
-        narrower: names(vocabulary, &concept.narrower),
-        related: names(vocabulary, &concept.related),
-        ancestors: names(vocabulary, &concept.ancestors),
-        series: concept.series.clone(),
+        broader: names(vocabulary, &concept.broader, access),
+        narrower: names(vocabulary, &concept.narrower, access),
+        related: names(vocabulary, &concept.related, access),
+        ancestors: names(vocabulary, &concept.ancestors, access),
+        series: concept
+            .series
+            .iter()
+            .filter(|s| access.may_read_name(s))
+            .cloned()
+            .collect(),
         source: concept.source.clone(),
         attributes: concept
             .attributes
@@ -138,7 +151,12 @@ fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concep
 }
 
 /// A milestone in `lang`.
-fn milestone(vocabulary: &Vocabulary, milestone: &Milestone, lang: Lang) -> pb::Milestone {
+fn milestone(
+    vocabulary: &Vocabulary,
+    milestone: &Milestone,
+    lang: Lang,
+    access: &Access,
+) -> pb::Milestone {
     pb::Milestone {
         name: milestone.name.clone(),
         year: milestone.year,
@@ -148,7 +166,7 @@ fn milestone(vocabulary: &Vocabulary, milestone: &Milestone, lang: Lang) -> pb::
         description: milestone.description.get(lang).to_owned(),
         titles: localized(&milestone.title),
         descriptions: localized(&milestone.description),
-        concepts: names(vocabulary, &milestone.concepts),
+        concepts: names(vocabulary, &milestone.concepts, access),
         source: milestone.source.clone(),
     }
 }
@@ -172,9 +190,9 @@ fn match_kind(kind: MatchKind) -> pb::MatchKind {
 }
 
 /// A search hit in `lang`.
-fn hit(vocabulary: &Vocabulary, hit: &Hit<'_>, lang: Lang) -> pb::SearchHit {
+fn hit(vocabulary: &Vocabulary, hit: &Hit<'_>, lang: Lang, access: &Access) -> pb::SearchHit {
     pb::SearchHit {
-        concept: Some(concept(vocabulary, hit.concept, lang)),
+        concept: Some(concept(vocabulary, hit.concept, lang, access)),
         score: hit.score(),
         matched_field: match_field(hit.field).into(),
         match_kind: match_kind(hit.kind).into(),

@@ -26,8 +26,9 @@ use tower::{Layer, Service};
 
 use crate::runtime::health::HEALTH_SERVICE_NAME;
 
-/// Whether a request path is a call to the health service, which is never shed.
-fn is_health(path: &str) -> bool {
+/// Whether a request path is a call to the health service, which is never shed (nor needs
+/// credentials).
+pub(crate) fn is_health(path: &str) -> bool {
     path.strip_prefix('/')
         .and_then(|p| p.strip_prefix(HEALTH_SERVICE_NAME))
         .is_some_and(|rest| rest.starts_with('/'))

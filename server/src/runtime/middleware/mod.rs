@@ -12,7 +12,11 @@
 //!    gets that code, not this one;
 //! 4. **deadline** ([`deadline`]): the earlier of `grpc-timeout` and `--max-call-time`, then
 //!    DEADLINE_EXCEEDED and the handler is dropped; a malformed `grpc-timeout` → INVALID_ARGUMENT;
-//! 5. (authentication, later);
+//! 5. **authentication and quotas** ([`authenticate`]): with a principals file, a call without
+//!    a known credential → UNAUTHENTICATED, past its principal's quota → RESOURCE_EXHAUSTED with
+//!    a retry hint; health (and reflection with `--reflection on`) is open. The principal goes
+//!    into the request's extensions as an [`crate::auth::Caller`], and the services check their
+//!    resources against its grants (PERMISSION_DENIED) with [`crate::auth::Access`];
 //! 6. (metrics and access log, later);
 //! 7. the service (routes: the service itself, health, reflection), where the codec of
 //!    `llmarket_proto::codec` answers INVALID_ARGUMENT to an undecodable message.
@@ -29,6 +33,7 @@ use tower::{
     layer::util::{Identity, Stack},
 };
 
+pub mod authenticate;
 pub mod content_type;
 pub mod deadline;
 pub mod load_shed;
@@ -36,6 +41,7 @@ pub mod message_size;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use authenticate::{AuthenticateLayer, Reflection};
 pub use content_type::ContentTypeLayer;
 pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
@@ -76,15 +82,19 @@ impl Default for Limits {
 /// The whole stack as one layer, outermost first.
 pub type Middleware = ServiceBuilder<
     Stack<
-        DeadlineLayer,
-        Stack<LoadShedLayer, Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>>,
+        AuthenticateLayer,
+        Stack<
+            DeadlineLayer,
+            Stack<LoadShedLayer, Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>>,
+        >,
     >,
 >;
 
 /// Builds the middleware in its written order (see the module documentation). The load-shed
 /// limit is shared by every service the returned layer wraps, so build it once per process
-/// listener and clone it.
-pub fn stack(limits: &Limits) -> Middleware {
+/// listener and clone it. `authenticate` carries the principals in force (none: every call
+/// passes).
+pub fn stack(limits: &Limits, authenticate: AuthenticateLayer) -> Middleware {
     ServiceBuilder::new()
         .layer(ContentTypeLayer)
         .layer(MessageSizeLayer::new(
@@ -92,6 +102,7 @@ pub fn stack(limits: &Limits) -> Middleware {
         ))
         .layer(LoadShedLayer::new(limits.max_concurrent_calls))
         .layer(DeadlineLayer::new(limits.max_call_time))
+        .layer(authenticate)
 }
 
 #[cfg(test)]
@@ -103,6 +114,10 @@ mod tests {
 
     const CALL: &str = "/llmarket.forecast.v1.ForecastService/ListDatasets";
 
+    fn open() -> AuthenticateLayer {
+        AuthenticateLayer::new(None, Reflection::On)
+    }
+
     fn limits(max_concurrent_calls: usize) -> Limits {
         Limits {
             max_concurrent_calls,
@@ -113,7 +128,7 @@ mod tests {
     #[tokio::test]
     async fn content_type_is_checked_before_load_is_shed() {
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1)).service(echo.clone());
+        let service = stack(&limits(1), open()).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let json = request_with(CALL, |r| r.header("content-type", "application/json"));
@@ -129,7 +144,7 @@ mod tests {
         // Shedding counts a call once its whole request has arrived, so a call that a later
         // layer refuses on its headers alone never takes a place and gets that layer's code.
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1)).service(echo.clone());
+        let service = stack(&limits(1), open()).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let bad_deadline = request_with(CALL, |r| {
@@ -146,7 +161,7 @@ mod tests {
     #[tokio::test]
     async fn a_good_call_passes_every_layer() {
         let echo = Echo::default();
-        let service = stack(&Limits::default()).service(echo.clone());
+        let service = stack(&Limits::default(), open()).service(echo.clone());
         let response = service.oneshot(grpc_request(CALL)).await.unwrap();
         assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
         assert_eq!(echo.finished(), 1);

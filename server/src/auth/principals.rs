@@ -1,0 +1,404 @@
+//! The principals file (`--auth-file`, TOML): who may call, how each proves it, what each may
+//! read, and how fast. Validated whole at load; errors name the file, the principal and the field.
+//!
+//! ```toml
+//! [[principal]]
+//! name = "reports-api"
+//! tokens = ["sha256:…"]                        # digests printed by `token new`
+//! certificates = ["spiffe://corp/reports-api"] # client-certificate DNS or URI SANs
+//! grants = ["datasets/cic-global-llm-2026", "schemes/*", "milestones"]
+//! quota = { calls_per_second = 50, burst = 100 } # optional
+//! ```
+
+use std::{collections::HashMap, path::Path, sync::Arc};
+
+use serde::Deserialize;
+
+use super::{
+    grants::{Grant, Grants},
+    quota::Quota,
+    token::TokenDigest,
+};
+use crate::data::LoadError;
+
+/// One caller declared in the principals file.
+#[derive(Debug)]
+pub struct Principal {
+    /// The principal's name, as audit and access logs show it.
+    pub name: String,
+    /// What it may read.
+    pub grants: Grants,
+    /// Its call rate, if limited.
+    pub quota: Option<Quota>,
+}
+
+/// Why a caller could not be authenticated. Messages say which credential to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unauthenticated {
+    /// Neither a bearer token nor a client certificate.
+    #[error(
+        "no credentials: send `authorization: Bearer <token>` or connect with a client certificate"
+    )]
+    Missing,
+    /// An `authorization` header that is not `Bearer <token>`.
+    #[error("the authorization header is not `Bearer <token>`")]
+    Malformed,
+    /// A bearer token no principal holds (mistyped, or revoked).
+    #[error(
+        "the bearer token is not valid (mistyped or revoked); ask for a new one (`llmarket-server token new`)"
+    )]
+    UnknownToken,
+    /// A verified client certificate whose names no principal lists.
+    #[error(
+        "the client certificate names no principal; list one of its DNS or URI names under `certificates` in the auth file"
+    )]
+    UnknownCertificate,
+}
+
+/// The principals of one auth file, indexed by credential.
+#[derive(Debug, Default)]
+pub struct Principals {
+    principals: Vec<Arc<Principal>>,
+    by_token: HashMap<TokenDigest, usize>,
+    by_certificate: HashMap<String, usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEntries {
+    #[serde(default)]
+    principal: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    #[serde(default)]
+    tokens: Vec<String>,
+    #[serde(default)]
+    certificates: Vec<String>,
+    #[serde(default)]
+    grants: Vec<String>,
+    quota: Option<QuotaEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaEntry {
+    calls_per_second: f64,
+    burst: u32,
+}
+
+/// Whether `name` is a valid principal name: 1 to 63 of `a-z 0-9 . _ -`, starting with a letter
+/// or digit.
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+}
+
+impl Principals {
+    /// Reads and validates the principals file at `path`.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::parse(&shown, &text)
+    }
+
+    /// Parses and validates a principals file's `text`; `path` is shown in errors.
+    pub fn parse(path: &str, text: &str) -> Result<Self, LoadError> {
+        let file: FileEntries =
+            toml::from_str(text).map_err(|e| LoadError::from_toml(path, text, &e))?;
+        if file.principal.is_empty() {
+            return Err(LoadError::invalid(
+                path,
+                "principal",
+                "declares no principal; add a [[principal]] table with a name, credentials and grants",
+            ));
+        }
+        let mut principals = Self::default();
+        for (index, entry) in file.principal.into_iter().enumerate() {
+            principals.add(path, index, entry)?;
+        }
+        Ok(principals)
+    }
+
+    fn add(&mut self, path: &str, index: usize, entry: Entry) -> Result<(), LoadError> {
+        let at = |field: &str| format!("principal[{index}] {:?}: {field}", entry.name);
+        if !is_valid_name(&entry.name) {
+            return Err(LoadError::invalid(
+                path,
+                format!("principal[{index}].name"),
+                format!(
+                    "{:?} is not a valid name; use 1 to 63 of a-z 0-9 . _ -, starting with a letter or digit",
+                    crate::status::shorten(&entry.name, 80)
+                ),
+            ));
+        }
+        if self.principals.iter().any(|p| p.name == entry.name) {
+            return Err(LoadError::invalid(
+                path,
+                at("name"),
+                "is declared twice; each principal once",
+            ));
+        }
+        if entry.tokens.is_empty() && entry.certificates.is_empty() {
+            return Err(LoadError::invalid(
+                path,
+                at("tokens"),
+                "no credentials; add token digests (`llmarket-server token new`) or certificate names under `certificates`",
+            ));
+        }
+        if entry.grants.is_empty() {
+            return Err(LoadError::invalid(
+                path,
+                at("grants"),
+                format!(
+                    "is empty; grant at least one of {}",
+                    super::grants::GRANT_FORMS
+                ),
+            ));
+        }
+        let grants = entry
+            .grants
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                Grant::parse(g)
+                    .map_err(|e| LoadError::invalid(path, at(&format!("grants[{i}]")), e))
+            })
+            .collect::<Result<Grants, _>>()?;
+        let quota = match entry.quota {
+            None => None,
+            Some(q) if !(q.calls_per_second.is_finite() && q.calls_per_second > 0.0) => {
+                return Err(LoadError::invalid(
+                    path,
+                    at("quota.calls_per_second"),
+                    format!("{} is not a rate above zero, e.g. 50", q.calls_per_second),
+                ));
+            }
+            Some(q) if q.burst == 0 => {
+                return Err(LoadError::invalid(
+                    path,
+                    at("quota.burst"),
+                    "is 0; allow at least 1 call at once",
+                ));
+            }
+            Some(q) => Some(Quota::new(q.calls_per_second, q.burst)),
+        };
+        let slot = self.principals.len();
+        for (i, text) in entry.tokens.iter().enumerate() {
+            let digest = TokenDigest::parse(text)
+                .map_err(|e| LoadError::invalid(path, at(&format!("tokens[{i}]")), e))?;
+            if self.by_token.insert(digest, slot).is_some() {
+                return Err(LoadError::invalid(
+                    path,
+                    at(&format!("tokens[{i}]")),
+                    "is listed twice; a token belongs to one principal",
+                ));
+            }
+        }
+        for (i, name) in entry.certificates.iter().enumerate() {
+            if name.is_empty() || name.chars().any(char::is_whitespace) {
+                return Err(LoadError::invalid(
+                    path,
+                    at(&format!("certificates[{i}]")),
+                    format!(
+                        "{name:?} is not a certificate name; give a DNS or URI subject alternative name"
+                    ),
+                ));
+            }
+            if self.by_certificate.insert(name.clone(), slot).is_some() {
+                return Err(LoadError::invalid(
+                    path,
+                    at(&format!("certificates[{i}]")),
+                    "is listed twice; a certificate name belongs to one principal",
+                ));
+            }
+        }
+        self.principals.push(Arc::new(Principal {
+            name: entry.name,
+            grants,
+            quota,
+        }));
+        Ok(())
+    }
+
+    /// The principals, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Principal>> {
+        self.principals.iter()
+    }
+
+    /// The principal a call's credentials name: its bearer token (the `authorization` header's
+    /// value) if it sent one, else the first of its verified certificate names that a principal
+    /// lists.
+    pub fn authenticate(
+        &self,
+        authorization: Option<&[u8]>,
+        certificate_names: &[String],
+    ) -> Result<&Arc<Principal>, Unauthenticated> {
+        if let Some(value) = authorization {
+            let token = bearer(value).ok_or(Unauthenticated::Malformed)?;
+            let slot = self
+                .by_token
+                .get(&TokenDigest::of(token))
+                .ok_or(Unauthenticated::UnknownToken)?;
+            return Ok(&self.principals[*slot]);
+        }
+        if certificate_names.is_empty() {
+            return Err(Unauthenticated::Missing);
+        }
+        certificate_names
+            .iter()
+            .find_map(|name| self.by_certificate.get(name))
+            .map(|&slot| &self.principals[slot])
+            .ok_or(Unauthenticated::UnknownCertificate)
+    }
+}
+
+/// The token of an `authorization: Bearer <token>` value (the scheme in any case).
+fn bearer(value: &[u8]) -> Option<&str> {
+    let value = std::str::from_utf8(value).ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(token: &str) -> String {
+        TokenDigest::of(token).to_string()
+    }
+
+    fn file() -> String {
+        format!(
+            r#"
+[[principal]]
+name = "reports-api"
+tokens = ["{}"]
+certificates = ["spiffe://corp/reports-api", "reports.internal"]
+grants = ["datasets/cic-global-llm-2026", "schemes/industry"]
+quota = {{ calls_per_second = 5, burst = 10 }}
+
+[[principal]]
+name = "analyst"
+tokens = ["{}", "{}"]
+grants = ["datasets/*", "schemes/*", "milestones"]
+"#,
+            digest("t-reports"),
+            digest("t-analyst"),
+            digest("t-analyst-2"),
+        )
+    }
+
+    #[test]
+    fn a_good_file_authenticates_by_token_and_by_certificate() {
+        let principals = Principals::parse("auth.toml", &file()).unwrap();
+        assert_eq!(principals.iter().count(), 2);
+        type Case<'a> = (
+            Option<&'a str>,
+            &'a [&'a str],
+            Result<&'a str, Unauthenticated>,
+        );
+        let cases: &[Case<'_>] = &[
+            (Some("Bearer t-reports"), &[], Ok("reports-api")),
+            (Some("bearer  t-analyst-2 "), &[], Ok("analyst")),
+            (None, &["other", "reports.internal"], Ok("reports-api")),
+            (
+                Some("Bearer t-analyst"),
+                &["reports.internal"],
+                Ok("analyst"),
+            ),
+            (None, &[], Err(Unauthenticated::Missing)),
+            (Some("Bearer nope"), &[], Err(Unauthenticated::UnknownToken)),
+            (
+                Some("Bearer nope"),
+                &["reports.internal"],
+                Err(Unauthenticated::UnknownToken),
+            ),
+            (Some("Basic dXNlcg=="), &[], Err(Unauthenticated::Malformed)),
+            (Some("Bearer"), &[], Err(Unauthenticated::Malformed)),
+            (Some("t-reports"), &[], Err(Unauthenticated::Malformed)),
+            (
+                None,
+                &["REPORTS.internal"],
+                Err(Unauthenticated::UnknownCertificate),
+            ),
+        ];
+        for (authorization, names, expected) in cases {
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            let got = principals
+                .authenticate(authorization.map(str::as_bytes), &names)
+                .map(|p| p.name.as_str());
+            assert_eq!(got, *expected, "{authorization:?} {names:?}");
+        }
+    }
+
+    #[test]
+    fn bad_files_are_refused_naming_the_principal_and_field() {
+        let good = digest("t");
+        let cases: Vec<(String, &str)> = vec![
+            ("[[principal]\n".into(), "auth.toml: line 1"),
+            ("".into(), "declares no principal"),
+            (
+                "[[principal]]\nname = \"a\"\ntokens = []\ngrants = [\"milestones\"]\n".into(),
+                "principal[0] \"a\": tokens: no credentials",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntokens = [\"{good}\"]\n"),
+                "principal[0] \"a\": grants: is empty",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntokens = [\"{good}\"]\ngrants = [\"datasets/x\", \"all\"]\n"),
+                "principal[0] \"a\": grants[1]: \"all\" is not a grant",
+            ),
+            (
+                "[[principal]]\nname = \"a\"\ntokens = [\"plaintext\"]\ngrants = [\"milestones\"]\n".into(),
+                "principal[0] \"a\": tokens[0]: \"plaintext\" is not a token digest",
+            ),
+            (
+                format!("[[principal]]\nname = \"A b\"\ntokens = [\"{good}\"]\ngrants = [\"milestones\"]\n"),
+                "principal[0].name: \"A b\" is not a valid name",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntokens = [\"{good}\"]\ngrants = [\"milestones\"]\n[[principal]]\nname = \"a\"\ncertificates = [\"x\"]\ngrants = [\"milestones\"]\n"),
+                "principal[1] \"a\": name: is declared twice",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntokens = [\"{good}\"]\ngrants = [\"milestones\"]\n[[principal]]\nname = \"b\"\ntokens = [\"{good}\"]\ngrants = [\"milestones\"]\n"),
+                "principal[1] \"b\": tokens[0]: is listed twice",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntokens = [\"{good}\"]\ngrants = [\"milestones\"]\nquota = {{ calls_per_second = 0, burst = 1 }}\n"),
+                "principal[0] \"a\": quota.calls_per_second: 0 is not a rate above zero",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntokens = [\"{good}\"]\ngrants = [\"milestones\"]\nquota = {{ calls_per_second = 1, burst = 0 }}\n"),
+                "principal[0] \"a\": quota.burst: is 0",
+            ),
+            (
+                format!("[[principal]]\nname = \"a\"\ntoken = [\"{good}\"]\ngrants = [\"milestones\"]\n"),
+                "unknown field `token`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = Principals::parse("auth.toml", &text).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(expected), "{text}\n→ {message}");
+            assert!(message.starts_with("auth.toml: "), "{message}");
+            assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
+        }
+        let missing = Principals::load(Path::new("/definitely/not/here.toml")).unwrap_err();
+        assert_eq!(missing.exit_code(), llmarket_proto::exit::IO_ERR);
+    }
+}

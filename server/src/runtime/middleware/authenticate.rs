@@ -1,0 +1,374 @@
+//! Authentication and quotas: with a principals file in force, every call but health (and
+//! reflection when `--reflection on`) must name a principal, by `authorization: Bearer <token>`
+//! or by a verified client certificate (the [`Peer`]'s names). The principal goes into the
+//! request's extensions as a [`Caller`] for the services' grant checks and the access log.
+//!
+//! No or unknown credentials → UNAUTHENTICATED, saying which credential to send; past the
+//! principal's quota → RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`. Each refusal is one
+//! audit line. Without a principals file this layer passes every call through untouched.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use http::{Request, Response, header::AUTHORIZATION};
+use tonic::{Code, Status, body::Body};
+use tonic_types::{ErrorDetails, StatusExt as _};
+use tower::{Layer, Service};
+
+use super::load_shed::is_health;
+use crate::{
+    auth::{SharedPrincipals, audit, caller::Caller},
+    runtime::peer::Peer,
+};
+
+/// Path prefix of the reflection services (v1 and v1alpha).
+const REFLECTION_PREFIX: &str = "/grpc.reflection.";
+
+/// Who may use server reflection (`--reflection`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Reflection {
+    /// Anyone, without credentials.
+    On,
+    /// Authenticated callers only (any principal, whatever its grants).
+    Authenticated,
+    /// Not served.
+    Off,
+}
+
+/// Layer that authenticates calls against the principals in force.
+#[derive(Debug, Clone)]
+pub struct AuthenticateLayer {
+    principals: Option<SharedPrincipals>,
+    reflection: Reflection,
+}
+
+impl AuthenticateLayer {
+    /// Authenticates against `principals` (none: every call passes); `reflection` says whether
+    /// reflection calls need credentials.
+    pub fn new(principals: Option<SharedPrincipals>, reflection: Reflection) -> Self {
+        Self {
+            principals,
+            reflection,
+        }
+    }
+}
+
+impl<S> Layer<S> for AuthenticateLayer {
+    type Service = Authenticate<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Authenticate {
+            inner,
+            principals: self.principals.clone(),
+            reflection: self.reflection,
+        }
+    }
+}
+
+/// Service made by [`AuthenticateLayer`].
+#[derive(Debug, Clone)]
+pub struct Authenticate<S> {
+    inner: S,
+    principals: Option<SharedPrincipals>,
+    reflection: Reflection,
+}
+
+impl<S> Authenticate<S> {
+    /// Whether `path` is open to callers without credentials.
+    fn is_open(&self, path: &str) -> bool {
+        is_health(path)
+            || (self.reflection == Reflection::On && path.starts_with(REFLECTION_PREFIX))
+    }
+}
+
+/// The caller of `request`, or the status that refuses it (already audited).
+pub fn authenticate<B>(
+    principals: &SharedPrincipals,
+    request: &Request<B>,
+    now: Instant,
+) -> Result<Caller, Status> {
+    let peer = request.extensions().get::<Arc<Peer>>();
+    let addr = peer.and_then(|p| p.addr);
+    let names = peer.map_or(&[][..], |p| &p.certificate_names[..]);
+    let method = request.uri().path();
+    let authorization = request.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
+    let principals = principals.load();
+    let principal = match principals.authenticate(authorization, names) {
+        Ok(principal) => principal.clone(),
+        Err(why) => {
+            audit::denied(None, method, method, Code::Unauthenticated, addr);
+            return Err(Status::unauthenticated(why.to_string()));
+        }
+    };
+    if let Some(quota) = &principal.quota
+        && let Err(wait) = quota.take(now)
+    {
+        audit::denied(
+            Some(&principal.name),
+            method,
+            method,
+            Code::ResourceExhausted,
+            addr,
+        );
+        return Err(quota_exceeded(
+            &principal.name,
+            quota.calls_per_second(),
+            wait,
+        ));
+    }
+    Ok(Caller {
+        principal,
+        method: Arc::from(method),
+        peer: addr,
+    })
+}
+
+/// RESOURCE_EXHAUSTED for a principal past its quota, with when to retry.
+fn quota_exceeded(name: &str, rate: f64, wait: Duration) -> Status {
+    let wait = Duration::from_millis(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1));
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!(
+            "principal {name:?} is over its quota of {rate} calls per second; retry after {} ms",
+            wait.as_millis()
+        ),
+        ErrorDetails::with_retry_info(Some(wait)),
+    )
+}
+
+impl<S, B> Service<Request<B>> for Authenticate<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        if let Some(principals) = &self.principals
+            && !self.is_open(request.uri().path())
+        {
+            match authenticate(principals, &request, Instant::now()) {
+                Ok(caller) => {
+                    request.extensions_mut().insert(caller);
+                }
+                Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
+            }
+        }
+        Box::pin(self.inner.call(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arc_swap::ArcSwap;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::{
+        auth::{Principals, token::TokenDigest},
+        runtime::middleware::testing::{Echo, grpc_status, request_with},
+    };
+
+    const CALL: &str = "/llmarket.forecast.v1.ForecastService/ListDatasets";
+
+    fn principals() -> SharedPrincipals {
+        let file = format!(
+            "[[principal]]\nname = \"p\"\ntokens = [\"{}\"]\ncertificates = [\"svc.internal\"]\ngrants = [\"milestones\"]\nquota = {{ calls_per_second = 1, burst = 2 }}\n",
+            TokenDigest::of("good")
+        );
+        Arc::new(ArcSwap::from_pointee(
+            Principals::parse("auth.toml", &file).unwrap(),
+        ))
+    }
+
+    async fn call(
+        reflection: Reflection,
+        path: &str,
+        token: Option<&str>,
+        names: &[&str],
+    ) -> (Code, String) {
+        let service = AuthenticateLayer::new(Some(principals()), reflection).layer(Echo::default());
+        let peer = Arc::new(Peer {
+            addr: None,
+            certificate_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        });
+        let request = request_with(path, |r| {
+            let r = r.extension(peer);
+            match token {
+                Some(t) => r.header(AUTHORIZATION, format!("Bearer {t}")),
+                None => r,
+            }
+        });
+        grpc_status(&service.oneshot(request).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn calls_need_a_known_credential_except_open_ones() {
+        let health = "/grpc.health.v1.Health/Check";
+        let reflection = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
+        // Mode, path, token, certificate names, expected code, text the message holds.
+        type Case<'a> = (
+            Reflection,
+            &'a str,
+            Option<&'a str>,
+            &'a [&'a str],
+            Code,
+            &'a str,
+        );
+        let cases: &[Case<'_>] = &[
+            (
+                Reflection::Authenticated,
+                CALL,
+                Some("good"),
+                &[],
+                Code::Ok,
+                "",
+            ),
+            (
+                Reflection::Authenticated,
+                CALL,
+                None,
+                &["svc.internal"],
+                Code::Ok,
+                "",
+            ),
+            (
+                Reflection::Authenticated,
+                CALL,
+                None,
+                &[],
+                Code::Unauthenticated,
+                "authorization: Bearer <token>",
+            ),
+            (
+                Reflection::Authenticated,
+                CALL,
+                Some("bad"),
+                &[],
+                Code::Unauthenticated,
+                "not valid",
+            ),
+            (
+                Reflection::Authenticated,
+                CALL,
+                None,
+                &["other"],
+                Code::Unauthenticated,
+                "client certificate",
+            ),
+            (Reflection::Authenticated, health, None, &[], Code::Ok, ""),
+            (
+                Reflection::Authenticated,
+                "/grpc.health.v1.HealthX/Check",
+                None,
+                &[],
+                Code::Unauthenticated,
+                "",
+            ),
+            (
+                Reflection::Authenticated,
+                reflection,
+                None,
+                &[],
+                Code::Unauthenticated,
+                "",
+            ),
+            (
+                Reflection::Authenticated,
+                reflection,
+                Some("good"),
+                &[],
+                Code::Ok,
+                "",
+            ),
+            (Reflection::On, reflection, None, &[], Code::Ok, ""),
+        ];
+        for (mode, path, token, names, code, needle) in cases {
+            let (got, message) = call(*mode, path, *token, names).await;
+            assert_eq!(got, *code, "{mode:?} {path} {token:?} {names:?}: {message}");
+            assert!(message.contains(needle), "{message}");
+        }
+    }
+
+    #[tokio::test]
+    async fn past_the_quota_calls_get_a_retry_hint() {
+        let service =
+            AuthenticateLayer::new(Some(principals()), Reflection::On).layer(Echo::default());
+        let request = || request_with(CALL, |r| r.header(AUTHORIZATION, "Bearer good"));
+        for _ in 0..2 {
+            let response = service.clone().oneshot(request()).await.unwrap();
+            assert_eq!(grpc_status(&response).0, Code::Ok);
+        }
+        let response = service.oneshot(request()).await.unwrap();
+        let status = Status::from_header_map(response.headers()).unwrap();
+        assert_eq!(status.code(), Code::ResourceExhausted);
+        assert!(
+            status.message().contains("retry after"),
+            "{}",
+            status.message()
+        );
+        let retry = status.get_details_retry_info().expect("RetryInfo");
+        assert!(
+            retry
+                .retry_delay
+                .is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(1))
+        );
+    }
+
+    /// A log writer that keeps what it is given.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_one_audit_line_without_the_token() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let (code, _) = call(Reflection::On, CALL, Some("secret-guess"), &[]).await;
+        assert_eq!(code, Code::Unauthenticated);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 1, "{log}");
+        for needle in [
+            "\"target\":\"llmarket::audit\"",
+            "\"principal\":\"anonymous\"",
+            "\"code\":\"Unauthenticated\"",
+            CALL,
+        ] {
+            assert!(lines[0].contains(needle), "{needle} not in {log}");
+        }
+        assert!(!log.contains("secret-guess"), "{log}");
+    }
+
+    #[tokio::test]
+    async fn without_principals_every_call_passes() {
+        let service =
+            AuthenticateLayer::new(None, Reflection::Authenticated).layer(Echo::default());
+        let response = service.oneshot(request_with(CALL, |r| r)).await.unwrap();
+        assert_eq!(grpc_status(&response).0, Code::Ok);
+    }
+}

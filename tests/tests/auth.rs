@@ -1,0 +1,473 @@
+//! End-to-end tests of access control over gRPC: bearer tokens missing, wrong and revoked by a
+//! reload of the auth file; grants refusing resources (the same whether they exist or not) and
+//! filtering lists, searches and links; a partly granted batch; a quota; health open to all.
+
+use std::{path::PathBuf, time::Duration};
+
+use llmarket_proto::{
+    forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
+    taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
+};
+use llmarket_server::{
+    auth::{self, SharedPrincipals, token::TokenDigest},
+    forecast,
+    runtime::{ServeOptions, middleware::Reflection},
+    taxonomy,
+};
+use llmarket_tests::{TestServer, builtin_catalog, builtin_vocabulary};
+use tonic::{Code, Request, Status, metadata::MetadataValue, service::Interceptor};
+use tonic_types::StatusExt as _;
+
+const DATASET: &str = "datasets/cic-global-llm-2026";
+const SERIES: &str = "datasets/cic-global-llm-2026/series/market-size";
+/// A concept linked to the series `market-size`.
+const LINKED_CONCEPT: &str = "schemes/industry/concepts/model-based-revenue";
+
+/// Tokens of the principals in [`auth_file`].
+const FULL: &str = "token-full";
+const NARROW: &str = "token-narrow";
+const LIMITED: &str = "token-limited";
+
+/// `full` reads everything; `narrow` only the industry scheme (no dataset, no milestones);
+/// `limited` everything, two calls at once and then one a minute.
+fn auth_file(with_narrow: bool) -> String {
+    let mut text = format!(
+        "[[principal]]\nname = \"full\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\", \"schemes/*\", \"milestones\"]\n\n\
+         [[principal]]\nname = \"limited\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\"]\nquota = {{ calls_per_second = 0.0166, burst = 2 }}\n",
+        TokenDigest::of(FULL),
+        TokenDigest::of(LIMITED),
+    );
+    if with_narrow {
+        text.push_str(&format!(
+            "\n[[principal]]\nname = \"narrow\"\ntokens = [\"{}\"]\ngrants = [\"schemes/industry\"]\n",
+            TokenDigest::of(NARROW)
+        ));
+    }
+    text
+}
+
+struct Secured {
+    forecast: TestServer,
+    taxonomy: TestServer,
+    file: PathBuf,
+    principals: SharedPrincipals,
+}
+
+impl Secured {
+    async fn start(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("llmarket-auth-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("auth.toml");
+        std::fs::write(&file, auth_file(true)).expect("write auth file");
+        let principals = auth::load(&file).expect("auth file loads");
+        let options = ServeOptions {
+            auth: Some(principals.clone()),
+            reflection: Reflection::Authenticated,
+            ..ServeOptions::default()
+        };
+        let (forecast, taxonomy) = tokio::join!(
+            TestServer::start_with_options(forecast::routes(builtin_catalog()), options.clone()),
+            TestServer::start_with_options(taxonomy::routes(builtin_vocabulary()), options),
+        );
+        Self {
+            forecast,
+            taxonomy,
+            file,
+            principals,
+        }
+    }
+
+    async fn forecast(
+        &self,
+        token: Option<&str>,
+    ) -> ForecastServiceClient<
+        tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>,
+    > {
+        ForecastServiceClient::with_interceptor(
+            self.forecast.channel().await,
+            Bearer(token.map(str::to_owned)),
+        )
+    }
+
+    async fn taxonomy(
+        &self,
+        token: Option<&str>,
+    ) -> TaxonomyServiceClient<
+        tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>,
+    > {
+        TaxonomyServiceClient::with_interceptor(
+            self.taxonomy.channel().await,
+            Bearer(token.map(str::to_owned)),
+        )
+    }
+}
+
+/// Sends `authorization: Bearer <token>` on every call, when there is a token.
+#[derive(Clone)]
+struct Bearer(Option<String>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(token) = &self.0 {
+            let value = MetadataValue::try_from(format!("Bearer {token}")).expect("ascii");
+            request.metadata_mut().insert("authorization", value);
+        }
+        Ok(request)
+    }
+}
+
+fn get_dataset(name: &str) -> fpb::GetDatasetRequest {
+    fpb::GetDatasetRequest { name: name.into() }
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T, Status>) -> (Code, String) {
+    match result {
+        Ok(value) => panic!("expected an error, got {value:?}"),
+        Err(status) => (status.code(), status.message().to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn calls_without_a_known_token_are_unauthenticated_but_health_is_open() {
+    let servers = Secured::start("tokens").await;
+    let (got, message) = code(
+        servers
+            .forecast(None)
+            .await
+            .get_dataset(get_dataset(DATASET))
+            .await,
+    );
+    assert_eq!(got, Code::Unauthenticated);
+    assert!(
+        message.contains("authorization: Bearer <token>"),
+        "{message}"
+    );
+    let (got, message) = code(
+        servers
+            .forecast(Some("token-wrong"))
+            .await
+            .get_dataset(get_dataset(DATASET))
+            .await,
+    );
+    assert_eq!(got, Code::Unauthenticated);
+    assert!(message.contains("not valid"), "{message}");
+    assert!(
+        !message.contains("token-wrong"),
+        "the token is never echoed"
+    );
+
+    let mut health =
+        tonic_health::pb::health_client::HealthClient::new(servers.forecast.channel().await);
+    let reply = health
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .expect("health is open")
+        .into_inner();
+    assert_eq!(
+        reply.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
+    let dataset = servers
+        .forecast(Some(FULL))
+        .await
+        .get_dataset(get_dataset(DATASET))
+        .await
+        .expect("a granted caller reads the dataset");
+    assert!(dataset.into_inner().dataset.is_some());
+}
+
+#[tokio::test]
+async fn a_token_revoked_by_a_reload_stops_working_and_a_bad_file_keeps_the_old_one() {
+    let servers = Secured::start("revoke").await;
+    let mut client = servers.taxonomy(Some(NARROW)).await;
+    let scheme = || tpb::GetSchemeRequest {
+        name: "schemes/industry".into(),
+        ..Default::default()
+    };
+    client
+        .get_scheme(scheme())
+        .await
+        .expect("before the reload");
+
+    std::fs::write(&servers.file, "[[principal]]\nname = \"broken\"\n").expect("write");
+    let error = auth::reload(&servers.file, &servers.principals).expect_err("a bad file");
+    assert!(error.to_string().contains("no credentials"), "{error}");
+    client
+        .get_scheme(scheme())
+        .await
+        .expect("the old principals stay in force");
+
+    std::fs::write(&servers.file, auth_file(false)).expect("write");
+    auth::reload(&servers.file, &servers.principals).expect("a good file");
+    let (got, _) = code(client.get_scheme(scheme()).await);
+    assert_eq!(
+        got,
+        Code::Unauthenticated,
+        "the revoked token is refused on the same connection"
+    );
+    servers
+        .taxonomy(Some(FULL))
+        .await
+        .get_scheme(scheme())
+        .await
+        .expect("other tokens still work");
+}
+
+#[tokio::test]
+async fn resources_outside_the_grants_are_denied_whether_or_not_they_exist() {
+    let servers = Secured::start("denied").await;
+    let mut forecast = servers.forecast(Some(NARROW)).await;
+    let (got, message) = code(forecast.get_dataset(get_dataset(DATASET)).await);
+    assert_eq!(got, Code::PermissionDenied);
+    assert!(
+        message.contains("may not read datasets/cic-global-llm-2026"),
+        "{message}"
+    );
+    let (got, missing) = code(forecast.get_dataset(get_dataset("datasets/no-such")).await);
+    assert_eq!(got, Code::PermissionDenied, "not NOT_FOUND: {missing}");
+    assert_eq!(
+        missing.replace("no-such", "X"),
+        message.replace("cic-global-llm-2026", "X")
+    );
+    let (got, _) = code(
+        forecast
+            .get_series(fpb::GetSeriesRequest {
+                name: SERIES.into(),
+            })
+            .await,
+    );
+    assert_eq!(got, Code::PermissionDenied);
+    let (got, _) = code(
+        forecast
+            .compute_growth(fpb::ComputeGrowthRequest {
+                series: SERIES.into(),
+                start_year: 2024,
+                end_year: 2029,
+                ..Default::default()
+            })
+            .await,
+    );
+    assert_eq!(
+        got,
+        Code::PermissionDenied,
+        "the analysis RPCs check the series' dataset"
+    );
+
+    let mut taxonomy = servers.taxonomy(Some(NARROW)).await;
+    let (got, message) = code(
+        taxonomy
+            .get_concept(tpb::GetConceptRequest {
+                name: "schemes/capability-levels/concepts/l3".into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    assert_eq!(got, Code::PermissionDenied);
+    assert!(message.contains("schemes/capability-levels"), "{message}");
+    let (got, _) = code(
+        taxonomy
+            .list_milestones(tpb::ListMilestonesRequest::default())
+            .await,
+    );
+    assert_eq!(got, Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn lists_and_searches_hold_only_what_the_caller_may_read() {
+    let servers = Secured::start("filter").await;
+    let datasets = servers
+        .forecast(Some(NARROW))
+        .await
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .expect("list datasets")
+        .into_inner();
+    assert!(datasets.datasets.is_empty(), "{datasets:?}");
+
+    let mut narrow = servers.taxonomy(Some(NARROW)).await;
+    let schemes = narrow
+        .list_schemes(tpb::ListSchemesRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("list schemes")
+        .into_inner();
+    let names: Vec<_> = schemes.schemes.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["schemes/industry"]);
+    assert!(
+        schemes.next_page_token.is_empty(),
+        "no page of schemes it may not read"
+    );
+
+    let search = |page_size, page_token: String| tpb::SearchConceptsRequest {
+        query: "model".into(),
+        page_size,
+        page_token,
+        ..Default::default()
+    };
+    let mut full = servers.taxonomy(Some(FULL)).await;
+    let everything = full
+        .search_concepts(search(0, String::new()))
+        .await
+        .expect("search")
+        .into_inner();
+    let first = narrow
+        .search_concepts(search(2, String::new()))
+        .await
+        .expect("search")
+        .into_inner();
+    assert!(
+        first.total_size < everything.total_size,
+        "{} vs {}",
+        first.total_size,
+        everything.total_size
+    );
+    assert!(first.total_size > 2, "enough industry hits to page");
+    assert_eq!(first.hits.len(), 2, "pages stay full");
+    let second = narrow
+        .search_concepts(search(2, first.next_page_token.clone()))
+        .await
+        .expect("the page token stays valid")
+        .into_inner();
+    for hit in first.hits.iter().chain(&second.hits) {
+        let concept = hit.concept.as_ref().expect("concept");
+        assert!(
+            concept.name.starts_with("schemes/industry/"),
+            "{}",
+            concept.name
+        );
+    }
+    let (got, _) = code(
+        narrow
+            .search_concepts(tpb::SearchConceptsRequest {
+                query: "model".into(),
+                schemes: vec!["schemes/capability-levels".into()],
+                ..Default::default()
+            })
+            .await,
+    );
+    assert_eq!(got, Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn a_partly_granted_batch_fails_whole_and_links_to_unreadable_series_are_left_out() {
+    let servers = Secured::start("batch").await;
+    let mut narrow = servers.taxonomy(Some(NARROW)).await;
+    let batch = |names: &[&str]| tpb::BatchGetConceptsRequest {
+        names: names.iter().map(|n| (*n).to_owned()).collect(),
+        ..Default::default()
+    };
+    let (got, message) = code(
+        narrow
+            .batch_get_concepts(batch(&[
+                LINKED_CONCEPT,
+                "schemes/capability-levels/concepts/l3",
+            ]))
+            .await,
+    );
+    assert_eq!(got, Code::PermissionDenied);
+    assert!(
+        message.contains("schemes/capability-levels/concepts/l3"),
+        "{message}"
+    );
+
+    let granted = narrow
+        .batch_get_concepts(batch(&[LINKED_CONCEPT]))
+        .await
+        .expect("a wholly granted batch")
+        .into_inner();
+    assert!(
+        granted.concepts[0].series.is_empty(),
+        "no dataset grant: no series links"
+    );
+    let full = servers
+        .taxonomy(Some(FULL))
+        .await
+        .batch_get_concepts(batch(&[LINKED_CONCEPT]))
+        .await
+        .expect("batch")
+        .into_inner();
+    assert_eq!(full.concepts[0].series, [SERIES]);
+}
+
+#[tokio::test]
+async fn past_its_quota_a_principal_gets_resource_exhausted_with_a_retry_hint() {
+    let servers = Secured::start("quota").await;
+    let mut client = servers.forecast(Some(LIMITED)).await;
+    for _ in 0..2 {
+        client
+            .list_datasets(fpb::ListDatasetsRequest::default())
+            .await
+            .expect("within the burst");
+    }
+    let status = client
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .expect_err("past the quota");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("retry after"),
+        "{}",
+        status.message()
+    );
+    let retry = status.get_details_retry_info().expect("RetryInfo");
+    let delay = retry.retry_delay.expect("a delay");
+    assert!(
+        delay > Duration::from_secs(10) && delay <= Duration::from_secs(61),
+        "{delay:?}"
+    );
+    servers
+        .forecast(Some(FULL))
+        .await
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .expect("other principals are not limited by it");
+}
+
+/// The code of one reflection v1 ListServices call, with `token` if any.
+async fn reflection_code(server: &TestServer, token: Option<&str>) -> Code {
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest,
+    };
+    let mut client = ServerReflectionClient::with_interceptor(
+        server.channel().await,
+        Bearer(token.map(str::to_owned)),
+    );
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    match client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+    {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+#[tokio::test]
+async fn reflection_needs_credentials_when_authenticated_and_is_gone_when_off() {
+    let servers = Secured::start("reflection").await;
+    assert_eq!(
+        reflection_code(&servers.forecast, None).await,
+        Code::Unauthenticated
+    );
+    assert_eq!(
+        reflection_code(&servers.forecast, Some(NARROW)).await,
+        Code::Ok
+    );
+    let off = TestServer::start_with_options(
+        forecast::routes(builtin_catalog()),
+        ServeOptions {
+            auth: Some(servers.principals.clone()),
+            reflection: Reflection::Off,
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(reflection_code(&off, Some(FULL)).await, Code::Unimplemented);
+}
