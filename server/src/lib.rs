@@ -12,6 +12,7 @@ pub mod fields;
 pub mod forecast;
 pub mod hash;
 pub mod manifest;
+pub mod observe;
 pub mod paging;
 pub mod runtime;
 pub mod status;

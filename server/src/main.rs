@@ -13,6 +13,11 @@ use llmarket_server::{
     config::{Cli, Command},
     data::{self, LoadError, Shared},
     forecast,
+    observe::{
+        Metrics, Observer, Sampler, SharedMetrics, admin,
+        collect::DataLabels,
+        otlp::{Exporter, OtlpConfig},
+    },
     runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
     taxonomy, telemetry,
 };
@@ -133,10 +138,34 @@ async fn run(cli: Cli) -> ExitCode {
 
     // Every listener shares the process's descriptors: each gets its share of the room.
     let fds = fd_limit::raise();
+    let metrics = cli.observe.admin_listen.map(|_| Arc::new(Metrics::new()));
+    if let Some(metrics) = &metrics {
+        watch_data(metrics, &plan);
+    }
+    let exporter = match OtlpConfig::from_env(service_name(&cli.command)).map(Exporter::start) {
+        None => None,
+        Some(Ok(exporter)) => Some(exporter),
+        Some(Err(e)) => return fail(exit::USAGE, &e),
+    };
+    let sampler = Sampler::from_env(
+        std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
+        std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
+    );
+    let readiness = admin::Readiness::default();
+    for (_, routes) in &services {
+        readiness.set(routes.name(), false);
+    }
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
         calls: cli.calls.limits(),
+        observer: Observer::new(
+            metrics.clone(),
+            cli.observe.access_policy(),
+            exporter,
+            sampler,
+        ),
+        readiness: readiness.clone(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -163,9 +192,29 @@ async fn run(cli: Cli) -> ExitCode {
         let shutdown = async move {
             let _ = stop.wait_for(|stopping| *stopping).await;
         };
-        tasks.spawn(runtime::serve(listener, routes, shutdown, options));
+        tasks.spawn(runtime::serve(listener, routes, shutdown, options.clone()));
     }
-    tokio::spawn(reload_on_hangup(cli.data.clone(), plan));
+    if let Some(admin_addr) = cli.observe.admin_listen {
+        let listener = match runtime::bind(admin_addr).await {
+            Ok(listener) => listener,
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        };
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(service = "admin", %addr, "listening");
+        let mut stop = stop_rx.clone();
+        tokio::spawn(admin::serve(
+            listener,
+            metrics.clone(),
+            readiness,
+            async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            },
+        ));
+    }
+    tokio::spawn(reload_on_hangup(cli.data.clone(), plan, metrics));
 
     tokio::select! {
         _ = signals.next() => {}
@@ -199,6 +248,45 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The default `service.name` of exported spans.
+fn service_name(command: &Command) -> &'static str {
+    match command {
+        Command::Forecast { .. } => "llmarket-forecast",
+        Command::Taxonomy { .. } => "llmarket-taxonomy",
+        Command::All { .. } => "llmarket",
+    }
+}
+
+/// Reports the data versions served now in `llmarket_data_version_info` (read at each scrape,
+/// so a reload shows at once).
+fn watch_data(metrics: &Metrics, plan: &Plan) {
+    if let Some((_, catalog)) = &plan.forecast {
+        let catalog = catalog.clone();
+        metrics.runtime.watch_data(Box::new(move || {
+            catalog
+                .load()
+                .datasets()
+                .iter()
+                .map(|dataset| DataLabels {
+                    service: "forecast".to_owned(),
+                    dataset: dataset.id.clone(),
+                    version: dataset.version.clone(),
+                })
+                .collect()
+        }));
+    }
+    if let Some((_, vocabulary)) = &plan.taxonomy {
+        let vocabulary = vocabulary.clone();
+        metrics.runtime.watch_data(Box::new(move || {
+            vec![DataLabels {
+                service: "taxonomy".to_owned(),
+                dataset: "vocabulary".to_owned(),
+                version: format!("{:016x}", vocabulary.load().version()),
+            }]
+        }));
+    }
+}
+
 fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError>) -> ExitCode {
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -215,7 +303,11 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
 
 /// On each SIGHUP, reads and validates the data again and swaps it in whole; on bad data, logs the
 /// error and keeps serving what it had.
-async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
+async fn reload_on_hangup(
+    dirs: Vec<std::path::PathBuf>,
+    plan: Plan,
+    metrics: Option<SharedMetrics>,
+) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -235,11 +327,19 @@ async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
                         shared.store(Arc::new(new));
                     }
                     tracing::info!("reloaded data");
+                    if let Some(metrics) = &metrics {
+                        metrics.count_reload(true);
+                    }
                 }
-                Err(e) => tracing::error!("reload rejected, still serving the previous data: {e}"),
+                Err(e) => {
+                    tracing::error!("reload rejected, still serving the previous data: {e}");
+                    if let Some(metrics) = &metrics {
+                        metrics.count_reload(false);
+                    }
+                }
             }
         }
     }
     #[cfg(not(unix))]
-    drop((dirs, plan));
+    drop((dirs, plan, metrics));
 }

@@ -7,8 +7,8 @@
 //! 1. [`accept`]: TCP accept, connection cap, descriptor back-off (TLS plugs in right after accept);
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
 //! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
-//!    content type → load shed → deadline → (authentication, later) → (metrics and access log,
-//!    later) → service;
+//!    content type → message size → load shed → deadline → (authentication, later) → metrics
+//!    and access log ([`crate::observe`]) → service;
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
@@ -22,15 +22,23 @@ pub mod peer;
 mod phase;
 pub mod signals;
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use hyper::body::Incoming;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, watch},
+};
 use tonic::{server::NamedService, service::Routes};
 use tonic_health::ServingStatus;
 use tower::Service;
 
+use crate::observe::{Observer, admin::Readiness};
 pub use health::HEALTH_SERVICE_NAME;
+
+/// The reflection services' names, as routed (for the metrics' known services).
+const REFLECTION_V1: &str = "grpc.reflection.v1.ServerReflection";
+const REFLECTION_V1ALPHA: &str = "grpc.reflection.v1alpha.ServerReflection";
 pub use limits::ConnectionLimits;
 use phase::Phase;
 pub use signals::{Signals, Termination, termination_signal};
@@ -74,7 +82,7 @@ impl ServiceRoutes {
 }
 
 /// How [`serve`] holds connections and shuts down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
     pub connections: ConnectionLimits,
@@ -82,6 +90,10 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Limits on each call (load shed, deadline, message size), enforced by the middleware.
     pub calls: middleware::Limits,
+    /// How calls are observed (metrics, access log, traces); the default observes nothing.
+    pub observer: Observer,
+    /// Where the admin listener's `/readyz` learns that this service is serving.
+    pub readiness: Readiness,
 }
 
 impl Default for ServeOptions {
@@ -90,6 +102,8 @@ impl Default for ServeOptions {
             connections: ConnectionLimits::default(),
             grace: DEFAULT_SHUTDOWN_GRACE,
             calls: middleware::Limits::default(),
+            observer: Observer::default(),
+            readiness: Readiness::default(),
         }
     }
 }
@@ -111,10 +125,12 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
 
 /// The middleware stack around `routes`, the one place it is applied; [`middleware`] documents
 /// the order (content type → message size → load shed → deadline → (authentication and grants,
-/// later) → (metrics and access log, later) → the service) and builds it.
+/// later) → metrics and access log → the service) and builds it.
 fn stack(
     routes: Routes,
     limits: &middleware::Limits,
+    observer: &Observer,
+    known: &[&'static str],
 ) -> impl Service<
     http::Request<Incoming>,
     Response = http::Response<tonic::body::Body>,
@@ -123,7 +139,7 @@ fn stack(
 > + Clone
 + Send
 + 'static {
-    middleware::stack(limits).service(routes)
+    middleware::stack(limits, observer, known).service(routes)
 }
 
 /// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.
@@ -158,15 +174,27 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .prepare();
 
+    let known = [name, HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA];
+    let connections = Arc::new(Semaphore::new(options.connections.max_connections));
+    if let Some(metrics) = options.observer.metrics() {
+        metrics.runtime.watch_connections(
+            name,
+            connections.clone(),
+            options.connections.max_connections,
+        );
+    }
+    options.readiness.set(name, true);
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
-        stack(routes, &options.calls),
+        stack(routes, &options.calls, &options.observer, &known),
         options.connections,
+        connections,
         phase_rx,
         shutdown,
     )
     .await;
+    options.readiness.set(name, false);
     // The listener is closed: new clients are refused rather than left hanging.
     tracing::info!(
         service = name,

@@ -12,8 +12,11 @@
 //!    gets that code, not this one;
 //! 4. **deadline** ([`deadline`]): the earlier of `grpc-timeout` and `--max-call-time`, then
 //!    DEADLINE_EXCEEDED and the handler is dropped; a malformed `grpc-timeout` → INVALID_ARGUMENT;
-//! 5. (authentication, later);
-//! 6. (metrics and access log, later);
+//! 5. (authentication and grants, later), with [`DeniedLayer`](crate::observe::DeniedLayer)
+//!    right outside it counting the calls it denies by code (`llmarket_calls_denied_total`);
+//! 6. **metrics and access log** ([`crate::observe::ObserveLayer`]): the grpc-ecosystem
+//!    metrics, one access line per call as `--access-log` asks, and the call's server span
+//!    under its `traceparent`;
 //! 7. the service (routes: the service itself, health, reflection), where the codec of
 //!    `llmarket_proto::codec` answers INVALID_ARGUMENT to an undecodable message.
 //!
@@ -40,6 +43,8 @@ pub use content_type::ContentTypeLayer;
 pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
 pub use message_size::MessageSizeLayer;
+
+use crate::observe::{DeniedLayer, ObserveLayer, Observer};
 
 /// Default `--max-concurrent-calls`. Measured with ghz on loopback against the release build
 /// (2 cores): a call costs the server about 0.12 ms of CPU (SearchConcepts, the heaviest common
@@ -76,22 +81,32 @@ impl Default for Limits {
 /// The whole stack as one layer, outermost first.
 pub type Middleware = ServiceBuilder<
     Stack<
-        DeadlineLayer,
-        Stack<LoadShedLayer, Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>>,
+        ObserveLayer,
+        Stack<
+            DeniedLayer,
+            Stack<
+                DeadlineLayer,
+                Stack<LoadShedLayer, Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>>,
+            >,
+        >,
     >,
 >;
 
-/// Builds the middleware in its written order (see the module documentation). The load-shed
-/// limit is shared by every service the returned layer wraps, so build it once per process
-/// listener and clone it.
-pub fn stack(limits: &Limits) -> Middleware {
+/// Builds the middleware in its written order (see the module documentation), observing calls
+/// with `observer`; `known` names the services routed behind it (other paths are labelled
+/// `unknown` in the metrics). The load-shed limit is shared by every service the returned layer
+/// wraps, so build it once per process listener and clone it.
+pub fn stack(limits: &Limits, observer: &Observer, known: &[&'static str]) -> Middleware {
+    let shed = observer.metrics().map(|m| m.shed.clone());
     ServiceBuilder::new()
         .layer(ContentTypeLayer)
         .layer(MessageSizeLayer::new(
             limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE),
         ))
-        .layer(LoadShedLayer::new(limits.max_concurrent_calls))
+        .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed))
         .layer(DeadlineLayer::new(limits.max_call_time))
+        .layer(observer.denied_layer())
+        .layer(ObserveLayer::new(observer.clone(), known))
 }
 
 #[cfg(test)]
@@ -113,7 +128,7 @@ mod tests {
     #[tokio::test]
     async fn content_type_is_checked_before_load_is_shed() {
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1)).service(echo.clone());
+        let service = stack(&limits(1), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let json = request_with(CALL, |r| r.header("content-type", "application/json"));
@@ -129,7 +144,7 @@ mod tests {
         // Shedding counts a call once its whole request has arrived, so a call that a later
         // layer refuses on its headers alone never takes a place and gets that layer's code.
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1)).service(echo.clone());
+        let service = stack(&limits(1), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let bad_deadline = request_with(CALL, |r| {
@@ -146,7 +161,7 @@ mod tests {
     #[tokio::test]
     async fn a_good_call_passes_every_layer() {
         let echo = Echo::default();
-        let service = stack(&Limits::default()).service(echo.clone());
+        let service = stack(&Limits::default(), &Observer::default(), &[]).service(echo.clone());
         let response = service.oneshot(grpc_request(CALL)).await.unwrap();
         assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
         assert_eq!(echo.finished(), 1);

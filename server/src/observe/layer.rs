@@ -1,0 +1,399 @@
+//! The metrics and access-log layer, innermost before the service: counts each call in the
+//! grpc-ecosystem metrics, writes its access line, and records its server span (W3C trace
+//! context read from `traceparent`). The code is read where gRPC puts it: the response headers
+//! of a trailers-only answer, else the trailers at the end of the body; a call dropped before
+//! its answer ended is DeadlineExceeded when its deadline had passed, else Canceled.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::{Instant, SystemTime},
+};
+
+use http::{HeaderMap, Request, Response};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tonic::{Code, body::Body};
+use tower::{Layer, Service};
+
+use super::{
+    Observer, Principal,
+    access_log::{self, CallRecord},
+    metrics::{CodeLabels, MethodLabels, code_label},
+    otlp::FinishedSpan,
+    trace_context::{TRACEPARENT, TraceContext},
+};
+use crate::runtime::{middleware::deadline::CallDeadline, peer::Peer};
+
+/// Layer that observes every call of the services it wraps.
+#[derive(Debug, Clone)]
+pub struct ObserveLayer {
+    observer: Observer,
+    /// The services routed behind this layer; calls to any other path are labelled `unknown`,
+    /// so a caller cannot grow the metrics without bound.
+    known: Arc<[&'static str]>,
+}
+
+impl ObserveLayer {
+    /// Observes calls with `observer`; `known` names the services routed behind it.
+    pub fn new(observer: Observer, known: &[&'static str]) -> Self {
+        Self {
+            observer,
+            known: known.into(),
+        }
+    }
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Observe {
+            inner,
+            observer: self.observer.clone(),
+            known: self.known.clone(),
+        }
+    }
+}
+
+/// Service made by [`ObserveLayer`].
+#[derive(Debug, Clone)]
+pub struct Observe<S> {
+    inner: S,
+    observer: Observer,
+    known: Arc<[&'static str]>,
+}
+
+/// `unary`, or the streaming kind of the few streaming methods routed (health's `Watch`,
+/// reflection's `ServerReflectionInfo`).
+fn grpc_type(service: &str, method: &str) -> &'static str {
+    match (service, method) {
+        ("grpc.health.v1.Health", "Watch") => "server_stream",
+        (_, "ServerReflectionInfo") => "bidi_stream",
+        _ => "unary",
+    }
+}
+
+fn split_path<'a>(path: &'a str, known: &[&'static str]) -> (&'a str, &'a str) {
+    path.strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .filter(|(service, method)| !method.is_empty() && known.contains(service))
+        .unwrap_or(("unknown", "unknown"))
+}
+
+/// The gRPC code in `headers`, when there is one.
+fn code_in(headers: &HeaderMap) -> Option<Code> {
+    headers
+        .get("grpc-status")
+        .map(|v| Code::from_bytes(v.as_bytes()))
+}
+
+/// One call being observed; finishing it (or dropping it) records it once.
+struct Call {
+    observer: Observer,
+    labels: MethodLabels,
+    path: String,
+    start: Instant,
+    start_wall: SystemTime,
+    peer: Option<Arc<Peer>>,
+    principal: Option<Principal>,
+    deadline: Option<tokio::time::Instant>,
+    span: Option<(TraceContext, Option<u64>)>,
+    done: bool,
+}
+
+impl Call {
+    fn finish(&mut self, code: Code) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        let latency = self.start.elapsed();
+        let observer = &self.observer;
+        if let Some(metrics) = observer.metrics() {
+            metrics.in_flight.dec();
+            let method = if code == Code::Unimplemented {
+                MethodLabels {
+                    grpc_method: "unknown".to_owned(),
+                    ..self.labels.clone()
+                }
+            } else {
+                self.labels.clone()
+            };
+            metrics
+                .handling
+                .get_or_create(&method)
+                .observe(latency.as_secs_f64());
+            if method.grpc_type == "unary" && code != Code::Unimplemented {
+                metrics.received.get_or_create(&method).inc();
+                if code == Code::Ok {
+                    metrics.sent.get_or_create(&method).inc();
+                }
+            }
+            let MethodLabels {
+                grpc_type,
+                grpc_service,
+                grpc_method,
+            } = method;
+            let handled = CodeLabels {
+                grpc_type,
+                grpc_service,
+                grpc_method,
+                grpc_code: code_label(code),
+            };
+            metrics.handled.get_or_create(&handled).inc();
+        }
+        let trace_id = self.span.map(|(context, _)| context.trace_id_hex());
+        if observer.access().logs(code, latency) {
+            access_log::write(&CallRecord {
+                path: &self.path,
+                code,
+                latency,
+                peer: self.peer.as_ref().and_then(|p| p.addr),
+                principal: self.principal.as_ref().map(|p| &*p.0),
+                trace_id: trace_id.as_deref(),
+            });
+        }
+        if let (Some(exporter), Some((context, parent))) = (observer.exporter(), self.span)
+            && context.sampled
+        {
+            exporter.export(FinishedSpan {
+                context,
+                parent_span_id: parent,
+                service: self.labels.grpc_service.clone(),
+                method: self.labels.grpc_method.clone(),
+                code,
+                start: self.start_wall,
+                end: self.start_wall + latency,
+                peer: self.peer.as_ref().and_then(|p| p.addr),
+            });
+        }
+    }
+
+    /// The code of a call that ended without telling us one.
+    fn lost_code(&self) -> Code {
+        let now = tokio::time::Instant::now();
+        match self.deadline {
+            Some(deadline) if now >= deadline => Code::DeadlineExceeded,
+            Some(_) | None => Code::Cancelled,
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if !self.done {
+            let code = self.lost_code();
+            self.finish(code);
+        }
+    }
+}
+
+impl<S, B> Service<Request<B>> for Observe<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        if self.observer.is_off() {
+            return Box::pin(self.inner.call(request));
+        }
+        let (service, method) = split_path(request.uri().path(), &self.known);
+        let labels = MethodLabels {
+            grpc_type: grpc_type(service, method),
+            grpc_service: service.to_owned(),
+            grpc_method: method.to_owned(),
+        };
+        if let Some(metrics) = self.observer.metrics() {
+            metrics.started.get_or_create(&labels).inc();
+            metrics.in_flight.inc();
+        }
+        let span = self.observer.traces().then(|| {
+            let parent = request
+                .headers()
+                .get(TRACEPARENT)
+                .and_then(|v| TraceContext::parse(v.as_bytes()));
+            let context = self.observer.sampler().server_span(parent.as_ref());
+            request.extensions_mut().insert(context);
+            (context, parent.map(|p| p.span_id))
+        });
+        let extensions = request.extensions();
+        let mut call = Call {
+            observer: self.observer.clone(),
+            path: request.uri().path().to_owned(),
+            labels,
+            start: Instant::now(),
+            start_wall: SystemTime::now(),
+            peer: extensions.get::<Arc<Peer>>().cloned(),
+            principal: extensions.get::<Principal>().cloned(),
+            deadline: extensions.get::<CallDeadline>().map(|d| d.0),
+            span,
+            done: false,
+        };
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            if let Some(code) = code_in(response.headers()) {
+                call.finish(code);
+                return Ok(response);
+            }
+            Ok(response.map(|inner| Body::new(Watched { inner, call })))
+        })
+    }
+}
+
+/// A response body that records its call when its trailers (and code) arrive or it ends.
+struct Watched {
+    inner: Body,
+    call: Call,
+}
+
+impl HttpBody for Watched {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(trailers) = frame.trailers_ref() {
+                    this.call.finish(code_in(trailers).unwrap_or(Code::Unknown));
+                }
+            }
+            Poll::Ready(Some(Err(status))) => this.call.finish(status.code()),
+            Poll::Ready(None) => this.call.finish(Code::Unknown),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::{
+        observe::{AccessLog, AccessPolicy, Metrics, Sampler},
+        runtime::middleware::{
+            self, Limits,
+            testing::{Echo, grpc_request, grpc_status},
+        },
+    };
+
+    const SERVICE: &str = "llmarket.forecast.v1.ForecastService";
+
+    fn observed() -> (Arc<Metrics>, Observer) {
+        let metrics = Arc::new(Metrics::new());
+        let observer = Observer::new(
+            Some(metrics.clone()),
+            AccessPolicy {
+                level: AccessLog::All,
+                ..AccessPolicy::default()
+            },
+            None,
+            Sampler::AlwaysOn,
+        );
+        (metrics, observer)
+    }
+
+    fn handled(metrics: &Metrics, service: &str, method: &str, code: Code) -> u64 {
+        metrics
+            .handled
+            .get_or_create(&CodeLabels {
+                grpc_type: "unary",
+                grpc_service: service.to_owned(),
+                grpc_method: method.to_owned(),
+                grpc_code: code_label(code),
+            })
+            .get()
+    }
+
+    #[tokio::test]
+    async fn a_call_is_started_handled_and_timed_under_its_method() {
+        let (metrics, observer) = observed();
+        let service =
+            middleware::stack(&Limits::default(), &observer, &[SERVICE]).service(Echo::default());
+        let path = format!("/{SERVICE}/GetSeries");
+        for _ in 0..3 {
+            let response = service.clone().oneshot(grpc_request(&path)).await.unwrap();
+            assert_eq!(grpc_status(&response).0, Code::Ok);
+        }
+        assert_eq!(handled(&metrics, SERVICE, "GetSeries", Code::Ok), 3);
+        let method = MethodLabels {
+            grpc_type: "unary",
+            grpc_service: SERVICE.to_owned(),
+            grpc_method: "GetSeries".to_owned(),
+        };
+        assert_eq!(metrics.started.get_or_create(&method).get(), 3);
+        assert_eq!(metrics.received.get_or_create(&method).get(), 3);
+        assert_eq!(metrics.sent.get_or_create(&method).get(), 3);
+        assert_eq!(metrics.in_flight.get(), 0);
+        let text = metrics.encode();
+        assert!(text.contains("grpc_server_handling_seconds_count{grpc_type=\"unary\",grpc_service=\"llmarket.forecast.v1.ForecastService\",grpc_method=\"GetSeries\"} 3"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_call_past_its_deadline_is_handled_as_deadline_exceeded() {
+        let limits = Limits {
+            max_call_time: Duration::from_millis(20),
+            ..Limits::default()
+        };
+        let (metrics, observer) = observed();
+        let service = middleware::stack(&limits, &observer, &[SERVICE])
+            .service(Echo::slow(Duration::from_secs(3600)));
+        let response = service
+            .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
+            .await
+            .unwrap();
+        assert_eq!(grpc_status(&response).0, Code::DeadlineExceeded);
+        assert_eq!(
+            handled(&metrics, SERVICE, "GetSeries", Code::DeadlineExceeded),
+            1
+        );
+        assert_eq!(metrics.in_flight.get(), 0);
+    }
+
+    #[tokio::test]
+    async fn calls_to_services_not_routed_are_labelled_unknown() {
+        let (metrics, observer) = observed();
+        let service =
+            middleware::stack(&Limits::default(), &observer, &[SERVICE]).service(Echo::default());
+        for path in ["/evil.Service/One", "/evil.Service/Two", "/nonsense"] {
+            service.clone().oneshot(grpc_request(path)).await.unwrap();
+        }
+        assert_eq!(handled(&metrics, "unknown", "unknown", Code::Ok), 3);
+    }
+
+    #[tokio::test]
+    async fn with_nothing_observed_calls_pass_untouched() {
+        let service = middleware::stack(&Limits::default(), &Observer::default(), &[SERVICE])
+            .service(Echo::default());
+        let response = service
+            .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
+            .await
+            .unwrap();
+        assert_eq!(grpc_status(&response).0, Code::Ok);
+    }
+}
