@@ -62,83 +62,86 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<CostOutlook, ClientError> {
-        years.check()?;
-        let Some(end_year) = years.end else {
-            return Err(ClientError::InvalidArgument {
-                argument: "end year",
-                reason: "a cost outlook needs the last year to project to".to_owned(),
-            });
-        };
-        let series = self.series_name(INFERENCE_COST_SERIES);
-        let numbers = async {
-            tokio::try_join!(
-                self.get_series(&series),
-                self.project_series(fpb::ProjectSeriesRequest {
-                    series: series.clone(),
-                    base_year: 0,
-                    end_year,
-                    scenario: Some(fpb::project_series_request::Scenario::StatedRate(true)),
-                    fill: fpb::Fill::None as i32,
-                }),
-            )
-        };
-        let words = async {
-            Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
-        };
-        let ((mut info, projected), applications) = tokio::try_join!(numbers, words)?;
+        crate::connect::traced(async move {
+            years.check()?;
+            let Some(end_year) = years.end else {
+                return Err(ClientError::InvalidArgument {
+                    argument: "end year",
+                    reason: "a cost outlook needs the last year to project to".to_owned(),
+                });
+            };
+            let series = self.series_name(INFERENCE_COST_SERIES);
+            let numbers = async {
+                tokio::try_join!(
+                    self.get_series(&series),
+                    self.project_series(fpb::ProjectSeriesRequest {
+                        series: series.clone(),
+                        base_year: 0,
+                        end_year,
+                        scenario: Some(fpb::project_series_request::Scenario::StatedRate(true)),
+                        fill: fpb::Fill::None as i32,
+                    }),
+                )
+            };
+            let words = async {
+                Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
+            };
+            let ((mut info, projected), applications) = tokio::try_join!(numbers, words)?;
 
-        let points = convert::points("GetSeries", &series, std::mem::take(&mut info.observations))?
-            .into_iter()
-            .filter(|p| years.contains(p.year))
-            .collect();
-        let stated_rates =
-            convert::stated_rates("GetSeries", &series, std::mem::take(&mut info.stated_rates))?;
-        let stated_rate = match projected.stated_rate {
-            Some(rate) => Some(convert::stated_rate("ProjectSeries", &series, rate)?),
-            None => stated_rates
+            let points = convert::points("GetSeries", &series, std::mem::take(&mut info.observations))?
                 .into_iter()
-                .find(|r| r.rate_kind == RateKind::AnnualChange),
-        };
-        let base = convert::point(
-            "ProjectSeries",
-            &series,
-            crate::error::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
-        )?;
-        let mut warnings = Vec::new();
-        let unlocked_applications = optional("unlocked applications", applications, &mut warnings)
-            .map(|applications| {
-                applications
+                .filter(|p| years.contains(p.year))
+                .collect();
+            let stated_rates =
+                convert::stated_rates("GetSeries", &series, std::mem::take(&mut info.stated_rates))?;
+            let stated_rate = match projected.stated_rate {
+                Some(rate) => Some(convert::stated_rate("ProjectSeries", &series, rate)?),
+                None => stated_rates
                     .into_iter()
-                    .filter_map(|application| {
-                        let unlocked_by =
-                            application.attributes.get(UNLOCKED_BY_ATTRIBUTE)?.clone();
-                        Some(UnlockedApplication {
-                            application,
-                            unlocked_by,
+                    .find(|r| r.rate_kind == RateKind::AnnualChange),
+            };
+            let base = convert::point(
+                "ProjectSeries",
+                &series,
+                crate::error::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
+            )?;
+            let mut warnings = Vec::new();
+            let unlocked_applications = optional("unlocked applications", applications, &mut warnings)
+                .map(|applications| {
+                    applications
+                        .into_iter()
+                        .filter_map(|application| {
+                            let unlocked_by =
+                                application.attributes.get(UNLOCKED_BY_ATTRIBUTE)?.clone();
+                            Some(UnlockedApplication {
+                                application,
+                                unlocked_by,
+                            })
                         })
-                    })
-                    .collect::<Vec<_>>()
-            });
-        if unlocked_applications.as_ref().is_some_and(Vec::is_empty) {
-            warnings.push(Warning::absent(
-                "unlocked applications",
-                Service::Taxonomy,
-                format!(
-                    "no concept of {APPLICATIONS_SCHEME} carries the attribute {UNLOCKED_BY_ATTRIBUTE}"
-                ),
-            ));
-        }
-        Ok(CostOutlook {
-            language,
-            cost: convert::series_values(language, &series, &info, points)?,
-            stated_rate,
-            projection: Projection {
-                base,
-                annual_rate: projected.annual_rate,
-                points: convert::points("ProjectSeries", &series, projected.projections)?,
-            },
-            unlocked_applications,
-            warnings,
+                        .collect::<Vec<_>>()
+                });
+            if unlocked_applications.as_ref().is_some_and(Vec::is_empty) {
+                warnings.push(Warning::absent(
+                    "unlocked applications",
+                    Service::Taxonomy,
+                    format!(
+                        "no concept of {APPLICATIONS_SCHEME} carries the attribute {UNLOCKED_BY_ATTRIBUTE}"
+                    ),
+                ));
+            }
+            Ok(CostOutlook {
+                language,
+                cost: convert::series_values(language, &series, &info, points)?,
+                stated_rate,
+                projection: Projection {
+                    base,
+                    annual_rate: projected.annual_rate,
+                    points: convert::points("ProjectSeries", &series, projected.projections)?,
+                },
+                unlocked_applications,
+                warnings,
+            })
         })
+        .await
     }
 }
