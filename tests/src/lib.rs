@@ -60,6 +60,19 @@ impl TestServer {
         grace: Duration,
         limits: Limits,
     ) -> Self {
+        let options = runtime::ServeOptions {
+            grace,
+            calls: limits,
+            ..runtime::ServeOptions::default()
+        };
+        Self::start_with_options(service, options).await
+    }
+
+    /// Serves `service` with the serve options given (e.g. an observer).
+    pub async fn start_with_options(
+        service: runtime::ServiceRoutes,
+        options: runtime::ServeOptions,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -67,11 +80,6 @@ impl TestServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
-        };
-        let options = runtime::ServeOptions {
-            grace,
-            calls: limits,
-            ..runtime::ServeOptions::default()
         };
         let task = tokio::spawn(runtime::serve(listener, service, shutdown, options));
         Self {
