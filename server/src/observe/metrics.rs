@@ -156,6 +156,16 @@ impl Metrics {
             "Data reloads (SIGHUP) by result: ok, or rejected (the previous data kept)",
             reloads.clone(),
         );
+        // Series that are zero until something goes wrong exist from the start, so rate() and
+        // alerts see them before the first event.
+        for result in ["ok", "rejected"] {
+            reloads.get_or_create(&Outcome { result });
+        }
+        for code in [tonic::Code::Unauthenticated, tonic::Code::PermissionDenied] {
+            denied.get_or_create(&GrpcCode {
+                grpc_code: code_label(code),
+            });
+        }
         let runtime = Arc::new(super::collect::Runtime::default());
         registry.register_collector(Box::new(runtime.clone()));
         Self {
