@@ -125,7 +125,7 @@ impl ServiceChannel {
             };
             let mut request = Request::new(message.clone());
             request.set_timeout(left);
-            let trace = current_trace().unwrap_or_else(Trace::new);
+            let trace = current_trace().unwrap_or_default();
             if let Ok(value) = trace.to_string().parse() {
                 request.metadata_mut().insert(TRACEPARENT, value);
             }

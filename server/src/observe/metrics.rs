@@ -159,12 +159,12 @@ impl Metrics {
         // Series that are zero until something goes wrong exist from the start, so rate() and
         // alerts see them before the first event.
         for result in ["ok", "rejected"] {
-            reloads.get_or_create(&Outcome { result });
+            drop(reloads.get_or_create(&Outcome { result }));
         }
         for code in [tonic::Code::Unauthenticated, tonic::Code::PermissionDenied] {
-            denied.get_or_create(&GrpcCode {
+            drop(denied.get_or_create(&GrpcCode {
                 grpc_code: code_label(code),
-            });
+            }));
         }
         let runtime = Arc::new(super::collect::Runtime::default());
         registry.register_collector(Box::new(runtime.clone()));
