@@ -142,8 +142,8 @@ impl Call {
             };
             metrics.handled.get_or_create(&handled).inc();
         }
-        let trace_id = self.span.map(|(context, _)| context.trace_id_hex());
         if observer.access().logs(code, latency) {
+            let trace_id = self.span.map(|(context, _)| context.trace_id_hex());
             access_log::write(&CallRecord {
                 path: &self.path,
                 code,
