@@ -20,7 +20,7 @@ use tower::{Layer, Service};
 use super::{
     Observer, Principal,
     access_log::{self, CallRecord},
-    metrics::{CodeLabels, MethodLabels, code_label},
+    methods::{MethodMetrics, Methods},
     otlp::FinishedSpan,
     trace_context::{TRACEPARENT, TraceContext},
 };
@@ -30,18 +30,17 @@ use crate::runtime::{middleware::deadline::CallDeadline, peer::Peer};
 #[derive(Debug, Clone)]
 pub struct ObserveLayer {
     observer: Observer,
-    /// The services routed behind this layer; calls to any other path are labelled `unknown`,
-    /// so a caller cannot grow the metrics without bound.
-    known: Arc<[&'static str]>,
+    methods: Option<Arc<Methods>>,
 }
 
 impl ObserveLayer {
-    /// Observes calls with `observer`; `known` names the services routed behind it.
+    /// Observes calls with `observer`; `known` names the services routed behind it (calls to
+    /// other paths are counted as `unknown`, so a caller cannot grow the metrics without bound).
     pub fn new(observer: Observer, known: &[&'static str]) -> Self {
-        Self {
-            observer,
-            known: known.into(),
-        }
+        let methods = observer
+            .metrics()
+            .map(|metrics| Arc::new(Methods::new(metrics.clone(), known.into())));
+        Self { observer, methods }
     }
 }
 
@@ -51,7 +50,7 @@ impl<S> Layer<S> for ObserveLayer {
         Observe {
             inner,
             observer: self.observer.clone(),
-            known: self.known.clone(),
+            methods: self.methods.clone(),
         }
     }
 }
@@ -61,24 +60,7 @@ impl<S> Layer<S> for ObserveLayer {
 pub struct Observe<S> {
     inner: S,
     observer: Observer,
-    known: Arc<[&'static str]>,
-}
-
-/// `unary`, or the streaming kind of the few streaming methods routed (health's `Watch`,
-/// reflection's `ServerReflectionInfo`).
-fn grpc_type(service: &str, method: &str) -> &'static str {
-    match (service, method) {
-        ("grpc.health.v1.Health", "Watch") => "server_stream",
-        (_, "ServerReflectionInfo") => "bidi_stream",
-        _ => "unary",
-    }
-}
-
-fn split_path<'a>(path: &'a str, known: &[&'static str]) -> (&'a str, &'a str) {
-    path.strip_prefix('/')
-        .and_then(|p| p.split_once('/'))
-        .filter(|(service, method)| !method.is_empty() && known.contains(service))
-        .unwrap_or(("unknown", "unknown"))
+    methods: Option<Arc<Methods>>,
 }
 
 /// The gRPC code in `headers`, when there is one.
@@ -91,8 +73,10 @@ fn code_in(headers: &HeaderMap) -> Option<Code> {
 /// One call being observed; finishing it (or dropping it) records it once.
 struct Call {
     observer: Observer,
-    labels: MethodLabels,
-    path: String,
+    methods: Option<Arc<Methods>>,
+    method: Option<Arc<MethodMetrics>>,
+    /// The request path, kept only where the method's labels do not tell it.
+    path: Option<Box<str>>,
     start: Instant,
     start_wall: SystemTime,
     peer: Option<Arc<Peer>>,
@@ -108,44 +92,38 @@ impl Call {
             return;
         }
         let latency = self.start.elapsed();
-        let observer = &self.observer;
-        if let Some(metrics) = observer.metrics() {
+        if let (Some(methods), Some(method)) = (&self.methods, &self.method) {
+            let metrics = methods.metrics();
             metrics.in_flight.dec();
             let method = if code == Code::Unimplemented {
-                MethodLabels {
-                    grpc_method: "unknown".to_owned(),
-                    ..self.labels.clone()
-                }
+                methods.unknown()
             } else {
-                self.labels.clone()
+                method
             };
-            metrics
-                .handling
-                .get_or_create(&method)
-                .observe(latency.as_secs_f64());
-            if method.grpc_type == "unary" && code != Code::Unimplemented {
-                metrics.received.get_or_create(&method).inc();
+            method.handling.observe(latency.as_secs_f64());
+            if method.labels.grpc_type == "unary" && code != Code::Unimplemented {
+                method.received.inc();
                 if code == Code::Ok {
-                    metrics.sent.get_or_create(&method).inc();
+                    method.sent.inc();
                 }
             }
-            let MethodLabels {
-                grpc_type,
-                grpc_service,
-                grpc_method,
-            } = method;
-            let handled = CodeLabels {
-                grpc_type,
-                grpc_service,
-                grpc_method,
-                grpc_code: code_label(code),
-            };
-            metrics.handled.get_or_create(&handled).inc();
+            method.count_handled(metrics, code);
         }
+        let observer = &self.observer;
         if observer.access().logs(code, latency) {
             let trace_id = self.span.map(|(context, _)| context.trace_id_hex());
+            let path = match (&self.path, &self.method) {
+                (Some(path), _) => path.to_string(),
+                (None, Some(method)) => {
+                    format!(
+                        "/{}/{}",
+                        method.labels.grpc_service, method.labels.grpc_method
+                    )
+                }
+                (None, None) => String::new(),
+            };
             access_log::write(&CallRecord {
-                path: &self.path,
+                path: &path,
                 code,
                 latency,
                 peer: self.peer.as_ref().and_then(|p| p.addr),
@@ -156,11 +134,12 @@ impl Call {
         if let (Some(exporter), Some((context, parent))) = (observer.exporter(), self.span)
             && context.sampled
         {
+            let (service, method) = split_path(self.path.as_deref(), self.method.as_deref());
             exporter.export(FinishedSpan {
                 context,
                 parent_span_id: parent,
-                service: self.labels.grpc_service.clone(),
-                method: self.labels.grpc_method.clone(),
+                service,
+                method,
                 code,
                 start: self.start_wall,
                 end: self.start_wall + latency,
@@ -177,6 +156,21 @@ impl Call {
             Some(_) | None => Code::Cancelled,
         }
     }
+}
+
+/// `rpc.service` and `rpc.method` of a call, from its method's labels or its path.
+fn split_path(path: Option<&str>, method: Option<&MethodMetrics>) -> (String, String) {
+    if let Some(method) = method.filter(|m| m.labels.grpc_service != "unknown") {
+        return (
+            method.labels.grpc_service.clone(),
+            method.labels.grpc_method.clone(),
+        );
+    }
+    let (service, method) = path
+        .and_then(|p| p.strip_prefix('/'))
+        .and_then(|p| p.split_once('/'))
+        .unwrap_or(("unknown", "unknown"));
+    (service.to_owned(), method.to_owned())
 }
 
 impl Drop for Call {
@@ -205,16 +199,17 @@ where
         if self.observer.is_off() {
             return Box::pin(self.inner.call(request));
         }
-        let (service, method) = split_path(request.uri().path(), &self.known);
-        let labels = MethodLabels {
-            grpc_type: grpc_type(service, method),
-            grpc_service: service.to_owned(),
-            grpc_method: method.to_owned(),
-        };
-        if let Some(metrics) = self.observer.metrics() {
-            metrics.started.get_or_create(&labels).inc();
-            metrics.in_flight.inc();
-        }
+        let path = request.uri().path();
+        let method = self.methods.as_ref().map(|methods| {
+            let method = methods.of(path);
+            method.started.inc();
+            methods.metrics().in_flight.inc();
+            method
+        });
+        let named = method
+            .as_ref()
+            .is_some_and(|m| m.labels.grpc_service != "unknown");
+        let path = (!named).then(|| Box::<str>::from(path));
         let span = self.observer.traces().then(|| {
             let parent = request
                 .headers()
@@ -227,8 +222,9 @@ where
         let extensions = request.extensions();
         let mut call = Call {
             observer: self.observer.clone(),
-            path: request.uri().path().to_owned(),
-            labels,
+            methods: self.methods.clone(),
+            method,
+            path,
             start: Instant::now(),
             start_wall: SystemTime::now(),
             peer: extensions.get::<Arc<Peer>>().cloned(),
@@ -321,11 +317,11 @@ mod tests {
     fn handled(metrics: &Metrics, service: &str, method: &str, code: Code) -> u64 {
         metrics
             .handled
-            .get_or_create(&CodeLabels {
+            .get_or_create(&crate::observe::metrics::CodeLabels {
                 grpc_type: "unary",
                 grpc_service: service.to_owned(),
                 grpc_method: method.to_owned(),
-                grpc_code: code_label(code),
+                grpc_code: crate::observe::metrics::code_label(code),
             })
             .get()
     }
@@ -341,7 +337,7 @@ mod tests {
             assert_eq!(grpc_status(&response).0, Code::Ok);
         }
         assert_eq!(handled(&metrics, SERVICE, "GetSeries", Code::Ok), 3);
-        let method = MethodLabels {
+        let method = crate::observe::metrics::MethodLabels {
             grpc_type: "unary",
             grpc_service: SERVICE.to_owned(),
             grpc_method: "GetSeries".to_owned(),

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod collect;
 pub mod denied;
 pub mod layer;
+pub mod methods;
 pub mod metrics;
 pub mod otlp;
 pub mod trace_context;
