@@ -16,7 +16,7 @@ use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use super::SharedMetrics;
+use super::metrics::SharedMetrics;
 
 /// Which services of the process are SERVING; ready when all are.
 #[derive(Debug, Clone, Default)]

@@ -18,9 +18,9 @@ use tonic::{Code, body::Body};
 use tower::{Layer, Service};
 
 use super::{
-    Observer, Principal,
     access_log::{self, CallRecord},
     methods::{MethodMetrics, Methods},
+    observer::{Observer, Principal},
     otlp::FinishedSpan,
     trace_context::{TRACEPARENT, TraceContext},
 };
