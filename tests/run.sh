@@ -2,7 +2,8 @@
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
 # format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
-# (grpcurl, a generated Python client, ghz).
+# (grpcurl, a generated Python client, ghz), and the metrics against a real Prometheus
+# (Debian's `prometheus`, installed with apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,10 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "tools"
 eval "$(tests/tools.sh)"
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  echo "tools: installing prometheus (apt-get)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >&2
+fi
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -32,3 +37,6 @@ cargo bench --workspace --locked --no-run
 step "smoke test (release binary, grpcurl, python, ghz)"
 cargo build --release --locked -p llmarket-server
 tests/smoke.sh target/release/llmarket-server
+
+step "metrics against a real Prometheus (release binary, ghz, prometheus)"
+timeout 180 tests/prometheus.sh target/release/llmarket-server

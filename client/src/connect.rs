@@ -2,6 +2,9 @@
 //! the call helper: a deadline over the whole call, and bounded retries with exponential backoff
 //! and full jitter when a replica is UNAVAILABLE.
 //!
+//! Every call carries W3C trace context (`traceparent`): the calls of one composed report share
+//! the report's trace (see [`in_trace`]), so the servers' spans are children of the report's span.
+//!
 //! tonic has no retries of its own. Every call this client makes is a read, so retrying is safe.
 //! The first attempt goes through the balancer; each retry goes to the next replica in turn, so a
 //! replica that went away is stepped over within `replicas + 1` attempts.
@@ -122,6 +125,10 @@ impl ServiceChannel {
             };
             let mut request = Request::new(message.clone());
             request.set_timeout(left);
+            let trace = current_trace().unwrap_or_default();
+            if let Ok(value) = trace.to_string().parse() {
+                request.metadata_mut().insert(TRACEPARENT, value);
+            }
             let status = match tokio::time::timeout(left, rpc(channel, request)).await {
                 Err(_elapsed) => return Err(self.deadline_exceeded(call)),
                 Ok(Ok(response)) => return Ok(response.into_inner()),
@@ -165,6 +172,97 @@ impl ServiceChannel {
                 format_duration(self.deadline)
             ),
         }
+    }
+}
+
+/// The header W3C trace context travels in.
+const TRACEPARENT: &str = "traceparent";
+
+/// A report's place in a distributed trace: the trace id, the report's own span id (the parent
+/// of every server span of the report), and whether the trace is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trace {
+    /// 16 bytes, never zero.
+    pub trace_id: u128,
+    /// 8 bytes, never zero: the report's span, parent of the servers' spans.
+    pub span_id: u64,
+    /// Whether the trace is recorded (`OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` decide
+    /// for new traces, read once).
+    pub sampled: bool,
+}
+
+impl Trace {
+    /// A new trace, sampled as the standard variables ask (default: always).
+    pub fn new() -> Self {
+        let trace_id = fastrand::u128(1..);
+        Self {
+            trace_id,
+            span_id: fastrand::u64(1..),
+            sampled: root_sampled(trace_id),
+        }
+    }
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `traceparent` value: `00-<trace id>-<span id>-<flags>`.
+impl std::fmt::Display for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "00-{:032x}-{:016x}-{:02x}",
+            self.trace_id,
+            self.span_id,
+            u8::from(self.sampled)
+        )
+    }
+}
+
+/// Whether a new trace is recorded: `OTEL_TRACES_SAMPLER` (`parentbased_always_on` by
+/// default, `…_always_off`, `…_traceidratio` with `OTEL_TRACES_SAMPLER_ARG`), as the servers do.
+fn root_sampled(trace_id: u128) -> bool {
+    static RATIO: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let ratio = *RATIO.get_or_init(|| {
+        let sampler = std::env::var("OTEL_TRACES_SAMPLER").unwrap_or_default();
+        let arg = std::env::var("OTEL_TRACES_SAMPLER_ARG").ok();
+        match sampler.trim() {
+            "parentbased_always_off" | "always_off" => 0.0,
+            "parentbased_traceidratio" | "traceidratio" => arg
+                .and_then(|a| a.trim().parse::<f64>().ok())
+                .filter(|r| (0.0..=1.0).contains(r))
+                .unwrap_or(1.0),
+            _ => 1.0,
+        }
+    });
+    let low = (trace_id as u64) & (u64::MAX >> 1);
+    (low as f64) < ratio * (1u64 << 63) as f64
+}
+
+tokio::task_local! {
+    static CURRENT: Trace;
+}
+
+/// Runs `report` as one trace: every call it makes sends `traceparent` with `trace`'s ids, so
+/// the servers' spans are children of `trace.span_id`. Composed reports do this themselves
+/// with a new trace; call it to put a report under a trace of your own.
+pub async fn in_trace<F: Future>(trace: Trace, report: F) -> F::Output {
+    CURRENT.scope(trace, report).await
+}
+
+/// The trace the current task's calls belong to, inside [`in_trace`].
+pub fn current_trace() -> Option<Trace> {
+    CURRENT.try_with(|trace| *trace).ok()
+}
+
+/// Runs `report` in the current trace, or in a new one when there is none.
+pub(crate) async fn traced<F: Future>(report: F) -> F::Output {
+    match current_trace() {
+        Some(_) => report.await,
+        None => in_trace(Trace::new(), report).await,
     }
 }
 
@@ -230,6 +328,29 @@ pub(crate) fn format_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_report_runs_in_one_trace_and_writes_a_w3c_traceparent() {
+        assert_eq!(current_trace(), None);
+        let trace = Trace {
+            trace_id: 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736,
+            span_id: 0x00f0_67aa_0ba9_02b7,
+            sampled: true,
+        };
+        assert_eq!(
+            trace.to_string(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        );
+        let (outer, inner) = in_trace(trace, async {
+            (current_trace(), traced(async { current_trace() }).await)
+        })
+        .await;
+        assert_eq!(outer, Some(trace));
+        assert_eq!(inner, Some(trace));
+        let fresh = traced(async { current_trace() }).await.unwrap();
+        assert_ne!(fresh.trace_id, trace.trace_id);
+        assert_ne!(fresh.trace_id, 0);
+    }
 
     #[test]
     fn endpoints_are_checked() {

@@ -7,7 +7,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::{ConnectionLimits, middleware, middleware::Reflection};
+use crate::{
+    observe::{AccessLog, AccessPolicy},
+    runtime::{ConnectionLimits, middleware, middleware::Reflection},
+};
 
 /// Default address of the forecast service.
 pub const DEFAULT_FORECAST_LISTEN: &str = "127.0.0.1:50051";
@@ -47,6 +50,9 @@ pub struct Cli {
     /// Who may call and what each may read.
     #[command(flatten)]
     pub access: AccessArgs,
+    /// Metrics, access log and the admin listener.
+    #[command(flatten)]
+    pub observe: ObserveArgs,
 }
 
 /// Flags of access control (see README, "Running it securely").
@@ -94,6 +100,38 @@ pub fn check_exposure(
         Some(addr) => Err(format!(
             "refusing to serve {addr} (not loopback) to anyone who can reach it; add --auth-file FILE or mutual TLS (--tls-client-ca), or --allow-insecure to serve it open"
         )),
+    }
+}
+
+/// Flags of what operators see (see README, "Operating it"). Traces are configured by the
+/// standard OpenTelemetry variables instead (`OTEL_EXPORTER_OTLP_ENDPOINT`, …).
+#[derive(Debug, Clone, Args)]
+pub struct ObserveArgs {
+    /// Address of the HTTP admin listener serving /metrics, /readyz and /livez (one per process,
+    /// also for `all`); off unless set, and metrics are only counted when it is set.
+    #[arg(
+        long,
+        env = "LLMARKET_ADMIN_LISTEN",
+        value_name = "ADDR",
+        global = true
+    )]
+    pub admin_listen: Option<SocketAddr>,
+    /// Which calls get an access log line: all, errors (server-side codes and calls slower than
+    /// --slow-call) or off.
+    #[arg(long, env = "LLMARKET_ACCESS_LOG", value_enum, default_value_t = AccessLog::Errors, global = true)]
+    pub access_log: AccessLog,
+    /// With --access-log errors, calls at least this slow are logged whatever their code.
+    #[arg(long, env = "LLMARKET_SLOW_CALL", default_value = "100ms", value_parser = llmarket_proto::duration::parse, global = true)]
+    pub slow_call: Duration,
+}
+
+impl ObserveArgs {
+    /// The access-log policy these flags ask for.
+    pub fn access_policy(&self) -> AccessPolicy {
+        AccessPolicy {
+            level: self.access_log,
+            slow_call: self.slow_call,
+        }
     }
 }
 
@@ -468,6 +506,36 @@ mod tests {
                 assert!(message.contains("--auth-file") && !message.contains('\n'));
             }
         }
+    }
+
+    #[test]
+    fn observing_is_off_but_for_error_lines_unless_asked() {
+        let cli = Cli::try_parse_from(["llmarket-server", "all"]).unwrap();
+        assert_eq!(cli.observe.admin_listen, None);
+        assert_eq!(cli.observe.access_policy().level, AccessLog::Errors);
+        assert_eq!(cli.observe.slow_call, Duration::from_millis(100));
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "forecast",
+            "--admin-listen",
+            "127.0.0.1:9090",
+            "--access-log",
+            "all",
+            "--slow-call",
+            "5ms",
+        ])
+        .unwrap();
+        assert_eq!(cli.observe.admin_listen.map(|a| a.port()), Some(9090));
+        assert_eq!(
+            cli.observe.access_policy(),
+            AccessPolicy {
+                level: AccessLog::All,
+                slow_call: Duration::from_millis(5),
+            }
+        );
+        assert!(
+            Cli::try_parse_from(["llmarket-server", "forecast", "--access-log", "some"]).is_err()
+        );
     }
 
     #[test]

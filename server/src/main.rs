@@ -17,6 +17,11 @@ use llmarket_server::{
     config::{Cli, Command, DataCommand, TokenCommand},
     data::{self, LoadError, Shared, changes::Changes},
     forecast,
+    observe::{
+        Metrics, Observer, Sampler, SharedMetrics, admin,
+        collect::DataLabels,
+        otlp::{Exporter, OtlpConfig},
+    },
     runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
     taxonomy, telemetry,
 };
@@ -218,12 +223,36 @@ async fn run(cli: Cli) -> ExitCode {
 
     // Every listener shares the process's descriptors: each gets its share of the room.
     let fds = fd_limit::raise();
+    let metrics = cli.observe.admin_listen.map(|_| Arc::new(Metrics::new()));
+    if let Some(metrics) = &metrics {
+        watch_data(metrics, &plan);
+    }
+    let exporter = match OtlpConfig::from_env(service_name(&cli.command)).map(Exporter::start) {
+        None => None,
+        Some(Ok(exporter)) => Some(exporter),
+        Some(Err(e)) => return fail(exit::USAGE, &e),
+    };
+    let sampler = Sampler::from_env(
+        std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
+        std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
+    );
+    let readiness = admin::Readiness::default();
+    for (_, routes) in &services {
+        readiness.set(routes.name(), false);
+    }
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
         calls: cli.calls.limits(),
         auth: principals.clone(),
         reflection: cli.access.reflection(),
+        observer: Observer::new(
+            metrics.clone(),
+            cli.observe.access_policy(),
+            exporter,
+            sampler,
+        ),
+        readiness: readiness.clone(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -253,7 +282,27 @@ async fn run(cli: Cli) -> ExitCode {
         tasks.spawn(runtime::serve(listener, routes, shutdown, options.clone()));
     }
     let auth_file = cli.access.auth_file.clone().zip(principals);
-    tokio::spawn(reload_on_hangup(cli.data.clone(), plan, auth_file));
+    if let Some(admin_addr) = cli.observe.admin_listen {
+        let listener = match runtime::bind(admin_addr).await {
+            Ok(listener) => listener,
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        };
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(service = "admin", %addr, "listening");
+        let mut stop = stop_rx.clone();
+        tokio::spawn(admin::serve(
+            listener,
+            metrics.clone(),
+            readiness,
+            async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            },
+        ));
+    }
+    tokio::spawn(reload_on_hangup(cli.data.clone(), plan, auth_file, metrics));
 
     tokio::select! {
         _ = signals.next() => {}
@@ -287,6 +336,46 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The default `service.name` of exported spans.
+fn service_name(command: &Command) -> &'static str {
+    match command {
+        Command::Forecast { .. } => "llmarket-forecast",
+        Command::Taxonomy { .. } => "llmarket-taxonomy",
+        // These exit before anything is served.
+        Command::All { .. } | Command::Token { .. } | Command::Data(_) => "llmarket",
+    }
+}
+
+/// Reports the data versions served now in `llmarket_data_version_info` (read at each scrape,
+/// so a reload shows at once).
+fn watch_data(metrics: &Metrics, plan: &Plan) {
+    if let Some((_, catalog)) = &plan.forecast {
+        let catalog = catalog.clone();
+        metrics.runtime.watch_data(Box::new(move || {
+            catalog
+                .load()
+                .datasets()
+                .iter()
+                .map(|dataset| DataLabels {
+                    service: "forecast".to_owned(),
+                    dataset: dataset.id.clone(),
+                    version: dataset.version.clone(),
+                })
+                .collect()
+        }));
+    }
+    if let Some((_, vocabulary)) = &plan.taxonomy {
+        let vocabulary = vocabulary.clone();
+        metrics.runtime.watch_data(Box::new(move || {
+            vec![DataLabels {
+                service: "taxonomy".to_owned(),
+                dataset: "vocabulary".to_owned(),
+                version: format!("{:016x}", vocabulary.load().version()),
+            }]
+        }));
+    }
+}
+
 fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError>) -> ExitCode {
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -302,11 +391,12 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
 }
 
 /// On each SIGHUP, reads and validates the data and the auth file again and swaps each in whole;
-/// on a bad one, logs the error and keeps using what it had.
+/// on a bad one, logs the error and keeps using what it had. Reloads are counted by result.
 async fn reload_on_hangup(
     dirs: Vec<std::path::PathBuf>,
     plan: Plan,
     auth_file: Option<(std::path::PathBuf, SharedPrincipals)>,
+    metrics: Option<SharedMetrics>,
 ) {
     #[cfg(unix)]
     {
@@ -317,25 +407,9 @@ async fn reload_on_hangup(
         };
         while hangup.recv().await.is_some() {
             tracing::info!("received SIGHUP: reloading data");
-            let outcome = load_data(&dirs, plan.forecast.is_some(), plan.taxonomy.is_some());
-            match outcome {
-                Ok((forecast, taxonomy)) => {
-                    let mut changes = Changes::default();
-                    let mut version = None;
-                    if let (Some((_, shared)), Some(new)) = (&plan.forecast, forecast) {
-                        changes.extend(shared.load().changes(&new));
-                        version = Some(new.data_version().clone());
-                        shared.store(Arc::new(new));
-                    }
-                    if let (Some((_, shared)), Some(new)) = (&plan.taxonomy, taxonomy) {
-                        changes.extend(shared.load().changes(&new));
-                        version = Some(new.data_version().clone());
-                        shared.store(Arc::new(new));
-                    }
-                    let version = version.unwrap_or_default();
-                    tracing::info!(%version, %changes, "reloaded data");
-                }
-                Err(e) => tracing::error!("reload rejected, still serving the previous data: {e}"),
+            let accepted = reload_data(&dirs, &plan);
+            if let Some(metrics) = &metrics {
+                metrics.count_reload(accepted);
             }
             if let Some((path, shared)) = &auth_file {
                 match auth::reload(path, shared) {
@@ -348,5 +422,33 @@ async fn reload_on_hangup(
         }
     }
     #[cfg(not(unix))]
-    drop((dirs, plan, auth_file));
+    drop((dirs, plan, auth_file, metrics));
+}
+
+/// Reads and validates the data of `dirs` and swaps it in whole, logging the new data version and
+/// what changed; on any failure logs it and keeps the old data. Whether the new data was taken.
+fn reload_data(dirs: &[std::path::PathBuf], plan: &Plan) -> bool {
+    match load_data(dirs, plan.forecast.is_some(), plan.taxonomy.is_some()) {
+        Ok((forecast, taxonomy)) => {
+            let mut changes = Changes::default();
+            let mut version = None;
+            if let (Some((_, shared)), Some(new)) = (&plan.forecast, forecast) {
+                changes.extend(shared.load().changes(&new));
+                version = Some(new.data_version().clone());
+                shared.store(Arc::new(new));
+            }
+            if let (Some((_, shared)), Some(new)) = (&plan.taxonomy, taxonomy) {
+                changes.extend(shared.load().changes(&new));
+                version = Some(new.data_version().clone());
+                shared.store(Arc::new(new));
+            }
+            let version = version.unwrap_or_default();
+            tracing::info!(%version, %changes, "reloaded data");
+            true
+        }
+        Err(e) => {
+            tracing::error!("reload rejected, still serving the previous data: {e}");
+            false
+        }
+    }
 }

@@ -69,7 +69,7 @@ impl TestServer {
     }
 
     /// Like [`TestServer::start`], with every serve option given (e.g. `auth`, the principals
-    /// in force: `llmarket_server::auth::load(path)`).
+    /// in force: `llmarket_server::auth::load(path)`; `observer`, how calls are observed).
     pub async fn start_with_options(
         service: runtime::ServiceRoutes,
         options: runtime::ServeOptions,

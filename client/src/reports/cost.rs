@@ -66,6 +66,15 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<CostOutlook, ClientError> {
+        crate::connect::traced(self.cost_outlook_calls(years, language)).await
+    }
+
+    /// The calls and assembly of [`Client::cost_outlook`], inside its trace.
+    async fn cost_outlook_calls(
+        &self,
+        years: YearSpan,
+        language: Language,
+    ) -> Result<CostOutlook, ClientError> {
         years.check()?;
         let Some(end_year) = years.end else {
             return Err(ClientError::InvalidArgument {

@@ -70,69 +70,73 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<MarketOverview, ClientError> {
-        years.check()?;
-        let series = format!("{dataset}/series/{MARKET_SIZE_SERIES}");
-        let numbers = async {
-            tokio::try_join!(
-                self.get_dataset(dataset),
-                self.get_series(&series),
-                self.get_observations(convert::observations_request(
-                    &series,
-                    years,
-                    fpb::Transform::None,
-                    fpb::Fill::CagrInterpolate,
-                )),
-                self.compute_growth(fpb::ComputeGrowthRequest {
-                    series: series.clone(),
-                    start_year: years.start_or_zero(),
-                    end_year: years.end_or_zero(),
-                    fill: fpb::Fill::CagrInterpolate as i32,
-                }),
-                self.get_breakdown(fpb::GetBreakdownRequest {
-                    series: series.clone(),
-                    year: 0,
-                    fill: fpb::Fill::None as i32,
-                }),
-            )
-        };
-        let words = async {
-            let code = language.code();
-            let (drivers, trends, barriers, levels) = tokio::join!(
-                self.concepts_of(DRIVERS_SCHEME, code),
-                self.concepts_of(TRENDS_SCHEME, code),
-                self.concepts_of(BARRIERS_SCHEME, code),
-                self.concepts_of(CAPABILITY_LEVELS_SCHEME, code),
-            );
-            Ok::<_, ClientError>(Words {
+        crate::connect::traced(async move {
+            years.check()?;
+            let series = format!("{dataset}/series/{MARKET_SIZE_SERIES}");
+            let numbers = async {
+                tokio::try_join!(
+                    self.get_dataset(dataset),
+                    self.get_series(&series),
+                    self.get_observations(convert::observations_request(
+                        &series,
+                        years,
+                        fpb::Transform::None,
+                        fpb::Fill::CagrInterpolate,
+                    )),
+                    self.compute_growth(fpb::ComputeGrowthRequest {
+                        series: series.clone(),
+                        start_year: years.start_or_zero(),
+                        end_year: years.end_or_zero(),
+                        fill: fpb::Fill::CagrInterpolate as i32,
+                    }),
+                    self.get_breakdown(fpb::GetBreakdownRequest {
+                        series: series.clone(),
+                        year: 0,
+                        fill: fpb::Fill::None as i32,
+                    }),
+                )
+            };
+            let words = async {
+                let code = language.code();
+                let (drivers, trends, barriers, levels) = tokio::join!(
+                    self.concepts_of(DRIVERS_SCHEME, code),
+                    self.concepts_of(TRENDS_SCHEME, code),
+                    self.concepts_of(BARRIERS_SCHEME, code),
+                    self.concepts_of(CAPABILITY_LEVELS_SCHEME, code),
+                );
+                Ok::<_, ClientError>(Words {
+                    drivers,
+                    trends,
+                    barriers,
+                    levels,
+                })
+            };
+            let ((dataset, info, observations, growth, breakdown), words) =
+                tokio::try_join!(numbers, words)?;
+
+            let points = convert::points("GetObservations", &series, observations.observations)?;
+            let market = convert::series_values(language, &series, &info, points)?;
+            let mut warnings = Vec::new();
+            let drivers = optional("drivers", words.drivers, &mut warnings);
+            let trends = optional("trends", words.trends, &mut warnings);
+            let barriers = optional("barriers", words.barriers, &mut warnings);
+            let current_capability =
+                optional("current capability level", words.levels, &mut warnings)
+                    .and_then(|levels| current_capability(levels, &mut warnings));
+            Ok(MarketOverview {
+                language,
+                dataset: convert::dataset("GetDataset", language, dataset)?,
+                market,
+                growth: convert::growth("ComputeGrowth", growth)?,
+                breakdown: convert::breakdown("GetBreakdown", language, breakdown)?,
                 drivers,
                 trends,
                 barriers,
-                levels,
+                current_capability,
+                warnings,
             })
-        };
-        let ((dataset, info, observations, growth, breakdown), words) =
-            tokio::try_join!(numbers, words)?;
-
-        let points = convert::points("GetObservations", &series, observations.observations)?;
-        let market = convert::series_values(language, &series, &info, points)?;
-        let mut warnings = Vec::new();
-        let drivers = optional("drivers", words.drivers, &mut warnings);
-        let trends = optional("trends", words.trends, &mut warnings);
-        let barriers = optional("barriers", words.barriers, &mut warnings);
-        let current_capability = optional("current capability level", words.levels, &mut warnings)
-            .and_then(|levels| current_capability(levels, &mut warnings));
-        Ok(MarketOverview {
-            language,
-            dataset: convert::dataset("GetDataset", language, dataset)?,
-            market,
-            growth: convert::growth("ComputeGrowth", growth)?,
-            breakdown: convert::breakdown("GetBreakdown", language, breakdown)?,
-            drivers,
-            trends,
-            barriers,
-            current_capability,
-            warnings,
         })
+        .await
     }
 
     /// Every concept of `scheme`, checked.

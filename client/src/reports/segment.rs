@@ -79,62 +79,65 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<SegmentReport, ClientError> {
-        years.check()?;
-        let code = language.code();
-        let raw = self.get_concept(concept, code).await?;
-        let scheme = raw.scheme.clone();
-        let ancestors = raw.ancestors.clone();
-        let narrower = raw.narrower.clone();
-        let related = raw.related.clone();
-        let summary = convert::concept("GetConcept", raw)?;
+        crate::connect::traced(async move {
+            years.check()?;
+            let code = language.code();
+            let raw = self.get_concept(concept, code).await?;
+            let scheme = raw.scheme.clone();
+            let ancestors = raw.ancestors.clone();
+            let narrower = raw.narrower.clone();
+            let related = raw.related.clone();
+            let summary = convert::concept("GetConcept", raw)?;
 
-        let mut neighbours: Vec<String> = Vec::new();
-        for name in ancestors.iter().chain(&narrower).chain(&related) {
-            if !neighbours.contains(name) {
-                neighbours.push(name.clone());
+            let mut neighbours: Vec<String> = Vec::new();
+            for name in ancestors.iter().chain(&narrower).chain(&related) {
+                if !neighbours.contains(name) {
+                    neighbours.push(name.clone());
+                }
             }
-        }
-        let labels = async {
-            let concepts = self.batch_get_concepts(neighbours, code).await?;
-            Ok::<_, ClientError>(
-                concepts
-                    .into_iter()
-                    .map(|c| (c.name, c.pref_label))
-                    .collect::<BTreeMap<_, _>>(),
-            )
-        };
-        let series = futures_util::future::join_all(
-            summary
-                .series
-                .iter()
-                .map(|name| self.segment_series(name, years, language)),
-        );
-        let (labels, series) = tokio::join!(labels, series);
-        let series = series.into_iter().collect::<Result<Vec<_>, _>>()?;
+            let labels = async {
+                let concepts = self.batch_get_concepts(neighbours, code).await?;
+                Ok::<_, ClientError>(
+                    concepts
+                        .into_iter()
+                        .map(|c| (c.name, c.pref_label))
+                        .collect::<BTreeMap<_, _>>(),
+                )
+            };
+            let series = futures_util::future::join_all(
+                summary
+                    .series
+                    .iter()
+                    .map(|name| self.segment_series(name, years, language)),
+            );
+            let (labels, series) = tokio::join!(labels, series);
+            let series = series.into_iter().collect::<Result<Vec<_>, _>>()?;
 
-        let mut warnings = Vec::new();
-        let labels = optional("labels of related concepts", labels, &mut warnings);
-        let refs = |names: Vec<String>| -> Vec<ConceptRef> {
-            names
-                .into_iter()
-                .map(|name| ConceptRef {
-                    label: labels.as_ref().and_then(|l| l.get(&name).cloned()),
-                    name,
-                })
-                .collect()
-        };
-        Ok(SegmentReport {
-            language,
-            concept: SegmentConcept {
-                concept: summary,
-                scheme,
-                ancestors: refs(ancestors),
-                narrower: refs(narrower),
-                related: refs(related),
-            },
-            series,
-            warnings,
+            let mut warnings = Vec::new();
+            let labels = optional("labels of related concepts", labels, &mut warnings);
+            let refs = |names: Vec<String>| -> Vec<ConceptRef> {
+                names
+                    .into_iter()
+                    .map(|name| ConceptRef {
+                        label: labels.as_ref().and_then(|l| l.get(&name).cloned()),
+                        name,
+                    })
+                    .collect()
+            };
+            Ok(SegmentReport {
+                language,
+                concept: SegmentConcept {
+                    concept: summary,
+                    scheme,
+                    ancestors: refs(ancestors),
+                    narrower: refs(narrower),
+                    related: refs(related),
+                },
+                series,
+                warnings,
+            })
         })
+        .await
     }
 
     /// One linked series: metadata, values, growth and share of parent, all at once. Growth and

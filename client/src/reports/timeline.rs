@@ -50,65 +50,68 @@ impl Client {
         years: YearSpan,
         language: Language,
     ) -> Result<Timeline, ClientError> {
-        years.check()?;
-        let series = self.series_name(MARKET_SIZE_SERIES);
-        let code = language.code();
-        // The whole series is asked for and cut here: a span reaching before the first stated
-        // year is not an error for a timeline, it just has no market size there.
-        let numbers = async {
-            tokio::try_join!(
-                self.get_series(&series),
-                self.get_observations(convert::observations_request(
-                    &series,
-                    YearSpan::all(),
-                    fpb::Transform::None,
-                    fpb::Fill::CagrInterpolate,
-                )),
-            )
-        };
-        let words = async {
-            let milestones = self
-                .list_milestones(years.start_or_zero(), years.end_or_zero(), "", code)
-                .await
-                .and_then(|all| {
-                    all.into_iter()
-                        .map(|m| convert::milestone("ListMilestones", m))
-                        .collect::<Result<Vec<_>, _>>()
-                });
-            Ok::<_, ClientError>(milestones)
-        };
-        let ((info, observations), milestones) = tokio::try_join!(numbers, words)?;
+        crate::connect::traced(async move {
+            years.check()?;
+            let series = self.series_name(MARKET_SIZE_SERIES);
+            let code = language.code();
+            // The whole series is asked for and cut here: a span reaching before the first stated
+            // year is not an error for a timeline, it just has no market size there.
+            let numbers = async {
+                tokio::try_join!(
+                    self.get_series(&series),
+                    self.get_observations(convert::observations_request(
+                        &series,
+                        YearSpan::all(),
+                        fpb::Transform::None,
+                        fpb::Fill::CagrInterpolate,
+                    )),
+                )
+            };
+            let words = async {
+                let milestones = self
+                    .list_milestones(years.start_or_zero(), years.end_or_zero(), "", code)
+                    .await
+                    .and_then(|all| {
+                        all.into_iter()
+                            .map(|m| convert::milestone("ListMilestones", m))
+                            .collect::<Result<Vec<_>, _>>()
+                    });
+                Ok::<_, ClientError>(milestones)
+            };
+            let ((info, observations), milestones) = tokio::try_join!(numbers, words)?;
 
-        let points: Vec<Point> =
-            convert::points("GetObservations", &series, observations.observations)?
-                .into_iter()
-                .filter(|p| years.contains(p.year))
-                .collect();
-        let mut warnings = Vec::new();
-        let milestones = optional("milestones", milestones, &mut warnings);
-        let milestone_years = milestones.iter().flatten().map(|m| m.year);
-        let data_years = points.iter().map(|p| p.year).chain(milestone_years);
-        let first = years.start.or_else(|| data_years.clone().min());
-        let last = years.end.or_else(|| data_years.max());
-        let rows = match (first, last) {
-            (Some(first), Some(last)) => (first..=last)
-                .map(|year| TimelineYear {
-                    year,
-                    market_size: points.iter().find(|p| p.year == year).cloned(),
-                    milestones: milestones
-                        .as_ref()
-                        .map(|all| all.iter().filter(|m| m.year == year).cloned().collect()),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        Ok(Timeline {
-            language,
-            title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
-            unit: convert::unit("GetSeries", &series, info.unit)?,
-            series,
-            years: rows,
-            warnings,
+            let points: Vec<Point> =
+                convert::points("GetObservations", &series, observations.observations)?
+                    .into_iter()
+                    .filter(|p| years.contains(p.year))
+                    .collect();
+            let mut warnings = Vec::new();
+            let milestones = optional("milestones", milestones, &mut warnings);
+            let milestone_years = milestones.iter().flatten().map(|m| m.year);
+            let data_years = points.iter().map(|p| p.year).chain(milestone_years);
+            let first = years.start.or_else(|| data_years.clone().min());
+            let last = years.end.or_else(|| data_years.max());
+            let rows = match (first, last) {
+                (Some(first), Some(last)) => (first..=last)
+                    .map(|year| TimelineYear {
+                        year,
+                        market_size: points.iter().find(|p| p.year == year).cloned(),
+                        milestones: milestones
+                            .as_ref()
+                            .map(|all| all.iter().filter(|m| m.year == year).cloned().collect()),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Ok(Timeline {
+                language,
+                title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+                unit: convert::unit("GetSeries", &series, info.unit)?,
+                series,
+                years: rows,
+                warnings,
+            })
         })
+        .await
     }
 }

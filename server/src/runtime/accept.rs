@@ -24,11 +24,14 @@ static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 
 /// Accepts connections on `listener` and serves each with `service` until `stop` completes.
-/// Connections then stay open: the caller ends them through `phase`.
+/// Connections then stay open: the caller ends them through `phase`. Each connection holds one
+/// of `permits` (`limits.max_connections` of them) while open, so the metrics can read how many
+/// are open.
 pub(crate) async fn run<S>(
     listener: TcpListener,
     service: S,
     limits: ConnectionLimits,
+    permits: Arc<Semaphore>,
     phase: watch::Receiver<Phase>,
     stop: impl Future<Output = ()>,
 ) where
@@ -41,7 +44,6 @@ pub(crate) async fn run<S>(
         + 'static,
     S::Future: Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
     let builder = connection::builder(&limits);
     let mut backoff: Option<Duration> = None;
     tokio::pin!(stop);

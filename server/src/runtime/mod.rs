@@ -7,8 +7,8 @@
 //! 1. [`accept`]: TCP accept, connection cap, descriptor back-off (TLS plugs in right after accept);
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
 //! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
-//!    content type → message size → load shed → deadline → authentication and quotas → (metrics
-//!    and access log, later) → service;
+//!    content type → message size → load shed → deadline → authentication and quotas → metrics
+//!    and access log ([`crate::observe`]) → service;
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
@@ -22,15 +22,23 @@ pub mod peer;
 mod phase;
 pub mod signals;
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use hyper::body::Incoming;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, watch},
+};
 use tonic::{server::NamedService, service::Routes};
 use tonic_health::ServingStatus;
 use tower::Service;
 
+use crate::observe::{Observer, admin::Readiness};
 pub use health::HEALTH_SERVICE_NAME;
+
+/// The reflection services' names, as routed (for the metrics' known services).
+const REFLECTION_V1: &str = "grpc.reflection.v1.ServerReflection";
+const REFLECTION_V1ALPHA: &str = "grpc.reflection.v1alpha.ServerReflection";
 pub use limits::ConnectionLimits;
 use phase::Phase;
 pub use signals::{Signals, Termination, termination_signal};
@@ -73,7 +81,7 @@ impl ServiceRoutes {
     }
 }
 
-/// How [`serve`] holds connections, admits callers, and shuts down.
+/// How [`serve`] holds connections, admits and observes callers, and shuts down.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
@@ -86,6 +94,10 @@ pub struct ServeOptions {
     pub auth: Option<crate::auth::SharedPrincipals>,
     /// Who may use server reflection.
     pub reflection: middleware::Reflection,
+    /// How calls are observed (metrics, access log, traces); the default observes nothing.
+    pub observer: Observer,
+    /// Where the admin listener's `/readyz` learns that this service is serving.
+    pub readiness: Readiness,
 }
 
 impl Default for ServeOptions {
@@ -96,6 +108,8 @@ impl Default for ServeOptions {
             calls: middleware::Limits::default(),
             auth: None,
             reflection: middleware::Reflection::On,
+            observer: Observer::default(),
+            readiness: Readiness::default(),
         }
     }
 }
@@ -117,10 +131,11 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
 
 /// The middleware stack around `routes`, the one place it is applied; [`middleware`] documents
 /// the order (content type → message size → load shed → deadline → authentication and quotas →
-/// (metrics and access log, later) → the service) and builds it.
+/// metrics and access log → the service) and builds it; `known` names the services routed.
 fn stack(
     routes: Routes,
     options: &ServeOptions,
+    known: &[&'static str],
 ) -> impl Service<
     http::Request<Incoming>,
     Response = http::Response<tonic::body::Body>,
@@ -130,7 +145,7 @@ fn stack(
 + Send
 + 'static {
     let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
-    middleware::stack(&options.calls, authenticate).service(routes)
+    middleware::stack(&options.calls, authenticate, &options.observer, known).service(routes)
 }
 
 /// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.
@@ -164,15 +179,27 @@ pub async fn serve(
     }
     let routes = routes.prepare();
 
+    let known = [name, HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA];
+    let connections = Arc::new(Semaphore::new(options.connections.max_connections));
+    if let Some(metrics) = options.observer.metrics() {
+        metrics.runtime.watch_connections(
+            name,
+            connections.clone(),
+            options.connections.max_connections,
+        );
+    }
+    options.readiness.set(name, true);
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
-        stack(routes, &options),
+        stack(routes, &options, &known),
         options.connections,
+        connections,
         phase_rx,
         shutdown,
     )
     .await;
+    options.readiness.set(name, false);
     // The listener is closed: new clients are refused rather than left hanging.
     tracing::info!(
         service = name,

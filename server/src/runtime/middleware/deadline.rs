@@ -70,6 +70,11 @@ fn exceeded(budget: Duration) -> Status {
     ))
 }
 
+/// When a call's deadline expires, put into its request's extensions so layers inside (metrics)
+/// can tell a call the deadline dropped from one its caller cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallDeadline(pub Instant);
+
 /// Layer that bounds each call by its deadline.
 #[derive(Debug, Clone, Copy)]
 pub struct DeadlineLayer {
@@ -113,7 +118,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let start = Instant::now();
         let budget = match budget(request.headers(), self.max_call_time) {
             Ok(budget) => budget,
@@ -123,6 +128,7 @@ where
             return Box::pin(async move { Ok(exceeded(budget).into_http()) });
         }
         let expiry = start + (budget - TIMER_SLACK);
+        request.extensions_mut().insert(CallDeadline(expiry));
         let call = self.inner.call(request);
         Box::pin(async move {
             tokio::select! {

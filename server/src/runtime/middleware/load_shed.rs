@@ -20,6 +20,7 @@ use std::{
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
@@ -39,6 +40,7 @@ pub(crate) fn is_health(path: &str) -> bool {
 pub struct LoadShedLayer {
     permits: Arc<Semaphore>,
     limit: usize,
+    shed: Option<Counter>,
 }
 
 impl LoadShedLayer {
@@ -48,7 +50,14 @@ impl LoadShedLayer {
         Self {
             permits: Arc::new(Semaphore::new(limit)),
             limit,
+            shed: None,
         }
+    }
+
+    /// Counts every shed call in `shed` (the metrics' `llmarket_calls_shed_total`).
+    pub fn counting(mut self, shed: Option<Counter>) -> Self {
+        self.shed = shed;
+        self
     }
 }
 
@@ -59,6 +68,7 @@ impl<S> Layer<S> for LoadShedLayer {
             inner,
             permits: self.permits.clone(),
             limit: self.limit,
+            shed: self.shed.clone(),
         }
     }
 }
@@ -69,6 +79,7 @@ pub struct LoadShed<S> {
     inner: S,
     permits: Arc<Semaphore>,
     limit: usize,
+    shed: Option<Counter>,
 }
 
 /// A call's place in the count, shared by its request body and its response future.
@@ -112,12 +123,14 @@ where
         }
         let slot: SharedSlot = Arc::new(Mutex::new(Slot::Waiting));
         let (permits, limit, body_slot) = (self.permits.clone(), self.limit, slot.clone());
+        let shed = self.shed.clone();
         let call = self.inner.call(request.map(|inner| {
             Body::new(Admitted {
                 inner: Body::new(inner),
                 permits,
                 limit,
                 slot: body_slot,
+                shed,
             })
         }));
         Box::pin(async move {
@@ -135,6 +148,7 @@ struct Admitted {
     permits: Arc<Semaphore>,
     limit: usize,
     slot: SharedSlot,
+    shed: Option<Counter>,
 }
 
 impl Admitted {
@@ -150,6 +164,9 @@ impl Admitted {
                 }
                 Err(_) => {
                     *slot = Slot::Done;
+                    if let Some(shed) = &self.shed {
+                        shed.inc();
+                    }
                     let limit = self.limit;
                     tracing::debug!(limit, "shedding a call: concurrency limit reached");
                     Err(Status::resource_exhausted(format!(
@@ -242,10 +259,26 @@ mod tests {
         let fast = LoadShedLayer {
             permits: service.permits.clone(),
             limit: 2,
+            shed: None,
         }
         .layer(Echo::default());
         let served = fast.oneshot(request_with(CALL, |r| r)).await.unwrap();
         assert_eq!(grpc_status(&served).0, tonic::Code::Ok);
+    }
+
+    #[tokio::test]
+    async fn shed_calls_are_counted() {
+        let shed = Counter::default();
+        let echo = Echo::slow(Duration::from_secs(3600));
+        let service = LoadShedLayer::new(1)
+            .counting(Some(shed.clone()))
+            .layer(echo.clone());
+        let held = tokio::spawn(service.clone().oneshot(request_with(CALL, |r| r)));
+        echo.wait_for_calls(1).await;
+        let response = service.oneshot(request_with(CALL, |r| r)).await.unwrap();
+        assert_eq!(grpc_status(&response).0, tonic::Code::ResourceExhausted);
+        assert_eq!(shed.get(), 1);
+        held.abort();
     }
 
     #[tokio::test]

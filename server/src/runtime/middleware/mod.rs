@@ -17,7 +17,11 @@
 //!    a retry hint; health (and reflection with `--reflection on`) is open. The principal goes
 //!    into the request's extensions as an [`crate::auth::Caller`], and the services check their
 //!    resources against its grants (PERMISSION_DENIED) with [`crate::auth::Access`];
-//! 6. (metrics and access log, later);
+//!    [`DeniedLayer`](crate::observe::DeniedLayer), right outside it, counts the calls it denies
+//!    by code (`llmarket_calls_denied_total`);
+//! 6. **metrics and access log** ([`crate::observe::ObserveLayer`]): the grpc-ecosystem
+//!    metrics, one access line per call as `--access-log` asks, and the call's server span
+//!    under its `traceparent`;
 //! 7. the service (routes: the service itself, health, reflection), where the codec of
 //!    `llmarket_proto::codec` answers INVALID_ARGUMENT to an undecodable message.
 //!
@@ -46,6 +50,8 @@ pub use content_type::ContentTypeLayer;
 pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
 pub use message_size::MessageSizeLayer;
+
+use crate::observe::{DeniedLayer, ObserveLayer, Observer};
 
 /// Default `--max-concurrent-calls`. Measured with ghz on loopback against the release build
 /// (2 cores): a call costs the server about 0.12 ms of CPU (SearchConcepts, the heaviest common
@@ -82,10 +88,19 @@ impl Default for Limits {
 /// The whole stack as one layer, outermost first.
 pub type Middleware = ServiceBuilder<
     Stack<
-        AuthenticateLayer,
+        ObserveLayer,
         Stack<
-            DeadlineLayer,
-            Stack<LoadShedLayer, Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>>,
+            AuthenticateLayer,
+            Stack<
+                DeniedLayer,
+                Stack<
+                    DeadlineLayer,
+                    Stack<
+                        LoadShedLayer,
+                        Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>,
+                    >,
+                >,
+            >,
         >,
     >,
 >;
@@ -93,16 +108,25 @@ pub type Middleware = ServiceBuilder<
 /// Builds the middleware in its written order (see the module documentation). The load-shed
 /// limit is shared by every service the returned layer wraps, so build it once per process
 /// listener and clone it. `authenticate` carries the principals in force (none: every call
-/// passes).
-pub fn stack(limits: &Limits, authenticate: AuthenticateLayer) -> Middleware {
+/// passes); calls are observed with `observer`, and `known` names the services routed behind it
+/// (other paths are labelled `unknown` in the metrics).
+pub fn stack(
+    limits: &Limits,
+    authenticate: AuthenticateLayer,
+    observer: &Observer,
+    known: &[&'static str],
+) -> Middleware {
+    let shed = observer.metrics().map(|m| m.shed.clone());
     ServiceBuilder::new()
         .layer(ContentTypeLayer)
         .layer(MessageSizeLayer::new(
             limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE),
         ))
-        .layer(LoadShedLayer::new(limits.max_concurrent_calls))
+        .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed))
         .layer(DeadlineLayer::new(limits.max_call_time))
+        .layer(observer.denied_layer())
         .layer(authenticate)
+        .layer(ObserveLayer::new(observer.clone(), known))
 }
 
 #[cfg(test)]
@@ -128,7 +152,7 @@ mod tests {
     #[tokio::test]
     async fn content_type_is_checked_before_load_is_shed() {
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1), open()).service(echo.clone());
+        let service = stack(&limits(1), open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let json = request_with(CALL, |r| r.header("content-type", "application/json"));
@@ -144,7 +168,7 @@ mod tests {
         // Shedding counts a call once its whole request has arrived, so a call that a later
         // layer refuses on its headers alone never takes a place and gets that layer's code.
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1), open()).service(echo.clone());
+        let service = stack(&limits(1), open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let bad_deadline = request_with(CALL, |r| {
@@ -161,7 +185,8 @@ mod tests {
     #[tokio::test]
     async fn a_good_call_passes_every_layer() {
         let echo = Echo::default();
-        let service = stack(&Limits::default(), open()).service(echo.clone());
+        let service =
+            stack(&Limits::default(), open(), &Observer::default(), &[]).service(echo.clone());
         let response = service.oneshot(grpc_request(CALL)).await.unwrap();
         assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
         assert_eq!(echo.finished(), 1);

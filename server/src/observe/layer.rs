@@ -1,0 +1,419 @@
+//! The metrics and access-log layer, innermost before the service: counts each call in the
+//! grpc-ecosystem metrics, writes its access line, and records its server span (W3C trace
+//! context read from `traceparent`). The code is read where gRPC puts it: the response headers
+//! of a trailers-only answer, else the trailers at the end of the body; a call dropped before
+//! its answer ended is DeadlineExceeded when its deadline had passed, else Canceled.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::{Instant, SystemTime},
+};
+
+use http::{HeaderMap, Request, Response};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tonic::{Code, body::Body};
+use tower::{Layer, Service};
+
+use super::{
+    access_log::{self, CallRecord},
+    methods::{MethodMetrics, Methods},
+    observer::Observer,
+    otlp::FinishedSpan,
+    trace_context::{TRACEPARENT, TraceContext},
+};
+use crate::{
+    auth::{Caller, Principal},
+    runtime::{middleware::deadline::CallDeadline, peer::Peer},
+};
+
+/// Layer that observes every call of the services it wraps.
+#[derive(Debug, Clone)]
+pub struct ObserveLayer {
+    observer: Observer,
+    methods: Option<Arc<Methods>>,
+}
+
+impl ObserveLayer {
+    /// Observes calls with `observer`; `known` names the services routed behind it (calls to
+    /// other paths are counted as `unknown`, so a caller cannot grow the metrics without bound).
+    pub fn new(observer: Observer, known: &[&'static str]) -> Self {
+        let methods = observer
+            .metrics()
+            .map(|metrics| Arc::new(Methods::new(metrics.clone(), known.into())));
+        Self { observer, methods }
+    }
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Observe {
+            inner,
+            observer: self.observer.clone(),
+            methods: self.methods.clone(),
+        }
+    }
+}
+
+/// Service made by [`ObserveLayer`].
+#[derive(Debug, Clone)]
+pub struct Observe<S> {
+    inner: S,
+    observer: Observer,
+    methods: Option<Arc<Methods>>,
+}
+
+/// The gRPC code in `headers`, when there is one.
+fn code_in(headers: &HeaderMap) -> Option<Code> {
+    headers
+        .get("grpc-status")
+        .map(|v| Code::from_bytes(v.as_bytes()))
+}
+
+/// One call being observed; finishing it (or dropping it) records it once.
+struct Call {
+    observer: Observer,
+    methods: Option<Arc<Methods>>,
+    method: Option<Arc<MethodMetrics>>,
+    /// The request path, kept only where the method's labels do not tell it.
+    path: Option<Box<str>>,
+    start: Instant,
+    start_wall: SystemTime,
+    peer: Option<Arc<Peer>>,
+    /// The caller access control named (the authentication layer's [`Caller`]), if any.
+    principal: Option<Arc<Principal>>,
+    deadline: Option<tokio::time::Instant>,
+    span: Option<(TraceContext, Option<u64>)>,
+    done: bool,
+}
+
+impl Call {
+    fn finish(&mut self, code: Code) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        let latency = self.start.elapsed();
+        if let (Some(methods), Some(method)) = (&self.methods, &self.method) {
+            let metrics = methods.metrics();
+            metrics.in_flight.dec();
+            let method = if code == Code::Unimplemented {
+                methods.unknown()
+            } else {
+                method
+            };
+            method.handling.observe(latency.as_secs_f64());
+            if method.labels.grpc_type == "unary" && code != Code::Unimplemented {
+                method.received.inc();
+                if code == Code::Ok {
+                    method.sent.inc();
+                }
+            }
+            method.count_handled(metrics, code);
+        }
+        let observer = &self.observer;
+        if observer.access().logs(code, latency) {
+            let trace_id = self.span.map(|(context, _)| context.trace_id_hex());
+            let path = match (&self.path, &self.method) {
+                (Some(path), _) => path.to_string(),
+                (None, Some(method)) => {
+                    format!(
+                        "/{}/{}",
+                        method.labels.grpc_service, method.labels.grpc_method
+                    )
+                }
+                (None, None) => String::new(),
+            };
+            access_log::write(&CallRecord {
+                path: &path,
+                code,
+                latency,
+                peer: self.peer.as_ref().and_then(|p| p.addr),
+                principal: self.principal.as_ref().map(|p| p.name.as_str()),
+                trace_id: trace_id.as_deref(),
+            });
+        }
+        if let (Some(exporter), Some((context, parent))) = (observer.exporter(), self.span)
+            && context.sampled
+        {
+            let (service, method) = split_path(self.path.as_deref(), self.method.as_deref());
+            exporter.export(FinishedSpan {
+                context,
+                parent_span_id: parent,
+                service,
+                method,
+                code,
+                start: self.start_wall,
+                end: self.start_wall + latency,
+                peer: self.peer.as_ref().and_then(|p| p.addr),
+            });
+        }
+    }
+
+    /// The code of a call that ended without telling us one.
+    fn lost_code(&self) -> Code {
+        let now = tokio::time::Instant::now();
+        match self.deadline {
+            Some(deadline) if now >= deadline => Code::DeadlineExceeded,
+            Some(_) | None => Code::Cancelled,
+        }
+    }
+}
+
+/// `rpc.service` and `rpc.method` of a call, from its method's labels or its path.
+fn split_path(path: Option<&str>, method: Option<&MethodMetrics>) -> (String, String) {
+    if let Some(method) = method.filter(|m| m.labels.grpc_service != "unknown") {
+        return (
+            method.labels.grpc_service.clone(),
+            method.labels.grpc_method.clone(),
+        );
+    }
+    let (service, method) = path
+        .and_then(|p| p.strip_prefix('/'))
+        .and_then(|p| p.split_once('/'))
+        .unwrap_or(("unknown", "unknown"));
+    (service.to_owned(), method.to_owned())
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if !self.done {
+            let code = self.lost_code();
+            self.finish(code);
+        }
+    }
+}
+
+impl<S, B> Service<Request<B>> for Observe<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        if self.observer.is_off() {
+            return Box::pin(self.inner.call(request));
+        }
+        let path = request.uri().path();
+        let method = self.methods.as_ref().map(|methods| {
+            let method = methods.of(path);
+            method.started.inc();
+            methods.metrics().in_flight.inc();
+            method
+        });
+        let named = method
+            .as_ref()
+            .is_some_and(|m| m.labels.grpc_service != "unknown");
+        let path = (!named).then(|| Box::<str>::from(path));
+        let span = self.observer.traces().then(|| {
+            let parent = request
+                .headers()
+                .get(TRACEPARENT)
+                .and_then(|v| TraceContext::parse(v.as_bytes()));
+            let context = self.observer.sampler().server_span(parent.as_ref());
+            request.extensions_mut().insert(context);
+            (context, parent.map(|p| p.span_id))
+        });
+        let extensions = request.extensions();
+        let mut call = Call {
+            observer: self.observer.clone(),
+            methods: self.methods.clone(),
+            method,
+            path,
+            start: Instant::now(),
+            start_wall: SystemTime::now(),
+            peer: extensions.get::<Arc<Peer>>().cloned(),
+            principal: extensions.get::<Caller>().map(|c| c.principal.clone()),
+            deadline: extensions.get::<CallDeadline>().map(|d| d.0),
+            span,
+            done: false,
+        };
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            if let Some(code) = code_in(response.headers()) {
+                call.finish(code);
+                return Ok(response);
+            }
+            Ok(response.map(|inner| Body::new(Watched { inner, call })))
+        })
+    }
+}
+
+/// A response body that records its call when its trailers (and code) arrive or it ends.
+struct Watched {
+    inner: Body,
+    call: Call,
+}
+
+impl HttpBody for Watched {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(trailers) = frame.trailers_ref() {
+                    this.call.finish(code_in(trailers).unwrap_or(Code::Unknown));
+                }
+            }
+            Poll::Ready(Some(Err(status))) => this.call.finish(status.code()),
+            Poll::Ready(None) => this.call.finish(Code::Unknown),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::{
+        observe::{AccessLog, AccessPolicy, Metrics, Sampler},
+        runtime::middleware::{
+            self, AuthenticateLayer, Limits, Reflection,
+            testing::{Echo, grpc_request, grpc_status},
+        },
+    };
+
+    const SERVICE: &str = "llmarket.forecast.v1.ForecastService";
+
+    fn observed() -> (Arc<Metrics>, Observer) {
+        let metrics = Arc::new(Metrics::new());
+        let observer = Observer::new(
+            Some(metrics.clone()),
+            AccessPolicy {
+                level: AccessLog::All,
+                ..AccessPolicy::default()
+            },
+            None,
+            Sampler::AlwaysOn,
+        );
+        (metrics, observer)
+    }
+
+    fn handled(metrics: &Metrics, service: &str, method: &str, code: Code) -> u64 {
+        metrics
+            .handled
+            .get_or_create(&crate::observe::metrics::CodeLabels {
+                grpc_type: "unary",
+                grpc_service: service.to_owned(),
+                grpc_method: method.to_owned(),
+                grpc_code: crate::observe::metrics::code_label(code),
+            })
+            .get()
+    }
+
+    #[tokio::test]
+    async fn a_call_is_started_handled_and_timed_under_its_method() {
+        let (metrics, observer) = observed();
+        let service = middleware::stack(
+            &Limits::default(),
+            AuthenticateLayer::new(None, Reflection::On),
+            &observer,
+            &[SERVICE],
+        )
+        .service(Echo::default());
+        let path = format!("/{SERVICE}/GetSeries");
+        for _ in 0..3 {
+            let response = service.clone().oneshot(grpc_request(&path)).await.unwrap();
+            assert_eq!(grpc_status(&response).0, Code::Ok);
+        }
+        assert_eq!(handled(&metrics, SERVICE, "GetSeries", Code::Ok), 3);
+        let method = crate::observe::metrics::MethodLabels {
+            grpc_type: "unary",
+            grpc_service: SERVICE.to_owned(),
+            grpc_method: "GetSeries".to_owned(),
+        };
+        assert_eq!(metrics.started.get_or_create(&method).get(), 3);
+        assert_eq!(metrics.received.get_or_create(&method).get(), 3);
+        assert_eq!(metrics.sent.get_or_create(&method).get(), 3);
+        assert_eq!(metrics.in_flight.get(), 0);
+        let text = metrics.encode();
+        assert!(text.contains("grpc_server_handling_seconds_count{grpc_type=\"unary\",grpc_service=\"llmarket.forecast.v1.ForecastService\",grpc_method=\"GetSeries\"} 3"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_call_past_its_deadline_is_handled_as_deadline_exceeded() {
+        let limits = Limits {
+            max_call_time: Duration::from_millis(20),
+            ..Limits::default()
+        };
+        let (metrics, observer) = observed();
+        let service = middleware::stack(
+            &limits,
+            AuthenticateLayer::new(None, Reflection::On),
+            &observer,
+            &[SERVICE],
+        )
+        .service(Echo::slow(Duration::from_secs(3600)));
+        let response = service
+            .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
+            .await
+            .unwrap();
+        assert_eq!(grpc_status(&response).0, Code::DeadlineExceeded);
+        assert_eq!(
+            handled(&metrics, SERVICE, "GetSeries", Code::DeadlineExceeded),
+            1
+        );
+        assert_eq!(metrics.in_flight.get(), 0);
+    }
+
+    #[tokio::test]
+    async fn calls_to_services_not_routed_are_labelled_unknown() {
+        let (metrics, observer) = observed();
+        let service = middleware::stack(
+            &Limits::default(),
+            AuthenticateLayer::new(None, Reflection::On),
+            &observer,
+            &[SERVICE],
+        )
+        .service(Echo::default());
+        for path in ["/evil.Service/One", "/evil.Service/Two", "/nonsense"] {
+            service.clone().oneshot(grpc_request(path)).await.unwrap();
+        }
+        assert_eq!(handled(&metrics, "unknown", "unknown", Code::Ok), 3);
+    }
+
+    #[tokio::test]
+    async fn with_nothing_observed_calls_pass_untouched() {
+        let service = middleware::stack(
+            &Limits::default(),
+            AuthenticateLayer::new(None, Reflection::On),
+            &Observer::default(),
+            &[SERVICE],
+        )
+        .service(Echo::default());
+        let response = service
+            .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
+            .await
+            .unwrap();
+        assert_eq!(grpc_status(&response).0, Code::Ok);
+    }
+}
