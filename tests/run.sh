@@ -7,13 +7,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step prints how long the one before it took, and the total so far.
+started=$SECONDS
+step_started=$SECONDS
+step_name=""
+finish_step() {
+  if [ -n "$step_name" ]; then
+    printf '== %s: %d s (total %d s)\n' "$step_name" $((SECONDS - step_started)) $((SECONDS - started))
+  fi
+}
+step() {
+  finish_step
+  step_name="$*"
+  step_started=$SECONDS
+  printf '\n== %s\n' "$*"
+}
+trap finish_step EXIT
+
+# Debian packages the tests need, pinned (one apt-get update for all of them).
+PROMETHEUS_VERSION='2.42.0+ds-5+deb12u*'
 
 step "tools"
 eval "$(tests/tools.sh)"
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-  echo "tools: installing prometheus (apt-get)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >&2
+  echo "tools: installing prometheus $PROMETHEUS_VERSION (apt-get)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "prometheus=$PROMETHEUS_VERSION" >&2
 fi
 
 step "cargo fmt --check"
