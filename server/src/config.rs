@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::{ConnectionLimits, middleware};
+use crate::runtime::{ConnectionLimits, middleware, tls::TlsFiles};
 
 /// Default address of the forecast service.
 pub const DEFAULT_FORECAST_LISTEN: &str = "127.0.0.1:50051";
@@ -44,6 +44,61 @@ pub struct Cli {
     /// Limits on each call.
     #[command(flatten)]
     pub calls: CallArgs,
+    /// TLS and mutual TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// Flags of TLS and mutual TLS (see README, "Running it securely"). Without them the server
+/// speaks plaintext HTTP/2. SIGHUP reads the files again.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// Serve TLS with this certificate chain (PEM, leaf first); needs --tls-key
+    /// [default: none, plaintext].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key",
+        global = true
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1) [default: none].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert",
+        global = true
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: refuse clients without a certificate signed by this CA (PEM); needs
+    /// --tls-cert [default: none, any client may connect].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_CLIENT_CA",
+        value_name = "FILE",
+        requires = "tls_cert",
+        global = true
+    )]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The files to serve TLS with, if TLS is on.
+    pub fn files(&self) -> Option<TlsFiles> {
+        Some(TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
+
+    /// Whether mutual TLS is configured: every client must present a certificate signed by
+    /// `--tls-client-ca` (clap refuses a client CA without a server certificate and key).
+    pub fn mutual(&self) -> bool {
+        self.files().is_some_and(|files| files.client_ca.is_some())
+    }
 }
 
 /// Flags that limit connections (see README, "Limits").
@@ -297,6 +352,44 @@ mod tests {
         ] {
             let args = ["llmarket-server", "forecast", bad[0], bad[1]];
             assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tls_flags_go_together() {
+        let cli = Cli::try_parse_from(["llmarket-server", "forecast"]).unwrap();
+        assert_eq!(cli.tls.files(), None);
+        assert!(!cli.tls.mutual());
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "forecast",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ])
+        .unwrap();
+        assert!(cli.tls.files().is_some());
+        assert!(!cli.tls.mutual());
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "all",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-client-ca",
+            "ca.pem",
+        ])
+        .unwrap();
+        assert!(cli.tls.mutual());
+        for alone in [
+            ["--tls-cert", "c.pem"],
+            ["--tls-key", "k.pem"],
+            ["--tls-client-ca", "ca.pem"],
+        ] {
+            let args = ["llmarket-server", "forecast", alone[0], alone[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{alone:?}");
         }
     }
 

@@ -3,7 +3,7 @@
 //! Order of work: config (exit 64 on a bad one) → tracing → open-file limit raised → data (65
 //! bad, 74 unreadable) → bind (74) → log addresses → serve → SIGINT/SIGTERM → drain within the
 //! grace period → exit 0. A second SIGINT/SIGTERM during the drain exits at once (130/143).
-//! SIGHUP reloads the data; bad new data is logged and the old data keeps being served.
+//! SIGHUP reloads the data and the TLS files; bad new ones are logged and the old ones kept.
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -13,7 +13,7 @@ use llmarket_server::{
     config::{Cli, Command},
     data::{self, LoadError, Shared},
     forecast,
-    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
+    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
     taxonomy, telemetry,
 };
 use tokio::{sync::watch, task::JoinSet};
@@ -116,6 +116,13 @@ async fn run(cli: Cli) -> ExitCode {
         Ok(plan) => plan,
         Err(e) => return fail(e.exit_code(), &e.to_string()),
     };
+    let tls = match cli.tls.files().map(ServerTls::load).transpose() {
+        Ok(tls) => tls,
+        Err(e) => return fail(e.exit_code(), &e.to_string()),
+    };
+    if let Some(tls) = &tls {
+        tracing::info!(mutual = tls.mutual(), "TLS on");
+    }
 
     let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();
     if let Some((addr, catalog)) = &plan.forecast {
@@ -137,6 +144,7 @@ async fn run(cli: Cli) -> ExitCode {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
         calls: cli.calls.limits(),
+        tls: tls.clone(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -163,9 +171,9 @@ async fn run(cli: Cli) -> ExitCode {
         let shutdown = async move {
             let _ = stop.wait_for(|stopping| *stopping).await;
         };
-        tasks.spawn(runtime::serve(listener, routes, shutdown, options));
+        tasks.spawn(runtime::serve(listener, routes, shutdown, options.clone()));
     }
-    tokio::spawn(reload_on_hangup(cli.data.clone(), plan));
+    tokio::spawn(reload_on_hangup(cli.data.clone(), plan, tls));
 
     tokio::select! {
         _ = signals.next() => {}
@@ -213,9 +221,9 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
     }
 }
 
-/// On each SIGHUP, reads and validates the data again and swaps it in whole; on bad data, logs the
-/// error and keeps serving what it had.
-async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
+/// On each SIGHUP, reads and validates the data again and swaps it in whole, and reads the TLS
+/// files again for new connections; on a bad one, logs the error and keeps serving what it had.
+async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan, tls: Option<ServerTls>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -238,8 +246,16 @@ async fn reload_on_hangup(dirs: Vec<std::path::PathBuf>, plan: Plan) {
                 }
                 Err(e) => tracing::error!("reload rejected, still serving the previous data: {e}"),
             }
+            if let Some(tls) = &tls {
+                match tls.reload() {
+                    Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
+                    Err(e) => tracing::error!(
+                        "TLS reload rejected, new connections still get the previous certificate: {e}"
+                    ),
+                }
+            }
         }
     }
     #[cfg(not(unix))]
-    drop((dirs, plan));
+    drop((dirs, plan, tls));
 }

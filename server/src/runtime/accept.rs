@@ -1,5 +1,6 @@
 //! The accept loop: takes TCP connections off the listener, holds them to the connection cap,
-//! backs off when descriptors run out, and hands each to [`super::connection`].
+//! backs off when descriptors run out, and hands each to [`super::connection`] on its own task,
+//! after the TLS handshake when TLS is on ([`super::tls`]).
 
 use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
 
@@ -10,7 +11,14 @@ use tokio::{
 };
 use tower::Service;
 
-use super::{connection, limits::ConnectionLimits, log_limit::RateLimit, peer::Peer, phase::Phase};
+use super::{
+    connection,
+    limits::ConnectionLimits,
+    log_limit::RateLimit,
+    peer::Peer,
+    phase::Phase,
+    tls::{self, ServerTls},
+};
 
 /// TCP keepalive on accepted connections, so dead peers are noticed below HTTP/2 too.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
@@ -22,11 +30,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
+static HANDSHAKE_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 
-/// Accepts connections on `listener` and serves each with `service` until `stop` completes.
-/// Connections then stay open: the caller ends them through `phase`.
+/// Accepts connections on `listener` and serves each with `service` (over TLS when `tls` is given)
+/// until `stop` completes. Connections then stay open: the caller ends them through `phase`.
 pub(crate) async fn run<S>(
     listener: TcpListener,
+    tls: Option<ServerTls>,
     service: S,
     limits: ConnectionLimits,
     phase: watch::Receiver<Phase>,
@@ -88,21 +98,39 @@ pub(crate) async fn run<S>(
             continue;
         };
         configure(&stream);
-        // TLS plugs in here: the handshake runs on the connection's own task, between accept and
-        // HTTP/2, so a slow handshake never holds up this loop.
-        let peer = Peer {
-            addr: Some(addr),
-            certificate_names: Vec::new(),
-        };
-        connection::spawn(
-            stream,
-            peer,
-            service.clone(),
-            builder.clone(),
-            limits,
-            phase.clone(),
-            permit,
-        );
+        // The handshake runs on the connection's own task, between accept and HTTP/2, so a slow
+        // handshake never holds up this loop; it holds its connection slot meanwhile.
+        let acceptor = tls.as_ref().map(ServerTls::acceptor);
+        let service = service.clone();
+        let builder = builder.clone();
+        let mut phase = phase.clone();
+        tokio::spawn(async move {
+            let mut peer = Peer {
+                addr: Some(addr),
+                certificate_names: Vec::new(),
+            };
+            match acceptor {
+                None => connection::serve(stream, peer, service, builder, limits, phase).await,
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        result = tls::handshake(acceptor, stream) => result,
+                        _ = phase.wait_for(|now| *now != Phase::Serving) => return,
+                    };
+                    match handshake {
+                        Ok(stream) => {
+                            peer.certificate_names = tls::certificate_names(stream.get_ref().1);
+                            connection::serve(stream, peer, service, builder, limits, phase).await;
+                        }
+                        Err(e) => {
+                            if let Some(suppressed) = HANDSHAKE_FAILED.allow() {
+                                tracing::info!(peer = %addr, suppressed, "TLS handshake failed: {e}");
+                            }
+                        }
+                    }
+                }
+            }
+            drop(permit);
+        });
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! A request's path through the runtime:
 //!
-//! 1. [`accept`]: TCP accept, connection cap, descriptor back-off (TLS plugs in right after accept);
+//! 1. [`accept`]: TCP accept, connection cap, descriptor back-off, then the TLS handshake
+//!    ([`tls`], when configured) on the connection's own task;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
 //! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
 //!    content type → load shed → deadline → (authentication, later) → (metrics and access log,
@@ -21,6 +22,7 @@ pub mod middleware;
 pub mod peer;
 mod phase;
 pub mod signals;
+pub mod tls;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
 
@@ -74,7 +76,7 @@ impl ServiceRoutes {
 }
 
 /// How [`serve`] holds connections and shuts down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
     pub connections: ConnectionLimits,
@@ -82,6 +84,8 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Limits on each call (load shed, deadline, message size), enforced by the middleware.
     pub calls: middleware::Limits,
+    /// TLS (and mutual TLS) on every connection; plaintext HTTP/2 without.
+    pub tls: Option<tls::ServerTls>,
 }
 
 impl Default for ServeOptions {
@@ -90,6 +94,7 @@ impl Default for ServeOptions {
             connections: ConnectionLimits::default(),
             grace: DEFAULT_SHUTDOWN_GRACE,
             calls: middleware::Limits::default(),
+            tls: None,
         }
     }
 }
@@ -161,6 +166,7 @@ pub async fn serve(
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
+        options.tls,
         stack(routes, &options.calls),
         options.connections,
         phase_rx,
