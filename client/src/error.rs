@@ -50,7 +50,9 @@ pub enum ClientError {
         problem: String,
     },
     /// An endpoint in the configuration is not a valid URL.
-    #[error("invalid {service} endpoint {url:?}: {reason} (expected e.g. http://127.0.0.1:50051)")]
+    #[error(
+        "invalid {service} endpoint {url:?}: {reason} (expected e.g. http://127.0.0.1:50051 or https://forecast.example:443)"
+    )]
     InvalidEndpoint {
         /// The service the endpoint is for.
         service: Service,
