@@ -77,11 +77,13 @@ impl Failure {
     }
 
     /// The exit code.
+    #[cfg(test)]
     pub(super) fn code(&self) -> u8 {
         self.code
     }
 
     /// The message, without the `llmarket: error:` prefix.
+    #[cfg(test)]
     pub(super) fn message(&self) -> &str {
         &self.message
     }
