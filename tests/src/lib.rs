@@ -15,6 +15,7 @@ use tonic::transport::{Channel, Endpoint};
 
 pub mod assert;
 pub mod doubles;
+pub mod pki;
 
 /// Grace period the test servers give in-flight calls on shutdown.
 pub const TEST_GRACE: Duration = Duration::from_secs(5);
@@ -60,6 +61,19 @@ impl TestServer {
         grace: Duration,
         limits: Limits,
     ) -> Self {
+        let options = runtime::ServeOptions {
+            grace,
+            calls: limits,
+            ..runtime::ServeOptions::default()
+        };
+        Self::start_with_options(service, options).await
+    }
+
+    /// Serves `service` on a fresh loopback port with `options` (e.g. TLS).
+    pub async fn start_with_options(
+        service: runtime::ServiceRoutes,
+        options: runtime::ServeOptions,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -67,11 +81,6 @@ impl TestServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
-        };
-        let options = runtime::ServeOptions {
-            grace,
-            calls: limits,
-            ..runtime::ServeOptions::default()
         };
         let task = tokio::spawn(runtime::serve(listener, service, shutdown, options));
         Self {
@@ -94,6 +103,21 @@ impl TestServer {
     /// `http://127.0.0.1:{port}`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Serves `service` over TLS with `tls` on a fresh loopback port.
+    pub async fn start_tls(service: runtime::ServiceRoutes, tls: runtime::tls::ServerTls) -> Self {
+        let options = runtime::ServeOptions {
+            grace: TEST_GRACE,
+            tls: Some(tls),
+            ..runtime::ServeOptions::default()
+        };
+        Self::start_with_options(service, options).await
+    }
+
+    /// `https://127.0.0.1:{port}`.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
     }
 
     /// A connected channel to this server.
