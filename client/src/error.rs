@@ -77,7 +77,7 @@ impl ClientError {
     /// A transport failure carries its causes in the message (`transport error: connection error:
     /// received fatal alert: CertificateRequired`). One whose cause is a TLS alert refusing this
     /// client's certificate is UNAUTHENTICATED (the credential is at fault); any other that
-    /// tonic left UNKNOWN is UNAVAILABLE.
+    /// tonic left UNKNOWN or CANCELLED is UNAVAILABLE.
     pub fn call(service: Service, call: &'static str, status: &tonic::Status) -> Self {
         let causes = sources(status);
         let mut message = one_line(status.message());
@@ -97,7 +97,8 @@ impl ClientError {
                 message = format!("the server refused this client's TLS certificate: {message}");
                 Code::Unauthenticated
             }
-            Code::Unknown if !causes.is_empty() => Code::Unavailable,
+            // The connection failed under the call (e.g. closed by the server mid-call).
+            Code::Unknown | Code::Cancelled if !causes.is_empty() => Code::Unavailable,
             code => code,
         };
         Self::Call {

@@ -22,6 +22,8 @@ pub struct SlowForecast {
     pub arrived: Arc<Notify>,
     /// Who made each call, in order of arrival.
     pub callers: Arc<Mutex<Vec<Caller>>>,
+    /// When set, every call ends with this code (as an authenticating server refuses calls).
+    pub refuse: Option<tonic::Code>,
 }
 
 /// What the service saw of a call's caller.
@@ -57,6 +59,15 @@ impl SlowForecast {
             delay,
             arrived: Arc::new(Notify::new()),
             callers: Arc::default(),
+            refuse: None,
+        }
+    }
+
+    /// A double that refuses every call at once with `code`.
+    pub fn refusing(code: tonic::Code) -> Self {
+        Self {
+            refuse: Some(code),
+            ..Self::new(Duration::ZERO)
         }
     }
 
@@ -75,6 +86,9 @@ impl SlowForecast {
             callers.push(Caller::of(request));
         }
         self.arrived.notify_one();
+        if let Some(code) = self.refuse {
+            return Err(Status::new(code, "refused by the test double"));
+        }
         tokio::time::sleep(self.delay).await;
         Ok(Response::new(T::default()))
     }

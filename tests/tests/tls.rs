@@ -196,6 +196,13 @@ async fn a_client_without_its_certificate_is_refused_by_a_mutual_tls_server() {
         .series_list(BUILTIN, llmarket_client::reports::Language::En)
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some(tonic::Code::Unauthenticated), "{error}");
-    assert!(error.to_string().contains("CertificateRequired"), "{error}");
+    // With TLS 1.3 the server refuses the certificate after the client's side of the handshake:
+    // the client reads the server's alert, or only sees the connection close.
+    match error.code() {
+        Some(tonic::Code::Unauthenticated) => {
+            assert!(error.to_string().contains("CertificateRequired"), "{error}");
+        }
+        Some(tonic::Code::Unavailable) => {}
+        other => panic!("{other:?}: {error}"),
+    }
 }

@@ -25,6 +25,8 @@ pub(super) struct Credentials {
     token_source: Option<String>,
     /// The client certificate presented, if any.
     client_cert: Option<PathBuf>,
+    /// Whether any endpoint is `https://`.
+    tls_endpoints: bool,
 }
 
 impl Credentials {
@@ -33,6 +35,7 @@ impl Credentials {
     pub(super) fn load(
         args: &CredentialArgs,
         token_variable: Option<String>,
+        tls_endpoints: bool,
     ) -> Result<Self, Failure> {
         let ca_cert = args
             .ca_cert
@@ -68,6 +71,7 @@ impl Credentials {
             token,
             token_source,
             client_cert: args.client_cert.clone(),
+            tls_endpoints,
         })
     }
 
@@ -100,6 +104,11 @@ impl Credentials {
                 "{presented} is not granted what was asked for; ask the server's operator for a \
                  grant, or ask for another resource"
             )),
+            // With TLS 1.3 a server refuses a client certificate after the client's side of the
+            // handshake is done; the client may then see only the connection closing.
+            Code::Unavailable if self.tls_endpoints && self.client_cert.is_none() => Some(
+                "if the server requires mutual TLS, give --client-cert and --client-key".to_owned(),
+            ),
             _ => None,
         }
     }
@@ -135,7 +144,8 @@ mod tests {
             token_file: Some(path.clone()),
             ..args()
         };
-        let credentials = Credentials::load(&with_file, Some("from-env".to_owned())).unwrap();
+        let credentials =
+            Credentials::load(&with_file, Some("from-env".to_owned()), false).unwrap();
         assert_eq!(
             credentials.token,
             Some(BearerToken::new("from-file").unwrap())
@@ -147,18 +157,23 @@ mod tests {
             "{hint}"
         );
 
-        let from_env = Credentials::load(&args(), Some("from-env".to_owned())).unwrap();
+        let from_env = Credentials::load(&args(), Some("from-env".to_owned()), true).unwrap();
         let hint = from_env.hint(Code::PermissionDenied).unwrap();
         assert!(hint.contains("LLMARKET_TOKEN is not granted"), "{hint}");
         assert!(!hint.contains("from-env"), "{hint}");
 
-        let none = Credentials::load(&args(), None).unwrap();
+        let none = Credentials::load(&args(), None, true).unwrap();
         let hint = none.hint(Code::Unauthenticated).unwrap();
         assert!(
             hint.contains("set LLMARKET_TOKEN or --token-file"),
             "{hint}"
         );
         assert_eq!(none.hint(Code::NotFound), None);
+        let hint = none.hint(Code::Unavailable).unwrap();
+        assert!(hint.contains("--client-cert and --client-key"), "{hint}");
+        assert_eq!(from_env.hint(Code::Unavailable).map(|_| ()), Some(()));
+        let plaintext = Credentials::load(&args(), None, false).unwrap();
+        assert_eq!(plaintext.hint(Code::Unavailable), None);
     }
 
     #[test]
@@ -167,11 +182,11 @@ mod tests {
             ca_cert: Some(PathBuf::from("/no/such/ca.pem")),
             ..args()
         };
-        let failure = Credentials::load(&missing, None).unwrap_err();
+        let failure = Credentials::load(&missing, None, false).unwrap_err();
         assert_eq!(failure.code(), exit::IO_ERR);
         assert!(failure.message().contains("--ca-cert"), "{failure:?}");
 
-        let failure = Credentials::load(&args(), Some("two words".to_owned())).unwrap_err();
+        let failure = Credentials::load(&args(), Some("two words".to_owned()), false).unwrap_err();
         assert_eq!(failure.code(), exit::USAGE);
         assert!(
             failure.message().starts_with("LLMARKET_TOKEN:"),

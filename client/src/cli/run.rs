@@ -21,7 +21,7 @@ use crate::{
 /// Runs `cli`'s command; the error is what to print and the exit code. A call refused for its
 /// credentials says which were presented and what to do.
 pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
-    let credentials = Credentials::load(&cli.credentials, token_variable())?;
+    let credentials = Credentials::load(&cli.credentials, token_variable(), any_https(&cli))?;
     let config = ClientConfig {
         forecast: cli.forecast.clone(),
         taxonomy: cli.taxonomy.clone(),
@@ -135,6 +135,14 @@ async fn progress<T>(work: impl Future<Output = T>) -> T {
         eprint!("\r\x1b[2K");
     }
     result
+}
+
+/// Whether any endpoint of `cli` is `https://`.
+fn any_https(cli: &Cli) -> bool {
+    cli.forecast
+        .iter()
+        .chain(&cli.taxonomy)
+        .any(|url| url.starts_with("https://"))
 }
 
 /// The token in [`TOKEN_VARIABLE`]; an empty variable counts as unset.

@@ -142,18 +142,40 @@ impl ServerTls {
     }
 }
 
+/// How long a connection whose handshake failed is kept, at most, for its peer to read our alert.
+const LINGER: Duration = Duration::from_secs(1);
+
 /// Runs the server side of the handshake on `stream`, within [`HANDSHAKE_TIMEOUT`].
 pub(crate) async fn handshake(
     acceptor: TlsAcceptor,
     stream: TcpStream,
 ) -> io::Result<TlsStream<TcpStream>> {
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(result) => result,
+    let accept = acceptor.accept(stream).into_fallible();
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err((error, stream))) => {
+            linger(stream).await;
+            Err(error)
+        }
         Err(_elapsed) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             format!("no TLS handshake within {HANDSHAKE_TIMEOUT:?}"),
         )),
     }
+}
+
+/// Closes a connection whose handshake failed so that its peer reads our alert (e.g. "certificate
+/// required"): FIN, then what the peer already sent is read and dropped. With TLS 1.3 a client
+/// sends its first request before the server has checked its certificate; closing with that
+/// unread would send a reset, which can destroy the alert before the client reads it.
+async fn linger(mut stream: TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut buffer = [0u8; 4096];
+        while let Ok(1..) = stream.read(&mut buffer).await {}
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
 /// The DNS and URI subject alternative names of the client certificate the handshake verified
