@@ -2,7 +2,9 @@
 # Cross-language smoke test against the real release binary on ephemeral loopback ports:
 # grpcurl (reflection list/describe, health, List calls, an error), a Python client generated from
 # proto/, ghz (2,000 calls by reflection, zero errors), and h2spec (HTTP/2 conformance, at least
-# H2SPEC_MIN_PASSED of 145 per service). Needs the tools from tests/tools.sh.
+# H2SPEC_MIN_PASSED of 145 per service); then the same tools over mutual TLS with a bearer header,
+# against certificates made now with openssl, and a certificate rotated by SIGHUP.
+# Needs the tools from tests/tools.sh, and openssl.
 # Usage: tests/smoke.sh [path/to/llmarket-server]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -134,6 +136,123 @@ done
 # Graceful stop: SIGTERM, exit 0.
 kill -TERM "$server_pid"
 if wait "$server_pid"; then ok "SIGTERM stops the server with exit 0"; else bad "server exit code $? on SIGTERM"; fi
+server_pid=
+
+# ---- TLS and mutual TLS ----
+# A CA, a server certificate (127.0.0.1, localhost) and a client certificate, made now.
+pki="$out/pki"
+rm -rf "$pki"; mkdir -p "$pki"
+new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+issue() { # issue NAME EXTENSIONS: NAME.key and NAME.pem signed by the CA
+  new_key "$pki/$1.key"
+  openssl req -new -key "$pki/$1.key" -subj "/CN=$1" -out "$pki/$1.csr" 2>/dev/null
+  printf '%s\n' "$2" >"$pki/$1.ext"
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 2 -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
+}
+new_key "$pki/ca.key"
+openssl req -x509 -key "$pki/ca.key" -days 2 -subj "/CN=llmarket smoke CA" -out "$pki/ca.pem" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+server_ext=$'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE'
+issue server "$server_ext"
+issue client $'subjectAltName=DNS:smoke.client.test,URI:spiffe://llmarket.test/smoke\nextendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE'
+token="smoke-$(openssl rand -hex 16)"
+bearer="authorization: Bearer $token"
+tls_log="$out/server-tls.log"
+RUST_LOG=info "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
+  --log-format json --shutdown-grace 5s \
+  --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --tls-client-ca "$pki/ca.pem" 2>"$tls_log" &
+server_pid=$!
+log=$tls_log
+forecast=; taxonomy=
+for _ in $(seq 1 300); do
+  forecast=$(addr_of llmarket.forecast.v1.ForecastService)
+  taxonomy=$(addr_of llmarket.taxonomy.v1.TaxonomyService)
+  [ -n "$forecast" ] && [ -n "$taxonomy" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "TLS server exited early:"; cat "$tls_log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$forecast" ] && [ -n "$taxonomy" ] || { echo "TLS server did not log its addresses"; cat "$tls_log"; exit 1; }
+echo "smoke: mutual TLS: forecast at $forecast, taxonomy at $taxonomy"
+mtls=(-cacert "$pki/ca.pem" -cert "$pki/client.pem" -key "$pki/client.key")
+for addr in "$forecast" "$taxonomy"; do
+  ready=no
+  for _ in $(seq 1 100); do
+    if grpcurl "${mtls[@]}" -max-time 2 "$addr" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING; then ready=yes; break; fi
+    sleep 0.1
+  done
+  [ "$ready" = yes ] || { echo "$addr never became healthy over mutual TLS"; cat "$tls_log"; exit 1; }
+done
+
+expect_output "grpcurl over mutual TLS with a bearer header: GetSeries" '"name": "datasets/cic-global-llm-2026/series/market-size"' \
+  grpcurl "${mtls[@]}" -H "$bearer" -d '{"name":"datasets/cic-global-llm-2026/series/market-size"}' \
+  "$forecast" llmarket.forecast.v1.ForecastService/GetSeries
+expect_output "grpcurl over mutual TLS: reflection" '^llmarket\.taxonomy\.v1\.TaxonomyService$' \
+  grpcurl "${mtls[@]}" -H "$bearer" "$taxonomy" list
+expect_output "grpcurl without a client certificate is refused" 'certificate required|bad certificate|handshake|connection reset|EOF' \
+  grpcurl -cacert "$pki/ca.pem" -max-time 5 "$forecast" list
+expect_output "grpcurl in plaintext is refused" 'Failed to dial|deadline|connection|EOF|frame' \
+  grpcurl -plaintext -max-time 3 "$forecast" list
+
+if LLMARKET_TOKEN=$token "$python" "$root/tests/python/smoke_client.py" "$root/proto" "$forecast" "$taxonomy" \
+    "$pki/ca.pem" "$pki/client.pem" "$pki/client.key" >"$out/python-tls.out" 2>&1; then
+  ok "python client over mutual TLS with call credentials ($(tail -n1 "$out/python-tls.out"))"
+else
+  bad "python client over mutual TLS"; sed 's/^/     /' "$out/python-tls.out"
+fi
+
+report="$out/ghz-tls.json"
+if ghz --cacert "$pki/ca.pem" --cert "$pki/client.pem" --key "$pki/client.key" \
+    --metadata "{\"authorization\":\"Bearer $token\"}" \
+    --call llmarket.forecast.v1.ForecastService/GetSeries \
+    -d '{"name":"datasets/cic-global-llm-2026/series/market-size"}' \
+    -n 1000 -c 10 --timeout 10s --format json --output "$report" "$forecast" 2>"$out/ghz.err"; then
+  if "$python" - "$report" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+codes = report.get("statusCodeDistribution", {})
+errors = report.get("errorDistribution") or {}
+print(f"count={report.get('count')} codes={codes} errors={errors} rps={report.get('rps', 0):.0f}")
+sys.exit(0 if report.get("count") == 1000 and codes == {"OK": 1000} and not errors else 1)
+PY
+  then ok "ghz 1000 x GetSeries over mutual TLS with a bearer header, zero errors"; else bad "ghz over mutual TLS had errors"; fi
+else
+  bad "ghz over mutual TLS did not run"; cat "$out/ghz.err"
+fi
+
+# Rotation: a new server certificate by SIGHUP is served to new connections; a bad one is refused
+# and the previous one kept.
+serial_of_served() {
+  openssl s_client -connect "$forecast" -CAfile "$pki/ca.pem" -cert "$pki/client.pem" -key "$pki/client.key" \
+    </dev/null 2>/dev/null | openssl x509 -noout -serial 2>/dev/null
+}
+before=$(serial_of_served)
+issue server "$server_ext"
+after_file=$(openssl x509 -in "$pki/server.pem" -noout -serial)
+reloads=$(grep -c 'reloaded TLS' "$tls_log" || true)
+kill -HUP "$server_pid"
+for _ in $(seq 1 50); do
+  [ "$(grep -c 'reloaded TLS' "$tls_log" || true)" -gt "$reloads" ] && break
+  sleep 0.1
+done
+after=$(serial_of_served)
+if [ -n "$before" ] && [ "$after" = "$after_file" ] && [ "$before" != "$after" ]; then
+  ok "SIGHUP rotates the served certificate ($before -> $after)"
+else
+  bad "SIGHUP did not rotate the certificate (before $before, after $after, file $after_file)"
+fi
+echo "not a key" >"$pki/server.key"
+kill -HUP "$server_pid"
+for _ in $(seq 1 50); do
+  grep -q 'TLS reload rejected' "$tls_log" && break
+  sleep 0.1
+done
+expect_output "a bad certificate on SIGHUP is refused and the previous one kept" '"name": "datasets/cic-global-llm-2026"' \
+  grpcurl "${mtls[@]}" -H "$bearer" -d '{}' "$forecast" llmarket.forecast.v1.ForecastService/ListDatasets
+if grep -q "$token" "$tls_log"; then bad "the token appears in the server log"; else ok "the token never appears in the server log"; fi
+
+kill -TERM "$server_pid"
+if wait "$server_pid"; then ok "SIGTERM stops the TLS server with exit 0"; else bad "TLS server exit code $? on SIGTERM"; fi
 server_pid=
 
 echo "smoke: $passed passed, $failed failed"

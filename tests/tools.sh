@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the tests need into target/tools (ignored by git), from the package registries:
 # buf (npm @bufbuild/buf), grpcurl, ghz and h2spec (go install), grpcio-tools + grpcio-health-checking (pip,
-# in a venv).
+# in a venv). openssl comes from the system.
 # Idempotent: a tool already installed at the pinned version is left alone.
 # Prints the environment to source: `eval "$(tests/tools.sh)"`.
 set -euo pipefail
@@ -43,6 +43,9 @@ if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import gr
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
     "grpcio-tools==$GRPCIO_TOOLS_VERSION" "grpcio-health-checking==$GRPCIO_TOOLS_VERSION" >&2
 fi
+
+# openssl (from the system) makes the smoke test's certificates.
+command -v openssl >/dev/null || log "openssl not found: tests/smoke.sh needs it for its TLS certificates"
 
 echo "export PATH=\"$tools/bin:\$PATH\""
 echo "export LLMARKET_PYTHON=\"$tools/venv/bin/python\""

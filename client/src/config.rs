@@ -1,7 +1,9 @@
 //! How a [`Client`](crate::Client) reaches the services: endpoints per service, the per-call
-//! deadline, the connect timeout and the retry policy.
+//! deadline, the connect timeout, the retry policy, and the credentials (TLS, bearer token).
 
 use std::time::Duration;
+
+use crate::credentials::{BearerToken, TlsSettings};
 
 /// Default address of the forecast service (`llmarket-server all`).
 pub const DEFAULT_FORECAST_URL: &str = "http://127.0.0.1:50051";
@@ -13,9 +15,11 @@ pub const DEFAULT_DATASET: &str = "datasets/cic-global-llm-2026";
 /// Everything a [`Client`](crate::Client) needs to know to reach the two services.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
-    /// Forecast service replicas (`http://host:port`); calls are balanced across them.
+    /// Forecast service replicas (`http://host:port`, or `https://` for TLS); calls are balanced
+    /// across them.
     pub forecast: Vec<String>,
-    /// Taxonomy service replicas (`http://host:port`); calls are balanced across them.
+    /// Taxonomy service replicas (`http://host:port`, or `https://` for TLS); calls are balanced
+    /// across them.
     pub taxonomy: Vec<String>,
     /// Time budget of one call, retries included; also sent to the server as `grpc-timeout`.
     pub deadline: Duration,
@@ -23,6 +27,11 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// How calls that find a service UNAVAILABLE are retried.
     pub retry: RetryPolicy,
+    /// What `https://` endpoints are trusted with and shown (CA, client certificate).
+    pub tls: TlsSettings,
+    /// A bearer token sent as `authorization: Bearer …` on every call. It is refused over
+    /// `http://` to any host but loopback, where it would travel in clear.
+    pub token: Option<BearerToken>,
 }
 
 impl Default for ClientConfig {
@@ -33,6 +42,8 @@ impl Default for ClientConfig {
             deadline: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
             retry: RetryPolicy::default(),
+            tls: TlsSettings::default(),
+            token: None,
         }
     }
 }
@@ -50,6 +61,18 @@ impl ClientConfig {
     /// This configuration with another per-call deadline.
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    /// This configuration with these TLS settings for `https://` endpoints.
+    pub fn with_tls(mut self, tls: TlsSettings) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// This configuration sending `token` on every call.
+    pub fn with_token(mut self, token: BearerToken) -> Self {
+        self.token = Some(token);
         self
     }
 

@@ -5,6 +5,9 @@
 //! Every call carries W3C trace context (`traceparent`): the calls of one composed report share
 //! the report's trace (see [`in_trace`]), so the servers' spans are children of the report's span.
 //!
+//! `https://` endpoints speak TLS with the CA and client certificate of
+//! [`TlsSettings`](crate::TlsSettings); a bearer token goes on every attempt of every call.
+//!
 //! tonic has no retries of its own. Every call this client makes is a read, so retrying is safe.
 //! The first attempt goes through the balancer; each retry goes to the next replica in turn, so a
 //! replica that went away is stepped over within `replicas + 1` attempts.
@@ -17,7 +20,8 @@ use std::{
 
 use tonic::{
     Code, Request, Response, Status,
-    transport::{Channel, Endpoint},
+    metadata::{Ascii, MetadataValue},
+    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
 };
 
 use crate::{
@@ -34,6 +38,8 @@ pub(crate) struct ServiceChannel {
     next_replica: AtomicUsize,
     deadline: Duration,
     retry: RetryPolicy,
+    /// `Bearer {token}`, marked sensitive (its `Debug` shows no token).
+    authorization: Option<MetadataValue<Ascii>>,
 }
 
 impl ServiceChannel {
@@ -86,6 +92,7 @@ impl ServiceChannel {
             next_replica: AtomicUsize::new(0),
             deadline: config.deadline,
             retry: config.retry,
+            authorization: config.token.as_ref().map(|token| token.header().clone()),
         }
     }
 
@@ -128,6 +135,11 @@ impl ServiceChannel {
             let trace = current_trace().unwrap_or_default();
             if let Ok(value) = trace.to_string().parse() {
                 request.metadata_mut().insert(TRACEPARENT, value);
+            }
+            if let Some(authorization) = &self.authorization {
+                request
+                    .metadata_mut()
+                    .insert("authorization", authorization.clone());
             }
             let status = match tokio::time::timeout(left, rpc(channel, request)).await {
                 Err(_elapsed) => return Err(self.deadline_exceeded(call)),
@@ -276,23 +288,68 @@ fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoi
         url: url.to_owned(),
         reason,
     };
-    if url.starts_with("https://") {
-        // The servers speak plaintext h2c; this build has no TLS, so say so instead of failing
-        // every call later with a transport error.
-        return Err(invalid(
-            "https is not supported (the llmarket servers speak plaintext); use http://".to_owned(),
-        ));
-    }
-    if !url.starts_with("http://") {
-        return Err(invalid("the scheme must be http://".to_owned()));
+    let tls = url.starts_with("https://");
+    if !tls && !url.starts_with("http://") {
+        return Err(invalid("the scheme must be http:// or https://".to_owned()));
     }
     let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
-    if endpoint.uri().host().is_none_or(str::is_empty) {
+    let host = endpoint.uri().host().unwrap_or_default();
+    if host.is_empty() {
         return Err(invalid("the host is missing".to_owned()));
     }
+    if !tls && config.token.is_some() && !is_loopback(host) {
+        return Err(invalid(
+            "a token would travel in clear over http:// to another host; use https://".to_owned(),
+        ));
+    }
+    let endpoint = if tls {
+        endpoint
+            .tls_config(tls_config(&config.tls))
+            .map_err(|e| invalid(format!("cannot use the TLS settings: {}", source_chain(&e))))?
+    } else {
+        endpoint
+    };
     Ok(endpoint
         .connect_timeout(config.connect_timeout)
         .tcp_nodelay(true))
+}
+
+/// tonic's TLS config from ours: the CA given, else the system's roots; the client certificate
+/// if given.
+fn tls_config(settings: &crate::TlsSettings) -> ClientTlsConfig {
+    let config = ClientTlsConfig::new();
+    let config = match &settings.ca_cert {
+        Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
+        None => config.with_native_roots(),
+    };
+    match &settings.identity {
+        Some(identity) => config.identity(Identity::from_pem(&identity.cert, &identity.key)),
+        None => config,
+    }
+}
+
+/// Whether `host` (as in a URI: an IPv6 address in brackets) is this machine.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An error and its sources, `a: b: c`.
+fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = inner.source();
+    }
+    text
 }
 
 /// Validates an endpoint URL as [`Client::connect`](crate::Client::connect) will.
@@ -355,11 +412,9 @@ mod tests {
     #[test]
     fn endpoints_are_checked() {
         assert!(check_endpoint(Service::Forecast, "http://127.0.0.1:50051").is_ok());
-        let error = check_endpoint(Service::Forecast, "https://forecast.example:443").unwrap_err();
-        assert!(
-            error.to_string().contains("https is not supported"),
-            "{error}"
-        );
+        assert!(check_endpoint(Service::Forecast, "https://forecast.example:443").is_ok());
+        let error = check_endpoint(Service::Forecast, "ftp://forecast.example").unwrap_err();
+        assert!(error.to_string().contains("http:// or https://"), "{error}");
         let error = check_endpoint(Service::Taxonomy, "127.0.0.1:50052").unwrap_err();
         assert!(
             error.to_string().contains("invalid taxonomy endpoint"),
@@ -367,6 +422,37 @@ mod tests {
         );
         assert!(check_endpoint(Service::Forecast, "http://").is_err());
         assert!(check_endpoint(Service::Forecast, "http://a b").is_err());
+    }
+
+    #[test]
+    fn a_token_goes_in_clear_only_to_loopback() {
+        let config = ClientConfig::default().with_token(crate::BearerToken::new("t0ken").unwrap());
+        for url in [
+            "http://127.0.0.1:1",
+            "http://[::1]:1",
+            "http://localhost:1",
+            "https://a.example",
+        ] {
+            assert!(endpoint(Service::Forecast, url, &config).is_ok(), "{url}");
+        }
+        let error = endpoint(Service::Forecast, "http://a.example:1", &config).unwrap_err();
+        assert!(error.to_string().contains("use https://"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_client_certificate_is_an_invalid_endpoint() {
+        let config = ClientConfig::default().with_tls(crate::TlsSettings {
+            ca_cert: None,
+            identity: Some(crate::ClientIdentity {
+                cert: "not pem".to_owned(),
+                key: "not pem".to_owned(),
+            }),
+        });
+        let error = endpoint(Service::Taxonomy, "https://a.example", &config).unwrap_err();
+        assert!(
+            error.to_string().contains("cannot use the TLS settings"),
+            "{error}"
+        );
     }
 
     #[tokio::test]

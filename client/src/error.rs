@@ -50,7 +50,9 @@ pub enum ClientError {
         problem: String,
     },
     /// An endpoint in the configuration is not a valid URL.
-    #[error("invalid {service} endpoint {url:?}: {reason} (expected e.g. http://127.0.0.1:50051)")]
+    #[error(
+        "invalid {service} endpoint {url:?}: {reason} (expected e.g. http://127.0.0.1:50051 or https://forecast.example:443)"
+    )]
     InvalidEndpoint {
         /// The service the endpoint is for.
         service: Service,
@@ -71,12 +73,39 @@ pub enum ClientError {
 
 impl ClientError {
     /// A failed call, from the status it ended with.
+    ///
+    /// A transport failure carries its causes in the message (`transport error: connection error:
+    /// received fatal alert: CertificateRequired`). One whose cause is a TLS alert refusing this
+    /// client's certificate is UNAUTHENTICATED (the credential is at fault); any other that
+    /// tonic left UNKNOWN or CANCELLED is UNAVAILABLE.
     pub fn call(service: Service, call: &'static str, status: &tonic::Status) -> Self {
+        let causes = sources(status);
+        let mut message = one_line(status.message());
+        for cause in &causes {
+            let cause = one_line(cause);
+            if !message.contains(&cause) {
+                message.push_str(": ");
+                message.push_str(&cause);
+            }
+        }
+        let certificate_refused = causes.iter().any(|cause| {
+            cause.contains("received fatal alert")
+                && CERTIFICATE_ALERTS.iter().any(|alert| cause.contains(alert))
+        });
+        let code = match status.code() {
+            _ if certificate_refused => {
+                message = format!("the server refused this client's TLS certificate: {message}");
+                Code::Unauthenticated
+            }
+            // The connection failed under the call (e.g. closed by the server mid-call).
+            Code::Unknown | Code::Cancelled if !causes.is_empty() => Code::Unavailable,
+            code => code,
+        };
         Self::Call {
             service,
             call,
-            code: status.code(),
-            message: one_line(status.message()),
+            code,
+            message,
         }
     }
 
@@ -166,6 +195,26 @@ pub fn code_name(code: Code) -> &'static str {
     }
 }
 
+/// The TLS alerts (as rustls names them) with which a server refuses a client's certificate.
+const CERTIFICATE_ALERTS: [&str; 5] = [
+    "CertificateRequired",
+    "BadCertificate",
+    "UnknownCA",
+    "CertificateUnknown",
+    "AccessDenied",
+];
+
+/// The messages of the errors under `error`, outermost first.
+fn sources(error: &dyn std::error::Error) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        all.push(inner.to_string());
+        source = inner.source();
+    }
+    all
+}
+
 /// `text` with line breaks folded into spaces, so an error stays on one line.
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -186,6 +235,36 @@ mod tests {
         assert!(error.is_unavailable());
         assert_eq!(error.service(), Some(Service::Taxonomy));
         assert_eq!(error.rpc(), Some("ListConcepts"));
+    }
+
+    #[test]
+    fn a_refused_client_certificate_is_unauthenticated_and_other_transport_errors_unavailable() {
+        #[derive(Debug)]
+        struct Alert(&'static str);
+        impl fmt::Display for Alert {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "received fatal alert: {}", self.0)
+            }
+        }
+        impl std::error::Error for Alert {}
+        let status = |alert| tonic::Status::from_error(Box::new(Alert(alert)));
+
+        let error = ClientError::call(
+            Service::Forecast,
+            "GetSeries",
+            &status("CertificateRequired"),
+        );
+        assert_eq!(error.code(), Some(Code::Unauthenticated), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("refused this client's TLS certificate"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("CertificateRequired"), "{error}");
+
+        let error = ClientError::call(Service::Forecast, "GetSeries", &status("DecodeError"));
+        assert_eq!(error.code(), Some(Code::Unavailable), "{error}");
     }
 
     #[test]

@@ -20,10 +20,12 @@ pub mod cli;
 mod client;
 pub mod config;
 pub mod connect;
+pub mod credentials;
 pub mod error;
 pub mod render;
 pub mod reports;
 
 pub use client::Client;
 pub use config::{ClientConfig, RetryPolicy};
+pub use credentials::{BearerToken, ClientIdentity, TlsSettings};
 pub use error::{ClientError, Service};

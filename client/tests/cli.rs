@@ -20,7 +20,12 @@ async fn llmarket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .env_remove("LLMARKET_FORECAST_URL")
         .env_remove("LLMARKET_TAXONOMY_URL")
-        .env_remove("LLMARKET_DATASET");
+        .env_remove("LLMARKET_DATASET")
+        .env_remove("LLMARKET_TOKEN")
+        .env_remove("LLMARKET_TOKEN_FILE")
+        .env_remove("LLMARKET_CA_CERT")
+        .env_remove("LLMARKET_CLIENT_CERT")
+        .env_remove("LLMARKET_CLIENT_KEY");
     for (key, value) in env {
         command.env(key, value);
     }

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
     observe::{AccessLog, AccessPolicy},
-    runtime::{ConnectionLimits, middleware, middleware::Reflection},
+    runtime::{ConnectionLimits, middleware, middleware::Reflection, tls::TlsFiles},
 };
 
 /// Default address of the forecast service.
@@ -53,6 +53,9 @@ pub struct Cli {
     /// Metrics, access log and the admin listener.
     #[command(flatten)]
     pub observe: ObserveArgs,
+    /// TLS and mutual TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Flags of access control (see README, "Running it securely").
@@ -132,6 +135,58 @@ impl ObserveArgs {
             level: self.access_log,
             slow_call: self.slow_call,
         }
+    }
+}
+
+/// Flags of TLS and mutual TLS (see README, "Running it securely"). Without them the server
+/// speaks plaintext HTTP/2. SIGHUP reads the files again.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// Serve TLS with this certificate chain (PEM, leaf first); needs --tls-key
+    /// [default: none, plaintext].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key",
+        global = true
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1) [default: none].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert",
+        global = true
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: refuse clients without a certificate signed by this CA (PEM); needs
+    /// --tls-cert [default: none, any client may connect].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_CLIENT_CA",
+        value_name = "FILE",
+        requires = "tls_cert",
+        global = true
+    )]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The files to serve TLS with, if TLS is on.
+    pub fn files(&self) -> Option<TlsFiles> {
+        Some(TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
+
+    /// Whether mutual TLS is configured: every client must present a certificate signed by
+    /// `--tls-client-ca` (clap refuses a client CA without a server certificate and key).
+    pub fn mutual(&self) -> bool {
+        self.files().is_some_and(|files| files.client_ca.is_some())
     }
 }
 
@@ -339,10 +394,10 @@ impl Cli {
         }
     }
 
-    /// Whether mutual TLS is configured, so only callers with a verified client certificate
-    /// connect. No TLS flag exists yet: the TLS flags (`--tls-client-ca`) feed this.
+    /// Whether mutual TLS is configured (`--tls-client-ca`), so only callers with a verified
+    /// client certificate connect.
     pub fn mutual_tls(&self) -> bool {
-        false
+        self.tls.mutual()
     }
 
     /// [`check_exposure`] for this command line.
@@ -505,6 +560,44 @@ mod tests {
             if let Err(message) = result {
                 assert!(message.contains("--auth-file") && !message.contains('\n'));
             }
+        }
+    }
+
+    #[test]
+    fn tls_flags_go_together() {
+        let cli = Cli::try_parse_from(["llmarket-server", "forecast"]).unwrap();
+        assert_eq!(cli.tls.files(), None);
+        assert!(!cli.tls.mutual());
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "forecast",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ])
+        .unwrap();
+        assert!(cli.tls.files().is_some());
+        assert!(!cli.tls.mutual());
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "all",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-client-ca",
+            "ca.pem",
+        ])
+        .unwrap();
+        assert!(cli.tls.mutual());
+        for alone in [
+            ["--tls-cert", "c.pem"],
+            ["--tls-key", "k.pem"],
+            ["--tls-client-ca", "ca.pem"],
+        ] {
+            let args = ["llmarket-server", "forecast", alone[0], alone[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{alone:?}");
         }
     }
 

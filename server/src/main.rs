@@ -1,12 +1,14 @@
 //! `llmarket-server`: serves the forecast service, the taxonomy service, or both.
 //!
 //! Order of work: config (exit 64 on a bad one, or on a non-loopback address served to anyone)
-//! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → bind (74) →
-//! log addresses → serve → SIGINT/SIGTERM → drain within the grace period → exit 0. A second
-//! SIGINT/SIGTERM during the drain exits at once (130/143). SIGHUP reloads the data and the auth
-//! file; a bad new one is logged and the old one keeps being used.
+//! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
+//! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
+//! SIGINT/SIGTERM → drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
+//! drain exits at once (130/143). SIGHUP reloads the data, the auth file and the TLS files; a
+//! bad new one is logged and the old one keeps being used.
 //!
-//! `llmarket-server token new --principal NAME` makes a bearer token and exits.
+//! `llmarket-server token new --principal NAME` makes a bearer token and exits;
+//! `llmarket-server data manifest DIR` writes a data directory's manifest and exits.
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -22,7 +24,7 @@ use llmarket_server::{
         collect::DataLabels,
         otlp::{Exporter, OtlpConfig},
     },
-    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit},
+    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
     taxonomy, telemetry,
 };
 use tokio::{sync::watch, task::JoinSet};
@@ -206,6 +208,13 @@ async fn run(cli: Cli) -> ExitCode {
         Ok(plan) => plan,
         Err(e) => return fail(e.exit_code(), &e.to_string()),
     };
+    let tls = match cli.tls.files().map(ServerTls::load).transpose() {
+        Ok(tls) => tls,
+        Err(e) => return fail(e.exit_code(), &e.to_string()),
+    };
+    if let Some(tls) = &tls {
+        tracing::info!(mutual = tls.mutual(), "TLS on");
+    }
 
     let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();
     if let Some((addr, catalog)) = &plan.forecast {
@@ -253,6 +262,7 @@ async fn run(cli: Cli) -> ExitCode {
             sampler,
         ),
         readiness: readiness.clone(),
+        tls: tls.clone(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -302,7 +312,13 @@ async fn run(cli: Cli) -> ExitCode {
             },
         ));
     }
-    tokio::spawn(reload_on_hangup(cli.data.clone(), plan, auth_file, metrics));
+    tokio::spawn(reload_on_hangup(
+        cli.data.clone(),
+        plan,
+        auth_file,
+        tls,
+        metrics,
+    ));
 
     tokio::select! {
         _ = signals.next() => {}
@@ -390,12 +406,14 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
     }
 }
 
-/// On each SIGHUP, reads and validates the data and the auth file again and swaps each in whole;
-/// on a bad one, logs the error and keeps using what it had. Reloads are counted by result.
+/// On each SIGHUP, reads and validates the data, the auth file and the TLS files again and swaps
+/// each in whole; on a bad one, logs the error and keeps using what it had. Data reloads are
+/// counted by result.
 async fn reload_on_hangup(
     dirs: Vec<std::path::PathBuf>,
     plan: Plan,
     auth_file: Option<(std::path::PathBuf, SharedPrincipals)>,
+    tls: Option<ServerTls>,
     metrics: Option<SharedMetrics>,
 ) {
     #[cfg(unix)]
@@ -419,10 +437,18 @@ async fn reload_on_hangup(
                     ),
                 }
             }
+            if let Some(tls) = &tls {
+                match tls.reload() {
+                    Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
+                    Err(e) => tracing::error!(
+                        "TLS reload rejected, new connections still get the previous certificate: {e}"
+                    ),
+                }
+            }
         }
     }
     #[cfg(not(unix))]
-    drop((dirs, plan, auth_file, metrics));
+    drop((dirs, plan, auth_file, tls, metrics));
 }
 
 /// Reads and validates the data of `dirs` and swaps it in whole, logging the new data version and

@@ -1,12 +1,17 @@
 """Cross-language smoke test: a Python client generated from proto/ calls both llmarket services.
 
-Usage: smoke_client.py PROTO_DIR FORECAST_ADDR TAXONOMY_ADDR
+Usage: smoke_client.py PROTO_DIR FORECAST_ADDR TAXONOMY_ADDR [CA_PEM CLIENT_PEM CLIENT_KEY]
 Generates the Python stubs from the .proto files into a temporary directory with grpcio-tools,
 then checks health, one List method per service, a Get, and an error path. Exits non-zero on any
 failure and prints 'N passed, N failed' last.
+
+With CA_PEM, CLIENT_PEM and CLIENT_KEY the channels use TLS (grpc.ssl_channel_credentials) with
+that client certificate, and, when LLMARKET_TOKEN is set, call credentials that send it as
+`authorization: Bearer …` on every call.
 """
 
 import importlib
+import os
 import sys
 import tempfile
 
@@ -32,6 +37,29 @@ def check(name, condition, detail=""):
         print(f"FAIL {name} {detail}")
 
 
+# How channels are opened: plaintext unless main() sets TLS credentials.
+credentials = {"channel": None}
+
+
+def open_channel(address):
+    if credentials["channel"] is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, credentials["channel"])
+
+
+def tls_credentials(ca_path, cert_path, key_path, token):
+    def read(path):
+        with open(path, "rb") as file:
+            return file.read()
+
+    channel = grpc.ssl_channel_credentials(
+        root_certificates=read(ca_path), private_key=read(key_path), certificate_chain=read(cert_path)
+    )
+    if token:
+        return grpc.composite_channel_credentials(channel, grpc.access_token_call_credentials(token))
+    return channel
+
+
 def generate(proto_dir, out_dir):
     for proto in PROTOS:
         code = protoc.main(
@@ -51,7 +79,7 @@ def health(channel, service):
 def forecast_checks(address):
     pb = importlib.import_module("llmarket.forecast.v1.forecast_pb2")
     rpc = importlib.import_module("llmarket.forecast.v1.forecast_pb2_grpc")
-    with grpc.insecure_channel(address) as channel:
+    with open_channel(address) as channel:
         check("forecast health overall", health(channel, ""))
         check("forecast health by name", health(channel, "llmarket.forecast.v1.ForecastService"))
         stub = rpc.ForecastServiceStub(channel)
@@ -80,7 +108,7 @@ def forecast_checks(address):
 def taxonomy_checks(address):
     pb = importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2")
     rpc = importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2_grpc")
-    with grpc.insecure_channel(address) as channel:
+    with open_channel(address) as channel:
         check("taxonomy health overall", health(channel, ""))
         check("taxonomy health by name", health(channel, "llmarket.taxonomy.v1.TaxonomyService"))
         stub = rpc.TaxonomyServiceStub(channel)
@@ -102,6 +130,10 @@ def taxonomy_checks(address):
 
 def main():
     proto_dir, forecast_addr, taxonomy_addr = sys.argv[1:4]
+    if len(sys.argv) == 7:
+        credentials["channel"] = tls_credentials(*sys.argv[4:7], os.environ.get("LLMARKET_TOKEN"))
+    elif len(sys.argv) != 4:
+        raise SystemExit(__doc__)
     with tempfile.TemporaryDirectory() as out_dir:
         generate(proto_dir, out_dir)
         forecast_checks(forecast_addr)

@@ -1,10 +1,14 @@
 //! Test doubles that stand in for the real services, to have a call in flight or a server that
-//! answers too slowly or with empty messages.
+//! answers too slowly or with empty messages, and to see what reached the service (the
+//! `authorization` header, the client certificate's names).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use llmarket_proto::forecast::{self as fpb, forecast_service_server};
-use llmarket_server::runtime::ServiceRoutes;
+use llmarket_server::runtime::{ServiceRoutes, peer::Peer};
 use tokio::sync::Notify;
 use tonic::{Request, Response, Status};
 
@@ -16,6 +20,36 @@ pub struct SlowForecast {
     pub delay: Duration,
     /// Notified (`notify_one`) when a call arrives.
     pub arrived: Arc<Notify>,
+    /// Who made each call, in order of arrival.
+    pub callers: Arc<Mutex<Vec<Caller>>>,
+    /// When set, every call ends with this code (as an authenticating server refuses calls).
+    pub refuse: Option<tonic::Code>,
+}
+
+/// What the service saw of a call's caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The `authorization` header, if sent.
+    pub authorization: Option<String>,
+    /// The names of the caller's verified client certificate ([`Peer::certificate_names`]).
+    pub certificate_names: Vec<String>,
+}
+
+impl Caller {
+    fn of<T>(request: &Request<T>) -> Self {
+        Self {
+            authorization: request
+                .metadata()
+                .get("authorization")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            certificate_names: request
+                .extensions()
+                .get::<Arc<Peer>>()
+                .map(|peer| peer.certificate_names.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 impl SlowForecast {
@@ -24,7 +58,22 @@ impl SlowForecast {
         Self {
             delay,
             arrived: Arc::new(Notify::new()),
+            callers: Arc::default(),
+            refuse: None,
         }
+    }
+
+    /// A double that refuses every call at once with `code`.
+    pub fn refusing(code: tonic::Code) -> Self {
+        Self {
+            refuse: Some(code),
+            ..Self::new(Duration::ZERO)
+        }
+    }
+
+    /// The callers seen so far.
+    pub fn callers(&self) -> Vec<Caller> {
+        self.callers.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// The routes to serve this double as the forecast service (e.g. with `TestServer::start`).
@@ -32,8 +81,14 @@ impl SlowForecast {
         ServiceRoutes::new(forecast_service_server::ForecastServiceServer::new(self))
     }
 
-    async fn answer<T: Default>(&self) -> Result<Response<T>, Status> {
+    async fn answer<R, T: Default>(&self, request: &Request<R>) -> Result<Response<T>, Status> {
+        if let Ok(mut callers) = self.callers.lock() {
+            callers.push(Caller::of(request));
+        }
         self.arrived.notify_one();
+        if let Some(code) = self.refuse {
+            return Err(Status::new(code, "refused by the test double"));
+        }
         tokio::time::sleep(self.delay).await;
         Ok(Response::new(T::default()))
     }
@@ -43,56 +98,56 @@ impl SlowForecast {
 impl forecast_service_server::ForecastService for SlowForecast {
     async fn list_datasets(
         &self,
-        _: Request<fpb::ListDatasetsRequest>,
+        request: Request<fpb::ListDatasetsRequest>,
     ) -> Result<Response<fpb::ListDatasetsResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn get_dataset(
         &self,
-        _: Request<fpb::GetDatasetRequest>,
+        request: Request<fpb::GetDatasetRequest>,
     ) -> Result<Response<fpb::GetDatasetResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn list_series(
         &self,
-        _: Request<fpb::ListSeriesRequest>,
+        request: Request<fpb::ListSeriesRequest>,
     ) -> Result<Response<fpb::ListSeriesResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn get_series(
         &self,
-        _: Request<fpb::GetSeriesRequest>,
+        request: Request<fpb::GetSeriesRequest>,
     ) -> Result<Response<fpb::GetSeriesResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn get_observations(
         &self,
-        _: Request<fpb::GetObservationsRequest>,
+        request: Request<fpb::GetObservationsRequest>,
     ) -> Result<Response<fpb::GetObservationsResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn compute_growth(
         &self,
-        _: Request<fpb::ComputeGrowthRequest>,
+        request: Request<fpb::ComputeGrowthRequest>,
     ) -> Result<Response<fpb::ComputeGrowthResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn get_breakdown(
         &self,
-        _: Request<fpb::GetBreakdownRequest>,
+        request: Request<fpb::GetBreakdownRequest>,
     ) -> Result<Response<fpb::GetBreakdownResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn project_series(
         &self,
-        _: Request<fpb::ProjectSeriesRequest>,
+        request: Request<fpb::ProjectSeriesRequest>,
     ) -> Result<Response<fpb::ProjectSeriesResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
     async fn check_consistency(
         &self,
-        _: Request<fpb::CheckConsistencyRequest>,
+        request: Request<fpb::CheckConsistencyRequest>,
     ) -> Result<Response<fpb::CheckConsistencyResponse>, Status> {
-        self.answer().await
+        self.answer(&request).await
     }
 }

@@ -15,6 +15,7 @@ use tonic::transport::{Channel, Endpoint};
 
 pub mod assert;
 pub mod doubles;
+pub mod pki;
 
 /// Grace period the test servers give in-flight calls on shutdown.
 pub const TEST_GRACE: Duration = Duration::from_secs(5);
@@ -69,7 +70,7 @@ impl TestServer {
     }
 
     /// Like [`TestServer::start`], with every serve option given (e.g. `auth`, the principals
-    /// in force: `llmarket_server::auth::load(path)`; `observer`, how calls are observed).
+    /// in force: `llmarket_server::auth::load(path)`; `observer`, how calls are observed; `tls`).
     pub async fn start_with_options(
         service: runtime::ServiceRoutes,
         options: runtime::ServeOptions,
@@ -103,6 +104,21 @@ impl TestServer {
     /// `http://127.0.0.1:{port}`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Serves `service` over TLS with `tls` on a fresh loopback port.
+    pub async fn start_tls(service: runtime::ServiceRoutes, tls: runtime::tls::ServerTls) -> Self {
+        let options = runtime::ServeOptions {
+            grace: TEST_GRACE,
+            tls: Some(tls),
+            ..runtime::ServeOptions::default()
+        };
+        Self::start_with_options(service, options).await
+    }
+
+    /// `https://127.0.0.1:{port}`.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
     }
 
     /// A connected channel to this server.

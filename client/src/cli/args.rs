@@ -60,6 +60,41 @@ pub struct Cli {
     /// Also draw the report's series as an SVG line chart into this file.
     #[arg(long, value_name = "FILE.svg", global = true)]
     pub chart: Option<PathBuf>,
+    /// Credentials (see README, "Running it securely").
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+}
+
+/// What the command trusts for `https://` endpoints and presents to the servers.
+#[derive(Debug, Clone, Args)]
+pub struct CredentialArgs {
+    /// CA certificate (PEM) that signed the servers' certificates, for https:// endpoints
+    /// [default: the system's trusted roots].
+    #[arg(long, env = "LLMARKET_CA_CERT", value_name = "FILE", global = true)]
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for servers that require mutual TLS; needs --client-key
+    /// [default: none].
+    #[arg(
+        long,
+        env = "LLMARKET_CLIENT_CERT",
+        value_name = "FILE",
+        requires = "client_key",
+        global = true
+    )]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert [default: none].
+    #[arg(
+        long,
+        env = "LLMARKET_CLIENT_KEY",
+        value_name = "FILE",
+        requires = "client_cert",
+        global = true
+    )]
+    pub client_key: Option<PathBuf>,
+    /// File holding the bearer token sent on every call as `authorization: Bearer …`
+    /// [default: the token in the LLMARKET_TOKEN variable, if set].
+    #[arg(long, env = "LLMARKET_TOKEN_FILE", value_name = "FILE", global = true)]
+    pub token_file: Option<PathBuf>,
 }
 
 /// The commands.
@@ -271,6 +306,28 @@ mod tests {
             error.to_string().contains("invalid taxonomy endpoint"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_client_certificate_needs_its_key() {
+        let cli = Cli::try_parse_from([
+            "llmarket",
+            "--ca-cert",
+            "ca.pem",
+            "--client-cert",
+            "c.pem",
+            "--client-key",
+            "k.pem",
+            "--token-file",
+            "token",
+            "series",
+            "list",
+        ])
+        .unwrap();
+        assert_eq!(cli.credentials.client_key, Some(PathBuf::from("k.pem")));
+        let error = Cli::try_parse_from(["llmarket", "--client-cert", "c.pem", "series", "list"])
+            .unwrap_err();
+        assert!(error.to_string().contains("--client-key"), "{error}");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //!
 //! Exit codes (`llmarket_proto::exit`, after sysexits): 0 ok, 64 usage, 65 bad data (from a
 //! server, or a chart that cannot be drawn), 69 a service unavailable (or too slow for the
-//! deadline), 74 a file or stdout that cannot be written, 77 permission refused, 1 anything else
-//! (e.g. a server rejecting the request). Errors are one line on stderr.
+//! deadline), 74 a file that cannot be read or written, 77 credentials missing or refused
+//! (UNAUTHENTICATED, PERMISSION_DENIED), 1 anything else (e.g. a server rejecting the request).
+//! Errors are one line on stderr.
 
 mod args;
+mod credentials;
 mod output;
 mod run;
 
@@ -15,7 +17,8 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 pub use args::{
-    Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand, YearsArgs,
+    Cli, Command, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
+    SeriesCommand, YearsArgs,
 };
 
 /// Runs the command with the process's arguments; returns the exit code.

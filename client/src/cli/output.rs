@@ -62,6 +62,8 @@ impl Output {
 pub(super) struct Failure {
     code: u8,
     message: String,
+    /// The gRPC code of a failed call.
+    grpc: Option<Code>,
 }
 
 impl Failure {
@@ -70,7 +72,29 @@ impl Failure {
         Self {
             code,
             message: message.into(),
+            grpc: None,
         }
+    }
+
+    /// The exit code.
+    #[cfg(test)]
+    pub(super) fn code(&self) -> u8 {
+        self.code
+    }
+
+    /// The message, without the `llmarket: error:` prefix.
+    #[cfg(test)]
+    pub(super) fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// This failure with `hint(code)` (what a person can do about it) after its message, when the
+    /// failure is a call that ended with gRPC `code` and `hint` has something to say.
+    pub(super) fn with_hint(mut self, hint: impl FnOnce(Code) -> Option<String>) -> Self {
+        if let Some(hint) = self.grpc.and_then(hint) {
+            self.message = format!("{}; {hint}", self.message);
+        }
+        self
     }
 
     /// Prints the message as one line on stderr; returns the exit code.
@@ -93,7 +117,10 @@ impl From<ClientError> for Failure {
                 exit::USAGE
             }
         };
-        Self::new(code, error.to_string())
+        Self {
+            grpc: error.code(),
+            ..Self::new(code, error.to_string())
+        }
     }
 }
 
@@ -144,6 +171,7 @@ mod tests {
             (tonic::Status::unavailable("down"), exit::UNAVAILABLE),
             (tonic::Status::deadline_exceeded("late"), exit::UNAVAILABLE),
             (tonic::Status::permission_denied("no"), exit::NO_PERM),
+            (tonic::Status::unauthenticated("who"), exit::NO_PERM),
             (tonic::Status::not_found("no such series"), OTHER),
         ];
         for (status, code) in cases {

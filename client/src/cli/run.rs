@@ -11,21 +11,35 @@ use crate::{
     Client, ClientConfig,
     cli::{
         args::{Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand},
+        credentials::{Credentials, TOKEN_VARIABLE},
         output::{Failure, Output},
     },
     render::Format,
     reports::{Language, YearSpan, direct::Fill},
 };
 
-/// Runs `cli`'s command; the error is what to print and the exit code.
+/// Runs `cli`'s command; the error is what to print and the exit code. A call refused for its
+/// credentials says which were presented and what to do.
 pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
+    let credentials = Credentials::load(&cli.credentials, token_variable(), any_https(&cli))?;
     let config = ClientConfig {
         forecast: cli.forecast.clone(),
         taxonomy: cli.taxonomy.clone(),
         deadline: cli.deadline,
+        tls: credentials.tls.clone(),
+        token: credentials.token.clone(),
         ..ClientConfig::default()
     };
-    let client = Client::connect(config).await?.with_dataset(cli.dataset);
+    let client = Client::connect(config)
+        .await?
+        .with_dataset(cli.dataset.clone());
+    execute(cli, &client)
+        .await
+        .map_err(|failure| failure.with_hint(|code| credentials.hint(code)))
+}
+
+/// Runs `cli`'s command with `client`.
+async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
     let language = match cli.lang {
         LangArg::En => Language::En,
         LangArg::Zh => Language::Zh,
@@ -41,7 +55,6 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
         format,
         chart: cli.chart.clone(),
     };
-    let client = &client;
     match cli.command {
         Command::Report(ReportCommand::Overview { years }) => {
             let dataset = client.dataset().to_owned();
@@ -122,4 +135,19 @@ async fn progress<T>(work: impl Future<Output = T>) -> T {
         eprint!("\r\x1b[2K");
     }
     result
+}
+
+/// Whether any endpoint of `cli` is `https://`.
+fn any_https(cli: &Cli) -> bool {
+    cli.forecast
+        .iter()
+        .chain(&cli.taxonomy)
+        .any(|url| url.starts_with("https://"))
+}
+
+/// The token in [`TOKEN_VARIABLE`]; an empty variable counts as unset.
+fn token_variable() -> Option<String> {
+    std::env::var(TOKEN_VARIABLE)
+        .ok()
+        .filter(|token| !token.trim().is_empty())
 }

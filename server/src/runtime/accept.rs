@@ -1,16 +1,26 @@
 //! The accept loop: takes TCP connections off the listener, holds them to the connection cap,
-//! backs off when descriptors run out, and hands each to [`super::connection`].
+//! backs off when descriptors run out, and hands each to [`super::connection`] on its own task,
+//! after the TLS handshake when TLS is on ([`super::tls`]).
 
-use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use hyper::body::Incoming;
+use hyper_util::rt::TokioExecutor;
 use tokio::{
     net::{TcpListener, TcpStream},
-    sync::{Semaphore, watch},
+    sync::{OwnedSemaphorePermit, Semaphore, watch},
 };
+use tokio_rustls::TlsAcceptor;
 use tower::Service;
 
-use super::{connection, limits::ConnectionLimits, log_limit::RateLimit, peer::Peer, phase::Phase};
+use super::{
+    connection,
+    limits::ConnectionLimits,
+    log_limit::RateLimit,
+    peer::Peer,
+    phase::Phase,
+    tls::{self, ServerTls},
+};
 
 /// TCP keepalive on accepted connections, so dead peers are noticed below HTTP/2 too.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
@@ -22,13 +32,17 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
+static HANDSHAKE_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 
-/// Accepts connections on `listener` and serves each with `service` until `stop` completes.
-/// Connections then stay open: the caller ends them through `phase`. Each connection holds one
-/// of `permits` (`limits.max_connections` of them) while open, so the metrics can read how many
-/// are open.
+type Http2Builder = hyper::server::conn::http2::Builder<TokioExecutor>;
+
+/// Accepts connections on `listener` and serves each with `service` (over TLS when `tls` is given)
+/// until `stop` completes. Connections then stay open: the caller ends them through `phase`. Each
+/// connection holds one of `permits` (`limits.max_connections` of them) while open, so the
+/// metrics can read how many are open.
 pub(crate) async fn run<S>(
     listener: TcpListener,
+    tls: Option<ServerTls>,
     service: S,
     limits: ConnectionLimits,
     permits: Arc<Semaphore>,
@@ -90,22 +104,70 @@ pub(crate) async fn run<S>(
             continue;
         };
         configure(&stream);
-        // TLS plugs in here: the handshake runs on the connection's own task, between accept and
-        // HTTP/2, so a slow handshake never holds up this loop.
-        let peer = Peer {
-            addr: Some(addr),
-            certificate_names: Vec::new(),
-        };
-        connection::spawn(
+        // The handshake runs on the connection's own task, between accept and HTTP/2, so a slow
+        // handshake never holds up this loop; it holds its connection slot meanwhile.
+        let acceptor = tls.as_ref().map(ServerTls::acceptor);
+        tokio::spawn(handle(
             stream,
-            peer,
+            addr,
+            acceptor,
             service.clone(),
             builder.clone(),
             limits,
             phase.clone(),
             permit,
-        );
+        ));
     }
+}
+
+/// One accepted connection, on its own task: the TLS handshake if `acceptor` is given (given up
+/// when the server begins to drain), then HTTP/2. `permit` (its connection slot) is held
+/// throughout.
+#[allow(clippy::too_many_arguments)]
+async fn handle<S>(
+    stream: TcpStream,
+    addr: SocketAddr,
+    acceptor: Option<TlsAcceptor>,
+    service: S,
+    builder: Http2Builder,
+    limits: ConnectionLimits,
+    mut phase: watch::Receiver<Phase>,
+    permit: OwnedSemaphorePermit,
+) where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let mut peer = Peer {
+        addr: Some(addr),
+        certificate_names: Vec::new(),
+    };
+    match acceptor {
+        None => connection::serve(stream, peer, service, builder, limits, phase).await,
+        Some(acceptor) => {
+            let handshake = tokio::select! {
+                result = tls::handshake(acceptor, stream) => result,
+                _ = phase.wait_for(|now| *now != Phase::Serving) => return,
+            };
+            match handshake {
+                Ok(stream) => {
+                    peer.certificate_names = tls::certificate_names(stream.get_ref().1);
+                    connection::serve(stream, peer, service, builder, limits, phase).await;
+                }
+                Err(e) => {
+                    if let Some(suppressed) = HANDSHAKE_FAILED.allow() {
+                        tracing::info!(peer = %addr, suppressed, "TLS handshake failed: {e}");
+                    }
+                }
+            }
+        }
+    }
+    drop(permit);
 }
 
 /// TCP_NODELAY (small unary responses must not wait for Nagle's algorithm and the peer's delayed

@@ -19,7 +19,10 @@ use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
     service::TowerToHyperService,
 };
-use tokio::{net::TcpStream, sync::watch};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    sync::watch,
+};
 use tower::Service;
 
 use super::{
@@ -44,18 +47,18 @@ pub(crate) fn builder(
     builder
 }
 
-/// Serves one accepted connection on its own task until the peer leaves, a timer ends it, or the
-/// server closes. `guard` (e.g. the connection-cap permit) is held for as long as the connection;
-/// `peer` goes into every request's extensions.
-pub(crate) fn spawn<S, G>(
-    io: TcpStream,
+/// Serves one accepted connection (plain TCP, or TLS after its handshake) until the peer leaves, a
+/// timer ends it, or the server closes; the caller runs it on the connection's own task. `peer`
+/// goes into every request's extensions.
+pub(crate) async fn serve<I, S>(
+    io: I,
     peer: Peer,
     service: S,
     builder: hyper::server::conn::http2::Builder<TokioExecutor>,
     limits: ConnectionLimits,
     mut phase: watch::Receiver<Phase>,
-    guard: G,
 ) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<
             http::Request<Incoming>,
             Response = http::Response<tonic::body::Body>,
@@ -64,77 +67,72 @@ pub(crate) fn spawn<S, G>(
         + Send
         + 'static,
     S::Future: Send + 'static,
-    G: Send + 'static,
 {
-    tokio::spawn(async move {
-        let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
-        let tracked = Tracked {
-            inner: service,
-            state: state.clone(),
-            peer: Arc::new(peer),
-        };
-        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
-        tokio::pin!(conn);
-        let idle = idle(state.calls.subscribe(), limits.idle_timeout);
-        tokio::pin!(idle);
-        let age = tokio::time::sleep(limits.max_connection_age);
-        tokio::pin!(age);
-        let mut aged = false;
-        let mut going_away = false;
-        let grace = tokio::time::sleep(Duration::MAX / 4);
-        tokio::pin!(grace);
-        let mut stall_check =
-            tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
-        stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
+    let tracked = Tracked {
+        inner: service,
+        state: state.clone(),
+        peer: Arc::new(peer),
+    };
+    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
+    tokio::pin!(conn);
+    let idle = idle(state.calls.subscribe(), limits.idle_timeout);
+    tokio::pin!(idle);
+    let age = tokio::time::sleep(limits.max_connection_age);
+    tokio::pin!(age);
+    let mut aged = false;
+    let mut going_away = false;
+    let grace = tokio::time::sleep(Duration::MAX / 4);
+    tokio::pin!(grace);
+    let mut stall_check =
+        tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
+    stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-        loop {
-            tokio::select! {
-                result = &mut conn => {
-                    if let Err(e) = result {
-                        tracing::debug!("connection ended: {e}");
-                    }
-                    break;
+    loop {
+        tokio::select! {
+            result = &mut conn => {
+                if let Err(e) = result {
+                    tracing::debug!("connection ended: {e}");
                 }
-                () = &mut idle, if !going_away => {
-                    tracing::debug!(idle_timeout = ?limits.idle_timeout, "idle connection: GOAWAY");
+                break;
+            }
+            () = &mut idle, if !going_away => {
+                tracing::debug!(idle_timeout = ?limits.idle_timeout, "idle connection: GOAWAY");
+                conn.as_mut().graceful_shutdown();
+                going_away = true;
+            }
+            () = &mut age, if !aged => {
+                tracing::debug!(max_connection_age = ?limits.max_connection_age, "connection reached its maximum age: GOAWAY");
+                aged = true;
+                if !going_away {
                     conn.as_mut().graceful_shutdown();
                     going_away = true;
                 }
-                () = &mut age, if !aged => {
-                    tracing::debug!(max_connection_age = ?limits.max_connection_age, "connection reached its maximum age: GOAWAY");
-                    aged = true;
-                    if !going_away {
-                        conn.as_mut().graceful_shutdown();
-                        going_away = true;
-                    }
-                    grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
-                }
-                () = &mut grace, if aged => {
-                    tracing::debug!("connection age grace over: closing");
+                grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+            }
+            () = &mut grace, if aged => {
+                tracing::debug!("connection age grace over: closing");
+                break;
+            }
+            _ = stall_check.tick() => {
+                if state.stalled(limits.send_timeout) {
+                    tracing::info!(send_timeout = ?limits.send_timeout, "closing a connection whose peer stopped reading");
                     break;
                 }
-                _ = stall_check.tick() => {
-                    if state.stalled(limits.send_timeout) {
-                        tracing::info!(send_timeout = ?limits.send_timeout, "closing a connection whose peer stopped reading");
-                        break;
-                    }
-                }
-                changed = phase.changed() => {
-                    let now = if changed.is_ok() { *phase.borrow_and_update() } else { Phase::Closing };
-                    match now {
-                        Phase::Serving => {}
-                        Phase::Draining => if !going_away {
-                            conn.as_mut().graceful_shutdown();
-                            going_away = true;
-                        },
-                        Phase::Closing => break,
-                    }
+            }
+            changed = phase.changed() => {
+                let now = if changed.is_ok() { *phase.borrow_and_update() } else { Phase::Closing };
+                match now {
+                    Phase::Serving => {}
+                    Phase::Draining => if !going_away {
+                        conn.as_mut().graceful_shutdown();
+                        going_away = true;
+                    },
+                    Phase::Closing => break,
                 }
             }
         }
-        drop(guard);
-        drop(phase);
-    });
+    }
 }
 
 /// Completes once no call has been in flight for `timeout`.

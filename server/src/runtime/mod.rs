@@ -4,7 +4,8 @@
 //!
 //! A request's path through the runtime:
 //!
-//! 1. [`accept`]: TCP accept, connection cap, descriptor back-off (TLS plugs in right after accept);
+//! 1. [`accept`]: TCP accept, connection cap, descriptor back-off, then the TLS handshake
+//!    ([`tls`], when configured) on the connection's own task;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
 //! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
 //!    content type → message size → load shed → deadline → authentication and quotas → metrics
@@ -21,6 +22,7 @@ pub mod middleware;
 pub mod peer;
 mod phase;
 pub mod signals;
+pub mod tls;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -81,7 +83,8 @@ impl ServiceRoutes {
     }
 }
 
-/// How [`serve`] holds connections, admits and observes callers, and shuts down.
+/// How [`serve`] holds connections (over TLS or not), admits and observes callers, and shuts
+/// down.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
@@ -98,6 +101,8 @@ pub struct ServeOptions {
     pub observer: Observer,
     /// Where the admin listener's `/readyz` learns that this service is serving.
     pub readiness: Readiness,
+    /// TLS (and mutual TLS) on every connection; plaintext HTTP/2 without.
+    pub tls: Option<tls::ServerTls>,
 }
 
 impl Default for ServeOptions {
@@ -110,6 +115,7 @@ impl Default for ServeOptions {
             reflection: middleware::Reflection::On,
             observer: Observer::default(),
             readiness: Readiness::default(),
+            tls: None,
         }
     }
 }
@@ -192,6 +198,7 @@ pub async fn serve(
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
+        options.tls.clone(),
         stack(routes, &options, &known),
         options.connections,
         connections,

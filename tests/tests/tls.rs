@@ -1,0 +1,208 @@
+//! TLS and mutual TLS end to end on loopback, with certificates made at test time: TLS only,
+//! client certificates (none, another CA's, the right one, whose names reach the service),
+//! rotation with a call in flight, and the client library with a CA and a token.
+
+use std::time::Duration;
+
+use llmarket_client::{BearerToken, Client, ClientConfig, ClientIdentity, TlsSettings};
+use llmarket_proto::forecast::{self as fpb, forecast_service_client::ForecastServiceClient};
+use llmarket_server::{forecast, runtime::tls::ServerTls};
+use llmarket_tests::{
+    TestServer, builtin_catalog,
+    doubles::{Caller, SlowForecast},
+    pki::{CLIENT_DNS, CLIENT_URI, Leaf, Pki, TestCa, tls_channel},
+};
+use tonic::transport::Endpoint;
+
+const BUILTIN: &str = "datasets/cic-global-llm-2026";
+
+/// ListDatasets over TLS trusting `ca`, presenting `identity`: the dataset names, or why the
+/// connection or the call failed.
+async fn list_datasets(
+    server: &TestServer,
+    ca: &str,
+    identity: Option<&Leaf>,
+) -> Result<Vec<String>, String> {
+    let channel = tls_channel(server.addr, ca, identity)
+        .await
+        .map_err(|e| format!("connect: {e:?}"))?;
+    let response = ForecastServiceClient::new(channel)
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .map_err(|status| format!("call: {status:?}"))?;
+    Ok(response
+        .into_inner()
+        .datasets
+        .into_iter()
+        .map(|d| d.name)
+        .collect())
+}
+
+async fn real_forecast(pki: &Pki, mutual: bool) -> TestServer {
+    let tls = ServerTls::load(pki.server_files(mutual)).expect("server TLS");
+    TestServer::start_tls(forecast::routes(builtin_catalog()), tls).await
+}
+
+#[tokio::test]
+async fn tls_serves_the_data_and_refuses_plaintext() {
+    let pki = Pki::new("tls-only");
+    let server = real_forecast(&pki, false).await;
+
+    let names = list_datasets(&server, &pki.ca.cert, None).await.unwrap();
+    assert_eq!(names, vec![BUILTIN.to_owned()]);
+
+    // A client that does not trust the server's CA refuses the server.
+    let other = TestCa::new("untrusted");
+    assert!(list_datasets(&server, &other.cert, None).await.is_err());
+
+    // Plaintext HTTP/2 gets no answer from a TLS listener.
+    let plaintext = Endpoint::from_shared(server.url())
+        .unwrap()
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await;
+    if let Ok(channel) = plaintext {
+        let refused = ForecastServiceClient::new(channel)
+            .list_datasets(fpb::ListDatasetsRequest::default())
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
+}
+
+#[tokio::test]
+async fn mutual_tls_admits_only_certificates_from_the_client_ca() {
+    let pki = Pki::new("mutual");
+    let double = SlowForecast::new(Duration::ZERO);
+    let tls = ServerTls::load(pki.server_files(true)).expect("server TLS");
+    assert!(tls.mutual());
+    let server = TestServer::start_tls(double.clone().routes(), tls).await;
+
+    let none = list_datasets(&server, &pki.ca.cert, None).await;
+    assert!(none.is_err(), "no client certificate: {none:?}");
+    let stranger = list_datasets(&server, &pki.ca.cert, Some(&pki.stranger)).await;
+    assert!(stranger.is_err(), "another CA's certificate: {stranger:?}");
+    assert!(double.callers().is_empty(), "{:?}", double.callers());
+
+    list_datasets(&server, &pki.ca.cert, Some(&pki.client))
+        .await
+        .expect("the right certificate");
+    assert_eq!(
+        double.callers(),
+        vec![Caller {
+            authorization: None,
+            certificate_names: vec![CLIENT_DNS.to_owned(), CLIENT_URI.to_owned()],
+        }]
+    );
+}
+
+#[tokio::test]
+async fn without_mutual_tls_a_caller_has_no_certificate_names() {
+    let pki = Pki::new("no-names");
+    let double = SlowForecast::new(Duration::ZERO);
+    let tls = ServerTls::load(pki.server_files(false)).expect("server TLS");
+    let server = TestServer::start_tls(double.clone().routes(), tls).await;
+    // A certificate offered to a server that asks for none is not sent, and names nothing.
+    list_datasets(&server, &pki.ca.cert, Some(&pki.client))
+        .await
+        .unwrap();
+    assert_eq!(double.callers()[0].certificate_names, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_reload_rotates_the_certificate_without_touching_calls_in_flight() {
+    let pki = Pki::new("rotate");
+    let double = SlowForecast::new(Duration::from_millis(800));
+    let tls = ServerTls::load(pki.server_files(true)).expect("server TLS");
+    let server = TestServer::start_tls(double.clone().routes(), tls.clone()).await;
+
+    // A call in flight on a connection made with the old certificate.
+    let old_channel = tls_channel(server.addr, &pki.ca.cert, Some(&pki.client))
+        .await
+        .unwrap();
+    let in_flight = tokio::spawn(async move {
+        ForecastServiceClient::new(old_channel)
+            .list_datasets(fpb::ListDatasetsRequest::default())
+            .await
+    });
+    double.arrived.notified().await;
+
+    // Rotate to a new CA: server certificate and client CA both.
+    let new_ca = TestCa::new("rotated CA");
+    let new_client = new_ca.client();
+    pki.write_leaf("server", &new_ca.server());
+    pki.write("ca.pem", &new_ca.cert);
+    tls.reload().expect("reload the rotated files");
+
+    let new_connection = list_datasets(&server, &new_ca.cert, Some(&new_client)).await;
+    assert!(new_connection.is_ok(), "{new_connection:?}");
+    let old_trust = list_datasets(&server, &pki.ca.cert, Some(&pki.client)).await;
+    assert!(old_trust.is_err(), "the old certificate still served");
+    in_flight
+        .await
+        .unwrap()
+        .expect("the call in flight finishes over its old connection");
+
+    // A bad file keeps the config in use.
+    pki.write("server.key", "not a key");
+    let error = tls.reload().unwrap_err();
+    assert!(error.to_string().contains("server.key"), "{error}");
+    let kept = list_datasets(&server, &new_ca.cert, Some(&new_client)).await;
+    assert!(kept.is_ok(), "{kept:?}");
+}
+
+#[tokio::test]
+async fn the_client_library_trusts_its_ca_presents_its_certificate_and_sends_the_token() {
+    let pki = Pki::new("client-library");
+    let double = SlowForecast::new(Duration::ZERO);
+    let tls = ServerTls::load(pki.server_files(true)).expect("server TLS");
+    let server = TestServer::start_tls(double.clone().routes(), tls).await;
+
+    let config = ClientConfig::new(vec![server.https_url()], vec![server.https_url()])
+        .with_tls(TlsSettings {
+            ca_cert: Some(pki.ca.cert.clone()),
+            identity: Some(ClientIdentity {
+                cert: pki.client.cert.clone(),
+                key: pki.client.key.clone(),
+            }),
+        })
+        .with_token(BearerToken::new("s3cret-t0ken").unwrap());
+    let client = Client::connect(config).await.unwrap();
+    let list = client
+        .series_list(BUILTIN, llmarket_client::reports::Language::En)
+        .await
+        .unwrap();
+    assert!(list.series.is_empty());
+    assert_eq!(
+        double.callers(),
+        vec![Caller {
+            authorization: Some("Bearer s3cret-t0ken".to_owned()),
+            certificate_names: vec![CLIENT_DNS.to_owned(), CLIENT_URI.to_owned()],
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_client_without_its_certificate_is_refused_by_a_mutual_tls_server() {
+    let pki = Pki::new("client-no-cert");
+    let server = real_forecast(&pki, true).await;
+    let config = ClientConfig::new(vec![server.https_url()], vec![server.https_url()])
+        .with_tls(TlsSettings {
+            ca_cert: Some(pki.ca.cert.clone()),
+            identity: None,
+        })
+        .with_retry(llmarket_client::RetryPolicy::none());
+    let client = Client::connect(config).await.unwrap();
+    let error = client
+        .series_list(BUILTIN, llmarket_client::reports::Language::En)
+        .await
+        .unwrap_err();
+    // With TLS 1.3 the server refuses the certificate after the client's side of the handshake:
+    // the client reads the server's alert, or only sees the connection close.
+    match error.code() {
+        Some(tonic::Code::Unauthenticated) => {
+            assert!(error.to_string().contains("CertificateRequired"), "{error}");
+        }
+        Some(tonic::Code::Unavailable) => {}
+        other => panic!("{other:?}: {error}"),
+    }
+}
