@@ -206,3 +206,42 @@ async fn a_client_without_its_certificate_is_refused_by_a_mutual_tls_server() {
         other => panic!("{other:?}: {error}"),
     }
 }
+
+/// A mutual-TLS server whose auth file admits callers by certificate name: `names` of the one
+/// principal, granted the built-in dataset.
+async fn certificate_authorized_forecast(pki: &Pki, names: &[&str]) -> TestServer {
+    use llmarket_server::{
+        auth,
+        runtime::{ServeOptions, middleware::Reflection},
+    };
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    let file = pki.write(
+        "auth.toml",
+        &format!(
+            "[[principal]]\nname = \"reporting\"\ncertificates = [{}]\ngrants = [\"{BUILTIN}\"]\n",
+            quoted.join(", ")
+        ),
+    );
+    let options = ServeOptions {
+        tls: Some(ServerTls::load(pki.server_files(true)).expect("server TLS")),
+        auth: Some(auth::load(&file).expect("auth file loads")),
+        reflection: Reflection::Authenticated,
+        ..ServeOptions::default()
+    };
+    TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await
+}
+
+#[tokio::test]
+async fn the_auth_file_admits_a_caller_by_its_verified_certificate_name() {
+    let pki = Pki::new("cert-principal");
+    let by_uri = certificate_authorized_forecast(&pki, &[CLIENT_URI]).await;
+    let names = list_datasets(&by_uri, &pki.ca.cert, Some(&pki.client)).await;
+    assert_eq!(names.unwrap(), vec![BUILTIN.to_owned()]);
+
+    // A verified certificate that names no principal is not a credential.
+    let pki = Pki::new("cert-stranger-principal");
+    let other = certificate_authorized_forecast(&pki, &["someone-else.client.test"]).await;
+    let refused = list_datasets(&other, &pki.ca.cert, Some(&pki.client)).await;
+    let refused = refused.expect_err("no principal has this certificate");
+    assert!(refused.contains("Unauthenticated"), "{refused}");
+}
