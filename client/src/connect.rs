@@ -152,10 +152,15 @@ impl ServiceChannel {
             if ours && matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) {
                 return Err(self.deadline_exceeded(call));
             }
-            if !is_retryable(&status) || attempt >= self.retry.max_attempts {
+            let pause = match retry_pause(&status) {
+                Some(_) if attempt >= self.retry.max_attempts => None,
+                Some(RetryPause::Backoff) => Some(jitter(self.retry.backoff(attempt))),
+                Some(RetryPause::AsTold(hint)) => Some(hint),
+                None => None,
+            };
+            let Some(pause) = pause else {
                 return Err(ClientError::call(self.service, call, &status));
-            }
-            let pause = jitter(self.retry.backoff(attempt));
+            };
             tracing::debug!(
                 service = %self.service,
                 call,
@@ -358,8 +363,28 @@ pub fn check_endpoint(service: Service, url: &str) -> Result<(), ClientError> {
 }
 
 /// Whether a failed call may be retried on another replica: the service was unavailable.
-fn is_retryable(status: &Status) -> bool {
-    status.code() == Code::Unavailable
+/// How long to wait before a call that failed with `status` is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RetryPause {
+    /// The replica was unavailable: back off (with jitter) and try the next one.
+    Backoff,
+    /// The server refused for now and said when to come back (`google.rpc.RetryInfo` on
+    /// RESOURCE_EXHAUSTED, e.g. a caller's quota): wait that long.
+    AsTold(Duration),
+}
+
+/// Whether a call that failed with `status` may be tried again, and after what pause; `None`
+/// when trying again would only fail again.
+fn retry_pause(status: &Status) -> Option<RetryPause> {
+    use tonic_types::StatusExt as _;
+    match status.code() {
+        Code::Unavailable => Some(RetryPause::Backoff),
+        Code::ResourceExhausted => status
+            .get_details_retry_info()
+            .and_then(|info| info.retry_delay)
+            .map(RetryPause::AsTold),
+        _ => None,
+    }
 }
 
 /// "Full jitter": a pause drawn uniformly from `[0, backoff)`, so clients that failed together

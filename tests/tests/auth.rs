@@ -471,3 +471,69 @@ async fn reflection_needs_credentials_when_authenticated_and_is_gone_when_off() 
     .await;
     assert_eq!(reflection_code(&off, Some(FULL)).await, Code::Unimplemented);
 }
+
+#[tokio::test]
+async fn the_client_library_waits_as_a_quota_tells_it_and_gives_up_when_the_wait_is_too_long() {
+    use llmarket_client::{BearerToken, Client, ClientConfig, reports::Language};
+
+    let dir = std::env::temp_dir().join(format!("llmarket-auth-paced-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("auth.toml");
+    let paced = "token-paced";
+    std::fs::write(
+        &file,
+        format!(
+            "[[principal]]\nname = \"paced\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\"]\n\
+             quota = {{ calls_per_second = 20.0, burst = 1 }}\n\n{}",
+            TokenDigest::of(paced),
+            auth_file(false),
+        ),
+    )
+    .expect("write auth file");
+    let options = ServeOptions {
+        auth: Some(auth::load(&file).expect("auth file loads")),
+        ..ServeOptions::default()
+    };
+    let forecast =
+        TestServer::start_with_options(forecast::routes(builtin_catalog()), options.clone()).await;
+    let taxonomy = TestServer::taxonomy().await;
+    let client_with = |token: &str| {
+        let config = ClientConfig::default()
+            .with_deadline(Duration::from_secs(5))
+            .with_token(BearerToken::new(token).expect("token"));
+        let forecast = forecast.channel();
+        let taxonomy = taxonomy.channel();
+        async move { Client::from_channels(forecast.await, taxonomy.await, config) }
+    };
+
+    // One call a burst, 20 a second: back-to-back calls are each told to wait about 50 ms, and
+    // the client waits and tries again instead of failing.
+    let client = client_with(paced).await;
+    for _ in 0..3 {
+        client
+            .series_list(DATASET, Language::En)
+            .await
+            .expect("served after the hinted wait");
+    }
+
+    // A wait longer than the call's deadline is not waited out: the refusal comes back at once.
+    let client = client_with(LIMITED).await;
+    for _ in 0..2 {
+        client
+            .series_list(DATASET, Language::En)
+            .await
+            .expect("within the burst");
+    }
+    let started = std::time::Instant::now();
+    let error = client
+        .series_list(DATASET, Language::En)
+        .await
+        .expect_err("past the quota");
+    assert_eq!(error.code(), Some(Code::ResourceExhausted), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
