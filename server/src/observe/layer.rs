@@ -5,17 +5,16 @@
 //! its answer ended is DeadlineExceeded when its deadline had passed, else Canceled.
 
 use std::{
-    future::Future,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
     time::{Instant, SystemTime},
 };
 
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Request};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tonic::{Code, body::Body};
-use tower::{Layer, Service};
+use tower::Layer;
 
 use super::{
     access_log::{self, CallRecord},
@@ -26,7 +25,13 @@ use super::{
 };
 use crate::{
     auth::{Caller, Principal},
-    runtime::{middleware::deadline::CallDeadline, peer::Peer},
+    runtime::{
+        middleware::{
+            deadline::CallDeadline,
+            service::{Answer, Around, Next, Wrapped},
+        },
+        peer::Peer,
+    },
 };
 
 /// Layer that observes every call of the services it wraps.
@@ -48,22 +53,10 @@ impl ObserveLayer {
 }
 
 impl<S> Layer<S> for ObserveLayer {
-    type Service = Observe<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        Observe {
-            inner,
-            observer: self.observer.clone(),
-            methods: self.methods.clone(),
-        }
+        Wrapped::new(inner, self.clone())
     }
-}
-
-/// Service made by [`ObserveLayer`].
-#[derive(Debug, Clone)]
-pub struct Observe<S> {
-    inner: S,
-    observer: Observer,
-    methods: Option<Arc<Methods>>,
 }
 
 /// The gRPC code in `headers`, when there is one.
@@ -186,22 +179,10 @@ impl Drop for Call {
     }
 }
 
-impl<S, B> Service<Request<B>> for Observe<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+impl Around for ObserveLayer {
+    fn around<S: Next<B>, B>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
         if self.observer.is_off() {
-            return Box::pin(self.inner.call(request));
+            return Box::pin(inner.call(request));
         }
         let path = request.uri().path();
         let method = self.methods.as_ref().map(|methods| {
@@ -237,7 +218,7 @@ where
             span,
             done: false,
         };
-        let response = self.inner.call(request);
+        let response = inner.call(request);
         Box::pin(async move {
             let response = response.await?;
             if let Some(code) = code_in(response.headers()) {

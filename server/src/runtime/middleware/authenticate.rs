@@ -8,19 +8,19 @@
 //! audit line. Without a principals file this layer passes every call through untouched.
 
 use std::{
-    future::Future,
-    pin::Pin,
     sync::Arc,
-    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
-use http::{Request, Response, header::AUTHORIZATION};
-use tonic::{Code, Status, body::Body};
+use http::{Request, header::AUTHORIZATION};
+use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};
-use tower::{Layer, Service};
+use tower::Layer;
 
-use super::load_shed::is_health;
+use super::{
+    load_shed::is_health,
+    service::{Answer, Around, Next, Wrapped, refuse},
+};
 use crate::{
     auth::{SharedPrincipals, audit, caller::Caller},
     runtime::peer::Peer,
@@ -59,29 +59,33 @@ impl AuthenticateLayer {
 }
 
 impl<S> Layer<S> for AuthenticateLayer {
-    type Service = Authenticate<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        Authenticate {
-            inner,
-            principals: self.principals.clone(),
-            reflection: self.reflection,
-        }
+        Wrapped::new(inner, self.clone())
     }
 }
 
-/// Service made by [`AuthenticateLayer`].
-#[derive(Debug, Clone)]
-pub struct Authenticate<S> {
-    inner: S,
-    principals: Option<SharedPrincipals>,
-    reflection: Reflection,
-}
-
-impl<S> Authenticate<S> {
+impl AuthenticateLayer {
     /// Whether `path` is open to callers without credentials.
     fn is_open(&self, path: &str) -> bool {
         is_health(path)
             || (self.reflection == Reflection::On && path.starts_with(REFLECTION_PREFIX))
+    }
+}
+
+impl Around for AuthenticateLayer {
+    fn around<S: Next<B>, B>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+        if let Some(principals) = &self.principals
+            && !self.is_open(request.uri().path())
+        {
+            match authenticate(principals, &request, Instant::now()) {
+                Ok(caller) => {
+                    request.extensions_mut().insert(caller);
+                }
+                Err(status) => return refuse(status),
+            }
+        }
+        Box::pin(inner.call(request))
     }
 }
 
@@ -138,34 +142,6 @@ fn quota_exceeded(name: &str, rate: f64, wait: Duration) -> Status {
         ),
         ErrorDetails::with_retry_info(Some(wait)),
     )
-}
-
-impl<S, B> Service<Request<B>> for Authenticate<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        if let Some(principals) = &self.principals
-            && !self.is_open(request.uri().path())
-        {
-            match authenticate(principals, &request, Instant::now()) {
-                Ok(caller) => {
-                    request.extensions_mut().insert(caller);
-                }
-                Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
-            }
-        }
-        Box::pin(self.inner.call(request))
-    }
 }
 
 #[cfg(test)]

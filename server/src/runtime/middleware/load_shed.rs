@@ -11,7 +11,6 @@
 //! body, which tonic answers with our status.
 
 use std::{
-    future::Future,
     pin::Pin,
     sync::{Arc, Mutex, PoisonError},
     task::{Context, Poll},
@@ -25,6 +24,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
+use super::service::{Answer, Next};
 use crate::runtime::health::HEALTH_SERVICE_NAME;
 
 /// Whether a request path is a call to the health service, which is never shed (nor needs
@@ -104,14 +104,13 @@ fn set(slot: &SharedSlot, to: Slot) -> Slot {
 
 impl<S, B> Service<Request<B>> for LoadShed<S>
 where
-    S: Service<Request<Body>, Response = Response<Body>>,
-    S::Future: Send + 'static,
+    S: Next<Body>,
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError>,
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+    type Future = Answer<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

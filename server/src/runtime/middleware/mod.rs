@@ -42,6 +42,7 @@ pub mod content_type;
 pub mod deadline;
 pub mod load_shed;
 pub mod message_size;
+pub mod service;
 #[cfg(test)]
 pub(crate) mod testing;
 
