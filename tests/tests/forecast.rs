@@ -2,7 +2,7 @@
 //! and 2.1 as stored, the derived figures (CAGR, breakdown, fill, projection, consistency),
 //! paging, and every kind of bad input.
 
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use llmarket_proto::forecast::{
@@ -841,14 +841,8 @@ async fn list_series_pages_one_at_a_time() {
 }
 
 fn dataset_files(directory: &str, text: String) -> DatasetFiles {
-    DatasetFiles {
-        directory: directory.to_owned(),
-        forecast: Some(DataFile {
-            path: format!("{directory}/forecast.toml"),
-            text: Cow::Owned(text),
-        }),
-        taxonomy: None,
-    }
+    let path = format!("{directory}/forecast.toml");
+    DatasetFiles::forecast_only(directory, DataFile::owned(path, text))
 }
 
 #[tokio::test]

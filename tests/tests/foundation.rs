@@ -25,26 +25,18 @@ async fn health_status(server: &TestServer, service: &str) -> Result<ServingStat
 #[tokio::test]
 async fn both_services_report_serving_overall_and_by_name() {
     let servers = Servers::start().await;
-    assert_eq!(
-        health_status(&servers.forecast, "").await.unwrap(),
-        ServingStatus::Serving
-    );
-    assert_eq!(
-        health_status(&servers.forecast, llmarket_proto::FORECAST_SERVICE_NAME)
-            .await
-            .unwrap(),
-        ServingStatus::Serving
-    );
-    assert_eq!(
-        health_status(&servers.taxonomy, "").await.unwrap(),
-        ServingStatus::Serving
-    );
-    assert_eq!(
-        health_status(&servers.taxonomy, llmarket_proto::TAXONOMY_SERVICE_NAME)
-            .await
-            .unwrap(),
-        ServingStatus::Serving
-    );
+    for (server, name) in [
+        (&servers.forecast, llmarket_proto::FORECAST_SERVICE_NAME),
+        (&servers.taxonomy, llmarket_proto::TAXONOMY_SERVICE_NAME),
+    ] {
+        for service in ["", name] {
+            assert_eq!(
+                health_status(server, service).await.unwrap(),
+                ServingStatus::Serving,
+                "{service:?}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

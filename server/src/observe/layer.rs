@@ -299,6 +299,21 @@ mod tests {
         (metrics, observer)
     }
 
+    /// The whole middleware, without credentials, observed by `observer`, around `echo`.
+    fn stacked(
+        limits: &Limits,
+        observer: &Observer,
+        echo: Echo,
+    ) -> <middleware::Middleware as Layer<Echo>>::Service {
+        middleware::stack(
+            limits,
+            AuthenticateLayer::new(None, Reflection::On),
+            observer,
+            &[SERVICE],
+        )
+        .service(echo)
+    }
+
     fn handled(metrics: &Metrics, service: &str, method: &str, code: Code) -> u64 {
         metrics
             .handled
@@ -314,13 +329,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_is_started_handled_and_timed_under_its_method() {
         let (metrics, observer) = observed();
-        let service = middleware::stack(
-            &Limits::default(),
-            AuthenticateLayer::new(None, Reflection::On),
-            &observer,
-            &[SERVICE],
-        )
-        .service(Echo::default());
+        let service = stacked(&Limits::default(), &observer, Echo::default());
         let path = format!("/{SERVICE}/GetSeries");
         for _ in 0..3 {
             let response = service.clone().oneshot(grpc_request(&path)).await.unwrap();
@@ -347,13 +356,7 @@ mod tests {
             ..Limits::default()
         };
         let (metrics, observer) = observed();
-        let service = middleware::stack(
-            &limits,
-            AuthenticateLayer::new(None, Reflection::On),
-            &observer,
-            &[SERVICE],
-        )
-        .service(Echo::slow(Duration::from_secs(3600)));
+        let service = stacked(&limits, &observer, Echo::slow(Duration::from_secs(3600)));
         let response = service
             .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
             .await
@@ -369,13 +372,7 @@ mod tests {
     #[tokio::test]
     async fn calls_to_services_not_routed_are_labelled_unknown() {
         let (metrics, observer) = observed();
-        let service = middleware::stack(
-            &Limits::default(),
-            AuthenticateLayer::new(None, Reflection::On),
-            &observer,
-            &[SERVICE],
-        )
-        .service(Echo::default());
+        let service = stacked(&Limits::default(), &observer, Echo::default());
         for path in ["/evil.Service/One", "/evil.Service/Two", "/nonsense"] {
             service.clone().oneshot(grpc_request(path)).await.unwrap();
         }
@@ -384,13 +381,7 @@ mod tests {
 
     #[tokio::test]
     async fn with_nothing_observed_calls_pass_untouched() {
-        let service = middleware::stack(
-            &Limits::default(),
-            AuthenticateLayer::new(None, Reflection::On),
-            &Observer::default(),
-            &[SERVICE],
-        )
-        .service(Echo::default());
+        let service = stacked(&Limits::default(), &Observer::default(), Echo::default());
         let response = service
             .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
             .await

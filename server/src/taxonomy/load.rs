@@ -683,8 +683,6 @@ fn new_id(
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-
     use super::*;
     use crate::data;
 
@@ -708,14 +706,7 @@ broader = ["a"]
 "#;
 
     fn files(path: &str, text: String) -> DatasetFiles {
-        DatasetFiles {
-            directory: "d".into(),
-            forecast: None,
-            taxonomy: Some(DataFile {
-                path: path.into(),
-                text: Cow::Owned(text),
-            }),
-        }
+        DatasetFiles::taxonomy_only("d", DataFile::owned(path, text))
     }
 
     fn load(text: &str) -> Result<Vocabulary, LoadError> {

@@ -192,88 +192,46 @@ mod tests {
     async fn calls_need_a_known_credential_except_open_ones() {
         let health = "/grpc.health.v1.Health/Check";
         let reflection = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
-        // Mode, path, token, certificate names, expected code, text the message holds.
-        type Case<'a> = (
-            Reflection,
-            &'a str,
-            Option<&'a str>,
-            &'a [&'a str],
-            Code,
-            &'a str,
-        );
+        // Path, token, certificate names, expected code, text the message holds; with
+        // reflection for authenticated callers only.
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Code, &'a str);
         let cases: &[Case<'_>] = &[
+            (CALL, Some("good"), &[], Code::Ok, ""),
+            (CALL, None, &["svc.internal"], Code::Ok, ""),
             (
-                Reflection::Authenticated,
-                CALL,
-                Some("good"),
-                &[],
-                Code::Ok,
-                "",
-            ),
-            (
-                Reflection::Authenticated,
-                CALL,
-                None,
-                &["svc.internal"],
-                Code::Ok,
-                "",
-            ),
-            (
-                Reflection::Authenticated,
                 CALL,
                 None,
                 &[],
                 Code::Unauthenticated,
                 "authorization: Bearer <token>",
             ),
+            (CALL, Some("bad"), &[], Code::Unauthenticated, "not valid"),
             (
-                Reflection::Authenticated,
-                CALL,
-                Some("bad"),
-                &[],
-                Code::Unauthenticated,
-                "not valid",
-            ),
-            (
-                Reflection::Authenticated,
                 CALL,
                 None,
                 &["other"],
                 Code::Unauthenticated,
                 "client certificate",
             ),
-            (Reflection::Authenticated, health, None, &[], Code::Ok, ""),
+            (health, None, &[], Code::Ok, ""),
             (
-                Reflection::Authenticated,
                 "/grpc.health.v1.HealthX/Check",
                 None,
                 &[],
                 Code::Unauthenticated,
                 "",
             ),
-            (
-                Reflection::Authenticated,
-                reflection,
-                None,
-                &[],
-                Code::Unauthenticated,
-                "",
-            ),
-            (
-                Reflection::Authenticated,
-                reflection,
-                Some("good"),
-                &[],
-                Code::Ok,
-                "",
-            ),
-            (Reflection::On, reflection, None, &[], Code::Ok, ""),
+            (reflection, None, &[], Code::Unauthenticated, ""),
+            (reflection, Some("good"), &[], Code::Ok, ""),
         ];
-        for (mode, path, token, names, code, needle) in cases {
-            let (got, message) = call(*mode, path, *token, names).await;
-            assert_eq!(got, *code, "{mode:?} {path} {token:?} {names:?}: {message}");
+        for (path, token, names, code, needle) in cases {
+            let (got, message) = call(Reflection::Authenticated, path, *token, names).await;
+            assert_eq!(got, *code, "{path} {token:?} {names:?}: {message}");
             assert!(message.contains(needle), "{message}");
         }
+        // With reflection on, it is open to anyone.
+        let (got, message) = call(Reflection::On, reflection, None, &[]).await;
+        assert_eq!(got, Code::Ok, "{message}");
     }
 
     #[tokio::test]
@@ -288,16 +246,12 @@ mod tests {
         let response = service.oneshot(request()).await.unwrap();
         let status = Status::from_header_map(response.headers()).unwrap();
         assert_eq!(status.code(), Code::ResourceExhausted);
+        let message = status.message();
+        assert!(message.contains("retry after"), "{message}");
+        let delay = status.get_details_retry_info().and_then(|r| r.retry_delay);
         assert!(
-            status.message().contains("retry after"),
-            "{}",
-            status.message()
-        );
-        let retry = status.get_details_retry_info().expect("RetryInfo");
-        assert!(
-            retry
-                .retry_delay
-                .is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(1))
+            delay.is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(1)),
+            "{delay:?}"
         );
     }
 
