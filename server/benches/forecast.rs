@@ -7,17 +7,11 @@
 //!
 //! Run: `cargo bench -p llmarket-server --bench forecast -- --warm-up-time 1 --measurement-time 3`
 
-use std::{
-    borrow::Cow,
-    fmt::Write as _,
-    future::Future,
-    hint::black_box,
-    sync::Arc,
-    task::{Context, Poll, Waker},
-};
+use std::{fmt::Write as _, future::Future, hint::black_box, sync::Arc};
 
 use arc_swap::ArcSwap;
 use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::FutureExt as _;
 use llmarket_proto::forecast::{self as pb, forecast_service_server::ForecastService as _};
 use llmarket_server::{
     data::{self, DataFile, DatasetFiles},
@@ -31,14 +25,7 @@ const DATASET: &str = "datasets/cic-global-llm-2026";
 
 /// Polls a handler future once: the handlers never wait, so no runtime is needed.
 fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("a forecast handler waited"),
-    }
+    future.now_or_never().expect("a forecast handler waited")
 }
 
 /// The built-in file followed by `SYNTHETIC_SERIES` series of `SYNTHETIC_YEARS` stated years
@@ -81,14 +68,10 @@ fn builtin_api() -> ForecastApi {
 }
 
 fn big_api() -> ForecastApi {
-    api(&[DatasetFiles {
-        directory: "synthetic".to_owned(),
-        forecast: Some(DataFile {
-            path: "synthetic/forecast.toml".to_owned(),
-            text: Cow::Owned(synthetic_text()),
-        }),
-        taxonomy: None,
-    }])
+    api(&[DatasetFiles::forecast_only(
+        "synthetic",
+        DataFile::owned("synthetic/forecast.toml", synthetic_text()),
+    )])
 }
 
 fn series(id: &str) -> String {
