@@ -115,12 +115,11 @@ fn bench(c: &mut Criterion) {
         c,
         "GetObservations+fill",
         apis,
+        // The whole span, no transform.
         |id| pb::GetObservationsRequest {
             series: series(id),
-            start_year: 0,
-            end_year: 0,
-            transform: pb::Transform::None.into(),
             fill: pb::Fill::CagrInterpolate.into(),
+            ..Default::default()
         },
         |api, request| ready(api.get_observations(request)),
     );
@@ -128,11 +127,10 @@ fn bench(c: &mut Criterion) {
         c,
         "ComputeGrowth",
         apis,
+        // The whole span, no fill.
         |id| pb::ComputeGrowthRequest {
             series: series(id),
-            start_year: 0,
-            end_year: 0,
-            fill: pb::Fill::None.into(),
+            ..Default::default()
         },
         |api, request| ready(api.compute_growth(request)),
     );
