@@ -101,39 +101,40 @@ fn group<R, T>(
     group.finish();
 }
 
+/// GetObservations over the whole span, untransformed, with gaps filled.
+fn filled_observations(id: &str) -> pb::GetObservationsRequest {
+    pb::GetObservationsRequest {
+        series: series(id),
+        fill: pb::Fill::CagrInterpolate.into(),
+        ..Default::default()
+    }
+}
+
+/// ComputeGrowth over the whole span, without fill.
+fn growth(id: &str) -> pb::ComputeGrowthRequest {
+    pb::ComputeGrowthRequest {
+        series: series(id),
+        ..Default::default()
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let (builtin, big) = (builtin_api(), big_api());
     let apis = (&builtin, &big);
-    group(
-        c,
-        "GetSeries",
-        apis,
-        |id| pb::GetSeriesRequest { name: series(id) },
-        |api, request| ready(api.get_series(request)),
-    );
+    let get_series = |id: &str| pb::GetSeriesRequest { name: series(id) };
+    group(c, "GetSeries", apis, get_series, |api, r| {
+        ready(api.get_series(r))
+    });
     group(
         c,
         "GetObservations+fill",
         apis,
-        // The whole span, no transform.
-        |id| pb::GetObservationsRequest {
-            series: series(id),
-            fill: pb::Fill::CagrInterpolate.into(),
-            ..Default::default()
-        },
-        |api, request| ready(api.get_observations(request)),
+        filled_observations,
+        |api, r| ready(api.get_observations(r)),
     );
-    group(
-        c,
-        "ComputeGrowth",
-        apis,
-        // The whole span, no fill.
-        |id| pb::ComputeGrowthRequest {
-            series: series(id),
-            ..Default::default()
-        },
-        |api, request| ready(api.compute_growth(request)),
-    );
+    group(c, "ComputeGrowth", apis, growth, |api, r| {
+        ready(api.compute_growth(r))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -30,8 +30,8 @@ impl<S> Layer<S> for DeniedLayer {
     }
 }
 
-impl Around for DeniedLayer {
-    fn around<S: Next<B>, B>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+impl<B> Around<B> for DeniedLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
         let call = inner.call(request);
         let Some(denied) = self.denied.clone() else {
             return Box::pin(call);

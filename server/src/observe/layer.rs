@@ -179,8 +179,8 @@ impl Drop for Call {
     }
 }
 
-impl Around for ObserveLayer {
-    fn around<S: Next<B>, B>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+impl<B> Around<B> for ObserveLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
         if self.observer.is_off() {
             return Box::pin(inner.call(request));
         }
@@ -289,10 +289,7 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let observer = Observer::new(
             Some(metrics.clone()),
-            AccessPolicy {
-                level: AccessLog::All,
-                ..AccessPolicy::default()
-            },
+            AccessPolicy::at(AccessLog::All),
             None,
             Sampler::AlwaysOn,
         );

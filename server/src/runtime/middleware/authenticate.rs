@@ -73,8 +73,8 @@ impl AuthenticateLayer {
     }
 }
 
-impl Around for AuthenticateLayer {
-    fn around<S: Next<B>, B>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+impl<B> Around<B> for AuthenticateLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
         if let Some(principals) = &self.principals
             && !self.is_open(request.uri().path())
         {

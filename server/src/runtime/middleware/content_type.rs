@@ -77,8 +77,8 @@ impl<S> Layer<S> for ContentTypeLayer {
     }
 }
 
-impl Around for ContentTypeLayer {
-    fn around<S: Next<B>, B>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+impl<B> Around<B> for ContentTypeLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
         let value = request.headers().get(CONTENT_TYPE);
         match classify(value) {
             Kind::Grpc | Kind::GrpcWeb => Box::pin(inner.call(request)),

@@ -92,8 +92,8 @@ impl<S> Layer<S> for DeadlineLayer {
     }
 }
 
-impl Around for DeadlineLayer {
-    fn around<S: Next<B>, B>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+impl<B> Around<B> for DeadlineLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
         let start = Instant::now();
         let budget = match budget(request.headers(), self.max_call_time) {
             Ok(budget) => budget,

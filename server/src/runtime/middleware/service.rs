@@ -35,11 +35,12 @@ impl<S, B> Next<B> for S where
 {
 }
 
-/// What a layer does to each call: answer it itself, or pass it on to the service inside (and
-/// perhaps watch its answer). A layer's `Layer::layer` makes a [`Wrapped`].
-pub trait Around {
+/// What a layer does to each call with a request body `B`: answer it itself, or pass it on to
+/// the service inside (and perhaps watch its answer). A layer's `Layer::layer` makes a
+/// [`Wrapped`].
+pub trait Around<B> {
     /// Handles `request`, calling `inner` when it passes.
-    fn around<S: Next<B>, B>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error>;
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error>;
 }
 
 /// Service made by a layer `L`: `L`'s [`Around`] around `inner`; ready when `inner` is.
@@ -58,7 +59,7 @@ impl<S, L> Wrapped<S, L> {
 
 impl<S, L, B> Service<Request<B>> for Wrapped<S, L>
 where
-    L: Around,
+    L: Around<B>,
     S: Next<B>,
 {
     type Response = Response<Body>;
