@@ -7,17 +7,11 @@
 //!
 //! Run: `cargo bench -p llmarket-server --bench forecast -- --warm-up-time 1 --measurement-time 3`
 
-use std::{
-    borrow::Cow,
-    fmt::Write as _,
-    future::Future,
-    hint::black_box,
-    sync::Arc,
-    task::{Context, Poll, Waker},
-};
+use std::{fmt::Write as _, future::Future, hint::black_box, sync::Arc};
 
 use arc_swap::ArcSwap;
 use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::FutureExt as _;
 use llmarket_proto::forecast::{self as pb, forecast_service_server::ForecastService as _};
 use llmarket_server::{
     data::{self, DataFile, DatasetFiles},
@@ -31,14 +25,7 @@ const DATASET: &str = "datasets/cic-global-llm-2026";
 
 /// Polls a handler future once: the handlers never wait, so no runtime is needed.
 fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("a forecast handler waited"),
-    }
+    future.now_or_never().expect("a forecast handler waited")
 }
 
 /// The built-in file followed by `SYNTHETIC_SERIES` series of `SYNTHETIC_YEARS` stated years
@@ -81,14 +68,10 @@ fn builtin_api() -> ForecastApi {
 }
 
 fn big_api() -> ForecastApi {
-    api(&[DatasetFiles {
-        directory: "synthetic".to_owned(),
-        forecast: Some(DataFile {
-            path: "synthetic/forecast.toml".to_owned(),
-            text: Cow::Owned(synthetic_text()),
-        }),
-        taxonomy: None,
-    }])
+    api(&[DatasetFiles::forecast_only(
+        "synthetic",
+        DataFile::owned("synthetic/forecast.toml", synthetic_text()),
+    )])
 }
 
 fn series(id: &str) -> String {
@@ -118,41 +101,40 @@ fn group<R, T>(
     group.finish();
 }
 
+/// GetObservations over the whole span, untransformed, with gaps filled.
+fn filled_observations(id: &str) -> pb::GetObservationsRequest {
+    pb::GetObservationsRequest {
+        series: series(id),
+        fill: pb::Fill::CagrInterpolate.into(),
+        ..Default::default()
+    }
+}
+
+/// ComputeGrowth over the whole span, without fill.
+fn growth(id: &str) -> pb::ComputeGrowthRequest {
+    pb::ComputeGrowthRequest {
+        series: series(id),
+        ..Default::default()
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let (builtin, big) = (builtin_api(), big_api());
     let apis = (&builtin, &big);
-    group(
-        c,
-        "GetSeries",
-        apis,
-        |id| pb::GetSeriesRequest { name: series(id) },
-        |api, request| ready(api.get_series(request)),
-    );
+    let get_series = |id: &str| pb::GetSeriesRequest { name: series(id) };
+    group(c, "GetSeries", apis, get_series, |api, r| {
+        ready(api.get_series(r))
+    });
     group(
         c,
         "GetObservations+fill",
         apis,
-        |id| pb::GetObservationsRequest {
-            series: series(id),
-            start_year: 0,
-            end_year: 0,
-            transform: pb::Transform::None.into(),
-            fill: pb::Fill::CagrInterpolate.into(),
-        },
-        |api, request| ready(api.get_observations(request)),
+        filled_observations,
+        |api, r| ready(api.get_observations(r)),
     );
-    group(
-        c,
-        "ComputeGrowth",
-        apis,
-        |id| pb::ComputeGrowthRequest {
-            series: series(id),
-            start_year: 0,
-            end_year: 0,
-            fill: pb::Fill::None.into(),
-        },
-        |api, request| ready(api.compute_growth(request)),
-    );
+    group(c, "ComputeGrowth", apis, growth, |api, r| {
+        ready(api.compute_growth(r))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -2,7 +2,7 @@
 //! and 2.1 as stored, the derived figures (CAGR, breakdown, fill, projection, consistency),
 //! paging, and every kind of bad input.
 
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use llmarket_proto::forecast::{
@@ -95,6 +95,18 @@ async fn get_series(client: &mut ForecastServiceClient<Channel>, id: &str) -> pb
         .expect("series")
 }
 
+async fn get_dataset(client: &mut ForecastServiceClient<Channel>) -> pb::Dataset {
+    client
+        .get_dataset(pb::GetDatasetRequest {
+            name: DATASET.into(),
+        })
+        .await
+        .expect("get dataset")
+        .into_inner()
+        .dataset
+        .expect("dataset")
+}
+
 #[tokio::test]
 async fn dataset_metadata() {
     let server = TestServer::forecast().await;
@@ -106,15 +118,7 @@ async fn dataset_metadata() {
         .into_inner();
     assert_eq!(list.datasets.len(), 1);
     assert!(list.next_page_token.is_empty());
-    let dataset = client
-        .get_dataset(pb::GetDatasetRequest {
-            name: DATASET.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .dataset
-        .unwrap();
+    let dataset = get_dataset(&mut client).await;
     assert_eq!(dataset, list.datasets[0]);
     assert_eq!(dataset.name, DATASET);
     assert_eq!(dataset.title_zh_hans, "全球大模型行业报告");
@@ -559,15 +563,7 @@ async fn stated_values_say_what_they_stand_for() {
     assert_eq!((below.low, below.high), (f64::NEG_INFINITY, 0.1));
     assert!(!below.width_unknown);
     assert!(cost.observations.iter().all(|o| o.derivation.is_none()));
-    let dataset = client
-        .get_dataset(pb::GetDatasetRequest {
-            name: DATASET.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .dataset
-        .unwrap();
+    let dataset = get_dataset(&mut client).await;
     assert_eq!(dataset.horizon_year, 2029);
 }
 
@@ -841,14 +837,8 @@ async fn list_series_pages_one_at_a_time() {
 }
 
 fn dataset_files(directory: &str, text: String) -> DatasetFiles {
-    DatasetFiles {
-        directory: directory.to_owned(),
-        forecast: Some(DataFile {
-            path: format!("{directory}/forecast.toml"),
-            text: Cow::Owned(text),
-        }),
-        taxonomy: None,
-    }
+    let path = format!("{directory}/forecast.toml");
+    DatasetFiles::forecast_only(directory, DataFile::owned(path, text))
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 use llmarket_proto::forecast as fpb;
 use llmarket_server::runtime::HEALTH_SERVICE_NAME;
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
+use tokio::task::JoinHandle;
 use tokio_stream::StreamExt as _;
 use tonic::{Code, Status};
 use tonic_health::pb::{
@@ -25,26 +26,18 @@ async fn health_status(server: &TestServer, service: &str) -> Result<ServingStat
 #[tokio::test]
 async fn both_services_report_serving_overall_and_by_name() {
     let servers = Servers::start().await;
-    assert_eq!(
-        health_status(&servers.forecast, "").await.unwrap(),
-        ServingStatus::Serving
-    );
-    assert_eq!(
-        health_status(&servers.forecast, llmarket_proto::FORECAST_SERVICE_NAME)
-            .await
-            .unwrap(),
-        ServingStatus::Serving
-    );
-    assert_eq!(
-        health_status(&servers.taxonomy, "").await.unwrap(),
-        ServingStatus::Serving
-    );
-    assert_eq!(
-        health_status(&servers.taxonomy, llmarket_proto::TAXONOMY_SERVICE_NAME)
-            .await
-            .unwrap(),
-        ServingStatus::Serving
-    );
+    for (server, name) in [
+        (&servers.forecast, llmarket_proto::FORECAST_SERVICE_NAME),
+        (&servers.taxonomy, llmarket_proto::TAXONOMY_SERVICE_NAME),
+    ] {
+        for service in ["", name] {
+            assert_eq!(
+                health_status(server, service).await.unwrap(),
+                ServingStatus::Serving,
+                "{service:?}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -158,11 +151,25 @@ async fn reflection_describes_the_service_by_symbol() {
     }
 }
 
+/// A ListDatasets call on `channel`, spawned, once `slow` holds it.
+async fn held_call(
+    channel: tonic::transport::Channel,
+    slow: &SlowForecast,
+) -> JoinHandle<Result<tonic::Response<fpb::ListDatasetsResponse>, Status>> {
+    let mut client = fpb::forecast_service_client::ForecastServiceClient::new(channel);
+    let call = tokio::spawn(async move {
+        client
+            .list_datasets(fpb::ListDatasetsRequest::default())
+            .await
+    });
+    slow.arrived.notified().await;
+    call
+}
+
 #[tokio::test]
 async fn shutdown_turns_health_not_serving_and_lets_the_in_flight_call_finish() {
     let slow = SlowForecast::new(Duration::from_millis(600));
-    let arrived = slow.arrived.clone();
-    let mut server = TestServer::start(slow.routes()).await;
+    let mut server = TestServer::start(slow.clone().routes()).await;
     let channel = server.channel().await;
 
     // Watch health on its own connection, so we see the flip to NOT_SERVING.
@@ -179,13 +186,7 @@ async fn shutdown_turns_health_not_serving_and_lets_the_in_flight_call_finish() 
         ServingStatus::Serving
     );
 
-    let mut client = fpb::forecast_service_client::ForecastServiceClient::new(channel);
-    let in_flight = tokio::spawn(async move {
-        client
-            .list_datasets(fpb::ListDatasetsRequest::default())
-            .await
-    });
-    arrived.notified().await;
+    let in_flight = held_call(channel, &slow).await;
     server.begin_shutdown();
 
     assert_eq!(
@@ -219,16 +220,9 @@ async fn after_shutdown_new_connections_are_refused() {
 async fn shutdown_is_bounded_by_the_grace_period() {
     // A call that would take a minute must not hold the process past a 200 ms grace period.
     let slow = SlowForecast::new(Duration::from_secs(60));
-    let arrived = slow.arrived.clone();
-    let mut server = TestServer::start_with_grace(slow.routes(), Duration::from_millis(200)).await;
-    let mut client =
-        fpb::forecast_service_client::ForecastServiceClient::new(server.channel().await);
-    let in_flight = tokio::spawn(async move {
-        client
-            .list_datasets(fpb::ListDatasetsRequest::default())
-            .await
-    });
-    arrived.notified().await;
+    let mut server =
+        TestServer::start_with_grace(slow.clone().routes(), Duration::from_millis(200)).await;
+    let in_flight = held_call(server.channel().await, &slow).await;
     server.begin_shutdown();
     // The server returns once the grace period is over, while the call is still running
     // (in a process, returning from main then ends it; here the test aborts it).

@@ -298,10 +298,7 @@ async fn the_admin_listener_serves_metrics_of_real_calls_and_readiness() {
     let options = ServeOptions {
         observer: Observer::new(
             Some(metrics.clone()),
-            AccessPolicy {
-                level: AccessLog::All,
-                ..AccessPolicy::default()
-            },
+            AccessPolicy::at(AccessLog::All),
             None,
             Sampler::AlwaysOn,
         ),

@@ -3,7 +3,7 @@
 //! English, the milestone timeline, links to the forecast service's series, language choice,
 //! paging, and every kind of bad input.
 
-use std::{borrow::Cow, collections::BTreeSet, sync::Arc};
+use std::{collections::BTreeSet, sync::Arc};
 
 use arc_swap::ArcSwap;
 use llmarket_proto::{
@@ -1169,14 +1169,10 @@ related = ["capability-levels/l3"]
 series = ["s"]
 "#;
     let mut sources = data::all_sources(&[]).unwrap();
-    sources.push(DatasetFiles {
-        directory: "another-report".into(),
-        forecast: None,
-        taxonomy: Some(DataFile {
-            path: "another-report/taxonomy.toml".into(),
-            text: Cow::Owned(text.to_owned()),
-        }),
-    });
+    sources.push(DatasetFiles::taxonomy_only(
+        "another-report",
+        DataFile::owned("another-report/taxonomy.toml", text.to_owned()),
+    ));
     let vocabulary = taxonomy::Vocabulary::load(&sources).unwrap();
     let server = TestServer::start(taxonomy::routes(Arc::new(ArcSwap::from_pointee(
         vocabulary,
@@ -1224,14 +1220,10 @@ fn vocabulary_with(concepts: &[&str]) -> taxonomy::Vocabulary {
         ));
     }
     let mut sources = data::all_sources(&[]).unwrap();
-    sources.push(DatasetFiles {
-        directory: "reloaded".into(),
-        forecast: None,
-        taxonomy: Some(DataFile {
-            path: "reloaded/taxonomy.toml".into(),
-            text: Cow::Owned(text),
-        }),
-    });
+    sources.push(DatasetFiles::taxonomy_only(
+        "reloaded",
+        DataFile::owned("reloaded/taxonomy.toml", text),
+    ));
     taxonomy::Vocabulary::load(&sources).unwrap()
 }
 

@@ -42,6 +42,36 @@ pub struct DatasetFiles {
     pub taxonomy: Option<DataFile>,
 }
 
+impl DatasetFiles {
+    /// Dataset `directory` with a taxonomy file and no forecast file.
+    pub fn taxonomy_only(directory: &str, taxonomy: DataFile) -> Self {
+        Self {
+            directory: directory.to_owned(),
+            forecast: None,
+            taxonomy: Some(taxonomy),
+        }
+    }
+
+    /// Dataset `directory` with a forecast file and no taxonomy file.
+    pub fn forecast_only(directory: &str, forecast: DataFile) -> Self {
+        Self {
+            directory: directory.to_owned(),
+            forecast: Some(forecast),
+            taxonomy: None,
+        }
+    }
+}
+
+impl DataFile {
+    /// A file whose `text` is held in memory (built, not read), shown as `path`.
+    pub fn owned(path: impl Into<String>, text: String) -> Self {
+        Self {
+            path: path.into(),
+            text: Cow::Owned(text),
+        }
+    }
+}
+
 /// A data file that could not be read or is not valid. Nothing of a dataset is served when any of
 /// its files fails to load.
 #[derive(Debug, thiserror::Error)]

@@ -117,7 +117,7 @@ impl Catalog {
             )?;
             datasets.push(dataset);
         }
-        Ok(Catalog::new(datasets).with_data_version(DataVersion::of(sources)))
+        Ok(Catalog::new(datasets, DataVersion::of(sources)))
     }
 }
 

@@ -65,6 +65,14 @@ pub fn is_server_side(code: Code) -> bool {
 }
 
 impl AccessPolicy {
+    /// Logs the calls `level` names, with the default slow-call bound.
+    pub fn at(level: AccessLog) -> Self {
+        Self {
+            level,
+            ..Self::default()
+        }
+    }
+
     /// Whether a call that ended with `code` after `latency` gets a line.
     pub fn logs(&self, code: Code, latency: Duration) -> bool {
         match self.level {
@@ -136,10 +144,7 @@ mod tests {
 
     #[test]
     fn all_and_off_mean_what_they_say() {
-        let all = AccessPolicy {
-            level: AccessLog::All,
-            ..AccessPolicy::default()
-        };
+        let all = AccessPolicy::at(AccessLog::All);
         assert!(all.logs(Code::Ok, Duration::ZERO));
         let off = AccessPolicy::default();
         assert!(!off.logs(Code::Internal, Duration::from_secs(10)));

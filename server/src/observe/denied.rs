@@ -2,18 +2,13 @@
 //! It sits just outside the authentication layer, which answers denied calls itself, so they
 //! never reach the metrics layer inside it; an answer's code is in its headers (trailers-only).
 
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-};
-
-use http::{Request, Response};
+use http::Request;
 use prometheus_client::metrics::{counter::Counter, family::Family};
-use tonic::{Code, body::Body};
-use tower::{Layer, Service};
+use tonic::Code;
+use tower::Layer;
 
 use super::metrics::{GrpcCode, code_label};
+use crate::runtime::middleware::service::{Answer, Around, Next, Wrapped};
 
 /// Layer that counts denied calls into `llmarket_calls_denied_total{grpc_code}`.
 #[derive(Debug, Clone, Default)]
@@ -29,37 +24,15 @@ impl DeniedLayer {
 }
 
 impl<S> Layer<S> for DeniedLayer {
-    type Service = Denied<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        Denied {
-            inner,
-            denied: self.denied.clone(),
-        }
+        Wrapped::new(inner, self.clone())
     }
 }
 
-/// Service made by [`DeniedLayer`].
-#[derive(Debug, Clone)]
-pub struct Denied<S> {
-    inner: S,
-    denied: Option<Family<GrpcCode, Counter>>,
-}
-
-impl<S, B> Service<Request<B>> for Denied<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let call = self.inner.call(request);
+impl<B> Around<B> for DeniedLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+        let call = inner.call(request);
         let Some(denied) = self.denied.clone() else {
             return Box::pin(call);
         };

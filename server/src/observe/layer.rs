@@ -5,17 +5,16 @@
 //! its answer ended is DeadlineExceeded when its deadline had passed, else Canceled.
 
 use std::{
-    future::Future,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
     time::{Instant, SystemTime},
 };
 
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Request};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tonic::{Code, body::Body};
-use tower::{Layer, Service};
+use tower::Layer;
 
 use super::{
     access_log::{self, CallRecord},
@@ -26,7 +25,13 @@ use super::{
 };
 use crate::{
     auth::{Caller, Principal},
-    runtime::{middleware::deadline::CallDeadline, peer::Peer},
+    runtime::{
+        middleware::{
+            deadline::CallDeadline,
+            service::{Answer, Around, Next, Wrapped},
+        },
+        peer::Peer,
+    },
 };
 
 /// Layer that observes every call of the services it wraps.
@@ -48,22 +53,10 @@ impl ObserveLayer {
 }
 
 impl<S> Layer<S> for ObserveLayer {
-    type Service = Observe<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        Observe {
-            inner,
-            observer: self.observer.clone(),
-            methods: self.methods.clone(),
-        }
+        Wrapped::new(inner, self.clone())
     }
-}
-
-/// Service made by [`ObserveLayer`].
-#[derive(Debug, Clone)]
-pub struct Observe<S> {
-    inner: S,
-    observer: Observer,
-    methods: Option<Arc<Methods>>,
 }
 
 /// The gRPC code in `headers`, when there is one.
@@ -186,22 +179,10 @@ impl Drop for Call {
     }
 }
 
-impl<S, B> Service<Request<B>> for Observe<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+impl<B> Around<B> for ObserveLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
         if self.observer.is_off() {
-            return Box::pin(self.inner.call(request));
+            return Box::pin(inner.call(request));
         }
         let path = request.uri().path();
         let method = self.methods.as_ref().map(|methods| {
@@ -237,7 +218,7 @@ where
             span,
             done: false,
         };
-        let response = self.inner.call(request);
+        let response = inner.call(request);
         Box::pin(async move {
             let response = response.await?;
             if let Some(code) = code_in(response.headers()) {
@@ -308,14 +289,26 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let observer = Observer::new(
             Some(metrics.clone()),
-            AccessPolicy {
-                level: AccessLog::All,
-                ..AccessPolicy::default()
-            },
+            AccessPolicy::at(AccessLog::All),
             None,
             Sampler::AlwaysOn,
         );
         (metrics, observer)
+    }
+
+    /// The whole middleware, without credentials, observed by `observer`, around `echo`.
+    fn stacked(
+        limits: &Limits,
+        observer: &Observer,
+        echo: Echo,
+    ) -> <middleware::Middleware as Layer<Echo>>::Service {
+        middleware::stack(
+            limits,
+            AuthenticateLayer::new(None, Reflection::On),
+            observer,
+            &[SERVICE],
+        )
+        .service(echo)
     }
 
     fn handled(metrics: &Metrics, service: &str, method: &str, code: Code) -> u64 {
@@ -333,13 +326,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_is_started_handled_and_timed_under_its_method() {
         let (metrics, observer) = observed();
-        let service = middleware::stack(
-            &Limits::default(),
-            AuthenticateLayer::new(None, Reflection::On),
-            &observer,
-            &[SERVICE],
-        )
-        .service(Echo::default());
+        let service = stacked(&Limits::default(), &observer, Echo::default());
         let path = format!("/{SERVICE}/GetSeries");
         for _ in 0..3 {
             let response = service.clone().oneshot(grpc_request(&path)).await.unwrap();
@@ -366,13 +353,7 @@ mod tests {
             ..Limits::default()
         };
         let (metrics, observer) = observed();
-        let service = middleware::stack(
-            &limits,
-            AuthenticateLayer::new(None, Reflection::On),
-            &observer,
-            &[SERVICE],
-        )
-        .service(Echo::slow(Duration::from_secs(3600)));
+        let service = stacked(&limits, &observer, Echo::slow(Duration::from_secs(3600)));
         let response = service
             .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
             .await
@@ -388,13 +369,7 @@ mod tests {
     #[tokio::test]
     async fn calls_to_services_not_routed_are_labelled_unknown() {
         let (metrics, observer) = observed();
-        let service = middleware::stack(
-            &Limits::default(),
-            AuthenticateLayer::new(None, Reflection::On),
-            &observer,
-            &[SERVICE],
-        )
-        .service(Echo::default());
+        let service = stacked(&Limits::default(), &observer, Echo::default());
         for path in ["/evil.Service/One", "/evil.Service/Two", "/nonsense"] {
             service.clone().oneshot(grpc_request(path)).await.unwrap();
         }
@@ -403,13 +378,7 @@ mod tests {
 
     #[tokio::test]
     async fn with_nothing_observed_calls_pass_untouched() {
-        let service = middleware::stack(
-            &Limits::default(),
-            AuthenticateLayer::new(None, Reflection::On),
-            &Observer::default(),
-            &[SERVICE],
-        )
-        .service(Echo::default());
+        let service = stacked(&Limits::default(), &Observer::default(), Echo::default());
         let response = service
             .oneshot(grpc_request(&format!("/{SERVICE}/GetSeries")))
             .await

@@ -165,9 +165,7 @@ impl Vocabulary {
                 builder.file(file, &source.directory)?;
             }
         }
-        Ok(builder
-            .finish()?
-            .with_data_version(DataVersion::of(sources)))
+        builder.finish(DataVersion::of(sources))
     }
 }
 
@@ -461,8 +459,8 @@ impl Builder {
     }
 
     /// Resolves every link, checks the hierarchy, and derives narrower, ancestors, top concepts
-    /// and the inverse related links.
-    fn finish(mut self) -> Result<Vocabulary, LoadError> {
+    /// and the inverse related links; the vocabulary is marked as loaded from `data_version`.
+    fn finish(mut self, data_version: DataVersion) -> Result<Vocabulary, LoadError> {
         let links = std::mem::take(&mut self.links);
         for (i, pending) in links.iter().enumerate() {
             let mut broader = Vec::with_capacity(pending.broader.len());
@@ -506,6 +504,7 @@ impl Builder {
             self.schemes,
             self.concepts,
             self.milestones,
+            data_version,
         ))
     }
 
@@ -683,8 +682,6 @@ fn new_id(
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-
     use super::*;
     use crate::data;
 
@@ -708,14 +705,7 @@ broader = ["a"]
 "#;
 
     fn files(path: &str, text: String) -> DatasetFiles {
-        DatasetFiles {
-            directory: "d".into(),
-            forecast: None,
-            taxonomy: Some(DataFile {
-                path: path.into(),
-                text: Cow::Owned(text),
-            }),
-        }
+        DatasetFiles::taxonomy_only("d", DataFile::owned(path, text))
     }
 
     fn load(text: &str) -> Result<Vocabulary, LoadError> {

@@ -281,13 +281,10 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        future::Future,
-        sync::Arc,
-        task::{Context, Poll, Waker},
-    };
+    use std::{future::Future, sync::Arc};
 
     use arc_swap::ArcSwap;
+    use futures_util::FutureExt as _;
     use pb::taxonomy_service_server::TaxonomyService as _;
     use tonic::Code;
 
@@ -296,14 +293,7 @@ mod tests {
 
     /// Polls a handler once: the handlers never wait.
     fn ready<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        match future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("a taxonomy handler waited"),
-        }
+        future.now_or_never().expect("a taxonomy handler waited")
     }
 
     fn api() -> TaxonomyApi {

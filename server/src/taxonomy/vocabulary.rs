@@ -27,13 +27,15 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// Assembles a vocabulary from validated parts and builds its search index. The loader
+    /// Assembles a vocabulary from validated parts, loaded from files of `data_version`, and
+    /// builds its search index. The loader
     /// guarantees that concepts are grouped by scheme in scheme order and that every index is in
     /// range; milestones are sorted here.
     pub(crate) fn new(
         schemes: Vec<Scheme>,
         concepts: Vec<Concept>,
         mut milestones: Vec<Milestone>,
+        data_version: DataVersion,
     ) -> Self {
         milestones.sort_by(|a, b| a.date_key().cmp(&b.date_key()));
         let scheme_ids = schemes
@@ -56,7 +58,7 @@ impl Vocabulary {
             milestone_ids,
             index,
             version,
-            data_version: DataVersion::default(),
+            data_version,
         }
     }
 
@@ -65,14 +67,6 @@ impl Vocabulary {
     /// the same version, so page tokens that depend on the data can be checked against it.
     pub fn version(&self) -> u64 {
         self.version
-    }
-
-    /// This vocabulary, marked as loaded from files of `version`.
-    pub fn with_data_version(self, version: DataVersion) -> Self {
-        Self {
-            data_version: version,
-            ..self
-        }
     }
 
     /// The version of the files this vocabulary was loaded from, which every response carries

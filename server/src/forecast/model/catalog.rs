@@ -187,21 +187,14 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// A catalog of `datasets`, sorted by id and indexed. Ids must be unique (the loader checks).
-    pub fn new(mut datasets: Vec<Dataset>) -> Self {
+    /// A catalog of `datasets`, loaded from files of `data_version`, sorted by id and indexed.
+    /// Ids must be unique (the loader checks).
+    pub fn new(mut datasets: Vec<Dataset>, data_version: DataVersion) -> Self {
         let index = sort_and_index(&mut datasets, |d| &d.id);
         Self {
             datasets,
             index,
-            data_version: DataVersion::default(),
-        }
-    }
-
-    /// This catalog, marked as loaded from files of `version`.
-    pub fn with_data_version(self, version: DataVersion) -> Self {
-        Self {
-            data_version: version,
-            ..self
+            data_version,
         }
     }
 

@@ -8,19 +8,19 @@
 //! audit line. Without a principals file this layer passes every call through untouched.
 
 use std::{
-    future::Future,
-    pin::Pin,
     sync::Arc,
-    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
-use http::{Request, Response, header::AUTHORIZATION};
-use tonic::{Code, Status, body::Body};
+use http::{Request, header::AUTHORIZATION};
+use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};
-use tower::{Layer, Service};
+use tower::Layer;
 
-use super::load_shed::is_health;
+use super::{
+    load_shed::is_health,
+    service::{Answer, Around, Next, Wrapped, refuse},
+};
 use crate::{
     auth::{SharedPrincipals, audit, caller::Caller},
     runtime::peer::Peer,
@@ -59,29 +59,33 @@ impl AuthenticateLayer {
 }
 
 impl<S> Layer<S> for AuthenticateLayer {
-    type Service = Authenticate<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        Authenticate {
-            inner,
-            principals: self.principals.clone(),
-            reflection: self.reflection,
-        }
+        Wrapped::new(inner, self.clone())
     }
 }
 
-/// Service made by [`AuthenticateLayer`].
-#[derive(Debug, Clone)]
-pub struct Authenticate<S> {
-    inner: S,
-    principals: Option<SharedPrincipals>,
-    reflection: Reflection,
-}
-
-impl<S> Authenticate<S> {
+impl AuthenticateLayer {
     /// Whether `path` is open to callers without credentials.
     fn is_open(&self, path: &str) -> bool {
         is_health(path)
             || (self.reflection == Reflection::On && path.starts_with(REFLECTION_PREFIX))
+    }
+}
+
+impl<B> Around<B> for AuthenticateLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+        if let Some(principals) = &self.principals
+            && !self.is_open(request.uri().path())
+        {
+            match authenticate(principals, &request, Instant::now()) {
+                Ok(caller) => {
+                    request.extensions_mut().insert(caller);
+                }
+                Err(status) => return refuse(status),
+            }
+        }
+        Box::pin(inner.call(request))
     }
 }
 
@@ -140,34 +144,6 @@ fn quota_exceeded(name: &str, rate: f64, wait: Duration) -> Status {
     )
 }
 
-impl<S, B> Service<Request<B>> for Authenticate<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        if let Some(principals) = &self.principals
-            && !self.is_open(request.uri().path())
-        {
-            match authenticate(principals, &request, Instant::now()) {
-                Ok(caller) => {
-                    request.extensions_mut().insert(caller);
-                }
-                Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
-            }
-        }
-        Box::pin(self.inner.call(request))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use arc_swap::ArcSwap;
@@ -216,88 +192,46 @@ mod tests {
     async fn calls_need_a_known_credential_except_open_ones() {
         let health = "/grpc.health.v1.Health/Check";
         let reflection = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
-        // Mode, path, token, certificate names, expected code, text the message holds.
-        type Case<'a> = (
-            Reflection,
-            &'a str,
-            Option<&'a str>,
-            &'a [&'a str],
-            Code,
-            &'a str,
-        );
+        // Path, token, certificate names, expected code, text the message holds; with
+        // reflection for authenticated callers only.
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Code, &'a str);
         let cases: &[Case<'_>] = &[
+            (CALL, Some("good"), &[], Code::Ok, ""),
+            (CALL, None, &["svc.internal"], Code::Ok, ""),
             (
-                Reflection::Authenticated,
-                CALL,
-                Some("good"),
-                &[],
-                Code::Ok,
-                "",
-            ),
-            (
-                Reflection::Authenticated,
-                CALL,
-                None,
-                &["svc.internal"],
-                Code::Ok,
-                "",
-            ),
-            (
-                Reflection::Authenticated,
                 CALL,
                 None,
                 &[],
                 Code::Unauthenticated,
                 "authorization: Bearer <token>",
             ),
+            (CALL, Some("bad"), &[], Code::Unauthenticated, "not valid"),
             (
-                Reflection::Authenticated,
-                CALL,
-                Some("bad"),
-                &[],
-                Code::Unauthenticated,
-                "not valid",
-            ),
-            (
-                Reflection::Authenticated,
                 CALL,
                 None,
                 &["other"],
                 Code::Unauthenticated,
                 "client certificate",
             ),
-            (Reflection::Authenticated, health, None, &[], Code::Ok, ""),
+            (health, None, &[], Code::Ok, ""),
             (
-                Reflection::Authenticated,
                 "/grpc.health.v1.HealthX/Check",
                 None,
                 &[],
                 Code::Unauthenticated,
                 "",
             ),
-            (
-                Reflection::Authenticated,
-                reflection,
-                None,
-                &[],
-                Code::Unauthenticated,
-                "",
-            ),
-            (
-                Reflection::Authenticated,
-                reflection,
-                Some("good"),
-                &[],
-                Code::Ok,
-                "",
-            ),
-            (Reflection::On, reflection, None, &[], Code::Ok, ""),
+            (reflection, None, &[], Code::Unauthenticated, ""),
+            (reflection, Some("good"), &[], Code::Ok, ""),
         ];
-        for (mode, path, token, names, code, needle) in cases {
-            let (got, message) = call(*mode, path, *token, names).await;
-            assert_eq!(got, *code, "{mode:?} {path} {token:?} {names:?}: {message}");
+        for (path, token, names, code, needle) in cases {
+            let (got, message) = call(Reflection::Authenticated, path, *token, names).await;
+            assert_eq!(got, *code, "{path} {token:?} {names:?}: {message}");
             assert!(message.contains(needle), "{message}");
         }
+        // With reflection on, it is open to anyone.
+        let (got, message) = call(Reflection::On, reflection, None, &[]).await;
+        assert_eq!(got, Code::Ok, "{message}");
     }
 
     #[tokio::test]
@@ -312,16 +246,12 @@ mod tests {
         let response = service.oneshot(request()).await.unwrap();
         let status = Status::from_header_map(response.headers()).unwrap();
         assert_eq!(status.code(), Code::ResourceExhausted);
+        let message = status.message();
+        assert!(message.contains("retry after"), "{message}");
+        let delay = status.get_details_retry_info().and_then(|r| r.retry_delay);
         assert!(
-            status.message().contains("retry after"),
-            "{}",
-            status.message()
-        );
-        let retry = status.get_details_retry_info().expect("RetryInfo");
-        assert!(
-            retry
-                .retry_delay
-                .is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(1))
+            delay.is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(1)),
+            "{delay:?}"
         );
     }
 

@@ -5,15 +5,11 @@
 //! travels in an HTTP 200) as a success. Like grpc-go, the 415 also carries `grpc-status`
 //! INVALID_ARGUMENT and a `grpc-message` naming the content type, for gRPC clients that look.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-};
-
 use http::{HeaderValue, Request, Response, StatusCode, header::CONTENT_TYPE};
 use tonic::{Status, body::Body};
-use tower::{Layer, Service};
+use tower::Layer;
+
+use super::service::{Answer, Around, Next, Wrapped, answer_now};
 
 /// What a request's `content-type` says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,39 +71,18 @@ fn unsupported(value: Option<&HeaderValue>) -> Response<Body> {
 pub struct ContentTypeLayer;
 
 impl<S> Layer<S> for ContentTypeLayer {
-    type Service = ContentType<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        ContentType { inner }
+        Wrapped::new(inner, *self)
     }
 }
 
-/// Service made by [`ContentTypeLayer`].
-#[derive(Debug, Clone)]
-pub struct ContentType<S> {
-    inner: S,
-}
-
-impl<S, B> Service<Request<B>> for ContentType<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+impl<B> Around<B> for ContentTypeLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
         let value = request.headers().get(CONTENT_TYPE);
         match classify(value) {
-            Kind::Grpc | Kind::GrpcWeb => Box::pin(self.inner.call(request)),
-            Kind::Other => {
-                let response = unsupported(value);
-                Box::pin(async move { Ok(response) })
-            }
+            Kind::Grpc | Kind::GrpcWeb => Box::pin(inner.call(request)),
+            Kind::Other => answer_now(unsupported(value)),
         }
     }
 }

@@ -8,17 +8,14 @@
 //! `Server` wraps this layer: its own `grpc-timeout` timer, started a few microseconds before ours,
 //! would otherwise sometimes fire first and answer CANCELLED.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::time::Duration;
 
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Request};
 use tokio::time::Instant;
-use tonic::{Status, body::Body};
-use tower::{Layer, Service};
+use tonic::Status;
+use tower::Layer;
+
+use super::service::{Answer, Around, Next, Wrapped, refuse};
 
 /// The header a gRPC caller sends its deadline in.
 pub const GRPC_TIMEOUT: &str = "grpc-timeout";
@@ -89,47 +86,25 @@ impl DeadlineLayer {
 }
 
 impl<S> Layer<S> for DeadlineLayer {
-    type Service = Deadline<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        Deadline {
-            inner,
-            max_call_time: self.max_call_time,
-        }
+        Wrapped::new(inner, *self)
     }
 }
 
-/// Service made by [`DeadlineLayer`].
-#[derive(Debug, Clone)]
-pub struct Deadline<S> {
-    inner: S,
-    max_call_time: Duration,
-}
-
-impl<S, B> Service<Request<B>> for Deadline<S>
-where
-    S: Service<Request<B>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+impl<B> Around<B> for DeadlineLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
         let start = Instant::now();
         let budget = match budget(request.headers(), self.max_call_time) {
             Ok(budget) => budget,
-            Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
+            Err(status) => return refuse(status),
         };
         if budget <= TIMER_SLACK {
-            return Box::pin(async move { Ok(exceeded(budget).into_http()) });
+            return refuse(exceeded(budget));
         }
         let expiry = start + (budget - TIMER_SLACK);
         request.extensions_mut().insert(CallDeadline(expiry));
-        let call = self.inner.call(request);
+        let call = inner.call(request);
         Box::pin(async move {
             tokio::select! {
                 biased;

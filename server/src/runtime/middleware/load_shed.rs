@@ -8,23 +8,24 @@
 //! Counting from the headers instead would let a client that sends headers and stalls its body
 //! hold every slot and have everyone else shed; such stalled streams are bounded by the deadline
 //! and the connection's stream limit instead. A call shed at the end of its body fails with the
-//! body, which tonic answers with our status.
+//! body, which tonic answers with our status. It takes the [`tonic::body::Body`] that the
+//! message-size layer, just outside it, hands on.
 
 use std::{
-    future::Future,
     pin::Pin,
     sync::{Arc, Mutex, PoisonError},
     task::{Context, Poll},
 };
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::Request;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Status, body::Body};
-use tower::{Layer, Service};
+use tower::Layer;
 
+use super::service::{Answer, Around, Next, Wrapped};
 use crate::runtime::health::HEALTH_SERVICE_NAME;
 
 /// Whether a request path is a call to the health service, which is never shed (nor needs
@@ -62,24 +63,10 @@ impl LoadShedLayer {
 }
 
 impl<S> Layer<S> for LoadShedLayer {
-    type Service = LoadShed<S>;
+    type Service = Wrapped<S, Self>;
     fn layer(&self, inner: S) -> Self::Service {
-        LoadShed {
-            inner,
-            permits: self.permits.clone(),
-            limit: self.limit,
-            shed: self.shed.clone(),
-        }
+        Wrapped::new(inner, self.clone())
     }
-}
-
-/// Service made by [`LoadShedLayer`].
-#[derive(Debug, Clone)]
-pub struct LoadShed<S> {
-    inner: S,
-    permits: Arc<Semaphore>,
-    limit: usize,
-    shed: Option<Counter>,
 }
 
 /// A call's place in the count, shared by its request body and its response future.
@@ -102,31 +89,17 @@ fn set(slot: &SharedSlot, to: Slot) -> Slot {
     )
 }
 
-impl<S, B> Service<Request<B>> for LoadShed<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-    B: HttpBody<Data = Bytes> + Send + 'static,
-    B::Error: Into<tonic::codegen::StdError>,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+impl Around<Body> for LoadShedLayer {
+    fn around<S: Next<Body>>(&self, inner: &mut S, request: Request<Body>) -> Answer<S::Error> {
         if is_health(request.uri().path()) {
-            return Box::pin(self.inner.call(request.map(Body::new)));
+            return Box::pin(inner.call(request));
         }
         let slot: SharedSlot = Arc::new(Mutex::new(Slot::Waiting));
         let (permits, limit, body_slot) = (self.permits.clone(), self.limit, slot.clone());
         let shed = self.shed.clone();
-        let call = self.inner.call(request.map(|inner| {
+        let call = inner.call(request.map(|inner| {
             Body::new(Admitted {
-                inner: Body::new(inner),
+                inner,
                 permits,
                 limit,
                 slot: body_slot,
@@ -231,7 +204,8 @@ mod tests {
     #[tokio::test]
     async fn past_the_limit_calls_are_shed_at_once_and_health_still_answers() {
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = LoadShedLayer::new(2).layer(echo.clone());
+        let layer = LoadShedLayer::new(2);
+        let service = layer.clone().layer(echo.clone());
         let held: Vec<_> = (0..2)
             .map(|_| tokio::spawn(service.clone().oneshot(request_with(CALL, |r| r))))
             .collect();
@@ -256,12 +230,8 @@ mod tests {
             call.abort();
             let _ = call.await;
         }
-        let fast = LoadShedLayer {
-            permits: service.permits.clone(),
-            limit: 2,
-            shed: None,
-        }
-        .layer(Echo::default());
+        // A layer sharing the same count.
+        let fast = layer.layer(Echo::default());
         let served = fast.oneshot(request_with(CALL, |r| r)).await.unwrap();
         assert_eq!(grpc_status(&served).0, tonic::Code::Ok);
     }

@@ -28,7 +28,9 @@
 //! Shedding comes before the deadline so a shed call costs no timer; the deadline comes before
 //! authentication so a slow credential check is bounded too. [`stack`] builds the whole order; it
 //! is a plain [`tower::Layer`] over `http::Request<B>` → `http::Response<tonic::body::Body>`, so
-//! it fits tonic's `Server::layer` as well as an accept loop of our own.
+//! it fits tonic's `Server::layer` as well as an accept loop of our own. Each layer but message
+//! size writes only what it does to a call ([`service::Around`]); [`service::Wrapped`] is the
+//! one `tower::Service` they all make.
 
 use std::time::Duration;
 
@@ -42,6 +44,7 @@ pub mod content_type;
 pub mod deadline;
 pub mod load_shed;
 pub mod message_size;
+pub mod service;
 #[cfg(test)]
 pub(crate) mod testing;
 
