@@ -2,19 +2,17 @@
 //! backs off when descriptors run out, and hands each to [`super::connection`] on its own task,
 //! after the TLS handshake when TLS is on ([`super::tls`]).
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
-use hyper::body::Incoming;
 use hyper_util::rt::TokioExecutor;
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::{OwnedSemaphorePermit, Semaphore, watch},
 };
 use tokio_rustls::TlsAcceptor;
-use tower::Service;
 
 use super::{
-    connection,
+    connection::{self, ConnectionService},
     limits::ConnectionLimits,
     log_limit::RateLimit,
     peer::Peer,
@@ -49,14 +47,7 @@ pub(crate) async fn run<S>(
     phase: watch::Receiver<Phase>,
     stop: impl Future<Output = ()>,
 ) where
-    S: Service<
-            http::Request<Incoming>,
-            Response = http::Response<tonic::body::Body>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: ConnectionService,
 {
     let builder = connection::builder(&limits);
     let mut backoff: Option<Duration> = None;
@@ -134,14 +125,7 @@ async fn handle<S>(
     mut phase: watch::Receiver<Phase>,
     permit: OwnedSemaphorePermit,
 ) where
-    S: Service<
-            http::Request<Incoming>,
-            Response = http::Response<tonic::body::Body>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: ConnectionService,
 {
     let mut peer = Peer {
         addr: Some(addr),

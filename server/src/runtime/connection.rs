@@ -31,6 +31,32 @@ use super::{
     phase::Phase,
 };
 
+/// What a connection serves: the middleware stack around the routes, answering every request
+/// (errors are gRPC statuses inside the response, never a service error).
+pub(crate) trait ConnectionService:
+    Service<
+        http::Request<Incoming>,
+        Response = http::Response<tonic::body::Body>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> ConnectionService for S where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// The HTTP/2 settings every connection is served with.
 pub(crate) fn builder(
     limits: &ConnectionLimits,
@@ -59,14 +85,7 @@ pub(crate) async fn serve<I, S>(
     mut phase: watch::Receiver<Phase>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: Service<
-            http::Request<Incoming>,
-            Response = http::Response<tonic::body::Body>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: ConnectionService,
 {
     let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
     let tracked = Tracked {

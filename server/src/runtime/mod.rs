@@ -26,7 +26,6 @@ pub mod tls;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
-use hyper::body::Incoming;
 use tokio::{
     net::TcpListener,
     sync::{Semaphore, watch},
@@ -142,14 +141,7 @@ fn stack(
     routes: Routes,
     options: &ServeOptions,
     known: &[&'static str],
-) -> impl Service<
-    http::Request<Incoming>,
-    Response = http::Response<tonic::body::Body>,
-    Error = Infallible,
-    Future: Send + 'static,
-> + Clone
-+ Send
-+ 'static {
+) -> impl connection::ConnectionService {
     let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
     middleware::stack(&options.calls, authenticate, &options.observer, known).service(routes)
 }
