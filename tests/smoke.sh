@@ -45,15 +45,18 @@ addr_of() { # the address a service logged, or nothing yet
   { grep '"message":"listening"' "$log" || true; } | { grep "\"service\":\"$1\"" || true; } \
     | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1
 }
-forecast=; taxonomy=
-for _ in $(seq 1 300); do
-  forecast=$(addr_of llmarket.forecast.v1.ForecastService)
-  taxonomy=$(addr_of llmarket.taxonomy.v1.TaxonomyService)
-  [ -n "$forecast" ] && [ -n "$taxonomy" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "server exited early:"; cat "$log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$forecast" ] && [ -n "$taxonomy" ] || { echo "server did not log its addresses"; cat "$log"; exit 1; }
+await_addresses() { # await_addresses WHAT: sets $forecast and $taxonomy from $log, or fails
+  forecast=; taxonomy=
+  for _ in $(seq 1 300); do
+    forecast=$(addr_of llmarket.forecast.v1.ForecastService)
+    taxonomy=$(addr_of llmarket.taxonomy.v1.TaxonomyService)
+    [ -n "$forecast" ] && [ -n "$taxonomy" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || { echo "$1 exited early:"; cat "$log"; exit 1; }
+    sleep 0.1
+  done
+  echo "$1 did not log its addresses"; cat "$log"; exit 1
+}
+await_addresses server
 echo "smoke: forecast at $forecast, taxonomy at $taxonomy"
 
 # Ready means the health check says SERVING (bounded number of tries).
@@ -167,15 +170,7 @@ RUST_LOG=info "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0
   --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --tls-client-ca "$pki/ca.pem" 2>"$tls_log" &
 server_pid=$!
 log=$tls_log
-forecast=; taxonomy=
-for _ in $(seq 1 300); do
-  forecast=$(addr_of llmarket.forecast.v1.ForecastService)
-  taxonomy=$(addr_of llmarket.taxonomy.v1.TaxonomyService)
-  [ -n "$forecast" ] && [ -n "$taxonomy" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "TLS server exited early:"; cat "$tls_log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$forecast" ] && [ -n "$taxonomy" ] || { echo "TLS server did not log its addresses"; cat "$tls_log"; exit 1; }
+await_addresses "TLS server"
 echo "smoke: mutual TLS: forecast at $forecast, taxonomy at $taxonomy"
 mtls=(-cacert "$pki/ca.pem" -cert "$pki/client.pem" -key "$pki/client.key")
 for addr in "$forecast" "$taxonomy"; do
@@ -215,6 +210,7 @@ fi
 report="$out/ghz-tls.json"
 if ghz --cacert "$pki/ca.pem" --cert "$pki/client.pem" --key "$pki/client.key" \
     --metadata "{\"authorization\":\"Bearer $token\"}" \
+    --reflect-metadata "{\"authorization\":\"Bearer $token\"}" \
     --call llmarket.forecast.v1.ForecastService/GetSeries \
     -d '{"name":"datasets/cic-global-llm-2026/series/market-size"}' \
     -n 1000 -c 10 --timeout 10s --format json --output "$report" "$forecast" 2>"$out/ghz.err"; then
