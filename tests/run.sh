@@ -24,15 +24,23 @@ step() {
 }
 trap finish_step EXIT
 
-# Debian packages the tests need, pinned (one apt-get update for all of them).
-PROMETHEUS_VERSION='2.42.0+ds-5+deb12u*'
+# Debian packages the tests need, pinned: "package=version command" (the command shows whether it
+# is installed). Those missing are installed together, after one apt-get update.
+DEBIAN_PACKAGES=(
+  "prometheus=2.42.0+ds-5+deb12u* promtool"
+)
 
 step "tools"
 eval "$(tests/tools.sh)"
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-  echo "tools: installing prometheus $PROMETHEUS_VERSION (apt-get)" >&2
+missing=()
+for entry in "${DEBIAN_PACKAGES[@]}"; do
+  read -r package command <<<"$entry"
+  command -v "$command" >/dev/null || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tools: installing ${missing[*]} (apt-get)" >&2
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "prometheus=$PROMETHEUS_VERSION" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
 
 step "cargo fmt --check"
@@ -53,9 +61,11 @@ cargo test -p llmarket-server --no-default-features --locked --lib --bins
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 
+step "release build (statically linked, as deployed)"
+server=$(tests/release.sh)
+
 step "smoke test (release binary, grpcurl, python, ghz)"
-cargo build --release --locked -p llmarket-server
-tests/smoke.sh target/release/llmarket-server
+tests/smoke.sh "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
-timeout 180 tests/prometheus.sh target/release/llmarket-server
+timeout 180 tests/prometheus.sh "$server"
