@@ -152,39 +152,33 @@ async fn refusing(code: tonic::Code) -> TestServer {
     TestServer::start(SlowForecast::refusing(code).routes()).await
 }
 
+/// Runs `series list` against a server refusing as `code` says, with `env`; checks the exit is 77
+/// and returns what the command printed on stderr.
+async fn refused_with(code: tonic::Code, env: &[(&str, &str)]) -> String {
+    let server = refusing(code).await;
+    let output = llmarket(&args(&server.url(), &["series", "list"]), env).await;
+    assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
+    stderr(&output)
+}
+
 #[tokio::test]
 async fn unauthenticated_and_permission_denied_exit_77_and_never_print_the_token() {
-    let server = refusing(tonic::Code::Unauthenticated).await;
-    let output = llmarket(&args(&server.url(), &["series", "list"]), &[]).await;
-    assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
+    let message = refused_with(tonic::Code::Unauthenticated, &[]).await;
     assert!(
-        stderr(&output).contains("set LLMARKET_TOKEN or --token-file"),
-        "{}",
-        stderr(&output)
+        message.contains("set LLMARKET_TOKEN or --token-file"),
+        "{message}"
     );
 
     let secret = "s3cret-never-printed";
-    let output = llmarket(
-        &args(&server.url(), &["series", "list"]),
-        &[("LLMARKET_TOKEN", secret)],
-    )
-    .await;
-    assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
-    let message = stderr(&output);
+    let with_token = [("LLMARKET_TOKEN", secret)];
+    let message = refused_with(tonic::Code::Unauthenticated, &with_token).await;
     assert!(
         message.contains("did not accept the token from LLMARKET_TOKEN"),
         "{message}"
     );
     assert!(!message.contains(secret), "{message}");
 
-    let server = refusing(tonic::Code::PermissionDenied).await;
-    let output = llmarket(
-        &args(&server.url(), &["series", "list"]),
-        &[("LLMARKET_TOKEN", secret)],
-    )
-    .await;
-    assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
-    let message = stderr(&output);
+    let message = refused_with(tonic::Code::PermissionDenied, &with_token).await;
     assert!(message.contains("PERMISSION_DENIED"), "{message}");
     assert!(
         message.contains("ask the server's operator for a grant"),
