@@ -73,12 +73,21 @@ addr_of() {
     | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1
 }
 
+# The example overlay's dataset, laid out as a ConfigMap volume is (files are symlinks into a
+# timestamped directory through `..data`), at the path the manifests mount it.
+configmap="$out/rootfs/data/llmarket-data"
+mkdir -p "$configmap/..2026_01_01_00_00_00.000000001"
+cp "$root"/deploy/kubernetes/overlays/example/data/*.toml "$configmap/..2026_01_01_00_00_00.000000001/"
+ln -s ..2026_01_01_00_00_00.000000001 "$configmap/..data"
+for file in "$configmap"/..data/*.toml; do ln -s "..data/$(basename "$file")" "$configmap/"; done
+
 # serve NAME SERVICE OTLP_ENDPOINT: runs `llmarket-server NAME` from the image's file system with
-# an empty environment but for the OTLP endpoint; sets grpc_addr, admin_addr and server_pid.
+# an empty environment but for the OTLP endpoint, with the manifests' --data; sets grpc_addr,
+# admin_addr and server_pid.
 serve() {
   local log="$out/$1.log"
   env -i OTEL_EXPORTER_OTLP_ENDPOINT="$3" OTEL_BSP_SCHEDULE_DELAY=100 \
-    "$(command -v chroot)" --userspec="$user" "$out/rootfs" "$entrypoint" "$1" \
+    "$(command -v chroot)" --userspec="$user" "$out/rootfs" "$entrypoint" "$1" --data /data \
     --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --log-format json 2>"$log" &
   server_pid=$!
   pids+=("$server_pid")
@@ -130,6 +139,8 @@ echo "nameserver 127.0.53.53" >"$out/rootfs/etc/resolv.conf"
 port=$(collector "$out/otlp-dns")
 serve forecast ForecastService "http://$cluster_name:$port"
 calls forecast ForecastService GetSeries '{"name":"datasets/cic-global-llm-2026/series/market-size"}'
+check "forecast: the ConfigMap's dataset is served" bash -c \
+  "grpcurl -plaintext -d '{}' '$grpc_addr' llmarket.forecast.v1.ForecastService/ListDatasets | grep -q datasets/example-widgets"
 check "forecast: spans exported to $cluster_name (DNS)" got_preface "$out/otlp-dns"
 check "forecast: SIGTERM, exit 0" stops "$server_pid"
 
