@@ -132,7 +132,7 @@ stops() {
 # 3. Forecast, its collector addressed as a cluster name: resolved by DNS (a stub on
 # 127.0.53.53:53) through the /etc/resolv.conf a runtime would mount.
 cluster_name=otel-collector.observability.svc.cluster.local
-python3 "$root/tests/deploy/dns_stub.py" 127.0.53.53 53 "$cluster_name" 127.0.0.1 >"$out/dns.txt" &
+python3 "$root/tests/deploy/dns_stub.py" 127.0.53.53 53 "$cluster_name=127.0.0.1" >"$out/dns.txt" &
 pids+=($!)
 for _ in $(seq 1 50); do grep -q ready "$out/dns.txt" && break; sleep 0.1; done
 echo "nameserver 127.0.53.53" >"$out/rootfs/etc/resolv.conf"
