@@ -37,6 +37,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; 
 podman build --quiet --pull=never -f "$root/deploy/Containerfile" \
   --build-context bin="$(dirname "$bin")" --build-arg VERSION=test -t "$image" "$root/deploy" >"$out/build.txt"
 ok "podman build ($(podman image inspect "$image" --format '{{.Size}}') bytes)"
+podman image prune -f >/dev/null   # the images earlier runs left untagged
 
 check "no RUN step in the Containerfile" bash -c "! grep -qiE '^[[:space:]]*RUN[[:space:]]' '$root/deploy/Containerfile'"
 user=$(podman image inspect "$image" --format '{{.Config.User}}')
