@@ -4,7 +4,8 @@
 # a DNS server the test starts (as a headless Service is). ghz calls through HAProxy: no error, and
 # every replica served calls (from each replica's /metrics). Then the replicas are restarted one
 # by one (SIGTERM, wait for exit, start again, wait until HAProxy has it back) while ghz runs
-# through HAProxy, and the failed calls are counted and printed; a failure fails the test.
+# through HAProxy, and the failed calls are counted and printed; a failure fails the test. Last, a
+# replica killed with SIGKILL under load: no more failures than the calls in flight.
 # Needs: haproxy, ghz (tests/tools.sh), curl, python3. Loopback only.
 # Usage: tests/haproxy.sh [path/to/llmarket-server]   (default: tests/release.sh's binary)
 set -euo pipefail
@@ -128,6 +129,22 @@ n=$(errors "$out/ghz-rolling.txt")
 retried=$(curl -sf "http://$stats/stats;csv" | awk -F, '$1 == "forecast" && $2 == "BACKEND" { print "HAProxy retried " $16 " and redispatched " $17 }')
 echo "rolling restart of 3 replicas through HAProxy under load: $n of 6000 calls failed ($retried)"
 [ "$n" -eq 0 ] && ok "rolling restart: 0 failed calls" || { bad "rolling restart: $n failed calls"; sed -n '/Error distribution/,$p' "$out/ghz-rolling.txt"; }
+
+# A replica killed with SIGKILL under load: the calls in flight on it (at most the concurrency, 8)
+# may fail, unless HAProxy sends them again (retry-on empty-response); then it is started again.
+ghz --insecure --call "$call" -d "$series" --rps 400 -n 2000 -c 8 --connections 2 "$proxy" >"$out/ghz-kill.txt" &
+load=$!
+sleep 1
+victim=${replicas[1]}
+kill -KILL "${replica_pid[$victim]}"
+wait "${replica_pid[$victim]}" 2>/dev/null || true
+unset "replica_pid[$victim]"
+sleep 1
+start "$victim"
+wait "$load" || true
+n=$(errors "$out/ghz-kill.txt")
+echo "a replica killed with SIGKILL under load: $n of 2000 calls failed"
+[ "$n" -le 8 ] && ok "SIGKILL: $n failed calls, within the 8 in flight" || { bad "SIGKILL: $n failed calls, more than the 8 in flight"; sed -n '/Error distribution/,$p' "$out/ghz-kill.txt"; }
 
 echo "haproxy: $failed failed"
 [ "$failed" -eq 0 ]
