@@ -5,6 +5,7 @@ package kubernetes
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -173,6 +174,9 @@ func checkService(t *testing.T, all objects, d appsv1.Deployment) {
 	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.RunAsUser == nil || *psc.RunAsUser == 0 {
 		t.Errorf("the pod must run as a numeric non-root user (runAsNonRoot, runAsUser > 0)")
 	}
+	if psc != nil && psc.RunAsUser != nil && fmt.Sprint(*psc.RunAsUser) != imageUser(t) {
+		t.Errorf("runAsUser %d is not the image's USER %s (deploy/Containerfile)", *psc.RunAsUser, imageUser(t))
+	}
 	if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("the pod needs seccompProfile RuntimeDefault")
 	}
@@ -320,6 +324,23 @@ func checkService(t *testing.T, all objects, d appsv1.Deployment) {
 	if !cpu {
 		t.Errorf("no HorizontalPodAutoscaler on CPU scales %s", d.Name)
 	}
+}
+
+// imageUser is the numeric user of deploy/Containerfile's USER line.
+func imageUser(t *testing.T) string {
+	t.Helper()
+	text, err := os.ReadFile("../../../deploy/Containerfile")
+	if err != nil {
+		t.Fatalf("reading the Containerfile: %v", err)
+	}
+	for _, line := range strings.Split(string(text), "\n") {
+		if user, ok := strings.CutPrefix(line, "USER "); ok {
+			uid, _, _ := strings.Cut(strings.TrimSpace(user), ":")
+			return uid
+		}
+	}
+	t.Fatalf("deploy/Containerfile has no USER line")
+	return ""
 }
 
 func find(maps []corev1.ConfigMap, name string) *corev1.ConfigMap {
