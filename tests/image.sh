@@ -3,7 +3,8 @@
 # deploy/Containerfile with podman from an empty base, offline; checks its configuration (numeric
 # non-root user, no RUN step) and its file system (exactly the static binary and its /etc files);
 # then runs the server from the exported file system with chroot, as the image's user, with an
-# empty environment: /readyz, /livez, health and a real call of each service, and host names
+# empty environment: /readyz, /livez, health and a real call of each service, the example
+# overlay's dataset from a ConfigMap-shaped --data directory, and host names
 # resolved from inside it (an OTLP collector addressed as `localhost`, from the image's
 # /etc/hosts, and as a cluster name answered by a DNS server the test starts, through
 # /etc/resolv.conf as a container runtime mounts it).
