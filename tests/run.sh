@@ -2,8 +2,10 @@
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
 # format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
-# (grpcurl, a generated Python client, ghz), and the metrics against a real Prometheus
-# (Debian's `prometheus`, installed with apt-get when missing).
+# (grpcurl, a generated Python client, ghz), the metrics against a real Prometheus
+# (Debian's `prometheus`, installed with apt-get when missing), and the deployment: the container
+# image (podman build, run with chroot), the Kubernetes manifests (rendered and strictly decoded
+# by a Go test) and HAProxy in front of three replicas.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,8 @@ trap finish_step EXIT
 # is installed). Those missing are installed together, after one apt-get update.
 DEBIAN_PACKAGES=(
   "prometheus=2.42.0+ds-5+deb12u* promtool"
+  "podman=4.3.1+ds1-8+deb12u1+b3 podman"
+  "haproxy=2.6.12-1+deb12u* haproxy"
 )
 
 step "tools"
@@ -69,3 +73,12 @@ tests/smoke.sh "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
 timeout 180 tests/prometheus.sh "$server"
+
+step "container image (podman build from scratch, run from its file system with chroot)"
+timeout 180 tests/image.sh "$server"
+
+step "Kubernetes manifests (every overlay rendered with kustomize, decoded strictly, invariants)"
+(cd tests/deploy/kubernetes && timeout 420 go test -count=1 ./...)
+
+step "HAProxy in front of 3 replicas (ghz, rolling restart under load)"
+timeout 120 tests/haproxy.sh "$server"
