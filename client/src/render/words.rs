@@ -45,6 +45,63 @@ impl Words {
         self.unit(unit).to_owned()
     }
 
+    /// `, ` in English, `，` in Chinese.
+    pub(crate) fn comma(self) -> &'static str {
+        match self.0 {
+            Language::En => ", ",
+            Language::Zh => "，",
+        }
+    }
+
+    /// `: ` in English, `：` in Chinese.
+    pub(crate) fn colon(self) -> &'static str {
+        match self.0 {
+            Language::En => ": ",
+            Language::Zh => "：",
+        }
+    }
+
+    /// `; ` in English, `；` in Chinese.
+    pub(crate) fn semicolon(self) -> &'static str {
+        match self.0 {
+            Language::En => "; ",
+            Language::Zh => "；",
+        }
+    }
+
+    /// `.` in English, `。` in Chinese.
+    pub(crate) fn stop(self) -> &'static str {
+        match self.0 {
+            Language::En => ".",
+            Language::Zh => "。",
+        }
+    }
+
+    /// Between the items of a list: `, ` in English, the enumeration comma `、` in Chinese.
+    pub(crate) fn list_sep(self) -> &'static str {
+        match self.0 {
+            Language::En => ", ",
+            Language::Zh => "、",
+        }
+    }
+
+    /// `text` in parentheses after what comes before: ` (text)` in English, `（text）` in
+    /// Chinese (full-width parentheses take no space).
+    pub(crate) fn paren(self, text: &str) -> String {
+        match self.0 {
+            Language::En => format!(" ({text})"),
+            Language::Zh => format!("（{text}）"),
+        }
+    }
+
+    /// Two parts of a phrase: a space between them in English, none in Chinese ("推理成本展望").
+    pub(crate) fn join(self, a: &str, b: &str) -> String {
+        match self.0 {
+            Language::En => format!("{a} {b}"),
+            Language::Zh => format!("{a}{b}"),
+        }
+    }
+
     /// "actual" or "forecast".
     pub(crate) fn kind(self, kind: Kind) -> &'static str {
         self.t(match kind {
@@ -164,6 +221,12 @@ pub(crate) enum Msg {
     InterpolationRate,
     Note,
     OnlyDerivedGrowth,
+    PositionBorder,
+    UnlockedByAttribute,
+    LabelsOfRelated,
+    Missing,
+    StatesBefore,
+    NoGrowthAfter,
 }
 
 impl Msg {
@@ -287,6 +350,12 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "both ends are interpolated, so this is only the rate the interpolation assumed, not a growth figure of the report"
             }
+            Self::PositionBorder => "border",
+            Self::UnlockedByAttribute => "Unlocked by",
+            Self::LabelsOfRelated => "labels of related concepts",
+            Self::Missing => "missing",
+            Self::StatesBefore => "the report states",
+            Self::NoGrowthAfter => "value(s) of this series in the span: no growth to compute",
         }
     }
 
@@ -344,18 +413,18 @@ impl Msg {
             Self::Series => "序列",
             Self::Parent => "上级序列",
             Self::StatedRate => "报告所述变化率",
-            Self::ShareOf => "占比：",
+            Self::ShareOf => "的占比",
             Self::ShareOfParent => "占上级序列比例",
             Self::NoLinkedSeries => "该概念未关联预测序列。",
             Self::Timeline => "时间线",
-            Self::MilestonesBeside => "里程碑与",
+            Self::MilestonesBeside => "与各年里程碑",
             Self::MarketSize => "市场规模",
             Self::Milestones => "里程碑",
             Self::Outlook => "展望",
             Self::NoneStated => "报告未给出",
             Self::FallEachYear => "每年下降倍数",
             Self::StatedValues => "报告所述数值",
-            Self::ProjectionAt => "按每年",
+            Self::ProjectionAt => "起按每年",
             Self::From => "自",
             Self::UnlockedApplications => "成本下降解锁的应用",
             Self::UnlockedBy => "解锁因素",
@@ -364,14 +433,14 @@ impl Msg {
             Self::Fraction => "比例",
             Self::Index => "指数",
             Self::LogScale => "对数刻度",
-            Self::SeriesOf => "序列：",
+            Self::SeriesOf => "数据集中的序列",
             Self::Title => "标题",
             Self::Unit => "单位",
             Self::Years => "年份范围",
             Self::Components => "组成序列",
             Self::Broader => "上位概念",
             Self::Attribute => "属性",
-            Self::ConceptsMatching => "匹配的概念：",
+            Self::ConceptsMatching => "匹配的概念",
             Self::Label => "名称",
             Self::Score => "相关度",
             Self::Matched => "匹配文本",
@@ -402,6 +471,12 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "两端均为插值推算，此数值仅为插值所假定的增长率，并非报告给出的增长数据"
             }
+            Self::PositionBorder => "交界处",
+            Self::UnlockedByAttribute => "解锁因素",
+            Self::LabelsOfRelated => "相关概念的名称",
+            Self::Missing => "暂缺",
+            Self::StatesBefore => "报告在此区间给出该序列的",
+            Self::NoGrowthAfter => "个数值，无法计算增长",
         }
     }
 }
