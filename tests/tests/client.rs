@@ -552,6 +552,26 @@ async fn reports_render_as_their_reviewed_snapshots() {
             render::render(&cost_decline, Format::Markdown),
         ),
     ]);
+    // A segment with one stated value (no growth) and a share of its parent, and a concept
+    // with attributes: their words in Chinese.
+    let maas_zh = client
+        .segment_report("schemes/industry/concepts/maas", YearSpan::all(), Language::Zh)
+        .await
+        .unwrap();
+    let l3_zh = client
+        .concept("schemes/capability-levels/concepts/l3", Language::Zh)
+        .await
+        .unwrap();
+    let cases = cases.chain([
+        (
+            "segment_maas_table_zh",
+            render::render(&maas_zh, Format::Table),
+        ),
+        (
+            "concept_l3_markdown_zh",
+            render::render(&l3_zh, Format::Markdown),
+        ),
+    ]);
     for (name, text) in cases {
         assert_snapshot(name, &text.unwrap());
     }
