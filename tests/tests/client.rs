@@ -676,6 +676,15 @@ async fn without_the_taxonomy_a_report_keeps_its_numbers_and_says_what_is_missin
     let markdown = render::render(&report, Format::Markdown).unwrap();
     assert!(markdown.contains("## Warnings"), "{markdown}");
     assert!(markdown.contains("drivers missing: taxonomy service: ListConcepts failed"));
+    let zh = client
+        .market_overview(DATASET, YearSpan::all(), Language::Zh)
+        .await
+        .unwrap();
+    let markdown = render::render(&zh, Format::Markdown).unwrap();
+    for part in ["驱动因素", "发展趋势", "竞争壁垒", "当前能力等级"] {
+        let line = format!("- {part}暂缺：taxonomy service: ListConcepts failed");
+        assert!(markdown.contains(&line), "{line:?} not in\n{markdown}");
+    }
 
     let timeline = client
         .timeline(YearSpan::all(), Language::En)
