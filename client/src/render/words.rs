@@ -227,6 +227,7 @@ pub(crate) enum Msg {
     Missing,
     StatesBefore,
     NoGrowthAfter,
+    StatedLine,
 }
 
 impl Msg {
@@ -356,6 +357,7 @@ impl Msg {
             Self::Missing => "missing",
             Self::StatesBefore => "the report states",
             Self::NoGrowthAfter => "value(s) of this series in the span: no growth to compute",
+            Self::StatedLine => "stated",
         }
     }
 
@@ -477,6 +479,7 @@ impl Msg {
             Self::Missing => "暂缺",
             Self::StatesBefore => "报告在此区间给出该序列的",
             Self::NoGrowthAfter => "个数值，无法计算增长",
+            Self::StatedLine => "报告所述数值",
         }
     }
 }

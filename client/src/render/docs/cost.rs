@@ -108,7 +108,7 @@ impl Render for CostOutlook {
             format!("{}{}", w.unit(self.cost.unit), w.paren(w.t(Msg::LogScale))),
             true,
             vec![
-                line(w.t(Msg::Stated), &self.cost.points),
+                line(w.t(Msg::StatedLine), &self.cost.points),
                 line(w.t(Msg::ProjectionAtStatedRate), &projection),
             ],
         ))

@@ -69,6 +69,14 @@ pub(super) fn position_text(w: Words, position: &str) -> String {
     }
 }
 
+/// A heading of a part of a report and its years: "Growth 2024–2029", "2024–2029 年增长".
+pub(super) fn with_years(w: Words, what: Msg, years: &str) -> String {
+    match w.0 {
+        Language::En => format!("{} {years}", w.t(what)),
+        Language::Zh => format!("{years} 年{}", w.t(what)),
+    }
+}
+
 pub(super) fn concept_ref(r: &ConceptRef) -> String {
     r.label.clone().unwrap_or_else(|| r.name.clone())
 }
@@ -143,7 +151,10 @@ pub(super) fn stated_rate_text(w: Words, rate: &StatedRate) -> String {
         RateKind::AnnualChange => w.t(Msg::AYear),
     };
     let span = span(w, rate.start_year, rate.end_year);
-    let mut text = format!("{} {what}", format::stated_rate(rate));
+    let mut text = match w.0 {
+        Language::En => format!("{} {what}", format::stated_rate(rate)),
+        Language::Zh => format!("{what} {}", format::stated_rate(rate)),
+    };
     if !span.is_empty() {
         text.push_str(&format!("{}{span}", w.comma()));
     }
@@ -291,10 +302,12 @@ pub(super) fn chart(
 
 pub(super) fn milestone_when(w: Words, m: &MilestoneItem) -> String {
     match (m.month, m.end_of_year, w.0) {
-        (Some(month), _, _) => format!("{}-{month:02}", m.year),
+        (Some(month), _, Language::En) => format!("{}-{month:02}", m.year),
+        (Some(month), _, Language::Zh) => format!("{} 年 {month} 月", m.year),
         (None, true, Language::En) => format!("end of {}", m.year),
         (None, true, Language::Zh) => format!("{} 年末", m.year),
-        (None, false, _) => m.year.to_string(),
+        (None, false, Language::En) => m.year.to_string(),
+        (None, false, Language::Zh) => format!("{} 年", m.year),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::{
 
 use super::{
     concept_terms, concept_title, growth_fields, position_text, series_chart, series_table,
-    warnings_section,
+    warnings_section, with_years,
 };
 
 impl Render for MarketOverview {
@@ -30,16 +30,16 @@ impl Render for MarketOverview {
 
         doc.heading(
             2,
-            format!(
-                "{} {}",
-                w.t(Msg::Growth),
-                format::span(Some(self.growth.start.year), Some(self.growth.end.year))
+            with_years(
+                w,
+                Msg::Growth,
+                &format::span(Some(self.growth.start.year), Some(self.growth.end.year)),
             ),
         );
         doc.fields(growth_fields(w, &self.growth));
 
         let b = &self.breakdown;
-        doc.heading(2, format!("{} {}", w.t(Msg::Breakdown), b.year));
+        doc.heading(2, with_years(w, Msg::Breakdown, &b.year.to_string()));
         let mut rows: Vec<Vec<String>> = b
             .components
             .iter()
