@@ -376,6 +376,8 @@ mod tests {
         // A derivation missing an input falls back to the service's text.
         p.method = Some("service text".to_owned());
         assert_eq!(method_text(Words(Language::En), &p), "service text");
+        // Never the service's English in a Chinese report.
+        assert_eq!(method_text(Words(Language::Zh), &p), "由预测服务计算");
         let input = p.derivation.as_ref().unwrap().inputs[0].clone();
         assert_eq!(
             input_label(Words(Language::En), &input),
