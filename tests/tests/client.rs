@@ -555,7 +555,11 @@ async fn reports_render_as_their_reviewed_snapshots() {
     // A segment with one stated value (no growth) and a share of its parent, and a concept
     // with attributes: their words in Chinese.
     let maas_zh = client
-        .segment_report("schemes/industry/concepts/maas", YearSpan::all(), Language::Zh)
+        .segment_report(
+            "schemes/industry/concepts/maas",
+            YearSpan::all(),
+            Language::Zh,
+        )
         .await
         .unwrap();
     let l3_zh = client

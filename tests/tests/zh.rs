@@ -257,11 +257,7 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
 /// stays a number).
 fn half_width_in_chinese(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
-    let at = |i: isize| {
-        (i >= 0)
-            .then(|| chars.get(i as usize).copied())
-            .flatten()
-    };
+    let at = |i: isize| (i >= 0).then(|| chars.get(i as usize).copied()).flatten();
     let neighbour = |from: usize, step: isize| {
         let next = at(from as isize + step);
         if next == Some(' ') {
@@ -327,7 +323,10 @@ async fn every_report_in_chinese_has_chinese_words_and_punctuation() {
         .iter()
         .filter(|w| !quoted_words.contains(**w))
         .collect();
-    assert!(unused.is_empty(), "allowed but in no Chinese text: {unused:?}");
+    assert!(
+        unused.is_empty(),
+        "allowed but in no Chinese text: {unused:?}"
+    );
 
     let mut english: BTreeSet<String> = BTreeSet::new();
     let mut punctuation: Vec<String> = Vec::new();

@@ -252,12 +252,7 @@ fn warning_text(w: Words, warning: &Warning) -> String {
         "labels of related concepts" => w.t(Msg::LabelsOfRelated),
         other => other,
     };
-    format!(
-        "{part}{}{}{}",
-        w.t(Msg::Missing),
-        w.colon(),
-        warning.reason
-    )
+    format!("{part}{}{}{}", w.t(Msg::Missing), w.colon(), warning.reason)
 }
 
 pub(super) fn line(label: &str, points: &[Point]) -> Line {
