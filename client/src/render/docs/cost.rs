@@ -85,7 +85,7 @@ impl Render for CostOutlook {
                                     "{}{}{}",
                                     w.t(Msg::UnlockedBy),
                                     w.colon(),
-                                    a.unlocked_by
+                                    a.unlocked_by_label.as_ref().unwrap_or(&a.unlocked_by)
                                 ))
                             ),
                         )

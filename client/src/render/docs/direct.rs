@@ -94,11 +94,16 @@ impl Render for ConceptDetail {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);
         doc.heading(1, concept_title(&self.concept));
+        let word = |name: &String| self.labels.get(name).unwrap_or(name).clone();
         let list = |names: &[String]| {
             if names.is_empty() {
                 "—".to_owned()
             } else {
-                names.join(w.list_sep())
+                names
+                    .iter()
+                    .map(word)
+                    .collect::<Vec<_>>()
+                    .join(w.list_sep())
             }
         };
         let mut fields = vec![
@@ -111,7 +116,7 @@ impl Render for ConceptDetail {
             (w.s(Msg::Series), list(&self.concept.series)),
         ];
         for (key, value) in &self.concept.attributes {
-            fields.push(attribute_field(w, key, value));
+            fields.push(attribute_field(w, key, &word(value)));
         }
         if !self.concept.source.is_empty() {
             fields.push((w.s(Msg::Source), format!("§{}", self.concept.source)));
