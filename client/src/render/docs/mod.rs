@@ -71,6 +71,9 @@ pub(super) fn position_text(w: Words, position: &str) -> String {
 
 /// A heading of a part of a report and its years: "Growth 2024–2029", "2024–2029 年增长".
 pub(super) fn with_years(w: Words, what: Msg, years: &str) -> String {
+    if years.is_empty() {
+        return w.s(what);
+    }
     match w.0 {
         Language::En => format!("{} {years}", w.t(what)),
         Language::Zh => format!("{years} 年{}", w.t(what)),

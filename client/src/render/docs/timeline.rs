@@ -21,7 +21,7 @@ impl Render for Timeline {
         let last = self.years.last().map(|y| y.year);
         doc.heading(
             1,
-            format!("{} {}", w.t(Msg::Timeline), format::span(first, last)),
+            super::with_years(w, Msg::Timeline, &format::span(first, last)),
         );
         let series = format!("{}{}", self.title, w.paren(w.unit(self.unit)));
         doc.text(match w.0 {
