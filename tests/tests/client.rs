@@ -552,6 +552,30 @@ async fn reports_render_as_their_reviewed_snapshots() {
             render::render(&cost_decline, Format::Markdown),
         ),
     ]);
+    // A segment with one stated value (no growth) and a share of its parent, and a concept
+    // with attributes: their words in Chinese.
+    let maas_zh = client
+        .segment_report(
+            "schemes/industry/concepts/maas",
+            YearSpan::all(),
+            Language::Zh,
+        )
+        .await
+        .unwrap();
+    let l3_zh = client
+        .concept("schemes/capability-levels/concepts/l3", Language::Zh)
+        .await
+        .unwrap();
+    let cases = cases.chain([
+        (
+            "segment_maas_table_zh",
+            render::render(&maas_zh, Format::Table),
+        ),
+        (
+            "concept_l3_markdown_zh",
+            render::render(&l3_zh, Format::Markdown),
+        ),
+    ]);
     for (name, text) in cases {
         assert_snapshot(name, &text.unwrap());
     }
@@ -656,6 +680,15 @@ async fn without_the_taxonomy_a_report_keeps_its_numbers_and_says_what_is_missin
     let markdown = render::render(&report, Format::Markdown).unwrap();
     assert!(markdown.contains("## Warnings"), "{markdown}");
     assert!(markdown.contains("drivers missing: taxonomy service: ListConcepts failed"));
+    let zh = client
+        .market_overview(DATASET, YearSpan::all(), Language::Zh)
+        .await
+        .unwrap();
+    let markdown = render::render(&zh, Format::Markdown).unwrap();
+    for part in ["驱动因素", "发展趋势", "竞争壁垒", "当前能力等级"] {
+        let line = format!("- {part}暂缺：taxonomy service: ListConcepts failed");
+        assert!(markdown.contains(&line), "{line:?} not in\n{markdown}");
+    }
 
     let timeline = client
         .timeline(YearSpan::all(), Language::En)

@@ -1,6 +1,8 @@
 //! The document model every report becomes ([`Doc`]: headings, text, fields, tables, lists), and
 //! the layout the Markdown and table renderers share.
 
+use crate::reports::Language;
+
 /// A block of a rendered document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
@@ -37,11 +39,21 @@ pub struct Term {
 /// A document: what a report says, independent of the output format.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Doc {
+    /// The language of its words (the Markdown renderer's punctuation follows it).
+    pub language: Language,
     /// The blocks in order.
     pub blocks: Vec<Block>,
 }
 
 impl Doc {
+    /// An empty document in `language`.
+    pub fn new(language: Language) -> Self {
+        Self {
+            language,
+            blocks: Vec::new(),
+        }
+    }
+
     /// Appends a heading.
     pub fn heading(&mut self, level: u8, text: impl Into<String>) {
         self.blocks.push(Block::Heading(level, text.into()));

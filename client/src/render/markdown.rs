@@ -1,13 +1,21 @@
 //! A [`Doc`] as GitHub-flavoured Markdown.
 
-use crate::render::doc::{Block, Doc, blocks, bullets};
+use crate::{
+    render::doc::{Block, Doc, blocks, bullets},
+    reports::Language,
+};
 
 /// `doc` as Markdown: blocks separated by one blank line, ending with a newline.
 pub fn render(doc: &Doc) -> String {
-    blocks(doc, block)
+    // A field's label ends in the colon of the document's language.
+    let colon = match doc.language {
+        Language::En => ":",
+        Language::Zh => "：",
+    };
+    blocks(doc, |b| block(b, colon))
 }
 
-fn block(block: &Block) -> String {
+fn block(block: &Block, colon: &str) -> String {
     match block {
         Block::Heading(level, text) => {
             format!(
@@ -19,7 +27,7 @@ fn block(block: &Block) -> String {
         Block::Text(text) => inline(text),
         Block::Fields(fields) => fields
             .iter()
-            .map(|(label, value)| format!("- **{}:** {}", inline(label), inline(value)))
+            .map(|(label, value)| format!("- **{}{colon}** {}", inline(label), inline(value)))
             .collect::<Vec<_>>()
             .join("\n"),
         Block::Table { headers, rows } => {
@@ -82,5 +90,12 @@ mod tests {
             render(&doc),
             "# Title\n\n- **Year:** 2026\n\n| A | B |\n| --- | --- |\n| 1\\|2 | 19.3\\* |\n\n- **Term** — what it means\n  - **Sub**\n"
         );
+    }
+
+    #[test]
+    fn chinese_fields_end_in_a_full_width_colon() {
+        let mut doc = Doc::new(Language::Zh);
+        doc.fields(vec![("数据集".to_owned(), "cic".to_owned())]);
+        assert_eq!(render(&doc), "- **数据集：** cic\n");
     }
 }

@@ -6,6 +6,7 @@ mod doc;
 mod docs;
 pub mod format;
 pub mod markdown;
+mod punctuation;
 #[cfg(feature = "cli")]
 pub mod svg;
 pub mod table;

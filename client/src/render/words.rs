@@ -164,6 +164,13 @@ pub(crate) enum Msg {
     InterpolationRate,
     Note,
     OnlyDerivedGrowth,
+    PositionBorder,
+    UnlockedByAttribute,
+    LabelsOfRelated,
+    Missing,
+    StatesBefore,
+    NoGrowthAfter,
+    StatedLine,
 }
 
 impl Msg {
@@ -287,6 +294,13 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "both ends are interpolated, so this is only the rate the interpolation assumed, not a growth figure of the report"
             }
+            Self::PositionBorder => "border",
+            Self::UnlockedByAttribute => "Unlocked by",
+            Self::LabelsOfRelated => "labels of related concepts",
+            Self::Missing => "missing",
+            Self::StatesBefore => "the report states",
+            Self::NoGrowthAfter => "value(s) of this series in the span: no growth to compute",
+            Self::StatedLine => "stated",
         }
     }
 
@@ -344,18 +358,18 @@ impl Msg {
             Self::Series => "序列",
             Self::Parent => "上级序列",
             Self::StatedRate => "报告所述变化率",
-            Self::ShareOf => "占比：",
+            Self::ShareOf => "的占比",
             Self::ShareOfParent => "占上级序列比例",
             Self::NoLinkedSeries => "该概念未关联预测序列。",
             Self::Timeline => "时间线",
-            Self::MilestonesBeside => "里程碑与",
+            Self::MilestonesBeside => "与各年里程碑",
             Self::MarketSize => "市场规模",
             Self::Milestones => "里程碑",
             Self::Outlook => "展望",
             Self::NoneStated => "报告未给出",
             Self::FallEachYear => "每年下降倍数",
             Self::StatedValues => "报告所述数值",
-            Self::ProjectionAt => "按每年",
+            Self::ProjectionAt => "起按每年",
             Self::From => "自",
             Self::UnlockedApplications => "成本下降解锁的应用",
             Self::UnlockedBy => "解锁因素",
@@ -364,14 +378,14 @@ impl Msg {
             Self::Fraction => "比例",
             Self::Index => "指数",
             Self::LogScale => "对数刻度",
-            Self::SeriesOf => "序列：",
+            Self::SeriesOf => "数据集中的序列",
             Self::Title => "标题",
             Self::Unit => "单位",
             Self::Years => "年份范围",
             Self::Components => "组成序列",
             Self::Broader => "上位概念",
             Self::Attribute => "属性",
-            Self::ConceptsMatching => "匹配的概念：",
+            Self::ConceptsMatching => "匹配的概念",
             Self::Label => "名称",
             Self::Score => "相关度",
             Self::Matched => "匹配文本",
@@ -402,6 +416,13 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "两端均为插值推算，此数值仅为插值所假定的增长率，并非报告给出的增长数据"
             }
+            Self::PositionBorder => "交界处",
+            Self::UnlockedByAttribute => "解锁因素",
+            Self::LabelsOfRelated => "相关概念的名称",
+            Self::Missing => "暂缺",
+            Self::StatesBefore => "报告在此区间给出该序列的",
+            Self::NoGrowthAfter => "个数值，无法计算增长",
+            Self::StatedLine => "报告所述数值",
         }
     }
 }

@@ -54,11 +54,34 @@ pub struct Projection {
 pub struct UnlockedApplication {
     /// The application.
     pub application: ConceptSummary,
-    /// What unlocks it, as its `unlocked_by` attribute says.
+    /// What unlocks it, as its `unlocked_by` attribute says (a concept name).
     pub unlocked_by: String,
+    /// The label of that concept; absent when it could not be looked up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlocked_by_label: Option<String>,
 }
 
 impl Client {
+    /// Labels what unlocks each of `apps`, so the report names it in words; without the labels
+    /// (the lookup failed) the names stay.
+    async fn label_unlockers(&self, apps: &mut [UnlockedApplication], language: Language) {
+        let mut names: Vec<String> = Vec::new();
+        for app in apps.iter() {
+            if !names.contains(&app.unlocked_by) {
+                names.push(app.unlocked_by.clone());
+            }
+        }
+        let Ok(concepts) = self.batch_get_concepts(names, language.code()).await else {
+            return;
+        };
+        for app in apps {
+            app.unlocked_by_label = concepts
+                .iter()
+                .find(|c| c.name == app.unlocked_by)
+                .map(|c| c.pref_label.clone());
+        }
+    }
+
     /// The cost outlook in the default dataset: stated costs within `years`, a projection at
     /// the stated rate from the last actual year up to `years.end` (required).
     pub async fn cost_outlook(
@@ -128,10 +151,15 @@ impl Client {
                         Some(UnlockedApplication {
                             application,
                             unlocked_by,
+                            unlocked_by_label: None,
                         })
                     })
                     .collect::<Vec<_>>()
             });
+        let mut unlocked_applications = unlocked_applications;
+        if let Some(apps) = unlocked_applications.as_mut() {
+            self.label_unlockers(apps, language).await;
+        }
         if unlocked_applications.as_ref().is_some_and(Vec::is_empty) {
             warnings.push(Warning::absent(
                 "unlocked applications",

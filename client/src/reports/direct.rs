@@ -1,6 +1,8 @@
 //! Direct access to single resources, as our own serde types: the series of a dataset, one series
 //! with its values, one concept, a concept search, and the milestones.
 
+use std::collections::BTreeMap;
+
 use llmarket_proto::{forecast as fpb, taxonomy as tpb};
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +12,7 @@ use crate::{
     reports::{
         convert,
         model::{ConceptSummary, MilestoneItem, SeriesValues, StatedRate, Unit},
-        shared::{Language, YearSpan},
+        shared::{Language, UNLOCKED_BY_ATTRIBUTE, YearSpan},
     },
 };
 
@@ -82,6 +84,10 @@ pub struct ConceptDetail {
     pub related: Vec<String>,
     /// The path to the top of the hierarchy.
     pub ancestors: Vec<String>,
+    /// The labels of the concepts it names (neighbours, and the concept an `unlocked_by`
+    /// attribute names), by name, so a reader sees words rather than identifiers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
     /// they were (the language of the data texts is that of the request).
     #[serde(skip)]
@@ -156,6 +162,7 @@ fn concept_detail(
     call: &'static str,
     language: Language,
     c: tpb::Concept,
+    labels: BTreeMap<String, String>,
 ) -> Result<ConceptDetail, ClientError> {
     let scheme = c.scheme.clone();
     let broader = c.broader.clone();
@@ -169,8 +176,27 @@ fn concept_detail(
         narrower,
         related,
         ancestors,
+        labels,
         language,
     })
+}
+
+/// The concepts `c` names: its neighbours and the concept of its `unlocked_by` attribute.
+fn named_concepts(c: &tpb::Concept) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let attribute = c.attributes.get(UNLOCKED_BY_ATTRIBUTE);
+    for name in c
+        .broader
+        .iter()
+        .chain(&c.narrower)
+        .chain(&c.related)
+        .chain(attribute)
+    {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
 }
 
 impl Client {
@@ -241,11 +267,14 @@ impl Client {
         name: &str,
         language: Language,
     ) -> Result<ConceptDetail, ClientError> {
-        concept_detail(
-            "GetConcept",
-            language,
-            self.get_concept(name, language.code()).await?,
-        )
+        let concept = self.get_concept(name, language.code()).await?;
+        let labels = self
+            .batch_get_concepts(named_concepts(&concept), language.code())
+            .await?
+            .into_iter()
+            .map(|c| (c.name, c.pref_label))
+            .collect();
+        concept_detail("GetConcept", language, concept, labels)
     }
 
     /// Concepts whose label or definition contains `query`, in `schemes` (all when empty).

@@ -60,9 +60,12 @@ pub struct SegmentSeries {
     pub stated_rates: Vec<StatedRate>,
     /// Growth over the span; absent when the series has fewer than two values to compare.
     pub growth: Option<Growth>,
-    /// Why `growth` is absent.
+    /// Why `growth` is absent (in English; renderers word it from `stated_in_span`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth_note: Option<String>,
+    /// How many values the report states for the series within the span.
+    #[serde(default)]
+    pub stated_in_span: usize,
     /// The series' share of its parent in each year both have a value (derived); empty
     /// without a parent.
     pub share_of_parent: Vec<Point>,
@@ -193,6 +196,7 @@ impl Client {
             parent,
             growth,
             growth_note,
+            stated_in_span,
             share_of_parent,
         })
     }

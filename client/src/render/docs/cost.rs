@@ -5,7 +5,7 @@ use crate::{
         Chart, Doc, Render, format,
         words::{Msg, Words},
     },
-    reports::CostOutlook,
+    reports::{CostOutlook, Language},
 };
 
 use super::{
@@ -16,16 +16,17 @@ use super::{
 impl Render for CostOutlook {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
-        doc.heading(1, format!("{} {}", self.cost.title, w.t(Msg::Outlook)));
+        let mut doc = Doc::new(self.language);
+        doc.heading(1, w.join(&self.cost.title, w.t(Msg::Outlook)));
         let mut fields = vec![(w.s(Msg::Series), self.cost.name.clone())];
         match &self.stated_rate {
             Some(rate) => {
                 let mut text = stated_rate_text(w, rate);
                 if rate.value < 0.0 && rate.value > -1.0 {
                     text.push_str(&format!(
-                        " — {}: {}×",
+                        " — {}{}{}×",
                         w.t(Msg::FallEachYear),
+                        w.colon(),
                         format::trimmed(1.0 / (1.0 + rate.value))
                     ));
                 }
@@ -39,22 +40,24 @@ impl Render for CostOutlook {
         series_table(w, &mut doc, &self.cost);
 
         let p = &self.projection;
+        let rate = format::percent_trimmed(p.annual_rate);
+        let (at, a_year, from) = (w.t(Msg::ProjectionAt), w.t(Msg::AYear), w.t(Msg::From));
         doc.heading(
             2,
-            format!(
-                "{} {} {} {} {}",
-                w.t(Msg::ProjectionAt),
-                format::percent_trimmed(p.annual_rate),
-                w.t(Msg::AYear),
-                w.t(Msg::From),
-                p.base.year
-            ),
+            match w.0 {
+                Language::En => format!("{at} {rate} {a_year} {from} {}", p.base.year),
+                Language::Zh => format!(
+                    "{from} {} 年{at} {rate} {}",
+                    p.base.year,
+                    w.t(Msg::Projected)
+                ),
+            },
         );
         let mut rows = vec![vec![
             p.base.year.to_string(),
             format::point_value(&p.base),
             w.kind(p.base.kind).to_owned(),
-            format!("{}: {}", w.t(Msg::Base), basis(w, &p.base, &[])),
+            format!("{}{}{}", w.t(Msg::Base), w.colon(), basis(w, &p.base, &[])),
         ]];
         rows.extend(value_rows(w, &p.points));
         doc.table(
@@ -76,10 +79,14 @@ impl Render for CostOutlook {
                         (
                             concept_title(&a.application),
                             format!(
-                                "{} ({}: {})",
+                                "{}{}",
                                 a.application.definition,
-                                w.t(Msg::UnlockedBy),
-                                a.unlocked_by
+                                w.paren(&format!(
+                                    "{}{}{}",
+                                    w.t(Msg::UnlockedBy),
+                                    w.colon(),
+                                    a.unlocked_by_label.as_ref().unwrap_or(&a.unlocked_by)
+                                ))
                             ),
                         )
                     })
@@ -97,11 +104,11 @@ impl Render for CostOutlook {
         projection.extend(self.projection.points.iter().cloned());
         Some(chart(
             w,
-            format!("{} {}", self.cost.title, w.t(Msg::Outlook)),
-            format!("{} ({})", w.unit(self.cost.unit), w.t(Msg::LogScale)),
+            w.join(&self.cost.title, w.t(Msg::Outlook)),
+            format!("{}{}", w.unit(self.cost.unit), w.paren(w.t(Msg::LogScale))),
             true,
             vec![
-                line(w.t(Msg::Stated), &self.cost.points),
+                line(w.t(Msg::StatedLine), &self.cost.points),
                 line(w.t(Msg::ProjectionAtStatedRate), &projection),
             ],
         ))

@@ -6,18 +6,39 @@ use crate::{
         words::{Msg, Words},
     },
     reports::{
+        CURRENT_LEVEL_ATTRIBUTE, Language, UNLOCKED_BY_ATTRIBUTE,
         direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
         short_id,
     },
 };
 
-use super::{concept_title, milestone_terms, series_chart, series_table, stated_rate_text};
+use super::{
+    concept_title, milestone_terms, position_text, series_chart, series_table, stated_rate_text,
+};
+
+/// A heading that names what follows: "Series of X" in English, "数据集中的序列：X" in Chinese.
+fn titled(w: Words, what: &str, name: &str) -> String {
+    match w.0 {
+        Language::En => format!("{what} {name}"),
+        Language::Zh => format!("{what}{}{name}", w.colon()),
+    }
+}
+
+/// A concept's attribute as a field: the attributes the reports read in words, any other by
+/// its key.
+fn attribute_field(w: Words, key: &str, value: &str) -> (String, String) {
+    match key {
+        CURRENT_LEVEL_ATTRIBUTE => (w.s(Msg::CurrentCapabilityLevel), position_text(w, value)),
+        UNLOCKED_BY_ATTRIBUTE => (w.s(Msg::UnlockedByAttribute), value.to_owned()),
+        other => (format!("{} {other}", w.t(Msg::Attribute)), value.to_owned()),
+    }
+}
 
 impl Render for SeriesList {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
-        doc.heading(1, format!("{} {}", w.t(Msg::SeriesOf), self.dataset));
+        let mut doc = Doc::new(self.language);
+        doc.heading(1, titled(w, w.t(Msg::SeriesOf), &self.dataset));
         doc.table(
             &w.all(&[Msg::Series, Msg::Title, Msg::Unit, Msg::Years, Msg::Parent]),
             self.series
@@ -40,14 +61,17 @@ impl Render for SeriesList {
 impl Render for SeriesDetail {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         doc.heading(1, &self.info.title);
         let mut fields = vec![(w.s(Msg::Series), self.info.name.clone())];
         if let Some(parent) = &self.info.parent {
             fields.push((w.s(Msg::Parent), parent.clone()));
         }
         if !self.info.components.is_empty() {
-            fields.push((w.s(Msg::Components), self.info.components.join(", ")));
+            fields.push((
+                w.s(Msg::Components),
+                self.info.components.join(w.list_sep()),
+            ));
         }
         for rate in &self.stated_rates {
             fields.push((w.s(Msg::StatedRate), stated_rate_text(w, rate)));
@@ -68,13 +92,18 @@ impl Render for SeriesDetail {
 impl Render for ConceptDetail {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         doc.heading(1, concept_title(&self.concept));
+        let word = |name: &String| self.labels.get(name).unwrap_or(name).clone();
         let list = |names: &[String]| {
             if names.is_empty() {
                 "—".to_owned()
             } else {
-                names.join(", ")
+                names
+                    .iter()
+                    .map(word)
+                    .collect::<Vec<_>>()
+                    .join(w.list_sep())
             }
         };
         let mut fields = vec![
@@ -87,7 +116,7 @@ impl Render for ConceptDetail {
             (w.s(Msg::Series), list(&self.concept.series)),
         ];
         for (key, value) in &self.concept.attributes {
-            fields.push((format!("{} {key}", w.t(Msg::Attribute)), value.clone()));
+            fields.push(attribute_field(w, key, &word(value)));
         }
         if !self.concept.source.is_empty() {
             fields.push((w.s(Msg::Source), format!("§{}", self.concept.source)));
@@ -100,10 +129,10 @@ impl Render for ConceptDetail {
 impl Render for SearchResults {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         doc.heading(
             1,
-            format!("{} “{}”", w.t(Msg::ConceptsMatching), self.query),
+            titled(w, w.t(Msg::ConceptsMatching), &format!("“{}”", self.query)),
         );
         doc.table(
             &w.all(&[Msg::Concept, Msg::Label, Msg::Score, Msg::Matched]),
@@ -119,7 +148,7 @@ impl Render for SearchResults {
                 })
                 .collect(),
         );
-        doc.text(format!("{} {}.", self.total, w.t(Msg::Hits)));
+        doc.text(format!("{} {}{}", self.total, w.t(Msg::Hits), w.stop()));
         doc
     }
 }
@@ -127,7 +156,7 @@ impl Render for SearchResults {
 impl Render for Milestones {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         doc.heading(1, w.t(Msg::Milestones));
         doc.terms(milestone_terms(w, &self.milestones));
         doc

@@ -138,11 +138,19 @@ fn projection_text(w: Words, d: &Derivation, base: &str) -> Option<String> {
         }
     });
     let rate = format::percent_trimmed(rate);
-    let formula = format!(
-        "{} × {growth}^({} − {base_year})",
-        w.t(Msg::Base),
-        w.t(Msg::YearAxis)
-    );
+    let formula = match w.0 {
+        Language::En => format!(
+            "{} × {growth}^({} − {base_year})",
+            w.t(Msg::Base),
+            w.t(Msg::YearAxis)
+        ),
+        // Full-width parentheses around the Chinese word, as around any Chinese text.
+        Language::Zh => format!(
+            "{} × {growth}^（{} − {base_year}）",
+            w.t(Msg::Base),
+            w.t(Msg::YearAxis)
+        ),
+    };
     let sep = colon(w);
     Some(match (w.0, whose) {
         (Language::En, Some(whose)) => format!(
@@ -170,13 +178,17 @@ fn projection_text(w: Words, d: &Derivation, base: &str) -> Option<String> {
     })
 }
 
-/// How `point` was computed, in the report's language.
+/// How `point` was computed, in the report's language; without a derivation to word, the
+/// service's own (English) text in English and a plain "computed by the service" in Chinese.
 pub(super) fn method_text(w: Words, point: &Point) -> String {
     point
         .derivation
         .as_ref()
         .and_then(|d| derivation_text(w, d))
-        .or_else(|| point.method.clone())
+        .or_else(|| match w.0 {
+            Language::En => point.method.clone(),
+            Language::Zh => None,
+        })
         .unwrap_or_else(|| w.s(Msg::ComputedByService))
 }
 
@@ -364,6 +376,8 @@ mod tests {
         // A derivation missing an input falls back to the service's text.
         p.method = Some("service text".to_owned());
         assert_eq!(method_text(Words(Language::En), &p), "service text");
+        // Never the service's English in a Chinese report.
+        assert_eq!(method_text(Words(Language::Zh), &p), "由预测服务计算");
         let input = p.derivation.as_ref().unwrap().inputs[0].clone();
         assert_eq!(
             input_label(Words(Language::En), &input),

@@ -60,15 +60,49 @@ pub(super) fn concept_terms(concepts: &[ConceptSummary]) -> Vec<(usize, String, 
         .collect()
 }
 
+/// Where models stand on the current level, in words ("border": at its border); a position
+/// the reports do not know is shown as the taxonomy gives it.
+pub(super) fn position_text(w: Words, position: &str) -> String {
+    match position {
+        "border" => w.s(Msg::PositionBorder),
+        other => other.to_owned(),
+    }
+}
+
+/// A heading of a part of a report and its years: "Growth 2024–2029", "2024–2029 年增长".
+pub(super) fn with_years(w: Words, what: Msg, years: &str) -> String {
+    if years.is_empty() {
+        return w.s(what);
+    }
+    match w.0 {
+        Language::En => format!("{} {years}", w.t(what)),
+        Language::Zh => format!("{years} 年{}", w.t(what)),
+    }
+}
+
 pub(super) fn concept_ref(r: &ConceptRef) -> String {
     r.label.clone().unwrap_or_else(|| r.name.clone())
 }
 
-pub(super) fn refs(list: &[ConceptRef]) -> String {
+pub(super) fn refs(w: Words, list: &[ConceptRef]) -> String {
     if list.is_empty() {
         "—".to_owned()
     } else {
-        list.iter().map(concept_ref).collect::<Vec<_>>().join(", ")
+        list.iter()
+            .map(concept_ref)
+            .collect::<Vec<_>>()
+            .join(w.list_sep())
+    }
+}
+
+/// "2024–2029", or the one year, or one open end ("from 2024", "2024 年起").
+pub(super) fn span(w: Words, start: Option<i32>, end: Option<i32>) -> String {
+    match (start, end, w.0) {
+        (Some(_), Some(_), _) | (None, None, _) => format::span(start, end),
+        (Some(s), None, Language::En) => format!("{} {s}", w.t(Msg::From)),
+        (Some(s), None, Language::Zh) => format!("{s} 年起"),
+        (None, Some(e), Language::En) => format!("{} {e}", w.t(Msg::To)),
+        (None, Some(e), Language::Zh) => format!("至 {e} 年"),
     }
 }
 
@@ -97,7 +131,7 @@ pub(super) fn basis(w: Words, point: &Point, methods: &[String]) -> String {
         Some(index) if point.is_derived() => format!("{} [{}]", w.t(Msg::Derived), index + 1),
         _ if point.is_derived() => w.s(Msg::Derived),
         _ if point.source.is_empty() => w.s(Msg::Stated),
-        _ => format!("{}, §{}", w.t(Msg::Stated), point.source),
+        _ => format!("{}{}§{}", w.t(Msg::Stated), w.comma(), point.source),
     }
 }
 
@@ -119,14 +153,17 @@ pub(super) fn stated_rate_text(w: Words, rate: &StatedRate) -> String {
         RateKind::Cagr => w.t(Msg::Cagr),
         RateKind::AnnualChange => w.t(Msg::AYear),
     };
-    let span = format::span(rate.start_year, rate.end_year);
-    let mut text = format!("{} {what}", format::stated_rate(rate));
+    let span = span(w, rate.start_year, rate.end_year);
+    let mut text = match w.0 {
+        Language::En => format!("{} {what}", format::stated_rate(rate)),
+        Language::Zh => format!("{what} {}", format::stated_rate(rate)),
+    };
     if !span.is_empty() {
-        text.push_str(&format!(", {span}"));
+        text.push_str(&format!("{}{span}", w.comma()));
     }
-    text.push_str(&format!(", {}", w.kind(rate.kind)));
+    text.push_str(&format!("{}{}", w.comma(), w.kind(rate.kind)));
     if !rate.source.is_empty() {
-        text.push_str(&format!(" (§{})", rate.source));
+        text.push_str(&w.paren(&format!("§{}", rate.source)));
     }
     text
 }
@@ -145,26 +182,34 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
         (
             w.s(cagr_label),
             format!(
-                "{sign}{} ({} … {}, {})",
+                "{sign}{}{}",
                 format::percent(growth.cagr, 2),
-                growth
-                    .cagr_low
-                    .map_or_else(|| "−∞".to_owned(), |low| format::percent(low, 2)),
-                growth
-                    .cagr_high
-                    .map_or_else(|| "+∞".to_owned(), |high| format::percent(high, 2)),
-                w.t(Msg::WithinRounding)
+                w.paren(&format!(
+                    "{} … {}{}{}",
+                    growth
+                        .cagr_low
+                        .map_or_else(|| "−∞".to_owned(), |low| format::percent(low, 2)),
+                    growth
+                        .cagr_high
+                        .map_or_else(|| "+∞".to_owned(), |high| format::percent(high, 2)),
+                    w.comma(),
+                    w.t(Msg::WithinRounding)
+                ))
             ),
         ),
         (
             w.s(Msg::Multiple),
             format!(
-                "{}, {} {} ({} → {})",
+                "{}{}{} {}{}",
                 multiple_text(w, growth),
+                w.comma(),
                 growth.years,
                 w.t(Msg::YearsCount),
-                format::point_value(&growth.start),
-                format::point_value(&growth.end)
+                w.paren(&format!(
+                    "{} → {}",
+                    format::point_value(&growth.start),
+                    format::point_value(&growth.end)
+                ))
             ),
         ),
     ];
@@ -190,8 +235,27 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
 pub(super) fn warnings_section(w: Words, doc: &mut Doc, warnings: &[Warning]) {
     if !warnings.is_empty() {
         doc.heading(2, w.t(Msg::Warnings));
-        doc.list(warnings.iter().map(Warning::to_string).collect());
+        doc.list(warnings.iter().map(|x| warning_text(w, x)).collect());
     }
+}
+
+/// A warning in the report's language: what is missing in words, then why (the error as the
+/// client reports it).
+fn warning_text(w: Words, warning: &Warning) -> String {
+    if w.0 == Language::En {
+        return warning.to_string();
+    }
+    let part = match warning.missing.as_str() {
+        "drivers" => w.t(Msg::Drivers),
+        "trends" => w.t(Msg::Trends),
+        "barriers" => w.t(Msg::Barriers),
+        "current capability level" => w.t(Msg::CurrentCapabilityLevel),
+        "milestones" => w.t(Msg::Milestones),
+        "unlocked applications" => w.t(Msg::UnlockedApplications),
+        "labels of related concepts" => w.t(Msg::LabelsOfRelated),
+        other => other,
+    };
+    format!("{part}{}{}{}", w.t(Msg::Missing), w.colon(), warning.reason)
 }
 
 pub(super) fn line(label: &str, points: &[Point]) -> Line {
@@ -236,10 +300,12 @@ pub(super) fn chart(
 
 pub(super) fn milestone_when(w: Words, m: &MilestoneItem) -> String {
     match (m.month, m.end_of_year, w.0) {
-        (Some(month), _, _) => format!("{}-{month:02}", m.year),
+        (Some(month), _, Language::En) => format!("{}-{month:02}", m.year),
+        (Some(month), _, Language::Zh) => format!("{} 年 {month} 月", m.year),
         (None, true, Language::En) => format!("end of {}", m.year),
         (None, true, Language::Zh) => format!("{} 年末", m.year),
-        (None, false, _) => m.year.to_string(),
+        (None, false, Language::En) => m.year.to_string(),
+        (None, false, Language::Zh) => format!("{} 年", m.year),
     }
 }
 

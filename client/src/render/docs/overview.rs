@@ -9,13 +9,14 @@ use crate::{
 };
 
 use super::{
-    concept_terms, concept_title, growth_fields, series_chart, series_table, warnings_section,
+    concept_terms, concept_title, growth_fields, position_text, series_chart, series_table,
+    warnings_section, with_years,
 };
 
 impl Render for MarketOverview {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         doc.heading(1, &self.dataset.title);
         doc.fields(vec![
             (w.s(Msg::Dataset), self.dataset.name.clone()),
@@ -29,16 +30,16 @@ impl Render for MarketOverview {
 
         doc.heading(
             2,
-            format!(
-                "{} {}",
-                w.t(Msg::Growth),
-                format::span(Some(self.growth.start.year), Some(self.growth.end.year))
+            with_years(
+                w,
+                Msg::Growth,
+                &format::span(Some(self.growth.start.year), Some(self.growth.end.year)),
             ),
         );
         doc.fields(growth_fields(w, &self.growth));
 
         let b = &self.breakdown;
-        doc.heading(2, format!("{} {}", w.t(Msg::Breakdown), b.year));
+        doc.heading(2, with_years(w, Msg::Breakdown, &b.year.to_string()));
         let mut rows: Vec<Vec<String>> = b
             .components
             .iter()
@@ -65,19 +66,24 @@ impl Render for MarketOverview {
             Msg::ComponentsDoNotAddUp
         };
         doc.text(format!(
-            "{} ({} {}, {} {}).",
+            "{}{}{}",
             w.t(verdict),
-            w.t(Msg::Sum),
-            format::number(b.components_sum),
-            w.t(Msg::Residual),
-            format::number(b.residual)
+            w.paren(&format!(
+                "{} {}{}{} {}",
+                w.t(Msg::Sum),
+                format::number(b.components_sum),
+                w.comma(),
+                w.t(Msg::Residual),
+                format::number(b.residual)
+            )),
+            w.stop()
         ));
 
         doc.heading(2, w.t(Msg::CurrentCapabilityLevel));
         match &self.current_capability {
             Some(current) => doc.fields(vec![
                 (w.s(Msg::Level), concept_title(&current.level)),
-                (w.s(Msg::Position), current.position.clone()),
+                (w.s(Msg::Position), position_text(w, &current.position)),
                 (w.s(Msg::Definition), current.level.definition.clone()),
             ]),
             None => doc.text(w.t(Msg::NotAvailable)),

@@ -5,7 +5,7 @@ use crate::{
         Chart, Doc, Line, Render, format,
         words::{Msg, Words},
     },
-    reports::{SegmentReport, short_id},
+    reports::{Language, SegmentReport, short_id},
 };
 
 use super::{
@@ -16,7 +16,7 @@ use super::{
 impl Render for SegmentReport {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         let c = &self.concept;
         doc.heading(1, concept_title(&c.concept));
         let mut hierarchy: Vec<String> = c.ancestors.iter().rev().map(concept_ref).collect();
@@ -26,8 +26,8 @@ impl Render for SegmentReport {
             (w.s(Msg::Scheme), c.scheme.clone()),
             (w.s(Msg::Definition), c.concept.definition.clone()),
             (w.s(Msg::Hierarchy), hierarchy.join(" › ")),
-            (w.s(Msg::Narrower), refs(&c.narrower)),
-            (w.s(Msg::Related), refs(&c.related)),
+            (w.s(Msg::Narrower), refs(w, &c.narrower)),
+            (w.s(Msg::Related), refs(w, &c.related)),
         ];
         if !c.concept.source.is_empty() {
             fields.push((w.s(Msg::Source), format!("§{}", c.concept.source)));
@@ -53,7 +53,10 @@ impl Render for SegmentReport {
                 })
                 .collect();
             let share_header = match &s.parent {
-                Some(parent) => format!("{} {}", w.t(Msg::ShareOf), short_id(parent)),
+                Some(parent) => match w.0 {
+                    Language::En => format!("{} {}", w.t(Msg::ShareOf), short_id(parent)),
+                    Language::Zh => format!("{} {}", short_id(parent), w.t(Msg::ShareOf)),
+                },
                 None => w.s(Msg::ShareOfParent),
             };
             doc.table(
@@ -76,7 +79,15 @@ impl Render for SegmentReport {
             }
             match (&s.growth, &s.growth_note) {
                 (Some(growth), _) => fields.extend(growth_fields(w, growth)),
-                (None, Some(note)) => fields.push((w.s(Msg::Growth), note.clone())),
+                (None, Some(_)) => fields.push((
+                    w.s(Msg::Growth),
+                    format!(
+                        "{} {} {}",
+                        w.t(Msg::StatesBefore),
+                        s.stated_in_span,
+                        w.t(Msg::NoGrowthAfter)
+                    ),
+                )),
                 (None, None) => {}
             }
             doc.fields(fields);

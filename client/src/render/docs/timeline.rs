@@ -6,7 +6,7 @@ use crate::{
         words::{Msg, Words},
     },
     reports::{
-        Timeline,
+        Language, Timeline,
         model::{MilestoneItem, Point},
     },
 };
@@ -16,19 +16,18 @@ use super::{basis, chart, derived_note, line, milestone_terms, warnings_section}
 impl Render for Timeline {
     fn doc(&self) -> Doc {
         let w = Words(self.language);
-        let mut doc = Doc::default();
+        let mut doc = Doc::new(self.language);
         let first = self.years.first().map(|y| y.year);
         let last = self.years.last().map(|y| y.year);
         doc.heading(
             1,
-            format!("{} {}", w.t(Msg::Timeline), format::span(first, last)),
+            super::with_years(w, Msg::Timeline, &format::span(first, last)),
         );
-        doc.text(format!(
-            "{} {} ({}).",
-            w.t(Msg::MilestonesBeside),
-            self.title,
-            w.unit(self.unit)
-        ));
+        let series = format!("{}{}", self.title, w.paren(w.unit(self.unit)));
+        doc.text(match w.0 {
+            Language::En => format!("{} {series}.", w.t(Msg::MilestonesBeside)),
+            Language::Zh => format!("{series}{}。", w.t(Msg::MilestonesBeside)),
+        });
         let points: Vec<Point> = self
             .years
             .iter()
@@ -49,7 +48,7 @@ impl Render for Timeline {
                         .iter()
                         .map(|m| m.title.clone())
                         .collect::<Vec<_>>()
-                        .join("; "),
+                        .join(w.semicolon()),
                     None => w.s(Msg::NotAnswered),
                 };
                 vec![y.year.to_string(), value, basis, milestones]
@@ -58,7 +57,7 @@ impl Render for Timeline {
         doc.table(
             &[
                 w.t(Msg::Year),
-                &format!("{} ({})", w.t(Msg::MarketSize), w.unit(self.unit)),
+                &format!("{}{}", w.t(Msg::MarketSize), w.paren(w.unit(self.unit))),
                 w.t(Msg::Basis),
                 w.t(Msg::Milestones),
             ],

@@ -1,0 +1,356 @@
+//! The `llmarket` command's Chinese, end to end: every report of the command rendered with
+//! `--lang zh` (table, Markdown and the chart's words) from the real servers holds no English word
+//! but the names the report's own Chinese text uses and the services' identifiers, and the
+//! command's own words use full-width punctuation.
+
+use std::collections::BTreeSet;
+
+use llmarket_client::{
+    Client, ClientConfig,
+    render::{self, Format, Render},
+    reports::{Language, YearSpan, direct::Fill},
+};
+use llmarket_proto::taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient};
+use llmarket_tests::Servers;
+
+const DATASET: &str = "datasets/cic-global-llm-2026";
+
+/// The English words a Chinese report may hold: names (of models, companies, products, methods
+/// and the report's publisher) and units, each as the report's own Chinese text writes it. The
+/// test checks that every entry occurs in a Chinese text the services return, so an entry the
+/// report does not use fails.
+const ALLOWED: &[&str] = &[
+    // Publisher and roadmap (§2.2: "OpenAI 五级路线图", "Level 3 交界处", notations L1–L5).
+    "CIC",
+    "China",
+    "Insights",
+    "Consultancy",
+    "OpenAI",
+    "Level",
+    "L1",
+    "L2",
+    "L3",
+    "L4",
+    "L5",
+    "Chatbots",
+    "Reasoners",
+    "Agents",
+    "Innovators",
+    "Organizations",
+    // Models and products the report names.
+    "GPT",
+    "GPT-3",
+    "GPT-4",
+    "GPT-4o",
+    "GPT-4V",
+    "ChatGPT",
+    "Claude",
+    "Code",
+    "Gemini",
+    "ElevenLabs",
+    "MiniMax",
+    // Terms the report keeps in English.
+    "AI",
+    "API",
+    "MaaS",
+    "CoT",
+    "MoE",
+    "RLHF",
+    "Transformer",
+    "Agent",
+    "Agentic",
+    "Scaling",
+    "Law",
+    "Pureplay",
+    "Non-pureplay",
+    "model-as-a-service",
+    // The unit of inference cost ("每百万 token").
+    "token",
+];
+
+/// A client over both test servers.
+async fn client(servers: &Servers) -> Client {
+    Client::from_channels(
+        servers.forecast.channel().await,
+        servers.taxonomy.channel().await,
+        ClientConfig::default(),
+    )
+}
+
+/// Every scheme and concept name the taxonomy serves.
+async fn concept_names(servers: &Servers) -> (Vec<String>, Vec<String>) {
+    let mut taxonomy = TaxonomyServiceClient::new(servers.taxonomy.channel().await);
+    let schemes: Vec<String> = taxonomy
+        .list_schemes(tpb::ListSchemesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("ListSchemes")
+        .into_inner()
+        .schemes
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    let mut concepts = Vec::new();
+    for scheme in &schemes {
+        let response = taxonomy
+            .list_concepts(tpb::ListConceptsRequest {
+                parent: scheme.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .expect("ListConcepts")
+            .into_inner();
+        assert!(response.next_page_token.is_empty(), "one page");
+        concepts.extend(response.concepts.into_iter().map(|c| c.name));
+    }
+    (schemes, concepts)
+}
+
+/// A Chinese character (Han, full-width punctuation), or `□` for a quoted Chinese text.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+        | '\u{ff00}'..='\u{ffef}' | '□')
+}
+
+/// A Chinese word: a Han character, or `□` for a quoted Chinese text.
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '□')
+}
+
+/// What one report says in Chinese: its rendered texts, and the Chinese texts the services
+/// gave it (the report's own words, which are not the command's to change).
+#[derive(Default)]
+struct Rendered {
+    /// `(what, text)`: each report as a table, as Markdown, and its chart's words.
+    texts: Vec<(String, String)>,
+    /// Every string of the reports' JSON that holds a Chinese character.
+    quoted: BTreeSet<String>,
+}
+
+impl Rendered {
+    fn add<R: Render>(&mut self, what: &str, report: &R) {
+        for (format, name) in [(Format::Table, "table"), (Format::Markdown, "markdown")] {
+            let text = render::render(report, format).expect("render");
+            self.texts.push((format!("{what} ({name})"), text));
+        }
+        if let Some(chart) = report.chart() {
+            let svg = render::svg::render(&chart).expect("chart");
+            self.texts
+                .push((format!("{what} (chart)"), svg_texts(&svg).join("\n")));
+        }
+        let json = serde_json::to_value(report).expect("json");
+        strings(&json, &mut self.quoted);
+    }
+}
+
+fn strings(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::String(s) if s.chars().any(is_cjk) => {
+            out.insert(s.clone());
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// The contents of the `<text>` elements of an SVG, unescaped.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|rest| {
+            let body = &rest[rest.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].to_owned())
+        })
+        .map(|t| {
+            t.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// Renders every report of the command in Chinese.
+async fn every_report_in_chinese(servers: &Servers, concepts: &[String]) -> Rendered {
+    let client = client(servers).await;
+    let zh = Language::Zh;
+    let mut out = Rendered::default();
+    out.add(
+        "report overview",
+        &client
+            .market_overview(DATASET, YearSpan::all(), zh)
+            .await
+            .unwrap(),
+    );
+    out.add(
+        "report overview --from 2026 --to 2027",
+        &client
+            .market_overview(DATASET, YearSpan::between(2026, 2027), zh)
+            .await
+            .unwrap(),
+    );
+    out.add(
+        "report timeline",
+        &client.timeline(YearSpan::all(), zh).await.unwrap(),
+    );
+    out.add(
+        "report cost --from 2022 --to 2031",
+        &client
+            .cost_outlook(YearSpan::between(2022, 2031), zh)
+            .await
+            .unwrap(),
+    );
+    let list = client.series_list(DATASET, zh).await.unwrap();
+    out.add("series list", &list);
+    for series in &list.series {
+        for (fill, flag) in [(Fill::None, ""), (Fill::Interpolate, " --interpolate")] {
+            let detail = client
+                .series_detail(&series.name, YearSpan::all(), fill, zh)
+                .await
+                .unwrap();
+            out.add(&format!("series get {}{flag}", series.name), &detail);
+        }
+    }
+    for concept in concepts {
+        out.add(
+            &format!("report segment {concept}"),
+            &client
+                .segment_report(concept, YearSpan::all(), zh)
+                .await
+                .unwrap(),
+        );
+        out.add(
+            &format!("concepts get {concept}"),
+            &client.concept(concept, zh).await.unwrap(),
+        );
+    }
+    out.add(
+        "concepts search 成本",
+        &client.search("成本", Vec::new(), zh).await.unwrap(),
+    );
+    out.add(
+        "milestones",
+        &client.milestones(YearSpan::all(), None, zh).await.unwrap(),
+    );
+    out
+}
+
+/// The words of `text` that hold an ASCII letter, as runs of ASCII letters, digits and `-._/+`
+/// with the punctuation at their ends cut (`GPT-4o`, `schemes/drivers`, `1.00e-4`).
+fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "-._/+".contains(c)))
+        .map(|w| w.trim_matches(|c: char| "-._/+".contains(c)))
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        // A number in scientific notation is not a word.
+        .filter(|w| w.parse::<f64>().is_err())
+}
+
+/// ASCII `,` `:` `;` `(` `)` `.` in Chinese text: next to a Chinese word (one space between
+/// them aside; a wider gap is a column of a table), a full stop only after one (so `206.5`
+/// stays a number).
+fn half_width_in_chinese(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let at = |i: isize| (i >= 0).then(|| chars.get(i as usize).copied()).flatten();
+    let neighbour = |from: usize, step: isize| {
+        let next = at(from as isize + step);
+        if next == Some(' ') {
+            at(from as isize + 2 * step)
+        } else {
+            next
+        }
+    };
+    let mut found = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let left = neighbour(i, -1).is_some_and(is_han);
+        let right = neighbour(i, 1).is_some_and(is_han);
+        let bad = match c {
+            ',' | ':' | ';' | '(' | ')' => left || right,
+            '.' => left,
+            _ => false,
+        };
+        if bad {
+            let start = i.saturating_sub(12);
+            let end = (i + 12).min(chars.len());
+            found.push(chars[start..end].iter().collect());
+        }
+    }
+    found
+}
+
+/// `text` with every quoted Chinese text of the services replaced by `□` (as the renderers
+/// print it: whitespace collapsed; `*` and `_` escaped in Markdown).
+fn without_quotes(text: &str, quoted: &[String]) -> String {
+    let mut text = text.to_owned();
+    for q in quoted {
+        let flat = q.split_whitespace().collect::<Vec<_>>().join(" ");
+        let escaped = flat.replace('*', "\\*").replace('_', "\\_");
+        text = text.replace(&escaped, "□").replace(&flat, "□");
+    }
+    text
+}
+
+#[tokio::test]
+async fn every_report_in_chinese_has_chinese_words_and_punctuation() {
+    let servers = Servers::start().await;
+    let (schemes, concepts) = concept_names(&servers).await;
+    let rendered = every_report_in_chinese(&servers, &concepts).await;
+    let client = client(&servers).await;
+    let series = client.series_list(DATASET, Language::Zh).await.unwrap();
+
+    // The services' identifiers, as a user types them on the command line.
+    let mut identifiers: BTreeSet<String> = BTreeSet::from([DATASET.to_owned()]);
+    identifiers.extend(schemes.iter().cloned());
+    identifiers.extend(concepts.iter().cloned());
+    for s in &series.series {
+        identifiers.insert(s.name.clone());
+        identifiers.insert(llmarket_client::reports::short_id(&s.name).to_owned());
+    }
+
+    // Every allowed name is one the report's own Chinese text uses.
+    let quoted_words: BTreeSet<&str> = rendered
+        .quoted
+        .iter()
+        .flat_map(|q| ascii_words(q))
+        .collect();
+    let unused: Vec<&&str> = ALLOWED
+        .iter()
+        .filter(|w| !quoted_words.contains(**w))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "allowed but in no Chinese text: {unused:?}"
+    );
+
+    let mut english: BTreeSet<String> = BTreeSet::new();
+    let mut punctuation: Vec<String> = Vec::new();
+    // Longest first, so a text that holds a shorter one is replaced whole.
+    let mut quoted: Vec<String> = rendered.quoted.iter().cloned().collect();
+    quoted.sort_by_key(|q| std::cmp::Reverse(q.len()));
+    for (what, text) in &rendered.texts {
+        for word in ascii_words(text) {
+            if !ALLOWED.contains(&word) && !identifiers.contains(word) {
+                english.insert(format!("{word:?} in {what}"));
+            }
+        }
+        punctuation.extend(
+            half_width_in_chinese(&without_quotes(text, &quoted))
+                .into_iter()
+                .map(|at| format!("{at:?} in {what}")),
+        );
+    }
+    punctuation.sort();
+    punctuation.dedup();
+    assert!(
+        english.is_empty() && punctuation.is_empty(),
+        "English words:\n{}\n\nhalf-width punctuation in Chinese text:\n{}",
+        english.into_iter().collect::<Vec<_>>().join("\n"),
+        punctuation.join("\n")
+    );
+}
