@@ -1,5 +1,16 @@
 //! A report's series as a chart: what to draw, independent of how (the `cli` feature draws it
-//! as SVG with plotters, in [`svg`](super::svg)).
+//! as SVG with plotters, in [`svg`](super::svg), and as PNG from that SVG).
+
+use crate::{
+    render::{
+        format,
+        words::{Msg, Words},
+    },
+    reports::{
+        Language,
+        model::{Point, Qualifier},
+    },
+};
 
 /// A chart of one or more yearly series in one unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,10 +24,18 @@ pub struct Chart {
     /// The legend's words for a filled marker (a value the report states) and a hollow one (a
     /// value the service derived).
     pub markers: (String, String),
+    /// The legend's words for an error bar (an interval) and an arrow (a bound, open on one side).
+    pub bounds: (String, String),
     /// Whether the value axis is logarithmic (for values spanning orders of magnitude).
     pub log_scale: bool,
     /// The series, each drawn as a line.
     pub lines: Vec<Line>,
+    /// Dated events marked on the first line (the timeline's milestones).
+    pub events: Vec<Event>,
+    /// The legend's word for an event's marker.
+    pub event_label: String,
+    /// The line under the chart naming its source (see [`source_line`]); empty for none.
+    pub source: String,
 }
 
 /// One series of a chart.
@@ -24,8 +43,91 @@ pub struct Chart {
 pub struct Line {
     /// The legend label.
     pub label: String,
-    /// `(year, value, derived)` in year order.
-    pub points: Vec<(i32, f64, bool)>,
+    /// The points in year order.
+    pub points: Vec<ChartPoint>,
+}
+
+/// One value of a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartPoint {
+    /// The year.
+    pub year: i32,
+    /// The central value.
+    pub value: f64,
+    /// Whether the service derived it (a hollow marker) rather than the report stating it.
+    pub derived: bool,
+    /// Where the true value may lie: an error bar when both ends are known, an arrow towards the
+    /// open side of a bound.
+    pub bound: Bound,
+    /// The text beside the point (a stated value as the report gives it), if any.
+    pub label: Option<String>,
+}
+
+/// What a point stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// A value; an interval of known ends is drawn when it is wide enough to see.
+    Value {
+        /// The least the true value may be, when known.
+        low: Option<f64>,
+        /// The most the true value may be, when known.
+        high: Option<f64>,
+    },
+    /// At most this much: nothing bounds it below.
+    AtMost,
+    /// At least this much: nothing bounds it above.
+    AtLeast,
+}
+
+/// An event marked on a chart's first line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The year it falls in.
+    pub year: i32,
+    /// Its short text.
+    pub label: String,
+}
+
+impl ChartPoint {
+    /// A report's value as a chart point: stated values carry their text as a label.
+    pub fn of(point: &Point) -> Self {
+        let bound = match point.qualifier {
+            Qualifier::UpperBound if point.low.is_none() => Bound::AtMost,
+            Qualifier::LowerBound if point.high.is_none() => Bound::AtLeast,
+            Qualifier::Exact
+            | Qualifier::Approximate
+            | Qualifier::UpperBound
+            | Qualifier::LowerBound => Bound::Value {
+                low: point.low,
+                high: point.high,
+            },
+        };
+        Self {
+            year: point.year,
+            value: point.value,
+            derived: point.is_derived(),
+            bound,
+            label: (!point.is_derived()).then(|| format::point_value(point)),
+        }
+    }
+}
+
+/// The source line of a chart: the report, its publisher, and that derived points are
+/// llmarket's, in `language`.
+pub fn source_line(language: Language, report: &str, publisher: &str) -> String {
+    let w = Words(language);
+    match language {
+        Language::En => format!(
+            "{} {report}, {publisher}; {}",
+            w.t(Msg::ChartSource),
+            w.t(Msg::DerivedPointsByLlmarket)
+        ),
+        Language::Zh => format!(
+            "{}{report}，{publisher}；{}",
+            w.t(Msg::ChartSource),
+            w.t(Msg::DerivedPointsByLlmarket)
+        ),
+    }
 }
 
 /// A chart that cannot be drawn.
@@ -40,4 +142,7 @@ pub enum ChartError {
     /// plotters failed.
     #[error("cannot draw the chart: {0}")]
     Drawing(String),
+    /// The SVG could not be rasterised to PNG.
+    #[error("cannot render the chart as PNG: {0}")]
+    Png(String),
 }

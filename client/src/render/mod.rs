@@ -2,10 +2,13 @@
 //! terminal-table renderers print, JSON straight from serde, and an SVG chart of its series.
 
 pub mod chart;
+pub mod csv;
 mod doc;
 mod docs;
 pub mod format;
 pub mod markdown;
+#[cfg(feature = "cli")]
+pub mod png;
 #[cfg(feature = "cli")]
 pub mod svg;
 pub mod table;
@@ -13,7 +16,7 @@ mod words;
 
 use serde::Serialize;
 
-pub use chart::{Chart, ChartError, Line};
+pub use chart::{Bound, Chart, ChartError, ChartPoint, Event, Line, source_line};
 pub use doc::{Block, Doc, Term};
 
 /// An output format of the command.

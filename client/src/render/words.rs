@@ -164,6 +164,12 @@ pub(crate) enum Msg {
     InterpolationRate,
     Note,
     OnlyDerivedGrowth,
+    // Charts.
+    ChartSource,
+    DerivedPointsByLlmarket,
+    IntervalBar,
+    OpenBound,
+    MilestoneMarker,
 }
 
 impl Msg {
@@ -287,6 +293,11 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "both ends are interpolated, so this is only the rate the interpolation assumed, not a growth figure of the report"
             }
+            Self::ChartSource => "Source:",
+            Self::DerivedPointsByLlmarket => "derived points by llmarket",
+            Self::IntervalBar => "where the value may lie",
+            Self::OpenBound => "at most / at least (open side)",
+            Self::MilestoneMarker => "milestone",
         }
     }
 
@@ -402,6 +413,11 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "两端均为插值推算，此数值仅为插值所假定的增长率，并非报告给出的增长数据"
             }
+            Self::ChartSource => "来源：",
+            Self::DerivedPointsByLlmarket => "推算点由 llmarket 计算",
+            Self::IntervalBar => "数值可能的范围",
+            Self::OpenBound => "以下／以上（开放一侧）",
+            Self::MilestoneMarker => "里程碑",
         }
     }
 }

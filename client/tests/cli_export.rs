@@ -1,0 +1,1 @@
+//! End-to-end tests of the export options of `llmarket` (CSV, --output, --lang tags, completions).
