@@ -16,7 +16,11 @@ async fn llmarket(servers: &Servers, args: &[&str]) -> Output {
         .args(["--forecast", &servers.forecast.url()])
         .args(["--taxonomy", &servers.taxonomy.url()])
         .args(args);
-    for variable in ["LLMARKET_FORECAST_URL", "LLMARKET_TAXONOMY_URL", "LLMARKET_DATASET"] {
+    for variable in [
+        "LLMARKET_FORECAST_URL",
+        "LLMARKET_TAXONOMY_URL",
+        "LLMARKET_DATASET",
+    ] {
         command.env_remove(variable);
     }
     tokio::task::spawn_blocking(move || command.output())
@@ -100,7 +104,14 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     let servers = Servers::start().await;
     let csv = succeeds(
         &servers,
-        &["series", "get", "inference-cost", "--interpolate", "--format", "csv"],
+        &[
+            "series",
+            "get",
+            "inference-cost",
+            "--interpolate",
+            "--format",
+            "csv",
+        ],
     )
     .await;
     let header = csv.lines().next().unwrap();
@@ -175,7 +186,10 @@ async fn every_command_with_values_exports_csv_the_same_in_every_language() {
         assert_eq!(texts[0], texts[1], "{command:?}: CSV is data, not words");
     }
     // A command that prints no values says so.
-    for command in [&["series", "list"][..], &["concepts", "get", "capability-levels/l3"]] {
+    for command in [
+        &["series", "list"][..],
+        &["concepts", "get", "capability-levels/l3"],
+    ] {
         let mut args = command.to_vec();
         args.extend(["--format", "csv"]);
         let output = llmarket(&servers, &args).await;
@@ -205,7 +219,14 @@ async fn output_writes_the_report_into_a_file_in_the_format_its_name_implies() {
     let md = dir.join("overview.json");
     succeeds(
         &servers,
-        &["report", "overview", "--format", "markdown", "-o", md.to_str().unwrap()],
+        &[
+            "report",
+            "overview",
+            "--format",
+            "markdown",
+            "-o",
+            md.to_str().unwrap(),
+        ],
     )
     .await;
     assert!(std::fs::read_to_string(&md).unwrap().starts_with("# "));
@@ -228,7 +249,13 @@ async fn output_writes_the_report_into_a_file_in_the_format_its_name_implies() {
 #[tokio::test]
 async fn lang_takes_bcp_47_tags_and_names_the_supported_ones() {
     let servers = Servers::start().await;
-    let concept = ["concepts", "get", "capability-levels/l3", "--format", "markdown"];
+    let concept = [
+        "concepts",
+        "get",
+        "capability-levels/l3",
+        "--format",
+        "markdown",
+    ];
     let text = |lang: &'static str| {
         let servers = &servers;
         async move {
@@ -266,7 +293,10 @@ async fn completions_are_printed_for_each_shell() {
     ] {
         let script = succeeds(&servers, &["completions", shell]).await;
         assert!(script.contains(mark), "{shell}: {script}");
-        assert!(script.contains("format") && script.contains("milestones"), "{shell}");
+        assert!(
+            script.contains("format") && script.contains("milestones"),
+            "{shell}"
+        );
     }
     let output = llmarket(&servers, &["completions", "tcsh"]).await;
     assert_eq!(output.status.code(), Some(64));

@@ -35,3 +35,17 @@ pub fn render(svg: &str) -> Result<Vec<u8>, ChartError> {
         .encode_png()
         .map_err(|e| ChartError::Png(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_svg_becomes_a_png_twice_its_size() {
+        let svg = r#"<svg width="30" height="20" xmlns="http://www.w3.org/2000/svg"><text x="2" y="15">中文</text></svg>"#;
+        let png = render(svg).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert_eq!(&png[16..24], &[0, 0, 0, 60, 0, 0, 0, 40]);
+        assert!(matches!(render("not svg"), Err(ChartError::Png(_))));
+    }
+}

@@ -208,14 +208,15 @@ where
                             .map_err(drawing)?;
                     }
                     // Filled when stated; hollow (white inside, a coloured ring) when derived.
-                    let fill = if point.derived {
-                        WHITE.filled()
+                    let marker = if point.derived {
+                        vec![
+                            Circle::new(at, 5, WHITE.filled()),
+                            Circle::new(at, 5, style),
+                        ]
                     } else {
-                        color.filled()
+                        vec![Circle::new(at, 5, color.filled())]
                     };
-                    context
-                        .draw_series([Circle::new(at, 5, fill), Circle::new(at, 5, style)])
-                        .map_err(drawing)?;
+                    context.draw_series(marker).map_err(drawing)?;
                 }
                 Bound::AtMost | Bound::AtLeast => {
                     // A bar at the bound and an arrow towards its open side: not a point.
@@ -390,5 +391,149 @@ fn legend_corner(chart: &Chart) -> SeriesLabelPosition {
         SeriesLabelPosition::UpperRight
     } else {
         SeriesLabelPosition::UpperLeft
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{Event, Line};
+
+    fn point(year: i32, value: f64, derived: bool, bound: Bound) -> ChartPoint {
+        ChartPoint {
+            year,
+            value,
+            derived,
+            bound,
+            label: (!derived).then(|| value.to_string()),
+        }
+    }
+
+    fn chart(log_scale: bool, points: Vec<ChartPoint>) -> Chart {
+        Chart {
+            title: "Market size".to_owned(),
+            x_label: "year".to_owned(),
+            y_label: "USD billion".to_owned(),
+            markers: ("stated".to_owned(), "derived".to_owned()),
+            bounds: ("interval".to_owned(), "bound".to_owned()),
+            log_scale,
+            lines: vec![Line {
+                label: "market".to_owned(),
+                points,
+            }],
+            events: Vec::new(),
+            event_label: "milestone".to_owned(),
+            source: "Source: a report".to_owned(),
+        }
+    }
+
+    const NONE: Bound = Bound::Value {
+        low: None,
+        high: None,
+    };
+
+    #[test]
+    fn stated_and_derived_points_are_drawn_differently() {
+        let svg = render(&chart(
+            false,
+            vec![
+                point(2024, 10.7, false, NONE),
+                point(2025, 19.3, true, NONE),
+                point(2029, 206.5, false, NONE),
+            ],
+        ))
+        .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("Source: a report") && svg.contains("Noto Sans CJK SC"));
+        // Two stated discs, one derived ring over white, two legend samples.
+        assert_eq!(svg.matches("<circle").count(), 2 + 2 + 2, "{svg}");
+        assert!(
+            svg.contains(">\n206.5\n<") || svg.contains("206.5"),
+            "a label"
+        );
+        assert!(
+            !svg.contains("interval") && !svg.contains("bound"),
+            "no unused legend"
+        );
+    }
+
+    #[test]
+    fn an_interval_is_a_bar_and_a_bound_an_arrow_without_a_point() {
+        let wide = Bound::Value {
+            low: Some(5.0),
+            high: Some(15.0),
+        };
+        let svg = render(&chart(
+            false,
+            vec![
+                point(2024, 10.0, true, wide),
+                point(2025, 8.0, false, Bound::AtMost),
+            ],
+        ))
+        .unwrap();
+        assert!(svg.contains("interval") && svg.contains("bound"), "{svg}");
+        // The interval's point (ring and white), no point for the bound, the legend's two.
+        assert_eq!(svg.matches("<circle").count(), 2 + 2, "{svg}");
+    }
+
+    #[test]
+    fn one_point_gets_a_chart_with_its_year() {
+        let svg = render(&chart(false, vec![point(2029, 55.0, false, NONE)])).unwrap();
+        assert!(svg.contains("2029"));
+        assert!(!svg.contains("2028") && !svg.contains("2030"), "{svg}");
+    }
+
+    #[test]
+    fn events_are_numbered_on_the_line_and_listed_under_it() {
+        let mut with_events = chart(false, vec![point(2024, 10.0, false, NONE)]);
+        with_events.events = vec![
+            Event {
+                year: 2024,
+                label: "2024 first".to_owned(),
+            },
+            Event {
+                year: 2024,
+                label: "2024 second, with a title far too long to fit in half the chart".to_owned(),
+            },
+        ];
+        let svg = render(&with_events).unwrap();
+        assert!(
+            svg.contains("1  2024 first") && svg.contains("1,2"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("2  2024 second, with") && svg.contains("…\n"),
+            "{svg}"
+        );
+        assert!(!svg.contains("the chart"), "cut: {svg}");
+        assert!(svg.contains("milestone"));
+    }
+
+    #[test]
+    fn ticks_have_no_padding_zeros() {
+        assert_eq!(tick(0.0), "0");
+        assert_eq!(tick(50.0), "50");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(0.000001), "0.000001");
+        assert_eq!(tick(150.0), "150");
+    }
+
+    #[test]
+    fn a_log_chart_needs_positive_values_and_an_empty_chart_is_an_error() {
+        let values = vec![
+            point(2022, 20.0, false, NONE),
+            point(2024, 0.1, false, Bound::AtMost),
+        ];
+        assert!(render(&chart(true, values.clone())).is_ok());
+        let mut bad = values;
+        bad.push(point(2025, 0.0, true, NONE));
+        assert!(matches!(
+            render(&chart(true, bad)),
+            Err(ChartError::NotPositive(_))
+        ));
+        assert!(matches!(
+            render(&chart(false, Vec::new())),
+            Err(ChartError::Empty)
+        ));
     }
 }
