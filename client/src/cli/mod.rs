@@ -1,6 +1,6 @@
 //! The `llmarket` command: report queries and direct access to the forecast and taxonomy
-//! services, printed as a table, JSON, Markdown or CSV (on stdout or into a file), optionally charted as
-//! SVG or PNG.
+//! services, printed as a table, JSON, Markdown or CSV (on stdout or into a file), optionally
+//! charted as SVG or PNG; `completions` prints a shell's completion script.
 //!
 //! Exit codes (`llmarket_proto::exit`, after sysexits): 0 ok, 64 usage, 65 bad data (from a
 //! server, or a chart that cannot be drawn), 69 a service unavailable (or too slow for the
