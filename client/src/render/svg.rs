@@ -174,6 +174,42 @@ where
         .draw()
         .map_err(drawing)?;
 
+    // Events, under the lines' markers: a diamond on the first line at their year (on the axis in a year the line has no
+    // value), a thin rule down to the axis, and their numbers in the list under the chart.
+    let mut years_marked: Vec<(i32, Vec<usize>)> = Vec::new();
+    for (i, event) in chart.events.iter().enumerate() {
+        match years_marked
+            .iter_mut()
+            .find(|(year, _)| *year == event.year)
+        {
+            Some((_, numbers)) => numbers.push(i + 1),
+            None => years_marked.push((event.year, vec![i + 1])),
+        }
+    }
+    for (year, numbers) in &years_marked {
+        let value = chart
+            .lines
+            .first()
+            .and_then(|l| l.points.iter().find(|p| p.year == *year))
+            .map(|p| p.value)
+            .filter(|v| v.is_finite())
+            .unwrap_or(axis.0);
+        let at = (*year, value);
+        context
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(*year, axis.0), at],
+                EVENT_COLOR.mix(0.6).stroke_width(1),
+            )))
+            .map_err(drawing)?;
+        let numbers: Vec<String> = numbers.iter().map(usize::to_string).collect();
+        context
+            .draw_series(std::iter::once(
+                EmptyElement::at(at)
+                    + diamond(EVENT_COLOR)
+                    + Text::new(numbers.join(","), (11, 2), font(13.0).color(&EVENT_TEXT)),
+            ))
+            .map_err(drawing)?;
+    }
     let (mut any_bar, mut any_bound) = (false, false);
     for (line, color) in chart.lines.iter().zip(COLORS.iter().cycle()) {
         let color = *color;
@@ -245,42 +281,6 @@ where
             }
         }
     }
-    // Events: a diamond on the first line at their year (on the axis in a year the line has no
-    // value), a thin rule down to the axis, and their numbers in the list under the chart.
-    let mut years_marked: Vec<(i32, Vec<usize>)> = Vec::new();
-    for (i, event) in chart.events.iter().enumerate() {
-        match years_marked
-            .iter_mut()
-            .find(|(year, _)| *year == event.year)
-        {
-            Some((_, numbers)) => numbers.push(i + 1),
-            None => years_marked.push((event.year, vec![i + 1])),
-        }
-    }
-    for (year, numbers) in &years_marked {
-        let value = chart
-            .lines
-            .first()
-            .and_then(|l| l.points.iter().find(|p| p.year == *year))
-            .map(|p| p.value)
-            .filter(|v| v.is_finite())
-            .unwrap_or(axis.0);
-        let at = (*year, value);
-        context
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(*year, axis.0), at],
-                EVENT_COLOR.mix(0.6).stroke_width(1),
-            )))
-            .map_err(drawing)?;
-        let numbers: Vec<String> = numbers.iter().map(usize::to_string).collect();
-        context
-            .draw_series(std::iter::once(
-                EmptyElement::at(at)
-                    + diamond(EVENT_COLOR)
-                    + Text::new(numbers.join(","), (9, 2), font(13.0).color(&EVENT_TEXT)),
-            ))
-            .map_err(drawing)?;
-    }
     // Legend entries for the marker kinds drawn.
     let mut entries: Vec<(&str, Marker)> = vec![
         (&chart.markers.0, Marker::Stated),
@@ -335,7 +335,7 @@ where
 
 /// A diamond around the origin of an element.
 fn diamond(color: RGBColor) -> Polygon<(i32, i32)> {
-    Polygon::new(vec![(0, -7), (6, 0), (0, 7), (-6, 0)], color.filled())
+    Polygon::new(vec![(0, -10), (8, 0), (0, 10), (-8, 0)], color.filled())
 }
 
 /// A kind of marker the legend explains.
