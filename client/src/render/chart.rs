@@ -146,3 +146,58 @@ pub enum ChartError {
     #[error("cannot render the chart as PNG: {0}")]
     Png(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::model::{Kind, Provenance, Unit};
+
+    fn point(qualifier: Qualifier, low: Option<f64>, high: Option<f64>) -> Point {
+        Point {
+            year: 2024,
+            value: 0.1,
+            unit: Unit::UsdPerMillionTokens,
+            qualifier,
+            kind: Kind::Actual,
+            provenance: Provenance::Reported,
+            method: None,
+            source: "2.1".to_owned(),
+            resolution: None,
+            note: None,
+            width_unknown: false,
+            low,
+            high,
+            derivation: None,
+            past_horizon: false,
+        }
+    }
+
+    #[test]
+    fn a_bound_open_on_one_side_is_drawn_as_a_bound() {
+        let at_most = ChartPoint::of(&point(Qualifier::UpperBound, None, Some(0.1)));
+        assert_eq!(at_most.bound, Bound::AtMost);
+        assert_eq!(at_most.label.as_deref(), Some("≤0.1"));
+        let at_least = ChartPoint::of(&point(Qualifier::LowerBound, Some(0.1), None));
+        assert_eq!(at_least.bound, Bound::AtLeast);
+        let rounded = ChartPoint::of(&point(Qualifier::Exact, Some(0.05), Some(0.15)));
+        assert_eq!(
+            rounded.bound,
+            Bound::Value {
+                low: Some(0.05),
+                high: Some(0.15)
+            }
+        );
+    }
+
+    #[test]
+    fn the_source_line_is_worded_in_the_report_language() {
+        assert_eq!(
+            source_line(Language::En, "Report", "CIC"),
+            "Source: Report, CIC; derived points by llmarket"
+        );
+        assert_eq!(
+            source_line(Language::Zh, "报告", "CIC"),
+            "来源：报告，CIC；推算点由 llmarket 计算"
+        );
+    }
+}
