@@ -26,12 +26,14 @@ step() {
 }
 trap finish_step EXIT
 
-# Debian packages the tests need, pinned: "package=version command" (the command shows whether it
-# is installed). Those missing are installed together, after one apt-get update.
+# Debian packages the tests need, pinned: "package=version command" (the command, or a file path,
+# shows whether it is installed). Those missing are installed together, after one apt-get update.
 DEBIAN_PACKAGES=(
   "prometheus=2.42.0+ds-5+deb12u* promtool"
   "podman=4.3.1+ds1-8+deb12u1+b3 podman"
   "haproxy=2.6.12-1+deb12u* haproxy"
+  # The CJK fonts `llmarket --chart x.png` renders Chinese with (a path: present when installed).
+  "fonts-noto-cjk=1:20220127+repack1-1 /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 )
 
 step "tools"
@@ -39,7 +41,12 @@ eval "$(tests/tools.sh)"
 missing=()
 for entry in "${DEBIAN_PACKAGES[@]}"; do
   read -r package command <<<"$entry"
-  command -v "$command" >/dev/null || missing+=("$package")
+  # A command, or a file the package installs.
+  if [[ $command == /* ]]; then
+    [ -e "$command" ] || missing+=("$package")
+  else
+    command -v "$command" >/dev/null || missing+=("$package")
+  fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tools: installing ${missing[*]} (apt-get)" >&2

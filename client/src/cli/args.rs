@@ -44,11 +44,14 @@ pub struct Cli {
         global = true
     )]
     pub taxonomy: Vec<String>,
-    /// Output format [default: table on a terminal, json otherwise].
+    /// Output format [default: from the --output file's extension, else table on a terminal
+    /// and json otherwise].
     #[arg(long, value_enum, global = true)]
     pub format: Option<FormatArg>,
-    /// Language of labels, definitions and titles.
-    #[arg(long = "lang", value_enum, default_value_t = LangArg::En, global = true)]
+    /// Language of labels, definitions and titles, as a BCP-47 tag: en (en-US, …) or zh
+    /// (zh-Hans, zh-CN, …).
+    #[arg(long = "lang", value_name = "TAG", default_value = "en", global = true,
+          value_parser = super::lang::lang_arg)]
     pub lang: LangArg,
     /// Time budget of each call, retries included (e.g. `5s`, `500ms`).
     #[arg(long, default_value = "10s", value_parser = deadline, global = true)]
@@ -57,12 +60,24 @@ pub struct Cli {
     #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true,
           value_parser = dataset_arg)]
     pub dataset: String,
-    /// Also draw the report's series as an SVG line chart into this file.
-    #[arg(long, value_name = "FILE.svg", global = true)]
+    /// Also draw the report's series as a line chart into this file: SVG, or PNG for a name
+    /// ending in .png.
+    #[arg(long, value_name = "FILE.svg|FILE.png", global = true)]
     pub chart: Option<PathBuf>,
+    /// Where the report goes.
+    #[command(flatten)]
+    pub export: ExportArgs,
     /// Credentials (see README, "Running it securely").
     #[command(flatten)]
     pub credentials: CredentialArgs,
+}
+
+/// Where the report is written.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Write the report to this file (created or truncated) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
 }
 
 /// What the command trusts for `https://` endpoints and presents to the servers.
@@ -109,6 +124,12 @@ pub enum Command {
     /// The concepts of the taxonomy.
     #[command(subcommand)]
     Concepts(ConceptsCommand),
+    /// Print a shell's completion script for this command (e.g. `llmarket completions bash >
+    /// /etc/bash_completion.d/llmarket`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// The milestones of the timeline.
     Milestones {
         /// The span of years.
@@ -221,10 +242,12 @@ pub enum FormatArg {
     Json,
     /// Markdown.
     Markdown,
+    /// Tidy CSV, one row per value (reports and series with values).
+    Csv,
 }
 
 /// `--lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LangArg {
     /// English.
     En,

@@ -1,5 +1,6 @@
 //! The `llmarket` command: report queries and direct access to the forecast and taxonomy
-//! services, printed as a table, JSON or Markdown, optionally charted as SVG.
+//! services, printed as a table, JSON, Markdown or CSV (on stdout or into a file), optionally
+//! charted as SVG or PNG; `completions` prints a shell's completion script.
 //!
 //! Exit codes (`llmarket_proto::exit`, after sysexits): 0 ok, 64 usage, 65 bad data (from a
 //! server, or a chart that cannot be drawn), 69 a service unavailable (or too slow for the
@@ -9,6 +10,7 @@
 
 mod args;
 mod credentials;
+mod lang;
 mod output;
 mod run;
 
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 pub use args::{
-    Cli, Command, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
+    Cli, Command, ConceptsCommand, CredentialArgs, ExportArgs, FormatArg, LangArg, ReportCommand,
     SeriesCommand, YearsArgs,
 };
 
@@ -27,6 +29,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return output::usage_error(&error),
     };
+    if let Command::Completions { shell } = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "llmarket", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -12,10 +12,10 @@ use crate::{
     cli::{
         args::{Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand},
         credentials::{Credentials, TOKEN_VARIABLE},
-        output::{Failure, Output},
+        output::{Failure, Output, Printed, format_of},
     },
-    render::Format,
-    reports::{Language, YearSpan, direct::Fill},
+    render::{Format, source_line},
+    reports::{Language, YearSpan, direct::Fill, short_id},
 };
 
 /// Runs `cli`'s command; the error is what to print and the exit code. A call refused for its
@@ -44,18 +44,33 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
         LangArg::En => Language::En,
         LangArg::Zh => Language::Zh,
     };
+    let file = cli.export.output.clone();
     let format = match cli.format {
-        Some(FormatArg::Table) => Format::Table,
-        Some(FormatArg::Json) => Format::Json,
-        Some(FormatArg::Markdown) => Format::Markdown,
-        None if std::io::stdout().is_terminal() => Format::Table,
-        None => Format::Json,
+        Some(FormatArg::Table) => Printed::Doc(Format::Table),
+        Some(FormatArg::Json) => Printed::Doc(Format::Json),
+        Some(FormatArg::Markdown) => Printed::Doc(Format::Markdown),
+        Some(FormatArg::Csv) => Printed::Csv,
+        None => match file.as_deref().and_then(format_of) {
+            Some(format) => format,
+            None if file.is_none() && std::io::stdout().is_terminal() => {
+                Printed::Doc(Format::Table)
+            }
+            None => Printed::Doc(Format::Json),
+        },
+    };
+    let source = match &cli.chart {
+        Some(_) => chart_source(client, language).await,
+        None => String::new(),
     };
     let out = Output {
         format,
+        file,
         chart: cli.chart.clone(),
+        source,
     };
     match cli.command {
+        // Answered before connecting (see `cli::main`).
+        Command::Completions { .. } => Ok(()),
         Command::Report(ReportCommand::Overview { years }) => {
             let dataset = client.dataset().to_owned();
             out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
@@ -99,6 +114,22 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
         Command::Milestones { years, concept } => {
             out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
         }
+    }
+}
+
+/// A chart's source line: the dataset's report and publisher (the dataset's id when the
+/// forecast service cannot say), and that derived points are llmarket's.
+async fn chart_source(client: &Client, language: Language) -> String {
+    let dataset = client.dataset().to_owned();
+    match client.get_dataset(&dataset).await {
+        Ok(d) => {
+            let title = match language {
+                Language::En => d.title_en,
+                Language::Zh => d.title_zh_hans,
+            };
+            source_line(language, &title, &d.publisher)
+        }
+        Err(_) => source_line(language, short_id(&dataset), "?"),
     }
 }
 

@@ -1,5 +1,16 @@
 //! A report's series as a chart: what to draw, independent of how (the `cli` feature draws it
-//! as SVG with plotters, in [`svg`](super::svg)).
+//! as SVG with plotters, in [`svg`](super::svg), and as PNG from that SVG).
+
+use crate::{
+    render::{
+        format,
+        words::{Msg, Words},
+    },
+    reports::{
+        Language,
+        model::{Point, Qualifier},
+    },
+};
 
 /// A chart of one or more yearly series in one unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,10 +24,18 @@ pub struct Chart {
     /// The legend's words for a filled marker (a value the report states) and a hollow one (a
     /// value the service derived).
     pub markers: (String, String),
+    /// The legend's words for an error bar (an interval) and an arrow (a bound, open on one side).
+    pub bounds: (String, String),
     /// Whether the value axis is logarithmic (for values spanning orders of magnitude).
     pub log_scale: bool,
     /// The series, each drawn as a line.
     pub lines: Vec<Line>,
+    /// Dated events marked on the first line (the timeline's milestones).
+    pub events: Vec<Event>,
+    /// The legend's word for an event's marker.
+    pub event_label: String,
+    /// The line under the chart naming its source (see [`source_line`]); empty for none.
+    pub source: String,
 }
 
 /// One series of a chart.
@@ -24,8 +43,91 @@ pub struct Chart {
 pub struct Line {
     /// The legend label.
     pub label: String,
-    /// `(year, value, derived)` in year order.
-    pub points: Vec<(i32, f64, bool)>,
+    /// The points in year order.
+    pub points: Vec<ChartPoint>,
+}
+
+/// One value of a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartPoint {
+    /// The year.
+    pub year: i32,
+    /// The central value.
+    pub value: f64,
+    /// Whether the service derived it (a hollow marker) rather than the report stating it.
+    pub derived: bool,
+    /// Where the true value may lie: an error bar when both ends are known, an arrow towards the
+    /// open side of a bound.
+    pub bound: Bound,
+    /// The text beside the point (a stated value as the report gives it), if any.
+    pub label: Option<String>,
+}
+
+/// What a point stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// A value; an interval of known ends is drawn when it is wide enough to see.
+    Value {
+        /// The least the true value may be, when known.
+        low: Option<f64>,
+        /// The most the true value may be, when known.
+        high: Option<f64>,
+    },
+    /// At most this much: nothing bounds it below.
+    AtMost,
+    /// At least this much: nothing bounds it above.
+    AtLeast,
+}
+
+/// An event marked on a chart's first line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The year it falls in.
+    pub year: i32,
+    /// Its short text.
+    pub label: String,
+}
+
+impl ChartPoint {
+    /// A report's value as a chart point: stated values carry their text as a label.
+    pub fn of(point: &Point) -> Self {
+        let bound = match point.qualifier {
+            Qualifier::UpperBound if point.low.is_none() => Bound::AtMost,
+            Qualifier::LowerBound if point.high.is_none() => Bound::AtLeast,
+            Qualifier::Exact
+            | Qualifier::Approximate
+            | Qualifier::UpperBound
+            | Qualifier::LowerBound => Bound::Value {
+                low: point.low,
+                high: point.high,
+            },
+        };
+        Self {
+            year: point.year,
+            value: point.value,
+            derived: point.is_derived(),
+            bound,
+            label: (!point.is_derived()).then(|| format::point_value(point)),
+        }
+    }
+}
+
+/// The source line of a chart: the report, its publisher, and that derived points are
+/// llmarket's, in `language`.
+pub fn source_line(language: Language, report: &str, publisher: &str) -> String {
+    let w = Words(language);
+    match language {
+        Language::En => format!(
+            "{} {report}, {publisher}; {}",
+            w.t(Msg::ChartSource),
+            w.t(Msg::DerivedPointsByLlmarket)
+        ),
+        Language::Zh => format!(
+            "{}{report}，{publisher}；{}",
+            w.t(Msg::ChartSource),
+            w.t(Msg::DerivedPointsByLlmarket)
+        ),
+    }
 }
 
 /// A chart that cannot be drawn.
@@ -40,4 +142,62 @@ pub enum ChartError {
     /// plotters failed.
     #[error("cannot draw the chart: {0}")]
     Drawing(String),
+    /// The SVG could not be rasterised to PNG.
+    #[error("cannot render the chart as PNG: {0}")]
+    Png(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::model::{Kind, Provenance, Unit};
+
+    fn point(qualifier: Qualifier, low: Option<f64>, high: Option<f64>) -> Point {
+        Point {
+            year: 2024,
+            value: 0.1,
+            unit: Unit::UsdPerMillionTokens,
+            qualifier,
+            kind: Kind::Actual,
+            provenance: Provenance::Reported,
+            method: None,
+            source: "2.1".to_owned(),
+            resolution: None,
+            note: None,
+            width_unknown: false,
+            low,
+            high,
+            derivation: None,
+            past_horizon: false,
+        }
+    }
+
+    #[test]
+    fn a_bound_open_on_one_side_is_drawn_as_a_bound() {
+        let at_most = ChartPoint::of(&point(Qualifier::UpperBound, None, Some(0.1)));
+        assert_eq!(at_most.bound, Bound::AtMost);
+        assert_eq!(at_most.label.as_deref(), Some("≤0.1"));
+        let at_least = ChartPoint::of(&point(Qualifier::LowerBound, Some(0.1), None));
+        assert_eq!(at_least.bound, Bound::AtLeast);
+        let rounded = ChartPoint::of(&point(Qualifier::Exact, Some(0.05), Some(0.15)));
+        assert_eq!(
+            rounded.bound,
+            Bound::Value {
+                low: Some(0.05),
+                high: Some(0.15)
+            }
+        );
+    }
+
+    #[test]
+    fn the_source_line_is_worded_in_the_report_language() {
+        assert_eq!(
+            source_line(Language::En, "Report", "CIC"),
+            "Source: Report, CIC; derived points by llmarket"
+        );
+        assert_eq!(
+            source_line(Language::Zh, "报告", "CIC"),
+            "来源：报告，CIC；推算点由 llmarket 计算"
+        );
+    }
 }

@@ -134,6 +134,8 @@ mod tests {
             resolution: Some(0.1),
             note: None,
             width_unknown: false,
+            low: None,
+            high: None,
             derivation: None,
             past_horizon: false,
         }

@@ -2,11 +2,14 @@
 //! terminal-table renderers print, JSON straight from serde, and an SVG chart of its series.
 
 pub mod chart;
+pub mod csv;
 mod doc;
 mod docs;
 pub mod format;
 pub mod markdown;
 mod punctuation;
+#[cfg(feature = "cli")]
+pub mod png;
 #[cfg(feature = "cli")]
 pub mod svg;
 pub mod table;
@@ -14,7 +17,7 @@ mod words;
 
 use serde::Serialize;
 
-pub use chart::{Chart, ChartError, Line};
+pub use chart::{Bound, Chart, ChartError, ChartPoint, Event, Line, source_line};
 pub use doc::{Block, Doc, Term};
 
 /// An output format of the command.

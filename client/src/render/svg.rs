@@ -1,5 +1,8 @@
 //! A [`Chart`] as an SVG line chart (plotters, SVG backend only). Stated points are filled
-//! circles, derived points hollow ones, so what the report says and what was computed stay apart.
+//! circles labelled with the value as the report gives it, derived points hollow ones; an
+//! interval is an error bar and a bound an arrow towards its open side (never a point); events
+//! are diamonds on the first line; the source line sits under the chart. Text names a list of
+//! CJK-capable fonts, so Chinese renders wherever one of them is installed.
 
 use plotters::{
     backend::SVGBackend,
@@ -8,52 +11,109 @@ use plotters::{
         ranged1d::{AsRangedCoord, ValueFormatter},
     },
     prelude::*,
+    style::FontFamily,
 };
 
-use crate::render::{Chart, ChartError, format::number};
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+
+use crate::render::{Bound, Chart, ChartError, ChartPoint};
 
 const WIDTH: u32 = 900;
-const HEIGHT: u32 = 520;
+const HEIGHT: u32 = 560;
+/// The strip under the chart holding the source line.
+const FOOTER: u32 = 28;
+/// The fonts of every text, CJK-capable ones first (Linux, macOS, Windows), then the generic.
+pub const FONTS: &str =
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif";
 const COLORS: [RGBColor; 4] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
 ];
+const EVENT_COLOR: RGBColor = RGBColor(230, 120, 0);
+const GREY: RGBColor = RGBColor(110, 110, 110);
+const EVENT_TEXT: RGBColor = RGBColor(150, 75, 0);
+/// The widest event text listed under the chart, in terminal columns (longer ones end in "…").
+const EVENT_LABEL_WIDTH: usize = 60;
+/// The height of a row of the event list.
+const EVENT_ROW: u32 = 20;
+
+/// A text style in [`FONTS`].
+fn font(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FontFamily::Name(FONTS), size))
+}
 
 /// `chart` as an SVG document.
 pub fn render(chart: &Chart) -> Result<String, ChartError> {
-    let points: Vec<(i32, f64, bool)> = chart
+    let points: Vec<&ChartPoint> = chart
         .lines
         .iter()
-        .flat_map(|l| l.points.iter().copied())
-        .filter(|(_, v, _)| v.is_finite())
+        .flat_map(|l| &l.points)
+        .filter(|p| p.value.is_finite())
         .collect();
     let (Some(first), Some(last)) = (
-        points.iter().map(|p| p.0).min(),
-        points.iter().map(|p| p.0).max(),
+        points.iter().map(|p| p.year).min(),
+        points.iter().map(|p| p.year).max(),
     ) else {
         return Err(ChartError::Empty);
     };
-    let years = if first == last {
-        first - 1..last + 1
-    } else {
-        first..last
-    };
-    let low = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let high = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    // The events' years too, and a year of room on either side for markers and labels.
+    let first = chart.events.iter().map(|e| e.year).fold(first, i32::min);
+    let last = chart.events.iter().map(|e| e.year).fold(last, i32::max);
+    let years = first - 1..last + 1;
+    // The value axis holds every value and every known end of an interval.
+    let values = points.iter().flat_map(|p| {
+        let (low, high) = match p.bound {
+            Bound::Value { low, high } => (low, high),
+            Bound::AtMost | Bound::AtLeast => (None, None),
+        };
+        [Some(p.value), low, high].into_iter().flatten()
+    });
+    let (low, high) = values
+        .filter(|v| v.is_finite() && (!chart.log_scale || *v > 0.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    // The events are listed under the chart, two to a row.
+    let event_rows = u32::try_from(chart.events.len().div_ceil(2)).unwrap_or(u32::MAX / 2);
+    let footer_height = FOOTER + EVENT_ROW * event_rows;
+    let height = HEIGHT + EVENT_ROW * event_rows;
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing)?;
+        let (plot, footer) = root.split_vertically(height - footer_height);
+        let span = (first, last);
         if chart.log_scale {
-            if low <= 0.0 {
-                return Err(ChartError::NotPositive(low));
+            if let Some(bad) = points.iter().find(|p| p.value <= 0.0) {
+                return Err(ChartError::NotPositive(bad.value));
             }
-            draw(&root, chart, years, (low / 3.0..high * 3.0).log_scale())?;
+            draw(
+                &plot,
+                chart,
+                years,
+                span,
+                (low / 4.0..high * 4.0).log_scale(),
+            )?;
         } else {
-            let bottom = if low >= 0.0 { 0.0 } else { low * 1.1 };
-            let top = if high > 0.0 { high * 1.1 } else { 1.0 };
-            draw(&root, chart, years, bottom..top)?;
+            let bottom = if low >= 0.0 { 0.0 } else { low * 1.15 };
+            let top = if high > 0.0 { high * 1.15 } else { 1.0 };
+            draw(&plot, chart, years, span, bottom..top)?;
+        }
+        for (i, event) in chart.events.iter().enumerate() {
+            let column = i32::try_from(i % 2).unwrap_or(0) * (WIDTH as i32 / 2);
+            let row = i32::try_from(i / 2).unwrap_or(0) * EVENT_ROW as i32;
+            let text = format!("{}  {}", i + 1, short(&event.label));
+            footer
+                .draw_text(&text, &font(13.0).color(&EVENT_TEXT), (20 + column, row))
+                .map_err(drawing)?;
+        }
+        if !chart.source.is_empty() {
+            let row = (EVENT_ROW * event_rows + 4) as i32;
+            footer
+                .draw_text(&chart.source, &font(13.0).color(&GREY), (20, row))
+                .map_err(drawing)?;
         }
         root.present().map_err(drawing)?;
     }
@@ -64,78 +124,208 @@ fn drawing(error: impl std::fmt::Display) -> ChartError {
     ChartError::Drawing(error.to_string())
 }
 
+/// Whether an interval from `low` to `high` is wide enough to see on the axis `top..bottom`
+/// (one hundredth of it, measured in ratios on a logarithmic axis).
+fn visible(chart: &Chart, (low, high): (f64, f64), (bottom, top): (f64, f64)) -> bool {
+    if chart.log_scale {
+        low > 0.0 && (high / low).ln() > (top / bottom).ln() / 100.0
+    } else {
+        high - low > (top - bottom) / 100.0
+    }
+}
+
 fn draw<Y>(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     chart: &Chart,
     years: std::ops::Range<i32>,
+    (first, last): (i32, i32),
     values: Y,
 ) -> Result<(), ChartError>
 where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    root.fill(&WHITE).map_err(drawing)?;
     let mut context = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 22))
+        .caption(&chart.title, font(22.0))
         .margin(20)
         .x_label_area_size(45)
         .y_label_area_size(80)
         .build_cartesian_2d(years.clone(), values)
         .map_err(drawing)?;
+    let y_range = context.y_range();
+    let axis = (y_range.start, y_range.end);
     let year_count = usize::try_from(years.end - years.start + 1).unwrap_or(2);
+    // One tick style on both axes: the same font, and numbers without padding zeros.
     context
         .configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
-        .x_labels(year_count.min(12))
-        .x_label_formatter(&|year| year.to_string())
-        .y_label_formatter(&|value| number(*value))
+        .label_style(font(14.0))
+        .axis_desc_style(font(15.0))
+        .x_labels(year_count.min(14))
+        .x_label_formatter(&|year| {
+            if (first..=last).contains(year) {
+                year.to_string()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|value| tick(*value))
         .draw()
         .map_err(drawing)?;
 
-    for (line, color) in chart.lines.iter().zip(COLORS.iter().cycle()) {
-        let color = *color;
-        let points = || line.points.iter().filter(|p| p.1.is_finite());
+    // Events, under the lines' markers: a diamond on the first line at their year (on the axis in a year the line has no
+    // value), a thin rule down to the axis, and their numbers in the list under the chart.
+    let mut years_marked: Vec<(i32, Vec<usize>)> = Vec::new();
+    for (i, event) in chart.events.iter().enumerate() {
+        match years_marked
+            .iter_mut()
+            .find(|(year, _)| *year == event.year)
+        {
+            Some((_, numbers)) => numbers.push(i + 1),
+            None => years_marked.push((event.year, vec![i + 1])),
+        }
+    }
+    for (year, numbers) in &years_marked {
+        let value = chart
+            .lines
+            .first()
+            .and_then(|l| l.points.iter().find(|p| p.year == *year))
+            .map(|p| p.value)
+            .filter(|v| v.is_finite())
+            .unwrap_or(axis.0);
+        let at = (*year, value);
         context
-            .draw_series(LineSeries::new(
-                points().map(|p| (p.0, p.1)),
-                color.stroke_width(2),
-            ))
-            .map_err(drawing)?
-            .label(&line.label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        context
-            .draw_series(
-                points()
-                    .filter(|p| !p.2)
-                    .map(|p| Circle::new((p.0, p.1), 5, color.filled())),
-            )
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(*year, axis.0), at],
+                EVENT_COLOR.mix(0.6).stroke_width(1),
+            )))
             .map_err(drawing)?;
-        // Derived: a hollow circle (white inside, the line's colour around).
+        let numbers: Vec<String> = numbers.iter().map(usize::to_string).collect();
         context
-            .draw_series(points().filter(|p| p.2).flat_map(|p| {
-                [
-                    Circle::new((p.0, p.1), 5, WHITE.filled()),
-                    Circle::new((p.0, p.1), 5, color.stroke_width(2)),
-                ]
-            }))
+            .draw_series(std::iter::once(
+                EmptyElement::at(at)
+                    + diamond(EVENT_COLOR)
+                    + Text::new(numbers.join(","), (11, 2), font(13.0).color(&EVENT_TEXT)),
+            ))
             .map_err(drawing)?;
     }
-    context
-        .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
-        .map_err(drawing)?
-        .label(&chart.markers.0)
-        .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
-    context
-        .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
-        .map_err(drawing)?
-        .label(&chart.markers.1)
-        .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.stroke_width(2)));
+    let (mut any_bar, mut any_bound) = (false, false);
+    for (line, color) in chart.lines.iter().zip(COLORS.iter().cycle()) {
+        let color = *color;
+        let style = color.stroke_width(2);
+        let points = || line.points.iter().filter(|p| p.value.is_finite());
+        context
+            .draw_series(LineSeries::new(points().map(|p| (p.year, p.value)), style))
+            .map_err(drawing)?
+            .label(&line.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        for point in points() {
+            let at = (point.year, point.value);
+            match point.bound {
+                Bound::Value { low, high } => {
+                    if let (Some(low), Some(high)) = (low, high)
+                        && visible(chart, (low, high), axis)
+                    {
+                        any_bar = true;
+                        let thin = color.stroke_width(1);
+                        let cap = |y| {
+                            EmptyElement::at((point.year, y))
+                                + PathElement::new(vec![(-5, 0), (5, 0)], thin)
+                        };
+                        context
+                            .draw_series([cap(low), cap(high)])
+                            .map_err(drawing)?;
+                        context
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(point.year, low), (point.year, high)],
+                                thin,
+                            )))
+                            .map_err(drawing)?;
+                    }
+                    // Filled when stated; hollow (white inside, a coloured ring) when derived.
+                    let marker = if point.derived {
+                        vec![
+                            Circle::new(at, 5, WHITE.filled()),
+                            Circle::new(at, 5, style),
+                        ]
+                    } else {
+                        vec![Circle::new(at, 5, color.filled())]
+                    };
+                    context.draw_series(marker).map_err(drawing)?;
+                }
+                Bound::AtMost | Bound::AtLeast => {
+                    // A bar at the bound and an arrow towards its open side: not a point.
+                    any_bound = true;
+                    let sign = if point.bound == Bound::AtMost { 1 } else { -1 };
+                    context
+                        .draw_series(std::iter::once(
+                            EmptyElement::at(at)
+                                + PathElement::new(vec![(-7, 0), (7, 0)], style)
+                                + PathElement::new(vec![(0, 0), (0, 26 * sign)], style)
+                                + PathElement::new(
+                                    vec![(-5, 19 * sign), (0, 26 * sign), (5, 19 * sign)],
+                                    style,
+                                ),
+                        ))
+                        .map_err(drawing)?;
+                }
+            }
+            if let Some(label) = &point.label {
+                context
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(at)
+                            + Text::new(label.clone(), (8, -22), font(13.0).color(&color)),
+                    ))
+                    .map_err(drawing)?;
+            }
+        }
+    }
+    // Legend entries for the marker kinds drawn.
+    let mut entries: Vec<(&str, Marker)> = vec![
+        (&chart.markers.0, Marker::Stated),
+        (&chart.markers.1, Marker::Derived),
+    ];
+    if any_bar {
+        entries.push((&chart.bounds.0, Marker::Interval));
+    }
+    if any_bound {
+        entries.push((&chart.bounds.1, Marker::Bound));
+    }
+    if !years_marked.is_empty() {
+        entries.push((&chart.event_label, Marker::Event));
+    }
+    for (label, kind) in entries {
+        let entry = context
+            .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
+            .map_err(drawing)?;
+        entry.label(label);
+        let black = BLACK.stroke_width(2);
+        let thin = BLACK.stroke_width(1);
+        match kind {
+            Marker::Stated => entry.legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled())),
+            Marker::Derived => entry.legend(move |(x, y)| Circle::new((x + 10, y), 5, black)),
+            Marker::Interval => entry.legend(move |(x, y)| {
+                EmptyElement::at((x + 10, y))
+                    + PathElement::new(vec![(0, -8), (0, 8)], thin)
+                    + PathElement::new(vec![(-5, -8), (5, -8)], thin)
+                    + PathElement::new(vec![(-5, 8), (5, 8)], thin)
+            }),
+            Marker::Bound => entry.legend(move |(x, y)| {
+                EmptyElement::at((x + 10, y - 7))
+                    + PathElement::new(vec![(-7, 0), (7, 0)], black)
+                    + PathElement::new(vec![(0, 0), (0, 14)], black)
+                    + PathElement::new(vec![(-4, 9), (0, 14), (4, 9)], black)
+            }),
+            Marker::Event => {
+                entry.legend(|(x, y)| EmptyElement::at((x + 10, y)) + diamond(EVENT_COLOR))
+            }
+        };
+    }
     context
         .configure_series_labels()
         .position(legend_corner(chart))
+        .label_font(font(14.0))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
@@ -143,12 +333,60 @@ where
     Ok(())
 }
 
+/// A diamond around the origin of an element.
+fn diamond(color: RGBColor) -> Polygon<(i32, i32)> {
+    Polygon::new(vec![(0, -10), (8, 0), (0, 10), (-8, 0)], color.filled())
+}
+
+/// A kind of marker the legend explains.
+#[derive(Debug, Clone, Copy)]
+enum Marker {
+    Stated,
+    Derived,
+    Interval,
+    Bound,
+    Event,
+}
+
+/// `text` cut to [`EVENT_LABEL_WIDTH`] columns (a CJK character is two), ending in "…" when cut.
+fn short(text: &str) -> String {
+    if text.width() <= EVENT_LABEL_WIDTH {
+        return text.to_owned();
+    }
+    let mut cut = String::new();
+    let mut width = 0;
+    for c in text.chars() {
+        width += c.width().unwrap_or(0);
+        if width >= EVENT_LABEL_WIDTH {
+            break;
+        }
+        cut.push(c);
+    }
+    cut.push('…');
+    cut
+}
+
+/// A tick's number: plain digits, as many decimals as its magnitude needs and no padding
+/// zeros (0.000001, 0.5, 10, 150), the same style on every axis and scale.
+fn tick(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return "0".to_owned();
+    }
+    let decimals = (2.0 - value.abs().log10().floor()).clamp(0.0, 12.0) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
 /// The legend goes in the upper corner the lines leave free: upper left for rising series,
 /// upper right for falling ones.
 fn legend_corner(chart: &Chart) -> SeriesLabelPosition {
-    let falling = chart.lines.iter().any(
-        |line| matches!((line.points.first(), line.points.last()), (Some(a), Some(b)) if b.1 < a.1),
-    );
+    let falling = chart.lines.iter().any(|line| {
+        matches!((line.points.first(), line.points.last()), (Some(a), Some(b)) if b.value < a.value)
+    });
     if falling {
         SeriesLabelPosition::UpperRight
     } else {
@@ -159,52 +397,143 @@ fn legend_corner(chart: &Chart) -> SeriesLabelPosition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Line;
+    use crate::render::{Event, Line};
 
-    fn chart(log_scale: bool) -> Chart {
+    fn point(year: i32, value: f64, derived: bool, bound: Bound) -> ChartPoint {
+        ChartPoint {
+            year,
+            value,
+            derived,
+            bound,
+            label: (!derived).then(|| value.to_string()),
+        }
+    }
+
+    fn chart(log_scale: bool, points: Vec<ChartPoint>) -> Chart {
         Chart {
             title: "Market size".to_owned(),
             x_label: "year".to_owned(),
             y_label: "USD billion".to_owned(),
-            markers: (
-                "stated in the report".to_owned(),
-                "derived by the service".to_owned(),
-            ),
+            markers: ("stated".to_owned(), "derived".to_owned()),
+            bounds: ("interval".to_owned(), "bound".to_owned()),
             log_scale,
             lines: vec![Line {
                 label: "market".to_owned(),
-                points: vec![
-                    (2024, 10.7, false),
-                    (2025, 19.3, true),
-                    (2029, 206.5, false),
-                ],
+                points,
             }],
+            events: Vec::new(),
+            event_label: "milestone".to_owned(),
+            source: "Source: a report".to_owned(),
         }
     }
 
+    const NONE: Bound = Bound::Value {
+        low: None,
+        high: None,
+    };
+
     #[test]
     fn stated_and_derived_points_are_drawn_differently() {
-        let svg = render(&chart(false)).unwrap();
-        assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
-        assert!(svg.contains("Market size"));
-        assert!(svg.contains("derived by the service"));
-        // Filled circles for stated points, white-filled ones for derived points.
-        assert!(svg.matches("<circle").count() >= 2 + 2 + 2);
-        assert!(svg.contains("fill=\"#FFFFFF\""), "no hollow marker");
+        let svg = render(&chart(
+            false,
+            vec![
+                point(2024, 10.7, false, NONE),
+                point(2025, 19.3, true, NONE),
+                point(2029, 206.5, false, NONE),
+            ],
+        ))
+        .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("Source: a report") && svg.contains("Noto Sans CJK SC"));
+        // Two stated discs, one derived ring over white, two legend samples.
+        assert_eq!(svg.matches("<circle").count(), 2 + 2 + 2, "{svg}");
+        assert!(
+            svg.contains(">\n206.5\n<") || svg.contains("206.5"),
+            "a label"
+        );
+        assert!(
+            !svg.contains("interval") && !svg.contains("bound"),
+            "no unused legend"
+        );
     }
 
     #[test]
-    fn a_log_chart_needs_positive_values() {
-        assert!(render(&chart(true)).is_ok());
-        let mut bad = chart(true);
-        bad.lines[0].points.push((2030, 0.0, true));
-        assert!(matches!(render(&bad), Err(ChartError::NotPositive(_))));
+    fn an_interval_is_a_bar_and_a_bound_an_arrow_without_a_point() {
+        let wide = Bound::Value {
+            low: Some(5.0),
+            high: Some(15.0),
+        };
+        let svg = render(&chart(
+            false,
+            vec![
+                point(2024, 10.0, true, wide),
+                point(2025, 8.0, false, Bound::AtMost),
+            ],
+        ))
+        .unwrap();
+        assert!(svg.contains("interval") && svg.contains("bound"), "{svg}");
+        // The interval's point (ring and white), no point for the bound, the legend's two.
+        assert_eq!(svg.matches("<circle").count(), 2 + 2, "{svg}");
     }
 
     #[test]
-    fn an_empty_chart_is_an_error() {
-        let mut empty = chart(false);
-        empty.lines.clear();
-        assert!(matches!(render(&empty), Err(ChartError::Empty)));
+    fn one_point_gets_a_chart_with_its_year() {
+        let svg = render(&chart(false, vec![point(2029, 55.0, false, NONE)])).unwrap();
+        assert!(svg.contains("2029"));
+        assert!(!svg.contains("2028") && !svg.contains("2030"), "{svg}");
+    }
+
+    #[test]
+    fn events_are_numbered_on_the_line_and_listed_under_it() {
+        let mut with_events = chart(false, vec![point(2024, 10.0, false, NONE)]);
+        with_events.events = vec![
+            Event {
+                year: 2024,
+                label: "2024 first".to_owned(),
+            },
+            Event {
+                year: 2024,
+                label: "2024 second, with a title far too long to fit in half the chart".to_owned(),
+            },
+        ];
+        let svg = render(&with_events).unwrap();
+        assert!(
+            svg.contains("1  2024 first") && svg.contains("1,2"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("2  2024 second, with") && svg.contains("…\n"),
+            "{svg}"
+        );
+        assert!(!svg.contains("the chart"), "cut: {svg}");
+        assert!(svg.contains("milestone"));
+    }
+
+    #[test]
+    fn ticks_have_no_padding_zeros() {
+        assert_eq!(tick(0.0), "0");
+        assert_eq!(tick(50.0), "50");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(0.000001), "0.000001");
+        assert_eq!(tick(150.0), "150");
+    }
+
+    #[test]
+    fn a_log_chart_needs_positive_values_and_an_empty_chart_is_an_error() {
+        let values = vec![
+            point(2022, 20.0, false, NONE),
+            point(2024, 0.1, false, Bound::AtMost),
+        ];
+        assert!(render(&chart(true, values.clone())).is_ok());
+        let mut bad = values;
+        bad.push(point(2025, 0.0, true, NONE));
+        assert!(matches!(
+            render(&chart(true, bad)),
+            Err(ChartError::NotPositive(_))
+        ));
+        assert!(matches!(
+            render(&chart(false, Vec::new())),
+            Err(ChartError::Empty)
+        ));
     }
 }

@@ -171,6 +171,12 @@ pub(crate) enum Msg {
     StatesBefore,
     NoGrowthAfter,
     StatedLine,
+    // Charts.
+    ChartSource,
+    DerivedPointsByLlmarket,
+    IntervalBar,
+    OpenBound,
+    MilestoneMarker,
 }
 
 impl Msg {
@@ -301,6 +307,11 @@ impl Msg {
             Self::StatesBefore => "the report states",
             Self::NoGrowthAfter => "value(s) of this series in the span: no growth to compute",
             Self::StatedLine => "stated",
+            Self::ChartSource => "Source:",
+            Self::DerivedPointsByLlmarket => "derived points by llmarket",
+            Self::IntervalBar => "where the value may lie",
+            Self::OpenBound => "at most / at least (open side)",
+            Self::MilestoneMarker => "milestone",
         }
     }
 
@@ -423,6 +434,11 @@ impl Msg {
             Self::StatesBefore => "报告在此区间给出该序列的",
             Self::NoGrowthAfter => "个数值，无法计算增长",
             Self::StatedLine => "报告所述数值",
+            Self::ChartSource => "来源：",
+            Self::DerivedPointsByLlmarket => "推算点由 llmarket 计算",
+            Self::IntervalBar => "数值可能的范围",
+            Self::OpenBound => "以下／以上（开放一侧）",
+            Self::MilestoneMarker => "里程碑",
         }
     }
 }

@@ -214,6 +214,14 @@ pub(crate) fn point(
         resolution: positive(o.resolution),
         note: non_empty(o.note),
         width_unknown: o.interval.as_ref().is_some_and(|i| i.width_unknown),
+        low: match &o.interval {
+            Some(i) => bound(call, &what, i.low)?,
+            None => None,
+        },
+        high: match &o.interval {
+            Some(i) => bound(call, &what, i.high)?,
+            None => None,
+        },
         derivation: derivation(call, &what, o.derivation)?,
         past_horizon: o.past_horizon,
     })

@@ -85,6 +85,14 @@ pub struct Point {
     /// is itself approximate ("at most about 1.41").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub width_unknown: bool,
+    /// The least the true value may be (from its rounding, or propagated through a derivation);
+    /// absent when nothing bounds it below or the service gives no interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// The most the true value may be; absent when nothing bounds it above or the service gives
+    /// no interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
     /// For a derived value, the method and its inputs as data (for words in any language).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derivation: Option<Derivation>,

@@ -307,6 +307,8 @@ mod tests {
             resolution: None,
             note: None,
             width_unknown,
+            low: None,
+            high: None,
             derivation: None,
             past_horizon: false,
         }

@@ -12,7 +12,7 @@ use self::method::{derived_methods, derived_note};
 use self::method::{growth_method, method_text, multiple_text};
 use crate::{
     render::{
-        Chart, Doc, Line, format,
+        Chart, ChartPoint, Doc, Line, format,
         words::{Msg, Words},
     },
     reports::{
@@ -261,10 +261,7 @@ fn warning_text(w: Words, warning: &Warning) -> String {
 pub(super) fn line(label: &str, points: &[Point]) -> Line {
     Line {
         label: label.to_owned(),
-        points: points
-            .iter()
-            .map(|p| (p.year, p.value, p.is_derived()))
-            .collect(),
+        points: points.iter().map(ChartPoint::of).collect(),
     }
 }
 
@@ -293,8 +290,12 @@ pub(super) fn chart(
         x_label: w.s(Msg::YearAxis),
         y_label,
         markers: (w.s(Msg::StatedInReport), w.s(Msg::DerivedByService)),
+        bounds: (w.s(Msg::IntervalBar), w.s(Msg::OpenBound)),
         log_scale,
         lines,
+        events: Vec::new(),
+        event_label: w.s(Msg::MilestoneMarker),
+        source: String::new(),
     }
 }
 

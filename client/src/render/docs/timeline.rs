@@ -2,7 +2,7 @@
 
 use crate::{
     render::{
-        Chart, Doc, Render, format,
+        Chart, Doc, Event, Render, format,
         words::{Msg, Words},
     },
     reports::{
@@ -11,7 +11,7 @@ use crate::{
     },
 };
 
-use super::{basis, chart, derived_note, line, milestone_terms, warnings_section};
+use super::{basis, chart, derived_note, line, milestone_terms, milestone_when, warnings_section};
 
 impl Render for Timeline {
     fn doc(&self) -> Doc {
@@ -85,14 +85,27 @@ impl Render for Timeline {
             .filter_map(|y| y.market_size.clone())
             .collect();
         let w = Words(self.language);
+        let first = self.years.first().map(|y| y.year);
+        let last = self.years.last().map(|y| y.year);
         (!points.is_empty()).then(|| {
-            chart(
+            let mut chart = chart(
                 w,
-                self.title.clone(),
+                format!("{} {}", w.t(Msg::Timeline), format::span(first, last)),
                 w.s_unit(self.unit),
                 false,
                 vec![line(&self.title, &points)],
-            )
+            );
+            // The milestones on the market curve.
+            chart.events = self
+                .years
+                .iter()
+                .flat_map(|y| y.milestones.iter().flatten())
+                .map(|m| Event {
+                    year: m.year,
+                    label: format!("{} {}", milestone_when(w, m), m.title),
+                })
+                .collect();
+            chart
         })
     }
 }

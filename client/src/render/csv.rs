@@ -1,0 +1,261 @@
+//! `--format csv`: a report's values as tidy CSV (RFC 4180), one row per value with what it
+//! stands for: its interval, unit, qualifier, kind, provenance, method and source. Column names
+//! and codes are the JSON's (snake_case, English in every language): they are data, not words.
+
+use std::collections::BTreeSet;
+
+use crate::reports::{
+    CostOutlook, MarketOverview, SegmentReport, Timeline,
+    direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
+    model::{Kind, MethodKind, Point, Provenance, Qualifier, SeriesValues, Unit},
+    short_id,
+};
+
+/// The header row.
+pub const COLUMNS: [&str; 15] = [
+    "series",
+    "measure",
+    "year",
+    "value",
+    "low",
+    "high",
+    "width_unknown",
+    "unit",
+    "qualifier",
+    "kind",
+    "provenance",
+    "method",
+    "past_horizon",
+    "source",
+    "note",
+];
+
+/// One value of a report: the series it belongs to, what it measures, and the value.
+#[derive(Debug, Clone, Copy)]
+pub struct Value<'a> {
+    /// The series id (`market-size`).
+    pub series: &'a str,
+    /// What the value measures: `value` (the series itself), `share_of_parent`, `projection`.
+    pub measure: &'a str,
+    /// The value.
+    pub point: &'a Point,
+}
+
+/// What a command prints as CSV: its values, or `None` for a command that prints no values.
+pub trait Values {
+    /// The values, in the order the report shows them; duplicates are dropped on output.
+    fn values(&self) -> Option<Vec<Value<'_>>>;
+}
+
+/// `report`'s values as CSV (header first, CRLF line ends); `None` when it has no values.
+pub fn render<R: Values + ?Sized>(report: &R) -> Option<String> {
+    let values = report.values()?;
+    let mut out = String::new();
+    row(&mut out, COLUMNS.iter().map(|c| (*c).to_owned()));
+    let mut seen = BTreeSet::new();
+    for v in values {
+        if !seen.insert((v.series, v.measure, v.point.year)) {
+            continue;
+        }
+        let p = v.point;
+        let number = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+        row(
+            &mut out,
+            [
+                v.series.to_owned(),
+                v.measure.to_owned(),
+                p.year.to_string(),
+                p.value.to_string(),
+                number(p.low),
+                number(p.high),
+                p.width_unknown.to_string(),
+                unit(p.unit).to_owned(),
+                qualifier(p.qualifier).to_owned(),
+                kind(p.kind).to_owned(),
+                provenance(p.provenance).to_owned(),
+                method(p),
+                p.past_horizon.to_string(),
+                p.source.clone(),
+                p.note.clone().unwrap_or_default(),
+            ],
+        );
+    }
+    Some(out)
+}
+
+/// Appends one record: fields with a comma, quote or line break quoted, quotes doubled.
+fn row(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&field);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+fn unit(unit: Unit) -> &'static str {
+    match unit {
+        Unit::UsdBillion => "usd_billion",
+        Unit::UsdPerMillionTokens => "usd_per_million_tokens",
+        Unit::Fraction => "fraction",
+        Unit::Index => "index",
+    }
+}
+
+fn qualifier(qualifier: Qualifier) -> &'static str {
+    match qualifier {
+        Qualifier::Exact => "exact",
+        Qualifier::Approximate => "approximate",
+        Qualifier::UpperBound => "upper_bound",
+        Qualifier::LowerBound => "lower_bound",
+    }
+}
+
+fn kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Actual => "actual",
+        Kind::Forecast => "forecast",
+    }
+}
+
+fn provenance(provenance: Provenance) -> &'static str {
+    match provenance {
+        Provenance::Reported => "reported",
+        Provenance::Derived => "derived",
+    }
+}
+
+/// A derived value's method as its code (`cagr_interpolation`), or the service's text when it
+/// sends no code; empty for a stated value.
+fn method(point: &Point) -> String {
+    match (&point.derivation, &point.method) {
+        (Some(d), _) => match d.method_kind {
+            MethodKind::CagrInterpolation => "cagr_interpolation",
+            MethodKind::YearOverYear => "year_over_year",
+            MethodKind::Index => "index",
+            MethodKind::ShareOfParent => "share_of_parent",
+            MethodKind::Projection => "projection",
+        }
+        .to_owned(),
+        (None, Some(text)) => text.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Each value of `series` as a `value`.
+fn series_values(series: &SeriesValues) -> impl Iterator<Item = Value<'_>> {
+    series.points.iter().map(|point| Value {
+        series: short_id(&series.name),
+        measure: "value",
+        point,
+    })
+}
+
+impl Values for MarketOverview {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        let mut values: Vec<Value<'_>> = series_values(&self.market).collect();
+        let b = &self.breakdown;
+        values.push(Value {
+            series: short_id(&b.series),
+            measure: "value",
+            point: &b.total,
+        });
+        values.extend(b.components.iter().map(|c| Value {
+            series: short_id(&c.series),
+            measure: "value",
+            point: &c.value,
+        }));
+        Some(values)
+    }
+}
+
+impl Values for SegmentReport {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        let mut values = Vec::new();
+        for s in &self.series {
+            values.extend(series_values(&s.values));
+            values.extend(s.share_of_parent.iter().map(|point| Value {
+                series: short_id(&s.values.name),
+                measure: "share_of_parent",
+                point,
+            }));
+        }
+        Some(values)
+    }
+}
+
+impl Values for Timeline {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        Some(
+            self.years
+                .iter()
+                .filter_map(|y| y.market_size.as_ref())
+                .map(|point| Value {
+                    series: short_id(&self.series),
+                    measure: "value",
+                    point,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Values for CostOutlook {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        let series = short_id(&self.cost.name);
+        let mut values: Vec<Value<'_>> = series_values(&self.cost).collect();
+        values.extend(self.projection.points.iter().map(|point| Value {
+            series,
+            measure: "projection",
+            point,
+        }));
+        Some(values)
+    }
+}
+
+impl Values for SeriesDetail {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        Some(series_values(&self.values).collect())
+    }
+}
+
+/// Commands that print no values.
+macro_rules! no_values {
+    ($($report:ty),*) => {$(
+        impl Values for $report {
+            fn values(&self) -> Option<Vec<Value<'_>>> {
+                None
+            }
+        }
+    )*};
+}
+
+no_values!(SeriesList, ConceptDetail, SearchResults, Milestones);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_as_rfc_4180_says() {
+        let mut out = String::new();
+        row(
+            &mut out,
+            [
+                "plain".to_owned(),
+                "a, b".to_owned(),
+                "say \"hi\"".to_owned(),
+                "two\nlines".to_owned(),
+                String::new(),
+            ],
+        );
+        assert_eq!(out, "plain,\"a, b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    }
+}

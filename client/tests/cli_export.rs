@@ -1,0 +1,303 @@
+//! End-to-end tests of the export options of `llmarket` against servers started in this
+//! process: tidy CSV, `--output FILE`, BCP-47 `--lang` tags and shell completions.
+
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    process::{Command, Output},
+};
+
+use llmarket_tests::Servers;
+
+/// `llmarket --forecast F --taxonomy T args…` (nothing from the environment).
+async fn llmarket(servers: &Servers, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_llmarket"));
+    command
+        .args(["--forecast", &servers.forecast.url()])
+        .args(["--taxonomy", &servers.taxonomy.url()])
+        .args(args);
+    for variable in [
+        "LLMARKET_FORECAST_URL",
+        "LLMARKET_TAXONOMY_URL",
+        "LLMARKET_DATASET",
+    ] {
+        command.env_remove(variable);
+    }
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("run llmarket")
+}
+
+/// Runs `args`, asserts success, returns stdout.
+async fn succeeds(servers: &Servers, args: &[&str]) -> String {
+    let output = llmarket(servers, args).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// The records of `csv` (RFC 4180: quoted fields, doubled quotes, CRLF line ends).
+fn parse_csv(csv: &str) -> Vec<Vec<String>> {
+    assert!(csv.ends_with("\r\n"), "CRLF line ends: {csv:?}");
+    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = csv.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    records
+}
+
+/// The CSV's rows as maps from column to field, each row as long as the header.
+fn rows(csv: &str) -> Vec<BTreeMap<String, String>> {
+    let mut records = parse_csv(csv).into_iter();
+    let header = records.next().expect("a header");
+    records
+        .map(|record| {
+            assert_eq!(record.len(), header.len(), "{record:?}");
+            header.iter().cloned().zip(record).collect()
+        })
+        .collect()
+}
+
+/// The row of `series`/`measure` in `year`.
+fn row<'a>(
+    rows: &'a [BTreeMap<String, String>],
+    series: &str,
+    measure: &str,
+    year: &str,
+) -> &'a BTreeMap<String, String> {
+    rows.iter()
+        .find(|r| r["series"] == series && r["measure"] == measure && r["year"] == year)
+        .unwrap_or_else(|| panic!("no {series} {measure} {year} in {rows:?}"))
+}
+
+/// A fresh directory for this test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("llmarket-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
+    let servers = Servers::start().await;
+    let csv = succeeds(
+        &servers,
+        &[
+            "series",
+            "get",
+            "inference-cost",
+            "--interpolate",
+            "--format",
+            "csv",
+        ],
+    )
+    .await;
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "series,measure,year,value,low,high,width_unknown,unit,qualifier,kind,provenance,\
+         method,past_horizon,source,note"
+    );
+    let series = rows(&csv);
+    assert_eq!(series.len(), 3, "{series:?}");
+    // 2023 lies between about 20 and below 0.1: at most about 1.41, open below.
+    let between = row(&series, "inference-cost", "value", "2023");
+    assert_eq!(between["qualifier"], "upper_bound");
+    assert_eq!(between["provenance"], "derived");
+    assert_eq!(between["method"], "cagr_interpolation");
+    assert_eq!(between["low"], "");
+    assert!(between["high"].starts_with("1.41"), "{between:?}");
+    assert_eq!(between["width_unknown"], "true");
+    let stated = row(&series, "inference-cost", "value", "2024");
+    assert_eq!(
+        (stated["provenance"].as_str(), stated["source"].as_str()),
+        ("reported", "2.1")
+    );
+
+    let overview = rows(&succeeds(&servers, &["report", "overview", "--format", "csv"]).await);
+    let size = row(&overview, "market-size", "value", "2024");
+    let (low, value, high): (f64, f64, f64) = (
+        size["low"].parse().unwrap(),
+        size["value"].parse().unwrap(),
+        size["high"].parse().unwrap(),
+    );
+    assert!(low < value && value < high, "{size:?}");
+    assert_eq!(size["unit"], "usd_billion");
+    assert_eq!(size["kind"], "actual");
+    // A note with a comma survives quoting.
+    assert!(size["note"].contains("10.7 billion), CIC"), "{size:?}");
+    row(&overview, "maas-market", "value", "2029");
+    // Each value once: the breakdown's total is the market's own 2029 value.
+    assert_eq!(
+        overview
+            .iter()
+            .filter(|r| r["series"] == "market-size" && r["year"] == "2029")
+            .count(),
+        1
+    );
+
+    let cost = rows(&succeeds(&servers, &["report", "cost", "--format", "csv"]).await);
+    let projected = row(&cost, "inference-cost", "projection", "2029");
+    assert_eq!(projected["method"], "projection");
+}
+
+#[tokio::test]
+async fn every_command_with_values_exports_csv_the_same_in_every_language() {
+    let servers = Servers::start().await;
+    let commands: [&[&str]; 6] = [
+        &["report", "overview"],
+        &["report", "segment", "drivers/cost-decline"],
+        &["report", "timeline"],
+        &["report", "cost"],
+        &["series", "get", "market-size"],
+        &["series", "get", "market-size", "--interpolate"],
+    ];
+    for command in commands {
+        let mut texts = Vec::new();
+        for lang in ["en", "zh"] {
+            let mut args = command.to_vec();
+            args.extend(["--format", "csv", "--lang", lang]);
+            let csv = succeeds(&servers, &args).await;
+            assert!(!rows(&csv).is_empty(), "{args:?}: {csv}");
+            texts.push(csv);
+        }
+        assert_eq!(texts[0], texts[1], "{command:?}: CSV is data, not words");
+    }
+    // A command that prints no values says so.
+    for command in [
+        &["series", "list"][..],
+        &["concepts", "get", "capability-levels/l3"],
+    ] {
+        let mut args = command.to_vec();
+        args.extend(["--format", "csv"]);
+        let output = llmarket(&servers, &args).await;
+        assert_eq!(output.status.code(), Some(64), "{args:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains("prints no values"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn output_writes_the_report_into_a_file_in_the_format_its_name_implies() {
+    let servers = Servers::start().await;
+    let dir = scratch("output");
+    let csv = dir.join("overview.csv");
+    // An existing, longer file is truncated.
+    std::fs::write(&csv, "x".repeat(100_000)).unwrap();
+    let printed = succeeds(
+        &servers,
+        &["report", "overview", "--output", csv.to_str().unwrap()],
+    )
+    .await;
+    assert!(printed.is_empty(), "nothing on stdout: {printed}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with("series,measure,year"), "{written}");
+    assert!(!written.contains('x'.to_string().repeat(10).as_str()));
+
+    let md = dir.join("overview.json");
+    succeeds(
+        &servers,
+        &[
+            "report",
+            "overview",
+            "--format",
+            "markdown",
+            "-o",
+            md.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with("# "));
+
+    let unwritable = dir.join("no-such-dir").join("report.json");
+    let output = llmarket(
+        &servers,
+        &["series", "list", "--output", unwritable.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(74));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(unwritable.to_str().unwrap()),
+        "names the path: {message}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn lang_takes_bcp_47_tags_and_names_the_supported_ones() {
+    let servers = Servers::start().await;
+    let concept = [
+        "concepts",
+        "get",
+        "capability-levels/l3",
+        "--format",
+        "markdown",
+    ];
+    let text = |lang: &'static str| {
+        let servers = &servers;
+        async move {
+            let mut args = concept.to_vec();
+            args.extend(["--lang", lang]);
+            succeeds(servers, &args).await
+        }
+    };
+    let (zh, en) = (text("zh").await, text("en").await);
+    assert_ne!(zh, en);
+    for tag in ["zh-Hans", "zh-CN", "zh-hans-cn", "zh_SG"] {
+        assert_eq!(text(tag).await, zh, "{tag}");
+    }
+    for tag in ["en-US", "EN", "en-GB"] {
+        assert_eq!(text(tag).await, en, "{tag}");
+    }
+    for tag in ["fr", "zh-Hant", "zh-TW", "english"] {
+        let output = llmarket(&servers, &["series", "list", "--lang", tag]).await;
+        assert_eq!(output.status.code(), Some(64), "{tag}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            message.contains("zh-Hans") && message.contains("en-US") && message.contains(tag),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn completions_are_printed_for_each_shell() {
+    let servers = Servers::start().await;
+    for (shell, mark) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef llmarket"),
+        ("fish", "complete -c llmarket"),
+    ] {
+        let script = succeeds(&servers, &["completions", shell]).await;
+        assert!(script.contains(mark), "{shell}: {script}");
+        assert!(
+            script.contains("format") && script.contains("milestones"),
+            "{shell}"
+        );
+    }
+    let output = llmarket(&servers, &["completions", "tcsh"]).await;
+    assert_eq!(output.status.code(), Some(64));
+}
