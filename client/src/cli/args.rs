@@ -109,6 +109,10 @@ pub enum Command {
     /// The concepts of the taxonomy.
     #[command(subcommand)]
     Concepts(ConceptsCommand),
+    /// The concept schemes of the taxonomy.
+    Schemes,
+    /// The capability ladder (L1–L5) with the level the report calls current.
+    Levels,
     /// The milestones of the timeline.
     Milestones {
         /// The span of years.
@@ -176,6 +180,8 @@ pub enum SeriesCommand {
 /// Direct access to concepts.
 #[derive(Debug, Subcommand)]
 pub enum ConceptsCommand {
+    /// Every concept of a scheme, or of every scheme.
+    List(ConceptListArgs),
     /// One concept.
     Get {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
@@ -190,6 +196,17 @@ pub enum ConceptsCommand {
         #[arg(long = "scheme", value_parser = scheme_arg)]
         schemes: Vec<String>,
     },
+}
+
+/// `concepts list`.
+#[derive(Debug, Clone, Args)]
+pub struct ConceptListArgs {
+    /// Only this scheme: `scheme` or `schemes/{scheme}` [default: every scheme].
+    #[arg(long, value_parser = scheme_arg)]
+    pub scheme: Option<String>,
+    /// Show the hierarchy (narrower concepts under their broader one) instead of a table.
+    #[arg(long)]
+    pub tree: bool,
 }
 
 /// A span of years.

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 pub use args::{
-    Cli, Command, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
+    Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
     SeriesCommand, YearsArgs,
 };
 

@@ -96,6 +96,11 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
             let schemes = schemes.clone();
             out.emit(progress(client.search(&query, schemes, language)).await?)
         }
+        Command::Schemes => out.emit(progress(client.schemes(language)).await?),
+        Command::Levels => out.emit(progress(client.capability_ladder(language)).await?),
+        Command::Concepts(ConceptsCommand::List(list)) => out.emit(
+            progress(client.concept_list(list.scheme.as_deref(), list.tree, language)).await?,
+        ),
         Command::Milestones { years, concept } => {
             out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
         }

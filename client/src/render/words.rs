@@ -164,6 +164,26 @@ pub(crate) enum Msg {
     InterpolationRate,
     Note,
     OnlyDerivedGrowth,
+    /// Schemes
+    Schemes,
+    /// Concepts
+    ConceptCount,
+    /// Concepts of
+    ConceptsOf,
+    /// Concepts of every scheme
+    AllConcepts,
+    /// Capability ladder (L1–L5)
+    CapabilityLadder,
+    /// current level
+    CurrentLevel,
+    /// current level: models have reached its border
+    CurrentAtTheBorder,
+    /// The taxonomy names no current level (no level carries the attribute current_level).
+    NoCurrentLevel,
+    /// Nothing found.
+    NothingFound,
+    /// Nothing in range.
+    NothingInRange,
 }
 
 impl Msg {
@@ -287,6 +307,16 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "both ends are interpolated, so this is only the rate the interpolation assumed, not a growth figure of the report"
             }
+            Self::Schemes => "Schemes",
+            Self::ConceptCount => "Concepts",
+            Self::ConceptsOf => "Concepts of",
+            Self::AllConcepts => "Concepts of every scheme",
+            Self::CapabilityLadder => "Capability ladder (L1–L5)",
+            Self::CurrentLevel => "current level",
+            Self::CurrentAtTheBorder => "current level: models have reached its border",
+            Self::NoCurrentLevel => "The taxonomy names no current level.",
+            Self::NothingFound => "Nothing found.",
+            Self::NothingInRange => "Nothing in range.",
         }
     }
 
@@ -402,6 +432,16 @@ impl Msg {
             Self::OnlyDerivedGrowth => {
                 "两端均为插值推算，此数值仅为插值所假定的增长率，并非报告给出的增长数据"
             }
+            Self::Schemes => "概念体系",
+            Self::ConceptCount => "概念数",
+            Self::ConceptsOf => "概念：",
+            Self::AllConcepts => "全部概念",
+            Self::CapabilityLadder => "能力阶梯（L1–L5）",
+            Self::CurrentLevel => "当前等级",
+            Self::CurrentAtTheBorder => "当前等级：模型已达到其交界处",
+            Self::NoCurrentLevel => "概念体系未指明当前等级。",
+            Self::NothingFound => "未找到任何内容。",
+            Self::NothingInRange => "所选年份范围内没有数据。",
         }
     }
 }
