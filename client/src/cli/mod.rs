@@ -9,6 +9,7 @@
 
 mod args;
 mod credentials;
+mod explain;
 mod output;
 mod run;
 

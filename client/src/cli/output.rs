@@ -7,7 +7,7 @@ use llmarket_proto::exit;
 use tonic::Code;
 
 use crate::{
-    ClientError,
+    ClientError, Service,
     render::{self, Format, Render},
 };
 
@@ -64,6 +64,8 @@ pub(super) struct Failure {
     message: String,
     /// The gRPC code of a failed call.
     grpc: Option<Code>,
+    /// The service of a failed call.
+    service: Option<Service>,
 }
 
 impl Failure {
@@ -73,19 +75,38 @@ impl Failure {
             code,
             message: message.into(),
             grpc: None,
+            service: None,
         }
+    }
+
+    /// The gRPC code of a failed call.
+    pub(super) fn grpc(&self) -> Option<Code> {
+        self.grpc
+    }
+
+    /// The service of a failed call.
+    pub(super) fn service(&self) -> Option<Service> {
+        self.service
+    }
+
+    /// The message, without the `llmarket: error:` prefix.
+    pub(super) fn text(&self) -> &str {
+        &self.message
+    }
+
+    /// This failure with `more` after its message (an empty status message left no trailing
+    /// `: `).
+    pub(super) fn append(mut self, more: impl AsRef<str>) -> Self {
+        let kept = self.message.trim_end().trim_end_matches(':').len();
+        self.message.truncate(kept);
+        self.message = format!("{}; {}", self.message, more.as_ref());
+        self
     }
 
     /// The exit code.
     #[cfg(test)]
     pub(super) fn code(&self) -> u8 {
         self.code
-    }
-
-    /// The message, without the `llmarket: error:` prefix.
-    #[cfg(test)]
-    pub(super) fn message(&self) -> &str {
-        &self.message
     }
 
     /// This failure with `hint(code)` (what a person can do about it) after its message, when the
@@ -119,6 +140,7 @@ impl From<ClientError> for Failure {
         };
         Self {
             grpc: error.code(),
+            service: error.service(),
             ..Self::new(code, error.to_string())
         }
     }
@@ -160,7 +182,6 @@ pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Service;
 
     #[test]
     fn errors_map_to_exit_codes() {

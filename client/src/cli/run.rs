@@ -12,6 +12,7 @@ use crate::{
     cli::{
         args::{Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand},
         credentials::{Credentials, TOKEN_VARIABLE},
+        explain::{Context, explain},
         output::{Failure, Output},
     },
     render::Format,
@@ -33,9 +34,13 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
     let client = Client::connect(config)
         .await?
         .with_dataset(cli.dataset.clone());
-    execute(cli, &client)
-        .await
-        .map_err(|failure| failure.with_hint(|code| credentials.hint(code)))
+    let context = Context::new(cli.forecast.clone(), cli.taxonomy.clone(), &cli.command);
+    match execute(cli, &client).await {
+        Ok(()) => Ok(()),
+        Err(failure) => Err(explain(failure, &client, &context)
+            .await
+            .with_hint(|code| credentials.hint(code))),
+    }
 }
 
 /// Runs `cli`'s command with `client`.
