@@ -153,25 +153,35 @@ async fn outside(failure: Failure, client: &Client, years: &Years) -> Failure {
     let Ok(info) = client.get_series(&series).await else {
         return failure;
     };
-    let (first, last) = (info.first_year, info.last_year);
+    outside_the_data(years, &series, info.first_year, info.last_year).unwrap_or(failure)
+}
+
+/// The usage error of `years` outside `first..=last`, the years `series` has values for; none
+/// when no year was given.
+pub(super) fn outside_the_data(
+    years: &Years,
+    series: &str,
+    first: i32,
+    last: i32,
+) -> Option<Failure> {
     let asked = match (years.start, years.end) {
         (Some(start), Some(end)) => format!("--from {start} --to {end}"),
         (Some(start), None) => format!("--from {start}"),
         (None, Some(end)) => format!("--to {end}"),
-        (None, None) => return failure,
+        (None, None) => return None,
     };
     let valid = if years.projects {
         format!("give --from within {first}..={last} and --to after {last}")
     } else {
         format!("give --from and --to within {first}..={last}")
     };
-    Failure::new(
+    Some(Failure::new(
         exit::USAGE,
         format!(
             "{asked} is outside the data: {} has values for {first}–{last}; {valid}",
-            short_id(&series)
+            short_id(series)
         ),
-    )
+    ))
 }
 
 /// The first series name (`datasets/{dataset}/series/{series}`) a message names.

@@ -12,7 +12,7 @@ use crate::{
     cli::{
         args::{Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand},
         credentials::{Credentials, TOKEN_VARIABLE},
-        explain::{Context, explain},
+        explain::{Context, Years, explain, outside_the_data},
         output::{Failure, Output},
     },
     render::Format,
@@ -92,7 +92,22 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
             } else {
                 Fill::None
             };
-            out.emit(progress(client.series_detail(&series, years.into(), fill, language)).await?)
+            let detail = progress(client.series_detail(&series, years.into(), fill, language)).await?;
+            let (first, last) = (detail.info.first_year, detail.info.last_year);
+            let disjoint = years.start.is_some_and(|start| start > last)
+                || years.end.is_some_and(|end| end < first);
+            if disjoint {
+                let given = Years {
+                    start: years.start,
+                    end: years.end,
+                    series: detail.info.name.clone(),
+                    projects: false,
+                };
+                if let Some(failure) = outside_the_data(&given, &detail.info.name, first, last) {
+                    return Err(failure);
+                }
+            }
+            out.emit(detail)
         }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)
