@@ -63,6 +63,18 @@ pub struct Cli {
     /// Credentials (see README, "Running it securely").
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    /// How strictly a result is checked.
+    #[command(flatten)]
+    pub checks: CheckArgs,
+}
+
+/// How strictly a result is checked.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CheckArgs {
+    /// Fail (exit 69) instead of printing a report with parts missing (e.g. the taxonomy's,
+    /// when that service is down); without it, each missing part is a warning on stderr.
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 /// What the command trusts for `https://` endpoints and presents to the servers.

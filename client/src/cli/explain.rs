@@ -79,6 +79,12 @@ impl Context {
         }
     }
 
+    /// The URLs of `service` and what sets them, for a message about reaching it.
+    pub(super) fn tried(&self, service: Service) -> String {
+        let (flag, variable, urls) = self.endpoints(service);
+        format!("tried {urls} (set with {flag} or {variable})")
+    }
+
     /// The flag, variable and URLs of `service`.
     fn endpoints(&self, service: Service) -> (&'static str, &'static str, String) {
         match service {
@@ -104,9 +110,7 @@ pub(super) async fn explain(failure: Failure, client: &Client, context: &Context
     };
     let (flag, variable, urls) = context.endpoints(service);
     match code {
-        Code::Unavailable | Code::DeadlineExceeded => failure.append(format!(
-            "tried {urls} (set with {flag} or {variable})"
-        )),
+        Code::Unavailable | Code::DeadlineExceeded => failure.append(context.tried(service)),
         Code::Unimplemented => {
             let what = match client.which_service_answers(service).await {
                 Answerer::Llmarket(other) if other != service => format!(

@@ -11,6 +11,7 @@ mod args;
 mod credentials;
 mod explain;
 mod output;
+mod partial;
 mod run;
 
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 pub use args::{
-    Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
+    CheckArgs, Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
     SeriesCommand, YearsArgs,
 };
 

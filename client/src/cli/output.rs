@@ -8,6 +8,10 @@ use tonic::Code;
 
 use crate::{
     ClientError, Service,
+    cli::{
+        explain::Context,
+        partial::{self, Partial},
+    },
     render::{self, Format, Render},
 };
 
@@ -16,16 +20,21 @@ use crate::{
 pub(super) const OTHER: u8 = 1;
 
 /// Where and how a result is printed.
-pub(super) struct Output {
+pub(super) struct Output<'a> {
     /// The format of stdout.
     pub(super) format: Format,
     /// Where to write the SVG chart, if asked for.
     pub(super) chart: Option<PathBuf>,
+    /// Whether a report with missing parts fails instead of printing.
+    pub(super) strict: bool,
+    /// The endpoints, to name in warnings.
+    pub(super) context: &'a Context,
 }
 
-impl Output {
+impl Output<'_> {
     /// Writes the chart (if asked for), then prints the report on stdout.
-    pub(super) fn emit<R: Render>(&self, report: R) -> Result<(), Failure> {
+    pub(super) fn emit<R: Render + Partial>(&self, report: R) -> Result<(), Failure> {
+        partial::check(&report, self.strict, self.context)?;
         if let Some(path) = &self.chart {
             let chart = report.chart().ok_or_else(|| {
                 Failure::new(exit::USAGE, "--chart: this command has no series to chart")

@@ -35,7 +35,7 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
         .await?
         .with_dataset(cli.dataset.clone());
     let context = Context::new(cli.forecast.clone(), cli.taxonomy.clone(), &cli.command);
-    match execute(cli, &client).await {
+    match execute(cli, &client, &context).await {
         Ok(()) => Ok(()),
         Err(failure) => Err(explain(failure, &client, &context)
             .await
@@ -44,7 +44,7 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// Runs `cli`'s command with `client`.
-async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
+async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Failure> {
     let language = match cli.lang {
         LangArg::En => Language::En,
         LangArg::Zh => Language::Zh,
@@ -59,6 +59,8 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
     let out = Output {
         format,
         chart: cli.chart.clone(),
+        strict: cli.checks.strict,
+        context,
     };
     match cli.command {
         Command::Report(ReportCommand::Overview { years }) => {
