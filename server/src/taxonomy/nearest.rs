@@ -4,23 +4,17 @@
 //! message and as `google.rpc.ResourceInfo` and `google.rpc.ErrorInfo` details (see
 //! taxonomy.proto).
 
-use std::collections::HashMap;
-
 use llmarket_proto::names::{concept_name, milestone_name, scheme_name};
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt as _};
+use tonic::Status;
 
-use super::{Error, Vocabulary, text::normalize};
-use crate::auth::Access;
+use super::{error::Error, model::Concept, text::normalize, vocabulary::Vocabulary};
+use crate::{
+    auth::Access,
+    nearest::{NotFound, nearest},
+};
 
-/// Most names a NOT_FOUND suggests.
-pub const MAX_NEAREST: usize = 3;
 /// `google.rpc.ErrorInfo.domain` of the taxonomy's errors.
 pub const DOMAIN: &str = "llmarket.taxonomy.v1";
-/// `google.rpc.ErrorInfo.reason` of a resource that does not exist.
-pub const REASON: &str = "RESOURCE_NOT_FOUND";
-/// The `google.rpc.ErrorInfo.metadata` key of the nearest names, comma-separated.
-pub const NEAREST_KEY: &str = "nearest";
 
 /// The status of `error`, with the nearest names `access` may read when a resource is missing.
 pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status {
@@ -29,25 +23,25 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
             "llmarket.taxonomy.v1.Scheme",
             scheme_name(scheme),
             nearest(
-                scheme,
+                &slug(scheme),
                 vocabulary
                     .schemes()
                     .iter()
                     .filter(|s| access.may_read_scheme(&s.id))
-                    .map(|s| (s.name.clone(), vec![(s.id.clone(), 0)])),
+                    .map(|s| (s.name.clone(), vec![(slug(&s.id), 0)])),
             ),
         ),
         Error::ConceptNotFound { scheme, concept } => (
             "llmarket.taxonomy.v1.Concept",
             concept_name(scheme, concept),
             nearest(
-                &format!("{scheme}/{concept}"),
+                &slug(&format!("{scheme}/{concept}")),
                 vocabulary.concepts().iter().filter_map(|c| {
                     let owner = &vocabulary.scheme_of(c).id;
                     if !access.may_read_scheme(owner) {
                         return None;
                     }
-                    let mut keys = vec![(format!("{owner}/{}", c.id), 0)];
+                    let mut keys = vec![(slug(&format!("{owner}/{}", c.id)), 0)];
                     if owner == scheme {
                         keys.extend(same_scheme_keys(owner, c));
                     } else {
@@ -64,35 +58,28 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
             "llmarket.taxonomy.v1.Milestone",
             milestone_name(milestone),
             nearest(
-                milestone,
+                &slug(milestone),
                 vocabulary
                     .milestones()
                     .iter()
-                    .map(|m| (m.name.clone(), vec![(m.id.clone(), 0)])),
+                    .map(|m| (m.name.clone(), vec![(slug(&m.id), 0)])),
             ),
         ),
     };
-    let status = Status::from(error);
-    let message = if nearest.is_empty() {
-        status.message().to_owned()
-    } else {
-        format!("{}; the nearest names: {}", status.message(), nearest.join(", "))
-    };
-    let mut details = ErrorDetails::new();
-    details.set_resource_info(kind, name, "", "not found");
-    details.set_error_info(
-        REASON,
-        DOMAIN,
-        HashMap::from([(NEAREST_KEY.to_owned(), nearest.join(","))]),
-    );
-    Status::with_error_details(Code::NotFound, message, details)
+    NotFound {
+        kind,
+        name,
+        domain: DOMAIN,
+        nearest,
+    }
+    .status(Status::from(error).message())
 }
 
 /// The keys a concept of scheme `owner` is matched by, as `owner/…` so the typed
 /// `scheme/concept` compares with them: its labels and notation.
 fn same_scheme_keys<'a>(
     owner: &'a str,
-    concept: &'a super::model::Concept,
+    concept: &'a Concept,
 ) -> impl Iterator<Item = (String, usize)> + 'a {
     concept
         .pref_label
@@ -112,68 +99,16 @@ fn slug(text: &str) -> String {
         .join("-")
 }
 
-/// The names of `candidates` (each a name and its keys with a penalty) nearest `typed`, at most
-/// [`MAX_NEAREST`], nearest first; ties in candidate order. A key counts when its edit distance
-/// is within a third of the typed text (at least 1), or when one contains the other.
-fn nearest(typed: &str, candidates: impl Iterator<Item = (String, Vec<(String, usize)>)>) -> Vec<String> {
-    let typed = slug(typed);
-    // The tolerance comes from the last part (a concept id without its scheme).
-    let length = typed.rsplit('/').next().unwrap_or(&typed).chars().count();
-    let limit = (length / 3).max(1);
-    let mut scored: Vec<(usize, usize, String)> = candidates
-        .enumerate()
-        .filter_map(|(order, (name, keys))| {
-            keys.iter()
-                .filter_map(|(key, penalty)| {
-                    let key = slug(key);
-                    let distance = distance(&typed, &key);
-                    if distance <= limit {
-                        Some(distance + penalty)
-                    } else if length >= 3 && (key.contains(&typed) || typed.contains(&key)) {
-                        Some(limit + 1 + penalty)
-                    } else {
-                        None
-                    }
-                })
-                .min()
-                .map(|score| (score, order, name))
-        })
-        .collect();
-    scored.sort();
-    let mut names: Vec<String> = Vec::new();
-    for (_, _, name) in scored {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-        if names.len() == MAX_NEAREST {
-            break;
-        }
-    }
-    names
-}
-
-/// The Levenshtein distance between `a` and `b`, in characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
+    use tonic::Code;
+    use tonic_types::StatusExt as _;
+
     use super::*;
-    use crate::data;
+    use crate::{
+        data,
+        nearest::{MAX_NEAREST, NEAREST_KEY, REASON},
+    };
 
     fn vocabulary() -> Vocabulary {
         Vocabulary::load(&[data::builtin()]).expect("built-in vocabulary")
@@ -239,13 +174,5 @@ mod tests {
             &Access::everything(),
         );
         assert_eq!(nearest_of(&status), ["schemes/drivers"]);
-    }
-
-    #[test]
-    fn edit_distance_counts_characters() {
-        assert_eq!(distance("l9", "l1"), 1);
-        assert_eq!(distance("市场", "市场规模"), 2);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("kitten", "sitting"), 3);
     }
 }
