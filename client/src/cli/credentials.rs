@@ -8,7 +8,7 @@ use tonic::Code;
 
 use crate::{
     BearerToken, ClientIdentity, TlsSettings,
-    cli::{args::CredentialArgs, output::Failure},
+    cli::{args::CredentialArgs, failure::Failure},
 };
 
 /// The variable holding a bearer token (a token on the command line would show in `ps`).

@@ -10,7 +10,7 @@ use crate::{
     Client, Service,
     cli::{
         args::{Command, ReportCommand, SeriesCommand},
-        output::Failure,
+        failure::Failure,
     },
     probe::Answerer,
     reports::{INFERENCE_COST_SERIES, MARKET_SIZE_SERIES, short_id},

@@ -10,6 +10,7 @@
 mod args;
 mod credentials;
 mod explain;
+mod failure;
 mod output;
 mod partial;
 mod run;
@@ -27,7 +28,7 @@ pub use args::{
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => return output::usage_error(&error),
+        Err(error) => return failure::usage_error(&error),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -36,8 +37,8 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return output::Failure::new(
-                output::OTHER,
+            return failure::Failure::new(
+                failure::OTHER,
                 format!("cannot start the runtime: {error}"),
             )
             .report();

@@ -4,7 +4,7 @@
 use llmarket_proto::exit;
 
 use crate::{
-    cli::{explain::Context, output::Failure},
+    cli::{explain::Context, failure::Failure},
     reports::{
         CostOutlook, MarketOverview, SegmentReport, Timeline, Warning,
         direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
