@@ -14,6 +14,7 @@ mod failure;
 mod output;
 mod partial;
 mod run;
+mod width;
 
 use std::process::ExitCode;
 

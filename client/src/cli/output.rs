@@ -23,6 +23,8 @@ pub(super) struct Output<'a> {
     pub(super) chart: Option<PathBuf>,
     /// Whether a report with missing parts fails instead of printing.
     pub(super) strict: bool,
+    /// The width tables are fitted to, if any.
+    pub(super) width: Option<usize>,
     /// The endpoints, to name in warnings.
     pub(super) context: &'a Context,
 }
@@ -44,8 +46,11 @@ impl Output<'_> {
                 )
             })?;
         }
-        let text = render::render(&report, self.format)
-            .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?;
+        let text = match (self.format, self.width) {
+            (Format::Table, Some(columns)) => render::table::render_within(&report.doc(), columns),
+            _ => render::render(&report, self.format)
+                .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?,
+        };
         let mut stdout = std::io::stdout().lock();
         match stdout
             .write_all(text.as_bytes())

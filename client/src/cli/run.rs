@@ -15,6 +15,7 @@ use crate::{
         explain::{Context, Years, explain, outside_the_data},
         failure::Failure,
         output::Output,
+        width::width,
     },
     render::Format,
     reports::{Language, YearSpan, direct::Fill},
@@ -61,6 +62,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         format,
         chart: cli.chart.clone(),
         strict: cli.checks.strict,
+        width: width(std::env::var("COLUMNS").ok().as_deref()),
         context,
     };
     match cli.command {

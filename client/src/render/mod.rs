@@ -4,6 +4,7 @@
 pub mod chart;
 mod doc;
 mod docs;
+mod fit;
 pub mod format;
 pub mod markdown;
 #[cfg(feature = "cli")]
