@@ -14,11 +14,12 @@ mod failure;
 mod output;
 mod partial;
 mod run;
+mod scope;
 mod width;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 pub use args::{
     CheckArgs, Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
@@ -27,7 +28,10 @@ pub use args::{
 
 /// Runs the command with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match scope::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(error) => return failure::usage_error(&error),
     };
