@@ -74,7 +74,26 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             out.emit(progress(client.segment_report(&concept, years.into(), language)).await?)
         }
         Command::Report(ReportCommand::Timeline { years }) => {
-            out.emit(progress(client.timeline(years.into(), language)).await?)
+            let timeline = progress(client.timeline(years.into(), language)).await?;
+            let empty = timeline
+                .years
+                .iter()
+                .all(|y| y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty));
+            if empty {
+                // Nothing at all in the span: years outside the data, as the other reports say.
+                let series = client.get_series(&timeline.series).await?;
+                let given = Years {
+                    start: years.start,
+                    end: years.end,
+                    series: timeline.series.clone(),
+                    projects: false,
+                };
+                let (first, last) = (series.first_year, series.last_year);
+                if let Some(failure) = outside_the_data(&given, &timeline.series, first, last) {
+                    return Err(failure);
+                }
+            }
+            out.emit(timeline)
         }
         Command::Report(ReportCommand::Cost { start, end }) => {
             let years = YearSpan {
