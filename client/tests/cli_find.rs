@@ -46,7 +46,12 @@ async fn against(forecast: &str, taxonomy: &str, args: &[&str]) -> Output {
 /// Runs against `servers`, asserts success, returns stdout.
 async fn succeeds(servers: &Servers, args: &[&str]) -> String {
     let output = against(&servers.forecast.url(), &servers.taxonomy.url(), args).await;
-    assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
     stdout(&output)
 }
 
@@ -62,9 +67,17 @@ fn stderr(output: &Output) -> String {
 fn assert_fails(output: &Output, code: i32) -> String {
     let message = stderr(output);
     assert_eq!(output.status.code(), Some(code), "stderr: {message}");
-    assert_eq!(message.lines().count(), 1, "one line on stderr: {message:?}");
+    assert_eq!(
+        message.lines().count(),
+        1,
+        "one line on stderr: {message:?}"
+    );
     assert!(message.starts_with("llmarket: error: "), "{message}");
-    assert!(output.stdout.is_empty(), "nothing on stdout: {}", stdout(output));
+    assert!(
+        output.stdout.is_empty(),
+        "nothing on stdout: {}",
+        stdout(output)
+    );
     message
 }
 
@@ -93,7 +106,10 @@ async fn schemes_lists_every_scheme_in_both_languages() {
     assert!(en.contains("capability-levels") && en.contains("OpenAI's five-level roadmap"));
     let zh = succeeds(&servers, &["schemes", "--format", "table", "--lang", "zh"]).await;
     assert!(zh.starts_with("概念体系\n"), "{zh}");
-    assert!(zh.contains("OpenAI 的五级路线图") && zh.contains("概念数"), "{zh}");
+    assert!(
+        zh.contains("OpenAI 的五级路线图") && zh.contains("概念数"),
+        "{zh}"
+    );
 }
 
 #[tokio::test]
@@ -101,33 +117,58 @@ async fn concepts_list_covers_every_scheme_and_shows_the_hierarchy_as_a_tree() {
     let servers = Servers::start().await;
     let schemes: SchemeList =
         serde_json::from_str(&succeeds(&servers, &["schemes", "--format", "json"]).await).unwrap();
-    let all: ConceptList = serde_json::from_str(
-        &succeeds(&servers, &["concepts", "list", "--format", "json"]).await,
-    )
-    .unwrap();
+    let all: ConceptList =
+        serde_json::from_str(&succeeds(&servers, &["concepts", "list", "--format", "json"]).await)
+            .unwrap();
     let expected: i32 = schemes.schemes.iter().map(|s| s.concept_count).sum();
     assert_eq!(all.concepts.len(), usize::try_from(expected).unwrap());
     assert_eq!(all.scheme, None);
 
     let drivers: ConceptList = serde_json::from_str(
-        &succeeds(&servers, &["concepts", "list", "--scheme", "drivers", "--format", "json"]).await,
+        &succeeds(
+            &servers,
+            &[
+                "concepts", "list", "--scheme", "drivers", "--format", "json",
+            ],
+        )
+        .await,
     )
     .unwrap();
     assert_eq!(drivers.scheme.as_deref(), Some("schemes/drivers"));
-    assert!(drivers.concepts.iter().all(|c| c.name.starts_with("schemes/drivers/")));
+    assert!(
+        drivers
+            .concepts
+            .iter()
+            .all(|c| c.name.starts_with("schemes/drivers/"))
+    );
 
     let tree = succeeds(
         &servers,
-        &["concepts", "list", "--scheme", "schemes/drivers", "--tree", "--format", "table"],
+        &[
+            "concepts",
+            "list",
+            "--scheme",
+            "schemes/drivers",
+            "--tree",
+            "--format",
+            "table",
+        ],
     )
     .await;
     // A top concept at the margin, its narrower concept indented under it.
-    assert!(tree.contains("\n• Scaling law (drivers/scaling-law)\n"), "{tree}");
+    assert!(
+        tree.contains("\n• Scaling law (drivers/scaling-law)\n"),
+        "{tree}"
+    );
     assert!(
         tree.contains("\n  • Pre-training scaling law (drivers/pretraining-scaling-law)"),
         "{tree}"
     );
-    let markdown = succeeds(&servers, &["concepts", "list", "--tree", "--format", "markdown"]).await;
+    let markdown = succeeds(
+        &servers,
+        &["concepts", "list", "--tree", "--format", "markdown"],
+    )
+    .await;
     assert!(markdown.contains("## schemes/industry"), "{markdown}");
 
     let output = against(
@@ -137,7 +178,10 @@ async fn concepts_list_covers_every_scheme_and_shows_the_hierarchy_as_a_tree() {
     )
     .await;
     let message = assert_fails(&output, 1);
-    assert!(message.contains("the nearest names: schemes/drivers"), "{message}");
+    assert!(
+        message.contains("the nearest names: schemes/drivers"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -151,13 +195,22 @@ async fn levels_shows_the_ladder_with_the_current_level() {
         .filter_map(|l| l.notation.as_deref())
         .collect();
     assert_eq!(notations, ["L1", "L2", "L3", "L4", "L5"]);
-    assert_eq!(ladder.current.as_deref(), Some("schemes/capability-levels/concepts/l3"));
+    assert_eq!(
+        ladder.current.as_deref(),
+        Some("schemes/capability-levels/concepts/l3")
+    );
     assert_eq!(ladder.position.as_deref(), Some("border"));
 
     let en = succeeds(&servers, &["levels", "--format", "table"]).await;
     let l3 = en.lines().find(|l| l.starts_with("L3")).expect("an L3 row");
-    assert!(l3.contains("Agents") && l3.contains("◀ current level"), "{en}");
-    assert!(!en.lines().any(|l| l.starts_with("L2") && l.contains('◀')), "{en}");
+    assert!(
+        l3.contains("Agents") && l3.contains("◀ current level"),
+        "{en}"
+    );
+    assert!(
+        !en.lines().any(|l| l.starts_with("L2") && l.contains('◀')),
+        "{en}"
+    );
     let zh = succeeds(&servers, &["levels", "--format", "table", "--lang", "zh"]).await;
     let l3 = zh.lines().find(|l| l.starts_with("L3")).expect("an L3 row");
     assert!(l3.contains("能行动的AI") && l3.contains("当前等级"), "{zh}");
@@ -179,7 +232,10 @@ async fn a_missing_name_is_answered_with_the_nearest_names() {
             &["concepts", "get", "capability-levels/agents"],
             "schemes/capability-levels/concepts/l3",
         ),
-        (&["report", "segment", "drivers/scaling"], "schemes/drivers/concepts/scaling-law"),
+        (
+            &["report", "segment", "drivers/scaling"],
+            "schemes/drivers/concepts/scaling-law",
+        ),
         (
             &["series", "get", "market-sise"],
             "datasets/cic-global-llm-2026/series/market-size",
@@ -246,12 +302,20 @@ async fn the_wrong_service_at_an_address_is_named() {
 async fn missing_parts_are_warnings_on_stderr_and_strict_makes_them_fail() {
     let forecast = TestServer::forecast().await;
     let dead = dead_url().await;
-    let output = against(&forecast.url(), &dead, &["report", "overview", "--format", "json"]).await;
+    let output = against(
+        &forecast.url(),
+        &dead,
+        &["report", "overview", "--format", "json"],
+    )
+    .await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let warnings: Vec<String> = stderr(&output).lines().map(str::to_owned).collect();
     assert_eq!(warnings.len(), 4, "{warnings:?}");
     for warning in &warnings {
-        assert!(warning.starts_with("llmarket: warning: the report has no "), "{warning}");
+        assert!(
+            warning.starts_with("llmarket: warning: the report has no "),
+            "{warning}"
+        );
         assert!(warning.contains(&format!("tried {dead}")), "{warning}");
     }
     assert!(warnings[0].contains("drivers"), "{warnings:?}");
@@ -260,8 +324,15 @@ async fn missing_parts_are_warnings_on_stderr_and_strict_makes_them_fail() {
     let output = against(&forecast.url(), &dead, &["report", "overview", "--strict"]).await;
     assert_eq!(output.status.code(), Some(69), "{}", stderr(&output));
     assert!(output.stdout.is_empty(), "{}", stdout(&output));
-    let last = stderr(&output).lines().last().unwrap_or_default().to_owned();
-    assert!(last.starts_with("llmarket: error: --strict: the report is incomplete"), "{last}");
+    let last = stderr(&output)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        last.starts_with("llmarket: error: --strict: the report is incomplete"),
+        "{last}"
+    );
     assert!(last.contains("4 part(s) missing"), "{last}");
 
     // With every service up, --strict changes nothing.
@@ -287,21 +358,38 @@ async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
             &["report", "overview", "--from", "1990", "--to", "2000"],
             "--from 1990 --to 2000 is outside the data: market-size has values for 2024–2029; give --from and --to within 2024..=2029",
         ),
-        (&["report", "overview", "--from", "2030"], "within 2024..=2029"),
-        (&["report", "timeline", "--from", "2031", "--to", "2035"], "within 2024..=2029"),
+        (
+            &["report", "overview", "--from", "2030"],
+            "within 2024..=2029",
+        ),
+        (
+            &["report", "timeline", "--from", "2031", "--to", "2035"],
+            "within 2024..=2029",
+        ),
         (
             &["report", "cost", "--from", "1990", "--to", "1995"],
             "inference-cost has values for 2022–2024; give --from within 2022..=2024 and --to after 2024",
         ),
         (
-            &["series", "get", "market-size", "--from", "2010", "--to", "2012"],
+            &[
+                "series",
+                "get",
+                "market-size",
+                "--from",
+                "2010",
+                "--to",
+                "2012",
+            ],
             "market-size has values for 2024–2029",
         ),
     ];
     for (args, wanted) in cases {
         let message = assert_fails(&against(&f, &t, args).await, 64);
         assert!(message.contains(wanted), "{args:?}: {message}");
-        assert!(!message.contains("FAILED_PRECONDITION"), "{args:?}: {message}");
+        assert!(
+            !message.contains("FAILED_PRECONDITION"),
+            "{args:?}: {message}"
+        );
         assert!(!message.contains("INVALID_ARGUMENT"), "{args:?}: {message}");
     }
 }
@@ -310,9 +398,21 @@ async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
 async fn an_empty_result_says_nothing_in_range() {
     let servers = Servers::start().await;
     for (args, en, zh) in [
-        (&["milestones", "--from", "1990", "--to", "1995"][..], "Nothing in range.", "所选年份范围内没有数据。"),
         (
-            &["series", "get", "market-size", "--from", "2025", "--to", "2028"],
+            &["milestones", "--from", "1990", "--to", "1995"][..],
+            "Nothing in range.",
+            "所选年份范围内没有数据。",
+        ),
+        (
+            &[
+                "series",
+                "get",
+                "market-size",
+                "--from",
+                "2025",
+                "--to",
+                "2028",
+            ],
             "Nothing in range.",
             "所选年份范围内没有数据。",
         ),
@@ -320,11 +420,17 @@ async fn an_empty_result_says_nothing_in_range() {
         for format in ["table", "markdown"] {
             let mut english = args.to_vec();
             english.extend(["--format", format]);
-            assert!(succeeds(&servers, &english).await.contains(en), "{english:?}");
+            assert!(
+                succeeds(&servers, &english).await.contains(en),
+                "{english:?}"
+            );
             let mut chinese = english.clone();
             chinese.extend(["--lang", "zh"]);
             let text = succeeds(&servers, &chinese).await;
-            assert!(text.contains(zh) && !text.contains(en), "{chinese:?}: {text}");
+            assert!(
+                text.contains(zh) && !text.contains(en),
+                "{chinese:?}: {text}"
+            );
         }
     }
 }
@@ -349,7 +455,8 @@ async fn tables_fit_the_width_columns_gives() {
             let text = stdout(&narrow);
             // Headings keep their length (and their underline); every other line fits.
             let lines: Vec<&str> = text.lines().collect();
-            let underline = |line: &str| !line.is_empty() && line.chars().all(|c| c == '═' || c == '─');
+            let underline =
+                |line: &str| !line.is_empty() && line.chars().all(|c| c == '═' || c == '─');
             for (i, line) in lines.iter().enumerate() {
                 let heading = lines.get(i + 1).is_some_and(|next| underline(next));
                 if heading || underline(line) {
@@ -381,13 +488,29 @@ async fn help_lists_only_the_options_that_apply() {
         assert!(!schemes.contains(absent), "{absent}:\n{schemes}");
     }
     let list = help(&["series", "list", "--help"]).await;
-    assert!(list.contains("--forecast") && !list.contains("--taxonomy"), "{list}");
-    assert!(!list.contains("--chart") && !list.contains("--strict"), "{list}");
+    assert!(
+        list.contains("--forecast") && !list.contains("--taxonomy"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("--chart") && !list.contains("--strict"),
+        "{list}"
+    );
     let overview = help(&["report", "overview", "--help"]).await;
-    for present in ["--forecast", "--taxonomy", "--dataset", "--chart", "--strict", "--from"] {
+    for present in [
+        "--forecast",
+        "--taxonomy",
+        "--dataset",
+        "--chart",
+        "--strict",
+        "--from",
+    ] {
         assert!(overview.contains(present), "{present}:\n{overview}");
     }
     let tree = help(&["concepts", "list", "--help"]).await;
-    assert!(tree.contains("--tree") && tree.contains("--scheme"), "{tree}");
+    assert!(
+        tree.contains("--tree") && tree.contains("--scheme"),
+        "{tree}"
+    );
     assert!(!tree.contains("--forecast"), "{tree}");
 }

@@ -50,7 +50,10 @@ impl NotFound {
 /// [`MAX_NEAREST`], nearest first; ties in candidate order. `typed` and the keys come
 /// normalised alike by the caller. A key counts when its edit distance
 /// is within a third of the typed text (at least 1), or when one contains the other.
-pub fn nearest(typed: &str, candidates: impl Iterator<Item = (String, Vec<(String, usize)>)>) -> Vec<String> {
+pub fn nearest(
+    typed: &str,
+    candidates: impl Iterator<Item = (String, Vec<(String, usize)>)>,
+) -> Vec<String> {
     // The tolerance comes from the last part (a concept id without its scheme).
     let length = typed.rsplit('/').next().unwrap_or(typed).chars().count();
     let limit = (length / 3).max(1);
@@ -119,7 +122,10 @@ mod tests {
     fn the_nearest_come_first_and_at_most_three() {
         let candidates = ["ab", "abc", "abcd", "abd", "xyz"]
             .map(|key| (key.to_owned(), vec![(key.to_owned(), 0)]));
-        assert_eq!(nearest("abc", candidates.into_iter()), ["abc", "ab", "abcd"]);
+        assert_eq!(
+            nearest("abc", candidates.into_iter()),
+            ["abc", "ab", "abcd"]
+        );
     }
 
     #[test]
@@ -132,9 +138,15 @@ mod tests {
         }
         .status("x/y not found");
         assert_eq!(status.code(), Code::NotFound);
-        assert_eq!(status.message(), "x/y not found; the nearest names: x/z, x/w");
+        assert_eq!(
+            status.message(),
+            "x/y not found; the nearest names: x/z, x/w"
+        );
         let details = status.get_error_details();
-        assert_eq!(details.error_info().unwrap().metadata[NEAREST_KEY], "x/z,x/w");
+        assert_eq!(
+            details.error_info().unwrap().metadata[NEAREST_KEY],
+            "x/z,x/w"
+        );
         assert_eq!(details.resource_info().unwrap().resource_name, "x/y");
     }
 }

@@ -46,7 +46,9 @@ pub fn assert_not_found<T: Debug>(result: Result<T, Status>, resource: &str) -> 
     let details = status.get_error_details();
     if let Some(info) = details.resource_info() {
         assert_eq!(info.resource_name, resource, "{status:?}");
-        let error = details.error_info().unwrap_or_else(|| panic!("no ErrorInfo: {status:?}"));
+        let error = details
+            .error_info()
+            .unwrap_or_else(|| panic!("no ErrorInfo: {status:?}"));
         assert_eq!(error.reason, "RESOURCE_NOT_FOUND", "{status:?}");
         assert_eq!(error.metadata["nearest"], nearest.join(","), "{status:?}");
     }

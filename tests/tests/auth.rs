@@ -555,7 +555,9 @@ async fn not_found_suggests_only_names_the_caller_may_read() {
         .expect_err("no such concept");
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
     assert!(
-        status.message().contains("schemes/capability-levels/concepts/l3"),
+        status
+            .message()
+            .contains("schemes/capability-levels/concepts/l3"),
         "{status:?}"
     );
     let status = servers
@@ -565,11 +567,16 @@ async fn not_found_suggests_only_names_the_caller_may_read() {
         .await
         .expect_err("no such concept");
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
-    assert!(!status.message().contains("capability-levels"), "{status:?}");
+    assert!(
+        !status.message().contains("capability-levels"),
+        "{status:?}"
+    );
     let details = status.get_error_details();
     let nearest = &details.error_info().expect("error info").metadata["nearest"];
     assert!(
-        nearest.split(',').all(|name| name.is_empty() || name.starts_with("schemes/industry/")),
+        nearest
+            .split(',')
+            .all(|name| name.is_empty() || name.starts_with("schemes/industry/")),
         "{nearest}"
     );
 }

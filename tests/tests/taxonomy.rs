@@ -1515,8 +1515,16 @@ async fn not_found_names_the_nearest_names_in_the_message_and_the_details() {
             "schemes/nope/concepts/maas",
             "schemes/industry/concepts/maas",
         ),
-        (get_scheme_named("schemes/driver"), "schemes/driver", "schemes/drivers"),
-        (list_concepts("schemes/trend", ""), "schemes/trend", "schemes/trends"),
+        (
+            get_scheme_named("schemes/driver"),
+            "schemes/driver",
+            "schemes/drivers",
+        ),
+        (
+            list_concepts("schemes/trend", ""),
+            "schemes/trend",
+            "schemes/trends",
+        ),
         (
             search_in("ai", &["schemes/industri"]),
             "schemes/industri",
@@ -1531,7 +1539,11 @@ async fn not_found_names_the_nearest_names_in_the_message_and_the_details() {
     for (call, resource, first) in cases {
         let nearest = assert_not_found(call.run(&mut c).await, resource);
         assert!(nearest.len() <= 3, "{resource}: {nearest:?}");
-        assert_eq!(nearest.first().map(String::as_str), Some(first), "{resource}: {nearest:?}");
+        assert_eq!(
+            nearest.first().map(String::as_str),
+            Some(first),
+            "{resource}: {nearest:?}"
+        );
     }
 }
 

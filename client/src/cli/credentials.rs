@@ -188,10 +188,7 @@ mod tests {
 
         let failure = Credentials::load(&args(), Some("two words".to_owned()), false).unwrap_err();
         assert_eq!(failure.code(), exit::USAGE);
-        assert!(
-            failure.text().starts_with("LLMARKET_TOKEN:"),
-            "{failure:?}"
-        );
+        assert!(failure.text().starts_with("LLMARKET_TOKEN:"), "{failure:?}");
         assert!(!failure.text().contains("two words"), "{failure:?}");
     }
 }

@@ -29,7 +29,9 @@ pub(super) struct Context {
 /// Years given on the command line, and the series they are about.
 #[derive(Debug, Clone)]
 pub(super) struct Years {
+    /// `--from`, if given.
     pub(super) start: Option<i32>,
+    /// `--to`, if given (or its default, for `report cost`).
     pub(super) end: Option<i32>,
     /// The series the command reads first (its id or full name); the one a server's message
     /// names wins.
@@ -58,7 +60,9 @@ impl Context {
                 years(span, MARKET_SIZE_SERIES)
             }
             Command::Series(SeriesCommand::Get {
-                series, years: span, ..
+                series,
+                years: span,
+                ..
             }) => years(span, series),
             Command::Report(ReportCommand::Cost { start, end }) => Some(Years {
                 start: *start,
@@ -206,6 +210,9 @@ mod tests {
             named_series("datasets/d/series/market-size has no value for 1990, which").as_deref(),
             Some("datasets/d/series/market-size")
         );
-        assert_eq!(named_series("start_year: 2030 is after end_year 2029"), None);
+        assert_eq!(
+            named_series("start_year: 2030 is after end_year 2029"),
+            None
+        );
     }
 }

@@ -22,8 +22,8 @@ use std::process::ExitCode;
 use clap::FromArgMatches as _;
 
 pub use args::{
-    CheckArgs, Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, FormatArg, LangArg, ReportCommand,
-    SeriesCommand, YearsArgs,
+    CheckArgs, Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, FormatArg, LangArg,
+    ReportCommand, SeriesCommand, YearsArgs,
 };
 
 /// Runs the command with the process's arguments; returns the exit code.

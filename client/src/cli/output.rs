@@ -14,7 +14,6 @@ use crate::{
     render::{self, Format, Render},
 };
 
-
 /// Where and how a result is printed.
 pub(super) struct Output<'a> {
     /// The format of stdout.

@@ -75,10 +75,9 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         }
         Command::Report(ReportCommand::Timeline { years }) => {
             let timeline = progress(client.timeline(years.into(), language)).await?;
-            let empty = timeline
-                .years
-                .iter()
-                .all(|y| y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty));
+            let empty = timeline.years.iter().all(|y| {
+                y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty)
+            });
             if empty {
                 // Nothing at all in the span: years outside the data, as the other reports say.
                 let series = client.get_series(&timeline.series).await?;
@@ -116,7 +115,8 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             } else {
                 Fill::None
             };
-            let detail = progress(client.series_detail(&series, years.into(), fill, language)).await?;
+            let detail =
+                progress(client.series_detail(&series, years.into(), fill, language)).await?;
             let (first, last) = (detail.info.first_year, detail.info.last_year);
             let disjoint = years.start.is_some_and(|start| start > last)
                 || years.end.is_some_and(|end| end < first);

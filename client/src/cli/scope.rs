@@ -17,7 +17,12 @@ const SCOPES: [(&str, &[&str]); 5] = [
     ),
     (
         "dataset",
-        &["report overview", "report timeline", "report cost", "series *"],
+        &[
+            "report overview",
+            "report timeline",
+            "report cost",
+            "series *",
+        ],
     ),
     ("chart", &["report *", "series get"]),
     ("strict", &["report *"]),
@@ -72,7 +77,10 @@ fn applies(id: &str, path: &[String]) -> bool {
     }
     scopes.iter().any(|scope| {
         let parts: Vec<&str> = scope.split(' ').collect();
-        parts.iter().zip(path).all(|(part, name)| *part == "*" || part == name)
+        parts
+            .iter()
+            .zip(path)
+            .all(|(part, name)| *part == "*" || part == name)
             && (parts.len() >= path.len() || parts.last() == Some(&"*"))
     })
 }
@@ -101,7 +109,10 @@ mod tests {
         let schemes = listed(&["schemes"]);
         assert!(schemes.contains(&"taxonomy".to_owned()), "{schemes:?}");
         for absent in ["forecast", "dataset", "chart", "strict"] {
-            assert!(!schemes.contains(&absent.to_owned()), "{absent}: {schemes:?}");
+            assert!(
+                !schemes.contains(&absent.to_owned()),
+                "{absent}: {schemes:?}"
+            );
         }
         let list = listed(&["series", "list"]);
         assert!(list.contains(&"forecast".to_owned()) && list.contains(&"dataset".to_owned()));
@@ -109,8 +120,13 @@ mod tests {
         let get = listed(&["series", "get"]);
         assert!(get.contains(&"chart".to_owned()) && get.contains(&"interpolate".to_owned()));
         let overview = listed(&["report", "overview"]);
-        for present in ["forecast", "taxonomy", "dataset", "chart", "strict", "format", "lang"] {
-            assert!(overview.contains(&present.to_owned()), "{present}: {overview:?}");
+        for present in [
+            "forecast", "taxonomy", "dataset", "chart", "strict", "format", "lang",
+        ] {
+            assert!(
+                overview.contains(&present.to_owned()),
+                "{present}: {overview:?}"
+            );
         }
         let segment = listed(&["report", "segment"]);
         assert!(!segment.contains(&"dataset".to_owned()), "{segment:?}");

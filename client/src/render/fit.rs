@@ -111,7 +111,10 @@ mod tests {
 
     #[test]
     fn lines_break_at_spaces_and_inside_overlong_words() {
-        assert_eq!(wrap("the market grows fast", 10), ["the market", "grows fast"]);
+        assert_eq!(
+            wrap("the market grows fast", 10),
+            ["the market", "grows fast"]
+        );
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), [""]);
     }

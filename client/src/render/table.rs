@@ -43,7 +43,11 @@ fn block(block: &Block, fit: Option<usize>) -> String {
                         .into_iter()
                         .enumerate()
                         .map(move |(i, line)| {
-                            let head = if i == 0 { one_line(label) } else { String::new() };
+                            let head = if i == 0 {
+                                one_line(label)
+                            } else {
+                                String::new()
+                            };
                             format!("{}  {line}", pad(&head, label_width))
                                 .trim_end()
                                 .to_owned()
@@ -74,7 +78,10 @@ fn block(block: &Block, fit: Option<usize>) -> String {
 /// A bulleted line wrapped to `max`, its continuation lines indented under its text.
 fn hang(line: &str, max: usize) -> Vec<String> {
     let indent = line.len() - line.trim_start().len() + "• ".len();
-    let mut lines = fit::wrap(line.trim_start(), max.saturating_sub(indent - 2).max(MIN_COLUMN));
+    let mut lines = fit::wrap(
+        line.trim_start(),
+        max.saturating_sub(indent - 2).max(MIN_COLUMN),
+    );
     let first = format!("{}{}", " ".repeat(indent - 2), lines.remove(0));
     let rest = fit::wrap(&lines.join(" "), max.saturating_sub(indent).max(MIN_COLUMN));
     std::iter::once(first)
@@ -240,7 +247,10 @@ mod tests {
     #[test]
     fn fields_and_paragraphs_wrap_under_their_start() {
         let mut doc = Doc::default();
-        doc.fields(vec![("Definition".to_owned(), "one two three four five six".to_owned())]);
+        doc.fields(vec![(
+            "Definition".to_owned(),
+            "one two three four five six".to_owned(),
+        )]);
         doc.text("alpha beta gamma delta");
         assert_eq!(
             render_within(&doc, 24),

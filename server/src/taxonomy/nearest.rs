@@ -139,29 +139,59 @@ mod tests {
         let vocabulary = vocabulary();
         let everyone = Access::everything();
         let cases = [
-            (concept("capability-levels", "l9"), "schemes/capability-levels/concepts/l1"),
-            (concept("capability-levels", "agents"), "schemes/capability-levels/concepts/l3"),
-            (concept("capability-level", "l3"), "schemes/capability-levels/concepts/l3"),
-            (concept("drivers", "scaling"), "schemes/drivers/concepts/scaling-law"),
+            (
+                concept("capability-levels", "l9"),
+                "schemes/capability-levels/concepts/l1",
+            ),
+            (
+                concept("capability-levels", "agents"),
+                "schemes/capability-levels/concepts/l3",
+            ),
+            (
+                concept("capability-level", "l3"),
+                "schemes/capability-levels/concepts/l3",
+            ),
+            (
+                concept("drivers", "scaling"),
+                "schemes/drivers/concepts/scaling-law",
+            ),
         ];
         for (error, first) in cases {
             let status = status(error.clone(), &vocabulary, &everyone);
             assert_eq!(status.code(), Code::NotFound);
             let nearest = nearest_of(&status);
             assert!(nearest.len() <= MAX_NEAREST, "{nearest:?}");
-            assert_eq!(nearest.first().map(String::as_str), Some(first), "{error}: {nearest:?}");
-            assert!(status.message().starts_with(&error.to_string()), "{}", status.message());
+            assert_eq!(
+                nearest.first().map(String::as_str),
+                Some(first),
+                "{error}: {nearest:?}"
+            );
+            assert!(
+                status.message().starts_with(&error.to_string()),
+                "{}",
+                status.message()
+            );
             assert!(status.message().contains(first), "{}", status.message());
             let details = status.get_error_details();
             let info = details.resource_info().expect("resource info");
-            assert_eq!(info.resource_name, error.to_string().trim_end_matches(" not found"));
+            assert_eq!(
+                info.resource_name,
+                error.to_string().trim_end_matches(" not found")
+            );
         }
     }
 
     #[test]
     fn nothing_near_is_the_plain_message() {
-        let status = status(concept("zzzz", "qqqqqqqqqq"), &vocabulary(), &Access::everything());
-        assert_eq!(status.message(), "schemes/zzzz/concepts/qqqqqqqqqq not found");
+        let status = status(
+            concept("zzzz", "qqqqqqqqqq"),
+            &vocabulary(),
+            &Access::everything(),
+        );
+        assert_eq!(
+            status.message(),
+            "schemes/zzzz/concepts/qqqqqqqqqq not found"
+        );
         assert!(nearest_of(&status).is_empty());
     }
 
@@ -169,7 +199,9 @@ mod tests {
     fn schemes_and_milestones_are_suggested_too() {
         let vocabulary = vocabulary();
         let status = status(
-            Error::SchemeNotFound { scheme: "driver".into() },
+            Error::SchemeNotFound {
+                scheme: "driver".into(),
+            },
             &vocabulary,
             &Access::everything(),
         );

@@ -75,7 +75,11 @@ impl Render for ConceptList {
                         .into_iter()
                         .zip(concepts)
                         .map(|((depth, title, _), c)| {
-                            (depth, format!("{title} ({})", short_name(&c.name)), String::new())
+                            (
+                                depth,
+                                format!("{title} ({})", short_name(&c.name)),
+                                String::new(),
+                            )
                         })
                         .collect(),
                 );

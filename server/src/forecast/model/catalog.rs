@@ -230,7 +230,10 @@ impl Catalog {
                 nearest: nearest(
                     &series.to_lowercase(),
                     dataset.series.iter().map(|s| {
-                        (series_name(&dataset.id, &s.id), vec![(s.id.to_lowercase(), 0)])
+                        (
+                            series_name(&dataset.id, &s.id),
+                            vec![(s.id.to_lowercase(), 0)],
+                        )
                     }),
                 ),
             })
