@@ -2,9 +2,12 @@
 //! (a word longer than the width broken between characters, never inside one, so a CJK
 //! character is never split), and the column widths a table gets to fit a total width.
 
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::table::width;
+/// Terminal columns `text` takes (as [`super::table::width`] counts them).
+fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
 
 /// `text` as lines of at most `max` columns: broken at spaces where it can be, and inside a
 /// word (between characters, never inside a wide one) where a word alone is too wide; CJK
