@@ -353,7 +353,7 @@ async fn missing_parts_are_warnings_on_stderr_and_strict_makes_them_fail() {
 async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
     let servers = Servers::start().await;
     let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["report", "overview", "--from", "1990", "--to", "2000"],
             "--from 1990 --to 2000 is outside the data: market-size has values for 2024–2029; give --from and --to within 2024..=2029",
@@ -381,6 +381,18 @@ async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
                 "2012",
             ],
             "market-size has values for 2024–2029",
+        ),
+        (
+            &[
+                "report",
+                "segment",
+                "industry/maas",
+                "--from",
+                "1990",
+                "--to",
+                "1995",
+            ],
+            "maas-market has a value for 2029 only; give --from and --to within 2029..=2029",
         ),
     ];
     for (args, wanted) in cases {

@@ -183,10 +183,15 @@ pub(super) fn outside_the_data(
     } else {
         format!("give --from and --to within {first}..={last}")
     };
+    let has = if first == last {
+        format!("has a value for {first} only")
+    } else {
+        format!("has values for {first}–{last}")
+    };
     Some(Failure::new(
         exit::USAGE,
         format!(
-            "{asked} is outside the data: {} has values for {first}–{last}; {valid}",
+            "{asked} is outside the data: {} {has}; {valid}",
             short_id(series)
         ),
     ))

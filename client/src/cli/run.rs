@@ -71,7 +71,26 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
         }
         Command::Report(ReportCommand::Segment { concept, years }) => {
-            out.emit(progress(client.segment_report(&concept, years.into(), language)).await?)
+            let report = progress(client.segment_report(&concept, years.into(), language)).await?;
+            // Series, but no value of any in the span: years outside the data.
+            let first_series = report.series.first().map(|s| s.values.name.clone());
+            let given = years.start.is_some() || years.end.is_some();
+            if let Some(name) = first_series.filter(|_| given) {
+                if report.series.iter().all(|s| s.values.points.is_empty()) {
+                    let series = client.get_series(&name).await?;
+                    let asked = Years {
+                        start: years.start,
+                        end: years.end,
+                        series: name.clone(),
+                        projects: false,
+                    };
+                    let (first, last) = (series.first_year, series.last_year);
+                    if let Some(failure) = outside_the_data(&asked, &name, first, last) {
+                        return Err(failure);
+                    }
+                }
+            }
+            out.emit(report)
         }
         Command::Report(ReportCommand::Timeline { years }) => {
             let timeline = progress(client.timeline(years.into(), language)).await?;
