@@ -75,19 +75,18 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             // Series, but no value of any in the span: years outside the data.
             let first_series = report.series.first().map(|s| s.values.name.clone());
             let given = years.start.is_some() || years.end.is_some();
-            if let Some(name) = first_series.filter(|_| given) {
-                if report.series.iter().all(|s| s.values.points.is_empty()) {
-                    let series = client.get_series(&name).await?;
-                    let asked = Years {
-                        start: years.start,
-                        end: years.end,
-                        series: name.clone(),
-                        projects: false,
-                    };
-                    let (first, last) = (series.first_year, series.last_year);
-                    if let Some(failure) = outside_the_data(&asked, &name, first, last) {
-                        return Err(failure);
-                    }
+            let empty = report.series.iter().all(|s| s.values.points.is_empty());
+            if let Some(name) = first_series.filter(|_| given && empty) {
+                let series = client.get_series(&name).await?;
+                let asked = Years {
+                    start: years.start,
+                    end: years.end,
+                    series: name.clone(),
+                    projects: false,
+                };
+                let (first, last) = (series.first_year, series.last_year);
+                if let Some(failure) = outside_the_data(&asked, &name, first, last) {
+                    return Err(failure);
                 }
             }
             out.emit(report)
