@@ -114,6 +114,23 @@ impl Client {
 
     // ---- taxonomy ----
 
+    pub(crate) async fn list_schemes(
+        &self,
+        language_code: &str,
+    ) -> Result<Vec<tpb::Scheme>, ClientError> {
+        all_pages(Service::Taxonomy, "ListSchemes", |page_token| async move {
+            let page = self
+                .list_schemes_page(tpb::ListSchemesRequest {
+                    page_size: LIST_PAGE_SIZE,
+                    page_token,
+                    language_code: language_code.to_owned(),
+                })
+                .await?;
+            Ok((page.schemes, page.next_page_token))
+        })
+        .await
+    }
+
     pub(crate) async fn get_concept(
         &self,
         name: &str,
@@ -235,6 +252,7 @@ unary! {
         project_series => project_series("ProjectSeries", fpb::ProjectSeriesRequest) -> fpb::ProjectSeriesResponse;
     }
     taxonomy TaxonomyServiceClient {
+        list_schemes_page => list_schemes("ListSchemes", tpb::ListSchemesRequest) -> tpb::ListSchemesResponse;
         get_concept_response => get_concept("GetConcept", tpb::GetConceptRequest) -> tpb::GetConceptResponse;
         batch_get_concepts_response => batch_get_concepts("BatchGetConcepts", tpb::BatchGetConceptsRequest) -> tpb::BatchGetConceptsResponse;
         list_concepts_page => list_concepts("ListConcepts", tpb::ListConceptsRequest) -> tpb::ListConceptsResponse;

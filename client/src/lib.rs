@@ -22,6 +22,7 @@ pub mod config;
 pub mod connect;
 pub mod credentials;
 pub mod error;
+pub mod probe;
 pub mod render;
 pub mod reports;
 

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod forecast;
 pub mod hash;
 pub mod metadata;
+pub mod nearest;
 pub mod observe;
 pub mod paging;
 pub mod runtime;

@@ -24,10 +24,33 @@ pub fn assert_invalid<T: Debug>(result: Result<T, Status>, field: &str) {
     );
 }
 
-/// Asserts `result` is NOT_FOUND with the message `"{resource} not found"`.
+/// Asserts `result` is NOT_FOUND with the message `"{resource} not found"`, followed by
+/// `"; the nearest names: …"` when there are any; returns those names. A status with
+/// `google.rpc.ResourceInfo` and `google.rpc.ErrorInfo` details must name the same resource
+/// and the same names in them.
 #[track_caller]
-pub fn assert_not_found<T: Debug>(result: Result<T, Status>, resource: &str) {
+pub fn assert_not_found<T: Debug>(result: Result<T, Status>, resource: &str) -> Vec<String> {
     let status = result.expect_err("expected NOT_FOUND");
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
-    assert_eq!(status.message(), format!("{resource} not found"));
+    let plain = format!("{resource} not found");
+    let nearest: Vec<String> = match status.message().strip_prefix(&plain) {
+        Some("") => Vec::new(),
+        Some(rest) => rest
+            .strip_prefix("; the nearest names: ")
+            .unwrap_or_else(|| panic!("{status:?}"))
+            .split(", ")
+            .map(str::to_owned)
+            .collect(),
+        None => panic!("{:?} does not start with {plain:?}", status.message()),
+    };
+    let details = status.get_error_details();
+    if let Some(info) = details.resource_info() {
+        assert_eq!(info.resource_name, resource, "{status:?}");
+        let error = details
+            .error_info()
+            .unwrap_or_else(|| panic!("no ErrorInfo: {status:?}"));
+        assert_eq!(error.reason, "RESOURCE_NOT_FOUND", "{status:?}");
+        assert_eq!(error.metadata["nearest"], nearest.join(","), "{status:?}");
+    }
+    nearest
 }

@@ -537,3 +537,46 @@ async fn the_client_library_waits_as_a_quota_tells_it_and_gives_up_when_the_wait
     );
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[tokio::test]
+async fn not_found_suggests_only_names_the_caller_may_read() {
+    let servers = Secured::start("nearest").await;
+    // `agents` is the label of capability-levels/l3: near for a caller who may read that
+    // scheme, never named to one who may read only the industry scheme.
+    let request = || tpb::GetConceptRequest {
+        name: "schemes/industry/concepts/agents".into(),
+        ..Default::default()
+    };
+    let status = servers
+        .taxonomy(Some(FULL))
+        .await
+        .get_concept(request())
+        .await
+        .expect_err("no such concept");
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    assert!(
+        status
+            .message()
+            .contains("schemes/capability-levels/concepts/l3"),
+        "{status:?}"
+    );
+    let status = servers
+        .taxonomy(Some(NARROW))
+        .await
+        .get_concept(request())
+        .await
+        .expect_err("no such concept");
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    assert!(
+        !status.message().contains("capability-levels"),
+        "{status:?}"
+    );
+    let details = status.get_error_details();
+    let nearest = &details.error_info().expect("error info").metadata["nearest"];
+    assert!(
+        nearest
+            .split(',')
+            .all(|name| name.is_empty() || name.starts_with("schemes/industry/")),
+        "{nearest}"
+    );
+}

@@ -953,7 +953,9 @@ async fn assert_refused(cases: Vec<(Call, Expect<'_>)>) {
         let result = call.send(&mut c).await;
         match expect {
             Expect::Invalid(field) => assert_invalid(result, field),
-            Expect::NotFound(resource) => assert_not_found(result, resource),
+            Expect::NotFound(resource) => {
+                assert_not_found(result, resource);
+            }
             Expect::Precondition(needles) => assert_precondition(result, needles),
         }
     }
@@ -1075,6 +1077,21 @@ async fn unknown_datasets_and_series_are_not_found() {
         cases.push((call, Expect::NotFound(missing_dataset)));
     }
     assert_refused(cases).await;
+}
+
+#[tokio::test]
+async fn an_unknown_series_is_answered_with_the_nearest_series_of_its_dataset() {
+    let server = TestServer::forecast().await;
+    let mut c = client(&server).await;
+    let typo = series("market-sise");
+    for (call, _) in every_series_call(&typo) {
+        let nearest = assert_not_found(call.send(&mut c).await, &typo);
+        assert_eq!(nearest.first(), Some(&series("market-size")), "{nearest:?}");
+        assert!(nearest.len() <= 3, "{nearest:?}");
+    }
+    let far = series("qqqqqqqqqqqq");
+    let (call, _) = every_series_call(&far).remove(0);
+    assert!(assert_not_found(call.send(&mut c).await, &far).is_empty());
 }
 
 #[tokio::test]

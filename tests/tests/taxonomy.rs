@@ -1496,6 +1496,58 @@ async fn unknown_resources_are_not_found() {
 }
 
 #[tokio::test]
+async fn not_found_names_the_nearest_names_in_the_message_and_the_details() {
+    let server = TestServer::taxonomy().await;
+    let mut c = client(&server).await;
+    let cases = [
+        (
+            get_concept_named("schemes/capability-levels/concepts/l9"),
+            "schemes/capability-levels/concepts/l9",
+            "schemes/capability-levels/concepts/l1",
+        ),
+        (
+            get_concept_named("schemes/capability-levels/concepts/agents"),
+            "schemes/capability-levels/concepts/agents",
+            "schemes/capability-levels/concepts/l3",
+        ),
+        (
+            get_concept_named("schemes/nope/concepts/maas"),
+            "schemes/nope/concepts/maas",
+            "schemes/industry/concepts/maas",
+        ),
+        (
+            get_scheme_named("schemes/driver"),
+            "schemes/driver",
+            "schemes/drivers",
+        ),
+        (
+            list_concepts("schemes/trend", ""),
+            "schemes/trend",
+            "schemes/trends",
+        ),
+        (
+            search_in("ai", &["schemes/industri"]),
+            "schemes/industri",
+            "schemes/industry",
+        ),
+        (
+            milestones_of(&concept("drivers", "scaling")),
+            "schemes/drivers/concepts/scaling",
+            "schemes/drivers/concepts/scaling-law",
+        ),
+    ];
+    for (call, resource, first) in cases {
+        let nearest = assert_not_found(call.run(&mut c).await, resource);
+        assert!(nearest.len() <= 3, "{resource}: {nearest:?}");
+        assert_eq!(
+            nearest.first().map(String::as_str),
+            Some(first),
+            "{resource}: {nearest:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn malformed_names_are_invalid_arguments() {
     let server = TestServer::taxonomy().await;
     let mut c = client(&server).await;

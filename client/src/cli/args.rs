@@ -7,6 +7,7 @@ use llmarket_proto::names::{ConceptName, DatasetName, SchemeName};
 
 use crate::{
     Service,
+    cli::lang::{LangArg, lang_arg},
     config::{DEFAULT_DATASET, DEFAULT_FORECAST_URL, DEFAULT_TAXONOMY_URL},
     connect::check_endpoint,
     reports::YearSpan,
@@ -51,7 +52,7 @@ pub struct Cli {
     /// Language of labels, definitions and titles, as a BCP-47 tag: en (en-US, …) or zh
     /// (zh-Hans, zh-CN, …).
     #[arg(long = "lang", value_name = "TAG", default_value = "en", global = true,
-          value_parser = super::lang::lang_arg)]
+          value_parser = lang_arg)]
     pub lang: LangArg,
     /// Time budget of each call, retries included (e.g. `5s`, `500ms`).
     #[arg(long, default_value = "10s", value_parser = deadline, global = true)]
@@ -70,6 +71,18 @@ pub struct Cli {
     /// Credentials (see README, "Running it securely").
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    /// How strictly a result is checked.
+    #[command(flatten)]
+    pub checks: CheckArgs,
+}
+
+/// How strictly a result is checked.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CheckArgs {
+    /// Fail (exit 69) instead of printing a report with parts missing (e.g. the taxonomy's,
+    /// when that service is down); without it, each missing part is a warning on stderr.
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 /// Where the report is written.
@@ -130,6 +143,10 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// The concept schemes of the taxonomy.
+    Schemes,
+    /// The capability ladder (L1–L5) with the level the report calls current.
+    Levels,
     /// The milestones of the timeline.
     Milestones {
         /// The span of years.
@@ -197,6 +214,8 @@ pub enum SeriesCommand {
 /// Direct access to concepts.
 #[derive(Debug, Subcommand)]
 pub enum ConceptsCommand {
+    /// Every concept of a scheme, or of every scheme.
+    List(ConceptListArgs),
     /// One concept.
     Get {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
@@ -211,6 +230,17 @@ pub enum ConceptsCommand {
         #[arg(long = "scheme", value_parser = scheme_arg)]
         schemes: Vec<String>,
     },
+}
+
+/// `concepts list`.
+#[derive(Debug, Clone, Args)]
+pub struct ConceptListArgs {
+    /// Only this scheme: `scheme` or `schemes/{scheme}` [default: every scheme].
+    #[arg(long, value_parser = scheme_arg)]
+    pub scheme: Option<String>,
+    /// Show the hierarchy (narrower concepts under their broader one) instead of a table.
+    #[arg(long)]
+    pub tree: bool,
 }
 
 /// A span of years.
@@ -244,15 +274,6 @@ pub enum FormatArg {
     Markdown,
     /// Tidy CSV, one row per value (reports and series with values).
     Csv,
-}
-
-/// `--lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LangArg {
-    /// English.
-    En,
-    /// Chinese (zh-Hans), the report's own language.
-    Zh,
 }
 
 /// A flag's parser of `service` endpoint URLs, checked as [`Client::connect`](crate::Client::connect)

@@ -8,7 +8,7 @@ use tonic::Code;
 
 use crate::{
     BearerToken, ClientIdentity, TlsSettings,
-    cli::{args::CredentialArgs, output::Failure},
+    cli::{args::CredentialArgs, failure::Failure},
 };
 
 /// The variable holding a bearer token (a token on the command line would show in `ps`).
@@ -184,14 +184,11 @@ mod tests {
         };
         let failure = Credentials::load(&missing, None, false).unwrap_err();
         assert_eq!(failure.code(), exit::IO_ERR);
-        assert!(failure.message().contains("--ca-cert"), "{failure:?}");
+        assert!(failure.text().contains("--ca-cert"), "{failure:?}");
 
         let failure = Credentials::load(&args(), Some("two words".to_owned()), false).unwrap_err();
         assert_eq!(failure.code(), exit::USAGE);
-        assert!(
-            failure.message().starts_with("LLMARKET_TOKEN:"),
-            "{failure:?}"
-        );
-        assert!(!failure.message().contains("two words"), "{failure:?}");
+        assert!(failure.text().starts_with("LLMARKET_TOKEN:"), "{failure:?}");
+        assert!(!failure.text().contains("two words"), "{failure:?}");
     }
 }

@@ -3,7 +3,14 @@
 //! `zh-Hans`, `zh-CN`, `zh-SG`, … for Simplified Chinese. Anything else (another language,
 //! Traditional Chinese, a malformed tag) is a usage error naming the supported tags.
 
-use crate::cli::args::LangArg;
+/// `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Chinese (zh-Hans), the report's own language.
+    Zh,
+}
 
 /// The tags the error message offers.
 const SUPPORTED: &str = "en, en-US, zh, zh-Hans, zh-CN";

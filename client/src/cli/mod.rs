@@ -10,24 +10,33 @@
 
 mod args;
 mod credentials;
+mod explain;
+mod failure;
 mod lang;
 mod output;
+mod partial;
 mod run;
+mod scope;
+mod width;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 pub use args::{
-    Cli, Command, ConceptsCommand, CredentialArgs, ExportArgs, FormatArg, LangArg, ReportCommand,
-    SeriesCommand, YearsArgs,
+    CheckArgs, Cli, Command, ConceptListArgs, ConceptsCommand, CredentialArgs, ExportArgs,
+    FormatArg, ReportCommand, SeriesCommand, YearsArgs,
 };
+pub use lang::LangArg;
 
 /// Runs the command with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match scope::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
-        Err(error) => return output::usage_error(&error),
+        Err(error) => return failure::usage_error(&error),
     };
     if let Command::Completions { shell } = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
@@ -41,8 +50,8 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return output::Failure::new(
-                output::OTHER,
+            return failure::Failure::new(
+                failure::OTHER,
                 format!("cannot start the runtime: {error}"),
             )
             .report();

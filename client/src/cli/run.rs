@@ -10,9 +10,13 @@ use std::{
 use crate::{
     Client, ClientConfig,
     cli::{
-        args::{Cli, Command, ConceptsCommand, FormatArg, LangArg, ReportCommand, SeriesCommand},
+        args::{Cli, Command, ConceptsCommand, FormatArg, ReportCommand, SeriesCommand},
         credentials::{Credentials, TOKEN_VARIABLE},
-        output::{Failure, Output, Printed, format_of},
+        explain::{Context, Years, explain, outside_the_data},
+        failure::Failure,
+        lang::LangArg,
+        output::{Output, Printed, format_of},
+        width::width,
     },
     render::{Format, source_line},
     reports::{Language, YearSpan, direct::Fill, short_id},
@@ -33,13 +37,17 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
     let client = Client::connect(config)
         .await?
         .with_dataset(cli.dataset.clone());
-    execute(cli, &client)
-        .await
-        .map_err(|failure| failure.with_hint(|code| credentials.hint(code)))
+    let context = Context::new(cli.forecast.clone(), cli.taxonomy.clone(), &cli.command);
+    match execute(cli, &client, &context).await {
+        Ok(()) => Ok(()),
+        Err(failure) => Err(explain(failure, &client, &context)
+            .await
+            .with_hint(|code| credentials.hint(code))),
+    }
 }
 
 /// Runs `cli`'s command with `client`.
-async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
+async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Failure> {
     let language = match cli.lang {
         LangArg::En => Language::En,
         LangArg::Zh => Language::Zh,
@@ -67,6 +75,9 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
         file,
         chart: cli.chart.clone(),
         source,
+        strict: cli.checks.strict,
+        width: width(std::env::var("COLUMNS").ok().as_deref()),
+        context,
     };
     match cli.command {
         // Answered before connecting (see `cli::main`).
@@ -76,10 +87,46 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
             out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
         }
         Command::Report(ReportCommand::Segment { concept, years }) => {
-            out.emit(progress(client.segment_report(&concept, years.into(), language)).await?)
+            let report = progress(client.segment_report(&concept, years.into(), language)).await?;
+            // Series, but no value of any in the span: years outside the data.
+            let first_series = report.series.first().map(|s| s.values.name.clone());
+            let given = years.start.is_some() || years.end.is_some();
+            let empty = report.series.iter().all(|s| s.values.points.is_empty());
+            if let Some(name) = first_series.filter(|_| given && empty) {
+                let series = client.get_series(&name).await?;
+                let asked = Years {
+                    start: years.start,
+                    end: years.end,
+                    series: name.clone(),
+                    projects: false,
+                };
+                let (first, last) = (series.first_year, series.last_year);
+                if let Some(failure) = outside_the_data(&asked, &name, first, last) {
+                    return Err(failure);
+                }
+            }
+            out.emit(report)
         }
         Command::Report(ReportCommand::Timeline { years }) => {
-            out.emit(progress(client.timeline(years.into(), language)).await?)
+            let timeline = progress(client.timeline(years.into(), language)).await?;
+            let empty = timeline.years.iter().all(|y| {
+                y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty)
+            });
+            if empty {
+                // Nothing at all in the span: years outside the data, as the other reports say.
+                let series = client.get_series(&timeline.series).await?;
+                let given = Years {
+                    start: years.start,
+                    end: years.end,
+                    series: timeline.series.clone(),
+                    projects: false,
+                };
+                let (first, last) = (series.first_year, series.last_year);
+                if let Some(failure) = outside_the_data(&given, &timeline.series, first, last) {
+                    return Err(failure);
+                }
+            }
+            out.emit(timeline)
         }
         Command::Report(ReportCommand::Cost { start, end }) => {
             let years = YearSpan {
@@ -102,7 +149,23 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
             } else {
                 Fill::None
             };
-            out.emit(progress(client.series_detail(&series, years.into(), fill, language)).await?)
+            let detail =
+                progress(client.series_detail(&series, years.into(), fill, language)).await?;
+            let (first, last) = (detail.info.first_year, detail.info.last_year);
+            let disjoint = years.start.is_some_and(|start| start > last)
+                || years.end.is_some_and(|end| end < first);
+            if disjoint {
+                let given = Years {
+                    start: years.start,
+                    end: years.end,
+                    series: detail.info.name.clone(),
+                    projects: false,
+                };
+                if let Some(failure) = outside_the_data(&given, &detail.info.name, first, last) {
+                    return Err(failure);
+                }
+            }
+            out.emit(detail)
         }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)
@@ -111,6 +174,11 @@ async fn execute(cli: Cli, client: &Client) -> Result<(), Failure> {
             let schemes = schemes.clone();
             out.emit(progress(client.search(&query, schemes, language)).await?)
         }
+        Command::Schemes => out.emit(progress(client.schemes(language)).await?),
+        Command::Levels => out.emit(progress(client.capability_ladder(language)).await?),
+        Command::Concepts(ConceptsCommand::List(list)) => out.emit(
+            progress(client.concept_list(list.scheme.as_deref(), list.tree, language)).await?,
+        ),
         Command::Milestones { years, concept } => {
             out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::reports::{
     CostOutlook, MarketOverview, SegmentReport, Timeline,
     direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
+    discovery::{CapabilityLadder, ConceptList, SchemeList},
     model::{Kind, MethodKind, Point, Provenance, Qualifier, SeriesValues, Unit},
     short_id,
 };
@@ -237,7 +238,15 @@ macro_rules! no_values {
     )*};
 }
 
-no_values!(SeriesList, ConceptDetail, SearchResults, Milestones);
+no_values!(
+    SeriesList,
+    ConceptDetail,
+    SearchResults,
+    Milestones,
+    SchemeList,
+    ConceptList,
+    CapabilityLadder
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,12 @@ pub mod chart;
 pub mod csv;
 mod doc;
 mod docs;
+mod fit;
 pub mod format;
 pub mod markdown;
-mod punctuation;
 #[cfg(feature = "cli")]
 pub mod png;
+mod punctuation;
 #[cfg(feature = "cli")]
 pub mod svg;
 pub mod table;

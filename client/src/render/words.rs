@@ -177,6 +177,26 @@ pub(crate) enum Msg {
     IntervalBar,
     OpenBound,
     MilestoneMarker,
+    /// Schemes
+    Schemes,
+    /// Concepts
+    ConceptCount,
+    /// Concepts of
+    ConceptsOf,
+    /// Concepts of every scheme
+    AllConcepts,
+    /// Capability ladder (L1–L5)
+    CapabilityLadder,
+    /// current level
+    CurrentLevel,
+    /// current level: models have reached its border
+    CurrentAtTheBorder,
+    /// The taxonomy names no current level (no level carries the attribute current_level).
+    NoCurrentLevel,
+    /// Nothing found.
+    NothingFound,
+    /// Nothing in range.
+    NothingInRange,
 }
 
 impl Msg {
@@ -312,6 +332,16 @@ impl Msg {
             Self::IntervalBar => "where the value may lie",
             Self::OpenBound => "at most / at least (open side)",
             Self::MilestoneMarker => "milestone",
+            Self::Schemes => "Schemes",
+            Self::ConceptCount => "Concepts",
+            Self::ConceptsOf => "Concepts of",
+            Self::AllConcepts => "Concepts of every scheme",
+            Self::CapabilityLadder => "Capability ladder (L1–L5)",
+            Self::CurrentLevel => "current level",
+            Self::CurrentAtTheBorder => "current level: models have reached its border",
+            Self::NoCurrentLevel => "The taxonomy names no current level.",
+            Self::NothingFound => "Nothing found.",
+            Self::NothingInRange => "Nothing in range.",
         }
     }
 
@@ -439,6 +469,16 @@ impl Msg {
             Self::IntervalBar => "数值可能的范围",
             Self::OpenBound => "以下／以上（开放一侧）",
             Self::MilestoneMarker => "里程碑",
+            Self::Schemes => "概念体系",
+            Self::ConceptCount => "概念数",
+            Self::ConceptsOf => "概念：",
+            Self::AllConcepts => "全部概念",
+            Self::CapabilityLadder => "能力阶梯（L1–L5）",
+            Self::CurrentLevel => "当前等级",
+            Self::CurrentAtTheBorder => "当前等级：模型已达到其交界处",
+            Self::NoCurrentLevel => "概念体系未指明当前等级。",
+            Self::NothingFound => "未找到任何内容。",
+            Self::NothingInRange => "所选年份范围内没有数据。",
         }
     }
 }

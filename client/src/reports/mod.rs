@@ -5,6 +5,7 @@
 pub(crate) mod convert;
 pub mod cost;
 pub mod direct;
+pub mod discovery;
 pub mod model;
 pub mod overview;
 pub mod segment;

@@ -9,7 +9,10 @@ use llmarket_proto::names::{dataset_name, series_name};
 use tonic::Status;
 
 use super::model::values::{Span, number};
-use crate::status::{failed_precondition, invalid_argument, not_found};
+use crate::{
+    nearest::NotFound,
+    status::{failed_precondition, invalid_argument, not_found},
+};
 
 /// Why a forecast request cannot be answered.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -27,6 +30,8 @@ pub enum Error {
         dataset: String,
         /// The series id.
         series: String,
+        /// The dataset's series nearest to it (full names, nearest first, at most 3).
+        nearest: Vec<String>,
     },
     /// The span starts after it ends (once its open ends are the series' stated years).
     #[error("the span {start}..={end} is inverted")]
@@ -161,7 +166,20 @@ impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match error {
             Error::DatasetNotFound { dataset } => not_found(&dataset_name(&dataset)),
-            Error::SeriesNotFound { dataset, series } => not_found(&series_name(&dataset, &series)),
+            Error::SeriesNotFound {
+                dataset,
+                series,
+                nearest,
+            } => {
+                let name = series_name(&dataset, &series);
+                NotFound {
+                    kind: "llmarket.forecast.v1.Series",
+                    domain: "llmarket.forecast.v1",
+                    nearest,
+                    name: name.clone(),
+                }
+                .status(not_found(&name).message())
+            }
             Error::SpanInverted { span, start, end } => invalid_argument(
                 "start_year",
                 match (span.start, span.end) {
@@ -248,6 +266,7 @@ mod tests {
                 Error::SeriesNotFound {
                     dataset: "d".into(),
                     series: "s".into(),
+                    nearest: Vec::new(),
                 },
                 Code::NotFound,
                 None,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod language;
 pub mod load;
 pub mod model;
+pub mod nearest;
 pub mod reply;
 pub mod search;
 pub mod text;
@@ -95,7 +96,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         access.scheme(id)?;
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
-        let scheme = vocabulary.scheme(id)?;
+        let scheme = vocabulary
+            .scheme(id)
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
             vocabulary.data_version(),
             pb::GetSchemeResponse {
@@ -122,7 +125,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         )?;
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
-        let concepts = vocabulary.list_concepts(query.scheme, query.broader)?;
+        let concepts = vocabulary
+            .list_concepts(query.scheme, query.broader)
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         let (concepts, next_page_token) =
             page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
         Ok(versioned(
@@ -146,7 +151,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         access.concept(name.scheme, name.concept)?;
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
-        let concept = vocabulary.concept(name.scheme, name.concept)?;
+        let concept = vocabulary
+            .concept(name.scheme, name.concept)
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
             vocabulary.data_version(),
             pb::GetConceptResponse {
@@ -174,7 +181,8 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .concepts
             .iter()
             .map(|name| Ok(reply.concept(vocabulary.concept(name.scheme, name.concept)?)))
-            .collect::<Result<_, Error>>()?;
+            .collect::<Result<_, Error>>()
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
             vocabulary.data_version(),
             pb::BatchGetConceptsResponse {
@@ -204,7 +212,8 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .schemes
             .iter()
             .map(|id| vocabulary.scheme_index(id))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         let mut hits = vocabulary.search(query.query, &schemes, reply.lang());
         // Filtered before counting and paging, so totals and offsets are the caller's own.
         hits.retain(|hit| access.may_read_scheme(&vocabulary.scheme_of(hit.concept).id));
@@ -242,7 +251,10 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         )?;
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
-        let milestones = vocabulary.select_milestones(query.filter(&vocabulary)?);
+        let filter = query
+            .filter(&vocabulary)
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
+        let milestones = vocabulary.select_milestones(filter);
         let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
         Ok(versioned(
             vocabulary.data_version(),
@@ -267,7 +279,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         access.milestones()?;
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
-        let milestone = vocabulary.milestone(id)?;
+        let milestone = vocabulary
+            .milestone(id)
+            .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
             vocabulary.data_version(),
             pb::GetMilestoneResponse {

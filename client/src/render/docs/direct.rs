@@ -81,6 +81,9 @@ impl Render for SeriesDetail {
         }
         doc.fields(fields);
         series_table(w, &mut doc, &self.values);
+        if self.values.points.is_empty() {
+            doc.text(w.t(Msg::NothingInRange));
+        }
         doc
     }
 
@@ -158,7 +161,11 @@ impl Render for Milestones {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);
         doc.heading(1, w.t(Msg::Milestones));
-        doc.terms(milestone_terms(w, &self.milestones));
+        if self.milestones.is_empty() {
+            doc.text(w.t(Msg::NothingInRange));
+        } else {
+            doc.terms(milestone_terms(w, &self.milestones));
+        }
         doc
     }
 }

@@ -3,6 +3,7 @@
 
 mod cost;
 mod direct;
+mod discovery;
 mod method;
 mod overview;
 mod segment;

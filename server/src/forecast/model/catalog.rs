@@ -12,6 +12,7 @@ use llmarket_proto::names::{dataset_name, series_name};
 use crate::{
     data::{DataVersion, changes::Changes},
     forecast::error::Error,
+    nearest::nearest,
 };
 
 /// A yearly series of one quantity.
@@ -226,6 +227,15 @@ impl Catalog {
             .ok_or_else(|| Error::SeriesNotFound {
                 dataset: dataset.id.clone(),
                 series: series.to_owned(),
+                nearest: nearest(
+                    &series.to_lowercase(),
+                    dataset.series.iter().map(|s| {
+                        (
+                            series_name(&dataset.id, &s.id),
+                            vec![(s.id.to_lowercase(), 0)],
+                        )
+                    }),
+                ),
             })
     }
 }

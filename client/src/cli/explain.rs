@@ -1,0 +1,224 @@
+//! What a failed command means to the person who ran it: a connection error names the URLs
+//! tried and the flag and variable that set them; an UNIMPLEMENTED answer says which service
+//! answers at that address; years the data does not cover are a usage error stating the
+//! years it does.
+
+use llmarket_proto::exit;
+use tonic::Code;
+
+use crate::{
+    Client, Service,
+    cli::{
+        args::{Command, ReportCommand, SeriesCommand},
+        failure::Failure,
+    },
+    probe::Answerer,
+    reports::{INFERENCE_COST_SERIES, MARKET_SIZE_SERIES, short_id},
+};
+
+/// What a failure is explained with: the endpoints and the years the command was given.
+pub(super) struct Context {
+    /// The forecast URLs tried.
+    pub(super) forecast: Vec<String>,
+    /// The taxonomy URLs tried.
+    pub(super) taxonomy: Vec<String>,
+    /// The years the command line gave, if it gave any.
+    pub(super) years: Option<Years>,
+}
+
+/// Years given on the command line, and the series they are about.
+#[derive(Debug, Clone)]
+pub(super) struct Years {
+    /// `--from`, if given.
+    pub(super) start: Option<i32>,
+    /// `--to`, if given (or its default, for `report cost`).
+    pub(super) end: Option<i32>,
+    /// The series the command reads first (its id or full name); the one a server's message
+    /// names wins.
+    pub(super) series: String,
+    /// Whether `--to` is a projection's end (any year after the last stated one).
+    pub(super) projects: bool,
+}
+
+impl Context {
+    /// The context of `command`.
+    pub(super) fn new(forecast: Vec<String>, taxonomy: Vec<String>, command: &Command) -> Self {
+        let years = |span: &super::args::YearsArgs, series: &str| {
+            (span.start.is_some() || span.end.is_some()).then(|| Years {
+                start: span.start,
+                end: span.end,
+                series: series.to_owned(),
+                projects: false,
+            })
+        };
+        let years = match command {
+            Command::Report(ReportCommand::Overview { years: span })
+            | Command::Report(ReportCommand::Timeline { years: span }) => {
+                years(span, MARKET_SIZE_SERIES)
+            }
+            Command::Report(ReportCommand::Segment { years: span, .. }) => {
+                years(span, MARKET_SIZE_SERIES)
+            }
+            Command::Series(SeriesCommand::Get {
+                series,
+                years: span,
+                ..
+            }) => years(span, series),
+            Command::Report(ReportCommand::Cost { start, end }) => Some(Years {
+                start: *start,
+                end: Some(*end),
+                series: INFERENCE_COST_SERIES.to_owned(),
+                projects: true,
+            }),
+            Command::Series(SeriesCommand::List)
+            | Command::Concepts(_)
+            | Command::Schemes
+            | Command::Levels
+            | Command::Milestones { .. }
+            | Command::Completions { .. } => None,
+        };
+        Self {
+            forecast,
+            taxonomy,
+            years,
+        }
+    }
+
+    /// The URLs of `service` and what sets them, for a message about reaching it.
+    pub(super) fn tried(&self, service: Service) -> String {
+        let (flag, variable, urls) = self.endpoints(service);
+        format!("tried {urls} (set with {flag} or {variable})")
+    }
+
+    /// The flag, variable and URLs of `service`.
+    fn endpoints(&self, service: Service) -> (&'static str, &'static str, String) {
+        match service {
+            Service::Forecast => (
+                "--forecast",
+                "LLMARKET_FORECAST_URL",
+                self.forecast.join(","),
+            ),
+            Service::Taxonomy => (
+                "--taxonomy",
+                "LLMARKET_TAXONOMY_URL",
+                self.taxonomy.join(","),
+            ),
+        }
+    }
+}
+
+/// `failure` explained for a person, asking the servers what it takes (which service answers
+/// at an address, which years a series covers).
+pub(super) async fn explain(failure: Failure, client: &Client, context: &Context) -> Failure {
+    let (Some(code), Some(service)) = (failure.grpc(), failure.service()) else {
+        return failure;
+    };
+    let (flag, variable, urls) = context.endpoints(service);
+    match code {
+        Code::Unavailable | Code::DeadlineExceeded => failure.append(context.tried(service)),
+        Code::Unimplemented => {
+            let what = match client.which_service_answers(service).await {
+                Answerer::Llmarket(other) if other != service => format!(
+                    "{urls} serves the {other} service, not the {service} service: point {flag} \
+                     (or {variable}) at the {service} service"
+                ),
+                Answerer::Llmarket(_) => format!(
+                    "the {service} service at {urls} does not have this call: it is older than \
+                     this client"
+                ),
+                Answerer::OtherGrpc => format!(
+                    "{urls} serves neither llmarket service (its health service knows neither); \
+                     point {flag} (or {variable}) at the {service} service"
+                ),
+                Answerer::Unknown => format!(
+                    "{urls} does not serve the {service} service (nor answers gRPC health \
+                     checks); point {flag} (or {variable}) at the {service} service"
+                ),
+            };
+            failure.append(what)
+        }
+        Code::FailedPrecondition | Code::InvalidArgument | Code::OutOfRange
+            if service == Service::Forecast && about_years(failure.text()) =>
+        {
+            match &context.years {
+                Some(years) => outside(failure, client, years).await,
+                None => failure,
+            }
+        }
+        _ => failure,
+    }
+}
+
+/// Whether a forecast service's message is about years the series cannot answer for.
+fn about_years(message: &str) -> bool {
+    message.contains("has no value for")
+        || message.contains(": start_year: ")
+        || message.contains(": end_year: ")
+}
+
+/// A usage error: the years given and the years the series covers.
+async fn outside(failure: Failure, client: &Client, years: &Years) -> Failure {
+    let series = named_series(failure.text()).unwrap_or_else(|| client.series_name(&years.series));
+    let Ok(info) = client.get_series(&series).await else {
+        return failure;
+    };
+    outside_the_data(years, &series, info.first_year, info.last_year).unwrap_or(failure)
+}
+
+/// The usage error of `years` outside `first..=last`, the years `series` has values for; none
+/// when no year was given.
+pub(super) fn outside_the_data(
+    years: &Years,
+    series: &str,
+    first: i32,
+    last: i32,
+) -> Option<Failure> {
+    let asked = match (years.start, years.end) {
+        (Some(start), Some(end)) => format!("--from {start} --to {end}"),
+        (Some(start), None) => format!("--from {start}"),
+        (None, Some(end)) => format!("--to {end}"),
+        (None, None) => return None,
+    };
+    let valid = if years.projects {
+        format!("give --from within {first}..={last} and --to after {last}")
+    } else {
+        format!("give --from and --to within {first}..={last}")
+    };
+    let has = if first == last {
+        format!("has a value for {first} only")
+    } else {
+        format!("has values for {first}–{last}")
+    };
+    Some(Failure::new(
+        exit::USAGE,
+        format!(
+            "{asked} is outside the data: {} {has}; {valid}",
+            short_id(series)
+        ),
+    ))
+}
+
+/// The first series name (`datasets/{dataset}/series/{series}`) a message names.
+fn named_series(message: &str) -> Option<String> {
+    message
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .find(|word| word.starts_with("datasets/") && word.contains("/series/"))
+        .map(|word| word.trim_end_matches([':', '.', ')']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_names_its_series() {
+        assert_eq!(
+            named_series("datasets/d/series/market-size has no value for 1990, which").as_deref(),
+            Some("datasets/d/series/market-size")
+        );
+        assert_eq!(
+            named_series("start_year: 2030 is after end_year 2029"),
+            None
+        );
+    }
+}
