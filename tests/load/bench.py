@@ -3,9 +3,10 @@
 
 One `llmarket-server all` (built-in data, the server's defaults: limits on, metrics on an admin
 listener, access log `errors`) runs on one core; ghz runs on the other. For each row ghz makes
-`--calls` calls at `-c --concurrency`; the server's CPU time is read from /proc/PID/stat (user +
-system, every thread) around each run, so CPU per call is the server's own cost whatever ghz's
-throughput is. Rounds go over every row in turn, so drift in the machine's load hits all rows
+enough calls for about `--cpu-per-run` seconds of server CPU (from a warm-up run; at least 2,000,
+at most `--calls`) at `-c --concurrency`; the server's CPU time is read from /proc/PID/stat (user +
+system, every thread; 10 ms ticks) around each run, so CPU per call is the server's own cost
+whatever ghz's throughput is. Reply sizes come from sizes.py (in the Python of tests/tools.sh). Rounds go over every row in turn, so drift in the machine's load hits all rows
 alike; the table gives the median of the rounds. Ratios are to the empty call
 (grpc.health.v1.Health/Check on the same process) in the same run.
 
@@ -15,8 +16,9 @@ the other way to load-test (no reflection round trip, no reflection service need
 With --tls the same server serves TLS (certificates made now with openssl) with an auth file, and
 every call carries a bearer token made by `llmarket-server token new`.
 
-Usage: bench.py --server BIN [--calls N] [--rounds R] [--tls] [--quick] [--write FILE]
---quick: every row once with few calls, for the test command: fails on any error, asserts no time.
+Usage: bench.py --server BIN [--calls N] [--rounds R] [--cpu-per-run S] [--tls] [--quick] [--write FILE]
+--quick: every row once with 1,000 calls, for the test command: fails on any error, asserts no time.
+Exits non-zero when any call failed.
 """
 
 import argparse
