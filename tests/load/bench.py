@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -252,6 +253,7 @@ def run(args):
         rss_peak = rss_kib(server.proc.pid, "VmHWM")
     finally:
         server.stop()
+    shutil.rmtree(work, ignore_errors=True)  # kept when the run failed, for its server.log
     return rows, results, sizes, {"rss_idle": rss_idle, "rss_end": rss_end, "rss_peak": rss_peak}
 
 

@@ -9,6 +9,7 @@ is the message as sent, without the 5-byte gRPC frame header and HTTP/2 framing.
 import gzip
 import importlib
 import json
+import shutil
 import sys
 import tempfile
 
@@ -44,6 +45,7 @@ def main():
             call = channel.unary_unary(f"/{method}", request_serializer=request_class.SerializeToString)
             reply = call(message, timeout=10)
         sizes[name] = [len(reply), len(gzip.compress(reply))]
+    shutil.rmtree(out, ignore_errors=True)
     print(json.dumps(sizes))
 
 
