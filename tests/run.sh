@@ -2,10 +2,10 @@
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
 # format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
-# (grpcurl, a generated Python client, ghz), the metrics against a real Prometheus
-# (Debian's `prometheus`, installed with apt-get when missing), and the deployment: the container
-# image (podman build, run with chroot), the Kubernetes manifests (rendered and strictly decoded
-# by a Go test) and HAProxy in front of three replicas.
+# (grpcurl, a generated Python client, ghz), the load suite's short version (tests/load), the
+# metrics against a real Prometheus (Debian's `prometheus`, installed with apt-get when missing),
+# and the deployment: the container image (podman build, run with chroot), the Kubernetes
+# manifests (rendered and strictly decoded by a Go test) and HAProxy in front of three replicas.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,6 +77,9 @@ server=$(tests/release.sh)
 
 step "smoke test (release binary, grpcurl, python, ghz)"
 tests/smoke.sh "$server"
+
+step "load suite, short (release binary, ghz on pinned cores, 0 errors)"
+timeout 90 tests/load/run.sh --quick "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
 timeout 180 tests/prometheus.sh "$server"

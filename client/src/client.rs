@@ -191,6 +191,8 @@ impl Client {
             schemes,
             page_size: LIST_PAGE_SIZE,
             page_token: String::new(),
+            // The client shows whole concepts (definitions, links), not the light default.
+            view: tpb::ConceptView::Full.into(),
         })
         .await
     }

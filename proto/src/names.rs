@@ -227,32 +227,59 @@ resource_name! {
 
 /// `datasets/{dataset}`, formatted (short for [`DatasetName`]'s `to_string`).
 pub fn dataset_name(dataset: &str) -> String {
-    DatasetName { dataset }.to_string()
+    // Concatenated in one allocation rather than through `fmt`: responses format names per call.
+    ["datasets/", dataset].concat()
 }
 
 /// `datasets/{dataset}/series/{series}`, formatted (short for [`SeriesName`]'s `to_string`).
 pub fn series_name(dataset: &str, series: &str) -> String {
-    SeriesName { dataset, series }.to_string()
+    ["datasets/", dataset, "/series/", series].concat()
 }
 
 /// `schemes/{scheme}`, formatted (short for [`SchemeName`]'s `to_string`).
 pub fn scheme_name(scheme: &str) -> String {
-    SchemeName { scheme }.to_string()
+    ["schemes/", scheme].concat()
 }
 
 /// `schemes/{scheme}/concepts/{concept}`, formatted (short for [`ConceptName`]'s `to_string`).
 pub fn concept_name(scheme: &str, concept: &str) -> String {
-    ConceptName { scheme, concept }.to_string()
+    ["schemes/", scheme, "/concepts/", concept].concat()
 }
 
 /// `milestones/{milestone}`, formatted (short for [`MilestoneName`]'s `to_string`).
 pub fn milestone_name(milestone: &str) -> String {
-    MilestoneName { milestone }.to_string()
+    ["milestones/", milestone].concat()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_short_formatters_write_what_the_names_display() {
+        assert_eq!(dataset_name("d"), DatasetName { dataset: "d" }.to_string());
+        assert_eq!(
+            series_name("d", "s"),
+            SeriesName {
+                dataset: "d",
+                series: "s"
+            }
+            .to_string()
+        );
+        assert_eq!(scheme_name("x"), SchemeName { scheme: "x" }.to_string());
+        assert_eq!(
+            concept_name("x", "c"),
+            ConceptName {
+                scheme: "x",
+                concept: "c"
+            }
+            .to_string()
+        );
+        assert_eq!(
+            milestone_name("m"),
+            MilestoneName { milestone: "m" }.to_string()
+        );
+    }
 
     #[test]
     fn parses_well_formed_names_and_formats_them_back() {

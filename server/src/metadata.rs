@@ -2,7 +2,7 @@
 //! (`llmarket-data-version`), so a caller can tell which data a figure came from and notice when
 //! replicas or a reload disagree.
 
-use tonic::{Response, metadata::MetadataValue};
+use tonic::Response;
 
 use crate::data::DataVersion;
 
@@ -10,13 +10,13 @@ use crate::data::DataVersion;
 pub const DATA_VERSION_HEADER: &str = "llmarket-data-version";
 
 /// `message` as a response that names `version` in its metadata (nothing for data built in
-/// memory, which has no version).
+/// memory, which has no version). The header value is made once per data version, not per call.
 pub fn versioned<T>(version: &DataVersion, message: T) -> Response<T> {
     let mut response = Response::new(message);
-    if let Ok(value) = MetadataValue::try_from(version.as_str())
-        && !version.as_str().is_empty()
-    {
-        response.metadata_mut().insert(DATA_VERSION_HEADER, value);
+    if let Some(value) = version.header() {
+        response
+            .metadata_mut()
+            .insert(DATA_VERSION_HEADER, value.clone());
     }
     response
 }

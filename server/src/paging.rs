@@ -61,16 +61,26 @@ impl PageRequest {
     /// Validates `page_size` and `page_token` for a request whose other fields are `scope`
     /// (the method name first, then every filter field, so a token is bound to all of them).
     pub fn new(page_size: i32, page_token: &str, scope: &[&str]) -> Result<Self, Status> {
+        Self::with_default(DEFAULT_PAGE_SIZE, page_size, page_token, scope)
+    }
+
+    /// [`PageRequest::new`] for a method whose `page_size` 0 means `default` items.
+    pub fn with_default(
+        default: usize,
+        page_size: i32,
+        page_token: &str,
+        scope: &[&str],
+    ) -> Result<Self, Status> {
         let size = match usize::try_from(page_size) {
             Err(_) => {
                 return Err(invalid_argument(
                     "page_size",
                     format!(
-                        "{page_size} is negative; use 0 for the default ({DEFAULT_PAGE_SIZE}) or up to {MAX_PAGE_SIZE}"
+                        "{page_size} is negative; use 0 for the default ({default}) or up to {MAX_PAGE_SIZE}"
                     ),
                 ));
             }
-            Ok(0) => DEFAULT_PAGE_SIZE,
+            Ok(0) => default,
             Ok(n) => n.min(MAX_PAGE_SIZE),
         };
         let mut hash = Fingerprint::new();

@@ -309,9 +309,9 @@ proptest! {
     #[test]
     fn search_concepts_requests_convert_or_are_invalid(
         query in any::<String>(), language_code in language(), schemes in names(0..6),
-        page_size in page_size(), page_token in any::<String>(),
+        page_size in page_size(), page_token in any::<String>(), view in any::<i32>(),
     ) {
-        let request = tpb::SearchConceptsRequest { query, language_code, schemes, page_size, page_token };
+        let request = tpb::SearchConceptsRequest { query, language_code, schemes, page_size, page_token, view };
         invalid_or_ok(tconv::SearchQuery::try_from(&request))?;
     }
 

@@ -82,6 +82,7 @@ async fn search(c: &mut Client, query: &str, language_code: &str) -> pb::SearchC
         schemes: Vec::new(),
         page_size: 1000,
         page_token: String::new(),
+        view: pb::ConceptView::Unspecified.into(),
     })
     .await
     .unwrap_or_else(|e| panic!("search {query:?}: {e:?}"))
@@ -904,6 +905,61 @@ async fn a_query_in_one_language_returns_results_in_the_other() {
 }
 
 #[tokio::test]
+async fn search_hits_are_light_by_default_and_whole_with_the_full_view() {
+    let server = TestServer::taxonomy().await;
+    let mut c = client(&server).await;
+    let request = |view: pb::ConceptView| pb::SearchConceptsRequest {
+        query: "MAAS".into(),
+        language_code: "en".into(),
+        view: view.into(),
+        ..Default::default()
+    };
+    let first = |response: pb::SearchConceptsResponse| {
+        response
+            .hits
+            .into_iter()
+            .next()
+            .and_then(|h| h.concept)
+            .expect("a hit")
+    };
+    let whole = get_concept(&mut c, &concept("industry", "maas"), "en")
+        .await
+        .concept
+        .unwrap();
+    for view in [pb::ConceptView::Unspecified, pb::ConceptView::Basic] {
+        let basic = first(c.search_concepts(request(view)).await.unwrap().into_inner());
+        assert_eq!(
+            basic,
+            pb::Concept {
+                name: whole.name.clone(),
+                notation: whole.notation.clone(),
+                pref_label: whole.pref_label.clone(),
+                scheme: whole.scheme.clone(),
+                ..Default::default()
+            },
+            "{view:?}"
+        );
+    }
+    let full = first(
+        c.search_concepts(request(pb::ConceptView::Full))
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    assert_eq!(full, whole);
+
+    let status = c
+        .search_concepts(pb::SearchConceptsRequest {
+            view: 7,
+            ..request(pb::ConceptView::Full)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("CONCEPT_VIEW_FULL"), "{status:?}");
+}
+
+#[tokio::test]
 async fn search_filters_by_scheme_and_pages() {
     let server = TestServer::taxonomy().await;
     let mut c = client(&server).await;
@@ -915,6 +971,7 @@ async fn search_filters_by_scheme_and_pages() {
         schemes: Vec::new(),
         page_size: 7,
         page_token,
+        view: pb::ConceptView::Basic.into(),
     };
     let mut walked = Vec::new();
     let mut token = String::new();
@@ -943,6 +1000,7 @@ async fn search_filters_by_scheme_and_pages() {
             ],
             page_size: 0,
             page_token: String::new(),
+            view: pb::ConceptView::Full.into(),
         })
         .await
         .unwrap()

@@ -12,6 +12,7 @@ use std::{collections::BTreeMap, fmt, fs, io, path::Path};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+use tonic::metadata::{Ascii, MetadataValue};
 
 use super::files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE};
 
@@ -171,7 +172,11 @@ pub fn write_dir(dir: &Path, files: &DatasetFiles) -> Result<String, LoadError> 
 /// The version of the data a process serves: it changes exactly when a dataset is added, removed
 /// or changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct DataVersion(String);
+pub struct DataVersion {
+    text: String,
+    /// `text` as a header value, made once: every response carries it.
+    header: Option<MetadataValue<Ascii>>,
+}
 
 impl DataVersion {
     /// The version of `sources`, in order.
@@ -189,18 +194,27 @@ impl DataVersion {
                 }
             }
         }
-        Self(hex(&hasher.finalize()[..8]))
+        let text = hex(&hasher.finalize()[..8]);
+        Self {
+            header: MetadataValue::try_from(text.as_str()).ok(),
+            text,
+        }
     }
 
     /// The version as text: 16 lowercase hex digits.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The version as a response header value; `None` for the default (empty) version.
+    pub fn header(&self) -> Option<&MetadataValue<Ascii>> {
+        self.header.as_ref()
     }
 }
 
 impl fmt::Display for DataVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 

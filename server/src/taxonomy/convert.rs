@@ -20,6 +20,9 @@ use crate::{
 
 /// Most names a BatchGetConcepts request may hold.
 pub const MAX_BATCH_NAMES: usize = 1000;
+/// Hits a search page holds when `page_size` is 0: with the basic view a page of the longest
+/// hits (definition matches, which carry the matched definition) stays under 16 KB.
+pub const DEFAULT_SEARCH_PAGE_SIZE: usize = 20;
 /// Most characters a search query may have.
 pub const MAX_QUERY_CHARS: usize = 256;
 
@@ -107,6 +110,28 @@ impl<'a> TryFrom<&'a pb::BatchGetConceptsRequest> for BatchQuery<'a> {
     }
 }
 
+/// How much of a concept a search hit carries (`ConceptView`, AIP-157).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Name, scheme, notation and the label in the asked language (the default).
+    Basic,
+    /// Every field.
+    Full,
+}
+
+fn view(value: i32) -> Result<View, Status> {
+    match pb::ConceptView::try_from(value) {
+        Ok(pb::ConceptView::Unspecified | pb::ConceptView::Basic) => Ok(View::Basic),
+        Ok(pb::ConceptView::Full) => Ok(View::Full),
+        Err(_) => Err(invalid_argument(
+            "view",
+            format!(
+                "{value} is not a ConceptView; use CONCEPT_VIEW_BASIC (1) or CONCEPT_VIEW_FULL (2)"
+            ),
+        )),
+    }
+}
+
 /// A validated SearchConcepts request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery<'a> {
@@ -114,6 +139,8 @@ pub struct SearchQuery<'a> {
     pub query: &'a str,
     /// Scheme ids to search in; empty means all.
     pub schemes: Vec<&'a str>,
+    /// How much of each concept the hits carry.
+    pub view: View,
 }
 
 impl<'a> TryFrom<&'a pb::SearchConceptsRequest> for SearchQuery<'a> {
@@ -137,7 +164,11 @@ impl<'a> TryFrom<&'a pb::SearchConceptsRequest> for SearchQuery<'a> {
         let schemes = each_name("schemes", &request.schemes, |name| {
             SchemeName::parse(name).map(|n| n.scheme)
         })?;
-        Ok(Self { query, schemes })
+        Ok(Self {
+            query,
+            schemes,
+            view: view(request.view)?,
+        })
     }
 }
 

@@ -29,7 +29,7 @@ use llmarket_proto::{
 use tonic::{Request, Response, Status};
 
 use self::{
-    convert::{BatchQuery, ConceptsQuery, MilestonesQuery, SearchQuery},
+    convert::{BatchQuery, ConceptsQuery, DEFAULT_SEARCH_PAGE_SIZE, MilestonesQuery, SearchQuery},
     reply::Reply,
 };
 pub use self::{error::Error, vocabulary::Vocabulary};
@@ -205,7 +205,12 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         }
         let mut scope = vec!["SearchConcepts", request.query.as_str()];
         scope.extend(request.schemes.iter().map(String::as_str));
-        let page = PageRequest::new(request.page_size, &request.page_token, &scope)?;
+        let page = PageRequest::with_default(
+            DEFAULT_SEARCH_PAGE_SIZE,
+            request.page_size,
+            &request.page_token,
+            &scope,
+        )?;
         let vocabulary = self.vocabulary.load();
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let schemes = query
@@ -222,7 +227,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         Ok(versioned(
             vocabulary.data_version(),
             pb::SearchConceptsResponse {
-                hits: hits.iter().map(|hit| reply.hit(hit)).collect(),
+                hits: hits.iter().map(|hit| reply.hit(hit, query.view)).collect(),
                 next_page_token,
                 total_size,
                 language_code: reply.language_code(),

@@ -7,6 +7,7 @@ use llmarket_proto::taxonomy as pb;
 use crate::auth::Access;
 
 use super::{
+    convert::View,
     language::{Lang, LanguageChoice},
     model::{Concept, ConceptIndex, Milestone, Scheme, Texts},
     search::{Hit, MatchField, MatchKind},
@@ -71,9 +72,13 @@ impl<'v> Reply<'v> {
         milestone(self.vocabulary, value, self.choice.lang, self.access)
     }
 
-    /// A search hit as a message.
-    pub fn hit(&self, value: &Hit<'_>) -> pb::SearchHit {
-        hit(self.vocabulary, value, self.choice.lang, self.access)
+    /// A search hit as a message, its concept in `view`.
+    pub fn hit(&self, value: &Hit<'_>, view: View) -> pb::SearchHit {
+        let concept = match view {
+            View::Basic => basic_concept(self.vocabulary, value.concept, self.choice.lang),
+            View::Full => self.concept(value.concept),
+        };
+        hit(concept, value)
     }
 }
 
@@ -150,6 +155,18 @@ fn concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang, access: &Acce
     }
 }
 
+/// A concept in `lang` with only what a search hit shows by default: name, scheme, notation and
+/// label.
+fn basic_concept(vocabulary: &Vocabulary, concept: &Concept, lang: Lang) -> pb::Concept {
+    pb::Concept {
+        name: concept.name.clone(),
+        notation: concept.notation.clone(),
+        pref_label: concept.pref_label.get(lang).to_owned(),
+        scheme: vocabulary.scheme_of(concept).name.clone(),
+        ..pb::Concept::default()
+    }
+}
+
 /// A milestone in `lang`.
 fn milestone(
     vocabulary: &Vocabulary,
@@ -189,10 +206,10 @@ fn match_kind(kind: MatchKind) -> pb::MatchKind {
     }
 }
 
-/// A search hit in `lang`.
-fn hit(vocabulary: &Vocabulary, hit: &Hit<'_>, lang: Lang, access: &Access) -> pb::SearchHit {
+/// A search hit carrying `concept`.
+fn hit(concept: pb::Concept, hit: &Hit<'_>) -> pb::SearchHit {
     pb::SearchHit {
-        concept: Some(concept(vocabulary, hit.concept, lang, access)),
+        concept: Some(concept),
         score: hit.score(),
         matched_field: match_field(hit.field).into(),
         match_kind: match_kind(hit.kind).into(),
