@@ -31,6 +31,11 @@ pub struct Cli {
     /// (e.g. `10s`, `500ms`, `1m`, or plain seconds).
     #[arg(long, env = "LLMARKET_SHUTDOWN_GRACE", default_value = "10s", value_parser = llmarket_proto::duration::parse, global = true)]
     pub shutdown_grace: Duration,
+    /// Lame duck: how long after SIGINT/SIGTERM health and `/readyz` say NOT_SERVING while calls
+    /// are still served, so balancers and proxies stop sending before the listener closes; then
+    /// the drain (`--shutdown-grace`). `0` (the default) drains at once.
+    #[arg(long, env = "LLMARKET_SHUTDOWN_DELAY", default_value = "0s", value_parser = llmarket_proto::duration::parse, global = true)]
+    pub shutdown_delay: Duration,
     /// Extra data: a dataset directory (holding `forecast.toml` and/or `taxonomy.toml`), or a
     /// directory of dataset directories. Repeatable; served beside the built-in dataset.
     #[arg(
@@ -455,9 +460,12 @@ mod tests {
             "127.0.0.1:2",
             "--shutdown-grace",
             "1s",
+            "--shutdown-delay",
+            "2s",
         ])
         .unwrap();
         assert_eq!(cli.shutdown_grace, Duration::from_secs(1));
+        assert_eq!(cli.shutdown_delay, Duration::from_secs(2));
         assert!(matches!(cli.command, Command::All { .. }));
     }
 

@@ -3,7 +3,8 @@
 //! Order of work: config (exit 64 on a bad one, or on a non-loopback address served to anyone)
 //! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
-//! SIGINT/SIGTERM → drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
+//! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →
+//! drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
 //! drain exits at once (130/143). SIGHUP reloads the data, the auth file and the TLS files; a
 //! bad new one is logged and the old one keeps being used.
 //!
@@ -249,6 +250,7 @@ async fn run(cli: Cli) -> ExitCode {
     for (_, routes) in &services {
         readiness.set(routes.name(), false);
     }
+    let (lame_duck_switch, lame_duck) = runtime::lame_duck();
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
@@ -263,6 +265,7 @@ async fn run(cli: Cli) -> ExitCode {
         ),
         readiness: readiness.clone(),
         tls: tls.clone(),
+        lame_duck,
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -328,6 +331,17 @@ async fn run(cli: Cli) -> ExitCode {
             let code = report(result);
             while tasks.join_next().await.is_some() {}
             return code;
+        }
+    }
+    if !cli.shutdown_delay.is_zero() {
+        lame_duck_switch.enter();
+        tracing::info!(delay = ?cli.shutdown_delay, "lame duck: still serving calls until the drain");
+        tokio::select! {
+            () = tokio::time::sleep(cli.shutdown_delay) => {}
+            second = signals.next() => {
+                tracing::warn!("second {} during the lame duck: exiting at once", second.name());
+                return ExitCode::from(second.exit_code());
+            }
         }
     }
     let _ = stop_tx.send(true);

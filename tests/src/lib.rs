@@ -16,6 +16,7 @@ use tonic::transport::{Channel, Endpoint};
 pub mod assert;
 pub mod doubles;
 pub mod pki;
+pub mod process;
 
 /// Grace period the test servers give in-flight calls on shutdown.
 pub const TEST_GRACE: Duration = Duration::from_secs(5);
