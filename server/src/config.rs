@@ -46,6 +46,10 @@ pub struct Cli {
         global = true
     )]
     pub data: Vec<PathBuf>,
+    /// Whether a change in a `--data` directory (a file written, a mounted ConfigMap's `..data`
+    /// symlink swapped) reloads the data as SIGHUP does, after a quiet moment: `on` or `off`.
+    #[arg(long, env = "LLMARKET_DATA_WATCH", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
+    pub data_watch: bool,
     /// Limits on connections.
     #[command(flatten)]
     pub connections: ConnectionArgs,
@@ -244,6 +248,15 @@ impl ConnectionArgs {
             send_timeout: self.send_timeout,
             max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
         }
+    }
+}
+
+/// `on` or `off`.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("{other:?} is neither `on` nor `off`")),
     }
 }
 
@@ -466,6 +479,10 @@ mod tests {
         .unwrap();
         assert_eq!(cli.shutdown_grace, Duration::from_secs(1));
         assert_eq!(cli.shutdown_delay, Duration::from_secs(2));
+        assert!(cli.data_watch, "watched unless turned off");
+        let off = Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "off"]);
+        assert!(!off.unwrap().data_watch);
+        assert!(Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "no"]).is_err());
         assert!(matches!(cli.command, Command::All { .. }));
     }
 

@@ -5,8 +5,9 @@
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
 //! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →
 //! drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
-//! drain exits at once (130/143). SIGHUP reloads the data, the auth file and the TLS files; a
-//! bad new one is logged and the old one keeps being used.
+//! drain exits at once (130/143). SIGHUP, or a change in a `--data` directory (`--data-watch`),
+//! reloads the data, the auth file and the TLS files; a bad new one is logged and the old one
+//! keeps being used.
 //!
 //! `llmarket-server token new --principal NAME` makes a bearer token and exits;
 //! `llmarket-server data manifest DIR` writes a data directory's manifest and exits.
@@ -18,7 +19,7 @@ use llmarket_proto::exit;
 use llmarket_server::{
     auth::{self, SharedPrincipals},
     config::{Cli, Command, DataCommand, TokenCommand},
-    data::{self, LoadError, Shared, changes::Changes},
+    data::{self, LoadError, Shared, changes::Changes, watch::DataWatch},
     forecast,
     observe::{
         Metrics, Observer, Sampler, SharedMetrics, admin,
@@ -315,12 +316,13 @@ async fn run(cli: Cli) -> ExitCode {
             },
         ));
     }
-    tokio::spawn(reload_on_hangup(
+    tokio::spawn(reload_on_change(
         cli.data.clone(),
         plan,
         auth_file,
         tls,
         metrics,
+        watch_directories(&cli),
     ));
 
     tokio::select! {
@@ -420,49 +422,95 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
     }
 }
 
-/// On each SIGHUP, reads and validates the data, the auth file and the TLS files again and swaps
-/// each in whole; on a bad one, logs the error and keeps using what it had. Data reloads are
-/// counted by result.
-async fn reload_on_hangup(
+/// On each SIGHUP, and on each change in a watched `--data` directory (`data_watch`), reads and
+/// validates the data, the auth file and the TLS files again and swaps each in whole; on a bad
+/// one, logs the error and keeps using what it had. Data reloads are counted by result.
+async fn reload_on_change(
     dirs: Vec<std::path::PathBuf>,
     plan: Plan,
     auth_file: Option<(std::path::PathBuf, SharedPrincipals)>,
     tls: Option<ServerTls>,
     metrics: Option<SharedMetrics>,
+    mut data_watch: Option<DataWatch>,
 ) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot watch SIGHUP; reload is off");
-            return;
+    let mut hangup = Hangup::watch();
+    loop {
+        let reason = tokio::select! {
+            Some(()) = hangup.next() => "received SIGHUP",
+            Some(()) = async { data_watch.as_mut()?.changed().await } => "a data directory changed",
+            else => return,
         };
-        while hangup.recv().await.is_some() {
-            tracing::info!("received SIGHUP: reloading data");
-            let accepted = reload_data(&dirs, &plan);
-            if let Some(metrics) = &metrics {
-                metrics.count_reload(accepted);
+        tracing::info!("{reason}: reloading data");
+        let accepted = reload_data(&dirs, &plan);
+        if let Some(metrics) = &metrics {
+            metrics.count_reload(accepted);
+        }
+        if let Some((path, shared)) = &auth_file {
+            match auth::reload(path, shared) {
+                Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
+                Err(e) => tracing::error!(
+                    "auth file reload rejected, still using the previous principals: {e}"
+                ),
             }
-            if let Some((path, shared)) = &auth_file {
-                match auth::reload(path, shared) {
-                    Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
-                    Err(e) => tracing::error!(
-                        "auth file reload rejected, still using the previous principals: {e}"
-                    ),
-                }
-            }
-            if let Some(tls) = &tls {
-                match tls.reload() {
-                    Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
-                    Err(e) => tracing::error!(
-                        "TLS reload rejected, new connections still get the previous certificate: {e}"
-                    ),
-                }
+        }
+        if let Some(tls) = &tls {
+            match tls.reload() {
+                Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
+                Err(e) => tracing::error!(
+                    "TLS reload rejected, new connections still get the previous certificate: {e}"
+                ),
             }
         }
     }
-    #[cfg(not(unix))]
-    drop((dirs, plan, auth_file, tls, metrics));
+}
+
+/// SIGHUP, where there is one.
+struct Hangup {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Hangup {
+    fn watch() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signal = signal(SignalKind::hangup())
+                .inspect_err(|e| tracing::warn!("cannot watch SIGHUP ({e}); it reloads nothing"))
+                .ok();
+            Self { signal }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The next SIGHUP; `None` if there will be none.
+    async fn next(&mut self) -> Option<()> {
+        #[cfg(unix)]
+        {
+            self.signal.as_mut()?.recv().await
+        }
+        #[cfg(not(unix))]
+        None
+    }
+}
+
+/// Watches the `--data` directories when asked to and there are some; a watch that cannot start
+/// is logged, and SIGHUP still reloads.
+fn watch_directories(cli: &Cli) -> Option<DataWatch> {
+    if !cli.data_watch || cli.data.is_empty() {
+        return None;
+    }
+    match data::watch::watch(&cli.data) {
+        Ok(watch) => {
+            tracing::info!("watching the data directories: a change reloads them");
+            Some(watch)
+        }
+        Err(e) => {
+            tracing::warn!("cannot watch the data directories ({e}); SIGHUP still reloads");
+            None
+        }
+    }
 }
 
 /// Reads and validates the data of `dirs` and swaps it in whole, logging the new data version and
