@@ -1,4 +1,5 @@
-//! Channels to one service (several replicas balanced with tonic's `Channel::balance_list`) and
+//! Channels to one service (several replicas balanced with tonic's `Channel::balance_list`, or
+//! the addresses of a `dns:` target followed as they change, see [`crate::resolve`]) and
 //! the call helper: a deadline over the whole call, and bounded retries with exponential backoff
 //! and full jitter when a replica is UNAVAILABLE.
 //!
@@ -27,6 +28,7 @@ use tonic::{
 use crate::{
     config::{ClientConfig, RetryPolicy},
     error::{ClientError, Service, code_name},
+    resolve::{DnsTarget, Follower, Replicas},
 };
 
 /// The channels to one service.
@@ -34,7 +36,10 @@ use crate::{
 pub(crate) struct ServiceChannel {
     service: Service,
     balanced: Channel,
-    replicas: Vec<Channel>,
+    /// Each replica's own channel, for retries that step from one to the next.
+    replicas: Replicas,
+    /// Keeps `balanced` and `replicas` equal to a `dns:` target's addresses.
+    follower: Option<Follower>,
     next_replica: AtomicUsize,
     deadline: Duration,
     retry: RetryPolicy,
@@ -50,6 +55,9 @@ impl ServiceChannel {
         urls: &[String],
         config: &ClientConfig,
     ) -> Result<Self, ClientError> {
+        if let Some(target) = only_dns_target(service, urls)? {
+            return Self::follow(service, target, config);
+        }
         let endpoints = urls
             .iter()
             .map(|url| endpoint(service, url, config))
@@ -74,6 +82,33 @@ impl ServiceChannel {
         Ok(Self::new(service, balanced, replicas, config))
     }
 
+    /// A channel balancing over the addresses of `target`, kept current by a [`Follower`].
+    fn follow(
+        service: Service,
+        target: DnsTarget,
+        config: &ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let url = format!("dns:///{}:{}", target.host, target.port);
+        let invalid = |reason: String| ClientError::InvalidEndpoint {
+            service,
+            url: url.clone(),
+            reason,
+        };
+        let make = replica_endpoint(service, &target, config)?;
+        let (balanced, changes) = Channel::balance_channel(16);
+        let mut channel = Self::new(service, balanced, Vec::new(), config);
+        let follower = Follower::start(
+            target,
+            config.resolve_interval,
+            make,
+            changes,
+            channel.replicas.clone(),
+        )
+        .map_err(invalid)?;
+        channel.follower = Some(follower);
+        Ok(channel)
+    }
+
     /// A single existing channel (for tests and embedding).
     pub(crate) fn from_channel(service: Service, channel: Channel, config: &ClientConfig) -> Self {
         Self::new(service, channel.clone(), vec![channel], config)
@@ -88,7 +123,8 @@ impl ServiceChannel {
         Self {
             service,
             balanced,
-            replicas,
+            replicas: std::sync::Arc::new(std::sync::RwLock::new(replicas)),
+            follower: None,
             next_replica: AtomicUsize::new(0),
             deadline: config.deadline,
             retry: config.retry,
@@ -128,7 +164,14 @@ impl ServiceChannel {
                 let first = *first_retry_replica
                     .get_or_insert_with(|| self.next_replica.fetch_add(1, Ordering::Relaxed));
                 let step = usize::try_from(attempt - 2).unwrap_or(0);
-                self.replicas[first.wrapping_add(step) % self.replicas.len()].clone()
+                let replicas = self
+                    .replicas
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match replicas.len() {
+                    0 => self.balanced.clone(),
+                    n => replicas[first.wrapping_add(step) % n].clone(),
+                }
             };
             let mut request = Request::new(message.clone());
             request.set_timeout(left);
@@ -151,6 +194,9 @@ impl ServiceChannel {
             let ours = Instant::now() + SERVER_DEADLINE_LEAD >= deadline_at;
             if ours && matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) {
                 return Err(self.deadline_exceeded(call));
+            }
+            if let (Some(follower), Code::Unavailable) = (&self.follower, status.code()) {
+                follower.refresh();
             }
             let pause = match retry_pause(&status) {
                 Some(_) if attempt >= self.retry.max_attempts => None,
@@ -287,6 +333,80 @@ pub(crate) async fn traced<F: Future>(report: F) -> F::Output {
 /// (llmarket's servers answer 1 ms early, so the answer arrives before the client gives up).
 const SERVER_DEADLINE_LEAD: Duration = Duration::from_millis(10);
 
+/// The `dns:` target among `urls`, if there is one; it must then be the only endpoint.
+fn only_dns_target(service: Service, urls: &[String]) -> Result<Option<DnsTarget>, ClientError> {
+    let mut targets = Vec::new();
+    for url in urls {
+        let invalid = |reason: String| ClientError::InvalidEndpoint {
+            service,
+            url: url.clone(),
+            reason,
+        };
+        if let Some(target) = DnsTarget::parse(url).map_err(invalid)? {
+            targets.push(target);
+        }
+    }
+    match (targets.pop(), urls.len()) {
+        (None, _) => Ok(None),
+        (Some(target), 1) => Ok(Some(target)),
+        (Some(_), _) => Err(ClientError::InvalidEndpoint {
+            service,
+            url: urls.join(","),
+            reason: "a dns: target names every replica; give it alone".to_owned(),
+        }),
+    }
+}
+
+/// Whether `dns:` targets speak TLS: when a CA or a client certificate is given (the gRPC
+/// naming syntax has no scheme to say it).
+fn dns_uses_tls(config: &ClientConfig) -> bool {
+    config.tls.ca_cert.is_some() || config.tls.identity.is_some()
+}
+
+/// How each address of `target` becomes an endpoint: `http(s)://IP:PORT`, with the name as
+/// `:authority` and as the TLS server name. Checks the settings once, here.
+fn replica_endpoint(
+    service: Service,
+    target: &DnsTarget,
+    config: &ClientConfig,
+) -> Result<impl Fn(std::net::SocketAddr) -> Result<Endpoint, String> + Send + 'static, ClientError>
+{
+    let scheme = if dns_uses_tls(config) { "https" } else { "http" };
+    let named = format!("{scheme}://{}", authority(&target.host, target.port));
+    // The name's endpoint carries every check of an URL endpoint (token in clear, TLS files).
+    endpoint(service, &named, config)?;
+    let origin: tonic::codegen::http::Uri = named.parse().map_err(|e: tonic::codegen::http::uri::InvalidUri| {
+        ClientError::InvalidEndpoint {
+            service,
+            url: named.clone(),
+            reason: e.to_string(),
+        }
+    })?;
+    let tls = dns_uses_tls(config).then(|| tls_config(&config.tls).domain_name(&target.host));
+    let connect_timeout = config.connect_timeout;
+    Ok(move |addr: std::net::SocketAddr| {
+        let endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
+            .map_err(|e| e.to_string())?
+            .origin(origin.clone());
+        let endpoint = match &tls {
+            Some(tls) => endpoint
+                .tls_config(tls.clone())
+                .map_err(|e| source_chain(&e))?,
+            None => endpoint,
+        };
+        Ok(endpoint.connect_timeout(connect_timeout).tcp_nodelay(true))
+    })
+}
+
+/// `host:port`, an IPv6 address in brackets.
+fn authority(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoint, ClientError> {
     let invalid = |reason: String| ClientError::InvalidEndpoint {
         service,
@@ -295,7 +415,9 @@ fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoi
     };
     let tls = url.starts_with("https://");
     if !tls && !url.starts_with("http://") {
-        return Err(invalid("the scheme must be http:// or https://".to_owned()));
+        return Err(invalid(
+            "the scheme must be http://, https:// or dns: (dns:///host:port)".to_owned(),
+        ));
     }
     let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
     let host = endpoint.uri().host().unwrap_or_default();
@@ -359,7 +481,15 @@ fn source_chain(error: &dyn std::error::Error) -> String {
 
 /// Validates an endpoint URL as [`Client::connect`](crate::Client::connect) will.
 pub fn check_endpoint(service: Service, url: &str) -> Result<(), ClientError> {
-    endpoint(service, url, &ClientConfig::default()).map(|_| ())
+    let invalid = |reason: String| ClientError::InvalidEndpoint {
+        service,
+        url: url.to_owned(),
+        reason,
+    };
+    match DnsTarget::parse(url).map_err(invalid)? {
+        Some(_) => Ok(()),
+        None => endpoint(service, url, &ClientConfig::default()).map(|_| ()),
+    }
 }
 
 /// Whether a failed call may be retried on another replica: the service was unavailable.

@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod error;
 pub mod render;
 pub mod reports;
+mod resolve;
 
 pub use client::Client;
 pub use config::{ClientConfig, RetryPolicy};
