@@ -14,6 +14,7 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
 
 pub mod assert;
+pub mod dns;
 pub mod doubles;
 pub mod pki;
 pub mod process;
