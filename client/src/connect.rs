@@ -195,30 +195,34 @@ impl ServiceChannel {
             if ours && matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) {
                 return Err(self.deadline_exceeded(call));
             }
-            if let (Some(follower), Code::Unavailable) = (&self.follower, status.code()) {
+            // A connection lost under the call (tonic says UNKNOWN or CANCELLED with a transport
+            // cause) counts as UNAVAILABLE, as the error reported says.
+            let failed = ClientError::call(self.service, call, &status);
+            let code = failed.code().unwrap_or(status.code());
+            if let (Some(follower), Code::Unavailable) = (&self.follower, code) {
                 follower.refresh();
             }
-            let pause = match retry_pause(&status) {
+            let pause = match retry_pause(&status, code) {
                 Some(_) if attempt >= self.retry.max_attempts => None,
                 Some(RetryPause::Backoff) => Some(jitter(self.retry.backoff(attempt))),
                 Some(RetryPause::AsTold(hint)) => Some(hint),
                 None => None,
             };
             let Some(pause) = pause else {
-                return Err(ClientError::call(self.service, call, &status));
+                return Err(failed);
             };
             tracing::debug!(
                 service = %self.service,
                 call,
                 attempt,
-                code = code_name(status.code()),
+                code = code_name(code),
                 message = status.message(),
                 ?pause,
                 "retrying on the next replica"
             );
             let left = deadline_at.saturating_duration_since(Instant::now());
             if pause >= left {
-                return Err(ClientError::call(self.service, call, &status));
+                return Err(failed);
             }
             tokio::time::sleep(pause).await;
             attempt += 1;
@@ -503,11 +507,11 @@ enum RetryPause {
     AsTold(Duration),
 }
 
-/// Whether a call that failed with `status` may be tried again, and after what pause; `None`
-/// when trying again would only fail again.
-fn retry_pause(status: &Status) -> Option<RetryPause> {
+/// Whether a call that failed with `status` (taken as `code`) may be tried again, and after what
+/// pause; `None` when trying again would only fail again.
+fn retry_pause(status: &Status, code: Code) -> Option<RetryPause> {
     use tonic_types::StatusExt as _;
-    match status.code() {
+    match code {
         Code::Unavailable => Some(RetryPause::Backoff),
         Code::ResourceExhausted => status
             .get_details_retry_info()
