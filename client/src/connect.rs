@@ -376,6 +376,13 @@ fn replica_endpoint(
 ) -> Result<impl Fn(std::net::SocketAddr) -> Result<Endpoint, String> + Send + 'static, ClientError>
 {
     let scheme = if dns_uses_tls(config) { "https" } else { "http" };
+    if scheme == "http" && config.token.is_some() && !is_loopback(&target.host) {
+        return Err(ClientError::InvalidEndpoint {
+            service,
+            url: format!("dns:///{}", authority(&target.host, target.port)),
+            reason: "a token would travel in clear to another host; a dns: target speaks TLS when a CA or client certificate is given (use https:// otherwise)".to_owned(),
+        });
+    }
     let named = format!("{scheme}://{}", authority(&target.host, target.port));
     // The name's endpoint carries every check of an URL endpoint (token in clear, TLS files).
     endpoint(service, &named, config)?;
@@ -420,7 +427,8 @@ fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoi
     let tls = url.starts_with("https://");
     if !tls && !url.starts_with("http://") {
         return Err(invalid(
-            "the scheme must be http://, https:// or dns: (dns:///host:port)".to_owned(),
+            "the scheme must be http:// or https:// (or dns:///host:port for every address of a name)"
+                .to_owned(),
         ));
     }
     let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
@@ -580,6 +588,9 @@ mod tests {
             "{error}"
         );
         assert!(check_endpoint(Service::Forecast, "http://").is_err());
+        assert!(check_endpoint(Service::Forecast, "dns:///forecast.example:50051").is_ok());
+        let error = check_endpoint(Service::Forecast, "dns:///forecast.example").unwrap_err();
+        assert!(error.to_string().contains("has no port"), "{error}");
         assert!(check_endpoint(Service::Forecast, "http://a b").is_err());
     }
 
@@ -596,6 +607,20 @@ mod tests {
         }
         let error = endpoint(Service::Forecast, "http://a.example:1", &config).unwrap_err();
         assert!(error.to_string().contains("use https://"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_dns_target_stands_alone_and_keeps_a_token_off_plaintext() {
+        let config = ClientConfig::default();
+        let urls = ["dns:///a.example:1".to_owned(), "http://127.0.0.1:1".to_owned()];
+        let error = ServiceChannel::connect(Service::Forecast, &urls, &config).unwrap_err();
+        assert!(error.to_string().contains("give it alone"), "{error}");
+        let with_token = config.with_token(crate::BearerToken::new("t0ken").unwrap());
+        let urls = ["dns://127.0.0.1:53/a.example:1".to_owned()];
+        let error = ServiceChannel::connect(Service::Forecast, &urls, &with_token).unwrap_err();
+        assert!(error.to_string().contains("use https://"), "{error}");
+        let urls = ["dns://127.0.0.1:53/localhost:1".to_owned()];
+        assert!(ServiceChannel::connect(Service::Forecast, &urls, &with_token).is_ok());
     }
 
     #[test]
