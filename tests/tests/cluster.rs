@@ -29,7 +29,11 @@ use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan},
 };
-use llmarket_tests::{dns::DnsServer, process::ServerProcess};
+use llmarket_client::TlsSettings;
+use llmarket_server::{forecast, runtime::tls::{ServerTls, TlsFiles}};
+use llmarket_tests::{
+    TestServer, builtin_catalog, dns::DnsServer, pki::Pki, process::ServerProcess,
+};
 use tokio::{
     io::{AsyncReadExt as _, AsyncWriteExt as _},
     net::TcpStream,
@@ -382,4 +386,37 @@ async fn a_replica_killed_under_load_fails_at_most_the_reports_in_flight() {
         failures.len() <= CONCURRENCY,
         "only reports in flight on the killed replica may fail: {failures:?}"
     );
+}
+
+#[tokio::test]
+async fn over_tls_the_server_name_is_the_dns_name_not_the_address() {
+    let pki = Pki::new("dns-name");
+    pki.write_leaf("named", &pki.ca.server_named(HOST));
+    let tls = ServerTls::load(TlsFiles {
+        cert: pki.path("named.pem"),
+        key: pki.path("named.key"),
+        client_ca: None,
+    })
+    .expect("server TLS");
+    let server = TestServer::start_tls(forecast::routes(builtin_catalog()), tls).await;
+    let dns = DnsServer::start(&[Ipv4Addr::LOCALHOST]).await;
+    let trust = TlsSettings {
+        ca_cert: Some(pki.ca.cert.clone()),
+        identity: None,
+    };
+    let client = |url: String| {
+        let config = ClientConfig::new(vec![url.clone()], vec![url])
+            .with_tls(trust.clone())
+            .with_retry(llmarket_client::RetryPolicy::none());
+        async move { Client::connect(config).await.expect("client") }
+    };
+    let port = server.addr.port();
+
+    let by_name = client(format!("dns://{}/{HOST}:{port}", dns.addr)).await;
+    let list = by_name.series_list(DATASET, Language::En).await;
+    assert!(list.is_ok(), "the certificate names {HOST}: {list:?}");
+    // The certificate names no address: a client that checked it against the address fails.
+    let by_address = client(format!("https://127.0.0.1:{port}")).await;
+    let refused = by_address.series_list(DATASET, Language::En).await;
+    assert!(refused.is_err(), "{refused:?}");
 }
