@@ -375,7 +375,11 @@ fn replica_endpoint(
     config: &ClientConfig,
 ) -> Result<impl Fn(std::net::SocketAddr) -> Result<Endpoint, String> + Send + 'static, ClientError>
 {
-    let scheme = if dns_uses_tls(config) { "https" } else { "http" };
+    let scheme = if dns_uses_tls(config) {
+        "https"
+    } else {
+        "http"
+    };
     if scheme == "http" && config.token.is_some() && !is_loopback(&target.host) {
         return Err(ClientError::InvalidEndpoint {
             service,
@@ -386,13 +390,16 @@ fn replica_endpoint(
     let named = format!("{scheme}://{}", authority(&target.host, target.port));
     // The name's endpoint carries every check of an URL endpoint (token in clear, TLS files).
     endpoint(service, &named, config)?;
-    let origin: tonic::codegen::http::Uri = named.parse().map_err(|e: tonic::codegen::http::uri::InvalidUri| {
-        ClientError::InvalidEndpoint {
-            service,
-            url: named.clone(),
-            reason: e.to_string(),
-        }
-    })?;
+    let origin: tonic::codegen::http::Uri =
+        named
+            .parse()
+            .map_err(
+                |e: tonic::codegen::http::uri::InvalidUri| ClientError::InvalidEndpoint {
+                    service,
+                    url: named.clone(),
+                    reason: e.to_string(),
+                },
+            )?;
     let tls = dns_uses_tls(config).then(|| tls_config(&config.tls).domain_name(&target.host));
     let connect_timeout = config.connect_timeout;
     Ok(move |addr: std::net::SocketAddr| {
@@ -612,7 +619,10 @@ mod tests {
     #[tokio::test]
     async fn a_dns_target_stands_alone_and_keeps_a_token_off_plaintext() {
         let config = ClientConfig::default();
-        let urls = ["dns:///a.example:1".to_owned(), "http://127.0.0.1:1".to_owned()];
+        let urls = [
+            "dns:///a.example:1".to_owned(),
+            "http://127.0.0.1:1".to_owned(),
+        ];
         let error = ServiceChannel::connect(Service::Forecast, &urls, &config).unwrap_err();
         assert!(error.to_string().contains("give it alone"), "{error}");
         let with_token = config.with_token(crate::BearerToken::new("t0ken").unwrap());

@@ -237,7 +237,9 @@ mod tests {
                 port: 50051,
             }))
         );
-        let eight = DnsTarget::parse("dns://8.8.8.8/a.example:1").unwrap().unwrap();
+        let eight = DnsTarget::parse("dns://8.8.8.8/a.example:1")
+            .unwrap()
+            .unwrap();
         assert_eq!(eight.resolver, Some("8.8.8.8:53".parse().unwrap()));
         assert_eq!(
             DnsTarget::parse("dns:a.example:443").unwrap().unwrap().host,

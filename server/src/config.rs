@@ -482,7 +482,9 @@ mod tests {
         assert!(cli.data_watch, "watched unless turned off");
         let off = Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "off"]);
         assert!(!off.unwrap().data_watch);
-        assert!(Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "no"]).is_err());
+        assert!(
+            Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "no"]).is_err()
+        );
         assert!(matches!(cli.command, Command::All { .. }));
     }
 

@@ -25,12 +25,15 @@ use std::{
     time::{Duration, Instant},
 };
 
+use llmarket_client::TlsSettings;
 use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan},
 };
-use llmarket_client::TlsSettings;
-use llmarket_server::{forecast, runtime::tls::{ServerTls, TlsFiles}};
+use llmarket_server::{
+    forecast,
+    runtime::tls::{ServerTls, TlsFiles},
+};
 use llmarket_tests::{
     TestServer, builtin_catalog, dns::DnsServer, pki::Pki, process::ServerProcess,
 };
@@ -258,7 +261,10 @@ async fn traffic_follows_the_dns_answer_and_shares_evenly_after_a_scale_up() {
     let started = Instant::now();
     let (reached, reports) =
         reports_until(&client, 5, 2000, || async { cluster.served(5).await > 0 }).await;
-    assert!(reached, "the fourth replica gets calls after the answer names it");
+    assert!(
+        reached,
+        "the fourth replica gets calls after the answer names it"
+    );
     println!(
         "scale-up: the new replica got calls after {reports} reports, {:?} (resolve interval {RESOLVE_INTERVAL:?})",
         started.elapsed()
@@ -300,7 +306,10 @@ async fn traffic_follows_the_dns_answer_and_shares_evenly_after_a_scale_up() {
     let after = cluster.served_all().await;
     assert_eq!(after[&3], before[&3], "no call reaches the removed replica");
     for replica in [2, 4, 5] {
-        assert!(after[&replica] > before[&replica], "127.0.0.{replica} serves");
+        assert!(
+            after[&replica] > before[&replica],
+            "127.0.0.{replica} serves"
+        );
     }
 }
 
@@ -326,11 +335,7 @@ async fn a_rolling_restart_under_load_fails_no_report() {
         let process = cluster.replicas.get_mut(&replica).expect("replica");
         process.signal("TERM");
         cluster.publish(&others);
-        let status = cluster
-            .replicas
-            .get_mut(&replica)
-            .expect("replica")
-            .wait();
+        let status = cluster.replicas.get_mut(&replica).expect("replica").wait();
         assert_eq!(status.code(), Some(0), "127.0.0.{replica} exits cleanly");
         cluster.start_replica(replica);
         cluster.publish(&[2, 3, 4]);

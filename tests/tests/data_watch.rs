@@ -33,7 +33,10 @@ impl ConfigMapDir {
     /// `manifest` is given) and swaps `..data` to it in one rename, as the kubelet does.
     fn update(&mut self, forecast: &str, manifest: Option<&str>) {
         self.generation += 1;
-        let name = format!("..2026_11_29_20_00_{:02}.{:09}", self.generation, self.generation);
+        let name = format!(
+            "..2026_11_29_20_00_{:02}.{:09}",
+            self.generation, self.generation
+        );
         let version = self.root.join(&name);
         std::fs::create_dir(&version).expect("create the version directory");
         std::fs::write(version.join("forecast.toml"), forecast).expect("write forecast.toml");
@@ -114,10 +117,7 @@ async fn a_configmap_update_is_served_without_a_signal_and_a_broken_one_is_refus
     let mut mount = ConfigMapDir::new("configmap");
     mount.update(&titled("Version one"), None);
     let root = mount.root.to_str().expect("utf-8 path").to_owned();
-    let server = ServerProcess::start(
-        &["--data", &root, "forecast", "--listen", "127.0.0.1:0"],
-        1,
-    );
+    let server = ServerProcess::start(&["--data", &root, "forecast", "--listen", "127.0.0.1:0"], 1);
     let addr = server.addr("Forecast");
     let (title, first_version) = served(addr).await;
     assert_eq!(title, "Version one");
@@ -134,5 +134,8 @@ async fn a_configmap_update_is_served_without_a_signal_and_a_broken_one_is_refus
     mount.update(&titled("Version three, cut short")[..4000], Some(&manifest));
     let line = server.line_containing("reload rejected");
     assert!(line.contains("still serving the previous data"), "{line}");
-    assert_eq!(served(addr).await, ("Version two".to_owned(), second_version));
+    assert_eq!(
+        served(addr).await,
+        ("Version two".to_owned(), second_version)
+    );
 }

@@ -82,7 +82,12 @@ async fn sigterm_with_a_delay_turns_health_not_serving_while_calls_are_still_ser
         ServingStatus::NotServing
     );
     assert_eq!(readyz(admin).await, 503);
-    assert!(list_schemes(&channel).await.expect("a call in the lame duck") > 0);
+    assert!(
+        list_schemes(&channel)
+            .await
+            .expect("a call in the lame duck")
+            > 0
+    );
     // A new connection is still accepted and served too.
     let fresh = Endpoint::from_shared(format!("http://{grpc}"))
         .expect("url")

@@ -201,7 +201,10 @@ pub async fn serve(
         );
         async move {
             lame_duck.entered().await;
-            tracing::info!(service = name, "lame duck: health NOT_SERVING, still serving calls");
+            tracing::info!(
+                service = name,
+                "lame duck: health NOT_SERVING, still serving calls"
+            );
             readiness.set(name, false);
             reporter
                 .set_service_status(name, ServingStatus::NotServing)
