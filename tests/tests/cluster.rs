@@ -61,13 +61,12 @@ struct Cluster {
 impl Cluster {
     /// Starts `replicas` and answers the name with `published`.
     async fn start(replicas: &[u8], published: &[u8]) -> Self {
-        let port = || {
-            std::net::TcpListener::bind((ip(replicas[0]), 0))
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port()
-        };
-        let (forecast_port, taxonomy_port) = (port(), port());
+        // Both held until both are known, so they differ.
+        let bind = || std::net::TcpListener::bind((ip(replicas[0]), 0)).expect("a free port");
+        let (forecast, taxonomy) = (bind(), bind());
+        let port = |l: &std::net::TcpListener| l.local_addr().expect("port").port();
+        let (forecast_port, taxonomy_port) = (port(&forecast), port(&taxonomy));
+        drop((forecast, taxonomy));
         let mut cluster = Self {
             dns: DnsServer::start(&[]).await,
             replicas: BTreeMap::new(),
