@@ -50,7 +50,8 @@ async fn list_schemes(channel: &Channel) -> Result<usize, tonic::Status> {
     Ok(response.into_inner().schemes.len())
 }
 
-#[tokio::test]
+// Two workers: the test blocks on the server's log while the connections' tasks must run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_with_a_delay_turns_health_not_serving_while_calls_are_still_served() {
     let mut server = ServerProcess::start(
         &[
@@ -97,6 +98,7 @@ async fn sigterm_with_a_delay_turns_health_not_serving_while_calls_are_still_ser
     assert!(list_schemes(&fresh).await.expect("a call on it") > 0);
 
     drop((channel, fresh));
+    server.line_containing("drained");
     server.line_containing("stopped");
     assert_eq!(server.wait().code(), Some(0));
 }
