@@ -28,7 +28,7 @@ use tonic::{
 use crate::{
     config::{ClientConfig, RetryPolicy},
     error::{ClientError, Service, code_name},
-    resolve::{DnsTarget, Follower, Replicas},
+    resolve::{DnsTarget, Follower, Replicas, only_dns_target, replica_endpoint},
 };
 
 /// The channels to one service.
@@ -337,95 +337,11 @@ pub(crate) async fn traced<F: Future>(report: F) -> F::Output {
 /// (llmarket's servers answer 1 ms early, so the answer arrives before the client gives up).
 const SERVER_DEADLINE_LEAD: Duration = Duration::from_millis(10);
 
-/// The `dns:` target among `urls`, if there is one; it must then be the only endpoint.
-fn only_dns_target(service: Service, urls: &[String]) -> Result<Option<DnsTarget>, ClientError> {
-    let mut targets = Vec::new();
-    for url in urls {
-        let invalid = |reason: String| ClientError::InvalidEndpoint {
-            service,
-            url: url.clone(),
-            reason,
-        };
-        if let Some(target) = DnsTarget::parse(url).map_err(invalid)? {
-            targets.push(target);
-        }
-    }
-    match (targets.pop(), urls.len()) {
-        (None, _) => Ok(None),
-        (Some(target), 1) => Ok(Some(target)),
-        (Some(_), _) => Err(ClientError::InvalidEndpoint {
-            service,
-            url: urls.join(","),
-            reason: "a dns: target names every replica; give it alone".to_owned(),
-        }),
-    }
-}
-
-/// Whether `dns:` targets speak TLS: when a CA or a client certificate is given (the gRPC
-/// naming syntax has no scheme to say it).
-fn dns_uses_tls(config: &ClientConfig) -> bool {
-    config.tls.ca_cert.is_some() || config.tls.identity.is_some()
-}
-
-/// How each address of `target` becomes an endpoint: `http(s)://IP:PORT`, with the name as
-/// `:authority` and as the TLS server name. Checks the settings once, here.
-fn replica_endpoint(
+pub(crate) fn endpoint(
     service: Service,
-    target: &DnsTarget,
+    url: &str,
     config: &ClientConfig,
-) -> Result<impl Fn(std::net::SocketAddr) -> Result<Endpoint, String> + Send + 'static, ClientError>
-{
-    let scheme = if dns_uses_tls(config) {
-        "https"
-    } else {
-        "http"
-    };
-    if scheme == "http" && config.token.is_some() && !is_loopback(&target.host) {
-        return Err(ClientError::InvalidEndpoint {
-            service,
-            url: format!("dns:///{}", authority(&target.host, target.port)),
-            reason: "a token would travel in clear to another host; a dns: target speaks TLS when a CA or client certificate is given (use https:// otherwise)".to_owned(),
-        });
-    }
-    let named = format!("{scheme}://{}", authority(&target.host, target.port));
-    // The name's endpoint carries every check of an URL endpoint (token in clear, TLS files).
-    endpoint(service, &named, config)?;
-    let origin: tonic::codegen::http::Uri =
-        named
-            .parse()
-            .map_err(
-                |e: tonic::codegen::http::uri::InvalidUri| ClientError::InvalidEndpoint {
-                    service,
-                    url: named.clone(),
-                    reason: e.to_string(),
-                },
-            )?;
-    let tls = dns_uses_tls(config).then(|| tls_config(&config.tls).domain_name(&target.host));
-    let connect_timeout = config.connect_timeout;
-    Ok(move |addr: std::net::SocketAddr| {
-        let endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
-            .map_err(|e| e.to_string())?
-            .origin(origin.clone());
-        let endpoint = match &tls {
-            Some(tls) => endpoint
-                .tls_config(tls.clone())
-                .map_err(|e| source_chain(&e))?,
-            None => endpoint,
-        };
-        Ok(endpoint.connect_timeout(connect_timeout).tcp_nodelay(true))
-    })
-}
-
-/// `host:port`, an IPv6 address in brackets.
-fn authority(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
-fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoint, ClientError> {
+) -> Result<Endpoint, ClientError> {
     let invalid = |reason: String| ClientError::InvalidEndpoint {
         service,
         url: url.to_owned(),
@@ -462,7 +378,7 @@ fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoi
 
 /// tonic's TLS config from ours: the CA given, else the system's roots; the client certificate
 /// if given.
-fn tls_config(settings: &crate::TlsSettings) -> ClientTlsConfig {
+pub(crate) fn tls_config(settings: &crate::TlsSettings) -> ClientTlsConfig {
     let config = ClientTlsConfig::new();
     let config = match &settings.ca_cert {
         Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
@@ -475,7 +391,7 @@ fn tls_config(settings: &crate::TlsSettings) -> ClientTlsConfig {
 }
 
 /// Whether `host` (as in a URI: an IPv6 address in brackets) is this machine.
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare
@@ -484,7 +400,7 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// An error and its sources, `a: b: c`.
-fn source_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn source_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {

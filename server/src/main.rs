@@ -26,7 +26,7 @@ use llmarket_server::{
         collect::DataLabels,
         otlp::{Exporter, OtlpConfig},
     },
-    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
+    runtime::{self, Hangup, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
     taxonomy, telemetry,
 };
 use tokio::{sync::watch, task::JoinSet};
@@ -461,37 +461,6 @@ async fn reload_on_change(
                 ),
             }
         }
-    }
-}
-
-/// SIGHUP, where there is one.
-struct Hangup {
-    #[cfg(unix)]
-    signal: Option<tokio::signal::unix::Signal>,
-}
-
-impl Hangup {
-    fn watch() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let signal = signal(SignalKind::hangup())
-                .inspect_err(|e| tracing::warn!("cannot watch SIGHUP ({e}); it reloads nothing"))
-                .ok();
-            Self { signal }
-        }
-        #[cfg(not(unix))]
-        Self {}
-    }
-
-    /// The next SIGHUP; `None` if there will be none.
-    async fn next(&mut self) -> Option<()> {
-        #[cfg(unix)]
-        {
-            self.signal.as_mut()?.recv().await
-        }
-        #[cfg(not(unix))]
-        None
     }
 }
 

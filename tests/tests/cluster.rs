@@ -424,3 +424,36 @@ async fn over_tls_the_server_name_is_the_dns_name_not_the_address() {
     let refused = by_address.series_list(DATASET, Language::En).await;
     assert!(refused.is_err(), "{refused:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_call_resolves_again_at_once_whatever_the_interval() {
+    let mut cluster = Cluster::start(&[2, 3], &[2]).await;
+    let target = |port: u16| format!("dns://{}/{HOST}:{port}", cluster.dns.addr);
+    // Never resolved again on the interval within this test.
+    let config = ClientConfig {
+        forecast: vec![target(cluster.forecast_port)],
+        taxonomy: vec![target(cluster.taxonomy_port)],
+        resolve_interval: Duration::from_secs(3600),
+        ..ClientConfig::default()
+    };
+    let client = Arc::new(Client::connect(config).await.expect("client"));
+    let failures = run_reports(&client, 10, 1).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(cluster.served(3).await, 0);
+
+    // The only replica goes away and the answer names another: the first failed call asks again.
+    cluster.publish(&[3]);
+    let gone = cluster.replicas.get_mut(&2).expect("replica");
+    gone.signal("KILL");
+    let _ = gone.wait();
+    let failures = run_reports(&client, 10, 1).await;
+    println!(
+        "the only replica killed, the answer changed: 10 reports, {} failed",
+        failures.len()
+    );
+    assert!(
+        failures.len() <= 1,
+        "at most the report that met the failure: {failures:?}"
+    );
+    assert!(cluster.served(3).await > 0, "the new address is called");
+}

@@ -42,7 +42,7 @@ const REFLECTION_V1: &str = "grpc.reflection.v1.ServerReflection";
 const REFLECTION_V1ALPHA: &str = "grpc.reflection.v1alpha.ServerReflection";
 pub use limits::ConnectionLimits;
 use phase::Phase;
-pub use signals::{Signals, Termination, termination_signal};
+pub use signals::{Hangup, Signals, Termination, termination_signal};
 
 /// Default `--shutdown-grace`.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
