@@ -22,13 +22,14 @@ use std::{
 use tonic::{
     Code, Request, Response, Status,
     metadata::{Ascii, MetadataValue},
-    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
+    transport::{Channel, Endpoint},
 };
 
 use crate::{
     config::{ClientConfig, RetryPolicy},
+    endpoint::{endpoint, only_dns_target, replica_endpoint},
     error::{ClientError, Service, code_name},
-    resolve::{DnsTarget, Follower, Replicas, only_dns_target, replica_endpoint},
+    resolve::{DnsTarget, Follower, Replicas},
 };
 
 /// The channels to one service.
@@ -336,83 +337,6 @@ pub(crate) async fn traced<F: Future>(report: F) -> F::Output {
 /// How much earlier than our own timer a server may end a call on the deadline we sent
 /// (llmarket's servers answer 1 ms early, so the answer arrives before the client gives up).
 const SERVER_DEADLINE_LEAD: Duration = Duration::from_millis(10);
-
-pub(crate) fn endpoint(
-    service: Service,
-    url: &str,
-    config: &ClientConfig,
-) -> Result<Endpoint, ClientError> {
-    let invalid = |reason: String| ClientError::InvalidEndpoint {
-        service,
-        url: url.to_owned(),
-        reason,
-    };
-    let tls = url.starts_with("https://");
-    if !tls && !url.starts_with("http://") {
-        return Err(invalid(
-            "the scheme must be http:// or https:// (or dns:///host:port for every address of a name)"
-                .to_owned(),
-        ));
-    }
-    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
-    let host = endpoint.uri().host().unwrap_or_default();
-    if host.is_empty() {
-        return Err(invalid("the host is missing".to_owned()));
-    }
-    if !tls && config.token.is_some() && !is_loopback(host) {
-        return Err(invalid(
-            "a token would travel in clear over http:// to another host; use https://".to_owned(),
-        ));
-    }
-    let endpoint = if tls {
-        endpoint
-            .tls_config(tls_config(&config.tls))
-            .map_err(|e| invalid(format!("cannot use the TLS settings: {}", source_chain(&e))))?
-    } else {
-        endpoint
-    };
-    Ok(endpoint
-        .connect_timeout(config.connect_timeout)
-        .tcp_nodelay(true))
-}
-
-/// tonic's TLS config from ours: the CA given, else the system's roots; the client certificate
-/// if given.
-pub(crate) fn tls_config(settings: &crate::TlsSettings) -> ClientTlsConfig {
-    let config = ClientTlsConfig::new();
-    let config = match &settings.ca_cert {
-        Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
-        None => config.with_native_roots(),
-    };
-    match &settings.identity {
-        Some(identity) => config.identity(Identity::from_pem(&identity.cert, &identity.key)),
-        None => config,
-    }
-}
-
-/// Whether `host` (as in a URI: an IPv6 address in brackets) is this machine.
-pub(crate) fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// An error and its sources, `a: b: c`.
-pub(crate) fn source_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let more = inner.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = inner.source();
-    }
-    text
-}
 
 /// Validates an endpoint URL as [`Client::connect`](crate::Client::connect) will.
 pub fn check_endpoint(service: Service, url: &str) -> Result<(), ClientError> {

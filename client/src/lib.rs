@@ -21,6 +21,7 @@ mod client;
 pub mod config;
 pub mod connect;
 pub mod credentials;
+mod endpoint;
 pub mod error;
 pub mod render;
 pub mod reports;

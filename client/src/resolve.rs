@@ -18,12 +18,6 @@ use hickory_resolver::{
 use tokio::sync::{Notify, mpsc};
 use tonic::transport::{Channel, Endpoint, channel::Change};
 
-use crate::{
-    config::ClientConfig,
-    connect::{endpoint, is_loopback, source_chain, tls_config},
-    error::{ClientError, Service},
-};
-
 /// The scheme of a target resolved by DNS.
 pub(crate) const DNS_SCHEME: &str = "dns:";
 
@@ -109,97 +103,6 @@ fn resolver_addr(text: &str) -> Result<SocketAddr, String> {
         .parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| format!("the DNS server {text:?} is not IP:PORT"))
-}
-
-/// The `dns:` target among `urls`, if there is one; it must then be the only endpoint.
-pub(crate) fn only_dns_target(
-    service: Service,
-    urls: &[String],
-) -> Result<Option<DnsTarget>, ClientError> {
-    let mut targets = Vec::new();
-    for url in urls {
-        let invalid = |reason: String| ClientError::InvalidEndpoint {
-            service,
-            url: url.clone(),
-            reason,
-        };
-        if let Some(target) = DnsTarget::parse(url).map_err(invalid)? {
-            targets.push(target);
-        }
-    }
-    match (targets.pop(), urls.len()) {
-        (None, _) => Ok(None),
-        (Some(target), 1) => Ok(Some(target)),
-        (Some(_), _) => Err(ClientError::InvalidEndpoint {
-            service,
-            url: urls.join(","),
-            reason: "a dns: target names every replica; give it alone".to_owned(),
-        }),
-    }
-}
-
-/// Whether `dns:` targets speak TLS: when a CA or a client certificate is given (the gRPC
-/// naming syntax has no scheme to say it).
-fn dns_uses_tls(config: &ClientConfig) -> bool {
-    config.tls.ca_cert.is_some() || config.tls.identity.is_some()
-}
-
-/// How each address of `target` becomes an endpoint: `http(s)://IP:PORT`, with the name as
-/// `:authority` and as the TLS server name. Checks the settings once, here.
-pub(crate) fn replica_endpoint(
-    service: Service,
-    target: &DnsTarget,
-    config: &ClientConfig,
-) -> Result<impl Fn(std::net::SocketAddr) -> Result<Endpoint, String> + Send + 'static, ClientError>
-{
-    let scheme = if dns_uses_tls(config) {
-        "https"
-    } else {
-        "http"
-    };
-    if scheme == "http" && config.token.is_some() && !is_loopback(&target.host) {
-        return Err(ClientError::InvalidEndpoint {
-            service,
-            url: format!("dns:///{}", authority(&target.host, target.port)),
-            reason: "a token would travel in clear to another host; a dns: target speaks TLS when a CA or client certificate is given (use https:// otherwise)".to_owned(),
-        });
-    }
-    let named = format!("{scheme}://{}", authority(&target.host, target.port));
-    // The name's endpoint carries every check of an URL endpoint (token in clear, TLS files).
-    endpoint(service, &named, config)?;
-    let origin: tonic::codegen::http::Uri =
-        named
-            .parse()
-            .map_err(
-                |e: tonic::codegen::http::uri::InvalidUri| ClientError::InvalidEndpoint {
-                    service,
-                    url: named.clone(),
-                    reason: e.to_string(),
-                },
-            )?;
-    let tls = dns_uses_tls(config).then(|| tls_config(&config.tls).domain_name(&target.host));
-    let connect_timeout = config.connect_timeout;
-    Ok(move |addr: std::net::SocketAddr| {
-        let endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
-            .map_err(|e| e.to_string())?
-            .origin(origin.clone());
-        let endpoint = match &tls {
-            Some(tls) => endpoint
-                .tls_config(tls.clone())
-                .map_err(|e| source_chain(&e))?,
-            None => endpoint,
-        };
-        Ok(endpoint.connect_timeout(connect_timeout).tcp_nodelay(true))
-    })
-}
-
-/// `host:port`, an IPv6 address in brackets.
-fn authority(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
 }
 
 /// The replicas a [`Follower`] keeps current, for retries that step from one to the next.
