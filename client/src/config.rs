@@ -9,6 +9,8 @@ use crate::credentials::{BearerToken, TlsSettings};
 pub const DEFAULT_FORECAST_URL: &str = "http://127.0.0.1:50051";
 /// Default address of the taxonomy service (`llmarket-server all`).
 pub const DEFAULT_TAXONOMY_URL: &str = "http://127.0.0.1:50052";
+/// Default [`ClientConfig::resolve_interval`].
+pub const DEFAULT_RESOLVE_INTERVAL: Duration = Duration::from_secs(30);
 /// The built-in dataset of the servers.
 pub const DEFAULT_DATASET: &str = "datasets/cic-global-llm-2026";
 
@@ -16,11 +18,14 @@ pub const DEFAULT_DATASET: &str = "datasets/cic-global-llm-2026";
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     /// Forecast service replicas (`http://host:port`, or `https://` for TLS); calls are balanced
-    /// across them.
+    /// across them. Or one `dns:///host:port` (`dns://RESOLVER:PORT/host:port`) naming every
+    /// replica, followed as its addresses change (TLS when a CA or client certificate is given).
     pub forecast: Vec<String>,
-    /// Taxonomy service replicas (`http://host:port`, or `https://` for TLS); calls are balanced
-    /// across them.
+    /// Taxonomy service replicas, as [`forecast`](Self::forecast).
     pub taxonomy: Vec<String>,
+    /// How often a `dns:` target is resolved again (also at once when a call finds the service
+    /// unavailable).
+    pub resolve_interval: Duration,
     /// Time budget of one call, retries included; also sent to the server as `grpc-timeout`.
     pub deadline: Duration,
     /// Time budget of establishing one connection.
@@ -41,6 +46,7 @@ impl Default for ClientConfig {
             taxonomy: vec![DEFAULT_TAXONOMY_URL.to_owned()],
             deadline: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
+            resolve_interval: DEFAULT_RESOLVE_INTERVAL,
             retry: RetryPolicy::default(),
             tls: TlsSettings::default(),
             token: None,
@@ -73,6 +79,12 @@ impl ClientConfig {
     /// This configuration sending `token` on every call.
     pub fn with_token(mut self, token: BearerToken) -> Self {
         self.token = Some(token);
+        self
+    }
+
+    /// This configuration resolving `dns:` targets again every `interval`.
+    pub fn with_resolve_interval(mut self, interval: Duration) -> Self {
+        self.resolve_interval = interval;
         self
     }
 

@@ -1,4 +1,5 @@
-//! Channels to one service (several replicas balanced with tonic's `Channel::balance_list`) and
+//! Channels to one service (several replicas balanced with tonic's `Channel::balance_list`, or
+//! the addresses of a `dns:` target followed as they change, see [`crate::resolve`]) and
 //! the call helper: a deadline over the whole call, and bounded retries with exponential backoff
 //! and full jitter when a replica is UNAVAILABLE.
 //!
@@ -21,12 +22,14 @@ use std::{
 use tonic::{
     Code, Request, Response, Status,
     metadata::{Ascii, MetadataValue},
-    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
+    transport::{Channel, Endpoint},
 };
 
 use crate::{
     config::{ClientConfig, RetryPolicy},
+    endpoint::{endpoint, only_dns_target, replica_endpoint},
     error::{ClientError, Service, code_name},
+    resolve::{DnsTarget, Follower, Replicas},
 };
 
 /// The channels to one service.
@@ -34,7 +37,10 @@ use crate::{
 pub(crate) struct ServiceChannel {
     service: Service,
     balanced: Channel,
-    replicas: Vec<Channel>,
+    /// Each replica's own channel, for retries that step from one to the next.
+    replicas: Replicas,
+    /// Keeps `balanced` and `replicas` equal to a `dns:` target's addresses.
+    follower: Option<Follower>,
     next_replica: AtomicUsize,
     deadline: Duration,
     retry: RetryPolicy,
@@ -50,6 +56,9 @@ impl ServiceChannel {
         urls: &[String],
         config: &ClientConfig,
     ) -> Result<Self, ClientError> {
+        if let Some(target) = only_dns_target(service, urls)? {
+            return Self::follow(service, target, config);
+        }
         let endpoints = urls
             .iter()
             .map(|url| endpoint(service, url, config))
@@ -74,6 +83,33 @@ impl ServiceChannel {
         Ok(Self::new(service, balanced, replicas, config))
     }
 
+    /// A channel balancing over the addresses of `target`, kept current by a [`Follower`].
+    fn follow(
+        service: Service,
+        target: DnsTarget,
+        config: &ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let url = format!("dns:///{}:{}", target.host, target.port);
+        let invalid = |reason: String| ClientError::InvalidEndpoint {
+            service,
+            url: url.clone(),
+            reason,
+        };
+        let make = replica_endpoint(service, &target, config)?;
+        let (balanced, changes) = Channel::balance_channel(16);
+        let mut channel = Self::new(service, balanced, Vec::new(), config);
+        let follower = Follower::start(
+            target,
+            config.resolve_interval,
+            make,
+            changes,
+            channel.replicas.clone(),
+        )
+        .map_err(invalid)?;
+        channel.follower = Some(follower);
+        Ok(channel)
+    }
+
     /// A single existing channel (for tests and embedding).
     pub(crate) fn from_channel(service: Service, channel: Channel, config: &ClientConfig) -> Self {
         Self::new(service, channel.clone(), vec![channel], config)
@@ -88,7 +124,8 @@ impl ServiceChannel {
         Self {
             service,
             balanced,
-            replicas,
+            replicas: std::sync::Arc::new(std::sync::RwLock::new(replicas)),
+            follower: None,
             next_replica: AtomicUsize::new(0),
             deadline: config.deadline,
             retry: config.retry,
@@ -128,7 +165,14 @@ impl ServiceChannel {
                 let first = *first_retry_replica
                     .get_or_insert_with(|| self.next_replica.fetch_add(1, Ordering::Relaxed));
                 let step = usize::try_from(attempt - 2).unwrap_or(0);
-                self.replicas[first.wrapping_add(step) % self.replicas.len()].clone()
+                let replicas = self
+                    .replicas
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match replicas.len() {
+                    0 => self.balanced.clone(),
+                    n => replicas[first.wrapping_add(step) % n].clone(),
+                }
             };
             let mut request = Request::new(message.clone());
             request.set_timeout(left);
@@ -152,27 +196,34 @@ impl ServiceChannel {
             if ours && matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) {
                 return Err(self.deadline_exceeded(call));
             }
-            let pause = match retry_pause(&status) {
+            // A connection lost under the call (tonic says UNKNOWN or CANCELLED with a transport
+            // cause) counts as UNAVAILABLE, as the error reported says.
+            let failed = ClientError::call(self.service, call, &status);
+            let code = failed.code().unwrap_or(status.code());
+            if let (Some(follower), Code::Unavailable) = (&self.follower, code) {
+                follower.refresh();
+            }
+            let pause = match retry_pause(&status, code) {
                 Some(_) if attempt >= self.retry.max_attempts => None,
                 Some(RetryPause::Backoff) => Some(jitter(self.retry.backoff(attempt))),
                 Some(RetryPause::AsTold(hint)) => Some(hint),
                 None => None,
             };
             let Some(pause) = pause else {
-                return Err(ClientError::call(self.service, call, &status));
+                return Err(failed);
             };
             tracing::debug!(
                 service = %self.service,
                 call,
                 attempt,
-                code = code_name(status.code()),
+                code = code_name(code),
                 message = status.message(),
                 ?pause,
                 "retrying on the next replica"
             );
             let left = deadline_at.saturating_duration_since(Instant::now());
             if pause >= left {
-                return Err(ClientError::call(self.service, call, &status));
+                return Err(failed);
             }
             tokio::time::sleep(pause).await;
             attempt += 1;
@@ -287,79 +338,17 @@ pub(crate) async fn traced<F: Future>(report: F) -> F::Output {
 /// (llmarket's servers answer 1 ms early, so the answer arrives before the client gives up).
 const SERVER_DEADLINE_LEAD: Duration = Duration::from_millis(10);
 
-fn endpoint(service: Service, url: &str, config: &ClientConfig) -> Result<Endpoint, ClientError> {
+/// Validates an endpoint URL as [`Client::connect`](crate::Client::connect) will.
+pub fn check_endpoint(service: Service, url: &str) -> Result<(), ClientError> {
     let invalid = |reason: String| ClientError::InvalidEndpoint {
         service,
         url: url.to_owned(),
         reason,
     };
-    let tls = url.starts_with("https://");
-    if !tls && !url.starts_with("http://") {
-        return Err(invalid("the scheme must be http:// or https://".to_owned()));
+    match DnsTarget::parse(url).map_err(invalid)? {
+        Some(_) => Ok(()),
+        None => endpoint(service, url, &ClientConfig::default()).map(|_| ()),
     }
-    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|e| invalid(e.to_string()))?;
-    let host = endpoint.uri().host().unwrap_or_default();
-    if host.is_empty() {
-        return Err(invalid("the host is missing".to_owned()));
-    }
-    if !tls && config.token.is_some() && !is_loopback(host) {
-        return Err(invalid(
-            "a token would travel in clear over http:// to another host; use https://".to_owned(),
-        ));
-    }
-    let endpoint = if tls {
-        endpoint
-            .tls_config(tls_config(&config.tls))
-            .map_err(|e| invalid(format!("cannot use the TLS settings: {}", source_chain(&e))))?
-    } else {
-        endpoint
-    };
-    Ok(endpoint
-        .connect_timeout(config.connect_timeout)
-        .tcp_nodelay(true))
-}
-
-/// tonic's TLS config from ours: the CA given, else the system's roots; the client certificate
-/// if given.
-fn tls_config(settings: &crate::TlsSettings) -> ClientTlsConfig {
-    let config = ClientTlsConfig::new();
-    let config = match &settings.ca_cert {
-        Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
-        None => config.with_native_roots(),
-    };
-    match &settings.identity {
-        Some(identity) => config.identity(Identity::from_pem(&identity.cert, &identity.key)),
-        None => config,
-    }
-}
-
-/// Whether `host` (as in a URI: an IPv6 address in brackets) is this machine.
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// An error and its sources, `a: b: c`.
-fn source_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let more = inner.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = inner.source();
-    }
-    text
-}
-
-/// Validates an endpoint URL as [`Client::connect`](crate::Client::connect) will.
-pub fn check_endpoint(service: Service, url: &str) -> Result<(), ClientError> {
-    endpoint(service, url, &ClientConfig::default()).map(|_| ())
 }
 
 /// Whether a failed call may be retried on another replica: the service was unavailable.
@@ -373,11 +362,11 @@ enum RetryPause {
     AsTold(Duration),
 }
 
-/// Whether a call that failed with `status` may be tried again, and after what pause; `None`
-/// when trying again would only fail again.
-fn retry_pause(status: &Status) -> Option<RetryPause> {
+/// Whether a call that failed with `status` (taken as `code`) may be tried again, and after what
+/// pause; `None` when trying again would only fail again.
+fn retry_pause(status: &Status, code: Code) -> Option<RetryPause> {
     use tonic_types::StatusExt as _;
-    match status.code() {
+    match code {
         Code::Unavailable => Some(RetryPause::Backoff),
         Code::ResourceExhausted => status
             .get_details_retry_info()
@@ -446,6 +435,9 @@ mod tests {
             "{error}"
         );
         assert!(check_endpoint(Service::Forecast, "http://").is_err());
+        assert!(check_endpoint(Service::Forecast, "dns:///forecast.example:50051").is_ok());
+        let error = check_endpoint(Service::Forecast, "dns:///forecast.example").unwrap_err();
+        assert!(error.to_string().contains("has no port"), "{error}");
         assert!(check_endpoint(Service::Forecast, "http://a b").is_err());
     }
 
@@ -462,6 +454,23 @@ mod tests {
         }
         let error = endpoint(Service::Forecast, "http://a.example:1", &config).unwrap_err();
         assert!(error.to_string().contains("use https://"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_dns_target_stands_alone_and_keeps_a_token_off_plaintext() {
+        let config = ClientConfig::default();
+        let urls = [
+            "dns:///a.example:1".to_owned(),
+            "http://127.0.0.1:1".to_owned(),
+        ];
+        let error = ServiceChannel::connect(Service::Forecast, &urls, &config).unwrap_err();
+        assert!(error.to_string().contains("give it alone"), "{error}");
+        let with_token = config.with_token(crate::BearerToken::new("t0ken").unwrap());
+        let urls = ["dns://127.0.0.1:53/a.example:1".to_owned()];
+        let error = ServiceChannel::connect(Service::Forecast, &urls, &with_token).unwrap_err();
+        assert!(error.to_string().contains("use https://"), "{error}");
+        let urls = ["dns://127.0.0.1:53/localhost:1".to_owned()];
+        assert!(ServiceChannel::connect(Service::Forecast, &urls, &with_token).is_ok());
     }
 
     #[test]

@@ -21,10 +21,12 @@ mod client;
 pub mod config;
 pub mod connect;
 pub mod credentials;
+mod endpoint;
 pub mod error;
 pub mod probe;
 pub mod render;
 pub mod reports;
+mod resolve;
 
 pub use client::Client;
 pub use config::{ClientConfig, RetryPolicy};

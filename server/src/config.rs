@@ -31,6 +31,11 @@ pub struct Cli {
     /// (e.g. `10s`, `500ms`, `1m`, or plain seconds).
     #[arg(long, env = "LLMARKET_SHUTDOWN_GRACE", default_value = "10s", value_parser = llmarket_proto::duration::parse, global = true)]
     pub shutdown_grace: Duration,
+    /// Lame duck: how long after SIGINT/SIGTERM health and `/readyz` say NOT_SERVING while calls
+    /// are still served, so balancers and proxies stop sending before the listener closes; then
+    /// the drain (`--shutdown-grace`). `0` (the default) drains at once.
+    #[arg(long, env = "LLMARKET_SHUTDOWN_DELAY", default_value = "0s", value_parser = llmarket_proto::duration::parse, global = true)]
+    pub shutdown_delay: Duration,
     /// Extra data: a dataset directory (holding `forecast.toml` and/or `taxonomy.toml`), or a
     /// directory of dataset directories. Repeatable; served beside the built-in dataset.
     #[arg(
@@ -41,6 +46,10 @@ pub struct Cli {
         global = true
     )]
     pub data: Vec<PathBuf>,
+    /// Whether a change in a `--data` directory (a file written, a mounted ConfigMap's `..data`
+    /// symlink swapped) reloads the data as SIGHUP does, after a quiet moment: `on` or `off`.
+    #[arg(long, env = "LLMARKET_DATA_WATCH", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
+    pub data_watch: bool,
     /// Limits on connections.
     #[command(flatten)]
     pub connections: ConnectionArgs,
@@ -239,6 +248,15 @@ impl ConnectionArgs {
             send_timeout: self.send_timeout,
             max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
         }
+    }
+}
+
+/// `on` or `off`.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("{other:?} is neither `on` nor `off`")),
     }
 }
 
@@ -455,9 +473,18 @@ mod tests {
             "127.0.0.1:2",
             "--shutdown-grace",
             "1s",
+            "--shutdown-delay",
+            "2s",
         ])
         .unwrap();
         assert_eq!(cli.shutdown_grace, Duration::from_secs(1));
+        assert_eq!(cli.shutdown_delay, Duration::from_secs(2));
+        assert!(cli.data_watch, "watched unless turned off");
+        let off = Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "off"]);
+        assert!(!off.unwrap().data_watch);
+        assert!(
+            Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "no"]).is_err()
+        );
         assert!(matches!(cli.command, Command::All { .. }));
     }
 

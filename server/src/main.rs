@@ -3,9 +3,11 @@
 //! Order of work: config (exit 64 on a bad one, or on a non-loopback address served to anyone)
 //! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
-//! SIGINT/SIGTERM → drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
-//! drain exits at once (130/143). SIGHUP reloads the data, the auth file and the TLS files; a
-//! bad new one is logged and the old one keeps being used.
+//! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →
+//! drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
+//! drain exits at once (130/143). SIGHUP, or a change in a `--data` directory (`--data-watch`),
+//! reloads the data, the auth file and the TLS files; a bad new one is logged and the old one
+//! keeps being used.
 //!
 //! `llmarket-server token new --principal NAME` makes a bearer token and exits;
 //! `llmarket-server data manifest DIR` writes a data directory's manifest and exits.
@@ -17,14 +19,14 @@ use llmarket_proto::exit;
 use llmarket_server::{
     auth::{self, SharedPrincipals},
     config::{Cli, Command, DataCommand, TokenCommand},
-    data::{self, LoadError, Shared, changes::Changes},
+    data::{self, LoadError, Shared, changes::Changes, watch::DataWatch},
     forecast,
     observe::{
         Metrics, Observer, Sampler, SharedMetrics, admin,
         collect::DataLabels,
         otlp::{Exporter, OtlpConfig},
     },
-    runtime::{self, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
+    runtime::{self, Hangup, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
     taxonomy, telemetry,
 };
 use tokio::{sync::watch, task::JoinSet};
@@ -249,6 +251,7 @@ async fn run(cli: Cli) -> ExitCode {
     for (_, routes) in &services {
         readiness.set(routes.name(), false);
     }
+    let (lame_duck_switch, lame_duck) = runtime::lame_duck();
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
@@ -263,6 +266,7 @@ async fn run(cli: Cli) -> ExitCode {
         ),
         readiness: readiness.clone(),
         tls: tls.clone(),
+        lame_duck,
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -312,12 +316,13 @@ async fn run(cli: Cli) -> ExitCode {
             },
         ));
     }
-    tokio::spawn(reload_on_hangup(
+    tokio::spawn(reload_on_change(
         cli.data.clone(),
         plan,
         auth_file,
         tls,
         metrics,
+        watch_directories(&cli),
     ));
 
     tokio::select! {
@@ -328,6 +333,17 @@ async fn run(cli: Cli) -> ExitCode {
             let code = report(result);
             while tasks.join_next().await.is_some() {}
             return code;
+        }
+    }
+    if !cli.shutdown_delay.is_zero() {
+        lame_duck_switch.enter();
+        tracing::info!(delay = ?cli.shutdown_delay, "lame duck: still serving calls until the drain");
+        tokio::select! {
+            () = tokio::time::sleep(cli.shutdown_delay) => {}
+            second = signals.next() => {
+                tracing::warn!("second {} during the lame duck: exiting at once", second.name());
+                return ExitCode::from(second.exit_code());
+            }
         }
     }
     let _ = stop_tx.send(true);
@@ -406,49 +422,64 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
     }
 }
 
-/// On each SIGHUP, reads and validates the data, the auth file and the TLS files again and swaps
-/// each in whole; on a bad one, logs the error and keeps using what it had. Data reloads are
-/// counted by result.
-async fn reload_on_hangup(
+/// On each SIGHUP, and on each change in a watched `--data` directory (`data_watch`), reads and
+/// validates the data, the auth file and the TLS files again and swaps each in whole; on a bad
+/// one, logs the error and keeps using what it had. Data reloads are counted by result.
+async fn reload_on_change(
     dirs: Vec<std::path::PathBuf>,
     plan: Plan,
     auth_file: Option<(std::path::PathBuf, SharedPrincipals)>,
     tls: Option<ServerTls>,
     metrics: Option<SharedMetrics>,
+    mut data_watch: Option<DataWatch>,
 ) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot watch SIGHUP; reload is off");
-            return;
+    let mut hangup = Hangup::watch();
+    loop {
+        let reason = tokio::select! {
+            Some(()) = hangup.next() => "received SIGHUP",
+            Some(()) = async { data_watch.as_mut()?.changed().await } => "a data directory changed",
+            else => return,
         };
-        while hangup.recv().await.is_some() {
-            tracing::info!("received SIGHUP: reloading data");
-            let accepted = reload_data(&dirs, &plan);
-            if let Some(metrics) = &metrics {
-                metrics.count_reload(accepted);
+        tracing::info!("{reason}: reloading data");
+        let accepted = reload_data(&dirs, &plan);
+        if let Some(metrics) = &metrics {
+            metrics.count_reload(accepted);
+        }
+        if let Some((path, shared)) = &auth_file {
+            match auth::reload(path, shared) {
+                Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
+                Err(e) => tracing::error!(
+                    "auth file reload rejected, still using the previous principals: {e}"
+                ),
             }
-            if let Some((path, shared)) = &auth_file {
-                match auth::reload(path, shared) {
-                    Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
-                    Err(e) => tracing::error!(
-                        "auth file reload rejected, still using the previous principals: {e}"
-                    ),
-                }
-            }
-            if let Some(tls) = &tls {
-                match tls.reload() {
-                    Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
-                    Err(e) => tracing::error!(
-                        "TLS reload rejected, new connections still get the previous certificate: {e}"
-                    ),
-                }
+        }
+        if let Some(tls) = &tls {
+            match tls.reload() {
+                Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
+                Err(e) => tracing::error!(
+                    "TLS reload rejected, new connections still get the previous certificate: {e}"
+                ),
             }
         }
     }
-    #[cfg(not(unix))]
-    drop((dirs, plan, auth_file, tls, metrics));
+}
+
+/// Watches the `--data` directories when asked to and there are some; a watch that cannot start
+/// is logged, and SIGHUP still reloads.
+fn watch_directories(cli: &Cli) -> Option<DataWatch> {
+    if !cli.data_watch || cli.data.is_empty() {
+        return None;
+    }
+    match data::watch::watch(&cli.data) {
+        Ok(watch) => {
+            tracing::info!("watching the data directories: a change reloads them");
+            Some(watch)
+        }
+        Err(e) => {
+            tracing::warn!("cannot watch the data directories ({e}); SIGHUP still reloads");
+            None
+        }
+    }
 }
 
 /// Reads and validates the data of `dirs` and swaps it in whole, logging the new data version and

@@ -277,7 +277,16 @@ fn sighup_swaps_in_good_data_and_keeps_the_old_data_when_the_new_is_bad() {
     write_manifest(&dir);
 
     let dir_arg = dir.to_str().expect("utf-8 path");
-    let server = Running::start(&["--data", dir_arg, "forecast", "--listen", "127.0.0.1:0"]);
+    // Written file by file, the directory is reloaded on SIGHUP alone (no watch).
+    let server = Running::start(&[
+        "--data",
+        dir_arg,
+        "--data-watch",
+        "off",
+        "forecast",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
     let line = server.wait_for("listening");
     let addr = line
         .rsplit("addr=")

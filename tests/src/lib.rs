@@ -14,8 +14,10 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
 
 pub mod assert;
+pub mod dns;
 pub mod doubles;
 pub mod pki;
+pub mod process;
 
 /// Grace period the test servers give in-flight calls on shutdown.
 pub const TEST_GRACE: Duration = Duration::from_secs(5);

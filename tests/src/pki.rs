@@ -65,6 +65,14 @@ impl TestCa {
         )
     }
 
+    /// A server certificate for the DNS name `name` alone (no address).
+    pub fn server_named(&self, name: &str) -> Leaf {
+        self.issue(
+            vec![SanType::DnsName(name.try_into().expect("dns name"))],
+            ExtendedKeyUsagePurpose::ServerAuth,
+        )
+    }
+
     /// A client certificate named [`CLIENT_DNS`] and [`CLIENT_URI`].
     pub fn client(&self) -> Leaf {
         self.issue(

@@ -23,7 +23,8 @@ pub struct Cli {
     /// What to show.
     #[command(subcommand)]
     pub command: Command,
-    /// Forecast service URL; repeat (or comma-separate) for replicas to balance across.
+    /// Forecast service URL; repeat (or comma-separate) for replicas to balance across, or one
+    /// `dns:///host:port` whose addresses are the replicas.
     #[arg(
         long = "forecast",
         env = "LLMARKET_FORECAST_URL",
@@ -34,7 +35,8 @@ pub struct Cli {
         global = true
     )]
     pub forecast: Vec<String>,
-    /// Taxonomy service URL; repeat (or comma-separate) for replicas to balance across.
+    /// Taxonomy service URL; repeat (or comma-separate) for replicas to balance across, or one
+    /// `dns:///host:port` whose addresses are the replicas.
     #[arg(
         long = "taxonomy",
         env = "LLMARKET_TAXONOMY_URL",
@@ -57,6 +59,10 @@ pub struct Cli {
     /// Time budget of each call, retries included (e.g. `5s`, `500ms`).
     #[arg(long, default_value = "10s", value_parser = deadline, global = true)]
     pub deadline: Duration,
+    /// How often a `dns:///host:port` endpoint is resolved again to follow its replicas (also
+    /// at once when a call finds the service unavailable).
+    #[arg(long, env = "LLMARKET_RESOLVE_INTERVAL", default_value = "30s", value_parser = resolve_interval, global = true)]
+    pub resolve_interval: Duration,
     /// The dataset, `datasets/{dataset}` or just `{dataset}`.
     #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true,
           value_parser = dataset_arg)]
@@ -294,6 +300,18 @@ fn deadline(text: &str) -> Result<Duration, String> {
     if duration.is_zero() {
         return Err(format!(
             "{:?} leaves no time for a call; the deadline must be more than 0 (e.g. 10s)",
+            text.trim()
+        ));
+    }
+    Ok(duration)
+}
+
+/// `--resolve-interval`: the shared duration syntax, more than zero.
+fn resolve_interval(text: &str) -> Result<Duration, String> {
+    let duration = llmarket_proto::duration::parse(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "{:?} would resolve without pause; the interval must be more than 0 (e.g. 30s)",
             text.trim()
         ));
     }

@@ -30,6 +30,7 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
         forecast: cli.forecast.clone(),
         taxonomy: cli.taxonomy.clone(),
         deadline: cli.deadline,
+        resolve_interval: cli.resolve_interval,
         tls: credentials.tls.clone(),
         token: credentials.token.clone(),
         ..ClientConfig::default()

@@ -7,7 +7,8 @@
 //!
 //! Modules: [`files`] (data files, the built-in dataset, [`LoadError`]), [`read`] (`--data`
 //! directories), [`manifest`] (what a directory declares it holds, and the data version),
-//! [`check`] (the field checks both loaders share), [`changes`] (what a reload changed).
+//! [`check`] (the field checks both loaders share), [`changes`] (what a reload changed), [`watch`]
+//! (changes in the `--data` directories, e.g. a mounted ConfigMap updated).
 //!
 //! The built-in dataset is compiled in by the default-on `builtin-data` cargo feature. A build
 //! without it (`--no-default-features`) carries no copy of the report and serves only `--data`
@@ -18,6 +19,7 @@ pub mod check;
 pub mod files;
 pub mod manifest;
 pub mod read;
+pub mod watch;
 
 pub use self::{
     files::{

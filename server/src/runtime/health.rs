@@ -1,8 +1,51 @@
-//! The standard health service as this runtime serves it.
+//! The standard health service as this runtime serves it, and the lame duck that turns it
+//! NOT_SERVING ahead of the drain.
 
+use tokio::sync::watch;
 use tonic::server::NamedService;
 
 /// Name of the standard health service, from its generated type.
 pub const HEALTH_SERVICE_NAME: &str = <tonic_health::pb::health_server::HealthServer<
     tonic_health::server::HealthService,
 > as NamedService>::NAME;
+
+/// Watched by every service: once entered, health and `/readyz` say NOT_SERVING while calls are
+/// still served (`--shutdown-delay`). The default is never entered.
+#[derive(Debug, Clone)]
+pub struct LameDuck {
+    entered: watch::Receiver<bool>,
+}
+
+/// Enters the lame duck of every [`LameDuck`] made with it.
+#[derive(Debug)]
+pub struct LameDuckSwitch {
+    entered: watch::Sender<bool>,
+}
+
+/// A switch and the lame duck it enters.
+pub fn lame_duck() -> (LameDuckSwitch, LameDuck) {
+    let (tx, rx) = watch::channel(false);
+    (LameDuckSwitch { entered: tx }, LameDuck { entered: rx })
+}
+
+impl LameDuckSwitch {
+    /// Turns every service's health NOT_SERVING (calls are still served).
+    pub fn enter(&self) {
+        self.entered.send_replace(true);
+    }
+}
+
+impl LameDuck {
+    /// Completes once entered; never, if its switch is dropped first.
+    pub async fn entered(mut self) {
+        if self.entered.wait_for(|entered| *entered).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl Default for LameDuck {
+    fn default() -> Self {
+        lame_duck().1
+    }
+}

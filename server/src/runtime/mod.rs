@@ -35,14 +35,14 @@ use tonic_health::ServingStatus;
 use tower::Service;
 
 use crate::observe::{Observer, admin::Readiness};
-pub use health::HEALTH_SERVICE_NAME;
+pub use health::{HEALTH_SERVICE_NAME, LameDuck, LameDuckSwitch, lame_duck};
 
 /// The reflection services' names, as routed (for the metrics' known services).
 const REFLECTION_V1: &str = "grpc.reflection.v1.ServerReflection";
 const REFLECTION_V1ALPHA: &str = "grpc.reflection.v1alpha.ServerReflection";
 pub use limits::ConnectionLimits;
 use phase::Phase;
-pub use signals::{Signals, Termination, termination_signal};
+pub use signals::{Hangup, Signals, Termination, termination_signal};
 
 /// Default `--shutdown-grace`.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -102,6 +102,8 @@ pub struct ServeOptions {
     pub readiness: Readiness,
     /// TLS (and mutual TLS) on every connection; plaintext HTTP/2 without.
     pub tls: Option<tls::ServerTls>,
+    /// Once entered, health and readiness say NOT_SERVING while calls are still served.
+    pub lame_duck: LameDuck,
 }
 
 impl Default for ServeOptions {
@@ -115,6 +117,7 @@ impl Default for ServeOptions {
             observer: Observer::default(),
             readiness: Readiness::default(),
             tls: None,
+            lame_duck: LameDuck::default(),
         }
     }
 }
@@ -147,6 +150,9 @@ fn stack(
 }
 
 /// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.
+///
+/// Once `options.lame_duck` is entered, health (overall and for the service) and readiness turn
+/// NOT_SERVING while calls are still accepted and served.
 ///
 /// On shutdown, health turns NOT_SERVING first (overall and for the service), the listener stops
 /// accepting and closes, every connection gets GOAWAY, and in-flight calls finish. Connections
@@ -187,6 +193,27 @@ pub async fn serve(
         );
     }
     options.readiness.set(name, true);
+    let lame_duck = tokio::spawn({
+        let (lame_duck, readiness, reporter) = (
+            options.lame_duck.clone(),
+            options.readiness.clone(),
+            reporter.clone(),
+        );
+        async move {
+            lame_duck.entered().await;
+            tracing::info!(
+                service = name,
+                "lame duck: health NOT_SERVING, still serving calls"
+            );
+            readiness.set(name, false);
+            reporter
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+            reporter
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+        }
+    });
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     accept::run(
         listener,
@@ -198,6 +225,7 @@ pub async fn serve(
         shutdown,
     )
     .await;
+    lame_duck.abort();
     options.readiness.set(name, false);
     // The listener is closed: new clients are refused rather than left hanging.
     tracing::info!(

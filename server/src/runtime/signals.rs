@@ -1,5 +1,6 @@
 //! SIGINT and SIGTERM: the first starts the drain, a second during the drain ends the process at
-//! once with the code a shell reports for that signal (130 for SIGINT, 143 for SIGTERM).
+//! once with the code a shell reports for that signal (130 for SIGINT, 143 for SIGTERM). SIGHUP
+//! asks for a reload.
 
 /// A termination signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,38 @@ impl Signals {
         };
         tracing::info!("received {}", received.name());
         received
+    }
+}
+
+/// SIGHUP, where there is one.
+pub struct Hangup {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Hangup {
+    /// Starts watching SIGHUP (never delivered off Unix); one that cannot be watched is logged.
+    pub fn watch() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signal = signal(SignalKind::hangup())
+                .inspect_err(|e| tracing::warn!("cannot watch SIGHUP ({e}); it reloads nothing"))
+                .ok();
+            Self { signal }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The next SIGHUP; `None` if there will be none.
+    pub async fn next(&mut self) -> Option<()> {
+        #[cfg(unix)]
+        {
+            self.signal.as_mut()?.recv().await
+        }
+        #[cfg(not(unix))]
+        None
     }
 }
 
