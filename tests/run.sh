@@ -2,7 +2,8 @@
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
 # format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
-# (grpcurl, a generated Python client, ghz), and the metrics against a real Prometheus
+# (grpcurl, a generated Python client, ghz), the interop suite (clients generated in Go, Java,
+# TypeScript and Python running one script, tests/interop/), and the metrics against a real Prometheus
 # (Debian's `prometheus`, installed with apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,9 @@ server=$(tests/release.sh)
 
 step "smoke test (release binary, grpcurl, python, ghz)"
 tests/smoke.sh "$server"
+
+step "interop: generated Go, Java, TypeScript and Python clients (release binary)"
+timeout 900 tests/interop/run.sh "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
 timeout 180 tests/prometheus.sh "$server"
