@@ -67,31 +67,53 @@ start tls --auth-file "$pki/auth.toml" --tls-cert "$pki/server.pem" --tls-key "$
 args+=("$forecast" "$taxonomy" "$pki/ca.pem")
 echo "interop: plaintext ${args[0]} ${args[1]}, TLS with a bearer token ${args[2]} ${args[3]}"
 
-# The generated Go and TypeScript code (buf, local plugins; proto/buf.gen.yaml).
+# The generated Go and TypeScript code (buf, local plugins; proto/buf.gen.yaml), after the TypeScript
+# packages pinned by package-lock.json, which hold protoc-gen-es.
 for language in "${languages[@]}"; do
-  case $language in go|ts) (cd "$root/proto" && buf generate --template buf.gen.yaml); break ;; esac
+  case $language in
+    go|ts)
+      (cd "$here/ts" && timeout 300 npm ci --silent --no-audit --no-fund)
+      (cd "$root/proto" && timeout 120 buf generate --template buf.gen.yaml)
+      break ;;
+  esac
 done
+
+# The clients run at once, each under its own timeout (Java mostly waits for Maven's downloads and
+# the JVM, Go mostly compiles), then their results are printed in order.
+# client LANGUAGE SECONDS COMMAND...: runs one client in the background; its output goes to
+# $out/LANGUAGE.out, its exit code and time to $out/LANGUAGE.rc.
+client() {
+  local language=$1 seconds=$2; shift 2
+  (
+    started=$SECONDS
+    code=0
+    timeout "$seconds" "$@" >"$out/$language.out" 2>&1 || code=$?
+    echo "$code $((SECONDS - started))" >"$out/$language.rc"
+  ) &
+  clients+=($!)
+}
+clients=()
+for language in "${languages[@]}"; do
+  case $language in
+    go) client go 420 bash -c 'cd "$1" && shift && go run . "$@"' _ "$here/go" "${args[@]}" ;;
+    java) client java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
+    ts) client ts 300 bash -c 'cd "$1" && shift && npx tsc -p . && node dist/client.js "$@"' _ "$here/ts" "${args[@]}" ;;
+    python) client python 300 "$python" "$here/python/client.py" "$root/proto" "${args[@]}" ;;
+    *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
+  esac
+done
+wait "${clients[@]}" || true
 
 passed=0
 failed=0
-# run LANGUAGE SECONDS COMMAND...: runs one client under timeout in its directory, tallies it.
-run() {
-  local language=$1 seconds=$2; shift 2
-  local started=$SECONDS
-  if timeout "$seconds" "$@" >"$out/$language.out" 2>&1; then
-    passed=$((passed + 1)); echo "ok   $language ($(tail -n1 "$out/$language.out"), $((SECONDS - started)) s)"
-  else
-    failed=$((failed + 1)); echo "FAIL $language (exit $?, $((SECONDS - started)) s)"; sed 's/^/     /' "$out/$language.out"
-  fi
-}
 for language in "${languages[@]}"; do
-  case $language in
-    go) run go 300 bash -c 'cd "$1" && shift && go run . "$@"' _ "$here/go" "${args[@]}" ;;
-    java) run java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
-    ts) run ts 300 bash -c 'cd "$1" && shift && npm ci --silent --no-audit --no-fund && npx tsc -p . && node dist/client.js "$@"' _ "$here/ts" "${args[@]}" ;;
-    python) run python 300 "$python" "$here/python/client.py" "$root/proto" "${args[@]}" ;;
-    *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
-  esac
+  read -r code seconds <"$out/$language.rc"
+  if [ "$code" -eq 0 ]; then
+    passed=$((passed + 1)); echo "ok   $language ($(grep -aoE "[a-z]+: [0-9]+ passed, [0-9]+ failed" "$out/$language.out" | tail -n1), $seconds s)"
+  else
+    failed=$((failed + 1)); echo "FAIL $language (exit $code$([ "$code" -eq 124 ] && echo ", timed out"), $seconds s)"
+    sed 's/^/     /' "$out/$language.out"
+  fi
 done
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
