@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
-# format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
+# format and lint checks (cargo fmt, clippy, buf lint, buf format), the guarded contract (buf breaking
+# against proto/released/), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
 # (grpcurl, a generated Python client, ghz), the interop suite (clients generated in Go, Java,
 # TypeScript and Python running one script, tests/interop/), and the metrics against a real Prometheus
@@ -53,6 +54,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "buf lint / buf format"
 (cd proto && buf lint && buf format --diff --exit-code)
 
+step "buf breaking against the released contract (proto/released/v1.binpb)"
+timeout 120 tests/contract.sh
+
 step "cargo test"
 cargo test --workspace --locked
 
@@ -69,7 +73,7 @@ step "smoke test (release binary, grpcurl, python, ghz)"
 tests/smoke.sh "$server"
 
 step "interop: generated Go, Java, TypeScript and Python clients (release binary)"
-timeout 900 tests/interop/run.sh "$server"
+timeout 600 tests/interop/run.sh "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
 timeout 180 tests/prometheus.sh "$server"
