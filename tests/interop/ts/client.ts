@@ -1,12 +1,14 @@
 // The TypeScript interop client: the interop script (tests/interop/README.md) against the real servers,
 // on Node with connect-es over the gRPC protocol (HTTP/2), and the code protoc-gen-es generates from
 // proto/ into gen/ (tests/interop/run.sh generates it). Rich errors through ConnectError.findDetails.
+// Beside the shared script, two calls over gRPC-Web with connect-web, as a browser page makes them.
 //
 // Usage: node dist/client.js FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)
 // Prints "ok"/"FAIL" per check, then "ts: N passed, N failed"; exits 1 on any failure.
 import { readFileSync } from "node:fs";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { BadRequestSchema } from "./gen/google/rpc/error_details_pb.js";
 import {
   ForecastService,
@@ -99,6 +101,25 @@ async function forecastScript(address: string): Promise<void> {
   check("a call past its deadline is DEADLINE_EXCEEDED", late?.code === Code.DeadlineExceeded, late);
 }
 
+/** gRPC-Web as a browser page sends it: connect-web over fetch (HTTP/1.1 from Node). */
+async function grpcWebScript(address: string): Promise<void> {
+  const f = createClient(ForecastService, createGrpcWebTransport({ baseUrl: `http://${address}` }));
+  const series = await failureOf(async () => {
+    const got = await f.getSeries({ name: SERIES }, { timeoutMs });
+    if (got.series?.observations.find((o) => o.year === 2024)?.value !== 10.7) {
+      throw new Error(`2024 is not 10.7: ${JSON.stringify(got.series?.observations[0])}`);
+    }
+  });
+  check("gRPC-Web (connect-web, fetch over HTTP/1.1): GetSeries 2024 is 10.7", series === undefined, series);
+  const invalid = await failureOf(() => f.listDatasets({ pageSize: -5 }, { timeoutMs }));
+  const field = invalid?.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
+  check(
+    "gRPC-Web: a negative page_size is INVALID_ARGUMENT with a BadRequest naming page_size",
+    invalid?.code === Code.InvalidArgument && field === "page_size",
+    invalid,
+  );
+}
+
 async function taxonomyScript(address: string): Promise<void> {
   const t = createClient(TaxonomyService, createGrpcTransport({ baseUrl: `http://${address}` }));
 
@@ -146,6 +167,7 @@ async function main(): Promise<number> {
   }
   try {
     await forecastScript(args[0]);
+    await grpcWebScript(args[0]);
     await taxonomyScript(args[1]);
     await tlsScript(args[2], args[3], args[4], token);
   } catch (error) {
