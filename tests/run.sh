@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
-# format and lint checks (cargo fmt, clippy, buf lint, buf format), unit and end-to-end tests
+# format and lint checks (cargo fmt, clippy, buf lint, buf format), the guarded contract (buf breaking
+# against proto/released/), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
-# (grpcurl, a generated Python client, ghz), the load suite's short version (tests/load), the
-# metrics against a real Prometheus (Debian's `prometheus`, installed with apt-get when missing),
-# and the deployment: the container image (podman build, run with chroot), the Kubernetes
-# manifests (rendered and strictly decoded by a Go test) and HAProxy in front of three replicas.
+# (grpcurl, a generated Python client, ghz), the interop suite (clients generated in Go, Java,
+# TypeScript and Python running one script, tests/interop/), the load suite's short version
+# (tests/load), the metrics against a real Prometheus (Debian's `prometheus`, installed with
+# apt-get when missing), and the deployment: the container image (podman build, run with chroot),
+# the Kubernetes manifests (rendered and strictly decoded by a Go test) and HAProxy in front of
+# three replicas.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +66,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "buf lint / buf format"
 (cd proto && buf lint && buf format --diff --exit-code)
 
+step "buf breaking against the released contract (proto/released/v1.binpb)"
+timeout 120 tests/contract.sh
+
 step "cargo test"
 cargo test --workspace --locked
 
@@ -80,6 +86,9 @@ tests/smoke.sh "$server"
 
 step "load suite, short (release binary, ghz on pinned cores, 0 errors)"
 timeout 90 tests/load/run.sh --quick "$server"
+
+step "interop: generated Go, Java, TypeScript and Python clients (release binary)"
+timeout 600 tests/interop/run.sh "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
 timeout 180 tests/prometheus.sh "$server"

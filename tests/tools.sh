@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the tools the tests need into target/tools (ignored by git), from the package registries:
-# buf (npm @bufbuild/buf), grpcurl, ghz and h2spec (go install), grpcio-tools + grpcio-health-checking (pip,
-# in a venv). openssl comes from the system.
+# buf (npm @bufbuild/buf), grpcurl, ghz and h2spec (go install), grpcio-tools + grpcio-health-checking +
+# grpcio-status (pip, in a venv), and for the interop suite (tests/interop/) protoc-gen-go and
+# protoc-gen-go-grpc (go install). openssl, go, node/npm, java and mvn come from the system; the
+# TypeScript and Java clients pin their own packages (tests/interop/ts/package-lock.json, java/pom.xml).
 # Idempotent: a tool already installed at the pinned version is left alone.
 # Prints the environment to source: `eval "$(tests/tools.sh)"`.
 set -euo pipefail
@@ -14,6 +16,8 @@ GRPCURL_VERSION=v1.9.4
 GHZ_VERSION=v0.93.0
 H2SPEC_VERSION=v2.2.1+incompatible
 GRPCIO_TOOLS_VERSION=1.85.1
+PROTOC_GEN_GO_VERSION=v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION=v1.6.0
 
 log() { echo "tools: $*" >&2; }
 
@@ -37,11 +41,22 @@ if [ ! -x "$tools/bin/h2spec" ]; then
   GOBIN="$tools/bin" go install "github.com/summerwind/h2spec/cmd/h2spec@$H2SPEC_VERSION" >&2
 fi
 
-if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import grpc, grpc_tools, grpc_health" 2>/dev/null; then
-  log "installing grpcio-tools $GRPCIO_TOOLS_VERSION with grpcio (pip, venv)"
+# protoc-gen-go and protoc-gen-go-grpc: local plugins of proto/buf.gen.yaml.
+if ! "$tools/bin/protoc-gen-go" --version 2>/dev/null | grep -q " $PROTOC_GEN_GO_VERSION\$"; then
+  log "installing protoc-gen-go $PROTOC_GEN_GO_VERSION (go install)"
+  GOBIN="$tools/bin" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION" >&2
+fi
+if ! "$tools/bin/protoc-gen-go-grpc" --version 2>/dev/null | grep -q " ${PROTOC_GEN_GO_GRPC_VERSION#v}\$"; then
+  log "installing protoc-gen-go-grpc $PROTOC_GEN_GO_GRPC_VERSION (go install)"
+  GOBIN="$tools/bin" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION" >&2
+fi
+
+if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import grpc, grpc_tools, grpc_health, grpc_status" 2>/dev/null; then
+  log "installing grpcio-tools $GRPCIO_TOOLS_VERSION with grpcio, health checking and status (pip, venv)"
   python3 -m venv "$tools/venv" >&2
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
-    "grpcio-tools==$GRPCIO_TOOLS_VERSION" "grpcio-health-checking==$GRPCIO_TOOLS_VERSION" >&2
+    "grpcio-tools==$GRPCIO_TOOLS_VERSION" "grpcio-health-checking==$GRPCIO_TOOLS_VERSION" \
+    "grpcio-status==$GRPCIO_TOOLS_VERSION" >&2
 fi
 
 # openssl (from the system) makes the smoke test's certificates.

@@ -81,9 +81,26 @@ pub struct AccessArgs {
     /// reach it reads everything [default: refused at start].
     #[arg(long, env = "LLMARKET_ALLOW_INSECURE", global = true)]
     pub allow_insecure: bool,
+    /// A browser origin allowed to call with gRPC-Web from its pages (CORS), e.g.
+    /// `https://reports.example.com`. Repeatable [default: none, CORS off: gRPC-Web from other
+    /// origins is refused by browsers; same-origin pages and other clients are unaffected].
+    #[arg(
+        long = "cors-origin",
+        env = "LLMARKET_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ',',
+        value_parser = crate::runtime::web::parse_origin,
+        global = true
+    )]
+    pub cors_origins: Vec<http::HeaderValue>,
 }
 
 impl AccessArgs {
+    /// The origins of `--cors-origin`; none: CORS is off.
+    pub fn cors(&self) -> crate::runtime::web::CorsOrigins {
+        crate::runtime::web::CorsOrigins::new(self.cors_origins.clone())
+    }
+
     /// The reflection mode: as given, else authenticated with an auth file and on without.
     pub fn reflection(&self) -> Reflection {
         self.reflection.unwrap_or(if self.auth_file.is_some() {
@@ -458,6 +475,27 @@ pub enum LogFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cors_origins_are_repeatable_and_off_by_default() {
+        let off = Cli::try_parse_from(["llmarket-server", "all"]).unwrap();
+        assert!(!off.access.cors().is_on());
+        let on = Cli::try_parse_from([
+            "llmarket-server",
+            "all",
+            "--cors-origin",
+            "http://localhost:8080",
+            "--cors-origin",
+            "https://reports.example.com",
+        ])
+        .unwrap();
+        assert_eq!(on.access.cors_origins.len(), 2);
+        assert!(on.access.cors().is_on());
+        let error = Cli::try_parse_from(["llmarket-server", "all", "--cors-origin", "*"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("invalid CORS origin"), "{error}");
+    }
 
     #[test]
     fn subcommands_take_their_listen_flags() {

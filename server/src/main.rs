@@ -267,6 +267,7 @@ async fn run(cli: Cli) -> ExitCode {
         readiness: readiness.clone(),
         tls: tls.clone(),
         lame_duck,
+        cors: cli.access.cors(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)

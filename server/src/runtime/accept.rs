@@ -4,7 +4,6 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
-use hyper_util::rt::TokioExecutor;
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::{OwnedSemaphorePermit, Semaphore, watch},
@@ -31,8 +30,6 @@ static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 static HANDSHAKE_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
-
-type Http2Builder = hyper::server::conn::http2::Builder<TokioExecutor>;
 
 /// Accepts connections on `listener` and serves each with `service` (over TLS when `tls` is given)
 /// until `stop` completes. Connections then stay open: the caller ends them through `phase`. Each
@@ -120,7 +117,7 @@ async fn handle<S>(
     addr: SocketAddr,
     acceptor: Option<TlsAcceptor>,
     service: S,
-    builder: Http2Builder,
+    builder: connection::Builder,
     limits: ConnectionLimits,
     mut phase: watch::Receiver<Phase>,
     permit: OwnedSemaphorePermit,

@@ -1,5 +1,6 @@
 //! One client connection: hyper's HTTP/2 server with our settings (stream limit, flow-control
-//! windows, keepalive pings), and the timers that end it: idle (no call in flight), maximum age
+//! windows, keepalive pings), or HTTP/1.1 for gRPC-Web from browsers (chosen by the connection's
+//! first bytes: the HTTP/2 preface or not), and the timers that end it: idle (no call in flight), maximum age
 //! (GOAWAY, then close after a grace), a peer that stopped reading, and the server's drain.
 
 use std::{
@@ -57,12 +58,18 @@ impl<S> ConnectionService for S where
 {
 }
 
-/// The HTTP/2 settings every connection is served with.
-pub(crate) fn builder(
-    limits: &ConnectionLimits,
-) -> hyper::server::conn::http2::Builder<TokioExecutor> {
-    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+/// How every connection is served: HTTP/2 with our settings, or HTTP/1.1 when the peer does not
+/// open with the HTTP/2 preface (gRPC-Web from a browser; gRPC itself needs HTTP/2, and the
+/// gRPC-Web layer answers any other HTTP/1.1 request with 400).
+pub(crate) type Builder = hyper_util::server::conn::auto::Builder<TokioExecutor>;
+
+/// The settings every connection is served with.
+pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
+    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1: hyper's defaults (a request's headers must arrive within 30 s).
+    builder.http1().timer(TokioTimer::new());
     builder
+        .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(limits.max_concurrent_streams)
         .initial_stream_window_size(STREAM_WINDOW)
@@ -80,7 +87,7 @@ pub(crate) async fn serve<I, S>(
     io: I,
     peer: Peer,
     service: S,
-    builder: hyper::server::conn::http2::Builder<TokioExecutor>,
+    builder: Builder,
     limits: ConnectionLimits,
     mut phase: watch::Receiver<Phase>,
 ) where

@@ -6,10 +6,12 @@
 //!
 //! 1. [`accept`]: TCP accept, connection cap, descriptor back-off, then the TLS handshake
 //!    ([`tls`], when configured) on the connection's own task;
-//! 2. [`connection`]: HTTP/2 with our stream limit and windows; idle, age and stalled-peer timers;
-//! 3. the middleware stack, applied in one place ([`stack`]), outermost first:
-//!    content type → message size → load shed → deadline → authentication and quotas → metrics
-//!    and access log ([`crate::observe`]) → service;
+//! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
+//!    age and stalled-peer timers;
+//! 3. the stack, applied in one place ([`stack`]), outermost first: CORS (only with
+//!    `--cors-origin`) → gRPC-Web to gRPC ([`web`]) → the middleware: content type → message
+//!    size → load shed → deadline → authentication and quotas → metrics and access log
+//!    ([`crate::observe`]) → service;
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
@@ -23,6 +25,7 @@ pub mod peer;
 mod phase;
 pub mod signals;
 pub mod tls;
+pub mod web;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -104,6 +107,8 @@ pub struct ServeOptions {
     pub tls: Option<tls::ServerTls>,
     /// Once entered, health and readiness say NOT_SERVING while calls are still served.
     pub lame_duck: LameDuck,
+    /// The browser origins allowed to call across origins (`--cors-origin`); none: CORS is off.
+    pub cors: web::CorsOrigins,
 }
 
 impl Default for ServeOptions {
@@ -118,6 +123,7 @@ impl Default for ServeOptions {
             readiness: Readiness::default(),
             tls: None,
             lame_duck: LameDuck::default(),
+            cors: web::CorsOrigins::default(),
         }
     }
 }
@@ -137,16 +143,29 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
-/// The middleware stack around `routes`, the one place it is applied; [`middleware`] documents
-/// the order (content type → message size → load shed → deadline → authentication and quotas →
-/// metrics and access log → the service) and builds it; `known` names the services routed.
+/// The stack around `routes`, the one place it is applied, outermost first:
+///
+/// 1. CORS, only for the origins of `--cors-origin` ([`web`]): it answers preflights before
+///    anything else looks at them (the content type check would refuse an `OPTIONS` without
+///    one), and lets the allowed origins read every answer, errors included;
+/// 2. gRPC-Web → gRPC (tonic-web): a gRPC-Web request becomes a gRPC request here and its answer
+///    gRPC-Web again, so everything inside sees and counts plain gRPC; any other HTTP/1.1 request
+///    gets 400;
+/// 3. the per-call middleware, whose order [`middleware`] documents and builds (content type →
+///    message size → load shed → deadline → authentication and quotas → metrics and access log
+///    → the service); `known` names the services routed.
 fn stack(
     routes: Routes,
     options: &ServeOptions,
     known: &[&'static str],
 ) -> impl connection::ConnectionService {
     let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
-    middleware::stack(&options.calls, authenticate, &options.observer, known).service(routes)
+    let calls =
+        middleware::stack(&options.calls, authenticate, &options.observer, known).service(routes);
+    tower::ServiceBuilder::new()
+        .option_layer(options.cors.layer())
+        .layer(tonic_web::GrpcWebLayer::new())
+        .service(calls)
 }
 
 /// Serves `service`, health and reflection on `listener` until `shutdown` completes, then drains.

@@ -240,7 +240,8 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, TlsError> {
             key: files.key.clone(),
             source,
         })?;
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    // h2 first (gRPC); HTTP/1.1 for gRPC-Web from clients that offer only it.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
 
@@ -317,7 +318,10 @@ mod tests {
         let tls = ServerTls::load(files.clone()).unwrap();
         assert!(!tls.mutual());
         let before = tls.config.load_full();
-        assert_eq!(before.alpn_protocols, vec![b"h2".to_vec()]);
+        assert_eq!(
+            before.alpn_protocols,
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
 
         write(&dir, "cert.pem", "not pem");
         let error = tls.reload().unwrap_err();

@@ -1,7 +1,8 @@
-//! The per-call middleware every request passes through before its service, in one written order:
+//! The per-call middleware every request passes through before its service, in one written order
+//! (inside CORS and the gRPC-Web translation, which [`crate::runtime::web`] describes and the
+//! runtime's `stack` puts outside it, so gRPC-Web calls arrive here as gRPC):
 //!
-//! 1. **content type** ([`content_type`]): not gRPC (nor gRPC-Web, let through for a later issue)
-//!    → HTTP 415, and nothing else runs;
+//! 1. **content type** ([`content_type`]): not gRPC → HTTP 415, and nothing else runs;
 //! 2. **message size** ([`message_size`]): a request message over `--max-message-size` →
 //!    RESOURCE_EXHAUSTED as soon as its length prefix arrives (it only wraps the body, so it costs
 //!    nothing until the service reads);

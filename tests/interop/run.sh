@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The interop suite: one generated client per language (Go, Java, TypeScript on Node, Python) runs the
+# same script against the real release servers (README.md beside this file says what it checks).
+# Starts two servers on ephemeral loopback ports: one in plaintext, one over TLS with an auth file
+# (certificates and token made now with openssl and `llmarket-server token new`). Generates each
+# client's code from proto/ first (buf generate for Go and TypeScript, Maven for Java, grpcio-tools
+# for Python); generated code is never committed. Every client runs under `timeout`.
+# Needs the tools from tests/tools.sh (buf, protoc-gen-go, protoc-gen-go-grpc, the Python venv) and
+# go, node/npm, java/mvn, openssl.
+# Usage: tests/interop/run.sh path/to/llmarket-server [LANGUAGE...]   (languages: go java ts python)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${1:?usage: tests/interop/run.sh path/to/llmarket-server [go java ts python]}
+shift
+languages=("$@")
+[ ${#languages[@]} -gt 0 ] || languages=(go java ts python)
+python=${LLMARKET_PYTHON:-python3}
+out="$root/target/interop"
+rm -rf "$out"; mkdir -p "$out"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+# start NAME ARGS...: starts a server logging to $out/NAME.log; sets $forecast and $taxonomy.
+start() {
+  local name=$1; shift
+  local log="$out/$name.log"
+  RUST_LOG=info "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
+    --log-format json --shutdown-grace 2s "$@" 2>"$log" &
+  pids+=($!)
+  forecast=; taxonomy=
+  for _ in $(seq 1 300); do
+    forecast=$(grep '"message":"listening"' "$log" | grep '"service":"llmarket.forecast.v1.ForecastService"' \
+      | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1 || true)
+    taxonomy=$(grep '"message":"listening"' "$log" | grep '"service":"llmarket.taxonomy.v1.TaxonomyService"' \
+      | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1 || true)
+    [ -n "$forecast" ] && [ -n "$taxonomy" ] && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "interop: $name server exited early:"; cat "$log"; exit 1; }
+    sleep 0.1
+  done
+  echo "interop: $name server did not log its addresses"; cat "$log"; exit 1
+}
+
+# A CA and a server certificate for 127.0.0.1, and a token in an auth file, made now.
+pki="$out/pki"; mkdir -p "$pki"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/ca.key" 2>/dev/null
+openssl req -x509 -key "$pki/ca.key" -days 2 -subj "/CN=llmarket interop CA" -out "$pki/ca.pem" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/server.key" 2>/dev/null
+openssl req -new -key "$pki/server.key" -subj "/CN=localhost" -out "$pki/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$pki/server.ext"
+openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial -days 2 \
+  -extfile "$pki/server.ext" -out "$pki/server.pem" 2>/dev/null
+"$bin" token new --principal interop --grant 'datasets/*' --grant 'schemes/*' --grant milestones \
+  >"$pki/token" 2>"$pki/auth.toml"
+export LLMARKET_TOKEN; LLMARKET_TOKEN=$(cat "$pki/token")
+
+start plain
+args=("$forecast" "$taxonomy")
+start tls --auth-file "$pki/auth.toml" --tls-cert "$pki/server.pem" --tls-key "$pki/server.key"
+args+=("$forecast" "$taxonomy" "$pki/ca.pem")
+echo "interop: plaintext ${args[0]} ${args[1]}, TLS with a bearer token ${args[2]} ${args[3]}"
+
+# The generated Go and TypeScript code (buf, local plugins; proto/buf.gen.yaml), after the TypeScript
+# packages pinned by package-lock.json, which hold protoc-gen-es.
+for language in "${languages[@]}"; do
+  case $language in
+    go|ts)
+      (cd "$here/ts" && timeout 300 npm ci --silent --no-audit --no-fund)
+      (cd "$root/proto" && timeout 120 buf generate --template buf.gen.yaml)
+      break ;;
+  esac
+done
+
+# The clients run at once, each under its own timeout (Java mostly waits for Maven's downloads and
+# the JVM, Go mostly compiles), then their results are printed in order.
+# client LANGUAGE SECONDS COMMAND...: runs one client in the background; its output goes to
+# $out/LANGUAGE.out, its exit code and time to $out/LANGUAGE.rc.
+client() {
+  local language=$1 seconds=$2; shift 2
+  (
+    started=$SECONDS
+    code=0
+    timeout "$seconds" "$@" >"$out/$language.out" 2>&1 || code=$?
+    echo "$code $((SECONDS - started))" >"$out/$language.rc"
+  ) &
+  clients+=($!)
+}
+clients=()
+for language in "${languages[@]}"; do
+  case $language in
+    go) client go 420 bash -c 'cd "$1" && shift && go run . "$@"' _ "$here/go" "${args[@]}" ;;
+    java) client java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
+    ts) client ts 300 bash -c 'cd "$1" && shift && npx tsc -p . && node dist/client.js "$@"' _ "$here/ts" "${args[@]}" ;;
+    python) client python 300 "$python" "$here/python/client.py" "$root/proto" "${args[@]}" ;;
+    *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
+  esac
+done
+wait "${clients[@]}" || true
+
+passed=0
+failed=0
+for language in "${languages[@]}"; do
+  read -r code seconds <"$out/$language.rc"
+  if [ "$code" -eq 0 ]; then
+    passed=$((passed + 1)); echo "ok   $language ($(grep -aoE "[a-z]+: [0-9]+ passed, [0-9]+ failed" "$out/$language.out" | tail -n1), $seconds s)"
+  else
+    failed=$((failed + 1)); echo "FAIL $language (exit $code$([ "$code" -eq 124 ] && echo ", timed out"), $seconds s)"
+    sed 's/^/     /' "$out/$language.out"
+  fi
+done
+echo "interop: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
