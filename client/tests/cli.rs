@@ -1,92 +1,15 @@
 //! End-to-end tests of the `llmarket` binary against servers started in this process: output
 //! formats, the chart, `--version`, and the exit code and one-line message of each failure.
 
-use std::{
-    process::{Command, Output},
-    time::Duration,
-};
+use std::time::Duration;
 
 use llmarket_client::reports::{CostOutlook, MarketOverview, Timeline};
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 
-/// Runs `llmarket` with `args` (and nothing from the environment of the test run).
-async fn llmarket(args: &[&str]) -> Output {
-    llmarket_with_env(args, &[]).await
-}
-
-async fn llmarket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_llmarket"));
-    command
-        .args(args)
-        .env_remove("LLMARKET_FORECAST_URL")
-        .env_remove("LLMARKET_TAXONOMY_URL")
-        .env_remove("LLMARKET_DATASET")
-        .env_remove("LLMARKET_TOKEN")
-        .env_remove("LLMARKET_TOKEN_FILE")
-        .env_remove("LLMARKET_CA_CERT")
-        .env_remove("LLMARKET_CLIENT_CERT")
-        .env_remove("LLMARKET_CLIENT_KEY");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("join")
-        .expect("run llmarket")
-}
-
-/// `llmarket --forecast F --taxonomy T args…`.
-async fn against(forecast: &str, taxonomy: &str, args: &[&str]) -> Output {
-    let mut all = vec!["--forecast", forecast, "--taxonomy", taxonomy];
-    all.extend_from_slice(args);
-    llmarket(&all).await
-}
-
-/// Runs `llmarket --forecast F --taxonomy T args…`, asserts it succeeded, and returns stdout.
-async fn succeeds(forecast: &str, taxonomy: &str, args: &[&str]) -> String {
-    let output = against(forecast, taxonomy, args).await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts the exit code and that stderr is one line starting with `llmarket: error:`.
-fn assert_fails(output: &Output, code: i32) -> String {
-    let message = stderr(output);
-    assert_eq!(output.status.code(), Some(code), "stderr: {message}");
-    assert_eq!(
-        message.lines().count(),
-        1,
-        "one line on stderr: {message:?}"
-    );
-    assert!(message.starts_with("llmarket: error: "), "{message}");
-    assert!(
-        output.stdout.is_empty(),
-        "nothing on stdout: {}",
-        stdout(output)
-    );
-    message
-}
-
-/// A loopback URL nothing listens on.
-async fn dead_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
+mod common;
+use common::{
+    against, assert_fails, dead_url, llmarket, llmarket_with_env, stderr, stdout, succeeds_at,
+};
 
 #[tokio::test]
 async fn the_overview_prints_as_json_when_stdout_is_not_a_terminal() {
@@ -110,9 +33,9 @@ async fn the_markdown_is_the_json_report_rendered() {
     // only that the command prints that rendering of the report it fetched.
     let servers = Servers::start().await;
     let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
-    let json = succeeds(&f, &t, &["report", "overview", "--format", "json"]).await;
+    let json = succeeds_at(&f, &t, &["report", "overview", "--format", "json"]).await;
     let report: MarketOverview = serde_json::from_str(&json).expect("JSON");
-    let markdown = succeeds(&f, &t, &["report", "overview", "--format", "markdown"]).await;
+    let markdown = succeeds_at(&f, &t, &["report", "overview", "--format", "markdown"]).await;
     assert_eq!(
         markdown,
         llmarket_client::render::render(&report, llmarket_client::render::Format::Markdown)
@@ -147,7 +70,7 @@ async fn every_command_answers_in_every_format() {
             for lang in ["en", "zh"] {
                 let mut args = command.to_vec();
                 args.extend(["--format", format, "--lang", lang]);
-                let text = succeeds(&f, &t, &args).await;
+                let text = succeeds_at(&f, &t, &args).await;
                 assert!(!text.is_empty(), "{args:?}");
                 if format == "json" {
                     serde_json::from_str::<serde_json::Value>(&text)
@@ -197,7 +120,7 @@ async fn direct_commands_print_their_fixed_words_in_the_asked_language() {
             for (lang, wanted, unwanted) in [("en", english, chinese), ("zh", chinese, english)] {
                 let mut args = command.to_vec();
                 args.extend(["--format", format, "--lang", lang]);
-                let text = succeeds(&f, &t, &args).await;
+                let text = succeeds_at(&f, &t, &args).await;
                 assert!(text.contains(wanted), "{args:?} lacks {wanted:?}:\n{text}");
                 assert!(
                     !text.contains(unwanted),
@@ -236,7 +159,7 @@ async fn direct_commands_keep_their_json_fields_in_every_language() {
         for lang in ["en", "zh"] {
             let mut args = command.to_vec();
             args.extend(["--format", "json", "--lang", lang]);
-            let text = succeeds(&f, &t, &args).await;
+            let text = succeeds_at(&f, &t, &args).await;
             let value: serde_json::Value =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}"));
             let mut set = std::collections::BTreeSet::new();

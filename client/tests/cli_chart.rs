@@ -1,36 +1,10 @@
 //! End-to-end tests of `llmarket --chart` against servers started in this process: the source
 //! line, labels and bounds, the timeline's milestones, one-point and empty charts, and PNG.
 
-use std::process::{Command, Output};
-
 use llmarket_tests::Servers;
 
-/// `llmarket --forecast F --taxonomy T args…` (nothing from the environment).
-async fn llmarket(servers: &Servers, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_llmarket"));
-    command
-        .args(["--forecast", &servers.forecast.url()])
-        .args(["--taxonomy", &servers.taxonomy.url()])
-        .args(args);
-    for variable in [
-        "LLMARKET_FORECAST_URL",
-        "LLMARKET_TAXONOMY_URL",
-        "LLMARKET_DATASET",
-    ] {
-        command.env_remove(variable);
-    }
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("join")
-        .expect("run llmarket")
-}
-
-/// A fresh directory for this test's files.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("llmarket-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{on, scratch};
 
 /// Runs `args` with `--chart dir/file` and returns the chart's bytes, asserting success; with
 /// LLMARKET_KEEP_CHARTS set to a directory, also copies the chart there.
@@ -38,7 +12,7 @@ async fn chart(servers: &Servers, dir: &std::path::Path, file: &str, args: &[&st
     let path = dir.join(file);
     let mut all = args.to_vec();
     all.extend(["--chart", path.to_str().unwrap()]);
-    let output = llmarket(servers, &all).await;
+    let output = on(servers, &all).await;
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -122,7 +96,7 @@ async fn the_timeline_chart_marks_the_milestones_on_the_market_curve() {
     let timeline = chart(&servers, &dir, "timeline.svg", &timeline_args).await;
     assert_ne!(overview, timeline);
     let timeline = String::from_utf8(timeline).unwrap();
-    let milestones = llmarket(&servers, &["milestones", "--format", "json"]).await;
+    let milestones = on(&servers, &["milestones", "--format", "json"]).await;
     let milestones: serde_json::Value = serde_json::from_slice(&milestones.stdout).unwrap();
     let titles: Vec<&str> = milestones["milestones"]
         .as_array()
@@ -170,7 +144,7 @@ async fn a_one_point_segment_gets_a_chart_and_nothing_to_chart_is_a_warning() {
         let path = dir.join("none.svg");
         let mut all = args.to_vec();
         all.extend(["--chart", path.to_str().unwrap(), "--format", "markdown"]);
-        let output = llmarket(&servers, &all).await;
+        let output = on(&servers, &all).await;
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{all:?}: {stderr}");
         assert!(!output.stdout.is_empty(), "the report is printed");

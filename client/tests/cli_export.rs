@@ -1,45 +1,12 @@
 //! End-to-end tests of the export options of `llmarket` against servers started in this
 //! process: tidy CSV, `--output FILE`, BCP-47 `--lang` tags and shell completions.
 
-use std::{
-    collections::BTreeMap,
-    path::PathBuf,
-    process::{Command, Output},
-};
+use std::collections::BTreeMap;
 
 use llmarket_tests::Servers;
 
-/// `llmarket --forecast F --taxonomy T args…` (nothing from the environment).
-async fn llmarket(servers: &Servers, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_llmarket"));
-    command
-        .args(["--forecast", &servers.forecast.url()])
-        .args(["--taxonomy", &servers.taxonomy.url()])
-        .args(args);
-    for variable in [
-        "LLMARKET_FORECAST_URL",
-        "LLMARKET_TAXONOMY_URL",
-        "LLMARKET_DATASET",
-    ] {
-        command.env_remove(variable);
-    }
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("join")
-        .expect("run llmarket")
-}
-
-/// Runs `args`, asserts success, returns stdout.
-async fn succeeds(servers: &Servers, args: &[&str]) -> String {
-    let output = llmarket(servers, args).await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
+mod common;
+use common::{on, scratch, succeeds};
 
 /// The records of `csv` (RFC 4180: quoted fields, doubled quotes, CRLF line ends).
 fn parse_csv(csv: &str) -> Vec<Vec<String>> {
@@ -90,13 +57,6 @@ fn row<'a>(
     rows.iter()
         .find(|r| r["series"] == series && r["measure"] == measure && r["year"] == year)
         .unwrap_or_else(|| panic!("no {series} {measure} {year} in {rows:?}"))
-}
-
-/// A fresh directory for this test's files.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("llmarket-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[tokio::test]
@@ -192,7 +152,7 @@ async fn every_command_with_values_exports_csv_the_same_in_every_language() {
     ] {
         let mut args = command.to_vec();
         args.extend(["--format", "csv"]);
-        let output = llmarket(&servers, &args).await;
+        let output = on(&servers, &args).await;
         assert_eq!(output.status.code(), Some(64), "{args:?}");
         let message = String::from_utf8_lossy(&output.stderr);
         assert!(message.contains("prints no values"), "{message}");
@@ -232,7 +192,7 @@ async fn output_writes_the_report_into_a_file_in_the_format_its_name_implies() {
     assert!(std::fs::read_to_string(&md).unwrap().starts_with("# "));
 
     let unwritable = dir.join("no-such-dir").join("report.json");
-    let output = llmarket(
+    let output = on(
         &servers,
         &["series", "list", "--output", unwritable.to_str().unwrap()],
     )
@@ -273,7 +233,7 @@ async fn lang_takes_bcp_47_tags_and_names_the_supported_ones() {
         assert_eq!(text(tag).await, en, "{tag}");
     }
     for tag in ["fr", "zh-Hant", "zh-TW", "english"] {
-        let output = llmarket(&servers, &["series", "list", "--lang", tag]).await;
+        let output = on(&servers, &["series", "list", "--lang", tag]).await;
         assert_eq!(output.status.code(), Some(64), "{tag}");
         let message = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -298,6 +258,6 @@ async fn completions_are_printed_for_each_shell() {
             "{shell}"
         );
     }
-    let output = llmarket(&servers, &["completions", "tcsh"]).await;
+    let output = on(&servers, &["completions", "tcsh"]).await;
     assert_eq!(output.status.code(), Some(64));
 }

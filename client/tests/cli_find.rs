@@ -4,90 +4,12 @@
 //! wrong service at an address; missing parts and `--strict`; years outside the data; empty
 //! results; tables fitted to the width; help limited to the options that apply.
 
-use std::process::{Command, Output};
-
 use llmarket_client::reports::discovery::{CapabilityLadder, ConceptList, SchemeList};
 use llmarket_tests::{Servers, TestServer};
 use unicode_width::UnicodeWidthStr as _;
 
-/// Runs `llmarket` with `args` and `env` (and nothing else from the environment of the run).
-async fn llmarket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_llmarket"));
-    command.args(args);
-    for variable in [
-        "LLMARKET_FORECAST_URL",
-        "LLMARKET_TAXONOMY_URL",
-        "LLMARKET_DATASET",
-        "LLMARKET_TOKEN",
-        "LLMARKET_TOKEN_FILE",
-        "LLMARKET_CA_CERT",
-        "LLMARKET_CLIENT_CERT",
-        "LLMARKET_CLIENT_KEY",
-        "COLUMNS",
-    ] {
-        command.env_remove(variable);
-    }
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("join")
-        .expect("run llmarket")
-}
-
-/// `llmarket --forecast F --taxonomy T args…`.
-async fn against(forecast: &str, taxonomy: &str, args: &[&str]) -> Output {
-    let mut all = vec!["--forecast", forecast, "--taxonomy", taxonomy];
-    all.extend_from_slice(args);
-    llmarket_with_env(&all, &[]).await
-}
-
-/// Runs against `servers`, asserts success, returns stdout.
-async fn succeeds(servers: &Servers, args: &[&str]) -> String {
-    let output = against(&servers.forecast.url(), &servers.taxonomy.url(), args).await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts the exit code, one `llmarket: error:` line on stderr and nothing on stdout.
-fn assert_fails(output: &Output, code: i32) -> String {
-    let message = stderr(output);
-    assert_eq!(output.status.code(), Some(code), "stderr: {message}");
-    assert_eq!(
-        message.lines().count(),
-        1,
-        "one line on stderr: {message:?}"
-    );
-    assert!(message.starts_with("llmarket: error: "), "{message}");
-    assert!(
-        output.stdout.is_empty(),
-        "nothing on stdout: {}",
-        stdout(output)
-    );
-    message
-}
-
-/// A loopback URL nothing listens on.
-async fn dead_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
+mod common;
+use common::{against, assert_fails, dead_url, llmarket_with_env, stderr, stdout, succeeds};
 
 // ---- discovery ----
 
