@@ -14,27 +14,10 @@ bin=${1:-$("$root/tests/release.sh")}
 out="$root/target/haproxy"
 rm -rf "$out"
 mkdir -p "$out"
-pids=()
-failed=0
+. "$root/tests/lib.sh"
 replicas=(127.0.14.2 127.0.14.3 127.0.14.4)
 declare -A replica_pid
-
-cleanup() {
-  for pid in "${pids[@]}" "${replica_pid[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}" "${replica_pid[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.14.1", 0)); print(s.getsockname()[1])'
-}
+trap 'stop_all "${replica_pid[@]}"' EXIT
 
 # start ADDRESS: one forecast replica; returns once its /readyz answers 200.
 start() {
@@ -76,9 +59,9 @@ pids+=($!)
 for _ in $(seq 1 50); do grep -qs ready "$out/dns.txt" && break; sleep 0.1; done
 for a in "${replicas[@]}"; do start "$a"; done
 
-proxy="127.0.14.1:$(free_port)"
-stats="127.0.14.1:$(free_port)"
-LLMARKET_PROXY_FORECAST=$proxy LLMARKET_PROXY_TAXONOMY="127.0.14.1:$(free_port)" LLMARKET_PROXY_STATS=$stats \
+proxy="127.0.14.1:$(free_port 127.0.14.1)"
+stats="127.0.14.1:$(free_port 127.0.14.1)"
+LLMARKET_PROXY_FORECAST=$proxy LLMARKET_PROXY_TAXONOMY="127.0.14.1:$(free_port 127.0.14.1)" LLMARKET_PROXY_STATS=$stats \
   LLMARKET_DNS=127.0.14.53:53 LLMARKET_FORECAST_NAME=forecast.llmarket.test \
   LLMARKET_TAXONOMY_NAME=taxonomy.llmarket.test \
   haproxy -f "$root/deploy/haproxy/haproxy.cfg" >"$out/haproxy.log" 2>&1 &

@@ -17,22 +17,7 @@ out="$root/target/image"
 image=localhost/llmarket-server:test
 rm -rf "$out"
 mkdir -p "$out"
-pids=()
-failed=0
-
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+. "$root/tests/lib.sh"
 
 # 1. Build: the binary comes in as its own build context, the rest from deploy/.
 podman build --quiet --pull=never -f "$root/deploy/Containerfile" \
@@ -68,11 +53,6 @@ open(sys.argv[1], "wb").write(connection.recv(24))' "$1" >"$1.port" &
   pids+=($!)
   for _ in $(seq 1 50); do [ -s "$1.port" ] && break; sleep 0.1; done
   cat "$1.port"
-}
-
-addr_of() {
-  { grep -s '"message":"listening"' "$1" || true; } | { grep "\"service\":\"$2\"" || true; } \
-    | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1
 }
 
 # The example overlay's dataset, laid out as a ConfigMap volume is (files are symlinks into a

@@ -12,31 +12,7 @@ bin=${1:-$root/target/release/llmarket-server}
 out="$root/target/prometheus"
 rm -rf "$out"
 mkdir -p "$out"
-pids=()
-failed=0
-
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# addr_of LOG SERVICE: the address SERVICE logged as listening, or nothing yet.
-addr_of() {
-  { grep '"message":"listening"' "$1" || true; } | { grep "\"service\":\"$2\"" || true; } \
-    | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1
-}
+. "$root/tests/lib.sh"
 
 # start NAME: starts `llmarket-server NAME` with an admin listener; sets grpc_addr and admin_addr.
 start() {
