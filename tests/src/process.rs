@@ -37,14 +37,23 @@ pub struct ServerProcess {
     lines: mpsc::Receiver<String>,
     /// Each listener's service name (`admin` for the admin listener) and bound address.
     pub listening: Vec<(String, SocketAddr)>,
+    /// The log lines up to the last listening address.
+    pub startup: Vec<String>,
 }
 
 impl ServerProcess {
     /// Runs `llmarket-server ARGS` and waits (up to 30 s) until it logged `listeners` listening
     /// addresses (one per service, one more with `--admin-listen`).
     pub fn start(args: &[&str], listeners: usize) -> Self {
-        let mut child = Command::new(server_bin())
-            .args(args)
+        let mut command = Command::new(server_bin());
+        command.args(args);
+        Self::spawn(command, listeners)
+    }
+
+    /// Runs `command` (the server binary, or a wrapper that execs it) and waits as
+    /// [`ServerProcess::start`] does.
+    pub fn spawn(mut command: Command, listeners: usize) -> Self {
+        let mut child = command
             .env_remove("LLMARKET_DATA")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -65,9 +74,10 @@ impl ServerProcess {
             child,
             lines,
             listening: Vec::new(),
+            startup: Vec::new(),
         };
         while server.listening.len() < listeners {
-            let line = server.line_containing("listening");
+            let line = server.startup_line_containing("listening");
             let field = |name: &str| {
                 line.split_whitespace()
                     .find_map(|f| f.strip_prefix(name))
@@ -103,6 +113,25 @@ impl ServerProcess {
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -s {signal} failed");
+    }
+
+    /// The next log line containing `needle` during startup, kept in [`Self::startup`] with
+    /// the lines before it.
+    fn startup_line_containing(&mut self, needle: &str) -> String {
+        loop {
+            let line = self.next_line(needle);
+            self.startup.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// The next log line, waiting up to 30 s for it (`needle` names what was awaited).
+    fn next_line(&self, needle: &str) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("no log line with {needle:?} within 30 s ({e})"))
     }
 
     /// The next log line containing `needle`, waiting up to 30 s for it.

@@ -6,15 +6,13 @@
 #![cfg(target_os = "linux")]
 
 use std::{
-    io::{BufRead as _, BufReader},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    sync::mpsc,
+    process::Command,
     time::{Duration, Instant},
 };
 
 use bytes::{BufMut as _, Bytes, BytesMut};
 use llmarket_proto::taxonomy::{self as pb, taxonomy_service_client::TaxonomyServiceClient};
+use llmarket_tests::process::{ServerProcess, server_bin};
 use prost::Message as _;
 use tokio::net::TcpStream;
 use tonic::transport::{Channel, Endpoint};
@@ -24,33 +22,10 @@ use tonic_health::pb::{
 
 const TAXONOMY: &str = "llmarket.taxonomy.v1.TaxonomyService";
 
-/// The `llmarket-server` binary `cargo test --workspace` built beside this test executable, or
-/// `LLMARKET_SERVER_BIN` when set (e.g. to measure the release build).
-fn server_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("LLMARKET_SERVER_BIN") {
-        return PathBuf::from(bin);
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target profile directory");
-    let bin = dir.join("llmarket-server");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p llmarket-server` (cargo test --workspace does)",
-        bin.display()
-    );
-    bin
-}
-
 /// A `llmarket-server taxonomy` process on an ephemeral loopback port.
 struct Server {
-    child: Child,
+    process: ServerProcess,
     addr: String,
-    lines: mpsc::Receiver<String>,
-    /// Log lines up to and including the first "listening".
-    startup: Vec<String>,
 }
 
 impl Server {
@@ -69,60 +44,20 @@ impl Server {
         };
         command
             .args(["taxonomy", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("LLMARKET_DATA")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("start llmarket-server");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut server = Self {
-            child,
-            addr: String::new(),
-            lines,
-            startup: Vec::new(),
-        };
-        let line = loop {
-            let line = server
-                .lines
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the server logs its address within 30 s");
-            server.startup.push(line.clone());
-            if line.contains("listening") {
-                break line;
-            }
-        };
-        server.addr = line
-            .rsplit("addr=")
-            .next()
-            .expect("addr field")
-            .trim()
-            .to_owned();
-        server
+            .args(args);
+        let process = ServerProcess::spawn(command, 1);
+        let addr = process.addr("taxonomy").to_string();
+        Self { process, addr }
+    }
+
+    /// Log lines up to and including the first "listening".
+    fn startup(&self) -> &[String] {
+        &self.process.startup
     }
 
     /// The next stderr line containing `needle`, within 30 s.
     fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no log line with {needle:?}"));
-            if line.contains(needle) {
-                return line;
-            }
-        }
+        self.process.line_containing(needle)
     }
 
     fn url(&self) -> String {
@@ -130,7 +65,7 @@ impl Server {
     }
 
     fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// Resident memory in KiB.
@@ -164,13 +99,6 @@ impl Server {
             .connect()
             .await
             .expect("connect")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -515,11 +443,11 @@ async fn at_the_open_file_limit_the_server_keeps_serving_and_does_not_spin() {
     let server = Server::start(&[], Some(256));
     assert!(
         server
-            .startup
+            .startup()
             .iter()
             .any(|l| l.contains("connection cap lowered")),
         "{:?}",
-        server.startup
+        server.startup()
     );
     let good = server.channel().await;
     assert_healthy(&good).await;
