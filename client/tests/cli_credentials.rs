@@ -11,20 +11,13 @@ use llmarket_tests::{
     pki::{CLIENT_DNS, CLIENT_URI, Pki},
 };
 
+mod common;
+use common::{llmarket_with_env, stderr};
+
 /// Runs `llmarket` with `args` and `env` only (none of the test run's `LLMARKET_*` variables).
 async fn llmarket(args: &[String], env: &[(&str, &str)]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_llmarket"));
-    command.args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("LLMARKET_") {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().copied());
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("join")
-        .expect("run llmarket")
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    llmarket_with_env(&args, env).await
 }
 
 /// `--forecast URL --taxonomy URL --format json` then `more`.
@@ -38,10 +31,6 @@ fn args(url: &str, more: &[&str]) -> Vec<String> {
 
 fn path(pki: &Pki, name: &str) -> String {
     pki.path(name).display().to_string()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 async fn mutual_tls_double(pki: &Pki) -> (TestServer, SlowForecast) {

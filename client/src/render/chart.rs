@@ -116,18 +116,14 @@ impl ChartPoint {
 /// llmarket's, in `language`.
 pub fn source_line(language: Language, report: &str, publisher: &str) -> String {
     let w = Words(language);
-    match language {
-        Language::En => format!(
-            "{} {report}, {publisher}; {}",
-            w.t(Msg::ChartSource),
-            w.t(Msg::DerivedPointsByLlmarket)
-        ),
-        Language::Zh => format!(
-            "{}{report}，{publisher}；{}",
-            w.t(Msg::ChartSource),
-            w.t(Msg::DerivedPointsByLlmarket)
-        ),
-    }
+    format!(
+        "{}{}{report}{}{publisher}{}{}",
+        w.t(Msg::ChartSource),
+        w.colon(),
+        w.comma(),
+        w.semicolon(),
+        w.t(Msg::DerivedPointsByLlmarket)
+    )
 }
 
 /// A chart that cannot be drawn.

@@ -3,6 +3,7 @@
 
 use tokio::sync::watch;
 use tonic::server::NamedService;
+use tonic_health::{ServingStatus, server::HealthReporter};
 
 /// Name of the standard health service, from its generated type.
 pub const HEALTH_SERVICE_NAME: &str = <tonic_health::pb::health_server::HealthServer<
@@ -48,4 +49,11 @@ impl Default for LameDuck {
     fn default() -> Self {
         lame_duck().1
     }
+}
+
+/// Sets `service`'s health and the whole server's (the empty service name) to `status`
+/// together: each process serves one service.
+pub(crate) async fn set_health(reporter: &HealthReporter, service: &str, status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    reporter.set_service_status(service, status).await;
 }

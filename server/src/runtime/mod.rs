@@ -38,6 +38,7 @@ use tonic_health::ServingStatus;
 use tower::Service;
 
 use crate::observe::{Observer, admin::Readiness};
+use health::set_health;
 pub use health::{HEALTH_SERVICE_NAME, LameDuck, LameDuckSwitch, lame_duck};
 
 /// The reflection services' names, as routed (for the metrics' known services).
@@ -187,12 +188,7 @@ pub async fn serve(
         .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
     let name = service.name;
     let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("", ServingStatus::Serving)
-        .await;
-    reporter
-        .set_service_status(name, ServingStatus::Serving)
-        .await;
+    set_health(&reporter, name, ServingStatus::Serving).await;
 
     let mut routes = service.routes.add_service(health);
     if options.reflection != middleware::Reflection::Off {
@@ -225,12 +221,7 @@ pub async fn serve(
                 "lame duck: health NOT_SERVING, still serving calls"
             );
             readiness.set(name, false);
-            reporter
-                .set_service_status(name, ServingStatus::NotServing)
-                .await;
-            reporter
-                .set_service_status("", ServingStatus::NotServing)
-                .await;
+            set_health(&reporter, name, ServingStatus::NotServing).await;
         }
     });
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
@@ -252,12 +243,7 @@ pub async fn serve(
         %addr,
         "shutting down: health NOT_SERVING, draining in-flight calls"
     );
-    reporter
-        .set_service_status(name, ServingStatus::NotServing)
-        .await;
-    reporter
-        .set_service_status("", ServingStatus::NotServing)
-        .await;
+    set_health(&reporter, name, ServingStatus::NotServing).await;
     phase_tx.send_replace(Phase::Draining);
     match tokio::time::timeout(options.grace, phase_tx.closed()).await {
         Ok(()) => tracing::info!(service = name, "drained"),
