@@ -165,7 +165,9 @@ impl Range {
     pub fn of(value: f64, qualifier: Qualifier, resolution: f64) -> Self {
         let half = resolution / 2.0;
         let (low, high) = match qualifier {
-            Qualifier::Exact | Qualifier::Approximate => (value - half, value + half),
+            Qualifier::Exact | Qualifier::Approximate => {
+                (denoise(value - half), denoise(value + half))
+            }
             Qualifier::UpperBound => (f64::NEG_INFINITY, value),
             Qualifier::LowerBound => (value, f64::INFINITY),
         };
@@ -190,6 +192,18 @@ impl Range {
         let slack = 1e-9 * self.high.abs().max(other.high.abs()).min(1e300);
         self.low <= other.high + slack && other.low <= self.high + slack
     }
+}
+
+/// `x` rounded to 12 significant digits: a stated value ± half its resolution (10.7 − 0.05)
+/// comes out as the decimal it is (10.65), not with binary noise (10.649999999999999).
+fn denoise(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let scale = 10f64.powi(11 - magnitude);
+    let rounded = (x * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { x }
 }
 
 /// A value formatted for people: rounded to 10 significant digits (dropping floating-point
@@ -249,8 +263,13 @@ mod tests {
 
     #[test]
     fn ranges_follow_qualifier_and_rounding() {
+        // The ends are the decimals a reader would write, without binary noise.
         let r = Range::of(10.7, Qualifier::Exact, 0.1);
-        assert!((r.low - 10.65).abs() < 1e-12 && (r.high - 10.75).abs() < 1e-12);
+        assert_eq!((r.low, r.high), (10.65, 10.75));
+        let r = Range::of(0.807, Qualifier::Approximate, 0.001);
+        assert_eq!((r.low, r.high), (0.8065, 0.8075));
+        let r = Range::of(1.5e-7, Qualifier::Exact, 1e-8);
+        assert_eq!((r.low, r.high), (1.45e-7, 1.55e-7));
         let r = Range::of(0.1, Qualifier::UpperBound, 0.0);
         assert_eq!((r.low, r.high), (f64::NEG_INFINITY, 0.1));
         let r = Range::of(5.0, Qualifier::LowerBound, 0.0);
