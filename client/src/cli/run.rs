@@ -25,7 +25,7 @@ use crate::{
 /// Runs `cli`'s command; the error is what to print and the exit code. A call refused for its
 /// credentials says which were presented and what to do.
 pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
-    let credentials = Credentials::load(&cli.credentials, token_variable(), any_https(&cli))?;
+    let credentials = Credentials::load(&cli.credentials, token_variable(), any_tls(&cli))?;
     let config = ClientConfig {
         forecast: cli.forecast.clone(),
         taxonomy: cli.taxonomy.clone(),
@@ -237,12 +237,15 @@ async fn progress<T>(work: impl Future<Output = T>) -> T {
     result
 }
 
-/// Whether any endpoint of `cli` is `https://`.
-fn any_https(cli: &Cli) -> bool {
+/// Whether any endpoint of `cli` speaks TLS: an `https://` URL, or a `dns:` target with TLS
+/// settings.
+fn any_tls(cli: &Cli) -> bool {
+    // A dns: target has no scheme: it speaks TLS when TLS settings are given.
+    let dns_tls = cli.credentials.ca_cert.is_some() || cli.credentials.client_cert.is_some();
     cli.forecast
         .iter()
         .chain(&cli.taxonomy)
-        .any(|url| url.starts_with("https://"))
+        .any(|url| url.starts_with("https://") || (dns_tls && url.starts_with("dns:")))
 }
 
 /// The token in [`TOKEN_VARIABLE`]; an empty variable counts as unset.
@@ -250,4 +253,30 @@ fn token_variable() -> Option<String> {
     std::env::var(TOKEN_VARIABLE)
         .ok()
         .filter(|token| !token.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn tls_of(args: &[&str]) -> bool {
+        let cli = Cli::try_parse_from([&["llmarket"], args, &["series", "list"]].concat())
+            .expect("arguments");
+        any_tls(&cli)
+    }
+
+    #[test]
+    fn https_urls_and_dns_targets_with_tls_settings_are_tls_endpoints() {
+        assert!(tls_of(&["--forecast", "https://forecast.example:443"]));
+        assert!(!tls_of(&["--forecast", "http://127.0.0.1:50051"]));
+        assert!(!tls_of(&["--forecast", "dns:///forecast.example:50051"]));
+        assert!(tls_of(&[
+            "--forecast",
+            "dns:///forecast.example:50051",
+            "--ca-cert",
+            "ca.pem"
+        ]));
+    }
 }
