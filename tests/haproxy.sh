@@ -3,7 +3,8 @@
 # loopback addresses (127.0.14.2-4, gRPC :50051, admin :9090), found through a DNS name answered by
 # a DNS server the test starts (as a headless Service is). ghz calls through HAProxy: no error, and
 # every replica served calls (from each replica's /metrics). Then the replicas are restarted one
-# by one (SIGTERM, wait for exit, start again, wait until HAProxy has it back) while ghz runs
+# by one (SIGTERM with a lame-duck delay, wait for exit, start again, wait until HAProxy has it
+# back) while ghz runs
 # through HAProxy, and the failed calls are counted and printed; a failure fails the test. Last, a
 # replica killed with SIGKILL under load: no more failures than the calls in flight.
 # Needs: haproxy, ghz (tests/tools.sh), curl, python3. Loopback only.
@@ -21,7 +22,10 @@ trap 'stop_all "${replica_pid[@]}"' EXIT
 
 # start ADDRESS: one forecast replica; returns once its /readyz answers 200.
 start() {
-  "$bin" forecast --listen "$1:50051" --admin-listen "$1:9090" --log-format json 2>>"$out/$1.log" &
+  # A lame duck of 1.5 s, as in the manifests: /readyz fails and HAProxy (checking every second)
+  # takes the replica out before its listener closes.
+  "$bin" forecast --listen "$1:50051" --admin-listen "$1:9090" --shutdown-delay 1500ms \
+    --log-format json 2>>"$out/$1.log" &
   replica_pid[$1]=$!
   for _ in $(seq 1 100); do
     curl -sf -o /dev/null "http://$1:9090/readyz" && return 0
