@@ -77,30 +77,23 @@ impl Secured {
         }
     }
 
-    async fn forecast(
-        &self,
-        token: Option<&str>,
-    ) -> ForecastServiceClient<
-        tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>,
-    > {
+    async fn forecast(&self, token: Option<&str>) -> ForecastServiceClient<WithToken> {
         ForecastServiceClient::with_interceptor(
             self.forecast.channel().await,
             Bearer(token.map(str::to_owned)),
         )
     }
 
-    async fn taxonomy(
-        &self,
-        token: Option<&str>,
-    ) -> TaxonomyServiceClient<
-        tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>,
-    > {
+    async fn taxonomy(&self, token: Option<&str>) -> TaxonomyServiceClient<WithToken> {
         TaxonomyServiceClient::with_interceptor(
             self.taxonomy.channel().await,
             Bearer(token.map(str::to_owned)),
         )
     }
 }
+
+/// A channel whose calls carry the bearer token of a [`Bearer`].
+type WithToken = tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>;
 
 /// Sends `authorization: Bearer <token>` on every call, when there is a token.
 #[derive(Clone)]

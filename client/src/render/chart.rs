@@ -146,25 +146,13 @@ pub enum ChartError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::model::{Kind, Provenance, Unit};
+    use crate::reports::model::Unit;
 
     fn point(qualifier: Qualifier, low: Option<f64>, high: Option<f64>) -> Point {
         Point {
-            year: 2024,
-            value: 0.1,
-            unit: Unit::UsdPerMillionTokens,
-            qualifier,
-            kind: Kind::Actual,
-            provenance: Provenance::Reported,
-            method: None,
-            source: "2.1".to_owned(),
-            resolution: None,
-            note: None,
-            width_unknown: false,
             low,
             high,
-            derivation: None,
-            past_horizon: false,
+            ..Point::stated(2024, 0.1, Unit::UsdPerMillionTokens, qualifier)
         }
     }
 

@@ -123,21 +123,10 @@ mod tests {
 
     fn point(value: f64, qualifier: Qualifier, provenance: Provenance) -> Point {
         Point {
-            year: 2024,
-            value,
-            unit: Unit::UsdBillion,
-            qualifier,
-            kind: Kind::Actual,
             provenance,
-            method: None,
             source: "1.2".to_owned(),
             resolution: Some(0.1),
-            note: None,
-            width_unknown: false,
-            low: None,
-            high: None,
-            derivation: None,
-            past_horizon: false,
+            ..Point::stated(2024, value, Unit::UsdBillion, qualifier)
         }
     }
 

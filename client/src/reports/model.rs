@@ -180,6 +180,29 @@ impl Point {
     pub fn is_derived(&self) -> bool {
         self.provenance == Provenance::Derived
     }
+
+    /// A value of `year` the report states (an actual, from section 2.1), for tests; change
+    /// the fields a test is about.
+    #[cfg(test)]
+    pub(crate) fn stated(year: i32, value: f64, unit: Unit, qualifier: Qualifier) -> Self {
+        Self {
+            year,
+            value,
+            unit,
+            qualifier,
+            kind: Kind::Actual,
+            provenance: Provenance::Reported,
+            method: None,
+            source: "2.1".to_owned(),
+            resolution: None,
+            note: None,
+            width_unknown: false,
+            low: None,
+            high: None,
+            derivation: None,
+            past_horizon: false,
+        }
+    }
 }
 
 /// What a stated rate measures.

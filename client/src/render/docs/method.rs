@@ -292,25 +292,12 @@ pub(super) fn multiple_text(w: Words, g: &Growth) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::model::{Estimate, Kind, Unit};
+    use crate::reports::model::{Estimate, Unit};
 
     fn point(year: i32, value: f64, qualifier: Qualifier, width_unknown: bool) -> Point {
         Point {
-            year,
-            value,
-            unit: Unit::UsdPerMillionTokens,
-            qualifier,
-            kind: Kind::Actual,
-            provenance: Provenance::Reported,
-            method: None,
-            source: "2.1".to_owned(),
-            resolution: None,
-            note: None,
             width_unknown,
-            low: None,
-            high: None,
-            derivation: None,
-            past_horizon: false,
+            ..Point::stated(year, value, Unit::UsdPerMillionTokens, qualifier)
         }
     }
 
