@@ -73,14 +73,7 @@ serve() {
     --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --log-format json 2>"$log" &
   server_pid=$!
   pids+=("$server_pid")
-  grpc_addr=; admin_addr=
-  for _ in $(seq 1 100); do
-    grpc_addr=$(addr_of "$log" "llmarket.$1.v1.$2")
-    admin_addr=$(addr_of "$log" admin)
-    [ -n "$grpc_addr" ] && [ -n "$admin_addr" ] && return 0
-    sleep 0.1
-  done
-  echo "$1 did not start from the image:"; cat "$log"; exit 1
+  await_listening "$log" "llmarket.$1.v1.$2"
 }
 
 # calls NAME SERVICE METHOD REQUEST: readiness, liveness, health and one real call.

@@ -2,7 +2,8 @@
 # - `pids`: background processes to stop (SIGTERM, then wait) when the script exits
 #   (`stop_all`, the EXIT trap; a script with more to clean sets its own trap and calls it);
 # - `ok`/`bad` (counted in `passed`/`failed`) and `check NAME COMMAND...`;
-# - `free_port [HOST]` and `addr_of LOG SERVICE` (the address a JSON log says SERVICE listens on).
+# - `free_port [HOST]`, `addr_of LOG SERVICE` (the address a JSON log says SERVICE listens on)
+#   and `await_listening LOG SERVICE` (sets grpc_addr and admin_addr).
 # shellcheck shell=bash
 
 pids=()
@@ -34,4 +35,18 @@ free_port() {
 addr_of() {
   { grep -s '"message":"listening"' "$1" || true; } | { grep "\"service\":\"$2\"" || true; } \
     | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1
+}
+
+# await_listening LOG SERVICE: waits (up to 30 s) until LOG names the gRPC address of SERVICE
+# (e.g. llmarket.forecast.v1.ForecastService) and the admin listener's; sets grpc_addr and
+# admin_addr, or prints the log and exits.
+await_listening() {
+  grpc_addr=; admin_addr=
+  for _ in $(seq 1 300); do
+    grpc_addr=$(addr_of "$1" "$2")
+    admin_addr=$(addr_of "$1" admin)
+    [ -n "$grpc_addr" ] && [ -n "$admin_addr" ] && return 0
+    sleep 0.1
+  done
+  echo "$2 did not log its addresses:"; cat "$1"; exit 1
 }

@@ -16,17 +16,10 @@ mkdir -p "$out"
 
 # start NAME: starts `llmarket-server NAME` with an admin listener; sets grpc_addr and admin_addr.
 start() {
-  local name=$1 log="$out/$1.log"
+  local log="$out/$1.log"
   "$bin" "$1" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --log-format json 2>"$log" &
   pids+=($!)
-  grpc_addr=; admin_addr=
-  for _ in $(seq 1 300); do
-    grpc_addr=$(addr_of "$log" "llmarket.$name.v1.$2")
-    admin_addr=$(addr_of "$log" admin)
-    [ -n "$grpc_addr" ] && [ -n "$admin_addr" ] && return 0
-    sleep 0.1
-  done
-  echo "$name did not log its addresses:"; cat "$log"; exit 1
+  await_listening "$log" "llmarket.$1.v1.$2"
 }
 
 start forecast ForecastService
