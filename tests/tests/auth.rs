@@ -536,30 +536,27 @@ async fn not_found_suggests_only_names_the_caller_may_read() {
     let servers = Secured::start("nearest").await;
     // `agents` is the label of capability-levels/l3: near for a caller who may read that
     // scheme, never named to one who may read only the industry scheme.
-    let request = || tpb::GetConceptRequest {
-        name: "schemes/industry/concepts/agents".into(),
-        ..Default::default()
+    let not_found_for = async |token| {
+        let status = servers
+            .taxonomy(Some(token))
+            .await
+            .get_concept(tpb::GetConceptRequest {
+                name: "schemes/industry/concepts/agents".into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("no such concept");
+        assert_eq!(status.code(), Code::NotFound, "{status:?}");
+        status
     };
-    let status = servers
-        .taxonomy(Some(FULL))
-        .await
-        .get_concept(request())
-        .await
-        .expect_err("no such concept");
-    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    let status = not_found_for(FULL).await;
     assert!(
         status
             .message()
             .contains("schemes/capability-levels/concepts/l3"),
         "{status:?}"
     );
-    let status = servers
-        .taxonomy(Some(NARROW))
-        .await
-        .get_concept(request())
-        .await
-        .expect_err("no such concept");
-    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    let status = not_found_for(NARROW).await;
     assert!(
         !status.message().contains("capability-levels"),
         "{status:?}"
