@@ -270,8 +270,10 @@ def table(args, rows, results, sizes, memory):
     lines = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu_model}), "
         f"{mode}; `{args.command}`: server on core {args.server_core}, ghz on core {args.client_core}, "
-        f"runs of {args.cpu_per_run} s of server CPU (2,000 to {args.calls} calls) at -c {args.concurrency}, "
-        f"median of {args.rounds} runs.",
+        + (f"one run of {args.calls} calls per row (--quick: too short for figures)"
+         if args.quick else
+         f"runs of {args.cpu_per_run} s of server CPU (2,000 to {args.calls} calls)")
+        + f" at -c {args.concurrency}, median of {args.rounds} runs.",
         f"Server RSS: {memory['rss_idle'] / 1024:.1f} MiB idle, {memory['rss_end'] / 1024:.1f} MiB after the runs, "
         f"{memory['rss_peak'] / 1024:.1f} MiB peak.",
         "",
