@@ -5,7 +5,7 @@
 use std::{
     io::{BufRead as _, BufReader},
     net::SocketAddr,
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     sync::mpsc,
     time::{Duration, Instant},
@@ -147,6 +147,12 @@ impl ServerProcess {
         }
     }
 
+    /// The log lines not read yet, up to the end of the log: call it once the process has
+    /// exited (its stderr then ends), or it waits for that.
+    pub fn rest_of_log(&self) -> Vec<String> {
+        self.lines.iter().collect()
+    }
+
     /// Waits (up to 60 s) for the process to exit.
     pub fn wait(&mut self) -> ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -165,4 +171,15 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Writes the manifest of the dataset directory `dir` with `llmarket-server data manifest`.
+pub fn write_manifest(dir: &Path) {
+    let status = Command::new(server_bin())
+        .args(["data", "manifest"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run llmarket-server data manifest");
+    assert!(status.success(), "data manifest failed");
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use llmarket_proto::forecast::{GetDatasetRequest, forecast_service_client::ForecastServiceClient};
-use llmarket_tests::process::{ServerProcess, server_bin};
+use llmarket_tests::process::{ServerProcess, write_manifest};
 
 const BUILTIN: &str = include_str!("../../server/data/cic-global-llm-2026/forecast.toml");
 
@@ -70,16 +70,6 @@ impl Drop for ConfigMapDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.root);
     }
-}
-
-fn write_manifest(dir: &Path) {
-    let status = std::process::Command::new(server_bin())
-        .args(["data", "manifest"])
-        .arg(dir)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run llmarket-server data manifest");
-    assert!(status.success(), "data manifest failed");
 }
 
 fn titled(title: &str) -> String {
