@@ -16,25 +16,10 @@ import sys
 import tempfile
 
 import grpc
+from checks import check, code_of, failure_of, generate, summary
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_tools import protoc
 
-PROTOS = [
-    "llmarket/forecast/v1/forecast.proto",
-    "llmarket/taxonomy/v1/taxonomy.proto",
-]
 BUILTIN = "datasets/cic-global-llm-2026"
-
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
 
 
 # How channels are opened: plaintext unless main() sets TLS credentials.
@@ -58,16 +43,6 @@ def tls_credentials(ca_path, cert_path, key_path, token):
     if token:
         return grpc.composite_channel_credentials(channel, grpc.access_token_call_credentials(token))
     return channel
-
-
-def generate(proto_dir, out_dir):
-    for proto in PROTOS:
-        code = protoc.main(
-            ["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", proto]
-        )
-        if code != 0:
-            raise SystemExit(f"protoc failed on {proto} with {code}")
-    sys.path.insert(0, out_dir)
 
 
 def health(channel, service):
@@ -94,15 +69,14 @@ def forecast_checks(address):
             and by_year[2024].provenance == pb.PROVENANCE_REPORTED,
             str(by_year.get(2024)),
         )
-        try:
-            stub.GetSeries(pb.GetSeriesRequest(name=f"{BUILTIN}/series/no-such-series"), timeout=5)
-            check("GetSeries of a missing series is NOT_FOUND", False, "call succeeded")
-        except grpc.RpcError as error:
-            check(
-                "GetSeries of a missing series is NOT_FOUND",
-                error.code() == grpc.StatusCode.NOT_FOUND and "no-such-series" in error.details(),
-                f"{error.code()} {error.details()}",
-            )
+        missing = failure_of(
+            lambda: stub.GetSeries(pb.GetSeriesRequest(name=f"{BUILTIN}/series/no-such-series"), timeout=5)
+        )
+        check(
+            "GetSeries of a missing series is NOT_FOUND",
+            code_of(missing) == grpc.StatusCode.NOT_FOUND and "no-such-series" in missing.details(),
+            missing,
+        )
 
 
 def taxonomy_checks(address):
@@ -117,15 +91,12 @@ def taxonomy_checks(address):
         check("ListSchemes has the capability levels", "schemes/capability-levels" in names, str(names))
         hits = stub.SearchConcepts(pb.SearchConceptsRequest(query="智能体", language_code="en"), timeout=5).hits
         check("SearchConcepts finds agents in Chinese", len(hits) > 0, str(hits))
-        try:
-            stub.ListSchemes(pb.ListSchemesRequest(page_size=-1), timeout=5)
-            check("negative page_size is INVALID_ARGUMENT", False, "call succeeded")
-        except grpc.RpcError as error:
-            check(
-                "negative page_size is INVALID_ARGUMENT",
-                error.code() == grpc.StatusCode.INVALID_ARGUMENT and "page_size" in error.details(),
-                f"{error.code()} {error.details()}",
-            )
+        invalid = failure_of(lambda: stub.ListSchemes(pb.ListSchemesRequest(page_size=-1), timeout=5))
+        check(
+            "negative page_size is INVALID_ARGUMENT",
+            code_of(invalid) == grpc.StatusCode.INVALID_ARGUMENT and "page_size" in invalid.details(),
+            invalid,
+        )
 
 
 def main():
@@ -138,8 +109,7 @@ def main():
         generate(proto_dir, out_dir)
         forecast_checks(forecast_addr)
         taxonomy_checks(taxonomy_addr)
-    print(f"python: {results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return summary("python")
 
 
 if __name__ == "__main__":

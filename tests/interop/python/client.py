@@ -16,46 +16,15 @@ import tempfile
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from grpc_tools import protoc
 
-PROTOS = ["llmarket/forecast/v1/forecast.proto", "llmarket/taxonomy/v1/taxonomy.proto"]
+# The helpers the Python clients share (tests/python/checks.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from checks import check, code_of, failure_of, generate, summary  # noqa: E402
+
 DATASET = "datasets/cic-global-llm-2026"
 SERIES = f"{DATASET}/series/market-size"
 CONCEPT = "schemes/trends/concepts/cot-reasoning-models"
 TIMEOUT = 10
-
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
-
-
-def failure_of(call):
-    """The grpc.RpcError a call raised, or None when it succeeded."""
-    try:
-        call()
-        return None
-    except grpc.RpcError as error:
-        return error
-
-
-def code_of(error):
-    return grpc.StatusCode.OK if error is None else error.code()
-
-
-def generate(proto_dir, out_dir):
-    for proto in PROTOS:
-        code = protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", proto])
-        if code != 0:
-            raise SystemExit(f"protoc failed on {proto} with {code}")
-    sys.path.insert(0, out_dir)
-
 
 def forecast_script(address):
     pb = importlib.import_module("llmarket.forecast.v1.forecast_pb2")
@@ -157,8 +126,7 @@ def main():
             tls_script(tls_forecast, tls_taxonomy, ca, token)
         except grpc.RpcError as error:
             check("every call of the script answers", False, error)
-    print(f"python: {results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return summary("python")
 
 
 if __name__ == "__main__":
