@@ -51,13 +51,20 @@ def health(channel, service):
     return response.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def healthy_stub(channel, package, service):
+    """Checks the health of llmarket.PACKAGE.v1.SERVICE on channel (overall and by name); returns the
+    package's messages module and a stub of the service."""
+    name = f"llmarket.{package}.v1.{service}"
+    check(f"{package} health overall", health(channel, ""))
+    check(f"{package} health by name", health(channel, name))
+    pb = importlib.import_module(f"llmarket.{package}.v1.{package}_pb2")
+    rpc = importlib.import_module(f"llmarket.{package}.v1.{package}_pb2_grpc")
+    return pb, getattr(rpc, f"{service}Stub")(channel)
+
+
 def forecast_checks(address):
-    pb = importlib.import_module("llmarket.forecast.v1.forecast_pb2")
-    rpc = importlib.import_module("llmarket.forecast.v1.forecast_pb2_grpc")
     with open_channel(address) as channel:
-        check("forecast health overall", health(channel, ""))
-        check("forecast health by name", health(channel, "llmarket.forecast.v1.ForecastService"))
-        stub = rpc.ForecastServiceStub(channel)
+        pb, stub = healthy_stub(channel, "forecast", "ForecastService")
         datasets = stub.ListDatasets(pb.ListDatasetsRequest(), timeout=5).datasets
         check("ListDatasets has the built-in dataset", any(d.name == BUILTIN for d in datasets), str(datasets))
         series = stub.GetSeries(pb.GetSeriesRequest(name=f"{BUILTIN}/series/market-size"), timeout=5).series
@@ -80,12 +87,8 @@ def forecast_checks(address):
 
 
 def taxonomy_checks(address):
-    pb = importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2")
-    rpc = importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2_grpc")
     with open_channel(address) as channel:
-        check("taxonomy health overall", health(channel, ""))
-        check("taxonomy health by name", health(channel, "llmarket.taxonomy.v1.TaxonomyService"))
-        stub = rpc.TaxonomyServiceStub(channel)
+        pb, stub = healthy_stub(channel, "taxonomy", "TaxonomyService")
         schemes = stub.ListSchemes(pb.ListSchemesRequest(language_code="en"), timeout=5).schemes
         names = {s.name for s in schemes}
         check("ListSchemes has the capability levels", "schemes/capability-levels" in names, str(names))
