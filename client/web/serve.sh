@@ -20,7 +20,7 @@ if [ ! -f node_modules/.llmarket-lock ] || [ "$(cat node_modules/.llmarket-lock)
   echo "$lock" >node_modules/.llmarket-lock
 fi
 npm run --silent generate >&2
-npx --no-install tsc -p . >&2
+npm run --silent check >&2
 node build.mjs >&2
 [ "${LLMARKET_PAGE_BUILD_ONLY:-}" = 1 ] && exit 0
 
