@@ -85,7 +85,7 @@ export function marketChart(lang: Lang, points: Observation[], unit: string): SV
     }
     svg.append(group);
   }
-  rangeStrip(svg, lang, sorted, x, MARGIN.top + plotH + 34);
+  rangeStrip(svg, lang, sorted, x, MARGIN.top + plotH + 42);
   for (const p of sorted) {
     const derived = isDerived(p);
     const dot = el("circle", {

@@ -2,7 +2,9 @@
 // gives, a derived one marked `*` and never shown as stated; qualifiers, kinds, units and
 // intervals in words of the page's language.
 import {
+  type ComputeGrowthResponse,
   type Estimate,
+  MethodKind,
   type Interval,
   type Observation,
   ObservationKind,
@@ -11,7 +13,7 @@ import {
   type StatedRate,
   Unit,
 } from "../gen/llmarket/forecast/v1/forecast_pb.js";
-import { type Lang, t } from "./i18n.js";
+import { type Lang, paren, t } from "./i18n.js";
 
 /** Decimal digits of a rounding step: 0.1 → 1, 0.001 → 3, 0 (unknown) → undefined. */
 function digitsOf(resolution: number): number | undefined {
@@ -96,7 +98,7 @@ export function unitWords(lang: Lang, unit: Unit): string {
 export function intervalWords(lang: Lang, i: Interval | undefined, fmt: (v: number) => string = (v) => number(v, 3)): string {
   if (i === undefined) return "";
   const text = `[${fmt(i.low)}, ${fmt(i.high)}]`;
-  return i.widthUnknown ? `${text} (${t(lang, "widthUnknown")})` : text;
+  return i.widthUnknown ? `${text}${paren(lang, t(lang, "widthUnknown"))}` : text;
 }
 
 /** A derived estimate as a percentage with its qualifier and interval. */
@@ -110,4 +112,33 @@ export function estimatePercent(lang: Lang, e: Estimate | undefined, fallback: n
 export function statedRateValue(rate: StatedRate): string {
   const digits = digitsOf(rate.resolution);
   return percent(rate.value, digits === undefined ? 1 : Math.max(0, digits - 2));
+}
+
+/** An input of a derivation as "2024 (10.7, stated)". */
+function inputWords(lang: Lang, input: { year: number; value: number; provenance: Provenance }): string {
+  const basis = t(lang, input.provenance === Provenance.REPORTED ? "inputStated" : "inputDerived");
+  return t(lang, "inputAt", { year: String(input.year), value: number(input.value), basis });
+}
+
+/** How a derived value was computed, in the page's language from the derivation's data where the
+ * page knows the method (interpolation), else the service's words; empty for a stated value. */
+export function methodWords(lang: Lang, o: Observation): string {
+  const d = o.derivation;
+  const [a, b] = d?.inputs ?? [];
+  if (d?.methodKind === MethodKind.CAGR_INTERPOLATION && a !== undefined && b !== undefined) {
+    return t(lang, "interpolation", { a: inputWords(lang, a), b: inputWords(lang, b) });
+  }
+  return o.method;
+}
+
+/** How the CAGR was computed, in the page's language. */
+export function growthMethodWords(lang: Lang, g: ComputeGrowthResponse): string {
+  if (g.start === undefined || g.end === undefined) return g.method;
+  return t(lang, "cagrMethod", {
+    end: number(g.end.value),
+    start: number(g.start.value),
+    years: String(g.years),
+    a: inputWords(lang, g.start),
+    b: inputWords(lang, g.end),
+  });
 }

@@ -46,6 +46,13 @@ const WORDS = {
     en: "* derived by the forecast service, not stated in the report",
     zh: "* 由预测服务推算，报告未直接给出",
   },
+  paren: { en: " ({x})", zh: "（{x}）" },
+  colon: { en: ": ", zh: "：" },
+  inputStated: { en: "stated", zh: "报告所述" },
+  inputDerived: { en: "derived", zh: "推算" },
+  inputAt: { en: "{year} ({value}, {basis})", zh: "{year} 年（{value}，{basis}）" },
+  interpolation: { en: "geometric interpolation between {a} and {b}", zh: "{a}与{b}之间的几何插值" },
+  cagrMethod: { en: "({end} / {start})^(1/{years}) − 1, from {a} to {b}", zh: "({end} / {start})^(1/{years}) − 1，由{a}至{b}" },
   usdBillion: { en: "USD billion", zh: "十亿美元" },
   usdPerMillionTokens: { en: "USD per million tokens", zh: "美元/百万 token" },
   fraction: { en: "fraction", zh: "比例" },
@@ -110,6 +117,10 @@ const WORDS = {
     zh: "分类服务没有该语言的文本，以源语言显示。",
   },
   codeUnavailable: { en: "unavailable", zh: "不可用" },
+  codeUnreachable: {
+    en: "unreachable: not running, or not allowing this page's origin (--cors-origin)",
+    zh: "无法连接：服务未运行，或未允许本页的来源（--cors-origin）",
+  },
   codeDeadline: { en: "timed out", zh: "超时" },
   codeOther: { en: "error {code}", zh: "错误 {code}" },
   footer: {
@@ -124,4 +135,14 @@ export type Key = keyof typeof WORDS;
 /** The words of `key` in `lang`, with each `{name}` replaced by `values[name]`. */
 export function t(lang: Lang, key: Key, values: Record<string, string> = {}): string {
   return WORDS[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/** `x` in parentheses as the language writes them: " (x)" or "（x）". */
+export function paren(lang: Lang, x: string): string {
+  return t(lang, "paren", { x });
+}
+
+/** `label` then a colon as the language writes it: "label: " or "label：". */
+export function label(lang: Lang, key: Key): string {
+  return `${t(lang, key)}${t(lang, "colon")}`;
 }

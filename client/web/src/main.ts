@@ -7,7 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { configOf } from "./config.js";
 import { connect, loadNumbers, loadWords, type Numbers, type Words } from "./data.js";
 import { h } from "./dom.js";
-import { LANGUAGE_CODE, type Lang, t } from "./i18n.js";
+import { LANGUAGE_CODE, type Lang, label, t } from "./i18n.js";
 import { overviewSection, titleOf } from "./overview.js";
 import { ladderSection, timelineSection } from "./sections.js";
 
@@ -42,6 +42,10 @@ function codeWords(l: Lang, e: ConnectError): string {
       return t(l, "codeUnavailable");
     case Code.DeadlineExceeded:
       return t(l, "codeDeadline");
+    case Code.Unknown:
+      // fetch() failing (no connection, or a CORS refusal, which browsers do not tell apart).
+      if (e.cause instanceof TypeError) return t(l, "codeUnreachable");
+      return t(l, "codeOther", { code: Code[e.code] });
     default:
       return t(l, "codeOther", { code: Code[e.code] ?? String(e.code) });
   }
@@ -54,7 +58,7 @@ function warning(l: Lang, service: "forecast" | "taxonomy", url: string, e: Conn
     code: codeWords(l, e),
     parts: t(l, service === "forecast" ? "partsOfForecast" : "partsOfTaxonomy"),
   });
-  return h("div", { class: "warning", role: "alert", "data-service": service }, h("strong", {}, `${t(l, "warning")}: `), text);
+  return h("div", { class: "warning", role: "alert", "data-service": service }, h("strong", {}, label(l, "warning")), text);
 }
 
 function header(l: Lang, n: Numbers | undefined): HTMLElement {
@@ -66,11 +70,11 @@ function header(l: Lang, n: Numbers | undefined): HTMLElement {
     "header",
     {},
     h("div", { class: "top" }, h("h1", {}, d ? titleOf(l, { titleEn: d.titleEn, titleZhHans: d.titleZhHans }) : t(l, "pageTitle")), button),
-    d ? h("p", { class: "small" }, `${t(l, "publisher")}: ${d.publisher} · ${t(l, "notice")}: ${l === "zh" ? d.noticeZhHans : d.noticeEn}`) : null,
+    d ? h("p", { class: "small" }, `${label(l, "publisher")}${d.publisher} · ${label(l, "notice")}${l === "zh" ? d.noticeZhHans : d.noticeEn}`) : null,
     h(
       "p",
       { class: "small services" },
-      `${t(l, "services")}: ${t(l, "forecastService")} ${config.forecast} · ${t(l, "taxonomyService")} ${config.taxonomy}`,
+      `${label(l, "services")}${t(l, "forecastService")} ${config.forecast} · ${t(l, "taxonomyService")} ${config.taxonomy}`,
     ),
   );
 }

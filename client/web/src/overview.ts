@@ -7,9 +7,11 @@ import type { Numbers } from "./data.js";
 import { h } from "./dom.js";
 import {
   estimatePercent,
+  growthMethodWords,
   intervalWords,
   isDerived,
   kindWords,
+  methodWords,
   number,
   observationValue,
   percent,
@@ -18,7 +20,7 @@ import {
   statedRateValue,
   unitWords,
 } from "./format.js";
-import { type Lang, t } from "./i18n.js";
+import { label, type Lang, paren, t } from "./i18n.js";
 
 /** A title in the page's language. */
 export function titleOf(lang: Lang, titles: { titleEn: string; titleZhHans: string }): string {
@@ -34,7 +36,7 @@ export function valueOf(lang: Lang, o: Observation): HTMLElement {
       class: derived ? "value derived" : "value stated",
       "data-provenance": derived ? "derived" : "stated",
       "data-year": o.year,
-      title: derived ? o.method : o.quote,
+      title: derived ? methodWords(lang, o) : o.quote,
     },
     observationValue(o),
   );
@@ -56,7 +58,7 @@ export function overviewSection(lang: Lang, n: Numbers): HTMLElement {
     "section",
     { id: "overview" },
     h("h2", {}, t(lang, "overview")),
-    h("h3", {}, `${titleOf(lang, n.series)} (${unit})`),
+    h("h3", {}, `${titleOf(lang, n.series)}${paren(lang, unit)}`),
     h("figure", {}, marketChart(lang, points, unit), h("figcaption", {}, t(lang, "chartCaption"))),
     valuesTable(lang, points, unit),
     h("p", { class: "note" }, t(lang, "derivedNote")),
@@ -69,7 +71,7 @@ function valuesTable(lang: Lang, points: Observation[], unit: string): HTMLEleme
   const head = h(
     "tr",
     {},
-    ...[t(lang, "year"), `${t(lang, "value")} (${unit})`, t(lang, "basis"), t(lang, "interval"), `${t(lang, "source")} / ${t(lang, "method")}`].map((c) => h("th", {}, c)),
+    ...[t(lang, "year"), `${t(lang, "value")}${paren(lang, unit)}`, t(lang, "basis"), t(lang, "interval"), `${t(lang, "source")} / ${t(lang, "method")}`].map((c) => h("th", {}, c)),
   );
   const rows = points.map((o) =>
     h(
@@ -79,7 +81,7 @@ function valuesTable(lang: Lang, points: Observation[], unit: string): HTMLEleme
       h("td", { class: "num" }, valueOf(lang, o)),
       h("td", {}, badgeOf(lang, o)),
       h("td", { class: "num" }, intervalWords(lang, o.interval)),
-      h("td", { class: "small" }, o.provenance === Provenance.REPORTED ? `${t(lang, "section")}${o.source}${o.note ? ` — ${o.note}` : ""}` : o.method),
+      h("td", { class: "small" }, o.provenance === Provenance.REPORTED ? `${t(lang, "section")}${o.source}${o.note ? ` — ${o.note}` : ""}` : methodWords(lang, o)),
     ),
   );
   return h("table", { id: "market-values" }, h("thead", {}, head), h("tbody", {}, ...rows));
@@ -95,9 +97,9 @@ function growthBlock(lang: Lang, n: Numbers): HTMLElement {
     h("div", { class: "card-title" }, `${t(lang, "cagrComputed")} ${span}`),
     h("div", { class: "big value derived", "data-provenance": "derived" }, estimatePercent(lang, g.cagrEstimate, g.cagr)),
     h("div", { class: "badge derived" }, t(lang, "derived")),
-    h("div", { class: "small" }, `${t(lang, "interval")} (${t(lang, "withinRounding")}): [${percent(g.cagrLow, 2)}, ${percent(g.cagrHigh, 2)}]`),
-    h("div", { class: "small" }, `${t(lang, "multiple")}: ${number(g.multiple)}* · ${g.years} ${t(lang, "years")}`),
-    h("div", { class: "small" }, g.method),
+    h("div", { class: "small" }, `${t(lang, "interval")}${paren(lang, t(lang, "withinRounding"))}${t(lang, "colon")}[${percent(g.cagrLow, 2)}, ${percent(g.cagrHigh, 2)}]`),
+    h("div", { class: "small" }, `${label(lang, "multiple")}${number(g.multiple)}* · ${g.years} ${t(lang, "years")}`),
+    h("div", { class: "small" }, growthMethodWords(lang, g)),
   );
   const stated = rate
     ? h(
@@ -137,17 +139,17 @@ function breakdownBlock(lang: Lang, n: Numbers): HTMLElement {
   return h(
     "div",
     { id: "breakdown" },
-    h("h3", {}, `${t(lang, "breakdown")} ${b.year} (${unit})`),
+    h("h3", {}, `${t(lang, "breakdown")} ${b.year}${paren(lang, unit)}`),
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, ...[t(lang, "component"), t(lang, "value"), t(lang, "basis"), `${t(lang, "share")} (${t(lang, "derived")})`].map((c) => h("th", {}, c)))),
+      h("thead", {}, h("tr", {}, ...[t(lang, "component"), t(lang, "value"), t(lang, "basis"), `${t(lang, "share")}${paren(lang, t(lang, "derived"))}`].map((c) => h("th", {}, c)))),
       h("tbody", {}, ...rows, total),
     ),
     h(
       "p",
       { class: "small" },
-      `${t(lang, "sum")}: ${number(b.componentsSum)}* · ${t(lang, "residual")}: ${number(b.residual)}* ${intervalWords(lang, b.residualEstimate?.interval)}`,
+      `${label(lang, "sum")}${number(b.componentsSum)}* · ${label(lang, "residual")}${number(b.residual)}* ${intervalWords(lang, b.residualEstimate?.interval)}`,
     ),
     h("p", { class: b.componentsAddUp ? "check ok" : "check bad" }, t(lang, b.componentsAddUp ? "addUp" : "doNotAddUp")),
   );

@@ -4,7 +4,7 @@ import type { Observation } from "../gen/llmarket/forecast/v1/forecast_pb.js";
 import type { Milestone } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
 import { CURRENT_LEVEL_ATTRIBUTE, type Words } from "./data.js";
 import { h } from "./dom.js";
-import { type Lang, t } from "./i18n.js";
+import { label, type Lang, t } from "./i18n.js";
 import { badgeOf, valueOf } from "./overview.js";
 
 /** The timeline; `points` is absent when the forecast service did not answer, `words` when the
@@ -65,7 +65,7 @@ export function ladderSection(lang: Lang, words: Words | undefined): HTMLElement
   const steps = [...words.levels].reverse().map((level) => {
     const position = level.attributes[CURRENT_LEVEL_ATTRIBUTE];
     const mark =
-      position === undefined ? null : h("div", { class: "current-mark" }, position === "border" ? t(lang, "atTheBorder") : `${t(lang, "currentLevel")}: ${position}`);
+      position === undefined ? null : h("div", { class: "current-mark" }, position === "border" ? t(lang, "atTheBorder") : `${label(lang, "currentLevel")}${position}`);
     return h(
       "li",
       { class: position === undefined ? "level" : "level current", "data-level": level.notation, "aria-current": position === undefined ? undefined : "step" },
