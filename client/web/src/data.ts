@@ -20,6 +20,8 @@ import { type Concept, type Milestone, TaxonomyService } from "../gen/llmarket/t
 export const MARKET_SIZE_SERIES = "market-size";
 /** The scheme of capability levels. */
 export const CAPABILITY_LEVELS_SCHEME = "schemes/capability-levels";
+/** The schemes of what drives the market, where it is heading and what protects the leaders. */
+export const CONTEXT_SCHEMES = ["schemes/drivers", "schemes/trends", "schemes/barriers"] as const;
 /** The attribute marking the level the report calls current. */
 export const CURRENT_LEVEL_ATTRIBUTE = "current_level";
 
@@ -44,6 +46,8 @@ export interface Words {
   levels: Concept[];
   /** Every milestone, in time order. */
   milestones: Milestone[];
+  /** The concepts of each of CONTEXT_SCHEMES, in that order. */
+  context: Concept[][];
   /** The language asked for was not there; the texts are in the source language. */
   languageFallback: boolean;
 }
@@ -88,20 +92,24 @@ export async function loadNumbers(services: Services, dataset: string): Promise<
 /** The taxonomy service's part of the page, texts in `languageCode` (BCP-47). */
 export async function loadWords(services: Services, languageCode: string): Promise<Words> {
   const x = services.taxonomy;
-  const [levels, milestones] = await Promise.all([
+  const concepts = (parent: string) =>
     everyPage(async (pageToken) => {
-      const r = await x.listConcepts({ parent: CAPABILITY_LEVELS_SCHEME, pageToken, languageCode }, { timeoutMs });
+      const r = await x.listConcepts({ parent, pageToken, languageCode }, { timeoutMs });
       return { items: r.concepts, next: r.nextPageToken, fallback: r.languageFallback };
-    }),
+    });
+  const [levels, milestones, ...context] = await Promise.all([
+    concepts(CAPABILITY_LEVELS_SCHEME),
     everyPage(async (pageToken) => {
       const r = await x.listMilestones({ pageToken, languageCode }, { timeoutMs });
       return { items: r.milestones, next: r.nextPageToken, fallback: r.languageFallback };
     }),
+    ...CONTEXT_SCHEMES.map(concepts),
   ]);
   return {
     levels: levels.items,
     milestones: milestones.items,
-    languageFallback: levels.fallback || milestones.fallback,
+    context: context.map((c) => c.items),
+    languageFallback: levels.fallback || milestones.fallback || context.some((c) => c.fallback),
   };
 }
 

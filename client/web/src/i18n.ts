@@ -94,6 +94,10 @@ const WORDS = {
     en: "The components do not add up to the total within rounding.",
     zh: "各组成部分之和在舍入范围内不等于合计。",
   },
+  context: { en: "Drivers, trends and barriers", zh: "驱动因素、发展趋势与竞争壁垒" },
+  drivers: { en: "Drivers", zh: "驱动因素" },
+  trends: { en: "Trends", zh: "发展趋势" },
+  barriers: { en: "Barriers", zh: "竞争壁垒" },
   timeline: { en: "Milestone timeline", zh: "里程碑时间线" },
   milestones: { en: "Milestones", zh: "里程碑" },
   noMilestones: { en: "—", zh: "—" },
@@ -110,7 +114,10 @@ const WORDS = {
     en: "The {service} service at {url} did not answer ({code}): {parts} cannot be shown. Everything else on this page comes from the other service.",
     zh: "{url} 上的{service}未响应（{code}）：无法显示{parts}。本页其余内容来自另一项服务。",
   },
-  partsOfTaxonomy: { en: "the milestones and the capability ladder", zh: "里程碑与能力阶梯" },
+  partsOfTaxonomy: {
+    en: "the drivers, trends and barriers, the milestones and the capability ladder",
+    zh: "驱动因素、发展趋势、竞争壁垒、里程碑与能力阶梯",
+  },
   partsOfForecast: { en: "the market figures", zh: "市场数据" },
   languageFallback: {
     en: "The taxonomy has no texts in this language; they are shown in the source language.",

@@ -9,7 +9,7 @@ import { connect, loadNumbers, loadWords, type Numbers, type Words } from "./dat
 import { h } from "./dom.js";
 import { LANGUAGE_CODE, type Lang, label, t } from "./i18n.js";
 import { overviewSection, titleOf } from "./overview.js";
-import { ladderSection, timelineSection } from "./sections.js";
+import { contextSection, ladderSection, timelineSection } from "./sections.js";
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: ConnectError };
 
@@ -103,6 +103,7 @@ async function show(l: Lang): Promise<void> {
     header(l, num),
     h("div", { id: "warnings" }, ...alerts),
     num ? overviewSection(l, num) : null,
+    contextSection(l, wor),
     timelineSection(l, num?.observations, wor),
     ladderSection(l, wor),
     h("footer", { class: "small" }, t(l, "footer")),

@@ -1,7 +1,8 @@
-// The milestone timeline (year by year, the market size beside the milestones of that year) and
+// What drives the market, where it is heading and what protects the leaders (concepts of three
+// schemes, narrower ones nested, definitions folded); the milestone timeline (year by year, the market size beside the milestones of that year) and
 // the capability ladder (L1–L5, the level the report calls current marked).
 import type { Observation } from "../gen/llmarket/forecast/v1/forecast_pb.js";
-import type { Milestone } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
+import type { Concept, Milestone } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
 import { CURRENT_LEVEL_ATTRIBUTE, type Words } from "./data.js";
 import { h } from "./dom.js";
 import { label, type Lang, t } from "./i18n.js";
@@ -76,4 +77,37 @@ export function ladderSection(lang: Lang, words: Words | undefined): HTMLElement
   section.append(h("ol", { class: "ladder" }, ...steps));
   if (current === undefined) section.append(h("p", {}, t(lang, "noCurrentLevel")));
   return section;
+}
+
+/** Drivers, trends and barriers side by side; each concept's definition folded under its label. */
+export function contextSection(lang: Lang, words: Words | undefined): HTMLElement {
+  const section = h("section", { id: "context" }, h("h2", {}, t(lang, "context")));
+  if (words === undefined) {
+    section.append(h("p", { class: "missing" }, t(lang, "missing")));
+    return section;
+  }
+  const titles = [t(lang, "drivers"), t(lang, "trends"), t(lang, "barriers")];
+  const columns = words.context.map((concepts, i) => {
+    const names = new Set(concepts.map((c) => c.name));
+    const roots = concepts.filter((c) => !c.broader.some((b) => names.has(b)));
+    return h("div", { class: "column" }, h("h3", {}, titles[i] ?? ""), conceptList(concepts, roots));
+  });
+  section.append(h("div", { class: "columns" }, ...columns));
+  return section;
+}
+
+function conceptList(all: Concept[], these: Concept[]): HTMLElement {
+  return h(
+    "ul",
+    { class: "concepts" },
+    ...these.map((c) => {
+      const narrower = all.filter((n) => n.broader.includes(c.name));
+      return h(
+        "li",
+        { "data-concept": c.name },
+        h("details", {}, h("summary", {}, c.prefLabel), h("div", { class: "small" }, c.definition)),
+        narrower.length > 0 ? conceptList(all, narrower) : null,
+      );
+    }),
+  );
 }

@@ -148,6 +148,12 @@ async function main(): Promise<void> {
       const milestones = (await taxonomy.listMilestones({ pageSize: 1000, languageCode: "en" }, { timeoutMs })).milestones;
       const shownMilestones = await page.$$eval("li[data-milestone]", (ls) => ls.length);
       check(`the timeline shows the ${milestones.length} milestones of the service`, shownMilestones === milestones.length && milestones.length > 0, shownMilestones);
+      const context = await Promise.all(
+        ["schemes/drivers", "schemes/trends", "schemes/barriers"].map(async (parent) => (await taxonomy.listConcepts({ parent, languageCode: "en" }, { timeoutMs })).concepts),
+      );
+      const wantContext = context.flat().map((c) => c.prefLabel).sort();
+      const shownContext = (await page.$$eval("#context li[data-concept] > details > summary", (ss) => ss.map((x) => x.textContent ?? ""))).sort();
+      check("drivers, trends and barriers are the service's concepts", JSON.stringify(shownContext) === JSON.stringify(wantContext) && wantContext.length > 0, { shownContext, wantContext });
       for (const languageCode of ["en", "zh-Hans"]) {
         if (languageCode === "zh-Hans") {
           const before = await headings(page);
@@ -180,7 +186,10 @@ async function main(): Promise<void> {
         const text = (await warning?.evaluate((w) => w.textContent)) ?? "";
         const visible = (await warning?.boundingBox()) != null;
         check(`${lang}: the stopped taxonomy service shows a visible warning in the page's language`, visible && text.includes(taxonomyUrl) && (lang === "zh") === CJK.test(text), text);
-        check(`${lang}: the ladder and milestones are left out, the market figures stay`, (await page.$("ol.ladder")) === null && (await page.$("#market-values")) !== null);
+        check(
+          `${lang}: the ladder, milestones and concepts are left out, the market figures stay`,
+          (await page.$("ol.ladder")) === null && (await page.$("li[data-milestone]")) === null && (await page.$("#context li")) === null && (await page.$("#market-values")) !== null,
+        );
         await page.screenshot({ path: `${shots}/page-taxonomy-down-${lang}.png`, fullPage: true });
       }
     }
