@@ -23,7 +23,7 @@ function el(name: string, attrs: Record<string, string | number>, text?: string)
 
 /** A round step for about `count` ticks up to `max`. */
 function tickStep(max: number, count: number): number {
-  const raw = max / count;
+  const raw = max > 0 && Number.isFinite(max) ? max / count : 1;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw);
   return step ?? 10 * power;

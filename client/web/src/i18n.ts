@@ -25,7 +25,6 @@ const WORDS = {
   marketSize: { en: "Market size", zh: "市场规模" },
   year: { en: "Year", zh: "年份" },
   value: { en: "Value", zh: "数值" },
-  kind: { en: "Kind", zh: "类型" },
   basis: { en: "Basis", zh: "依据" },
   interval: { en: "Possible range", zh: "可能范围" },
   source: { en: "Source", zh: "来源" },
