@@ -3,9 +3,10 @@
 # page (npm ci of its pinned packages, the TypeScript client generated from proto/, esbuild), serves
 # it on a free loopback port, starts the forecast and taxonomy services as two processes with
 # `--cors-origin` set to the page's origin, and runs client/web/test/page.test.ts (puppeteer-core
-# driving Debian's chromium, --no-sandbox) twice: with both services up, then with the taxonomy
-# service stopped. The expected figures come from the services, not from the page. Screenshots
-# in both languages go to target/web/ (page-en.png, page-zh.png, page-taxonomy-down-{en,zh}.png).
+# driving Debian's chromium, --no-sandbox) three times: with both services up, with the page
+# pointed at a forecast address nothing listens on, then with the taxonomy service stopped. The
+# expected figures come from the services, not from the page. Screenshots in both languages go to
+# target/web/ (page-en.png, page-zh.png, page-taxonomy-down-{en,zh}.png, page-forecast-down-en.png).
 # Usage: tests/web/run.sh path/to/llmarket-server       (CHROMIUM overrides /usr/bin/chromium)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,10 +45,10 @@ echo "web: page $origin/, forecast $forecast, taxonomy $taxonomy (both with --co
 
 total_passed=0
 total_failed=0
-# run MODE: one run of the Chromium test; adds its counts.
+# run MODE [FORECAST_ADDR]: one run of the Chromium test; adds its counts.
 run() {
   local code=0
-  timeout 120 node "$web/dist-test/page.test.mjs" "$1" "$origin/" "http://$forecast" "http://$taxonomy" "$out" \
+  timeout 120 node "$web/dist-test/page.test.mjs" "$1" "$origin/" "http://${2:-$forecast}" "http://$taxonomy" "$out" \
     | tee "$out/$1.out" || code=$?
   read -r p f < <(sed -nE 's/^page [a-z-]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out/$1.out" | tail -n1)
   total_passed=$((total_passed + ${p:-0}))
@@ -55,6 +56,7 @@ run() {
   if [ "$code" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then total_failed=$((total_failed + 1)); echo "FAIL the $1 run exited $code"; fi
 }
 run full
+run forecast-down "127.0.0.1:$(free_port)"   # a port nothing listens on
 kill -TERM "$taxonomy_pid"; wait "$taxonomy_pid" 2>/dev/null || true
 run taxonomy-down
 

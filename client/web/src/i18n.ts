@@ -102,7 +102,7 @@ const WORDS = {
   noMilestones: { en: "—", zh: "—" },
   noMarketSize: { en: "no value", zh: "无数值" },
   endOfYear: { en: "end of year", zh: "年末" },
-  month: { en: "month {m}", zh: "{m} 月" },
+  month: { en: "{name}", zh: "{m} 月" },
   ladder: { en: "Capability ladder (L1–L5)", zh: "能力阶梯（L1–L5）" },
   currentLevel: { en: "current level", zh: "当前等级" },
   atTheBorder: { en: "current level: models have reached its border", zh: "当前等级：模型已达到其交界处" },

@@ -44,8 +44,13 @@ export function timelineSection(lang: Lang, points: Observation[] | undefined, w
   );
 }
 
+/** The English name of month `m` (1–12). */
+function monthName(m: number): string {
+  return new Intl.DateTimeFormat("en", { month: "long", timeZone: "UTC" }).format(Date.UTC(2000, m - 1, 1));
+}
+
 function milestoneItem(lang: Lang, m: Milestone): HTMLElement {
-  const when = m.endOfYear ? t(lang, "endOfYear") : m.month > 0 ? t(lang, "month", { m: String(m.month) }) : "";
+  const when = m.endOfYear ? t(lang, "endOfYear") : m.month > 0 ? t(lang, "month", { m: String(m.month), name: monthName(m.month) }) : "";
   return h(
     "li",
     { "data-milestone": m.name },

@@ -3,11 +3,12 @@
 // same generated client), never from the page. tests/web/run.sh starts the servers and the page.
 //
 // Usage: node dist-test/page.test.mjs MODE PAGE_URL FORECAST_URL TAXONOMY_URL SCREENSHOT_DIR
-//   MODE `full`: both services answer; `taxonomy-down`: the taxonomy service is stopped.
+//   MODE `full`: both services answer; `taxonomy-down`: the taxonomy service is stopped;
+//   `forecast-down`: FORECAST_URL is a closed port (the taxonomy service answers).
 // Prints "ok"/"FAIL" per check, then "page MODE: N passed, N failed"; exits 1 on any failure.
 import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import puppeteer, { type Page } from "puppeteer-core";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import {
   Fill,
   ForecastService,
@@ -20,8 +21,8 @@ import {
 import { TaxonomyService } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
 
 const [mode, pageUrl, forecastUrl, taxonomyUrl, shots] = process.argv.slice(2);
-if (!["full", "taxonomy-down"].includes(mode ?? "") || !pageUrl || !forecastUrl || !taxonomyUrl || !shots) {
-  console.error("usage: page.test.mjs full|taxonomy-down PAGE_URL FORECAST_URL TAXONOMY_URL SCREENSHOT_DIR");
+if (!["full", "taxonomy-down", "forecast-down"].includes(mode ?? "") || !pageUrl || !forecastUrl || !taxonomyUrl || !shots) {
+  console.error("usage: page.test.mjs full|taxonomy-down|forecast-down PAGE_URL FORECAST_URL TAXONOMY_URL SCREENSHOT_DIR");
   process.exit(64);
 }
 const DATASET = "datasets/cic-global-llm-2026";
@@ -98,7 +99,43 @@ async function headings(page: Page): Promise<string[]> {
   return page.$$eval("h2", (hs) => hs.map((x) => x.textContent ?? ""));
 }
 
+/** The page opened in English at the services of the command line, drawn. */
+async function open(browser: Browser, errors: string[]): Promise<Page> {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.setViewport({ width: 1100, height: 900 });
+  const url = new URL(pageUrl);
+  url.searchParams.set("forecast", forecastUrl);
+  url.searchParams.set("taxonomy", taxonomyUrl);
+  url.searchParams.set("lang", "en");
+  await page.goto(url.href);
+  await ready(page, "en");
+  return page;
+}
+
+/** The forecast service is not there: a warning, and the taxonomy's parts still drawn. */
+async function forecastDown(): Promise<void> {
+  const taxonomy = createClient(TaxonomyService, createGrpcWebTransport({ baseUrl: taxonomyUrl }));
+  const milestones = (await taxonomy.listMilestones({ pageSize: 1000, languageCode: "en" }, { timeoutMs })).milestones;
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  try {
+    const errors: string[] = [];
+    const page = await open(browser, errors);
+    const warning = await page.$('.warning[data-service="forecast"]');
+    const text = (await warning?.evaluate((w) => w.textContent)) ?? "";
+    check("the missing forecast service shows a visible warning naming it", (await warning?.boundingBox()) != null && text.includes(forecastUrl), text);
+    check("no market figures are made up", (await page.$("#market-values")) === null && (await page.$("svg.chart")) === null);
+    const shown = await page.$$eval("li[data-milestone]", (ls) => ls.length);
+    check("the milestones and the ladder are still drawn", shown === milestones.length && (await page.$("ol.ladder li.current")) !== null, shown);
+    await page.screenshot({ path: `${shots}/page-forecast-down-en.png`, fullPage: true });
+    check("no script error in the page", errors.length === 0, errors);
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (mode === "forecast-down") return forecastDown();
   const forecast = createClient(ForecastService, createGrpcWebTransport({ baseUrl: forecastUrl }));
   const taxonomy = createClient(TaxonomyService, createGrpcWebTransport({ baseUrl: taxonomyUrl }));
   const series = (await forecast.getSeries({ name: SERIES }, { timeoutMs })).series;
@@ -110,16 +147,8 @@ async function main(): Promise<void> {
 
   const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
   try {
-    const page = await browser.newPage();
     const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.setViewport({ width: 1100, height: 900 });
-    const url = new URL(pageUrl);
-    url.searchParams.set("forecast", forecastUrl);
-    url.searchParams.set("taxonomy", taxonomyUrl);
-    url.searchParams.set("lang", "en");
-    await page.goto(url.href);
-    await ready(page, "en");
+    const page = await open(browser, errors);
     check("the page loads and draws (English)", (await page.$("#overview")) !== null, await page.$eval("#app", (a) => a.textContent?.slice(0, 300)));
 
     await checkStated(page, "en", stated, "en");
