@@ -4,7 +4,8 @@
 # against proto/released/), unit and end-to-end tests
 # (cargo test --workspace), and the cross-language smoke test against the release binary
 # (grpcurl, a generated Python client, ghz), the interop suite (clients generated in Go, Java,
-# TypeScript and Python running one script, tests/interop/), the load suite's short version
+# TypeScript and Python running one script, tests/interop/), the report page in headless Chromium
+# (Debian's `chromium`, tests/web/), the load suite's short version
 # (tests/load), the metrics against a real Prometheus (Debian's `prometheus`, installed with
 # apt-get when missing), and the deployment: the container image (podman build, run with chroot),
 # the Kubernetes manifests (rendered and strictly decoded by a Go test) and HAProxy in front of
@@ -37,6 +38,10 @@ DEBIAN_PACKAGES=(
   "haproxy=2.6.12-1+deb12u* haproxy"
   # The CJK fonts `llmarket --chart x.png` renders Chinese with (a path: present when installed).
   "fonts-noto-cjk=1:20220127+repack1-1 /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+  # The headless browser of the report page's test (tests/web/), driven by puppeteer-core. Debian
+  # security replaces Chromium's major version (the old one leaves the mirror): follow
+  # `apt-cache policy chromium` when this pin no longer installs.
+  "chromium=156.0.8078.* chromium"
 )
 
 step "tools"
@@ -89,6 +94,9 @@ timeout 90 tests/load/run.sh --quick "$server"
 
 step "interop: generated Go, Java, TypeScript and Python clients (release binary)"
 timeout 600 tests/interop/run.sh "$server"
+
+step "report page in headless Chromium (release binary, puppeteer-core, taxonomy stopped too)"
+timeout 240 tests/web/run.sh "$server"
 
 step "metrics against a real Prometheus (release binary, ghz, prometheus)"
 timeout 180 tests/prometheus.sh "$server"

@@ -1,0 +1,144 @@
+// Numbers as a person reads them, with their provenance: a stated value to the digits the report
+// gives, a derived one marked `*` and never shown as stated; qualifiers, kinds, units and
+// intervals in words of the page's language.
+import {
+  type ComputeGrowthResponse,
+  type Estimate,
+  MethodKind,
+  type Interval,
+  type Observation,
+  ObservationKind,
+  Provenance,
+  Qualifier,
+  type StatedRate,
+  Unit,
+} from "../gen/llmarket/forecast/v1/forecast_pb.js";
+import { type Lang, paren, t } from "./i18n.js";
+
+/** Decimal digits of a rounding step: 0.1 → 1, 0.001 → 3, 0 (unknown) → undefined. */
+function digitsOf(resolution: number): number | undefined {
+  if (!(resolution > 0)) return undefined;
+  return Math.max(0, Math.round(-Math.log10(resolution)));
+}
+
+/** A number to `digits` decimals, or to three significant digits (at least one decimal). */
+export function number(value: number, digits?: number): string {
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : "−∞";
+  if (digits !== undefined) return value.toFixed(digits);
+  const magnitude = Math.floor(Math.log10(Math.abs(value) || 1));
+  return value.toFixed(Math.min(6, Math.max(1, 2 - magnitude)));
+}
+
+/** A fraction as a percentage: 0.807 → "80.7%" (to `digits` decimals of the percentage). */
+export function percent(fraction: number, digits = 1): string {
+  if (!Number.isFinite(fraction)) return fraction > 0 ? "∞" : "−∞";
+  return `${(fraction * 100).toFixed(digits)}%`;
+}
+
+/** Whether the service derived `o` rather than the report stating it. */
+export function isDerived(o: { provenance: Provenance }): boolean {
+  return o.provenance !== Provenance.REPORTED;
+}
+
+/** An observation's value: stated to its digits; derived to three significant digits and `*`. */
+export function observationValue(o: Observation): string {
+  return isDerived(o) ? `${number(o.value)}*` : number(o.value, digitsOf(o.resolution));
+}
+
+/** The qualifier in words: exact, about, at most, at least. */
+export function qualifierWords(lang: Lang, q: Qualifier): string {
+  switch (q) {
+    case Qualifier.EXACT:
+      return t(lang, "exact");
+    case Qualifier.APPROXIMATE:
+      return t(lang, "approximate");
+    case Qualifier.UPPER_BOUND:
+      return t(lang, "upperBound");
+    case Qualifier.LOWER_BOUND:
+      return t(lang, "lowerBound");
+    case Qualifier.UNSPECIFIED:
+      return t(lang, "unspecified");
+  }
+}
+
+/** Actual or forecast. */
+export function kindWords(lang: Lang, kind: ObservationKind): string {
+  switch (kind) {
+    case ObservationKind.ACTUAL:
+      return t(lang, "actual");
+    case ObservationKind.FORECAST:
+      return t(lang, "forecast");
+    case ObservationKind.UNSPECIFIED:
+      return t(lang, "unspecified");
+  }
+}
+
+/** Stated in the report, or derived by the service. */
+export function provenanceWords(lang: Lang, p: Provenance): string {
+  return p === Provenance.REPORTED ? t(lang, "stated") : t(lang, "derived");
+}
+
+/** The unit in words. */
+export function unitWords(lang: Lang, unit: Unit): string {
+  switch (unit) {
+    case Unit.USD_BILLION:
+      return t(lang, "usdBillion");
+    case Unit.USD_PER_MILLION_TOKENS:
+      return t(lang, "usdPerMillionTokens");
+    case Unit.FRACTION:
+      return t(lang, "fraction");
+    case Unit.INDEX:
+      return t(lang, "index");
+    case Unit.UNSPECIFIED:
+      return t(lang, "unspecified");
+  }
+}
+
+/** An interval as "[low, high]", with `fmt` for its ends; "width unknown" when it says so. */
+export function intervalWords(lang: Lang, i: Interval | undefined, fmt: (v: number) => string = (v) => number(v, 3)): string {
+  if (i === undefined) return "";
+  const text = `[${fmt(i.low)}, ${fmt(i.high)}]`;
+  return i.widthUnknown ? `${text}${paren(lang, t(lang, "widthUnknown"))}` : text;
+}
+
+/** A derived estimate as a percentage with its qualifier and interval. */
+export function estimatePercent(lang: Lang, e: Estimate | undefined, fallback: number): string {
+  if (e === undefined) return `${percent(fallback, 2)}*`;
+  const qualifier = e.qualifier === Qualifier.EXACT ? "" : `${qualifierWords(lang, e.qualifier)} `;
+  return `${qualifier}${percent(e.value, 2)}*`;
+}
+
+/** A stated rate as the report gives it: "80.7%" to its digits. */
+export function statedRateValue(rate: StatedRate): string {
+  const digits = digitsOf(rate.resolution);
+  return percent(rate.value, digits === undefined ? 1 : Math.max(0, digits - 2));
+}
+
+/** An input of a derivation as "2024 (10.7, stated)". */
+function inputWords(lang: Lang, input: { year: number; value: number; provenance: Provenance }): string {
+  const basis = t(lang, input.provenance === Provenance.REPORTED ? "inputStated" : "inputDerived");
+  return t(lang, "inputAt", { year: String(input.year), value: number(input.value), basis });
+}
+
+/** How a derived value was computed, in the page's language from the derivation's data where the
+ * page knows the method (interpolation), else the service's words; empty for a stated value. */
+export function methodWords(lang: Lang, o: Observation): string {
+  const d = o.derivation;
+  const [a, b] = d?.inputs ?? [];
+  if (d?.methodKind === MethodKind.CAGR_INTERPOLATION && a !== undefined && b !== undefined) {
+    return t(lang, "interpolation", { a: inputWords(lang, a), b: inputWords(lang, b) });
+  }
+  return o.method;
+}
+
+/** How the CAGR was computed, in the page's language. */
+export function growthMethodWords(lang: Lang, g: ComputeGrowthResponse): string {
+  if (g.start === undefined || g.end === undefined) return g.method;
+  return t(lang, "cagrMethod", {
+    end: number(g.end.value),
+    start: number(g.start.value),
+    years: String(g.years),
+    a: inputWords(lang, g.start),
+    b: inputWords(lang, g.end),
+  });
+}
