@@ -19,6 +19,9 @@
 //! ticks) per composed query and per constituent call: on a machine with few cores, a fan-out
 //! cannot finish sooner than its CPU time divided by the cores it gets.
 //!
+//! The client runs on a two-worker runtime, as the `llmarket` command's;
+//! `COMPOSE_CURRENT_THREAD=1` runs it on a current-thread runtime instead.
+//!
 //! Run: `cargo bench -p llmarket-client --bench compose -- --warm-up-time 1 --measurement-time 3`
 
 mod latency;
@@ -224,7 +227,14 @@ struct Setup {
 /// The client (as users make it, `Client::connect`) and the raw constituents, to the servers
 /// of `backend` directly, or through proxies adding `one_way` in each direction.
 fn connect(backend: std::rc::Rc<Backend>, one_way: Duration) -> Setup {
-    let runtime = new_runtime();
+    let runtime = if std::env::var_os("COMPOSE_CURRENT_THREAD").is_some() {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    } else {
+        new_runtime()
+    };
     let (forecast, taxonomy) = backend.addrs();
     let (client, calls, proxies) = runtime.block_on(async {
         let (forecast, taxonomy, proxies) = if one_way.is_zero() {
@@ -264,8 +274,10 @@ fn connect(backend: std::rc::Rc<Backend>, one_way: Duration) -> Setup {
     }
 }
 
+/// A runtime like the `llmarket` command's: two worker threads.
 fn new_runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime")
