@@ -393,6 +393,13 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
             }
         })
     });
+    // The same, polled by one task (as the composed query's `join!` polls its calls).
+    let (one_task, one_task_cpu) = timed(setup, rounds, || {
+        let calls: Vec<Call> = setup.calls.iter().map(|(_, call)| call()).collect();
+        Box::pin(async move {
+            futures_util::future::join_all(calls).await;
+        })
+    });
     let mut slowest = (String::new(), Duration::ZERO, Cpu::default());
     let (mut sum, mut sum_cpu) = (Duration::ZERO, Cpu::default());
     for (name, call) in &setup.calls {
@@ -413,6 +420,7 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
     );
     println!("the nine one by one (sum):          {sum:?}, {sum_cpu}");
     println!("the nine raw calls at once:         {raw:?}, {raw_cpu}");
+    println!("the same, polled by one task:       {one_task:?}, {one_task_cpu}");
     println!(
         "composed / slowest constituent = {ratio:.2} (goal <= {goal}: {}); composed / sum = {:.2}; \
          composed / raw fan-out = {:.2}",
