@@ -53,7 +53,10 @@ impl TaxonomyApi {
 
 /// The taxonomy service's routes, for [`crate::runtime::serve`].
 pub fn routes(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
-    ServiceRoutes::new(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary)))
+    let data = vocabulary.clone();
+    ServiceRoutes::new(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary))).reading(
+        std::sync::Arc::new(move || data.load().data_version().number()),
+    )
 }
 
 #[tonic::async_trait]
