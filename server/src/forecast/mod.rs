@@ -44,9 +44,11 @@ impl ForecastApi {
 /// The forecast service's routes, for [`crate::runtime::serve`].
 pub fn routes(catalog: Shared<Catalog>) -> ServiceRoutes {
     let data = catalog.clone();
-    ServiceRoutes::new(ForecastServiceServer::new(ForecastApi::new(catalog))).reading(
-        std::sync::Arc::new(move || data.load().data_version().number()),
-    )
+    let server =
+        crate::compression::both_ways!(ForecastServiceServer::new(ForecastApi::new(catalog)));
+    ServiceRoutes::new(server).reading(std::sync::Arc::new(move || {
+        data.load().data_version().number()
+    }))
 }
 
 #[tonic::async_trait]

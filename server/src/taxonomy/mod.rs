@@ -54,9 +54,11 @@ impl TaxonomyApi {
 /// The taxonomy service's routes, for [`crate::runtime::serve`].
 pub fn routes(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
     let data = vocabulary.clone();
-    ServiceRoutes::new(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary))).reading(
-        std::sync::Arc::new(move || data.load().data_version().number()),
-    )
+    let server =
+        crate::compression::both_ways!(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary)));
+    ServiceRoutes::new(server).reading(std::sync::Arc::new(move || {
+        data.load().data_version().number()
+    }))
 }
 
 #[tonic::async_trait]

@@ -3,7 +3,9 @@
 //! the cache or not).
 //!
 //! Every method of the service a listener serves is a unary read, a pure function of its
-//! request message, the caller's grants and the data version. For such a call the layer reads
+//! request message, the caller's grants and the data version (and its compression, of the
+//! compressions the caller accepts: a compressed reply is kept compressed, so it is compressed
+//! once). For such a call the layer reads
 //! the whole request (one message), and answers with the kept reply when there is one: the
 //! same headers (the data version among them), the same framed message, `grpc-status: 0`. Else
 //! it runs the service and keeps its reply if the call succeeded (an error, or a reply with
@@ -16,7 +18,7 @@ use std::{
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response};
-use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body::{Body as HttpBody, Frame};
 use http_body_util::{BodyExt as _, Full};
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
@@ -113,8 +115,11 @@ where
                 .extensions
                 .get::<Caller>()
                 .map(|c| c.principal.grants.clone());
+            let accept = parts.headers.get("grpc-accept-encoding").cloned();
+            let accept = accept.as_ref().map_or(&b""[..], HeaderValue::as_bytes);
             let key = CallKey {
                 version,
+                accept,
                 path: parts.uri.path(),
                 request: &message,
                 grants: grants.as_ref(),
@@ -143,6 +148,7 @@ where
             let body = collected.to_bytes();
             let key = CallKey {
                 version,
+                accept,
                 path: &path,
                 request: &message,
                 grants: grants.as_ref(),
@@ -184,7 +190,8 @@ fn answer(reply: Reply) -> Response<Body> {
     response
 }
 
-/// A body of one data frame, then trailers.
+/// A body of one data frame, then trailers. Its size is not told: an exact size hint would
+/// become a `content-length`, and gRPC-Web (tonic-web, outside) appends the trailers to the body.
 struct Once {
     data: Option<Bytes>,
     trailers: Option<HeaderMap>,
@@ -206,10 +213,6 @@ impl HttpBody for Once {
 
     fn is_end_stream(&self) -> bool {
         self.data.as_ref().is_none_or(Bytes::is_empty) && self.trailers.is_none()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64))
     }
 }
 

@@ -27,7 +27,8 @@ pub const DEFAULT_MAX_BYTES: usize = 4 * 1024 * 1024;
 pub const DEFAULT_MAX_ENTRIES: usize = 4096;
 /// Replies larger than this (encoded message and framing) are never kept.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
-/// Requests larger than this (encoded message and framing) are never a key.
+/// Requests larger than this (encoded message and framing, and `grpc-accept-encoding`) are never
+/// a key.
 pub const MAX_REQUEST_BYTES: usize = 1024;
 /// What an entry costs beyond its bytes (map slot, order slot, header map), counted against
 /// the byte bound.
@@ -38,11 +39,15 @@ const ENTRY_OVERHEAD: usize = 256;
 pub type DataProbe = std::sync::Arc<dyn Fn() -> Option<u64> + Send + Sync>;
 
 /// What a call is: its method path, its framed request message, the grants it was answered
-/// under (none: no principals file, every caller reads everything) and the data version.
+/// under (none: no principals file, every caller reads everything), the compressions it accepts
+/// and the data version.
 #[derive(Debug, Clone, Copy)]
 pub struct CallKey<'a> {
     /// The version of the data answered from.
     pub version: u64,
+    /// The request's `grpc-accept-encoding` (empty without one): it chooses the reply's
+    /// compression.
+    pub accept: &'a [u8],
     /// The method's path, e.g. `/llmarket.forecast.v1.ForecastService/GetSeries`.
     pub path: &'a str,
     /// The request body: the gRPC length-prefixed message.
@@ -64,6 +69,7 @@ pub struct Reply {
 #[derive(Debug)]
 struct Entry {
     version: u64,
+    accept: Bytes,
     path: Box<str>,
     request: Bytes,
     grants: Option<Grants>,
@@ -74,6 +80,7 @@ struct Entry {
 impl Entry {
     fn is(&self, key: &CallKey<'_>) -> bool {
         self.version == key.version
+            && self.accept == key.accept
             && *self.path == *key.path
             && self.request == key.request
             && self.grants.as_ref() == key.grants
@@ -181,7 +188,9 @@ impl ReplyCache {
     /// size bounds, and no other call holds its slot; pushes out the oldest replies to make room.
     pub fn put(&self, generation: Generation, key: &CallKey<'_>, reply: &Reply) {
         let Some(shared) = &self.shared else { return };
-        if key.request.len() > MAX_REQUEST_BYTES || reply.body.len() > MAX_REPLY_BYTES {
+        if key.request.len() + key.accept.len() > MAX_REQUEST_BYTES
+            || reply.body.len() > MAX_REPLY_BYTES
+        {
             return;
         }
         let headers: usize = reply
@@ -191,6 +200,7 @@ impl ReplyCache {
             .sum();
         let cost = ENTRY_OVERHEAD
             + key.path.len()
+            + key.accept.len()
             + key.request.len()
             + reply.body.len()
             + headers
@@ -210,6 +220,7 @@ impl ReplyCache {
             hash,
             Entry {
                 version: key.version,
+                accept: Bytes::copy_from_slice(key.accept),
                 path: key.path.into(),
                 request: Bytes::copy_from_slice(key.request),
                 grants: key.grants.cloned(),
@@ -264,6 +275,7 @@ mod tests {
     fn key<'a>(request: &'a [u8], grants: Option<&'a Grants>) -> CallKey<'a> {
         CallKey {
             version: 1,
+            accept: b"",
             path: PATH,
             request,
             grants,
@@ -287,6 +299,11 @@ mod tests {
             ..key(b"a", None)
         };
         assert!(cache.get(&newer).is_none());
+        let compressed = CallKey {
+            accept: b"gzip",
+            ..key(b"a", None)
+        };
+        assert!(cache.get(&compressed).is_none());
     }
 
     #[test]
