@@ -59,7 +59,6 @@ async fn repeated_taxonomy_calls_get_what_an_uncached_server_answers() {
         let concept = tpb::GetConceptRequest {
             name: "schemes/industry/concepts/maas".into(),
             language_code: language_code.into(),
-            ..Default::default()
         };
         let expected = seen(plain.search_concepts(search.clone()).await.unwrap());
         assert!(!expected.0.is_empty(), "a data version header");
