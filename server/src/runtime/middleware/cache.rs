@@ -111,10 +111,12 @@ where
                 Ok(collected) => collected.to_bytes(),
                 Err(status) => return Ok(status.into_http()),
             };
-            let grants = parts
+            // The principal, not a copy of its grants: no allocation per call.
+            let principal = parts
                 .extensions
                 .get::<Caller>()
-                .map(|c| c.principal.grants.clone());
+                .map(|c| c.principal.clone());
+            let grants = principal.as_ref().map(|p| &p.grants);
             let accept = parts.headers.get("grpc-accept-encoding").cloned();
             let accept = accept.as_ref().map_or(&b""[..], HeaderValue::as_bytes);
             let key = CallKey {
@@ -122,7 +124,7 @@ where
                 accept,
                 path: parts.uri.path(),
                 request: &message,
-                grants: grants.as_ref(),
+                grants,
             };
             if let Some(reply) = cache.get(&key) {
                 return Ok(answer(reply));
@@ -151,7 +153,7 @@ where
                 accept,
                 path: &path,
                 request: &message,
-                grants: grants.as_ref(),
+                grants,
             };
             // A reload during the call: the reply may be from either data, so it is not kept.
             let same_data = data.and_then(|data| data()) == Some(version);
