@@ -337,6 +337,10 @@ pub struct CallArgs {
     /// RESOURCE_EXHAUSTED.
     #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
     pub max_message_size: usize,
+    /// Answer repeated read calls with their kept encoded reply (at most 4 MiB in all, replies up
+    /// to 64 KiB, forgotten on every data reload): `on` or `off`.
+    #[arg(long, env = "LLMARKET_REPLY_CACHE", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
+    pub reply_cache: bool,
 }
 
 impl CallArgs {
@@ -346,6 +350,15 @@ impl CallArgs {
             max_concurrent_calls: self.max_concurrent_calls,
             max_call_time: self.max_call_time,
             max_message_size: self.max_message_size,
+        }
+    }
+
+    /// The reply cache `--reply-cache` asks for (one per process).
+    pub fn replies(&self) -> middleware::ReplyCache {
+        if self.reply_cache {
+            middleware::ReplyCache::default()
+        } else {
+            middleware::ReplyCache::off()
         }
     }
 }

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod compression;
 pub mod config;
 pub mod data;
 pub mod fields;

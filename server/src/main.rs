@@ -26,7 +26,10 @@ use llmarket_server::{
         collect::DataLabels,
         otlp::{Exporter, OtlpConfig},
     },
-    runtime::{self, Hangup, ServeOptions, ServiceRoutes, Signals, fd_limit, tls::ServerTls},
+    runtime::{
+        self, Hangup, ServeOptions, ServiceRoutes, Signals, fd_limit, middleware::ReplyCache,
+        tls::ServerTls,
+    },
     taxonomy, telemetry,
 };
 use tokio::{sync::watch, task::JoinSet};
@@ -268,6 +271,7 @@ async fn run(cli: Cli) -> ExitCode {
         tls: tls.clone(),
         lame_duck,
         cors: cli.access.cors(),
+        replies: cli.calls.replies(),
     };
     let wanted = options.connections.max_connections;
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
@@ -320,6 +324,7 @@ async fn run(cli: Cli) -> ExitCode {
     tokio::spawn(reload_on_change(
         cli.data.clone(),
         plan,
+        options.replies.clone(),
         auth_file,
         tls,
         metrics,
@@ -429,6 +434,7 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
 async fn reload_on_change(
     dirs: Vec<std::path::PathBuf>,
     plan: Plan,
+    replies: ReplyCache,
     auth_file: Option<(std::path::PathBuf, SharedPrincipals)>,
     tls: Option<ServerTls>,
     metrics: Option<SharedMetrics>,
@@ -442,7 +448,7 @@ async fn reload_on_change(
             else => return,
         };
         tracing::info!("{reason}: reloading data");
-        let accepted = reload_data(&dirs, &plan);
+        let accepted = reload_data(&dirs, &plan, &replies);
         if let Some(metrics) = &metrics {
             metrics.count_reload(accepted);
         }
@@ -483,9 +489,10 @@ fn watch_directories(cli: &Cli) -> Option<DataWatch> {
     }
 }
 
-/// Reads and validates the data of `dirs` and swaps it in whole, logging the new data version and
-/// what changed; on any failure logs it and keeps the old data. Whether the new data was taken.
-fn reload_data(dirs: &[std::path::PathBuf], plan: &Plan) -> bool {
+/// Reads and validates the data of `dirs` and swaps it in whole, then forgets the replies kept
+/// from the old data (`replies`), logging the new data version and what changed; on any failure
+/// logs it and keeps the old data (and the replies). Whether the new data was taken.
+fn reload_data(dirs: &[std::path::PathBuf], plan: &Plan, replies: &ReplyCache) -> bool {
     match load_data(dirs, plan.forecast.is_some(), plan.taxonomy.is_some()) {
         Ok((forecast, taxonomy)) => {
             let mut changes = Changes::default();
@@ -500,6 +507,7 @@ fn reload_data(dirs: &[std::path::PathBuf], plan: &Plan) -> bool {
                 version = Some(new.data_version().clone());
                 shared.store(Arc::new(new));
             }
+            replies.invalidate();
             let version = version.unwrap_or_default();
             tracing::info!(%version, %changes, "reloaded data");
             true

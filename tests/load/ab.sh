@@ -4,6 +4,8 @@
 # each, for one call, and the ratio. This is how a change is measured against its starting point.
 # Usage: tests/load/ab.sh BEFORE_BIN AFTER_BIN [METHOD] [JSON] [calls per round] [rounds]
 #   METHOD defaults to ForecastService/GetSeries; a TaxonomyService method goes to that service.
+#   GHZ_FLAGS adds ghz flags (e.g. --enable-compression); the servers' LLMARKET_* environment
+#   reaches both (e.g. LLMARKET_REPLY_CACHE=off).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 before_bin=$1 after_bin=$2
@@ -34,7 +36,8 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 start before "$before_bin"; before_addr=$addr before_pid=$pid
 start after "$after_bin"; after_addr=$addr after_pid=$pid
 run() { # run ADDR CALLS
-  taskset -c 1 ghz --insecure --call "$method" -d "$data" -n "$2" -c 50 "$1" >"$out/ghz.txt"
+  # shellcheck disable=SC2086 # GHZ_FLAGS is a list of flags
+  taskset -c 1 ghz --insecure ${GHZ_FLAGS:-} --call "$method" -d "$data" -n "$2" -c 50 "$1" >"$out/ghz.txt"
   grep -q "\[OK\] *$2 responses" "$out/ghz.txt" || { echo "errors:"; cat "$out/ghz.txt"; exit 1; }
 }
 run "$before_addr" 2000; run "$after_addr" 2000 # warm-up

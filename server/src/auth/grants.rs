@@ -59,7 +59,7 @@ impl fmt::Display for Grant {
 }
 
 /// A principal's grants, ready to match: a handful of ids each, kept sorted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Grants {
     all_datasets: bool,
     datasets: Vec<String>,
@@ -100,6 +100,12 @@ impl Grants {
     /// Whether the timeline of milestones may be read.
     pub fn milestones(&self) -> bool {
         self.milestones
+    }
+
+    /// About how many bytes a copy of these grants holds (for the reply cache's bound).
+    pub fn cost(&self) -> usize {
+        let ids = self.datasets.iter().chain(&self.schemes);
+        std::mem::size_of::<Self>() + ids.map(|id| id.len() + 24).sum::<usize>()
     }
 
     /// Whether the resource `name` (a dataset, series, scheme or concept name, or a milestone)

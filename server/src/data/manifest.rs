@@ -174,6 +174,8 @@ pub fn write_dir(dir: &Path, files: &DatasetFiles) -> Result<String, LoadError> 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DataVersion {
     text: String,
+    /// The same version as a number (`text` is its 16 hex digits); 0 for the default version.
+    number: u64,
     /// `text` as a header value, made once: every response carries it.
     header: Option<MetadataValue<Ascii>>,
 }
@@ -194,9 +196,13 @@ impl DataVersion {
                 }
             }
         }
-        let text = hex(&hasher.finalize()[..8]);
+        let digest = hasher.finalize();
+        let mut first = [0; 8];
+        first.copy_from_slice(&digest[..8]);
+        let text = hex(&first);
         Self {
             header: MetadataValue::try_from(text.as_str()).ok(),
+            number: u64::from_be_bytes(first),
             text,
         }
     }
@@ -204,6 +210,12 @@ impl DataVersion {
     /// The version as text: 16 lowercase hex digits.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The version as a number, for keys; `None` for the default (empty) version, which data
+    /// built in memory rather than read from files has.
+    pub fn number(&self) -> Option<u64> {
+        self.header.is_some().then_some(self.number)
     }
 
     /// The version as a response header value; `None` for the default (empty) version.

@@ -43,7 +43,12 @@ impl ForecastApi {
 
 /// The forecast service's routes, for [`crate::runtime::serve`].
 pub fn routes(catalog: Shared<Catalog>) -> ServiceRoutes {
-    ServiceRoutes::new(ForecastServiceServer::new(ForecastApi::new(catalog)))
+    let data = catalog.clone();
+    let server =
+        crate::compression::both_ways!(ForecastServiceServer::new(ForecastApi::new(catalog)));
+    ServiceRoutes::new(server).reading(std::sync::Arc::new(move || {
+        data.load().data_version().number()
+    }))
 }
 
 #[tonic::async_trait]

@@ -11,7 +11,7 @@
 //! 3. the stack, applied in one place ([`stack`]), outermost first: CORS (only with
 //!    `--cors-origin`) → gRPC-Web to gRPC ([`web`]) → the middleware: content type → message
 //!    size → load shed → deadline → authentication and quotas → metrics and access log
-//!    ([`crate::observe`]) → service;
+//!    ([`crate::observe`]) → reply cache → service;
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
@@ -57,6 +57,8 @@ pub struct ServiceRoutes {
     name: &'static str,
     /// The service's routes (health and reflection are added by [`serve`]).
     pub routes: Routes,
+    /// The version of the data the service answers from, when its replies may be kept.
+    data: Option<middleware::reply_cache::DataProbe>,
 }
 
 impl ServiceRoutes {
@@ -77,7 +79,16 @@ impl ServiceRoutes {
         Self {
             name: S::NAME,
             routes: Routes::new(service),
+            data: None,
         }
+    }
+
+    /// Declares every method of the service a unary read whose reply depends only on its
+    /// request message, the caller's grants and the data `data` names the version of, so its
+    /// replies may be kept in the reply cache ([`ServeOptions::replies`]).
+    pub fn reading(mut self, data: middleware::reply_cache::DataProbe) -> Self {
+        self.data = Some(data);
+        self
     }
 
     /// Fully qualified service name, e.g. `llmarket.forecast.v1.ForecastService`.
@@ -110,6 +121,9 @@ pub struct ServeOptions {
     pub lame_duck: LameDuck,
     /// The browser origins allowed to call across origins (`--cors-origin`); none: CORS is off.
     pub cors: web::CorsOrigins,
+    /// The encoded replies of repeated read calls (`--reply-cache`), shared by every listener
+    /// given a clone; whoever reloads the data must [`invalidate`](middleware::ReplyCache::invalidate) it.
+    pub replies: middleware::ReplyCache,
 }
 
 impl Default for ServeOptions {
@@ -125,6 +139,7 @@ impl Default for ServeOptions {
             tls: None,
             lame_duck: LameDuck::default(),
             cors: web::CorsOrigins::default(),
+            replies: middleware::ReplyCache::default(),
         }
     }
 }
@@ -154,15 +169,19 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
 ///    gets 400;
 /// 3. the per-call middleware, whose order [`middleware`] documents and builds (content type →
 ///    message size → load shed → deadline → authentication and quotas → metrics and access log
-///    → the service); `known` names the services routed.
+///    → reply cache, for the calls of `name` when `data` says they read it → the service); `known` names the services routed.
 fn stack(
     routes: Routes,
     options: &ServeOptions,
+    name: &'static str,
+    data: Option<middleware::reply_cache::DataProbe>,
     known: &[&'static str],
 ) -> impl connection::ConnectionService {
     let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
-    let calls =
-        middleware::stack(&options.calls, authenticate, &options.observer, known).service(routes);
+    let cached = data.map(|data| (name, data));
+    let calls = middleware::stack(&options.calls, authenticate, &options.observer, known)
+        .layer(middleware::CacheLayer::new(options.replies.clone(), cached))
+        .service(routes);
     tower::ServiceBuilder::new()
         .option_layer(options.cors.layer())
         .layer(tonic_web::GrpcWebLayer::new())
@@ -186,7 +205,7 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
-    let name = service.name;
+    let (name, data) = (service.name, service.data);
     let (reporter, health) = tonic_health::server::health_reporter();
     set_health(&reporter, name, ServingStatus::Serving).await;
 
@@ -228,7 +247,7 @@ pub async fn serve(
     accept::run(
         listener,
         options.tls.clone(),
-        stack(routes, &options, &known),
+        stack(routes, &options, name, data, &known),
         options.connections,
         connections,
         phase_rx,

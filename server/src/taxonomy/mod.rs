@@ -53,7 +53,12 @@ impl TaxonomyApi {
 
 /// The taxonomy service's routes, for [`crate::runtime::serve`].
 pub fn routes(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
-    ServiceRoutes::new(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary)))
+    let data = vocabulary.clone();
+    let server =
+        crate::compression::both_ways!(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary)));
+    ServiceRoutes::new(server).reading(std::sync::Arc::new(move || {
+        data.load().data_version().number()
+    }))
 }
 
 #[tonic::async_trait]

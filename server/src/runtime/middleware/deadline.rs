@@ -106,13 +106,15 @@ impl<B> Around<B> for DeadlineLayer {
         request.extensions_mut().insert(CallDeadline(expiry));
         let call = inner.call(request);
         Box::pin(async move {
+            // The call first: one answered on its first poll (a health check, a kept reply)
+            // never registers its timer, and at most one poll runs past the expiry.
             tokio::select! {
                 biased;
+                response = call => response,
                 () = tokio::time::sleep_until(expiry) => {
                     tracing::debug!(?budget, "call past its deadline: dropping the handler");
                     Ok(exceeded(budget).into_http())
                 }
-                response = call => response,
             }
         })
     }

@@ -23,7 +23,11 @@
 //! 6. **metrics and access log** ([`crate::observe::ObserveLayer`]): the grpc-ecosystem
 //!    metrics, one access line per call as `--access-log` asks, and the call's server span
 //!    under its `traceparent`;
-//! 7. the service (routes: the service itself, health, reflection), where the codec of
+//! 7. **reply cache** ([`cache`], added by the runtime around its routes): a repeated read call
+//!    of the served service is answered with its kept encoded reply ([`reply_cache`]: keyed on
+//!    method, request message and grants, emptied on every data reload); health and reflection
+//!    pass through;
+//! 8. the service (routes: the service itself, health, reflection), where the codec of
 //!    `llmarket_proto::codec` answers INVALID_ARGUMENT to an undecodable message.
 //!
 //! Shedding comes before the deadline so a shed call costs no timer; the deadline comes before
@@ -41,19 +45,23 @@ use tower::{
 };
 
 pub mod authenticate;
+pub mod cache;
 pub mod content_type;
 pub mod deadline;
 pub mod load_shed;
 pub mod message_size;
+pub mod reply_cache;
 pub mod service;
 #[cfg(test)]
 pub(crate) mod testing;
 
 pub use authenticate::{AuthenticateLayer, Reflection};
+pub use cache::CacheLayer;
 pub use content_type::ContentTypeLayer;
 pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
 pub use message_size::MessageSizeLayer;
+pub use reply_cache::ReplyCache;
 
 use crate::observe::{DeniedLayer, ObserveLayer, Observer};
 
