@@ -248,7 +248,7 @@ impl Shared {
 
     fn hash(&self, key: &CallKey<'_>) -> u64 {
         self.hasher
-            .hash_one((key.version, key.path, key.request, key.grants))
+            .hash_one((key.version, key.accept, key.path, key.request, key.grants))
     }
 }
 
@@ -317,6 +317,28 @@ mod tests {
         assert!(cache.get(&key(b"a", None)).is_none());
         let same: Grants = [Grant::Dataset("cic".into())].into_iter().collect();
         assert_eq!(cache.get(&key(b"a", Some(&same))).unwrap().body, "some");
+    }
+
+    #[test]
+    fn callers_accepting_other_compressions_each_get_their_own_reply_kept() {
+        // A call from a client that accepts other compressions (Python's grpcio sends
+        // `identity, deflate, gzip`, grpc-go `gzip`) must not take the slot of the same request
+        // from another client: both are kept, each found by its own caller.
+        let cache = ReplyCache::default();
+        let g = cache.generation();
+        let python = CallKey {
+            accept: b"identity, deflate, gzip",
+            ..key(b"a", None)
+        };
+        let go = CallKey {
+            accept: b"gzip",
+            ..key(b"a", None)
+        };
+        cache.put(g, &python, &reply(b"for python"));
+        cache.put(g, &go, &reply(b"for go"));
+        assert_eq!(cache.get(&python).unwrap().body, "for python");
+        assert_eq!(cache.get(&go).unwrap().body, "for go");
+        assert_eq!(cache.usage().0, 2);
     }
 
     #[test]
