@@ -30,6 +30,17 @@ pub struct TestServer {
     task: JoinHandle<Result<(), runtime::ServeError>>,
 }
 
+/// The data version a response names in its `llmarket-data-version` metadata (empty when it
+/// names none).
+pub fn data_version<T>(response: &tonic::Response<T>) -> String {
+    response
+        .metadata()
+        .get("llmarket-data-version")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The built-in forecast catalog, shared as the server holds it.
 pub fn builtin_catalog() -> Shared<forecast::Catalog> {
     let sources = data::all_sources(&[]).expect("built-in sources");

@@ -32,13 +32,7 @@ fn uncached() -> ServeOptions {
 
 /// The data version a response names, and its message.
 fn seen<T>(response: tonic::Response<T>) -> (String, T) {
-    let version = response
-        .metadata()
-        .get("llmarket-data-version")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (version, response.into_inner())
+    (llmarket_tests::data_version(&response), response.into_inner())
 }
 
 #[tokio::test]

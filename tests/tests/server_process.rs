@@ -1,5 +1,6 @@
 //! The real `llmarket-server` process: it serves a non-loopback address only when told how it
-//! is protected, SIGHUP reloads its data (keeping the old data when the new is bad), SIGTERM
+//! is protected, SIGHUP reloads its data (keeping the old data when the new is bad, and answering
+//! the new data at once though replies of the old were kept), SIGTERM
 //! stops both services cleanly, and a second SIGTERM or SIGINT during the drain exits at once.
 //! (Its refusals and exit codes for bad input are tested in `server/tests/cli.rs`.)
 #![cfg(unix)]
@@ -89,6 +90,9 @@ async fn sighup_swaps_in_good_data_and_keeps_the_old_data_when_the_new_is_bad() 
     let addr = server.addr("Forecast");
     let first = served_title(addr, "reload-test").await;
     assert_eq!(first, "Global Large Model Industry Report");
+    // Asked again, the reply comes from the reply cache (on by default): every reload below
+    // must still be answered at once.
+    assert_eq!(served_title(addr, "reload-test").await, first);
 
     // Bad data: rejected, the old data keeps being served.
     std::fs::write(&file, "id = [broken").expect("write");

@@ -19,6 +19,8 @@ import {
   Transform,
 } from "../gen/llmarket/forecast/v1/forecast_pb.js";
 import { TaxonomyService } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
+// The check counter the TypeScript test clients share.
+import { check, summary } from "../../../tests/interop/ts/checks.js";
 
 const [mode, pageUrl, forecastUrl, taxonomyUrl, shots] = process.argv.slice(2);
 if (!["full", "taxonomy-down", "forecast-down"].includes(mode ?? "") || !pageUrl || !forecastUrl || !taxonomyUrl || !shots) {
@@ -40,18 +42,6 @@ const KIND: Record<"en" | "zh", Partial<Record<ObservationKind, string>>> = {
   zh: { [ObservationKind.ACTUAL]: "实际", [ObservationKind.FORECAST]: "预测" },
 };
 const CJK = /[\u4e00-\u9fff]/;
-
-let passed = 0;
-let failed = 0;
-function check(name: string, ok: boolean, detail: unknown = ""): void {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
-  }
-}
 
 /** A row of the market table as the page shows it. */
 interface Row {
@@ -233,5 +223,4 @@ try {
 } catch (error) {
   check("the test ran to the end", false, error instanceof Error ? error.stack ?? error.message : String(error));
 }
-console.log(`page ${mode}: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(summary(`page ${mode}`));

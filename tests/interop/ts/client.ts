@@ -18,24 +18,12 @@ import {
   type Observation,
 } from "./gen/llmarket/forecast/v1/forecast_pb.js";
 import { TaxonomyService } from "./gen/llmarket/taxonomy/v1/taxonomy_pb.js";
+import { check, summary } from "./checks.js";
 
 const DATASET = "datasets/cic-global-llm-2026";
 const SERIES = `${DATASET}/series/market-size`;
 const CONCEPT = "schemes/trends/concepts/cot-reasoning-models";
 const timeoutMs = 10_000;
-
-let passed = 0;
-let failed = 0;
-
-function check(name: string, ok: boolean, detail: unknown = ""): void {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} ${detail instanceof Error ? detail.message : JSON.stringify(detail)}`);
-  }
-}
 
 /** The failure of a call as a ConnectError, or undefined when it succeeded. */
 async function failureOf(call: () => Promise<unknown>): Promise<ConnectError | undefined> {
@@ -173,8 +161,7 @@ async function main(): Promise<number> {
   } catch (error) {
     check("every call of the script answers", false, error);
   }
-  console.log(`ts: ${passed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
+  return summary("ts");
 }
 
 process.exitCode = await main();
