@@ -32,7 +32,10 @@ fn uncached() -> ServeOptions {
 
 /// The data version a response names, and its message.
 fn seen<T>(response: tonic::Response<T>) -> (String, T) {
-    (llmarket_tests::data_version(&response), response.into_inner())
+    (
+        llmarket_tests::data_version(&response),
+        response.into_inner(),
+    )
 }
 
 #[tokio::test]
