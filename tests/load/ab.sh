@@ -20,6 +20,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 service=${method%%/*}
+# Health is served by every listener: measure it on the forecast one.
+[ "$service" = grpc.health.v1.Health ] && service=llmarket.forecast.v1.ForecastService
 start() { # start NAME BIN: sets addr and pid
   taskset -c 0 "$2" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
     --admin-listen 127.0.0.1:0 --log-format json 2>"$out/$1.log" &

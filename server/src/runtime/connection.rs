@@ -27,6 +27,7 @@ use tokio::{
 use tower::Service;
 
 use super::{
+    held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
     peer::Peer,
     phase::Phase,
@@ -85,6 +86,27 @@ pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
 /// goes into every request's extensions.
 pub(crate) async fn serve<I, S>(
     io: I,
+    peer: Peer,
+    service: S,
+    builder: Builder,
+    limits: ConnectionLimits,
+    phase: watch::Receiver<Phase>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: ConnectionService,
+{
+    // hyper writes into `io`; what it wrote in one wake-up of this task leaves in one write.
+    let (io, writer) = hold_writes(io);
+    Flushing::new(
+        writer,
+        serve_held(io, peer, service, builder, limits, phase),
+    )
+    .await;
+}
+
+/// [`serve`], on the connection's IO with its writes held.
+async fn serve_held<I, S>(
+    io: HeldIo<I>,
     peer: Peer,
     service: S,
     builder: Builder,

@@ -7,7 +7,8 @@
 //! 1. [`accept`]: TCP accept, connection cap, descriptor back-off, then the TLS handshake
 //!    ([`tls`], when configured) on the connection's own task;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
-//!    age and stalled-peer timers;
+//!    age and stalled-peer timers; what it writes in one wake-up of its task leaves in one
+//!    write ([`held_writes`]);
 //! 3. the stack, applied in one place ([`stack`]), outermost first: CORS (only with
 //!    `--cors-origin`) → gRPC-Web to gRPC ([`web`]) → the middleware: content type → message
 //!    size → load shed → deadline → authentication and quotas → metrics and access log
@@ -18,6 +19,7 @@ mod accept;
 mod connection;
 pub mod fd_limit;
 pub mod health;
+mod held_writes;
 pub mod limits;
 mod log_limit;
 pub mod middleware;
