@@ -69,9 +69,8 @@ impl<I: AsyncWrite + Unpin> Held<I> {
     }
 
     /// Writes what is held to the socket, until all of it is written or the socket is full
-    /// (then `cx` is woken when it has room). A failure is kept, and what was held dropped.
+    /// (then `cx` is woken when it has room).
     fn poll_write_held(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.check()?;
         let mut written = 0;
         let result = loop {
             if written == self.held.len() {
@@ -88,18 +87,31 @@ impl<I: AsyncWrite + Unpin> Held<I> {
         if self.held.is_empty() && self.held.capacity() > KEPT_CAPACITY {
             self.held = Vec::new();
         }
+        result
+    }
+
+    /// Keeps a failure for every later write to report, and drops what was held.
+    fn fail<T>(&mut self, result: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
         if let Poll::Ready(Err(e)) = &result {
             self.failed = Some(e.kind());
             self.held = Vec::new();
+            self.flush_wanted = false;
         }
         result
     }
 
-    /// Writes what is held, then flushes the socket if a flush was asked for.
+    /// Writes what is held, then flushes the socket if a flush was asked for. After a failure
+    /// there is nothing left to do: the failure is reported once, here, and then to hyper's
+    /// writes.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_write_held(cx))?;
+        if self.failed.is_some() {
+            return Poll::Ready(Ok(()));
+        }
+        let written = self.poll_write_held(cx);
+        ready!(self.fail(written))?;
         if self.flush_wanted {
-            ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+            let flushed = Pin::new(&mut self.io).poll_flush(cx);
+            ready!(self.fail(flushed))?;
             self.flush_wanted = false;
         }
         Poll::Ready(Ok(()))
@@ -112,7 +124,8 @@ impl<I: AsyncWrite + Unpin> Held<I> {
         if self.held.len() + len <= MAX_HELD {
             return Poll::Ready(Ok(true));
         }
-        ready!(self.poll_write_held(cx))?;
+        let written = self.poll_write_held(cx);
+        ready!(self.fail(written))?;
         Poll::Ready(Ok(len <= MAX_HELD))
     }
 }
@@ -187,6 +200,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for HeldIo<I> {
     /// Writes out what is held first: hyper shuts down only once it has said everything.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut held = lock(&self.0);
+        held.check()?;
         ready!(held.poll_drain(cx))?;
         Pin::new(&mut held.io).poll_shutdown(cx)
     }
@@ -194,7 +208,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for HeldIo<I> {
 
 impl<I: AsyncWrite + Unpin> HeldWriter<I> {
     /// Writes what is held and flushes. A failure is kept for hyper's next write to see; the
-    /// task is woken so that hyper finds it.
+    /// task is woken once so that hyper finds it.
     fn drain(&self, cx: &mut Context<'_>) {
         if let Poll::Ready(Err(e)) = lock(&self.0).poll_drain(cx) {
             tracing::debug!("write to the connection failed: {e}");
@@ -419,6 +433,35 @@ mod tests {
             );
         })
         .await;
+    }
+
+    #[test]
+    fn a_failure_wakes_the_task_once() {
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let socket = Socket {
+            fail: true,
+            ..Socket::default()
+        };
+        let (mut io, writer) = hold_writes(socket);
+        let mut task = Box::pin(Flushing::new(writer, async move {
+            io.write_all(b"lost").await.unwrap();
+            io.flush().await.unwrap();
+            std::future::pending::<()>().await;
+        }));
+        let wakes = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        for _ in 0..3 {
+            assert!(task.as_mut().poll(&mut cx).is_pending());
+        }
+        // The failed write woke the task once; later polls find nothing to write and no new
+        // failure, so a connection whose socket broke does not spin.
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
