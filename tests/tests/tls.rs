@@ -245,3 +245,57 @@ async fn the_auth_file_admits_a_caller_by_its_verified_certificate_name() {
     let refused = refused.expect_err("no principal has this certificate");
     assert!(refused.contains("Unauthenticated"), "{refused}");
 }
+
+/// The largest replies the built-in data gives (full search hits, 50 to a page), several at once
+/// on one connection: more than a connection holds back for one write (16 KiB), so the writes
+/// pass through TLS both held and straight; each arrives whole, the same as over plaintext.
+#[tokio::test]
+async fn large_replies_at_once_arrive_whole_over_tls_as_over_plaintext() {
+    use llmarket_proto::taxonomy::{
+        self as tpb, ConceptView, taxonomy_service_client::TaxonomyServiceClient,
+    };
+    use llmarket_server::taxonomy;
+    use llmarket_tests::builtin_vocabulary;
+
+    let request = |query: &str| tpb::SearchConceptsRequest {
+        query: query.to_owned(),
+        page_size: 50,
+        view: ConceptView::Full.into(),
+        language_code: "en".to_owned(),
+        ..Default::default()
+    };
+    let queries = ["e", "a", "the", "model", "的", "模型"];
+    let plain = TestServer::start(taxonomy::routes(builtin_vocabulary())).await;
+    let pki = Pki::new("large-replies");
+    let tls = ServerTls::load(pki.server_files(false)).expect("server TLS");
+    let secure = TestServer::start_tls(taxonomy::routes(builtin_vocabulary()), tls).await;
+    let plain = TaxonomyServiceClient::new(plain.channel().await);
+    let secure = TaxonomyServiceClient::new(
+        tls_channel(secure.addr, &pki.ca.cert, None)
+            .await
+            .expect("TLS channel"),
+    );
+    let fetch = |mut client: TaxonomyServiceClient<tonic::transport::Channel>| {
+        let queries = queries.map(request);
+        async move {
+            let calls = queries.map(|q| {
+                let mut client = client.clone();
+                tokio::spawn(async move { client.search_concepts(q).await })
+            });
+            let mut replies = Vec::new();
+            for call in calls {
+                replies.push(call.await.expect("task").expect("search").into_inner());
+            }
+            // The connection still serves after them.
+            client.search_concepts(request("e")).await.expect("after");
+            replies
+        }
+    };
+    let expected = fetch(plain).await;
+    let largest = expected.iter().map(prost::Message::encoded_len).max();
+    assert!(
+        largest > Some(16 * 1024),
+        "the largest reply ({largest:?} bytes) must exceed what a connection holds back"
+    );
+    assert_eq!(fetch(secure).await, expected);
+}
