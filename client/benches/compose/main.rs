@@ -1,7 +1,8 @@
 //! Does a composed query cost no more than its slowest call? This measures `market_overview`
 //! (nine calls fanned out at once over the two services' channels) against each of its
 //! constituent calls alone, against the nine made one after another, and against the nine made
-//! at once through the raw generated clients, then prints `composed / slowest constituent`
+//! at once through the raw generated clients (over tonic `Channel`s, and straight over one hyper
+//! connection per service, [`direct::Direct`]), then prints `composed / slowest constituent`
 //! (issue 13's goals: at most 1.5 on bare loopback, at most 1.2 with 2 ms of latency per call).
 //!
 //! The servers are run as shipped: the release `llmarket-server all` (its defaults: limits on,
@@ -24,6 +25,7 @@
 //!
 //! Run: `cargo bench -p llmarket-client --bench compose -- --warm-up-time 1 --measurement-time 3`
 
+mod direct;
 mod latency;
 
 use std::{
@@ -35,6 +37,7 @@ use std::{
 };
 
 use criterion::{Criterion, criterion_group};
+use direct::Direct;
 use latency::DelayProxy;
 use llmarket_client::{
     Client, ClientConfig,
@@ -46,7 +49,7 @@ use llmarket_proto::{
 };
 use llmarket_tests::{Servers, process::ServerProcess};
 use tokio::runtime::Runtime;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 const DATASET: &str = "datasets/cic-global-llm-2026";
 const SERIES: &str = "datasets/cic-global-llm-2026/series/market-size";
 const SCHEMES: [&str; 4] = [
@@ -69,9 +72,17 @@ where
     (name.into(), Box::new(move || Box::pin(rpc(client.clone()))))
 }
 
-/// The nine calls `market_overview` makes, each as the raw generated client makes it.
-fn constituents(forecast: &Channel, taxonomy: &Channel) -> Vec<Constituent> {
-    let f = ForecastServiceClient::new(forecast.clone());
+/// The nine calls `market_overview` makes, each as the raw generated client makes it over
+/// `forecast` and `taxonomy` (tonic `Channel`s, or [`Direct`] connections).
+fn constituents<T>(forecast: T, taxonomy: T) -> Vec<Constituent>
+where
+    T: tonic::client::GrpcService<tonic::body::Body> + Clone + Send + 'static,
+    T::Future: Send,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let f = ForecastServiceClient::new(forecast);
     let mut calls = vec![
         constituent("GetDataset", f.clone(), |mut c| async move {
             let request = fpb::GetDatasetRequest {
@@ -110,7 +121,7 @@ fn constituents(forecast: &Channel, taxonomy: &Channel) -> Vec<Constituent> {
             c.get_breakdown(request).await.expect("GetBreakdown");
         }),
     ];
-    let t = TaxonomyServiceClient::new(taxonomy.clone());
+    let t = TaxonomyServiceClient::new(taxonomy);
     calls.extend(SCHEMES.map(|scheme| {
         constituent(
             format!("ListConcepts({scheme})"),
@@ -220,6 +231,8 @@ struct Setup {
     runtime: Runtime,
     client: std::sync::Arc<Client>,
     calls: Vec<Constituent>,
+    /// The same calls over [`Direct`] connections.
+    direct: Vec<Constituent>,
     backend: std::rc::Rc<Backend>,
     _proxies: Vec<DelayProxy>,
 }
@@ -236,7 +249,7 @@ fn connect(backend: std::rc::Rc<Backend>, one_way: Duration) -> Setup {
         new_runtime()
     };
     let (forecast, taxonomy) = backend.addrs();
-    let (client, calls, proxies) = runtime.block_on(async {
+    let (client, calls, direct, proxies) = runtime.block_on(async {
         let (forecast, taxonomy, proxies) = if one_way.is_zero() {
             (forecast, taxonomy, Vec::new())
         } else {
@@ -246,6 +259,10 @@ fn connect(backend: std::rc::Rc<Backend>, one_way: Duration) -> Setup {
             ];
             (proxies[0].addr, proxies[1].addr, proxies)
         };
+        let direct = constituents(
+            Direct::connect(forecast).await,
+            Direct::connect(taxonomy).await,
+        );
         let (forecast, taxonomy) = (format!("http://{forecast}"), format!("http://{taxonomy}"));
         let client = Client::connect(ClientConfig {
             forecast: vec![forecast.clone()],
@@ -262,13 +279,14 @@ fn connect(backend: std::rc::Rc<Backend>, one_way: Duration) -> Setup {
                 .await
                 .expect("connect")
         };
-        let calls = constituents(&channel(forecast).await, &channel(taxonomy).await);
-        (std::sync::Arc::new(client), calls, proxies)
+        let calls = constituents(channel(forecast).await, channel(taxonomy).await);
+        (std::sync::Arc::new(client), calls, direct, proxies)
     });
     Setup {
         runtime,
         client,
         calls,
+        direct,
         backend,
         _proxies: proxies,
     }
@@ -400,6 +418,20 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
             futures_util::future::join_all(calls).await;
         })
     });
+    // The same nine at once, each sent from the caller's task over one hyper connection per
+    // service: the client's cost without tonic's `Channel`.
+    let (direct, direct_cpu) = timed(setup, rounds, || {
+        let calls: Vec<Call> = setup.direct.iter().map(|(_, call)| call()).collect();
+        Box::pin(async move {
+            futures_util::future::join_all(calls).await;
+        })
+    });
+    let (direct_alone, direct_alone_cpu) = setup
+        .direct
+        .iter()
+        .map(|(_, call)| timed(setup, rounds, call))
+        .max_by_key(|(time, _)| *time)
+        .expect("nine calls");
     let mut slowest = (String::new(), Duration::ZERO, Cpu::default());
     let (mut sum, mut sum_cpu) = (Duration::ZERO, Cpu::default());
     for (name, call) in &setup.calls {
@@ -421,6 +453,12 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
     println!("the nine one by one (sum):          {sum:?}, {sum_cpu}");
     println!("the nine raw calls at once:         {raw:?}, {raw_cpu}");
     println!("the same, polled by one task:       {one_task:?}, {one_task_cpu}");
+    println!("the same over hyper, no Channel:    {direct:?}, {direct_cpu}");
+    println!("  its slowest call alone:           {direct_alone:?}, {direct_alone_cpu}");
+    println!(
+        "  at once / slowest alone = {:.2}",
+        direct.as_secs_f64() / direct_alone.as_secs_f64()
+    );
     println!(
         "composed / slowest constituent = {ratio:.2} (goal <= {goal}: {}); composed / sum = {:.2}; \
          composed / raw fan-out = {:.2}",
