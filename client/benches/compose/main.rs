@@ -27,11 +27,12 @@
 
 mod direct;
 mod latency;
+#[path = "../shared/release.rs"]
+mod release;
 
 use std::{
     future::Future,
     net::SocketAddr,
-    path::PathBuf,
     pin::Pin,
     time::{Duration, Instant},
 };
@@ -39,6 +40,7 @@ use std::{
 use criterion::{Criterion, criterion_group};
 use direct::Direct;
 use latency::DelayProxy;
+use release::{TICK, cpu_ticks, release_server};
 use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan},
@@ -202,30 +204,6 @@ impl Backend {
         }
     }
 }
-
-/// `LLMARKET_SERVER_BIN`, or the release binary `tests/release.sh` builds, if it exists.
-fn release_server() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("LLMARKET_SERVER_BIN") {
-        return Some(PathBuf::from(bin));
-    }
-    let bin = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/x86_64-unknown-linux-gnu/release/llmarket-server"
-    ));
-    bin.exists().then_some(bin)
-}
-
-/// utime + stime of the process whose `stat` file is `path`, in clock ticks (10 ms).
-fn cpu_ticks(path: &str) -> u64 {
-    let stat = std::fs::read_to_string(path).expect("read /proc stat");
-    let after_name = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields 14 and 15 of stat(5), counted from the state (field 3).
-    let field = |n: usize| fields[n - 3].parse::<u64>().expect("cpu ticks");
-    field(14) + field(15)
-}
-
-const TICK: Duration = Duration::from_millis(10);
 
 struct Setup {
     runtime: Runtime,
