@@ -120,7 +120,11 @@ fn main() {
         .build()
         .expect("runtime");
     let servers = [Server::start(&bin, "on"), Server::start(&bin, "off")];
-    let encodings = [None, Some(CompressionEncoding::Gzip), Some(CompressionEncoding::Zstd)];
+    let encodings = [
+        None,
+        Some(CompressionEncoding::Gzip),
+        Some(CompressionEncoding::Zstd),
+    ];
     let mut cases = Vec::new();
     for server in &servers {
         let channel = runtime.block_on(async {
@@ -163,7 +167,12 @@ fn main() {
             .iter_mut()
             .map(|(.., per_call)| format!("{:.1} µs", micros(median(per_call))))
             .collect();
-        println!("| {} | {} | {} |", call.name(), server.cache, cells.join(" | "));
+        println!(
+            "| {} | {} | {} |",
+            call.name(),
+            server.cache,
+            cells.join(" | ")
+        );
     }
 }
 

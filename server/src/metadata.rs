@@ -11,8 +11,10 @@ use crate::data::DataVersion;
 pub const DATA_VERSION_HEADER: &str = "llmarket-data-version";
 
 /// Encoded replies smaller than this many bytes are never compressed. tonic sets up a new
-/// compressor for each message, and a gzip one costs about 130 µs of CPU (measured: GetConcept,
-/// 1.3 KB, 28 → 162 µs per call with `ghz --enable-compression`), more than a whole call; from
+/// compressor for each message, and a gzip one cost about 130 µs of CPU with flate2's former
+/// miniz_oxide backend (measured: GetConcept, 1.3 KB, 28 → 162 µs per call with `ghz
+/// --enable-compression`); with zlib-rs a 10 KB list costs about 70 µs more gzipped and 60 µs
+/// more with zstd (`client/benches/compression.rs`), still more than a whole call; from
 /// 4 KiB up the lists shrink 2.7 to 3.7 times on the wire, and the reply cache keeps the
 /// compressed reply, so a repeated call does not compress again.
 pub const COMPRESSION_THRESHOLD: usize = 4096;

@@ -40,7 +40,6 @@ use std::{
 use criterion::{Criterion, criterion_group};
 use direct::Direct;
 use latency::DelayProxy;
-use release::{TICK, cpu_ticks, release_server};
 use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan},
@@ -50,6 +49,7 @@ use llmarket_proto::{
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
 use llmarket_tests::{Servers, process::ServerProcess};
+use release::{TICK, cpu_ticks, release_server};
 use tokio::runtime::Runtime;
 use tonic::transport::Endpoint;
 const DATASET: &str = "datasets/cic-global-llm-2026";
