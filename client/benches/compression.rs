@@ -14,11 +14,11 @@
 #[path = "shared/release.rs"]
 mod release;
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use llmarket_proto::taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient};
 use llmarket_tests::process::ServerProcess;
-use release::{TICK, cpu_ticks, release_server};
+use release::{TICK, cpu_ticks, release_server, start_all};
 use tonic::{codec::CompressionEncoding, transport::Channel};
 
 const CALLS: u32 = 8_000;
@@ -33,20 +33,8 @@ struct Server {
 
 impl Server {
     fn start(bin: &std::path::Path, cache: &'static str) -> Self {
-        let mut command = Command::new(bin);
-        command.args([
-            "all",
-            "--forecast-listen",
-            "127.0.0.1:0",
-            "--taxonomy-listen",
-            "127.0.0.1:0",
-            "--admin-listen",
-            "127.0.0.1:0",
-            "--reply-cache",
-            cache,
-        ]);
         Self {
-            process: ServerProcess::spawn(command, 3),
+            process: start_all(bin, &["--reply-cache", cache]),
             cache,
         }
     }

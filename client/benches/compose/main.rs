@@ -49,7 +49,7 @@ use llmarket_proto::{
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
 use llmarket_tests::{Servers, process::ServerProcess};
-use release::{TICK, cpu_ticks, release_server};
+use release::{TICK, cpu_ticks, release_server, start_all};
 use tokio::runtime::Runtime;
 use tonic::transport::Endpoint;
 const DATASET: &str = "datasets/cic-global-llm-2026";
@@ -151,19 +151,7 @@ enum Backend {
 impl Backend {
     fn start() -> Self {
         match release_server() {
-            Some(bin) => {
-                let mut command = std::process::Command::new(bin);
-                command.args([
-                    "all",
-                    "--forecast-listen",
-                    "127.0.0.1:0",
-                    "--taxonomy-listen",
-                    "127.0.0.1:0",
-                    "--admin-listen",
-                    "127.0.0.1:0",
-                ]);
-                Self::Process(ServerProcess::spawn(command, 3))
-            }
+            Some(bin) => Self::Process(start_all(&bin, &[])),
             None => {
                 let runtime = new_runtime();
                 let servers = runtime.block_on(Servers::start());

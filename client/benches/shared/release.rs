@@ -1,7 +1,13 @@
 //! What the client benches share: the release server they measure, and CPU time read from
 //! `/proc`.
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
+
+use llmarket_tests::process::ServerProcess;
 
 /// `LLMARKET_SERVER_BIN`, or the release binary `tests/release.sh` builds, if it exists.
 pub(crate) fn release_server() -> Option<PathBuf> {
@@ -13,6 +19,23 @@ pub(crate) fn release_server() -> Option<PathBuf> {
         "/../target/x86_64-unknown-linux-gnu/release/llmarket-server"
     ));
     bin.exists().then_some(bin)
+}
+
+/// `bin` as `llmarket-server all` on ephemeral loopback ports (forecast, taxonomy and admin
+/// listeners), with `extra` flags.
+pub(crate) fn start_all(bin: &Path, extra: &[&str]) -> ServerProcess {
+    let mut command = Command::new(bin);
+    command.args([
+        "all",
+        "--forecast-listen",
+        "127.0.0.1:0",
+        "--taxonomy-listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+    ]);
+    command.args(extra);
+    ServerProcess::spawn(command, 3)
 }
 
 /// utime + stime of the process whose `stat` file is `path`, in clock ticks (10 ms).
