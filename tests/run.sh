@@ -6,7 +6,7 @@
 # (grpcurl, a generated Python client, ghz), the interop suite (clients generated in Go, Java,
 # TypeScript and Python running one script, tests/interop/), the report page in headless Chromium
 # (Debian's `chromium`, tests/web/), the load suite's short version
-# (tests/load), the metrics against a real Prometheus (Debian's `prometheus`, installed with
+# (tests/load: ghz, and h2load from Debian's `nghttp2-client`), the metrics against a real Prometheus (Debian's `prometheus`, installed with
 # apt-get when missing), and the deployment: the container image (podman build, run with chroot),
 # the Kubernetes manifests (rendered and strictly decoded by a Go test) and HAProxy in front of
 # three replicas.
@@ -36,6 +36,8 @@ DEBIAN_PACKAGES=(
   "prometheus=2.42.0+ds-5+deb12u* promtool"
   "podman=4.3.1+ds1-8+deb12u1+b3 podman"
   "haproxy=2.6.12-1+deb12u* haproxy"
+  # h2load: the load suite's client that does not decode replies (tests/load/bench.py).
+  "nghttp2-client=1.52.0-1+deb12u* h2load"
   # The CJK fonts `llmarket --chart x.png` renders Chinese with (a path: present when installed).
   "fonts-noto-cjk=1:20220127+repack1-1 /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
   # The headless browser of the report page's test (tests/web/), driven by puppeteer-core. Debian
@@ -89,7 +91,7 @@ server=$(tests/release.sh)
 step "smoke test (release binary, grpcurl, python, ghz)"
 tests/smoke.sh "$server"
 
-step "load suite, short (release binary, ghz on pinned cores, 0 errors)"
+step "load suite, short (release binary, ghz and h2load on pinned cores, 0 errors)"
 timeout 90 tests/load/run.sh --quick "$server"
 
 step "interop: generated Go, Java, TypeScript and Python clients (release binary)"

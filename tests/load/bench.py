@@ -15,6 +15,15 @@ the other way to load-test (no reflection round trip, no reflection service need
 rows marked gzip call with `--enable-compression` (gzip both ways, as the caller asks; plaintext
 only, see run()).
 
+Each row is also run by h2load (nghttp2, C; Debian's nghttp2-client), one connection with
+`--concurrency` streams at once as ghz's workers share one, sending the request as a prepared gRPC
+frame (sizes.py --frames) and reading replies without decoding them. ghz decodes every reply by
+reflection on its one core, which makes it the bottleneck of the big-reply rows, so its p99 is
+mostly its own queue; h2load's p99 is the server's (and the kernel's). h2load reads HTTP statuses
+only, so its errors are counted by the server: calls made minus the rise of
+`grpc_server_handled_total{grpc_code="OK"}` for the method on the admin listener's /metrics.
+Without h2load or the Python of tests/tools.sh the h2load table is left out, and the summary says so.
+
 With --tls the same server serves TLS (certificates made now with openssl) with an auth file, and
 every call carries a bearer token made by `llmarket-server token new`.
 
@@ -33,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,9 +153,9 @@ class Server:
                 record = json.loads(line)
                 fields = record.get("fields", record)
                 service = fields.get("service", "")
-                if service in (FORECAST, TAXONOMY):
-                    self.addr["forecast" if service == FORECAST else "taxonomy"] = fields["addr"]
-            if len(self.addr) == 2:
+                if service in (FORECAST, TAXONOMY, "admin"):
+                    self.addr[{FORECAST: "forecast", TAXONOMY: "taxonomy"}.get(service, service)] = fields["addr"]
+            if len(self.addr) == 3:
                 return
             if self.proc.poll() is not None:
                 break
@@ -211,6 +221,64 @@ def measure(args, server, row, calls, how, work):
     }
 
 
+def handled_ok(server, method):
+    """`grpc_server_handled_total{grpc_code="OK"}` of `method` (`package.Service/Method`) so far."""
+    service, name = method.split("/")
+    labels = f'grpc_service="{service}",grpc_method="{name}",grpc_code="OK"'
+    with urllib.request.urlopen(f"http://{server.addr['admin']}/metrics", timeout=10) as reply:
+        text = reply.read().decode()
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+               if line.startswith("grpc_server_handled_total{") and labels in line)
+
+
+def percentile(sorted_values, fraction):
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
+
+
+def h2load(args, server, row, frame, calls, work):
+    """One h2load run of `row` with its prepared request `frame`, measured as measure() does."""
+    name, service, method, _, how = row
+    log = work / "h2load.log"
+    log.unlink(missing_ok=True)
+    cmd = ["taskset", "-c", str(args.client_core), "h2load", "-n", str(calls), "-c", "1", "-t", "1",
+           "-m", str(args.concurrency), "-d", frame, "-H", "content-type: application/grpc",
+           "-H", "te: trailers", f"--log-file={log}"]
+    if how == "gzip":
+        cmd += ["-H", "grpc-encoding: gzip", "-H", "grpc-accept-encoding: gzip"]
+    if args.tls:
+        cmd += ["-H", f"authorization: Bearer {args.token}"]
+    cmd.append(f"{'https' if args.tls else 'http'}://{server.addr[service]}/{method}")
+    ok_before, before = handled_ok(server, method), cpu_ticks(server.proc.pid)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    after, ok_after = cpu_ticks(server.proc.pid), handled_ok(server, method)
+    if done.returncode != 0:
+        sys.exit(f"h2load failed on {name}: {done.stdout}{done.stderr}")
+    finished = re.search(r"finished in [^,]+, ([0-9.]+) req/s", done.stdout)
+    durations = sorted(int(line.split("\t")[2]) / 1e3 for line in log.read_text().splitlines()
+                       if line.split("\t")[1] == "200")
+    ok = ok_after - ok_before
+    return {
+        "cpu_us": (after - before) * 1e6 / os.sysconf("SC_CLK_TCK") / max(calls, 1),
+        "rps": float(finished.group(1)) if finished else 0.0,
+        "p50_ms": percentile(durations, 0.5) if durations else 0.0,
+        "p99_ms": percentile(durations, 0.99) if durations else 0.0,
+        "errors": max(calls - ok, 0),
+        "codes": {"OK": ok, "not OK or not answered": max(calls - ok, 0)},
+    }
+
+
+def request_frames(args, rows, work):
+    """Each row's request as a gRPC frame file for h2load (sizes.py --frames), but the --proto row
+    (the same request as GetSeries); {} without h2load or the Python of tests/tools.sh."""
+    python = os.environ.get("LLMARKET_PYTHON")
+    if not python or not shutil.which("h2load"):
+        return {}
+    listed = [[r[0], r[2], r[3], r[4] == "gzip"] for r in rows if r[4] != "proto"]
+    done = sh(python, str(ROOT / "tests" / "load" / "sizes.py"), str(PROTO), json.dumps(listed),
+              "--frames", str(work / "frames"))
+    return json.loads(done.stdout)
+
+
 def resolve_milestone(args, server, work):
     """The first milestone's name, for GetMilestone (the data names it, not the suite)."""
     row = ("ListMilestones", "taxonomy", f"{TAXONOMY}/ListMilestones", {"page_size": 1})
@@ -254,7 +322,9 @@ def run(args):
         rows = ([(*r, "reflection") for r in rows] + [(*PROTO_ROW, "proto")]
                 + [(*r, "gzip") for r in gzip_rows])
         sizes = reply_sizes(args, server, rows)
+        frames = request_frames(args, rows, work)
         results = {r[0]: [] for r in rows}
+        by_h2load = {r[0]: [] for r in rows if r[0] in frames}
         warm = min(args.calls, 2000)
         calls = {}
         for row in rows:  # warm-up (connections, caches, allocator), and how many calls to make
@@ -262,25 +332,33 @@ def run(args):
             # A run long enough for `--cpu-per-run` seconds of server CPU (ticks are 10 ms), in
             # 2,000 to `--calls` calls, so a slow row does not take minutes.
             calls[row[0]] = max(warm, min(args.calls, int(args.cpu_per_run * 1e6 / max(cost, 1.0))))
+            if row[0] in frames:
+                h2load(args, server, row, frames[row[0]], warm, work)
         for round_ in range(args.rounds):
             for row in rows:
                 result = measure(args, server, row[:4], calls[row[0]], row[4], work)
                 results[row[0]].append(result)
                 print(f"round {round_ + 1}: {row[0]}: {result['cpu_us']:.1f} µs/call, {result['rps']:.0f} req/s, "
                       f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}", file=sys.stderr)
+                if row[0] in frames:
+                    result = h2load(args, server, row, frames[row[0]], calls[row[0]], work)
+                    by_h2load[row[0]].append(result)
+                    print(f"round {round_ + 1}: {row[0]} by h2load: {result['cpu_us']:.1f} µs/call, "
+                          f"{result['rps']:.0f} req/s, p99 {result['p99_ms']:.2f} ms, errors {result['errors']}",
+                          file=sys.stderr)
         rss_end = rss_kib(server.proc.pid)
         rss_peak = rss_kib(server.proc.pid, "VmHWM")
     finally:
         server.stop()
     shutil.rmtree(work, ignore_errors=True)  # kept when the run failed, for its server.log
-    return rows, results, sizes, {"rss_idle": rss_idle, "rss_end": rss_end, "rss_peak": rss_peak}
+    return rows, results, by_h2load, sizes, {"rss_idle": rss_idle, "rss_end": rss_end, "rss_peak": rss_peak}
 
 
 def median(results, key):
     return statistics.median(r[key] for r in results)
 
 
-def table(args, rows, results, sizes, memory):
+def table(args, rows, results, by_h2load, sizes, memory):
     empty_cpu = median(results[EMPTY], "cpu_us")
     empty_p99 = median(results[EMPTY], "p99_ms")
     mode = "TLS with a bearer token" if args.tls else "plaintext"
@@ -309,7 +387,34 @@ def table(args, rows, results, sizes, memory):
             f"{median(rs, 'p50_ms'):.2f} ms | {p99:.2f} ms | {p99 / empty_p99:.2f}× | "
             f"{sum(r['errors'] for r in rs)} | {max(r['rss_kib'] for r in rs) / 1024:.1f} MiB | "
             f"{'{} ({})'.format(*sizes[row[0]]) if row[0] in sizes else '–'} |")
+    lines += [""] + h2load_table(args, rows, by_h2load)
     return "\n".join(lines) + "\n"
+
+
+def h2load_table(args, rows, by_h2load):
+    """The same rows by h2load (no decoding on the client), or why they are missing."""
+    if EMPTY not in by_h2load:
+        return ["By h2load: not run (needs `h2load`, Debian's nghttp2-client, and the Python of "
+                "tests/tools.sh)."]
+    empty_cpu = median(by_h2load[EMPTY], "cpu_us")
+    empty_p99 = median(by_h2load[EMPTY], "p99_ms")
+    lines = [
+        f"By h2load on core {args.client_core} (one connection, {args.concurrency} streams at once, replies not "
+        "decoded; errors counted by the server's `grpc_server_handled_total`), same runs interleaved:",
+        "",
+        "| call | server CPU per call | vs empty call | req/s | p50 | p99 | p99 vs empty | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        rs = by_h2load.get(row[0])
+        if not rs:
+            continue
+        cpu, p99 = median(rs, "cpu_us"), median(rs, "p99_ms")
+        lines.append(
+            f"| {row[0]} | {cpu:.1f} µs | {cpu / empty_cpu:.2f}× | {median(rs, 'rps'):.0f} | "
+            f"{median(rs, 'p50_ms'):.2f} ms | {p99:.2f} ms | {p99 / empty_p99:.2f}× | "
+            f"{sum(r['errors'] for r in rs)} |")
+    return lines
 
 
 def write(path, marker, text):
@@ -340,12 +445,13 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.calls, args.rounds, args.cpu_per_run = min(args.calls, 1000), 1, 0.0
-    rows, results, sizes, memory = run(args)
-    text = table(args, rows, results, sizes, memory)
+    rows, results, by_h2load, sizes, memory = run(args)
+    text = table(args, rows, results, by_h2load, sizes, memory)
     print(text)
     if args.write:
         write(args.write, "load: tls" if args.tls else "load: plaintext", text)
     failed = [(r[0], x["codes"]) for r in rows for x in results[r[0]] if x["errors"]]
+    failed += [(f"{r[0]} by h2load", x["codes"]) for r in rows for x in by_h2load.get(r[0], []) if x["errors"]]
     if failed:
         sys.exit(f"calls failed: {failed}")
 

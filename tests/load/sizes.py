@@ -1,17 +1,22 @@
-"""Response sizes of the load suite's rows: the encoded message, and what gzip makes of it.
+"""Response sizes of the load suite's rows, or their requests as gRPC frames for h2load.
 
-Usage: sizes.py PROTO_DIR ROWS_JSON   (ROWS_JSON: [[row, address, method, request], ...])
-Prints a JSON object {row: [message bytes, gzip bytes]}. The request is built from the
-generated Python classes (grpcio-tools, from proto/); the reply is read as raw bytes, so its size
-is the message as sent, without the 5-byte gRPC frame header and HTTP/2 framing. Plaintext only.
+Usage: sizes.py PROTO_DIR ROWS_JSON               (ROWS_JSON: [[row, address, method, request], ...])
+       sizes.py PROTO_DIR ROWS_JSON --frames DIR  (ROWS_JSON: [[row, method, request, gzip], ...])
+The first prints a JSON object {row: [message bytes, gzip bytes]}: the reply is read as raw bytes,
+so its size is the message as sent, without the 5-byte gRPC frame header and HTTP/2 framing
+(plaintext only). The second calls nothing: it writes each row's request as one gRPC frame
+(compressed with gzip, and flagged so, when `gzip` is true) to DIR and prints {row: path}.
+Requests are built from the generated Python classes (grpcio-tools, from proto/).
 """
 
 import gzip
 import importlib
 import json
 import shutil
+import struct
 import sys
 import tempfile
+from pathlib import Path
 
 import grpc
 from google.protobuf import json_format
@@ -21,8 +26,45 @@ from grpc_tools import protoc
 PROTOS = ["llmarket/forecast/v1/forecast.proto", "llmarket/taxonomy/v1/taxonomy.proto"]
 
 
+def request_class(modules, method):
+    """The generated class of `method`'s request (`package.Service/Method`)."""
+    service, rpc = method.rsplit("/", 1)
+    package, service_name = service.rsplit(".", 1)
+    module = modules[package]
+    descriptor = module.DESCRIPTOR.services_by_name[service_name].methods_by_name[rpc]
+    return getattr(module, descriptor.input_type.name)
+
+
+def reply_sizes(modules, rows):
+    """{row: [reply bytes, gzip bytes]}, each reply asked for once over plaintext."""
+    sizes = {}
+    for name, address, method, request in rows:
+        message_class = request_class(modules, method)
+        message = json_format.ParseDict(request, message_class())
+        with grpc.insecure_channel(address) as channel:
+            call = channel.unary_unary(f"/{method}", request_serializer=message_class.SerializeToString)
+            reply = call(message, timeout=10)
+        sizes[name] = [len(reply), len(gzip.compress(reply))]
+    return sizes
+
+
+def request_frames(modules, rows, directory):
+    """{row: path}: each row's request as a length-prefixed gRPC frame in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for index, (name, method, request, compressed) in enumerate(rows):
+        message = json_format.ParseDict(request, request_class(modules, method)()).SerializeToString()
+        if compressed:
+            message = gzip.compress(message)
+        path = directory / f"{index}.grpc"
+        path.write_bytes(struct.pack(">BI", 1 if compressed else 0, len(message)) + message)
+        paths[name] = str(path)
+    return paths
+
+
 def main():
     proto_dir, rows = sys.argv[1], json.loads(sys.argv[2])
+    frames = Path(sys.argv[4]) if sys.argv[3:4] == ["--frames"] else None
     out = tempfile.mkdtemp(prefix="llmarket-sizes-")
     for proto in PROTOS:
         if protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", proto]) != 0:
@@ -33,20 +75,9 @@ def main():
         "llmarket.taxonomy.v1": importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2"),
         "grpc.health.v1": health_pb2,
     }
-    sizes = {}
-    for name, address, method, request in rows:
-        service, rpc = method.rsplit("/", 1)
-        package, service_name = service.rsplit(".", 1)
-        module = modules[package]
-        descriptor = module.DESCRIPTOR.services_by_name[service_name].methods_by_name[rpc]
-        request_class = getattr(module, descriptor.input_type.name)
-        message = json_format.ParseDict(request, request_class())
-        with grpc.insecure_channel(address) as channel:
-            call = channel.unary_unary(f"/{method}", request_serializer=request_class.SerializeToString)
-            reply = call(message, timeout=10)
-        sizes[name] = [len(reply), len(gzip.compress(reply))]
+    result = request_frames(modules, rows, frames) if frames else reply_sizes(modules, rows)
     shutil.rmtree(out, ignore_errors=True)
-    print(json.dumps(sizes))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
