@@ -30,27 +30,37 @@ step() {
 }
 trap finish_step EXIT
 
-# Debian packages the tests need, pinned: "package=version command" (the command, or a file path,
-# shows whether it is installed). Those missing are installed together, after one apt-get update.
+# Debian packages the tests need, by name only: Debian's security updates replace a package's
+# version and remove the old one from the mirror, so an exact pin would stop every run. Each entry is
+# "package command minimum version-command": the command (or a file path) shows whether the package
+# is installed; where an older version would break a test, the minimum is checked after install
+# against what version-command prints (its first dotted number), and "-" means any version serves.
+# Those missing are installed together, after one apt-get update.
 DEBIAN_PACKAGES=(
-  "prometheus=2.42.0+ds-5+deb12u* promtool"
-  "podman=4.3.1+ds1-8+deb12u1+b3 podman"
-  "haproxy=2.6.12-1+deb12u* haproxy"
-  # h2load: the load suite's client that does not decode replies (tests/load/bench.py).
-  "nghttp2-client=1.52.0-1+deb12u* h2load"
+  # promtool `check metrics` on standard input and the v1 query API (tests/prometheus.sh): Prometheus 2.
+  "prometheus promtool 2.0 promtool --version"
+  # `podman build --pull=never` and `image inspect --format` (tests/image.sh): podman 4.
+  "podman podman 4.0 podman --version"
+  # `proto h2` on bind and server lines, `server-template` (deploy/haproxy/haproxy.cfg): HAProxy 2.0.
+  "haproxy haproxy 2.0 haproxy -v"
+  # h2load: the load suite's client that does not decode replies (tests/load/bench.py); its
+  # `--log-file` and `-H` have been there since nghttp2 1.0.
+  "nghttp2-client h2load - -"
   # The CJK fonts `llmarket --chart x.png` renders Chinese with (a path: present when installed).
-  "fonts-noto-cjk=1:20220127+repack1-1 /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-  # The headless browser of the report page's test (tests/web/), driven by puppeteer-core. Debian
-  # security replaces Chromium's major version (the old one leaves the mirror): follow
-  # `apt-cache policy chromium` when this pin no longer installs.
-  "chromium=156.0.8078.* chromium"
+  "fonts-noto-cjk /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc - -"
+  # The headless browser of the report page's test (tests/web/), driven by puppeteer-core 24, whose
+  # `headless: true` is Chromium's new headless mode: Chromium 112 or later.
+  "chromium chromium 112 chromium --version"
 )
+
+# at_least HAVE MINIMUM: whether dotted version HAVE is MINIMUM or later.
+at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
 step "tools"
 eval "$(tests/tools.sh)"
 missing=()
 for entry in "${DEBIAN_PACKAGES[@]}"; do
-  read -r package command <<<"$entry"
+  read -r package command _ <<<"$entry"
   # A command, or a file the package installs.
   if [[ $command == /* ]]; then
     [ -e "$command" ] || missing+=("$package")
@@ -63,6 +73,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
+for entry in "${DEBIAN_PACKAGES[@]}"; do
+  read -r package _ minimum version_command <<<"$entry"
+  [ "$minimum" = - ] && continue
+  # shellcheck disable=SC2086 # version_command is a command and its arguments
+  have=$($version_command 2>&1 | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1 || true)
+  if ! at_least "${have:-0}" "$minimum"; then
+    echo "tools: $package ${have:-(no version)} is older than $minimum, which the tests need" >&2
+    exit 1
+  fi
+  echo "tools: $package $have (at least $minimum)" >&2
+done
 
 step "cargo fmt --check"
 cargo fmt --all --check
