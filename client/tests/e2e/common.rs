@@ -2,9 +2,6 @@
 //! from the test run's environment, against servers started in the test, and reading what it
 //! printed.
 
-// Each test file uses some of these.
-#![allow(dead_code)]
-
 use std::{
     path::PathBuf,
     process::{Command, Output},

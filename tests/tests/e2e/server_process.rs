@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use llmarket_proto::forecast::{GetDatasetRequest, forecast_service_client::ForecastServiceClient};
 use llmarket_tests::process::{ServerProcess, write_manifest};
 
-const BUILTIN: &str = include_str!("../../server/data/cic-global-llm-2026/forecast.toml");
+const BUILTIN: &str = include_str!("../../../server/data/cic-global-llm-2026/forecast.toml");
 
 /// The English title of `datasets/{id}` as the server at `addr` serves it now.
 async fn served_title(addr: std::net::SocketAddr, id: &str) -> String {

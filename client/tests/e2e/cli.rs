@@ -6,8 +6,7 @@ use std::time::Duration;
 use llmarket_client::reports::{CostOutlook, MarketOverview, Timeline};
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 
-mod common;
-use common::{
+use crate::common::{
     against, assert_fails, dead_url, llmarket, llmarket_with_env, stderr, stdout, succeeds_at,
 };
 
@@ -29,7 +28,7 @@ async fn the_overview_prints_as_json_when_stdout_is_not_a_terminal() {
 
 #[tokio::test]
 async fn the_markdown_is_the_json_report_rendered() {
-    // What the rendering says is held by the reviewed snapshots of tests/tests/client.rs; here
+    // What the rendering says is held by the reviewed snapshots of tests/tests/e2e/client.rs; here
     // only that the command prints that rendering of the report it fetched.
     let servers = Servers::start().await;
     let (f, t) = (servers.forecast.url(), servers.taxonomy.url());

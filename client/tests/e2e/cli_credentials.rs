@@ -11,8 +11,7 @@ use llmarket_tests::{
     pki::{CLIENT_DNS, CLIENT_URI, Pki},
 };
 
-mod common;
-use common::{llmarket_with_env, stderr};
+use crate::common::{llmarket_with_env, stderr};
 
 /// Runs `llmarket` with `args` and `env` only (none of the test run's `LLMARKET_*` variables).
 async fn llmarket(args: &[String], env: &[(&str, &str)]) -> Output {

@@ -8,8 +8,7 @@ use llmarket_client::reports::discovery::{CapabilityLadder, ConceptList, SchemeL
 use llmarket_tests::{Servers, TestServer};
 use unicode_width::UnicodeWidthStr as _;
 
-mod common;
-use common::{against, assert_fails, dead_url, llmarket_with_env, stderr, stdout, succeeds};
+use crate::common::{against, assert_fails, dead_url, llmarket_with_env, stderr, stdout, succeeds};
 
 // ---- discovery ----
 

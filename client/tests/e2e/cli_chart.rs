@@ -3,8 +3,7 @@
 
 use llmarket_tests::Servers;
 
-mod common;
-use common::{on, scratch};
+use crate::common::{on, scratch};
 
 /// Runs `args` with `--chart dir/file` and returns the chart's bytes, asserting success; with
 /// LLMARKET_KEEP_CHARTS set to a directory, also copies the chart there.

@@ -489,7 +489,7 @@ async fn the_json_names_stay_stable() {
 /// the test and leaves `{name}.snap.new` beside it to review.
 fn assert_snapshot(name: &str, text: &str) {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
+    settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!(name, text));
 }

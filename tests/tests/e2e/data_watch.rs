@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use llmarket_proto::forecast::{GetDatasetRequest, forecast_service_client::ForecastServiceClient};
 use llmarket_tests::process::{ServerProcess, write_manifest};
 
-const BUILTIN: &str = include_str!("../../server/data/cic-global-llm-2026/forecast.toml");
+const BUILTIN: &str = include_str!("../../../server/data/cic-global-llm-2026/forecast.toml");
 
 /// A directory laid out like a mounted ConfigMap holding `forecast.toml` and `manifest.toml`.
 struct ConfigMapDir {

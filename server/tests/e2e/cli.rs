@@ -1,6 +1,6 @@
 //! Tests of the `llmarket-server` binary as a process: exit codes and one-line errors for bad
 //! input, `--version`, and the `token new` command. Its signals (SIGHUP, SIGTERM, a second
-//! signal) are tested in `tests/tests/signals.rs`.
+//! signal) are tested in `tests/tests/e2e/server_process.rs`.
 
 use std::{
     net::TcpListener,
@@ -155,7 +155,7 @@ fn bad_forecast_data_is_a_data_error() {
 #[test]
 fn a_data_directory_without_a_manifest_is_refused_with_the_command_that_writes_one() {
     let dir = temp_dir("no-manifest");
-    let builtin = include_str!("../data/cic-global-llm-2026/forecast.toml");
+    let builtin = include_str!("../../data/cic-global-llm-2026/forecast.toml");
     std::fs::write(dir.join("forecast.toml"), builtin).expect("write");
     let dir_arg = dir.to_str().expect("utf-8 path");
     let output = run(&["--data", dir_arg, "forecast", "--listen", "127.0.0.1:0"]);

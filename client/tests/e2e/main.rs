@@ -1,0 +1,9 @@
+//! The end-to-end tests of the `llmarket` binary as one test binary: each module starts real
+//! servers in this process and runs the command against them.
+
+mod cli;
+mod cli_chart;
+mod cli_credentials;
+mod cli_export;
+mod cli_find;
+mod common;

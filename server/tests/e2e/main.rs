@@ -1,0 +1,7 @@
+//! The tests of the `llmarket-server` crate from outside as one test binary: the binary as a
+//! process (`cli`), property-based fuzzing of what the servers take from outside (`fuzz`), and the
+//! module import graph (`modules`).
+
+mod cli;
+mod fuzz;
+mod modules;
