@@ -12,8 +12,8 @@ use std::{
 
 use hickory_resolver::{
     TokioResolver,
-    config::{NameServerConfigGroup, ResolverConfig},
-    name_server::TokioConnectionProvider,
+    config::{NameServerConfig, ResolverConfig},
+    net::runtime::TokioRuntimeProvider,
 };
 use tokio::sync::{Notify, mpsc};
 use tonic::transport::{Channel, Endpoint, channel::Change};
@@ -77,20 +77,27 @@ impl DnsTarget {
     fn resolver(&self) -> Result<TokioResolver, String> {
         let mut builder = match self.resolver {
             Some(server) => TokioResolver::builder_with_config(
-                ResolverConfig::from_parts(
-                    None,
-                    Vec::new(),
-                    NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true),
-                ),
-                TokioConnectionProvider::default(),
+                ResolverConfig::from_parts(None, Vec::new(), vec![name_server(server)]),
+                TokioRuntimeProvider::default(),
             ),
             None => TokioResolver::builder_tokio()
                 .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?,
         };
         // Answers are asked for again on every refresh: a cache would only hide changes.
         builder.options_mut().cache_size = 0;
-        Ok(builder.build())
+        builder
+            .build()
+            .map_err(|e| format!("cannot set up the DNS resolver: {e}"))
     }
+}
+
+/// The DNS server at `addr`, asked over UDP and then TCP (for answers too large for UDP).
+fn name_server(addr: SocketAddr) -> NameServerConfig {
+    let mut server = NameServerConfig::udp_and_tcp(addr.ip());
+    for connection in &mut server.connections {
+        connection.port = addr.port();
+    }
+    server
 }
 
 /// `IP:PORT` or `IP` (port 53) of a DNS server.

@@ -56,16 +56,13 @@ async fn serve(socket: UdpSocket, answer: Arc<Mutex<Vec<Ipv4Addr>>>) {
         let Ok(query) = Message::from_vec(&buffer[..len]) else {
             continue;
         };
-        let mut response = Message::new();
-        response
-            .set_id(query.id())
-            .set_message_type(MessageType::Response)
-            .set_op_code(query.op_code())
-            .set_recursion_desired(query.recursion_desired())
-            .set_recursion_available(true)
-            .set_authoritative(true)
-            .set_response_code(ResponseCode::NoError);
-        for question in query.queries() {
+        let asked = &query.metadata;
+        let mut response = Message::new(asked.id, MessageType::Response, asked.op_code);
+        response.metadata.recursion_desired = asked.recursion_desired;
+        response.metadata.recursion_available = true;
+        response.metadata.authoritative = true;
+        response.metadata.response_code = ResponseCode::NoError;
+        for question in &query.queries {
             response.add_query(question.clone());
             if question.query_type() == RecordType::A {
                 let ips = answer
