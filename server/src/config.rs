@@ -334,7 +334,7 @@ pub struct CallArgs {
     #[arg(long, env = "LLMARKET_MAX_CALL_TIME", default_value = "30s", value_parser = positive_duration, global = true)]
     pub max_call_time: Duration,
     /// The largest request message in bytes, at most 4194304 (4 MiB); a larger one gets
-    /// RESOURCE_EXHAUSTED.
+    /// RESOURCE_EXHAUSTED. Each method is also held to the most it can validly take.
     #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
     pub max_message_size: usize,
     /// Answer repeated read calls with their kept encoded reply (at most 4 MiB in all, replies up

@@ -6,6 +6,11 @@ use tonic::Status;
 
 use crate::status::invalid_argument;
 
+/// The largest request a method that takes a few names, ids, numbers, a page token or a search
+/// query can validly take, with ample room for fields a newer client may add: what the services
+/// declare as their methods' default [`RequestBounds`](crate::runtime::middleware::RequestBounds).
+pub const SMALL_REQUEST_BYTES: usize = 64 * 1024;
+
 /// An optional year field: 0 means not set (`unset` says what that stands for, e.g. "no
 /// bound"), anything else must lie in `range`.
 pub fn optional_year(

@@ -24,7 +24,12 @@ use tonic::{Request, Response, Status};
 use self::convert::{BreakdownQuery, GrowthQuery, ObservationsQuery, ProjectionQuery, SeriesId};
 pub use self::{error::Error, model::Catalog};
 use crate::{
-    auth::Access, data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
+    auth::Access,
+    data::Shared,
+    fields::SMALL_REQUEST_BYTES,
+    metadata::versioned,
+    paging::PageRequest,
+    runtime::{ServiceRoutes, middleware::RequestBounds},
     status::bad_name,
 };
 
@@ -41,14 +46,26 @@ impl ForecastApi {
     }
 }
 
+/// The largest request each forecast method can validly take: every one carries a few names,
+/// years, numbers and a page token.
+pub const REQUEST_BOUNDS: RequestBounds = RequestBounds {
+    service: <ForecastServiceServer<ForecastApi> as tonic::server::NamedService>::NAME,
+    default: SMALL_REQUEST_BYTES,
+    methods: &[],
+};
+
 /// The forecast service's routes, for [`crate::runtime::serve`].
 pub fn routes(catalog: Shared<Catalog>) -> ServiceRoutes {
     let data = catalog.clone();
-    let server =
-        crate::compression::both_ways!(ForecastServiceServer::new(ForecastApi::new(catalog)));
-    ServiceRoutes::new(server).reading(std::sync::Arc::new(move || {
-        data.load().data_version().number()
-    }))
+    let server = crate::compression::both_ways!(
+        ForecastServiceServer::new(ForecastApi::new(catalog))
+            .max_decoding_message_size(REQUEST_BOUNDS.largest())
+    );
+    ServiceRoutes::new(server)
+        .reading(std::sync::Arc::new(move || {
+            data.load().data_version().number()
+        }))
+        .bounded(REQUEST_BOUNDS)
 }
 
 #[tonic::async_trait]

@@ -304,6 +304,7 @@ mod tests {
     ) -> <middleware::Middleware as Layer<Echo>>::Service {
         middleware::stack(
             limits,
+            None,
             AuthenticateLayer::new(None, Reflection::On),
             observer,
             &[SERVICE],

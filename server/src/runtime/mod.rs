@@ -61,6 +61,8 @@ pub struct ServiceRoutes {
     pub routes: Routes,
     /// The version of the data the service answers from, when its replies may be kept.
     data: Option<middleware::reply_cache::DataProbe>,
+    /// The largest request each method can validly take, when the service declares it.
+    bounds: Option<middleware::RequestBounds>,
 }
 
 impl ServiceRoutes {
@@ -82,7 +84,18 @@ impl ServiceRoutes {
             name: S::NAME,
             routes: Routes::new(service),
             data: None,
+            bounds: None,
         }
+    }
+
+    /// Declares the largest request each method can validly take: larger ones are refused with
+    /// RESOURCE_EXHAUSTED from their length prefix, before they are read or decoded. `bounds`
+    /// must name this service. The generated server should also cap what a compressed request
+    /// may decompress to at [`largest`](middleware::RequestBounds::largest).
+    pub fn bounded(mut self, bounds: middleware::RequestBounds) -> Self {
+        debug_assert_eq!(bounds.service, self.name, "bounds of another service");
+        self.bounds = Some(bounds);
+        self
     }
 
     /// Declares every method of the service a unary read whose reply depends only on its
@@ -177,13 +190,20 @@ fn stack(
     options: &ServeOptions,
     name: &'static str,
     data: Option<middleware::reply_cache::DataProbe>,
+    bounds: Option<middleware::RequestBounds>,
     known: &[&'static str],
 ) -> impl connection::ConnectionService {
     let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
     let cached = data.map(|data| (name, data));
-    let calls = middleware::stack(&options.calls, authenticate, &options.observer, known)
-        .layer(middleware::CacheLayer::new(options.replies.clone(), cached))
-        .service(routes);
+    let calls = middleware::stack(
+        &options.calls,
+        bounds,
+        authenticate,
+        &options.observer,
+        known,
+    )
+    .layer(middleware::CacheLayer::new(options.replies.clone(), cached))
+    .service(routes);
     tower::ServiceBuilder::new()
         .option_layer(options.cors.layer())
         .layer(tonic_web::GrpcWebLayer::new())
@@ -207,7 +227,7 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
-    let (name, data) = (service.name, service.data);
+    let (name, data, bounds) = (service.name, service.data, service.bounds);
     let (reporter, health) = tonic_health::server::health_reporter();
     set_health(&reporter, name, ServingStatus::Serving).await;
 
@@ -249,7 +269,7 @@ pub async fn serve(
     accept::run(
         listener,
         options.tls.clone(),
-        stack(routes, &options, name, data, &known),
+        stack(routes, &options, name, data, bounds, &known),
         options.connections,
         connections,
         phase_rx,

@@ -3,7 +3,7 @@
 //! field. The way back, domain values as messages, is [`super::reply`].
 
 use llmarket_proto::{
-    names::{ConceptName, NameError, SchemeName},
+    names::{ConceptName, MAX_ID_LEN, NameError, SchemeName},
     taxonomy as pb,
 };
 use tonic::Status;
@@ -14,12 +14,20 @@ use super::{
     vocabulary::Vocabulary,
 };
 use crate::{
-    fields::optional_year,
+    fields::{SMALL_REQUEST_BYTES, optional_year},
     status::{bad_name, invalid_argument},
 };
 
 /// Most names a BatchGetConcepts request may hold.
 pub const MAX_BATCH_NAMES: usize = 1000;
+/// The longest valid concept name in bytes: `schemes/{scheme}/concepts/{concept}` with both ids
+/// at their longest.
+pub const MAX_CONCEPT_NAME_BYTES: usize =
+    "schemes/".len() + MAX_ID_LEN + "/concepts/".len() + MAX_ID_LEN;
+/// The largest valid BatchGetConcepts request: [`MAX_BATCH_NAMES`] of the longest names, each
+/// with its field tag (1 byte) and length (2 bytes), plus the other fields.
+pub const MAX_BATCH_REQUEST_BYTES: usize =
+    MAX_BATCH_NAMES * (1 + 2 + MAX_CONCEPT_NAME_BYTES) + SMALL_REQUEST_BYTES;
 /// Hits a search page holds when `page_size` is 0: with the basic view a page of the longest
 /// hits (definition matches, which carry the matched definition) stays under 16 KB.
 pub const DEFAULT_SEARCH_PAGE_SIZE: usize = 20;
@@ -217,5 +225,26 @@ impl MilestonesQuery<'_> {
                 None => None,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    use super::*;
+
+    #[test]
+    fn the_largest_valid_batch_fits_its_request_bound() {
+        let id = "a".repeat(MAX_ID_LEN);
+        let name = format!("schemes/{id}/concepts/{id}");
+        assert_eq!(name.len(), MAX_CONCEPT_NAME_BYTES);
+        assert!(ConceptName::parse(&name).is_ok());
+        let request = pb::BatchGetConceptsRequest {
+            names: vec![name; MAX_BATCH_NAMES],
+            ..Default::default()
+        };
+        assert!(BatchQuery::try_from(&request).is_ok());
+        assert!(request.encoded_len() <= MAX_BATCH_REQUEST_BYTES - SMALL_REQUEST_BYTES);
     }
 }

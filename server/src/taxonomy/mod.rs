@@ -34,7 +34,12 @@ use self::{
 };
 pub use self::{error::Error, vocabulary::Vocabulary};
 use crate::{
-    auth::Access, data::Shared, metadata::versioned, paging::PageRequest, runtime::ServiceRoutes,
+    auth::Access,
+    data::Shared,
+    fields::SMALL_REQUEST_BYTES,
+    metadata::versioned,
+    paging::PageRequest,
+    runtime::{ServiceRoutes, middleware::RequestBounds},
     status::bad_name,
 };
 
@@ -51,14 +56,26 @@ impl TaxonomyApi {
     }
 }
 
+/// The largest request each taxonomy method can validly take: BatchGetConcepts its most names,
+/// every other method a few names and a query.
+pub const REQUEST_BOUNDS: RequestBounds = RequestBounds {
+    service: <TaxonomyServiceServer<TaxonomyApi> as tonic::server::NamedService>::NAME,
+    default: SMALL_REQUEST_BYTES,
+    methods: &[("BatchGetConcepts", convert::MAX_BATCH_REQUEST_BYTES)],
+};
+
 /// The taxonomy service's routes, for [`crate::runtime::serve`].
 pub fn routes(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
     let data = vocabulary.clone();
-    let server =
-        crate::compression::both_ways!(TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary)));
-    ServiceRoutes::new(server).reading(std::sync::Arc::new(move || {
-        data.load().data_version().number()
-    }))
+    let server = crate::compression::both_ways!(
+        TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary))
+            .max_decoding_message_size(REQUEST_BOUNDS.largest())
+    );
+    ServiceRoutes::new(server)
+        .reading(std::sync::Arc::new(move || {
+            data.load().data_version().number()
+        }))
+        .bounded(REQUEST_BOUNDS)
 }
 
 #[tonic::async_trait]

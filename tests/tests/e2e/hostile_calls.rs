@@ -21,6 +21,7 @@ use tonic_health::pb::{
 
 const LIST_DATASETS: &str = "/llmarket.forecast.v1.ForecastService/ListDatasets";
 const LIST_SCHEMES: &str = "/llmarket.taxonomy.v1.TaxonomyService/ListSchemes";
+const BATCH_GET_CONCEPTS: &str = "/llmarket.taxonomy.v1.TaxonomyService/BatchGetConcepts";
 
 /// What came back from a raw call: the HTTP status and the gRPC status (headers or trailers).
 struct Answer {
@@ -139,6 +140,67 @@ async fn a_message_over_the_size_limit_is_resource_exhausted() {
         Code::ResourceExhausted,
         "exactly the limit passes"
     );
+}
+
+#[tokio::test]
+async fn a_request_far_larger_than_its_method_can_take_is_refused_before_it_is_decoded() {
+    use llmarket_proto::{
+        names::MAX_ID_LEN,
+        taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
+    };
+    use llmarket_server::taxonomy::convert::{MAX_BATCH_NAMES, MAX_BATCH_REQUEST_BYTES};
+    use prost::Message as _;
+    use tonic::codec::CompressionEncoding::Gzip;
+
+    let server = TestServer::taxonomy().await;
+    // 1.3 million empty names, 2.6 MB: under the 4 MiB message limit, far over what a batch
+    // of at most 1,000 names can take. Refused from the prefix, not decoded and then counted.
+    let flood = tpb::BatchGetConceptsRequest {
+        names: vec![String::new(); 1_300_000],
+        ..Default::default()
+    };
+    let answer = raw_call(
+        server.addr,
+        BATCH_GET_CONCEPTS,
+        &[],
+        frame(&flood.encode_to_vec()),
+    )
+    .await;
+    let status = answer.grpc.expect("a grpc-status");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status
+            .message()
+            .contains(&format!("limit of {MAX_BATCH_REQUEST_BYTES} bytes")),
+        "{status:?}"
+    );
+    // Compressed, it passes the prefix check; what it decompresses to is held to the bound.
+    let mut client = TaxonomyServiceClient::new(server.channel().await).send_compressed(Gzip);
+    let status = client.batch_get_concepts(flood).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    // Any other method is held to a small request: a 100 KB ListSchemes is refused.
+    let answer = raw_call(server.addr, LIST_SCHEMES, &[], frame(&[0; 100_000])).await;
+    assert_eq!(code(&answer), Code::ResourceExhausted);
+
+    // The largest valid batch (1,000 of the longest names) is within the bound: it is answered
+    // (the names do not exist), plain and compressed alike.
+    let id = "a".repeat(MAX_ID_LEN);
+    let largest = tpb::BatchGetConceptsRequest {
+        names: vec![format!("schemes/{id}/concepts/{id}"); MAX_BATCH_NAMES],
+        ..Default::default()
+    };
+    let answer = raw_call(
+        server.addr,
+        BATCH_GET_CONCEPTS,
+        &[],
+        frame(&largest.encode_to_vec()),
+    )
+    .await;
+    assert_eq!(code(&answer), Code::NotFound, "{:?}", answer.grpc);
+    let status = client.batch_get_concepts(largest).await.unwrap_err();
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    let answer = raw_call(server.addr, LIST_SCHEMES, &[], frame(&[])).await;
+    assert_eq!(code(&answer), Code::Ok);
 }
 
 #[tokio::test]

@@ -21,16 +21,61 @@ use tower::{Layer, Service};
 /// Length of the gRPC message prefix: a compressed flag and a big-endian u32 length.
 const PREFIX_LEN: usize = 5;
 
-/// Layer that fails request bodies carrying a message over `limit` bytes.
+/// The largest request message each method of one service can validly take, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBounds {
+    /// The fully qualified service name, e.g. `llmarket.taxonomy.v1.TaxonomyService`.
+    pub service: &'static str,
+    /// The bound of every method not in `methods`.
+    pub default: usize,
+    /// Methods with a bound of their own: (method name, bytes).
+    pub methods: &'static [(&'static str, usize)],
+}
+
+impl RequestBounds {
+    /// The bound of the method `path` (`/{service}/{method}`) calls; `None` for another service.
+    pub fn of(&self, path: &str) -> Option<usize> {
+        let method = path
+            .strip_prefix('/')?
+            .strip_prefix(self.service)?
+            .strip_prefix('/')?;
+        Some(
+            self.methods
+                .iter()
+                .find(|(name, _)| *name == method)
+                .map_or(self.default, |(_, bound)| *bound),
+        )
+    }
+
+    /// The largest bound of any method: the most a request of this service may decompress to.
+    pub fn largest(&self) -> usize {
+        self.methods
+            .iter()
+            .map(|(_, bound)| *bound)
+            .fold(self.default, usize::max)
+    }
+}
+
+/// Layer that fails request bodies carrying a message over `limit` bytes, or over the bound of
+/// the method called where the service declares [`RequestBounds`].
 #[derive(Debug, Clone, Copy)]
 pub struct MessageSizeLayer {
     limit: usize,
+    bounds: Option<RequestBounds>,
 }
 
 impl MessageSizeLayer {
     /// Messages of more than `limit` bytes (after the prefix) are refused.
     pub fn new(limit: usize) -> Self {
-        Self { limit }
+        Self {
+            limit,
+            bounds: None,
+        }
+    }
+
+    /// Calls to a method `bounds` declares are held to its bound too, when that is lower.
+    pub fn bounded(self, bounds: Option<RequestBounds>) -> Self {
+        Self { bounds, ..self }
     }
 }
 
@@ -40,6 +85,7 @@ impl<S> Layer<S> for MessageSizeLayer {
         MessageSize {
             inner,
             limit: self.limit,
+            bounds: self.bounds,
         }
     }
 }
@@ -49,6 +95,7 @@ impl<S> Layer<S> for MessageSizeLayer {
 pub struct MessageSize<S> {
     inner: S,
     limit: usize,
+    bounds: Option<RequestBounds>,
 }
 
 impl<S, B> Service<Request<B>> for MessageSize<S>
@@ -66,7 +113,8 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let limit = self.limit;
+        let bound = self.bounds.and_then(|b| b.of(request.uri().path()));
+        let limit = bound.map_or(self.limit, |bound| bound.min(self.limit));
         self.inner.call(request.map(|body| {
             Body::new(Limited {
                 inner: Body::new(body),
@@ -215,6 +263,61 @@ mod tests {
         assert_eq!(scan(100, vec![wire.clone()]).await.unwrap(), total);
         let bytes: Vec<Vec<u8>> = wire.iter().map(|b| vec![*b]).collect();
         assert_eq!(scan(100, bytes).await.unwrap(), total);
+    }
+
+    const BOUNDS: RequestBounds = RequestBounds {
+        service: "pkg.Service",
+        default: 100,
+        methods: &[("Batch", 1000)],
+    };
+
+    #[test]
+    fn a_method_gets_its_own_bound_or_the_services_default_and_other_services_none() {
+        assert_eq!(BOUNDS.of("/pkg.Service/Batch"), Some(1000));
+        assert_eq!(BOUNDS.of("/pkg.Service/Get"), Some(100));
+        assert_eq!(BOUNDS.of("/pkg.ServiceB/Batch"), None);
+        assert_eq!(BOUNDS.of("/grpc.health.v1.Health/Check"), None);
+        assert_eq!(BOUNDS.of("pkg.Service/Batch"), None);
+        assert_eq!(BOUNDS.largest(), 1000);
+    }
+
+    /// The code of `path` called with one message of `len` bytes through a
+    /// [`MessageSize`] with `limit` and [`BOUNDS`].
+    async fn call(limit: usize, path: &str, len: usize) -> tonic::Code {
+        use crate::runtime::middleware::testing::{Echo, grpc_status};
+        use tower::ServiceExt as _;
+        let service = MessageSizeLayer::new(limit)
+            .bounded(Some(BOUNDS))
+            .layer(Echo::default());
+        let request = Request::builder()
+            .uri(path)
+            .header("content-type", "application/grpc")
+            .body(chunked(vec![frame(&vec![0; len])]))
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        grpc_status(&response).0
+    }
+
+    #[tokio::test]
+    async fn a_call_is_held_to_the_lower_of_the_limit_and_its_methods_bound() {
+        use tonic::Code::{Ok as Passed, ResourceExhausted};
+        assert_eq!(call(4096, "/pkg.Service/Get", 100).await, Passed);
+        assert_eq!(call(4096, "/pkg.Service/Get", 101).await, ResourceExhausted);
+        assert_eq!(call(4096, "/pkg.Service/Batch", 1000).await, Passed);
+        assert_eq!(
+            call(4096, "/pkg.Service/Batch", 1001).await,
+            ResourceExhausted
+        );
+        // The process-wide limit still holds below a bound, and alone for other services.
+        assert_eq!(
+            call(500, "/pkg.Service/Batch", 501).await,
+            ResourceExhausted
+        );
+        assert_eq!(call(4096, "/other.Service/Get", 4096).await, Passed);
+        assert_eq!(
+            call(4096, "/other.Service/Get", 4097).await,
+            ResourceExhausted
+        );
     }
 
     #[tokio::test]

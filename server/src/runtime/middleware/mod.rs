@@ -60,7 +60,7 @@ pub use cache::CacheLayer;
 pub use content_type::ContentTypeLayer;
 pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
-pub use message_size::MessageSizeLayer;
+pub use message_size::{MessageSizeLayer, RequestBounds};
 pub use reply_cache::ReplyCache;
 
 use crate::observe::{DeniedLayer, ObserveLayer, Observer};
@@ -121,9 +121,11 @@ pub type Middleware = ServiceBuilder<
 /// limit is shared by every service the returned layer wraps, so build it once per process
 /// listener and clone it. `authenticate` carries the principals in force (none: every call
 /// passes); calls are observed with `observer`, and `known` names the services routed behind it
-/// (other paths are labelled `unknown` in the metrics).
+/// (other paths are labelled `unknown` in the metrics); `bounds`, where given, holds each
+/// method of that service to the largest request it can validly take.
 pub fn stack(
     limits: &Limits,
+    bounds: Option<RequestBounds>,
     authenticate: AuthenticateLayer,
     observer: &Observer,
     known: &[&'static str],
@@ -131,9 +133,10 @@ pub fn stack(
     let shed = observer.metrics().map(|m| m.shed.clone());
     ServiceBuilder::new()
         .layer(ContentTypeLayer)
-        .layer(MessageSizeLayer::new(
-            limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE),
-        ))
+        .layer(
+            MessageSizeLayer::new(limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE))
+                .bounded(bounds),
+        )
         .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed))
         .layer(DeadlineLayer::new(limits.max_call_time))
         .layer(observer.denied_layer())
@@ -164,7 +167,8 @@ mod tests {
     #[tokio::test]
     async fn content_type_is_checked_before_load_is_shed() {
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1), open(), &Observer::default(), &[]).service(echo.clone());
+        let service =
+            stack(&limits(1), None, open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let json = request_with(CALL, |r| r.header("content-type", "application/json"));
@@ -180,7 +184,8 @@ mod tests {
         // Shedding counts a call once its whole request has arrived, so a call that a later
         // layer refuses on its headers alone never takes a place and gets that layer's code.
         let echo = Echo::slow(Duration::from_secs(3600));
-        let service = stack(&limits(1), open(), &Observer::default(), &[]).service(echo.clone());
+        let service =
+            stack(&limits(1), None, open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let bad_deadline = request_with(CALL, |r| {
@@ -197,8 +202,8 @@ mod tests {
     #[tokio::test]
     async fn a_good_call_passes_every_layer() {
         let echo = Echo::default();
-        let service =
-            stack(&Limits::default(), open(), &Observer::default(), &[]).service(echo.clone());
+        let service = stack(&Limits::default(), None, open(), &Observer::default(), &[])
+            .service(echo.clone());
         let response = service.oneshot(grpc_request(CALL)).await.unwrap();
         assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
         assert_eq!(echo.finished(), 1);
