@@ -152,9 +152,24 @@ pub struct ObserveArgs {
     /// With --access-log errors, calls at least this slow are logged whatever their code.
     #[arg(long, env = "LLMARKET_SLOW_CALL", default_value = "100ms", value_parser = llmarket_proto::duration::parse, global = true)]
     pub slow_call: Duration,
+    /// Connections the admin listener holds at once; more are closed as soon as accepted.
+    #[arg(long, env = "LLMARKET_ADMIN_MAX_CONNECTIONS", default_value_t = crate::observe::admin::DEFAULT_ADMIN_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
+    pub admin_max_connections: u64,
+    /// How long the admin listener keeps one connection; then it ends after its current answer
+    /// (dropped 10 s later if that answer is not read).
+    #[arg(long, env = "LLMARKET_ADMIN_CONNECTION_TIME", default_value = "60s", value_parser = positive_duration, global = true)]
+    pub admin_connection_time: Duration,
 }
 
 impl ObserveArgs {
+    /// How many connections the admin listener holds, and for how long.
+    pub fn admin_limits(&self) -> crate::observe::admin::AdminLimits {
+        crate::observe::admin::AdminLimits {
+            max_connections: usize::try_from(self.admin_max_connections).unwrap_or(usize::MAX),
+            connection_time: self.admin_connection_time,
+        }
+    }
+
     /// The access-log policy these flags ask for.
     pub fn access_policy(&self) -> AccessPolicy {
         AccessPolicy {

@@ -316,6 +316,7 @@ async fn run(cli: Cli) -> ExitCode {
             listener,
             metrics.clone(),
             readiness,
+            cli.observe.admin_limits(),
             async move {
                 let _ = stop.wait_for(|stopping| *stopping).await;
             },

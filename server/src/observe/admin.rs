@@ -1,12 +1,19 @@
 //! The HTTP/1 admin listener (`--admin-listen`): `/metrics` (Prometheus text format), `/readyz`
 //! (200 only while every service of the process is SERVING) and `/livez` (200 while the
 //! process answers). Plain HTTP, for probes and scrapers that speak neither gRPC nor TLS.
+//!
+//! Its callers are a scraper and a few probes, so it holds little: at most
+//! [`AdminLimits::max_connections`] connections (more are closed as soon as they are accepted),
+//! request heads of at most [`MAX_HEAD_BYTES`] read within [`HEAD_READ_TIMEOUT`], and each
+//! connection for at most [`AdminLimits::connection_time`], after which it ends with its current
+//! answer, or is dropped [`HEAD_READ_TIMEOUT`] later if it does not read that answer.
 
 use std::{
     collections::BTreeMap,
     convert::Infallible,
     future::Future,
     sync::{Arc, Mutex, PoisonError},
+    time::Duration,
 };
 
 use bytes::Bytes;
@@ -14,9 +21,38 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::Semaphore};
 
 use super::metrics::SharedMetrics;
+
+/// The largest request head (request line and headers) an admin connection reads, in bytes:
+/// HTTP/2's header list cap, and the least hyper's HTTP/1 buffer may be set to is 8 KiB.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// How long a request head may take to arrive; also how long a connection past its
+/// [`AdminLimits::connection_time`] may take to read its last answer.
+pub const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `--admin-max-connections`.
+pub const DEFAULT_ADMIN_MAX_CONNECTIONS: usize = 32;
+/// Default `--admin-connection-time`.
+pub const DEFAULT_ADMIN_CONNECTION_TIME: Duration = Duration::from_secs(60);
+
+/// How many connections the admin listener holds, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminLimits {
+    /// Connections held at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// How long one connection is kept: then it ends after its current answer.
+    pub connection_time: Duration,
+}
+
+impl Default for AdminLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_ADMIN_MAX_CONNECTIONS,
+            connection_time: DEFAULT_ADMIN_CONNECTION_TIME,
+        }
+    }
+}
 
 /// Which services of the process are SERVING; ready when all are.
 #[derive(Debug, Clone, Default)]
@@ -95,39 +131,69 @@ pub fn respond(
     }
 }
 
-/// Serves the admin endpoints on `listener` until `shutdown` completes.
+/// Serves the admin endpoints on `listener` until `shutdown` completes, within `limits`.
 pub async fn serve(
     listener: TcpListener,
     metrics: Option<SharedMetrics>,
     readiness: Readiness,
+    limits: AdminLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    let places = Arc::new(Semaphore::new(limits.max_connections));
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => return,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     tracing::debug!("admin accept failed: {e}");
                     // Out of descriptors or the like: do not spin.
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
         };
+        // Accepted and closed at once past the cap, so the backlog never holds them either.
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "admin connection refused: at --admin-max-connections");
+            drop(stream);
+            continue;
+        };
         let (metrics, readiness) = (metrics.clone(), readiness.clone());
         tokio::spawn(async move {
+            let _place = place;
             let service = service_fn(move |request: Request<Incoming>| {
                 let response = respond(&request, metrics.as_ref(), &readiness);
                 async move { Ok::<_, Infallible>(response) }
             });
             let connection = http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(std::time::Duration::from_secs(10))
+                .header_read_timeout(HEAD_READ_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
                 .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = connection.await {
-                tracing::debug!("admin connection ended: {e}");
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                () = tokio::time::sleep(limits.connection_time) => None,
+            };
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    // Old enough: end after the current answer; a peer that does not read it
+                    // (a pipelining non-reader) is dropped.
+                    connection.as_mut().graceful_shutdown();
+                    match tokio::time::timeout(HEAD_READ_TIMEOUT, connection).await {
+                        Ok(ended) => ended,
+                        Err(_) => {
+                            tracing::debug!(%peer, "admin connection dropped: its answer was not read");
+                            return;
+                        }
+                    }
+                }
+            };
+            if let Err(e) = ended {
+                tracing::debug!(%peer, "admin connection ended: {e}");
             }
         });
     }

@@ -64,11 +64,19 @@ impl<S> ConnectionService for S where
 /// gRPC-Web layer answers any other HTTP/1.1 request with 400).
 pub(crate) type Builder = hyper_util::server::conn::auto::Builder<TokioExecutor>;
 
+/// The most an HTTP/1.1 connection buffers, and so the largest request head it reads: 16 KiB, the
+/// header list HTTP/2 allows.
+const HTTP1_MAX_BUF: usize = 16 * 1024;
+
 /// The settings every connection is served with.
 pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
     let mut builder = Builder::new(TokioExecutor::new());
-    // HTTP/1.1: hyper's defaults (a request's headers must arrive within 30 s).
-    builder.http1().timer(TokioTimer::new());
+    // HTTP/1.1 (gRPC-Web): a request's head must arrive within hyper's 30 s and, as over HTTP/2,
+    // be at most 16 KiB (hyper's HTTP/1 default buffer is about 400 KB, held per connection).
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .max_buf_size(HTTP1_MAX_BUF);
     builder
         .http2()
         .timer(TokioTimer::new())

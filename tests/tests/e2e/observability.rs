@@ -289,6 +289,7 @@ async fn the_admin_listener_serves_metrics_of_real_calls_and_readiness() {
         listener,
         Some(metrics.clone()),
         readiness.clone(),
+        admin::AdminLimits::default(),
         async move {
             let _ = stopped.await;
         },
