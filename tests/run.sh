@@ -105,7 +105,8 @@ step "cargo test"
 cargo test --workspace --locked
 
 step "memory and CPU thresholds (the ignored end-to-end tests, alone on the machine)"
-cargo test -p llmarket-tests --locked --test e2e -- --ignored --test-threads 1
+# --workspace, as above: the same features, so nothing is built again.
+cargo test --workspace --locked --test e2e -- --ignored --test-threads 1
 
 step "build and unit tests without the built-in data (--no-default-features)"
 cargo test -p llmarket-server --no-default-features --locked --lib --bins

@@ -4,7 +4,7 @@
 //!
 //! The tests that assert a memory or CPU threshold (`hostile_connections`) are `#[ignore]`d here:
 //! they measure the server process and need the machine to themselves, so the test command runs
-//! them as their own step (`cargo test -p llmarket-tests --test e2e -- --ignored --test-threads 1`).
+//! them as their own step (`cargo test --workspace --test e2e -- --ignored --test-threads 1`).
 
 mod auth;
 mod client;
