@@ -226,7 +226,22 @@ pub struct ConnectionArgs {
     /// start to what the open-file limit allows.
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_connections: u64,
-    /// A connection with no call in flight for this long is closed (GOAWAY).
+    /// Connections open at once from one client address (its IP, any port), at most
+    /// --max-connections; one over is closed at once [default: a quarter of --max-connections,
+    /// at least 1].
+    #[arg(long, env = "LLMARKET_MAX_CONNECTIONS_PER_ADDRESS", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections_per_address: Option<u64>,
+    /// A new connection that has sent no request this long after it was accepted (TLS handshake
+    /// included) gets GOAWAY, and is closed if it sends none in as long again.
+    #[arg(long, env = "LLMARKET_FIRST_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
+    pub first_request_timeout: Duration,
+    /// Streaming calls (health Watch, reflection) one connection may have open at once; one more
+    /// gets RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS_PER_CONNECTION", default_value_t = crate::runtime::limits::DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = call_limit, global = true)]
+    pub max_streaming_calls_per_connection: usize,
+    /// A connection with no call being handled and no reply message sent for this long gets
+    /// GOAWAY (an open stream that sends nothing does not keep it busy), and is closed if it stays
+    /// that quiet as long again.
     #[arg(long, env = "LLMARKET_IDLE_TIMEOUT", default_value = "5m", value_parser = positive_duration, global = true)]
     pub idle_timeout: Duration,
     /// How often an HTTP/2 ping checks that a client is still there.
@@ -252,11 +267,16 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
-    /// The limits these flags ask for (the connection cap before the open-file limit lowers it).
+    /// The limits these flags ask for (the connection cap before the open-file limit lowers it;
+    /// see [`ConnectionArgs::per_address`] for after).
     pub fn limits(&self) -> ConnectionLimits {
+        let max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
         ConnectionLimits {
             max_concurrent_streams: self.max_concurrent_streams,
-            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            max_connections,
+            max_connections_per_address: self.per_address(max_connections),
+            first_request_timeout: self.first_request_timeout,
+            max_streaming_calls_per_connection: self.max_streaming_calls_per_connection,
             idle_timeout: self.idle_timeout,
             keepalive_interval: self.keepalive_interval,
             keepalive_timeout: self.keepalive_timeout,
@@ -264,6 +284,31 @@ impl ConnectionArgs {
             max_connection_age_grace: self.max_connection_age_grace,
             send_timeout: self.send_timeout,
             max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+impl ConnectionArgs {
+    /// The per-address cap under a connection cap of `max_connections`: as given (at most the
+    /// cap), else a quarter of the cap.
+    pub fn per_address(&self, max_connections: usize) -> usize {
+        match self.max_connections_per_address {
+            Some(n) => usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(max_connections),
+            None => crate::runtime::limits::default_per_address(max_connections),
+        }
+        .max(1)
+    }
+
+    /// Refuses a per-address cap above the connection cap, naming both.
+    pub fn check(&self) -> Result<(), String> {
+        match self.max_connections_per_address {
+            Some(n) if n > self.max_connections => Err(format!(
+                "--max-connections-per-address {n} is above --max-connections {}; give at most {}",
+                self.max_connections, self.max_connections
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -329,8 +374,13 @@ pub struct CallArgs {
     /// once instead of waiting.
     #[arg(long, env = "LLMARKET_MAX_CONCURRENT_CALLS", default_value_t = middleware::DEFAULT_MAX_CONCURRENT_CALLS, value_parser = call_limit, global = true)]
     pub max_concurrent_calls: usize,
-    /// The longest any call may run, whatever deadline its caller sets; past it the call gets
-    /// DEADLINE_EXCEEDED (e.g. `30s`, `500ms`, or plain seconds).
+    /// Streaming calls (health Watch, reflection) open at once per listener, health included;
+    /// one more gets RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS", default_value_t = middleware::DEFAULT_MAX_STREAMING_CALLS, value_parser = call_limit, global = true)]
+    pub max_streaming_calls: usize,
+    /// The longest any call may run, reply stream included, whatever deadline its caller sets;
+    /// past it the call (or its stream) ends with DEADLINE_EXCEEDED (e.g. `30s`, `500ms`, or
+    /// plain seconds).
     #[arg(long, env = "LLMARKET_MAX_CALL_TIME", default_value = "30s", value_parser = positive_duration, global = true)]
     pub max_call_time: Duration,
     /// The largest request message in bytes, at most 4194304 (4 MiB); a larger one gets
@@ -348,6 +398,7 @@ impl CallArgs {
     pub fn limits(&self) -> middleware::Limits {
         middleware::Limits {
             max_concurrent_calls: self.max_concurrent_calls,
+            max_streaming_calls: self.max_streaming_calls,
             max_call_time: self.max_call_time,
             max_message_size: self.max_message_size,
         }
@@ -562,6 +613,52 @@ mod tests {
         assert_eq!(limits.idle_timeout, Duration::from_secs(1));
         assert_eq!(limits.max_connection_age, Duration::from_secs(120));
         assert_eq!(limits.max_unsent_bytes, 1024);
+        assert_eq!(
+            limits.max_connections_per_address, 12,
+            "a quarter of the cap"
+        );
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "taxonomy",
+            "--max-connections",
+            "50",
+            "--max-connections-per-address",
+            "3",
+            "--first-request-timeout",
+            "2s",
+            "--max-streaming-calls-per-connection",
+            "1",
+        ])
+        .unwrap();
+        let limits = cli.connections.limits();
+        assert_eq!(limits.max_connections_per_address, 3);
+        assert_eq!(limits.first_request_timeout, Duration::from_secs(2));
+        assert_eq!(limits.max_streaming_calls_per_connection, 1);
+        assert_eq!(cli.connections.per_address(2), 2, "lowered with the cap");
+        assert_eq!(cli.connections.check(), Ok(()));
+        let over = Cli::try_parse_from([
+            "llmarket-server",
+            "taxonomy",
+            "--max-connections",
+            "20",
+            "--max-connections-per-address",
+            "21",
+        ])
+        .unwrap();
+        let error = over.connections.check().unwrap_err();
+        assert_eq!(
+            error,
+            "--max-connections-per-address 21 is above --max-connections 20; give at most 20"
+        );
+        for bad in [
+            ["--max-connections-per-address", "0"],
+            ["--first-request-timeout", "0s"],
+            ["--max-streaming-calls-per-connection", "0"],
+            ["--max-streaming-calls", "0"],
+        ] {
+            let args = ["llmarket-server", "forecast", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
         let defaults = Cli::try_parse_from(["llmarket-server", "taxonomy"]).unwrap();
         assert_eq!(defaults.connections.limits(), ConnectionLimits::default());
     }
@@ -585,6 +682,7 @@ mod tests {
             cli.calls.limits(),
             middleware::Limits {
                 max_concurrent_calls: 8,
+                max_streaming_calls: middleware::DEFAULT_MAX_STREAMING_CALLS,
                 max_call_time: Duration::from_millis(250),
                 max_message_size: 1024,
             }

@@ -1,6 +1,8 @@
-//! The accept loop: takes TCP connections off the listener, holds them to the connection cap,
-//! backs off when descriptors run out, and hands each to [`super::connection`] on its own task,
-//! after the TLS handshake when TLS is on ([`super::tls`]).
+//! The accept loop: takes TCP connections off the listener, holds them to the connection cap and
+//! to the per-address cap ([`super::per_address`]), backs off when descriptors run out, and
+//! hands each to [`super::connection`] on its own task, after the TLS handshake when TLS is on
+//! ([`super::tls`]). A connection's first request is due `--first-request-timeout` after it was
+//! accepted, its TLS handshake included.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -15,6 +17,7 @@ use super::{
     limits::ConnectionLimits,
     log_limit::RateLimit,
     peer::Peer,
+    per_address::{AddressSlot, PerAddress},
     phase::Phase,
     tls::{self, ServerTls},
 };
@@ -27,6 +30,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
+static OVER_ADDRESS_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 static HANDSHAKE_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
@@ -47,6 +51,7 @@ pub(crate) async fn run<S>(
     S: ConnectionService,
 {
     let builder = connection::builder(&limits);
+    let per_address = PerAddress::new(limits.max_connections_per_address);
     let mut backoff: Option<Duration> = None;
     tokio::pin!(stop);
     loop {
@@ -80,6 +85,18 @@ pub(crate) async fn run<S>(
             }
         };
         backoff = None;
+        let Some(address_slot) = per_address.try_take(addr.ip()) else {
+            if let Some(suppressed) = OVER_ADDRESS_CAP.allow() {
+                tracing::warn!(
+                    peer = %addr.ip(),
+                    max_connections_per_address = per_address.limit(),
+                    suppressed,
+                    "connection refused: its address is at the per-address cap"
+                );
+            }
+            drop(stream);
+            continue;
+        };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             if let Some(suppressed) = OVER_CAP.allow() {
                 tracing::warn!(
@@ -103,14 +120,14 @@ pub(crate) async fn run<S>(
             builder.clone(),
             limits,
             phase.clone(),
-            permit,
+            (permit, address_slot),
         ));
     }
 }
 
 /// One accepted connection, on its own task: the TLS handshake if `acceptor` is given (given up
-/// when the server begins to drain), then HTTP/2. `permit` (its connection slot) is held
-/// throughout.
+/// when the server begins to drain, or at the first-request deadline), then HTTP/2. `slots` (its
+/// places in the connection cap and its address's cap) are held throughout.
 #[allow(clippy::too_many_arguments)]
 async fn handle<S>(
     stream: TcpStream,
@@ -120,7 +137,7 @@ async fn handle<S>(
     builder: connection::Builder,
     limits: ConnectionLimits,
     mut phase: watch::Receiver<Phase>,
-    permit: OwnedSemaphorePermit,
+    slots: (OwnedSemaphorePermit, AddressSlot),
 ) where
     S: ConnectionService,
 {
@@ -128,17 +145,25 @@ async fn handle<S>(
         addr: Some(addr),
         certificate_names: Vec::new(),
     };
+    let first_request = tokio::time::Instant::now() + limits.first_request_timeout;
     match acceptor {
-        None => connection::serve(stream, peer, service, builder, limits, phase).await,
+        None => {
+            connection::serve(stream, first_request, peer, service, builder, limits, phase).await;
+        }
         Some(acceptor) => {
             let handshake = tokio::select! {
                 result = tls::handshake(acceptor, stream) => result,
                 _ = phase.wait_for(|now| *now != Phase::Serving) => return,
+                () = tokio::time::sleep_until(first_request) => {
+                    tracing::debug!(peer = %addr, "TLS handshake not done by the first-request deadline: closing");
+                    return;
+                }
             };
             match handshake {
                 Ok(stream) => {
                     peer.certificate_names = tls::certificate_names(stream.get_ref().1);
-                    connection::serve(stream, peer, service, builder, limits, phase).await;
+                    connection::serve(stream, first_request, peer, service, builder, limits, phase)
+                        .await;
                 }
                 Err(e) => {
                     if let Some(suppressed) = HANDSHAKE_FAILED.allow() {
@@ -148,7 +173,7 @@ async fn handle<S>(
             }
         }
     }
-    drop(permit);
+    drop(slots);
 }
 
 /// TCP_NODELAY (small unary responses must not wait for Nagle's algorithm and the peer's delayed
