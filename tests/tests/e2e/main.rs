@@ -17,6 +17,7 @@ mod foundation;
 mod grpc_web;
 mod hostile_calls;
 mod hostile_connections;
+mod hostile_streams;
 mod lame_duck;
 mod observability;
 mod reply_cache;
