@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::{net::TcpStream, sync::mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
@@ -201,48 +202,59 @@ async fn a_connection_with_only_a_quiet_stream_open_goes_idle() {
     assert_healthy(&server.channel().await).await;
 }
 
-/// Opens `connections` raw HTTP/2 connections with `per_connection` `Watch` streams each, the
-/// replies never read past their headers; returns what must stay alive to hold them, and how
-/// many streams the server admitted and refused.
-async fn watch_flood(
-    addr: &str,
-    connections: usize,
-    per_connection: usize,
-) -> (Vec<Box<dyn std::any::Any + Send>>, usize, usize) {
-    let check = grpc_frame(&HealthCheckRequest {
-        service: TAXONOMY.to_owned(),
-    });
-    let mut held: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
-    let (mut admitted, mut refused) = (0, 0);
-    for _ in 0..connections {
-        let tcp = TcpStream::connect(addr).await.expect("connect");
-        let (send, conn) = h2::client::handshake(tcp).await.expect("h2 handshake");
-        held.push(Box::new(tokio::spawn(async move {
-            let _ = conn.await;
-        })));
-        let mut pending = Vec::new();
-        for _ in 0..per_connection {
-            let mut ready = send.clone().ready().await.expect("ready");
-            let (response, mut stream) = ready
-                .send_request(watch_request(addr), false)
-                .expect("send the request");
-            stream
-                .send_data(check.clone(), true)
-                .expect("send the message");
-            pending.push((response, stream));
+/// Streams held open (and the connections they are on), and how many the server admitted and
+/// refused.
+#[derive(Default)]
+struct Flood {
+    held: Vec<Box<dyn std::any::Any + Send>>,
+    connections: Vec<h2::client::SendRequest<Bytes>>,
+    admitted: usize,
+    refused: usize,
+}
+
+impl Flood {
+    /// Opens `connections` raw HTTP/2 connections to `addr`.
+    async fn connect(addr: &str, connections: usize) -> Self {
+        let mut flood = Self::default();
+        for _ in 0..connections {
+            let tcp = TcpStream::connect(addr).await.expect("connect");
+            let (send, conn) = h2::client::handshake(tcp).await.expect("h2 handshake");
+            flood.held.push(Box::new(tokio::spawn(async move {
+                let _ = conn.await;
+            })));
+            flood.connections.push(send);
         }
-        for (response, stream) in pending {
-            let response = response.await.expect("response headers");
-            if response.headers().contains_key("grpc-status") {
-                refused += 1;
-            } else {
-                admitted += 1;
-                held.push(Box::new((response, stream)));
+        flood
+    }
+
+    /// Opens `per_connection` more `Watch` streams on each connection, their replies never
+    /// read past their headers.
+    async fn watch(&mut self, addr: &str, per_connection: usize) {
+        let check = grpc_frame(&HealthCheckRequest {
+            service: TAXONOMY.to_owned(),
+        });
+        for send in &self.connections {
+            let mut pending = Vec::new();
+            for _ in 0..per_connection {
+                let mut ready = send.clone().ready().await.expect("ready");
+                let (response, mut stream) = ready
+                    .send_request(watch_request(addr), false)
+                    .expect("send the request");
+                // A stream refused on its headers may already be closed.
+                let _ = stream.send_data(check.clone(), true);
+                pending.push((response, stream));
+            }
+            for (response, stream) in pending {
+                let response = response.await.expect("response headers");
+                if response.headers().contains_key("grpc-status") {
+                    self.refused += 1;
+                } else {
+                    self.admitted += 1;
+                    self.held.push(Box::new((response, stream)));
+                }
             }
         }
-        held.push(Box::new(send));
     }
-    (held, admitted, refused)
 }
 
 /// 2,000 anonymous `Watch` streams (20 connections of 100), every one admitted: what they cost.
@@ -261,8 +273,9 @@ async fn two_thousand_anonymous_watch_streams_cost_at_most_32_mib() {
     let good = server.channel().await;
     assert_healthy(&good).await;
     let idle = server.rss_kib();
-    let (held, admitted, refused) = watch_flood(&server.addr, 20, 100).await;
-    assert_eq!((admitted, refused), (2000, 0));
+    let mut flood = Flood::connect(&server.addr, 20).await;
+    flood.watch(&server.addr, 100).await;
+    assert_eq!((flood.admitted, flood.refused), (2000, 0));
     let peak = peak_rss(&server, Duration::from_secs(2)).await;
     eprintln!(
         "2,000 Watch streams: RSS idle {idle} KiB, with the streams {peak} KiB (+{} KiB)",
@@ -273,11 +286,12 @@ async fn two_thousand_anonymous_watch_streams_cost_at_most_32_mib() {
         peak.saturating_sub(idle) <= 32 * 1024,
         "2,000 Watch streams took {peak} KiB, more than 32 MiB above idle {idle} KiB"
     );
-    drop(held);
+    drop(flood);
 }
 
 /// The flood of the report (200 connections of 100 `Watch` streams) against the default caps:
-/// at most `--max-streaming-calls` are admitted, the rest refused at once.
+/// at most `--max-streaming-calls` are admitted, the rest refused at once, and the whole flood
+/// stays well inside the 128 MiB the Kubernetes manifests allow.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn a_watch_flood_is_held_to_the_streaming_call_caps() {
@@ -285,21 +299,28 @@ async fn a_watch_flood_is_held_to_the_streaming_call_caps() {
     let good = server.channel().await;
     assert_healthy(&good).await;
     let idle = server.rss_kib();
-    let (held, admitted, refused) = watch_flood(&server.addr, 200, 100).await;
+    let mut flood = Flood::connect(&server.addr, 200).await;
+    flood.watch(&server.addr, 1).await;
+    assert_eq!((flood.admitted, flood.refused), (200, 0));
+    let one_each = peak_rss(&server, Duration::from_secs(2)).await;
+    flood.watch(&server.addr, 99).await;
     let peak = peak_rss(&server, Duration::from_secs(2)).await;
     eprintln!(
-        "20,000 Watch streams asked for: {admitted} admitted, {refused} refused; RSS idle {idle} KiB, with the streams {peak} KiB (+{} KiB)",
-        peak.saturating_sub(idle)
+        "200 connections: RSS idle {idle} KiB, with one Watch each {one_each} KiB (+{} KiB); \
+         19,800 more asked for: {} admitted in all, {} refused, RSS {peak} KiB (+{} KiB over one each)",
+        one_each.saturating_sub(idle),
+        flood.admitted,
+        flood.refused,
+        peak.saturating_sub(one_each)
     );
-    assert_eq!(admitted + refused, 20_000);
-    assert!(
-        admitted <= 512,
-        "{admitted} streams admitted past the default cap of 512"
-    );
+    assert_eq!(flood.admitted + flood.refused, 20_000);
+    assert_eq!(flood.admitted, 512, "the default --max-streaming-calls");
     assert_healthy(&good).await;
+    // Most of it is what each connection keeps after a burst of 99 calls at once (as many
+    // unary health checks cost as much), not the streams.
     assert!(
-        peak.saturating_sub(idle) <= 32 * 1024,
-        "the flood took {peak} KiB, more than 32 MiB above idle {idle} KiB"
+        peak.saturating_sub(idle) <= 64 * 1024,
+        "the flood took {peak} KiB, more than 64 MiB above idle {idle} KiB"
     );
-    drop(held);
+    drop(flood);
 }
