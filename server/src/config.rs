@@ -231,6 +231,12 @@ pub struct ConnectionArgs {
     /// at least 1].
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS_PER_ADDRESS", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_connections_per_address: Option<u64>,
+    /// Slots of --max-connections kept for connections that have authenticated (a mutual-TLS
+    /// handshake, or a call that passed --auth-file); the others hold the rest, and one more of
+    /// them closes the oldest instead of being refused. Needs --auth-file or mutual TLS
+    /// [default: a quarter of --max-connections with --auth-file or mutual TLS, 0 without].
+    #[arg(long, env = "LLMARKET_RESERVED_CONNECTIONS", global = true)]
+    pub reserved_connections: Option<u64>,
     /// A new connection that has sent no request this long after it was accepted (TLS handshake
     /// included) gets GOAWAY, and is closed if it sends none in as long again.
     #[arg(long, env = "LLMARKET_FIRST_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
@@ -277,6 +283,8 @@ impl ConnectionArgs {
             max_connections_per_address: self.per_address(max_connections),
             first_request_timeout: self.first_request_timeout,
             max_streaming_calls_per_connection: self.max_streaming_calls_per_connection,
+            // Set by the binary, which knows whether connections can authenticate.
+            reserved_connections: 0,
             idle_timeout: self.idle_timeout,
             keepalive_interval: self.keepalive_interval,
             keepalive_timeout: self.keepalive_timeout,
@@ -301,12 +309,40 @@ impl ConnectionArgs {
         .max(1)
     }
 
-    /// Refuses a per-address cap above the connection cap, naming both.
-    pub fn check(&self) -> Result<(), String> {
-        match self.max_connections_per_address {
-            Some(n) if n > self.max_connections => Err(format!(
+    /// The reserve for authenticated connections under a connection cap of `max_connections`:
+    /// as given (below the cap), else a quarter of the cap; none when no connection can
+    /// authenticate (`authenticating`: an auth file or mutual TLS is configured).
+    pub fn reserved(&self, max_connections: usize, authenticating: bool) -> usize {
+        if !authenticating {
+            return 0;
+        }
+        match self.reserved_connections {
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => crate::runtime::limits::default_reserved(max_connections),
+        }
+        .min(max_connections.saturating_sub(1))
+    }
+
+    /// Refuses a per-address cap above the connection cap, and a reserve that is not below the
+    /// cap or that no connection could use (`authenticating`: an auth file or mutual TLS is
+    /// configured), naming the flags.
+    pub fn check(&self, authenticating: bool) -> Result<(), String> {
+        if let Some(n) = self.max_connections_per_address
+            && n > self.max_connections
+        {
+            return Err(format!(
                 "--max-connections-per-address {n} is above --max-connections {}; give at most {}",
                 self.max_connections, self.max_connections
+            ));
+        }
+        match self.reserved_connections {
+            Some(n) if n > 0 && !authenticating => Err(format!(
+                "--reserved-connections {n} keeps slots for authenticated connections, but none can authenticate; add --auth-file FILE or mutual TLS (--tls-client-ca), or give 0"
+            )),
+            Some(n) if n >= self.max_connections => Err(format!(
+                "--reserved-connections {n} is not below --max-connections {}; give at most {}",
+                self.max_connections,
+                self.max_connections - 1
             )),
             _ => Ok(()),
         }
@@ -499,6 +535,11 @@ impl Cli {
         self.tls.mutual()
     }
 
+    /// Whether connections can authenticate: an auth file or mutual TLS is configured.
+    pub fn authenticating(&self) -> bool {
+        self.access.auth_file.is_some() || self.mutual_tls()
+    }
+
     /// [`check_exposure`] for this command line.
     pub fn check_exposure(&self) -> Result<(), String> {
         check_exposure(
@@ -635,7 +676,7 @@ mod tests {
         assert_eq!(limits.first_request_timeout, Duration::from_secs(2));
         assert_eq!(limits.max_streaming_calls_per_connection, 1);
         assert_eq!(cli.connections.per_address(2), 2, "lowered with the cap");
-        assert_eq!(cli.connections.check(), Ok(()));
+        assert_eq!(cli.connections.check(false), Ok(()));
         let over = Cli::try_parse_from([
             "llmarket-server",
             "taxonomy",
@@ -645,10 +686,41 @@ mod tests {
             "21",
         ])
         .unwrap();
-        let error = over.connections.check().unwrap_err();
+        let error = over.connections.check(false).unwrap_err();
         assert_eq!(
             error,
             "--max-connections-per-address 21 is above --max-connections 20; give at most 20"
+        );
+        let reserve = |extra: &[&str]| {
+            let mut args = vec!["llmarket-server", "taxonomy", "--max-connections", "20"];
+            args.extend(extra);
+            Cli::try_parse_from(args).unwrap()
+        };
+        assert_eq!(reserve(&[]).connections.reserved(20, false), 0);
+        assert_eq!(reserve(&[]).connections.reserved(20, true), 5, "a quarter");
+        let three = reserve(&["--reserved-connections", "3"]);
+        assert_eq!(three.connections.reserved(20, true), 3);
+        assert_eq!(
+            three.connections.reserved(2, true),
+            1,
+            "below a lowered cap"
+        );
+        assert_eq!(three.connections.check(true), Ok(()));
+        let error = three.connections.check(false).unwrap_err();
+        assert!(error.contains("add --auth-file FILE"), "{error}");
+        assert_eq!(
+            reserve(&["--reserved-connections", "0"])
+                .connections
+                .check(false),
+            Ok(())
+        );
+        let error = reserve(&["--reserved-connections", "20"])
+            .connections
+            .check(true)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            "--reserved-connections 20 is not below --max-connections 20; give at most 19"
         );
         for bad in [
             ["--max-connections-per-address", "0"],

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     if let Err(message) = cli.check_exposure() {
         return fail(exit::USAGE, &message);
     }
-    if let Err(message) = cli.connections.check() {
+    if let Err(message) = cli.connections.check(cli.authenticating()) {
         return fail(exit::USAGE, &message);
     }
     if !data::HAS_BUILTIN_DATA && cli.data.is_empty() {
@@ -283,6 +283,9 @@ async fn run(cli: Cli) -> ExitCode {
     options.connections.max_connections_per_address = cli
         .connections
         .per_address(options.connections.max_connections);
+    options.connections.reserved_connections = cli
+        .connections
+        .reserved(options.connections.max_connections, cli.authenticating());
     if options.connections.max_connections < wanted {
         tracing::warn!(
             wanted,

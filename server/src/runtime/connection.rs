@@ -29,6 +29,7 @@ use tokio::{
 use tower::Service;
 
 use super::{
+    anonymous::AnonymousConnection,
     held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
     middleware::ConnectionStreams,
@@ -86,12 +87,13 @@ pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
 
 /// Serves one accepted connection (plain TCP, or TLS after its handshake) until the peer leaves, a
 /// timer ends it, or the server closes; the caller runs it on the connection's own task. `peer`
-/// goes into every request's extensions. `first_request` is when the connection must have sent
+/// goes into every request's extensions, with the connection's place among the anonymous
+/// connections, when it has one (so authentication can end it). `first_request` is when the connection must have sent
 /// its first request (`--first-request-timeout` after it was accepted).
 pub(crate) async fn serve<I, S>(
     io: I,
     first_request: tokio::time::Instant,
-    peer: Peer,
+    peer: (Peer, Option<AnonymousConnection>),
     service: S,
     builder: Builder,
     limits: ConnectionLimits,
@@ -113,7 +115,7 @@ pub(crate) async fn serve<I, S>(
 async fn serve_held<I, S>(
     io: HeldIo<I>,
     first_request: tokio::time::Instant,
-    peer: Peer,
+    (peer, anonymous): (Peer, Option<AnonymousConnection>),
     service: S,
     builder: Builder,
     limits: ConnectionLimits,
@@ -128,6 +130,7 @@ async fn serve_held<I, S>(
         state: state.clone(),
         peer: Arc::new(peer),
         streams: ConnectionStreams::new(limits.max_streaming_calls_per_connection),
+        anonymous,
     };
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
     tokio::pin!(conn);
@@ -358,6 +361,9 @@ struct Tracked<S> {
     peer: Arc<Peer>,
     /// The connection's count of streaming calls, put into every request's extensions.
     streams: ConnectionStreams,
+    /// The connection's place among the anonymous ones, while it has one, put into every
+    /// request's extensions.
+    anonymous: Option<AnonymousConnection>,
 }
 
 impl<S> Service<http::Request<Incoming>> for Tracked<S>
@@ -380,6 +386,9 @@ where
     fn call(&mut self, mut request: http::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(self.peer.clone());
         request.extensions_mut().insert(self.streams.clone());
+        if let Some(anonymous) = &self.anonymous {
+            request.extensions_mut().insert(anonymous.clone());
+        }
         let mut call = CallGuard::enter(self.state.clone());
         let response = self.inner.call(request);
         Box::pin(async move {

@@ -29,6 +29,12 @@ pub const DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION: usize = 8;
 /// Default `--first-request-timeout`.
 pub const DEFAULT_FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default `--reserved-connections` for a connection cap of `max_connections` when
+/// connections can authenticate: a quarter of it.
+pub fn default_reserved(max_connections: usize) -> usize {
+    max_connections / 4
+}
+
 /// The default `--max-connections-per-address` for a connection cap of `max_connections`: a
 /// quarter of it (at least 1), so one address never holds more than its share.
 pub fn default_per_address(max_connections: usize) -> usize {
@@ -58,6 +64,9 @@ pub struct ConnectionLimits {
     pub first_request_timeout: Duration,
     /// Streaming calls (health `Watch`, reflection) one connection may have open at once.
     pub max_streaming_calls_per_connection: usize,
+    /// Connection slots kept for connections that have authenticated (see `--reserved-connections`);
+    /// 0: none, and connections are never told apart.
+    pub reserved_connections: usize,
     /// A connection with no handler running and no reply message sent for this long gets
     /// GOAWAY; if it is still that quiet this long after, it is closed.
     pub idle_timeout: Duration,
@@ -85,6 +94,7 @@ impl Default for ConnectionLimits {
             max_connections_per_address: default_per_address(DEFAULT_MAX_CONNECTIONS),
             first_request_timeout: DEFAULT_FIRST_REQUEST_TIMEOUT,
             max_streaming_calls_per_connection: DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION,
+            reserved_connections: 0,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
             keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,

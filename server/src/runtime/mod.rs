@@ -17,6 +17,7 @@
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
+mod anonymous;
 mod connection;
 pub mod fd_limit;
 pub mod health;

@@ -596,3 +596,77 @@ async fn a_connection_that_sends_no_first_request_is_closed() {
     drop(send);
     assert_healthy(&good).await;
 }
+
+/// ListSchemes with `token` as bearer on an open raw HTTP/2 connection: its `grpc-status`.
+async fn list_schemes_on(send: &h2::client::SendRequest<Bytes>, addr: &str, token: &str) -> String {
+    let mut ready = send.clone().ready().await.expect("ready");
+    let mut request = grpc_request(addr, "ListSchemes");
+    let bearer = format!("Bearer {token}").parse().expect("header value");
+    request.headers_mut().insert("authorization", bearer);
+    let (response, mut stream) = ready.send_request(request, false).expect("send");
+    let message = grpc_frame(&pb::ListSchemesRequest::default());
+    stream.send_data(message, true).expect("send");
+    let response = tokio::time::timeout(Duration::from_secs(5), response)
+        .await
+        .expect("an answer within 5 s")
+        .expect("a response");
+    let text = |v: &http::HeaderValue| v.to_str().expect("ascii").to_owned();
+    if let Some(status) = response.headers().get("grpc-status") {
+        return text(status);
+    }
+    let mut body = response.into_body();
+    while let Some(data) = body.data().await {
+        let data = data.expect("reply bytes");
+        let _ = body.flow_control().release_capacity(data.len());
+    }
+    let trailers = body.trailers().await.expect("trailers").expect("trailers");
+    text(trailers.get("grpc-status").expect("grpc-status"))
+}
+
+/// An HTTP/2 connection to `addr` from `source`.
+async fn h2_from(source: std::net::Ipv4Addr, addr: &str) -> h2::client::SendRequest<Bytes> {
+    let (send, conn) = h2::client::handshake(connect_from(source, addr).await)
+        .await
+        .expect("h2 handshake");
+    tokio::spawn(conn);
+    send
+}
+
+/// With an auth file, anonymous connections from many addresses (each within its share) cannot
+/// lock out callers with credentials: at the cap a new connection closes the oldest anonymous
+/// one, and a connection whose call passed authentication keeps its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_connections_cannot_lock_out_authenticated_callers() {
+    const TOKEN: &str = "hostile-connections-token";
+    let dir = std::env::temp_dir().join(format!("llmarket-reserve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let file = dir.join("auth.toml");
+    let digest = llmarket_server::auth::token::TokenDigest::of(TOKEN);
+    let entry =
+        format!("[[principal]]\nname = \"a\"\ntokens = [\"{digest}\"]\ngrants = [\"schemes/*\"]\n");
+    std::fs::write(&file, entry).expect("write the auth file");
+    // A cap of 8: 2 per address, 2 kept for authenticated connections.
+    let auth = file.to_str().expect("utf-8 path");
+    let server = Server::start(&["--max-connections", "8", "--auth-file", auth], None);
+    let ip = |last: u8| std::net::Ipv4Addr::new(127, 0, 0, last);
+
+    let first = h2_from(ip(20), &server.addr).await;
+    assert_eq!(list_schemes_on(&first, &server.addr, TOKEN).await, "0");
+
+    // 16 anonymous connections from 8 addresses, more than the 7 slots left; each is taken
+    // or refused before the next.
+    let mut hogs = Vec::new();
+    for last in 2..10 {
+        for _ in 0..2 {
+            let mut stream = connect_from(ip(last), &server.addr).await;
+            taken(&mut stream).await;
+            hogs.push(stream);
+        }
+    }
+    // A new caller with credentials gets in, and the first one kept its connection.
+    let second = h2_from(ip(21), &server.addr).await;
+    assert_eq!(list_schemes_on(&second, &server.addr, TOKEN).await, "0");
+    assert_eq!(list_schemes_on(&first, &server.addr, TOKEN).await, "0");
+    drop(hogs);
+    let _ = std::fs::remove_dir_all(&dir);
+}
