@@ -346,14 +346,25 @@ async fn stalled_streams_are_held_to_the_stream_limit() {
 #[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn an_idle_connection_flood_is_held_to_the_cap() {
     use tokio::io::AsyncReadExt as _;
-    let server = Server::start(&["--max-connections", "50"], None);
+    // One address, so its cap must not be the lower one.
+    let server = Server::start(
+        &[
+            "--max-connections",
+            "50",
+            "--max-connections-per-address",
+            "50",
+        ],
+        None,
+    );
     let good = server.channel().await;
     assert_healthy(&good).await;
     let idle = server.rss_kib();
 
+    // From another address than the client's, each within its address's cap.
     let mut flood = Vec::new();
     for _ in 0..100 {
-        flood.push(TcpStream::connect(&server.addr).await.expect("connect"));
+        let from = std::net::Ipv4Addr::new(127, 0, 0, 2);
+        flood.push(connect_from(from, &server.addr).await);
     }
     let mut closed = 0;
     for stream in &mut flood {
