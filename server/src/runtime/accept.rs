@@ -34,6 +34,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OVER_ADDRESS_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
+static EVICTED: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 static HANDSHAKE_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
@@ -227,7 +228,13 @@ async fn handle<S>(
     tokio::select! {
         () = serving => {}
         () = evicted => {
-            tracing::debug!(peer = %addr, "closing an anonymous connection to make room for a new one");
+            if let Some(suppressed) = EVICTED.allow() {
+                tracing::info!(
+                    peer = %addr,
+                    suppressed,
+                    "closing the oldest connection not authenticated, to make room for a new one"
+                );
+            }
         }
     }
     drop((permit, address_slot));

@@ -678,6 +678,7 @@ async fn anonymous_connections_cannot_lock_out_authenticated_callers() {
     let second = h2_from(ip(21), &server.addr).await;
     assert_eq!(list_schemes_on(&second, &server.addr, TOKEN).await, "0");
     assert_eq!(list_schemes_on(&first, &server.addr, TOKEN).await, "0");
+    server.wait_for("closing the oldest connection not authenticated");
     drop(hogs);
     let _ = std::fs::remove_dir_all(&dir);
 }
