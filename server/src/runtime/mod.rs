@@ -4,9 +4,10 @@
 //!
 //! A request's path through the runtime:
 //!
-//! 1. [`accept`]: TCP accept, connection cap and per-address cap ([`per_address`]), descriptor
-//!    back-off, then the TLS handshake ([`tls`], when configured) on the connection's own task,
-//!    bounded by the first-request deadline;
+//! 1. [`accept`]: TCP accept, connection cap and per-address cap ([`per_address`]), the slots
+//!    kept for authenticated connections ([`anonymous`]), descriptor back-off, then the TLS
+//!    handshake ([`tls`], when configured) on the connection's own task, bounded by the
+//!    first-request deadline;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
 //!    age and stalled-peer timers; what it writes in one wake-up of its task leaves in one
 //!    write ([`held_writes`]);
