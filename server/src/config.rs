@@ -241,7 +241,28 @@ pub struct ConnectionArgs {
     /// start to what the open-file limit allows.
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_connections: u64,
-    /// A connection with no call in flight for this long is closed (GOAWAY).
+    /// Connections open at once from one client address (its IP, any port), at most
+    /// --max-connections; one over is closed at once [default: a quarter of --max-connections,
+    /// at least 1].
+    #[arg(long, env = "LLMARKET_MAX_CONNECTIONS_PER_ADDRESS", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections_per_address: Option<u64>,
+    /// Slots of --max-connections kept for connections that have authenticated (a mutual-TLS
+    /// handshake, or a call that passed --auth-file); the others hold the rest, and one more of
+    /// them closes the oldest instead of being refused. Needs --auth-file or mutual TLS
+    /// [default: a quarter of --max-connections with --auth-file or mutual TLS, 0 without].
+    #[arg(long, env = "LLMARKET_RESERVED_CONNECTIONS", global = true)]
+    pub reserved_connections: Option<u64>,
+    /// A new connection that has sent no request this long after it was accepted (TLS handshake
+    /// included) gets GOAWAY, and is closed if it sends none in as long again.
+    #[arg(long, env = "LLMARKET_FIRST_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
+    pub first_request_timeout: Duration,
+    /// Streaming calls (health Watch, reflection) one connection may have open at once; one more
+    /// gets RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS_PER_CONNECTION", default_value_t = crate::runtime::limits::DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = call_limit, global = true)]
+    pub max_streaming_calls_per_connection: usize,
+    /// A connection with no call being handled and no reply message sent for this long gets
+    /// GOAWAY (an open stream that sends nothing does not keep it busy), and is closed if it stays
+    /// that quiet as long again.
     #[arg(long, env = "LLMARKET_IDLE_TIMEOUT", default_value = "5m", value_parser = positive_duration, global = true)]
     pub idle_timeout: Duration,
     /// How often an HTTP/2 ping checks that a client is still there.
@@ -267,11 +288,18 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
-    /// The limits these flags ask for (the connection cap before the open-file limit lowers it).
+    /// The limits these flags ask for (the connection cap before the open-file limit lowers it;
+    /// see [`ConnectionArgs::per_address`] for after).
     pub fn limits(&self) -> ConnectionLimits {
+        let max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
         ConnectionLimits {
             max_concurrent_streams: self.max_concurrent_streams,
-            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            max_connections,
+            max_connections_per_address: self.per_address(max_connections),
+            first_request_timeout: self.first_request_timeout,
+            max_streaming_calls_per_connection: self.max_streaming_calls_per_connection,
+            // Set by the binary, which knows whether connections can authenticate.
+            reserved_connections: 0,
             idle_timeout: self.idle_timeout,
             keepalive_interval: self.keepalive_interval,
             keepalive_timeout: self.keepalive_timeout,
@@ -279,6 +307,59 @@ impl ConnectionArgs {
             max_connection_age_grace: self.max_connection_age_grace,
             send_timeout: self.send_timeout,
             max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+impl ConnectionArgs {
+    /// The per-address cap under a connection cap of `max_connections`: as given (at most the
+    /// cap), else a quarter of the cap.
+    pub fn per_address(&self, max_connections: usize) -> usize {
+        match self.max_connections_per_address {
+            Some(n) => usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(max_connections),
+            None => crate::runtime::limits::default_per_address(max_connections),
+        }
+        .max(1)
+    }
+
+    /// The reserve for authenticated connections under a connection cap of `max_connections`:
+    /// as given (below the cap), else a quarter of the cap; none when no connection can
+    /// authenticate (`authenticating`: an auth file or mutual TLS is configured).
+    pub fn reserved(&self, max_connections: usize, authenticating: bool) -> usize {
+        if !authenticating {
+            return 0;
+        }
+        match self.reserved_connections {
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => crate::runtime::limits::default_reserved(max_connections),
+        }
+        .min(max_connections.saturating_sub(1))
+    }
+
+    /// Refuses a per-address cap above the connection cap, and a reserve that is not below the
+    /// cap or that no connection could use (`authenticating`: an auth file or mutual TLS is
+    /// configured), naming the flags.
+    pub fn check(&self, authenticating: bool) -> Result<(), String> {
+        if let Some(n) = self.max_connections_per_address
+            && n > self.max_connections
+        {
+            return Err(format!(
+                "--max-connections-per-address {n} is above --max-connections {}; give at most {}",
+                self.max_connections, self.max_connections
+            ));
+        }
+        match self.reserved_connections {
+            Some(n) if n > 0 && !authenticating => Err(format!(
+                "--reserved-connections {n} keeps slots for authenticated connections, but none can authenticate; add --auth-file FILE or mutual TLS (--tls-client-ca), or give 0"
+            )),
+            Some(n) if n >= self.max_connections => Err(format!(
+                "--reserved-connections {n} is not below --max-connections {}; give at most {}",
+                self.max_connections,
+                self.max_connections - 1
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -344,8 +425,13 @@ pub struct CallArgs {
     /// once instead of waiting.
     #[arg(long, env = "LLMARKET_MAX_CONCURRENT_CALLS", default_value_t = middleware::DEFAULT_MAX_CONCURRENT_CALLS, value_parser = call_limit, global = true)]
     pub max_concurrent_calls: usize,
-    /// The longest any call may run, whatever deadline its caller sets; past it the call gets
-    /// DEADLINE_EXCEEDED (e.g. `30s`, `500ms`, or plain seconds).
+    /// Streaming calls (health Watch, reflection) open at once per listener, health included;
+    /// one more gets RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS", default_value_t = middleware::DEFAULT_MAX_STREAMING_CALLS, value_parser = call_limit, global = true)]
+    pub max_streaming_calls: usize,
+    /// The longest any call may run, reply stream included, whatever deadline its caller sets;
+    /// past it the call (or its stream) ends with DEADLINE_EXCEEDED (e.g. `30s`, `500ms`, or
+    /// plain seconds).
     #[arg(long, env = "LLMARKET_MAX_CALL_TIME", default_value = "30s", value_parser = positive_duration, global = true)]
     pub max_call_time: Duration,
     /// The largest request message in bytes, at most 4194304 (4 MiB); a larger one gets
@@ -363,6 +449,7 @@ impl CallArgs {
     pub fn limits(&self) -> middleware::Limits {
         middleware::Limits {
             max_concurrent_calls: self.max_concurrent_calls,
+            max_streaming_calls: self.max_streaming_calls,
             max_call_time: self.max_call_time,
             max_message_size: self.max_message_size,
         }
@@ -461,6 +548,11 @@ impl Cli {
     /// client certificate connect.
     pub fn mutual_tls(&self) -> bool {
         self.tls.mutual()
+    }
+
+    /// Whether connections can authenticate: an auth file or mutual TLS is configured.
+    pub fn authenticating(&self) -> bool {
+        self.access.auth_file.is_some() || self.mutual_tls()
     }
 
     /// [`check_exposure`] for this command line.
@@ -577,6 +669,83 @@ mod tests {
         assert_eq!(limits.idle_timeout, Duration::from_secs(1));
         assert_eq!(limits.max_connection_age, Duration::from_secs(120));
         assert_eq!(limits.max_unsent_bytes, 1024);
+        assert_eq!(
+            limits.max_connections_per_address, 12,
+            "a quarter of the cap"
+        );
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "taxonomy",
+            "--max-connections",
+            "50",
+            "--max-connections-per-address",
+            "3",
+            "--first-request-timeout",
+            "2s",
+            "--max-streaming-calls-per-connection",
+            "1",
+        ])
+        .unwrap();
+        let limits = cli.connections.limits();
+        assert_eq!(limits.max_connections_per_address, 3);
+        assert_eq!(limits.first_request_timeout, Duration::from_secs(2));
+        assert_eq!(limits.max_streaming_calls_per_connection, 1);
+        assert_eq!(cli.connections.per_address(2), 2, "lowered with the cap");
+        assert_eq!(cli.connections.check(false), Ok(()));
+        let over = Cli::try_parse_from([
+            "llmarket-server",
+            "taxonomy",
+            "--max-connections",
+            "20",
+            "--max-connections-per-address",
+            "21",
+        ])
+        .unwrap();
+        let error = over.connections.check(false).unwrap_err();
+        assert_eq!(
+            error,
+            "--max-connections-per-address 21 is above --max-connections 20; give at most 20"
+        );
+        let reserve = |extra: &[&str]| {
+            let mut args = vec!["llmarket-server", "taxonomy", "--max-connections", "20"];
+            args.extend(extra);
+            Cli::try_parse_from(args).unwrap()
+        };
+        assert_eq!(reserve(&[]).connections.reserved(20, false), 0);
+        assert_eq!(reserve(&[]).connections.reserved(20, true), 5, "a quarter");
+        let three = reserve(&["--reserved-connections", "3"]);
+        assert_eq!(three.connections.reserved(20, true), 3);
+        assert_eq!(
+            three.connections.reserved(2, true),
+            1,
+            "below a lowered cap"
+        );
+        assert_eq!(three.connections.check(true), Ok(()));
+        let error = three.connections.check(false).unwrap_err();
+        assert!(error.contains("add --auth-file FILE"), "{error}");
+        assert_eq!(
+            reserve(&["--reserved-connections", "0"])
+                .connections
+                .check(false),
+            Ok(())
+        );
+        let error = reserve(&["--reserved-connections", "20"])
+            .connections
+            .check(true)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            "--reserved-connections 20 is not below --max-connections 20; give at most 19"
+        );
+        for bad in [
+            ["--max-connections-per-address", "0"],
+            ["--first-request-timeout", "0s"],
+            ["--max-streaming-calls-per-connection", "0"],
+            ["--max-streaming-calls", "0"],
+        ] {
+            let args = ["llmarket-server", "forecast", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
         let defaults = Cli::try_parse_from(["llmarket-server", "taxonomy"]).unwrap();
         assert_eq!(defaults.connections.limits(), ConnectionLimits::default());
     }
@@ -600,6 +769,7 @@ mod tests {
             cli.calls.limits(),
             middleware::Limits {
                 max_concurrent_calls: 8,
+                max_streaming_calls: middleware::DEFAULT_MAX_STREAMING_CALLS,
                 max_call_time: Duration::from_millis(250),
                 max_message_size: 1024,
             }

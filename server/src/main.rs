@@ -53,6 +53,9 @@ fn main() -> ExitCode {
     if let Err(message) = cli.check_exposure() {
         return fail(exit::USAGE, &message);
     }
+    if let Err(message) = cli.connections.check(cli.authenticating()) {
+        return fail(exit::USAGE, &message);
+    }
     if !data::HAS_BUILTIN_DATA && cli.data.is_empty() {
         return fail(
             exit::USAGE,
@@ -277,6 +280,12 @@ async fn run(cli: Cli) -> ExitCode {
     let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
         / services.len().max(1);
     options.connections.max_connections = cap.clamp(1, wanted);
+    options.connections.max_connections_per_address = cli
+        .connections
+        .per_address(options.connections.max_connections);
+    options.connections.reserved_connections = cli
+        .connections
+        .reserved(options.connections.max_connections, cli.authenticating());
     if options.connections.max_connections < wanted {
         tracing::warn!(
             wanted,

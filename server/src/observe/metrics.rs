@@ -143,7 +143,7 @@ impl Metrics {
         );
         registry.register(
             "llmarket_calls_shed",
-            "Calls refused with RESOURCE_EXHAUSTED by load shedding (--max-concurrent-calls)",
+            "Calls refused with RESOURCE_EXHAUSTED by load shedding (--max-concurrent-calls) or the streaming-call caps (--max-streaming-calls, --max-streaming-calls-per-connection)",
             shed.clone(),
         );
         registry.register(

@@ -1,6 +1,10 @@
-//! The accept loop: takes TCP connections off the listener, holds them to the connection cap,
-//! backs off when descriptors run out, and hands each to [`super::connection`] on its own task,
-//! after the TLS handshake when TLS is on ([`super::tls`]).
+//! The accept loop: takes TCP connections off the listener, holds them to the connection cap and
+//! to the per-address cap ([`super::per_address`]), backs off when descriptors run out, and
+//! hands each to [`super::connection`] on its own task, after the TLS handshake when TLS is on
+//! ([`super::tls`]). A connection's first request is due `--first-request-timeout` after it was
+//! accepted, its TLS handshake included. With a reserve for authenticated connections
+//! ([`super::anonymous`]), a connection at the cap closes the oldest anonymous one instead of
+//! being refused.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -11,10 +15,12 @@ use tokio::{
 use tokio_rustls::TlsAcceptor;
 
 use super::{
+    anonymous::{Anonymous, AnonymousConnection},
     connection::{self, ConnectionService},
     limits::ConnectionLimits,
     log_limit::RateLimit,
     peer::Peer,
+    per_address::{AddressSlot, PerAddress},
     phase::Phase,
     tls::{self, ServerTls},
 };
@@ -27,6 +33,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 static OVER_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
+static OVER_ADDRESS_CAP: RateLimit = RateLimit::new(Duration::from_secs(10));
+static EVICTED: RateLimit = RateLimit::new(Duration::from_secs(10));
 static OUT_OF_FDS: RateLimit = RateLimit::new(Duration::from_secs(10));
 static ACCEPT_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
 static HANDSHAKE_FAILED: RateLimit = RateLimit::new(Duration::from_secs(10));
@@ -47,6 +55,15 @@ pub(crate) async fn run<S>(
     S: ConnectionService,
 {
     let builder = connection::builder(&limits);
+    let per_address = PerAddress::new(limits.max_connections_per_address);
+    let anonymous = (limits.reserved_connections > 0).then(|| {
+        Anonymous::new(
+            limits
+                .max_connections
+                .saturating_sub(limits.reserved_connections),
+        )
+    });
+    let mutual = tls.as_ref().is_some_and(ServerTls::mutual);
     let mut backoff: Option<Duration> = None;
     tokio::pin!(stop);
     loop {
@@ -80,7 +97,27 @@ pub(crate) async fn run<S>(
             }
         };
         backoff = None;
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        let Some(address_slot) = per_address.try_take(addr.ip()) else {
+            if let Some(suppressed) = OVER_ADDRESS_CAP.allow() {
+                tracing::warn!(
+                    peer = %addr.ip(),
+                    max_connections_per_address = per_address.limit(),
+                    suppressed,
+                    "connection refused: its address is at the per-address cap"
+                );
+            }
+            drop(stream);
+            continue;
+        };
+        let admission = match permits.clone().try_acquire_owned() {
+            Ok(permit) => Admission::Now(permit),
+            // At the cap with anonymous connections open: the oldest makes room.
+            Err(_) if anonymous.as_ref().is_some_and(Anonymous::evict_oldest) => {
+                Admission::Waiting(permits.clone())
+            }
+            Err(_) => Admission::Refused,
+        };
+        if let Admission::Refused = admission {
             if let Some(suppressed) = OVER_CAP.allow() {
                 tracing::warn!(
                     max_connections = limits.max_connections,
@@ -90,37 +127,138 @@ pub(crate) async fn run<S>(
             }
             drop(stream);
             continue;
-        };
+        }
+        let anonymous = anonymous.as_ref().map(Anonymous::admit);
         configure(&stream);
         // The handshake runs on the connection's own task, between accept and HTTP/2, so a slow
         // handshake never holds up this loop; it holds its connection slot meanwhile.
         let acceptor = tls.as_ref().map(ServerTls::acceptor);
         tokio::spawn(handle(
-            stream,
-            addr,
-            acceptor,
+            Accepted {
+                stream,
+                addr,
+                acceptor,
+                mutual,
+                admission,
+                address_slot,
+                anonymous,
+            },
             service.clone(),
             builder.clone(),
             limits,
             phase.clone(),
-            permit,
         ));
     }
 }
 
-/// One accepted connection, on its own task: the TLS handshake if `acceptor` is given (given up
-/// when the server begins to drain), then HTTP/2. `permit` (its connection slot) is held
-/// throughout.
-#[allow(clippy::too_many_arguments)]
-async fn handle<S>(
+/// A connection's place in the connection cap.
+enum Admission {
+    /// Taken.
+    Now(OwnedSemaphorePermit),
+    /// To take once the anonymous connection evicted for it has closed.
+    Waiting(Arc<Semaphore>),
+    /// None: the connection is refused.
+    Refused,
+}
+
+/// One accepted connection and its places in the caps.
+struct Accepted {
     stream: TcpStream,
     addr: SocketAddr,
+    /// The TLS handshake to make first, when TLS is on.
     acceptor: Option<TlsAcceptor>,
+    /// Whether TLS verifies client certificates: a completed handshake authenticates.
+    mutual: bool,
+    admission: Admission,
+    address_slot: AddressSlot,
+    /// The connection's place among the anonymous ones, when authenticated ones have a reserve.
+    anonymous: Option<AnonymousConnection>,
+}
+
+/// One accepted connection, on its own task: its place in the connection cap (waited for until
+/// the first-request deadline, when an anonymous connection was evicted for it), then
+/// [`serve_accepted`], cut short if the connection is evicted while anonymous. Its places in the
+/// caps are held throughout.
+async fn handle<S>(
+    accepted: Accepted,
     service: S,
     builder: connection::Builder,
     limits: ConnectionLimits,
-    mut phase: watch::Receiver<Phase>,
-    permit: OwnedSemaphorePermit,
+    phase: watch::Receiver<Phase>,
+) where
+    S: ConnectionService,
+{
+    let first_request = tokio::time::Instant::now() + limits.first_request_timeout;
+    let Accepted {
+        stream,
+        addr,
+        acceptor,
+        mutual,
+        admission,
+        address_slot,
+        anonymous,
+    } = accepted;
+    let permit = match admission {
+        Admission::Now(permit) => permit,
+        Admission::Waiting(permits) => {
+            match tokio::time::timeout_at(first_request, permits.acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => return,
+            }
+        }
+        Admission::Refused => return,
+    };
+    let evicted = {
+        let anonymous = anonymous.clone();
+        async move {
+            match anonymous {
+                Some(anonymous) => anonymous.evicted().await,
+                None => std::future::pending().await,
+            }
+        }
+    };
+    let serving = serve_accepted(
+        stream,
+        addr,
+        acceptor.map(|acceptor| (acceptor, mutual)),
+        anonymous,
+        first_request,
+        (service, builder, limits, phase),
+    );
+    tokio::select! {
+        () = serving => {}
+        () = evicted => {
+            if let Some(suppressed) = EVICTED.allow() {
+                tracing::info!(
+                    peer = %addr,
+                    suppressed,
+                    "closing the oldest connection not authenticated, to make room for a new one"
+                );
+            }
+        }
+    }
+    drop((permit, address_slot));
+}
+
+/// What serves a connection: the service, the connection settings, the limits and the server's
+/// phase.
+type Serving<S> = (
+    S,
+    connection::Builder,
+    ConnectionLimits,
+    watch::Receiver<Phase>,
+);
+
+/// Serves an admitted connection: the TLS handshake if `tls` is given (given up when the server
+/// begins to drain, or at the first-request deadline; a completed one authenticates the
+/// connection when TLS is mutual), then HTTP/2.
+async fn serve_accepted<S>(
+    stream: TcpStream,
+    addr: SocketAddr,
+    tls: Option<(TlsAcceptor, bool)>,
+    anonymous: Option<AnonymousConnection>,
+    first_request: tokio::time::Instant,
+    (service, builder, limits, mut phase): Serving<S>,
 ) where
     S: ConnectionService,
 {
@@ -128,17 +266,30 @@ async fn handle<S>(
         addr: Some(addr),
         certificate_names: Vec::new(),
     };
-    match acceptor {
-        None => connection::serve(stream, peer, service, builder, limits, phase).await,
-        Some(acceptor) => {
+    match tls {
+        None => {
+            let peer = (peer, anonymous);
+            connection::serve(stream, first_request, peer, service, builder, limits, phase).await;
+        }
+        Some((acceptor, mutual)) => {
             let handshake = tokio::select! {
                 result = tls::handshake(acceptor, stream) => result,
                 _ = phase.wait_for(|now| *now != Phase::Serving) => return,
+                () = tokio::time::sleep_until(first_request) => {
+                    tracing::debug!(peer = %addr, "TLS handshake not done by the first-request deadline: closing");
+                    return;
+                }
             };
             match handshake {
                 Ok(stream) => {
                     peer.certificate_names = tls::certificate_names(stream.get_ref().1);
-                    connection::serve(stream, peer, service, builder, limits, phase).await;
+                    if mutual && let Some(anonymous) = &anonymous {
+                        // The client certificate was verified: the connection is authenticated.
+                        anonymous.authenticated();
+                    }
+                    let peer = (peer, anonymous);
+                    connection::serve(stream, first_request, peer, service, builder, limits, phase)
+                        .await;
                 }
                 Err(e) => {
                     if let Some(suppressed) = HANDSHAKE_FAILED.allow() {
@@ -148,7 +299,6 @@ async fn handle<S>(
             }
         }
     }
-    drop(permit);
 }
 
 /// TCP_NODELAY (small unary responses must not wait for Nagle's algorithm and the peer's delayed

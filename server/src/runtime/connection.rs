@@ -1,17 +1,19 @@
 //! One client connection: hyper's HTTP/2 server with our settings (stream limit, flow-control
 //! windows, keepalive pings), or HTTP/1.1 for gRPC-Web from browsers (chosen by the connection's
-//! first bytes: the HTTP/2 preface or not), and the timers that end it: idle (no call in flight), maximum age
-//! (GOAWAY, then close after a grace), a peer that stopped reading, and the server's drain.
+//! first bytes: the HTTP/2 preface or not), and the timers that end it: the first request
+//! (`--first-request-timeout`), idle (no handler running and no reply message sent; an open
+//! stream that sends nothing does not keep a connection busy), maximum age (GOAWAY, then close
+//! after a grace), a peer that stopped reading, and the server's drain.
 
 use std::{
     convert::Infallible,
     pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     task::{Context, Poll},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use http_body::{Body, Frame, SizeHint};
@@ -27,8 +29,10 @@ use tokio::{
 use tower::Service;
 
 use super::{
+    anonymous::AnonymousConnection,
     held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
+    middleware::ConnectionStreams,
     peer::Peer,
     phase::Phase,
 };
@@ -91,10 +95,13 @@ pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
 
 /// Serves one accepted connection (plain TCP, or TLS after its handshake) until the peer leaves, a
 /// timer ends it, or the server closes; the caller runs it on the connection's own task. `peer`
-/// goes into every request's extensions.
+/// goes into every request's extensions, with the connection's place among the anonymous
+/// connections, when it has one (so authentication can end it). `first_request` is when the connection must have sent
+/// its first request (`--first-request-timeout` after it was accepted).
 pub(crate) async fn serve<I, S>(
     io: I,
-    peer: Peer,
+    first_request: tokio::time::Instant,
+    peer: (Peer, Option<AnonymousConnection>),
     service: S,
     builder: Builder,
     limits: ConnectionLimits,
@@ -107,7 +114,7 @@ pub(crate) async fn serve<I, S>(
     let (io, writer) = hold_writes(io);
     Flushing::new(
         writer,
-        serve_held(io, peer, service, builder, limits, phase),
+        serve_held(io, first_request, peer, service, builder, limits, phase),
     )
     .await;
 }
@@ -115,7 +122,8 @@ pub(crate) async fn serve<I, S>(
 /// [`serve`], on the connection's IO with its writes held.
 async fn serve_held<I, S>(
     io: HeldIo<I>,
-    peer: Peer,
+    first_request: tokio::time::Instant,
+    (peer, anonymous): (Peer, Option<AnonymousConnection>),
     service: S,
     builder: Builder,
     limits: ConnectionLimits,
@@ -129,11 +137,18 @@ async fn serve_held<I, S>(
         inner: service,
         state: state.clone(),
         peer: Arc::new(peer),
+        streams: ConnectionStreams::new(limits.max_streaming_calls_per_connection),
+        anonymous,
     };
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(tracked));
     tokio::pin!(conn);
-    let idle = idle(state.calls.subscribe(), limits.idle_timeout);
+    let idle = idle(state.clone(), limits.idle_timeout);
     tokio::pin!(idle);
+    let first = tokio::time::sleep_until(first_request);
+    tokio::pin!(first);
+    // Whether the first-request timer still runs: until the first request, and once more after
+    // the GOAWAY it gets a connection that sent none.
+    let mut awaiting_first = true;
     let age = tokio::time::sleep(limits.max_connection_age);
     tokio::pin!(age);
     let mut aged = false;
@@ -152,10 +167,29 @@ async fn serve_held<I, S>(
                 }
                 break;
             }
-            () = &mut idle, if !going_away => {
+            () = &mut first, if awaiting_first => {
+                if state.seen_request.load(Ordering::Relaxed) {
+                    awaiting_first = false;
+                } else if going_away {
+                    tracing::debug!("no request after the GOAWAY for a late first request: closing");
+                    break;
+                } else {
+                    tracing::debug!(first_request_timeout = ?limits.first_request_timeout, "no first request in time: GOAWAY");
+                    conn.as_mut().graceful_shutdown();
+                    going_away = true;
+                    first.as_mut().reset(tokio::time::Instant::now() + limits.first_request_timeout);
+                }
+            }
+            () = &mut idle => {
+                if going_away {
+                    // Only quiet streams are left after the GOAWAY: they end with the connection.
+                    tracing::debug!(idle_timeout = ?limits.idle_timeout, "still idle after GOAWAY: closing");
+                    break;
+                }
                 tracing::debug!(idle_timeout = ?limits.idle_timeout, "idle connection: GOAWAY");
                 conn.as_mut().graceful_shutdown();
                 going_away = true;
+                idle.set(self::idle(state.clone(), limits.idle_timeout));
             }
             () = &mut age, if !aged => {
                 tracing::debug!(max_connection_age = ?limits.max_connection_age, "connection reached its maximum age: GOAWAY");
@@ -191,19 +225,24 @@ async fn serve_held<I, S>(
     }
 }
 
-/// Completes once no call has been in flight for `timeout`.
-async fn idle(mut calls: watch::Receiver<usize>, timeout: Duration) {
+/// Completes once, for `timeout`, no handler of the connection has run and no reply frame has
+/// been sent: an open stream that sends nothing does not keep the connection busy.
+async fn idle(state: Arc<ConnState>, timeout: Duration) {
+    let mut handling = state.handling.subscribe();
     loop {
-        let busy = *calls.borrow_and_update() > 0;
-        if busy {
-            if calls.changed().await.is_err() {
+        if *handling.borrow_and_update() > 0 {
+            if handling.changed().await.is_err() {
                 return std::future::pending().await;
             }
             continue;
         }
+        let quiet = state.quiet();
+        if quiet >= timeout {
+            return;
+        }
         tokio::select! {
-            () = tokio::time::sleep(timeout) => return,
-            changed = calls.changed() => if changed.is_err() {
+            () = tokio::time::sleep(timeout - quiet) => {}
+            changed = handling.changed() => if changed.is_err() {
                 return std::future::pending().await;
             },
         }
@@ -212,8 +251,13 @@ async fn idle(mut calls: watch::Receiver<usize>, timeout: Duration) {
 
 /// What a connection's calls report to its task.
 struct ConnState {
-    /// Calls in flight: from the request's arrival until its response body is dropped.
-    calls: watch::Sender<usize>,
+    /// Calls being handled: from the request's arrival until its response (head) is ready.
+    handling: watch::Sender<usize>,
+    /// When a call last arrived, was answered or ended, or a reply frame was sent, in
+    /// milliseconds since `start`.
+    activity_ms: AtomicU64,
+    /// Whether a request has arrived on the connection.
+    seen_request: AtomicBool,
     /// Response bytes handed to hyper and not yet taken by the peer: a body's last data frame
     /// counts until hyper polls that body again, which it does once the frame has left its
     /// send buffer (see [`SEND_BUFFER_PER_STREAM`]).
@@ -222,22 +266,38 @@ struct ConnState {
     max_unsent: usize,
     /// When a response body was last polled, in milliseconds since `start`.
     progress_ms: AtomicU64,
-    start: Instant,
+    /// Tokio's clock, so tests can pause it.
+    start: tokio::time::Instant,
 }
 
 impl ConnState {
     fn new(max_unsent: usize) -> Self {
         Self {
-            calls: watch::Sender::new(0),
+            handling: watch::Sender::new(0),
+            activity_ms: AtomicU64::new(0),
+            seen_request: AtomicBool::new(false),
             unsent: AtomicUsize::new(0),
             max_unsent,
             progress_ms: AtomicU64::new(0),
-            start: Instant::now(),
+            start: tokio::time::Instant::now(),
         }
     }
 
     fn now_ms(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Notes activity now (see `activity_ms`).
+    fn touch(&self) {
+        self.activity_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// How long since the last activity.
+    fn quiet(&self) -> Duration {
+        Duration::from_millis(
+            self.now_ms()
+                .saturating_sub(self.activity_ms.load(Ordering::Relaxed)),
+        )
     }
 
     /// Whether replies wait to be sent and none moved for `timeout`: the peer stopped reading.
@@ -270,21 +330,33 @@ impl ConnState {
     }
 }
 
-/// Counts one call in flight while alive.
-struct CallGuard(Arc<ConnState>);
+/// One call of the connection: counted as being handled until [`CallGuard::answered`] (or its
+/// drop), and noted as activity when it arrives, is answered and ends.
+struct CallGuard(Arc<ConnState>, bool);
 
 impl CallGuard {
     fn enter(state: Arc<ConnState>) -> Self {
-        state.calls.send_modify(|calls| *calls += 1);
-        Self(state)
+        state.seen_request.store(true, Ordering::Relaxed);
+        state.touch();
+        state.handling.send_modify(|calls| *calls += 1);
+        Self(state, true)
+    }
+
+    /// The call's response is ready: only its reply frames count as activity from now on.
+    fn answered(&mut self) {
+        if std::mem::replace(&mut self.1, false) {
+            self.0.touch();
+            self.0
+                .handling
+                .send_modify(|calls| *calls = calls.saturating_sub(1));
+        }
     }
 }
 
 impl Drop for CallGuard {
     fn drop(&mut self) {
-        self.0
-            .calls
-            .send_modify(|calls| *calls = calls.saturating_sub(1));
+        self.answered();
+        self.0.touch();
     }
 }
 
@@ -295,6 +367,11 @@ struct Tracked<S> {
     state: Arc<ConnState>,
     /// The caller, put into every request's extensions.
     peer: Arc<Peer>,
+    /// The connection's count of streaming calls, put into every request's extensions.
+    streams: ConnectionStreams,
+    /// The connection's place among the anonymous ones, while it has one, put into every
+    /// request's extensions.
+    anonymous: Option<AnonymousConnection>,
 }
 
 impl<S> Service<http::Request<Incoming>> for Tracked<S>
@@ -316,13 +393,18 @@ where
 
     fn call(&mut self, mut request: http::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(self.peer.clone());
-        let call = CallGuard::enter(self.state.clone());
+        request.extensions_mut().insert(self.streams.clone());
+        if let Some(anonymous) = &self.anonymous {
+            request.extensions_mut().insert(anonymous.clone());
+        }
+        let mut call = CallGuard::enter(self.state.clone());
         let response = self.inner.call(request);
         Box::pin(async move {
             // A connection already full of unread replies gets no new work: the handler's reply
             // would only be dropped at its first frame, after the memory was spent building it.
             if call.0.unsent.load(Ordering::Relaxed) >= call.0.max_unsent {
                 drop(response);
+                call.answered();
                 let (parts, ()) = call.0.exhausted().into_http::<()>().into_parts();
                 let body = TrackedBody {
                     inner: tonic::body::Body::empty(),
@@ -332,6 +414,7 @@ where
                 return Ok(http::Response::from_parts(parts, body));
             }
             let response = response.await?;
+            call.answered();
             Ok(response.map(|body| TrackedBody {
                 inner: body,
                 unsent: 0,
@@ -381,6 +464,9 @@ impl Body for TrackedBody {
         state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
         this.release_unsent();
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(_))) = &polled {
+            this.call.0.touch();
+        }
         if let Poll::Ready(Some(Ok(frame))) = &polled
             && let Some(data) = frame.data_ref()
         {
@@ -407,5 +493,56 @@ impl Body for TrackedBody {
 impl Drop for TrackedBody {
     fn drop(&mut self) {
         self.release_unsent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDLE: Duration = Duration::from_secs(60);
+
+    /// Whether `idle` completes within `within` (of paused, auto-advancing time).
+    async fn idle_within(idle: Pin<&mut impl Future<Output = ()>>, within: Duration) -> bool {
+        tokio::time::timeout(within, idle).await.is_ok()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_running_handler_keeps_a_connection_busy_and_a_quiet_stream_does_not() {
+        let state = Arc::new(ConnState::new(1024));
+        let idle = idle(state.clone(), IDLE);
+        tokio::pin!(idle);
+        let mut call = CallGuard::enter(state.clone());
+        assert!(
+            !idle_within(idle.as_mut(), 10 * IDLE).await,
+            "busy while handled"
+        );
+        // Answered: a stream left open and sending nothing.
+        call.answered();
+        assert!(!idle_within(idle.as_mut(), IDLE / 2).await);
+        // A reply frame is activity: the idle period starts again from it.
+        state.touch();
+        assert!(!idle_within(idle.as_mut(), IDLE * 3 / 4).await);
+        assert!(
+            idle_within(idle.as_mut(), IDLE).await,
+            "idle with only a quiet stream open"
+        );
+        drop(call);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_without_calls_is_idle_after_the_timeout() {
+        let state = Arc::new(ConnState::new(1024));
+        let idle = idle(state.clone(), IDLE);
+        tokio::pin!(idle);
+        assert!(!idle_within(idle.as_mut(), IDLE / 2).await);
+        assert!(!state.seen_request.load(Ordering::Relaxed));
+        drop(CallGuard::enter(state.clone()));
+        assert!(state.seen_request.load(Ordering::Relaxed));
+        assert!(
+            !idle_within(idle.as_mut(), IDLE * 3 / 4).await,
+            "a call ended just now"
+        );
+        assert!(idle_within(idle.as_mut(), IDLE).await);
     }
 }

@@ -23,6 +23,23 @@ pub const DEFAULT_MAX_CONNECTION_AGE_GRACE: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_UNSENT_BYTES: usize = 16 * 1024 * 1024;
 /// Default `--send-timeout`.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `--max-streaming-calls-per-connection`: a gRPC client watches health with one stream
+/// per connection, and a reflection client (grpcurl) opens one; 8 leaves room for both.
+pub const DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION: usize = 8;
+/// Default `--first-request-timeout`.
+pub const DEFAULT_FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default `--reserved-connections` for a connection cap of `max_connections` when
+/// connections can authenticate: a quarter of it.
+pub fn default_reserved(max_connections: usize) -> usize {
+    max_connections / 4
+}
+
+/// The default `--max-connections-per-address` for a connection cap of `max_connections`: a
+/// quarter of it (at least 1), so one address never holds more than its share.
+pub fn default_per_address(max_connections: usize) -> usize {
+    (max_connections / 4).max(1)
+}
 
 /// HTTP/2 receive window per stream. Our requests are small (the largest, a BatchGetConcepts of
 /// 1,000 names, is about 50 KiB), so this bounds what a client can park in request bodies.
@@ -39,7 +56,19 @@ pub struct ConnectionLimits {
     pub max_concurrent_streams: u32,
     /// Connections open at once; one over the cap is closed at once.
     pub max_connections: usize,
-    /// A connection with no call in flight for this long gets GOAWAY.
+    /// Connections open at once from one client address (IP, any port); one over is closed at
+    /// once. At most `max_connections`.
+    pub max_connections_per_address: usize,
+    /// A new connection that has not sent its first request this long after it was accepted
+    /// (TLS handshake included) gets GOAWAY, and is closed if it still sends none.
+    pub first_request_timeout: Duration,
+    /// Streaming calls (health `Watch`, reflection) one connection may have open at once.
+    pub max_streaming_calls_per_connection: usize,
+    /// Connection slots kept for connections that have authenticated (see `--reserved-connections`);
+    /// 0: none, and connections are never told apart.
+    pub reserved_connections: usize,
+    /// A connection with no handler running and no reply message sent for this long gets
+    /// GOAWAY; if it is still that quiet this long after, it is closed.
     pub idle_timeout: Duration,
     /// How often an HTTP/2 ping checks that the peer is alive.
     pub keepalive_interval: Duration,
@@ -62,6 +91,10 @@ impl Default for ConnectionLimits {
         Self {
             max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: default_per_address(DEFAULT_MAX_CONNECTIONS),
+            first_request_timeout: DEFAULT_FIRST_REQUEST_TIMEOUT,
+            max_streaming_calls_per_connection: DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION,
+            reserved_connections: 0,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
             keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,

@@ -4,18 +4,21 @@
 //!
 //! A request's path through the runtime:
 //!
-//! 1. [`accept`]: TCP accept, connection cap, descriptor back-off, then the TLS handshake
-//!    ([`tls`], when configured) on the connection's own task;
+//! 1. [`accept`]: TCP accept, connection cap and per-address cap ([`per_address`]), the slots
+//!    kept for authenticated connections ([`anonymous`]), descriptor back-off, then the TLS
+//!    handshake ([`tls`], when configured) on the connection's own task, bounded by the
+//!    first-request deadline;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
 //!    age and stalled-peer timers; what it writes in one wake-up of its task leaves in one
 //!    write ([`held_writes`]);
 //! 3. the stack, applied in one place ([`stack`]), outermost first: CORS (only with
 //!    `--cors-origin`) → gRPC-Web to gRPC ([`web`]) → the middleware: content type → message
-//!    size → load shed → deadline → authentication and quotas → metrics and access log
+//!    size → load shed → streaming calls → deadline → authentication and quotas → metrics and access log
 //!    ([`crate::observe`]) → reply cache → service;
 //! 4. the routes: the service, health and reflection.
 
 mod accept;
+mod anonymous;
 mod connection;
 pub mod fd_limit;
 pub mod health;
@@ -24,6 +27,7 @@ pub mod limits;
 mod log_limit;
 pub mod middleware;
 pub mod peer;
+mod per_address;
 mod phase;
 pub mod signals;
 pub mod tls;
@@ -183,7 +187,7 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, std::io::Error> {
 ///    gRPC-Web again, so everything inside sees and counts plain gRPC; any other HTTP/1.1 request
 ///    gets 400;
 /// 3. the per-call middleware, whose order [`middleware`] documents and builds (content type →
-///    message size → load shed → deadline → authentication and quotas → metrics and access log
+///    message size → load shed → streaming calls → deadline → authentication and quotas → metrics and access log
 ///    → reply cache, for the calls of `name` when `data` says they read it → the service); `known` names the services routed.
 fn stack(
     routes: Routes,

@@ -1,6 +1,7 @@
 //! Hostile and careless clients against the real `llmarket-server` binary, run as its own process
 //! on loopback: a client that stops reading, stalled streams, an idle-connection flood, idle and
-//! aged connections, and a server that cannot raise its open-file limit. Each case checks that
+//! aged connections, one address holding more than its share of connections, connections that
+//! never send a first request, and a server that cannot raise its open-file limit. Each case checks that
 //! health still answers, that another client is served meanwhile, and the server's RSS (read from
 //! /proc). Linux only (it reads /proc).
 #![cfg(target_os = "linux")]
@@ -20,17 +21,17 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-const TAXONOMY: &str = "llmarket.taxonomy.v1.TaxonomyService";
+pub(crate) const TAXONOMY: &str = "llmarket.taxonomy.v1.TaxonomyService";
 
 /// A `llmarket-server taxonomy` process on an ephemeral loopback port.
-struct Server {
+pub(crate) struct Server {
     process: ServerProcess,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Server {
     /// Starts the taxonomy service with `args`; under `ulimit -n {fds}` when `fds` is given.
-    fn start(args: &[&str], fds: Option<u32>) -> Self {
+    pub(crate) fn start(args: &[&str], fds: Option<u32>) -> Self {
         let bin = server_bin();
         let mut command = match fds {
             Some(fds) => {
@@ -56,7 +57,7 @@ impl Server {
     }
 
     /// The next stderr line containing `needle`, within 30 s.
-    fn wait_for(&self, needle: &str) -> String {
+    pub(crate) fn wait_for(&self, needle: &str) -> String {
         self.process.line_containing(needle)
     }
 
@@ -69,7 +70,7 @@ impl Server {
     }
 
     /// Resident memory in KiB.
-    fn rss_kib(&self) -> u64 {
+    pub(crate) fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .expect("read /proc/PID/status");
         status
@@ -91,7 +92,7 @@ impl Server {
     }
 
     /// A fresh channel, connected.
-    async fn channel(&self) -> Channel {
+    pub(crate) async fn channel(&self) -> Channel {
         Endpoint::from_shared(self.url())
             .expect("url")
             .connect_timeout(Duration::from_secs(5))
@@ -114,7 +115,7 @@ fn ticks_per_second() -> u64 {
 }
 
 /// Health (overall) on `channel`, within 5 s.
-async fn health(channel: &Channel) -> ServingStatus {
+pub(crate) async fn health(channel: &Channel) -> ServingStatus {
     let mut client = HealthClient::new(channel.clone());
     let check = client.check(HealthCheckRequest {
         service: TAXONOMY.to_owned(),
@@ -127,7 +128,7 @@ async fn health(channel: &Channel) -> ServingStatus {
 }
 
 /// A real call on `channel` succeeds within 5 s.
-async fn assert_served(channel: &Channel) {
+pub(crate) async fn assert_served(channel: &Channel) {
     let mut client = TaxonomyServiceClient::new(channel.clone());
     let call = client.list_schemes(pb::ListSchemesRequest {
         language_code: "en".to_owned(),
@@ -141,7 +142,7 @@ async fn assert_served(channel: &Channel) {
 }
 
 /// Health and a real call both answer on `channel`.
-async fn assert_healthy(channel: &Channel) {
+pub(crate) async fn assert_healthy(channel: &Channel) {
     assert_eq!(health(channel).await, ServingStatus::Serving);
     assert_served(channel).await;
 }
@@ -186,7 +187,7 @@ async fn largest_concept(channel: &Channel) -> String {
 }
 
 /// One gRPC message frame: no compression, length, bytes.
-fn grpc_frame(message: &impl prost::Message) -> Bytes {
+pub(crate) fn grpc_frame(message: &impl prost::Message) -> Bytes {
     let body = message.encode_to_vec();
     let mut frame = BytesMut::with_capacity(5 + body.len());
     frame.put_u8(0);
@@ -252,7 +253,7 @@ async fn open_streams(
 }
 
 /// The highest RSS seen over `period`, sampled every 100 ms.
-async fn peak_rss(server: &Server, period: Duration) -> u64 {
+pub(crate) async fn peak_rss(server: &Server, period: Duration) -> u64 {
     let end = Instant::now() + period;
     let mut peak = server.rss_kib();
     while Instant::now() < end {
@@ -345,14 +346,25 @@ async fn stalled_streams_are_held_to_the_stream_limit() {
 #[ignore = "a memory or CPU threshold: the test command runs it alone (--ignored)"]
 async fn an_idle_connection_flood_is_held_to_the_cap() {
     use tokio::io::AsyncReadExt as _;
-    let server = Server::start(&["--max-connections", "50"], None);
+    // One address, so its cap must not be the lower one.
+    let server = Server::start(
+        &[
+            "--max-connections",
+            "50",
+            "--max-connections-per-address",
+            "50",
+        ],
+        None,
+    );
     let good = server.channel().await;
     assert_healthy(&good).await;
     let idle = server.rss_kib();
 
+    // From another address than the client's, each within its address's cap.
     let mut flood = Vec::new();
     for _ in 0..100 {
-        flood.push(TcpStream::connect(&server.addr).await.expect("connect"));
+        let from = std::net::Ipv4Addr::new(127, 0, 0, 2);
+        flood.push(connect_from(from, &server.addr).await);
     }
     let mut closed = 0;
     for stream in &mut flood {
@@ -477,4 +489,196 @@ async fn at_the_open_file_limit_the_server_keeps_serving_and_does_not_spin() {
     );
     assert_healthy(&good).await;
     drop(flood);
+}
+
+/// A TCP connection to `addr` from `source`: another loopback address (127.0.0.2, …) is another
+/// peer to the server.
+async fn connect_from(source: std::net::Ipv4Addr, addr: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind((source, 0).into())
+        .expect("bind a loopback source address");
+    socket
+        .connect(addr.parse().expect("server address"))
+        .await
+        .expect("connect")
+}
+
+/// The HTTP/2 client preface and an empty SETTINGS frame: enough for the server to answer with
+/// its own SETTINGS once it has taken the connection.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+/// Whether the server took the connection (answered with bytes) or closed it (end of stream),
+/// after the client sent the HTTP/2 preface; within 30 s.
+async fn taken(stream: &mut TcpStream) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    if stream.write_all(H2_PREFACE).await.is_err() {
+        return false;
+    }
+    let mut bytes = [0u8; 64];
+    match tokio::time::timeout(Duration::from_secs(30), stream.read(&mut bytes)).await {
+        Err(_) => panic!("neither taken nor closed within 30 s"),
+        Ok(Ok(0) | Err(_)) => false,
+        Ok(Ok(_)) => true,
+    }
+}
+
+/// Health (for the taxonomy service) over a raw HTTP/2 connection on `tcp`.
+async fn raw_health(tcp: TcpStream, addr: &str) -> ServingStatus {
+    use tonic_health::pb::HealthCheckResponse;
+    let (send, conn) = h2::client::handshake(tcp).await.expect("h2 handshake");
+    let conn = tokio::spawn(conn);
+    let mut send = send.ready().await.expect("ready");
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{addr}/grpc.health.v1.Health/Check"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let (response, mut stream) = send.send_request(request, false).expect("send");
+    let check = HealthCheckRequest {
+        service: TAXONOMY.to_owned(),
+    };
+    stream.send_data(grpc_frame(&check), true).expect("send");
+    let response = tokio::time::timeout(Duration::from_secs(5), response)
+        .await
+        .expect("health answers within 5 s")
+        .expect("a response");
+    let mut body = response.into_body();
+    let message = body.data().await.expect("a message").expect("its bytes");
+    let status = HealthCheckResponse::decode(&message[5..])
+        .expect("a HealthCheckResponse")
+        .status();
+    conn.abort();
+    status
+}
+
+/// One address holding more connections than its share (a quarter of `--max-connections` by
+/// default) does not lock out a caller from another address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_over_its_share_does_not_lock_out_another() {
+    let server = Server::start(&["--max-connections", "20"], None);
+    let hog = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let mut held = Vec::new();
+    let mut closed = 0;
+    for _ in 0..20 {
+        let mut stream = connect_from(hog, &server.addr).await;
+        if taken(&mut stream).await {
+            held.push(stream);
+        } else {
+            closed += 1;
+        }
+    }
+    assert_eq!(
+        (held.len(), closed),
+        (5, 15),
+        "one address keeps a quarter of --max-connections 20"
+    );
+    server.wait_for("its address is at the per-address cap");
+    let other = connect_from(std::net::Ipv4Addr::new(127, 0, 0, 3), &server.addr).await;
+    assert_eq!(
+        raw_health(other, &server.addr).await,
+        ServingStatus::Serving
+    );
+    drop(held);
+}
+
+/// A connection that sends no request within `--first-request-timeout` is closed: silent TCP,
+/// and HTTP/2 with its preface and no request. A client that called at once is still served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_sends_no_first_request_is_closed() {
+    use tokio::io::AsyncReadExt as _;
+    let server = Server::start(&["--first-request-timeout", "1s"], None);
+    let good = server.channel().await;
+    assert_healthy(&good).await;
+
+    let mut silent = TcpStream::connect(&server.addr).await.expect("connect");
+    let (send, conn, _) = raw_h2(&server.addr).await;
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(30), silent.read(&mut byte))
+        .await
+        .expect("a silent connection is closed within 30 s");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    tokio::time::timeout(Duration::from_secs(30), conn)
+        .await
+        .expect("an HTTP/2 connection with no request is closed within 30 s")
+        .expect("connection task");
+    drop(send);
+    assert_healthy(&good).await;
+}
+
+/// ListSchemes with `token` as bearer on an open raw HTTP/2 connection: its `grpc-status`.
+async fn list_schemes_on(send: &h2::client::SendRequest<Bytes>, addr: &str, token: &str) -> String {
+    let mut ready = send.clone().ready().await.expect("ready");
+    let mut request = grpc_request(addr, "ListSchemes");
+    let bearer = format!("Bearer {token}").parse().expect("header value");
+    request.headers_mut().insert("authorization", bearer);
+    let (response, mut stream) = ready.send_request(request, false).expect("send");
+    let message = grpc_frame(&pb::ListSchemesRequest::default());
+    stream.send_data(message, true).expect("send");
+    let response = tokio::time::timeout(Duration::from_secs(5), response)
+        .await
+        .expect("an answer within 5 s")
+        .expect("a response");
+    let text = |v: &http::HeaderValue| v.to_str().expect("ascii").to_owned();
+    if let Some(status) = response.headers().get("grpc-status") {
+        return text(status);
+    }
+    let mut body = response.into_body();
+    while let Some(data) = body.data().await {
+        let data = data.expect("reply bytes");
+        let _ = body.flow_control().release_capacity(data.len());
+    }
+    let trailers = body.trailers().await.expect("trailers").expect("trailers");
+    text(trailers.get("grpc-status").expect("grpc-status"))
+}
+
+/// An HTTP/2 connection to `addr` from `source`.
+async fn h2_from(source: std::net::Ipv4Addr, addr: &str) -> h2::client::SendRequest<Bytes> {
+    let (send, conn) = h2::client::handshake(connect_from(source, addr).await)
+        .await
+        .expect("h2 handshake");
+    tokio::spawn(conn);
+    send
+}
+
+/// With an auth file, anonymous connections from many addresses (each within its share) cannot
+/// lock out callers with credentials: at the cap a new connection closes the oldest anonymous
+/// one, and a connection whose call passed authentication keeps its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_connections_cannot_lock_out_authenticated_callers() {
+    const TOKEN: &str = "hostile-connections-token";
+    let dir = std::env::temp_dir().join(format!("llmarket-reserve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let file = dir.join("auth.toml");
+    let digest = llmarket_server::auth::token::TokenDigest::of(TOKEN);
+    let entry =
+        format!("[[principal]]\nname = \"a\"\ntokens = [\"{digest}\"]\ngrants = [\"schemes/*\"]\n");
+    std::fs::write(&file, entry).expect("write the auth file");
+    // A cap of 8: 2 per address, 2 kept for authenticated connections.
+    let auth = file.to_str().expect("utf-8 path");
+    let server = Server::start(&["--max-connections", "8", "--auth-file", auth], None);
+    let ip = |last: u8| std::net::Ipv4Addr::new(127, 0, 0, last);
+
+    let first = h2_from(ip(20), &server.addr).await;
+    assert_eq!(list_schemes_on(&first, &server.addr, TOKEN).await, "0");
+
+    // 16 anonymous connections from 8 addresses, more than the 7 slots left; each is taken
+    // or refused before the next.
+    let mut hogs = Vec::new();
+    for last in 2..10 {
+        for _ in 0..2 {
+            let mut stream = connect_from(ip(last), &server.addr).await;
+            taken(&mut stream).await;
+            hogs.push(stream);
+        }
+    }
+    // A new caller with credentials gets in, and the first one kept its connection.
+    let second = h2_from(ip(21), &server.addr).await;
+    assert_eq!(list_schemes_on(&second, &server.addr, TOKEN).await, "0");
+    assert_eq!(list_schemes_on(&first, &server.addr, TOKEN).await, "0");
+    server.wait_for("closing the oldest connection not authenticated");
+    drop(hogs);
+    let _ = std::fs::remove_dir_all(&dir);
 }

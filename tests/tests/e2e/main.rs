@@ -18,6 +18,7 @@ mod grpc_web;
 mod hostile_calls;
 mod hostile_connections;
 mod hostile_http1;
+mod hostile_streams;
 mod lame_duck;
 mod observability;
 mod reply_cache;

@@ -299,3 +299,76 @@ async fn large_replies_at_once_arrive_whole_over_tls_as_over_plaintext() {
     );
     assert_eq!(fetch(secure).await, expected);
 }
+
+/// A mutual-TLS forecast server with `connections` as its connection limits.
+async fn limited_mutual_forecast(
+    pki: &Pki,
+    connections: llmarket_server::runtime::ConnectionLimits,
+) -> TestServer {
+    let tls = ServerTls::load(pki.server_files(true)).expect("server TLS");
+    let options = llmarket_server::runtime::ServeOptions {
+        tls: Some(tls),
+        connections,
+        ..llmarket_server::runtime::ServeOptions::default()
+    };
+    TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await
+}
+
+/// With mutual TLS a completed handshake authenticates a connection: connections that never
+/// handshake cannot fill the cap, and a client with its certificate gets in at the cap (the
+/// oldest silent connection makes room) and is served again after more of them arrive.
+#[tokio::test]
+async fn silent_connections_cannot_keep_a_client_with_its_certificate_out() {
+    let pki = Pki::new("reserve");
+    let connections = llmarket_server::runtime::ConnectionLimits {
+        max_connections: 4,
+        max_connections_per_address: 4,
+        reserved_connections: 2,
+        ..Default::default()
+    };
+    let server = limited_mutual_forecast(&pki, connections).await;
+    // As many silent connections as the cap; the listener takes them in order.
+    let connect = || tokio::net::TcpStream::connect(server.addr);
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(connect().await.expect("connect"));
+    }
+    let channel = tls_channel(server.addr, &pki.ca.cert, Some(&pki.client))
+        .await
+        .expect("a client with its certificate gets in");
+    let mut client = ForecastServiceClient::new(channel);
+    client
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .expect("served");
+    for _ in 0..4 {
+        silent.push(connect().await.expect("connect"));
+    }
+    client
+        .list_datasets(fpb::ListDatasetsRequest::default())
+        .await
+        .expect("still served");
+}
+
+/// A connection that never starts its TLS handshake is closed at the first-request deadline.
+#[tokio::test]
+async fn a_connection_that_never_handshakes_is_closed_at_the_first_request_deadline() {
+    use tokio::io::AsyncReadExt as _;
+    let pki = Pki::new("handshake-deadline");
+    let connections = llmarket_server::runtime::ConnectionLimits {
+        first_request_timeout: Duration::from_millis(200),
+        ..Default::default()
+    };
+    let server = limited_mutual_forecast(&pki, connections).await;
+    let mut silent = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(30), silent.read(&mut byte))
+        .await
+        .expect("closed within 30 s");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    list_datasets(&server, &pki.ca.cert, Some(&pki.client))
+        .await
+        .expect("a client with its certificate is served");
+}

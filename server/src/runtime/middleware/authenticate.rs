@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     auth::{SharedPrincipals, audit, caller::Caller},
-    runtime::peer::Peer,
+    runtime::{anonymous::AnonymousConnection, peer::Peer},
 };
 
 /// Path prefix of the reflection services (v1 and v1alpha).
@@ -80,6 +80,10 @@ impl<B> Around<B> for AuthenticateLayer {
         {
             match authenticate(principals, &request, Instant::now()) {
                 Ok(caller) => {
+                    // The connection has authenticated: it keeps its place (`--reserved-connections`).
+                    if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
+                        connection.authenticated();
+                    }
                     request.extensions_mut().insert(caller);
                 }
                 Err(status) => return refuse(status),

@@ -2,17 +2,27 @@
 //! `--max-call-time`. Past it the caller gets DEADLINE_EXCEEDED and the handler's future is
 //! dropped, so its work stops. A malformed `grpc-timeout` gets INVALID_ARGUMENT naming the header.
 //!
+//! The deadline bounds the whole call, reply stream included: a streaming reply (health `Watch`,
+//! reflection) still open at the deadline is cut there, with DEADLINE_EXCEEDED in its trailers,
+//! and dropped, so nothing the call holds outlives it.
+//!
 //! A call whose time left is under [`TIMER_SLACK`] (tokio's timer granularity) is expired at once:
 //! `grpc-timeout: 1n` cannot be honoured and gets DEADLINE_EXCEEDED without reaching the handler.
 //! The timer is also set [`TIMER_SLACK`] early. That keeps the answer the same when tonic's
 //! `Server` wraps this layer: its own `grpc-timeout` timer, started a few microseconds before ours,
 //! would otherwise sometimes fire first and answer CANCELLED.
 
-use std::time::Duration;
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
 
+use bytes::Bytes;
 use http::{HeaderMap, Request};
-use tokio::time::Instant;
-use tonic::Status;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tokio::time::{Instant, Sleep};
+use tonic::{Status, body::Body};
 use tower::Layer;
 
 use super::service::{Answer, Around, Next, Wrapped, refuse};
@@ -110,13 +120,75 @@ impl<B> Around<B> for DeadlineLayer {
             // never registers its timer, and at most one poll runs past the expiry.
             tokio::select! {
                 biased;
-                response = call => response,
+                response = call => response.map(|response| {
+                    response.map(|inner| {
+                        if inner.is_end_stream() {
+                            inner
+                        } else {
+                            Body::new(UntilDeadline { inner, expiry, budget, timer: None })
+                        }
+                    })
+                }),
                 () = tokio::time::sleep_until(expiry) => {
                     tracing::debug!(?budget, "call past its deadline: dropping the handler");
                     Ok(exceeded(budget).into_http())
                 }
             }
         })
+    }
+}
+
+/// A reply body cut at its call's deadline: then it ends with DEADLINE_EXCEEDED in its trailers
+/// and what it was streaming is dropped.
+struct UntilDeadline {
+    inner: Body,
+    expiry: Instant,
+    budget: Duration,
+    /// Set the first time the body has nothing ready, so a reply sent at once (every unary one)
+    /// never registers a timer.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+/// The trailers that end a call at its deadline.
+fn exceeded_trailers(budget: Duration) -> HeaderMap {
+    let mut trailers = HeaderMap::new();
+    if exceeded(budget).add_header(&mut trailers).is_err() {
+        trailers.insert("grpc-status", http::HeaderValue::from_static("4"));
+    }
+    trailers
+}
+
+impl HttpBody for UntilDeadline {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = &mut *self;
+        // The reply first: a frame ready at the expiry still goes.
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        let expiry = this.expiry;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(expiry)));
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        tracing::debug!(budget = ?this.budget, "stream past its deadline: ending it");
+        this.inner = Body::empty();
+        Poll::Ready(Some(Ok(Frame::trailers(exceeded_trailers(this.budget)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -198,6 +270,65 @@ mod tests {
         let (code, _) = call_with(echo.clone(), Duration::from_secs(5), None).await;
         assert_eq!(code, tonic::Code::DeadlineExceeded);
         assert_eq!(echo.dropped(), 3);
+    }
+
+    /// A reply stream that sends one message, then nothing, and counts its drop.
+    struct Watching {
+        sent: bool,
+        dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl HttpBody for Watching {
+        type Data = Bytes;
+        type Error = Status;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+            if std::mem::replace(&mut self.sent, true) {
+                return Poll::Pending;
+            }
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"\0\0\0\0\0")))))
+        }
+    }
+
+    impl Drop for Watching {
+        fn drop(&mut self) {
+            self.dropped
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_ends_at_its_deadline_with_deadline_exceeded_in_its_trailers() {
+        use http_body_util::BodyExt as _;
+        let dropped = std::sync::Arc::default();
+        let stream = {
+            let dropped = std::sync::Arc::clone(&dropped);
+            tower::service_fn(move |_: Request<Body>| {
+                let body = Watching {
+                    sent: false,
+                    dropped: std::sync::Arc::clone(&dropped),
+                };
+                async move { Ok::<_, std::convert::Infallible>(http::Response::new(Body::new(body))) }
+            })
+        };
+        let service = DeadlineLayer::new(Duration::from_secs(30)).layer(stream);
+        let request = request_with(CALL, |r| r.header(GRPC_TIMEOUT, "1H"));
+        let mut body = service.oneshot(request).await.unwrap().into_body();
+        let first = body.frame().await.unwrap().unwrap();
+        assert!(first.is_data(), "the message sent before the deadline goes");
+        let last = body.frame().await.unwrap().unwrap();
+        let trailers = last.into_trailers().expect("trailers end the stream");
+        let status = Status::from_header_map(&trailers).expect("a gRPC status");
+        assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
+        assert!(status.message().contains("30s"), "{}", status.message());
+        assert!(body.frame().await.is_none());
+        assert!(body.is_end_stream());
+        assert!(
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+            "the stream was dropped at the deadline"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -11,23 +11,27 @@
 //!    the end of its request body, so a client that stalls its body holds no place (its stream is
 //!    bounded by the deadline instead), and a call the deadline layer refuses on its headers alone
 //!    gets that code, not this one;
-//! 4. **deadline** ([`deadline`]): the earlier of `grpc-timeout` and `--max-call-time`, then
-//!    DEADLINE_EXCEEDED and the handler is dropped; a malformed `grpc-timeout` → INVALID_ARGUMENT;
-//! 5. **authentication and quotas** ([`authenticate`]): with a principals file, a call without
+//! 4. **streaming calls** ([`streams`]): health `Watch` and reflection streams past
+//!    `--max-streaming-calls` on the listener or `--max-streaming-calls-per-connection` on their
+//!    connection → RESOURCE_EXHAUSTED at once; a stream holds its places until it ends;
+//! 5. **deadline** ([`deadline`]): the earlier of `grpc-timeout` and `--max-call-time`, then
+//!    DEADLINE_EXCEEDED and the handler is dropped, and a reply stream still open is ended with
+//!    DEADLINE_EXCEEDED in its trailers; a malformed `grpc-timeout` → INVALID_ARGUMENT;
+//! 6. **authentication and quotas** ([`authenticate`]): with a principals file, a call without
 //!    a known credential → UNAUTHENTICATED, past its principal's quota → RESOURCE_EXHAUSTED with
 //!    a retry hint; health (and reflection with `--reflection on`) is open. The principal goes
 //!    into the request's extensions as an [`crate::auth::Caller`], and the services check their
 //!    resources against its grants (PERMISSION_DENIED) with [`crate::auth::Access`];
 //!    [`DeniedLayer`](crate::observe::DeniedLayer), right outside it, counts the calls it denies
 //!    by code (`llmarket_calls_denied_total`);
-//! 6. **metrics and access log** ([`crate::observe::ObserveLayer`]): the grpc-ecosystem
+//! 7. **metrics and access log** ([`crate::observe::ObserveLayer`]): the grpc-ecosystem
 //!    metrics, one access line per call as `--access-log` asks, and the call's server span
 //!    under its `traceparent`;
-//! 7. **reply cache** ([`cache`], added by the runtime around its routes): a repeated read call
+//! 8. **reply cache** ([`cache`], added by the runtime around its routes): a repeated read call
 //!    of the served service is answered with its kept encoded reply ([`reply_cache`]: keyed on
 //!    method, request message and grants, emptied on every data reload); health and reflection
 //!    pass through;
-//! 8. the service (routes: the service itself, health, reflection), where the codec of
+//! 9. the service (routes: the service itself, health, reflection), where the codec of
 //!    `llmarket_proto::codec` answers INVALID_ARGUMENT to an undecodable message.
 //!
 //! Shedding comes before the deadline so a shed call costs no timer; the deadline comes before
@@ -52,6 +56,7 @@ pub mod load_shed;
 pub mod message_size;
 pub mod reply_cache;
 pub mod service;
+pub mod streams;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -62,6 +67,7 @@ pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
 pub use message_size::{MessageSizeLayer, RequestBounds};
 pub use reply_cache::ReplyCache;
+pub use streams::{ConnectionStreams, StreamLimitLayer};
 
 use crate::observe::{DeniedLayer, ObserveLayer, Observer};
 
@@ -71,6 +77,9 @@ use crate::observe::{DeniedLayer, ObserveLayer, Observer};
 /// limit of 4 shed none, 2 shed 0.6 %, 1 shed half). 256 leaves 64 times that headroom for calls
 /// that wait, while bounding what in-flight calls hold.
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 256;
+/// Default `--max-streaming-calls`: a health `Watch` costs the server about 8 KB while open, so
+/// 512 hold about 4 MB.
+pub const DEFAULT_MAX_STREAMING_CALLS: usize = 512;
 /// Default `--max-call-time`.
 pub const DEFAULT_MAX_CALL_TIME: Duration = Duration::from_secs(30);
 /// Default and highest `--max-message-size`: tonic's own decoding limit, 4 MiB.
@@ -81,7 +90,9 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
 pub struct Limits {
     /// Calls in flight (health checks not counted) before more are shed.
     pub max_concurrent_calls: usize,
-    /// The longest any call may run, whatever deadline its caller sets.
+    /// Streaming calls (health `Watch`, reflection) open at once before more are refused.
+    pub max_streaming_calls: usize,
+    /// The longest any call may run, reply stream included, whatever deadline its caller sets.
     pub max_call_time: Duration,
     /// The largest request message, in bytes (at most [`DEFAULT_MAX_MESSAGE_SIZE`]).
     pub max_message_size: usize,
@@ -91,6 +102,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            max_streaming_calls: DEFAULT_MAX_STREAMING_CALLS,
             max_call_time: DEFAULT_MAX_CALL_TIME,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
         }
@@ -108,8 +120,11 @@ pub type Middleware = ServiceBuilder<
                 Stack<
                     DeadlineLayer,
                     Stack<
-                        LoadShedLayer,
-                        Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>,
+                        StreamLimitLayer,
+                        Stack<
+                            LoadShedLayer,
+                            Stack<MessageSizeLayer, Stack<ContentTypeLayer, Identity>>,
+                        >,
                     >,
                 >,
             >,
@@ -118,7 +133,7 @@ pub type Middleware = ServiceBuilder<
 >;
 
 /// Builds the middleware in its written order (see the module documentation). The load-shed
-/// limit is shared by every service the returned layer wraps, so build it once per process
+/// and streaming-call limits are shared by every service the returned layer wraps, so build it once per process
 /// listener and clone it. `authenticate` carries the principals in force (none: every call
 /// passes); calls are observed with `observer`, and `known` names the services routed behind it
 /// (other paths are labelled `unknown` in the metrics); `bounds`, where given, holds each
@@ -137,7 +152,8 @@ pub fn stack(
             MessageSizeLayer::new(limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE))
                 .bounded(bounds),
         )
-        .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed))
+        .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed.clone()))
+        .layer(StreamLimitLayer::new(limits.max_streaming_calls).counting(shed))
         .layer(DeadlineLayer::new(limits.max_call_time))
         .layer(observer.denied_layer())
         .layer(authenticate)
