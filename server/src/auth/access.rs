@@ -118,7 +118,7 @@ impl Access {
         audit::denied(
             Some(&caller.principal.name),
             &caller.method,
-            &shown,
+            Some(&shown),
             Code::PermissionDenied,
             caller.peer,
         );

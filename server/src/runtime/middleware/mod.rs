@@ -137,7 +137,7 @@ pub fn stack(
         .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed))
         .layer(DeadlineLayer::new(limits.max_call_time))
         .layer(observer.denied_layer())
-        .layer(authenticate)
+        .layer(authenticate.knowing(known))
         .layer(ObserveLayer::new(observer.clone(), known))
 }
 
