@@ -470,7 +470,7 @@ pub enum TokenCommand {
         #[arg(long)]
         principal: String,
         /// A grant for the entry printed (repeatable): datasets/*, datasets/{id}, schemes/*,
-        /// schemes/{id}, or milestones.
+        /// schemes/{id}, or milestones (those of the datasets granted).
         #[arg(long = "grant", value_name = "GRANT")]
         grants: Vec<String>,
     },

@@ -748,3 +748,129 @@ fn an_unauthenticated_flood_writes_less_log_than_it_sends() {
     );
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+/// The built-in vocabulary and the dataset `secret-report`, whose one milestone is
+/// `milestones/secret-launch`.
+fn vocabulary_with_a_second_dataset() -> llmarket_server::data::Shared<taxonomy::Vocabulary> {
+    use llmarket_server::data::{self, DataFile, DatasetFiles};
+    let text = "[[milestones]]\nid = \"secret-launch\"\nyear = 2024\ntitle_zh_hans = \"秘密发布\"\n\
+                title_en = \"Secret launch\"\nsource = \"1\"\n";
+    let mut sources = data::all_sources(&[]).expect("built-in sources");
+    sources.push(DatasetFiles::taxonomy_only(
+        "secret-report",
+        DataFile::owned("secret-report/taxonomy.toml", text.to_owned()),
+    ));
+    let vocabulary = taxonomy::Vocabulary::load(&sources).expect("the vocabulary loads");
+    std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(vocabulary))
+}
+
+/// Issue 22, item 5: `milestones` was one global flag, so a principal granted one dataset read
+/// the milestones of every other. Now a milestone is read with `milestones` and a grant on its
+/// dataset; one of another dataset is NOT_FOUND (as if it did not exist) and never a nearest
+/// name.
+#[tokio::test]
+async fn milestones_are_read_only_with_a_grant_on_their_dataset() {
+    let dir = std::env::temp_dir().join(format!("llmarket-auth-milestones-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("auth.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[principal]]\nname = \"one\"\ntokens = [\"{}\"]\ngrants = [\"{DATASET}\", \"milestones\"]\n\n\
+             [[principal]]\nname = \"all\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\", \"milestones\"]\n",
+            TokenDigest::of("token-one"),
+            TokenDigest::of("token-all"),
+        ),
+    )
+    .expect("write auth file");
+    let options = ServeOptions {
+        auth: Some(auth::load(&file).expect("auth file loads")),
+        ..ServeOptions::default()
+    };
+    let server = TestServer::start_with_options(
+        taxonomy::routes(vocabulary_with_a_second_dataset()),
+        options,
+    )
+    .await;
+    let client = async |token: &str| {
+        TaxonomyServiceClient::with_interceptor(
+            server.channel().await,
+            Bearer(Some(token.to_owned())),
+        )
+    };
+    let listed = async |token: &str| -> Vec<String> {
+        let mut names = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let page = client(token)
+                .await
+                .list_milestones(tpb::ListMilestonesRequest {
+                    page_token,
+                    ..Default::default()
+                })
+                .await
+                .expect("list milestones")
+                .into_inner();
+            names.extend(page.milestones.into_iter().map(|m| m.name));
+            if page.next_page_token.is_empty() {
+                return names;
+            }
+            page_token = page.next_page_token;
+        }
+    };
+    let get = |name: &str| tpb::GetMilestoneRequest {
+        name: name.into(),
+        ..Default::default()
+    };
+    const SECRET: &str = "milestones/secret-launch";
+
+    // Allowed: a grant on every dataset reads the second dataset's milestone.
+    let all = listed("token-all").await;
+    assert!(all.iter().any(|n| n == SECRET), "{all:?}");
+    let milestone = client("token-all")
+        .await
+        .get_milestone(get(SECRET))
+        .await
+        .expect("readable")
+        .into_inner()
+        .milestone
+        .expect("a milestone");
+    assert_eq!(milestone.titles.len(), 2);
+    let near = client("token-all")
+        .await
+        .get_milestone(get("milestones/secret-lunch"))
+        .await
+        .expect_err("no such milestone");
+    assert!(near.message().contains(SECRET), "{near:?}");
+
+    // Refused: a grant on the built-in dataset alone lists its milestones and no other...
+    let one = listed("token-one").await;
+    assert!(!one.is_empty() && one.len() + 1 == all.len(), "{one:?}");
+    assert!(!one.iter().any(|n| n == SECRET), "{one:?}");
+    // ... gets the other's milestone as NOT_FOUND, the same as one that does not exist ...
+    let hidden = client("token-one")
+        .await
+        .get_milestone(get(SECRET))
+        .await
+        .expect_err("hidden");
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+    assert!(!hidden.message().contains("Secret"), "{hidden:?}");
+    // ... and never among the nearest names.
+    let near = client("token-one")
+        .await
+        .get_milestone(get("milestones/secret-lunch"))
+        .await
+        .expect_err("no such milestone");
+    assert_eq!(near.code(), Code::NotFound);
+    assert!(!near.message().contains("secret-launch"), "{near:?}");
+    let details = near.get_error_details();
+    let nearest = &details.error_info().expect("error info").metadata["nearest"];
+    assert!(!nearest.contains("secret-launch"), "{nearest}");
+    // A milestone of its own dataset still reads.
+    client("token-one")
+        .await
+        .get_milestone(get(&one[0]))
+        .await
+        .expect("its own dataset's milestone");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
