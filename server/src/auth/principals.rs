@@ -5,7 +5,7 @@
 //! [[principal]]
 //! name = "reports-api"
 //! tokens = ["sha256:…"]                        # digests printed by `token new`
-//! certificates = ["spiffe://corp/reports-api"] # client-certificate DNS or URI SANs
+//! certificates = ["uri:spiffe://corp/reports-api"] # client-certificate SANs: dns:… or uri:…
 //! grants = ["datasets/cic-global-llm-2026", "schemes/*", "milestones"]
 //! quota = { calls_per_second = 50, burst = 100 } # optional
 //! ```
@@ -50,7 +50,7 @@ pub enum Unauthenticated {
     UnknownToken,
     /// A verified client certificate whose names no principal lists.
     #[error(
-        "the client certificate names no principal; list one of its DNS or URI names under `certificates` in the auth file"
+        "the client certificate names no principal; list one of its names under `certificates` in the auth file, as `dns:NAME` for a DNS name or `uri:URI` for a URI"
     )]
     UnknownCertificate,
 }
@@ -100,6 +100,30 @@ pub fn is_valid_name(name: &str) -> bool {
         && bytes.iter().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
         })
+}
+
+/// A certificate name of the auth file, typed as [`Principals::authenticate`] matches it:
+/// `dns:NAME` (a DNS subject alternative name) or `uri:URI` (a URI one). An untyped entry is
+/// read as a URI when it holds a `:` (every URI has a scheme; no DNS name has a colon), else as a
+/// DNS name. The error says what would be valid.
+pub fn typed_certificate_name(text: &str) -> Result<String, String> {
+    let (kind, value) = match text.split_once(':') {
+        Some(("dns", value)) => ("dns", value),
+        Some(("uri", value)) => ("uri", value),
+        Some(_) => ("uri", text),
+        None => ("dns", text),
+    };
+    let valid = !value.is_empty()
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && (kind == "uri" || !value.contains(':'));
+    if valid {
+        Ok(format!("{kind}:{value}"))
+    } else {
+        Err(format!(
+            "{:?} is not a certificate name; give `dns:` and a DNS name or `uri:` and a URI (subject alternative names)",
+            crate::status::shorten(text, 80)
+        ))
+    }
 }
 
 impl Principals {
@@ -207,16 +231,9 @@ impl Principals {
             }
         }
         for (i, name) in entry.certificates.iter().enumerate() {
-            if name.is_empty() || name.chars().any(char::is_whitespace) {
-                return Err(LoadError::invalid(
-                    path,
-                    at(&format!("certificates[{i}]")),
-                    format!(
-                        "{name:?} is not a certificate name; give a DNS or URI subject alternative name"
-                    ),
-                ));
-            }
-            if self.by_certificate.insert(name.clone(), slot).is_some() {
+            let name = typed_certificate_name(name)
+                .map_err(|e| LoadError::invalid(path, at(&format!("certificates[{i}]")), e))?;
+            if self.by_certificate.insert(name, slot).is_some() {
                 return Err(LoadError::invalid(
                     path,
                     at(&format!("certificates[{i}]")),
@@ -238,8 +255,8 @@ impl Principals {
     }
 
     /// The principal a call's credentials name: its bearer token (the `authorization` header's
-    /// value) if it sent one, else the first of its verified certificate names that a principal
-    /// lists.
+    /// value) if it sent one, else the first of its verified certificate names (typed, as
+    /// [`typed_certificate_name`] writes them) that a principal lists.
     pub fn authenticate(
         &self,
         authorization: Option<&[u8]>,
@@ -286,7 +303,7 @@ mod tests {
 [[principal]]
 name = "reports-api"
 tokens = ["{}"]
-certificates = ["spiffe://corp/reports-api", "reports.internal"]
+certificates = ["spiffe://corp/reports-api", "reports.internal", "uri:urn:reports", "dns:api.internal"]
 grants = ["datasets/cic-global-llm-2026", "schemes/industry"]
 quota = {{ calls_per_second = 5, burst = 10 }}
 
@@ -313,17 +330,36 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         let cases: &[Case<'_>] = &[
             (Some("Bearer t-reports"), &[], Ok("reports-api")),
             (Some("bearer  t-analyst-2 "), &[], Ok("analyst")),
-            (None, &["other", "reports.internal"], Ok("reports-api")),
+            (
+                None,
+                &["dns:other", "dns:reports.internal"],
+                Ok("reports-api"),
+            ),
+            (None, &["uri:spiffe://corp/reports-api"], Ok("reports-api")),
+            (None, &["uri:urn:reports"], Ok("reports-api")),
+            (None, &["dns:api.internal"], Ok("reports-api")),
+            // A name of the other type never matches: a URI SAN `reports.internal` is not the
+            // DNS name listed.
+            (
+                None,
+                &["uri:reports.internal"],
+                Err(Unauthenticated::UnknownCertificate),
+            ),
+            (
+                None,
+                &["dns:urn:reports", "uri:api.internal"],
+                Err(Unauthenticated::UnknownCertificate),
+            ),
             (
                 Some("Bearer t-analyst"),
-                &["reports.internal"],
+                &["dns:reports.internal"],
                 Ok("analyst"),
             ),
             (None, &[], Err(Unauthenticated::Missing)),
             (Some("Bearer nope"), &[], Err(Unauthenticated::UnknownToken)),
             (
                 Some("Bearer nope"),
-                &["reports.internal"],
+                &["dns:reports.internal"],
                 Err(Unauthenticated::UnknownToken),
             ),
             (Some("Basic dXNlcg=="), &[], Err(Unauthenticated::Malformed)),
@@ -331,7 +367,7 @@ grants = ["datasets/*", "schemes/*", "milestones"]
             (Some("t-reports"), &[], Err(Unauthenticated::Malformed)),
             (
                 None,
-                &["REPORTS.internal"],
+                &["dns:REPORTS.internal"],
                 Err(Unauthenticated::UnknownCertificate),
             ),
         ];
@@ -341,6 +377,31 @@ grants = ["datasets/*", "schemes/*", "milestones"]
                 .authenticate(authorization.map(str::as_bytes), &names)
                 .map(|p| p.name.as_str());
             assert_eq!(got, *expected, "{authorization:?} {names:?}");
+        }
+    }
+
+    #[test]
+    fn certificate_names_are_typed_and_untyped_ones_read_by_their_colon() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("dns:a.internal", Some("dns:a.internal")),
+            ("uri:spiffe://corp/a", Some("uri:spiffe://corp/a")),
+            ("uri:a.internal", Some("uri:a.internal")),
+            ("a.internal", Some("dns:a.internal")),
+            ("spiffe://corp/a", Some("uri:spiffe://corp/a")),
+            ("urn:x", Some("uri:urn:x")),
+            ("dns:", None),
+            ("uri:", None),
+            ("", None),
+            ("dns:a:b", None),
+            ("a b", None),
+            ("dns:a\tb", None),
+        ];
+        for (text, expected) in cases {
+            let got = typed_certificate_name(text);
+            match expected {
+                Some(typed) => assert_eq!(got.as_deref(), Ok(*typed), "{text:?}"),
+                None => assert!(got.unwrap_err().contains("`dns:`"), "{text:?}"),
+            }
         }
     }
 
@@ -389,6 +450,14 @@ grants = ["datasets/*", "schemes/*", "milestones"]
             (
                 format!("[[principal]]\nname = \"a\"\ntoken = [\"{good}\"]\ngrants = [\"milestones\"]\n"),
                 "unknown field `token`",
+            ),
+            (
+                "[[principal]]\nname = \"a\"\ncertificates = [\"x.internal\", \"dns:x.internal\"]\ngrants = [\"milestones\"]\n".into(),
+                "principal[0] \"a\": certificates[1]: is listed twice",
+            ),
+            (
+                "[[principal]]\nname = \"a\"\ncertificates = [\"dns:a:b\"]\ngrants = [\"milestones\"]\n".into(),
+                "principal[0] \"a\": certificates[0]: \"dns:a:b\" is not a certificate name",
             ),
         ];
         for (text, expected) in cases {

@@ -229,7 +229,7 @@ mod tests {
         type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Code, &'a str);
         let cases: &[Case<'_>] = &[
             (CALL, Some("good"), &[], Code::Ok, ""),
-            (CALL, None, &["svc.internal"], Code::Ok, ""),
+            (CALL, None, &["dns:svc.internal"], Code::Ok, ""),
             (
                 CALL,
                 None,
@@ -241,7 +241,7 @@ mod tests {
             (
                 CALL,
                 None,
-                &["other"],
+                &["dns:other"],
                 Code::Unauthenticated,
                 "client certificate",
             ),
