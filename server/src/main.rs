@@ -1,6 +1,7 @@
 //! `llmarket-server`: serves the forecast service, the taxonomy service, or both.
 //!
-//! Order of work: config (exit 64 on a bad one, or on a non-loopback address served to anyone)
+//! Order of work: config (exit 64 on a bad one, on a non-loopback address served to anyone or
+//! with an auth file over plaintext, or on a non-loopback admin listener not allowed)
 //! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
 //! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →

@@ -199,6 +199,51 @@ fn a_non_loopback_address_without_protection_is_refused_before_binding() {
     );
 }
 
+/// Issue 22, item 9: an auth file on a public address over plaintext sends bearer tokens in
+/// clear; it was served without a word.
+#[test]
+fn an_auth_file_over_plaintext_off_loopback_is_refused() {
+    assert_one_line_error(
+        &run(&[
+            "forecast",
+            "--listen",
+            "0.0.0.0:0",
+            "--auth-file",
+            "auth.toml",
+        ]),
+        64,
+        "refusing to serve 0.0.0.0:0 (not loopback) with --auth-file over plaintext, which sends bearer tokens in clear; add --tls-cert FILE and --tls-key FILE, or --allow-insecure",
+    );
+    let output = Command::new(BIN)
+        .args(["forecast", "--listen", "0.0.0.0:0"])
+        .env("LLMARKET_AUTH_FILE", "auth.toml")
+        .output()
+        .expect("run llmarket-server");
+    assert_eq!(output.status.code(), Some(64), "{output:?}");
+}
+
+/// Issue 22, item 9: `--admin-listen` was never checked, and its unauthenticated `/metrics`
+/// lists every dataset id.
+#[test]
+fn a_non_loopback_admin_listener_is_refused_unless_allowed() {
+    assert_one_line_error(
+        &run(&["forecast", "--admin-listen", "0.0.0.0:0"]),
+        64,
+        "refusing to serve the admin listener on 0.0.0.0:0 (not loopback): it has no authentication and its /metrics names every dataset; give a loopback address (e.g. 127.0.0.1:9090), or add --allow-public-admin",
+    );
+    assert_one_line_error(
+        &run(&[
+            "taxonomy",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "[::]:0",
+        ]),
+        64,
+        "refusing to serve the admin listener on [::]:0",
+    );
+}
+
 #[test]
 fn a_bad_auth_file_is_a_data_error_and_a_missing_one_an_io_error() {
     let dir = temp_dir("auth-bad");
