@@ -501,17 +501,22 @@ impl Cli {
 /// What `llmarket-server token` does.
 #[derive(Debug, Clone, Subcommand)]
 pub enum TokenCommand {
-    /// Make a new random bearer token: prints the token once on stdout, and on stderr the
-    /// `[[principal]]` entry (with the token's SHA-256 digest, never the token) to add to the
-    /// auth file.
+    /// Make a new random bearer token: prints the token once on stdout, and the `[[principal]]`
+    /// entry (with the token's SHA-256 digest, never the token) on stderr or, with
+    /// --append-to, appended to the auth file.
     New {
         /// The principal the token is for (1 to 63 of a-z 0-9 . _ -).
         #[arg(long)]
         principal: String,
-        /// A grant for the entry printed (repeatable): datasets/*, datasets/{id}, schemes/*,
-        /// schemes/{id}, or milestones (those of the datasets granted).
+        /// A grant for the entry (repeatable, at least one): datasets/*, datasets/{id},
+        /// schemes/*, schemes/{id}, or milestones (those of the datasets granted).
         #[arg(long = "grant", value_name = "GRANT")]
         grants: Vec<String>,
+        /// Append the entry to this auth file instead of printing it, only if the file still
+        /// loads with it (created readable by its owner only when missing); the token is
+        /// printed only once the entry is in [default: none, the entry goes to stderr].
+        #[arg(long, env = "LLMARKET_TOKEN_APPEND_TO", value_name = "FILE")]
+        append_to: Option<PathBuf>,
     },
 }
 

@@ -127,13 +127,15 @@ pub fn typed_certificate_name(text: &str) -> Result<String, String> {
 }
 
 impl Principals {
-    /// Reads and validates the principals file at `path`.
+    /// Reads and validates the principals file at `path`; one every user may write is refused
+    /// ([`LoadError::Permission`]): anyone on the host could add a principal to it.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
             path: shown.clone(),
             source,
         })?;
+        refuse_world_writable(path)?;
         Self::parse(&shown, &text)
     }
 
@@ -278,6 +280,62 @@ impl Principals {
             .find_map(|name| self.by_certificate.get(name))
             .map(|&slot| &self.principals[slot])
             .ok_or(Unauthenticated::UnknownCertificate)
+    }
+}
+
+/// Appends `entry` (a `[[principal]]` table) to the auth file at `path`, only if the file still
+/// loads with it (so a name declared twice or a broken file is refused and the file left as
+/// it was). A missing file is created readable and writable by its owner only; one every user
+/// may write is refused.
+pub fn append_entry(path: &Path, entry: &str) -> Result<(), LoadError> {
+    use std::io::Write as _;
+    let shown = path.display().to_string();
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => {
+            refuse_world_writable(path)?;
+            text
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(LoadError::Io {
+                path: shown,
+                source,
+            });
+        }
+    };
+    let separator = if existing.is_empty() || existing.ends_with("\n\n") {
+        ""
+    } else if existing.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    let addition = format!("{separator}{entry}\n");
+    Principals::parse(&shown, &format!("{existing}{addition}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let io = |source| LoadError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(addition.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// Refuses the auth file `path` when every user may write it, saying how to fix it.
+pub fn refuse_world_writable(path: &Path) -> Result<(), LoadError> {
+    match crate::file_mode::world_writable(path) {
+        None => Ok(()),
+        Some(mode) => Err(LoadError::Permission {
+            path: path.display().to_string(),
+            reason: format!(
+                "every user may write it (mode {mode:04o}), so anyone on the host could add a principal; make it writable by its owner only (`chmod go-w {}`)",
+                path.display()
+            ),
+        }),
     }
 }
 
@@ -469,5 +527,59 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         }
         let missing = Principals::load(Path::new("/definitely/not/here.toml")).unwrap_err();
         assert_eq!(missing.exit_code(), llmarket_proto::exit::IO_ERR);
+    }
+
+    #[test]
+    fn entries_are_appended_only_when_the_file_still_loads() {
+        let dir = std::env::temp_dir().join(format!("llmarket-append-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("auth.toml");
+        let entry = |name: &str, token: &str| {
+            format!(
+                "[[principal]]\nname = \"{name}\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\"]",
+                TokenDigest::of(token)
+            )
+        };
+        append_entry(&path, &entry("a", "ta")).unwrap();
+        #[cfg(unix)]
+        assert_eq!(crate::file_mode::mode(&path), Some(0o600));
+        append_entry(&path, &entry("b", "tb")).unwrap();
+        let loaded = Principals::load(&path).unwrap();
+        assert_eq!(loaded.iter().count(), 2);
+        let before = std::fs::read_to_string(&path).unwrap();
+        let error = append_entry(&path, &entry("a", "tc")).unwrap_err();
+        assert!(error.to_string().contains("is declared twice"), "{error}");
+        assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
+        let error = append_entry(&path, "[[principal]]\nname = \"c\"").unwrap_err();
+        assert!(error.to_string().contains("no credentials"), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            before,
+            "left as it was"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_auth_file_every_user_may_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path =
+            std::env::temp_dir().join(format!("llmarket-auth-mode-{}.toml", std::process::id()));
+        std::fs::write(&path, file()).unwrap();
+        let set = |mode| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode));
+        set(0o644).unwrap();
+        assert!(Principals::load(&path).is_ok());
+        set(0o666).unwrap();
+        let error = Principals::load(&path).unwrap_err();
+        assert_eq!(error.exit_code(), llmarket_proto::exit::NO_PERM);
+        let message = error.to_string();
+        assert!(
+            message.contains("every user may write it (mode 0666)")
+                && message.contains("chmod go-w"),
+            "{message}"
+        );
+        std::fs::remove_file(&path).unwrap();
     }
 }

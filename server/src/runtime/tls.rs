@@ -352,9 +352,18 @@ fn certificates(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'s
     Ok(certs)
 }
 
+/// Reads the server's private key; warns (without refusing: a Kubernetes Secret's files are
+/// 0644 unless its `defaultMode` says otherwise) when every user may read it.
 fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     const WHAT: &str = "TLS key";
     let pem = read(path, WHAT)?;
+    if let Some(mode) = crate::file_mode::world_readable(path) {
+        tracing::warn!(
+            "the TLS key {} is readable by every user (mode {mode:04o}); make it readable by its owner only (`chmod 600 {}`)",
+            path.display(),
+            path.display()
+        );
+    }
     PrivateKeyDer::from_pem_slice(&pem).map_err(|e| TlsError::Pem {
         what: WHAT,
         path: path.to_owned(),

@@ -52,6 +52,9 @@ fn allow_insecure_or_an_auth_file_over_tls_serves_a_non_loopback_address() {
     let pki = llmarket_tests::pki::Pki::new("public-auth");
     let path = |name: &str| pki.path(name).to_str().expect("utf-8 path").to_owned();
     let (cert, key) = (path("server.pem"), path("server.key"));
+    // A key every user may read is used, with a warning (issue 22, item 12).
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .expect("chmod");
     let server = ServerProcess::start(
         &[
             "forecast",
@@ -74,6 +77,12 @@ fn allow_insecure_or_an_auth_file_over_tls_serves_a_non_loopback_address() {
             .startup
             .iter()
             .any(|l| l.contains("access control on")),
+        "{:?}",
+        server.startup
+    );
+    assert!(
+        server.startup.iter().any(|l| l.contains("WARN")
+            && l.contains("server.key is readable by every user (mode 0644)")),
         "{:?}",
         server.startup
     );
