@@ -77,8 +77,9 @@ pub struct AccessArgs {
     /// Who may use server reflection [default: authenticated with --auth-file, on without].
     #[arg(long, env = "LLMARKET_REFLECTION", value_enum, global = true)]
     pub reflection: Option<Reflection>,
-    /// Serve a non-loopback address with neither --auth-file nor mutual TLS, so anyone who can
-    /// reach it reads everything [default: refused at start].
+    /// Serve a non-loopback address unprotected: with neither --auth-file nor mutual TLS (anyone
+    /// who can reach it reads everything), or with --auth-file over plaintext (bearer tokens
+    /// cross the network in clear) [default: refused at start].
     #[arg(long, env = "LLMARKET_ALLOW_INSECURE", global = true)]
     pub allow_insecure: bool,
     /// A browser origin allowed to call with gRPC-Web from its pages (CORS), e.g.
@@ -111,24 +112,54 @@ impl AccessArgs {
     }
 }
 
-/// Refuses to serve a non-loopback address to anyone who can reach it: with neither an auth
-/// file nor mutual TLS (`mutual_tls`: client certificates are verified), binding one of `addrs`
-/// that is not loopback is a usage error unless `allow_insecure`. The message is one line saying
-/// what to add.
-pub fn check_exposure(
-    addrs: &[SocketAddr],
-    auth_file: bool,
-    mutual_tls: bool,
-    allow_insecure: bool,
-) -> Result<(), String> {
-    if auth_file || mutual_tls || allow_insecure {
+/// How a process is protected, as [`check_exposure`] judges it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protection {
+    /// An auth file is in force.
+    pub auth_file: bool,
+    /// The listeners speak TLS (`--tls-cert`).
+    pub tls: bool,
+    /// Client certificates are verified (`--tls-client-ca`).
+    pub mutual_tls: bool,
+    /// `--allow-insecure`.
+    pub allow_insecure: bool,
+}
+
+/// Refuses to serve a non-loopback address unprotected. Binding one of `addrs` that is not
+/// loopback is a usage error, unless `allow_insecure`, when there is neither an auth file nor
+/// mutual TLS (anyone who reaches it reads everything), or when an auth file is served over
+/// plaintext (bearer tokens cross the network in clear). The message is one line saying what to
+/// add.
+pub fn check_exposure(addrs: &[SocketAddr], protection: Protection) -> Result<(), String> {
+    let Some(addr) = addrs.iter().find(|a| !a.ip().is_loopback()) else {
+        return Ok(());
+    };
+    if protection.allow_insecure || protection.mutual_tls {
         return Ok(());
     }
-    match addrs.iter().find(|a| !a.ip().is_loopback()) {
-        None => Ok(()),
-        Some(addr) => Err(format!(
+    match (protection.auth_file, protection.tls) {
+        (true, true) => Ok(()),
+        (true, false) => Err(format!(
+            "refusing to serve {addr} (not loopback) with --auth-file over plaintext, which sends bearer tokens in clear; add --tls-cert FILE and --tls-key FILE, or --allow-insecure to serve it anyway"
+        )),
+        (false, _) => Err(format!(
             "refusing to serve {addr} (not loopback) to anyone who can reach it; add --auth-file FILE or mutual TLS (--tls-client-ca), or --allow-insecure to serve it open"
         )),
+    }
+}
+
+/// Refuses an admin listener on a non-loopback address unless `allow_public_admin`: it has no
+/// authentication, and its `/metrics` names every dataset. The message is one line saying what
+/// to add.
+pub fn check_admin_exposure(
+    admin: Option<SocketAddr>,
+    allow_public_admin: bool,
+) -> Result<(), String> {
+    match admin {
+        Some(addr) if !addr.ip().is_loopback() && !allow_public_admin => Err(format!(
+            "refusing to serve the admin listener on {addr} (not loopback): it has no authentication and its /metrics names every dataset; give a loopback address (e.g. 127.0.0.1:9090), or add --allow-public-admin where only trusted callers reach it (a pod network)"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -145,6 +176,10 @@ pub struct ObserveArgs {
         global = true
     )]
     pub admin_listen: Option<SocketAddr>,
+    /// Serve --admin-listen on a non-loopback address, where anyone who reaches it reads
+    /// /metrics (every dataset's id) without credentials [default: refused at start].
+    #[arg(long, env = "LLMARKET_ALLOW_PUBLIC_ADMIN", global = true)]
+    pub allow_public_admin: bool,
     /// Which calls get an access log line: all, errors (server-side codes and calls slower than
     /// --slow-call) or off.
     #[arg(long, env = "LLMARKET_ACCESS_LOG", value_enum, default_value_t = AccessLog::Errors, global = true)]
@@ -555,31 +590,40 @@ impl Cli {
         self.access.auth_file.is_some() || self.mutual_tls()
     }
 
-    /// [`check_exposure`] for this command line.
+    /// [`check_exposure`] and [`check_admin_exposure`] for this command line.
     pub fn check_exposure(&self) -> Result<(), String> {
         check_exposure(
             &self.listen_addrs(),
-            self.access.auth_file.is_some(),
-            self.mutual_tls(),
-            self.access.allow_insecure,
-        )
+            Protection {
+                auth_file: self.access.auth_file.is_some(),
+                tls: self.tls.files().is_some(),
+                mutual_tls: self.mutual_tls(),
+                allow_insecure: self.access.allow_insecure,
+            },
+        )?;
+        check_admin_exposure(self.observe.admin_listen, self.observe.allow_public_admin)
     }
 }
 
 /// What `llmarket-server token` does.
 #[derive(Debug, Clone, Subcommand)]
 pub enum TokenCommand {
-    /// Make a new random bearer token: prints the token once on stdout, and on stderr the
-    /// `[[principal]]` entry (with the token's SHA-256 digest, never the token) to add to the
-    /// auth file.
+    /// Make a new random bearer token: prints the token once on stdout, and the `[[principal]]`
+    /// entry (with the token's SHA-256 digest, never the token) on stderr or, with
+    /// --append-to, appended to the auth file.
     New {
         /// The principal the token is for (1 to 63 of a-z 0-9 . _ -).
         #[arg(long)]
         principal: String,
-        /// A grant for the entry printed (repeatable): datasets/*, datasets/{id}, schemes/*,
-        /// schemes/{id}, or milestones.
+        /// A grant for the entry (repeatable, at least one): datasets/*, datasets/{id},
+        /// schemes/*, schemes/{id}, or milestones (those of the datasets granted).
         #[arg(long = "grant", value_name = "GRANT")]
         grants: Vec<String>,
+        /// Append the entry to this auth file instead of printing it, only if the file still
+        /// loads with it (created readable by its owner only when missing); the token is
+        /// printed only once the entry is in [default: none, the entry goes to stderr].
+        #[arg(long, env = "LLMARKET_TOKEN_APPEND_TO", value_name = "FILE")]
+        append_to: Option<PathBuf>,
     },
 }
 
@@ -809,21 +853,75 @@ mod tests {
         let loopback: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let v6_loopback: SocketAddr = "[::1]:1".parse().unwrap();
         let open: SocketAddr = "0.0.0.0:1".parse().unwrap();
-        let cases: &[(&[SocketAddr], bool, bool, bool, bool)] = &[
-            // addrs, auth file, mutual TLS, allow insecure, refused
-            (&[loopback, v6_loopback], false, false, false, false),
-            (&[loopback, open], false, false, false, true),
-            (&[open], true, false, false, false),
-            (&[open], false, true, false, false),
-            (&[open], false, false, true, false),
+        let p = |auth_file, tls, mutual_tls, allow_insecure| Protection {
+            auth_file,
+            tls,
+            mutual_tls,
+            allow_insecure,
+        };
+        // addrs, protection (auth file, TLS, mutual TLS, allow insecure), refused with
+        let cases: &[(&[SocketAddr], Protection, Option<&str>)] = &[
+            (
+                &[loopback, v6_loopback],
+                p(false, false, false, false),
+                None,
+            ),
+            (&[loopback], p(true, false, false, false), None),
+            (
+                &[loopback, open],
+                p(false, false, false, false),
+                Some("add --auth-file FILE or mutual TLS"),
+            ),
+            (
+                &[open],
+                p(true, false, false, false),
+                Some(
+                    "with --auth-file over plaintext, which sends bearer tokens in clear; add --tls-cert",
+                ),
+            ),
+            (&[open], p(true, true, false, false), None),
+            (&[open], p(false, true, true, false), None),
+            (&[open], p(true, false, false, true), None),
+            (&[open], p(false, false, false, true), None),
+            (
+                &[open],
+                p(false, true, false, false),
+                Some("add --auth-file FILE or mutual TLS"),
+            ),
         ];
-        for (addrs, auth, mtls, allow, refused) in cases {
-            let result = check_exposure(addrs, *auth, *mtls, *allow);
-            assert_eq!(result.is_err(), *refused, "{addrs:?} {auth} {mtls} {allow}");
-            if let Err(message) = result {
-                assert!(message.contains("--auth-file") && !message.contains('\n'));
+        for (addrs, protection, refused) in cases {
+            let result = check_exposure(addrs, *protection);
+            match (result, refused) {
+                (Ok(()), None) => {}
+                (Err(message), Some(needle)) => {
+                    assert!(message.contains(needle), "{message}");
+                    assert!(message.contains("--allow-insecure") && !message.contains('\n'));
+                }
+                (got, _) => panic!("{addrs:?} {protection:?}: {got:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_non_loopback_admin_listener_needs_its_flag() {
+        let public: SocketAddr = "0.0.0.0:9090".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:9090".parse().unwrap();
+        assert!(check_admin_exposure(None, false).is_ok());
+        assert!(check_admin_exposure(Some(local), false).is_ok());
+        assert!(check_admin_exposure(Some(public), true).is_ok());
+        let message = check_admin_exposure(Some(public), false).unwrap_err();
+        assert!(
+            message.contains("0.0.0.0:9090") && message.contains("--allow-public-admin"),
+            "{message}"
+        );
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["llmarket-server", "forecast"];
+            args.extend(extra);
+            Cli::try_parse_from(args).unwrap().check_exposure()
+        };
+        assert!(parse(&["--admin-listen", "0.0.0.0:9090"]).is_err());
+        assert!(parse(&["--admin-listen", "0.0.0.0:9090", "--allow-public-admin"]).is_ok());
+        assert!(parse(&["--admin-listen", "[::1]:9090"]).is_ok());
     }
 
     #[test]

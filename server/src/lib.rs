@@ -11,6 +11,7 @@ pub mod compression;
 pub mod config;
 pub mod data;
 pub mod fields;
+pub mod file_mode;
 pub mod forecast;
 pub mod hash;
 pub mod metadata;

@@ -1,6 +1,7 @@
 //! `llmarket-server`: serves the forecast service, the taxonomy service, or both.
 //!
-//! Order of work: config (exit 64 on a bad one, or on a non-loopback address served to anyone)
+//! Order of work: config (exit 64 on a bad one, on a non-loopback address served to anyone or
+//! with an auth file over plaintext, or on a non-loopback admin listener not allowed)
 //! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
 //! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →
@@ -78,15 +79,29 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
-/// `token new`: prints a new token on stdout and the auth-file entry for it on stderr.
+/// `token new`: prints a new token on stdout, and the auth-file entry for it on stderr or
+/// appended to `--append-to` (the token only once the entry is in).
 fn token(action: &TokenCommand) -> ExitCode {
     match action {
-        TokenCommand::New { principal, grants } => {
+        TokenCommand::New {
+            principal,
+            grants,
+            append_to,
+        } => {
             if !auth::principals::is_valid_name(principal) {
                 return fail(
                     exit::USAGE,
                     &format!(
                         "--principal {principal:?} is not a valid name; use 1 to 63 of a-z 0-9 . _ -, starting with a letter or digit"
+                    ),
+                );
+            }
+            if grants.is_empty() {
+                return fail(
+                    exit::USAGE,
+                    &format!(
+                        "give at least one --grant, or the entry cannot be loaded; valid are {}",
+                        auth::grants::GRANT_FORMS
                     ),
                 );
             }
@@ -110,10 +125,24 @@ fn token(action: &TokenCommand) -> ExitCode {
                 .map(|g| format!("{g:?}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            println!("{token}");
-            eprintln!(
-                "# add to the auth file (the token is shown once and is not stored):\n[[principal]]\nname = {principal:?}\ntokens = [\"{digest}\"]\ngrants = [{grants}]"
+            let entry = format!(
+                "[[principal]]\nname = {principal:?}\ntokens = [\"{digest}\"]\ngrants = [{grants}]"
             );
+            match append_to {
+                None => eprintln!(
+                    "# add to the auth file (the token is shown once and is not stored):\n{entry}"
+                ),
+                Some(path) => {
+                    if let Err(e) = auth::principals::append_entry(path, &entry) {
+                        return fail(e.exit_code(), &e.to_string());
+                    }
+                    eprintln!(
+                        "added principal {principal:?} to {}; reload the servers (SIGHUP) to use it",
+                        path.display()
+                    );
+                }
+            }
+            println!("{token}");
             ExitCode::SUCCESS
         }
     }

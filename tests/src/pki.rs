@@ -85,9 +85,15 @@ impl TestCa {
     }
 
     fn issue(&self, names: Vec<SanType>, usage: ExtendedKeyUsagePurpose) -> Leaf {
+        self.leaf(names, vec![usage])
+    }
+
+    /// A certificate with the subject alternative names `names` and the extended key usages
+    /// `usages` (none: the extension is left out).
+    pub fn leaf(&self, names: Vec<SanType>, usages: Vec<ExtendedKeyUsagePurpose>) -> Leaf {
         let mut params = CertificateParams::default();
         params.subject_alt_names = names;
-        params.extended_key_usages = vec![usage];
+        params.extended_key_usages = usages;
         let key = KeyPair::generate().expect("leaf key");
         let cert = params
             .signed_by(&key, &self.issuer)

@@ -1,5 +1,6 @@
 //! The command's credentials: the files and the variable its flags name, read into the client's
-//! configuration, and the hint that ends the message of a call refused for its credentials.
+//! configuration, and the hint that ends the message of a call refused for its credentials. A
+//! token file or client key every user may read is used, with a warning on stderr.
 
 use std::path::{Path, PathBuf};
 
@@ -45,14 +46,14 @@ impl Credentials {
         let identity = match (&args.client_cert, &args.client_key) {
             (Some(cert), Some(key)) => Some(ClientIdentity {
                 cert: read(cert, "--client-cert")?,
-                key: read(key, "--client-key")?,
+                key: read_secret(key, "--client-key")?,
             }),
             // clap requires the two together.
             _ => None,
         };
         let (token, token_source) = match (&args.token_file, token_variable) {
             (Some(path), _) => (
-                Some(read(path, "--token-file")?),
+                Some(read_secret(path, "--token-file")?),
                 Some(format!("--token-file {}", path.display())),
             ),
             (None, Some(token)) => (Some(token), Some(TOKEN_VARIABLE.to_owned())),
@@ -114,6 +115,36 @@ impl Credentials {
     }
 }
 
+/// Reads a secret file, warning on stderr when every user may read it.
+fn read_secret(path: &Path, flag: &str) -> Result<String, Failure> {
+    let text = read(path, flag)?;
+    if let Some(warning) = readable_by_everyone(path, flag) {
+        eprintln!("llmarket: warning: {warning}");
+    }
+    Ok(text)
+}
+
+/// What to say when every user may read the secret file `path` (given by `flag`); Unix only.
+fn readable_by_everyone(path: &Path, flag: &str) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+        (mode & 0o004 != 0).then(|| {
+            format!(
+                "{flag} {} is readable by every user (mode {mode:04o}); make it readable by you only (`chmod 600 {}`)",
+                path.display(),
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, flag);
+        None
+    }
+}
+
 fn read(path: &Path, flag: &str) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| {
         Failure::new(
@@ -134,6 +165,25 @@ mod tests {
             client_key: None,
             token_file: None,
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_every_user_may_read_is_named_in_a_warning() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = std::env::temp_dir().join(format!("llmarket-secret-{}", std::process::id()));
+        std::fs::write(&path, "t").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(readable_by_everyone(&path, "--token-file"), None);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warning = readable_by_everyone(&path, "--token-file").unwrap();
+        assert!(
+            warning.starts_with("--token-file ")
+                && warning.contains("readable by every user (mode 0644)")
+                && warning.contains("chmod 600"),
+            "{warning}"
+        );
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

@@ -74,7 +74,7 @@ async fn ca_certificate_client_certificate_and_token_file_reach_the_server() {
     );
     assert_eq!(
         callers[0].certificate_names,
-        vec![CLIENT_DNS.to_owned(), CLIENT_URI.to_owned()]
+        vec![format!("dns:{CLIENT_DNS}"), format!("uri:{CLIENT_URI}")]
     );
 }
 

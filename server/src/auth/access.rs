@@ -87,7 +87,33 @@ impl Access {
         )
     }
 
-    /// The timeline of milestones, or PERMISSION_DENIED.
+    /// Whether the milestones of dataset `dataset` may be read (the `milestones` grant and a
+    /// grant on the dataset).
+    pub fn may_read_milestones_of(&self, dataset: &str) -> bool {
+        self.grants().is_none_or(|g| g.milestones_of(dataset))
+    }
+
+    /// Refuses a milestone of a dataset the caller may not read as if it did not exist: audits
+    /// it, and returns whether it was refused (so the caller answers NOT_FOUND). A milestone's
+    /// name does not carry its dataset, so PERMISSION_DENIED would tell that it exists.
+    pub fn hides_milestone(&self, name: &str, dataset: &str) -> bool {
+        if self.may_read_milestones_of(dataset) {
+            return false;
+        }
+        if let Some(caller) = &self.0 {
+            audit::denied(
+                Some(&caller.principal.name),
+                &caller.method,
+                Some(&shorten(name, MAX_ECHO_CHARS)),
+                Code::NotFound,
+                caller.peer,
+            );
+        }
+        true
+    }
+
+    /// The `milestones` grant (each milestone is read only with its dataset too:
+    /// [`Access::may_read_milestones_of`]), or PERMISSION_DENIED.
     pub fn milestones(&self) -> Result<(), Status> {
         let allowed = self.grants().is_none_or(Grants::milestones);
         self.check(
@@ -118,7 +144,7 @@ impl Access {
         audit::denied(
             Some(&caller.principal.name),
             &caller.method,
-            &shown,
+            Some(&shown),
             Code::PermissionDenied,
             caller.peer,
         );

@@ -1,5 +1,7 @@
 //! Grants: what a principal may read, written as resource names. A dataset grant covers the
 //! dataset and its series, a scheme grant the scheme and its concepts; `*` stands for every one.
+//! `milestones` covers the milestones of the datasets the other grants cover, never those of a
+//! dataset the principal may not read.
 
 use std::fmt;
 
@@ -20,7 +22,7 @@ pub enum Grant {
     AllSchemes,
     /// `schemes/{id}`: that scheme and its concepts.
     Scheme(String),
-    /// `milestones`: the timeline of milestones.
+    /// `milestones`: the milestones of the datasets the principal may read.
     Milestones,
 }
 
@@ -97,9 +99,15 @@ impl Grants {
                 .is_ok()
     }
 
-    /// Whether the timeline of milestones may be read.
+    /// Whether the principal holds the `milestones` grant (so may list milestones at all).
     pub fn milestones(&self) -> bool {
         self.milestones
+    }
+
+    /// Whether the milestones of the dataset `dataset` may be read: the `milestones` grant and
+    /// a grant on that dataset.
+    pub fn milestones_of(&self, dataset: &str) -> bool {
+        self.milestones && self.dataset(dataset)
     }
 
     /// About how many bytes a copy of these grants holds (for the reply cache's bound).
@@ -109,7 +117,8 @@ impl Grants {
     }
 
     /// Whether the resource `name` (a dataset, series, scheme or concept name, or a milestone)
-    /// may be read; a name of no known kind may not.
+    /// may be read; a name of no known kind may not. A milestone's name does not say its
+    /// dataset: only [`Grants::milestones_of`] tells whether that milestone may be read.
     pub fn name(&self, name: &str) -> bool {
         if let Ok(n) = SeriesName::parse(name) {
             self.dataset(n.dataset)
@@ -215,5 +224,27 @@ mod tests {
             assert!(wide.name(name), "{name}");
         }
         assert!(!Grants::default().name("datasets/d1"));
+    }
+
+    #[test]
+    fn milestones_are_read_only_with_their_dataset() {
+        let parse = |grants: &[&str]| -> Grants {
+            grants.iter().map(|g| Grant::parse(g).unwrap()).collect()
+        };
+        let cases: &[(&[&str], &str, bool)] = &[
+            (&["milestones", "datasets/d1"], "d1", true),
+            (&["milestones", "datasets/d1"], "d2", false),
+            (&["milestones", "datasets/*"], "d2", true),
+            (&["milestones", "schemes/*"], "d1", false),
+            (&["datasets/*"], "d1", false),
+        ];
+        for (grants, dataset, allowed) in cases {
+            assert_eq!(
+                parse(grants).milestones_of(dataset),
+                *allowed,
+                "{grants:?} {dataset}"
+            );
+        }
+        assert!(Grants::everything().milestones_of("any"));
     }
 }

@@ -5,7 +5,7 @@
 //! [[principal]]
 //! name = "reports-api"
 //! tokens = ["sha256:…"]                        # digests printed by `token new`
-//! certificates = ["spiffe://corp/reports-api"] # client-certificate DNS or URI SANs
+//! certificates = ["uri:spiffe://corp/reports-api"] # client-certificate SANs: dns:… or uri:…
 //! grants = ["datasets/cic-global-llm-2026", "schemes/*", "milestones"]
 //! quota = { calls_per_second = 50, burst = 100 } # optional
 //! ```
@@ -50,7 +50,7 @@ pub enum Unauthenticated {
     UnknownToken,
     /// A verified client certificate whose names no principal lists.
     #[error(
-        "the client certificate names no principal; list one of its DNS or URI names under `certificates` in the auth file"
+        "the client certificate names no principal; list one of its names under `certificates` in the auth file, as `dns:NAME` for a DNS name or `uri:URI` for a URI"
     )]
     UnknownCertificate,
 }
@@ -102,14 +102,40 @@ pub fn is_valid_name(name: &str) -> bool {
         })
 }
 
+/// A certificate name of the auth file, typed as [`Principals::authenticate`] matches it:
+/// `dns:NAME` (a DNS subject alternative name) or `uri:URI` (a URI one). An untyped entry is
+/// read as a URI when it holds a `:` (every URI has a scheme; no DNS name has a colon), else as a
+/// DNS name. The error says what would be valid.
+pub fn typed_certificate_name(text: &str) -> Result<String, String> {
+    let (kind, value) = match text.split_once(':') {
+        Some(("dns", value)) => ("dns", value),
+        Some(("uri", value)) => ("uri", value),
+        Some(_) => ("uri", text),
+        None => ("dns", text),
+    };
+    let valid = !value.is_empty()
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && (kind == "uri" || !value.contains(':'));
+    if valid {
+        Ok(format!("{kind}:{value}"))
+    } else {
+        Err(format!(
+            "{:?} is not a certificate name; give `dns:` and a DNS name or `uri:` and a URI (subject alternative names)",
+            crate::status::shorten(text, 80)
+        ))
+    }
+}
+
 impl Principals {
-    /// Reads and validates the principals file at `path`.
+    /// Reads and validates the principals file at `path`; one every user may write is refused
+    /// ([`LoadError::Permission`]): anyone on the host could add a principal to it.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
             path: shown.clone(),
             source,
         })?;
+        refuse_world_writable(path)?;
         Self::parse(&shown, &text)
     }
 
@@ -207,16 +233,9 @@ impl Principals {
             }
         }
         for (i, name) in entry.certificates.iter().enumerate() {
-            if name.is_empty() || name.chars().any(char::is_whitespace) {
-                return Err(LoadError::invalid(
-                    path,
-                    at(&format!("certificates[{i}]")),
-                    format!(
-                        "{name:?} is not a certificate name; give a DNS or URI subject alternative name"
-                    ),
-                ));
-            }
-            if self.by_certificate.insert(name.clone(), slot).is_some() {
+            let name = typed_certificate_name(name)
+                .map_err(|e| LoadError::invalid(path, at(&format!("certificates[{i}]")), e))?;
+            if self.by_certificate.insert(name, slot).is_some() {
                 return Err(LoadError::invalid(
                     path,
                     at(&format!("certificates[{i}]")),
@@ -238,8 +257,8 @@ impl Principals {
     }
 
     /// The principal a call's credentials name: its bearer token (the `authorization` header's
-    /// value) if it sent one, else the first of its verified certificate names that a principal
-    /// lists.
+    /// value) if it sent one, else the first of its verified certificate names (typed, as
+    /// [`typed_certificate_name`] writes them) that a principal lists.
     pub fn authenticate(
         &self,
         authorization: Option<&[u8]>,
@@ -261,6 +280,62 @@ impl Principals {
             .find_map(|name| self.by_certificate.get(name))
             .map(|&slot| &self.principals[slot])
             .ok_or(Unauthenticated::UnknownCertificate)
+    }
+}
+
+/// Appends `entry` (a `[[principal]]` table) to the auth file at `path`, only if the file still
+/// loads with it (so a name declared twice or a broken file is refused and the file left as
+/// it was). A missing file is created readable and writable by its owner only; one every user
+/// may write is refused.
+pub fn append_entry(path: &Path, entry: &str) -> Result<(), LoadError> {
+    use std::io::Write as _;
+    let shown = path.display().to_string();
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => {
+            refuse_world_writable(path)?;
+            text
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(LoadError::Io {
+                path: shown,
+                source,
+            });
+        }
+    };
+    let separator = if existing.is_empty() || existing.ends_with("\n\n") {
+        ""
+    } else if existing.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    let addition = format!("{separator}{entry}\n");
+    Principals::parse(&shown, &format!("{existing}{addition}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let io = |source| LoadError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(addition.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// Refuses the auth file `path` when every user may write it, saying how to fix it.
+pub fn refuse_world_writable(path: &Path) -> Result<(), LoadError> {
+    match crate::file_mode::world_writable(path) {
+        None => Ok(()),
+        Some(mode) => Err(LoadError::Permission {
+            path: path.display().to_string(),
+            reason: format!(
+                "every user may write it (mode {mode:04o}), so anyone on the host could add a principal; make it writable by its owner only (`chmod go-w {}`)",
+                path.display()
+            ),
+        }),
     }
 }
 
@@ -286,7 +361,7 @@ mod tests {
 [[principal]]
 name = "reports-api"
 tokens = ["{}"]
-certificates = ["spiffe://corp/reports-api", "reports.internal"]
+certificates = ["spiffe://corp/reports-api", "reports.internal", "uri:urn:reports", "dns:api.internal"]
 grants = ["datasets/cic-global-llm-2026", "schemes/industry"]
 quota = {{ calls_per_second = 5, burst = 10 }}
 
@@ -313,17 +388,36 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         let cases: &[Case<'_>] = &[
             (Some("Bearer t-reports"), &[], Ok("reports-api")),
             (Some("bearer  t-analyst-2 "), &[], Ok("analyst")),
-            (None, &["other", "reports.internal"], Ok("reports-api")),
+            (
+                None,
+                &["dns:other", "dns:reports.internal"],
+                Ok("reports-api"),
+            ),
+            (None, &["uri:spiffe://corp/reports-api"], Ok("reports-api")),
+            (None, &["uri:urn:reports"], Ok("reports-api")),
+            (None, &["dns:api.internal"], Ok("reports-api")),
+            // A name of the other type never matches: a URI SAN `reports.internal` is not the
+            // DNS name listed.
+            (
+                None,
+                &["uri:reports.internal"],
+                Err(Unauthenticated::UnknownCertificate),
+            ),
+            (
+                None,
+                &["dns:urn:reports", "uri:api.internal"],
+                Err(Unauthenticated::UnknownCertificate),
+            ),
             (
                 Some("Bearer t-analyst"),
-                &["reports.internal"],
+                &["dns:reports.internal"],
                 Ok("analyst"),
             ),
             (None, &[], Err(Unauthenticated::Missing)),
             (Some("Bearer nope"), &[], Err(Unauthenticated::UnknownToken)),
             (
                 Some("Bearer nope"),
-                &["reports.internal"],
+                &["dns:reports.internal"],
                 Err(Unauthenticated::UnknownToken),
             ),
             (Some("Basic dXNlcg=="), &[], Err(Unauthenticated::Malformed)),
@@ -331,7 +425,7 @@ grants = ["datasets/*", "schemes/*", "milestones"]
             (Some("t-reports"), &[], Err(Unauthenticated::Malformed)),
             (
                 None,
-                &["REPORTS.internal"],
+                &["dns:REPORTS.internal"],
                 Err(Unauthenticated::UnknownCertificate),
             ),
         ];
@@ -341,6 +435,31 @@ grants = ["datasets/*", "schemes/*", "milestones"]
                 .authenticate(authorization.map(str::as_bytes), &names)
                 .map(|p| p.name.as_str());
             assert_eq!(got, *expected, "{authorization:?} {names:?}");
+        }
+    }
+
+    #[test]
+    fn certificate_names_are_typed_and_untyped_ones_read_by_their_colon() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("dns:a.internal", Some("dns:a.internal")),
+            ("uri:spiffe://corp/a", Some("uri:spiffe://corp/a")),
+            ("uri:a.internal", Some("uri:a.internal")),
+            ("a.internal", Some("dns:a.internal")),
+            ("spiffe://corp/a", Some("uri:spiffe://corp/a")),
+            ("urn:x", Some("uri:urn:x")),
+            ("dns:", None),
+            ("uri:", None),
+            ("", None),
+            ("dns:a:b", None),
+            ("a b", None),
+            ("dns:a\tb", None),
+        ];
+        for (text, expected) in cases {
+            let got = typed_certificate_name(text);
+            match expected {
+                Some(typed) => assert_eq!(got.as_deref(), Ok(*typed), "{text:?}"),
+                None => assert!(got.unwrap_err().contains("`dns:`"), "{text:?}"),
+            }
         }
     }
 
@@ -390,6 +509,14 @@ grants = ["datasets/*", "schemes/*", "milestones"]
                 format!("[[principal]]\nname = \"a\"\ntoken = [\"{good}\"]\ngrants = [\"milestones\"]\n"),
                 "unknown field `token`",
             ),
+            (
+                "[[principal]]\nname = \"a\"\ncertificates = [\"x.internal\", \"dns:x.internal\"]\ngrants = [\"milestones\"]\n".into(),
+                "principal[0] \"a\": certificates[1]: is listed twice",
+            ),
+            (
+                "[[principal]]\nname = \"a\"\ncertificates = [\"dns:a:b\"]\ngrants = [\"milestones\"]\n".into(),
+                "principal[0] \"a\": certificates[0]: \"dns:a:b\" is not a certificate name",
+            ),
         ];
         for (text, expected) in cases {
             let error = Principals::parse("auth.toml", &text).unwrap_err();
@@ -400,5 +527,59 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         }
         let missing = Principals::load(Path::new("/definitely/not/here.toml")).unwrap_err();
         assert_eq!(missing.exit_code(), llmarket_proto::exit::IO_ERR);
+    }
+
+    #[test]
+    fn entries_are_appended_only_when_the_file_still_loads() {
+        let dir = std::env::temp_dir().join(format!("llmarket-append-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("auth.toml");
+        let entry = |name: &str, token: &str| {
+            format!(
+                "[[principal]]\nname = \"{name}\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\"]",
+                TokenDigest::of(token)
+            )
+        };
+        append_entry(&path, &entry("a", "ta")).unwrap();
+        #[cfg(unix)]
+        assert_eq!(crate::file_mode::mode(&path), Some(0o600));
+        append_entry(&path, &entry("b", "tb")).unwrap();
+        let loaded = Principals::load(&path).unwrap();
+        assert_eq!(loaded.iter().count(), 2);
+        let before = std::fs::read_to_string(&path).unwrap();
+        let error = append_entry(&path, &entry("a", "tc")).unwrap_err();
+        assert!(error.to_string().contains("is declared twice"), "{error}");
+        assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
+        let error = append_entry(&path, "[[principal]]\nname = \"c\"").unwrap_err();
+        assert!(error.to_string().contains("no credentials"), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            before,
+            "left as it was"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_auth_file_every_user_may_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path =
+            std::env::temp_dir().join(format!("llmarket-auth-mode-{}.toml", std::process::id()));
+        std::fs::write(&path, file()).unwrap();
+        let set = |mode| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode));
+        set(0o644).unwrap();
+        assert!(Principals::load(&path).is_ok());
+        set(0o666).unwrap();
+        let error = Principals::load(&path).unwrap_err();
+        assert_eq!(error.exit_code(), llmarket_proto::exit::NO_PERM);
+        let message = error.to_string();
+        assert!(
+            message.contains("every user may write it (mode 0666)")
+                && message.contains("chmod go-w"),
+            "{message}"
+        );
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -94,6 +94,15 @@ pub enum LoadError {
         /// What is wrong and what would be valid.
         reason: String,
     },
+    /// A file whose permissions let others change what it decides (e.g. an auth file every
+    /// user may write).
+    #[error("{path}: {reason}")]
+    Permission {
+        /// The file.
+        path: String,
+        /// Who may do what, and the command that fixes it.
+        reason: String,
+    },
 }
 
 impl LoadError {
@@ -120,11 +129,12 @@ impl LoadError {
         Self::invalid(path, location, error.message())
     }
 
-    /// The process exit code for this error: 74 for I/O, 65 for bad data.
+    /// The process exit code for this error: 74 for I/O, 65 for bad data, 77 for permissions.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Io { .. } => exit::IO_ERR,
             Self::Invalid { .. } => exit::DATA_ERR,
+            Self::Permission { .. } => exit::NO_PERM,
         }
     }
 }

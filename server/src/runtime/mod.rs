@@ -24,7 +24,7 @@ pub mod fd_limit;
 pub mod health;
 mod held_writes;
 pub mod limits;
-mod log_limit;
+pub(crate) mod log_limit;
 pub mod middleware;
 pub mod peer;
 mod per_address;

@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 pub struct Peer {
     /// The caller's address, when the transport has one.
     pub addr: Option<SocketAddr>,
-    /// The names (DNS and URI subject alternative names) of the client certificate the caller
-    /// presented and the server verified; empty without mutual TLS.
+    /// The names (DNS and URI subject alternative names, typed as `dns:…` and `uri:…`) of the
+    /// client certificate the caller presented and the server verified; empty without mutual
+    /// TLS.
     pub certificate_names: Vec<String>,
 }

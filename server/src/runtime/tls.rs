@@ -2,6 +2,10 @@
 //! and for mutual TLS the CA a client's certificate must be signed by. The rustls config is held
 //! in an [`ArcSwap`], so [`ServerTls::reload`] (SIGHUP) swaps in new files without a restart;
 //! connections already open keep the config they were accepted with.
+//!
+//! With mutual TLS a client certificate must carry the clientAuth extended key usage: a
+//! certificate without EKUs, or one for servers only, is refused in the handshake, so a server
+//! certificate from the same CA does not log in as a client.
 
 use std::{
     io,
@@ -12,11 +16,16 @@ use std::{
 
 use arc_swap::ArcSwap;
 use rustls::{
-    RootCertStore, ServerConfig,
+    CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig,
+    SignatureScheme,
+    client::danger::HandshakeSignatureValid,
     crypto::{CryptoProvider, ring},
-    server::{ServerConnection, WebPkiClientVerifier},
+    server::{
+        ServerConnection, WebPkiClientVerifier,
+        danger::{ClientCertVerified, ClientCertVerifier},
+    },
 };
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime, pem::PemObject as _};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 
@@ -178,8 +187,9 @@ async fn linger(mut stream: TcpStream) {
     let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
-/// The DNS and URI subject alternative names of the client certificate the handshake verified
-/// (none without mutual TLS).
+/// The DNS and URI subject alternative names of the client certificate the handshake verified,
+/// typed as the auth file writes them (`dns:…`, `uri:…`; none without mutual TLS), so a URI
+/// name never matches an entry for a DNS name or the other way round.
 pub(crate) fn certificate_names(connection: &ServerConnection) -> Vec<String> {
     let Some(leaf) = connection.peer_certificates().and_then(<[_]>::first) else {
         return Vec::new();
@@ -187,8 +197,8 @@ pub(crate) fn certificate_names(connection: &ServerConnection) -> Vec<String> {
     match webpki::EndEntityCert::try_from(leaf) {
         Ok(cert) => cert
             .valid_dns_names()
-            .chain(cert.valid_uri_names())
-            .map(str::to_owned)
+            .map(|name| format!("dns:{name}"))
+            .chain(cert.valid_uri_names().map(|name| format!("uri:{name}")))
             .collect(),
         Err(e) => {
             // rustls parsed it to verify it, so this does not happen; a caller without names
@@ -196,6 +206,70 @@ pub(crate) fn certificate_names(connection: &ServerConnection) -> Vec<String> {
             tracing::warn!("cannot read the names of a verified client certificate: {e:?}");
             Vec::new()
         }
+    }
+}
+
+/// The DER value of the clientAuth key purpose, id-kp-clientAuth (1.3.6.1.5.5.7.3.2).
+const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+
+/// rustls's verifier of client certificates, which takes a certificate without any extended key
+/// usage as fit for any purpose (RFC 5280), and then the clientAuth usage required: a client
+/// certificate must say it is one.
+#[derive(Debug)]
+struct ClientAuthRequired {
+    inner: Arc<dyn ClientCertVerifier>,
+    roots: Arc<RootCertStore>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ClientCertVerifier for ClientAuthRequired {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.inner
+            .verify_client_cert(end_entity, intermediates, now)?;
+        let cert = webpki::EndEntityCert::try_from(end_entity)
+            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        cert.verify_for_usage(
+            self.provider.signature_verification_algorithms.all,
+            &self.roots.roots,
+            intermediates,
+            now,
+            webpki::KeyUsage::required(EKU_CLIENT_AUTH),
+            None,
+            None,
+        )
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::InvalidPurpose))?;
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }
 
@@ -224,13 +298,19 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, TlsError> {
                     reason: e.to_string(),
                 })?;
             }
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| TlsError::ClientCa {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-            builder.with_client_cert_verifier(verifier)
+            let roots = Arc::new(roots);
+            let inner =
+                WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .build()
+                    .map_err(|e| TlsError::ClientCa {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
+            builder.with_client_cert_verifier(Arc::new(ClientAuthRequired {
+                inner,
+                roots,
+                provider,
+            }))
         }
     };
     let mut config = builder
@@ -272,9 +352,18 @@ fn certificates(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'s
     Ok(certs)
 }
 
+/// Reads the server's private key; warns (without refusing: a Kubernetes Secret's files are
+/// 0644 unless its `defaultMode` says otherwise) when every user may read it.
 fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     const WHAT: &str = "TLS key";
     let pem = read(path, WHAT)?;
+    if let Some(mode) = crate::file_mode::world_readable(path) {
+        tracing::warn!(
+            "the TLS key {} is readable by every user (mode {mode:04o}); make it readable by its owner only (`chmod 600 {}`)",
+            path.display(),
+            path.display()
+        );
+    }
     PrivateKeyDer::from_pem_slice(&pem).map_err(|e| TlsError::Pem {
         what: WHAT,
         path: path.to_owned(),

@@ -195,7 +195,7 @@ impl Builder {
             self.scheme(path, dataset, i, scheme)?;
         }
         for (i, milestone) in raw.milestones.into_iter().enumerate() {
-            self.milestone(path, i, milestone)?;
+            self.milestone(path, dataset, i, milestone)?;
         }
         Ok(())
     }
@@ -396,6 +396,7 @@ impl Builder {
     fn milestone(
         &mut self,
         path: &str,
+        dataset: &str,
         position: usize,
         raw: RawMilestone,
     ) -> Result<(), LoadError> {
@@ -453,6 +454,7 @@ impl Builder {
                 .into(),
             concepts: Vec::new(),
             source,
+            dataset: dataset.to_owned(),
         });
         self.milestone_links.push(links);
         Ok(())

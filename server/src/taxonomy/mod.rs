@@ -8,7 +8,9 @@
 //! validated into queries), [`reply`] (domain values as messages). Each handler takes one
 //! snapshot of the vocabulary and does no I/O. Each checks the caller's grants ([`Access`]) before
 //! it looks anything up, so a refusal is the same whether the resource exists or not; lists and
-//! searches hold only what the caller may read, filtered before paging.
+//! searches hold only what the caller may read, filtered before paging. A milestone's name does
+//! not carry its dataset, so GetMilestone looks it up first and answers one of a dataset the
+//! caller may not read as NOT_FOUND, exactly as one that does not exist.
 
 pub mod changes;
 pub mod convert;
@@ -281,7 +283,8 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let filter = query
             .filter(&vocabulary)
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
-        let milestones = vocabulary.select_milestones(filter);
+        let mut milestones = vocabulary.select_milestones(filter);
+        milestones.retain(|m| access.may_read_milestones_of(&m.dataset));
         let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
         Ok(versioned(
             vocabulary.data_version(),
@@ -308,6 +311,15 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let reply = Reply::new(&vocabulary, &request.language_code, &access);
         let milestone = vocabulary
             .milestone(id)
+            .and_then(|m| {
+                if access.hides_milestone(&m.name, &m.dataset) {
+                    Err(Error::MilestoneNotFound {
+                        milestone: id.into(),
+                    })
+                } else {
+                    Ok(m)
+                }
+            })
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
             vocabulary.data_version(),
@@ -380,6 +392,33 @@ mod tests {
         assert_eq!(response.hits.len(), 2);
         assert!(response.total_size > 2);
         assert!(!response.next_page_token.is_empty());
+    }
+
+    #[test]
+    fn a_milestone_of_an_unreadable_dataset_is_not_found() {
+        use crate::auth::{Caller, Grant, Principal};
+        let api = api();
+        let get = |grants: &[&str]| {
+            let mut request = Request::new(pb::GetMilestoneRequest {
+                name: "milestones/2025-03-gpt-4o-native-multimodal".into(),
+                ..Default::default()
+            });
+            request.extensions_mut().insert(Caller {
+                principal: Arc::new(Principal {
+                    name: "p".into(),
+                    grants: grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
+                    quota: None,
+                }),
+                method: "/m".into(),
+                peer: None,
+            });
+            ready(api.get_milestone(request))
+        };
+        assert!(get(&["milestones", "datasets/cic-global-llm-2026"]).is_ok());
+        let hidden = get(&["milestones", "datasets/other"]).unwrap_err();
+        assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+        let denied = get(&["datasets/cic-global-llm-2026"]).unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
     }
 
     #[test]

@@ -119,6 +119,9 @@ pub struct Milestone {
     pub concepts: Vec<ConceptIndex>,
     /// The section of the source report.
     pub source: String,
+    /// The id of the dataset whose file declares it: a caller reads it only with a
+    /// `milestones` grant and a grant on this dataset.
+    pub dataset: String,
 }
 
 impl Milestone {
@@ -172,6 +175,7 @@ mod tests {
             description: Texts::default(),
             concepts: Vec::new(),
             source: String::new(),
+            dataset: "d".into(),
         }
     }
 

@@ -62,6 +62,7 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
                 vocabulary
                     .milestones()
                     .iter()
+                    .filter(|m| access.may_read_milestones_of(&m.dataset))
                     .map(|m| (m.name.clone(), vec![(slug(&m.id), 0)])),
             ),
         ),

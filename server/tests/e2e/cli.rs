@@ -199,6 +199,51 @@ fn a_non_loopback_address_without_protection_is_refused_before_binding() {
     );
 }
 
+/// Issue 22, item 9: an auth file on a public address over plaintext sends bearer tokens in
+/// clear; it was served without a word.
+#[test]
+fn an_auth_file_over_plaintext_off_loopback_is_refused() {
+    assert_one_line_error(
+        &run(&[
+            "forecast",
+            "--listen",
+            "0.0.0.0:0",
+            "--auth-file",
+            "auth.toml",
+        ]),
+        64,
+        "refusing to serve 0.0.0.0:0 (not loopback) with --auth-file over plaintext, which sends bearer tokens in clear; add --tls-cert FILE and --tls-key FILE, or --allow-insecure",
+    );
+    let output = Command::new(BIN)
+        .args(["forecast", "--listen", "0.0.0.0:0"])
+        .env("LLMARKET_AUTH_FILE", "auth.toml")
+        .output()
+        .expect("run llmarket-server");
+    assert_eq!(output.status.code(), Some(64), "{output:?}");
+}
+
+/// Issue 22, item 9: `--admin-listen` was never checked, and its unauthenticated `/metrics`
+/// lists every dataset id.
+#[test]
+fn a_non_loopback_admin_listener_is_refused_unless_allowed() {
+    assert_one_line_error(
+        &run(&["forecast", "--admin-listen", "0.0.0.0:0"]),
+        64,
+        "refusing to serve the admin listener on 0.0.0.0:0 (not loopback): it has no authentication and its /metrics names every dataset; give a loopback address (e.g. 127.0.0.1:9090), or add --allow-public-admin",
+    );
+    assert_one_line_error(
+        &run(&[
+            "taxonomy",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "[::]:0",
+        ]),
+        64,
+        "refusing to serve the admin listener on [::]:0",
+    );
+}
+
 #[test]
 fn a_bad_auth_file_is_a_data_error_and_a_missing_one_an_io_error() {
     let dir = temp_dir("auth-bad");
@@ -264,4 +309,76 @@ fn token_new_prints_the_token_once_and_an_entry_with_only_its_digest() {
         64,
         "--grant \"everything\" is not a grant",
     );
+}
+
+/// Issue 22, item 12: `token new` without `--grant` printed an entry the server cannot load.
+#[test]
+fn token_new_needs_a_grant() {
+    let output = run(&["token", "new", "--principal", "a"]);
+    assert_one_line_error(&output, 64, "give at least one --grant");
+    assert!(output.stdout.is_empty(), "no token without an entry");
+}
+
+/// Issue 22, item 12: README's `token new … 2>> auth.toml` appended error text to the auth
+/// file, which then failed to load. `--append-to` appends only an entry the file still loads
+/// with, and prints the token only once it is in.
+#[cfg(unix)]
+#[test]
+fn token_new_appends_only_an_entry_the_file_still_loads_with() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = temp_dir("append");
+    let file = dir.join("auth.toml");
+    let path = file.to_str().expect("utf-8 path");
+    let new = |principal: &str| {
+        run(&[
+            "token",
+            "new",
+            "--principal",
+            principal,
+            "--grant",
+            "datasets/*",
+            "--append-to",
+            path,
+        ])
+    };
+    let first = new("reports-api");
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let token = String::from_utf8_lossy(&first.stdout).trim().to_owned();
+    assert_eq!(token.len(), 43, "{token}");
+    let mode = std::fs::metadata(&file)
+        .expect("created")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    assert_eq!(new("analyst").status.code(), Some(0));
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(!text.contains(&token), "the file never holds the token");
+    let principals = llmarket_server::auth::Principals::load(&file).expect("the file loads");
+    assert_eq!(principals.iter().count(), 2);
+    let principal = principals
+        .authenticate(Some(format!("Bearer {token}").as_bytes()), &[])
+        .expect("the token authenticates");
+    assert_eq!(principal.name, "reports-api");
+
+    // A name declared twice: refused, the file unchanged, no token printed.
+    let twice = new("analyst");
+    assert_one_line_error(
+        &twice,
+        65,
+        "principal[2] \"analyst\": name: is declared twice",
+    );
+    assert!(twice.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), text);
+
+    // An auth file every user may write: refused by `token new` and by the server (77).
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let open = new("third");
+    assert_one_line_error(&open, 77, "every user may write it (mode 0666)");
+    assert!(open.stdout.is_empty());
+    assert_one_line_error(
+        &run(&["forecast", "--listen", "127.0.0.1:0", "--auth-file", path]),
+        77,
+        "chmod go-w",
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
 }

@@ -78,6 +78,9 @@ fn typed<T>(result: Result<T, LoadError>) -> Result<(), TestCaseError> {
         Err(LoadError::Io { path, source }) => Err(TestCaseError::fail(format!(
             "an I/O error from text in memory: {path}: {source}"
         ))),
+        Err(LoadError::Permission { path, reason }) => Err(TestCaseError::fail(format!(
+            "a permission error from text in memory: {path}: {reason}"
+        ))),
     }
 }
 

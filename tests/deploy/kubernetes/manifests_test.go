@@ -128,6 +128,15 @@ func flag(args []string, name string) string {
 	return ""
 }
 
+func hasArg(args []string, want string) bool {
+	for _, a := range args {
+		if a == want {
+			return true
+		}
+	}
+	return false
+}
+
 func port(c corev1.Container, name string) int32 {
 	for _, p := range c.Ports {
 		if p.Name == name {
@@ -204,6 +213,10 @@ func checkService(t *testing.T, all objects, d appsv1.Deployment) {
 	admin := port(c, "admin")
 	if admin == 0 || !strings.HasSuffix(flag(c.Args, "admin-listen"), fmt.Sprintf(":%d", admin)) {
 		t.Errorf("the admin port %d is not where --admin-listen=%q listens", admin, flag(c.Args, "admin-listen"))
+	}
+	// The server refuses a non-loopback admin listener without --allow-public-admin.
+	if !strings.HasPrefix(flag(c.Args, "admin-listen"), "127.") && !hasArg(c.Args, "--allow-public-admin") {
+		t.Errorf("--admin-listen=%q is not loopback: the server needs --allow-public-admin", flag(c.Args, "admin-listen"))
 	}
 	for name, probe := range map[string]*corev1.Probe{"/readyz": c.ReadinessProbe, "/livez": c.LivenessProbe} {
 		if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Path != name ||

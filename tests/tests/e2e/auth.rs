@@ -570,3 +570,307 @@ async fn not_found_suggests_only_names_the_caller_may_read() {
         "{nearest}"
     );
 }
+
+/// One HTTP/2 frame: its 9-byte header (length, type, flags, stream id), then `payload`.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let length = u32::try_from(payload.len())
+        .expect("short payload")
+        .to_be_bytes();
+    let mut frame = vec![length[1], length[2], length[3], kind, flags];
+    frame.extend(stream.to_be_bytes());
+    frame.extend(payload);
+    frame
+}
+
+/// Sends `calls` unauthenticated calls to `path` over one HTTP/2 connection to `addr`, as an
+/// attacker would: the path is added to the HPACK table once and then sent as a one-byte index,
+/// so each further call costs 14 bytes on the wire. Keeps 50 calls in flight (below the server's
+/// stream limit) and waits for every answer. Returns the bytes written and how many calls were
+/// answered with trailers-only headers (as refusals are) rather than reset.
+async fn hpack_flood(addr: std::net::SocketAddr, path: &str, calls: u32) -> (usize, u32) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    const HEADERS: u8 = 1;
+    const RST_STREAM: u8 = 3;
+    const SETTINGS: u8 = 4;
+    const PING: u8 = 6;
+    const GOAWAY: u8 = 7;
+    const END_STREAM: u8 = 1;
+    const END_HEADERS: u8 = 4;
+    const ACK: u8 = 1;
+
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut reader, writer) = stream.into_split();
+    let writer = std::sync::Arc::new(tokio::sync::Mutex::new(writer));
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let write = {
+        let writer = writer.clone();
+        let written = written.clone();
+        move |bytes: Vec<u8>| {
+            let writer = writer.clone();
+            let written = written.clone();
+            async move {
+                written.fetch_add(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+                writer.lock().await.write_all(&bytes).await.expect("write");
+            }
+        }
+    };
+    let mut opening = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    opening.extend(h2_frame(SETTINGS, 0, 0, &[]));
+    write(opening).await;
+
+    let in_flight = std::sync::Arc::new(tokio::sync::Semaphore::new(50));
+    let reading = {
+        let in_flight = in_flight.clone();
+        let write = write.clone();
+        tokio::spawn(async move {
+            let (mut answered, mut reset) = (0u32, 0u32);
+            while answered + reset < calls {
+                let mut head = [0u8; 9];
+                reader.read_exact(&mut head).await.expect("a frame");
+                let length = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+                let mut payload = vec![0; length];
+                reader
+                    .read_exact(&mut payload)
+                    .await
+                    .expect("a frame's payload");
+                let (kind, flags) = (head[3], head[4]);
+                match kind {
+                    HEADERS if flags & END_STREAM != 0 => answered += 1,
+                    RST_STREAM => reset += 1,
+                    SETTINGS if flags & ACK == 0 => write(h2_frame(SETTINGS, ACK, 0, &[])).await,
+                    PING if flags & ACK == 0 => write(h2_frame(PING, ACK, 0, &payload)).await,
+                    GOAWAY => panic!("the server closed the connection: {payload:?}"),
+                    _ => continue,
+                }
+                if matches!(kind, HEADERS | RST_STREAM)
+                    && (kind == RST_STREAM || flags & END_STREAM != 0)
+                {
+                    in_flight.add_permits(1);
+                }
+            }
+            answered
+        })
+    };
+
+    // The first call adds :path, content-type and te to the dynamic table (literal with
+    // incremental indexing, indexed name); then te is index 62, content-type 63, the path 64.
+    let literal = |name_index: u8, value: &str| {
+        let mut field = vec![0x40 | name_index];
+        assert!(value.len() < 127 || name_index == 4);
+        if value.len() < 127 {
+            field.push(u8::try_from(value.len()).expect("short"));
+        } else {
+            // A 7-bit prefixed integer: 127, then the rest in 7-bit groups.
+            let mut rest = value.len() - 127;
+            field.push(127);
+            while rest >= 128 {
+                field.push(u8::try_from(rest % 128).expect("7 bits") | 0x80);
+                rest /= 128;
+            }
+            field.push(u8::try_from(rest).expect("7 bits"));
+        }
+        field.extend(value.as_bytes());
+        field
+    };
+    let mut first = vec![0x83, 0x86]; // :method POST, :scheme http
+    first.extend(literal(4, path)); // :path
+    first.extend(literal(31, "application/grpc")); // content-type
+    first.extend([0x40, 2]); // te: trailers, a new name
+    first.extend(b"te");
+    first.push(8);
+    first.extend(b"trailers");
+    let again = [0x83, 0x86, 0x80 | 64, 0x80 | 63, 0x80 | 62];
+    for n in 0..calls {
+        in_flight.acquire().await.expect("permit").forget();
+        let block: &[u8] = if n == 0 { &first } else { &again };
+        write(h2_frame(
+            HEADERS,
+            END_STREAM | END_HEADERS,
+            2 * n + 1,
+            block,
+        ))
+        .await;
+    }
+    let answered = reading.await.expect("reader");
+    (written.load(std::sync::atomic::Ordering::Relaxed), answered)
+}
+
+/// Issue 22, item 3: 5,000 unauthenticated calls with a 2,000-character path (HPACK-indexed, so
+/// cheap to send) once wrote two copies of the path per call into the log (×144 what was sent).
+/// Now the path is named `unknown`, and each peer gets one audit line a second with a count of
+/// the rest: the log grows by at most three times what the flood sent.
+#[test]
+fn an_unauthenticated_flood_writes_less_log_than_it_sends() {
+    use llmarket_tests::process::ServerProcess;
+
+    let dir = std::env::temp_dir().join(format!("llmarket-auth-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("auth.toml");
+    std::fs::write(&file, auth_file(false)).expect("write auth file");
+    let mut server = ServerProcess::start(
+        &[
+            "forecast",
+            "--listen",
+            "127.0.0.1:0",
+            "--auth-file",
+            file.to_str().expect("utf-8 path"),
+        ],
+        1,
+    );
+    let addr = server.addr("Forecast");
+    let path = format!("/llmarket.forecast.v1.ForecastService/{}", "A".repeat(2000));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (sent, answered) = runtime.block_on(hpack_flood(addr, &path, 5_000));
+    assert_eq!(answered, 5_000, "every call answered, none reset");
+    server.signal("TERM");
+    assert!(server.wait().success());
+    let log = server.rest_of_log();
+    let logged: usize = log.iter().map(|line| line.len() + 1).sum();
+    println!(
+        "flood: {sent} bytes sent, {logged} bytes logged in {} lines",
+        log.len()
+    );
+    let audit: Vec<_> = log.iter().filter(|l| l.contains("call denied")).collect();
+    assert!(!audit.is_empty(), "refusals are still audited: {log:?}");
+    assert!(
+        audit
+            .iter()
+            .all(|l| l.contains("method=\"unknown\"") || l.contains("method=unknown")),
+        "{audit:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains("AAAA")),
+        "the path is never repeated"
+    );
+    assert!(
+        logged <= 3 * sent,
+        "{logged} bytes logged for {sent} sent: {log:?}"
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+/// The built-in vocabulary and the dataset `secret-report`, whose one milestone is
+/// `milestones/secret-launch`.
+fn vocabulary_with_a_second_dataset() -> llmarket_server::data::Shared<taxonomy::Vocabulary> {
+    use llmarket_server::data::{self, DataFile, DatasetFiles};
+    let text = "[[milestones]]\nid = \"secret-launch\"\nyear = 2024\ntitle_zh_hans = \"秘密发布\"\n\
+                title_en = \"Secret launch\"\nsource = \"1\"\n";
+    let mut sources = data::all_sources(&[]).expect("built-in sources");
+    sources.push(DatasetFiles::taxonomy_only(
+        "secret-report",
+        DataFile::owned("secret-report/taxonomy.toml", text.to_owned()),
+    ));
+    let vocabulary = taxonomy::Vocabulary::load(&sources).expect("the vocabulary loads");
+    std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(vocabulary))
+}
+
+/// Issue 22, item 5: `milestones` was one global flag, so a principal granted one dataset read
+/// the milestones of every other. Now a milestone is read with `milestones` and a grant on its
+/// dataset; one of another dataset is NOT_FOUND (as if it did not exist) and never a nearest
+/// name.
+#[tokio::test]
+async fn milestones_are_read_only_with_a_grant_on_their_dataset() {
+    let dir = std::env::temp_dir().join(format!("llmarket-auth-milestones-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("auth.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[principal]]\nname = \"one\"\ntokens = [\"{}\"]\ngrants = [\"{DATASET}\", \"milestones\"]\n\n\
+             [[principal]]\nname = \"all\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\", \"milestones\"]\n",
+            TokenDigest::of("token-one"),
+            TokenDigest::of("token-all"),
+        ),
+    )
+    .expect("write auth file");
+    let options = ServeOptions {
+        auth: Some(auth::load(&file).expect("auth file loads")),
+        ..ServeOptions::default()
+    };
+    let server = TestServer::start_with_options(
+        taxonomy::routes(vocabulary_with_a_second_dataset()),
+        options,
+    )
+    .await;
+    let client = async |token: &str| {
+        TaxonomyServiceClient::with_interceptor(
+            server.channel().await,
+            Bearer(Some(token.to_owned())),
+        )
+    };
+    let listed = async |token: &str| -> Vec<String> {
+        let mut names = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let page = client(token)
+                .await
+                .list_milestones(tpb::ListMilestonesRequest {
+                    page_token,
+                    ..Default::default()
+                })
+                .await
+                .expect("list milestones")
+                .into_inner();
+            names.extend(page.milestones.into_iter().map(|m| m.name));
+            if page.next_page_token.is_empty() {
+                return names;
+            }
+            page_token = page.next_page_token;
+        }
+    };
+    let get = |name: &str| tpb::GetMilestoneRequest {
+        name: name.into(),
+        ..Default::default()
+    };
+    const SECRET: &str = "milestones/secret-launch";
+
+    // Allowed: a grant on every dataset reads the second dataset's milestone.
+    let all = listed("token-all").await;
+    assert!(all.iter().any(|n| n == SECRET), "{all:?}");
+    let milestone = client("token-all")
+        .await
+        .get_milestone(get(SECRET))
+        .await
+        .expect("readable")
+        .into_inner()
+        .milestone
+        .expect("a milestone");
+    assert_eq!(milestone.titles.len(), 2);
+    let near = client("token-all")
+        .await
+        .get_milestone(get("milestones/secret-lunch"))
+        .await
+        .expect_err("no such milestone");
+    assert!(near.message().contains(SECRET), "{near:?}");
+
+    // Refused: a grant on the built-in dataset alone lists its milestones and no other...
+    let one = listed("token-one").await;
+    assert!(!one.is_empty() && one.len() + 1 == all.len(), "{one:?}");
+    assert!(!one.iter().any(|n| n == SECRET), "{one:?}");
+    // ... gets the other's milestone as NOT_FOUND, the same as one that does not exist ...
+    let hidden = client("token-one")
+        .await
+        .get_milestone(get(SECRET))
+        .await
+        .expect_err("hidden");
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+    assert!(!hidden.message().contains("Secret"), "{hidden:?}");
+    // ... and never among the nearest names.
+    let near = client("token-one")
+        .await
+        .get_milestone(get("milestones/secret-lunch"))
+        .await
+        .expect_err("no such milestone");
+    assert_eq!(near.code(), Code::NotFound);
+    assert!(!near.message().contains("secret-launch"), "{near:?}");
+    let details = near.get_error_details();
+    let nearest = &details.error_info().expect("error info").metadata["nearest"];
+    assert!(!nearest.contains("secret-launch"), "{nearest}");
+    // A milestone of its own dataset still reads.
+    client("token-one")
+        .await
+        .get_milestone(get(&one[0]))
+        .await
+        .expect("its own dataset's milestone");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}

@@ -26,8 +26,11 @@ async fn served_title(addr: std::net::SocketAddr, id: &str) -> String {
     response.into_inner().dataset.expect("dataset").title_en
 }
 
+/// A non-loopback address is served with `--allow-insecure`, or with an auth file over TLS; a
+/// non-loopback admin listener with `--allow-public-admin`. (The refusals without them are in
+/// `server/tests/e2e/cli.rs`.)
 #[test]
-fn allow_insecure_or_an_auth_file_serves_a_non_loopback_address() {
+fn allow_insecure_or_an_auth_file_over_tls_serves_a_non_loopback_address() {
     let server = ServerProcess::start(
         &["forecast", "--listen", "0.0.0.0:0", "--allow-insecure"],
         1,
@@ -46,9 +49,28 @@ fn allow_insecure_or_an_auth_file_serves_a_non_loopback_address() {
     )
     .expect("write");
     let auth = file.to_str().expect("utf-8 path");
+    let pki = llmarket_tests::pki::Pki::new("public-auth");
+    let path = |name: &str| pki.path(name).to_str().expect("utf-8 path").to_owned();
+    let (cert, key) = (path("server.pem"), path("server.key"));
+    // A key every user may read is used, with a warning (issue 22, item 12).
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .expect("chmod");
     let server = ServerProcess::start(
-        &["forecast", "--listen", "0.0.0.0:0", "--auth-file", auth],
-        1,
+        &[
+            "forecast",
+            "--listen",
+            "0.0.0.0:0",
+            "--auth-file",
+            auth,
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--admin-listen",
+            "0.0.0.0:0",
+            "--allow-public-admin",
+        ],
+        2,
     );
     assert!(
         server
@@ -58,7 +80,14 @@ fn allow_insecure_or_an_auth_file_serves_a_non_loopback_address() {
         "{:?}",
         server.startup
     );
+    assert!(
+        server.startup.iter().any(|l| l.contains("WARN")
+            && l.contains("server.key is readable by every user (mode 0644)")),
+        "{:?}",
+        server.startup
+    );
     drop(server);
+    std::fs::remove_dir_all(&pki.dir).expect("clean up");
     std::fs::remove_dir_all(dir).expect("clean up");
 }
 

@@ -90,7 +90,7 @@ async fn mutual_tls_admits_only_certificates_from_the_client_ca() {
         double.callers(),
         vec![Caller {
             authorization: None,
-            certificate_names: vec![CLIENT_DNS.to_owned(), CLIENT_URI.to_owned()],
+            certificate_names: vec![format!("dns:{CLIENT_DNS}"), format!("uri:{CLIENT_URI}")],
         }]
     );
 }
@@ -176,7 +176,7 @@ async fn the_client_library_trusts_its_ca_presents_its_certificate_and_sends_the
         double.callers(),
         vec![Caller {
             authorization: Some("Bearer s3cret-t0ken".to_owned()),
-            certificate_names: vec![CLIENT_DNS.to_owned(), CLIENT_URI.to_owned()],
+            certificate_names: vec![format!("dns:{CLIENT_DNS}"), format!("uri:{CLIENT_URI}")],
         }]
     );
 }
@@ -244,6 +244,67 @@ async fn the_auth_file_admits_a_caller_by_its_verified_certificate_name() {
     let refused = list_datasets(&other, &pki.ca.cert, Some(&pki.client)).await;
     let refused = refused.expect_err("no principal has this certificate");
     assert!(refused.contains("Unauthenticated"), "{refused}");
+}
+
+/// Issue 22, item 7: rustls takes a certificate without extended key usages as fit for any
+/// purpose, so under mutual TLS alone a certificate from the client CA made for anything (a
+/// server's, say) read everything. A client certificate must now carry clientAuth.
+#[tokio::test]
+async fn a_client_certificate_must_carry_the_client_auth_usage() {
+    use rcgen::{ExtendedKeyUsagePurpose as Usage, SanType};
+    let pki = Pki::new("client-auth-usage");
+    let double = SlowForecast::new(Duration::ZERO);
+    let tls = ServerTls::load(pki.server_files(true)).expect("server TLS");
+    let server = TestServer::start_tls(double.clone().routes(), tls).await;
+    let names = || vec![SanType::DnsName(CLIENT_DNS.try_into().expect("dns name"))];
+    let no_usage = pki.ca.leaf(names(), Vec::new());
+    let server_only = pki.ca.leaf(names(), vec![Usage::ServerAuth]);
+    for (what, leaf) in [("no usage", &no_usage), ("server only", &server_only)] {
+        let refused = list_datasets(&server, &pki.ca.cert, Some(leaf)).await;
+        assert!(refused.is_err(), "{what}: {refused:?}");
+    }
+    assert!(double.callers().is_empty(), "{:?}", double.callers());
+    let both = pki
+        .ca
+        .leaf(names(), vec![Usage::ServerAuth, Usage::ClientAuth]);
+    list_datasets(&server, &pki.ca.cert, Some(&both))
+        .await
+        .expect("clientAuth among other usages");
+}
+
+/// Issue 22, item 7: DNS and URI names were matched as one list, so a certificate whose URI
+/// name is `client-a.internal` logged in as the principal listing the DNS name
+/// `client-a.internal`. Names are typed now; an untyped entry without a `:` is a DNS name.
+#[tokio::test]
+async fn a_uri_name_never_logs_in_as_the_principal_of_the_same_dns_name() {
+    use rcgen::{ExtendedKeyUsagePurpose as Usage, SanType};
+    let pki = Pki::new("typed-names");
+    let as_uri = pki.ca.leaf(
+        vec![SanType::URI("client-a.internal".try_into().expect("uri"))],
+        vec![Usage::ClientAuth],
+    );
+    let as_dns = pki.ca.leaf(
+        vec![SanType::DnsName(
+            "client-a.internal".try_into().expect("dns name"),
+        )],
+        vec![Usage::ClientAuth],
+    );
+    for entry in ["client-a.internal", "dns:client-a.internal"] {
+        let server = certificate_authorized_forecast(&pki, &[entry]).await;
+        let refused = list_datasets(&server, &pki.ca.cert, Some(&as_uri)).await;
+        let refused = refused.expect_err("a URI name is not the DNS name listed");
+        assert!(refused.contains("Unauthenticated"), "{entry}: {refused}");
+        let names = list_datasets(&server, &pki.ca.cert, Some(&as_dns)).await;
+        assert_eq!(names.expect(entry), vec![BUILTIN.to_owned()]);
+    }
+    let server = certificate_authorized_forecast(&pki, &["uri:client-a.internal"]).await;
+    let names = list_datasets(&server, &pki.ca.cert, Some(&as_uri)).await;
+    assert_eq!(
+        names.expect("the URI name listed"),
+        vec![BUILTIN.to_owned()]
+    );
+    let refused = list_datasets(&server, &pki.ca.cert, Some(&as_dns)).await;
+    assert!(refused.is_err(), "a DNS name is not the URI listed");
 }
 
 /// The largest replies the built-in data gives (full search hits, 50 to a page), several at once

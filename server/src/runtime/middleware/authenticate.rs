@@ -45,6 +45,7 @@ pub enum Reflection {
 pub struct AuthenticateLayer {
     principals: Option<SharedPrincipals>,
     reflection: Reflection,
+    known: Arc<[&'static str]>,
 }
 
 impl AuthenticateLayer {
@@ -54,8 +55,35 @@ impl AuthenticateLayer {
         Self {
             principals,
             reflection,
+            known: Arc::from([].as_slice()),
         }
     }
+
+    /// The same layer, naming the services in `known` in audit lines (calls to any other path
+    /// are audited as `unknown`, as the metrics count them).
+    pub fn knowing(mut self, known: &[&'static str]) -> Self {
+        self.known = known.into();
+        self
+    }
+}
+
+/// Longest method name an audit line repeats; the routed methods are far shorter.
+const MAX_METHOD_CHARS: usize = 64;
+
+/// `path` as audit lines name it: itself when it calls a method of one of the `known`
+/// services, else `unknown`, so a caller cannot write what it likes into the log.
+pub fn audited_method<'a>(path: &'a str, known: &[&str]) -> &'a str {
+    let routed = path
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .is_some_and(|(service, method)| {
+            known.contains(&service)
+                && (1..=MAX_METHOD_CHARS).contains(&method.len())
+                && method
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+    if routed { path } else { "unknown" }
 }
 
 impl<S> Layer<S> for AuthenticateLayer {
@@ -78,7 +106,7 @@ impl<B> Around<B> for AuthenticateLayer {
         if let Some(principals) = &self.principals
             && !self.is_open(request.uri().path())
         {
-            match authenticate(principals, &request, Instant::now()) {
+            match authenticate(principals, &request, &self.known, Instant::now()) {
                 Ok(caller) => {
                     // The connection has authenticated: it keeps its place (`--reserved-connections`).
                     if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
@@ -93,22 +121,24 @@ impl<B> Around<B> for AuthenticateLayer {
     }
 }
 
-/// The caller of `request`, or the status that refuses it (already audited).
+/// The caller of `request`, or the status that refuses it (already audited, its method named
+/// when it is one of the `known` services').
 pub fn authenticate<B>(
     principals: &SharedPrincipals,
     request: &Request<B>,
+    known: &[&str],
     now: Instant,
 ) -> Result<Caller, Status> {
     let peer = request.extensions().get::<Arc<Peer>>();
     let addr = peer.and_then(|p| p.addr);
     let names = peer.map_or(&[][..], |p| &p.certificate_names[..]);
-    let method = request.uri().path();
+    let method = audited_method(request.uri().path(), known);
     let authorization = request.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
     let principals = principals.load();
     let principal = match principals.authenticate(authorization, names) {
         Ok(principal) => principal.clone(),
         Err(why) => {
-            audit::denied(None, method, method, Code::Unauthenticated, addr);
+            audit::denied(None, method, None, Code::Unauthenticated, addr);
             return Err(Status::unauthenticated(why.to_string()));
         }
     };
@@ -118,7 +148,7 @@ pub fn authenticate<B>(
         audit::denied(
             Some(&principal.name),
             method,
-            method,
+            None,
             Code::ResourceExhausted,
             addr,
         );
@@ -177,7 +207,9 @@ mod tests {
         token: Option<&str>,
         names: &[&str],
     ) -> (Code, String) {
-        let service = AuthenticateLayer::new(Some(principals()), reflection).layer(Echo::default());
+        let service = AuthenticateLayer::new(Some(principals()), reflection)
+            .knowing(&["llmarket.forecast.v1.ForecastService"])
+            .layer(Echo::default());
         let peer = Arc::new(Peer {
             addr: None,
             certificate_names: names.iter().map(|n| (*n).to_owned()).collect(),
@@ -201,7 +233,7 @@ mod tests {
         type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Code, &'a str);
         let cases: &[Case<'_>] = &[
             (CALL, Some("good"), &[], Code::Ok, ""),
-            (CALL, None, &["svc.internal"], Code::Ok, ""),
+            (CALL, None, &["dns:svc.internal"], Code::Ok, ""),
             (
                 CALL,
                 None,
@@ -213,7 +245,7 @@ mod tests {
             (
                 CALL,
                 None,
-                &["other"],
+                &["dns:other"],
                 Code::Unauthenticated,
                 "client certificate",
             ),
@@ -296,6 +328,46 @@ mod tests {
             assert!(lines[0].contains(needle), "{needle} not in {log}");
         }
         assert!(!log.contains("secret-guess"), "{log}");
+        assert!(!log.contains("\"resource\""), "the method once: {log}");
+    }
+
+    #[tokio::test]
+    async fn an_unrouted_path_is_audited_as_unknown_and_never_repeated() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let long = format!("/x.Y/{}", "A".repeat(2000));
+        let (code, message) = call(Reflection::On, &long, None, &[]).await;
+        assert_eq!(code, Code::Unauthenticated);
+        assert!(!message.contains("AAAA"), "{message}");
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.lines().count(), 1, "{log}");
+        assert!(log.contains("\"method\":\"unknown\""), "{log}");
+        assert!(!log.contains("AAAA") && log.len() < 400, "{log}");
+    }
+
+    #[test]
+    fn audited_methods_are_routed_ones_or_unknown() {
+        let known = ["a.S"];
+        let long = format!("/a.S/{}", "M".repeat(MAX_METHOD_CHARS + 1));
+        let cases: &[(&str, &str)] = &[
+            ("/a.S/Get", "/a.S/Get"),
+            ("/a.S/Get_2", "/a.S/Get_2"),
+            ("/a.S/", "unknown"),
+            ("/a.S/Get/x", "unknown"),
+            ("/a.S/Gét", "unknown"),
+            ("/b.S/Get", "unknown"),
+            ("/a.S", "unknown"),
+            ("a.S/Get", "unknown"),
+            (&long, "unknown"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(audited_method(path, &known), *expected, "{path}");
+        }
     }
 
     #[tokio::test]

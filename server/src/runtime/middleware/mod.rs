@@ -156,7 +156,7 @@ pub fn stack(
         .layer(StreamLimitLayer::new(limits.max_streaming_calls).counting(shed))
         .layer(DeadlineLayer::new(limits.max_call_time))
         .layer(observer.denied_layer())
-        .layer(authenticate)
+        .layer(authenticate.knowing(known))
         .layer(ObserveLayer::new(observer.clone(), known))
 }
 
