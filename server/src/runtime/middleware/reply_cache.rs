@@ -224,7 +224,12 @@ impl ReplyCache {
                 path: key.path.into(),
                 request: Bytes::copy_from_slice(key.request),
                 grants: key.grants.cloned(),
-                reply: reply.clone(),
+                // An exact-size copy: the body may be a slice of a larger buffer (tonic encodes
+                // into 8 KiB ones), which a shared slice would keep alive, uncounted.
+                reply: Reply {
+                    headers: reply.headers.clone(),
+                    body: Bytes::copy_from_slice(&reply.body),
+                },
                 cost,
             },
         );
@@ -384,6 +389,26 @@ mod tests {
         };
         cache.put(g, &key(b"a", None), &big_reply);
         assert_eq!(cache.usage(), (0, 0));
+    }
+
+    #[test]
+    fn a_kept_reply_owns_a_copy_not_a_slice_of_the_buffer_it_came_in() {
+        let cache = ReplyCache::default();
+        let mut buffer = bytes::BytesMut::with_capacity(64 * 1024);
+        buffer.extend_from_slice(b"a small reply");
+        let body = buffer.split().freeze();
+        let reply = Reply {
+            headers: HeaderMap::new(),
+            body: body.clone(),
+        };
+        cache.put(cache.generation(), &key(b"req", None), &reply);
+        let kept = cache.get(&key(b"req", None)).expect("kept");
+        assert_eq!(kept.body, body);
+        assert_ne!(
+            kept.body.as_ptr(),
+            body.as_ptr(),
+            "the kept body shares (and so keeps alive) the 64 KiB buffer"
+        );
     }
 
     #[test]
