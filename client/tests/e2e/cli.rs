@@ -7,7 +7,8 @@ use llmarket_client::reports::{CostOutlook, MarketOverview, Timeline};
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 
 use crate::common::{
-    against, assert_fails, dead_url, llmarket, llmarket_with_env, stderr, stdout, succeeds_at,
+    against, assert_fails, assert_strict_json, dead_url, llmarket, llmarket_with_env, stderr,
+    stdout, succeeds_at,
 };
 
 #[tokio::test]
@@ -72,8 +73,7 @@ async fn every_command_answers_in_every_format() {
                 let text = succeeds_at(&f, &t, &args).await;
                 assert!(!text.is_empty(), "{args:?}");
                 if format == "json" {
-                    serde_json::from_str::<serde_json::Value>(&text)
-                        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+                    assert_strict_json(&format!("{args:?}"), &text);
                 }
             }
         }

@@ -6,4 +6,5 @@ mod cli_chart;
 mod cli_credentials;
 mod cli_export;
 mod cli_find;
+mod cli_json;
 mod common;
