@@ -26,6 +26,9 @@ pub struct Chart {
     pub markers: (String, String),
     /// The legend's words for an error bar (an interval) and an arrow (a bound, open on one side).
     pub bounds: (String, String),
+    /// The legend's words for the dashed path of constant growth drawn between values more
+    /// than a year apart (see [`growth_path`]), derived by the command.
+    pub growth_path: String,
     /// Whether the value axis is logarithmic (for values spanning orders of magnitude).
     pub log_scale: bool,
     /// The series, each drawn as a line.
@@ -112,6 +115,36 @@ impl ChartPoint {
     }
 }
 
+/// The path of constant growth from `from` to `to`, one value a year with both ends
+/// included, when they are more than a year apart and both are positive values (not bounds):
+/// the only line a chart draws between them, dashed and marked derived, since a straight line
+/// across several years would be read as values nobody stated or derived. `None` when the
+/// points are a year or less apart (they are joined as they are) or there is no such path (a
+/// bound, a value that is not positive: nothing is drawn between them).
+pub fn growth_path(from: &ChartPoint, to: &ChartPoint) -> Option<Vec<(i32, f64)>> {
+    let years = to.year.checked_sub(from.year)?;
+    let values =
+        matches!(from.bound, Bound::Value { .. }) && matches!(to.bound, Bound::Value { .. });
+    let positive =
+        from.value > 0.0 && to.value > 0.0 && from.value.is_finite() && to.value.is_finite();
+    if years <= 1 || !values || !positive {
+        return None;
+    }
+    let ratio = to.value / from.value;
+    Some(
+        (0..=years)
+            .map(|step| {
+                let value = match step {
+                    0 => from.value,
+                    _ if step == years => to.value,
+                    _ => from.value * ratio.powf(f64::from(step) / f64::from(years)),
+                };
+                (from.year + step, value)
+            })
+            .collect(),
+    )
+}
+
 /// The source line of a chart: the report, its publisher, and that derived points are
 /// llmarket's, in `language`.
 pub fn source_line(language: Language, report: &str, publisher: &str) -> String {
@@ -171,6 +204,43 @@ mod tests {
                 high: Some(0.15)
             }
         );
+    }
+
+    fn value(year: i32, value: f64) -> ChartPoint {
+        ChartPoint {
+            year,
+            value,
+            derived: false,
+            bound: Bound::Value {
+                low: None,
+                high: None,
+            },
+            label: None,
+        }
+    }
+
+    #[test]
+    fn values_years_apart_get_the_path_of_constant_growth() {
+        let path = growth_path(&value(2024, 10.7), &value(2029, 206.5)).unwrap();
+        let years: Vec<i32> = path.iter().map(|(year, _)| *year).collect();
+        assert_eq!(years, [2024, 2025, 2026, 2027, 2028, 2029]);
+        assert_eq!(path[0].1, 10.7);
+        assert_eq!(path[5].1, 206.5);
+        // The stated 80.7 % CAGR gives 2026 at 10.7 × 1.807² ≈ 34.9; a straight line ≈ 89.
+        assert!((path[2].1 - 34.9).abs() < 0.2, "{path:?}");
+    }
+
+    #[test]
+    fn neighbours_bounds_and_values_not_positive_get_no_path() {
+        assert_eq!(growth_path(&value(2024, 10.7), &value(2025, 19.3)), None);
+        assert_eq!(growth_path(&value(2029, 1.0), &value(2024, 2.0)), None);
+        let at_most = ChartPoint {
+            bound: Bound::AtMost,
+            ..value(2024, 0.1)
+        };
+        assert_eq!(growth_path(&value(2022, 20.0), &at_most), None);
+        assert_eq!(growth_path(&value(2022, 0.0), &value(2025, 2.0)), None);
+        assert_eq!(growth_path(&value(2022, -1.0), &value(2025, -2.0)), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod words;
 
 use serde::Serialize;
 
-pub use chart::{Bound, Chart, ChartError, ChartPoint, Event, Line, source_line};
+pub use chart::{Bound, Chart, ChartError, ChartPoint, Event, Line, growth_path, source_line};
 pub use doc::{Block, Doc, Term};
 
 /// An output format of the command.

@@ -16,7 +16,7 @@ use plotters::{
 
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use crate::render::{Bound, Chart, ChartError, ChartPoint};
+use crate::render::{Bound, Chart, ChartError, ChartPoint, growth_path};
 
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 560;
@@ -38,6 +38,9 @@ const EVENT_TEXT: RGBColor = RGBColor(150, 75, 0);
 const EVENT_LABEL_WIDTH: usize = 60;
 /// The height of a row of the event list.
 const EVENT_ROW: u32 = 20;
+/// The length of a dash of the path of constant growth, and of the gap between two dashes.
+const DASH: i32 = 8;
+const DASH_GAP: i32 = 5;
 
 /// A text style in [`FONTS`].
 fn font(size: f64) -> TextStyle<'static> {
@@ -211,15 +214,57 @@ where
             .map_err(drawing)?;
     }
     let (mut any_bar, mut any_bound) = (false, false);
+    let (mut any_stated, mut any_derived, mut any_path) = (false, false, false);
     for (line, color) in chart.lines.iter().zip(COLORS.iter().cycle()) {
         let color = *color;
         let style = color.stroke_width(2);
         let points = || line.points.iter().filter(|p| p.value.is_finite());
-        context
-            .draw_series(LineSeries::new(points().map(|p| (p.year, p.value)), style))
-            .map_err(drawing)?
-            .label(&line.label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        let finite: Vec<&ChartPoint> = points().collect();
+        // Values of neighbouring years are joined by a straight line; values further apart
+        // only by the path of constant growth, dashed and derived (or not at all): a straight
+        // line across years would be read as values no one stated or derived.
+        let mut runs: Vec<Vec<(i32, f64)>> = vec![Vec::new()];
+        for (i, point) in finite.iter().enumerate() {
+            if i > 0 && point.year - finite[i - 1].year > 1 {
+                runs.push(Vec::new());
+            }
+            if let Some(run) = runs.last_mut() {
+                run.push((point.year, point.value));
+            }
+        }
+        let mut solid = false;
+        for run in runs.into_iter().filter(|run| run.len() > 1) {
+            solid = true;
+            context
+                .draw_series(LineSeries::new(run, style))
+                .map_err(drawing)?;
+        }
+        let mut dashed = false;
+        for pair in finite.windows(2) {
+            if let Some(path) = growth_path(pair[0], pair[1]) {
+                dashed = true;
+                context
+                    .draw_series(DashedLineSeries::new(path, DASH, DASH_GAP, style))
+                    .map_err(drawing)?;
+            }
+        }
+        any_path |= dashed;
+        // The line's legend entry shows it as it is drawn.
+        let entry = context
+            .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
+            .map_err(drawing)?;
+        entry.label(&line.label);
+        if solid {
+            entry.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        } else if dashed {
+            entry.legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (DASH, 0)], style)
+                    + PathElement::new(vec![(DASH + DASH_GAP, 0), (20, 0)], style)
+            });
+        } else {
+            entry.legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        }
         for point in points() {
             let at = (point.year, point.value);
             match point.bound {
@@ -244,6 +289,8 @@ where
                             .map_err(drawing)?;
                     }
                     // Filled when stated; hollow (white inside, a coloured ring) when derived.
+                    any_derived |= point.derived;
+                    any_stated |= !point.derived;
                     let marker = if point.derived {
                         vec![
                             Circle::new(at, 5, WHITE.filled()),
@@ -282,10 +329,16 @@ where
         }
     }
     // Legend entries for the marker kinds drawn.
-    let mut entries: Vec<(&str, Marker)> = vec![
-        (&chart.markers.0, Marker::Stated),
-        (&chart.markers.1, Marker::Derived),
-    ];
+    let mut entries: Vec<(&str, Marker)> = Vec::new();
+    if any_stated {
+        entries.push((&chart.markers.0, Marker::Stated));
+    }
+    if any_derived {
+        entries.push((&chart.markers.1, Marker::Derived));
+    }
+    if any_path {
+        entries.push((&chart.growth_path, Marker::Path));
+    }
     if any_bar {
         entries.push((&chart.bounds.0, Marker::Interval));
     }
@@ -305,6 +358,11 @@ where
         match kind {
             Marker::Stated => entry.legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled())),
             Marker::Derived => entry.legend(move |(x, y)| Circle::new((x + 10, y), 5, black)),
+            Marker::Path => entry.legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (DASH, 0)], black)
+                    + PathElement::new(vec![(DASH + DASH_GAP, 0), (20, 0)], black)
+            }),
             Marker::Interval => entry.legend(move |(x, y)| {
                 EmptyElement::at((x + 10, y))
                     + PathElement::new(vec![(0, -8), (0, 8)], thin)
@@ -343,6 +401,7 @@ fn diamond(color: RGBColor) -> Polygon<(i32, i32)> {
 enum Marker {
     Stated,
     Derived,
+    Path,
     Interval,
     Bound,
     Event,
@@ -415,6 +474,7 @@ mod tests {
             x_label: "year".to_owned(),
             y_label: "USD billion".to_owned(),
             markers: ("stated".to_owned(), "derived".to_owned()),
+            growth_path: "constant growth".to_owned(),
             bounds: ("interval".to_owned(), "bound".to_owned()),
             log_scale,
             lines: vec![Line {
@@ -458,6 +518,31 @@ mod tests {
     }
 
     #[test]
+    fn values_years_apart_are_joined_only_by_the_dashed_path_of_constant_growth() {
+        let stated = |year, value| point(year, value, false, NONE);
+        let svg = render(&chart(false, vec![stated(2024, 10.7), stated(2029, 206.5)])).unwrap();
+        // Dashes are two-point polylines; a straight line would be one 2024–2029 polyline.
+        let blue = "stroke=\"#1F77B4\" stroke-width=\"2\"";
+        let dashes = svg.matches(blue).count();
+        assert!(dashes > 10, "{svg}");
+        assert!(svg.contains("constant growth"), "legend: {svg}");
+        assert!(
+            !svg.contains(">\nderived\n<"),
+            "no derived point drawn: {svg}"
+        );
+        // A bound at one end: no path, nothing between the two.
+        let svg = render(&chart(
+            false,
+            vec![stated(2022, 20.0), point(2024, 0.1, false, Bound::AtMost)],
+        ))
+        .unwrap();
+        assert!(!svg.contains("constant growth"), "{svg}");
+        // Only the bound's arrow (three polylines); the line's legend sample is a disc.
+        let lines = svg.matches(blue).count();
+        assert_eq!(lines, 3, "{svg}");
+    }
+
+    #[test]
     fn an_interval_is_a_bar_and_a_bound_an_arrow_without_a_point() {
         let wide = Bound::Value {
             low: Some(5.0),
@@ -472,8 +557,9 @@ mod tests {
         ))
         .unwrap();
         assert!(svg.contains("interval") && svg.contains("bound"), "{svg}");
-        // The interval's point (ring and white), no point for the bound, the legend's two.
-        assert_eq!(svg.matches("<circle").count(), 2 + 2, "{svg}");
+        // The interval's point (ring and white), no point for the bound, the legend's sample
+        // of a derived point (no stated point is drawn, so none of a stated one).
+        assert_eq!(svg.matches("<circle").count(), 2 + 1, "{svg}");
     }
 
     #[test]

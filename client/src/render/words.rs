@@ -176,6 +176,8 @@ pub(crate) enum Msg {
     DerivedPointsByLlmarket,
     IntervalBar,
     OpenBound,
+    /// constant growth between the values (derived)
+    GrowthPath,
     MilestoneMarker,
     /// Schemes
     Schemes,
@@ -331,6 +333,7 @@ impl Msg {
             Self::DerivedPointsByLlmarket => "derived points by llmarket",
             Self::IntervalBar => "where the value may lie",
             Self::OpenBound => "at most / at least (open side)",
+            Self::GrowthPath => "constant growth between the values (derived)",
             Self::MilestoneMarker => "milestone",
             Self::Schemes => "Schemes",
             Self::ConceptCount => "Concepts",
@@ -468,6 +471,7 @@ impl Msg {
             Self::DerivedPointsByLlmarket => "推算点由 llmarket 计算",
             Self::IntervalBar => "数值可能的范围",
             Self::OpenBound => "以下／以上（开放一侧）",
+            Self::GrowthPath => "数值之间按不变增长率连接（推算）",
             Self::MilestoneMarker => "里程碑",
             Self::Schemes => "概念体系",
             Self::ConceptCount => "概念数",

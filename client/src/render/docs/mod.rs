@@ -292,6 +292,7 @@ pub(super) fn chart(
         y_label,
         markers: (w.s(Msg::StatedInReport), w.s(Msg::DerivedByService)),
         bounds: (w.s(Msg::IntervalBar), w.s(Msg::OpenBound)),
+        growth_path: w.s(Msg::GrowthPath),
         log_scale,
         lines,
         events: Vec::new(),
