@@ -15,9 +15,11 @@ use crate::{
         partial::{self, Partial},
     },
     render::{
-        self, ChartError, Format, Render,
+        self, ChartError, Citation, Doc, Format, Render,
         csv::{self, Values},
+        source_line,
     },
+    reports::Language,
 };
 
 /// How the report is printed: a document format, or CSV of its values.
@@ -37,8 +39,11 @@ pub(super) struct Output<'a> {
     pub(super) file: Option<PathBuf>,
     /// Where to write the chart (SVG, or PNG for a `.png` name), if asked for.
     pub(super) chart: Option<PathBuf>,
-    /// The chart's source line.
-    pub(super) source: String,
+    /// The citation of the figures shown, under a table or Markdown and on a chart; none for
+    /// commands that show no figures.
+    pub(super) citation: Option<Citation>,
+    /// The language of the output.
+    pub(super) language: Language,
     /// Whether a report with missing parts fails instead of printing.
     pub(super) strict: bool,
     /// The width tables on a terminal are fitted to, if any.
@@ -52,11 +57,20 @@ impl Output<'_> {
     /// report on stdout or into the file.
     pub(super) fn emit<R: Render + Values + Partial>(&self, report: R) -> Result<(), Failure> {
         partial::check(&report, self.strict, self.context)?;
+        let sections = figure_sections(&report);
+        let cite = |mut doc: Doc| {
+            if let Some(citation) = &self.citation {
+                doc.text(citation.line(self.language, &sections));
+            }
+            doc
+        };
         let text = match (self.format, self.width, &self.file) {
             (Printed::Doc(Format::Table), Some(columns), None) => {
-                render::table::render_within(&report.doc(), columns)
+                render::table::render_within(&cite(report.doc()), columns)
             }
-            (Printed::Doc(format), _, _) => render::render(&report, format)
+            (Printed::Doc(Format::Table), _, _) => render::table::render(&cite(report.doc())),
+            (Printed::Doc(Format::Markdown), _, _) => render::markdown::render(&cite(report.doc())),
+            (Printed::Doc(format @ Format::Json), _, _) => render::render(&report, format)
                 .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?,
             (Printed::Csv, _, _) => csv::render(&report).ok_or_else(|| {
                 Failure::new(
@@ -66,7 +80,7 @@ impl Output<'_> {
             })?,
         };
         if let Some(path) = &self.chart {
-            self.write_chart(&report, path)?;
+            self.write_chart(&report, path, &sections)?;
         }
         match &self.file {
             Some(path) => std::fs::write(path, text).map_err(|e| {
@@ -80,7 +94,12 @@ impl Output<'_> {
     }
 
     /// Draws `report`'s chart into `path`; a report with nothing to chart only warns.
-    fn write_chart<R: Render>(&self, report: &R, path: &Path) -> Result<(), Failure> {
+    fn write_chart<R: Render>(
+        &self,
+        report: &R,
+        path: &Path,
+        sections: &[String],
+    ) -> Result<(), Failure> {
         let Some(mut chart) = report.chart() else {
             warn(&format!(
                 "--chart: this command has no series to chart; no chart written to {}",
@@ -88,7 +107,9 @@ impl Output<'_> {
             ));
             return Ok(());
         };
-        chart.source.clone_from(&self.source);
+        if let Some(citation) = &self.citation {
+            chart.source = source_line(self.language, citation, sections);
+        }
         let svg = match render::svg::render(&chart) {
             Ok(svg) => svg,
             Err(ChartError::Empty) => {
@@ -118,6 +139,12 @@ impl Output<'_> {
             )
         })
     }
+}
+
+/// The sections of the source the figures of `report` come from.
+fn figure_sections<R: Values>(report: &R) -> Vec<String> {
+    let values = report.values().unwrap_or_default();
+    render::sections(values.iter().map(|v| v.point.source.as_str()))
 }
 
 /// The format a report file's name implies (`.csv`, `.json`, `.md`, `.txt`), if any.

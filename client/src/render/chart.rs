@@ -37,6 +37,8 @@ pub struct Chart {
     pub events: Vec<Event>,
     /// The legend's word for an event's marker.
     pub event_label: String,
+    /// Notes under the chart, one paragraph each: what the source says each series covers.
+    pub notes: Vec<String>,
     /// The line under the chart naming its source (see [`source_line`]); empty for none.
     pub source: String,
 }
@@ -145,15 +147,72 @@ pub fn growth_path(from: &ChartPoint, to: &ChartPoint) -> Option<Vec<(i32, f64)>
     )
 }
 
-/// The source line of a chart: the report, its publisher, and that derived points are
+/// Where a report's figures come from: the source report and the version of the data they
+/// were read from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Citation {
+    /// The report's title, in the language of the output.
+    pub report: String,
+    /// Who published it.
+    pub publisher: String,
+    /// The year of its edition, when known.
+    pub edition: Option<i32>,
+    /// The version of the data (a hash of the dataset's content); empty when unknown.
+    pub version: String,
+}
+
+impl Citation {
+    /// The citation line in `language`: "Source: Report, Publisher, 2026 edition, §1.2; data
+    /// version 0123…", the sections those of the figures shown (none: left out).
+    pub fn line(&self, language: Language, sections: &[String]) -> String {
+        let w = Words(language);
+        let mut parts = vec![self.report.clone(), self.publisher.clone()];
+        if let Some(year) = self.edition {
+            parts.push(format!("{year} {}", w.t(Msg::Edition)));
+        }
+        if !sections.is_empty() {
+            let sections: Vec<String> = sections.iter().map(|s| format!("§{s}")).collect();
+            parts.push(sections.join(w.list_sep()));
+        }
+        let mut line = format!(
+            "{}{}{}",
+            w.t(Msg::ChartSource),
+            w.colon(),
+            parts.join(w.comma())
+        );
+        if !self.version.is_empty() {
+            line.push_str(&format!(
+                "{}{} {}",
+                w.semicolon(),
+                w.t(Msg::DataVersion),
+                self.version
+            ));
+        }
+        line
+    }
+}
+
+/// The sections of the source that `sources` (the `source` fields of values: "1.2", or several
+/// comma-separated) name, each once, in order.
+pub fn sections<'a>(sources: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut sections: Vec<String> = sources
+        .into_iter()
+        .flat_map(|s| s.split(','))
+        .map(|s| s.trim().trim_start_matches('§').to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    sections.sort();
+    sections.dedup();
+    sections
+}
+
+/// The source line of a chart: the citation of its figures, and that derived points are
 /// llmarket's, in `language`.
-pub fn source_line(language: Language, report: &str, publisher: &str) -> String {
+pub fn source_line(language: Language, citation: &Citation, sections: &[String]) -> String {
     let w = Words(language);
     format!(
-        "{}{}{report}{}{publisher}{}{}",
-        w.t(Msg::ChartSource),
-        w.colon(),
-        w.comma(),
+        "{}{}{}",
+        citation.line(language, sections),
         w.semicolon(),
         w.t(Msg::DerivedPointsByLlmarket)
     )
@@ -245,13 +304,44 @@ mod tests {
 
     #[test]
     fn the_source_line_is_worded_in_the_report_language() {
+        let cite = |report: &str| Citation {
+            report: report.to_owned(),
+            publisher: "CIC".to_owned(),
+            edition: None,
+            version: String::new(),
+        };
         assert_eq!(
-            source_line(Language::En, "Report", "CIC"),
+            source_line(Language::En, &cite("Report"), &[]),
             "Source: Report, CIC; derived points by llmarket"
         );
         assert_eq!(
-            source_line(Language::Zh, "报告", "CIC"),
+            source_line(Language::Zh, &cite("报告"), &[]),
             "来源：报告，CIC；推算点由 llmarket 计算"
+        );
+    }
+
+    #[test]
+    fn a_citation_names_edition_sections_and_data_version() {
+        let citation = Citation {
+            report: "Global Large Model Industry Report".to_owned(),
+            publisher: "CIC".to_owned(),
+            edition: Some(2026),
+            version: "0123456789abcdef".to_owned(),
+        };
+        let sections = sections(["2.1", "1.2", "1.2, 2.1", ""]);
+        assert_eq!(sections, ["1.2", "2.1"]);
+        assert_eq!(
+            citation.line(Language::En, &sections),
+            "Source: Global Large Model Industry Report, CIC, 2026 edition, §1.2, §2.1; \
+             data version 0123456789abcdef"
+        );
+        let zh = Citation {
+            report: "全球大模型行业报告".to_owned(),
+            ..citation
+        };
+        assert_eq!(
+            zh.line(Language::Zh, &sections[..1]),
+            "来源：全球大模型行业报告，CIC，2026 年版，§1.2；数据版本 0123456789abcdef"
         );
     }
 }

@@ -186,6 +186,7 @@ mod tests {
             kind: Kind::Forecast,
             source: "1.2".to_owned(),
             resolution: Some(0.001),
+            quote: None,
         };
         assert_eq!(stated_rate(&rate), "80.7%");
         assert_eq!(percent_trimmed(-0.9), "-90%");

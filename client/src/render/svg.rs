@@ -36,8 +36,10 @@ const GREY: RGBColor = RGBColor(110, 110, 110);
 const EVENT_TEXT: RGBColor = RGBColor(150, 75, 0);
 /// The widest event text listed under the chart, in terminal columns (longer ones end in "…").
 const EVENT_LABEL_WIDTH: usize = 60;
-/// The height of a row of the event list.
+/// The height of a row of the event list (and of a line of the notes).
 const EVENT_ROW: u32 = 20;
+/// The widest line of a note under the chart, in terminal columns.
+const NOTE_WIDTH: usize = 118;
 /// The length of a dash of the path of constant growth, and of the gap between two dashes.
 const DASH: i32 = 8;
 const DASH_GAP: i32 = 5;
@@ -78,10 +80,16 @@ pub fn render(chart: &Chart) -> Result<String, ChartError> {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
-    // The events are listed under the chart, two to a row.
+    // The events are listed under the chart, two to a row; then the notes, wrapped.
     let event_rows = u32::try_from(chart.events.len().div_ceil(2)).unwrap_or(u32::MAX / 2);
-    let footer_height = FOOTER + EVENT_ROW * event_rows;
-    let height = HEIGHT + EVENT_ROW * event_rows;
+    let note_lines: Vec<String> = chart
+        .notes
+        .iter()
+        .flat_map(|note| wrap(note, NOTE_WIDTH))
+        .collect();
+    let note_rows = u32::try_from(note_lines.len()).unwrap_or(u32::MAX / 4);
+    let footer_height = FOOTER + EVENT_ROW * (event_rows + note_rows);
+    let height = HEIGHT + EVENT_ROW * (event_rows + note_rows);
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
@@ -112,8 +120,15 @@ pub fn render(chart: &Chart) -> Result<String, ChartError> {
                 .draw_text(&text, &font(13.0).color(&EVENT_TEXT), (20 + column, row))
                 .map_err(drawing)?;
         }
+        for (i, line) in note_lines.iter().enumerate() {
+            let row =
+                (EVENT_ROW * event_rows) as i32 + i32::try_from(i).unwrap_or(0) * EVENT_ROW as i32;
+            footer
+                .draw_text(line, &font(13.0).color(&BLACK), (20, row + 4))
+                .map_err(drawing)?;
+        }
         if !chart.source.is_empty() {
-            let row = (EVENT_ROW * event_rows + 4) as i32;
+            let row = (EVENT_ROW * (event_rows + note_rows) + 4) as i32;
             footer
                 .draw_text(&chart.source, &font(13.0).color(&GREY), (20, row))
                 .map_err(drawing)?;
@@ -407,6 +422,45 @@ enum Marker {
     Event,
 }
 
+/// `text` in lines of at most `columns` terminal columns (a CJK character is two), broken at
+/// spaces where there are any, else between characters.
+fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut width = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if width + w > columns && c == ' ' {
+            lines.push(std::mem::take(&mut line));
+            width = 0;
+            continue;
+        }
+        if width + w > columns {
+            // Break at the line's last space, carrying the word begun after it.
+            let carried = match line.rfind(' ') {
+                Some(at) if at > 0 => {
+                    let rest = line[at + 1..].to_owned();
+                    line.truncate(at);
+                    rest
+                }
+                _ => String::new(),
+            };
+            lines.push(std::mem::take(&mut line));
+            width = carried.width();
+            line = carried;
+        }
+        if line.is_empty() && c == ' ' {
+            continue;
+        }
+        line.push(c);
+        width += w;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text` cut to [`EVENT_LABEL_WIDTH`] columns (a CJK character is two), ending in "…" when cut.
 fn short(text: &str) -> String {
     if text.width() <= EVENT_LABEL_WIDTH {
@@ -483,6 +537,7 @@ mod tests {
             }],
             events: Vec::new(),
             event_label: "milestone".to_owned(),
+            notes: Vec::new(),
             source: "Source: a report".to_owned(),
         }
     }
@@ -593,6 +648,24 @@ mod tests {
         );
         assert!(!svg.contains("the chart"), "cut: {svg}");
         assert!(svg.contains("milestone"));
+    }
+
+    #[test]
+    fn notes_wrap_under_the_chart_at_spaces_or_between_chinese_characters() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(
+            wrap("按基于模型的收入口径计", 8),
+            ["按基于模", "型的收入", "口径计"]
+        );
+        assert_eq!(wrap("short", 118), ["short"]);
+        let mut noted = chart(false, vec![point(2024, 10.0, false, NONE)]);
+        noted.notes = vec!["Scope of market: deployment-based revenue is not included.".to_owned()];
+        let svg = render(&noted).unwrap();
+        assert!(
+            svg.contains("deployment-based revenue is not included."),
+            "{svg}"
+        );
+        assert!(svg.contains("height=\"580\""), "one row more: {svg}");
     }
 
     #[test]

@@ -179,6 +179,12 @@ pub(crate) enum Msg {
     /// constant growth between the values (derived)
     GrowthPath,
     MilestoneMarker,
+    /// Scope of (a series' note on what it covers)
+    ScopeOf,
+    /// edition
+    Edition,
+    /// data version
+    DataVersion,
     /// Schemes
     Schemes,
     /// Concepts
@@ -335,6 +341,9 @@ impl Msg {
             Self::OpenBound => "at most / at least (open side)",
             Self::GrowthPath => "constant growth between the values (derived)",
             Self::MilestoneMarker => "milestone",
+            Self::ScopeOf => "Scope of",
+            Self::Edition => "edition",
+            Self::DataVersion => "data version",
             Self::Schemes => "Schemes",
             Self::ConceptCount => "Concepts",
             Self::ConceptsOf => "Concepts of",
@@ -473,6 +482,9 @@ impl Msg {
             Self::OpenBound => "以下／以上（开放一侧）",
             Self::GrowthPath => "数值之间按不变增长率连接（推算）",
             Self::MilestoneMarker => "里程碑",
+            Self::ScopeOf => "的口径",
+            Self::Edition => "年版",
+            Self::DataVersion => "数据版本",
             Self::Schemes => "概念体系",
             Self::ConceptCount => "概念数",
             Self::ConceptsOf => "概念：",

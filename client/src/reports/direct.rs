@@ -244,12 +244,14 @@ impl Client {
         );
         let (info, values) = (info?, values?);
         let series_info = series_info("GetSeries", language, &info)?;
+        let note = convert::series_note(language, &info);
         let stated_rates = convert::stated_rates("GetSeries", &name, info.stated_rates)?;
         Ok(SeriesDetail {
             values: SeriesValues {
                 name: name.clone(),
                 title: series_info.title.clone(),
                 unit: series_info.unit,
+                note,
                 points: convert::points("GetObservations", &name, values.observations)?,
             },
             info: series_info,

@@ -36,11 +36,15 @@ async fn the_markdown_is_the_json_report_rendered() {
     let json = succeeds_at(&f, &t, &["report", "overview", "--format", "json"]).await;
     let report: MarketOverview = serde_json::from_str(&json).expect("JSON");
     let markdown = succeeds_at(&f, &t, &["report", "overview", "--format", "markdown"]).await;
-    assert_eq!(
-        markdown,
+    let rendered =
         llmarket_client::render::render(&report, llmarket_client::render::Format::Markdown)
-            .unwrap()
-    );
+            .unwrap();
+    // Then the citation of its figures (tests/cli_scope.rs).
+    let citation = markdown
+        .strip_prefix(&rendered)
+        .unwrap_or_else(|| panic!("{markdown}"));
+    assert!(citation.starts_with("\nSource: "), "{citation}");
+    assert_eq!(citation.lines().count(), 2, "{citation}");
 }
 
 #[tokio::test]

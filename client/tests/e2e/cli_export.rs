@@ -77,7 +77,7 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     assert_eq!(
         header,
         "series,measure,year,value,low,high,width_unknown,unit,qualifier,kind,provenance,\
-         method,past_horizon,source,note"
+         method,past_horizon,source,note,quote,series_note"
     );
     let series = rows(&csv);
     assert_eq!(series.len(), 3, "{series:?}");
@@ -139,8 +139,17 @@ async fn every_command_with_values_exports_csv_the_same_in_every_language() {
             let mut args = command.to_vec();
             args.extend(["--format", "csv", "--lang", lang]);
             let csv = succeeds(&servers, &args).await;
-            assert!(!rows(&csv).is_empty(), "{args:?}: {csv}");
-            texts.push(csv);
+            let mut rows = rows(&csv);
+            assert!(!rows.is_empty(), "{args:?}: {csv}");
+            // The series' note is the one text in the asked language, as its title is in JSON.
+            for row in &mut rows {
+                let note = row.remove("series_note").unwrap();
+                let chinese = note.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                let english = note.contains(" the ") || note.contains("revenue");
+                assert!(note.is_empty() || chinese, "{args:?}: {note}");
+                assert!(lang == "en" || !english, "{args:?}: {note}");
+            }
+            texts.push(rows);
         }
         assert_eq!(texts[0], texts[1], "{command:?}: CSV is data, not words");
     }

@@ -7,4 +7,5 @@ mod cli_credentials;
 mod cli_export;
 mod cli_find;
 mod cli_json;
+mod cli_scope;
 mod common;
