@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::render::format;
 use crate::reports::{
     CostOutlook, MarketOverview, SegmentReport, Timeline,
     direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
@@ -65,16 +66,24 @@ pub fn render<R: Values + ?Sized>(report: &R) -> Option<String> {
             continue;
         }
         let p = v.point;
-        let number = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+        // At the precision the value carries, in plain decimals (never 1e-7): a derived value's
+        // interval to its digits, a stated one's as it is (10.65 for 10.7 to 0.1).
+        let places = p.decimals();
+        let value = places.map_or_else(|| p.value.to_string(), |d| format::fixed(p.value, d));
+        let end = |x: Option<f64>| match (x, places) {
+            (Some(x), Some(d)) if p.is_derived() => format::fixed(x, d),
+            (Some(x), _) => x.to_string(),
+            (None, _) => String::new(),
+        };
         row(
             &mut out,
             [
                 v.series.to_owned(),
                 v.measure.to_owned(),
                 p.year.to_string(),
-                p.value.to_string(),
-                number(p.low),
-                number(p.high),
+                value,
+                end(p.low),
+                end(p.high),
                 p.width_unknown.to_string(),
                 unit(p.unit).to_owned(),
                 qualifier(p.qualifier).to_owned(),

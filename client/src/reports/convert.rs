@@ -225,7 +225,8 @@ pub(crate) fn point(
         },
         derivation: derivation(call, &what, o.derivation)?,
         past_horizon: o.past_horizon,
-    })
+    }
+    .at_its_precision())
 }
 
 /// Observations of `series`, checked and in year order.
