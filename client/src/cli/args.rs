@@ -94,7 +94,8 @@ pub struct CheckArgs {
 /// Where the report is written.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// Write the report to this file (created or truncated) instead of stdout.
+    /// Write the report (or completion script) to this file, created or truncated, instead of
+    /// stdout; a file that cannot be written exits 74.
     #[arg(long, short = 'o', value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
 }
@@ -143,8 +144,8 @@ pub enum Command {
     /// The concepts of the taxonomy.
     #[command(subcommand)]
     Concepts(ConceptsCommand),
-    /// Print a shell's completion script for this command (e.g. `llmarket completions bash >
-    /// /etc/bash_completion.d/llmarket`).
+    /// Print a shell's completion script for this command, on stdout or into --output FILE
+    /// (e.g. `llmarket completions bash --output /etc/bash_completion.d/llmarket`).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,

@@ -106,8 +106,13 @@ pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = error.print();
-            return ExitCode::from(exit::OK);
+            return match error
+                .print()
+                .map_or_else(|e| super::output::stdout_error(&e), Ok)
+            {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(failure) => failure.report(),
+            };
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = error.print();

@@ -82,15 +82,7 @@ impl Output<'_> {
         if let Some(path) = &self.chart {
             self.write_chart(&report, path, &sections)?;
         }
-        match &self.file {
-            Some(path) => std::fs::write(path, text).map_err(|e| {
-                Failure::new(
-                    exit::IO_ERR,
-                    format!("cannot write the report to {}: {e}", path.display()),
-                )
-            }),
-            None => print(&text),
-        }
+        deliver(self.file.as_deref(), text.as_bytes(), "the report")
     }
 
     /// Draws `report`'s chart into `path`; a report with nothing to chart only warns.
@@ -159,20 +151,36 @@ pub(super) fn format_of(path: &Path) -> Option<Printed> {
     }
 }
 
-/// Prints `text` on stdout; a reader that stopped early (`| head`) is not an error.
-fn print(text: &str) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(
-            exit::IO_ERR,
-            format!("cannot write to stdout: {e}"),
-        )),
+/// Writes `bytes` (`what`, for the message) into `file` (created or truncated), or on stdout
+/// without one. A file or stdout that cannot be written exits 74 naming it, except a reader
+/// that stopped early (`| head`, a closed pipe): the command then ends quietly and succeeds, as
+/// the part the reader wanted was written.
+pub(super) fn deliver(file: Option<&Path>, bytes: &[u8], what: &str) -> Result<(), Failure> {
+    if let Some(path) = file {
+        return std::fs::write(path, bytes).map_err(|e| {
+            Failure::new(
+                exit::IO_ERR,
+                format!("cannot write {what} to {}: {e}", path.display()),
+            )
+        });
     }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => stdout_error(&e),
+    }
+}
+
+/// What a failed write to stdout means: nothing for a reader that stopped early (a closed
+/// pipe), else exit 74.
+pub(super) fn stdout_error(error: &std::io::Error) -> Result<(), Failure> {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return Ok(());
+    }
+    Err(Failure::new(
+        exit::IO_ERR,
+        format!("cannot write to stdout: {error}"),
+    ))
 }
 
 /// One warning line on stderr.

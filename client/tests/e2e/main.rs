@@ -7,5 +7,6 @@ mod cli_credentials;
 mod cli_export;
 mod cli_find;
 mod cli_json;
+mod cli_output;
 mod cli_scope;
 mod common;
