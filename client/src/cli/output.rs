@@ -9,6 +9,7 @@ use std::{
 use llmarket_proto::exit;
 
 use crate::{
+    Client,
     cli::{
         explain::Context,
         failure::{Failure, OTHER},
@@ -50,13 +51,19 @@ pub(super) struct Output<'a> {
     pub(super) width: Option<usize>,
     /// The endpoints, to name in warnings.
     pub(super) context: &'a Context,
+    /// The client, to ask which service answers at a URL that refused a call.
+    pub(super) client: &'a Client,
 }
 
 impl Output<'_> {
     /// Checks the report for missing parts, writes the chart (if asked for), then prints the
     /// report on stdout or into the file.
-    pub(super) fn emit<R: Render + Values + Partial>(&self, report: R) -> Result<(), Failure> {
-        partial::check(&report, self.strict, self.context)?;
+    pub(super) async fn emit<R: Render + Values + Partial>(
+        &self,
+        report: R,
+    ) -> Result<(), Failure> {
+        let answers = partial::unimplemented(&report, self.client, self.context).await;
+        partial::check(&report, self.strict, self.context, &answers)?;
         let sections = figure_sections(&report);
         let cite = |mut doc: Doc| {
             if let Some(citation) = &self.citation {

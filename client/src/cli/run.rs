@@ -85,6 +85,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         chart: cli.chart.clone(),
         citation,
         language,
+        client,
         strict: cli.checks.strict,
         width: width(std::env::var("COLUMNS").ok().as_deref()),
         context,
@@ -95,6 +96,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         Command::Report(ReportCommand::Overview { years }) => {
             let dataset = client.dataset().to_owned();
             out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
+                .await
         }
         Command::Report(ReportCommand::Segment { concept, years }) => {
             let report = progress(client.segment_report(&concept, years.into(), language)).await?;
@@ -115,7 +117,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     return Err(failure);
                 }
             }
-            out.emit(report)
+            out.emit(report).await
         }
         Command::Report(ReportCommand::Timeline { years }) => {
             let timeline = progress(client.timeline(years.into(), language)).await?;
@@ -136,7 +138,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     return Err(failure);
                 }
             }
-            out.emit(timeline)
+            out.emit(timeline).await
         }
         Command::Report(ReportCommand::Cost { start, end }) => {
             let years = YearSpan {
@@ -144,10 +146,12 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 end: Some(end),
             };
             out.emit(progress(client.cost_outlook(years, language)).await?)
+                .await
         }
         Command::Series(SeriesCommand::List) => {
             let dataset = client.dataset().to_owned();
             out.emit(progress(client.series_list(&dataset, language)).await?)
+                .await
         }
         Command::Series(SeriesCommand::Get {
             series,
@@ -175,22 +179,31 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     return Err(failure);
                 }
             }
-            out.emit(detail)
+            out.emit(detail).await
         }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)
+                .await
         }
         Command::Concepts(ConceptsCommand::Search { query, schemes }) => {
             let schemes = schemes.clone();
             out.emit(progress(client.search(&query, schemes, language)).await?)
+                .await
         }
-        Command::Schemes => out.emit(progress(client.schemes(language)).await?),
-        Command::Levels => out.emit(progress(client.capability_ladder(language)).await?),
-        Command::Concepts(ConceptsCommand::List(list)) => out.emit(
-            progress(client.concept_list(list.scheme.as_deref(), list.tree, language)).await?,
-        ),
+        Command::Schemes => out.emit(progress(client.schemes(language)).await?).await,
+        Command::Levels => {
+            out.emit(progress(client.capability_ladder(language)).await?)
+                .await
+        }
+        Command::Concepts(ConceptsCommand::List(list)) => {
+            out.emit(
+                progress(client.concept_list(list.scheme.as_deref(), list.tree, language)).await?,
+            )
+            .await
+        }
         Command::Milestones { years, concept } => {
             out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
+                .await
         }
     }
 }
