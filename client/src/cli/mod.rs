@@ -50,6 +50,14 @@ pub fn main() -> ExitCode {
             Err(failure) => failure.report(),
         };
     }
+    // A report file the command cannot write is refused before any call.
+    if let Some(Err(error)) = cli.export.output.as_deref().map(args::check_output) {
+        return failure::Failure::new(
+            llmarket_proto::exit::USAGE,
+            format!("--output: {error} (see --help)"),
+        )
+        .report();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -125,8 +125,9 @@ pub(super) fn check(
         return Err(Failure::new(
             exit::UNAVAILABLE,
             format!(
-                "--strict: the report is incomplete ({} part(s) missing: {}); nothing printed",
+                "--strict: the report is incomplete ({} {} missing: {}); nothing printed",
                 parts.len(),
+                if parts.len() == 1 { "part" } else { "parts" },
                 parts.join(", ")
             ),
         ));

@@ -337,3 +337,63 @@ async fn a_call_over_the_deadline_exits_69_naming_the_call() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn slips_are_usage_errors_that_say_what_was_meant() {
+    let dir = crate::common::scratch("slips");
+    let jpg = dir.join("x.jpg");
+    let xlsx = dir.join("x.xlsx");
+    for (args, wanted) in [
+        (
+            &["reprot", "overview"][..],
+            "unrecognized subcommand 'reprot'; did you mean 'report'?",
+        ),
+        (
+            &["--fromat", "json", "series", "list"],
+            "did you mean '--format'?",
+        ),
+        (&["concepts", "search", ""], "the text to find is empty"),
+        (&["concepts", "search", "  "], "the text to find is empty"),
+        (
+            &[
+                "series",
+                "get",
+                "market-size",
+                "--chart",
+                jpg.to_str().unwrap(),
+            ],
+            "cannot draw a .jpg file; give a name ending in .svg or .png",
+        ),
+        (
+            &["series", "list", "--output", xlsx.to_str().unwrap()],
+            "cannot write a .xlsx file; give a name ending in .csv, .json, .md or .txt",
+        ),
+    ] {
+        // Refused before any call: no server is needed, none is asked.
+        let output = llmarket(args).await;
+        let message = assert_fails(&output, 64);
+        assert!(message.contains(wanted), "{args:?}: {message}");
+    }
+    assert!(!jpg.exists() && !xlsx.exists(), "no file written");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn counts_agree_with_their_nouns() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    let none = succeeds_at(&f, &t, &["concepts", "search", "zzzz", "--format", "table"]).await;
+    assert!(none.contains("\n0 hits.\n"), "{none}");
+    let one = succeeds_at(&f, &t, &["concepts", "search", "MaaS", "--format", "table"]).await;
+    assert!(!one.contains("hit(s)"), "{one}");
+    let growth = succeeds_at(
+        &f,
+        &t,
+        &[
+            "report", "overview", "--from", "2024", "--to", "2025", "--format", "table",
+        ],
+    )
+    .await;
+    assert!(growth.contains(", 1 year ("), "{growth}");
+    assert!(!growth.contains("1 years"), "{growth}");
+}

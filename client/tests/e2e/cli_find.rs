@@ -295,7 +295,7 @@ async fn missing_parts_are_warnings_on_stderr_and_strict_makes_them_fail() {
         last.starts_with("llmarket: error: --strict: the report is incomplete"),
         "{last}"
     );
-    assert!(last.contains("4 part(s) missing"), "{last}");
+    assert!(last.contains("4 parts missing"), "{last}");
 
     // With every service up, --strict changes nothing.
     let servers = Servers::start().await;

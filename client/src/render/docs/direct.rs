@@ -151,7 +151,8 @@ impl Render for SearchResults {
                 })
                 .collect(),
         );
-        doc.text(format!("{} {}{}", self.total, w.t(Msg::Hits), w.stop()));
+        let hits = if self.total == 1 { Msg::Hit } else { Msg::Hits };
+        doc.text(format!("{} {}{}", self.total, w.t(hits), w.stop()));
         doc
     }
 }

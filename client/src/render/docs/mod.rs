@@ -218,7 +218,11 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
                 multiple_text(w, growth),
                 w.comma(),
                 growth.years,
-                w.t(Msg::YearsCount),
+                w.t(if growth.years == 1 {
+                    Msg::YearCount
+                } else {
+                    Msg::YearsCount
+                }),
                 w.paren(&format!(
                     "{} → {}",
                     format::point_value(&growth.start),

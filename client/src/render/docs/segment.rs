@@ -86,7 +86,11 @@ impl Render for SegmentReport {
                         "{} {} {}",
                         w.t(Msg::StatesBefore),
                         s.stated_in_span,
-                        w.t(Msg::NoGrowthAfter)
+                        w.t(if s.stated_in_span == 1 {
+                            Msg::NoGrowthAfterOne
+                        } else {
+                            Msg::NoGrowthAfter
+                        })
                     ),
                 )),
                 (None, None) => {}
