@@ -67,9 +67,9 @@ pub struct Cli {
     #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true,
           value_parser = dataset_arg)]
     pub dataset: String,
-    /// Also draw the report's series as a line chart into this file: SVG, or PNG for a name
-    /// ending in .png.
-    #[arg(long, value_name = "FILE.svg|FILE.png", global = true)]
+    /// Also draw the report's series as a line chart into this file: PNG for a name ending in
+    /// .png, else SVG (.svg or no extension; any other is refused).
+    #[arg(long, value_name = "FILE.svg|FILE.png", global = true, value_parser = chart_path)]
     pub chart: Option<PathBuf>,
     /// Where the report goes.
     #[command(flatten)]
@@ -94,7 +94,9 @@ pub struct CheckArgs {
 /// Where the report is written.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// Write the report to this file (created or truncated) instead of stdout.
+    /// Write the report (or completion script) to this file, created or truncated, instead of
+    /// stdout; a file that cannot be written exits 74. A report's extension (.csv, .json, .md,
+    /// .txt) picks the format when --format is not given; any other extension is refused.
     #[arg(long, short = 'o', value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
 }
@@ -143,8 +145,8 @@ pub enum Command {
     /// The concepts of the taxonomy.
     #[command(subcommand)]
     Concepts(ConceptsCommand),
-    /// Print a shell's completion script for this command (e.g. `llmarket completions bash >
-    /// /etc/bash_completion.d/llmarket`).
+    /// Print a shell's completion script for this command, on stdout or into --output FILE
+    /// (e.g. `llmarket completions bash --output /etc/bash_completion.d/llmarket`).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -230,7 +232,8 @@ pub enum ConceptsCommand {
     },
     /// Concepts whose label or definition contains a text, in either language.
     Search {
-        /// The text to find.
+        /// The text to find (not empty).
+        #[arg(value_parser = query_arg)]
         query: String,
         /// Only in this scheme (repeatable): `scheme` or `schemes/{scheme}`.
         #[arg(long = "scheme", value_parser = scheme_arg)]
@@ -318,6 +321,42 @@ fn resolve_interval(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// The extension of `path`, lowercase, if it has one.
+fn extension(path: &std::path::Path) -> Option<String> {
+    path.extension()
+        .map(|ext| ext.to_string_lossy().to_ascii_lowercase())
+}
+
+/// `--chart`: a name the command can draw into (.svg, .png, or none: SVG).
+fn chart_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match extension(&path).as_deref() {
+        None | Some("svg" | "png") => Ok(path),
+        Some(other) => Err(format!(
+            "cannot draw a .{other} file; give a name ending in .svg or .png"
+        )),
+    }
+}
+
+/// `--output` of a report: a name whose extension (if any) is a format the command writes.
+pub(super) fn check_output(path: &std::path::Path) -> Result<(), String> {
+    match extension(path).as_deref() {
+        None | Some("csv" | "json" | "md" | "markdown" | "txt") => Ok(()),
+        Some(other) => Err(format!(
+            "cannot write a .{other} file; give a name ending in .csv, .json, .md or .txt (or \
+             none, with --format)"
+        )),
+    }
+}
+
+/// The text of `concepts search`: not empty.
+fn query_arg(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("the text to find is empty; give 1 to 256 characters".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
 /// A dataset as typed (`{dataset}` or `datasets/{dataset}`), as its full resource name.
 fn dataset_arg(text: &str) -> Result<String, String> {
     DatasetName::parse_short(text)
@@ -390,6 +429,24 @@ mod tests {
         let error = Cli::try_parse_from(["llmarket", "--client-cert", "c.pem", "series", "list"])
             .unwrap_err();
         assert!(error.to_string().contains("--client-key"), "{error}");
+    }
+
+    #[test]
+    fn files_the_command_cannot_write_and_an_empty_search_are_refused() {
+        assert!(chart_path("m.svg").is_ok() && chart_path("M.PNG").is_ok());
+        assert!(chart_path("chart").is_ok(), "no extension: SVG");
+        assert!(
+            chart_path("x.jpg")
+                .unwrap_err()
+                .contains("cannot draw a .jpg file")
+        );
+        for ok in ["r.csv", "r.json", "r.md", "r.TXT", "report"] {
+            assert!(check_output(std::path::Path::new(ok)).is_ok(), "{ok}");
+        }
+        let error = check_output(std::path::Path::new("x.xlsx")).unwrap_err();
+        assert!(error.contains("cannot write a .xlsx file"), "{error}");
+        assert!(query_arg("agent").is_ok());
+        assert!(query_arg("").is_err() && query_arg(" \t").is_err());
     }
 
     #[test]

@@ -113,30 +113,9 @@ pub(super) async fn explain(failure: Failure, client: &Client, context: &Context
     let (Some(code), Some(service)) = (failure.grpc(), failure.service()) else {
         return failure;
     };
-    let (flag, variable, urls) = context.endpoints(service);
     match code {
         Code::Unavailable | Code::DeadlineExceeded => failure.append(context.tried(service)),
-        Code::Unimplemented => {
-            let what = match client.which_service_answers(service).await {
-                Answerer::Llmarket(other) if other != service => format!(
-                    "{urls} serves the {other} service, not the {service} service: point {flag} \
-                     (or {variable}) at the {service} service"
-                ),
-                Answerer::Llmarket(_) => format!(
-                    "the {service} service at {urls} does not have this call: it is older than \
-                     this client"
-                ),
-                Answerer::OtherGrpc => format!(
-                    "{urls} serves neither llmarket service (its health service knows neither); \
-                     point {flag} (or {variable}) at the {service} service"
-                ),
-                Answerer::Unknown => format!(
-                    "{urls} does not serve the {service} service (nor answers gRPC health \
-                     checks); point {flag} (or {variable}) at the {service} service"
-                ),
-            };
-            failure.append(what)
-        }
+        Code::Unimplemented => failure.append(who_answers(client, context, service).await),
         Code::FailedPrecondition | Code::InvalidArgument | Code::OutOfRange
             if service == Service::Forecast && about_years(failure.text()) =>
         {
@@ -146,6 +125,30 @@ pub(super) async fn explain(failure: Failure, client: &Client, context: &Context
             }
         }
         _ => failure,
+    }
+}
+
+/// Which service answers at `service`'s URLs, asked of their health service, and what to do
+/// about it: what an UNIMPLEMENTED answer from there means.
+pub(super) async fn who_answers(client: &Client, context: &Context, service: Service) -> String {
+    let (flag, variable, urls) = context.endpoints(service);
+    match client.which_service_answers(service).await {
+        Answerer::Llmarket(other) if other != service => format!(
+            "{urls} serves the {other} service, not the {service} service: point {flag} \
+             (or {variable}) at the {service} service"
+        ),
+        Answerer::Llmarket(_) => format!(
+            "the {service} service at {urls} does not have this call: it is older than \
+             this client"
+        ),
+        Answerer::OtherGrpc => format!(
+            "{urls} serves neither llmarket service (its health service knows neither); \
+             point {flag} (or {variable}) at the {service} service"
+        ),
+        Answerer::Unknown => format!(
+            "{urls} does not serve the {service} service (nor answers gRPC health \
+             checks); point {flag} (or {variable}) at the {service} service"
+        ),
     }
 }
 

@@ -106,8 +106,13 @@ pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = error.print();
-            return ExitCode::from(exit::OK);
+            return match error
+                .print()
+                .map_or_else(|e| super::output::stdout_error(&e), Ok)
+            {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(failure) => failure.report(),
+            };
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = error.print();
@@ -131,12 +136,39 @@ pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
     } else {
         first
     };
-    Failure::new(exit::USAGE, format!("{first} (see --help)")).report()
+    Failure::new(
+        exit::USAGE,
+        format!("{first}{} (see --help)", meant(&rendered)),
+    )
+    .report()
+}
+
+/// What clap's tips say was meant ("tip: a similar subcommand exists: 'report'") as
+/// "; did you mean 'report'?"; empty when it has no suggestion.
+fn meant(rendered: &str) -> String {
+    let similar: Vec<&str> = rendered
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("tip: a similar "))
+        .filter_map(|tip| tip.split_once(" exists: ").map(|(_, names)| names.trim()))
+        .collect();
+    if similar.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", similar.join(" or "))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_similar_name_is_offered() {
+        let rendered = "error: unrecognized subcommand 'reprot'\n\n  tip: a similar subcommand \
+                        exists: 'report'\n\nUsage: llmarket <COMMAND>\n";
+        assert_eq!(meant(rendered), "; did you mean 'report'?");
+        assert_eq!(meant("error: invalid value 'yaml'\n"), "");
+    }
 
     #[test]
     fn errors_map_to_exit_codes() {

@@ -6,7 +6,8 @@
 //! server, or a chart that cannot be drawn), 69 a service unavailable (or too slow for the
 //! deadline), 74 a file that cannot be read or written, 77 credentials missing or refused
 //! (UNAUTHENTICATED, PERMISSION_DENIED), 1 anything else (e.g. a server rejecting the request).
-//! Errors are one line on stderr.
+//! Errors are one line on stderr. Output that cannot be written (a full disk, `> /dev/full`)
+//! exits 74; a reader that stops early (`| head`) ends the command quietly with 0.
 
 mod args;
 mod credentials;
@@ -39,9 +40,23 @@ pub fn main() -> ExitCode {
         Err(error) => return failure::usage_error(&error),
     };
     if let Command::Completions { shell } = cli.command {
+        // Generated into memory: clap_complete panics when its writer fails.
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "llmarket", &mut std::io::stdout());
-        return ExitCode::SUCCESS;
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "llmarket", &mut script);
+        let file = cli.export.output.as_deref();
+        return match output::deliver(file, &script, "the completion script") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => failure.report(),
+        };
+    }
+    // A report file the command cannot write is refused before any call.
+    if let Some(Err(error)) = cli.export.output.as_deref().map(args::check_output) {
+        return failure::Failure::new(
+            llmarket_proto::exit::USAGE,
+            format!("--output: {error} (see --help)"),
+        )
+        .report();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

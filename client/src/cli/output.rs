@@ -9,15 +9,18 @@ use std::{
 use llmarket_proto::exit;
 
 use crate::{
+    Client,
     cli::{
         explain::Context,
         failure::{Failure, OTHER},
         partial::{self, Partial},
     },
     render::{
-        self, ChartError, Format, Render,
+        self, ChartError, Citation, Doc, Format, Render,
         csv::{self, Values},
+        source_line,
     },
+    reports::Language,
 };
 
 /// How the report is printed: a document format, or CSV of its values.
@@ -37,26 +40,44 @@ pub(super) struct Output<'a> {
     pub(super) file: Option<PathBuf>,
     /// Where to write the chart (SVG, or PNG for a `.png` name), if asked for.
     pub(super) chart: Option<PathBuf>,
-    /// The chart's source line.
-    pub(super) source: String,
+    /// The citation of the figures shown, under a table or Markdown and on a chart; none for
+    /// commands that show no figures.
+    pub(super) citation: Option<Citation>,
+    /// The language of the output.
+    pub(super) language: Language,
     /// Whether a report with missing parts fails instead of printing.
     pub(super) strict: bool,
     /// The width tables on a terminal are fitted to, if any.
     pub(super) width: Option<usize>,
     /// The endpoints, to name in warnings.
     pub(super) context: &'a Context,
+    /// The client, to ask which service answers at a URL that refused a call.
+    pub(super) client: &'a Client,
 }
 
 impl Output<'_> {
     /// Checks the report for missing parts, writes the chart (if asked for), then prints the
     /// report on stdout or into the file.
-    pub(super) fn emit<R: Render + Values + Partial>(&self, report: R) -> Result<(), Failure> {
-        partial::check(&report, self.strict, self.context)?;
+    pub(super) async fn emit<R: Render + Values + Partial>(
+        &self,
+        report: R,
+    ) -> Result<(), Failure> {
+        let answers = partial::unimplemented(&report, self.client, self.context).await;
+        partial::check(&report, self.strict, self.context, &answers)?;
+        let sections = figure_sections(&report);
+        let cite = |mut doc: Doc| {
+            if let Some(citation) = &self.citation {
+                doc.text(citation.line(self.language, &sections));
+            }
+            doc
+        };
         let text = match (self.format, self.width, &self.file) {
             (Printed::Doc(Format::Table), Some(columns), None) => {
-                render::table::render_within(&report.doc(), columns)
+                render::table::render_within(&cite(report.doc()), columns)
             }
-            (Printed::Doc(format), _, _) => render::render(&report, format)
+            (Printed::Doc(Format::Table), _, _) => render::table::render(&cite(report.doc())),
+            (Printed::Doc(Format::Markdown), _, _) => render::markdown::render(&cite(report.doc())),
+            (Printed::Doc(format @ Format::Json), _, _) => render::render(&report, format)
                 .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?,
             (Printed::Csv, _, _) => csv::render(&report).ok_or_else(|| {
                 Failure::new(
@@ -66,21 +87,18 @@ impl Output<'_> {
             })?,
         };
         if let Some(path) = &self.chart {
-            self.write_chart(&report, path)?;
+            self.write_chart(&report, path, &sections)?;
         }
-        match &self.file {
-            Some(path) => std::fs::write(path, text).map_err(|e| {
-                Failure::new(
-                    exit::IO_ERR,
-                    format!("cannot write the report to {}: {e}", path.display()),
-                )
-            }),
-            None => print(&text),
-        }
+        deliver(self.file.as_deref(), text.as_bytes(), "the report")
     }
 
     /// Draws `report`'s chart into `path`; a report with nothing to chart only warns.
-    fn write_chart<R: Render>(&self, report: &R, path: &Path) -> Result<(), Failure> {
+    fn write_chart<R: Render>(
+        &self,
+        report: &R,
+        path: &Path,
+        sections: &[String],
+    ) -> Result<(), Failure> {
         let Some(mut chart) = report.chart() else {
             warn(&format!(
                 "--chart: this command has no series to chart; no chart written to {}",
@@ -88,7 +106,9 @@ impl Output<'_> {
             ));
             return Ok(());
         };
-        chart.source.clone_from(&self.source);
+        if let Some(citation) = &self.citation {
+            chart.source = source_line(self.language, citation, sections);
+        }
         let svg = match render::svg::render(&chart) {
             Ok(svg) => svg,
             Err(ChartError::Empty) => {
@@ -120,6 +140,12 @@ impl Output<'_> {
     }
 }
 
+/// The sections of the source the figures of `report` come from.
+fn figure_sections<R: Values>(report: &R) -> Vec<String> {
+    let values = report.values().unwrap_or_default();
+    render::sections(values.iter().map(|v| v.point.source.as_str()))
+}
+
 /// The format a report file's name implies (`.csv`, `.json`, `.md`, `.txt`), if any.
 pub(super) fn format_of(path: &Path) -> Option<Printed> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -132,20 +158,36 @@ pub(super) fn format_of(path: &Path) -> Option<Printed> {
     }
 }
 
-/// Prints `text` on stdout; a reader that stopped early (`| head`) is not an error.
-fn print(text: &str) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(
-            exit::IO_ERR,
-            format!("cannot write to stdout: {e}"),
-        )),
+/// Writes `bytes` (`what`, for the message) into `file` (created or truncated), or on stdout
+/// without one. A file or stdout that cannot be written exits 74 naming it, except a reader
+/// that stopped early (`| head`, a closed pipe): the command then ends quietly and succeeds, as
+/// the part the reader wanted was written.
+pub(super) fn deliver(file: Option<&Path>, bytes: &[u8], what: &str) -> Result<(), Failure> {
+    if let Some(path) = file {
+        return std::fs::write(path, bytes).map_err(|e| {
+            Failure::new(
+                exit::IO_ERR,
+                format!("cannot write {what} to {}: {e}", path.display()),
+            )
+        });
     }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => stdout_error(&e),
+    }
+}
+
+/// What a failed write to stdout means: nothing for a reader that stopped early (a closed
+/// pipe), else exit 74.
+pub(super) fn stdout_error(error: &std::io::Error) -> Result<(), Failure> {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return Ok(());
+    }
+    Err(Failure::new(
+        exit::IO_ERR,
+        format!("cannot write to stdout: {error}"),
+    ))
 }
 
 /// One warning line on stderr.

@@ -4,7 +4,11 @@
 use llmarket_proto::exit;
 
 use crate::{
-    cli::{explain::Context, failure::Failure},
+    Client, Service,
+    cli::{
+        explain::{Context, who_answers},
+        failure::Failure,
+    },
     reports::{
         CostOutlook, MarketOverview, SegmentReport, Timeline, Warning,
         direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
@@ -53,11 +57,55 @@ impl Partial for SchemeList {}
 impl Partial for ConceptList {}
 impl Partial for CapabilityLadder {}
 
+/// What the service at a URL that answered UNIMPLEMENTED is: for each service that answered so
+/// for a part of `result`, which service answers there (asked once of its health service).
+pub(super) async fn unimplemented(
+    result: &impl Partial,
+    client: &Client,
+    context: &Context,
+) -> Vec<(Service, String)> {
+    let mut answers = Vec::new();
+    for service in [Service::Forecast, Service::Taxonomy] {
+        let refused = result
+            .missing()
+            .iter()
+            .any(|w| w.service == service && w.code.as_deref() == Some(UNIMPLEMENTED));
+        if refused {
+            answers.push((service, who_answers(client, context, service).await));
+        }
+    }
+    answers
+}
+
+/// The gRPC code of a call the server at a URL does not have.
+const UNIMPLEMENTED: &str = "UNIMPLEMENTED";
+
 /// One stderr line per missing part of `result` (a service that could not be reached named
-/// with the URLs tried); with `strict`, a failure (69) when any part is missing.
-pub(super) fn check(result: &impl Partial, strict: bool, context: &Context) -> Result<(), Failure> {
+/// with the URLs tried), except the parts a URL serving another service could not give, said
+/// in one line with `answers` (from [`unimplemented`]); with `strict`, a failure (69) when
+/// any part is missing.
+pub(super) fn check(
+    result: &impl Partial,
+    strict: bool,
+    context: &Context,
+    answers: &[(Service, String)],
+) -> Result<(), Failure> {
     let missing = result.missing();
-    for warning in missing {
+    for (service, answer) in answers {
+        let parts: Vec<&str> = missing
+            .iter()
+            .filter(|w| w.service == *service && w.code.as_deref() == Some(UNIMPLEMENTED))
+            .map(|w| w.missing.as_str())
+            .collect();
+        eprintln!(
+            "llmarket: warning: the report has no {}: {answer}",
+            parts.join(", ")
+        );
+    }
+    let explained = |w: &&Warning| {
+        w.code.as_deref() == Some(UNIMPLEMENTED) && answers.iter().any(|(s, _)| *s == w.service)
+    };
+    for warning in missing.iter().filter(|w| !explained(w)) {
         let unreachable = matches!(
             warning.code.as_deref(),
             Some("UNAVAILABLE" | "DEADLINE_EXCEEDED")
@@ -77,8 +125,9 @@ pub(super) fn check(result: &impl Partial, strict: bool, context: &Context) -> R
         return Err(Failure::new(
             exit::UNAVAILABLE,
             format!(
-                "--strict: the report is incomplete ({} part(s) missing: {}); nothing printed",
+                "--strict: the report is incomplete ({} {} missing: {}); nothing printed",
                 parts.len(),
+                if parts.len() == 1 { "part" } else { "parts" },
                 parts.join(", ")
             ),
         ));

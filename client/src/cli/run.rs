@@ -18,7 +18,7 @@ use crate::{
         output::{Output, Printed, format_of},
         width::width,
     },
-    render::{Format, source_line},
+    render::{Citation, Format},
     reports::{Language, YearSpan, direct::Fill, short_id},
 };
 
@@ -67,15 +67,25 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             None => Printed::Doc(Format::Json),
         },
     };
-    let source = match &cli.chart {
-        Some(_) => chart_source(client, language).await,
-        None => String::new(),
+    // Reports and series are cited (table, Markdown, chart) with the dataset's report, edition
+    // and data version.
+    let cites = matches!(
+        cli.command,
+        Command::Report(_) | Command::Series(SeriesCommand::Get { .. })
+    );
+    let human = matches!(format, Printed::Doc(Format::Table | Format::Markdown));
+    let citation = if cites && (human || cli.chart.is_some()) {
+        Some(citation(client, language).await)
+    } else {
+        None
     };
     let out = Output {
         format,
         file,
         chart: cli.chart.clone(),
-        source,
+        citation,
+        language,
+        client,
         strict: cli.checks.strict,
         width: width(std::env::var("COLUMNS").ok().as_deref()),
         context,
@@ -86,6 +96,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         Command::Report(ReportCommand::Overview { years }) => {
             let dataset = client.dataset().to_owned();
             out.emit(progress(client.market_overview(&dataset, years.into(), language)).await?)
+                .await
         }
         Command::Report(ReportCommand::Segment { concept, years }) => {
             let report = progress(client.segment_report(&concept, years.into(), language)).await?;
@@ -106,7 +117,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     return Err(failure);
                 }
             }
-            out.emit(report)
+            out.emit(report).await
         }
         Command::Report(ReportCommand::Timeline { years }) => {
             let timeline = progress(client.timeline(years.into(), language)).await?;
@@ -127,7 +138,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     return Err(failure);
                 }
             }
-            out.emit(timeline)
+            out.emit(timeline).await
         }
         Command::Report(ReportCommand::Cost { start, end }) => {
             let years = YearSpan {
@@ -135,10 +146,12 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 end: Some(end),
             };
             out.emit(progress(client.cost_outlook(years, language)).await?)
+                .await
         }
         Command::Series(SeriesCommand::List) => {
             let dataset = client.dataset().to_owned();
             out.emit(progress(client.series_list(&dataset, language)).await?)
+                .await
         }
         Command::Series(SeriesCommand::Get {
             series,
@@ -166,39 +179,54 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     return Err(failure);
                 }
             }
-            out.emit(detail)
+            out.emit(detail).await
         }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)
+                .await
         }
         Command::Concepts(ConceptsCommand::Search { query, schemes }) => {
             let schemes = schemes.clone();
             out.emit(progress(client.search(&query, schemes, language)).await?)
+                .await
         }
-        Command::Schemes => out.emit(progress(client.schemes(language)).await?),
-        Command::Levels => out.emit(progress(client.capability_ladder(language)).await?),
-        Command::Concepts(ConceptsCommand::List(list)) => out.emit(
-            progress(client.concept_list(list.scheme.as_deref(), list.tree, language)).await?,
-        ),
+        Command::Schemes => out.emit(progress(client.schemes(language)).await?).await,
+        Command::Levels => {
+            out.emit(progress(client.capability_ladder(language)).await?)
+                .await
+        }
+        Command::Concepts(ConceptsCommand::List(list)) => {
+            out.emit(
+                progress(client.concept_list(list.scheme.as_deref(), list.tree, language)).await?,
+            )
+            .await
+        }
         Command::Milestones { years, concept } => {
             out.emit(progress(client.milestones(years.into(), concept.as_deref(), language)).await?)
+                .await
         }
     }
 }
 
-/// A chart's source line: the dataset's report and publisher (the dataset's id when the
-/// forecast service cannot say), and that derived points are llmarket's.
-async fn chart_source(client: &Client, language: Language) -> String {
+/// The citation of the dataset's figures: its report, publisher, edition and data version (the
+/// dataset's id alone when the forecast service cannot say).
+async fn citation(client: &Client, language: Language) -> Citation {
     let dataset = client.dataset().to_owned();
     match client.get_dataset(&dataset).await {
-        Ok(d) => {
-            let title = match language {
+        Ok(d) => Citation {
+            report: match language {
                 Language::En => d.title_en,
                 Language::Zh => d.title_zh_hans,
-            };
-            source_line(language, &title, &d.publisher)
-        }
-        Err(_) => source_line(language, short_id(&dataset), "?"),
+            },
+            publisher: d.publisher,
+            edition: (d.year != 0).then_some(d.year),
+            version: d.version,
+        },
+        Err(_) => Citation {
+            report: short_id(&dataset).to_owned(),
+            publisher: "?".to_owned(),
+            ..Citation::default()
+        },
     }
 }
 

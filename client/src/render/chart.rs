@@ -26,6 +26,9 @@ pub struct Chart {
     pub markers: (String, String),
     /// The legend's words for an error bar (an interval) and an arrow (a bound, open on one side).
     pub bounds: (String, String),
+    /// The legend's words for the dashed path of constant growth drawn between values more
+    /// than a year apart (see [`growth_path`]), derived by the command.
+    pub growth_path: String,
     /// Whether the value axis is logarithmic (for values spanning orders of magnitude).
     pub log_scale: bool,
     /// The series, each drawn as a line.
@@ -34,6 +37,8 @@ pub struct Chart {
     pub events: Vec<Event>,
     /// The legend's word for an event's marker.
     pub event_label: String,
+    /// Notes under the chart, one paragraph each: what the source says each series covers.
+    pub notes: Vec<String>,
     /// The line under the chart naming its source (see [`source_line`]); empty for none.
     pub source: String,
 }
@@ -112,15 +117,102 @@ impl ChartPoint {
     }
 }
 
-/// The source line of a chart: the report, its publisher, and that derived points are
+/// The path of constant growth from `from` to `to`, one value a year with both ends
+/// included, when they are more than a year apart and both are positive values (not bounds):
+/// the only line a chart draws between them, dashed and marked derived, since a straight line
+/// across several years would be read as values nobody stated or derived. `None` when the
+/// points are a year or less apart (they are joined as they are) or there is no such path (a
+/// bound, a value that is not positive: nothing is drawn between them).
+pub fn growth_path(from: &ChartPoint, to: &ChartPoint) -> Option<Vec<(i32, f64)>> {
+    let years = to.year.checked_sub(from.year)?;
+    let values =
+        matches!(from.bound, Bound::Value { .. }) && matches!(to.bound, Bound::Value { .. });
+    let positive =
+        from.value > 0.0 && to.value > 0.0 && from.value.is_finite() && to.value.is_finite();
+    if years <= 1 || !values || !positive {
+        return None;
+    }
+    let ratio = to.value / from.value;
+    Some(
+        (0..=years)
+            .map(|step| {
+                let value = match step {
+                    0 => from.value,
+                    _ if step == years => to.value,
+                    _ => from.value * ratio.powf(f64::from(step) / f64::from(years)),
+                };
+                (from.year + step, value)
+            })
+            .collect(),
+    )
+}
+
+/// Where a report's figures come from: the source report and the version of the data they
+/// were read from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Citation {
+    /// The report's title, in the language of the output.
+    pub report: String,
+    /// Who published it.
+    pub publisher: String,
+    /// The year of its edition, when known.
+    pub edition: Option<i32>,
+    /// The version of the data (a hash of the dataset's content); empty when unknown.
+    pub version: String,
+}
+
+impl Citation {
+    /// The citation line in `language`: "Source: Report, Publisher, 2026 edition, §1.2; data
+    /// version 0123…", the sections those of the figures shown (none: left out).
+    pub fn line(&self, language: Language, sections: &[String]) -> String {
+        let w = Words(language);
+        let mut parts = vec![self.report.clone(), self.publisher.clone()];
+        if let Some(year) = self.edition {
+            parts.push(format!("{year} {}", w.t(Msg::Edition)));
+        }
+        if !sections.is_empty() {
+            let sections: Vec<String> = sections.iter().map(|s| format!("§{s}")).collect();
+            parts.push(sections.join(w.list_sep()));
+        }
+        let mut line = format!(
+            "{}{}{}",
+            w.t(Msg::ChartSource),
+            w.colon(),
+            parts.join(w.comma())
+        );
+        if !self.version.is_empty() {
+            line.push_str(&format!(
+                "{}{} {}",
+                w.semicolon(),
+                w.t(Msg::DataVersion),
+                self.version
+            ));
+        }
+        line
+    }
+}
+
+/// The sections of the source that `sources` (the `source` fields of values: "1.2", or several
+/// comma-separated) name, each once, in order.
+pub fn sections<'a>(sources: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut sections: Vec<String> = sources
+        .into_iter()
+        .flat_map(|s| s.split(','))
+        .map(|s| s.trim().trim_start_matches('§').to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    sections.sort();
+    sections.dedup();
+    sections
+}
+
+/// The source line of a chart: the citation of its figures, and that derived points are
 /// llmarket's, in `language`.
-pub fn source_line(language: Language, report: &str, publisher: &str) -> String {
+pub fn source_line(language: Language, citation: &Citation, sections: &[String]) -> String {
     let w = Words(language);
     format!(
-        "{}{}{report}{}{publisher}{}{}",
-        w.t(Msg::ChartSource),
-        w.colon(),
-        w.comma(),
+        "{}{}{}",
+        citation.line(language, sections),
         w.semicolon(),
         w.t(Msg::DerivedPointsByLlmarket)
     )
@@ -173,15 +265,83 @@ mod tests {
         );
     }
 
+    fn value(year: i32, value: f64) -> ChartPoint {
+        ChartPoint {
+            year,
+            value,
+            derived: false,
+            bound: Bound::Value {
+                low: None,
+                high: None,
+            },
+            label: None,
+        }
+    }
+
+    #[test]
+    fn values_years_apart_get_the_path_of_constant_growth() {
+        let path = growth_path(&value(2024, 10.7), &value(2029, 206.5)).unwrap();
+        let years: Vec<i32> = path.iter().map(|(year, _)| *year).collect();
+        assert_eq!(years, [2024, 2025, 2026, 2027, 2028, 2029]);
+        assert_eq!(path[0].1, 10.7);
+        assert_eq!(path[5].1, 206.5);
+        // The stated 80.7 % CAGR gives 2026 at 10.7 × 1.807² ≈ 34.9; a straight line ≈ 89.
+        assert!((path[2].1 - 34.9).abs() < 0.2, "{path:?}");
+    }
+
+    #[test]
+    fn neighbours_bounds_and_values_not_positive_get_no_path() {
+        assert_eq!(growth_path(&value(2024, 10.7), &value(2025, 19.3)), None);
+        assert_eq!(growth_path(&value(2029, 1.0), &value(2024, 2.0)), None);
+        let at_most = ChartPoint {
+            bound: Bound::AtMost,
+            ..value(2024, 0.1)
+        };
+        assert_eq!(growth_path(&value(2022, 20.0), &at_most), None);
+        assert_eq!(growth_path(&value(2022, 0.0), &value(2025, 2.0)), None);
+        assert_eq!(growth_path(&value(2022, -1.0), &value(2025, -2.0)), None);
+    }
+
     #[test]
     fn the_source_line_is_worded_in_the_report_language() {
+        let cite = |report: &str| Citation {
+            report: report.to_owned(),
+            publisher: "CIC".to_owned(),
+            edition: None,
+            version: String::new(),
+        };
         assert_eq!(
-            source_line(Language::En, "Report", "CIC"),
+            source_line(Language::En, &cite("Report"), &[]),
             "Source: Report, CIC; derived points by llmarket"
         );
         assert_eq!(
-            source_line(Language::Zh, "报告", "CIC"),
+            source_line(Language::Zh, &cite("报告"), &[]),
             "来源：报告，CIC；推算点由 llmarket 计算"
+        );
+    }
+
+    #[test]
+    fn a_citation_names_edition_sections_and_data_version() {
+        let citation = Citation {
+            report: "Global Large Model Industry Report".to_owned(),
+            publisher: "CIC".to_owned(),
+            edition: Some(2026),
+            version: "0123456789abcdef".to_owned(),
+        };
+        let sections = sections(["2.1", "1.2", "1.2, 2.1", ""]);
+        assert_eq!(sections, ["1.2", "2.1"]);
+        assert_eq!(
+            citation.line(Language::En, &sections),
+            "Source: Global Large Model Industry Report, CIC, 2026 edition, §1.2, §2.1; \
+             data version 0123456789abcdef"
+        );
+        let zh = Citation {
+            report: "全球大模型行业报告".to_owned(),
+            ..citation
+        };
+        assert_eq!(
+            zh.line(Language::Zh, &sections[..1]),
+            "来源：全球大模型行业报告，CIC，2026 年版，§1.2；数据版本 0123456789abcdef"
         );
     }
 }

@@ -1,9 +1,12 @@
 //! `--format csv`: a report's values as tidy CSV (RFC 4180), one row per value with what it
 //! stands for: its interval, unit, qualifier, kind, provenance, method and source. Column names
 //! and codes are the JSON's (snake_case, English in every language): they are data, not words.
+//! The last two columns carry the report's own words for a stated value (`quote`) and the
+//! source's note on what the series covers (`series_note`).
 
 use std::collections::BTreeSet;
 
+use crate::render::format;
 use crate::reports::{
     CostOutlook, MarketOverview, SegmentReport, Timeline,
     direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
@@ -13,7 +16,7 @@ use crate::reports::{
 };
 
 /// The header row.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 17] = [
     "series",
     "measure",
     "year",
@@ -29,6 +32,8 @@ pub const COLUMNS: [&str; 15] = [
     "past_horizon",
     "source",
     "note",
+    "quote",
+    "series_note",
 ];
 
 /// One value of a report: the series it belongs to, what it measures, and the value.
@@ -40,6 +45,8 @@ pub struct Value<'a> {
     pub measure: &'a str,
     /// The value.
     pub point: &'a Point,
+    /// The source's note on what the series covers; empty when there is none.
+    pub series_note: &'a str,
 }
 
 /// What a command prints as CSV: its values, or `None` for a command that prints no values.
@@ -59,16 +66,24 @@ pub fn render<R: Values + ?Sized>(report: &R) -> Option<String> {
             continue;
         }
         let p = v.point;
-        let number = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+        // At the precision the value carries, in plain decimals (never 1e-7): a derived value's
+        // interval to its digits, a stated one's as it is (10.65 for 10.7 to 0.1).
+        let places = p.decimals();
+        let value = places.map_or_else(|| p.value.to_string(), |d| format::fixed(p.value, d));
+        let end = |x: Option<f64>| match (x, places) {
+            (Some(x), Some(d)) if p.is_derived() => format::fixed(x, d),
+            (Some(x), _) => x.to_string(),
+            (None, _) => String::new(),
+        };
         row(
             &mut out,
             [
                 v.series.to_owned(),
                 v.measure.to_owned(),
                 p.year.to_string(),
-                p.value.to_string(),
-                number(p.low),
-                number(p.high),
+                value,
+                end(p.low),
+                end(p.high),
                 p.width_unknown.to_string(),
                 unit(p.unit).to_owned(),
                 qualifier(p.qualifier).to_owned(),
@@ -78,6 +93,8 @@ pub fn render<R: Values + ?Sized>(report: &R) -> Option<String> {
                 p.past_horizon.to_string(),
                 p.source.clone(),
                 p.note.clone().unwrap_or_default(),
+                p.quote.clone().unwrap_or_default(),
+                v.series_note.to_owned(),
             ],
         );
     }
@@ -156,6 +173,7 @@ fn series_values(series: &SeriesValues) -> impl Iterator<Item = Value<'_>> {
         series: short_id(&series.name),
         measure: "value",
         point,
+        series_note: &series.note,
     })
 }
 
@@ -163,15 +181,23 @@ impl Values for MarketOverview {
     fn values(&self) -> Option<Vec<Value<'_>>> {
         let mut values: Vec<Value<'_>> = series_values(&self.market).collect();
         let b = &self.breakdown;
+        // The breakdown's total is the market series; the components' notes are not fetched.
+        let total_note = if b.series == self.market.name {
+            self.market.note.as_str()
+        } else {
+            ""
+        };
         values.push(Value {
             series: short_id(&b.series),
             measure: "value",
             point: &b.total,
+            series_note: total_note,
         });
         values.extend(b.components.iter().map(|c| Value {
             series: short_id(&c.series),
             measure: "value",
             point: &c.value,
+            series_note: "",
         }));
         Some(values)
     }
@@ -186,6 +212,7 @@ impl Values for SegmentReport {
                 series: short_id(&s.values.name),
                 measure: "share_of_parent",
                 point,
+                series_note: &s.values.note,
             }));
         }
         Some(values)
@@ -202,6 +229,7 @@ impl Values for Timeline {
                     series: short_id(&self.series),
                     measure: "value",
                     point,
+                    series_note: &self.note,
                 })
                 .collect(),
         )
@@ -216,6 +244,7 @@ impl Values for CostOutlook {
             series,
             measure: "projection",
             point,
+            series_note: &self.cost.note,
         }));
         Some(values)
     }

@@ -51,18 +51,22 @@ pub fn qualifier_sign(qualifier: Qualifier) -> &'static str {
 /// A point's value with its qualifier, to its stated digits (or [`number`] when derived or of
 /// unknown rounding), and `*` when derived.
 pub fn point_value(point: &Point) -> String {
-    let digits = match point.resolution {
-        Some(resolution) if !point.is_derived() => {
-            let decimals = decimals_of(resolution);
-            format!("{:.decimals$}", point.value)
-        }
+    let digits = match point.decimals() {
+        // To the digits the report states it with, or a derived value's inputs carry.
+        Some(places) => fixed(point.value, places),
         // A stated value of unknown rounding: as the report gives it, no digits added.
         None if !point.is_derived() => point.value.to_string(),
-        _ => number(point.value),
+        None => number(point.value),
     };
     let mark = if point.is_derived() { "*" } else { "" };
     let past = if point.past_horizon { "†" } else { "" };
     format!("{}{digits}{mark}{past}", qualifier_sign(point.qualifier))
+}
+
+/// `value` with `places` decimals (none for 0 or fewer), never in scientific notation.
+pub fn fixed(value: f64, places: i32) -> String {
+    let places = usize::try_from(places).unwrap_or(0);
+    format!("{value:.places$}")
 }
 
 /// A number to three significant digits without trailing zeros: 0.00500 → "0.005".
@@ -186,6 +190,7 @@ mod tests {
             kind: Kind::Forecast,
             source: "1.2".to_owned(),
             resolution: Some(0.001),
+            quote: None,
         };
         assert_eq!(stated_rate(&rate), "80.7%");
         assert_eq!(percent_trimmed(-0.9), "-90%");

@@ -18,7 +18,9 @@ mod words;
 
 use serde::Serialize;
 
-pub use chart::{Bound, Chart, ChartError, ChartPoint, Event, Line, source_line};
+pub use chart::{
+    Bound, Chart, ChartError, ChartPoint, Citation, Event, Line, growth_path, sections, source_line,
+};
 pub use doc::{Block, Doc, Term};
 
 /// An output format of the command.

@@ -16,7 +16,7 @@ use plotters::{
 
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use crate::render::{Bound, Chart, ChartError, ChartPoint};
+use crate::render::{Bound, Chart, ChartError, ChartPoint, growth_path};
 
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 560;
@@ -36,8 +36,13 @@ const GREY: RGBColor = RGBColor(110, 110, 110);
 const EVENT_TEXT: RGBColor = RGBColor(150, 75, 0);
 /// The widest event text listed under the chart, in terminal columns (longer ones end in "…").
 const EVENT_LABEL_WIDTH: usize = 60;
-/// The height of a row of the event list.
+/// The height of a row of the event list (and of a line of the notes).
 const EVENT_ROW: u32 = 20;
+/// The widest line of a note under the chart, in terminal columns.
+const NOTE_WIDTH: usize = 118;
+/// The length of a dash of the path of constant growth, and of the gap between two dashes.
+const DASH: i32 = 8;
+const DASH_GAP: i32 = 5;
 
 /// A text style in [`FONTS`].
 fn font(size: f64) -> TextStyle<'static> {
@@ -75,10 +80,16 @@ pub fn render(chart: &Chart) -> Result<String, ChartError> {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
-    // The events are listed under the chart, two to a row.
+    // The events are listed under the chart, two to a row; then the notes, wrapped.
     let event_rows = u32::try_from(chart.events.len().div_ceil(2)).unwrap_or(u32::MAX / 2);
-    let footer_height = FOOTER + EVENT_ROW * event_rows;
-    let height = HEIGHT + EVENT_ROW * event_rows;
+    let note_lines: Vec<String> = chart
+        .notes
+        .iter()
+        .flat_map(|note| wrap(note, NOTE_WIDTH))
+        .collect();
+    let note_rows = u32::try_from(note_lines.len()).unwrap_or(u32::MAX / 4);
+    let footer_height = FOOTER + EVENT_ROW * (event_rows + note_rows);
+    let height = HEIGHT + EVENT_ROW * (event_rows + note_rows);
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
@@ -109,8 +120,15 @@ pub fn render(chart: &Chart) -> Result<String, ChartError> {
                 .draw_text(&text, &font(13.0).color(&EVENT_TEXT), (20 + column, row))
                 .map_err(drawing)?;
         }
+        for (i, line) in note_lines.iter().enumerate() {
+            let row =
+                (EVENT_ROW * event_rows) as i32 + i32::try_from(i).unwrap_or(0) * EVENT_ROW as i32;
+            footer
+                .draw_text(line, &font(13.0).color(&BLACK), (20, row + 4))
+                .map_err(drawing)?;
+        }
         if !chart.source.is_empty() {
-            let row = (EVENT_ROW * event_rows + 4) as i32;
+            let row = (EVENT_ROW * (event_rows + note_rows) + 4) as i32;
             footer
                 .draw_text(&chart.source, &font(13.0).color(&GREY), (20, row))
                 .map_err(drawing)?;
@@ -211,15 +229,57 @@ where
             .map_err(drawing)?;
     }
     let (mut any_bar, mut any_bound) = (false, false);
+    let (mut any_stated, mut any_derived, mut any_path) = (false, false, false);
     for (line, color) in chart.lines.iter().zip(COLORS.iter().cycle()) {
         let color = *color;
         let style = color.stroke_width(2);
         let points = || line.points.iter().filter(|p| p.value.is_finite());
-        context
-            .draw_series(LineSeries::new(points().map(|p| (p.year, p.value)), style))
-            .map_err(drawing)?
-            .label(&line.label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        let finite: Vec<&ChartPoint> = points().collect();
+        // Values of neighbouring years are joined by a straight line; values further apart
+        // only by the path of constant growth, dashed and derived (or not at all): a straight
+        // line across years would be read as values no one stated or derived.
+        let mut runs: Vec<Vec<(i32, f64)>> = vec![Vec::new()];
+        for (i, point) in finite.iter().enumerate() {
+            if i > 0 && point.year - finite[i - 1].year > 1 {
+                runs.push(Vec::new());
+            }
+            if let Some(run) = runs.last_mut() {
+                run.push((point.year, point.value));
+            }
+        }
+        let mut solid = false;
+        for run in runs.into_iter().filter(|run| run.len() > 1) {
+            solid = true;
+            context
+                .draw_series(LineSeries::new(run, style))
+                .map_err(drawing)?;
+        }
+        let mut dashed = false;
+        for pair in finite.windows(2) {
+            if let Some(path) = growth_path(pair[0], pair[1]) {
+                dashed = true;
+                context
+                    .draw_series(DashedLineSeries::new(path, DASH, DASH_GAP, style))
+                    .map_err(drawing)?;
+            }
+        }
+        any_path |= dashed;
+        // The line's legend entry shows it as it is drawn.
+        let entry = context
+            .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
+            .map_err(drawing)?;
+        entry.label(&line.label);
+        if solid {
+            entry.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        } else if dashed {
+            entry.legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (DASH, 0)], style)
+                    + PathElement::new(vec![(DASH + DASH_GAP, 0), (20, 0)], style)
+            });
+        } else {
+            entry.legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        }
         for point in points() {
             let at = (point.year, point.value);
             match point.bound {
@@ -244,6 +304,8 @@ where
                             .map_err(drawing)?;
                     }
                     // Filled when stated; hollow (white inside, a coloured ring) when derived.
+                    any_derived |= point.derived;
+                    any_stated |= !point.derived;
                     let marker = if point.derived {
                         vec![
                             Circle::new(at, 5, WHITE.filled()),
@@ -282,10 +344,16 @@ where
         }
     }
     // Legend entries for the marker kinds drawn.
-    let mut entries: Vec<(&str, Marker)> = vec![
-        (&chart.markers.0, Marker::Stated),
-        (&chart.markers.1, Marker::Derived),
-    ];
+    let mut entries: Vec<(&str, Marker)> = Vec::new();
+    if any_stated {
+        entries.push((&chart.markers.0, Marker::Stated));
+    }
+    if any_derived {
+        entries.push((&chart.markers.1, Marker::Derived));
+    }
+    if any_path {
+        entries.push((&chart.growth_path, Marker::Path));
+    }
     if any_bar {
         entries.push((&chart.bounds.0, Marker::Interval));
     }
@@ -305,6 +373,11 @@ where
         match kind {
             Marker::Stated => entry.legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled())),
             Marker::Derived => entry.legend(move |(x, y)| Circle::new((x + 10, y), 5, black)),
+            Marker::Path => entry.legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (DASH, 0)], black)
+                    + PathElement::new(vec![(DASH + DASH_GAP, 0), (20, 0)], black)
+            }),
             Marker::Interval => entry.legend(move |(x, y)| {
                 EmptyElement::at((x + 10, y))
                     + PathElement::new(vec![(0, -8), (0, 8)], thin)
@@ -343,9 +416,49 @@ fn diamond(color: RGBColor) -> Polygon<(i32, i32)> {
 enum Marker {
     Stated,
     Derived,
+    Path,
     Interval,
     Bound,
     Event,
+}
+
+/// `text` in lines of at most `columns` terminal columns (a CJK character is two), broken at
+/// spaces where there are any, else between characters.
+fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut width = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if width + w > columns && c == ' ' {
+            lines.push(std::mem::take(&mut line));
+            width = 0;
+            continue;
+        }
+        if width + w > columns {
+            // Break at the line's last space, carrying the word begun after it.
+            let carried = match line.rfind(' ') {
+                Some(at) if at > 0 => {
+                    let rest = line[at + 1..].to_owned();
+                    line.truncate(at);
+                    rest
+                }
+                _ => String::new(),
+            };
+            lines.push(std::mem::take(&mut line));
+            width = carried.width();
+            line = carried;
+        }
+        if line.is_empty() && c == ' ' {
+            continue;
+        }
+        line.push(c);
+        width += w;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `text` cut to [`EVENT_LABEL_WIDTH`] columns (a CJK character is two), ending in "…" when cut.
@@ -415,6 +528,7 @@ mod tests {
             x_label: "year".to_owned(),
             y_label: "USD billion".to_owned(),
             markers: ("stated".to_owned(), "derived".to_owned()),
+            growth_path: "constant growth".to_owned(),
             bounds: ("interval".to_owned(), "bound".to_owned()),
             log_scale,
             lines: vec![Line {
@@ -423,6 +537,7 @@ mod tests {
             }],
             events: Vec::new(),
             event_label: "milestone".to_owned(),
+            notes: Vec::new(),
             source: "Source: a report".to_owned(),
         }
     }
@@ -458,6 +573,31 @@ mod tests {
     }
 
     #[test]
+    fn values_years_apart_are_joined_only_by_the_dashed_path_of_constant_growth() {
+        let stated = |year, value| point(year, value, false, NONE);
+        let svg = render(&chart(false, vec![stated(2024, 10.7), stated(2029, 206.5)])).unwrap();
+        // Dashes are two-point polylines; a straight line would be one 2024–2029 polyline.
+        let blue = "stroke=\"#1F77B4\" stroke-width=\"2\"";
+        let dashes = svg.matches(blue).count();
+        assert!(dashes > 10, "{svg}");
+        assert!(svg.contains("constant growth"), "legend: {svg}");
+        assert!(
+            !svg.contains(">\nderived\n<"),
+            "no derived point drawn: {svg}"
+        );
+        // A bound at one end: no path, nothing between the two.
+        let svg = render(&chart(
+            false,
+            vec![stated(2022, 20.0), point(2024, 0.1, false, Bound::AtMost)],
+        ))
+        .unwrap();
+        assert!(!svg.contains("constant growth"), "{svg}");
+        // Only the bound's arrow (three polylines); the line's legend sample is a disc.
+        let lines = svg.matches(blue).count();
+        assert_eq!(lines, 3, "{svg}");
+    }
+
+    #[test]
     fn an_interval_is_a_bar_and_a_bound_an_arrow_without_a_point() {
         let wide = Bound::Value {
             low: Some(5.0),
@@ -472,8 +612,9 @@ mod tests {
         ))
         .unwrap();
         assert!(svg.contains("interval") && svg.contains("bound"), "{svg}");
-        // The interval's point (ring and white), no point for the bound, the legend's two.
-        assert_eq!(svg.matches("<circle").count(), 2 + 2, "{svg}");
+        // The interval's point (ring and white), no point for the bound, the legend's sample
+        // of a derived point (no stated point is drawn, so none of a stated one).
+        assert_eq!(svg.matches("<circle").count(), 2 + 1, "{svg}");
     }
 
     #[test]
@@ -507,6 +648,24 @@ mod tests {
         );
         assert!(!svg.contains("the chart"), "cut: {svg}");
         assert!(svg.contains("milestone"));
+    }
+
+    #[test]
+    fn notes_wrap_under_the_chart_at_spaces_or_between_chinese_characters() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(
+            wrap("按基于模型的收入口径计", 8),
+            ["按基于模", "型的收入", "口径计"]
+        );
+        assert_eq!(wrap("short", 118), ["short"]);
+        let mut noted = chart(false, vec![point(2024, 10.0, false, NONE)]);
+        noted.notes = vec!["Scope of market: deployment-based revenue is not included.".to_owned()];
+        let svg = render(&noted).unwrap();
+        assert!(
+            svg.contains("deployment-based revenue is not included."),
+            "{svg}"
+        );
+        assert!(svg.contains("height=\"580\""), "one row more: {svg}");
     }
 
     #[test]

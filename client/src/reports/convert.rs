@@ -213,6 +213,7 @@ pub(crate) fn point(
         source: o.source,
         resolution: positive(o.resolution),
         note: non_empty(o.note),
+        quote: non_empty(o.quote),
         width_unknown: o.interval.as_ref().is_some_and(|i| i.width_unknown),
         low: match &o.interval {
             Some(i) => bound(call, &what, i.low)?,
@@ -224,7 +225,8 @@ pub(crate) fn point(
         },
         derivation: derivation(call, &what, o.derivation)?,
         past_horizon: o.past_horizon,
-    })
+    }
+    .at_its_precision())
 }
 
 /// Observations of `series`, checked and in year order.
@@ -257,6 +259,7 @@ pub(crate) fn stated_rate(
         kind: kind(call, &what, r.kind)?,
         source: r.source,
         resolution: positive(r.resolution),
+        quote: non_empty(r.quote),
     })
 }
 
@@ -284,8 +287,14 @@ pub(crate) fn series_values(
         name: name.to_owned(),
         title: pick_title(language, &info.title_en, &info.title_zh_hans),
         unit: unit("GetSeries", name, info.unit)?,
+        note: series_note(language, info),
         points,
     })
+}
+
+/// The note of a series on its scope in `language`, falling back to the other language.
+pub(crate) fn series_note(language: Language, info: &fpb::Series) -> String {
+    pick_title(language, &info.note, &info.note_zh_hans)
 }
 
 /// The request for the values of `series` within `years`.

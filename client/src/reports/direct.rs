@@ -71,13 +71,12 @@ pub struct SeriesDetail {
 /// One concept with the names of its neighbours.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConceptDetail {
-    /// The concept.
+    /// The concept; its broader concepts are its summary's
+    /// [`broader`](ConceptSummary::broader), one `broader` key in the JSON.
     #[serde(flatten)]
     pub concept: ConceptSummary,
     /// Its scheme, `schemes/{scheme}`.
     pub scheme: String,
-    /// Broader concepts.
-    pub broader: Vec<String>,
     /// Narrower concepts.
     pub narrower: Vec<String>,
     /// Related concepts.
@@ -165,14 +164,12 @@ fn concept_detail(
     labels: BTreeMap<String, String>,
 ) -> Result<ConceptDetail, ClientError> {
     let scheme = c.scheme.clone();
-    let broader = c.broader.clone();
     let narrower = c.narrower.clone();
     let related = c.related.clone();
     let ancestors = c.ancestors.clone();
     Ok(ConceptDetail {
         concept: convert::concept(call, c)?,
         scheme,
-        broader,
         narrower,
         related,
         ancestors,
@@ -247,12 +244,14 @@ impl Client {
         );
         let (info, values) = (info?, values?);
         let series_info = series_info("GetSeries", language, &info)?;
+        let note = convert::series_note(language, &info);
         let stated_rates = convert::stated_rates("GetSeries", &name, info.stated_rates)?;
         Ok(SeriesDetail {
             values: SeriesValues {
                 name: name.clone(),
                 title: series_info.title.clone(),
                 unit: series_info.unit,
+                note,
                 points: convert::points("GetObservations", &name, values.observations)?,
             },
             info: series_info,
@@ -335,5 +334,36 @@ impl Client {
             milestones,
             language,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_concept_names_its_broader_concepts_once() {
+        let detail = ConceptDetail {
+            concept: ConceptSummary {
+                name: "schemes/industry/concepts/maas".to_owned(),
+                notation: None,
+                label: "MaaS".to_owned(),
+                definition: "Model as a service.".to_owned(),
+                source: "1.2".to_owned(),
+                broader: vec!["schemes/industry/concepts/model-based-revenue".to_owned()],
+                series: Vec::new(),
+                attributes: BTreeMap::new(),
+            },
+            scheme: "schemes/industry".to_owned(),
+            narrower: Vec::new(),
+            related: Vec::new(),
+            ancestors: Vec::new(),
+            labels: BTreeMap::new(),
+            language: Language::En,
+        };
+        let json = serde_json::to_string(&detail).unwrap();
+        assert_eq!(json.matches("\"broader\"").count(), 1, "{json}");
+        let back: ConceptDetail = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, detail);
     }
 }

@@ -8,6 +8,7 @@ pub mod direct;
 pub mod discovery;
 pub mod model;
 pub mod overview;
+mod precision;
 pub mod segment;
 mod shared;
 pub mod timeline;

@@ -80,6 +80,9 @@ pub struct Point {
     /// A note on the value as the source gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The report's own words for a stated value, as the source writes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
     /// Whether the value is approximate to an unstated degree (an approximate figure without a
     /// rounding, or a value computed from one or by a model): with a bound qualifier, the bound
     /// is itself approximate ("at most about 1.41").
@@ -196,6 +199,7 @@ impl Point {
             source: "2.1".to_owned(),
             resolution: None,
             note: None,
+            quote: None,
             width_unknown: false,
             low: None,
             high: None,
@@ -238,6 +242,9 @@ pub struct StatedRate {
     /// The rounding step of the rate (0.001 means ±0.0005), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<f64>,
+    /// The report's own words for the rate, as the source writes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
 }
 
 /// A dataset: the figures of one source report.
@@ -270,6 +277,10 @@ pub struct SeriesValues {
     pub title: String,
     /// The unit of the values.
     pub unit: Unit,
+    /// How the source defines the series (its scope, e.g. what revenue it leaves out), in the
+    /// requested language where the data has it in that language.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
     /// The values in year order; stated and derived ones flagged by `provenance`.
     pub points: Vec<Point>,
 }

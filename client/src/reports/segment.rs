@@ -178,7 +178,13 @@ impl Client {
             Err(_) if stated_in_span < 2 => (
                 None,
                 Some(format!(
-                    "the report states {stated_in_span} value(s) of this series in the span: no growth to compute"
+                    "the report states {stated_in_span} {} of this series in the span: no growth \
+                     to compute",
+                    if stated_in_span == 1 {
+                        "value"
+                    } else {
+                        "values"
+                    }
                 )),
             ),
             Err(error) => return Err(error),

@@ -25,6 +25,9 @@ pub struct Timeline {
     pub title: String,
     /// The unit of the market sizes.
     pub unit: Unit,
+    /// How the source defines the market series (its scope).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
     /// One row per year of the span (an open end stops at the last year with data).
     pub years: Vec<TimelineYear>,
     /// What is missing from this report, and why.
@@ -107,6 +110,7 @@ impl Client {
                 language,
                 title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
                 unit: convert::unit("GetSeries", &series, info.unit)?,
+                note: convert::series_note(language, &info),
                 series,
                 years: rows,
                 warnings,

@@ -7,7 +7,8 @@ use llmarket_client::reports::{CostOutlook, MarketOverview, Timeline};
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 
 use crate::common::{
-    against, assert_fails, dead_url, llmarket, llmarket_with_env, stderr, stdout, succeeds_at,
+    against, assert_fails, assert_strict_json, dead_url, llmarket, llmarket_with_env, stderr,
+    stdout, succeeds_at,
 };
 
 #[tokio::test]
@@ -35,11 +36,15 @@ async fn the_markdown_is_the_json_report_rendered() {
     let json = succeeds_at(&f, &t, &["report", "overview", "--format", "json"]).await;
     let report: MarketOverview = serde_json::from_str(&json).expect("JSON");
     let markdown = succeeds_at(&f, &t, &["report", "overview", "--format", "markdown"]).await;
-    assert_eq!(
-        markdown,
+    let rendered =
         llmarket_client::render::render(&report, llmarket_client::render::Format::Markdown)
-            .unwrap()
-    );
+            .unwrap();
+    // Then the citation of its figures (tests/cli_scope.rs).
+    let citation = markdown
+        .strip_prefix(&rendered)
+        .unwrap_or_else(|| panic!("{markdown}"));
+    assert!(citation.starts_with("\nSource: "), "{citation}");
+    assert_eq!(citation.lines().count(), 2, "{citation}");
 }
 
 #[tokio::test]
@@ -72,8 +77,7 @@ async fn every_command_answers_in_every_format() {
                 let text = succeeds_at(&f, &t, &args).await;
                 assert!(!text.is_empty(), "{args:?}");
                 if format == "json" {
-                    serde_json::from_str::<serde_json::Value>(&text)
-                        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+                    assert_strict_json(&format!("{args:?}"), &text);
                 }
             }
         }
@@ -332,4 +336,64 @@ async fn a_call_over_the_deadline_exits_69_naming_the_call() {
         message.contains("forecast service: ListSeries failed: DEADLINE_EXCEEDED"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn slips_are_usage_errors_that_say_what_was_meant() {
+    let dir = crate::common::scratch("slips");
+    let jpg = dir.join("x.jpg");
+    let xlsx = dir.join("x.xlsx");
+    for (args, wanted) in [
+        (
+            &["reprot", "overview"][..],
+            "unrecognized subcommand 'reprot'; did you mean 'report'?",
+        ),
+        (
+            &["--fromat", "json", "series", "list"],
+            "did you mean '--format'?",
+        ),
+        (&["concepts", "search", ""], "the text to find is empty"),
+        (&["concepts", "search", "  "], "the text to find is empty"),
+        (
+            &[
+                "series",
+                "get",
+                "market-size",
+                "--chart",
+                jpg.to_str().unwrap(),
+            ],
+            "cannot draw a .jpg file; give a name ending in .svg or .png",
+        ),
+        (
+            &["series", "list", "--output", xlsx.to_str().unwrap()],
+            "cannot write a .xlsx file; give a name ending in .csv, .json, .md or .txt",
+        ),
+    ] {
+        // Refused before any call: no server is needed, none is asked.
+        let output = llmarket(args).await;
+        let message = assert_fails(&output, 64);
+        assert!(message.contains(wanted), "{args:?}: {message}");
+    }
+    assert!(!jpg.exists() && !xlsx.exists(), "no file written");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn counts_agree_with_their_nouns() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    let none = succeeds_at(&f, &t, &["concepts", "search", "zzzz", "--format", "table"]).await;
+    assert!(none.contains("\n0 hits.\n"), "{none}");
+    let one = succeeds_at(&f, &t, &["concepts", "search", "MaaS", "--format", "table"]).await;
+    assert!(!one.contains("hit(s)"), "{one}");
+    let growth = succeeds_at(
+        &f,
+        &t,
+        &[
+            "report", "overview", "--from", "2024", "--to", "2025", "--format", "table",
+        ],
+    )
+    .await;
+    assert!(growth.contains(", 1 year ("), "{growth}");
+    assert!(!growth.contains("1 years"), "{growth}");
 }

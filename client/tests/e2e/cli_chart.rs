@@ -75,8 +75,9 @@ async fn bounds_are_drawn_as_bounds_not_as_points() {
     let args = ["report", "segment", "drivers/cost-decline"];
     let svg = String::from_utf8(chart(&servers, &dir, "bounds.svg", &args).await).unwrap();
     // ≈20 (2022) is a point; below 0.1 (2024) and the interpolated at most ≈1.41 (2023) are
-    // bars with arrows. Circles: the one point and the legend's two samples.
-    assert_eq!(svg.matches("<circle").count(), 1 + 2, "{svg}");
+    // bars with arrows. Circles: the one point and the legend's sample of a stated point (no
+    // derived point is drawn as a point, so the legend has none).
+    assert_eq!(svg.matches("<circle").count(), 1 + 1, "{svg}");
     assert!(svg.contains("at most / at least (open side)"), "{svg}");
     assert!(svg.contains("≤0.1"), "the bound's label: {svg}");
     std::fs::remove_dir_all(&dir).ok();
@@ -170,5 +171,102 @@ async fn a_png_chart_is_a_png() {
         assert_eq!(width, 1800, "{file}");
         assert!((1000..=1600).contains(&height), "{file}: {height}");
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The points of each `<polyline>` in `color` and 2 pixels wide (the lines drawn, not the axes).
+fn polylines(svg: &str, color: &str) -> Vec<Vec<(f64, f64)>> {
+    let wanted = format!("stroke=\"{color}\" stroke-width=\"2\"");
+    svg.split("<polyline")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("/>").unwrap_or(rest.len())])
+        .filter(|element| element.contains(&wanted))
+        .map(|element| {
+            let points = element.split("points=\"").nth(1).unwrap_or_default();
+            let points = &points[..points.find('"').unwrap_or(points.len())];
+            points
+                .split_whitespace()
+                .map(|pair| {
+                    let (x, y) = pair.split_once(',').expect("x,y");
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The centres of the filled `<circle>`s in `color` (the stated points), left to right.
+fn stated_points(svg: &str, color: &str) -> Vec<(f64, f64)> {
+    let fill = format!("fill=\"{color}\"");
+    let attribute = |element: &str, name: &str| -> f64 {
+        let value = element.split(&format!(" {name}=\"")).nth(1).unwrap();
+        value[..value.find('"').unwrap()].parse().unwrap()
+    };
+    let mut points: Vec<(f64, f64)> = svg
+        .split("<circle")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("/>").unwrap_or(rest.len())])
+        .filter(|element| element.contains(&fill))
+        .map(|element| (attribute(element, "cx"), attribute(element, "cy")))
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points
+}
+
+#[tokio::test]
+async fn stated_values_years_apart_are_joined_by_the_path_of_constant_growth_or_not_at_all() {
+    let servers = Servers::start().await;
+    let dir = scratch("gap");
+    // The report states 10.7 (2024) and 206.5 (2029) and an 80.7 % CAGR between: read off a
+    // straight line, 2026 would be about 88; at constant growth it is about 35.
+    let svg = chart(&servers, &dir, "gap.svg", &["series", "get", "market-size"]).await;
+    let svg = String::from_utf8(svg).unwrap();
+    let blue = "#1F77B4";
+    let stated = stated_points(&svg, blue);
+    let [(x0, y0), (x1, y1)] = stated[..] else {
+        panic!("two stated points: {stated:?}");
+    };
+    // Pixels to (year, value): the axis is linear in both.
+    let to_data = |(x, y): (f64, f64)| {
+        let year = 2024.0 + (x - x0) / (x1 - x0) * 5.0;
+        let value = 10.7 + (y - y0) / (y1 - y0) * (206.5 - 10.7);
+        (year, value)
+    };
+    let drawn: Vec<(f64, f64)> = polylines(&svg, blue)
+        .into_iter()
+        .flatten()
+        .filter(|&(x, _)| x >= x0 - 0.5)
+        .map(to_data)
+        .collect();
+    assert!(
+        drawn.len() > 4,
+        "the path of constant growth is drawn: {svg}"
+    );
+    for (year, value) in drawn {
+        let constant = 10.7 * (206.5f64 / 10.7).powf((year - 2024.0) / 5.0);
+        assert!(
+            (value - constant).abs() <= 0.08 * constant + 2.0,
+            "({year:.2}, {value:.1}) is off the path of constant growth ({constant:.1}): {svg}"
+        );
+    }
+    // The legend lists what is drawn: stated points and the derived path, no derived points.
+    assert!(svg.contains("stated in the report"), "{svg}");
+    assert!(
+        svg.contains("constant growth between the values (derived)"),
+        "{svg}"
+    );
+    assert!(!svg.contains("derived by the service"), "{svg}");
+
+    // With every year derived, the points are a year apart and joined as before.
+    let svg = chart(
+        &servers,
+        &dir,
+        "every-year.svg",
+        &["series", "get", "market-size", "--interpolate"],
+    )
+    .await;
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(svg.contains("derived by the service"), "{svg}");
+    assert!(!svg.contains("constant growth between the values"), "{svg}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -77,17 +77,22 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     assert_eq!(
         header,
         "series,measure,year,value,low,high,width_unknown,unit,qualifier,kind,provenance,\
-         method,past_horizon,source,note"
+         method,past_horizon,source,note,quote,series_note"
     );
     let series = rows(&csv);
     assert_eq!(series.len(), 3, "{series:?}");
-    // 2023 lies between about 20 and below 0.1: at most about 1.41, open below.
+    // 2023 lies between about 20 and below 0.1: at most about 1.41, open below; its inputs
+    // carry one significant digit (0.1), so at most about 2.
     let between = row(&series, "inference-cost", "value", "2023");
     assert_eq!(between["qualifier"], "upper_bound");
     assert_eq!(between["provenance"], "derived");
     assert_eq!(between["method"], "cagr_interpolation");
     assert_eq!(between["low"], "");
-    assert!(between["high"].starts_with("1.41"), "{between:?}");
+    assert_eq!(
+        (between["value"].as_str(), between["high"].as_str()),
+        ("2", "2"),
+        "{between:?}"
+    );
     assert_eq!(between["width_unknown"], "true");
     let stated = row(&series, "inference-cost", "value", "2024");
     assert_eq!(
@@ -139,8 +144,17 @@ async fn every_command_with_values_exports_csv_the_same_in_every_language() {
             let mut args = command.to_vec();
             args.extend(["--format", "csv", "--lang", lang]);
             let csv = succeeds(&servers, &args).await;
-            assert!(!rows(&csv).is_empty(), "{args:?}: {csv}");
-            texts.push(csv);
+            let mut rows = rows(&csv);
+            assert!(!rows.is_empty(), "{args:?}: {csv}");
+            // The series' note is the one text in the asked language, as its title is in JSON.
+            for row in &mut rows {
+                let note = row.remove("series_note").unwrap();
+                let chinese = note.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                let english = note.contains(" the ") || note.contains("revenue");
+                assert!(note.is_empty() || chinese, "{args:?}: {note}");
+                assert!(lang == "en" || !english, "{args:?}: {note}");
+            }
+            texts.push(rows);
         }
         assert_eq!(texts[0], texts[1], "{command:?}: CSV is data, not words");
     }
@@ -259,4 +273,94 @@ async fn completions_are_printed_for_each_shell() {
     }
     let output = on(&servers, &["completions", "tcsh"]).await;
     assert_eq!(output.status.code(), Some(64));
+}
+
+#[tokio::test]
+async fn values_print_at_the_precision_they_carry() {
+    let servers = Servers::start().await;
+    // A projection from "below 0.1" at −90 % a year carries one significant digit.
+    let csv = succeeds(&servers, &["report", "cost", "--format", "csv"]).await;
+    let cost = rows(&csv);
+    for (year, value) in [
+        ("2025", "0.01"),
+        ("2026", "0.001"),
+        ("2027", "0.0001"),
+        ("2028", "0.00001"),
+        ("2029", "0.000001"),
+    ] {
+        let row = row(&cost, "inference-cost", "projection", year);
+        assert_eq!(
+            (row["value"].as_str(), row["high"].as_str()),
+            (value, value),
+            "{row:?}"
+        );
+        assert_eq!(row["low"], "", "{row:?}");
+    }
+    // "About 20": no interval is known, so none is given (not 20 to 20).
+    let about = row(&cost, "inference-cost", "value", "2022");
+    assert_eq!(
+        (
+            about["value"].as_str(),
+            about["low"].as_str(),
+            about["high"].as_str()
+        ),
+        ("20", "", "")
+    );
+    // Interpolated between 10.7 and 206.5: to the first place its interval spans, the interval
+    // rounded outwards; stated values to their stated digits.
+    let csv = succeeds(
+        &servers,
+        &[
+            "series",
+            "get",
+            "market-size",
+            "--interpolate",
+            "--format",
+            "csv",
+        ],
+    )
+    .await;
+    let market = rows(&csv);
+    let cell = |year: &str| {
+        let r = row(&market, "market-size", "value", year);
+        format!("{} {} {}", r["value"], r["low"], r["high"])
+    };
+    assert_eq!(cell("2024"), "10.7 10.65 10.75");
+    assert_eq!(cell("2025"), "19.3 19.2 19.5");
+    assert_eq!(cell("2026"), "35.0 34.8 35.1");
+    assert_eq!(cell("2028"), "114.2 114.1 114.4");
+    let maas = rows(&succeeds(&servers, &["report", "overview", "--format", "csv"]).await);
+    assert_eq!(row(&maas, "maas-market", "value", "2029")["value"], "55.0");
+
+    // The JSON holds the same numbers, without a float's noise.
+    let json = succeeds(&servers, &["report", "cost", "--format", "json"]).await;
+    let cost: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let projected: Vec<f64> = cost["projection"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(projected, [0.01, 0.001, 0.0001, 0.00001, 0.000001]);
+    assert!(cost["cost"]["points"][0].get("low").is_none(), "{json}");
+    let json = succeeds(
+        &servers,
+        &[
+            "series",
+            "get",
+            "market-size",
+            "--interpolate",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let detail: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let values: Vec<f64> = detail["values"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [10.7, 19.3, 35.0, 63.2, 114.2, 206.5]);
 }

@@ -217,6 +217,47 @@ async fn the_wrong_service_at_an_address_is_named() {
     );
 }
 
+#[tokio::test]
+async fn a_report_with_the_wrong_service_at_an_address_names_it_once() {
+    let servers = Servers::start().await;
+    let f = servers.forecast.url();
+    // The taxonomy URL pointing at the forecast service: the numbers come, the words do not.
+    for format in ["json", "markdown"] {
+        let output = against(&f, &f, &["report", "overview", "--format", format]).await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let warnings = stderr(&output);
+        assert_eq!(warnings.lines().count(), 1, "one line: {warnings}");
+        assert!(
+            warnings.starts_with(
+                "llmarket: warning: the report has no drivers, trends, barriers, current \
+                 capability level: "
+            ),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains(&format!(
+                "{f} serves the forecast service, not the taxonomy service: point --taxonomy \
+                 (or LLMARKET_TAXONOMY_URL) at the taxonomy service"
+            )),
+            "{warnings}"
+        );
+        assert!(!warnings.contains("UNIMPLEMENTED: \n"), "{warnings}");
+    }
+    // --strict fails on it, after the same one warning.
+    let output = against(&f, &f, &["report", "overview", "--strict"]).await;
+    assert_eq!(output.status.code(), Some(69), "{}", stderr(&output));
+    let lines: Vec<String> = stderr(&output).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("serves the forecast service"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("llmarket: error: --strict"),
+        "{lines:?}"
+    );
+}
+
 // ---- missing parts ----
 
 #[tokio::test]
@@ -254,7 +295,7 @@ async fn missing_parts_are_warnings_on_stderr_and_strict_makes_them_fail() {
         last.starts_with("llmarket: error: --strict: the report is incomplete"),
         "{last}"
     );
-    assert!(last.contains("4 part(s) missing"), "{last}");
+    assert!(last.contains("4 parts missing"), "{last}");
 
     // With every service up, --strict changes nothing.
     let servers = Servers::start().await;

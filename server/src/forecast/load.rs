@@ -56,6 +56,8 @@ struct RawSeries {
     #[serde(default)]
     note: String,
     #[serde(default)]
+    note_zh_hans: String,
+    #[serde(default)]
     components: Vec<String>,
     #[serde(default)]
     observations: Vec<RawObservation>,
@@ -243,6 +245,7 @@ impl Parser<'_> {
             observations,
             source,
             note: raw.note,
+            note_zh_hans: raw.note_zh_hans,
         })
     }
 

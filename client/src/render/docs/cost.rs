@@ -9,8 +9,8 @@ use crate::{
 };
 
 use super::{
-    basis, chart, concept_title, derived_note, line, series_table, stated_rate_text, value_rows,
-    warnings_section,
+    basis, chart, concept_title, derived_note, line, notes, scope_note, series_table,
+    stated_rate_text, value_rows, warnings_section,
 };
 
 impl Render for CostOutlook {
@@ -102,7 +102,7 @@ impl Render for CostOutlook {
         let w = Words(self.language);
         let mut projection = vec![self.projection.base.clone()];
         projection.extend(self.projection.points.iter().cloned());
-        Some(chart(
+        let mut chart = chart(
             w,
             w.join(&self.cost.title, w.t(Msg::Outlook)),
             format!("{}{}", w.unit(self.cost.unit), w.paren(w.t(Msg::LogScale))),
@@ -111,6 +111,8 @@ impl Render for CostOutlook {
                 line(w.t(Msg::StatedLine), &self.cost.points),
                 line(w.t(Msg::ProjectionAtStatedRate), &projection),
             ],
-        ))
+        );
+        chart.notes = notes([scope_note(w, &self.cost.title, &self.cost.note)]);
+        Some(chart)
     }
 }

@@ -113,7 +113,7 @@ impl Render for ConceptDetail {
             (w.s(Msg::Concept), self.concept.name.clone()),
             (w.s(Msg::Scheme), self.scheme.clone()),
             (w.s(Msg::Definition), self.concept.definition.clone()),
-            (w.s(Msg::Broader), list(&self.broader)),
+            (w.s(Msg::Broader), list(&self.concept.broader)),
             (w.s(Msg::Narrower), list(&self.narrower)),
             (w.s(Msg::Related), list(&self.related)),
             (w.s(Msg::Series), list(&self.concept.series)),
@@ -151,7 +151,8 @@ impl Render for SearchResults {
                 })
                 .collect(),
         );
-        doc.text(format!("{} {}{}", self.total, w.t(Msg::Hits), w.stop()));
+        let hits = if self.total == 1 { Msg::Hit } else { Msg::Hits };
+        doc.text(format!("{} {}{}", self.total, w.t(hits), w.stop()));
         doc
     }
 }

@@ -147,6 +147,19 @@ pub(super) fn series_table(w: Words, doc: &mut Doc, series: &SeriesValues) {
         value_rows(w, &series.points),
     );
     derived_note(w, doc, &series.points);
+    doc.text(scope_note(w, &series.title, &series.note));
+}
+
+/// The source's note on what a series covers, for under what shows it ("Scope of Market
+/// size: …"); empty when the series has none.
+pub(super) fn scope_note(w: Words, title: &str, note: &str) -> String {
+    if note.is_empty() {
+        return String::new();
+    }
+    match w.0 {
+        Language::En => format!("{} {title}{}{note}", w.t(Msg::ScopeOf), w.colon()),
+        Language::Zh => format!("{title}{}{}{note}", w.t(Msg::ScopeOf), w.colon()),
+    }
 }
 
 pub(super) fn stated_rate_text(w: Words, rate: &StatedRate) -> String {
@@ -205,7 +218,11 @@ pub(super) fn growth_fields(w: Words, growth: &Growth) -> Vec<(String, String)> 
                 multiple_text(w, growth),
                 w.comma(),
                 growth.years,
-                w.t(Msg::YearsCount),
+                w.t(if growth.years == 1 {
+                    Msg::YearCount
+                } else {
+                    Msg::YearsCount
+                }),
                 w.paren(&format!(
                     "{} → {}",
                     format::point_value(&growth.start),
@@ -268,14 +285,21 @@ pub(super) fn line(label: &str, points: &[Point]) -> Line {
 
 pub(super) fn series_chart(w: Words, series: &SeriesValues) -> Option<Chart> {
     (!series.points.is_empty()).then(|| {
-        chart(
+        let mut chart = chart(
             w,
             series.title.clone(),
             w.s_unit(series.unit),
             false,
             vec![line(&series.title, &series.points)],
-        )
+        );
+        chart.notes = notes([scope_note(w, &series.title, &series.note)]);
+        chart
     })
+}
+
+/// The non-empty ones of `notes`.
+pub(super) fn notes(notes: impl IntoIterator<Item = String>) -> Vec<String> {
+    notes.into_iter().filter(|n| !n.is_empty()).collect()
 }
 
 /// A chart of `lines` with the axis and legend words in the report's language.
@@ -292,10 +316,12 @@ pub(super) fn chart(
         y_label,
         markers: (w.s(Msg::StatedInReport), w.s(Msg::DerivedByService)),
         bounds: (w.s(Msg::IntervalBar), w.s(Msg::OpenBound)),
+        growth_path: w.s(Msg::GrowthPath),
         log_scale,
         lines,
         events: Vec::new(),
         event_label: w.s(Msg::MilestoneMarker),
+        notes: Vec::new(),
         source: String::new(),
     }
 }

@@ -9,8 +9,8 @@ use crate::{
 };
 
 use super::{
-    chart, concept_ref, concept_title, derived_note, growth_fields, line, refs, stated_rate_text,
-    value_rows, warnings_section,
+    chart, concept_ref, concept_title, derived_note, growth_fields, line, notes, refs, scope_note,
+    stated_rate_text, value_rows, warnings_section,
 };
 
 impl Render for SegmentReport {
@@ -70,6 +70,7 @@ impl Render for SegmentReport {
                 rows,
             );
             derived_note(w, &mut doc, &s.values.points);
+            doc.text(scope_note(w, &s.values.title, &s.values.note));
             let mut fields = vec![(w.s(Msg::Series), s.values.name.clone())];
             if let Some(parent) = &s.parent {
                 fields.push((w.s(Msg::Parent), parent.clone()));
@@ -85,7 +86,11 @@ impl Render for SegmentReport {
                         "{} {} {}",
                         w.t(Msg::StatesBefore),
                         s.stated_in_span,
-                        w.t(Msg::NoGrowthAfter)
+                        w.t(if s.stated_in_span == 1 {
+                            Msg::NoGrowthAfterOne
+                        } else {
+                            Msg::NoGrowthAfter
+                        })
                     ),
                 )),
                 (None, None) => {}
@@ -105,14 +110,22 @@ impl Render for SegmentReport {
             .map(|s| line(&s.values.title, &s.values.points))
             .collect();
         let w = Words(self.language);
+        let scopes = self
+            .series
+            .iter()
+            .filter(|s| s.values.unit == first.values.unit && !s.values.points.is_empty())
+            .map(|s| scope_note(w, &s.values.title, &s.values.note));
+        let notes = notes(scopes);
         (!lines.is_empty()).then(|| {
-            chart(
+            let mut chart = chart(
                 w,
                 self.concept.concept.label.clone(),
                 w.s_unit(first.values.unit),
                 false,
                 lines,
-            )
+            );
+            chart.notes = notes;
+            chart
         })
     }
 }

@@ -11,7 +11,10 @@ use crate::{
     },
 };
 
-use super::{basis, chart, derived_note, line, milestone_terms, milestone_when, warnings_section};
+use super::{
+    basis, chart, derived_note, line, milestone_terms, milestone_when, notes, scope_note,
+    warnings_section,
+};
 
 impl Render for Timeline {
     fn doc(&self) -> Doc {
@@ -64,6 +67,7 @@ impl Render for Timeline {
             rows,
         );
         derived_note(w, &mut doc, &points);
+        doc.text(scope_note(w, &self.title, &self.note));
         let milestones: Vec<&MilestoneItem> = self
             .years
             .iter()
@@ -95,6 +99,7 @@ impl Render for Timeline {
                 false,
                 vec![line(&self.title, &points)],
             );
+            chart.notes = notes([scope_note(w, &self.title, &self.note)]);
             // The milestones on the market curve.
             chart.events = self
                 .years

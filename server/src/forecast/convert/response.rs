@@ -235,6 +235,7 @@ pub fn series(s: SeriesRef<'_>, with_observations: bool) -> pb::Series {
         },
         source: data.source.clone(),
         note: data.note.clone(),
+        note_zh_hans: data.note_zh_hans.clone(),
         first_year: data.first_year(),
         last_year: data.last_year(),
     }

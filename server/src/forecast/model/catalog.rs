@@ -36,8 +36,10 @@ pub struct Series {
     pub observations: Vec<Observation>,
     /// The section of the source the series comes from.
     pub source: String,
-    /// How the source defines the series.
+    /// How the source defines the series (its scope), in English.
     pub note: String,
+    /// `note` in the source language (zh-Hans); empty when the data gives none.
+    pub note_zh_hans: String,
 }
 
 impl Series {
