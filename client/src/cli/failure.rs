@@ -101,15 +101,24 @@ impl From<ClientError> for Failure {
     }
 }
 
+/// What a failed write to stdout means: nothing for a reader that stopped early (a closed
+/// pipe), else exit 74.
+pub(super) fn stdout_error(error: &std::io::Error) -> Result<(), Failure> {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return Ok(());
+    }
+    Err(Failure::new(
+        exit::IO_ERR,
+        format!("cannot write to stdout: {error}"),
+    ))
+}
+
 /// A clap error: help and version print as usual and succeed; a usage error is one line.
 pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            return match error
-                .print()
-                .map_or_else(|e| super::output::stdout_error(&e), Ok)
-            {
+            return match error.print().map_or_else(|e| stdout_error(&e), Ok) {
                 Ok(()) => ExitCode::from(exit::OK),
                 Err(failure) => failure.report(),
             };

@@ -12,7 +12,7 @@ use crate::{
     Client,
     cli::{
         explain::Context,
-        failure::{Failure, OTHER},
+        failure::{Failure, OTHER, stdout_error},
         partial::{self, Partial},
     },
     render::{
@@ -176,18 +176,6 @@ pub(super) fn deliver(file: Option<&Path>, bytes: &[u8], what: &str) -> Result<(
         Ok(()) => Ok(()),
         Err(e) => stdout_error(&e),
     }
-}
-
-/// What a failed write to stdout means: nothing for a reader that stopped early (a closed
-/// pipe), else exit 74.
-pub(super) fn stdout_error(error: &std::io::Error) -> Result<(), Failure> {
-    if error.kind() == std::io::ErrorKind::BrokenPipe {
-        return Ok(());
-    }
-    Err(Failure::new(
-        exit::IO_ERR,
-        format!("cannot write to stdout: {error}"),
-    ))
 }
 
 /// One warning line on stderr.
