@@ -107,6 +107,28 @@ async fn undecodable_request_bytes_are_invalid_argument_on_both_services() {
 }
 
 #[tokio::test]
+async fn a_body_cut_short_or_without_a_message_is_invalid_argument_on_both_services() {
+    let forecast = TestServer::forecast().await;
+    let taxonomy = TestServer::start(taxonomy::routes(builtin_vocabulary())).await;
+    let mut cut = frame(&[0x08, 0x05, 0x12, 0x00]);
+    cut.truncate(7);
+    // A body ending inside a message, inside a prefix, and with no message at all: the
+    // caller's mistakes, not the server's (tonic alone answers INTERNAL).
+    for body in [cut, vec![0, 0], Vec::new()] {
+        for (server, path) in [(&forecast, LIST_DATASETS), (&taxonomy, LIST_SCHEMES)] {
+            let answer = raw_call(server.addr, path, &[], body.clone()).await;
+            let status = answer.grpc.expect("a grpc-status");
+            assert_eq!(
+                status.code(),
+                Code::InvalidArgument,
+                "{path} {body:?}: {status:?}"
+            );
+        }
+    }
+    still_serves(forecast.addr).await;
+}
+
+#[tokio::test]
 async fn a_message_over_the_size_limit_is_resource_exhausted() {
     // The default limit (4 MiB), with a real message one byte over it.
     let server = TestServer::forecast().await;

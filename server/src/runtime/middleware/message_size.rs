@@ -123,6 +123,8 @@ where
                     read: 0,
                     bytes: [0; PREFIX_LEN],
                 },
+                messages: 0,
+                one_message: bound.is_some(),
             })
         }))
     }
@@ -147,6 +149,10 @@ struct Limited {
     inner: Body,
     limit: usize,
     scan: Scan,
+    /// Messages whose prefix has arrived.
+    messages: usize,
+    /// The method takes exactly one message: a body without one is refused.
+    one_message: bool,
 }
 
 impl Limited {
@@ -173,6 +179,7 @@ impl Limited {
                     rest.advance(step);
                     *read += step;
                     if *read == PREFIX_LEN {
+                        self.messages += 1;
                         let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
                         let len = usize::try_from(len).unwrap_or(usize::MAX);
                         if len > self.limit {
@@ -198,6 +205,24 @@ impl Limited {
     }
 }
 
+impl Limited {
+    /// The status when the body ended where a well-formed request cannot.
+    fn at_end(&self) -> Result<(), Status> {
+        match self.scan {
+            Scan::Message(left) => Err(Status::invalid_argument(format!(
+                "the request body ended inside a message, {left} bytes short of its length prefix"
+            ))),
+            Scan::Prefix { read, .. } if read > 0 => Err(Status::invalid_argument(format!(
+                "the request body ended inside a message prefix ({read} of its {PREFIX_LEN} bytes)"
+            ))),
+            _ if self.one_message && self.messages == 0 => Err(Status::invalid_argument(
+                "the request has no message; this method takes exactly one",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl HttpBody for Limited {
     type Data = Bytes;
     type Error = Status;
@@ -211,6 +236,7 @@ impl HttpBody for Limited {
         }
         let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(None) => return Poll::Ready(self.at_end().err().map(Err)),
             other => return other,
         };
         if let Some(data) = frame.data_ref()
@@ -245,6 +271,8 @@ mod tests {
                 read: 0,
                 bytes: [0; PREFIX_LEN],
             },
+            messages: 0,
+            one_message: false,
         };
         let mut seen = 0;
         while let Some(frame) = body.frame().await {
@@ -284,15 +312,25 @@ mod tests {
     /// The code of `path` called with one message of `len` bytes through a
     /// [`MessageSize`] with `limit` and [`BOUNDS`].
     async fn call(limit: usize, path: &str, len: usize) -> tonic::Code {
+        call_with(limit, path, frame(&vec![0; len])).await
+    }
+
+    /// The code of `path` called with the body `wire`, as [`call`] does.
+    async fn call_with(limit: usize, path: &str, wire: Vec<u8>) -> tonic::Code {
         use crate::runtime::middleware::testing::{Echo, grpc_status};
         use tower::ServiceExt as _;
         let service = MessageSizeLayer::new(limit)
             .bounded(Some(BOUNDS))
             .layer(Echo::default());
+        let chunks = if wire.is_empty() {
+            Vec::new()
+        } else {
+            vec![wire]
+        };
         let request = Request::builder()
             .uri(path)
             .header("content-type", "application/grpc")
-            .body(chunked(vec![frame(&vec![0; len])]))
+            .body(chunked(chunks))
             .unwrap();
         let response = service.oneshot(request).await.unwrap();
         grpc_status(&response).0
@@ -318,6 +356,30 @@ mod tests {
             call(4096, "/other.Service/Get", 4097).await,
             ResourceExhausted
         );
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_short_or_without_its_one_message_is_invalid_argument() {
+        use tonic::Code::{InvalidArgument, Ok as Passed};
+        // Cut inside a message, and inside a prefix.
+        let mut cut = frame(&[7; 10]);
+        cut.truncate(9);
+        let error = scan(100, vec![cut]).await.unwrap_err();
+        assert_eq!(error.code(), InvalidArgument);
+        assert!(error.message().contains("6 bytes short"), "{error:?}");
+        let error = scan(100, vec![vec![0, 0, 0]]).await.unwrap_err();
+        assert_eq!(error.code(), InvalidArgument);
+        assert!(error.message().contains("3 of its 5 bytes"), "{error:?}");
+        // An empty body: refused for a method of a bounded service, passed on elsewhere.
+        assert_eq!(
+            call_with(4096, "/pkg.Service/Get", Vec::new()).await,
+            InvalidArgument
+        );
+        assert_eq!(
+            call_with(4096, "/other.Service/Get", Vec::new()).await,
+            Passed
+        );
+        assert_eq!(call(4096, "/pkg.Service/Get", 0).await, Passed);
     }
 
     #[tokio::test]
