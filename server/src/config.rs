@@ -247,6 +247,16 @@ pub struct TlsArgs {
         global = true
     )]
     pub tls_client_ca: Option<PathBuf>,
+    /// Mutual TLS: refuse client certificates these revocation lists (PEM, from the client CA)
+    /// revoke; read again on SIGHUP; needs --tls-client-ca [default: none].
+    #[arg(
+        long,
+        env = "LLMARKET_TLS_CLIENT_CRL",
+        value_name = "FILE",
+        requires = "tls_client_ca",
+        global = true
+    )]
+    pub tls_client_crl: Option<PathBuf>,
 }
 
 impl TlsArgs {
@@ -256,6 +266,7 @@ impl TlsArgs {
             cert: self.tls_cert.clone()?,
             key: self.tls_key.clone()?,
             client_ca: self.tls_client_ca.clone(),
+            client_crl: self.tls_client_crl.clone(),
         })
     }
 
@@ -952,6 +963,35 @@ mod tests {
         ])
         .unwrap();
         assert!(cli.tls.mutual());
+        assert_eq!(cli.tls.files().unwrap().client_crl, None);
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "all",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-client-ca",
+            "ca.pem",
+            "--tls-client-crl",
+            "crl.pem",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.tls.files().unwrap().client_crl,
+            Some(PathBuf::from("crl.pem"))
+        );
+        let crl_without_ca = [
+            "llmarket-server",
+            "forecast",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-client-crl",
+            "crl.pem",
+        ];
+        assert!(Cli::try_parse_from(crl_without_ca).is_err());
         for alone in [
             ["--tls-cert", "c.pem"],
             ["--tls-key", "k.pem"],

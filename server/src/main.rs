@@ -251,6 +251,11 @@ async fn run(cli: Cli) -> ExitCode {
     };
     if let Some(tls) = &tls {
         tracing::info!(mutual = tls.mutual(), "TLS on");
+        if tls.mutual() && cli.access.auth_file.is_none() {
+            tracing::warn!(
+                "mutual TLS without --auth-file: every client with a certificate from the client CA reads everything; add --auth-file to grant each certificate name its datasets and schemes"
+            );
+        }
     }
 
     let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();

@@ -2,12 +2,16 @@
 //! `localhost`, and client certificates with a DNS and a URI name, written as PEM files into a
 //! fresh directory of their own.
 
-use std::path::PathBuf;
+use std::{
+    path::PathBuf,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use llmarket_server::runtime::tls::TlsFiles;
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    RevokedCertParams, SanType, SerialNumber, date_time_ymd,
 };
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
@@ -23,6 +27,8 @@ pub struct Leaf {
     pub cert: String,
     /// Its private key.
     pub key: String,
+    /// Its serial number, unique in the test run.
+    pub serial: u64,
 }
 
 impl Leaf {
@@ -91,9 +97,12 @@ impl TestCa {
     /// A certificate with the subject alternative names `names` and the extended key usages
     /// `usages` (none: the extension is left out).
     pub fn leaf(&self, names: Vec<SanType>, usages: Vec<ExtendedKeyUsagePurpose>) -> Leaf {
+        static SERIALS: AtomicU64 = AtomicU64::new(1000);
+        let serial = SERIALS.fetch_add(1, Ordering::Relaxed);
         let mut params = CertificateParams::default();
         params.subject_alt_names = names;
         params.extended_key_usages = usages;
+        params.serial_number = Some(SerialNumber::from(serial));
         let key = KeyPair::generate().expect("leaf key");
         let cert = params
             .signed_by(&key, &self.issuer)
@@ -101,7 +110,33 @@ impl TestCa {
         Leaf {
             cert: cert.pem(),
             key: key.serialize_pem(),
+            serial,
         }
+    }
+
+    /// A certificate revocation list of this CA (PEM) revoking `revoked`.
+    pub fn crl(&self, revoked: &[&Leaf]) -> String {
+        let params = CertificateRevocationListParams {
+            this_update: date_time_ymd(2025, 1, 1),
+            next_update: date_time_ymd(2035, 1, 1),
+            crl_number: SerialNumber::from(1),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|leaf| RevokedCertParams {
+                    serial_number: SerialNumber::from(leaf.serial),
+                    revocation_time: date_time_ymd(2025, 1, 1),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        params
+            .signed_by(&self.issuer)
+            .expect("CRL")
+            .pem()
+            .expect("CRL as PEM")
     }
 }
 
@@ -163,6 +198,7 @@ impl Pki {
             cert: self.path("server.pem"),
             key: self.path("server.key"),
             client_ca: mutual.then(|| self.path("ca.pem")),
+            client_crl: None,
         }
     }
 }

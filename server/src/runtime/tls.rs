@@ -25,7 +25,9 @@ use rustls::{
         danger::{ClientCertVerified, ClientCertVerifier},
     },
 };
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime, pem::PemObject as _};
+use rustls_pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, UnixTime, pem::PemObject as _,
+};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 
@@ -42,6 +44,9 @@ pub struct TlsFiles {
     pub key: PathBuf,
     /// With mutual TLS: the CA certificate(s) a client's certificate must be signed by.
     pub client_ca: Option<PathBuf>,
+    /// With mutual TLS: certificate revocation lists (PEM) of the client CA; a client
+    /// certificate they list is refused.
+    pub client_crl: Option<PathBuf>,
 }
 
 /// Why the TLS material cannot be used.
@@ -299,8 +304,13 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, TlsError> {
                 })?;
             }
             let roots = Arc::new(roots);
+            let crls = match &files.client_crl {
+                Some(crl) => revocation_lists(crl)?,
+                None => Vec::new(),
+            };
             let inner =
                 WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .with_crls(crls)
                     .build()
                     .map_err(|e| TlsError::ClientCa {
                         path: path.clone(),
@@ -350,6 +360,26 @@ fn certificates(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'s
         ));
     }
     Ok(certs)
+}
+
+/// Every certificate revocation list of a PEM file; at least one.
+fn revocation_lists(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
+    const WHAT: &str = "client CRL";
+    let pem = read(path, WHAT)?;
+    let bad = |problem: String| TlsError::Pem {
+        what: WHAT,
+        path: path.to_owned(),
+        problem,
+    };
+    let crls = CertificateRevocationListDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("is not valid PEM: {e}")))?;
+    if crls.is_empty() {
+        return Err(bad(
+            "holds no revocation list; expected PEM with `-----BEGIN X509 CRL-----`".to_owned(),
+        ));
+    }
+    Ok(crls)
 }
 
 /// Reads the server's private key; warns (without refusing: a Kubernetes Secret's files are
@@ -403,6 +433,7 @@ mod tests {
             cert: write(&dir, "cert.pem", &cert),
             key: write(&dir, "key.pem", &key),
             client_ca: None,
+            client_crl: None,
         };
         let tls = ServerTls::load(files.clone()).unwrap();
         assert!(!tls.mutual());
@@ -435,6 +466,7 @@ mod tests {
             cert: write(&dir, "cert.pem", &cert),
             key: write(&dir, "key.pem", &other_key),
             client_ca: None,
+            client_crl: None,
         };
         let error = ServerTls::load(files.clone()).unwrap_err();
         assert!(matches!(error, TlsError::Config { .. }), "{error}");

@@ -400,6 +400,7 @@ async fn over_tls_the_server_name_is_the_dns_name_not_the_address() {
         cert: pki.path("named.pem"),
         key: pki.path("named.key"),
         client_ca: None,
+        client_crl: None,
     })
     .expect("server TLS");
     let server = TestServer::start_tls(forecast::routes(builtin_catalog()), tls).await;

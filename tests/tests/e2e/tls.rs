@@ -96,6 +96,38 @@ async fn mutual_tls_admits_only_certificates_from_the_client_ca() {
 }
 
 #[tokio::test]
+async fn a_client_certificate_the_crl_revokes_is_refused_and_a_reload_reads_a_new_crl() {
+    let pki = Pki::new("crl");
+    let revoked = pki.ca.client();
+    let crl = pki.write("crl.pem", &pki.ca.crl(&[&revoked]));
+    let mut files = pki.server_files(true);
+    files.client_crl = Some(crl.clone());
+    let tls = ServerTls::load(files).expect("server TLS with a CRL");
+    let server = TestServer::start_tls(forecast::routes(builtin_catalog()), tls.clone()).await;
+
+    let refused = list_datasets(&server, &pki.ca.cert, Some(&revoked)).await;
+    assert!(refused.is_err(), "a revoked certificate: {refused:?}");
+    list_datasets(&server, &pki.ca.cert, Some(&pki.client))
+        .await
+        .expect("a certificate the CRL does not list");
+
+    // SIGHUP reads the CRL again: one that revokes the other certificate too takes effect for
+    // new connections.
+    pki.write("crl.pem", &pki.ca.crl(&[&revoked, &pki.client]));
+    tls.reload().expect("reload with the new CRL");
+    let refused = list_datasets(&server, &pki.ca.cert, Some(&pki.client)).await;
+    assert!(refused.is_err(), "revoked by the reloaded CRL: {refused:?}");
+
+    // A CRL file that holds no CRL is refused, naming it; the one in force stays.
+    pki.write("crl.pem", &pki.ca.cert);
+    let error = tls.reload().unwrap_err().to_string();
+    assert!(
+        error.contains("client CRL") && error.contains("crl.pem"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn without_mutual_tls_a_caller_has_no_certificate_names() {
     let pki = Pki::new("no-names");
     let double = SlowForecast::new(Duration::ZERO);
