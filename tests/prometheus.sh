@@ -37,7 +37,7 @@ for admin in "$forecast_admin" "$taxonomy_admin"; do
   [ "$ready" = yes ] && ok "/readyz 200 on $admin" || bad "/readyz never 200 on $admin"
 done
 
-# The scrape configuration README's "Operating it" shows, with a fast interval for the test.
+# The scrape configuration docs/operations.md shows, with a fast interval for the test.
 port=$(free_port)
 cat >"$out/prometheus.yml" <<YAML
 global:

@@ -95,6 +95,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "buf lint / buf format"
 (cd proto && buf lint && buf format --diff --exit-code)
 
+step "links in README.md, CHANGELOG.md and docs/ resolve (tests/links.py)"
+python3 tests/links.py
+
 step "buf breaking against the released contract (proto/released/v1.binpb)"
 timeout 120 tests/contract.sh
 

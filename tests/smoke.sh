@@ -118,7 +118,7 @@ PY
 done
 
 # h2spec: HTTP/2 conformance of each listener. The failures left are written down, with why they
-# are right, in README ("Limits"). Measured against the release binary: 132 to 138 of 145 (3
+# are right, in docs/operations.md ("Limits"). Measured against the release binary: 132 to 138 of 145 (3
 # failures always, the rest races with our immediate answer to h2spec's `GET /`, more of them on a
 # loaded machine); the floor leaves room for those races and fails on a real regression.
 H2SPEC_MIN_PASSED=128

@@ -1,5 +1,5 @@
 //! Process exit codes shared by both binaries (`llmarket-server` and `llmarket`), after BSD
-//! `sysexits.h`, so scripts and supervisors can tell failures apart. README has the table.
+//! `sysexits.h`, so scripts and supervisors can tell failures apart. docs/configuration.md has the table.
 
 /// Everything went well.
 pub const OK: u8 = 0;

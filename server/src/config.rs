@@ -67,7 +67,7 @@ pub struct Cli {
     pub tls: TlsArgs,
 }
 
-/// Flags of access control (see README, "Running it securely").
+/// Flags of access control (see docs/security.md).
 #[derive(Debug, Clone, Args)]
 pub struct AccessArgs {
     /// The principals file (TOML): each caller's credentials (token digests, client-certificate
@@ -163,7 +163,7 @@ pub fn check_admin_exposure(
     }
 }
 
-/// Flags of what operators see (see README, "Operating it"). Traces are configured by the
+/// Flags of what operators see (see docs/operations.md). Traces are configured by the
 /// standard OpenTelemetry variables instead (`OTEL_EXPORTER_OTLP_ENDPOINT`, …).
 #[derive(Debug, Clone, Args)]
 pub struct ObserveArgs {
@@ -214,7 +214,7 @@ impl ObserveArgs {
     }
 }
 
-/// Flags of TLS and mutual TLS (see README, "Running it securely"). Without them the server
+/// Flags of TLS and mutual TLS (see docs/security.md). Without them the server
 /// speaks plaintext HTTP/2. SIGHUP reads the files again.
 #[derive(Debug, Clone, Args)]
 pub struct TlsArgs {
@@ -277,7 +277,7 @@ impl TlsArgs {
     }
 }
 
-/// Flags that limit connections (see README, "Limits").
+/// Flags that limit connections (see docs/operations.md, "Limits").
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
     /// Calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
@@ -464,7 +464,7 @@ impl Cli {
     }
 }
 
-/// Flags that limit each call (see README, "Limits").
+/// Flags that limit each call (see docs/operations.md, "Limits").
 #[derive(Debug, Clone, Args)]
 pub struct CallArgs {
     /// Calls in flight (health checks not counted) past which new calls get RESOURCE_EXHAUSTED at

@@ -36,7 +36,7 @@ use llmarket_server::{
 use tokio::{sync::watch, task::JoinSet};
 
 /// jemalloc with background purging returns freed memory to the system within its decay time;
-/// glibc kept much of it (see README, "Limits").
+/// glibc kept much of it (see docs/operations.md, "Limits").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

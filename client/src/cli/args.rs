@@ -74,7 +74,7 @@ pub struct Cli {
     /// Where the report goes.
     #[command(flatten)]
     pub export: ExportArgs,
-    /// Credentials (see README, "Running it securely").
+    /// Credentials (see docs/security.md).
     #[command(flatten)]
     pub credentials: CredentialArgs,
     /// How strictly a result is checked.
