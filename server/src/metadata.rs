@@ -16,7 +16,7 @@ pub const DATA_VERSION_HEADER: &str = "llmarket-data-version";
 /// --enable-compression`); with zlib-rs a 10 KB list costs about 70 µs more gzipped and 60 µs
 /// more with zstd (`client/benches/compression.rs`), still more than a whole call, and a
 /// 1.3 KB reply about 31 µs more with gzip and 45 µs with zstd (measured with this constant at
-/// 1 KiB; `tests/load/BENCHMARKS.md`) to save 700 bytes; from 4 KiB up the lists shrink 2.7 to
+/// 1 KiB; `docs/benchmarks/load-suite.md`) to save 700 bytes; from 4 KiB up the lists shrink 2.7 to
 /// 3.7 times on the wire, and the reply cache keeps the compressed reply, so a repeated call
 /// does not compress again.
 pub const COMPRESSION_THRESHOLD: usize = 4096;

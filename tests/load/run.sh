@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load suite: every read RPC of both services beside the empty call (Health/Check on the same
 # process), ghz on one pinned core and the release server on the other, server CPU per call from
-# /proc/PID/stat, medians of 3 runs; writes the tables to tests/load/BENCHMARKS.md (see bench.py).
+# /proc/PID/stat, medians of 3 runs; writes the tables to docs/benchmarks/load-suite.md (see bench.py).
 # Plaintext first, then the same over TLS with a bearer token.
 # Usage: tests/load/run.sh [path/to/llmarket-server] [calls per run] [runs]
 #        tests/load/run.sh --quick [path/to/llmarket-server]   (the test command's short version)
@@ -19,5 +19,5 @@ if [ ${#quick[@]} -gt 0 ]; then
 fi
 for mode in "" --tls; do
   python3 "$root/tests/load/bench.py" --server "$bin" --calls "$calls" --rounds "$rounds" $mode \
-    --write "$root/tests/load/BENCHMARKS.md" --command "tests/load/run.sh${1:+ $*}"
+    --write "$root/docs/benchmarks/load-suite.md" --command "tests/load/run.sh${1:+ $*}"
 done
