@@ -1,7 +1,8 @@
 //! The tests of the `llmarket-server` crate from outside as one test binary: the binary as a
-//! process (`cli`), property-based fuzzing of what the servers take from outside (`fuzz`), and the
-//! module import graph (`modules`).
+//! process (`cli`), the flags against their documentation (`docs`), property-based fuzzing of
+//! what the servers take from outside (`fuzz`), and the module import graph (`modules`).
 
 mod cli;
+mod docs;
 mod fuzz;
 mod modules;
