@@ -53,16 +53,19 @@ fn flags() -> BTreeSet<(String, Option<String>, Option<String>)> {
     found
 }
 
+/// The first cell of a table row.
+fn first_cell(row: &str) -> &str {
+    row.trim_start_matches("| ")
+        .split(" |")
+        .next()
+        .unwrap_or_default()
+}
+
 /// The rows documenting `flag`: their first cell names it (a subcommand's flag may have a row
 /// for each subcommand, e.g. `--listen (forecast)`).
 fn rows_of<'a>(rows: &'a [String], flag: &'a str) -> impl Iterator<Item = &'a String> {
     rows.iter().filter(move |row| {
-        let first = row
-            .trim_start_matches("| ")
-            .split(" |")
-            .next()
-            .unwrap_or_default();
-        first.split([',', ' ', '/']).any(|word| {
+        first_cell(row).split([',', ' ', '/']).any(|word| {
             let word = word.trim_matches('`');
             word == flag || word.starts_with(&format!("{flag}="))
         })
@@ -100,12 +103,7 @@ fn every_documented_flag_exists() {
         .iter()
         .filter(|row| row.starts_with("| `--"))
         .filter(|row| {
-            let first = row
-                .trim_start_matches("| ")
-                .split(" |")
-                .next()
-                .unwrap_or_default();
-            let flag: String = first
+            let flag: String = first_cell(row)
                 .trim_matches('`')
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
