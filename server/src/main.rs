@@ -6,9 +6,9 @@
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
 //! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →
 //! drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
-//! drain exits at once (130/143). SIGHUP, or a change in a `--data` directory (`--data-watch`),
-//! reloads the data, the auth file and the TLS files; a bad new one is logged and the old one
-//! keeps being used.
+//! drain exits at once (130/143). SIGHUP reloads the data, the auth file and the TLS files; a
+//! change in a `--data` directory (`--data-watch`) reloads the data alone; a bad new one is logged
+//! and the old one keeps being used.
 //!
 //! `llmarket-server token new --principal NAME` makes a bearer token and exits;
 //! `llmarket-server data manifest DIR` writes a data directory's manifest and exits.
@@ -186,6 +186,7 @@ fn write_manifests(dir: &std::path::Path) -> ExitCode {
 }
 
 /// Which services this process runs, with the data each needs.
+#[derive(Clone)]
 struct Plan {
     forecast: Option<(std::net::SocketAddr, Shared<forecast::Catalog>)>,
     taxonomy: Option<(std::net::SocketAddr, Shared<taxonomy::Vocabulary>)>,
@@ -472,9 +473,11 @@ fn report(result: Result<Result<(), runtime::ServeError>, tokio::task::JoinError
     }
 }
 
-/// On each SIGHUP, and on each change in a watched `--data` directory (`data_watch`), reads and
-/// validates the data, the auth file and the TLS files again and swaps each in whole; on a bad
-/// one, logs the error and keeps using what it had. Data reloads are counted by result.
+/// On each SIGHUP reads and validates the data, the auth file and the TLS files again; on each
+/// change in a watched `--data` directory (`data_watch`), the data alone. Each is swapped in
+/// whole; on a bad one, the error is logged and what was in force stays. The reading, hashing and
+/// parsing run on a blocking thread, never on a worker that serves calls. Data reloads are
+/// counted by result.
 async fn reload_on_change(
     dirs: Vec<std::path::PathBuf>,
     plan: Plan,
@@ -486,31 +489,55 @@ async fn reload_on_change(
 ) {
     let mut hangup = Hangup::watch();
     loop {
-        let reason = tokio::select! {
-            Some(()) = hangup.next() => "received SIGHUP",
-            Some(()) = async { data_watch.as_mut()?.changed().await } => "a data directory changed",
+        let everything = tokio::select! {
+            Some(()) = hangup.next() => {
+                tracing::info!("received SIGHUP: reloading the data, the auth file and TLS");
+                true
+            }
+            Some(()) = async { data_watch.as_mut()?.changed().await } => {
+                tracing::info!("a data directory changed: reloading the data");
+                false
+            }
             else => return,
         };
-        tracing::info!("{reason}: reloading data");
-        let accepted = reload_data(&dirs, &plan, &replies);
+        let (dirs, plan, replies) = (dirs.clone(), plan.clone(), replies.clone());
+        let (auth_file, tls) = (auth_file.clone(), tls.clone());
+        let reload = tokio::task::spawn_blocking(move || {
+            let accepted = reload_data(&dirs, &plan, &replies);
+            if everything {
+                reload_credentials(auth_file.as_ref(), tls.as_ref());
+            }
+            accepted
+        });
+        let accepted = reload.await.unwrap_or_else(|e| {
+            tracing::error!("the reload stopped before it finished ({e}); nothing was swapped in");
+            false
+        });
         if let Some(metrics) = &metrics {
             metrics.count_reload(accepted);
         }
-        if let Some((path, shared)) = &auth_file {
-            match auth::reload(path, shared) {
-                Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
-                Err(e) => tracing::error!(
-                    "auth file reload rejected, still using the previous principals: {e}"
-                ),
-            }
+    }
+}
+
+/// Reads the auth file and the TLS files again (SIGHUP), keeping the old ones on any failure.
+fn reload_credentials(
+    auth_file: Option<&(std::path::PathBuf, SharedPrincipals)>,
+    tls: Option<&ServerTls>,
+) {
+    if let Some((path, shared)) = auth_file {
+        match auth::reload(path, shared) {
+            Ok(principals) => tracing::info!(principals, "reloaded the auth file"),
+            Err(e) => tracing::error!(
+                "auth file reload rejected, still using the previous principals: {e}"
+            ),
         }
-        if let Some(tls) = &tls {
-            match tls.reload() {
-                Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
-                Err(e) => tracing::error!(
-                    "TLS reload rejected, new connections still get the previous certificate: {e}"
-                ),
-            }
+    }
+    if let Some(tls) = tls {
+        match tls.reload() {
+            Ok(()) => tracing::info!("reloaded TLS certificate, key and client CA"),
+            Err(e) => tracing::error!(
+                "TLS reload rejected, new connections still get the previous certificate: {e}"
+            ),
         }
     }
 }

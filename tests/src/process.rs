@@ -147,6 +147,25 @@ impl ServerProcess {
         }
     }
 
+    /// The log lines up to and including the next one containing `needle`, waiting up to 30 s.
+    pub fn lines_until(&self, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut lines = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    lines.push(line);
+                    if found {
+                        return lines;
+                    }
+                }
+                Err(e) => panic!("no log line with {needle:?} within 30 s ({e}): {lines:#?}"),
+            }
+        }
+    }
+
     /// The log lines not read yet, up to the end of the log: call it once the process has
     /// exited (its stderr then ends), or it waits for that.
     pub fn rest_of_log(&self) -> Vec<String> {

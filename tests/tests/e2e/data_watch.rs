@@ -3,7 +3,8 @@
 //! `..data` symlink to the current one, each file a symlink through `..data`). An update swaps
 //! `..data` atomically and sends no signal: the new data is served; a broken update is refused
 //! and the old data kept; the new data is answered at once though the old data's replies were
-//! kept by the reply cache. (SIGHUP reloads: `server_process.rs`.)
+//! kept by the reply cache; a data change reloads the data alone, not the auth file. (SIGHUP
+//! reloads: `server_process.rs`.)
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
@@ -123,5 +124,52 @@ async fn a_configmap_update_is_served_without_a_signal_and_a_broken_one_is_refus
     assert_eq!(
         served(addr).await,
         ("Version two".to_owned(), second_version)
+    );
+}
+
+#[tokio::test]
+async fn a_data_change_reloads_the_data_alone_and_sighup_the_auth_file_too() {
+    let mut mount = ConfigMapDir::new("data-alone");
+    mount.update(&titled("Version one"), None);
+    let root = mount.root.to_str().expect("utf-8 path").to_owned();
+    let auth = mount.root.join("auth.toml");
+    let entry = std::process::Command::new(llmarket_tests::process::server_bin())
+        .args([
+            "token",
+            "new",
+            "--principal",
+            "ops",
+            "--grant",
+            "datasets/*",
+        ])
+        .output()
+        .expect("token new");
+    assert!(entry.status.success(), "{entry:?}");
+    std::fs::write(&auth, &entry.stderr).expect("write the auth file");
+    let auth = auth.to_str().expect("utf-8 path").to_owned();
+    let server = ServerProcess::start(
+        &[
+            "--data",
+            &root,
+            "--auth-file",
+            &auth,
+            "forecast",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+
+    mount.update(&titled("Version two"), None);
+    let lines = server.lines_until("reloaded data");
+    assert!(
+        lines.iter().any(|l| l.contains("a data directory changed")),
+        "{lines:#?}"
+    );
+    server.signal("HUP");
+    let lines = server.lines_until("reloaded the auth file");
+    assert!(
+        lines.iter().any(|l| l.contains("received SIGHUP")),
+        "the auth file was reloaded by the data change, not by SIGHUP: {lines:#?}"
     );
 }
