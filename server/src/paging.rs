@@ -2,8 +2,14 @@
 //!
 //! `page_size` 0 means [`DEFAULT_PAGE_SIZE`]; sizes above [`MAX_PAGE_SIZE`] are coerced down; a
 //! negative size is INVALID_ARGUMENT. A page token is opaque to callers and carries a checksum
-//! over its content and the request's other fields, so a token made up by the caller, or reused
-//! with different filters, is INVALID_ARGUMENT.
+//! over its content and the request's other fields, so a token that was cut, mistyped, or reused
+//! with different filters is INVALID_ARGUMENT.
+//!
+//! The checksum is unkeyed: it guards against accidents, not forgery. Anyone who reads this code
+//! can make a valid token for any cursor, and that is harmless by design: a token only says where
+//! a list resumes (a name, or an offset and a data version), every page is still filtered by the
+//! caller's grants, and a forged cursor can only start a page at a place the caller could reach
+//! by paging. Nothing secret or trusted may be put in a token.
 //!
 //! Tokens survive a reload of the data (SIGHUP) and a move to another replica:
 //! - a list in a fixed order carries the key (name) of the last item returned, and the next page
@@ -219,7 +225,8 @@ fn data_changed() -> Status {
     )
 }
 
-/// The checksum binding a token's `tag` and `payload` to the request's `scope`.
+/// The checksum binding a token's `tag` and `payload` to the request's `scope`: unkeyed, so it
+/// catches accidents (a cut or mistyped token, one reused with other filters), not forgery.
 fn checksum(tag: char, payload: &str, scope: u64) -> u64 {
     Fingerprint::new()
         .part("llmarket-page-v2")
@@ -395,6 +402,22 @@ mod tests {
             err.message()
                 .starts_with("page_token: the data changed; start again")
         );
+    }
+
+    /// What the module doc says: the checksum is no secret, so a token anyone computes is
+    /// accepted, and on a list filtered by grants a made-up key outside it is refused like any
+    /// stale key, so it reaches nothing paging would not.
+    #[test]
+    fn a_made_up_token_is_accepted_the_checksum_guards_accidents_only() {
+        let first = PageRequest::new(1, "", &["m"]).unwrap();
+        let made_up = encode(&Cursor::After("x".to_owned()), first.scope);
+        let page = PageRequest::new(1, &made_up, &["m"]).unwrap();
+        assert_eq!(page.sorted(&["x", "y"], |s| *s).unwrap().0, ["y"]);
+        // "secret" is not in the (filtered) list: refused as a stale token would be.
+        let outside = encode(&Cursor::After("secret".to_owned()), first.scope);
+        let page = PageRequest::new(1, &outside, &["m"]).unwrap();
+        let error = page.listed(&["x", "y"], |s| *s).unwrap_err();
+        assert!(error.message().contains("the data changed"), "{error:?}");
     }
 
     /// `token` with its last digit changed.

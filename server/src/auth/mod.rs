@@ -42,9 +42,11 @@ pub fn load(path: &Path) -> Result<SharedPrincipals, LoadError> {
 
 /// Reads the principals file at `path` again and swaps it in whole; on an error, `shared` keeps
 /// the principals it had (the caller logs the error). A revoked token stops working with the
-/// next call after this returns.
+/// next call after this returns. A principal whose entry did not change keeps its quota bucket
+/// ([`Principals::keep_unchanged`]); a changed or new one starts with a full bucket.
 pub fn reload(path: &Path, shared: &SharedPrincipals) -> Result<usize, LoadError> {
-    let principals = Principals::load(path)?;
+    let mut principals = Principals::load(path)?;
+    principals.keep_unchanged(&shared.load());
     let count = principals.iter().count();
     shared.store(Arc::new(principals));
     Ok(count)

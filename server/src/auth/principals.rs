@@ -59,8 +59,22 @@ pub enum Unauthenticated {
 #[derive(Debug, Default)]
 pub struct Principals {
     principals: Vec<Arc<Principal>>,
+    /// What each principal's entry says, by slot: a reload compares them.
+    entries: Vec<EntrySummary>,
     by_token: HashMap<TokenDigest, usize>,
     by_certificate: HashMap<String, usize>,
+}
+
+/// A principal's entry as validated, order within each list aside: two loads that agree on it
+/// describe the same principal, so a reload may keep its quota bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EntrySummary {
+    name: String,
+    tokens: Vec<String>,
+    certificates: Vec<String>,
+    grants: Vec<String>,
+    /// The rate's bits and the burst: a changed quota is a new bucket.
+    quota: Option<(u64, u32)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +97,7 @@ struct Entry {
     quota: Option<QuotaEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct QuotaEntry {
     calls_per_second: f64,
@@ -221,9 +235,17 @@ impl Principals {
             Some(q) => Some(Quota::new(q.calls_per_second, q.burst)),
         };
         let slot = self.principals.len();
+        let mut summary = EntrySummary {
+            name: entry.name.clone(),
+            tokens: Vec::with_capacity(entry.tokens.len()),
+            certificates: Vec::with_capacity(entry.certificates.len()),
+            grants: entry.grants.clone(),
+            quota: entry.quota.map(|q| (q.calls_per_second.to_bits(), q.burst)),
+        };
         for (i, text) in entry.tokens.iter().enumerate() {
             let digest = TokenDigest::parse(text)
                 .map_err(|e| LoadError::invalid(path, at(&format!("tokens[{i}]")), e))?;
+            summary.tokens.push(digest.to_string());
             if self.by_token.insert(digest, slot).is_some() {
                 return Err(LoadError::invalid(
                     path,
@@ -235,6 +257,7 @@ impl Principals {
         for (i, name) in entry.certificates.iter().enumerate() {
             let name = typed_certificate_name(name)
                 .map_err(|e| LoadError::invalid(path, at(&format!("certificates[{i}]")), e))?;
+            summary.certificates.push(name.clone());
             if self.by_certificate.insert(name, slot).is_some() {
                 return Err(LoadError::invalid(
                     path,
@@ -243,12 +266,38 @@ impl Principals {
                 ));
             }
         }
+        summary.tokens.sort_unstable();
+        summary.certificates.sort_unstable();
+        summary.grants.sort_unstable();
+        self.entries.push(summary);
         self.principals.push(Arc::new(Principal {
             name: entry.name,
             grants,
             quota,
         }));
         Ok(())
+    }
+
+    /// Takes over from `previous` (the principals in force before a reload) every principal
+    /// whose entry did not change (name, token digests, certificate names, grants and quota,
+    /// each list in any order), so its quota bucket carries on: a reload must not refill the
+    /// bucket of a principal that is over its quota. A changed or new principal keeps the full
+    /// bucket it was loaded with; a removed one is dropped with `previous`. Returns how many
+    /// were taken over.
+    pub fn keep_unchanged(&mut self, previous: &Self) -> usize {
+        let mut kept = 0;
+        for (slot, summary) in self.entries.iter().enumerate() {
+            let same = previous
+                .entries
+                .iter()
+                .position(|old| old == summary)
+                .map(|old| &previous.principals[old]);
+            if let Some(old) = same {
+                self.principals[slot] = Arc::clone(old);
+                kept += 1;
+            }
+        }
+        kept
     }
 
     /// The principals, in file order.
@@ -581,5 +630,76 @@ grants = ["datasets/*", "schemes/*", "milestones"]
             "{message}"
         );
         std::fs::remove_file(&path).unwrap();
+    }
+
+    /// An auth file of `over` (burst 1, a call a minute) and `other`, whose entry is `other`.
+    fn quota_file(over_quota: &str, other: &str) -> String {
+        format!(
+            "[[principal]]\nname = \"over\"\ntokens = [\"{}\", \"{}\"]\n\
+             grants = [\"datasets/*\", \"milestones\"]\nquota = {over_quota}\n\n{other}",
+            digest("t-over"),
+            digest("t-over-2"),
+        )
+    }
+
+    fn take(principals: &Principals, token: &str, now: std::time::Instant) -> bool {
+        let header = format!("Bearer {token}");
+        let principal = principals
+            .authenticate(Some(header.as_bytes()), &[])
+            .expect("a known token");
+        principal.quota.as_ref().expect("a quota").take(now).is_ok()
+    }
+
+    #[test]
+    fn a_reload_keeps_the_bucket_of_an_unchanged_principal_only() {
+        let quota = "{ calls_per_second = 0.0166, burst = 1 }";
+        let other = |burst: u32| {
+            format!(
+                "[[principal]]\nname = \"other\"\ntokens = [\"{}\"]\ngrants = [\"schemes/*\"]\n\
+                 quota = {{ calls_per_second = 0.0166, burst = {burst} }}\n",
+                digest("t-other")
+            )
+        };
+        let now = std::time::Instant::now();
+        let old = Principals::parse("auth.toml", &quota_file(quota, &other(1))).unwrap();
+        assert!(take(&old, "t-over", now));
+        assert!(take(&old, "t-other", now));
+        assert!(!take(&old, "t-over", now), "over its quota");
+
+        // The same entries, lists in another order: both buckets carry on.
+        let same = format!(
+            "[[principal]]\nname = \"over\"\ntokens = [\"{}\", \"{}\"]\n\
+             grants = [\"milestones\", \"datasets/*\"]\nquota = {quota}\n\n{}",
+            digest("t-over-2"),
+            digest("t-over"),
+            other(1),
+        );
+        let mut reloaded = Principals::parse("auth.toml", &same).unwrap();
+        assert_eq!(reloaded.keep_unchanged(&old), 2);
+        assert!(!take(&reloaded, "t-over", now), "still over its quota");
+        assert!(!take(&reloaded, "t-other", now), "still over its quota");
+
+        // A changed quota, a changed token list, a new grant: each is a new, full bucket.
+        let changed_quota = quota_file("{ calls_per_second = 0.0166, burst = 2 }", &other(1));
+        let changed_tokens =
+            quota_file(quota, &other(1)).replace(&digest("t-over-2"), &digest("t-new"));
+        let changed_grants =
+            quota_file(quota, &other(1)).replace("\"milestones\"", "\"schemes/*\"");
+        for text in [changed_quota, changed_tokens, changed_grants] {
+            let mut changed = Principals::parse("auth.toml", &text).unwrap();
+            assert_eq!(changed.keep_unchanged(&reloaded), 1, "{text}");
+            assert!(take(&changed, "t-over", now), "a changed principal: {text}");
+            assert!(!take(&changed, "t-other", now), "the unchanged one: {text}");
+        }
+
+        // A removed principal is dropped; one added under its name later starts full.
+        let without = Principals::parse("auth.toml", &other(1)).unwrap();
+        let mut back = Principals::parse("auth.toml", &quota_file(quota, &other(1))).unwrap();
+        assert_eq!(back.keep_unchanged(&without), 1);
+        assert!(take(&back, "t-over", now), "a new principal starts full");
+        // Nothing carried when nothing is the same.
+        let mut fresh = Principals::parse("auth.toml", &other(2)).unwrap();
+        assert_eq!(fresh.keep_unchanged(&old), 0);
+        assert!(take(&fresh, "t-other", now));
     }
 }

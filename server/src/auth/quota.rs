@@ -1,5 +1,7 @@
 //! Quotas: a principal's call rate as a token bucket (`calls_per_second` refilled continuously,
 //! up to `burst` calls at once). A call past it is refused with the time until one more fits.
+//! A reload of the auth file keeps the bucket of a principal whose entry did not change
+//! ([`super::Principals::keep_unchanged`]).
 
 use std::{
     sync::Mutex,

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     fields::{SMALL_REQUEST_BYTES, optional_year},
-    status::{bad_name, invalid_argument},
+    status::{bad_name, echo, invalid_argument},
 };
 
 /// Most names a BatchGetConcepts request may hold.
@@ -114,6 +114,20 @@ impl<'a> TryFrom<&'a pb::BatchGetConceptsRequest> for BatchQuery<'a> {
             ));
         }
         let concepts = each_name("names", &request.names, ConceptName::parse)?;
+        // A repeat would multiply the reply: 1,000 copies of one concept answer a 50 KB
+        // request with about 2 MB.
+        let mut first = std::collections::HashMap::with_capacity(concepts.len());
+        for (i, name) in request.names.iter().enumerate() {
+            if let Some(earlier) = first.insert(name.as_str(), i) {
+                return Err(invalid_argument(
+                    &format!("names[{i}]"),
+                    format!(
+                        "{} repeats names[{earlier}]; name each concept once",
+                        echo(name)
+                    ),
+                ));
+            }
+        }
         Ok(Self { concepts })
     }
 }
@@ -240,11 +254,42 @@ mod tests {
         let name = format!("schemes/{id}/concepts/{id}");
         assert_eq!(name.len(), MAX_CONCEPT_NAME_BYTES);
         assert!(ConceptName::parse(&name).is_ok());
+        let prefix = &id[..MAX_ID_LEN - 4];
         let request = pb::BatchGetConceptsRequest {
-            names: vec![name; MAX_BATCH_NAMES],
+            names: (0..MAX_BATCH_NAMES)
+                .map(|i| format!("schemes/{id}/concepts/{prefix}{i:04}"))
+                .collect(),
             ..Default::default()
         };
         assert!(BatchQuery::try_from(&request).is_ok());
         assert!(request.encoded_len() <= MAX_BATCH_REQUEST_BYTES - SMALL_REQUEST_BYTES);
+    }
+
+    #[test]
+    fn a_repeated_name_is_refused_naming_its_index_and_the_first() {
+        let names = [
+            "schemes/industry/concepts/maas",
+            "schemes/industry/concepts/applications",
+            "schemes/industry/concepts/maas",
+        ];
+        let request = pb::BatchGetConceptsRequest {
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+            ..Default::default()
+        };
+        let status = BatchQuery::try_from(&request).unwrap_err();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            status.message(),
+            "names[2]: \"schemes/industry/concepts/maas\" repeats names[0]; name each concept once"
+        );
+        let details = tonic_types::StatusExt::get_details_bad_request(&status).expect("BadRequest");
+        assert_eq!(details.field_violations[0].field, "names[2]");
+
+        // Distinct names, even of one scheme, pass.
+        let request = pb::BatchGetConceptsRequest {
+            names: names[..2].iter().map(|n| (*n).to_owned()).collect(),
+            ..Default::default()
+        };
+        assert_eq!(BatchQuery::try_from(&request).unwrap().concepts.len(), 2);
     }
 }

@@ -419,6 +419,45 @@ async fn past_its_quota_a_principal_gets_resource_exhausted_with_a_retry_hint() 
         .expect("other principals are not limited by it");
 }
 
+#[tokio::test]
+async fn a_reload_keeps_the_quota_of_an_unchanged_principal_and_renews_a_changed_one() {
+    let servers = Secured::start("quota-reload").await;
+    let mut client = servers.forecast(Some(LIMITED)).await;
+    let list = || fpb::ListDatasetsRequest::default();
+    for _ in 0..2 {
+        client
+            .list_datasets(list())
+            .await
+            .expect("within the burst");
+    }
+    let (got, _) = code(client.list_datasets(list()).await);
+    assert_eq!(got, Code::ResourceExhausted, "past the quota");
+
+    // Another principal is removed; `limited` is as it was: its bucket carries on.
+    std::fs::write(&servers.file, auth_file(false)).expect("write");
+    auth::reload(&servers.file, &servers.principals).expect("a good file");
+    let (got, message) = code(client.list_datasets(list()).await);
+    assert_eq!(
+        got,
+        Code::ResourceExhausted,
+        "a reload does not refill the bucket: {message}"
+    );
+
+    // Its quota changed: a new bucket, full.
+    let changed = auth_file(false).replace("burst = 2", "burst = 3");
+    assert_ne!(changed, auth_file(false));
+    std::fs::write(&servers.file, changed).expect("write");
+    auth::reload(&servers.file, &servers.principals).expect("a good file");
+    for _ in 0..3 {
+        client
+            .list_datasets(list())
+            .await
+            .expect("within the new burst");
+    }
+    let (got, _) = code(client.list_datasets(list()).await);
+    assert_eq!(got, Code::ResourceExhausted, "past the new quota");
+}
+
 /// The code of one reflection v1 ListServices call, with `token` if any.
 async fn reflection_code(server: &TestServer, token: Option<&str>) -> Code {
     use tonic_reflection::pb::v1::{

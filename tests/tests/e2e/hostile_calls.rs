@@ -204,11 +204,14 @@ async fn a_request_far_larger_than_its_method_can_take_is_refused_before_it_is_d
     let answer = raw_call(server.addr, LIST_SCHEMES, &[], frame(&[0; 100_000])).await;
     assert_eq!(code(&answer), Code::ResourceExhausted);
 
-    // The largest valid batch (1,000 of the longest names) is within the bound: it is answered
-    // (the names do not exist), plain and compressed alike.
+    // The largest valid batch (1,000 distinct names of the longest) is within the bound: it is
+    // answered (the names do not exist), plain and compressed alike.
     let id = "a".repeat(MAX_ID_LEN);
+    let prefix = &id[..MAX_ID_LEN - 4];
     let largest = tpb::BatchGetConceptsRequest {
-        names: vec![format!("schemes/{id}/concepts/{id}"); MAX_BATCH_NAMES],
+        names: (0..MAX_BATCH_NAMES)
+            .map(|i| format!("schemes/{id}/concepts/{prefix}{i:04}"))
+            .collect(),
         ..Default::default()
     };
     let answer = raw_call(

@@ -686,7 +686,7 @@ async fn batch_get_returns_concepts_in_request_order() {
         concept("capability-levels", "l5"),
         concept("industry", "maas"),
         concept("capability-levels", "l1"),
-        concept("industry", "maas"),
+        concept("industry", "model-based-revenue"),
     ];
     let response = c
         .batch_get_concepts(pb::BatchGetConceptsRequest {
@@ -712,16 +712,20 @@ async fn batch_get_returns_concepts_in_request_order() {
         .unwrap()
         .into_inner();
     assert!(empty.concepts.is_empty());
-    // Exactly the maximum is allowed.
-    let full = c
+    // A concept asked for twice is refused, not answered twice: 1,000 copies of one concept
+    // would turn a 50 KB request into a 2 MB reply.
+    let status = c
         .batch_get_concepts(pb::BatchGetConceptsRequest {
             names: vec![concept("industry", "maas"); 1000],
             language_code: String::new(),
         })
         .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(full.concepts.len(), 1000);
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert_eq!(
+        status.message(),
+        "names[1]: \"schemes/industry/concepts/maas\" repeats names[0]; name each concept once"
+    );
 }
 
 #[tokio::test]
@@ -1644,7 +1648,17 @@ async fn malformed_names_are_invalid_arguments() {
             batch_get(vec![maas.clone(), "schemes/industry/maas".into()]),
             "names[1]",
         ),
-        (batch_get(vec![maas; 1001]), "names"),
+        (batch_get(vec![maas.clone(); 1001]), "names"),
+        // A repeat, even far from the first: the index of the repeat is at fault.
+        (
+            batch_get(vec![
+                maas.clone(),
+                concept("capability-levels", "l1"),
+                maas.clone(),
+            ]),
+            "names[2]",
+        ),
+        (batch_get(vec![maas; 1000]), "names[1]"),
         (
             search_in("ai", &["schemes/industry", "industry"]),
             "schemes[1]",
