@@ -190,7 +190,8 @@ pub enum ReportCommand {
         #[command(flatten)]
         years: YearsArgs,
     },
-    /// The inference cost, its stated fall, a projection, and what it unlocks.
+    /// How far the inference cost fell between its stated values (derived), the cost, its stated
+    /// fall, a projection, and what it unlocks.
     Cost {
         /// First year of stated costs shown.
         #[arg(long = "from", value_name = "YEAR")]

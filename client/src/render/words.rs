@@ -118,6 +118,10 @@ pub(crate) enum Msg {
     Outlook,
     NoneStated,
     FallEachYear,
+    /// Fall so far (the cost's fall between its stated values)
+    FallSoFar,
+    /// derived: computed from the values the report states
+    ComputedFromStated,
     StatedValues,
     ProjectionAt,
     From,
@@ -284,6 +288,8 @@ impl Msg {
             Self::Outlook => "outlook",
             Self::NoneStated => "none stated",
             Self::FallEachYear => "fall each year",
+            Self::FallSoFar => "Fall so far",
+            Self::ComputedFromStated => "derived: computed from the values the report states",
             Self::StatedValues => "Stated values",
             Self::ProjectionAt => "Projection at",
             Self::From => "from",
@@ -430,6 +436,8 @@ impl Msg {
             Self::Outlook => "展望",
             Self::NoneStated => "报告未给出",
             Self::FallEachYear => "每年下降倍数",
+            Self::FallSoFar => "已述降幅",
+            Self::ComputedFromStated => "推算：由报告所述数值计算",
             Self::StatedValues => "报告所述数值",
             Self::ProjectionAt => "起按每年",
             Self::From => "自",

@@ -270,6 +270,7 @@ fn warning_text(w: Words, warning: &Warning) -> String {
         "current capability level" => w.t(Msg::CurrentCapabilityLevel),
         "milestones" => w.t(Msg::Milestones),
         "unlocked applications" => w.t(Msg::UnlockedApplications),
+        "fall of the stated cost" => w.t(Msg::FallSoFar),
         "labels of related concepts" => w.t(Msg::LabelsOfRelated),
         other => other,
     };
