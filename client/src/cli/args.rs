@@ -153,7 +153,8 @@ pub enum Command {
     },
     /// The concept schemes of the taxonomy.
     Schemes,
-    /// The capability ladder (L1–L5) with the level the report calls current.
+    /// The capability ladder (L1–L5), name and description in both languages, with the level the
+    /// report calls current.
     Levels,
     /// The milestones of the timeline.
     Milestones {
@@ -225,7 +226,7 @@ pub enum SeriesCommand {
 pub enum ConceptsCommand {
     /// Every concept of a scheme, or of every scheme.
     List(ConceptListArgs),
-    /// One concept.
+    /// One concept: its label, every alternative label and its definition in both languages.
     Get {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
         #[arg(value_parser = concept_arg)]

@@ -215,6 +215,12 @@ pub(crate) enum Msg {
     NothingFound,
     /// Nothing in range.
     NothingInRange,
+    /// Chinese (a concept's words in the report's language)
+    LangZh,
+    /// English
+    LangEn,
+    /// also (before a concept's alternative labels)
+    Also,
 }
 
 impl Msg {
@@ -369,6 +375,9 @@ impl Msg {
             Self::NoCurrentLevel => "The taxonomy names no current level.",
             Self::NothingFound => "Nothing found.",
             Self::NothingInRange => "Nothing in range.",
+            Self::LangZh => "Chinese",
+            Self::LangEn => "English",
+            Self::Also => "also",
         }
     }
 
@@ -515,6 +524,9 @@ impl Msg {
             Self::NoCurrentLevel => "概念体系未指明当前等级。",
             Self::NothingFound => "未找到任何内容。",
             Self::NothingInRange => "所选年份范围内没有数据。",
+            Self::LangZh => "中文",
+            Self::LangEn => "英文",
+            Self::Also => "又称",
         }
     }
 }
