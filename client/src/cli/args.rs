@@ -194,10 +194,11 @@ pub enum ReportCommand {
     /// How far the inference cost fell between its stated values (derived), the cost, its stated
     /// fall, a projection, and what it unlocks.
     Cost {
-        /// First year of stated costs shown.
+        /// First year of stated costs shown, within the years stated (2022–2024 in the built-in
+        /// data).
         #[arg(long = "from", value_name = "YEAR")]
         start: Option<i32>,
-        /// Last year projected to.
+        /// Last year projected to: after the last stated cost, at most 2200.
         #[arg(long = "to", value_name = "YEAR", default_value_t = DEFAULT_COST_HORIZON)]
         end: i32,
     },
@@ -257,10 +258,12 @@ pub struct ConceptListArgs {
 /// A span of years.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct YearsArgs {
-    /// First year [default: as far back as the data goes].
+    /// First year, within the years the data has (a year outside is refused, stating them)
+    /// [default: as far back as the data goes].
     #[arg(long = "from", value_name = "YEAR")]
     pub start: Option<i32>,
-    /// Last year [default: as far ahead as the data goes].
+    /// Last year, within the years the data has (a year outside is refused, stating them)
+    /// [default: as far ahead as the data goes].
     #[arg(long = "to", value_name = "YEAR")]
     pub end: Option<i32>,
 }

@@ -243,7 +243,7 @@ async fn usage_errors_exit_64() {
         let output = llmarket(args).await;
         let message = assert_fails(&output, 64);
         assert!(
-            message.contains("--help") || message.contains("ends before"),
+            message.contains("--help") || message.contains("give --from before --to"),
             "{args:?}: {message}"
         );
     }
