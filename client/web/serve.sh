@@ -3,15 +3,26 @@
 #   client/web/serve.sh [PORT]        (default 8080; `npm --prefix client/web run serve` does the same)
 # Installs the pinned packages first when package-lock.json changed (npm ci; buf, protoc-gen-es and
 # esbuild come from there), generates the TypeScript client from proto/ (client/web/buf.gen.yaml),
-# type-checks and bundles into client/web/dist, then serves dist/ until interrupted.
+# type-checks and bundles, then serves the bundle until interrupted. Nothing is written into the
+# source tree: the sources are copied to target/web-page/ (at the same depth below the repository
+# root as client/web/, so the relative paths of package.json and buf.gen.yaml hold there, with
+# client/web/ read as target/web-page/), and node_modules/, gen/, dist/ and dist-test/ live there.
 # The page calls the services at ?forecast=URL&taxonomy=URL (default http://127.0.0.1:50051 and
 # :50052, as `llmarket-server all` listens), which must allow its origin:
 #   llmarket-server all --cors-origin http://127.0.0.1:8080
 # LLMARKET_PAGE_BUILD_ONLY=1 builds without serving.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build="$root/target/web-page"
 port=${1:-8080}
-cd "$here"
+mkdir -p "$build"
+rm -rf "$build/src" "$build/test"
+cp -r "$here/src" "$here/test" "$build/"
+cp "$here/package-lock.json" "$here/tsconfig.json" "$here/build.mjs" "$here/index.html" "$here/style.css" "$build/"
+sed 's#client/web/#target/web-page/#g' "$here/package.json" >"$build/package.json"
+sed 's#client/web/#target/web-page/#g' "$here/buf.gen.yaml" >"$build/buf.gen.yaml"
+cd "$build"
 
 lock=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f node_modules/.llmarket-lock ] || [ "$(cat node_modules/.llmarket-lock)" != "$lock" ]; then
@@ -25,4 +36,4 @@ node build.mjs >&2
 [ "${LLMARKET_PAGE_BUILD_ONLY:-}" = 1 ] && exit 0
 
 echo "page: http://127.0.0.1:$port/ (services: ?forecast=http://127.0.0.1:50051&taxonomy=http://127.0.0.1:50052)" >&2
-exec python3 -m http.server --bind 127.0.0.1 --directory "$here/dist" "$port"
+exec python3 -m http.server --bind 127.0.0.1 --directory "$build/dist" "$port"

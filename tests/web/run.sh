@@ -13,16 +13,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${1:?usage: tests/web/run.sh path/to/llmarket-server}
 web="$root/client/web"
+page="$root/target/web-page"   # where serve.sh builds the page (never into client/web/)
 out="$root/target/web"
 rm -rf "$out"; mkdir -p "$out"
 . "$root/tests/lib.sh"
 
 LLMARKET_PAGE_BUILD_ONLY=1 "$web/serve.sh"
-(cd "$web" && node build.mjs test)
+(cd "$page" && node build.mjs test)
 
 port=$(free_port)
 origin="http://127.0.0.1:$port"
-python3 -m http.server --bind 127.0.0.1 --directory "$web/dist" "$port" >"$out/http.log" 2>&1 &
+python3 -m http.server --bind 127.0.0.1 --directory "$page/dist" "$port" >"$out/http.log" 2>&1 &
 pids+=($!)
 
 # serve SERVICE: starts `llmarket-server SERVICE` allowing the page's origin; sets $addr and $pid.
@@ -48,7 +49,7 @@ total_failed=0
 # run MODE [FORECAST_ADDR]: one run of the Chromium test; adds its counts.
 run() {
   local code=0
-  timeout 120 node "$web/dist-test/page.test.mjs" "$1" "$origin/" "http://${2:-$forecast}" "http://$taxonomy" "$out" \
+  timeout 120 node "$page/dist-test/page.test.mjs" "$1" "$origin/" "http://${2:-$forecast}" "http://$taxonomy" "$out" \
     | tee "$out/$1.out" || code=$?
   read -r p f < <(sed -nE 's/^page [a-z-]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out/$1.out" | tail -n1)
   total_passed=$((total_passed + ${p:-0}))

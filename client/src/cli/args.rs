@@ -153,7 +153,8 @@ pub enum Command {
     },
     /// The concept schemes of the taxonomy.
     Schemes,
-    /// The capability ladder (L1–L5) with the level the report calls current.
+    /// The capability ladder (L1–L5), name and description in both languages, with the level the
+    /// report calls current.
     Levels,
     /// The milestones of the timeline.
     Milestones {
@@ -190,12 +191,14 @@ pub enum ReportCommand {
         #[command(flatten)]
         years: YearsArgs,
     },
-    /// The inference cost, its stated fall, a projection, and what it unlocks.
+    /// How far the inference cost fell between its stated values (derived), the cost, its stated
+    /// fall, a projection, and what it unlocks.
     Cost {
-        /// First year of stated costs shown.
+        /// First year of stated costs shown, within the years stated (2022–2024 in the built-in
+        /// data).
         #[arg(long = "from", value_name = "YEAR")]
         start: Option<i32>,
-        /// Last year projected to.
+        /// Last year projected to: after the last stated cost, at most 2200.
         #[arg(long = "to", value_name = "YEAR", default_value_t = DEFAULT_COST_HORIZON)]
         end: i32,
     },
@@ -224,7 +227,7 @@ pub enum SeriesCommand {
 pub enum ConceptsCommand {
     /// Every concept of a scheme, or of every scheme.
     List(ConceptListArgs),
-    /// One concept.
+    /// One concept: its label, every alternative label and its definition in both languages.
     Get {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
         #[arg(value_parser = concept_arg)]
@@ -255,10 +258,12 @@ pub struct ConceptListArgs {
 /// A span of years.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct YearsArgs {
-    /// First year [default: as far back as the data goes].
+    /// First year, within the years the data has (a year outside is refused, stating them)
+    /// [default: as far back as the data goes].
     #[arg(long = "from", value_name = "YEAR")]
     pub start: Option<i32>,
-    /// Last year [default: as far ahead as the data goes].
+    /// Last year, within the years the data has (a year outside is refused, stating them)
+    /// [default: as far ahead as the data goes].
     #[arg(long = "to", value_name = "YEAR")]
     pub end: Option<i32>,
 }

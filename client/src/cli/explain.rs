@@ -165,39 +165,86 @@ async fn outside(failure: Failure, client: &Client, years: &Years) -> Failure {
     let Ok(info) = client.get_series(&series).await else {
         return failure;
     };
+    let span = years.start.unwrap_or(info.first_year)..=years.end.unwrap_or(info.last_year);
+    // A span within the data that still fails does so for another reason than its years,
+    // unless it holds a single year (growth needs two).
+    let inside = *span.start() >= info.first_year && *span.end() <= info.last_year;
+    if inside && span.start() < span.end() && !years.projects {
+        return failure;
+    }
     outside_the_data(years, &series, info.first_year, info.last_year).unwrap_or(failure)
 }
 
-/// The usage error of `years` outside `first..=last`, the years `series` has values for; none
-/// when no year was given.
+/// The last year a projection may reach: the forecast service takes years up to 2200.
+pub(super) const LAST_PROJECTION_YEAR: i32 = 2200;
+
+/// `first–last`, or the one year when they are the same.
+fn years_text(first: i32, last: i32) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
+/// The usage error of `years` the data of `series` (`first` to `last`) cannot answer for; none
+/// when every year given is one it can. One rule for every command: `--from` and `--to` lie
+/// within the years the data has, and a span needing two years (growth) has two; only a
+/// projection's `--to` (`report cost`) reaches past them, up to [`LAST_PROJECTION_YEAR`].
 pub(super) fn outside_the_data(
     years: &Years,
     series: &str,
     first: i32,
     last: i32,
 ) -> Option<Failure> {
+    let id = short_id(series);
+    let range = years_text(first, last);
+    let has = if first == last {
+        format!("{id} has a value for {first} only")
+    } else {
+        format!("{id} has values for {range}")
+    };
+    let usage = |text: String| Some(Failure::new(exit::USAGE, text));
+    if years.projects {
+        if let Some(start) = years.start.filter(|s| *s < first || *s > last) {
+            return usage(format!(
+                "--from {start} is outside the data: {has}; give --from within {range}"
+            ));
+        }
+        if let Some(end) = years
+            .end
+            .filter(|e| *e <= last || *e > LAST_PROJECTION_YEAR)
+        {
+            return usage(format!(
+                "--to {end} is outside the projection, which runs from the last stated year \
+                 {last} to {LAST_PROJECTION_YEAR}: give --to within {}",
+                years_text(last + 1, LAST_PROJECTION_YEAR)
+            ));
+        }
+        return None;
+    }
     let asked = match (years.start, years.end) {
         (Some(start), Some(end)) => format!("--from {start} --to {end}"),
         (Some(start), None) => format!("--from {start}"),
         (None, Some(end)) => format!("--to {end}"),
         (None, None) => return None,
     };
-    let valid = if years.projects {
-        format!("give --from within {first}..={last} and --to after {last}")
-    } else {
-        format!("give --from and --to within {first}..={last}")
-    };
-    let has = if first == last {
-        format!("has a value for {first} only")
-    } else {
-        format!("has values for {first}–{last}")
-    };
-    Some(Failure::new(
-        exit::USAGE,
-        format!(
-            "{asked} is outside the data: {} {has}; {valid}",
-            short_id(series)
-        ),
+    let outside = |year: Option<i32>| year.is_some_and(|y| y < first || y > last);
+    if outside(years.start) || outside(years.end) {
+        return usage(format!(
+            "{asked} is outside the data: {has}; give --from and --to within {range}"
+        ));
+    }
+    let (low, high) = (years.start.unwrap_or(first), years.end.unwrap_or(last));
+    if low > high {
+        return usage(format!(
+            "{asked}: --from is after --to; give --from before --to, within {range}"
+        ));
+    }
+    // Within the data, yet refused: the span holds one year, and growth needs two.
+    usage(format!(
+        "{asked} leaves one year of {id} ({low}), and its growth needs two: give --from \
+         before --to, both within {range}"
     ))
 }
 

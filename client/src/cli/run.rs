@@ -19,7 +19,7 @@ use crate::{
         width::width,
     },
     render::{Citation, Format},
-    reports::{Language, YearSpan, direct::Fill, short_id},
+    reports::{INFERENCE_COST_SERIES, Language, YearSpan, direct::Fill, short_id},
 };
 
 /// Runs `cli`'s command; the error is what to print and the exit code. A call refused for its
@@ -49,6 +49,16 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// Runs `cli`'s command with `client`.
 async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Failure> {
+    // A span that ends before it starts is refused before any call, in the flags' words.
+    if let Some(years) = context.years.as_ref().filter(|y| !y.projects)
+        && let (Some(start), Some(end)) = (years.start, years.end)
+        && start > end
+    {
+        return Err(Failure::new(
+            llmarket_proto::exit::USAGE,
+            format!("--from {start} is after --to {end}; give --from before --to"),
+        ));
+    }
     let language = match cli.lang {
         LangArg::En => Language::En,
         LangArg::Zh => Language::Zh,
@@ -121,26 +131,55 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         }
         Command::Report(ReportCommand::Timeline { years }) => {
             let timeline = progress(client.timeline(years.into(), language)).await?;
-            let empty = timeline.years.iter().all(|y| {
-                y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty)
-            });
-            if empty {
-                // Nothing at all in the span: years outside the data, as the other reports say.
+            if years.start.is_some() || years.end.is_some() {
+                // As every command: years past the data (market size and milestones) are
+                // refused, not shown empty under a title that names them.
                 let series = client.get_series(&timeline.series).await?;
-                let given = Years {
-                    start: years.start,
-                    end: years.end,
-                    series: timeline.series.clone(),
-                    projects: false,
-                };
-                let (first, last) = (series.first_year, series.last_year);
-                if let Some(failure) = outside_the_data(&given, &timeline.series, first, last) {
-                    return Err(failure);
+                let milestone_years: Vec<i32> = timeline
+                    .years
+                    .iter()
+                    .filter(|y| y.milestones.as_ref().is_some_and(|m| !m.is_empty()))
+                    .map(|y| y.year)
+                    .collect();
+                let first = milestone_years
+                    .iter()
+                    .fold(series.first_year, |a, y| a.min(*y));
+                let last = milestone_years
+                    .iter()
+                    .fold(series.last_year, |a, y| a.max(*y));
+                let empty = timeline.years.iter().all(|y| {
+                    y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty)
+                });
+                let past = years.start.is_some_and(|start| start > last)
+                    || years.end.is_some_and(|end| end > last);
+                if empty || past {
+                    let given = Years {
+                        start: years.start,
+                        end: years.end,
+                        series: timeline.series.clone(),
+                        projects: false,
+                    };
+                    if let Some(failure) = outside_the_data(&given, "the timeline", first, last) {
+                        return Err(failure);
+                    }
                 }
             }
             out.emit(timeline).await
         }
         Command::Report(ReportCommand::Cost { start, end }) => {
+            // The years are checked first: --from within the stated costs, --to after them.
+            let name = client.series_name(INFERENCE_COST_SERIES);
+            let info = client.get_series(&name).await?;
+            let asked = Years {
+                start,
+                end: Some(end),
+                series: name.clone(),
+                projects: true,
+            };
+            if let Some(failure) = outside_the_data(&asked, &name, info.first_year, info.last_year)
+            {
+                return Err(failure);
+            }
             let years = YearSpan {
                 start,
                 end: Some(end),
@@ -166,9 +205,12 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             let detail =
                 progress(client.series_detail(&series, years.into(), fill, language)).await?;
             let (first, last) = (detail.info.first_year, detail.info.last_year);
-            let disjoint = years.start.is_some_and(|start| start > last)
-                || years.end.is_some_and(|end| end < first);
-            if disjoint {
+            // As every command: a year the series has no value for is refused, not cut.
+            let outside = years
+                .start
+                .is_some_and(|start| start < first || start > last)
+                || years.end.is_some_and(|end| end < first || end > last);
+            if outside {
                 let given = Years {
                     start: years.start,
                     end: years.end,

@@ -4,14 +4,14 @@
 //! The last two columns carry the report's own words for a stated value (`quote`) and the
 //! source's note on what the series covers (`series_note`).
 
-use std::collections::BTreeSet;
+use std::{borrow::Cow, collections::BTreeSet};
 
 use crate::render::format;
 use crate::reports::{
     CostOutlook, MarketOverview, SegmentReport, Timeline,
     direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
     discovery::{CapabilityLadder, ConceptList, SchemeList},
-    model::{Kind, MethodKind, Point, Provenance, Qualifier, SeriesValues, Unit},
+    model::{Estimate, Growth, Kind, MethodKind, Point, Provenance, Qualifier, SeriesValues, Unit},
     short_id,
 };
 
@@ -37,14 +37,15 @@ pub const COLUMNS: [&str; 17] = [
 ];
 
 /// One value of a report: the series it belongs to, what it measures, and the value.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Value<'a> {
     /// The series id (`market-size`).
     pub series: &'a str,
-    /// What the value measures: `value` (the series itself), `share_of_parent`, `projection`.
+    /// What the value measures: `value` (the series itself), `share_of_parent`, `projection`,
+    /// or `multiple` and `cagr` (the cost's fall between its stated values, derived).
     pub measure: &'a str,
-    /// The value.
-    pub point: &'a Point,
+    /// The value: the report's own, or one the command builds from a computed figure.
+    pub point: Cow<'a, Point>,
     /// The source's note on what the series covers; empty when there is none.
     pub series_note: &'a str,
 }
@@ -65,7 +66,7 @@ pub fn render<R: Values + ?Sized>(report: &R) -> Option<String> {
         if !seen.insert((v.series, v.measure, v.point.year)) {
             continue;
         }
-        let p = v.point;
+        let p = v.point.as_ref();
         // At the precision the value carries, in plain decimals (never 1e-7): a derived value's
         // interval to its digits, a stated one's as it is (10.65 for 10.7 to 0.1).
         let places = p.decimals();
@@ -172,9 +173,62 @@ fn series_values(series: &SeriesValues) -> impl Iterator<Item = Value<'_>> {
     series.points.iter().map(|point| Value {
         series: short_id(&series.name),
         measure: "value",
-        point,
+        point: Cow::Borrowed(point),
         series_note: &series.note,
     })
+}
+
+/// A growth's multiple (`multiple`, end / start) and CAGR (`cagr`) as two derived values in
+/// its last year, each with its interval and the method that computed it.
+fn growth_values<'a>(g: &'a Growth, series_note: &'a str) -> [Value<'a>; 2] {
+    let point = |value: f64, estimate: Option<Estimate>, low, high, method: String| {
+        let qualifier = estimate.map_or(Qualifier::Exact, |e| e.qualifier);
+        Point {
+            year: g.end.year,
+            value,
+            unit: Unit::Fraction,
+            qualifier,
+            kind: g.end.kind,
+            provenance: Provenance::Derived,
+            method: Some(method),
+            source: String::new(),
+            resolution: None,
+            note: None,
+            quote: None,
+            width_unknown: estimate.is_some_and(|e| e.width_unknown),
+            low,
+            high,
+            derivation: None,
+            past_horizon: false,
+        }
+    };
+    let multiple = g.multiple_estimate;
+    [
+        Value {
+            series: short_id(&g.series),
+            measure: "multiple",
+            point: Cow::Owned(point(
+                g.multiple,
+                multiple,
+                multiple.and_then(|e| e.low),
+                multiple.and_then(|e| e.high),
+                format!("value {} / value {}", g.end.year, g.start.year),
+            )),
+            series_note,
+        },
+        Value {
+            series: short_id(&g.series),
+            measure: "cagr",
+            point: Cow::Owned(point(
+                g.cagr,
+                g.cagr_estimate,
+                g.cagr_low,
+                g.cagr_high,
+                g.method.clone(),
+            )),
+            series_note,
+        },
+    ]
 }
 
 impl Values for MarketOverview {
@@ -190,13 +244,13 @@ impl Values for MarketOverview {
         values.push(Value {
             series: short_id(&b.series),
             measure: "value",
-            point: &b.total,
+            point: Cow::Borrowed(&b.total),
             series_note: total_note,
         });
         values.extend(b.components.iter().map(|c| Value {
             series: short_id(&c.series),
             measure: "value",
-            point: &c.value,
+            point: Cow::Borrowed(&c.value),
             series_note: "",
         }));
         Some(values)
@@ -211,7 +265,7 @@ impl Values for SegmentReport {
             values.extend(s.share_of_parent.iter().map(|point| Value {
                 series: short_id(&s.values.name),
                 measure: "share_of_parent",
-                point,
+                point: Cow::Borrowed(point),
                 series_note: &s.values.note,
             }));
         }
@@ -228,7 +282,7 @@ impl Values for Timeline {
                 .map(|point| Value {
                     series: short_id(&self.series),
                     measure: "value",
-                    point,
+                    point: Cow::Borrowed(point),
                     series_note: &self.note,
                 })
                 .collect(),
@@ -239,11 +293,17 @@ impl Values for Timeline {
 impl Values for CostOutlook {
     fn values(&self) -> Option<Vec<Value<'_>>> {
         let series = short_id(&self.cost.name);
-        let mut values: Vec<Value<'_>> = series_values(&self.cost).collect();
+        // The fall so far leads, as in the other formats: its multiple and CAGR, derived.
+        let mut values: Vec<Value<'_>> = self
+            .fall_so_far
+            .iter()
+            .flat_map(|fall| growth_values(&fall.growth, &self.cost.note))
+            .collect();
+        values.extend(series_values(&self.cost));
         values.extend(self.projection.points.iter().map(|point| Value {
             series,
             measure: "projection",
-            point,
+            point: Cow::Borrowed(point),
             series_note: &self.cost.note,
         }));
         Some(values)

@@ -118,6 +118,10 @@ pub(crate) enum Msg {
     Outlook,
     NoneStated,
     FallEachYear,
+    /// Fall so far (the cost's fall between its stated values)
+    FallSoFar,
+    /// derived: computed from the values the report states
+    ComputedFromStated,
     StatedValues,
     ProjectionAt,
     From,
@@ -211,6 +215,12 @@ pub(crate) enum Msg {
     NothingFound,
     /// Nothing in range.
     NothingInRange,
+    /// Chinese (a concept's words in the report's language)
+    LangZh,
+    /// English
+    LangEn,
+    /// also (before a concept's alternative labels)
+    Also,
 }
 
 impl Msg {
@@ -284,6 +294,8 @@ impl Msg {
             Self::Outlook => "outlook",
             Self::NoneStated => "none stated",
             Self::FallEachYear => "fall each year",
+            Self::FallSoFar => "Fall so far",
+            Self::ComputedFromStated => "derived: computed from the values the report states",
             Self::StatedValues => "Stated values",
             Self::ProjectionAt => "Projection at",
             Self::From => "from",
@@ -363,6 +375,9 @@ impl Msg {
             Self::NoCurrentLevel => "The taxonomy names no current level.",
             Self::NothingFound => "Nothing found.",
             Self::NothingInRange => "Nothing in range.",
+            Self::LangZh => "Chinese",
+            Self::LangEn => "English",
+            Self::Also => "also",
         }
     }
 
@@ -430,6 +445,8 @@ impl Msg {
             Self::Outlook => "展望",
             Self::NoneStated => "报告未给出",
             Self::FallEachYear => "每年下降倍数",
+            Self::FallSoFar => "已述降幅",
+            Self::ComputedFromStated => "推算：由报告所述数值计算",
             Self::StatedValues => "报告所述数值",
             Self::ProjectionAt => "起按每年",
             Self::From => "自",
@@ -507,6 +524,9 @@ impl Msg {
             Self::NoCurrentLevel => "概念体系未指明当前等级。",
             Self::NothingFound => "未找到任何内容。",
             Self::NothingInRange => "所选年份范围内没有数据。",
+            Self::LangZh => "中文",
+            Self::LangEn => "英文",
+            Self::Also => "又称",
         }
     }
 }

@@ -8,9 +8,9 @@ use crate::{
     error::{ClientError, Service, required},
     reports::{
         model::{
-            Breakdown, Component, ConceptSummary, DatasetInfo, Derivation, DerivationInput,
-            Estimate, Growth, Kind, MethodKind, MilestoneItem, Point, Provenance, Qualifier,
-            RateKind, SeriesValues, StatedRate, Unit,
+            Breakdown, Component, ConceptSummary, ConceptTexts, DatasetInfo, Derivation,
+            DerivationInput, Estimate, Growth, Kind, MethodKind, MilestoneItem, Point, Provenance,
+            Qualifier, RateKind, SeriesValues, StatedRate, Unit,
         },
         shared::{Language, YearSpan},
     },
@@ -432,7 +432,36 @@ pub(crate) fn concept(call: &'static str, c: tpb::Concept) -> Result<ConceptSumm
             format!("concept {} has no preferred label", c.name),
         ));
     }
+    // One entry per language, in the order the languages first appear.
+    let mut languages: Vec<ConceptTexts> = Vec::new();
+    fn entry<'a>(languages: &'a mut Vec<ConceptTexts>, code: &str) -> &'a mut ConceptTexts {
+        let at = match languages.iter().position(|l| l.language_code == code) {
+            Some(at) => at,
+            None => {
+                languages.push(ConceptTexts {
+                    language_code: code.to_owned(),
+                    label: String::new(),
+                    alt_labels: Vec::new(),
+                    definition: String::new(),
+                });
+                languages.len() - 1
+            }
+        };
+        &mut languages[at]
+    }
+    for t in c.pref_labels {
+        entry(&mut languages, &t.language_code).label = t.text;
+    }
+    for t in c.alt_labels {
+        entry(&mut languages, &t.language_code)
+            .alt_labels
+            .push(t.text);
+    }
+    for t in c.definitions {
+        entry(&mut languages, &t.language_code).definition = t.text;
+    }
     Ok(ConceptSummary {
+        languages,
         name: c.name,
         notation: non_empty(c.notation),
         label: c.pref_label,

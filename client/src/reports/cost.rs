@@ -9,7 +9,7 @@ use crate::{
     error::{ClientError, Service},
     reports::{
         convert,
-        model::{ConceptSummary, Point, RateKind, SeriesValues, StatedRate},
+        model::{ConceptSummary, Growth, Point, Provenance, RateKind, SeriesValues, StatedRate},
         shared::{
             APPLICATIONS_SCHEME, INFERENCE_COST_SERIES, Language, UNLOCKED_BY_ATTRIBUTE, Warning,
             YearSpan, optional,
@@ -22,6 +22,11 @@ use crate::{
 pub struct CostOutlook {
     /// The language of the texts.
     pub language: Language,
+    /// How far the cost fell from the first to the last value the report states (2022 → 2024 in
+    /// the built-in data): the multiple and the CAGR, both derived from the stated values;
+    /// absent when the service could not compute them (a warning says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fall_so_far: Option<CostFall>,
     /// The stated values of the cost series within the span.
     pub cost: SeriesValues,
     /// The yearly change the report states for the cost (-0.9 is a tenfold fall a year).
@@ -32,6 +37,17 @@ pub struct CostOutlook {
     pub unlocked_applications: Option<Vec<UnlockedApplication>>,
     /// What is missing from this report, and why.
     pub warnings: Vec<Warning>,
+}
+
+/// The cost's fall between two values the report states: its multiple and CAGR are computed
+/// by the forecast service, so the whole is marked derived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostFall {
+    /// Always [`Provenance::Derived`]: the report states the two values, not their ratio.
+    pub provenance: Provenance,
+    /// The two stated values, the multiple and the CAGR between them.
+    #[serde(flatten)]
+    pub growth: Growth,
 }
 
 /// A series projected at a constant annual rate.
@@ -118,10 +134,19 @@ impl Client {
                 }),
             )
         };
+        // The whole stated series (0 to 0: its first and last stated years), whatever the span.
+        let fall = self.compute_growth(fpb::ComputeGrowthRequest {
+            series: series.clone(),
+            start_year: 0,
+            end_year: 0,
+            fill: fpb::Fill::None as i32,
+        });
         let words = async {
             Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
         };
-        let ((mut info, projected), applications) = tokio::try_join!(numbers, words)?;
+        let (numbers, applications, fall) = tokio::join!(numbers, words, fall);
+        let (mut info, projected) = numbers?;
+        let applications = applications?;
 
         let points = convert::points("GetSeries", &series, std::mem::take(&mut info.observations))?
             .into_iter()
@@ -141,6 +166,13 @@ impl Client {
             crate::error::required(Service::Forecast, "ProjectSeries", "base", projected.base)?,
         )?;
         let mut warnings = Vec::new();
+        let fall_so_far = optional("fall of the stated cost", fall, &mut warnings)
+            .map(|growth| convert::growth("ComputeGrowth", growth))
+            .transpose()?
+            .map(|growth| CostFall {
+                provenance: Provenance::Derived,
+                growth,
+            });
         let unlocked_applications = optional("unlocked applications", applications, &mut warnings)
             .map(|applications| {
                 applications
@@ -171,6 +203,7 @@ impl Client {
         }
         Ok(CostOutlook {
             language,
+            fall_so_far,
             cost: convert::series_values(language, &series, &info, points)?,
             stated_rate,
             projection: Projection {

@@ -353,6 +353,7 @@ mod tests {
                 broader: vec!["schemes/industry/concepts/model-based-revenue".to_owned()],
                 series: Vec::new(),
                 attributes: BTreeMap::new(),
+                languages: Vec::new(),
             },
             scheme: "schemes/industry".to_owned(),
             narrower: Vec::new(),

@@ -13,7 +13,7 @@ pub mod segment;
 mod shared;
 pub mod timeline;
 
-pub use cost::CostOutlook;
+pub use cost::{CostFall, CostOutlook};
 pub use overview::MarketOverview;
 pub use segment::SegmentReport;
 pub use shared::{

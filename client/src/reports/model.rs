@@ -384,6 +384,25 @@ pub struct ConceptSummary {
     /// Free attributes, e.g. `current_level`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
+    /// The label, alternative labels and definition in every language the concept has, the
+    /// source's language first as the taxonomy sends them; empty when the service sends none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<ConceptTexts>,
+}
+
+/// A concept's words in one language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConceptTexts {
+    /// The BCP-47 code: `zh-Hans` or `en`.
+    pub language_code: String,
+    /// The preferred label; empty when the concept has none in this language.
+    pub label: String,
+    /// The alternative labels (synonyms, abbreviations), in the taxonomy's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alt_labels: Vec<String>,
+    /// The definition; empty when the concept has none in this language.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub definition: String,
 }
 
 /// A reference to another concept, with its label when it could be looked up.

@@ -91,7 +91,7 @@ impl YearSpan {
         match (self.start, self.end) {
             (Some(start), Some(end)) if end < start => Err(ClientError::InvalidArgument {
                 argument: "years",
-                reason: format!("the span {start}..={end} ends before it starts"),
+                reason: format!("the span {start}–{end} ends before it starts"),
             }),
             _ => Ok(()),
         }

@@ -8,7 +8,7 @@ use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 
 use crate::common::{
     against, assert_fails, assert_strict_json, dead_url, llmarket, llmarket_with_env, stderr,
-    stdout, succeeds_at,
+    stdout, succeeds, succeeds_at,
 };
 
 #[tokio::test]
@@ -243,7 +243,7 @@ async fn usage_errors_exit_64() {
         let output = llmarket(args).await;
         let message = assert_fails(&output, 64);
         assert!(
-            message.contains("--help") || message.contains("ends before"),
+            message.contains("--help") || message.contains("give --from before --to"),
             "{args:?}: {message}"
         );
     }
@@ -396,4 +396,73 @@ async fn counts_agree_with_their_nouns() {
     .await;
     assert!(growth.contains(", 1 year ("), "{growth}");
     assert!(!growth.contains("1 years"), "{growth}");
+}
+
+#[tokio::test]
+async fn levels_and_concepts_get_show_every_language_and_every_label() {
+    let servers = Servers::start().await;
+    // The ladder as the report's table: level, name and description, in both languages.
+    for lang in ["en", "zh"] {
+        let table = succeeds(&servers, &["levels", "--format", "table", "--lang", lang]).await;
+        let l1 = table
+            .lines()
+            .find(|l| l.starts_with("L1"))
+            .unwrap_or_default();
+        for words in [
+            "Chatbots",
+            "可对话的AI",
+            "AI that can converse",
+            "OpenAI 五级路线图的第一级",
+        ] {
+            assert!(l1.contains(words), "{lang}: {words} in {table}");
+        }
+    }
+    // A concept in both languages with every alternative label.
+    for lang in ["en", "zh"] {
+        let markdown = succeeds(
+            &servers,
+            &[
+                "concepts",
+                "get",
+                "industry/maas",
+                "--format",
+                "markdown",
+                "--lang",
+                lang,
+            ],
+        )
+        .await;
+        for words in [
+            "MaaS revenue",
+            "MaaS 收入",
+            "模型即服务",
+            "Model-as-a-service",
+            "大模型 API 调用和授权收入",
+            "API and licensing revenue",
+            "通过云端 API 及授权方式实现的",
+            "revenue earned through cloud APIs and licensing",
+        ] {
+            assert!(markdown.contains(words), "{lang}: {words} in {markdown}");
+        }
+    }
+    // JSON: each language's words, keyed by its code.
+    let json = succeeds(
+        &servers,
+        &["concepts", "get", "industry/maas", "--format", "json"],
+    )
+    .await;
+    let concept = assert_strict_json("concepts get", &json);
+    let codes: Vec<&str> = concept["languages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"))
+        .iter()
+        .map(|l| l["language_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["zh-Hans", "en"], "{json}");
+    assert!(
+        concept["languages"][1]["alt_labels"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("Model-as-a-service"))
+    );
 }

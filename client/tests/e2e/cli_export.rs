@@ -364,3 +364,88 @@ async fn values_print_at_the_precision_they_carry() {
         .collect();
     assert_eq!(values, [10.7, 19.3, 35.0, 63.2, 114.2, 206.5]);
 }
+
+#[tokio::test]
+async fn the_cost_report_leads_with_the_fall_so_far_marked_derived_in_every_format() {
+    let servers = Servers::start().await;
+    // Table and Markdown, in both languages: the first field, the values as stated, marked derived.
+    for (lang, format, first, marked) in [
+        (
+            "en",
+            "table",
+            "Fall so far  2022 → 2024: a fall of ≥200× (≈20 → ≤0.1), ≤-92.93% a year",
+            "derived: computed from the values the report states",
+        ),
+        (
+            "en",
+            "markdown",
+            "- **Fall so far:** 2022 → 2024: a fall of ≥200× (≈20 → ≤0.1), ≤-92.93% a year",
+            "derived: computed from the values the report states",
+        ),
+        (
+            "zh",
+            "markdown",
+            "- **已述降幅：** 2022 → 2024：下降≥200×（≈20 → ≤0.1），每年≤-92.93%",
+            "推算：由报告所述数值计算",
+        ),
+    ] {
+        let text = succeeds(
+            &servers,
+            &["report", "cost", "--format", format, "--lang", lang],
+        )
+        .await;
+        // The first line under the title and its underline.
+        let lead = text
+            .lines()
+            .skip(1)
+            .find(|l| !l.trim().is_empty() && !l.starts_with('═'))
+            .unwrap_or_default();
+        assert!(lead.starts_with(first), "{lang} {format}: {text}");
+        assert!(lead.contains(marked), "{lang} {format}: {text}");
+    }
+
+    // JSON: the first key after the language, marked derived, with the stated ends as stated.
+    let json = succeeds(&servers, &["report", "cost", "--format", "json"]).await;
+    let cost = crate::common::assert_strict_json("report cost", &json);
+    let at = |key: &str| json.find(&format!("\"{key}\":")).unwrap_or(usize::MAX);
+    assert!(at("language") < at("fall_so_far"), "{json}");
+    assert!(at("fall_so_far") < at("cost"), "it leads: {json}");
+    let fall = &cost["fall_so_far"];
+    assert_eq!(fall["provenance"], "derived", "{json}");
+    assert_eq!(fall["start"]["year"], 2022);
+    assert_eq!(fall["start"]["qualifier"], "approximate");
+    assert_eq!(fall["end"]["year"], 2024);
+    assert_eq!(fall["end"]["qualifier"], "upper_bound");
+    assert_eq!(fall["multiple"].as_f64(), Some(0.005));
+
+    // CSV: the first two rows, derived, the multiple at most 0.005 and the CAGR at most -92.9 %.
+    let csv = rows(&succeeds(&servers, &["report", "cost", "--format", "csv"]).await);
+    let multiple = &csv[0];
+    assert_eq!(
+        (multiple["measure"].as_str(), multiple["year"].as_str()),
+        ("multiple", "2024")
+    );
+    assert_eq!(multiple["value"], "0.005");
+    assert_eq!(multiple["qualifier"], "upper_bound");
+    assert_eq!(multiple["provenance"], "derived");
+    let cagr = &csv[1];
+    assert_eq!(cagr["measure"], "cagr");
+    assert_eq!(cagr["qualifier"], "upper_bound");
+    assert_eq!(cagr["provenance"], "derived");
+    assert!(cagr["value"].starts_with("-0.9292"), "{cagr:?}");
+
+    // The chart says it in a note.
+    let dir = scratch("cost-fall");
+    let path = dir.join("cost.svg");
+    let output = on(
+        &servers,
+        &["report", "cost", "--chart", path.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0));
+    let svg = std::fs::read_to_string(&path).expect("chart written");
+    assert!(
+        svg.contains("Fall so far: 2022 → 2024: a fall of ≥200×"),
+        "{svg}"
+    );
+}

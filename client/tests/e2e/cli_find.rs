@@ -135,7 +135,12 @@ async fn levels_shows_the_ladder_with_the_current_level() {
     let zh = succeeds(&servers, &["levels", "--format", "table", "--lang", "zh"]).await;
     let l3 = zh.lines().find(|l| l.starts_with("L3")).expect("an L3 row");
     assert!(l3.contains("能行动的AI") && l3.contains("当前等级"), "{zh}");
-    assert!(!zh.contains("current") && !zh.contains("border"), "{zh}");
+    // The position is the command's words, in Chinese; the English beside it is the data's.
+    let position = &l3[l3.find('◀').expect("a position")..];
+    assert!(
+        !position.contains("current") && !position.contains("border"),
+        "{zh}"
+    );
 }
 
 // ---- NOT_FOUND ----
@@ -318,19 +323,19 @@ async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
     let cases: [(&[&str], &str); 6] = [
         (
             &["report", "overview", "--from", "1990", "--to", "2000"],
-            "--from 1990 --to 2000 is outside the data: market-size has values for 2024–2029; give --from and --to within 2024..=2029",
+            "--from 1990 --to 2000 is outside the data: market-size has values for 2024–2029; give --from and --to within 2024–2029",
         ),
         (
             &["report", "overview", "--from", "2030"],
-            "within 2024..=2029",
+            "within 2024–2029",
         ),
         (
             &["report", "timeline", "--from", "2031", "--to", "2035"],
-            "within 2024..=2029",
+            "within 2024–2029",
         ),
         (
             &["report", "cost", "--from", "1990", "--to", "1995"],
-            "inference-cost has values for 2022–2024; give --from within 2022..=2024 and --to after 2024",
+            "inference-cost has values for 2022–2024; give --from within 2022–2024",
         ),
         (
             &[
@@ -354,7 +359,7 @@ async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
                 "--to",
                 "1995",
             ],
-            "maas-market has a value for 2029 only; give --from and --to within 2029..=2029",
+            "maas-market has a value for 2029 only; give --from and --to within 2029",
         ),
     ];
     for (args, wanted) in cases {
@@ -365,6 +370,97 @@ async fn years_outside_the_data_are_usage_errors_stating_the_valid_ones() {
             "{args:?}: {message}"
         );
         assert!(!message.contains("INVALID_ARGUMENT"), "{args:?}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn every_command_follows_one_rule_for_years_and_states_the_limits() {
+    let servers = Servers::start().await;
+    let (f, t) = (servers.forecast.url(), servers.taxonomy.url());
+    let cases: [(&[&str], &str); 9] = [
+        // Growth needs two years: the cause, not "outside the data".
+        (
+            &["report", "overview", "--from", "2029"],
+            "--from 2029 leaves one year of market-size (2029), and its growth needs two: give \
+             --from before --to, both within 2024–2029",
+        ),
+        (
+            &["report", "overview", "--from", "2024", "--to", "2024"],
+            "leaves one year of market-size (2024), and its growth needs two",
+        ),
+        // A projection's --to: its limits stated, 2200 included.
+        (
+            &["report", "cost", "--to", "2201"],
+            "--to 2201 is outside the projection, which runs from the last stated year 2024 to \
+             2200: give --to within 2025–2200",
+        ),
+        (
+            &["report", "cost", "--to", "2024"],
+            "--to 2024 is outside the projection, which runs from the last stated year 2024 to \
+             2200: give --to within 2025–2200",
+        ),
+        (
+            &["report", "cost", "--from", "2030"],
+            "--from 2030 is outside the data: inference-cost has values for 2022–2024; give \
+             --from within 2022–2024",
+        ),
+        // Past the data: refused alike, never cut short or shown empty.
+        (
+            &["series", "get", "market-size", "--to", "2035"],
+            "--to 2035 is outside the data: market-size has values for 2024–2029; give --from \
+             and --to within 2024–2029",
+        ),
+        (
+            &["report", "overview", "--to", "2035"],
+            "--to 2035 is outside the data: market-size has values for 2024–2029; give --from \
+             and --to within 2024–2029",
+        ),
+        (
+            &["report", "timeline", "--to", "2035"],
+            "--to 2035 is outside the data: the timeline has values for 2022–2029; give --from \
+             and --to within 2022–2029",
+        ),
+        (
+            &["report", "overview", "--from", "2029", "--to", "2025"],
+            "--from 2029 is after --to 2025; give --from before --to",
+        ),
+    ];
+    for (args, wanted) in cases {
+        let output = against(&f, &t, args).await;
+        assert!(output.stdout.is_empty(), "{args:?}: nothing printed");
+        let message = assert_fails(&output, 64);
+        assert!(message.contains(wanted), "{args:?}: {message}");
+        assert!(
+            !message.contains("..="),
+            "no Rust syntax: {args:?}: {message}"
+        );
+    }
+    // Within the limits, each still answers.
+    for args in [
+        &["report", "cost", "--to", "2200", "--format", "json"][..],
+        &["report", "cost", "--to", "2025", "--format", "json"],
+        &[
+            "series",
+            "get",
+            "market-size",
+            "--from",
+            "2025",
+            "--to",
+            "2029",
+            "--format",
+            "json",
+        ],
+        &[
+            "report", "timeline", "--from", "2022", "--to", "2029", "--format", "json",
+        ],
+    ] {
+        let output = against(&f, &t, args).await;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
 }
 

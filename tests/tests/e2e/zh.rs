@@ -129,6 +129,10 @@ struct Rendered {
     texts: Vec<(String, String)>,
     /// Every string of the reports' JSON that holds a Chinese character.
     quoted: BTreeSet<String>,
+    /// A concept's words in another language (its `languages` entries other than zh-Hans),
+    /// which a Chinese report shows beside the Chinese ones as data, as the report's own table
+    /// of levels does.
+    other_language: BTreeSet<String>,
 }
 
 impl Rendered {
@@ -144,6 +148,40 @@ impl Rendered {
         }
         let json = serde_json::to_value(report).expect("json");
         strings(&json, &mut self.quoted);
+        other_language(&json, &mut self.other_language);
+    }
+}
+
+/// The strings of every `languages` entry of `value` whose language is not zh-Hans.
+fn other_language(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Array(entries)) = map.get("languages") {
+                for entry in entries {
+                    if entry["language_code"] != "zh-Hans" {
+                        for (key, text) in entry.as_object().into_iter().flatten() {
+                            if key != "language_code" {
+                                all_strings(text, out);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values().for_each(|v| other_language(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| other_language(v, out)),
+        _ => {}
+    }
+}
+
+/// Every string in `value`.
+fn all_strings(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::String(s) if !s.is_empty() => {
+            out.insert(s.clone());
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| all_strings(v, out)),
+        _ => {}
     }
 }
 
@@ -333,14 +371,26 @@ async fn every_report_in_chinese_has_chinese_words_and_punctuation() {
     // Longest first, so a text that holds a shorter one is replaced whole.
     let mut quoted: Vec<String> = rendered.quoted.iter().cloned().collect();
     quoted.sort_by_key(|q| std::cmp::Reverse(q.len()));
+    let mut other: Vec<String> = rendered.other_language.iter().cloned().collect();
+    other.sort_by_key(|o| std::cmp::Reverse(o.len()));
+    // Another language's words, shown beside the Chinese ones, are data, not the command's.
+    let without_other = |text: &str| {
+        let mut text = text.to_owned();
+        for o in &other {
+            let escaped = o.replace('*', "\\*").replace('_', "\\_");
+            text = text.replace(&escaped, "").replace(o, "");
+        }
+        text
+    };
     for (what, text) in &rendered.texts {
-        for word in ascii_words(text) {
+        for word in ascii_words(&without_other(text)) {
             if !ALLOWED.contains(&word) && !identifiers.contains(word) {
                 english.insert(format!("{word:?} in {what}"));
             }
         }
+        // The Chinese quotes first, so one that holds an English word stays whole.
         punctuation.extend(
-            half_width_in_chinese(&without_quotes(text, &quoted))
+            half_width_in_chinese(&without_other(&without_quotes(text, &quoted)))
                 .into_iter()
                 .map(|at| format!("{at:?} in {what}")),
         );

@@ -5,7 +5,8 @@ use crate::{
         Chart, Doc, Render, format,
         words::{Msg, Words},
     },
-    reports::{CostOutlook, Language},
+    reports::model::Qualifier,
+    reports::{CostOutlook, Language, model::Growth},
 };
 
 use super::{
@@ -18,7 +19,12 @@ impl Render for CostOutlook {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);
         doc.heading(1, w.join(&self.cost.title, w.t(Msg::Outlook)));
-        let mut fields = vec![(w.s(Msg::Series), self.cost.name.clone())];
+        // The fall so far leads: the one figure an analyst asks of a cost outlook first.
+        let mut fields = Vec::new();
+        if let Some(fall) = &self.fall_so_far {
+            fields.push((w.s(Msg::FallSoFar), fall_text(w, &fall.growth)));
+        }
+        fields.push((w.s(Msg::Series), self.cost.name.clone()));
         match &self.stated_rate {
             Some(rate) => {
                 let mut text = stated_rate_text(w, rate);
@@ -112,7 +118,67 @@ impl Render for CostOutlook {
                 line(w.t(Msg::ProjectionAtStatedRate), &projection),
             ],
         );
-        chart.notes = notes([scope_note(w, &self.cost.title, &self.cost.note)]);
+        let fall = self.fall_so_far.as_ref().map(|fall| {
+            format!(
+                "{}{}{}",
+                w.t(Msg::FallSoFar),
+                w.colon(),
+                fall_text(w, &fall.growth)
+            )
+        });
+        chart.notes = notes(fall.into_iter().chain([scope_note(
+            w,
+            &self.cost.title,
+            &self.cost.note,
+        )]));
         Some(chart)
+    }
+}
+
+/// The fall between the first and last stated costs, as the values have it and marked derived:
+/// "2022 → 2024: a fall of ≥200× (≈20 → ≤0.1), ≤-92.93% a year; derived: …".
+fn fall_text(w: Words, g: &Growth) -> String {
+    let (multiple, qualifier) = g
+        .multiple_estimate
+        .map_or((g.multiple, Qualifier::Exact), |e| (e.value, e.qualifier));
+    // A fall reads as its reciprocal (≥200× for ≤0.005×); a rise keeps the multiple.
+    let change = if multiple > 0.0 && multiple < 1.0 {
+        let sign = format::qualifier_sign(format::reciprocal_qualifier(qualifier));
+        format!(
+            "{}{}{sign}{}×",
+            w.t(Msg::FallOf),
+            if w.0 == Language::En { " " } else { "" },
+            format::significant(1.0 / multiple)
+        )
+    } else {
+        format!(
+            "{}{}×",
+            format::qualifier_sign(qualifier),
+            format::significant(multiple)
+        )
+    };
+    let cagr_sign = g
+        .cagr_estimate
+        .map_or("", |e| format::qualifier_sign(e.qualifier));
+    let cagr = format!("{cagr_sign}{}", format::percent(g.cagr, 2));
+    let values = format!(
+        "{} → {}",
+        format::point_value(&g.start),
+        format::point_value(&g.end)
+    );
+    let span = format!("{} → {}", g.start.year, g.end.year);
+    match w.0 {
+        Language::En => format!(
+            "{span}{}{change} ({values}), {cagr} {}; {}",
+            w.colon(),
+            w.t(Msg::AYear),
+            w.t(Msg::ComputedFromStated)
+        ),
+        Language::Zh => format!(
+            "{span}{}{change}（{values}），{}{cagr}；{}",
+            w.colon(),
+            w.t(Msg::AYear),
+            w.t(Msg::ComputedFromStated)
+        ),
     }
 }

@@ -13,7 +13,8 @@ use crate::{
 };
 
 use super::{
-    concept_title, milestone_terms, position_text, series_chart, series_table, stated_rate_text,
+    concept_languages, concept_title, milestone_terms, position_text, series_chart, series_table,
+    stated_rate_text,
 };
 
 /// A heading that names what follows: "Series of X" in English, "数据集中的序列：X" in Chinese.
@@ -112,12 +113,25 @@ impl Render for ConceptDetail {
         let mut fields = vec![
             (w.s(Msg::Concept), self.concept.name.clone()),
             (w.s(Msg::Scheme), self.scheme.clone()),
-            (w.s(Msg::Definition), self.concept.definition.clone()),
+        ];
+        // Every language's label, alternative labels and definition, the report's first.
+        let languages = concept_languages(w, &self.concept, true);
+        if languages.is_empty() {
+            fields.push((w.s(Msg::Definition), self.concept.definition.clone()));
+        }
+        for (language, label, definition) in languages {
+            fields.push((format!("{}{}", w.t(Msg::Label), w.paren(&language)), label));
+            fields.push((
+                format!("{}{}", w.t(Msg::Definition), w.paren(&language)),
+                definition,
+            ));
+        }
+        fields.extend([
             (w.s(Msg::Broader), list(&self.concept.broader)),
             (w.s(Msg::Narrower), list(&self.narrower)),
             (w.s(Msg::Related), list(&self.related)),
             (w.s(Msg::Series), list(&self.concept.series)),
-        ];
+        ]);
         for (key, value) in &self.concept.attributes {
             fields.push(attribute_field(w, key, &word(value)));
         }

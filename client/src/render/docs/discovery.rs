@@ -11,7 +11,7 @@ use crate::{
     },
 };
 
-use super::{concept_terms, concept_title};
+use super::{concept_languages, concept_terms, concept_title};
 
 /// The `current_level` value the report uses for "has reached the border of this level".
 const BORDER: &str = "border";
@@ -127,17 +127,26 @@ impl Render for CapabilityLadder {
                 None => format!("◀ {}", w.t(Msg::CurrentLevel)),
             }
         };
+        // As the report's table: level, name and description, here in every language the
+        // taxonomy has (the report's language first), one line each.
         doc.table(
-            &w.all(&[Msg::Level, Msg::Label, Msg::Position]),
+            &w.all(&[Msg::Level, Msg::Label, Msg::Definition, Msg::Position]),
             self.levels
                 .iter()
                 .map(|level| {
+                    let languages = concept_languages(w, level, false);
+                    let (names, definitions): (Vec<String>, Vec<String>) = if languages.is_empty() {
+                        (vec![level.label.clone()], vec![level.definition.clone()])
+                    } else {
+                        languages.into_iter().map(|(_, l, d)| (l, d)).unzip()
+                    };
                     vec![
                         level
                             .notation
                             .clone()
                             .unwrap_or_else(|| short_id(&level.name).to_owned()),
-                        level.label.clone(),
+                        names.join(" / "),
+                        definitions.join(" / "),
                         status(&level.name),
                     ]
                 })

@@ -19,8 +19,8 @@ use crate::{
     reports::{
         Language, Warning,
         model::{
-            ConceptRef, ConceptSummary, Growth, MilestoneItem, Point, RateKind, SeriesValues,
-            StatedRate,
+            ConceptRef, ConceptSummary, ConceptTexts, Growth, MilestoneItem, Point, RateKind,
+            SeriesValues, StatedRate,
         },
     },
 };
@@ -270,6 +270,7 @@ fn warning_text(w: Words, warning: &Warning) -> String {
         "current capability level" => w.t(Msg::CurrentCapabilityLevel),
         "milestones" => w.t(Msg::Milestones),
         "unlocked applications" => w.t(Msg::UnlockedApplications),
+        "fall of the stated cost" => w.t(Msg::FallSoFar),
         "labels of related concepts" => w.t(Msg::LabelsOfRelated),
         other => other,
     };
@@ -349,6 +350,42 @@ pub(super) fn milestone_terms<'a>(
                 format!("{} {}", milestone_when(w, m), m.title),
                 m.description.clone(),
             )
+        })
+        .collect()
+}
+
+/// A concept's words in each of its languages, the report's language first: `(language, label,
+/// definition)`, the label followed by its alternative labels when `alt` is set; empty when the
+/// service sent none.
+pub(super) fn concept_languages(
+    w: Words,
+    c: &ConceptSummary,
+    alt: bool,
+) -> Vec<(String, String, String)> {
+    let own = match w.0 {
+        Language::En => "en",
+        Language::Zh => "zh-Hans",
+    };
+    let mut languages: Vec<&ConceptTexts> = c.languages.iter().collect();
+    languages.sort_by_key(|l| l.language_code != own);
+    languages
+        .into_iter()
+        .map(|l| {
+            let name = match l.language_code.as_str() {
+                "zh-Hans" | "zh" => w.s(Msg::LangZh),
+                "en" => w.s(Msg::LangEn),
+                other => other.to_owned(),
+            };
+            let mut label = l.label.clone();
+            if alt && !l.alt_labels.is_empty() {
+                label.push_str(&w.paren(&format!(
+                    "{}{}{}",
+                    w.t(Msg::Also),
+                    w.colon(),
+                    l.alt_labels.join(w.list_sep())
+                )));
+            }
+            (name, label, l.definition.clone())
         })
         .collect()
 }
