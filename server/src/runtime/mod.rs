@@ -261,12 +261,13 @@ pub async fn serve(
         );
         async move {
             lame_duck.entered().await;
+            readiness.set(name, false);
+            set_health(&reporter, name, ServingStatus::NotServing).await;
+            // Logged once it is so: tests and operators read this line as "health says it now".
             tracing::info!(
                 service = name,
                 "lame duck: health NOT_SERVING, still serving calls"
             );
-            readiness.set(name, false);
-            set_health(&reporter, name, ServingStatus::NotServing).await;
         }
     });
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
@@ -283,12 +284,12 @@ pub async fn serve(
     lame_duck.abort();
     options.readiness.set(name, false);
     // The listener is closed: new clients are refused rather than left hanging.
+    set_health(&reporter, name, ServingStatus::NotServing).await;
     tracing::info!(
         service = name,
         %addr,
         "shutting down: health NOT_SERVING, draining in-flight calls"
     );
-    set_health(&reporter, name, ServingStatus::NotServing).await;
     phase_tx.send_replace(Phase::Draining);
     match tokio::time::timeout(options.grace, phase_tx.closed()).await {
         Ok(()) => tracing::info!(service = name, "drained"),
