@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod nearest;
 pub mod observe;
 pub mod paging;
+pub mod quoted;
 pub mod runtime;
 pub mod status;
 pub mod taxonomy;

@@ -209,7 +209,35 @@ fn load_data(
     let taxonomy = want_taxonomy
         .then(|| taxonomy::Vocabulary::load(&sources))
         .transpose()?;
+    if let Some(vocabulary) = &taxonomy {
+        // A taxonomy-only process reads the series too, only to name the figures its texts quote.
+        let read;
+        let catalog = match &forecast {
+            Some(catalog) => Some(catalog),
+            None => {
+                read = forecast::Catalog::load(&sources).ok();
+                read.as_ref()
+            }
+        };
+        if let Some(catalog) = catalog {
+            report_quoted_figures(catalog, vocabulary);
+        }
+    }
     Ok((forecast, taxonomy))
+}
+
+/// Logs every taxonomy text that quotes a figure a series states: a caller granted the scheme or
+/// the milestones reads it without a grant on the dataset (docs/security.md).
+fn report_quoted_figures(catalog: &forecast::Catalog, vocabulary: &taxonomy::Vocabulary) {
+    for quote in llmarket_server::quoted::quoted_figures(catalog, vocabulary) {
+        tracing::info!(
+            text = %quote.text,
+            figure = %quote.figure,
+            series = %quote.series,
+            year = quote.year,
+            "a taxonomy text quotes a stated figure: a scheme or milestones grant reads it"
+        );
+    }
 }
 
 fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
