@@ -21,11 +21,14 @@ use bytes::Bytes;
 use http::Request;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use prometheus_client::metrics::counter::Counter;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 use tonic::{Status, body::Body};
 use tower::Layer;
 
-use super::service::{Answer, Around, Next, Wrapped};
+use super::{
+    places::Places,
+    service::{Answer, Around, Next, Wrapped},
+};
 use crate::runtime::health::HEALTH_SERVICE_NAME;
 
 /// Whether a request path is a call to the health service, which is never shed (nor needs
@@ -39,18 +42,15 @@ pub(crate) fn is_health(path: &str) -> bool {
 /// Layer that sheds calls past `limit` in flight, shared by every connection of a process.
 #[derive(Debug, Clone)]
 pub struct LoadShedLayer {
-    permits: Arc<Semaphore>,
-    limit: usize,
+    places: Places,
     shed: Option<Counter>,
 }
 
 impl LoadShedLayer {
     /// At most `limit` calls in flight (health checks not counted); `limit` is at least 1.
     pub fn new(limit: usize) -> Self {
-        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
         Self {
-            permits: Arc::new(Semaphore::new(limit)),
-            limit,
+            places: Places::new(limit),
             shed: None,
         }
     }
@@ -95,13 +95,11 @@ impl Around<Body> for LoadShedLayer {
             return Box::pin(inner.call(request));
         }
         let slot: SharedSlot = Arc::new(Mutex::new(Slot::Waiting));
-        let (permits, limit, body_slot) = (self.permits.clone(), self.limit, slot.clone());
-        let shed = self.shed.clone();
+        let (places, body_slot, shed) = (self.places.clone(), slot.clone(), self.shed.clone());
         let call = inner.call(request.map(|inner| {
             Body::new(Admitted {
                 inner,
-                permits,
-                limit,
+                places,
                 slot: body_slot,
                 shed,
             })
@@ -118,8 +116,7 @@ impl Around<Body> for LoadShedLayer {
 /// A request body that takes the call's place in the count when it ends, or fails the call.
 struct Admitted {
     inner: Body,
-    permits: Arc<Semaphore>,
-    limit: usize,
+    places: Places,
     slot: SharedSlot,
     shed: Option<Counter>,
 }
@@ -130,17 +127,17 @@ impl Admitted {
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         match &*slot {
             Slot::Held(_) | Slot::Done => Ok(()),
-            Slot::Waiting => match self.permits.clone().try_acquire_owned() {
-                Ok(permit) => {
+            Slot::Waiting => match self.places.take() {
+                Some(permit) => {
                     *slot = Slot::Held(permit);
                     Ok(())
                 }
-                Err(_) => {
+                None => {
                     *slot = Slot::Done;
                     if let Some(shed) = &self.shed {
                         shed.inc();
                     }
-                    let limit = self.limit;
+                    let limit = self.places.limit();
                     tracing::debug!(limit, "shedding a call: concurrency limit reached");
                     Err(Status::resource_exhausted(format!(
                         "server overloaded: {limit} calls already in flight; retry with backoff"

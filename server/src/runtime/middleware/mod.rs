@@ -54,6 +54,7 @@ pub mod content_type;
 pub mod deadline;
 pub mod load_shed;
 pub mod message_size;
+mod places;
 pub mod reply_cache;
 pub mod service;
 pub mod streams;

@@ -9,7 +9,6 @@
 
 use std::{
     pin::Pin,
-    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -17,11 +16,14 @@ use bytes::Bytes;
 use http::Request;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use prometheus_client::metrics::counter::Counter;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 use tonic::{Status, body::Body};
 use tower::Layer;
 
-use super::service::{Answer, Around, Next, Wrapped, refuse};
+use super::{
+    places::Places,
+    service::{Answer, Around, Next, Wrapped, refuse},
+};
 use crate::runtime::health::HEALTH_SERVICE_NAME;
 
 /// The streaming methods routed by the runtime, as request paths: health's `Watch` and the
@@ -51,17 +53,14 @@ pub(crate) fn is_streaming(path: &str) -> bool {
 /// clone into each request's extensions).
 #[derive(Debug, Clone)]
 pub struct ConnectionStreams {
-    permits: Arc<Semaphore>,
-    limit: usize,
+    places: Places,
 }
 
 impl ConnectionStreams {
     /// At most `limit` streaming calls open at once on the connection (at least 1).
     pub fn new(limit: usize) -> Self {
-        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
         Self {
-            permits: Arc::new(Semaphore::new(limit)),
-            limit,
+            places: Places::new(limit),
         }
     }
 }
@@ -70,18 +69,15 @@ impl ConnectionStreams {
 /// connection.
 #[derive(Debug, Clone)]
 pub struct StreamLimitLayer {
-    permits: Arc<Semaphore>,
-    limit: usize,
+    places: Places,
     shed: Option<Counter>,
 }
 
 impl StreamLimitLayer {
     /// At most `limit` streaming calls open at once (at least 1).
     pub fn new(limit: usize) -> Self {
-        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
         Self {
-            permits: Arc::new(Semaphore::new(limit)),
-            limit,
+            places: Places::new(limit),
             shed: None,
         }
     }
@@ -115,22 +111,22 @@ impl<B> Around<B> for StreamLimitLayer {
         }
         let connection = match request.extensions().get::<ConnectionStreams>() {
             None => None,
-            Some(streams) => match streams.permits.clone().try_acquire_owned() {
-                Ok(permit) => Some(permit),
-                Err(_) => {
+            Some(streams) => match streams.places.take() {
+                Some(permit) => Some(permit),
+                None => {
                     return refuse(self.refused(Status::resource_exhausted(format!(
                         "this connection already has {} streaming calls open, the most \
                          --max-streaming-calls-per-connection allows; end one first",
-                        streams.limit
+                        streams.places.limit()
                     ))));
                 }
             },
         };
-        let Ok(listener) = self.permits.clone().try_acquire_owned() else {
+        let Some(listener) = self.places.take() else {
             return refuse(self.refused(Status::resource_exhausted(format!(
                 "server overloaded: {} streaming calls already open (--max-streaming-calls); \
                  retry with backoff",
-                self.limit
+                self.places.limit()
             ))));
         };
         let call = inner.call(request);
