@@ -31,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(false)
+        // No `connect` helpers: the contract crate does not pull in tonic's transport.
+        .build_transport(false)
         .extern_path(".llmarket", "crate::llmarket")
         .out_dir(client_dir)
         .compile_fds(fds)?;

@@ -8,10 +8,8 @@ use std::{fmt::Write as _, hint::black_box, sync::Arc, time::Instant};
 
 use arc_swap::ArcSwap;
 use criterion::{Criterion, criterion_group, criterion_main};
-use llmarket_server::{
-    auth::{Access, Principals, SharedPrincipals, token::TokenDigest},
-    runtime::middleware::authenticate::authenticate,
-};
+use llmarket_server::auth::layer::authenticate;
+use llmarket_server::auth::{Access, Principals, SharedPrincipals, token::TokenDigest};
 
 const PRINCIPALS: usize = 1_000;
 const METHOD: &str = "/llmarket.forecast.v1.ForecastService/GetSeries";

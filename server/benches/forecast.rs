@@ -12,11 +12,9 @@ use std::{fmt::Write as _, future::Future, hint::black_box, sync::Arc};
 use arc_swap::ArcSwap;
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt as _;
+use llmarket_forecast::{Catalog, ForecastApi};
+use llmarket_kit::data::{self, DataFile, DatasetFiles};
 use llmarket_proto::forecast::{self as pb, forecast_service_server::ForecastService as _};
-use llmarket_server::{
-    data::{self, DataFile, DatasetFiles},
-    forecast::{Catalog, ForecastApi},
-};
 use tonic::{Request, Response, Status};
 
 const SYNTHETIC_SERIES: usize = 10_000;

@@ -17,10 +17,8 @@
 use std::{borrow::Cow, collections::HashSet, fmt::Write as _, hint::black_box};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use llmarket_server::{
-    data::{DataFile, DatasetFiles},
-    taxonomy::{Vocabulary, language::Lang},
-};
+use llmarket_kit::data::{DataFile, DatasetFiles};
+use llmarket_taxonomy::{Vocabulary, language::Lang};
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 const SCHEMES: usize = 10;

@@ -7,9 +7,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use llmarket_serving::{ConnectionLimits, middleware, tls::TlsFiles};
+
 use crate::{
+    auth::Reflection,
     observe::{AccessLog, AccessPolicy},
-    runtime::{ConnectionLimits, middleware, middleware::Reflection, tls::TlsFiles},
 };
 
 /// Default address of the forecast service.
@@ -90,7 +92,7 @@ pub struct AccessArgs {
         env = "LLMARKET_CORS_ORIGIN",
         value_name = "ORIGIN",
         value_delimiter = ',',
-        value_parser = crate::runtime::web::parse_origin,
+        value_parser = llmarket_serving::web::parse_origin,
         global = true
     )]
     pub cors_origins: Vec<http::HeaderValue>,
@@ -98,8 +100,8 @@ pub struct AccessArgs {
 
 impl AccessArgs {
     /// The origins of `--cors-origin`; none: CORS is off.
-    pub fn cors(&self) -> crate::runtime::web::CorsOrigins {
-        crate::runtime::web::CorsOrigins::new(self.cors_origins.clone())
+    pub fn cors(&self) -> llmarket_serving::web::CorsOrigins {
+        llmarket_serving::web::CorsOrigins::new(self.cors_origins.clone())
     }
 
     /// The reflection mode: as given, else authenticated with an auth file and on without.
@@ -304,7 +306,7 @@ pub struct ConnectionArgs {
     pub first_request_timeout: Duration,
     /// Streaming calls (health Watch, reflection) one connection may have open at once; one more
     /// gets RESOURCE_EXHAUSTED.
-    #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS_PER_CONNECTION", default_value_t = crate::runtime::limits::DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = call_limit, global = true)]
+    #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS_PER_CONNECTION", default_value_t = llmarket_serving::limits::DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = call_limit, global = true)]
     pub max_streaming_calls_per_connection: usize,
     /// A connection with no call being handled and no reply message sent for this long gets
     /// GOAWAY (an open stream that sends nothing does not keep it busy), and is closed if it stays
@@ -365,7 +367,7 @@ impl ConnectionArgs {
             Some(n) => usize::try_from(n)
                 .unwrap_or(usize::MAX)
                 .min(max_connections),
-            None => crate::runtime::limits::default_per_address(max_connections),
+            None => llmarket_serving::limits::default_per_address(max_connections),
         }
         .max(1)
     }
@@ -379,7 +381,7 @@ impl ConnectionArgs {
         }
         match self.reserved_connections {
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
-            None => crate::runtime::limits::default_reserved(max_connections),
+            None => llmarket_serving::limits::default_reserved(max_connections),
         }
         .min(max_connections.saturating_sub(1))
     }
@@ -435,8 +437,8 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
 /// binaries with different built-in data tell themselves apart.
 #[cfg(feature = "builtin-data")]
 pub fn long_version() -> String {
-    let builtin = crate::data::builtin();
-    let version = crate::data::DataVersion::of(std::slice::from_ref(&builtin));
+    let builtin = llmarket_kit::data::builtin();
+    let version = llmarket_kit::data::DataVersion::of(std::slice::from_ref(&builtin));
     format!(
         "{} (built-in data: datasets/{}, data version {version})",
         env!("CARGO_PKG_VERSION"),

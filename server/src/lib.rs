@@ -1,25 +1,16 @@
-//! The llmarket servers: the forecast and taxonomy gRPC services, the runtime they share (config,
-//! telemetry, health, reflection, shutdown, reload), and the built-in CIC dataset.
+//! The llmarket server binary's library: its command line ([`config`]), the process ([`app`]:
+//! what it serves, the one layer order, the one reload path), access control ([`auth`]: the
+//! principals file, tokens and the authentication layer), observability ([`observe`]: metrics,
+//! access log, traces, the admin listener) and logging ([`telemetry`]).
 //!
-//! The binary (`llmarket-server`) is thin: it parses [`config::Cli`], loads the data, binds, and
-//! hands each listener to [`runtime::serve`].
+//! The services themselves are the `llmarket-forecast` and `llmarket-taxonomy` crates, on the
+//! `llmarket-kit` they share; the transport is `llmarket-serving`.
 
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod auth;
-pub mod compression;
+pub mod commands;
 pub mod config;
-pub mod data;
-pub mod fields;
-pub mod file_mode;
-pub mod forecast;
-pub mod hash;
-pub mod metadata;
-pub mod nearest;
 pub mod observe;
-pub mod paging;
-pub mod quoted;
-pub mod runtime;
-pub mod status;
-pub mod taxonomy;
 pub mod telemetry;

@@ -8,7 +8,7 @@ use std::{
 };
 
 use llmarket_proto::forecast::{self as fpb, forecast_service_server};
-use llmarket_server::runtime::{ServiceRoutes, peer::Peer};
+use llmarket_serving::{ServiceRoutes, peer::Peer};
 use tokio::sync::Notify;
 use tonic::{Request, Response, Status};
 

@@ -1,15 +1,14 @@
 //! Helpers that start the real llmarket servers in-process on ephemeral loopback ports
 //! (`127.0.0.1:0`) and hand back their addresses and a shutdown handle. Each test starts its own.
 
+use llmarket_server::app;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use arc_swap::ArcSwap;
-use llmarket_server::{
-    data::{self, Shared},
-    forecast,
-    runtime::{self, middleware::Limits},
-    taxonomy,
-};
+use llmarket_forecast as forecast;
+use llmarket_kit::data::{self, Shared};
+use llmarket_serving::{self as runtime, middleware::Limits};
+use llmarket_taxonomy as taxonomy;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
 
@@ -74,10 +73,10 @@ impl TestServer {
         grace: Duration,
         limits: Limits,
     ) -> Self {
-        let options = runtime::ServeOptions {
+        let options = app::ServeOptions {
             grace,
             calls: limits,
-            ..runtime::ServeOptions::default()
+            ..app::ServeOptions::default()
         };
         Self::start_with_options(service, options).await
     }
@@ -86,7 +85,7 @@ impl TestServer {
     /// in force: `llmarket_server::auth::load(path)`; `observer`, how calls are observed; `tls`).
     pub async fn start_with_options(
         service: runtime::ServiceRoutes,
-        options: runtime::ServeOptions,
+        options: app::ServeOptions,
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -96,7 +95,7 @@ impl TestServer {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(runtime::serve(listener, service, shutdown, options));
+        let task = tokio::spawn(app::serve(listener, service, shutdown, options));
         Self {
             addr,
             stop: Some(stop),
@@ -106,12 +105,12 @@ impl TestServer {
 
     /// The forecast service on the built-in data.
     pub async fn forecast() -> Self {
-        Self::start(forecast::routes(builtin_catalog())).await
+        Self::start(llmarket_server::app::routes::forecast(builtin_catalog())).await
     }
 
     /// The taxonomy service on the built-in data.
     pub async fn taxonomy() -> Self {
-        Self::start(taxonomy::routes(builtin_vocabulary())).await
+        Self::start(llmarket_server::app::routes::taxonomy(builtin_vocabulary())).await
     }
 
     /// `http://127.0.0.1:{port}`.
@@ -121,10 +120,10 @@ impl TestServer {
 
     /// Serves `service` over TLS with `tls` on a fresh loopback port.
     pub async fn start_tls(service: runtime::ServiceRoutes, tls: runtime::tls::ServerTls) -> Self {
-        let options = runtime::ServeOptions {
+        let options = app::ServeOptions {
             grace: TEST_GRACE,
             tls: Some(tls),
-            ..runtime::ServeOptions::default()
+            ..app::ServeOptions::default()
         };
         Self::start_with_options(service, options).await
     }

@@ -4,7 +4,7 @@
 
 use std::{process::Output, time::Duration};
 
-use llmarket_server::runtime::tls::ServerTls;
+use llmarket_serving::tls::ServerTls;
 use llmarket_tests::{
     TestServer,
     doubles::SlowForecast,

@@ -4,33 +4,29 @@
 //! The pieces, in the order a call meets them:
 //! - [`principals`]: the `--auth-file`, validated whole at load and swapped whole on SIGHUP
 //!   ([`reload`]); a bad new file keeps the old one;
-//! - the authentication layer (`runtime::middleware::authenticate`): credentials → a
-//!   [`Caller`] in the request's extensions, or UNAUTHENTICATED; the quota → RESOURCE_EXHAUSTED;
-//! - [`Access`], read by each handler from its request: a resource outside the caller's
-//!   [`grants`] → PERMISSION_DENIED, and lists keep only what the caller may read;
+//! - the authentication layer ([`layer`]): credentials → a [`Caller`] in the request's
+//!   extensions, or UNAUTHENTICATED; the quota → RESOURCE_EXHAUSTED;
+//! - [`Access`] (in `llmarket-kit`), read by each handler from its request: a resource outside
+//!   the caller's [`Grants`] → PERMISSION_DENIED, and lists keep only what the caller may read;
 //! - [`audit`]: every refusal is one log line (target `llmarket::audit`), never with a token.
 //!
 //! Without an auth file there is no layer and no [`Caller`]: every call may read everything.
 
-pub mod access;
-pub mod audit;
-pub mod caller;
-pub mod grants;
+pub mod layer;
 pub mod principals;
-pub mod quota;
 pub mod token;
 
 use std::{path::Path, sync::Arc};
 
 use arc_swap::ArcSwap;
 
+pub use llmarket_kit::access::{Access, Caller, Grant, Grants, Principal, Quota, audit};
+use llmarket_kit::data::LoadError;
+
 pub use self::{
-    access::Access,
-    caller::Caller,
-    grants::{Grant, Grants},
-    principals::{Principal, Principals, Unauthenticated},
+    layer::{AuthenticateLayer, Reflection},
+    principals::{Principals, Unauthenticated},
 };
-use crate::data::LoadError;
 
 /// The principals in force, shared by the layer and swapped whole by [`reload`].
 pub type SharedPrincipals = Arc<ArcSwap<Principals>>;

@@ -14,23 +14,12 @@ use std::{collections::HashMap, path::Path, sync::Arc};
 
 use serde::Deserialize;
 
-use super::{
-    grants::{Grant, Grants},
-    quota::Quota,
-    token::TokenDigest,
+use llmarket_kit::{
+    access::{Grant, Grants, Principal, Quota},
+    data::LoadError,
 };
-use crate::data::LoadError;
 
-/// One caller declared in the principals file.
-#[derive(Debug)]
-pub struct Principal {
-    /// The principal's name, as audit and access logs show it.
-    pub name: String,
-    /// What it may read.
-    pub grants: Grants,
-    /// Its call rate, if limited.
-    pub quota: Option<Quota>,
-}
+use super::token::TokenDigest;
 
 /// Why a caller could not be authenticated. Messages say which credential to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -135,7 +124,7 @@ pub fn typed_certificate_name(text: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "{:?} is not a certificate name; give `dns:` and a DNS name or `uri:` and a URI (subject alternative names)",
-            crate::status::shorten(text, 80)
+            llmarket_kit::status::shorten(text, 80)
         ))
     }
 }
@@ -179,7 +168,7 @@ impl Principals {
                 format!("principal[{index}].name"),
                 format!(
                     "{:?} is not a valid name; use 1 to 63 of a-z 0-9 . _ -, starting with a letter or digit",
-                    crate::status::shorten(&entry.name, 80)
+                    llmarket_kit::status::shorten(&entry.name, 80)
                 ),
             ));
         }
@@ -203,7 +192,7 @@ impl Principals {
                 at("grants"),
                 format!(
                     "is empty; grant at least one of {}",
-                    super::grants::GRANT_FORMS
+                    llmarket_kit::access::GRANT_FORMS
                 ),
             ));
         }
@@ -376,7 +365,7 @@ pub fn append_entry(path: &Path, entry: &str) -> Result<(), LoadError> {
 
 /// Refuses the auth file `path` when every user may write it, saying how to fix it.
 pub fn refuse_world_writable(path: &Path) -> Result<(), LoadError> {
-    match crate::file_mode::world_writable(path) {
+    match llmarket_serving::file_mode::world_writable(path) {
         None => Ok(()),
         Some(mode) => Err(LoadError::Permission {
             path: path.display().to_string(),
@@ -592,7 +581,7 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         };
         append_entry(&path, &entry("a", "ta")).unwrap();
         #[cfg(unix)]
-        assert_eq!(crate::file_mode::mode(&path), Some(0o600));
+        assert_eq!(llmarket_serving::file_mode::mode(&path), Some(0o600));
         append_entry(&path, &entry("b", "tb")).unwrap();
         let loaded = Principals::load(&path).unwrap();
         assert_eq!(loaded.iter().count(), 2);

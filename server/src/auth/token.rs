@@ -31,7 +31,7 @@ impl TokenDigest {
         let bad = || {
             format!(
                 "{:?} is not a token digest; valid is {DIGEST_PREFIX} and 64 lowercase hex digits, as `llmarket-server token new` prints",
-                crate::status::shorten(text, 80)
+                llmarket_kit::status::shorten(text, 80)
             )
         };
         let hex = text.strip_prefix(DIGEST_PREFIX).ok_or_else(bad)?.as_bytes();

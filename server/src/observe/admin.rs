@@ -8,13 +8,7 @@
 //! connection for at most [`AdminLimits::connection_time`], after which it ends with its current
 //! answer, or is dropped [`HEAD_READ_TIMEOUT`] later if it does not read that answer.
 
-use std::{
-    collections::BTreeMap,
-    convert::Infallible,
-    future::Future,
-    sync::{Arc, Mutex, PoisonError},
-    time::Duration,
-};
+use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -22,6 +16,8 @@ use http_body_util::Full;
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, sync::Semaphore};
+
+use llmarket_serving::Readiness;
 
 use super::metrics::SharedMetrics;
 
@@ -51,39 +47,6 @@ impl Default for AdminLimits {
             max_connections: DEFAULT_ADMIN_MAX_CONNECTIONS,
             connection_time: DEFAULT_ADMIN_CONNECTION_TIME,
         }
-    }
-}
-
-/// Which services of the process are SERVING; ready when all are.
-#[derive(Debug, Clone, Default)]
-pub struct Readiness {
-    services: Arc<Mutex<BTreeMap<&'static str, bool>>>,
-}
-
-impl Readiness {
-    /// Records whether `service` is serving (a service named before it starts is not ready).
-    pub fn set(&self, service: &'static str, serving: bool) {
-        self.services
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(service, serving);
-    }
-
-    /// Ready: at least one service, and every one serving.
-    pub fn is_ready(&self) -> bool {
-        let services = self.services.lock().unwrap_or_else(PoisonError::into_inner);
-        !services.is_empty() && services.values().all(|serving| *serving)
-    }
-
-    fn describe(&self) -> String {
-        let services = self.services.lock().unwrap_or_else(PoisonError::into_inner);
-        services
-            .iter()
-            .map(|(name, serving)| {
-                let state = if *serving { "SERVING" } else { "NOT_SERVING" };
-                format!("{name} {state}\n")
-            })
-            .collect()
     }
 }
 

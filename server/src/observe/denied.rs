@@ -8,7 +8,7 @@ use tonic::Code;
 use tower::Layer;
 
 use super::metrics::{GrpcCode, code_label};
-use crate::runtime::middleware::service::{Answer, Around, Next, Wrapped};
+use llmarket_serving::middleware::service::{Answer, Around, Next, Wrapped};
 
 /// Layer that counts denied calls into `llmarket_calls_denied_total{grpc_code}`.
 #[derive(Debug, Clone, Default)]

@@ -23,15 +23,13 @@ use super::{
     otlp::FinishedSpan,
     trace_context::{TRACEPARENT, TraceContext},
 };
-use crate::{
-    auth::{Caller, Principal},
-    runtime::{
-        middleware::{
-            deadline::CallDeadline,
-            service::{Answer, Around, Next, Wrapped},
-        },
-        peer::Peer,
+use crate::auth::{Caller, Principal};
+use llmarket_serving::{
+    middleware::{
+        deadline::CallDeadline,
+        service::{Answer, Around, Next, Wrapped},
     },
+    peer::Peer,
 };
 
 /// Layer that observes every call of the services it wraps.
@@ -275,12 +273,15 @@ mod tests {
     use tower::ServiceExt as _;
 
     use super::*;
+    use llmarket_serving::middleware::{
+        Limits,
+        testing::{Echo, grpc_request, grpc_status},
+    };
+
     use crate::{
+        app::stack::{Middleware, calls},
+        auth::{AuthenticateLayer, Reflection},
         observe::{AccessLog, AccessPolicy, Metrics, Sampler},
-        runtime::middleware::{
-            self, AuthenticateLayer, Limits, Reflection,
-            testing::{Echo, grpc_request, grpc_status},
-        },
     };
 
     const SERVICE: &str = "llmarket.forecast.v1.ForecastService";
@@ -301,8 +302,8 @@ mod tests {
         limits: &Limits,
         observer: &Observer,
         echo: Echo,
-    ) -> <middleware::Middleware as Layer<Echo>>::Service {
-        middleware::stack(
+    ) -> <Middleware as Layer<Echo>>::Service {
+        calls(
             limits,
             None,
             AuthenticateLayer::new(None, Reflection::On),

@@ -7,12 +7,10 @@
 
 use std::borrow::Cow;
 
+use llmarket_forecast::{self as forecast, convert as fconv};
+use llmarket_kit::data::{self, DataFile, DatasetFiles, LoadError};
 use llmarket_proto::{forecast as fpb, taxonomy as tpb};
-use llmarket_server::{
-    data::{self, DataFile, DatasetFiles, LoadError},
-    forecast::{self, convert as fconv},
-    taxonomy::{self, convert as tconv},
-};
+use llmarket_taxonomy::{self as taxonomy, convert as tconv};
 use proptest::{prelude::*, sample::SizeRange, test_runner::FileFailurePersistence};
 use tonic::{Code, Status};
 

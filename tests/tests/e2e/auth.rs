@@ -8,12 +8,9 @@ use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
-use llmarket_server::{
-    auth::{self, SharedPrincipals, token::TokenDigest},
-    forecast,
-    runtime::{ServeOptions, middleware::Reflection},
-    taxonomy,
-};
+use llmarket_server::auth::{self, SharedPrincipals, token::TokenDigest};
+use llmarket_server::{app::ServeOptions, auth::Reflection};
+use llmarket_taxonomy as taxonomy;
 use llmarket_tests::{TestServer, builtin_catalog, builtin_vocabulary};
 use tonic::{Code, Request, Status, metadata::MetadataValue, service::Interceptor};
 use tonic_types::StatusExt as _;
@@ -66,8 +63,14 @@ impl Secured {
             ..ServeOptions::default()
         };
         let (forecast, taxonomy) = tokio::join!(
-            TestServer::start_with_options(forecast::routes(builtin_catalog()), options.clone()),
-            TestServer::start_with_options(taxonomy::routes(builtin_vocabulary()), options),
+            TestServer::start_with_options(
+                llmarket_server::app::routes::forecast(builtin_catalog()),
+                options.clone()
+            ),
+            TestServer::start_with_options(
+                llmarket_server::app::routes::taxonomy(builtin_vocabulary()),
+                options
+            ),
         );
         Self {
             forecast,
@@ -493,7 +496,7 @@ async fn reflection_needs_credentials_when_authenticated_and_is_gone_when_off() 
         Code::Ok
     );
     let off = TestServer::start_with_options(
-        forecast::routes(builtin_catalog()),
+        llmarket_server::app::routes::forecast(builtin_catalog()),
         ServeOptions {
             auth: Some(servers.principals.clone()),
             reflection: Reflection::Off,
@@ -526,8 +529,11 @@ async fn the_client_library_waits_as_a_quota_tells_it_and_gives_up_when_the_wait
         auth: Some(auth::load(&file).expect("auth file loads")),
         ..ServeOptions::default()
     };
-    let forecast =
-        TestServer::start_with_options(forecast::routes(builtin_catalog()), options.clone()).await;
+    let forecast = TestServer::start_with_options(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        options.clone(),
+    )
+    .await;
     let taxonomy = TestServer::taxonomy().await;
     let client_with = |token: &str| {
         let config = ClientConfig::default()
@@ -790,8 +796,8 @@ fn an_unauthenticated_flood_writes_less_log_than_it_sends() {
 
 /// The built-in vocabulary and the dataset `secret-report`, whose one milestone is
 /// `milestones/secret-launch`.
-fn vocabulary_with_a_second_dataset() -> llmarket_server::data::Shared<taxonomy::Vocabulary> {
-    use llmarket_server::data::{self, DataFile, DatasetFiles};
+fn vocabulary_with_a_second_dataset() -> llmarket_kit::data::Shared<taxonomy::Vocabulary> {
+    use llmarket_kit::data::{self, DataFile, DatasetFiles};
     let text = "[[milestones]]\nid = \"secret-launch\"\nyear = 2024\ntitle_zh_hans = \"秘密发布\"\n\
                 title_en = \"Secret launch\"\nsource = \"1\"\n";
     let mut sources = data::all_sources(&[]).expect("built-in sources");
@@ -827,7 +833,7 @@ async fn milestones_are_read_only_with_a_grant_on_their_dataset() {
         ..ServeOptions::default()
     };
     let server = TestServer::start_with_options(
-        taxonomy::routes(vocabulary_with_a_second_dataset()),
+        llmarket_server::app::routes::taxonomy(vocabulary_with_a_second_dataset()),
         options,
     )
     .await;

@@ -30,10 +30,7 @@ use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan},
 };
-use llmarket_server::{
-    forecast,
-    runtime::tls::{ServerTls, TlsFiles},
-};
+use llmarket_serving::tls::{ServerTls, TlsFiles};
 use llmarket_tests::{
     TestServer, builtin_catalog, dns::DnsServer, pki::Pki, process::ServerProcess,
 };
@@ -403,7 +400,11 @@ async fn over_tls_the_server_name_is_the_dns_name_not_the_address() {
         client_crl: None,
     })
     .expect("server TLS");
-    let server = TestServer::start_tls(forecast::routes(builtin_catalog()), tls).await;
+    let server = TestServer::start_tls(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        tls,
+    )
+    .await;
     let dns = DnsServer::start(&[Ipv4Addr::LOCALHOST]).await;
     let trust = TlsSettings {
         ca_cert: Some(pki.ca.cert.clone()),

@@ -85,9 +85,13 @@ fn titled(title: &str) -> String {
 
 /// The English title and the data version of `datasets/watched` as served now.
 async fn served(addr: std::net::SocketAddr) -> (String, String) {
-    let mut client = ForecastServiceClient::connect(format!("http://{addr}"))
-        .await
-        .expect("connect");
+    let mut client = ForecastServiceClient::new(
+        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .expect("a valid address")
+            .connect()
+            .await
+            .expect("connect"),
+    );
     let response = client
         .get_dataset(GetDatasetRequest {
             name: "datasets/watched".to_owned(),

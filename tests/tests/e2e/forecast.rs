@@ -5,12 +5,10 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use llmarket_forecast as forecast;
+use llmarket_kit::data::{self, DataFile, DatasetFiles};
 use llmarket_proto::forecast::{
     self as pb, forecast_service_client::ForecastServiceClient, project_series_request::Scenario,
-};
-use llmarket_server::{
-    data::{self, DataFile, DatasetFiles},
-    forecast,
 };
 use llmarket_tests::{
     TestServer,
@@ -861,8 +859,10 @@ observations = [{ year = 2020, value = 1.0, qualifier = "exact", kind = "actual"
     let mut sources = data::all_sources(&[]).unwrap();
     sources.push(dataset_files("another-report", text.to_owned()));
     let catalog = forecast::Catalog::load(&sources).unwrap();
-    let server =
-        TestServer::start(forecast::routes(Arc::new(ArcSwap::from_pointee(catalog)))).await;
+    let server = TestServer::start(llmarket_server::app::routes::forecast(Arc::new(
+        ArcSwap::from_pointee(catalog),
+    )))
+    .await;
     let mut client = client(&server).await;
     let first = client
         .list_datasets(pb::ListDatasetsRequest {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use llmarket_proto::forecast as fpb;
-use llmarket_server::runtime::HEALTH_SERVICE_NAME;
+use llmarket_serving::HEALTH_SERVICE_NAME;
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 use tokio::task::JoinHandle;
 use tokio_stream::StreamExt as _;
@@ -271,11 +271,9 @@ async fn huge_names_are_invalid_argument_not_protocol_errors() {
 
 #[tokio::test]
 async fn every_response_names_the_data_version_it_was_answered_from() {
+    use llmarket_kit::data::{DataVersion, builtin};
+    use llmarket_kit::metadata::DATA_VERSION_HEADER;
     use llmarket_proto::taxonomy as tpb;
-    use llmarket_server::{
-        data::{DataVersion, builtin},
-        metadata::DATA_VERSION_HEADER,
-    };
 
     let servers = Servers::start().await;
     let expected = DataVersion::of(&[builtin()]);

@@ -8,10 +8,8 @@ use http::HeaderValue;
 use llmarket_proto::forecast::{
     self as fpb, ListDatasetsResponse, forecast_service_client::ForecastServiceClient,
 };
-use llmarket_server::{
-    forecast,
-    runtime::{self, web::CorsOrigins},
-};
+use llmarket_server::app;
+use llmarket_serving::web::CorsOrigins;
 use llmarket_tests::{TEST_GRACE, TestServer, builtin_catalog};
 use prost::Message as _;
 use tokio::{
@@ -160,7 +158,7 @@ const GRPC_WEB: [(&str, &str); 2] = [
 ];
 
 async fn forecast_with_cors(origins: &[&str]) -> TestServer {
-    let options = runtime::ServeOptions {
+    let options = app::ServeOptions {
         grace: TEST_GRACE,
         cors: CorsOrigins::new(
             origins
@@ -168,9 +166,13 @@ async fn forecast_with_cors(origins: &[&str]) -> TestServer {
                 .map(|o| HeaderValue::from_str(o).unwrap())
                 .collect(),
         ),
-        ..runtime::ServeOptions::default()
+        ..app::ServeOptions::default()
     };
-    TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await
+    TestServer::start_with_options(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        options,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -284,7 +286,13 @@ async fn cors_preflights_are_answered_for_the_given_origins_only() {
     );
 
     // gRPC over HTTP/2 is unchanged beside it.
-    let mut client = ForecastServiceClient::connect(server.url()).await.unwrap();
+    let mut client = ForecastServiceClient::new(
+        tonic::transport::Endpoint::from_shared(server.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    );
     let datasets = client
         .list_datasets(fpb::ListDatasetsRequest::default())
         .await

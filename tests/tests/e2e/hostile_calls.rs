@@ -8,10 +8,7 @@ use std::{net::SocketAddr, time::Duration};
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
 use llmarket_proto::forecast::{self as fpb, forecast_service_client::ForecastServiceClient};
-use llmarket_server::{
-    runtime::middleware::{DEFAULT_MAX_MESSAGE_SIZE, Limits},
-    taxonomy,
-};
+use llmarket_serving::middleware::{DEFAULT_MAX_MESSAGE_SIZE, Limits};
 use llmarket_tests::{TEST_GRACE, TestServer, builtin_vocabulary, doubles::SlowForecast};
 use tokio::net::TcpStream;
 use tonic::{Code, Status, transport::Channel};
@@ -94,7 +91,8 @@ async fn still_serves(addr: SocketAddr) {
 #[tokio::test]
 async fn undecodable_request_bytes_are_invalid_argument_on_both_services() {
     let forecast = TestServer::forecast().await;
-    let taxonomy = TestServer::start(taxonomy::routes(builtin_vocabulary())).await;
+    let taxonomy =
+        TestServer::start(llmarket_server::app::routes::taxonomy(builtin_vocabulary())).await;
     // Field 1 with wire type 7, which does not exist; then a length running past the end.
     for garbage in [vec![0x0f, 0x0f], vec![0x0a, 0xff, 0x01]] {
         for (server, path) in [(&forecast, LIST_DATASETS), (&taxonomy, LIST_SCHEMES)] {
@@ -109,7 +107,8 @@ async fn undecodable_request_bytes_are_invalid_argument_on_both_services() {
 #[tokio::test]
 async fn a_body_cut_short_or_without_a_message_is_invalid_argument_on_both_services() {
     let forecast = TestServer::forecast().await;
-    let taxonomy = TestServer::start(taxonomy::routes(builtin_vocabulary())).await;
+    let taxonomy =
+        TestServer::start(llmarket_server::app::routes::taxonomy(builtin_vocabulary())).await;
     let mut cut = frame(&[0x08, 0x05, 0x12, 0x00]);
     cut.truncate(7);
     // A body ending inside a message, inside a prefix, and with no message at all: the
@@ -147,7 +146,7 @@ async fn a_message_over_the_size_limit_is_resource_exhausted() {
         ..Limits::default()
     };
     let small = TestServer::start_with_limits(
-        llmarket_server::forecast::routes(llmarket_tests::builtin_catalog()),
+        llmarket_server::app::routes::forecast(llmarket_tests::builtin_catalog()),
         TEST_GRACE,
         limits,
     )
@@ -170,7 +169,7 @@ async fn a_request_far_larger_than_its_method_can_take_is_refused_before_it_is_d
         names::MAX_ID_LEN,
         taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
     };
-    use llmarket_server::taxonomy::convert::{MAX_BATCH_NAMES, MAX_BATCH_REQUEST_BYTES};
+    use llmarket_taxonomy::convert::{MAX_BATCH_NAMES, MAX_BATCH_REQUEST_BYTES};
     use prost::Message as _;
     use tonic::codec::CompressionEncoding::Gzip;
 
@@ -346,7 +345,7 @@ async fn streams_that_stall_their_request_take_no_place_from_other_callers() {
         ..Limits::default()
     };
     let server = TestServer::start_with_limits(
-        llmarket_server::forecast::routes(llmarket_tests::builtin_catalog()),
+        llmarket_server::app::routes::forecast(llmarket_tests::builtin_catalog()),
         TEST_GRACE,
         limits,
     )

@@ -16,14 +16,10 @@ use llmarket_client::{
     connect::{Trace, in_trace},
     reports::{Language, YearSpan},
 };
-use llmarket_server::{
-    forecast,
-    observe::{
-        AccessLog, AccessPolicy, Metrics, Observer, Sampler, admin,
-        otlp::{Exporter, OtlpConfig, pb},
-    },
-    runtime::ServeOptions,
-    taxonomy,
+use llmarket_server::app::ServeOptions;
+use llmarket_server::observe::{
+    AccessLog, AccessPolicy, Metrics, Observer, Sampler, admin,
+    otlp::{Exporter, OtlpConfig, pb},
 };
 use llmarket_tests::{TestServer, builtin_catalog, builtin_vocabulary};
 use tokio::{
@@ -148,12 +144,12 @@ fn traced_options(endpoint: &str, name: &str) -> ServeOptions {
 async fn one_market_overview_is_one_trace_across_both_services() {
     let (collector, endpoint) = start_collector().await;
     let forecast = TestServer::start_with_options(
-        forecast::routes(builtin_catalog()),
+        llmarket_server::app::routes::forecast(builtin_catalog()),
         traced_options(&endpoint, "llmarket-forecast"),
     )
     .await;
     let taxonomy = TestServer::start_with_options(
-        taxonomy::routes(builtin_vocabulary()),
+        llmarket_server::app::routes::taxonomy(builtin_vocabulary()),
         traced_options(&endpoint, "llmarket-taxonomy"),
     )
     .await;
@@ -231,7 +227,7 @@ async fn one_market_overview_is_one_trace_across_both_services() {
 async fn a_call_without_traceparent_starts_its_own_trace() {
     let (collector, endpoint) = start_collector().await;
     let forecast = TestServer::start_with_options(
-        forecast::routes(builtin_catalog()),
+        llmarket_server::app::routes::forecast(builtin_catalog()),
         traced_options(&endpoint, "llmarket-forecast"),
     )
     .await;
@@ -280,7 +276,7 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 #[tokio::test]
 async fn the_admin_listener_serves_metrics_of_real_calls_and_readiness() {
     let metrics = Arc::new(Metrics::new());
-    let readiness = admin::Readiness::default();
+    let readiness = llmarket_serving::Readiness::default();
     readiness.set(FORECAST, false);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin_addr = listener.local_addr().unwrap();
@@ -306,7 +302,11 @@ async fn the_admin_listener_serves_metrics_of_real_calls_and_readiness() {
         readiness: readiness.clone(),
         ..ServeOptions::default()
     };
-    let server = TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await;
+    let server = TestServer::start_with_options(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        options,
+    )
+    .await;
     let mut client = llmarket_proto::forecast::forecast_service_client::ForecastServiceClient::new(
         server.channel().await,
     );

@@ -6,17 +6,15 @@
 use std::{path::PathBuf, sync::Arc};
 
 use arc_swap::ArcSwap;
+use llmarket_kit::data::{self, DataFile, DatasetFiles};
 use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
     taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
-use llmarket_server::{
-    auth::{self, token::TokenDigest},
-    data::{self, DataFile, DatasetFiles},
-    forecast,
-    runtime::{ServeOptions, middleware::ReplyCache},
-    taxonomy,
-};
+use llmarket_server::app::ServeOptions;
+use llmarket_server::auth::{self, token::TokenDigest};
+use llmarket_serving::middleware::ReplyCache;
+use llmarket_taxonomy as taxonomy;
 use llmarket_tests::{TestServer, builtin_catalog, builtin_vocabulary};
 use tonic::{Code, Request, metadata::MetadataValue};
 
@@ -42,7 +40,10 @@ fn seen<T>(response: tonic::Response<T>) -> (String, T) {
 async fn repeated_taxonomy_calls_get_what_an_uncached_server_answers() {
     let (cached, plain) = tokio::join!(
         TestServer::taxonomy(),
-        TestServer::start_with_options(taxonomy::routes(builtin_vocabulary()), uncached()),
+        TestServer::start_with_options(
+            llmarket_server::app::routes::taxonomy(builtin_vocabulary()),
+            uncached()
+        ),
     );
     let mut cached = TaxonomyServiceClient::new(cached.channel().await);
     let mut plain = TaxonomyServiceClient::new(plain.channel().await);
@@ -82,7 +83,10 @@ async fn repeated_taxonomy_calls_get_what_an_uncached_server_answers() {
 async fn repeated_forecast_calls_get_what_an_uncached_server_answers() {
     let (cached, plain) = tokio::join!(
         TestServer::forecast(),
-        TestServer::start_with_options(forecast::routes(builtin_catalog()), uncached()),
+        TestServer::start_with_options(
+            llmarket_server::app::routes::forecast(builtin_catalog()),
+            uncached()
+        ),
     );
     let mut cached = ForecastServiceClient::new(cached.channel().await);
     let mut plain = ForecastServiceClient::new(plain.channel().await);
@@ -140,7 +144,11 @@ async fn callers_with_other_grants_never_get_each_others_replies() {
         auth: Some(auth::load(&file).expect("auth file loads")),
         ..ServeOptions::default()
     };
-    let server = TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await;
+    let server = TestServer::start_with_options(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        options,
+    )
+    .await;
     let mut client = ForecastServiceClient::new(server.channel().await);
     let list = || fpb::ListDatasetsRequest::default();
     let get = || fpb::GetDatasetRequest {
@@ -183,7 +191,7 @@ fn vocabulary_with(title: &str) -> taxonomy::Vocabulary {
 #[tokio::test]
 async fn data_swapped_in_is_answered_at_once() {
     let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with("First")));
-    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let server = TestServer::start(llmarket_server::app::routes::taxonomy(shared.clone())).await;
     let mut client = TaxonomyServiceClient::new(server.channel().await);
     let get = || tpb::GetSchemeRequest {
         name: "schemes/added".into(),

@@ -14,9 +14,13 @@ const BUILTIN: &str = include_str!("../../../server/data/cic-global-llm-2026/for
 
 /// The English title of `datasets/{id}` as the server at `addr` serves it now.
 async fn served_title(addr: std::net::SocketAddr, id: &str) -> String {
-    let mut client = ForecastServiceClient::connect(format!("http://{addr}"))
-        .await
-        .expect("connect");
+    let mut client = ForecastServiceClient::new(
+        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .expect("a valid address")
+            .connect()
+            .await
+            .expect("connect"),
+    );
     let response = client
         .get_dataset(GetDatasetRequest {
             name: format!("datasets/{id}"),

@@ -6,14 +6,12 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use arc_swap::ArcSwap;
+use llmarket_kit::data::{self, DataFile, DatasetFiles};
 use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
     taxonomy::{self as pb, taxonomy_service_client::TaxonomyServiceClient},
 };
-use llmarket_server::{
-    data::{self, DataFile, DatasetFiles},
-    taxonomy,
-};
+use llmarket_taxonomy as taxonomy;
 use llmarket_tests::{
     Servers, TestServer,
     assert::{assert_invalid, assert_not_found},
@@ -1236,9 +1234,9 @@ series = ["s"]
         DataFile::owned("another-report/taxonomy.toml", text.to_owned()),
     ));
     let vocabulary = taxonomy::Vocabulary::load(&sources).unwrap();
-    let server = TestServer::start(taxonomy::routes(Arc::new(ArcSwap::from_pointee(
-        vocabulary,
-    ))))
+    let server = TestServer::start(llmarket_server::app::routes::taxonomy(Arc::new(
+        ArcSwap::from_pointee(vocabulary),
+    )))
     .await;
     let mut c = client(&server).await;
     let thing = get_concept(&mut c, "schemes/other/concepts/thing", "en")
@@ -1294,7 +1292,7 @@ async fn page_tokens_survive_a_reload_that_adds_items_before_their_position() {
     let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with(&[
         "y2010", "y2012", "y2014", "y2016",
     ])));
-    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let server = TestServer::start(llmarket_server::app::routes::taxonomy(shared.clone())).await;
     let mut c = client(&server).await;
     // After the first page of each list, a reload (as SIGHUP does it) adds an item before the
     // token's position and one after it.
@@ -1389,7 +1387,7 @@ fn ids_of(milestones: Vec<pb::Milestone>) -> Vec<String> {
 #[tokio::test]
 async fn a_search_token_is_refused_once_the_data_changed_and_accepted_on_the_same_data() {
     let shared = Arc::new(ArcSwap::from_pointee(vocabulary_with(&["y2010", "y2012"])));
-    let server = TestServer::start(taxonomy::routes(shared.clone())).await;
+    let server = TestServer::start(llmarket_server::app::routes::taxonomy(shared.clone())).await;
     let mut c = client(&server).await;
     let request = |page_token: String| pb::SearchConceptsRequest {
         query: "widget".into(),

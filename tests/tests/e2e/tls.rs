@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use llmarket_client::{BearerToken, Client, ClientConfig, ClientIdentity, TlsSettings};
 use llmarket_proto::forecast::{self as fpb, forecast_service_client::ForecastServiceClient};
-use llmarket_server::{forecast, runtime::tls::ServerTls};
+use llmarket_serving::tls::ServerTls;
 use llmarket_tests::{
     TestServer, builtin_catalog,
     doubles::{Caller, SlowForecast},
@@ -40,7 +40,11 @@ async fn list_datasets(
 
 async fn real_forecast(pki: &Pki, mutual: bool) -> TestServer {
     let tls = ServerTls::load(pki.server_files(mutual)).expect("server TLS");
-    TestServer::start_tls(forecast::routes(builtin_catalog()), tls).await
+    TestServer::start_tls(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        tls,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -103,7 +107,11 @@ async fn a_client_certificate_the_crl_revokes_is_refused_and_a_reload_reads_a_ne
     let mut files = pki.server_files(true);
     files.client_crl = Some(crl.clone());
     let tls = ServerTls::load(files).expect("server TLS with a CRL");
-    let server = TestServer::start_tls(forecast::routes(builtin_catalog()), tls.clone()).await;
+    let server = TestServer::start_tls(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        tls.clone(),
+    )
+    .await;
 
     let refused = list_datasets(&server, &pki.ca.cert, Some(&revoked)).await;
     assert!(refused.is_err(), "a revoked certificate: {refused:?}");
@@ -242,10 +250,8 @@ async fn a_client_without_its_certificate_is_refused_by_a_mutual_tls_server() {
 /// A mutual-TLS server whose auth file admits callers by certificate name: `names` of the one
 /// principal, granted the built-in dataset.
 async fn certificate_authorized_forecast(pki: &Pki, names: &[&str]) -> TestServer {
-    use llmarket_server::{
-        auth,
-        runtime::{ServeOptions, middleware::Reflection},
-    };
+    use llmarket_server::auth;
+    use llmarket_server::{app::ServeOptions, auth::Reflection};
     let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
     let file = pki.write(
         "auth.toml",
@@ -260,7 +266,11 @@ async fn certificate_authorized_forecast(pki: &Pki, names: &[&str]) -> TestServe
         reflection: Reflection::Authenticated,
         ..ServeOptions::default()
     };
-    TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await
+    TestServer::start_with_options(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        options,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -347,7 +357,6 @@ async fn large_replies_at_once_arrive_whole_over_tls_as_over_plaintext() {
     use llmarket_proto::taxonomy::{
         self as tpb, ConceptView, taxonomy_service_client::TaxonomyServiceClient,
     };
-    use llmarket_server::taxonomy;
     use llmarket_tests::builtin_vocabulary;
 
     let request = |query: &str| tpb::SearchConceptsRequest {
@@ -358,10 +367,15 @@ async fn large_replies_at_once_arrive_whole_over_tls_as_over_plaintext() {
         ..Default::default()
     };
     let queries = ["e", "a", "the", "model", "的", "模型"];
-    let plain = TestServer::start(taxonomy::routes(builtin_vocabulary())).await;
+    let plain =
+        TestServer::start(llmarket_server::app::routes::taxonomy(builtin_vocabulary())).await;
     let pki = Pki::new("large-replies");
     let tls = ServerTls::load(pki.server_files(false)).expect("server TLS");
-    let secure = TestServer::start_tls(taxonomy::routes(builtin_vocabulary()), tls).await;
+    let secure = TestServer::start_tls(
+        llmarket_server::app::routes::taxonomy(builtin_vocabulary()),
+        tls,
+    )
+    .await;
     let plain = TaxonomyServiceClient::new(plain.channel().await);
     let secure = TaxonomyServiceClient::new(
         tls_channel(secure.addr, &pki.ca.cert, None)
@@ -396,15 +410,19 @@ async fn large_replies_at_once_arrive_whole_over_tls_as_over_plaintext() {
 /// A mutual-TLS forecast server with `connections` as its connection limits.
 async fn limited_mutual_forecast(
     pki: &Pki,
-    connections: llmarket_server::runtime::ConnectionLimits,
+    connections: llmarket_serving::ConnectionLimits,
 ) -> TestServer {
     let tls = ServerTls::load(pki.server_files(true)).expect("server TLS");
-    let options = llmarket_server::runtime::ServeOptions {
+    let options = llmarket_server::app::ServeOptions {
         tls: Some(tls),
         connections,
-        ..llmarket_server::runtime::ServeOptions::default()
+        ..llmarket_server::app::ServeOptions::default()
     };
-    TestServer::start_with_options(forecast::routes(builtin_catalog()), options).await
+    TestServer::start_with_options(
+        llmarket_server::app::routes::forecast(builtin_catalog()),
+        options,
+    )
+    .await
 }
 
 /// With mutual TLS a completed handshake authenticates a connection: connections that never
@@ -413,7 +431,7 @@ async fn limited_mutual_forecast(
 #[tokio::test]
 async fn silent_connections_cannot_keep_a_client_with_its_certificate_out() {
     let pki = Pki::new("reserve");
-    let connections = llmarket_server::runtime::ConnectionLimits {
+    let connections = llmarket_serving::ConnectionLimits {
         max_connections: 4,
         max_connections_per_address: 4,
         reserved_connections: 2,
@@ -448,7 +466,7 @@ async fn silent_connections_cannot_keep_a_client_with_its_certificate_out() {
 async fn a_connection_that_never_handshakes_is_closed_at_the_first_request_deadline() {
     use tokio::io::AsyncReadExt as _;
     let pki = Pki::new("handshake-deadline");
-    let connections = llmarket_server::runtime::ConnectionLimits {
+    let connections = llmarket_serving::ConnectionLimits {
         first_request_timeout: Duration::from_millis(200),
         ..Default::default()
     };

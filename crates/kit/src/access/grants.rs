@@ -1,0 +1,257 @@
+//! Grants: what a principal may read, written as resource names. A dataset grant covers the
+//! dataset and its series, a scheme grant the scheme and its concepts; `*` stands for every one.
+//! `milestones` covers the milestones of the datasets the other grants cover, never those of a
+//! dataset the principal may not read.
+
+use std::fmt;
+
+use llmarket_proto::names::{ConceptName, DatasetName, SchemeName, SeriesName, is_valid_id};
+
+/// The grant forms a principals file may use, as error messages list them.
+pub const GRANT_FORMS: &str =
+    "datasets/*, datasets/{dataset}, schemes/*, schemes/{scheme}, or milestones";
+
+/// One grant, as written in a principals file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// `datasets/*`: every dataset and its series.
+    AllDatasets,
+    /// `datasets/{id}`: that dataset and its series.
+    Dataset(String),
+    /// `schemes/*`: every scheme and its concepts.
+    AllSchemes,
+    /// `schemes/{id}`: that scheme and its concepts.
+    Scheme(String),
+    /// `milestones`: the milestones of the datasets the principal may read.
+    Milestones,
+}
+
+impl Grant {
+    /// Parses one grant; the error says what is wrong and lists the valid forms.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("{text:?} is not a grant; valid are {GRANT_FORMS}");
+        match text {
+            "milestones" => return Ok(Self::Milestones),
+            "datasets/*" => return Ok(Self::AllDatasets),
+            "schemes/*" => return Ok(Self::AllSchemes),
+            _ => {}
+        }
+        let (collection, id) = text.split_once('/').ok_or_else(bad)?;
+        if !is_valid_id(id) {
+            return Err(bad());
+        }
+        match collection {
+            "datasets" => Ok(Self::Dataset(id.to_owned())),
+            "schemes" => Ok(Self::Scheme(id.to_owned())),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AllDatasets => f.write_str("datasets/*"),
+            Self::Dataset(id) => write!(f, "datasets/{id}"),
+            Self::AllSchemes => f.write_str("schemes/*"),
+            Self::Scheme(id) => write!(f, "schemes/{id}"),
+            Self::Milestones => f.write_str("milestones"),
+        }
+    }
+}
+
+/// A principal's grants, ready to match: a handful of ids each, kept sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Grants {
+    all_datasets: bool,
+    datasets: Vec<String>,
+    all_schemes: bool,
+    schemes: Vec<String>,
+    milestones: bool,
+}
+
+impl Grants {
+    /// Every resource (what a caller may read when no principals file is in force).
+    pub fn everything() -> Self {
+        Self {
+            all_datasets: true,
+            all_schemes: true,
+            milestones: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the dataset `id` (and so its series) may be read.
+    pub fn dataset(&self, id: &str) -> bool {
+        self.all_datasets
+            || self
+                .datasets
+                .binary_search_by(|d| d.as_str().cmp(id))
+                .is_ok()
+    }
+
+    /// Whether the scheme `id` (and so its concepts) may be read.
+    pub fn scheme(&self, id: &str) -> bool {
+        self.all_schemes
+            || self
+                .schemes
+                .binary_search_by(|s| s.as_str().cmp(id))
+                .is_ok()
+    }
+
+    /// Whether the principal holds the `milestones` grant (so may list milestones at all).
+    pub fn milestones(&self) -> bool {
+        self.milestones
+    }
+
+    /// Whether the milestones of the dataset `dataset` may be read: the `milestones` grant and
+    /// a grant on that dataset.
+    pub fn milestones_of(&self, dataset: &str) -> bool {
+        self.milestones && self.dataset(dataset)
+    }
+
+    /// About how many bytes a copy of these grants holds (for the reply cache's bound).
+    pub fn cost(&self) -> usize {
+        let ids = self.datasets.iter().chain(&self.schemes);
+        std::mem::size_of::<Self>() + ids.map(|id| id.len() + 24).sum::<usize>()
+    }
+
+    /// A text that is equal for two sets of grants exactly when they are equal: what a cache of
+    /// replies keys on, so callers with different grants never share a reply.
+    pub fn scope_key(&self) -> String {
+        // Debug quotes and escapes every id, so no two different grants print alike.
+        format!("{self:?}")
+    }
+
+    /// Whether the resource `name` (a dataset, series, scheme or concept name, or a milestone)
+    /// may be read; a name of no known kind may not. A milestone's name does not say its
+    /// dataset: only [`Grants::milestones_of`] tells whether that milestone may be read.
+    pub fn name(&self, name: &str) -> bool {
+        if let Ok(n) = SeriesName::parse(name) {
+            self.dataset(n.dataset)
+        } else if let Ok(n) = DatasetName::parse(name) {
+            self.dataset(n.dataset)
+        } else if let Ok(n) = ConceptName::parse(name) {
+            self.scheme(n.scheme)
+        } else if let Ok(n) = SchemeName::parse(name) {
+            self.scheme(n.scheme)
+        } else {
+            name.starts_with("milestones/") && self.milestones
+        }
+    }
+}
+
+impl FromIterator<Grant> for Grants {
+    fn from_iter<I: IntoIterator<Item = Grant>>(grants: I) -> Self {
+        let mut all = Self::default();
+        for grant in grants {
+            match grant {
+                Grant::AllDatasets => all.all_datasets = true,
+                Grant::Dataset(id) => all.datasets.push(id),
+                Grant::AllSchemes => all.all_schemes = true,
+                Grant::Scheme(id) => all.schemes.push(id),
+                Grant::Milestones => all.milestones = true,
+            }
+        }
+        for ids in [&mut all.datasets, &mut all.schemes] {
+            ids.sort();
+            ids.dedup();
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_parse_in_their_five_forms_and_nothing_else() {
+        let cases: &[(&str, Option<Grant>)] = &[
+            ("datasets/*", Some(Grant::AllDatasets)),
+            (
+                "datasets/cic-global-llm-2026",
+                Some(Grant::Dataset("cic-global-llm-2026".into())),
+            ),
+            ("schemes/*", Some(Grant::AllSchemes)),
+            ("schemes/industry", Some(Grant::Scheme("industry".into()))),
+            ("milestones", Some(Grant::Milestones)),
+            ("datasets", None),
+            ("datasets/", None),
+            ("datasets/Upper", None),
+            ("datasets/a/series/b", None),
+            ("datasets/a*", None),
+            ("schemes/industry/concepts/x", None),
+            ("milestones/m1", None),
+            ("*", None),
+            ("", None),
+            ("things/x", None),
+        ];
+        for (text, expected) in cases {
+            match (Grant::parse(text), expected) {
+                (Ok(grant), Some(expected)) => {
+                    assert_eq!(&grant, expected, "{text}");
+                    assert_eq!(grant.to_string(), *text);
+                }
+                (Err(message), None) => assert!(message.contains("valid are"), "{message}"),
+                (got, expected) => panic!("{text:?}: got {got:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn grants_match_their_resources_and_what_is_under_them() {
+        let grants: Grants = ["datasets/d1", "schemes/industry", "schemes/b"]
+            .iter()
+            .map(|g| Grant::parse(g).unwrap())
+            .collect();
+        let cases: &[(&str, bool)] = &[
+            ("datasets/d1", true),
+            ("datasets/d1/series/market-size", true),
+            ("datasets/d2", false),
+            ("datasets/d2/series/market-size", false),
+            ("datasets/d", false),
+            ("schemes/industry", true),
+            ("schemes/industry/concepts/finance", true),
+            ("schemes/b/concepts/x", true),
+            ("schemes/capability-levels", false),
+            ("schemes/capability-levels/concepts/l3", false),
+            ("milestones/m1", false),
+            ("elsewhere/x", false),
+        ];
+        for (name, allowed) in cases {
+            assert_eq!(grants.name(name), *allowed, "{name}");
+        }
+        let wide: Grants = ["datasets/*", "schemes/*", "milestones"]
+            .iter()
+            .map(|g| Grant::parse(g).unwrap())
+            .collect();
+        assert_eq!(wide, Grants::everything());
+        for (name, _) in cases.iter().filter(|(n, _)| !n.starts_with("elsewhere")) {
+            assert!(wide.name(name), "{name}");
+        }
+        assert!(!Grants::default().name("datasets/d1"));
+    }
+
+    #[test]
+    fn milestones_are_read_only_with_their_dataset() {
+        let parse = |grants: &[&str]| -> Grants {
+            grants.iter().map(|g| Grant::parse(g).unwrap()).collect()
+        };
+        let cases: &[(&[&str], &str, bool)] = &[
+            (&["milestones", "datasets/d1"], "d1", true),
+            (&["milestones", "datasets/d1"], "d2", false),
+            (&["milestones", "datasets/*"], "d2", true),
+            (&["milestones", "schemes/*"], "d1", false),
+            (&["datasets/*"], "d1", false),
+        ];
+        for (grants, dataset, allowed) in cases {
+            assert_eq!(
+                parse(grants).milestones_of(dataset),
+                *allowed,
+                "{grants:?} {dataset}"
+            );
+        }
+        assert!(Grants::everything().milestones_of("any"));
+    }
+}

@@ -1,0 +1,257 @@
+//! Streaming calls (health `Watch`, reflection's `ServerReflectionInfo`): held to a cap per
+//! listener (`--max-streaming-calls`) and per connection (`--max-streaming-calls-per-connection`),
+//! counted as calls: one past either cap gets RESOURCE_EXHAUSTED at once (counted with the shed
+//! calls), and a call holds its places until its reply stream ends. The deadline layer, inside
+//! this one, ends every stream at the call time limit.
+//!
+//! The per-connection count travels in the request's extensions ([`ConnectionStreams`], put
+//! there by the connection); without it only the listener's cap applies.
+
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use bytes::Bytes;
+use http::Request;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tokio::sync::OwnedSemaphorePermit;
+use tonic::{Status, body::Body};
+use tower::Layer;
+
+use super::ShedCounter;
+use super::{
+    places::Places,
+    service::{Answer, Around, Next, Wrapped, refuse},
+};
+use crate::health::HEALTH_SERVICE_NAME;
+
+/// The streaming methods routed by the runtime, as request paths: health's `Watch` and the
+/// reflection services' `ServerReflectionInfo` (every method of the llmarket services is unary;
+/// a unit test checks this list against the descriptor sets served).
+const STREAMING: &[(&str, &str)] = &[
+    (HEALTH_SERVICE_NAME, "Watch"),
+    (
+        "grpc.reflection.v1.ServerReflection",
+        "ServerReflectionInfo",
+    ),
+    (
+        "grpc.reflection.v1alpha.ServerReflection",
+        "ServerReflectionInfo",
+    ),
+];
+
+/// Whether a request path names a streaming method.
+pub(crate) fn is_streaming(path: &str) -> bool {
+    let Some((service, method)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else {
+        return false;
+    };
+    STREAMING.contains(&(service, method))
+}
+
+/// One connection's count of streaming calls, shared by its requests (the connection puts a
+/// clone into each request's extensions).
+#[derive(Debug, Clone)]
+pub struct ConnectionStreams {
+    places: Places,
+}
+
+impl ConnectionStreams {
+    /// At most `limit` streaming calls open at once on the connection (at least 1).
+    pub fn new(limit: usize) -> Self {
+        Self {
+            places: Places::new(limit),
+        }
+    }
+}
+
+/// Layer that holds streaming calls to a cap per listener (shared by every clone) and per
+/// connection.
+#[derive(Debug, Clone)]
+pub struct StreamLimitLayer {
+    places: Places,
+    shed: Option<ShedCounter>,
+}
+
+impl StreamLimitLayer {
+    /// At most `limit` streaming calls open at once (at least 1).
+    pub fn new(limit: usize) -> Self {
+        Self {
+            places: Places::new(limit),
+            shed: None,
+        }
+    }
+
+    /// Counts every refused call in `shed` (the metrics' `llmarket_calls_shed_total`).
+    pub fn counting(mut self, shed: Option<ShedCounter>) -> Self {
+        self.shed = shed;
+        self
+    }
+
+    fn refused(&self, status: Status) -> Status {
+        if let Some(shed) = &self.shed {
+            shed.inc();
+        }
+        tracing::debug!("refusing a streaming call: {}", status.message());
+        status
+    }
+}
+
+impl<S> Layer<S> for StreamLimitLayer {
+    type Service = Wrapped<S, Self>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Wrapped::new(inner, self.clone())
+    }
+}
+
+impl<B> Around<B> for StreamLimitLayer {
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+        if !is_streaming(request.uri().path()) {
+            return Box::pin(inner.call(request));
+        }
+        let connection = match request.extensions().get::<ConnectionStreams>() {
+            None => None,
+            Some(streams) => match streams.places.take() {
+                Some(permit) => Some(permit),
+                None => {
+                    return refuse(self.refused(Status::resource_exhausted(format!(
+                        "this connection already has {} streaming calls open, the most \
+                         --max-streaming-calls-per-connection allows; end one first",
+                        streams.places.limit()
+                    ))));
+                }
+            },
+        };
+        let Some(listener) = self.places.take() else {
+            return refuse(self.refused(Status::resource_exhausted(format!(
+                "server overloaded: {} streaming calls already open (--max-streaming-calls); \
+                 retry with backoff",
+                self.places.limit()
+            ))));
+        };
+        let call = inner.call(request);
+        Box::pin(async move {
+            let response = call.await?;
+            Ok(response.map(|inner| {
+                Body::new(Holding {
+                    inner,
+                    _places: (connection, listener),
+                })
+            }))
+        })
+    }
+}
+
+/// A reply body that holds its call's places until it is dropped.
+struct Holding {
+    inner: Body,
+    _places: (Option<OwnedSemaphorePermit>, OwnedSemaphorePermit),
+}
+
+impl HttpBody for Holding {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::middleware::testing::{Echo, grpc_status, request_with};
+    use prost::Message as _;
+    use std::time::Duration;
+    use tower::ServiceExt as _;
+
+    const WATCH: &str = "/grpc.health.v1.Health/Watch";
+    const CALL: &str = "/llmarket.forecast.v1.ForecastService/ListDatasets";
+
+    #[test]
+    fn the_streaming_methods_are_those_of_the_descriptor_sets_served() {
+        let mut streaming = Vec::new();
+        let mut unary = Vec::new();
+        for set in [
+            llmarket_proto::FILE_DESCRIPTOR_SET,
+            tonic_health::pb::FILE_DESCRIPTOR_SET,
+            tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+            tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+        ] {
+            let files = prost_types::FileDescriptorSet::decode(set).expect("descriptor set");
+            for file in files.file {
+                for service in &file.service {
+                    for method in &service.method {
+                        let path =
+                            format!("/{}.{}/{}", file.package(), service.name(), method.name());
+                        if method.client_streaming() || method.server_streaming() {
+                            streaming.push(path);
+                        } else {
+                            unary.push(path);
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(streaming.len(), STREAMING.len(), "{streaming:?}");
+        assert!(streaming.iter().all(|p| is_streaming(p)), "{streaming:?}");
+        assert!(!unary.is_empty() && unary.iter().all(|p| !is_streaming(p)));
+        assert!(!is_streaming("/grpc.health.v1.Health/Check"));
+        assert!(!is_streaming("/grpc.health.v1.Health/Watch/x"));
+        assert!(!is_streaming("grpc.health.v1.Health/Watch"));
+    }
+
+    #[tokio::test]
+    async fn past_either_cap_a_stream_is_refused_and_a_unary_call_is_not() {
+        let echo = Echo::slow(Duration::from_secs(3600));
+        let layer = StreamLimitLayer::new(3);
+        let service = layer.layer(echo.clone());
+        let on = |streams: &ConnectionStreams| {
+            let streams = streams.clone();
+            request_with(WATCH, move |r| r.extension(streams))
+        };
+        let (one, two) = (ConnectionStreams::new(2), ConnectionStreams::new(2));
+        let held: Vec<_> = [&one, &one, &two]
+            .into_iter()
+            .map(|c| tokio::spawn(service.clone().oneshot(on(c))))
+            .collect();
+        echo.wait_for_calls(3).await;
+        // The connection's cap.
+        let response = service.clone().oneshot(on(&one)).await.unwrap();
+        let (code, message) = grpc_status(&response);
+        assert_eq!(code, tonic::Code::ResourceExhausted);
+        assert!(
+            message.contains("--max-streaming-calls-per-connection"),
+            "{message}"
+        );
+        // The listener's cap, on a connection with room.
+        let response = service.clone().oneshot(on(&two)).await.unwrap();
+        let (code, message) = grpc_status(&response);
+        assert_eq!(code, tonic::Code::ResourceExhausted);
+        assert!(message.contains("3 streaming calls"), "{message}");
+        assert_eq!(echo.calls(), 3, "refused calls never reach the service");
+        // Unary calls are not counted.
+        let unary = tokio::spawn(service.clone().oneshot(request_with(CALL, |r| r)));
+        echo.wait_for_calls(4).await;
+        unary.abort();
+        // A stream that ends gives its places back.
+        for call in held {
+            call.abort();
+            let _ = call.await;
+        }
+        let fast = layer.layer(Echo::default());
+        let response = fast.oneshot(on(&one)).await.unwrap();
+        assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
+    }
+}

@@ -1,0 +1,960 @@
+//! Parsing and validation of `taxonomy.toml` files into a [`Vocabulary`].
+//!
+//! A file holds `[[schemes]]` with their `[[schemes.concepts]]`, and `[[milestones]]`. Links are
+//! written by id: `broader` names concepts of the same scheme; `related` and a milestone's
+//! `concepts` name `scheme/concept` (or a bare id in the same scheme, for `related`), across
+//! files too; `series` names series ids of the file's dataset. `related` is symmetric: a link
+//! written one way is served both ways.
+//!
+//! The load is all or nothing: any malformed or inconsistent entry is a [`LoadError::Invalid`]
+//! naming the file, the item (e.g. `schemes[industry].concepts[maas].broader[0]`) and what would
+//! be valid.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
+
+use llmarket_proto::names::{concept_name, dataset_name, milestone_name, scheme_name, series_name};
+
+use super::{
+    language::Lang,
+    model::{Concept, ConceptIndex, MAX_YEAR, MIN_YEAR, Milestone, Scheme, Texts},
+    text::normalize,
+    vocabulary::Vocabulary,
+};
+use llmarket_kit::data::{
+    DataFile, DataVersion, DatasetFiles, LoadError, TAXONOMY_FILE,
+    check::{FileCheck, FirstUse, TwoLanguages},
+};
+
+/// A `taxonomy.toml` file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVocabulary {
+    /// The forecast dataset the vocabulary belongs to; defaults to the directory name.
+    dataset: Option<String>,
+    #[serde(default)]
+    schemes: Vec<RawScheme>,
+    #[serde(default)]
+    milestones: Vec<RawMilestone>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScheme {
+    id: String,
+    #[serde(default)]
+    title_zh_hans: String,
+    #[serde(default)]
+    title_en: String,
+    #[serde(default)]
+    definition_zh_hans: String,
+    #[serde(default)]
+    definition_en: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    concepts: Vec<RawConcept>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConcept {
+    id: String,
+    #[serde(default)]
+    notation: String,
+    #[serde(default)]
+    pref_label_zh_hans: String,
+    #[serde(default)]
+    pref_label_en: String,
+    #[serde(default)]
+    alt_labels_zh_hans: Vec<String>,
+    #[serde(default)]
+    alt_labels_en: Vec<String>,
+    #[serde(default)]
+    definition_zh_hans: String,
+    #[serde(default)]
+    definition_en: String,
+    #[serde(default)]
+    broader: Vec<String>,
+    #[serde(default)]
+    related: Vec<String>,
+    #[serde(default)]
+    series: Vec<String>,
+    /// Defaults to the scheme's source.
+    source: Option<String>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMilestone {
+    id: String,
+    year: i64,
+    month: Option<i64>,
+    #[serde(default)]
+    end_of_year: bool,
+    #[serde(default)]
+    title_zh_hans: String,
+    #[serde(default)]
+    title_en: String,
+    #[serde(default)]
+    description_zh_hans: String,
+    #[serde(default)]
+    description_en: String,
+    #[serde(default)]
+    concepts: Vec<String>,
+    #[serde(default)]
+    source: String,
+}
+
+/// A link written in a file, resolved once every file is read.
+#[derive(Debug)]
+struct Link {
+    /// The file it is written in.
+    path: String,
+    /// The item and field, e.g. `schemes[a].concepts[b].related[0]`.
+    field: String,
+    /// The scheme the link points into.
+    scheme: String,
+    /// The concept id it points to.
+    concept: String,
+}
+
+/// A concept's links, resolved after every file is read.
+#[derive(Debug, Default)]
+struct PendingLinks {
+    broader: Vec<Link>,
+    related: Vec<Link>,
+}
+
+/// Everything read from the files so far, with links still by id.
+#[derive(Debug)]
+struct Builder {
+    schemes: Vec<Scheme>,
+    scheme_ids: FirstUse<String>,
+    concepts: Vec<Concept>,
+    links: Vec<PendingLinks>,
+    milestones: Vec<Milestone>,
+    milestone_links: Vec<Vec<Link>>,
+    milestone_ids: FirstUse<String>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            schemes: Vec::new(),
+            scheme_ids: FirstUse::new("give each scheme its own id"),
+            concepts: Vec::new(),
+            links: Vec::new(),
+            milestones: Vec::new(),
+            milestone_links: Vec::new(),
+            milestone_ids: FirstUse::new("give each milestone its own id"),
+        }
+    }
+}
+
+impl Vocabulary {
+    /// Parses and validates the taxonomy files of `sources` (sources without one are skipped).
+    /// Any bad file, or a scheme or milestone id used twice across files, fails the whole load.
+    pub fn load(sources: &[DatasetFiles]) -> Result<Self, LoadError> {
+        let mut builder = Builder::default();
+        for source in sources {
+            if let Some(file) = &source.taxonomy {
+                builder.file(file, &source.directory)?;
+            }
+        }
+        builder.finish(DataVersion::of(sources))
+    }
+}
+
+/// Trims `text` and returns it owned.
+fn clean(text: &str) -> String {
+    text.trim().to_owned()
+}
+
+impl From<TwoLanguages> for Texts {
+    fn from(texts: TwoLanguages) -> Self {
+        Self {
+            zh_hans: texts.zh_hans,
+            en: texts.en,
+        }
+    }
+}
+
+impl Builder {
+    fn file(&mut self, file: &DataFile, directory: &str) -> Result<(), LoadError> {
+        let raw: RawVocabulary = toml::from_str(&file.text)
+            .map_err(|e| LoadError::from_toml(&file.path, &file.text, &e))?;
+        let path = file.path.as_str();
+        let dataset =
+            FileCheck::new(path).dataset_id("dataset", raw.dataset.as_deref(), directory)?;
+        let dataset = dataset.as_str();
+        for (i, scheme) in raw.schemes.into_iter().enumerate() {
+            self.scheme(path, dataset, i, scheme)?;
+        }
+        for (i, milestone) in raw.milestones.into_iter().enumerate() {
+            self.milestone(path, dataset, i, milestone)?;
+        }
+        Ok(())
+    }
+
+    fn scheme(
+        &mut self,
+        path: &str,
+        dataset: &str,
+        position: usize,
+        raw: RawScheme,
+    ) -> Result<(), LoadError> {
+        let check = FileCheck::new(path);
+        let (id, item) = new_id(check, "scheme", position, &raw.id, &mut self.scheme_ids)?;
+        let title = check
+            .texts(&item, "title", &raw.title_zh_hans, &raw.title_en)?
+            .into();
+        let source = check.source(&item, Some(&raw.source), "")?;
+        let scheme_index = self.schemes.len();
+        let mut scheme = Scheme {
+            name: scheme_name(&id),
+            id: id.clone(),
+            title,
+            definition: TwoLanguages::trimmed(&raw.definition_zh_hans, &raw.definition_en).into(),
+            source,
+            dataset: dataset_name(dataset),
+            concepts: Vec::with_capacity(raw.concepts.len()),
+            top_concepts: Vec::new(),
+            concept_ids: HashMap::with_capacity(raw.concepts.len()),
+        };
+        let mut concept_ids = FirstUse::new("give each concept of a scheme its own id");
+        let mut labels = FirstUse::new("preferred labels must differ within a scheme");
+        let mut notations = FirstUse::new("notations must differ within a scheme");
+        for (i, raw_concept) in raw.concepts.into_iter().enumerate() {
+            let concept_id = clean(&raw_concept.id);
+            let at = format!("{item}.concepts[{i}]");
+            check.id(format_args!("{at}.id"), "concept id", &concept_id)?;
+            let concept_item = format!("{item}.concepts[{concept_id}]");
+            check.unique(
+                &mut concept_ids,
+                concept_id.clone(),
+                format_args!("concept id {concept_id:?}"),
+                format_args!("{concept_item}.id"),
+                at,
+            )?;
+            let index = ConceptIndex::try_from(self.concepts.len()).map_err(|_| {
+                LoadError::invalid(path, &concept_item, "too many concepts for one process")
+            })?;
+            scheme.concept_ids.insert(concept_id.clone(), index);
+            let (concept, links) = self.concept(
+                path,
+                dataset,
+                &scheme,
+                scheme_index,
+                &concept_item,
+                concept_id,
+                raw_concept,
+            )?;
+            let place = format!("concept {:?}", concept.id);
+            for (lang, label) in concept.pref_label.present() {
+                check.unique(
+                    &mut labels,
+                    (lang, normalize(label)),
+                    format_args!("{lang} preferred label {label:?}"),
+                    format_args!("{concept_item}.pref_label_{}", field_suffix(lang)),
+                    place.as_str(),
+                )?;
+            }
+            if !concept.notation.is_empty() {
+                check.unique(
+                    &mut notations,
+                    normalize(&concept.notation),
+                    format_args!("notation {:?}", concept.notation),
+                    format_args!("{concept_item}.notation"),
+                    place,
+                )?;
+            }
+            scheme.concepts.push(index);
+            self.concepts.push(concept);
+            self.links.push(links);
+        }
+        self.schemes.push(scheme);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn concept(
+        &self,
+        path: &str,
+        dataset: &str,
+        scheme: &Scheme,
+        scheme_index: usize,
+        item: &str,
+        id: String,
+        raw: RawConcept,
+    ) -> Result<(Concept, PendingLinks), LoadError> {
+        let check = FileCheck::new(path);
+        let pref_label = check
+            .texts(
+                item,
+                "pref_label",
+                &raw.pref_label_zh_hans,
+                &raw.pref_label_en,
+            )?
+            .into();
+        let mut alt_labels = Vec::new();
+        for (lang, labels) in [
+            (Lang::ZhHans, &raw.alt_labels_zh_hans),
+            (Lang::En, &raw.alt_labels_en),
+        ] {
+            for (i, label) in labels.iter().enumerate() {
+                let label = clean(label);
+                if label.is_empty() {
+                    return Err(LoadError::invalid(
+                        path,
+                        format!("{item}.alt_labels_{}[{i}]", field_suffix(lang)),
+                        "is empty; remove it or give the label",
+                    ));
+                }
+                alt_labels.push((lang, label));
+            }
+        }
+        let mut series = Vec::with_capacity(raw.series.len());
+        for (i, s) in raw.series.iter().enumerate() {
+            let s = s.trim();
+            check.id(format_args!("{item}.series[{i}]"), "series id", s)?;
+            series.push(series_name(dataset, s));
+        }
+        for (key, value) in &raw.attributes {
+            let key_ok = !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !key_ok {
+                return Err(LoadError::invalid(
+                    path,
+                    format!("{item}.attributes"),
+                    format!(
+                        "{key:?} is not a valid attribute name; use lowercase letters, digits and '_'"
+                    ),
+                ));
+            }
+            if value.trim().is_empty() {
+                return Err(LoadError::invalid(
+                    path,
+                    format!("{item}.attributes.{key}"),
+                    "is empty; give a value or remove the attribute",
+                ));
+            }
+        }
+        let source = check.source(item, raw.source.as_deref(), &scheme.source)?;
+        let link = |field: String, scheme: &str, concept: &str| Link {
+            path: path.to_owned(),
+            field,
+            scheme: scheme.to_owned(),
+            concept: concept.to_owned(),
+        };
+        let broader = raw
+            .broader
+            .iter()
+            .enumerate()
+            .map(|(i, b)| link(format!("{item}.broader[{i}]"), &scheme.id, b.trim()))
+            .collect();
+        let related = raw
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let field = format!("{item}.related[{i}]");
+                match r.trim().split_once('/') {
+                    Some((s, c)) => link(field, s, c),
+                    None => link(field, &scheme.id, r.trim()),
+                }
+            })
+            .collect();
+        let concept = Concept {
+            name: concept_name(&scheme.id, &id),
+            id,
+            scheme: scheme_index,
+            notation: clean(&raw.notation),
+            pref_label,
+            definition: TwoLanguages::trimmed(&raw.definition_zh_hans, &raw.definition_en).into(),
+            alt_labels,
+            broader: Vec::new(),
+            narrower: Vec::new(),
+            related: Vec::new(),
+            ancestors: Vec::new(),
+            series,
+            source,
+            attributes: raw
+                .attributes
+                .into_iter()
+                .map(|(k, v)| (k, clean(&v)))
+                .collect(),
+        };
+        Ok((concept, PendingLinks { broader, related }))
+    }
+
+    fn milestone(
+        &mut self,
+        path: &str,
+        dataset: &str,
+        position: usize,
+        raw: RawMilestone,
+    ) -> Result<(), LoadError> {
+        let check = FileCheck::new(path);
+        let (id, item) = new_id(
+            check,
+            "milestone",
+            position,
+            &raw.id,
+            &mut self.milestone_ids,
+        )?;
+        let year = check.year(format_args!("{item}.year"), raw.year, MIN_YEAR..=MAX_YEAR)?;
+        let month = match raw.month {
+            None => None,
+            Some(m) => Some(
+                u8::try_from(m)
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(|| {
+                        LoadError::invalid(
+                            path,
+                            format!("{item}.month"),
+                            format!("{m} is not a month; use 1..=12, or leave it out when the report gives none"),
+                        )
+                    })?,
+            ),
+        };
+        let title = check
+            .texts(&item, "title", &raw.title_zh_hans, &raw.title_en)?
+            .into();
+        let source = check.source(&item, Some(&raw.source), "")?;
+        let links = raw
+            .concepts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let field = format!("{item}.concepts[{i}]");
+                let (scheme, concept) = c.trim().split_once('/').unwrap_or(("", c.trim()));
+                Link {
+                    path: path.to_owned(),
+                    field,
+                    scheme: scheme.to_owned(),
+                    concept: concept.to_owned(),
+                }
+            })
+            .collect();
+        self.milestones.push(Milestone {
+            name: milestone_name(&id),
+            id,
+            year,
+            month,
+            end_of_year: raw.end_of_year,
+            title,
+            description: TwoLanguages::trimmed(&raw.description_zh_hans, &raw.description_en)
+                .into(),
+            concepts: Vec::new(),
+            source,
+            dataset: dataset.to_owned(),
+        });
+        self.milestone_links.push(links);
+        Ok(())
+    }
+
+    /// Resolves every link, checks the hierarchy, and derives narrower, ancestors, top concepts
+    /// and the inverse related links; the vocabulary is marked as loaded from `data_version`.
+    fn finish(mut self, data_version: DataVersion) -> Result<Vocabulary, LoadError> {
+        let links = std::mem::take(&mut self.links);
+        for (i, pending) in links.iter().enumerate() {
+            let mut broader = Vec::with_capacity(pending.broader.len());
+            for link in &pending.broader {
+                let target = resolve(&self.schemes, link)?;
+                if !broader.contains(&target) {
+                    broader.push(target);
+                }
+            }
+            let mut related = Vec::with_capacity(pending.related.len());
+            for link in &pending.related {
+                let target = resolve(&self.schemes, link)?;
+                if target as usize == i {
+                    return Err(LoadError::invalid(
+                        &link.path,
+                        &link.field,
+                        "a concept cannot be related to itself",
+                    ));
+                }
+                if !related.contains(&target) {
+                    related.push(target);
+                }
+            }
+            self.concepts[i].broader = broader;
+            self.concepts[i].related = related;
+        }
+        self.check_acyclic(&links)?;
+        self.derive();
+        let milestone_links = std::mem::take(&mut self.milestone_links);
+        for (milestone, links) in self.milestones.iter_mut().zip(&milestone_links) {
+            let mut concepts = Vec::with_capacity(links.len());
+            for link in links {
+                let target = resolve(&self.schemes, link)?;
+                if !concepts.contains(&target) {
+                    concepts.push(target);
+                }
+            }
+            milestone.concepts = concepts;
+        }
+        Ok(Vocabulary::new(
+            self.schemes,
+            self.concepts,
+            self.milestones,
+            data_version,
+        ))
+    }
+
+    /// Fails on a cycle of broader links, naming a concept on it and the cycle.
+    fn check_acyclic(&self, links: &[PendingLinks]) -> Result<(), LoadError> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum State {
+            New,
+            Open,
+            Done,
+        }
+        let mut state = vec![State::New; self.concepts.len()];
+        for start in 0..self.concepts.len() {
+            if state[start] != State::New {
+                continue;
+            }
+            // Iterative depth-first search: (concept, next broader to visit).
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            state[start] = State::Open;
+            while let Some(top) = stack.last_mut() {
+                let (node, next) = *top;
+                top.1 += 1;
+                let Some(&parent) = self.concepts[node].broader.get(next) else {
+                    state[node] = State::Done;
+                    stack.pop();
+                    continue;
+                };
+                let parent = parent as usize;
+                match state[parent] {
+                    State::Done => {}
+                    State::New => {
+                        state[parent] = State::Open;
+                        stack.push((parent, 0));
+                    }
+                    State::Open => {
+                        let from = stack.iter().position(|(n, _)| *n == parent).unwrap_or(0);
+                        let cycle: Vec<&str> = stack[from..]
+                            .iter()
+                            .map(|(n, _)| self.concepts[*n].id.as_str())
+                            .chain(std::iter::once(self.concepts[parent].id.as_str()))
+                            .collect();
+                        let reason = format!(
+                            "broader links form a cycle ({}); a concept cannot be broader than itself",
+                            cycle.join(" → ")
+                        );
+                        let target = &self.concepts[parent].id;
+                        return Err(links[node]
+                            .broader
+                            .iter()
+                            .find(|link| &link.concept == target)
+                            .map(|link| LoadError::invalid(&link.path, &link.field, &reason))
+                            .unwrap_or_else(|| {
+                                LoadError::invalid(
+                                    TAXONOMY_FILE,
+                                    &self.concepts[node].name,
+                                    &reason,
+                                )
+                            }));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Narrower (inverse of broader, vocabulary order), ancestors (through each first broader),
+    /// top concepts, and related made symmetric.
+    fn derive(&mut self) {
+        let count = self.concepts.len();
+        let mut narrower: Vec<Vec<ConceptIndex>> = vec![Vec::new(); count];
+        let mut inverse_related: Vec<Vec<ConceptIndex>> = vec![Vec::new(); count];
+        for (i, concept) in self.concepts.iter().enumerate() {
+            let index = i as ConceptIndex;
+            for &b in &concept.broader {
+                narrower[b as usize].push(index);
+            }
+            for &r in &concept.related {
+                inverse_related[r as usize].push(index);
+            }
+        }
+        for i in 0..count {
+            let mut ancestors = Vec::new();
+            let mut seen = HashSet::new();
+            let mut current = self.concepts[i].broader.first().copied();
+            // Acyclic (checked), so this ends; `seen` guards anyway.
+            while let Some(parent) = current {
+                if !seen.insert(parent) {
+                    break;
+                }
+                ancestors.push(parent);
+                current = self.concepts[parent as usize].broader.first().copied();
+            }
+            let concept = &mut self.concepts[i];
+            concept.ancestors = ancestors;
+            concept.narrower = std::mem::take(&mut narrower[i]);
+            for r in std::mem::take(&mut inverse_related[i]) {
+                if !concept.related.contains(&r) {
+                    concept.related.push(r);
+                }
+            }
+        }
+        for scheme in &mut self.schemes {
+            scheme.top_concepts = scheme
+                .concepts
+                .iter()
+                .copied()
+                .filter(|&c| self.concepts[c as usize].broader.is_empty())
+                .collect();
+        }
+    }
+}
+
+/// The concept a link points to.
+fn resolve(schemes: &[Scheme], link: &Link) -> Result<ConceptIndex, LoadError> {
+    let Some(scheme) = schemes.iter().find(|s| s.id == link.scheme) else {
+        return Err(LoadError::invalid(
+            &link.path,
+            &link.field,
+            format!(
+                "\"{}/{}\" names no loaded scheme; write scheme/concept with the ids of an \
+                 existing concept",
+                link.scheme, link.concept
+            ),
+        ));
+    };
+    scheme
+        .concept_ids
+        .get(&link.concept)
+        .copied()
+        .ok_or_else(|| {
+            LoadError::invalid(
+                &link.path,
+                &link.field,
+                format!(
+                    "scheme {:?} has no concept {:?}; link to a concept that exists",
+                    link.scheme, link.concept
+                ),
+            )
+        })
+}
+
+/// `zh_hans` or `en`, as field names end.
+fn field_suffix(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhHans => "zh_hans",
+        Lang::En => "en",
+    }
+}
+
+/// Cleans the id of the `position`th `kind` (`scheme`, `milestone`) and checks that it is valid
+/// and not used yet in any file. Returns the id and the item's field prefix, `{kind}s[{id}]`.
+fn new_id(
+    check: FileCheck<'_>,
+    kind: &str,
+    position: usize,
+    raw_id: &str,
+    seen: &mut FirstUse<String>,
+) -> Result<(String, String), LoadError> {
+    let id = clean(raw_id);
+    check.id(
+        format_args!("{kind}s[{position}].id"),
+        &format!("{kind} id"),
+        &id,
+    )?;
+    let item = format!("{kind}s[{id}]");
+    check.unique(
+        seen,
+        id.clone(),
+        format_args!("{kind} id {id:?}"),
+        format_args!("{item}.id"),
+        check.path(),
+    )?;
+    Ok((id, item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use llmarket_kit::data;
+
+    const BASE: &str = r#"
+[[schemes]]
+id = "s"
+title_zh_hans = "方案"
+title_en = "Scheme"
+source = "1.1"
+
+[[schemes.concepts]]
+id = "a"
+pref_label_zh_hans = "甲"
+pref_label_en = "Alpha"
+
+[[schemes.concepts]]
+id = "b"
+pref_label_zh_hans = "乙"
+pref_label_en = "Beta"
+broader = ["a"]
+"#;
+
+    fn files(path: &str, text: String) -> DatasetFiles {
+        DatasetFiles::taxonomy_only("d", DataFile::owned(path, text))
+    }
+
+    fn load(text: &str) -> Result<Vocabulary, LoadError> {
+        Vocabulary::load(&[files("t.toml", text.to_owned())])
+    }
+
+    /// Asserts the load of `text` fails on `field` with a reason containing `needle`.
+    #[track_caller]
+    fn rejects(text: &str, field: &str, needle: &str) {
+        data::check::assert_invalid(load(text), "t.toml", field, needle);
+    }
+
+    #[test]
+    fn the_minimal_vocabulary_loads_with_its_hierarchy() {
+        let vocabulary = load(BASE).unwrap();
+        let b = vocabulary.concept("s", "b").unwrap();
+        let a = vocabulary.concept_index("s", "a").unwrap();
+        assert_eq!(b.ancestors, vec![a]);
+        assert_eq!(b.source, "1.1", "inherits the scheme's source");
+        assert_eq!(vocabulary.concept_at(a).narrower.len(), 1);
+        assert_eq!(vocabulary.scheme("s").unwrap().top_concepts, vec![a]);
+        assert_eq!(vocabulary.scheme("s").unwrap().dataset, "datasets/d");
+    }
+
+    #[test]
+    fn related_links_are_served_both_ways() {
+        let text = format!("{BASE}related = [\"s/a\"]\n");
+        let vocabulary = load(&text).unwrap();
+        let a = vocabulary.concept_index("s", "a").unwrap();
+        let b = vocabulary.concept_index("s", "b").unwrap();
+        assert_eq!(vocabulary.concept_at(b).related, vec![a]);
+        assert_eq!(vocabulary.concept_at(a).related, vec![b]);
+    }
+
+    #[test]
+    fn bad_links_labels_and_ids_are_rejected() {
+        let b = "schemes[s].concepts[b]";
+        let with = |line: &str| format!("{BASE}{line}\n");
+        let cases = [
+            (
+                BASE.replace("broader = [\"a\"]", "broader = [\"zz\"]"),
+                format!("{b}.broader[0]"),
+                "has no concept \"zz\"",
+            ),
+            (
+                with("related = [\"s/zz\"]"),
+                format!("{b}.related[0]"),
+                "has no concept",
+            ),
+            (
+                with("related = [\"nope/a\"]"),
+                format!("{b}.related[0]"),
+                "names no loaded scheme",
+            ),
+            (
+                with("related = [\"b\"]"),
+                format!("{b}.related[0]"),
+                "related to itself",
+            ),
+            (
+                BASE.replace(
+                    "pref_label_en = \"Alpha\"",
+                    "pref_label_en = \"Alpha\"\nbroader = [\"b\"]",
+                ),
+                format!("{b}.broader[0]"),
+                "cycle (",
+            ),
+            (
+                BASE.replace("broader = [\"a\"]", "broader = [\"b\"]"),
+                format!("{b}.broader[0]"),
+                "b → b",
+            ),
+            (
+                BASE.replace("\"乙\"", "\"甲\""),
+                format!("{b}.pref_label_zh_hans"),
+                "zh-Hans preferred label \"甲\" is already used by concept \"a\"; preferred \
+                 labels must differ",
+            ),
+            // Case and width do not make a label different.
+            (
+                BASE.replace("\"Beta\"", "\"ＡＬＰＨＡ\""),
+                format!("{b}.pref_label_en"),
+                "already used by concept \"a\"",
+            ),
+            (
+                BASE.replace("pref_label_en = \"Beta\"\n", ""),
+                format!("{b}.pref_label_en"),
+                "needs a text in en",
+            ),
+            (
+                BASE.replace("pref_label_zh_hans = \"乙\"", "pref_label_zh_hans = \"  \""),
+                format!("{b}.pref_label_zh_hans"),
+                "is missing",
+            ),
+            (
+                BASE.replace("title_en = \"Scheme\"\n", ""),
+                "schemes[s].title_en".to_owned(),
+                "is missing",
+            ),
+            (
+                BASE.replace("id = \"b\"", "id = \"Bad Id\""),
+                "schemes[s].concepts[1].id".to_owned(),
+                "not a valid concept id",
+            ),
+            (
+                BASE.replace("id = \"b\"", "id = \"a\""),
+                "schemes[s].concepts[a].id".to_owned(),
+                "concept id \"a\" is already used by schemes[s].concepts[0]",
+            ),
+            (
+                format!("{BASE}{}", BASE.replace("\"b\"", "\"c\"")),
+                "schemes[s].id".to_owned(),
+                "scheme id \"s\" is already used by t.toml",
+            ),
+            (
+                BASE.replace("id = \"s\"", "id = \"-s\""),
+                "schemes[0].id".to_owned(),
+                "not a valid scheme id",
+            ),
+            (
+                format!("dataset = \"Not Valid\"\n{BASE}"),
+                "dataset".to_owned(),
+                "not a valid dataset id",
+            ),
+            (
+                with("series = [\"Market Size\"]"),
+                format!("{b}.series[0]"),
+                "not a valid series id",
+            ),
+            (
+                with("attributes = { \"Bad Key\" = \"x\" }"),
+                format!("{b}.attributes"),
+                "not a valid attribute name",
+            ),
+        ];
+        for (text, field, needle) in cases {
+            rejects(&text, &field, needle);
+        }
+    }
+
+    #[test]
+    fn scheme_ids_are_unique_across_files() {
+        let result = Vocabulary::load(&[
+            files("one.toml", BASE.to_owned()),
+            files("two.toml", BASE.to_owned()),
+        ]);
+        data::check::assert_invalid(
+            result,
+            "two.toml",
+            "schemes[s].id",
+            "scheme id \"s\" is already used by one.toml",
+        );
+    }
+
+    fn milestone(extra: &str) -> String {
+        format!(
+            "{BASE}\n[[milestones]]\nid = \"m\"\nyear = 2023\ntitle_zh_hans = \"事件\"\n\
+             title_en = \"Event\"\nsource = \"2.2\"\nconcepts = [\"s/a\"]\n{extra}"
+        )
+    }
+
+    #[test]
+    fn bad_milestones_are_rejected() {
+        let vocabulary = load(&milestone("month = 12\n")).unwrap();
+        assert_eq!(vocabulary.milestone("m").unwrap().month, Some(12));
+        let twice = format!(
+            "{}\n[[milestones]]\nid = \"m\"\nyear = 2024\ntitle_zh_hans = \"乙\"\n\
+             title_en = \"B\"\nsource = \"2.2\"\n",
+            milestone("")
+        );
+        let cases = [
+            (milestone("month = 0\n"), "month", "use 1..=12"),
+            (milestone("month = 13\n"), "month", "use 1..=12"),
+            (milestone("month = -1\n"), "month", "use 1..=12"),
+            (
+                milestone("").replace("year = 2023", "year = 1800"),
+                "year",
+                "outside 1900..=2200",
+            ),
+            (
+                milestone("").replace("[\"s/a\"]", "[\"s/zz\"]"),
+                "concepts[0]",
+                "has no concept",
+            ),
+            (twice, "id", "milestone id \"m\" is already used by t.toml"),
+            (
+                milestone("").replace("source = \"2.2\"", "source = \"\""),
+                "source",
+                "is missing",
+            ),
+        ];
+        for (text, field, needle) in cases {
+            rejects(&text, &format!("milestones[m].{field}"), needle);
+        }
+    }
+
+    #[test]
+    fn toml_errors_and_unknown_fields_are_rejected() {
+        assert!(matches!(
+            load("[[schemes]\n"),
+            Err(LoadError::Invalid { .. })
+        ));
+        let text = BASE.replace("broader = [\"a\"]", "broader = [\"a\"]\nbroadr = []");
+        let err = load(&text).unwrap_err();
+        assert!(err.to_string().contains("broadr"), "{err}");
+    }
+
+    #[test]
+    fn the_builtin_vocabulary_loads() {
+        let vocabulary = Vocabulary::load(&[data::builtin()]).unwrap();
+        let ids: Vec<&str> = vocabulary.schemes().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "industry",
+                "capability-levels",
+                "modalities",
+                "drivers",
+                "trends",
+                "barriers",
+                "applications"
+            ]
+        );
+        let maas = vocabulary.concept("industry", "maas").unwrap();
+        let ancestors: Vec<&str> = maas
+            .ancestors
+            .iter()
+            .map(|&i| vocabulary.concept_at(i).id.as_str())
+            .collect();
+        assert_eq!(
+            ancestors,
+            [
+                "model-based-revenue",
+                "revenue-sources",
+                "large-model-industry"
+            ]
+        );
+        let l3 = vocabulary.concept("capability-levels", "l3").unwrap();
+        assert_eq!(
+            l3.attributes.get("current_level").map(String::as_str),
+            Some("border")
+        );
+        let keys: Vec<_> = vocabulary
+            .milestones()
+            .iter()
+            .map(Milestone::date_key)
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
+}

@@ -1,0 +1,206 @@
+//! The assembled vocabulary: every scheme, concept and milestone a process serves, their id
+//! indexes, the search index, and the data version. Built once by [`super::load`] and immutable
+//! afterwards, so every lookup here is a hash probe or an index, never I/O.
+
+use std::collections::HashMap;
+
+use super::{
+    error::Error,
+    language::Lang,
+    model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
+    search::{Hit, SearchIndex},
+};
+use llmarket_kit::{data::DataVersion, hash::Fingerprint};
+
+/// Every concept scheme and milestone a process serves, immutable once loaded.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    schemes: Vec<Scheme>,
+    concepts: Vec<Concept>,
+    milestones: Vec<Milestone>,
+    scheme_ids: HashMap<String, usize>,
+    milestone_ids: HashMap<String, usize>,
+    index: SearchIndex,
+    version: u64,
+    /// The version of the files it was loaded from (empty when built in memory).
+    data_version: DataVersion,
+}
+
+impl Vocabulary {
+    /// Assembles a vocabulary from validated parts, loaded from files of `data_version`, and
+    /// builds its search index. The loader
+    /// guarantees that concepts are grouped by scheme in scheme order and that every index is in
+    /// range; milestones are sorted here.
+    pub(crate) fn new(
+        schemes: Vec<Scheme>,
+        concepts: Vec<Concept>,
+        mut milestones: Vec<Milestone>,
+        data_version: DataVersion,
+    ) -> Self {
+        milestones.sort_by(|a, b| a.date_key().cmp(&b.date_key()));
+        let scheme_ids = schemes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        let milestone_ids = milestones
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
+        let index = SearchIndex::build(&concepts);
+        let version = version(&schemes, &concepts);
+        Self {
+            schemes,
+            concepts,
+            milestones,
+            scheme_ids,
+            milestone_ids,
+            index,
+            version,
+            data_version,
+        }
+    }
+
+    /// The data version: a fingerprint of everything that decides search results (the schemes
+    /// in order and every concept's scheme, id and texts). Two processes with the same data have
+    /// the same version, so page tokens that depend on the data can be checked against it.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The version of the files this vocabulary was loaded from, which every response carries
+    /// (unlike [`Vocabulary::version`], it changes with any change to the files).
+    pub fn data_version(&self) -> &DataVersion {
+        &self.data_version
+    }
+
+    /// The schemes, in vocabulary order.
+    pub fn schemes(&self) -> &[Scheme] {
+        &self.schemes
+    }
+
+    /// Every concept, scheme by scheme.
+    pub fn concepts(&self) -> &[Concept] {
+        &self.concepts
+    }
+
+    /// The milestones, in date order.
+    pub fn milestones(&self) -> &[Milestone] {
+        &self.milestones
+    }
+
+    /// The scheme with id `id`.
+    pub fn scheme(&self, id: &str) -> Result<&Scheme, Error> {
+        self.scheme_ids
+            .get(id)
+            .and_then(|&i| self.schemes.get(i))
+            .ok_or_else(|| Error::SchemeNotFound { scheme: id.into() })
+    }
+
+    /// Index of the scheme with id `id`.
+    pub fn scheme_index(&self, id: &str) -> Result<usize, Error> {
+        self.scheme_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| Error::SchemeNotFound { scheme: id.into() })
+    }
+
+    /// Index of concept `concept` of scheme `scheme`.
+    pub fn concept_index(&self, scheme: &str, concept: &str) -> Result<ConceptIndex, Error> {
+        self.scheme_ids
+            .get(scheme)
+            .and_then(|&s| self.schemes.get(s))
+            .and_then(|s| s.concept_ids.get(concept))
+            .copied()
+            .ok_or_else(|| Error::ConceptNotFound {
+                scheme: scheme.into(),
+                concept: concept.into(),
+            })
+    }
+
+    /// Concept `concept` of scheme `scheme`.
+    pub fn concept(&self, scheme: &str, concept: &str) -> Result<&Concept, Error> {
+        let index = self.concept_index(scheme, concept)?;
+        Ok(self.concept_at(index))
+    }
+
+    /// The concept at `index`, which came from this vocabulary.
+    ///
+    /// # Panics
+    /// If `index` did not come from this vocabulary; indices never come from requests.
+    pub fn concept_at(&self, index: ConceptIndex) -> &Concept {
+        &self.concepts[index as usize]
+    }
+
+    /// The concepts of scheme `scheme` in vocabulary order, or only the direct narrower concepts
+    /// of its concept `broader`.
+    pub fn list_concepts(
+        &self,
+        scheme: &str,
+        broader: Option<&str>,
+    ) -> Result<&[ConceptIndex], Error> {
+        let found = self.scheme(scheme)?;
+        match broader {
+            None => Ok(&found.concepts),
+            Some(concept) => Ok(&self.concept(scheme, concept)?.narrower),
+        }
+    }
+
+    /// The scheme of `concept`.
+    pub fn scheme_of(&self, concept: &Concept) -> &Scheme {
+        &self.schemes[concept.scheme]
+    }
+
+    /// The milestone with id `id`.
+    pub fn milestone(&self, id: &str) -> Result<&Milestone, Error> {
+        self.milestone_ids
+            .get(id)
+            .and_then(|&i| self.milestones.get(i))
+            .ok_or_else(|| Error::MilestoneNotFound {
+                milestone: id.into(),
+            })
+    }
+
+    /// The milestones `filter` selects, in date order.
+    pub fn select_milestones(&self, filter: MilestoneFilter) -> Vec<&Milestone> {
+        self.milestones
+            .iter()
+            .filter(|m| filter.start_year.is_none_or(|start| m.year >= start))
+            .filter(|m| filter.end_year.is_none_or(|end| m.year <= end))
+            .filter(|m| filter.concept.is_none_or(|c| m.concepts.contains(&c)))
+            .collect()
+    }
+
+    /// Finds concepts whose labels, notation or definition contain `query` (in any language,
+    /// NFKC-normalised, case-insensitive), best first; `schemes` (indices into
+    /// [`Vocabulary::schemes`]) restricts the search when not empty. `lang` is preferred when a
+    /// concept matches equally well in both languages. A query that normalises to nothing
+    /// finds nothing.
+    pub fn search(&self, query: &str, schemes: &[usize], lang: Lang) -> Vec<Hit<'_>> {
+        self.index.search(&self.concepts, query, schemes, lang)
+    }
+}
+
+/// The fingerprint behind [`Vocabulary::version`].
+fn version(schemes: &[Scheme], concepts: &[Concept]) -> u64 {
+    let mut hash = Fingerprint::new();
+    let texts = |hash: &mut Fingerprint, texts: &Texts| {
+        hash.part(&texts.zh_hans).part(&texts.en);
+    };
+    for scheme in schemes {
+        hash.part(&scheme.id);
+    }
+    for concept in concepts {
+        hash.number(concept.scheme as u64)
+            .part(&concept.id)
+            .part(&concept.notation);
+        texts(&mut hash, &concept.pref_label);
+        texts(&mut hash, &concept.definition);
+        for (lang, label) in &concept.alt_labels {
+            hash.part(lang.code()).part(label);
+        }
+        hash.number(concept.alt_labels.len() as u64);
+    }
+    hash.finish()
+}

@@ -1,0 +1,354 @@
+//! The server process: what it serves (the [`Plan`]), how it starts and binds, the one layer
+//! order every call passes ([`stack`]), and the one reload path ([`reload`]).
+//!
+//! Order of work in [`run`]: auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) →
+//! TLS files (65 bad, 74 unreadable) → bind (74) → open-file limit raised → log addresses →
+//! serve → SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still
+//! served) → drain within the grace period → exit 0. A second SIGINT/SIGTERM during the drain
+//! exits at once (130/143).
+
+mod compression;
+pub mod data_watch;
+pub mod quoted;
+mod reload;
+pub mod routes;
+pub mod stack;
+
+use std::{process::ExitCode, sync::Arc};
+
+use arc_swap::ArcSwap;
+use llmarket_forecast as forecast;
+use llmarket_kit::data::{self, LoadError, Shared};
+use llmarket_proto::exit;
+use llmarket_serving::{self as serving, ServiceRoutes, Signals, fd_limit, tls::ServerTls};
+use llmarket_taxonomy as taxonomy;
+use tokio::{sync::watch, task::JoinSet};
+
+pub use self::stack::{ServeOptions, serve, stack};
+use crate::{
+    auth,
+    commands::fail,
+    config::{Cli, Command},
+    observe::{
+        Metrics, Observer, Sampler, admin,
+        collect::DataLabels,
+        otlp::{Exporter, OtlpConfig},
+    },
+};
+
+/// Which services this process runs, with the data each needs.
+#[derive(Clone)]
+struct Plan {
+    forecast: Option<(std::net::SocketAddr, Shared<forecast::Catalog>)>,
+    taxonomy: Option<(std::net::SocketAddr, Shared<taxonomy::Vocabulary>)>,
+}
+
+fn shared<T>(value: T) -> Shared<T> {
+    Arc::new(ArcSwap::from_pointee(value))
+}
+
+/// Reads `dirs` (after the built-in data) and loads the data of the services asked for.
+fn load_data(
+    dirs: &[std::path::PathBuf],
+    want_forecast: bool,
+    want_taxonomy: bool,
+) -> Result<(Option<forecast::Catalog>, Option<taxonomy::Vocabulary>), LoadError> {
+    let sources = data::all_sources(dirs)?;
+    let forecast = want_forecast
+        .then(|| forecast::Catalog::load(&sources))
+        .transpose()?;
+    let taxonomy = want_taxonomy
+        .then(|| taxonomy::Vocabulary::load(&sources))
+        .transpose()?;
+    if let Some(vocabulary) = &taxonomy {
+        // A taxonomy-only process reads the series too, only to name the figures its texts quote.
+        let read;
+        let catalog = match &forecast {
+            Some(catalog) => Some(catalog),
+            None => {
+                read = forecast::Catalog::load(&sources).ok();
+                read.as_ref()
+            }
+        };
+        if let Some(catalog) = catalog {
+            report_quoted_figures(catalog, vocabulary);
+        }
+    }
+    Ok((forecast, taxonomy))
+}
+
+/// Logs every taxonomy text that quotes a figure a series states: a caller granted the scheme or
+/// the milestones reads it without a grant on the dataset (docs/security.md).
+fn report_quoted_figures(catalog: &forecast::Catalog, vocabulary: &taxonomy::Vocabulary) {
+    for quote in quoted::quoted_figures(catalog, vocabulary) {
+        tracing::info!(
+            text = %quote.text,
+            figure = %quote.figure,
+            series = %quote.series,
+            year = quote.year,
+            "a taxonomy text quotes a stated figure: a scheme or milestones grant reads it"
+        );
+    }
+}
+
+fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
+    let (forecast_addr, taxonomy_addr) = match cli.command {
+        Command::Forecast { listen } => (Some(listen), None),
+        Command::Taxonomy { listen } => (None, Some(listen)),
+        Command::All {
+            forecast_listen,
+            taxonomy_listen,
+        } => (Some(forecast_listen), Some(taxonomy_listen)),
+        // Handled in `main` before anything is served.
+        Command::Token { .. } | Command::Data(_) => (None, None),
+    };
+    let (forecast, taxonomy) =
+        load_data(&cli.data, forecast_addr.is_some(), taxonomy_addr.is_some())?;
+    Ok(Plan {
+        forecast: forecast_addr.zip(forecast.map(shared)),
+        taxonomy: taxonomy_addr.zip(taxonomy.map(shared)),
+    })
+}
+
+/// Serves what `cli` asks for until a signal stops it; the exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    let principals = match &cli.access.auth_file {
+        None => None,
+        Some(path) => match auth::load(path) {
+            Ok(shared) => {
+                tracing::info!(file = %path.display(), principals = shared.load().iter().count(), "access control on");
+                Some(shared)
+            }
+            Err(e) => return fail(e.exit_code(), &e.to_string()),
+        },
+    };
+    let plan = match load_plan(&cli) {
+        Ok(plan) => plan,
+        Err(e) => return fail(e.exit_code(), &e.to_string()),
+    };
+    let tls = match cli.tls.files().map(ServerTls::load).transpose() {
+        Ok(tls) => tls,
+        Err(e) => return fail(e.exit_code(), &e.to_string()),
+    };
+    if let Some(tls) = &tls {
+        tracing::info!(mutual = tls.mutual(), "TLS on");
+        if tls.mutual() && cli.access.auth_file.is_none() {
+            tracing::warn!(
+                "mutual TLS without --auth-file: every client with a certificate from the client CA reads everything; add --auth-file to grant each certificate name its datasets and schemes"
+            );
+        }
+    }
+
+    let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();
+    if let Some((addr, catalog)) = &plan.forecast {
+        match serving::bind(*addr).await {
+            Ok(listener) => services.push((listener, routes::forecast(catalog.clone()))),
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        }
+    }
+    if let Some((addr, vocabulary)) = &plan.taxonomy {
+        match serving::bind(*addr).await {
+            Ok(listener) => services.push((listener, routes::taxonomy(vocabulary.clone()))),
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        }
+    }
+
+    // Every listener shares the process's descriptors: each gets its share of the room.
+    let fds = fd_limit::raise();
+    let metrics = cli.observe.admin_listen.map(|_| Arc::new(Metrics::new()));
+    if let Some(metrics) = &metrics {
+        watch_data(metrics, &plan);
+    }
+    let exporter = match OtlpConfig::from_env(service_name(&cli.command)).map(Exporter::start) {
+        None => None,
+        Some(Ok(exporter)) => Some(exporter),
+        Some(Err(e)) => return fail(exit::USAGE, &e),
+    };
+    let sampler = Sampler::from_env(
+        std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
+        std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
+    );
+    let readiness = serving::Readiness::default();
+    for (_, routes) in &services {
+        readiness.set(routes.name(), false);
+    }
+    let (lame_duck_switch, lame_duck) = serving::lame_duck();
+    let mut options = ServeOptions {
+        connections: cli.connections.limits(),
+        grace: cli.shutdown_grace,
+        calls: cli.calls.limits(),
+        auth: principals.clone(),
+        reflection: cli.access.reflection(),
+        observer: Observer::new(
+            metrics.clone(),
+            cli.observe.access_policy(),
+            exporter,
+            sampler,
+        ),
+        readiness: readiness.clone(),
+        tls: tls.clone(),
+        lame_duck,
+        cors: cli.access.cors(),
+        replies: cli.calls.replies(),
+    };
+    let wanted = options.connections.max_connections;
+    let cap = fd_limit::connection_cap(wanted.saturating_mul(services.len()), fds)
+        / services.len().max(1);
+    options.connections.max_connections = cap.clamp(1, wanted);
+    options.connections.max_connections_per_address = cli
+        .connections
+        .per_address(options.connections.max_connections);
+    options.connections.reserved_connections = cli
+        .connections
+        .reserved(options.connections.max_connections, cli.authenticating());
+    if options.connections.max_connections < wanted {
+        tracing::warn!(
+            wanted,
+            max_connections = options.connections.max_connections,
+            "connection cap lowered to fit the open-file limit"
+        );
+    }
+
+    let mut signals = Signals::watch();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for (listener, routes) in services {
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(service = routes.name(), %addr, "listening");
+        let mut stop = stop_rx.clone();
+        let shutdown = async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        };
+        tasks.spawn(serve(listener, routes, shutdown, options.clone()));
+    }
+    let auth_file = cli.access.auth_file.clone().zip(principals);
+    if let Some(admin_addr) = cli.observe.admin_listen {
+        let listener = match serving::bind(admin_addr).await {
+            Ok(listener) => listener,
+            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+        };
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(service = "admin", %addr, "listening");
+        let mut stop = stop_rx.clone();
+        tokio::spawn(admin::serve(
+            listener,
+            metrics.clone(),
+            readiness,
+            cli.observe.admin_limits(),
+            async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            },
+        ));
+    }
+    tokio::spawn(reload::reload_on_change(
+        cli.data.clone(),
+        plan,
+        options.replies.clone(),
+        auth_file,
+        tls,
+        metrics,
+        reload::watch_directories(&cli),
+    ));
+
+    tokio::select! {
+        _ = signals.next() => {}
+        Some(result) = tasks.join_next() => {
+            // A server ended on its own: stop the others too and report.
+            let _ = stop_tx.send(true);
+            let code = report(result);
+            while tasks.join_next().await.is_some() {}
+            return code;
+        }
+    }
+    if !cli.shutdown_delay.is_zero() {
+        lame_duck_switch.enter();
+        tracing::info!(delay = ?cli.shutdown_delay, "lame duck: still serving calls until the drain");
+        tokio::select! {
+            () = tokio::time::sleep(cli.shutdown_delay) => {}
+            second = signals.next() => {
+                tracing::warn!("second {} during the lame duck: exiting at once", second.name());
+                return ExitCode::from(second.exit_code());
+            }
+        }
+    }
+    let _ = stop_tx.send(true);
+    let drain = async {
+        let mut code = ExitCode::SUCCESS;
+        while let Some(result) = tasks.join_next().await {
+            if report(result) != ExitCode::SUCCESS {
+                code = ExitCode::FAILURE;
+            }
+        }
+        code
+    };
+    tokio::select! {
+        code = drain => {
+            tracing::info!("stopped");
+            code
+        }
+        second = signals.next() => {
+            tracing::warn!("second {} during the drain: exiting at once", second.name());
+            ExitCode::from(second.exit_code())
+        }
+    }
+}
+
+/// The default `service.name` of exported spans.
+fn service_name(command: &Command) -> &'static str {
+    match command {
+        Command::Forecast { .. } => "llmarket-forecast",
+        Command::Taxonomy { .. } => "llmarket-taxonomy",
+        // These exit before anything is served.
+        Command::All { .. } | Command::Token { .. } | Command::Data(_) => "llmarket",
+    }
+}
+
+/// Reports the data versions served now in `llmarket_data_version_info` (read at each scrape,
+/// so a reload shows at once).
+fn watch_data(metrics: &Metrics, plan: &Plan) {
+    if let Some((_, catalog)) = &plan.forecast {
+        let catalog = catalog.clone();
+        metrics.runtime.watch_data(Box::new(move || {
+            catalog
+                .load()
+                .datasets()
+                .iter()
+                .map(|dataset| DataLabels {
+                    service: "forecast".to_owned(),
+                    dataset: dataset.id.clone(),
+                    version: dataset.version.clone(),
+                })
+                .collect()
+        }));
+    }
+    if let Some((_, vocabulary)) = &plan.taxonomy {
+        let vocabulary = vocabulary.clone();
+        metrics.runtime.watch_data(Box::new(move || {
+            vec![DataLabels {
+                service: "taxonomy".to_owned(),
+                dataset: "vocabulary".to_owned(),
+                version: format!("{:016x}", vocabulary.load().version()),
+            }]
+        }));
+    }
+}
+
+fn report(result: Result<Result<(), serving::ServeError>, tokio::task::JoinError>) -> ExitCode {
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            tracing::error!("server failed: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            tracing::error!("server task failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The two services as the serving runtime takes them: each generated server with the
+//! compressions it offers, the largest request each method can take, and the version of the
+//! data its replies depend on (so they may be kept in the reply cache).
+
+use std::sync::Arc;
+
+use llmarket_forecast::{Catalog, ForecastApi};
+use llmarket_kit::{data::Shared, fields::RequestSizes};
+use llmarket_proto::{
+    forecast::forecast_service_server::ForecastServiceServer,
+    taxonomy::taxonomy_service_server::TaxonomyServiceServer,
+};
+use llmarket_serving::{ServiceRoutes, middleware::RequestBounds};
+use llmarket_taxonomy::{TaxonomyApi, Vocabulary};
+use tonic::server::NamedService;
+
+use super::compression::both_ways;
+
+/// The forecast service's routes, for [`super::serve`].
+pub fn forecast(catalog: Shared<Catalog>) -> ServiceRoutes {
+    let data = catalog.clone();
+    let bounds = bounds::<ForecastServiceServer<ForecastApi>>(llmarket_forecast::REQUEST_SIZES);
+    let server = both_ways!(
+        ForecastServiceServer::new(ForecastApi::new(catalog))
+            .max_decoding_message_size(bounds.largest())
+    );
+    ServiceRoutes::new(server)
+        .reading(Arc::new(move || data.load().data_version().number()))
+        .bounded(bounds)
+}
+
+/// The taxonomy service's routes, for [`super::serve`].
+pub fn taxonomy(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
+    let data = vocabulary.clone();
+    let bounds = bounds::<TaxonomyServiceServer<TaxonomyApi>>(llmarket_taxonomy::REQUEST_SIZES);
+    let server = both_ways!(
+        TaxonomyServiceServer::new(TaxonomyApi::new(vocabulary))
+            .max_decoding_message_size(bounds.largest())
+    );
+    ServiceRoutes::new(server)
+        .reading(Arc::new(move || data.load().data_version().number()))
+        .bounded(bounds)
+}
+
+/// What the service `S` declares it can take, as the message-size layer enforces it.
+fn bounds<S: NamedService>(sizes: RequestSizes) -> RequestBounds {
+    RequestBounds {
+        service: S::NAME,
+        default: sizes.default,
+        methods: sizes.methods,
+    }
+}
