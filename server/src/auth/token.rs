@@ -6,6 +6,7 @@ use std::hash::{Hash, Hasher};
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
 
 /// How a token digest is written in a principals file: this prefix, then 64 lowercase hex digits.
 pub const DIGEST_PREFIX: &str = "sha256:";
@@ -34,35 +35,21 @@ impl TokenDigest {
                 llmarket_kit::status::shorten(text, 80)
             )
         };
-        let hex = text.strip_prefix(DIGEST_PREFIX).ok_or_else(bad)?.as_bytes();
-        if hex.len() != 64 {
+        let digits = text.strip_prefix(DIGEST_PREFIX).ok_or_else(bad)?;
+        // Lowercase only, as `token new` writes it: one spelling per digest.
+        if digits.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(bad());
         }
         let mut bytes = [0; 32];
-        for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
-            *byte = (nibble(pair[0]).ok_or_else(bad)? << 4) | nibble(pair[1]).ok_or_else(bad)?;
-        }
+        hex::decode_to_slice(digits, &mut bytes).map_err(|_| bad())?;
         Ok(Self(bytes))
-    }
-}
-
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
     }
 }
 
 impl PartialEq for TokenDigest {
     fn eq(&self, other: &Self) -> bool {
         // Every byte is compared whatever the earlier ones were.
-        let difference = self
-            .0
-            .iter()
-            .zip(other.0.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        std::hint::black_box(difference) == 0
+        self.0.ct_eq(&other.0).into()
     }
 }
 
@@ -78,10 +65,7 @@ impl Hash for TokenDigest {
 impl std::fmt::Display for TokenDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(DIGEST_PREFIX)?;
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        f.write_str(&hex::encode(self.0))
     }
 }
 
@@ -136,6 +120,7 @@ mod tests {
             &good[..good.len() - 1],
             &format!("{good}0"),
             &good.to_uppercase(),
+            &format!("{DIGEST_PREFIX}{}", good[DIGEST_PREFIX.len()..].to_uppercase()),
             &format!("sha1:{}", &good[DIGEST_PREFIX.len()..]),
             &good.replace('a', "g"),
         ] {
