@@ -304,6 +304,10 @@ pub struct ConnectionArgs {
     /// included) gets GOAWAY, and is closed if it sends none in as long again.
     #[arg(long, env = "LLMARKET_FIRST_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
     pub first_request_timeout: Duration,
+    /// A TLS client that has not finished its handshake this long after it was accepted is
+    /// closed (the first-request timeout bounds it too).
+    #[arg(long, env = "LLMARKET_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
+    pub tls_handshake_timeout: Duration,
     /// Streaming calls (health Watch, reflection) one connection may have open at once; one more
     /// gets RESOURCE_EXHAUSTED.
     #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS_PER_CONNECTION", default_value_t = llmarket_serving::limits::DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = call_limit, global = true)]
@@ -345,6 +349,7 @@ impl ConnectionArgs {
             max_connections,
             max_connections_per_address: self.per_address(max_connections),
             first_request_timeout: self.first_request_timeout,
+            tls_handshake_timeout: self.tls_handshake_timeout,
             max_streaming_calls_per_connection: self.max_streaming_calls_per_connection,
             // Set by the binary, which knows whether connections can authenticate.
             reserved_connections: 0,
@@ -486,10 +491,18 @@ pub struct CallArgs {
     /// RESOURCE_EXHAUSTED. Each method is also held to the most it can validly take.
     #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
     pub max_message_size: usize,
-    /// Answer repeated read calls with their kept encoded reply (at most 4 MiB in all, replies up
-    /// to 64 KiB, forgotten on every data reload): `on` or `off`.
+    /// Answer repeated read calls with their kept encoded reply (at most
+    /// --reply-cache-max-bytes in all, replies up to 64 KiB, forgotten on every data reload):
+    /// `on` or `off`.
     #[arg(long, env = "LLMARKET_REPLY_CACHE", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
     pub reply_cache: bool,
+    /// The most bytes the reply cache holds (requests, replies and their headers, counted as
+    /// held); past it the oldest replies go.
+    #[arg(long, env = "LLMARKET_REPLY_CACHE_MAX_BYTES", default_value_t = middleware::reply_cache::DEFAULT_MAX_BYTES, value_parser = cache_bound, global = true)]
+    pub reply_cache_max_bytes: usize,
+    /// The most replies the reply cache holds; past it the oldest go.
+    #[arg(long, env = "LLMARKET_REPLY_CACHE_MAX_ENTRIES", default_value_t = middleware::reply_cache::DEFAULT_MAX_ENTRIES, value_parser = cache_bound, global = true)]
+    pub reply_cache_max_entries: usize,
 }
 
 impl CallArgs {
@@ -506,10 +519,20 @@ impl CallArgs {
     /// The reply cache `--reply-cache` asks for (one per process).
     pub fn replies(&self) -> middleware::ReplyCache {
         if self.reply_cache {
-            middleware::ReplyCache::default()
+            middleware::ReplyCache::new(self.reply_cache_max_bytes, self.reply_cache_max_entries)
         } else {
             middleware::ReplyCache::off()
         }
+    }
+}
+
+/// A reply cache bound: a whole number above zero (`--reply-cache off` turns the cache off).
+fn cache_bound(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "{text:?} is not a number above zero, e.g. 4194304; to keep no replies, give --reply-cache off"
+        )),
+        Ok(n) => Ok(n),
     }
 }
 
@@ -739,11 +762,14 @@ mod tests {
             "3",
             "--first-request-timeout",
             "2s",
+            "--tls-handshake-timeout",
+            "750ms",
             "--max-streaming-calls-per-connection",
             "1",
         ])
         .unwrap();
         let limits = cli.connections.limits();
+        assert_eq!(limits.tls_handshake_timeout, Duration::from_millis(750));
         assert_eq!(limits.max_connections_per_address, 3);
         assert_eq!(limits.first_request_timeout, Duration::from_secs(2));
         assert_eq!(limits.max_streaming_calls_per_connection, 1);
@@ -1041,5 +1067,39 @@ mod tests {
             Cli::try_parse_from(["llmarket-server", "forecast", "--listen", "nowhere"]).is_err()
         );
         assert!(Cli::try_parse_from(["llmarket-server"]).is_err());
+    }
+
+    #[test]
+    fn the_reply_cache_keeps_what_its_bounds_allow_and_zero_is_refused() {
+        use llmarket_serving::middleware::reply_cache::{CallKey, Reply};
+        let cli = Cli::try_parse_from([
+            "llmarket-server",
+            "forecast",
+            "--reply-cache-max-entries",
+            "2",
+        ])
+        .unwrap();
+        let cache = cli.calls.replies();
+        let generation = cache.generation();
+        for request in [&b"a"[..], b"b", b"c"] {
+            let key = CallKey {
+                version: 1,
+                accept: b"",
+                path: "/s/m",
+                request,
+                scope: None,
+            };
+            let reply = Reply {
+                headers: http::HeaderMap::new(),
+                body: bytes::Bytes::from_static(b"reply"),
+            };
+            cache.put(generation, &key, &reply);
+        }
+        assert_eq!(cache.usage().0, 2, "the oldest went");
+        for flag in ["--reply-cache-max-bytes", "--reply-cache-max-entries"] {
+            let error =
+                Cli::try_parse_from(["llmarket-server", "forecast", flag, "0"]).unwrap_err();
+            assert!(error.to_string().contains("--reply-cache off"), "{error}");
+        }
     }
 }

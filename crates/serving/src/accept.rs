@@ -273,7 +273,7 @@ async fn serve_accepted<S>(
         }
         Some((acceptor, mutual)) => {
             let handshake = tokio::select! {
-                result = tls::handshake(acceptor, stream) => result,
+                result = tls::handshake(acceptor, stream, limits.tls_handshake_timeout) => result,
                 _ = phase.wait_for(|now| *now != Phase::Serving) => return,
                 () = tokio::time::sleep_until(first_request) => {
                     tracing::debug!(peer = %addr, "TLS handshake not done by the first-request deadline: closing");

@@ -62,6 +62,9 @@ pub struct ConnectionLimits {
     /// A new connection that has not sent its first request this long after it was accepted
     /// (TLS handshake included) gets GOAWAY, and is closed if it still sends none.
     pub first_request_timeout: Duration,
+    /// How long a client may take to finish the TLS handshake (and never past
+    /// `first_request_timeout`): one that never does holds its connection slot no longer.
+    pub tls_handshake_timeout: Duration,
     /// Streaming calls (health `Watch`, reflection) one connection may have open at once.
     pub max_streaming_calls_per_connection: usize,
     /// Connection slots kept for connections that have authenticated (see `--reserved-connections`);
@@ -93,6 +96,7 @@ impl Default for ConnectionLimits {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: default_per_address(DEFAULT_MAX_CONNECTIONS),
             first_request_timeout: DEFAULT_FIRST_REQUEST_TIMEOUT,
+            tls_handshake_timeout: crate::tls::DEFAULT_HANDSHAKE_TIMEOUT,
             max_streaming_calls_per_connection: DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION,
             reserved_connections: 0,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,

@@ -31,9 +31,9 @@ use rustls_pki_types::{
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 
-/// How long a client may take to finish the TLS handshake; one that never does holds its
-/// connection slot no longer than this.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `--tls-handshake-timeout`: how long a client may take to finish the TLS handshake;
+/// one that never does holds its connection slot no longer than this.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the TLS material is read from (PEM files).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,13 +159,14 @@ impl ServerTls {
 /// How long a connection whose handshake failed is kept, at most, for its peer to read our alert.
 const LINGER: Duration = Duration::from_secs(1);
 
-/// Runs the server side of the handshake on `stream`, within [`HANDSHAKE_TIMEOUT`].
+/// Runs the server side of the handshake on `stream`, within `timeout`.
 pub(crate) async fn handshake(
     acceptor: TlsAcceptor,
     stream: TcpStream,
+    timeout: Duration,
 ) -> io::Result<TlsStream<TcpStream>> {
     let accept = acceptor.accept(stream).into_fallible();
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+    match tokio::time::timeout(timeout, accept).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err((error, stream))) => {
             linger(stream).await;
@@ -173,7 +174,7 @@ pub(crate) async fn handshake(
         }
         Err(_elapsed) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("no TLS handshake within {HANDSHAKE_TIMEOUT:?}"),
+            format!("no TLS handshake within {timeout:?}"),
         )),
     }
 }

@@ -120,7 +120,10 @@ mod tests {
             &good[..good.len() - 1],
             &format!("{good}0"),
             &good.to_uppercase(),
-            &format!("{DIGEST_PREFIX}{}", good[DIGEST_PREFIX.len()..].to_uppercase()),
+            &format!(
+                "{DIGEST_PREFIX}{}",
+                good[DIGEST_PREFIX.len()..].to_uppercase()
+            ),
             &format!("sha1:{}", &good[DIGEST_PREFIX.len()..]),
             &good.replace('a', "g"),
         ] {

@@ -483,3 +483,29 @@ async fn a_connection_that_never_handshakes_is_closed_at_the_first_request_deadl
         .await
         .expect("a client with its certificate is served");
 }
+
+/// `--tls-handshake-timeout` closes a client that never finishes its handshake long before the
+/// first-request deadline would.
+#[tokio::test]
+async fn a_connection_that_never_handshakes_is_closed_at_the_handshake_timeout() {
+    use tokio::io::AsyncReadExt as _;
+    let pki = Pki::new("handshake-timeout");
+    let connections = llmarket_serving::ConnectionLimits {
+        first_request_timeout: Duration::from_secs(120),
+        tls_handshake_timeout: Duration::from_millis(200),
+        ..Default::default()
+    };
+    let server = limited_mutual_forecast(&pki, connections).await;
+    let mut silent = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let mut byte = [0u8; 1];
+    // The default (10 s) would not close it within this; the first-request deadline not for 120 s.
+    let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut byte))
+        .await
+        .expect("closed at the handshake timeout, not the first-request deadline");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    list_datasets(&server, &pki.ca.cert, Some(&pki.client))
+        .await
+        .expect("a client with its certificate is served");
+}
