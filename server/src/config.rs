@@ -497,10 +497,10 @@ pub struct CallArgs {
     #[arg(long, env = "LLMARKET_REPLY_CACHE", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
     pub reply_cache: bool,
     /// The most bytes the reply cache holds (requests, replies and their headers, counted as
-    /// held); past it the oldest replies go.
+    /// held); when full, replies asked for again are kept over replies asked for once.
     #[arg(long, env = "LLMARKET_REPLY_CACHE_MAX_BYTES", default_value_t = middleware::reply_cache::DEFAULT_MAX_BYTES, value_parser = cache_bound, global = true)]
     pub reply_cache_max_bytes: usize,
-    /// The most replies the reply cache holds; past it the oldest go.
+    /// The most replies the reply cache holds.
     #[arg(long, env = "LLMARKET_REPLY_CACHE_MAX_ENTRIES", default_value_t = middleware::reply_cache::DEFAULT_MAX_ENTRIES, value_parser = cache_bound, global = true)]
     pub reply_cache_max_entries: usize,
 }
@@ -1095,7 +1095,7 @@ mod tests {
             };
             cache.put(generation, &key, &reply);
         }
-        assert_eq!(cache.usage().0, 2, "the oldest went");
+        assert!(cache.usage().0 <= 2, "{:?}", cache.usage());
         for flag in ["--reply-cache-max-bytes", "--reply-cache-max-entries"] {
             let error =
                 Cli::try_parse_from(["llmarket-server", "forecast", flag, "0"]).unwrap_err();

@@ -6,20 +6,25 @@
 //! in, so replies of the old data do not hold memory).
 //!
 //! A reply is kept only under the generation it was computed in: a call that started before a
-//! reload cannot store what it read from the old data after the reload has emptied the cache.
-//! When full, the oldest entries go first (insertion order), so a client asking for many
-//! different things can only push entries out, never hold more than the bounds.
+//! reload does not store what it read from the old data after the reload has emptied the cache
+//! (and a reply that slips in as the reload empties it is keyed by the old data version, which
+//! no later call asks for). The storage is `quick_cache` (sharded, no process-wide lock), bounded
+//! by weight: each reply weighs its bytes and at least the byte bound over the entry bound, so
+//! neither bound is passed; when full, its S3-FIFO policy keeps replies asked for again over
+//! replies asked for once, so a client asking for many different things cannot push out what
+//! everyone else reads.
 
 use std::{
-    collections::{HashMap, VecDeque},
-    hash::{BuildHasher, RandomState},
-    sync::{Mutex, PoisonError},
+    hash::{Hash, Hasher},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use bytes::Bytes;
 use http::HeaderMap;
-
-use std::sync::Arc;
+use quick_cache::{Equivalent, OptionsBuilder, Weighter, sync::Cache};
 
 /// What a reply may depend on besides its request: what the caller may read. The layer that
 /// authenticates a call puts it into the request's extensions (the server builds it from the
@@ -86,57 +91,98 @@ pub struct Reply {
     pub body: Bytes,
 }
 
-#[derive(Debug)]
-struct Entry {
+impl Hash for CallKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_key(
+            self.version,
+            self.accept,
+            self.path,
+            self.request,
+            self.scope,
+            state,
+        );
+    }
+}
+
+/// What [`CallKey`] and [`StoredKey`] hash alike, so a borrowed key finds a stored one.
+fn hash_key<H: Hasher>(
+    version: u64,
+    accept: &[u8],
+    path: &str,
+    request: &[u8],
+    scope: Option<&CacheScope>,
+    state: &mut H,
+) {
+    version.hash(state);
+    accept.hash(state);
+    path.hash(state);
+    request.hash(state);
+    scope.hash(state);
+}
+
+/// A kept reply's key, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredKey {
     version: u64,
     accept: Bytes,
     path: Box<str>,
     request: Bytes,
     scope: Option<CacheScope>,
-    reply: Reply,
-    cost: usize,
 }
 
-impl Entry {
-    fn is(&self, key: &CallKey<'_>) -> bool {
-        self.version == key.version
-            && self.accept == key.accept
-            && *self.path == *key.path
-            && self.request == key.request
-            && self.scope.as_ref() == key.scope
+impl Hash for StoredKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_key(
+            self.version,
+            &self.accept,
+            &self.path,
+            &self.request,
+            self.scope.as_ref(),
+            state,
+        );
     }
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    entries: HashMap<u64, Entry>,
-    order: VecDeque<u64>,
-    bytes: usize,
-    generation: u64,
+impl Equivalent<StoredKey> for CallKey<'_> {
+    fn equivalent(&self, key: &StoredKey) -> bool {
+        self.version == key.version
+            && self.accept == key.accept
+            && self.path == &*key.path
+            && self.request == key.request
+            && self.scope == key.scope.as_ref()
+    }
 }
 
-impl Inner {
-    fn evict_oldest(&mut self) {
-        if let Some(hash) = self.order.pop_front()
-            && let Some(entry) = self.entries.remove(&hash)
-        {
-            self.bytes -= entry.cost;
-        }
+/// A kept reply and what it weighs against the bounds.
+#[derive(Debug, Clone)]
+struct Entry {
+    reply: Reply,
+    weight: u64,
+}
+
+/// Each entry weighs what [`ReplyCache::put`] counted.
+#[derive(Debug, Clone, Copy)]
+struct ByWeight;
+
+impl Weighter<StoredKey, Entry> for ByWeight {
+    fn weight(&self, _key: &StoredKey, entry: &Entry) -> u64 {
+        entry.weight
     }
 }
 
 /// A bounded cache of encoded replies, shared by every listener of a process (clones share it).
 #[derive(Debug, Clone)]
 pub struct ReplyCache {
-    shared: Option<std::sync::Arc<Shared>>,
+    shared: Option<Arc<Shared>>,
 }
 
 #[derive(Debug)]
 struct Shared {
-    inner: Mutex<Inner>,
-    hasher: RandomState,
+    replies: Cache<StoredKey, Entry, ByWeight>,
+    generation: AtomicU64,
     max_bytes: usize,
-    max_entries: usize,
+    /// The least an entry weighs: the byte bound over the entry bound.
+    min_weight: u64,
 }
 
 /// The generation a call started in, to store its reply under.
@@ -155,12 +201,24 @@ impl ReplyCache {
         if max_bytes == 0 || max_entries == 0 {
             return Self::off();
         }
+        let weight_capacity = u64::try_from(max_bytes).unwrap_or(u64::MAX);
+        let entries = u64::try_from(max_entries).unwrap_or(u64::MAX);
+        let options = OptionsBuilder::new()
+            .estimated_items_capacity(max_entries)
+            .weight_capacity(weight_capacity)
+            .build()
+            .expect("both capacities are set");
         Self {
-            shared: Some(std::sync::Arc::new(Shared {
-                inner: Mutex::new(Inner::default()),
-                hasher: RandomState::new(),
+            shared: Some(Arc::new(Shared {
+                replies: Cache::with_options(
+                    options,
+                    ByWeight,
+                    quick_cache::DefaultHashBuilder::default(),
+                    quick_cache::sync::DefaultLifecycle::default(),
+                ),
+                generation: AtomicU64::new(0),
                 max_bytes,
-                max_entries,
+                min_weight: weight_capacity.div_ceil(entries),
             })),
         }
     }
@@ -179,33 +237,28 @@ impl ReplyCache {
     /// reload path calls it once the new data is in place.
     pub fn invalidate(&self) {
         if let Some(shared) = &self.shared {
-            let mut inner = shared.lock();
-            inner.generation += 1;
-            inner.entries.clear();
-            inner.order.clear();
-            inner.bytes = 0;
+            shared.generation.fetch_add(1, Ordering::AcqRel);
+            shared.replies.clear();
         }
     }
 
     /// The current generation, taken before a call runs.
     pub fn generation(&self) -> Generation {
-        Generation(self.shared.as_ref().map_or(0, |s| s.lock().generation))
+        Generation(
+            self.shared
+                .as_ref()
+                .map_or(0, |s| s.generation.load(Ordering::Acquire)),
+        )
     }
 
     /// The reply kept for `key`, if any.
     pub fn get(&self, key: &CallKey<'_>) -> Option<Reply> {
         let shared = self.shared.as_ref()?;
-        let hash = shared.hash(key);
-        let inner = shared.lock();
-        inner
-            .entries
-            .get(&hash)
-            .filter(|e| e.is(key))
-            .map(|e| e.reply.clone())
+        shared.replies.get(key).map(|entry| entry.reply)
     }
 
-    /// Keeps `reply` for `key` if it was computed in `generation` (no reload since), fits the
-    /// size bounds, and no other call holds its slot; pushes out the oldest replies to make room.
+    /// Keeps `reply` for `key` if it was computed in `generation` (no reload since) and fits the
+    /// size bounds, pushing out others to make room.
     pub fn put(&self, generation: Generation, key: &CallKey<'_>, reply: &Reply) {
         let Some(shared) = &self.shared else { return };
         if key.request.len() + key.accept.len() > MAX_REQUEST_BYTES
@@ -225,55 +278,39 @@ impl ReplyCache {
             + reply.body.len()
             + headers
             + key.scope.map_or(0, CacheScope::cost);
-        if cost > shared.max_bytes {
+        if cost > shared.max_bytes || shared.generation.load(Ordering::Acquire) != generation.0 {
             return;
         }
-        let hash = shared.hash(key);
-        let mut inner = shared.lock();
-        if inner.generation != generation.0 || inner.entries.contains_key(&hash) {
-            return;
-        }
-        while inner.bytes + cost > shared.max_bytes || inner.entries.len() >= shared.max_entries {
-            inner.evict_oldest();
-        }
-        inner.entries.insert(
-            hash,
-            Entry {
-                version: key.version,
-                accept: Bytes::copy_from_slice(key.accept),
-                path: key.path.into(),
-                request: Bytes::copy_from_slice(key.request),
-                scope: key.scope.cloned(),
-                // An exact-size copy: the body may be a slice of a larger buffer (tonic encodes
-                // into 8 KiB ones), which a shared slice would keep alive, uncounted.
-                reply: Reply {
-                    headers: reply.headers.clone(),
-                    body: Bytes::copy_from_slice(&reply.body),
-                },
-                cost,
+        let stored = StoredKey {
+            version: key.version,
+            accept: Bytes::copy_from_slice(key.accept),
+            path: key.path.into(),
+            request: Bytes::copy_from_slice(key.request),
+            scope: key.scope.cloned(),
+        };
+        let entry = Entry {
+            // An exact-size copy: the body may be a slice of a larger buffer (tonic encodes
+            // into 8 KiB ones), which a shared slice would keep alive, uncounted.
+            reply: Reply {
+                headers: reply.headers.clone(),
+                body: Bytes::copy_from_slice(&reply.body),
             },
-        );
-        inner.order.push_back(hash);
-        inner.bytes += cost;
+            weight: u64::try_from(cost)
+                .unwrap_or(u64::MAX)
+                .max(shared.min_weight),
+        };
+        shared.replies.insert(stored, entry);
     }
 
-    /// The replies kept and the bytes they are counted as.
+    /// The replies kept and what they weigh against the byte bound (each at least the byte
+    /// bound over the entry bound).
     pub fn usage(&self) -> (usize, usize) {
         self.shared.as_ref().map_or((0, 0), |s| {
-            let inner = s.lock();
-            (inner.entries.len(), inner.bytes)
+            (
+                s.replies.len(),
+                usize::try_from(s.replies.weight()).unwrap_or(usize::MAX),
+            )
         })
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn hash(&self, key: &CallKey<'_>) -> u64 {
-        self.hasher
-            .hash_one((key.version, key.accept, key.path, key.request, key.scope))
     }
 }
 
@@ -388,8 +425,23 @@ mod tests {
         let cache = ReplyCache::new(1 << 20, 3);
         for i in 0..10u32 {
             cache.put(g, &key(&i.to_le_bytes(), None), &reply(b"reply"));
+            assert!(cache.usage().0 <= 3, "{:?}", cache.usage());
         }
-        assert_eq!(cache.usage().0, 3);
+        assert!(cache.get(&key(&9u32.to_le_bytes(), None)).is_some());
+    }
+
+    #[test]
+    fn a_reply_asked_for_again_outlives_a_scan_of_replies_asked_for_once() {
+        let cache = ReplyCache::new(64 * 1024, 4096);
+        let g = cache.generation();
+        cache.put(g, &key(b"popular", None), &reply(b"P"));
+        for _ in 0..3 {
+            assert!(cache.get(&key(b"popular", None)).is_some());
+        }
+        for i in 0..10_000u32 {
+            cache.put(g, &key(&i.to_le_bytes(), None), &reply(b"once"));
+        }
+        assert_eq!(cache.get(&key(b"popular", None)).unwrap().body, "P");
     }
 
     #[test]
