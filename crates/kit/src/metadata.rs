@@ -10,15 +10,8 @@ use crate::data::DataVersion;
 /// The response header naming the data version.
 pub const DATA_VERSION_HEADER: &str = "llmarket-data-version";
 
-/// Encoded replies smaller than this many bytes are never compressed. tonic sets up a new
-/// compressor for each message, and a gzip one cost about 130 µs of CPU with flate2's former
-/// miniz_oxide backend (measured: GetConcept, 1.3 KB, 28 → 162 µs per call with `ghz
-/// --enable-compression`); with zlib-rs a 10 KB list costs about 70 µs more gzipped and 60 µs
-/// more with zstd (`client/benches/compression.rs`), still more than a whole call, and a
-/// 1.3 KB reply about 31 µs more with gzip and 45 µs with zstd (measured with this constant at
-/// 1 KiB; `docs/benchmarks/load-suite.md`) to save 700 bytes; from 4 KiB up the lists shrink 2.7 to
-/// 3.7 times on the wire, and the reply cache keeps the compressed reply, so a repeated call
-/// does not compress again.
+/// Encoded replies smaller than this many bytes are never compressed: a compressor costs more
+/// CPU than a small reply saves in bytes (docs/adr/0002-compression-threshold.md).
 pub const COMPRESSION_THRESHOLD: usize = 4096;
 
 /// `message` as a response that names `version` in its metadata (nothing for data built in

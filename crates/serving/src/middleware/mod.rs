@@ -53,14 +53,9 @@ impl fmt::Debug for ShedCounter {
     }
 }
 
-/// Default `--max-concurrent-calls`. Measured with ghz on loopback against the release build
-/// (2 cores): a call costs the server about 0.12 ms of CPU (SearchConcepts, the heaviest common
-/// one), and at 1,024 concurrent client calls the server never had more than 2 to 4 in flight (a
-/// limit of 4 shed none, 2 shed 0.6 %, 1 shed half). 256 leaves 64 times that headroom for calls
-/// that wait, while bounding what in-flight calls hold.
+/// Default `--max-concurrent-calls` (docs/adr/0003-default-call-limits.md).
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 256;
-/// Default `--max-streaming-calls`: a health `Watch` costs the server about 8 KB while open, so
-/// 512 hold about 4 MB.
+/// Default `--max-streaming-calls` (docs/adr/0003-default-call-limits.md).
 pub const DEFAULT_MAX_STREAMING_CALLS: usize = 512;
 /// Default `--max-call-time`.
 pub const DEFAULT_MAX_CALL_TIME: Duration = Duration::from_secs(30);
