@@ -286,7 +286,8 @@ pub enum FormatArg {
     Json,
     /// Markdown.
     Markdown,
-    /// Tidy CSV, one row per value (reports and series with values).
+    /// Tidy CSV, one row per value (reports, series get) or record (milestones, levels,
+    /// concepts list).
     Csv,
 }
 

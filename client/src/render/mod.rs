@@ -11,6 +11,7 @@ pub mod markdown;
 #[cfg(feature = "cli")]
 pub mod png;
 mod punctuation;
+mod records;
 #[cfg(feature = "cli")]
 pub mod svg;
 pub mod table;
