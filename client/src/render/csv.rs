@@ -289,6 +289,7 @@ fn growth_values<'a>(g: &'a Growth, series_note: &'a str) -> Vec<Value<'a>> {
             resolution: None,
             note: None,
             quote: None,
+            note_zh_hans: None,
             width_unknown: estimate.is_some_and(|e| e.width_unknown),
             low,
             high,
@@ -355,6 +356,7 @@ fn stated_rate<'a>(series: &'a str, r: &'a StatedRate, series_note: &'a str) -> 
         resolution: r.resolution,
         note: None,
         quote: r.quote.clone(),
+        note_zh_hans: None,
         // "约 -90%": about, to a width the report does not give.
         width_unknown: r.qualifier == Qualifier::Approximate && r.resolution.is_none(),
         low: half.map(|h| r.value - h),
@@ -406,6 +408,7 @@ fn share(b: &Breakdown, c: &Component) -> Point {
         resolution: None,
         note: None,
         quote: None,
+        note_zh_hans: None,
         width_unknown: !exact || part.width_unknown || total.width_unknown,
         low,
         high,

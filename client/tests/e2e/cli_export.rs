@@ -248,17 +248,22 @@ async fn milestones_levels_and_concepts_export_tidy_csv() {
 }
 
 #[tokio::test]
-async fn every_command_with_values_exports_csv_the_same_in_every_language() {
+async fn every_command_with_values_exports_csv_with_the_same_codes_and_texts_in_its_language() {
     let servers = Servers::start().await;
-    let commands: [&[&str]; 6] = [
+    let commands: [&[&str]; 9] = [
         &["report", "overview"],
         &["report", "segment", "drivers/cost-decline"],
         &["report", "timeline"],
         &["report", "cost"],
         &["series", "get", "market-size"],
         &["series", "get", "market-size", "--interpolate"],
+        &["milestones"],
+        &["levels"],
+        &["concepts", "list", "--scheme", "industry"],
     ];
+    let han = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     for command in commands {
+        let mut codes = Vec::new();
         let mut texts = Vec::new();
         for lang in ["en", "zh"] {
             let mut args = command.to_vec();
@@ -266,20 +271,35 @@ async fn every_command_with_values_exports_csv_the_same_in_every_language() {
             let csv = succeeds(&servers, &args).await;
             let mut rows = rows(&csv);
             assert!(!rows.is_empty(), "{args:?}: {csv}");
-            // The series' note is the one text in the asked language, as its title is in JSON.
+            // The words for a person are in the asked language (a concept's in the language
+            // its row names); the rest is codes, the same in every language.
+            let mut words = Vec::new();
             for row in &mut rows {
-                let note = row.remove("series_note").unwrap();
-                let chinese = note.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-                let english = note.contains(" the ") || note.contains("revenue");
-                assert!(note.is_empty() || chinese, "{args:?}: {note}");
-                assert!(lang == "en" || !english, "{args:?}: {note}");
-                // A milestone's title and description are in the asked language too.
-                row.remove("title");
-                row.remove("description");
+                for column in ["note", "series_note", "title", "description"] {
+                    let Some(text) = row.remove(column) else {
+                        continue;
+                    };
+                    if lang == "zh" && !text.is_empty() {
+                        assert!(han(&text), "{args:?}: {column} {text:?}");
+                        let english = text.contains(" the ") || text.contains("USD");
+                        assert!(!english, "{args:?}: {column} {text:?}");
+                    }
+                    words.push(text);
+                }
             }
-            texts.push(rows);
+            codes.push(rows);
+            texts.push(words);
         }
-        assert_eq!(texts[0], texts[1], "{command:?}: CSV is data, not words");
+        assert_eq!(
+            codes[0], codes[1],
+            "{command:?}: codes and numbers are data"
+        );
+        let translated = ["report", "series", "milestones"].contains(&command[0]);
+        assert!(
+            !translated || texts[0] != texts[1],
+            "{command:?}: the Chinese CSV has Chinese words: {:?}",
+            texts[1]
+        );
     }
     // A command that prints no values says so.
     for command in [
