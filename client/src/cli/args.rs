@@ -178,8 +178,9 @@ pub enum ReportCommand {
     },
     /// One concept joined with the series it links to.
     Segment {
-        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
-        #[arg(value_parser = concept_arg)]
+        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}` (a series id
+        /// is answered with the concepts that explain it).
+        #[arg(value_parser = segment_arg)]
         concept: String,
         /// The span of years.
         #[command(flatten)]
@@ -375,6 +376,18 @@ fn scheme_arg(text: &str) -> Result<String, String> {
     SchemeName::parse_short(text)
         .map(|name| name.to_string())
         .map_err(|e| e.to_string())
+}
+
+/// The concept of `report segment`, as [`concept_arg`]; a series (`market-size`, or its full
+/// name) as typed, to be answered with the concepts that explain it.
+fn segment_arg(text: &str) -> Result<String, String> {
+    concept_arg(text).or_else(|error| {
+        if crate::cli::lookup::series_like(text) {
+            Ok(text.to_owned())
+        } else {
+            Err(error)
+        }
+    })
 }
 
 /// A concept as typed (`scheme/concept` or the full name), as its full resource name.

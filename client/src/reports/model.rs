@@ -83,8 +83,8 @@ pub struct Point {
     /// The report's own words for a stated value, as the source writes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<String>,
-    /// `note` in the source language (zh-Hans), when the data gives it and `note` is not
-    /// already in it (Chinese output puts it in `note`, see `Render::localize`).
+    /// `note` in the source language (zh-Hans), when the data gives it (Chinese output puts
+    /// it in `note` too, see `Render::localize`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_zh_hans: Option<String>,
     /// Whether the value is approximate to an unstated degree (an approximate figure without a

@@ -1,8 +1,8 @@
 //! The texts of a report's data that the command words itself, in the report's language before
 //! it is printed in any format (JSON and CSV too): a derived value's `method`, a growth's
 //! `method`, a segment's `growth_note`, and a stated value's `note` in the source's language
-//! when the data gives it (`note_zh_hans`, then left out as `note` holds it). In English they
-//! stay as the services send them.
+//! when the data gives it (`note_zh_hans`, kept too: the JSON has the same keys in every
+//! language). In English they stay as the services send them.
 
 use crate::{
     render::{
@@ -24,7 +24,7 @@ pub(super) fn point(language: Language, point: &mut Point) {
     if point.is_derived() {
         point.method = Some(method_text(Words(language), point));
     }
-    if let Some(note) = point.note_zh_hans.take() {
+    if let Some(note) = point.note_zh_hans.clone() {
         point.note = Some(note);
     }
 }

@@ -1,0 +1,146 @@
+//! A name of the wrong kind, a dataset that does not exist, an option the command would ignore,
+//! and identifiers in narrow tables: each answered with what to give instead.
+
+use llmarket_tests::Servers;
+
+use crate::common::{assert_fails, llmarket_with_env, on, succeeds};
+
+#[tokio::test]
+async fn a_series_given_to_report_segment_points_to_its_concept() {
+    let servers = Servers::start().await;
+    for given in [
+        "market-size",
+        "datasets/cic-global-llm-2026/series/market-size",
+        "industry/market-size",
+    ] {
+        let output = on(&servers, &["report", "segment", given]).await;
+        let message = assert_fails(&output, 64);
+        assert!(
+            message.contains("market-size is a series, not a concept")
+                && message.contains("llmarket report segment industry/model-based-revenue"),
+            "{given}: {message}"
+        );
+    }
+    let output = on(&servers, &["report", "segment", "no-such-thing"]).await;
+    let message = assert_fails(&output, 64);
+    assert!(message.contains("neither a concept"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unknown_dataset_is_answered_with_the_datasets_there_are() {
+    let servers = Servers::start().await;
+    for command in [
+        &["--dataset", "nope", "report", "overview"][..],
+        &["--dataset", "nope", "series", "list"],
+        &["--dataset", "nope", "series", "get", "market-size"],
+    ] {
+        let output = on(&servers, command).await;
+        let message = assert_fails(&output, 64);
+        assert!(
+            message.contains("--dataset nope: no such dataset")
+                && message.contains("cic-global-llm-2026"),
+            "{command:?}: {message}"
+        );
+        // No call's name: those are the services' business.
+        for rpc in ["GetSeries", "ListSeries", "GetObservations", "NOT_FOUND"] {
+            assert!(!message.contains(rpc), "{command:?}: {message}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_option_the_command_would_ignore_is_refused() {
+    let servers = Servers::start().await;
+    let url = servers.forecast.url();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "report",
+                "segment",
+                "drivers/cost-decline",
+                "--dataset",
+                "x",
+            ],
+            "--dataset does not apply to `report segment`",
+        ),
+        (
+            &["levels", "--forecast", &url],
+            "--forecast does not apply to `levels`",
+        ),
+        (
+            &["schemes", "--strict"],
+            "--strict does not apply to `schemes`",
+        ),
+        (
+            &["completions", "bash", "--lang", "zh"],
+            "--lang does not apply to `completions`",
+        ),
+        (
+            &["completions", "bash", "--format", "json"],
+            "--format does not apply to `completions`",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = llmarket_with_env(args, &[]).await;
+        let message = assert_fails(&output, 64);
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    // Before the command, an option is a setting for any command (as in an alias), and so is
+    // a variable.
+    succeeds(&servers, &["--strict", "schemes"]).await;
+    let output = llmarket_with_env(
+        &["--taxonomy", &servers.taxonomy.url(), "levels"],
+        &[("LLMARKET_FORECAST_URL", "http://127.0.0.1:1")],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn identifiers_are_broken_only_between_their_words_in_a_narrow_table() {
+    let servers = Servers::start().await;
+    let output = llmarket_with_env(
+        &[
+            "--forecast",
+            &servers.forecast.url(),
+            "--taxonomy",
+            &servers.taxonomy.url(),
+            "--format",
+            "table",
+            "concepts",
+            "list",
+            "--scheme",
+            "industry",
+        ],
+        &[("COLUMNS", "60")],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&output.stdout).into_owned();
+    for id in [
+        "industry/large-model-industry",
+        "industry/large-model-companies",
+        "industry/deployment-based-revenue",
+        "industry/ai-native-applications",
+    ] {
+        // Each piece of the name in the table ends (or the next begins) at a `/` or hyphen.
+        let pieces: Vec<&str> = table
+            .split_whitespace()
+            .filter(|word| word.len() < id.len())
+            .filter(|word| {
+                (id.starts_with(word) && word.contains('/'))
+                    || (id.ends_with(word) && word.contains('-'))
+            })
+            .collect();
+        for piece in pieces {
+            let whole_start = id.starts_with(piece) && piece.ends_with(['/', '-']);
+            let whole_end =
+                id.ends_with(piece) && id[..id.len() - piece.len()].ends_with(['/', '-']);
+            assert!(
+                whole_start || whole_end,
+                "{id} broken inside a word ({piece:?}):\n{table}"
+            );
+        }
+        assert!(table.contains(&id[..9]), "{id} in:\n{table}");
+    }
+}
