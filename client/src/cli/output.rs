@@ -67,6 +67,7 @@ impl Output<'_> {
         report.localize(self.language);
         let answers = partial::unimplemented(&report, self.client, self.context).await;
         partial::check(&report, self.strict, self.context, &answers)?;
+        partial::explain_unimplemented(&mut report, &answers);
         let sections = figure_sections(&report);
         let cite = |mut doc: Doc| {
             if let Some(citation) = &self.citation {

@@ -3,7 +3,7 @@
 
 use llmarket_tests::Servers;
 
-use crate::common::{assert_fails, llmarket_with_env, on, succeeds};
+use crate::common::{assert_fails, assert_strict_json, llmarket_with_env, on, succeeds};
 
 #[tokio::test]
 async fn a_series_given_to_report_segment_points_to_its_concept() {
@@ -142,5 +142,27 @@ async fn identifiers_are_broken_only_between_their_words_in_a_narrow_table() {
             );
         }
         assert!(table.contains(&id[..9]), "{id} in:\n{table}");
+    }
+}
+
+#[tokio::test]
+async fn json_warnings_say_which_service_answers_at_the_wrong_port() {
+    let servers = Servers::start().await;
+    let f = servers.forecast.url();
+    // The taxonomy URL pointing at the forecast service.
+    let output = crate::common::against(&f, &f, &["report", "overview", "--format", "json"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let json = assert_strict_json("report overview", &crate::common::stdout(&output));
+    let warnings = json["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    for warning in warnings {
+        let reason = warning["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(&format!(
+                "{f} serves the forecast service, not the taxonomy service"
+            )),
+            "{reason}"
+        );
+        assert!(!reason.trim_end().ends_with("UNIMPLEMENTED:"), "{reason}");
     }
 }
