@@ -13,6 +13,7 @@ mod args;
 mod credentials;
 mod explain;
 mod failure;
+mod hints;
 mod lang;
 mod lookup;
 mod output;
@@ -48,8 +49,9 @@ pub fn main() -> ExitCode {
         Err(error) => return failure::usage_error(&error),
     };
     if let Command::Completions { shell } = cli.command {
-        // Generated into memory: clap_complete panics when its writer fails.
-        let mut command = <Cli as clap::CommandFactory>::command();
+        // Generated into memory: clap_complete panics when its writer fails. From the scoped
+        // definition, so a subcommand completes only the options that apply to it.
+        let mut command = scope::completion_command();
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut command, "llmarket", &mut script);
         let file = cli.export.output.as_deref();

@@ -135,6 +135,46 @@ pub(super) fn command() -> Command {
     scoped(command, &[], &globals)
 }
 
+/// The command line's definition for shell completion: each subcommand has only the options
+/// that apply to it (not hidden copies, which completion scripts would still offer); the
+/// top level has every one, as settings for any command.
+pub(super) fn completion_command() -> Command {
+    let mut command = Cli::command();
+    let globals: Vec<Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .map(|arg| arg.clone().global(false))
+        .collect();
+    for global in &globals {
+        command = command.mut_arg(global.get_id(), |arg| arg.global(false));
+    }
+    applying(command, &[], &globals)
+}
+
+/// `command` (at `path`) and its subcommands, each with a copy of the options of `globals` that
+/// apply to it.
+fn applying(mut command: Command, path: &[String], globals: &[Arg]) -> Command {
+    if !path.is_empty() {
+        for global in globals {
+            let id = global.get_id().as_str();
+            let defined = command.get_arguments().any(|arg| arg.get_id() == id);
+            if !defined && applies(id, path) {
+                command = command.arg(global.clone());
+            }
+        }
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        let mut inner = path.to_vec();
+        inner.push(name.clone());
+        command = command.mut_subcommand(&name, |sub| applying(sub, &inner, globals));
+    }
+    command
+}
+
 /// `command` (at `path`) and its subcommands with hidden copies of the options that do not
 /// apply to them.
 fn scoped(mut command: Command, path: &[String], globals: &[Arg]) -> Command {

@@ -166,3 +166,102 @@ async fn json_warnings_say_which_service_answers_at_the_wrong_port() {
         assert!(!reason.trim_end().ends_with("UNIMPLEMENTED:"), "{reason}");
     }
 }
+
+#[tokio::test]
+async fn completions_offer_tags_and_the_datas_names_and_only_options_that_apply() {
+    let servers = Servers::start().await;
+    let script = succeeds(&servers, &["completions", "bash"]).await;
+    // `--lang` completes tags, `--from` nothing, never file names.
+    let after = |option: &str| {
+        let at = script
+            .find(&format!("                {option})"))
+            .unwrap_or_else(|| panic!("{option} in the script"));
+        script[at..]
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(
+        after("--lang"),
+        r#"COMPREPLY=($(compgen -W "en en-US zh zh-Hans zh-CN" -- "${cur}"))"#
+    );
+    assert_eq!(after("--from"), r#"COMPREPLY=("${cur}")"#);
+    assert!(after("--dataset").contains("cic-global-llm-2026"));
+    // Each subcommand offers only its options; `completions` only --output.
+    let opts = |command: &str| {
+        let at = script
+            .find(&format!("        llmarket__subcmd__{command})"))
+            .unwrap_or_else(|| panic!("{command} in the script"));
+        script[at..]
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    let completions = opts("completions");
+    assert!(completions.contains("--output"), "{completions}");
+    for absent in ["--lang", "--format", "--forecast", "--strict", "--chart"] {
+        assert!(!completions.contains(absent), "{absent}: {completions}");
+    }
+    let get = opts("series__subcmd__get");
+    assert!(
+        !get.contains("--taxonomy") && !get.contains("--strict"),
+        "{get}"
+    );
+    // Every series and concept the built-in data has is offered where one is asked for.
+    for series in [
+        "market-size",
+        "inference-cost",
+        "application-market",
+        "maas-market",
+    ] {
+        assert!(get.contains(series), "{series}: {get}");
+    }
+    let concepts = rows_of_csv(&succeeds(&servers, &["concepts", "list", "--format", "csv"]).await);
+    let segment = opts("report__subcmd__segment");
+    let offered = script
+        .lines()
+        .skip_while(|line| !line.contains("llmarket__subcmd__report__subcmd__segment)"))
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(offered.trim(), segment);
+    let mut served = 0;
+    for concept in &concepts {
+        let short = concept
+            .trim_start_matches("schemes/")
+            .replacen("/concepts/", "/", 1);
+        assert!(
+            segment
+                .split_whitespace()
+                .any(|word| word.trim_matches('"') == short),
+            "{short} offered to report segment"
+        );
+        served += 1;
+    }
+    let listed = segment
+        .split_whitespace()
+        .filter(|w| !w.starts_with('-') && w.contains('/'));
+    assert_eq!(listed.count(), served, "no name the data does not have");
+    // The help of `completions` lists only what applies.
+    let help = succeeds(&servers, &["completions", "--help"]).await;
+    assert!(
+        help.contains("--output") && !help.contains("--lang"),
+        "{help}"
+    );
+}
+
+/// The distinct `concept` column of a concepts CSV.
+fn rows_of_csv(csv: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for line in csv.lines().skip(1) {
+        let name = line.split(',').next().unwrap_or_default().to_owned();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
