@@ -4,13 +4,14 @@
 //! The last two columns carry the report's own words for a stated value (`quote`) and the
 //! source's note on what the series covers (`series_note`). A rate (a CAGR, a multiple) is a
 //! row whose `from_year` and `year` are the ends of its span. Commands whose results are not
-//! values (milestones, concepts) print their own records ([`records`](super::records)).
+//! values (milestones, concepts; the timeline's milestones beside its values) print their own
+//! records ([`records`](super::records)).
 
 use std::{borrow::Cow, collections::BTreeSet};
 
-use crate::render::{format, records};
+use crate::render::format;
 use crate::reports::{
-    CostOutlook, MarketOverview, SegmentReport, Timeline,
+    CostOutlook, MarketOverview, SegmentReport,
     direct::{ConceptDetail, SearchResults, SeriesDetail, SeriesList},
     discovery::SchemeList,
     model::{
@@ -69,7 +70,12 @@ pub struct Value<'a> {
 
 impl<'a> Value<'a> {
     /// The value `point` of one year.
-    fn of_year(series: &'a str, measure: &'a str, point: Cow<'a, Point>, note: &'a str) -> Self {
+    pub(super) fn of_year(
+        series: &'a str,
+        measure: &'a str,
+        point: Cow<'a, Point>,
+        note: &'a str,
+    ) -> Self {
         Self {
             series,
             measure,
@@ -478,36 +484,6 @@ impl Values for SegmentReport {
             }));
         }
         Some(values)
-    }
-}
-
-impl Values for Timeline {
-    fn values(&self) -> Option<Vec<Value<'_>>> {
-        Some(
-            self.years
-                .iter()
-                .filter_map(|y| y.market_size.as_ref())
-                .map(|point| {
-                    Value::of_year(
-                        short_id(&self.series),
-                        "value",
-                        Cow::Borrowed(point),
-                        &self.note,
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    /// The market size's values, then each milestone as a row of its own (`measure`
-    /// `milestone`, the milestone's columns after the values').
-    fn records(&self) -> Option<Records> {
-        let values = value_records(self.values()?);
-        let milestones = self
-            .years
-            .iter()
-            .flat_map(|y| y.milestones.iter().flatten());
-        Some(records::beside_values(values, milestones))
     }
 }
 

@@ -3,12 +3,16 @@
 //! identifiers as the JSON has them, texts in the language their `language` column names (a
 //! milestone's in the `--lang` language).
 
+use std::borrow::Cow;
+
 use crate::{
-    render::csv::{COLUMNS, Records, Values},
+    render::csv::{COLUMNS, Records, Value, Values, value_records},
     reports::{
+        Timeline,
         direct::Milestones,
         discovery::{CapabilityLadder, ConceptList},
         model::{ConceptSummary, MilestoneItem},
+        short_id,
     },
 };
 
@@ -58,7 +62,7 @@ fn milestone_row(m: &MilestoneItem) -> Vec<String> {
 /// The value records `values` (under [`COLUMNS`]) followed by one row per milestone: `measure`
 /// is `milestone`, `year` and `source` are the milestone's, and the milestone's own columns
 /// (those of `milestones` but its year and source) come after the values' columns.
-pub(super) fn beside_values<'a>(
+fn beside_values<'a>(
     mut values: Records,
     milestones: impl Iterator<Item = &'a MilestoneItem>,
 ) -> Records {
@@ -126,7 +130,7 @@ fn concept_rows(concept: &ConceptSummary, language: &str) -> Vec<Vec<String>> {
 }
 
 impl Values for Milestones {
-    fn values(&self) -> Option<Vec<super::csv::Value<'_>>> {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
         None
     }
 
@@ -139,7 +143,7 @@ impl Values for Milestones {
 }
 
 impl Values for ConceptList {
-    fn values(&self) -> Option<Vec<super::csv::Value<'_>>> {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
         None
     }
 
@@ -157,7 +161,7 @@ impl Values for ConceptList {
 }
 
 impl Values for CapabilityLadder {
-    fn values(&self) -> Option<Vec<super::csv::Value<'_>>> {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
         None
     }
 
@@ -184,5 +188,35 @@ impl Values for CapabilityLadder {
             })
             .collect();
         Some(Records { header, rows })
+    }
+}
+
+impl Values for Timeline {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        Some(
+            self.years
+                .iter()
+                .filter_map(|y| y.market_size.as_ref())
+                .map(|point| {
+                    Value::of_year(
+                        short_id(&self.series),
+                        "value",
+                        Cow::Borrowed(point),
+                        &self.note,
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// The market size's values, then each milestone as a row of its own (`measure`
+    /// `milestone`, the milestone's columns after the values').
+    fn records(&self) -> Option<Records> {
+        let values = value_records(self.values()?);
+        let milestones = self
+            .years
+            .iter()
+            .flat_map(|y| y.milestones.iter().flatten());
+        Some(beside_values(values, milestones))
     }
 }
