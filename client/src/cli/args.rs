@@ -2,12 +2,15 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use llmarket_proto::names::{ConceptName, DatasetName, SchemeName};
 
 use crate::{
     Service,
-    cli::lang::{LangArg, lang_arg},
+    cli::{
+        hints::{CONCEPTS, DATASETS, LANG_TAGS, SCHEMES, SERIES, hinted},
+        lang::{LangArg, lang_arg},
+    },
     config::{DEFAULT_DATASET, DEFAULT_FORECAST_URL, DEFAULT_TAXONOMY_URL},
     connect::check_endpoint,
     reports::YearSpan,
@@ -32,6 +35,7 @@ pub struct Cli {
         value_delimiter = ',',
         default_value = DEFAULT_FORECAST_URL,
         value_parser = endpoint(Service::Forecast),
+        value_hint = ValueHint::Url,
         global = true
     )]
     pub forecast: Vec<String>,
@@ -44,6 +48,7 @@ pub struct Cli {
         value_delimiter = ',',
         default_value = DEFAULT_TAXONOMY_URL,
         value_parser = endpoint(Service::Taxonomy),
+        value_hint = ValueHint::Url,
         global = true
     )]
     pub taxonomy: Vec<String>,
@@ -54,18 +59,19 @@ pub struct Cli {
     /// Language of labels, definitions and titles, as a BCP-47 tag: en (en-US, …) or zh
     /// (zh-Hans, zh-CN, …).
     #[arg(long = "lang", value_name = "TAG", default_value = "en", global = true,
-          value_parser = lang_arg)]
+          value_parser = hinted(lang_arg, LANG_TAGS), hide_possible_values = true)]
     pub lang: LangArg,
     /// Time budget of each call, retries included (e.g. `5s`, `500ms`).
-    #[arg(long, default_value = "10s", value_parser = deadline, global = true)]
+    #[arg(long, default_value = "10s", value_parser = deadline, value_hint = ValueHint::Other,
+          global = true)]
     pub deadline: Duration,
     /// How often a `dns:///host:port` endpoint is resolved again to follow its replicas (also
     /// at once when a call finds the service unavailable).
-    #[arg(long, env = "LLMARKET_RESOLVE_INTERVAL", default_value = "30s", value_parser = resolve_interval, global = true)]
+    #[arg(long, env = "LLMARKET_RESOLVE_INTERVAL", default_value = "30s", value_parser = resolve_interval, value_hint = ValueHint::Other, global = true)]
     pub resolve_interval: Duration,
     /// The dataset, `datasets/{dataset}` or just `{dataset}`.
     #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true,
-          value_parser = dataset_arg)]
+          value_parser = hinted(dataset_arg, DATASETS), hide_possible_values = true)]
     pub dataset: String,
     /// Also draw the report's series as a line chart into this file: PNG for a name ending in
     /// .png, else SVG (.svg or no extension; any other is refused).
@@ -162,7 +168,7 @@ pub enum Command {
         #[command(flatten)]
         years: YearsArgs,
         /// Only milestones concerning this concept (`scheme/concept`).
-        #[arg(long, value_parser = concept_arg)]
+        #[arg(long, value_parser = hinted(concept_arg, CONCEPTS), hide_possible_values = true)]
         concept: Option<String>,
     },
 }
@@ -178,8 +184,9 @@ pub enum ReportCommand {
     },
     /// One concept joined with the series it links to.
     Segment {
-        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
-        #[arg(value_parser = concept_arg)]
+        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}` (a series id
+        /// is answered with the concepts that explain it).
+        #[arg(value_parser = hinted(segment_arg, CONCEPTS), hide_possible_values = true)]
         concept: String,
         /// The span of years.
         #[command(flatten)]
@@ -196,10 +203,11 @@ pub enum ReportCommand {
     Cost {
         /// First year of stated costs shown, within the years stated (2022–2024 in the built-in
         /// data).
-        #[arg(long = "from", value_name = "YEAR")]
+        #[arg(long = "from", value_name = "YEAR", value_hint = ValueHint::Other)]
         start: Option<i32>,
         /// Last year projected to: after the last stated cost, at most 2200.
-        #[arg(long = "to", value_name = "YEAR", default_value_t = DEFAULT_COST_HORIZON)]
+        #[arg(long = "to", value_name = "YEAR", default_value_t = DEFAULT_COST_HORIZON,
+              value_hint = ValueHint::Other)]
         end: i32,
     },
 }
@@ -212,6 +220,7 @@ pub enum SeriesCommand {
     /// One series with its values.
     Get {
         /// The series: its id (e.g. `market-size`) or full name.
+        #[arg(value_parser = hinted(text_arg, SERIES), hide_possible_values = true)]
         series: String,
         /// The span of years.
         #[command(flatten)]
@@ -230,16 +239,17 @@ pub enum ConceptsCommand {
     /// One concept: its label, every alternative label and its definition in both languages.
     Get {
         /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
-        #[arg(value_parser = concept_arg)]
+        #[arg(value_parser = hinted(concept_arg, CONCEPTS), hide_possible_values = true)]
         concept: String,
     },
     /// Concepts whose label or definition contains a text, in either language.
     Search {
         /// The text to find (not empty).
-        #[arg(value_parser = query_arg)]
+        #[arg(value_parser = query_arg, value_hint = ValueHint::Other)]
         query: String,
         /// Only in this scheme (repeatable): `scheme` or `schemes/{scheme}`.
-        #[arg(long = "scheme", value_parser = scheme_arg)]
+        #[arg(long = "scheme", value_parser = hinted(scheme_arg, SCHEMES),
+              hide_possible_values = true)]
         schemes: Vec<String>,
     },
 }
@@ -248,7 +258,7 @@ pub enum ConceptsCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ConceptListArgs {
     /// Only this scheme: `scheme` or `schemes/{scheme}` [default: every scheme].
-    #[arg(long, value_parser = scheme_arg)]
+    #[arg(long, value_parser = hinted(scheme_arg, SCHEMES), hide_possible_values = true)]
     pub scheme: Option<String>,
     /// Show the hierarchy (narrower concepts under their broader one) instead of a table.
     #[arg(long)]
@@ -260,11 +270,11 @@ pub struct ConceptListArgs {
 pub struct YearsArgs {
     /// First year, within the years the data has (a year outside is refused, stating them)
     /// [default: as far back as the data goes].
-    #[arg(long = "from", value_name = "YEAR")]
+    #[arg(long = "from", value_name = "YEAR", value_hint = ValueHint::Other)]
     pub start: Option<i32>,
     /// Last year, within the years the data has (a year outside is refused, stating them)
     /// [default: as far ahead as the data goes].
-    #[arg(long = "to", value_name = "YEAR")]
+    #[arg(long = "to", value_name = "YEAR", value_hint = ValueHint::Other)]
     pub end: Option<i32>,
 }
 
@@ -286,7 +296,8 @@ pub enum FormatArg {
     Json,
     /// Markdown.
     Markdown,
-    /// Tidy CSV, one row per value (reports and series with values).
+    /// Tidy CSV, one row per value (reports, series get) or record (milestones, levels,
+    /// concepts list).
     Csv,
 }
 
@@ -354,6 +365,11 @@ pub(super) fn check_output(path: &std::path::Path) -> Result<(), String> {
     }
 }
 
+/// A value taken as it is typed (a series, checked by the service).
+fn text_arg(text: &str) -> Result<String, String> {
+    Ok(text.to_owned())
+}
+
 /// The text of `concepts search`: not empty.
 fn query_arg(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
@@ -374,6 +390,18 @@ fn scheme_arg(text: &str) -> Result<String, String> {
     SchemeName::parse_short(text)
         .map(|name| name.to_string())
         .map_err(|e| e.to_string())
+}
+
+/// The concept of `report segment`, as [`concept_arg`]; a series (`market-size`, or its full
+/// name) as typed, to be answered with the concepts that explain it.
+fn segment_arg(text: &str) -> Result<String, String> {
+    concept_arg(text).or_else(|error| {
+        if crate::cli::lookup::series_like(text) {
+            Ok(text.to_owned())
+        } else {
+            Err(error)
+        }
+    })
 }
 
 /// A concept as typed (`scheme/concept` or the full name), as its full resource name.

@@ -11,6 +11,7 @@ use crate::{
     cli::{
         args::{Command, ReportCommand, SeriesCommand},
         failure::Failure,
+        lookup,
     },
     probe::Answerer,
     reports::{INFERENCE_COST_SERIES, MARKET_SIZE_SERIES, short_id},
@@ -114,6 +115,10 @@ pub(super) async fn explain(failure: Failure, client: &Client, context: &Context
         return failure;
     };
     match code {
+        Code::NotFound => match lookup::unknown_dataset(&failure, client).await {
+            Some(unknown) => unknown,
+            None => failure,
+        },
         Code::Unavailable | Code::DeadlineExceeded => failure.append(context.tried(service)),
         Code::Unimplemented => failure.append(who_answers(client, context, service).await),
         Code::FailedPrecondition | Code::InvalidArgument | Code::OutOfRange

@@ -13,7 +13,9 @@ mod args;
 mod credentials;
 mod explain;
 mod failure;
+mod hints;
 mod lang;
+mod lookup;
 mod output;
 mod partial;
 mod run;
@@ -32,16 +34,24 @@ pub use lang::LangArg;
 
 /// Runs the command with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match scope::command()
-        .try_get_matches()
-        .and_then(|matches| Cli::from_arg_matches(&matches))
-    {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = match scope::command().try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(error) => return failure::usage_error(&error),
+    };
+    // An option the subcommand would ignore is refused, not silently dropped.
+    if let Some(error) = scope::ignored(&matches, &args) {
+        return failure::Failure::new(llmarket_proto::exit::USAGE, format!("{error} (see --help)"))
+            .report();
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => return failure::usage_error(&error),
     };
     if let Command::Completions { shell } = cli.command {
-        // Generated into memory: clap_complete panics when its writer fails.
-        let mut command = <Cli as clap::CommandFactory>::command();
+        // Generated into memory: clap_complete panics when its writer fails. From the scoped
+        // definition, so a subcommand completes only the options that apply to it.
+        let mut command = scope::completion_command();
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut command, "llmarket", &mut script);
         let file = cli.export.output.as_deref();

@@ -60,10 +60,14 @@ impl Output<'_> {
     /// report on stdout or into the file.
     pub(super) async fn emit<R: Render + Values + Partial>(
         &self,
-        report: R,
+        mut report: R,
     ) -> Result<(), Failure> {
+        // The command's words in the data (methods, notes) in the output's language, in
+        // every format.
+        report.localize(self.language);
         let answers = partial::unimplemented(&report, self.client, self.context).await;
         partial::check(&report, self.strict, self.context, &answers)?;
+        partial::explain_unimplemented(&mut report, &answers);
         let sections = figure_sections(&report);
         let cite = |mut doc: Doc| {
             if let Some(citation) = &self.citation {

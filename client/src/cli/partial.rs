@@ -22,29 +22,47 @@ pub(super) trait Partial {
     fn missing(&self) -> &[Warning] {
         &[]
     }
-}
 
-impl Partial for MarketOverview {
-    fn missing(&self) -> &[Warning] {
-        &self.warnings
+    /// The same, to complete their reasons; none for a result that cannot lack parts.
+    fn missing_mut(&mut self) -> Option<&mut Vec<Warning>> {
+        None
     }
 }
 
-impl Partial for SegmentReport {
-    fn missing(&self) -> &[Warning] {
-        &self.warnings
-    }
+/// [`Partial`] for reports whose `warnings` list their missing parts.
+macro_rules! partial {
+    ($($report:ty),*) => {$(
+        impl Partial for $report {
+            fn missing(&self) -> &[Warning] {
+                &self.warnings
+            }
+
+            fn missing_mut(&mut self) -> Option<&mut Vec<Warning>> {
+                Some(&mut self.warnings)
+            }
+        }
+    )*};
 }
 
-impl Partial for Timeline {
-    fn missing(&self) -> &[Warning] {
-        &self.warnings
-    }
-}
+partial!(MarketOverview, SegmentReport, Timeline, CostOutlook);
 
-impl Partial for CostOutlook {
-    fn missing(&self) -> &[Warning] {
-        &self.warnings
+/// Completes the reason of each part of `result` missing because the service's URL answered
+/// UNIMPLEMENTED with which service answers there (`answers`, from [`unimplemented`]), so the
+/// JSON says what stderr says instead of an empty "UNIMPLEMENTED: ".
+pub(super) fn explain_unimplemented(result: &mut impl Partial, answers: &[(Service, String)]) {
+    let Some(missing) = result.missing_mut() else {
+        return;
+    };
+    for warning in missing.iter_mut() {
+        let answer = answers.iter().find(|(s, _)| *s == warning.service);
+        if let (Some((_, answer)), Some(UNIMPLEMENTED)) = (answer, warning.code.as_deref()) {
+            let reason = warning.reason.trim_end();
+            warning.reason = if reason.ends_with(':') {
+                format!("{reason} {answer}")
+            } else {
+                format!("{reason}; {answer}")
+            };
+        }
     }
 }
 

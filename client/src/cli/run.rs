@@ -15,6 +15,7 @@ use crate::{
         explain::{Context, Years, explain, outside_the_data},
         failure::Failure,
         lang::LangArg,
+        lookup,
         output::{Output, Printed, format_of},
         width::width,
     },
@@ -109,7 +110,38 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 .await
         }
         Command::Report(ReportCommand::Segment { concept, years }) => {
-            let report = progress(client.segment_report(&concept, years.into(), language)).await?;
+            // A series where a concept belongs: the concepts that explain it.
+            if !concept.starts_with("schemes/") {
+                return Err(lookup::series_given_as_concept(client, &concept)
+                    .await
+                    .unwrap_or_else(|| {
+                        Failure::new(
+                            llmarket_proto::exit::USAGE,
+                            format!(
+                                "{concept} is neither a concept (scheme/concept) nor a series \
+                                 of the dataset; find concepts with `llmarket concepts list`"
+                            ),
+                        )
+                    }));
+            }
+            let report =
+                match progress(client.segment_report(&concept, years.into(), language)).await {
+                    Ok(report) => report,
+                    // `industry/market-size`: the concept's id is a series'.
+                    Err(error) => {
+                        let failure = Failure::from(error);
+                        let id = crate::reports::short_id(&concept);
+                        return Err(match failure.grpc() {
+                            Some(tonic::Code::NotFound) => {
+                                match lookup::series_given_as_concept(client, id).await {
+                                    Some(pointer) => pointer,
+                                    None => failure,
+                                }
+                            }
+                            _ => failure,
+                        });
+                    }
+                };
             // Series, but no value of any in the span: years outside the data.
             let first_series = report.series.first().map(|s| s.values.name.clone());
             let given = years.start.is_some() || years.end.is_some();

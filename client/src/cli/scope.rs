@@ -1,15 +1,24 @@
 //! Which of the command's global options apply to which subcommand: the parser accepts every
 //! global option everywhere (so they may come before or after the subcommand), but a
-//! subcommand's help lists only those that apply to it.
+//! subcommand's help lists only those that apply to it, and one given after a subcommand it does
+//! not apply to (`levels --forecast URL`) is refused (exit 64) rather than silently ignored.
+//! Options before the subcommand are settings for whichever command follows (as in an alias,
+//! `llmarket --forecast URL --taxonomy URL`), and so are values from the environment
+//! (`LLMARKET_*`): those are never refused.
 
-use clap::{Arg, Command, CommandFactory as _};
+use std::ffi::OsString;
+
+use clap::{Arg, ArgMatches, Command, CommandFactory as _};
 
 use crate::cli::args::Cli;
 
+/// Every subcommand but `completions`, which only prints a script (into `--output`).
+const NOT_COMPLETIONS: &[&str] = &["!completions"];
+
 /// The global options that apply to some subcommands only, and the paths (subcommand names
-/// from the top) they apply to; a path ending in `*` covers the subcommands under it. Options
-/// not listed apply everywhere.
-const SCOPES: [(&str, &[&str]); 5] = [
+/// from the top) they apply to; a path ending in `*` covers the subcommands under it, and
+/// `!name` every path but those under `name`. Options not listed apply everywhere.
+const SCOPES: [(&str, &[&str]); 13] = [
     ("forecast", &["report *", "series *"]),
     (
         "taxonomy",
@@ -26,7 +35,90 @@ const SCOPES: [(&str, &[&str]); 5] = [
     ),
     ("chart", &["report *", "series get"]),
     ("strict", &["report *"]),
+    ("format", NOT_COMPLETIONS),
+    ("lang", NOT_COMPLETIONS),
+    ("deadline", NOT_COMPLETIONS),
+    ("resolve_interval", NOT_COMPLETIONS),
+    ("ca_cert", NOT_COMPLETIONS),
+    ("client_cert", NOT_COMPLETIONS),
+    ("client_key", NOT_COMPLETIONS),
+    ("token_file", NOT_COMPLETIONS),
 ];
+
+/// The first option given after a subcommand it does not apply to, in `args` (the command
+/// line, the program's name first) as `matches` parsed them, as a usage error's text naming
+/// the subcommand and where the option does apply.
+pub(super) fn ignored(matches: &ArgMatches, args: &[OsString]) -> Option<String> {
+    let mut path = Vec::new();
+    let mut deepest = matches;
+    while let Some((name, sub)) = deepest.subcommand() {
+        path.push(name.to_owned());
+        deepest = sub;
+    }
+    if path.first().is_none_or(|top| top == "help") {
+        return None;
+    }
+    let command = command();
+    let after = after_subcommand(&command, args);
+    for (id, scopes) in SCOPES {
+        let Some(long) = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == id)
+            .and_then(Arg::get_long)
+        else {
+            continue;
+        };
+        let flag = format!("--{long}");
+        let given = after.iter().any(|arg| {
+            arg.to_str().is_some_and(|text| {
+                text == flag || text.strip_prefix(&flag).is_some_and(|r| r.starts_with('='))
+            })
+        });
+        if !given || applies(id, &path) {
+            continue;
+        }
+        let applies_to: Vec<String> = scopes
+            .iter()
+            .map(|scope| match scope.strip_prefix('!') {
+                Some(other) => format!("every command but {other}"),
+                None => scope.replace(" *", " …"),
+            })
+            .collect();
+        return Some(format!(
+            "{flag} does not apply to `{}` and would be ignored; it applies to {}",
+            path.join(" "),
+            applies_to.join(", ")
+        ));
+    }
+    None
+}
+
+/// The arguments after the subcommand's name in `args`: past the options before it (and their
+/// values) and the program's name.
+fn after_subcommand<'a>(command: &Command, args: &'a [OsString]) -> &'a [OsString] {
+    let takes_value = |arg: &Arg| arg.get_action().takes_values();
+    let mut i = 1;
+    while let Some(arg) = args.get(i) {
+        let text = arg.to_string_lossy();
+        let option = if let Some(long) = text.strip_prefix("--") {
+            (!long.contains('='))
+                .then(|| command.get_arguments().find(|a| a.get_long() == Some(long)))
+        } else if let Some(short) = text.strip_prefix('-').filter(|s| s.chars().count() == 1) {
+            let short = short.chars().next();
+            Some(command.get_arguments().find(|a| a.get_short() == short))
+        } else if text.starts_with('-') {
+            None
+        } else {
+            return &args[i + 1..];
+        };
+        i += if option.flatten().is_some_and(takes_value) {
+            2
+        } else {
+            1
+        };
+    }
+    &[]
+}
 
 /// The command line's definition, with each subcommand's help limited to its options.
 ///
@@ -41,6 +133,46 @@ pub(super) fn command() -> Command {
         .cloned()
         .collect();
     scoped(command, &[], &globals)
+}
+
+/// The command line's definition for shell completion: each subcommand has only the options
+/// that apply to it (not hidden copies, which completion scripts would still offer); the
+/// top level has every one, as settings for any command.
+pub(super) fn completion_command() -> Command {
+    let mut command = Cli::command();
+    let globals: Vec<Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .map(|arg| arg.clone().global(false))
+        .collect();
+    for global in &globals {
+        command = command.mut_arg(global.get_id(), |arg| arg.global(false));
+    }
+    applying(command, &[], &globals)
+}
+
+/// `command` (at `path`) and its subcommands, each with a copy of the options of `globals` that
+/// apply to it.
+fn applying(mut command: Command, path: &[String], globals: &[Arg]) -> Command {
+    if !path.is_empty() {
+        for global in globals {
+            let id = global.get_id().as_str();
+            let defined = command.get_arguments().any(|arg| arg.get_id() == id);
+            if !defined && applies(id, path) {
+                command = command.arg(global.clone());
+            }
+        }
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        let mut inner = path.to_vec();
+        inner.push(name.clone());
+        command = command.mut_subcommand(&name, |sub| applying(sub, &inner, globals));
+    }
+    command
 }
 
 /// `command` (at `path`) and its subcommands with hidden copies of the options that do not
@@ -74,6 +206,9 @@ fn applies(id: &str, path: &[String]) -> bool {
     };
     if path.first().is_some_and(|top| top == "help") {
         return true;
+    }
+    if let Some(other) = scopes.first().and_then(|s| s.strip_prefix('!')) {
+        return path.first().is_none_or(|top| top != other);
     }
     scopes.iter().any(|scope| {
         let parts: Vec<&str> = scope.split(' ').collect();

@@ -11,12 +11,15 @@ pub mod markdown;
 #[cfg(feature = "cli")]
 pub mod png;
 mod punctuation;
+mod records;
 #[cfg(feature = "cli")]
 pub mod svg;
 pub mod table;
 mod words;
 
 use serde::Serialize;
+
+use crate::reports::Language;
 
 pub use chart::{
     Bound, Chart, ChartError, ChartPoint, Citation, Event, Line, growth_path, sections, source_line,
@@ -42,6 +45,10 @@ pub trait Render: Serialize {
     fn chart(&self) -> Option<Chart> {
         None
     }
+    /// Words the command adds to the report's data (a derived value's `method`, a stated
+    /// value's `note` where the data has it in that language) put in `language`, so that JSON
+    /// and CSV speak it too; nothing to do by default.
+    fn localize(&mut self, _language: Language) {}
 }
 
 /// `report` in `format`, ending with a newline.

@@ -140,12 +140,15 @@ fn grid(headers: &[String], rows: &[Vec<String>], fit: Option<usize>) -> String 
     }
     if let Some(max) = fit {
         let mut words: Vec<usize> = headers.iter().map(|h| fit::longest_word(h)).collect();
+        let mut identifiers = vec![0; columns];
         for row in rows {
             for (i, cell) in row.iter().enumerate().take(columns) {
-                words[i] = words[i].max(fit::longest_word(&one_line(cell)));
+                let cell = one_line(cell);
+                words[i] = words[i].max(fit::longest_word(&cell));
+                identifiers[i] = identifiers[i].max(fit::longest_identifier(&cell));
             }
         }
-        widths = fit::columns(&widths, &words, max, 2, MIN_COLUMN);
+        widths = fit::columns(&widths, &words, &identifiers, max, 2, MIN_COLUMN);
     }
     // A row is as many lines as its tallest cell wraps into.
     let line = |cells: &[String]| -> Vec<String> {

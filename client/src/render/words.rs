@@ -435,7 +435,7 @@ impl Msg {
             Self::Series => "序列",
             Self::Parent => "上级序列",
             Self::StatedRate => "报告所述变化率",
-            Self::ShareOf => "的占比",
+            Self::ShareOf => "的比例",
             Self::ShareOfParent => "占上级序列比例",
             Self::NoLinkedSeries => "该概念未关联预测序列。",
             Self::Timeline => "时间线",

@@ -213,6 +213,7 @@ pub(crate) fn point(
         source: o.source,
         resolution: positive(o.resolution),
         note: non_empty(o.note),
+        note_zh_hans: non_empty(o.note_zh_hans),
         quote: non_empty(o.quote),
         width_unknown: o.interval.as_ref().is_some_and(|i| i.width_unknown),
         low: match &o.interval {

@@ -8,7 +8,7 @@ pub mod direct;
 pub mod discovery;
 pub mod model;
 pub mod overview;
-mod precision;
+pub(crate) mod precision;
 pub mod segment;
 mod shared;
 pub mod timeline;

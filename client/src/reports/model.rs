@@ -83,6 +83,10 @@ pub struct Point {
     /// The report's own words for a stated value, as the source writes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<String>,
+    /// `note` in the source language (zh-Hans), when the data gives it (Chinese output puts
+    /// it in `note` too, see `Render::localize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_zh_hans: Option<String>,
     /// Whether the value is approximate to an unstated degree (an approximate figure without a
     /// rounding, or a value computed from one or by a model): with a bound qualifier, the bound
     /// is itself approximate ("at most about 1.41").
@@ -200,6 +204,7 @@ impl Point {
             resolution: None,
             note: None,
             quote: None,
+            note_zh_hans: None,
             width_unknown: false,
             low: None,
             high: None,

@@ -7,6 +7,10 @@
 
 use crate::reports::model::{Point, Provenance, Qualifier};
 
+/// The decimals of a growth rate that is a bound (0.01 percentage points of a fraction): its
+/// interval's far end is only the limit (−100 %), which says nothing of its precision.
+pub(crate) const BOUND_RATE_PLACES: i32 = 4;
+
 /// How a number is rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rounding {
@@ -101,11 +105,26 @@ impl Point {
     /// The decimal places a derived value carries (negative: tens, hundreds…): the first its
     /// known interval spans, else those of its carried digits; `None` for a stated value.
     fn places(&self) -> Option<i32> {
-        let digits = self.carried_digits()?;
+        Some(self.places_with(self.carried_digits()?))
+    }
+
+    /// The decimal places of a derived value whose least precise input has `digits`
+    /// significant digits: the first its known interval spans, else those digits.
+    pub(crate) fn places_with(&self, digits: u32) -> i32 {
         match (self.low, self.high) {
-            (Some(low), Some(high)) if high > low => Some((-(high - low).log10()).ceil() as i32),
-            _ => Some(decimals(self.value, digits)),
+            (Some(low), Some(high)) if high > low => (-(high - low).log10()).ceil() as i32,
+            _ => decimals(self.value, digits),
         }
+    }
+
+    /// A value the command derives itself (a growth rate, a share) from inputs whose least
+    /// precise has `digits` significant digits, rounded as [`at_its_precision`] rounds the
+    /// service's derived values.
+    ///
+    /// [`at_its_precision`]: Self::at_its_precision
+    pub(crate) fn rounded_as_derived(self, digits: u32) -> Self {
+        let places = self.places_with(digits);
+        self.rounded(places, |p| p.places_with(digits))
     }
 
     /// This value as it is known: a derived value and its interval rounded to the digits it
@@ -117,19 +136,31 @@ impl Point {
             self.low = None;
             self.high = None;
         }
-        if let Some(places) = self.places() {
-            let rounding = match self.qualifier {
-                Qualifier::UpperBound => Rounding::Up,
-                Qualifier::LowerBound => Rounding::Down,
-                Qualifier::Exact | Qualifier::Approximate => Rounding::Nearest,
-            };
-            self.value = round_to(self.value, places, rounding);
-            // The places of the rounded value (0.00999… → 0.01 has one place fewer).
-            let places = self.places().unwrap_or(places);
-            self.value = round_to(self.value, places, rounding);
-            self.low = self.low.map(|low| round_to(low, places, Rounding::Down));
-            self.high = self.high.map(|high| round_to(high, places, Rounding::Up));
+        match self.places() {
+            Some(places) => self.rounded(places, |p| p.places().unwrap_or(places)),
+            None => self,
         }
+    }
+
+    /// This value rounded to `places` decimals, as [`rounded`](Self::rounded) says.
+    pub(crate) fn rounded_to(self, places: i32) -> Self {
+        self.rounded(places, |_| places)
+    }
+
+    /// This value rounded to `places` decimals (a bound's value towards its open side) and its
+    /// interval outwards, at the places `again` gives for the rounded value.
+    fn rounded(mut self, places: i32, again: impl Fn(&Self) -> i32) -> Self {
+        let rounding = match self.qualifier {
+            Qualifier::UpperBound => Rounding::Up,
+            Qualifier::LowerBound => Rounding::Down,
+            Qualifier::Exact | Qualifier::Approximate => Rounding::Nearest,
+        };
+        self.value = round_to(self.value, places, rounding);
+        // The places of the rounded value (0.00999… → 0.01 has one place fewer).
+        let places = again(&self);
+        self.value = round_to(self.value, places, rounding);
+        self.low = self.low.map(|low| round_to(low, places, Rounding::Down));
+        self.high = self.high.map(|high| round_to(high, places, Rounding::Up));
         self
     }
 }

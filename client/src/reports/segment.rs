@@ -56,6 +56,10 @@ pub struct SegmentSeries {
     /// The series this one is a component of, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// The parent's title in the requested language; absent without a parent or when it could
+    /// not be looked up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_title: Option<String>,
     /// Rates the report states for the series.
     pub stated_rates: Vec<StatedRate>,
     /// Growth over the span; absent when the series has fewer than two values to compare.
@@ -190,6 +194,15 @@ impl Client {
             Err(error) => return Err(error),
         };
         let parent = (!info.parent.is_empty()).then(|| info.parent.clone());
+        // The parent's title, for the share's heading; the share stands without it.
+        let parent_title = match &parent {
+            Some(parent) => self
+                .get_series(parent)
+                .await
+                .ok()
+                .map(|p| convert::pick_title(language, &p.title_en, &p.title_zh_hans)),
+            None => None,
+        };
         let share_of_parent = match (&parent, share) {
             (None, _) => Vec::new(),
             (Some(_), Ok(share)) => convert::points("GetObservations", name, share.observations)?,
@@ -200,6 +213,7 @@ impl Client {
             values: convert::series_values(language, name, &info, points)?,
             stated_rates: convert::stated_rates("GetSeries", name, info.stated_rates)?,
             parent,
+            parent_title,
             growth,
             growth_note,
             stated_in_span,

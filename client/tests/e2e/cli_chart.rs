@@ -137,10 +137,16 @@ async fn a_one_point_segment_gets_a_chart_and_nothing_to_chart_is_a_warning() {
     assert!(svg.contains(">2029<") || svg.contains("2029\n"), "{svg}");
     assert!(svg.contains("55"), "{svg}");
 
-    for args in [
-        &["series", "list"][..],
-        &["report", "segment", "trends/scale-and-moe"],
-    ] {
+    // A command that never charts refuses --chart given after it.
+    let path = dir.join("never.svg");
+    let output = on(
+        &servers,
+        &["series", "list", "--chart", path.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(64));
+    assert!(!path.exists(), "no chart file");
+    for args in [&["report", "segment", "trends/scale-and-moe"][..]] {
         let path = dir.join("none.svg");
         let mut all = args.to_vec();
         all.extend(["--chart", path.to_str().unwrap(), "--format", "markdown"]);

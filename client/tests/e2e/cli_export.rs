@@ -76,8 +76,8 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "series,measure,year,value,low,high,width_unknown,unit,qualifier,kind,provenance,\
-         method,past_horizon,source,note,quote,series_note"
+        "series,measure,from_year,year,value,low,high,width_unknown,unit,qualifier,kind,\
+         provenance,method,past_horizon,source,note,quote,series_note"
     );
     let series = rows(&csv);
     assert_eq!(series.len(), 3, "{series:?}");
@@ -117,7 +117,9 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     assert_eq!(
         overview
             .iter()
-            .filter(|r| r["series"] == "market-size" && r["year"] == "2029")
+            .filter(|r| r["series"] == "market-size"
+                && r["measure"] == "value"
+                && r["year"] == "2029")
             .count(),
         1
     );
@@ -127,18 +129,141 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     assert_eq!(projected["method"], "projection");
 }
 
+/// The rows of `rows` for `series` and `measure`.
+fn rows_of<'a>(
+    rows: &'a [BTreeMap<String, String>],
+    series: &str,
+    measure: &str,
+) -> Vec<&'a BTreeMap<String, String>> {
+    rows.iter()
+        .filter(|r| r["series"] == series && r["measure"] == measure)
+        .collect()
+}
+
 #[tokio::test]
-async fn every_command_with_values_exports_csv_the_same_in_every_language() {
+async fn csv_of_the_reports_has_their_rates_shares_and_milestones() {
     let servers = Servers::start().await;
-    let commands: [&[&str]; 6] = [
+    // The overview: the CAGR computed (derived) and as stated (reported), and the shares.
+    let overview = rows(&succeeds(&servers, &["report", "overview", "--format", "csv"]).await);
+    let cagr = rows_of(&overview, "market-size", "cagr");
+    assert_eq!(cagr.len(), 2, "{cagr:?}");
+    let stated = cagr.iter().find(|r| r["provenance"] == "reported").unwrap();
+    assert_eq!(
+        (stated["from_year"].as_str(), stated["year"].as_str()),
+        ("2024", "2029")
+    );
+    assert_eq!(stated["value"], "0.807");
+    assert!(stated["quote"].contains("80.7%"), "{stated:?}");
+    let computed = cagr.iter().find(|r| r["provenance"] == "derived").unwrap();
+    assert_eq!(computed["method"], "cagr");
+    assert_eq!(computed["value"], "0.808", "at its interval's precision");
+    let multiple = rows_of(&overview, "market-size", "multiple");
+    assert_eq!(multiple[0]["value"], "19.3");
+    for (series, value) in [("application-market", "0.7337"), ("maas-market", "0.2663")] {
+        let share = rows_of(&overview, series, "share_of_parent");
+        assert_eq!(share.len(), 1, "{series}: {overview:?}");
+        assert_eq!(share[0]["value"], value);
+        assert_eq!(share[0]["provenance"], "derived");
+        assert_eq!(share[0]["method"], "share_of_parent");
+    }
+    // The timeline: its milestones after the values.
+    let timeline = rows(&succeeds(&servers, &["report", "timeline", "--format", "csv"]).await);
+    let gpt4o = timeline
+        .iter()
+        .find(|r| r["milestone"] == "milestones/2025-03-gpt-4o-native-multimodal")
+        .expect("a milestone row");
+    assert_eq!(
+        (
+            gpt4o["measure"].as_str(),
+            gpt4o["year"].as_str(),
+            gpt4o["month"].as_str()
+        ),
+        ("milestone", "2025", "3")
+    );
+    assert!(gpt4o["title"].contains("GPT-4o"), "{gpt4o:?}");
+    // The cost: the fall so far at its precision, and the stated rate of no year.
+    let cost = rows(&succeeds(&servers, &["report", "cost", "--format", "csv"]).await);
+    let fall = rows_of(&cost, "inference-cost", "cagr");
+    assert_eq!(fall.len(), 1, "{cost:?}");
+    assert_eq!(
+        (fall[0]["from_year"].as_str(), fall[0]["year"].as_str()),
+        ("2022", "2024")
+    );
+    assert_eq!(
+        (fall[0]["value"].as_str(), fall[0]["qualifier"].as_str()),
+        ("-0.9292", "upper_bound"),
+        "no float noise, to 0.01 percentage points towards the open side: {fall:?}"
+    );
+    let rate = rows_of(&cost, "inference-cost", "annual_change");
+    assert_eq!(rate.len(), 1, "{cost:?}");
+    assert_eq!(
+        (rate[0]["value"].as_str(), rate[0]["year"].as_str()),
+        ("-0.9", "")
+    );
+    assert_eq!(
+        (rate[0]["low"].as_str(), rate[0]["high"].as_str()),
+        ("", ""),
+        "about -90%: no interval"
+    );
+    assert_eq!(rate[0]["provenance"], "reported");
+}
+
+#[tokio::test]
+async fn milestones_levels_and_concepts_export_tidy_csv() {
+    let servers = Servers::start().await;
+    let milestones = rows(&succeeds(&servers, &["milestones", "--format", "csv"]).await);
+    assert!(milestones.len() > 5, "{milestones:?}");
+    let first = &milestones[0];
+    assert!(first["milestone"].starts_with("milestones/"), "{first:?}");
+    assert!(!first["title"].is_empty() && !first["source"].is_empty());
+    let levels = rows(&succeeds(&servers, &["levels", "--format", "csv"]).await);
+    // One row per level and language, the current level marked.
+    assert_eq!(levels.len(), 10, "{levels:?}");
+    let current: Vec<_> = levels.iter().filter(|r| r["current"] == "true").collect();
+    assert_eq!(current.len(), 2, "both languages of the current level");
+    assert!(current.iter().all(|r| r["notation"] == "L3"));
+    let en = levels
+        .iter()
+        .find(|r| r["notation"] == "L1" && r["language"] == "en")
+        .unwrap();
+    assert_eq!(en["label"], "Chatbots");
+    let concepts = rows(
+        &succeeds(
+            &servers,
+            &[
+                "concepts", "list", "--scheme", "industry", "--format", "csv",
+            ],
+        )
+        .await,
+    );
+    let maas = concepts
+        .iter()
+        .find(|r| r["concept"] == "schemes/industry/concepts/maas" && r["language"] == "zh-Hans")
+        .expect("MaaS in Chinese");
+    assert!(maas["alt_labels"].contains("模型即服务"), "{maas:?}");
+    assert_eq!(
+        maas["broader"],
+        "schemes/industry/concepts/model-based-revenue"
+    );
+}
+
+#[tokio::test]
+async fn every_command_with_values_exports_csv_with_the_same_codes_and_texts_in_its_language() {
+    let servers = Servers::start().await;
+    let commands: [&[&str]; 9] = [
         &["report", "overview"],
         &["report", "segment", "drivers/cost-decline"],
         &["report", "timeline"],
         &["report", "cost"],
         &["series", "get", "market-size"],
         &["series", "get", "market-size", "--interpolate"],
+        &["milestones"],
+        &["levels"],
+        &["concepts", "list", "--scheme", "industry"],
     ];
+    let han = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     for command in commands {
+        let mut codes = Vec::new();
         let mut texts = Vec::new();
         for lang in ["en", "zh"] {
             let mut args = command.to_vec();
@@ -146,17 +271,35 @@ async fn every_command_with_values_exports_csv_the_same_in_every_language() {
             let csv = succeeds(&servers, &args).await;
             let mut rows = rows(&csv);
             assert!(!rows.is_empty(), "{args:?}: {csv}");
-            // The series' note is the one text in the asked language, as its title is in JSON.
+            // The words for a person are in the asked language (a concept's in the language
+            // its row names); the rest is codes, the same in every language.
+            let mut words = Vec::new();
             for row in &mut rows {
-                let note = row.remove("series_note").unwrap();
-                let chinese = note.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-                let english = note.contains(" the ") || note.contains("revenue");
-                assert!(note.is_empty() || chinese, "{args:?}: {note}");
-                assert!(lang == "en" || !english, "{args:?}: {note}");
+                for column in ["note", "series_note", "title", "description"] {
+                    let Some(text) = row.remove(column) else {
+                        continue;
+                    };
+                    if lang == "zh" && !text.is_empty() {
+                        assert!(han(&text), "{args:?}: {column} {text:?}");
+                        let english = text.contains(" the ") || text.contains("USD");
+                        assert!(!english, "{args:?}: {column} {text:?}");
+                    }
+                    words.push(text);
+                }
             }
-            texts.push(rows);
+            codes.push(rows);
+            texts.push(words);
         }
-        assert_eq!(texts[0], texts[1], "{command:?}: CSV is data, not words");
+        assert_eq!(
+            codes[0], codes[1],
+            "{command:?}: codes and numbers are data"
+        );
+        let translated = ["report", "series", "milestones"].contains(&command[0]);
+        assert!(
+            !translated || texts[0] != texts[1],
+            "{command:?}: the Chinese CSV has Chinese words: {:?}",
+            texts[1]
+        );
     }
     // A command that prints no values says so.
     for command in [
@@ -186,7 +329,10 @@ async fn output_writes_the_report_into_a_file_in_the_format_its_name_implies() {
     .await;
     assert!(printed.is_empty(), "nothing on stdout: {printed}");
     let written = std::fs::read_to_string(&csv).unwrap();
-    assert!(written.starts_with("series,measure,year"), "{written}");
+    assert!(
+        written.starts_with("series,measure,from_year,year"),
+        "{written}"
+    );
     assert!(!written.contains('x'.to_string().repeat(10).as_str()));
 
     let md = dir.join("overview.json");
@@ -432,7 +578,7 @@ async fn the_cost_report_leads_with_the_fall_so_far_marked_derived_in_every_form
     assert_eq!(cagr["measure"], "cagr");
     assert_eq!(cagr["qualifier"], "upper_bound");
     assert_eq!(cagr["provenance"], "derived");
-    assert!(cagr["value"].starts_with("-0.9292"), "{cagr:?}");
+    assert_eq!(cagr["value"], "-0.9292", "{cagr:?}");
 
     // The chart says it in a note.
     let dir = scratch("cost-fall");

@@ -7,6 +7,7 @@ mod cli_credentials;
 mod cli_export;
 mod cli_find;
 mod cli_json;
+mod cli_lookup;
 mod cli_output;
 mod cli_scope;
 mod common;

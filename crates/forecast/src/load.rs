@@ -79,6 +79,8 @@ struct RawObservation {
     #[serde(default)]
     note: String,
     #[serde(default)]
+    note_zh_hans: String,
+    #[serde(default)]
     quote: String,
 }
 
@@ -277,6 +279,7 @@ impl Parser<'_> {
             source: check.source(at, raw.source.as_deref(), series_source)?,
             resolution,
             note: raw.note,
+            note_zh_hans: raw.note_zh_hans,
             quote: raw.quote,
             range: Range::of(value, qualifier, resolution),
             derivation: None,

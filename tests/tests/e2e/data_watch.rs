@@ -122,7 +122,13 @@ async fn a_configmap_update_is_served_without_a_signal_and_a_broken_one_is_refus
 
     // A file that does not match the manifest shipped with it: refused, the old data served.
     let manifest = mount.manifest();
-    mount.update(&titled("Version three, cut short")[..4000], Some(&manifest));
+    let whole = titled("Version three, cut short");
+    // Cut at a character boundary at or before byte 4000 (the data holds Chinese).
+    let cut = (0..=4000.min(whole.len()))
+        .rev()
+        .find(|&i| whole.is_char_boundary(i))
+        .unwrap_or(0);
+    mount.update(&whole[..cut], Some(&manifest));
     let line = server.line_containing("reload rejected");
     assert!(line.contains("still serving the previous data"), "{line}");
     assert_eq!(

@@ -1,13 +1,14 @@
 //! The `llmarket` command's Chinese, end to end: every report of the command rendered with
-//! `--lang zh` (table, Markdown and the chart's words) from the real servers holds no English word
-//! but the names the report's own Chinese text uses and the services' identifiers, and the
-//! command's own words use full-width punctuation.
+//! `--lang zh` (table, Markdown, the chart's words, and the human texts of its JSON and CSV) from
+//! the real servers holds no English word but the names the report's own Chinese text uses and
+//! the services' identifiers, and the command's own words use full-width punctuation. Codes
+//! (JSON keys and enum values, CSV column names and codes) are data, the same in every language.
 
 use std::collections::BTreeSet;
 
 use llmarket_client::{
     Client, ClientConfig,
-    render::{self, Format, Render},
+    render::{self, Format, Render, csv::Values},
     reports::{Language, YearSpan, direct::Fill},
 };
 use llmarket_proto::taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient};
@@ -53,6 +54,7 @@ const ALLOWED: &[&str] = &[
     "AI",
     "API",
     "MaaS",
+    "CAGR",
     "CoT",
     "MoE",
     "RLHF",
@@ -135,11 +137,116 @@ struct Rendered {
     other_language: BTreeSet<String>,
 }
 
+/// The keys of a report's JSON whose strings are words for a person (the others are codes,
+/// identifiers, numbers or names such as the publisher's).
+const HUMAN_KEYS: &[&str] = &[
+    "title",
+    "label",
+    "alt_labels",
+    "definition",
+    "description",
+    "note",
+    "method",
+    "quote",
+    "notice",
+    "matched_text",
+    "growth_note",
+    "parent_title",
+];
+
+/// The CSV columns that hold words for a person (the others hold codes, identifiers and
+/// numbers).
+const HUMAN_COLUMNS: &[&str] = &[
+    "note",
+    "series_note",
+    "quote",
+    "title",
+    "description",
+    "label",
+    "alt_labels",
+    "definition",
+];
+
+/// The strings under [`HUMAN_KEYS`] in `value`, one a line.
+fn human_strings(value: &serde_json::Value, key: Option<&str>, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) if key.is_some_and(|k| HUMAN_KEYS.contains(&k)) => {
+            out.push(s.clone());
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| human_strings(v, key, out)),
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                human_strings(v, Some(k), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The fields of `csv` in [`HUMAN_COLUMNS`], one a line, but those of rows in another language
+/// (`language` other than zh-Hans: a concept's English words, shown as data).
+fn human_fields(csv: &str) -> Vec<String> {
+    let mut lines = csv.split("\r\n").filter(|l| !l.is_empty());
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let mut out = Vec::new();
+    // The records (fields may hold quoted commas and line breaks).
+    for record in records(csv).into_iter().skip(1) {
+        let field = |name: &str| {
+            header
+                .iter()
+                .position(|h| *h == name)
+                .and_then(|i| record.get(i).cloned())
+        };
+        if field("language").is_some_and(|l| l != "zh-Hans") {
+            continue;
+        }
+        out.extend(HUMAN_COLUMNS.iter().filter_map(|c| field(c)));
+    }
+    out
+}
+
+/// The records of an RFC 4180 `csv`.
+fn records(csv: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let mut chars = csv.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => record.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    records
+}
+
 impl Rendered {
-    fn add<R: Render>(&mut self, what: &str, report: &R) {
+    fn add<R: Render + Values + Clone>(&mut self, what: &str, report: &R) {
         for (format, name) in [(Format::Table, "table"), (Format::Markdown, "markdown")] {
             let text = render::render(report, format).expect("render");
             self.texts.push((format!("{what} ({name})"), text));
+        }
+        // JSON and CSV as the command prints them: the command's words in the data localized.
+        let mut localized = report.clone();
+        localized.localize(Language::Zh);
+        let json = serde_json::to_value(&localized).expect("json");
+        let mut human = Vec::new();
+        human_strings(&json, None, &mut human);
+        self.texts
+            .push((format!("{what} (json)"), human.join("\n")));
+        if let Some(csv) = render::csv::render(&localized) {
+            self.texts
+                .push((format!("{what} (csv)"), human_fields(&csv).join("\n")));
         }
         if let Some(chart) = report.chart() {
             let svg = render::svg::render(&chart).expect("chart");

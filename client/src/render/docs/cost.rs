@@ -10,11 +10,20 @@ use crate::{
 };
 
 use super::{
-    basis, chart, concept_title, derived_note, line, notes, scope_note, series_table,
+    basis, chart, concept_title, derived_note, line, localize, notes, scope_note, series_table,
     stated_rate_text, value_rows, warnings_section,
 };
 
 impl Render for CostOutlook {
+    fn localize(&mut self, language: Language) {
+        if let Some(fall) = &mut self.fall_so_far {
+            localize::growth(language, &mut fall.growth);
+        }
+        localize::points(language, &mut self.cost.points);
+        localize::point(language, &mut self.projection.base);
+        localize::points(language, &mut self.projection.points);
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);

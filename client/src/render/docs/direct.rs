@@ -13,8 +13,8 @@ use crate::{
 };
 
 use super::{
-    concept_languages, concept_title, milestone_terms, position_text, series_chart, series_table,
-    stated_rate_text,
+    concept_languages, concept_title, localize, milestone_terms, position_text, series_chart,
+    series_table, stated_rate_text,
 };
 
 /// A heading that names what follows: "Series of X" in English, "数据集中的序列：X" in Chinese.
@@ -60,6 +60,10 @@ impl Render for SeriesList {
 }
 
 impl Render for SeriesDetail {
+    fn localize(&mut self, language: Language) {
+        localize::points(language, &mut self.values.points);
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);

@@ -4,6 +4,7 @@
 mod cost;
 mod direct;
 mod discovery;
+mod localize;
 mod method;
 mod overview;
 mod segment;

@@ -1,5 +1,6 @@
 //! The market overview as a document and a chart.
 
+use crate::reports::Language;
 use crate::{
     render::{
         Chart, Doc, Render, format,
@@ -9,11 +10,19 @@ use crate::{
 };
 
 use super::{
-    concept_terms, concept_title, growth_fields, position_text, series_chart, series_table,
-    warnings_section, with_years,
+    concept_terms, concept_title, growth_fields, localize, position_text, series_chart,
+    series_table, warnings_section, with_years,
 };
 
 impl Render for MarketOverview {
+    fn localize(&mut self, language: Language) {
+        localize::points(language, &mut self.market.points);
+        localize::growth(language, &mut self.growth);
+        let b = &mut self.breakdown;
+        localize::point(language, &mut b.total);
+        localize::points(language, b.components.iter_mut().map(|c| &mut c.value));
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);

@@ -9,11 +9,17 @@ use crate::{
 };
 
 use super::{
-    chart, concept_ref, concept_title, derived_note, growth_fields, line, notes, refs, scope_note,
-    stated_rate_text, value_rows, warnings_section,
+    chart, concept_ref, concept_title, derived_note, growth_fields, line, localize, notes, refs,
+    scope_note, stated_rate_text, value_rows, warnings_section,
 };
 
 impl Render for SegmentReport {
+    fn localize(&mut self, language: Language) {
+        for s in &mut self.series {
+            localize::segment_series(language, s);
+        }
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);
@@ -52,12 +58,15 @@ impl Render for SegmentReport {
                     row
                 })
                 .collect();
-            let share_header = match &s.parent {
-                Some(parent) => match w.0 {
-                    Language::En => format!("{} {}", w.t(Msg::ShareOf), short_id(parent)),
-                    Language::Zh => format!("{} {}", short_id(parent), w.t(Msg::ShareOf)),
-                },
-                None => w.s(Msg::ShareOfParent),
+            // The parent by its title ("Share of Global large-model market", "占……的比例");
+            // without one, in English its id, in Chinese only "of the parent series".
+            let share_header = match (&s.parent, &s.parent_title, w.0) {
+                (Some(_), Some(title), Language::En) => format!("{} {title}", w.t(Msg::ShareOf)),
+                (Some(_), Some(title), Language::Zh) => format!("占{title}{}", w.t(Msg::ShareOf)),
+                (Some(parent), None, Language::En) => {
+                    format!("{} {}", w.t(Msg::ShareOf), short_id(parent))
+                }
+                (Some(_), None, Language::Zh) | (None, _, _) => w.s(Msg::ShareOfParent),
             };
             doc.table(
                 &[

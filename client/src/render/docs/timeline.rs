@@ -12,11 +12,18 @@ use crate::{
 };
 
 use super::{
-    basis, chart, derived_note, line, milestone_terms, milestone_when, notes, scope_note,
+    basis, chart, derived_note, line, localize, milestone_terms, milestone_when, notes, scope_note,
     warnings_section,
 };
 
 impl Render for Timeline {
+    fn localize(&mut self, language: Language) {
+        localize::points(
+            language,
+            self.years.iter_mut().filter_map(|y| y.market_size.as_mut()),
+        );
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);

@@ -39,6 +39,7 @@ impl From<Derived> for Observation {
             source: sources.join(", "),
             resolution: 0.0,
             note: String::new(),
+            note_zh_hans: String::new(),
             quote: String::new(),
             range: d.range,
             derivation: Some(d.derivation),

@@ -153,6 +153,7 @@ impl From<&Observation> for pb::Observation {
             method: o.method.clone(),
             source: o.source.clone(),
             note: o.note.clone(),
+            note_zh_hans: o.note_zh_hans.clone(),
             quote: o.quote.clone(),
             ..observation_numbers(o)
         }
@@ -166,6 +167,7 @@ impl From<Observation> for pb::Observation {
             method: o.method,
             source: o.source,
             note: o.note,
+            note_zh_hans: o.note_zh_hans,
             quote: o.quote,
             ..numbers
         }

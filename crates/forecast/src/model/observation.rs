@@ -29,6 +29,8 @@ pub struct Observation {
     pub resolution: f64,
     /// A note on the value as the source gives it.
     pub note: String,
+    /// `note` in the source language (zh-Hans); empty when the data gives none.
+    pub note_zh_hans: String,
     /// The source's own words for a reported value.
     pub quote: String,
     /// Where the true value may lie.
