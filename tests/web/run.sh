@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The report page (client/web/) in headless Chromium against the real release servers: builds the
+# The report page (web/) in headless Chromium against the real release servers: builds the
 # page (npm ci of its pinned packages, the TypeScript client generated from proto/, esbuild), serves
 # it on a free loopback port, starts the forecast and taxonomy services as two processes with
-# `--cors-origin` set to the page's origin, and runs client/web/test/page.test.ts (puppeteer-core
+# `--cors-origin` set to the page's origin, and runs web/test/page.test.ts (puppeteer-core
 # driving Debian's chromium, --no-sandbox) three times: with both services up, with the page
 # pointed at a forecast address nothing listens on, then with the taxonomy service stopped. The
 # expected figures come from the services, not from the page. Screenshots in both languages go to
@@ -12,8 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${1:?usage: tests/web/run.sh path/to/llmarket-server}
-web="$root/client/web"
-page="$root/target/web-page"   # where serve.sh builds the page (never into client/web/)
+web="$root/web"
+page="$root/target/web-page"   # where serve.sh builds the page (never into web/)
 out="$root/target/web"
 rm -rf "$out"; mkdir -p "$out"
 . "$root/tests/lib.sh"

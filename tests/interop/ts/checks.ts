@@ -1,6 +1,6 @@
 // What the TypeScript test clients share: counting checks and printing them. Used by the interop
 // client (client.ts beside this file) and the report page's Chromium test
-// (client/web/test/page.test.ts).
+// (web/test/page.test.ts).
 
 let passed = 0;
 let failed = 0;

@@ -20,7 +20,7 @@ import {
 } from "../gen/llmarket/forecast/v1/forecast_pb.js";
 import { TaxonomyService } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
 // The check counter the TypeScript test clients share.
-import { check, summary } from "../../../tests/interop/ts/checks.js";
+import { check, summary } from "../../tests/interop/ts/checks.js";
 
 const [mode, pageUrl, forecastUrl, taxonomyUrl, shots] = process.argv.slice(2);
 if (!["full", "taxonomy-down", "forecast-down"].includes(mode ?? "") || !pageUrl || !forecastUrl || !taxonomyUrl || !shots) {

@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
 # Builds the report page and serves it on 127.0.0.1 (the one command to look at it locally):
-#   client/web/serve.sh [PORT]        (default 8080; `npm --prefix client/web run serve` does the same)
+#   web/serve.sh [PORT]        (default 8080; `npm --prefix web run serve` does the same)
 # Installs the pinned packages first when package-lock.json changed (npm ci; buf, protoc-gen-es and
-# esbuild come from there), generates the TypeScript client from proto/ (client/web/buf.gen.yaml),
+# esbuild come from there), generates the TypeScript client from proto/ (web/buf.gen.yaml),
 # type-checks and bundles, then serves the bundle until interrupted. Nothing is written into the
-# source tree: the sources are copied to target/web-page/ (at the same depth below the repository
-# root as client/web/, so the relative paths of package.json and buf.gen.yaml hold there, with
-# client/web/ read as target/web-page/), and node_modules/, gen/, dist/ and dist-test/ live there.
+# source tree: the sources are copied to target/web-page/ (one level deeper below the repository
+# root than web/: the paths in package.json, buf.gen.yaml and the tests that name the root are
+# rewritten for the copy), and node_modules/, gen/, dist/ and dist-test/ live there.
 # The page calls the services at ?forecast=URL&taxonomy=URL (default http://127.0.0.1:50051 and
 # :50052, as `llmarket-server all` listens), which must allow its origin:
 #   llmarket-server all --cors-origin http://127.0.0.1:8080
 # LLMARKET_PAGE_BUILD_ONLY=1 builds without serving.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/.." && pwd)
 build="$root/target/web-page"
 port=${1:-8080}
 mkdir -p "$build"
 rm -rf "$build/src" "$build/test"
 cp -r "$here/src" "$here/test" "$build/"
 cp "$here/package-lock.json" "$here/tsconfig.json" "$here/build.mjs" "$here/index.html" "$here/style.css" "$build/"
-sed 's#client/web/#target/web-page/#g' "$here/package.json" >"$build/package.json"
-sed 's#client/web/#target/web-page/#g' "$here/buf.gen.yaml" >"$build/buf.gen.yaml"
+sed -e 's#cd \.\. && web/#cd ../.. \&\& target/web-page/#' -e 's#web/buf.gen.yaml#target/web-page/buf.gen.yaml#' \
+  "$here/package.json" >"$build/package.json"
+sed 's#web/#target/web-page/#g' "$here/buf.gen.yaml" >"$build/buf.gen.yaml"
+# The tests import the interop checks from the repository root, one level further up here.
+sed -i 's#"\.\./\.\./tests/#"../../../tests/#' "$build"/test/*.ts
 cd "$build"
 
 lock=$(sha256sum package-lock.json | cut -d' ' -f1)
