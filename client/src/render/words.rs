@@ -189,6 +189,10 @@ pub(crate) enum Msg {
     /// constant growth between the values (derived)
     GrowthPath,
     MilestoneMarker,
+    /// at most / at least, derived (a bound the service derived)
+    DerivedBound,
+    /// past the report's horizon (the shaded years of a chart)
+    PastHorizonShade,
     /// Scope of (a series' note on what it covers)
     ScopeOf,
     /// edition
@@ -362,6 +366,8 @@ impl Msg {
             Self::OpenBound => "at most / at least (open side)",
             Self::GrowthPath => "constant growth between the values (derived)",
             Self::MilestoneMarker => "milestone",
+            Self::DerivedBound => "at most / at least, derived",
+            Self::PastHorizonShade => "past the report's horizon (†)",
             Self::ScopeOf => "Scope of",
             Self::Edition => "edition",
             Self::DataVersion => "data version",
@@ -511,6 +517,8 @@ impl Msg {
             Self::OpenBound => "以下／以上（开放一侧）",
             Self::GrowthPath => "数值之间按不变增长率连接（推算）",
             Self::MilestoneMarker => "里程碑",
+            Self::DerivedBound => "以下／以上（推算）",
+            Self::PastHorizonShade => "超出报告展望期（†）",
             Self::ScopeOf => "的口径",
             Self::Edition => "年版",
             Self::DataVersion => "数据版本",
