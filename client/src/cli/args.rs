@@ -71,6 +71,16 @@ pub struct Cli {
     /// .png, else SVG (.svg or no extension; any other is refused).
     #[arg(long, value_name = "FILE.svg|FILE.png", global = true, value_parser = chart_path)]
     pub chart: Option<PathBuf>,
+    /// The --chart's value axis [default: logarithmic when the values span two orders of
+    /// magnitude or more (the inference cost), else linear; the same rule for every command].
+    #[arg(
+        long,
+        value_enum,
+        value_name = "SCALE",
+        global = true,
+        requires = "chart"
+    )]
+    pub scale: Option<ScaleArg>,
     /// Where the report goes.
     #[command(flatten)]
     pub export: ExportArgs,
@@ -288,6 +298,15 @@ pub enum FormatArg {
     Markdown,
     /// Tidy CSV, one row per value (reports and series with values).
     Csv,
+}
+
+/// `--scale`: the value axis of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScaleArg {
+    /// Logarithmic (every value must be positive).
+    Log,
+    /// Linear.
+    Linear,
 }
 
 /// A flag's parser of `service` endpoint URLs, checked as [`Client::connect`](crate::Client::connect)

@@ -40,6 +40,8 @@ pub(super) struct Output<'a> {
     pub(super) file: Option<PathBuf>,
     /// Where to write the chart (SVG, or PNG for a `.png` name), if asked for.
     pub(super) chart: Option<PathBuf>,
+    /// The chart's value axis as `--scale` forces it (true: logarithmic); none: by the rule.
+    pub(super) log_scale: Option<bool>,
     /// The citation of the figures shown, under a table or Markdown and on a chart; none for
     /// commands that show no figures.
     pub(super) citation: Option<Citation>,
@@ -109,6 +111,9 @@ impl Output<'_> {
         if let Some(citation) = &self.citation {
             chart.source = source_line(self.language, citation, sections);
         }
+        if let Some(log) = self.log_scale {
+            chart.log_scale = log;
+        }
         let svg = match render::svg::render(&chart) {
             Ok(svg) => svg,
             Err(ChartError::Empty) => {
@@ -118,7 +123,13 @@ impl Output<'_> {
                 ));
                 return Ok(());
             }
-            Err(e @ (ChartError::NotPositive(_) | ChartError::Drawing(_) | ChartError::Png(_))) => {
+            Err(e @ ChartError::NotPositive(_)) => {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!("--chart --scale log: {e}; use --scale linear"),
+                ));
+            }
+            Err(e @ (ChartError::Drawing(_) | ChartError::Png(_))) => {
                 return Err(Failure::new(exit::DATA_ERR, format!("--chart: {e}")));
             }
         };

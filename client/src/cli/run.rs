@@ -10,7 +10,7 @@ use std::{
 use crate::{
     Client, ClientConfig,
     cli::{
-        args::{Cli, Command, ConceptsCommand, FormatArg, ReportCommand, SeriesCommand},
+        args::{Cli, Command, ConceptsCommand, FormatArg, ReportCommand, ScaleArg, SeriesCommand},
         credentials::{Credentials, TOKEN_VARIABLE},
         explain::{Context, Years, explain, outside_the_data},
         failure::Failure,
@@ -93,6 +93,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         format,
         file,
         chart: cli.chart.clone(),
+        log_scale: cli.scale.map(|scale| scale == ScaleArg::Log),
         citation,
         language,
         client,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cli_chart;
+mod cli_chart_check;
 mod cli_credentials;
 mod cli_export;
 mod cli_find;
