@@ -90,6 +90,19 @@ impl Client {
         required(Service::Forecast, "GetDataset", "dataset", response.dataset)
     }
 
+    pub(crate) async fn list_datasets(&self) -> Result<Vec<fpb::Dataset>, ClientError> {
+        all_pages(Service::Forecast, "ListDatasets", |page_token| async move {
+            let page = self
+                .list_datasets_page(fpb::ListDatasetsRequest {
+                    page_size: LIST_PAGE_SIZE,
+                    page_token,
+                })
+                .await?;
+            Ok((page.datasets, page.next_page_token))
+        })
+        .await
+    }
+
     pub(crate) async fn list_series(&self, parent: &str) -> Result<Vec<fpb::Series>, ClientError> {
         all_pages(Service::Forecast, "ListSeries", |page_token| async move {
             let page = self
@@ -246,6 +259,7 @@ macro_rules! unary {
 unary! {
     forecast ForecastServiceClient {
         get_dataset_response => get_dataset("GetDataset", fpb::GetDatasetRequest) -> fpb::GetDatasetResponse;
+        list_datasets_page => list_datasets("ListDatasets", fpb::ListDatasetsRequest) -> fpb::ListDatasetsResponse;
         list_series_page => list_series("ListSeries", fpb::ListSeriesRequest) -> fpb::ListSeriesResponse;
         get_series_response => get_series("GetSeries", fpb::GetSeriesRequest) -> fpb::GetSeriesResponse;
         get_observations => get_observations("GetObservations", fpb::GetObservationsRequest) -> fpb::GetObservationsResponse;

@@ -166,6 +166,8 @@ pub enum Command {
     /// The capability ladder (L1–L5), name and description in both languages, with the level the
     /// report calls current.
     Levels,
+    /// The datasets of the forecast service: report, publisher, edition, data version, horizon.
+    Datasets,
     /// The milestones of the timeline.
     Milestones {
         /// The span of years.
@@ -229,7 +231,49 @@ pub enum SeriesCommand {
         /// Also derive the years between stated ones (constant growth), flagged as derived.
         #[arg(long)]
         interpolate: bool,
+        /// Transform the values (derived by the service, each with its method): yoy (growth
+        /// over the previous year), index (first year = 100), share (of the parent series).
+        #[arg(long, value_enum, value_name = "TRANSFORM")]
+        transform: Option<TransformArg>,
+        /// Also project the series at the rate the report states, from its last year to YEAR
+        /// (derived; years past the report's horizon flagged †), at most 2200.
+        #[arg(long, value_name = "YEAR", conflicts_with = "transform")]
+        project_to: Option<i32>,
     },
+    /// Series whose id, titles or notes (English or Chinese) hold every word.
+    Search {
+        /// The words to find (at least one).
+        #[arg(required = true, num_args = 1.., value_parser = query_arg)]
+        words: Vec<String>,
+    },
+    /// Several series side by side, on one chart with --chart (they must share a unit, or be
+    /// given one by --transform).
+    Compare {
+        /// The series, comma-separated or repeated: `--series market-size,maas-market`.
+        #[arg(long = "series", value_name = "ID", value_delimiter = ',', required = true,
+              num_args = 1..)]
+        series: Vec<String>,
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+        /// Also derive the years between stated ones (constant growth), flagged as derived.
+        #[arg(long)]
+        interpolate: bool,
+        /// Transform each series' values (see `series get --transform`).
+        #[arg(long, value_enum, value_name = "TRANSFORM")]
+        transform: Option<TransformArg>,
+    },
+}
+
+/// `--transform`: a transform the forecast service computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransformArg {
+    /// Growth over the previous year, as a fraction.
+    Yoy,
+    /// The first year of the span = 100.
+    Index,
+    /// The share of the parent series, as a fraction.
+    Share,
 }
 
 /// Direct access to concepts.

@@ -70,7 +70,14 @@ impl Context {
                 series: INFERENCE_COST_SERIES.to_owned(),
                 projects: true,
             }),
+            Command::Series(SeriesCommand::Compare {
+                series,
+                years: span,
+                ..
+            }) => years(span, series.first().map_or("", String::as_str)),
             Command::Series(SeriesCommand::List)
+            | Command::Series(SeriesCommand::Search { .. })
+            | Command::Datasets
             | Command::Concepts(_)
             | Command::Schemes
             | Command::Levels

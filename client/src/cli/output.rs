@@ -11,6 +11,7 @@ use llmarket_proto::exit;
 use crate::{
     Client,
     cli::{
+        cite,
         explain::Context,
         failure::{Failure, OTHER, stdout_error},
         partial::{self, Partial},
@@ -42,7 +43,8 @@ pub(super) struct Output<'a> {
     pub(super) chart: Option<PathBuf>,
     /// The chart's value axis as `--scale` forces it (true: logarithmic); none: by the rule.
     pub(super) log_scale: Option<bool>,
-    /// The citation of the figures shown, under a table or Markdown and on a chart; none for
+    /// The citation of the figures shown, under a table or Markdown, on a chart, as the JSON's
+    /// `citation` and the CSV's `edition` and `data_version` columns; none for
     /// commands that show no figures.
     pub(super) citation: Option<Citation>,
     /// The language of the output.
@@ -79,14 +81,20 @@ impl Output<'_> {
             }
             (Printed::Doc(Format::Table), _, _) => render::table::render(&cite(report.doc())),
             (Printed::Doc(Format::Markdown), _, _) => render::markdown::render(&cite(report.doc())),
-            (Printed::Doc(format @ Format::Json), _, _) => render::render(&report, format)
+            (Printed::Doc(Format::Json), _, _) => cite::json(&report, self.citation.as_ref())
                 .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?,
-            (Printed::Csv, _, _) => csv::render(&report).ok_or_else(|| {
-                Failure::new(
-                    exit::USAGE,
-                    "--format csv: this command prints no values; use table, json or markdown",
-                )
-            })?,
+            (Printed::Csv, _, _) => {
+                let text = csv::render(&report).ok_or_else(|| {
+                    Failure::new(
+                        exit::USAGE,
+                        "--format csv: this command prints no values; use table, json or markdown",
+                    )
+                })?;
+                match &self.citation {
+                    Some(citation) => cite::csv(&text, citation),
+                    None => text,
+                }
+            }
         };
         if let Some(path) = &self.chart {
             self.write_chart(&report, path, &sections)?;

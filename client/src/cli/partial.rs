@@ -50,6 +50,9 @@ impl Partial for CostOutlook {
 
 impl Partial for SeriesList {}
 impl Partial for SeriesDetail {}
+impl Partial for crate::reports::analyst::DatasetList {}
+impl Partial for crate::reports::analyst::SeriesSearch {}
+impl Partial for crate::reports::analyst::SeriesComparison {}
 impl Partial for ConceptDetail {}
 impl Partial for SearchResults {}
 impl Partial for Milestones {}

@@ -312,7 +312,7 @@ impl Values for CostOutlook {
 
 impl Values for SeriesDetail {
     fn values(&self) -> Option<Vec<Value<'_>>> {
-        Some(series_values(&self.values).collect())
+        Some(super::csv_analyst::detail_values(self))
     }
 }
 

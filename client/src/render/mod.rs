@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod csv;
+mod csv_analyst;
 mod doc;
 mod docs;
 mod fit;

@@ -1,6 +1,7 @@
 //! What each report says, as a [`Doc`] and a [`Chart`]: one module per report with its
 //! `impl Render`, and here the pieces several reports share (value tables, growth, notes).
 
+mod analyst;
 mod cost;
 mod direct;
 mod discovery;
