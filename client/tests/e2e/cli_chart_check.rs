@@ -159,7 +159,7 @@ fn assert_sound(name: &str, svg: &str) {
 async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
     let servers = Servers::start().await;
     let dir = scratch("check");
-    let charts: [(&str, &[&str]); 11] = [
+    let charts: [(&str, &[&str]); 14] = [
         ("overview", &["report", "overview"]),
         ("overview-zh", &["report", "overview", "--lang", "zh"]),
         ("timeline", &["report", "timeline"]),
@@ -174,6 +174,30 @@ async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
         ),
         ("series-cost", &["series", "get", "inference-cost"]),
         ("series-market", &["series", "get", "market-size"]),
+        (
+            "series-projection",
+            &["series", "get", "market-size", "--project-to", "2032"],
+        ),
+        (
+            "series-yoy",
+            &[
+                "series",
+                "get",
+                "market-size",
+                "--transform",
+                "yoy",
+                "--interpolate",
+            ],
+        ),
+        (
+            "compare",
+            &[
+                "series",
+                "compare",
+                "--series",
+                "market-size,maas-market,application-market",
+            ],
+        ),
     ];
     let mut drawn = std::collections::BTreeMap::new();
     for (name, args) in charts {
@@ -192,7 +216,7 @@ async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
     }
 
     // Years past the horizon (2029) are shaded, from between 2029 and 2030 on; none before.
-    for name in ["cost-2035", "cost-2200"] {
+    for name in ["cost-2035", "cost-2200", "series-projection"] {
         let svg = &drawn[name];
         let shade = shades(svg);
         assert_eq!(shade.len(), 1, "{name}: one shaded span: {shade:?}");
