@@ -71,7 +71,7 @@ pub struct Cli {
     /// .png, else SVG (.svg or no extension; any other is refused).
     #[arg(long, value_name = "FILE.svg|FILE.png", global = true, value_parser = chart_path)]
     pub chart: Option<PathBuf>,
-    /// The --chart's value axis [default: logarithmic when the values span two orders of
+    /// The chart's value axis [default: logarithmic when the values span two orders of
     /// magnitude or more (the inference cost), else linear; the same rule for every command].
     #[arg(
         long,

@@ -9,8 +9,8 @@ use crate::cli::args::Cli;
 /// The global options that apply to some subcommands only, and the paths (subcommand names
 /// from the top) they apply to; a path ending in `*` covers the subcommands under it. Options
 /// not listed apply everywhere.
-const SCOPES: [(&str, &[&str]); 5] = [
-    ("forecast", &["report *", "series *"]),
+const SCOPES: [(&str, &[&str]); 6] = [
+    ("forecast", &["report *", "series *", "datasets"]),
     (
         "taxonomy",
         &["report *", "concepts *", "milestones", "schemes", "levels"],
@@ -24,7 +24,8 @@ const SCOPES: [(&str, &[&str]); 5] = [
             "series *",
         ],
     ),
-    ("chart", &["report *", "series get"]),
+    ("chart", &["report *", "series get", "series compare"]),
+    ("scale", &["report *", "series get", "series compare"]),
     ("strict", &["report *"]),
 ];
 
@@ -119,6 +120,16 @@ mod tests {
         assert!(!list.contains(&"taxonomy".to_owned()) && !list.contains(&"chart".to_owned()));
         let get = listed(&["series", "get"]);
         assert!(get.contains(&"chart".to_owned()) && get.contains(&"interpolate".to_owned()));
+        assert!(get.contains(&"scale".to_owned()) && get.contains(&"transform".to_owned()));
+        let compare = listed(&["series", "compare"]);
+        assert!(compare.contains(&"chart".to_owned()) && compare.contains(&"scale".to_owned()));
+        let search = listed(&["series", "search"]);
+        assert!(!search.contains(&"chart".to_owned()) && !search.contains(&"scale".to_owned()));
+        let datasets = listed(&["datasets"]);
+        assert!(datasets.contains(&"forecast".to_owned()), "{datasets:?}");
+        assert!(
+            !datasets.contains(&"taxonomy".to_owned()) && !datasets.contains(&"dataset".to_owned())
+        );
         let overview = listed(&["report", "overview"]);
         for present in [
             "forecast", "taxonomy", "dataset", "chart", "strict", "format", "lang",
