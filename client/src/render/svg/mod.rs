@@ -159,7 +159,7 @@ fn visible((low, high): (f64, f64), (bottom, top): (f64, f64)) -> bool {
 fn y_title(chart: &Chart, scale: Scale) -> String {
     match scale {
         Scale::Log if !chart.log_word.is_empty() => {
-            let chinese = chart.log_word.chars().any(|c| !c.is_ascii());
+            let chinese = !chart.log_word.is_ascii();
             if chinese {
                 format!("{}（{}）", chart.y_label, chart.log_word)
             } else {
@@ -175,7 +175,7 @@ fn y_title(chart: &Chart, scale: Scale) -> String {
 fn marked(count: usize, index: usize, point: &ChartPoint) -> bool {
     let step = count.div_ceil(MAX_MARKERS).max(1);
     // None crowding the last, which always has one.
-    let spaced = index % step == 0 && (step == 1 || index + step + step / 2 < count);
+    let spaced = index.is_multiple_of(step) && (step == 1 || index + step + step / 2 < count);
     !point.derived || spaced || index + 1 == count
 }
 
