@@ -132,3 +132,38 @@ fn unit_code(unit: Unit) -> &'static str {
         Unit::Index => "index",
     }
 }
+
+/// Whether `series` can be split, and in `year`: it needs components, and a year within its
+/// data.
+pub(super) fn check_breakdown(series: &fpb::Series, year: Option<i32>) -> Result<(), Failure> {
+    let id = short_id(&series.name);
+    if series.components.is_empty() {
+        return Err(usage(format!(
+            "{id} has no components to split it into; give a series with components \
+             (`llmarket series list` shows them as the parent of others)"
+        )));
+    }
+    let (first, last) = (series.first_year, series.last_year);
+    match year {
+        Some(year) if year < first || year > last => Err(usage(format!(
+            "--year {year} is outside the data: {id} has values for {first}–{last}; give \
+             --year within {first}–{last}"
+        ))),
+        Some(_) | None => Ok(()),
+    }
+}
+
+/// A failed breakdown: a year a component has no value for is a usage error saying what
+/// would work; anything else as it is.
+pub(super) fn breakdown_failure(error: ClientError) -> Failure {
+    match &error {
+        ClientError::Call {
+            code: Code::FailedPrecondition,
+            message,
+            ..
+        } => usage(format!(
+            "--year: {message}; give a year every component has a value for"
+        )),
+        _ => Failure::from(error),
+    }
+}

@@ -240,6 +240,9 @@ pub enum SeriesCommand {
         #[arg(long, value_name = "YEAR", conflicts_with = "transform")]
         project_to: Option<i32>,
     },
+    /// One year of a series split into its components, with their shares (derived); with
+    /// --chart, a bar chart.
+    Breakdown(BreakdownArgs),
     /// Series whose id, titles or notes (English or Chinese) hold every word.
     Search {
         /// The words to find (at least one).
@@ -263,6 +266,19 @@ pub enum SeriesCommand {
         #[arg(long, value_enum, value_name = "TRANSFORM")]
         transform: Option<TransformArg>,
     },
+}
+
+/// `series breakdown`.
+#[derive(Debug, Clone, Args)]
+pub struct BreakdownArgs {
+    /// The series to split into its components (e.g. `market-size`).
+    pub series: String,
+    /// The year [default: the last year the series and all its components have a value].
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+    /// Also derive the years between stated ones (constant growth), flagged as derived.
+    #[arg(long)]
+    pub interpolate: bool,
 }
 
 /// `--transform`: a transform the forecast service computes.

@@ -77,6 +77,7 @@ impl Context {
             }) => years(span, series.first().map_or("", String::as_str)),
             Command::Series(SeriesCommand::List)
             | Command::Series(SeriesCommand::Search { .. })
+            | Command::Series(SeriesCommand::Breakdown(_))
             | Command::Datasets
             | Command::Concepts(_)
             | Command::Schemes

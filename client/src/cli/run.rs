@@ -91,7 +91,11 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
     let cites = matches!(
         cli.command,
         Command::Report(_)
-            | Command::Series(SeriesCommand::Get { .. } | SeriesCommand::Compare { .. })
+            | Command::Series(
+                SeriesCommand::Get { .. }
+                    | SeriesCommand::Compare { .. }
+                    | SeriesCommand::Breakdown(_)
+            )
     );
     // In every format: under a table or Markdown, a `citation` in JSON, two columns in CSV.
     let citation = if cites {
@@ -260,6 +264,22 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 analyst::check_units(&comparison)?;
             }
             out.emit(comparison).await
+        }
+        Command::Series(SeriesCommand::Breakdown(args)) => {
+            let info = client.get_series(&client.series_name(&args.series)).await?;
+            analyst::check_breakdown(&info, args.year)?;
+            let fill = if args.interpolate {
+                Fill::Interpolate
+            } else {
+                Fill::None
+            };
+            let breakdown = client.series_breakdown(&args.series, args.year, fill, language);
+            out.emit(
+                progress(breakdown)
+                    .await
+                    .map_err(analyst::breakdown_failure)?,
+            )
+            .await
         }
         Command::Series(SeriesCommand::Search { words }) => {
             out.emit(progress(client.series_search(&words.join(" "), language)).await?)

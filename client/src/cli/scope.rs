@@ -24,7 +24,15 @@ const SCOPES: [(&str, &[&str]); 6] = [
             "series *",
         ],
     ),
-    ("chart", &["report *", "series get", "series compare"]),
+    (
+        "chart",
+        &[
+            "report *",
+            "series get",
+            "series compare",
+            "series breakdown",
+        ],
+    ),
     ("scale", &["report *", "series get", "series compare"]),
     ("strict", &["report *"]),
 ];
@@ -123,6 +131,8 @@ mod tests {
         assert!(get.contains(&"scale".to_owned()) && get.contains(&"transform".to_owned()));
         let compare = listed(&["series", "compare"]);
         assert!(compare.contains(&"chart".to_owned()) && compare.contains(&"scale".to_owned()));
+        let breakdown = listed(&["series", "breakdown"]);
+        assert!(breakdown.contains(&"chart".to_owned()) && breakdown.contains(&"year".to_owned()));
         let search = listed(&["series", "search"]);
         assert!(!search.contains(&"chart".to_owned()) && !search.contains(&"scale".to_owned()));
         let datasets = listed(&["datasets"]);

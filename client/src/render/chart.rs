@@ -40,6 +40,8 @@ pub struct Chart {
     pub log_scale: bool,
     /// The series, each drawn as a line.
     pub lines: Vec<Line>,
+    /// A bar chart's bars instead of lines (a breakdown); empty for a line chart.
+    pub bars: Vec<Bar>,
     /// Dated events marked on the first line (the timeline's milestones).
     pub events: Vec<Event>,
     /// The legend's word for an event's marker.
@@ -57,6 +59,21 @@ pub struct Line {
     pub label: String,
     /// The points in year order.
     pub points: Vec<ChartPoint>,
+}
+
+/// One bar of a bar chart: a component of a breakdown, or the total it splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    /// The category under the bar.
+    pub label: String,
+    /// Its height.
+    pub value: f64,
+    /// Whether the service derived the value (a hollow bar) rather than the report stating it.
+    pub derived: bool,
+    /// Whether it is the total the other bars split (drawn grey, last).
+    pub total: bool,
+    /// The text above it: the value as the report gives it, and its share (derived, `*`).
+    pub text: String,
 }
 
 /// One value of a line.

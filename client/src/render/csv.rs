@@ -9,7 +9,7 @@ use std::{borrow::Cow, collections::BTreeSet};
 use crate::render::format;
 use crate::reports::{
     CostOutlook, MarketOverview, SegmentReport, Timeline,
-    direct::{ConceptDetail, Milestones, SearchResults, SeriesDetail, SeriesList},
+    direct::{ConceptDetail, Milestones, SearchResults, SeriesList},
     discovery::{CapabilityLadder, ConceptList, SchemeList},
     model::{Estimate, Growth, Kind, MethodKind, Point, Provenance, Qualifier, SeriesValues, Unit},
     short_id,
@@ -307,12 +307,6 @@ impl Values for CostOutlook {
             series_note: &self.cost.note,
         }));
         Some(values)
-    }
-}
-
-impl Values for SeriesDetail {
-    fn values(&self) -> Option<Vec<Value<'_>>> {
-        Some(super::csv_analyst::detail_values(self))
     }
 }
 

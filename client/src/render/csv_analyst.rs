@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::{
     render::csv::{Value, Values},
     reports::{
-        analyst::{DatasetList, SeriesComparison, SeriesSearch, Transform},
+        analyst::{DatasetList, SeriesBreakdown, SeriesComparison, SeriesSearch, Transform},
         direct::SeriesDetail,
         short_id,
     },
@@ -23,8 +23,14 @@ fn measure(transform: Option<Transform>) -> &'static str {
     }
 }
 
+impl Values for SeriesDetail {
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        Some(detail_values(self))
+    }
+}
+
 /// A series' values, then its projection's.
-pub(super) fn detail_values(detail: &SeriesDetail) -> Vec<Value<'_>> {
+fn detail_values(detail: &SeriesDetail) -> Vec<Value<'_>> {
     let series = short_id(&detail.values.name);
     let note = detail.values.note.as_str();
     let mut values: Vec<Value<'_>> = detail
@@ -64,5 +70,29 @@ impl Values for DatasetList {
 impl Values for SeriesSearch {
     fn values(&self) -> Option<Vec<Value<'_>>> {
         None
+    }
+}
+
+impl Values for SeriesBreakdown {
+    /// Each component's value, then the total's (the shares are in the JSON).
+    fn values(&self) -> Option<Vec<Value<'_>>> {
+        let b = &self.breakdown;
+        let mut values: Vec<Value<'_>> = b
+            .components
+            .iter()
+            .map(|c| Value {
+                series: short_id(&c.series),
+                measure: "value",
+                point: Cow::Borrowed(&c.value),
+                series_note: "",
+            })
+            .collect();
+        values.push(Value {
+            series: short_id(&b.series),
+            measure: "value",
+            point: Cow::Borrowed(&b.total),
+            series_note: &self.note,
+        });
+        Some(values)
     }
 }

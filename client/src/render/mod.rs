@@ -20,7 +20,7 @@ mod words;
 use serde::Serialize;
 
 pub use chart::{
-    Bound, Chart, ChartError, ChartPoint, Citation, Event, Line, growth_path, sections,
+    Bar, Bound, Chart, ChartError, ChartPoint, Citation, Event, Line, growth_path, sections,
     source_line, wants_log,
 };
 pub use doc::{Block, Doc, Term};

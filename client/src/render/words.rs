@@ -202,6 +202,8 @@ pub(crate) enum Msg {
     TransformIndex,
     TransformShare,
     SeriesCount,
+    /// * share of the total, computed by the service: component ÷ total
+    ShareDerivedNote,
     /// Scope of (a series' note on what it covers)
     ScopeOf,
     /// edition
@@ -385,6 +387,9 @@ impl Msg {
             Self::TransformIndex => "index, first year of the span = 100 (derived by the service)",
             Self::TransformShare => "share of the parent series (derived by the service)",
             Self::SeriesCount => "Series",
+            Self::ShareDerivedNote => {
+                "* share of the total, computed by the service: component ÷ total"
+            }
             Self::ScopeOf => "Scope of",
             Self::Edition => "edition",
             Self::DataVersion => "data version",
@@ -544,6 +549,7 @@ impl Msg {
             Self::TransformIndex => "指数，区间首年 = 100（由服务推算）",
             Self::TransformShare => "占上级序列的比例（由服务推算）",
             Self::SeriesCount => "序列数",
+            Self::ShareDerivedNote => "* 占总额的比例，由服务计算：分项 ÷ 总额",
             Self::ScopeOf => "的口径",
             Self::Edition => "年版",
             Self::DataVersion => "数据版本",

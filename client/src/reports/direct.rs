@@ -65,7 +65,7 @@ pub struct SeriesDetail {
     pub values: SeriesValues,
     /// The transform applied to the values (`--transform`), if any: they are then derived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transform: Option<crate::reports::analyst::Transform>,
+    pub transform: Option<crate::reports::model::Transform>,
     /// The series projected at its stated rate after its last year (`--project-to`), if asked
     /// for: derived, the years after the report's horizon flagged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,24 +222,6 @@ impl Client {
             series,
             language,
         })
-    }
-
-    /// One series (a full name, or a short id in the default dataset) with its values over
-    /// `years`; metadata and values are fetched at once. [`Client::series_view`] also
-    /// transforms or projects it.
-    pub async fn series_detail(
-        &self,
-        series: &str,
-        years: YearSpan,
-        fill: Fill,
-        language: Language,
-    ) -> Result<SeriesDetail, ClientError> {
-        let query = crate::reports::analyst::SeriesQuery {
-            years,
-            fill,
-            ..Default::default()
-        };
-        self.series_view(series, query, language).await
     }
 
     /// One concept, `schemes/{scheme}/concepts/{concept}`.

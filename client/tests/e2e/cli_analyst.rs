@@ -410,3 +410,87 @@ async fn every_format_names_the_edition_and_the_data_version() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_breakdown_splits_a_year_into_components_with_derived_shares_and_bars() {
+    let servers = Servers::start().await;
+    let dir = crate::common::scratch("breakdown");
+    let path = dir.join("breakdown.svg");
+    let chart = path.to_str().unwrap();
+    let json = succeeds(
+        &servers,
+        &[
+            "series",
+            "breakdown",
+            "market-size",
+            "--chart",
+            chart,
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let json = assert_strict_json("breakdown", &json);
+    let b = &json["breakdown"];
+    assert_eq!(b["year"], 2029);
+    assert_eq!(b["total"]["value"], 206.5);
+    let values: Vec<f64> = b["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"]["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [151.5, 55.0]);
+    // Three bars (two components, the total), the shares labelled as derived.
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        svg.contains("151.5 (73.4%*)") && svg.contains("55.0 (26.6%*)"),
+        "{svg}"
+    );
+    let bars = svg
+        .split("<rect")
+        .filter(|r| {
+            r.contains("fill=\"#1F77B4\"")
+                || r.contains("fill=\"#D62728\"")
+                || r.contains("fill=\"#6E6E6E\"")
+        })
+        .count();
+    assert_eq!(bars, 3, "{svg}");
+    let table = succeeds(
+        &servers,
+        &["series", "breakdown", "market-size", "--format", "table"],
+    )
+    .await;
+    assert!(
+        table.contains("73.4%*") && table.contains("component ÷ total"),
+        "{table}"
+    );
+    let csv = rows(
+        &succeeds(
+            &servers,
+            &["series", "breakdown", "market-size", "--format", "csv"],
+        )
+        .await,
+    );
+    assert_eq!(csv.len(), 3, "{csv:?}");
+    assert!(
+        csv.iter()
+            .all(|r| r["year"] == "2029" && r["data_version"].len() == 16)
+    );
+
+    let output = on(&servers, &["series", "breakdown", "inference-cost"]).await;
+    assert!(assert_fails(&output, 64).contains("has no components"));
+    let output = on(
+        &servers,
+        &["series", "breakdown", "market-size", "--year", "2031"],
+    )
+    .await;
+    assert!(assert_fails(&output, 64).contains("give --year within 2024–2029"));
+    let output = on(
+        &servers,
+        &["series", "breakdown", "market-size", "--year", "2024"],
+    )
+    .await;
+    assert!(assert_fails(&output, 64).contains("application-market has no value for 2024"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -159,7 +159,7 @@ fn assert_sound(name: &str, svg: &str) {
 async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
     let servers = Servers::start().await;
     let dir = scratch("check");
-    let charts: [(&str, &[&str]); 14] = [
+    let charts: [(&str, &[&str]); 16] = [
         ("overview", &["report", "overview"]),
         ("overview-zh", &["report", "overview", "--lang", "zh"]),
         ("timeline", &["report", "timeline"]),
@@ -188,6 +188,11 @@ async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
                 "yoy",
                 "--interpolate",
             ],
+        ),
+        ("breakdown", &["series", "breakdown", "market-size"]),
+        (
+            "breakdown-zh",
+            &["series", "breakdown", "market-size", "--lang", "zh"],
         ),
         (
             "compare",

@@ -6,7 +6,7 @@ use llmarket_tests::Servers;
 use crate::common::{assert_strict_json, strict_json, succeeds};
 
 /// Every subcommand that prints a report, with arguments that give it something to print.
-const COMMANDS: [&[&str]; 23] = [
+const COMMANDS: [&[&str]; 24] = [
     &["report", "overview"],
     &["report", "segment", "industry/maas"],
     &["report", "segment", "capability-levels/l3"],
@@ -37,6 +37,7 @@ const COMMANDS: [&[&str]; 23] = [
     &["series", "get", "market-size", "--transform", "index"],
     &["series", "get", "market-size", "--project-to", "2032"],
     &["series", "compare", "--series", "market-size,maas-market"],
+    &["series", "breakdown", "market-size"],
 ];
 
 #[test]

@@ -3,12 +3,12 @@
 
 use crate::{
     render::{
-        Chart, Doc, Line, Render,
+        Bar, Chart, Doc, Line, Render, format,
         words::{Msg, Words},
     },
     reports::{
         Language,
-        analyst::{DatasetList, SeriesComparison, SeriesSearch, Transform},
+        analyst::{DatasetList, SeriesBreakdown, SeriesComparison, SeriesSearch, Transform},
         cost::Projection,
         direct::SeriesDetail,
         short_id,
@@ -198,6 +198,103 @@ impl Render for SeriesComparison {
                 .iter()
                 .map(|s| scope_note(w, &s.values.title, &s.values.note)),
         );
+        Some(chart)
+    }
+}
+
+/// A component's share, derived: "73.4%*".
+fn share_text(share: f64) -> String {
+    format!("{}*", format::percent(share, 1))
+}
+
+impl Render for SeriesBreakdown {
+    fn doc(&self) -> Doc {
+        let w = Words(self.language);
+        let mut doc = Doc::new(self.language);
+        let b = &self.breakdown;
+        doc.heading(1, &self.title);
+        doc.heading(2, super::with_years(w, Msg::Breakdown, &b.year.to_string()));
+        let mut rows: Vec<Vec<String>> = b
+            .components
+            .iter()
+            .map(|c| {
+                vec![
+                    c.title.clone(),
+                    format::point_value(&c.value),
+                    share_text(c.share),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            w.s(Msg::Total),
+            format::point_value(&b.total),
+            "100%".to_owned(),
+        ]);
+        doc.table(
+            &[w.t(Msg::Component), w.unit(b.total.unit), w.t(Msg::Share)],
+            rows,
+        );
+        doc.text(w.t(Msg::ShareDerivedNote));
+        let verdict = if b.components_add_up {
+            Msg::ComponentsAddUp
+        } else {
+            Msg::ComponentsDoNotAddUp
+        };
+        doc.text(format!(
+            "{}{}{}",
+            w.t(verdict),
+            w.paren(&format!(
+                "{} {}{}{} {}",
+                w.t(Msg::Sum),
+                format::number(b.components_sum),
+                w.comma(),
+                w.t(Msg::Residual),
+                format::number(b.residual)
+            )),
+            w.stop()
+        ));
+        doc.text(scope_note(w, &self.title, &self.note));
+        doc
+    }
+
+    /// A bar per component, then the total; each labelled with its value and share.
+    fn chart(&self) -> Option<Chart> {
+        let w = Words(self.language);
+        let b = &self.breakdown;
+        let mut bars: Vec<Bar> = b
+            .components
+            .iter()
+            .map(|c| Bar {
+                label: c.title.clone(),
+                value: c.value.value,
+                derived: c.value.is_derived(),
+                total: false,
+                text: format!(
+                    "{}{}",
+                    format::point_value(&c.value),
+                    w.paren(&share_text(c.share))
+                ),
+            })
+            .collect();
+        bars.push(Bar {
+            label: format!("{}{}", w.t(Msg::Total), w.paren(&self.title)),
+            value: b.total.value,
+            derived: b.total.is_derived(),
+            total: true,
+            text: format::point_value(&b.total),
+        });
+        let title = format!(
+            "{}{}{}",
+            self.title,
+            w.colon(),
+            super::with_years(w, Msg::Breakdown, &b.year.to_string())
+        );
+        let mut chart = chart(w, title, w.s_unit(b.total.unit), Vec::new());
+        chart.bars = bars;
+        chart.notes = notes([
+            w.s(Msg::ShareDerivedNote),
+            scope_note(w, &self.title, &self.note),
+        ]);
         Some(chart)
     }
 }

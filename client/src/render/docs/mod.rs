@@ -317,6 +317,7 @@ pub(super) fn chart(w: Words, title: String, y_label: String, lines: Vec<Line>) 
         log_word: w.s(Msg::LogScale),
         growth_path: w.s(Msg::GrowthPath),
         log_scale: wants_log(&lines),
+        bars: Vec::new(),
         lines,
         events: Vec::new(),
         event_label: w.s(Msg::MilestoneMarker),

@@ -7,6 +7,8 @@
 //! is installed.
 
 mod axis;
+mod bars;
+mod style;
 mod text;
 
 use plotters::{
@@ -18,29 +20,15 @@ use plotters::{
 pub use self::text::FONTS;
 use self::{
     axis::Scale,
+    style::{COLORS, EVENT_ROW, FOOTER, GREY, HEIGHT, NOTE_WIDTH, WIDTH, drawing},
     text::{font, pixels, wrap},
 };
 use crate::render::{Bound, Chart, ChartError, ChartPoint, growth_path};
 
-const WIDTH: u32 = 900;
-const HEIGHT: u32 = 560;
-/// The strip under the chart holding the source line.
-const FOOTER: u32 = 28;
-const COLORS: [RGBColor; 4] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-];
 const EVENT_COLOR: RGBColor = RGBColor(230, 120, 0);
-const GREY: RGBColor = RGBColor(110, 110, 110);
 const EVENT_TEXT: RGBColor = RGBColor(150, 75, 0);
 /// The fill of the years past the report's horizon.
 pub const HORIZON_SHADE: RGBColor = RGBColor(200, 200, 200);
-/// The height of a row of the event list (and of a line of the notes).
-const EVENT_ROW: u32 = 20;
-/// The widest line of a note or an event under the chart, in terminal columns.
-const NOTE_WIDTH: usize = 118;
 /// The length of a dash of the path of constant growth, and of the gap between two dashes.
 const DASH: i32 = 8;
 const DASH_GAP: i32 = 5;
@@ -56,6 +44,9 @@ type Context<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordi32, 
 
 /// `chart` as an SVG document.
 pub fn render(chart: &Chart) -> Result<String, ChartError> {
+    if !chart.bars.is_empty() {
+        return bars::render(chart);
+    }
     let points: Vec<&ChartPoint> = chart
         .lines
         .iter()
@@ -143,10 +134,6 @@ pub fn render(chart: &Chart) -> Result<String, ChartError> {
         root.present().map_err(drawing)?;
     }
     Ok(out)
-}
-
-fn drawing(error: impl std::fmt::Display) -> ChartError {
-    ChartError::Drawing(error.to_string())
 }
 
 /// Whether an interval from `low` to `high` (on the drawn axis) is wide enough to see on the
@@ -663,6 +650,7 @@ mod tests {
             past_horizon: "past the horizon".to_owned(),
             log_word: "log scale".to_owned(),
             log_scale,
+            bars: Vec::new(),
             lines: vec![Line {
                 label: "market".to_owned(),
                 points,

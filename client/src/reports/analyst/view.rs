@@ -12,34 +12,10 @@ use crate::{
         convert,
         cost::Projection,
         direct::{Fill, SeriesDetail, series_info},
-        model::SeriesValues,
+        model::{SeriesValues, Transform},
         shared::{Language, YearSpan},
     },
 };
-
-/// A transform of a series' values, computed by the forecast service; the values it gives
-/// are derived, each with its method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Transform {
-    /// Growth over the previous year, as a fraction: value(y) / value(y−1) − 1.
-    YearOverYear,
-    /// value(y) / value(first year) × 100.
-    Index,
-    /// value(y) / the parent series' value that year, as a fraction.
-    ShareOfParent,
-}
-
-impl Transform {
-    /// The transform as the protos name it.
-    fn proto(self) -> fpb::Transform {
-        match self {
-            Self::YearOverYear => fpb::Transform::YearOverYear,
-            Self::Index => fpb::Transform::Index,
-            Self::ShareOfParent => fpb::Transform::ShareOfParent,
-        }
-    }
-}
 
 /// What to read of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,7 +40,34 @@ pub struct SeriesComparison {
     pub language: Language,
 }
 
+/// The transform as the protos name it.
+fn proto(transform: Transform) -> fpb::Transform {
+    match transform {
+        Transform::YearOverYear => fpb::Transform::YearOverYear,
+        Transform::Index => fpb::Transform::Index,
+        Transform::ShareOfParent => fpb::Transform::ShareOfParent,
+    }
+}
+
 impl Client {
+    /// One series (a full name, or a short id in the default dataset) with its values over
+    /// `years`; metadata and values are fetched at once. [`Client::series_view`] also
+    /// transforms or projects it.
+    pub async fn series_detail(
+        &self,
+        series: &str,
+        years: YearSpan,
+        fill: Fill,
+        language: Language,
+    ) -> Result<SeriesDetail, ClientError> {
+        let query = SeriesQuery {
+            years,
+            fill,
+            ..Default::default()
+        };
+        self.series_view(series, query, language).await
+    }
+
     /// One series (a full name, or a short id in the default dataset) as `query` asks: its
     /// values over a span, transformed or not, and projected at its stated rate from its last
     /// year when asked.
@@ -80,9 +83,7 @@ impl Client {
             Fill::None => fpb::Fill::None,
             Fill::Interpolate => fpb::Fill::CagrInterpolate,
         };
-        let transform = query
-            .transform
-            .map_or(fpb::Transform::None, Transform::proto);
+        let transform = query.transform.map_or(fpb::Transform::None, proto);
         // Metadata and values at once; their errors in a fixed order (GetSeries first), so the
         // same command always names the same failing call.
         let (info, values) = tokio::join!(
