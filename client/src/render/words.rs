@@ -204,6 +204,12 @@ pub(crate) enum Msg {
     SeriesCount,
     /// * share of the total, computed by the service: component ÷ total
     ShareDerivedNote,
+    /// horizon (a dataset's last year with a stated value)
+    Horizon,
+    /// Edition (a table's header)
+    EditionHeader,
+    /// Data version (a table's header)
+    DataVersionHeader,
     /// Scope of (a series' note on what it covers)
     ScopeOf,
     /// edition
@@ -387,6 +393,9 @@ impl Msg {
             Self::TransformIndex => "index, first year of the span = 100 (derived by the service)",
             Self::TransformShare => "share of the parent series (derived by the service)",
             Self::SeriesCount => "Series",
+            Self::Horizon => "Horizon",
+            Self::EditionHeader => "Edition",
+            Self::DataVersionHeader => "Data version",
             Self::ShareDerivedNote => {
                 "* share of the total, computed by the service: component ÷ total"
             }
@@ -549,6 +558,9 @@ impl Msg {
             Self::TransformIndex => "指数，区间首年 = 100（由服务推算）",
             Self::TransformShare => "占上级序列的比例（由服务推算）",
             Self::SeriesCount => "序列数",
+            Self::Horizon => "展望期末年",
+            Self::EditionHeader => "版次",
+            Self::DataVersionHeader => "数据版本",
             Self::ShareDerivedNote => "* 占总额的比例，由服务计算：分项 ÷ 总额",
             Self::ScopeOf => "的口径",
             Self::Edition => "年版",

@@ -80,9 +80,9 @@ impl Render for DatasetList {
                 w.t(Msg::Dataset),
                 w.t(Msg::Title),
                 w.t(Msg::Publisher),
-                w.t(Msg::Edition),
-                w.t(Msg::DataVersion),
-                w.t(Msg::HorizonYear),
+                w.t(Msg::EditionHeader),
+                w.t(Msg::DataVersionHeader),
+                w.t(Msg::Horizon),
                 w.t(Msg::SeriesCount),
             ],
             self.datasets
