@@ -63,7 +63,7 @@ pub(super) fn detail_chart(detail: &SeriesDetail) -> Option<Chart> {
     }
     let mut title = values.title.clone();
     if let Some(transform) = detail.transform {
-        title.push_str(&w.paren(&transform_text(w, transform)));
+        title = format!("{title}{}{}", w.colon(), transform_text(w, transform));
     }
     let mut chart = chart(w, title, w.s_unit(values.unit), lines);
     chart.notes = notes([scope_note(w, &values.title, &values.note)]);

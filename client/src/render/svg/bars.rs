@@ -12,7 +12,7 @@ use plotters::{
 use super::{
     axis,
     style::{COLORS, EVENT_ROW, FOOTER, GREY, HEIGHT, NOTE_WIDTH, WIDTH, drawing},
-    text::{font, wrap},
+    text::{font, title_size, wrap},
 };
 use crate::render::{Chart, ChartError};
 
@@ -42,7 +42,7 @@ pub(super) fn render(chart: &Chart) -> Result<String, ChartError> {
         let (plot, footer) = root.split_vertically(height - FOOTER - EVENT_ROW * rows);
         let slots = count as f64;
         let mut context = ChartBuilder::on(&plot)
-            .caption(&chart.title, font(22.0))
+            .caption(&chart.title, font(title_size(&chart.title, WIDTH - 40)))
             .margin(20)
             .x_label_area_size(60)
             .y_label_area_size(90)

@@ -21,7 +21,7 @@ pub use self::text::FONTS;
 use self::{
     axis::Scale,
     style::{COLORS, EVENT_ROW, FOOTER, GREY, HEIGHT, NOTE_WIDTH, WIDTH, drawing},
-    text::{font, pixels, wrap},
+    text::{font, pixels, title_size, wrap},
 };
 use crate::render::{Bound, Chart, ChartError, ChartPoint, growth_path};
 
@@ -190,7 +190,7 @@ fn draw(
         X_AREA_EVENTS
     };
     let mut context = ChartBuilder::on(root)
-        .caption(&chart.title, font(22.0))
+        .caption(&chart.title, font(title_size(&chart.title, WIDTH - 40)))
         .margin(20)
         .x_label_area_size(x_area)
         .y_label_area_size(y_area)
@@ -227,7 +227,7 @@ fn draw(
     for (line, color) in chart.lines.iter().zip(COLORS.iter().cycle()) {
         draw_line(&mut context, line, *color, scale, axis, &mut drawn)?;
     }
-    legend(&mut context, chart, &drawn, !years_marked.is_empty())
+    legend(&mut context, chart, &drawn, !years_marked.is_empty(), scale)
 }
 
 /// What the lines drew, for the legend to list only that.
@@ -446,7 +446,8 @@ fn draw_line(
             if labelled {
                 let label = &compact(label, point.value);
                 // A label that would run past the plot's right edge goes to the point's left.
-                let width = i32::try_from(pixels(label)).unwrap_or(0);
+                // Text of size 13 takes about 7 pixels a column.
+                let width = i32::try_from(pixels(label) * 7 / 8).unwrap_or(0);
                 let room =
                     context.backend_coord(&(last_year, at.1)).0 - context.backend_coord(&at).0;
                 let offset = if room < width + 8 {
@@ -504,7 +505,9 @@ fn legend(
     chart: &Chart,
     drawn: &Drawn,
     events: bool,
+    scale: Scale,
 ) -> Result<(), ChartError> {
+    let corner = legend_corner(context, chart, scale);
     let mut entries: Vec<(&str, Marker)> = Vec::new();
     let kinds = [
         (drawn.stated, &chart.markers.0, Marker::Stated),
@@ -566,7 +569,7 @@ fn legend(
     }
     context
         .configure_series_labels()
-        .position(legend_corner(chart))
+        .position(corner)
         .label_font(font(14.0))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
@@ -609,17 +612,39 @@ enum Marker {
     Past,
 }
 
-/// The legend goes in the upper corner the lines leave free: upper left for rising series,
-/// upper right for falling ones.
-fn legend_corner(chart: &Chart) -> SeriesLabelPosition {
-    let falling = chart.lines.iter().any(|line| {
-        matches!((line.points.first(), line.points.last()), (Some(a), Some(b)) if b.value < a.value)
-    });
-    if falling {
-        SeriesLabelPosition::UpperRight
-    } else {
-        SeriesLabelPosition::UpperLeft
-    }
+/// The legend goes in the corner the points leave most free: of the upper two (then the lower
+/// two), the one with the fewest points in its third of the height and half of the width.
+fn legend_corner(context: &Context<'_>, chart: &Chart, scale: Scale) -> SeriesLabelPosition {
+    let (x_range, y_range) = (context.x_range(), context.y_range());
+    let (x0, x1) = (f64::from(x_range.start), f64::from(x_range.end));
+    let (y0, y1) = (y_range.start, y_range.end);
+    let at: Vec<(f64, f64)> = chart
+        .lines
+        .iter()
+        .flat_map(|l| &l.points)
+        .filter(|p| p.value.is_finite() && (scale == Scale::Linear || p.value > 0.0))
+        .map(|p| {
+            (
+                (f64::from(p.year) - x0) / (x1 - x0).max(1.0),
+                (scale.y(p.value) - y0) / (y1 - y0),
+            )
+        })
+        .collect();
+    let count = |left: bool, upper: bool| {
+        at.iter()
+            .filter(|(x, y)| (*x < 0.55) == left && if upper { *y > 0.62 } else { *y < 0.38 })
+            .count()
+    };
+    let corners = [
+        (count(true, true), SeriesLabelPosition::UpperLeft),
+        (count(false, true), SeriesLabelPosition::UpperRight),
+        (count(true, false) + 1, SeriesLabelPosition::LowerLeft),
+        (count(false, false) + 1, SeriesLabelPosition::LowerRight),
+    ];
+    corners
+        .into_iter()
+        .min_by_key(|(points, _)| *points)
+        .map_or(SeriesLabelPosition::UpperLeft, |(_, corner)| corner)
 }
 
 #[cfg(test)]

@@ -51,6 +51,13 @@ pub(super) fn wrap(text: &str, columns: usize) -> Vec<String> {
     lines
 }
 
+/// The size of a chart's title: 22, smaller for a title that would not fit `width` pixels.
+pub(super) fn title_size(title: &str, width: u32) -> f64 {
+    // A column is about 8 pixels at size 14, so 8 × size / 14 at another size.
+    let columns = f64::from(pixels(title).max(8) / 8);
+    (f64::from(width) * 14.0 / (8.0 * columns)).clamp(12.0, 22.0)
+}
+
 /// The width of `text` in pixels at font size 14, about: half the size a column.
 pub(super) fn pixels(text: &str) -> u32 {
     u32::try_from(text.width()).unwrap_or(u32::MAX / 16) * 8
@@ -68,5 +75,17 @@ mod tests {
             ["按基于模", "型的收入", "口径计"]
         );
         assert_eq!(wrap("short", 118), ["short"]);
+    }
+
+    #[test]
+    fn a_long_title_gets_a_smaller_font() {
+        assert_eq!(title_size("Timeline 2022–2029", 860), 22.0);
+        let long = "Global large-model market size, by model-based revenue (growth over the \
+                    previous year, derived by the service)";
+        let size = title_size(long, 860);
+        assert!(
+            size < 22.0 && f64::from(pixels(long)) * size / 14.0 <= 860.0,
+            "{size}"
+        );
     }
 }
