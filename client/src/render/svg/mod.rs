@@ -8,39 +8,30 @@
 
 mod axis;
 mod bars;
+mod legend;
+mod marks;
 mod style;
 mod text;
 
-use plotters::{
-    backend::SVGBackend,
-    coord::{Shift, types::RangedCoordf64, types::RangedCoordi32},
-    prelude::*,
-};
+use plotters::{backend::SVGBackend, coord::Shift, prelude::*};
 
+pub use self::marks::HORIZON_SHADE;
 pub use self::text::FONTS;
 use self::{
     axis::Scale,
+    legend::legend,
+    marks::{Context, DASH, DASH_GAP, Drawn, EVENT_COLOR, EVENT_TEXT, bound_paths, diamond},
     style::{COLORS, EVENT_ROW, FOOTER, GREY, HEIGHT, NOTE_WIDTH, WIDTH, drawing},
     text::{font, pixels, title_size, wrap},
 };
 use crate::render::{Bound, Chart, ChartError, ChartPoint, growth_path};
 
-const EVENT_COLOR: RGBColor = RGBColor(230, 120, 0);
-const EVENT_TEXT: RGBColor = RGBColor(150, 75, 0);
-/// The fill of the years past the report's horizon.
-pub const HORIZON_SHADE: RGBColor = RGBColor(200, 200, 200);
-/// The length of a dash of the path of constant growth, and of the gap between two dashes.
-const DASH: i32 = 8;
-const DASH_GAP: i32 = 5;
 /// A line with more points than this gets a marker only every few years (and at its ends),
 /// so a projection to 2200 stays readable.
 const MAX_MARKERS: usize = 24;
 /// The height of the time axis's area: its years, the row of event marks, its title.
 const X_AREA: u32 = 45;
 const X_AREA_EVENTS: u32 = 72;
-
-/// The drawing context of a chart: years across, values (or their logarithms) up.
-type Context<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordi32, RangedCoordf64>>;
 
 /// `chart` as an SVG document.
 pub fn render(chart: &Chart) -> Result<String, ChartError> {
@@ -228,18 +219,6 @@ fn draw(
         draw_line(&mut context, line, *color, scale, axis, &mut drawn)?;
     }
     legend(&mut context, chart, &drawn, !years_marked.is_empty(), scale)
-}
-
-/// What the lines drew, for the legend to list only that.
-#[derive(Debug, Default)]
-struct Drawn {
-    stated: bool,
-    derived: bool,
-    path: bool,
-    bar: bool,
-    bound: bool,
-    derived_bound: bool,
-    past: bool,
 }
 
 /// Shades the years past the report's horizon (after the last year before the first point
@@ -467,116 +446,6 @@ fn draw_line(
     Ok(())
 }
 
-/// The bar, stem and arrowhead of a bound (`sign` 1: pointing down, at most), in pixels from
-/// its value, `length` long: a stated one's bar solid, a derived one's hollow (an outline) and
-/// thin.
-fn bound_paths(
-    color: RGBColor,
-    sign: i32,
-    derived: bool,
-    length: i32,
-) -> [PathElement<(i32, i32)>; 3] {
-    let (style, bar, from) = if derived {
-        (
-            color.stroke_width(1),
-            vec![(-7, -3), (7, -3), (7, 3), (-7, 3), (-7, -3)],
-            3 * sign,
-        )
-    } else {
-        (color.stroke_width(2), vec![(-7, 0), (7, 0)], 0)
-    };
-    [
-        PathElement::new(bar, style),
-        PathElement::new(vec![(0, from), (0, length * sign)], style),
-        PathElement::new(
-            vec![
-                (-5, (length - 6) * sign),
-                (0, length * sign),
-                (5, (length - 6) * sign),
-            ],
-            style,
-        ),
-    ]
-}
-
-/// The legend: each line as drawn, then the kinds of marker drawn.
-fn legend(
-    context: &mut Context<'_>,
-    chart: &Chart,
-    drawn: &Drawn,
-    events: bool,
-    scale: Scale,
-) -> Result<(), ChartError> {
-    let corner = legend_corner(context, chart, scale);
-    let mut entries: Vec<(&str, Marker)> = Vec::new();
-    let kinds = [
-        (drawn.stated, &chart.markers.0, Marker::Stated),
-        (drawn.derived, &chart.markers.1, Marker::Derived),
-        (drawn.path, &chart.growth_path, Marker::Path),
-        (drawn.bar, &chart.bounds.0, Marker::Interval),
-        (drawn.bound, &chart.bounds.1, Marker::Bound),
-        (
-            drawn.derived_bound,
-            &chart.derived_bound,
-            Marker::DerivedBound,
-        ),
-        (events, &chart.event_label, Marker::Event),
-        (drawn.past, &chart.past_horizon, Marker::Past),
-    ];
-    for (shown, label, kind) in kinds {
-        if shown {
-            entries.push((label, kind));
-        }
-    }
-    for (label, kind) in entries {
-        let entry = context
-            .draw_series(std::iter::empty::<Circle<(i32, f64), i32>>())
-            .map_err(drawing)?;
-        entry.label(label);
-        let black = BLACK.stroke_width(2);
-        let thin = BLACK.stroke_width(1);
-        match kind {
-            Marker::Stated => entry.legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.filled())),
-            Marker::Derived => entry.legend(move |(x, y)| Circle::new((x + 10, y), 5, black)),
-            Marker::Path => entry.legend(move |(x, y)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (DASH, 0)], black)
-                    + PathElement::new(vec![(DASH + DASH_GAP, 0), (20, 0)], black)
-            }),
-            Marker::Interval => entry.legend(move |(x, y)| {
-                EmptyElement::at((x + 10, y))
-                    + PathElement::new(vec![(0, -8), (0, 8)], thin)
-                    + PathElement::new(vec![(-5, -8), (5, -8)], thin)
-                    + PathElement::new(vec![(-5, 8), (5, 8)], thin)
-            }),
-            Marker::Bound | Marker::DerivedBound => {
-                let derived = matches!(kind, Marker::DerivedBound);
-                entry.legend(move |(x, y)| {
-                    let [bar, stem, head] = bound_paths(BLACK, 1, derived, 13);
-                    EmptyElement::at((x + 10, y - 6)) + bar + stem + head
-                })
-            }
-            Marker::Event => {
-                entry.legend(|(x, y)| EmptyElement::at((x + 10, y)) + diamond(EVENT_COLOR))
-            }
-            Marker::Past => entry.legend(|(x, y)| {
-                Rectangle::new(
-                    [(x, y - 7), (x + 20, y + 7)],
-                    HORIZON_SHADE.mix(0.35).filled(),
-                )
-            }),
-        };
-    }
-    context
-        .configure_series_labels()
-        .position(corner)
-        .label_font(font(14.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(drawing)?;
-    Ok(())
-}
 /// A point's label as drawn: as given, or, when its digits would not fit beside the point (a
 /// projection's 10⁻¹⁷⁷ written out), its number as an axis tick between the same sign and marks.
 fn compact(label: &str, value: f64) -> String {
@@ -592,59 +461,6 @@ fn compact(label: &str, value: f64) -> String {
         tail.into_iter().collect()
     };
     format!("{prefix}{}{suffix}", axis::tick(value))
-}
-
-/// A diamond around the origin of an element.
-fn diamond(color: RGBColor) -> Polygon<(i32, i32)> {
-    Polygon::new(vec![(0, -9), (7, 0), (0, 9), (-7, 0)], color.filled())
-}
-
-/// A kind of marker the legend explains.
-#[derive(Debug, Clone, Copy)]
-enum Marker {
-    Stated,
-    Derived,
-    Path,
-    Interval,
-    Bound,
-    DerivedBound,
-    Event,
-    Past,
-}
-
-/// The legend goes in the corner the points leave most free: of the upper two (then the lower
-/// two), the one with the fewest points in its third of the height and half of the width.
-fn legend_corner(context: &Context<'_>, chart: &Chart, scale: Scale) -> SeriesLabelPosition {
-    let (x_range, y_range) = (context.x_range(), context.y_range());
-    let (x0, x1) = (f64::from(x_range.start), f64::from(x_range.end));
-    let (y0, y1) = (y_range.start, y_range.end);
-    let at: Vec<(f64, f64)> = chart
-        .lines
-        .iter()
-        .flat_map(|l| &l.points)
-        .filter(|p| p.value.is_finite() && (scale == Scale::Linear || p.value > 0.0))
-        .map(|p| {
-            (
-                (f64::from(p.year) - x0) / (x1 - x0).max(1.0),
-                (scale.y(p.value) - y0) / (y1 - y0),
-            )
-        })
-        .collect();
-    let count = |left: bool, upper: bool| {
-        at.iter()
-            .filter(|(x, y)| (*x < 0.55) == left && if upper { *y > 0.62 } else { *y < 0.38 })
-            .count()
-    };
-    let corners = [
-        (count(true, true), SeriesLabelPosition::UpperLeft),
-        (count(false, true), SeriesLabelPosition::UpperRight),
-        (count(true, false) + 1, SeriesLabelPosition::LowerLeft),
-        (count(false, false) + 1, SeriesLabelPosition::LowerRight),
-    ];
-    corners
-        .into_iter()
-        .min_by_key(|(points, _)| *points)
-        .map_or(SeriesLabelPosition::UpperLeft, |(_, corner)| corner)
 }
 
 #[cfg(test)]
