@@ -153,6 +153,58 @@ fn assert_sound(name: &str, svg: &str) {
         title.x
     );
     assert!(!svg.contains('…'), "{name}: a text is cut");
+    assert_no_distant_join(name, svg);
+}
+
+/// The pixels a year spans on the time axis, from its year labels (none on a bar chart).
+fn year_width(svg: &str) -> Option<f64> {
+    let labelled: Vec<(f64, f64)> = texts(svg)
+        .into_iter()
+        .filter(|t| t.anchor == "middle")
+        .filter_map(|t| Some((t.text.parse::<f64>().ok()?, t.x)))
+        .filter(|(year, _)| (2000.0..2300.0).contains(year))
+        .collect();
+    let [(y0, x0), .., (y1, x1)] = labelled[..] else {
+        return None;
+    };
+    Some((x1 - x0) / (y1 - y0))
+}
+
+/// No line of the chart (2 pixels wide, in a line's colour) joins points more than a year
+/// apart with one straight segment: values years apart are joined only by the dashed path
+/// of constant growth, whose dashes are short. Horizontal strokes up to 20 pixels are the
+/// legend's samples and the bounds' bars.
+fn assert_no_distant_join(name: &str, svg: &str) {
+    let Some(year) = year_width(svg) else {
+        return;
+    };
+    let allowed = (year * 1.5).max(8.0);
+    for color in ["#1F77B4", "#D62728", "#2CA02C", "#9467BD"] {
+        let wanted = format!("stroke=\"{color}\" stroke-width=\"2\"");
+        for element in svg.split("<polyline").skip(1) {
+            let element = &element[..element.find("/>").unwrap_or(element.len())];
+            if !element.contains(&wanted) {
+                continue;
+            }
+            let points: Vec<(f64, f64)> = attribute(element, "points")
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|pair| {
+                    let (x, y) = pair.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect();
+            for pair in points.windows(2) {
+                let (dx, dy) = ((pair[1].0 - pair[0].0).abs(), (pair[1].1 - pair[0].1).abs());
+                let sample = dy == 0.0 && dx <= 20.0;
+                assert!(
+                    dx <= allowed || sample,
+                    "{name}: a straight {color} line spans {dx} pixels, more than a year \
+                     ({year:.1}): {pair:?}"
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]
