@@ -77,6 +77,16 @@ pub struct Cli {
     /// .png, else SVG (.svg or no extension; any other is refused).
     #[arg(long, value_name = "FILE.svg|FILE.png", global = true, value_parser = chart_path)]
     pub chart: Option<PathBuf>,
+    /// The chart's value axis [default: logarithmic when the values span two orders of
+    /// magnitude or more (the inference cost), else linear; the same rule for every command].
+    #[arg(
+        long,
+        value_enum,
+        value_name = "SCALE",
+        global = true,
+        requires = "chart"
+    )]
+    pub scale: Option<ScaleArg>,
     /// Where the report goes.
     #[command(flatten)]
     pub export: ExportArgs,
@@ -162,6 +172,8 @@ pub enum Command {
     /// The capability ladder (L1–L5), name and description in both languages, with the level the
     /// report calls current.
     Levels,
+    /// The datasets of the forecast service: report, publisher, edition, data version, horizon.
+    Datasets,
     /// The milestones of the timeline.
     Milestones {
         /// The span of years.
@@ -228,7 +240,65 @@ pub enum SeriesCommand {
         /// Also derive the years between stated ones (constant growth), flagged as derived.
         #[arg(long)]
         interpolate: bool,
+        /// Transform the values (derived by the service, each with its method): yoy (growth
+        /// over the previous year), index (first year = 100), share (of the parent series).
+        #[arg(long, value_enum, value_name = "TRANSFORM")]
+        transform: Option<TransformArg>,
+        /// Also project the series at the rate the report states, from its last year to YEAR
+        /// (derived; years past the report's horizon flagged †), at most 2200.
+        #[arg(long, value_name = "YEAR", conflicts_with = "transform")]
+        project_to: Option<i32>,
     },
+    /// One year of a series split into its components, with their shares (derived); with
+    /// --chart, a bar chart.
+    Breakdown(BreakdownArgs),
+    /// Series whose id, titles or notes (English or Chinese) hold every word.
+    Search {
+        /// The words to find (at least one).
+        #[arg(required = true, num_args = 1.., value_parser = query_arg)]
+        words: Vec<String>,
+    },
+    /// Several series side by side, on one chart with --chart (they must share a unit, or be
+    /// given one by --transform).
+    Compare {
+        /// The series, comma-separated or repeated: `--series market-size,maas-market`.
+        #[arg(long = "series", value_name = "ID", value_delimiter = ',', required = true,
+              num_args = 1..)]
+        series: Vec<String>,
+        /// The span of years.
+        #[command(flatten)]
+        years: YearsArgs,
+        /// Also derive the years between stated ones (constant growth), flagged as derived.
+        #[arg(long)]
+        interpolate: bool,
+        /// Transform each series' values (see `series get --transform`).
+        #[arg(long, value_enum, value_name = "TRANSFORM")]
+        transform: Option<TransformArg>,
+    },
+}
+
+/// `series breakdown`.
+#[derive(Debug, Clone, Args)]
+pub struct BreakdownArgs {
+    /// The series to split into its components (e.g. `market-size`).
+    pub series: String,
+    /// The year [default: the last year the series and all its components have a value].
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+    /// Also derive the years between stated ones (constant growth), flagged as derived.
+    #[arg(long)]
+    pub interpolate: bool,
+}
+
+/// `--transform`: a transform the forecast service computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransformArg {
+    /// Growth over the previous year, as a fraction.
+    Yoy,
+    /// The first year of the span = 100.
+    Index,
+    /// The share of the parent series, as a fraction.
+    Share,
 }
 
 /// Direct access to concepts.
@@ -299,6 +369,15 @@ pub enum FormatArg {
     /// Tidy CSV, one row per value (reports, series get) or record (milestones, levels,
     /// concepts list).
     Csv,
+}
+
+/// `--scale`: the value axis of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScaleArg {
+    /// Logarithmic (every value must be positive).
+    Log,
+    /// Linear.
+    Linear,
 }
 
 /// A flag's parser of `service` endpoint URLs, checked as [`Client::connect`](crate::Client::connect)

@@ -71,7 +71,15 @@ impl Context {
                 series: INFERENCE_COST_SERIES.to_owned(),
                 projects: true,
             }),
+            Command::Series(SeriesCommand::Compare {
+                series,
+                years: span,
+                ..
+            }) => years(span, series.first().map_or("", String::as_str)),
             Command::Series(SeriesCommand::List)
+            | Command::Series(SeriesCommand::Search { .. })
+            | Command::Series(SeriesCommand::Breakdown(_))
+            | Command::Datasets
             | Command::Concepts(_)
             | Command::Schemes
             | Command::Levels

@@ -9,7 +9,9 @@
 //! Errors are one line on stderr. Output that cannot be written (a full disk, `> /dev/full`)
 //! exits 74; a reader that stops early (`| head`) ends the command quietly with 0.
 
+mod analyst;
 mod args;
+mod cite;
 mod credentials;
 mod explain;
 mod failure;

@@ -11,6 +11,7 @@ use llmarket_proto::exit;
 use crate::{
     Client,
     cli::{
+        cite,
         explain::Context,
         failure::{Failure, OTHER, stdout_error},
         partial::{self, Partial},
@@ -40,7 +41,10 @@ pub(super) struct Output<'a> {
     pub(super) file: Option<PathBuf>,
     /// Where to write the chart (SVG, or PNG for a `.png` name), if asked for.
     pub(super) chart: Option<PathBuf>,
-    /// The citation of the figures shown, under a table or Markdown and on a chart; none for
+    /// The chart's value axis as `--scale` forces it (true: logarithmic); none: by the rule.
+    pub(super) log_scale: Option<bool>,
+    /// The citation of the figures shown, under a table or Markdown, on a chart, as the JSON's
+    /// `citation` and the CSV's `edition` and `data_version` columns; none for
     /// commands that show no figures.
     pub(super) citation: Option<Citation>,
     /// The language of the output.
@@ -81,14 +85,20 @@ impl Output<'_> {
             }
             (Printed::Doc(Format::Table), _, _) => render::table::render(&cite(report.doc())),
             (Printed::Doc(Format::Markdown), _, _) => render::markdown::render(&cite(report.doc())),
-            (Printed::Doc(format @ Format::Json), _, _) => render::render(&report, format)
+            (Printed::Doc(Format::Json), _, _) => cite::json(&report, self.citation.as_ref())
                 .map_err(|e| Failure::new(OTHER, format!("cannot encode the report: {e}")))?,
-            (Printed::Csv, _, _) => csv::render(&report).ok_or_else(|| {
-                Failure::new(
-                    exit::USAGE,
-                    "--format csv: this command prints no values; use table, json or markdown",
-                )
-            })?,
+            (Printed::Csv, _, _) => {
+                let text = csv::render(&report).ok_or_else(|| {
+                    Failure::new(
+                        exit::USAGE,
+                        "--format csv: this command prints no values; use table, json or markdown",
+                    )
+                })?;
+                match &self.citation {
+                    Some(citation) => cite::csv(&text, citation),
+                    None => text,
+                }
+            }
         };
         if let Some(path) = &self.chart {
             self.write_chart(&report, path, &sections)?;
@@ -113,6 +123,9 @@ impl Output<'_> {
         if let Some(citation) = &self.citation {
             chart.source = source_line(self.language, citation, sections);
         }
+        if let Some(log) = self.log_scale {
+            chart.log_scale = log;
+        }
         let svg = match render::svg::render(&chart) {
             Ok(svg) => svg,
             Err(ChartError::Empty) => {
@@ -122,7 +135,13 @@ impl Output<'_> {
                 ));
                 return Ok(());
             }
-            Err(e @ (ChartError::NotPositive(_) | ChartError::Drawing(_) | ChartError::Png(_))) => {
+            Err(e @ ChartError::NotPositive(_)) => {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!("--chart --scale log: {e}; use --scale linear"),
+                ));
+            }
+            Err(e @ (ChartError::Drawing(_) | ChartError::Png(_))) => {
                 return Err(Failure::new(exit::DATA_ERR, format!("--chart: {e}")));
             }
         };

@@ -68,6 +68,10 @@ pub(super) fn explain_unimplemented(result: &mut impl Partial, answers: &[(Servi
 
 impl Partial for SeriesList {}
 impl Partial for SeriesDetail {}
+impl Partial for crate::reports::analyst::DatasetList {}
+impl Partial for crate::reports::analyst::SeriesSearch {}
+impl Partial for crate::reports::analyst::SeriesComparison {}
+impl Partial for crate::reports::analyst::SeriesBreakdown {}
 impl Partial for ConceptDetail {}
 impl Partial for SearchResults {}
 impl Partial for Milestones {}

@@ -10,7 +10,11 @@ use std::{
 use crate::{
     Client, ClientConfig,
     cli::{
-        args::{Cli, Command, ConceptsCommand, FormatArg, ReportCommand, SeriesCommand},
+        analyst,
+        args::{
+            Cli, Command, ConceptsCommand, FormatArg, ReportCommand, ScaleArg, SeriesCommand,
+            YearsArgs,
+        },
         credentials::{Credentials, TOKEN_VARIABLE},
         explain::{Context, Years, explain, outside_the_data},
         failure::Failure,
@@ -20,7 +24,12 @@ use crate::{
         width::width,
     },
     render::{Citation, Format},
-    reports::{INFERENCE_COST_SERIES, Language, YearSpan, direct::Fill, short_id},
+    reports::{
+        INFERENCE_COST_SERIES, Language, YearSpan,
+        analyst::SeriesQuery,
+        direct::{Fill, SeriesDetail},
+        short_id,
+    },
 };
 
 /// Runs `cli`'s command; the error is what to print and the exit code. A call refused for its
@@ -82,10 +91,15 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
     // and data version.
     let cites = matches!(
         cli.command,
-        Command::Report(_) | Command::Series(SeriesCommand::Get { .. })
+        Command::Report(_)
+            | Command::Series(
+                SeriesCommand::Get { .. }
+                    | SeriesCommand::Compare { .. }
+                    | SeriesCommand::Breakdown(_)
+            )
     );
-    let human = matches!(format, Printed::Doc(Format::Table | Format::Markdown));
-    let citation = if cites && (human || cli.chart.is_some()) {
+    // In every format: under a table or Markdown, a `citation` in JSON, two columns in CSV.
+    let citation = if cites {
         Some(citation(client, language).await)
     } else {
         None
@@ -94,6 +108,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         format,
         file,
         chart: cli.chart.clone(),
+        log_scale: cli.scale.map(|scale| scale == ScaleArg::Log),
         citation,
         language,
         client,
@@ -228,33 +243,81 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
             series,
             years,
             interpolate,
+            transform,
+            project_to,
         }) => {
             let fill = if interpolate {
                 Fill::Interpolate
             } else {
                 Fill::None
             };
-            let detail =
-                progress(client.series_detail(&series, years.into(), fill, language)).await?;
-            let (first, last) = (detail.info.first_year, detail.info.last_year);
-            // As every command: a year the series has no value for is refused, not cut.
-            let outside = years
-                .start
-                .is_some_and(|start| start < first || start > last)
-                || years.end.is_some_and(|end| end < first || end > last);
-            if outside {
-                let given = Years {
-                    start: years.start,
-                    end: years.end,
-                    series: detail.info.name.clone(),
-                    projects: false,
-                };
-                if let Some(failure) = outside_the_data(&given, &detail.info.name, first, last) {
-                    return Err(failure);
-                }
+            let transform = transform.map(analyst::transform);
+            if transform.is_some() || project_to.is_some() {
+                let info = client.get_series(&client.series_name(&series)).await?;
+                analyst::check(&info, transform, project_to)?;
             }
+            let query = SeriesQuery {
+                years: years.into(),
+                fill,
+                transform,
+                project_to,
+            };
+            let detail = progress(client.series_view(&series, query, language))
+                .await
+                .map_err(|e| analyst::failure(e, transform, interpolate))?;
+            refuse_outside(&years, &detail)?;
             out.emit(detail).await
         }
+        Command::Series(SeriesCommand::Compare {
+            series,
+            years,
+            interpolate,
+            transform,
+        }) => {
+            let fill = if interpolate {
+                Fill::Interpolate
+            } else {
+                Fill::None
+            };
+            let transform = transform.map(analyst::transform);
+            let query = SeriesQuery {
+                years: years.into(),
+                fill,
+                transform,
+                project_to: None,
+            };
+            let comparison = progress(client.series_compare(&series, query, language))
+                .await
+                .map_err(|e| analyst::failure(e, transform, interpolate))?;
+            for detail in &comparison.series {
+                refuse_outside(&years, detail)?;
+            }
+            if out.chart.is_some() {
+                analyst::check_units(&comparison)?;
+            }
+            out.emit(comparison).await
+        }
+        Command::Series(SeriesCommand::Breakdown(args)) => {
+            let info = client.get_series(&client.series_name(&args.series)).await?;
+            analyst::check_breakdown(&info, args.year)?;
+            let fill = if args.interpolate {
+                Fill::Interpolate
+            } else {
+                Fill::None
+            };
+            let breakdown = client.series_breakdown(&args.series, args.year, fill, language);
+            out.emit(
+                progress(breakdown)
+                    .await
+                    .map_err(analyst::breakdown_failure)?,
+            )
+            .await
+        }
+        Command::Series(SeriesCommand::Search { words }) => {
+            out.emit(progress(client.series_search(&words.join(" "), language)).await?)
+                .await
+        }
+        Command::Datasets => out.emit(progress(client.datasets(language)).await?).await,
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)
                 .await
@@ -280,6 +343,27 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 .await
         }
     }
+}
+
+/// As every command: a year the series has no value for is refused, not cut.
+fn refuse_outside(years: &YearsArgs, detail: &SeriesDetail) -> Result<(), Failure> {
+    let (first, last) = (detail.info.first_year, detail.info.last_year);
+    let outside = years
+        .start
+        .is_some_and(|start| start < first || start > last)
+        || years.end.is_some_and(|end| end < first || end > last);
+    if outside {
+        let given = Years {
+            start: years.start,
+            end: years.end,
+            series: detail.info.name.clone(),
+            projects: false,
+        };
+        if let Some(failure) = outside_the_data(&given, &detail.info.name, first, last) {
+            return Err(failure);
+        }
+    }
+    Ok(())
 }
 
 /// The citation of the dataset's figures: its report, publisher, edition and data version (the

@@ -18,8 +18,8 @@ const NOT_COMPLETIONS: &[&str] = &["!completions"];
 /// The global options that apply to some subcommands only, and the paths (subcommand names
 /// from the top) they apply to; a path ending in `*` covers the subcommands under it, and
 /// `!name` every path but those under `name`. Options not listed apply everywhere.
-const SCOPES: [(&str, &[&str]); 13] = [
-    ("forecast", &["report *", "series *"]),
+const SCOPES: [(&str, &[&str]); 14] = [
+    ("forecast", &["report *", "series *", "datasets"]),
     (
         "taxonomy",
         &["report *", "concepts *", "milestones", "schemes", "levels"],
@@ -33,7 +33,16 @@ const SCOPES: [(&str, &[&str]); 13] = [
             "series *",
         ],
     ),
-    ("chart", &["report *", "series get"]),
+    (
+        "chart",
+        &[
+            "report *",
+            "series get",
+            "series compare",
+            "series breakdown",
+        ],
+    ),
+    ("scale", &["report *", "series get", "series compare"]),
     ("strict", &["report *"]),
     ("format", NOT_COMPLETIONS),
     ("lang", NOT_COMPLETIONS),
@@ -254,6 +263,18 @@ mod tests {
         assert!(!list.contains(&"taxonomy".to_owned()) && !list.contains(&"chart".to_owned()));
         let get = listed(&["series", "get"]);
         assert!(get.contains(&"chart".to_owned()) && get.contains(&"interpolate".to_owned()));
+        assert!(get.contains(&"scale".to_owned()) && get.contains(&"transform".to_owned()));
+        let compare = listed(&["series", "compare"]);
+        assert!(compare.contains(&"chart".to_owned()) && compare.contains(&"scale".to_owned()));
+        let breakdown = listed(&["series", "breakdown"]);
+        assert!(breakdown.contains(&"chart".to_owned()) && breakdown.contains(&"year".to_owned()));
+        let search = listed(&["series", "search"]);
+        assert!(!search.contains(&"chart".to_owned()) && !search.contains(&"scale".to_owned()));
+        let datasets = listed(&["datasets"]);
+        assert!(datasets.contains(&"forecast".to_owned()), "{datasets:?}");
+        assert!(
+            !datasets.contains(&"taxonomy".to_owned()) && !datasets.contains(&"dataset".to_owned())
+        );
         let overview = listed(&["report", "overview"]);
         for present in [
             "forecast", "taxonomy", "dataset", "chart", "strict", "format", "lang",

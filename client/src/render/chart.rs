@@ -26,13 +26,22 @@ pub struct Chart {
     pub markers: (String, String),
     /// The legend's words for an error bar (an interval) and an arrow (a bound, open on one side).
     pub bounds: (String, String),
+    /// The legend's words for a bound the service derived (drawn hollow, labelled with `*`).
+    pub derived_bound: String,
+    /// The words on the shaded years past the report's horizon (the years a table marks `†`).
+    pub past_horizon: String,
+    /// The words added to the value axis's label when it is logarithmic ("log scale").
+    pub log_word: String,
     /// The legend's words for the dashed path of constant growth drawn between values more
     /// than a year apart (see [`growth_path`]), derived by the command.
     pub growth_path: String,
-    /// Whether the value axis is logarithmic (for values spanning orders of magnitude).
+    /// Whether the value axis is logarithmic: by one rule for every chart, [`wants_log`], unless
+    /// the command line says otherwise (`--scale`).
     pub log_scale: bool,
     /// The series, each drawn as a line.
     pub lines: Vec<Line>,
+    /// A bar chart's bars instead of lines (a breakdown); empty for a line chart.
+    pub bars: Vec<Bar>,
     /// Dated events marked on the first line (the timeline's milestones).
     pub events: Vec<Event>,
     /// The legend's word for an event's marker.
@@ -52,6 +61,21 @@ pub struct Line {
     pub points: Vec<ChartPoint>,
 }
 
+/// One bar of a bar chart: a component of a breakdown, or the total it splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    /// The category under the bar.
+    pub label: String,
+    /// Its height.
+    pub value: f64,
+    /// Whether the service derived the value (a hollow bar) rather than the report stating it.
+    pub derived: bool,
+    /// Whether it is the total the other bars split (drawn grey, last).
+    pub total: bool,
+    /// The text above it: the value as the report gives it, and its share (derived, `*`).
+    pub text: String,
+}
+
 /// One value of a line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartPoint {
@@ -64,8 +88,11 @@ pub struct ChartPoint {
     /// Where the true value may lie: an error bar when both ends are known, an arrow towards the
     /// open side of a bound.
     pub bound: Bound,
-    /// The text beside the point (a stated value as the report gives it), if any.
+    /// The text beside the point (a stated value as the report gives it, or a derived bound
+    /// with its `*`), if any.
     pub label: Option<String>,
+    /// Whether the year lies after the report's horizon (shaded on the chart, `†` in a table).
+    pub past_horizon: bool,
 }
 
 /// What a point stands for.
@@ -84,7 +111,36 @@ pub enum Bound {
     AtLeast,
 }
 
-/// An event marked on a chart's first line.
+/// How many times its smallest its largest value must be for a chart's value axis to be
+/// logarithmic: two orders of magnitude (a cost falling from ≈20 to ≤0.1, not a market growing
+/// from 10.7 to 206.5).
+pub const LOG_RATIO: f64 = 100.0;
+
+/// The one rule for a chart's value axis: logarithmic when its positive values (and the known
+/// ends of their intervals) span [`LOG_RATIO`] or more and none is zero or negative, else
+/// linear.
+pub fn wants_log(lines: &[Line]) -> bool {
+    let values: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| &l.points)
+        .flat_map(|p| {
+            let (low, high) = match p.bound {
+                Bound::Value { low, high } => (low, high),
+                Bound::AtMost | Bound::AtLeast => (None, None),
+            };
+            [Some(p.value), low, high].into_iter().flatten()
+        })
+        .filter(|v| v.is_finite())
+        .collect();
+    if values.is_empty() || values.iter().any(|v| *v <= 0.0) {
+        return false;
+    }
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    high / low >= LOG_RATIO
+}
+
+/// An event marked on a chart's time axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// The year it falls in.
@@ -107,12 +163,16 @@ impl ChartPoint {
                 high: point.high,
             },
         };
+        // A bound the service derived is labelled too (with its `*`): a bar without a number
+        // would read as a stated bound.
+        let bound_kind = matches!(bound, Bound::AtMost | Bound::AtLeast);
         Self {
             year: point.year,
             value: point.value,
             derived: point.is_derived(),
             bound,
-            label: (!point.is_derived()).then(|| format::point_value(point)),
+            label: (!point.is_derived() || bound_kind).then(|| format::point_value(point)),
+            past_horizon: point.past_horizon,
         }
     }
 }
@@ -275,7 +335,36 @@ mod tests {
                 high: None,
             },
             label: None,
+            past_horizon: false,
         }
+    }
+
+    #[test]
+    fn one_rule_picks_the_log_axis_for_values_orders_of_magnitude_apart() {
+        let line = |values: &[f64]| Line {
+            label: String::new(),
+            points: values
+                .iter()
+                .zip(2024..)
+                .map(|(v, year)| value(year, *v))
+                .collect(),
+        };
+        assert!(!wants_log(&[line(&[10.7, 206.5])]), "19×: linear");
+        assert!(wants_log(&[line(&[20.0, 0.1])]), "200×: log");
+        assert!(!wants_log(&[line(&[20.0, 0.0])]), "a zero: linear");
+        assert!(!wants_log(&[]));
+    }
+
+    #[test]
+    fn a_derived_bound_is_labelled_with_its_star() {
+        let mut derived = point(Qualifier::UpperBound, None, Some(1.41));
+        derived.provenance = crate::reports::model::Provenance::Derived;
+        derived.year = 2023;
+        derived.value = 1.41;
+        let chart_point = ChartPoint::of(&derived);
+        assert!(chart_point.derived && chart_point.bound == Bound::AtMost);
+        let label = chart_point.label.unwrap_or_default();
+        assert!(label.starts_with('≤') && label.contains('*'), "{label}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::{borrow::Cow, collections::BTreeSet};
 use crate::render::format;
 use crate::reports::{
     CostOutlook, MarketOverview, SegmentReport,
-    direct::{ConceptDetail, SearchResults, SeriesDetail, SeriesList},
+    direct::{ConceptDetail, SearchResults, SeriesList},
     discovery::SchemeList,
     model::{
         Breakdown, Component, Derivation, DerivationInput, Estimate, Growth, Kind, MethodKind,
@@ -507,12 +507,6 @@ impl Values for CostOutlook {
             Value::of_year(series, "projection", Cow::Borrowed(point), &self.cost.note)
         }));
         Some(values)
-    }
-}
-
-impl Values for SeriesDetail {
-    fn values(&self) -> Option<Vec<Value<'_>>> {
-        Some(series_values(&self.values).collect())
     }
 }
 

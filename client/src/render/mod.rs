@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod csv;
+mod csv_analyst;
 mod doc;
 mod docs;
 mod fit;
@@ -22,7 +23,8 @@ use serde::Serialize;
 use crate::reports::Language;
 
 pub use chart::{
-    Bound, Chart, ChartError, ChartPoint, Citation, Event, Line, growth_path, sections, source_line,
+    Bar, Bound, Chart, ChartError, ChartPoint, Citation, Event, Line, growth_path, sections,
+    source_line, wants_log,
 };
 pub use doc::{Block, Doc, Term};
 

@@ -189,6 +189,27 @@ pub(crate) enum Msg {
     /// constant growth between the values (derived)
     GrowthPath,
     MilestoneMarker,
+    /// at most / at least, derived (a bound the service derived)
+    DerivedBound,
+    /// past the report's horizon (the shaded years of a chart)
+    PastHorizonShade,
+    // What an analyst reaches for.
+    Datasets,
+    SeriesMatching,
+    SeriesCompared,
+    Transform,
+    TransformYoy,
+    TransformIndex,
+    TransformShare,
+    SeriesCount,
+    /// * share of the total, computed by the service: component ÷ total
+    ShareDerivedNote,
+    /// horizon (a dataset's last year with a stated value)
+    Horizon,
+    /// Edition (a table's header)
+    EditionHeader,
+    /// Data version (a table's header)
+    DataVersionHeader,
     /// Scope of (a series' note on what it covers)
     ScopeOf,
     /// edition
@@ -362,6 +383,22 @@ impl Msg {
             Self::OpenBound => "at most / at least (open side)",
             Self::GrowthPath => "constant growth between the values (derived)",
             Self::MilestoneMarker => "milestone",
+            Self::DerivedBound => "at most / at least, derived",
+            Self::PastHorizonShade => "past the report's horizon (†)",
+            Self::Datasets => "Datasets",
+            Self::SeriesMatching => "Series matching",
+            Self::SeriesCompared => "Series compared",
+            Self::Transform => "Transform",
+            Self::TransformYoy => "growth over the previous year (derived by the service)",
+            Self::TransformIndex => "index, first year of the span = 100 (derived by the service)",
+            Self::TransformShare => "share of the parent series (derived by the service)",
+            Self::SeriesCount => "Series",
+            Self::Horizon => "Horizon",
+            Self::EditionHeader => "Edition",
+            Self::DataVersionHeader => "Data version",
+            Self::ShareDerivedNote => {
+                "* share of the total, computed by the service: component ÷ total"
+            }
             Self::ScopeOf => "Scope of",
             Self::Edition => "edition",
             Self::DataVersion => "data version",
@@ -511,6 +548,20 @@ impl Msg {
             Self::OpenBound => "以下／以上（开放一侧）",
             Self::GrowthPath => "数值之间按不变增长率连接（推算）",
             Self::MilestoneMarker => "里程碑",
+            Self::DerivedBound => "以下／以上（推算）",
+            Self::PastHorizonShade => "超出报告展望期（†）",
+            Self::Datasets => "数据集",
+            Self::SeriesMatching => "匹配的序列",
+            Self::SeriesCompared => "序列对比",
+            Self::Transform => "变换",
+            Self::TransformYoy => "较上一年的增长（由服务推算）",
+            Self::TransformIndex => "指数，区间首年 = 100（由服务推算）",
+            Self::TransformShare => "占上级序列的比例（由服务推算）",
+            Self::SeriesCount => "序列数",
+            Self::Horizon => "展望期末年",
+            Self::EditionHeader => "版次",
+            Self::DataVersionHeader => "数据版本",
+            Self::ShareDerivedNote => "* 占总额的比例，由服务计算：分项 ÷ 总额",
             Self::ScopeOf => "的口径",
             Self::Edition => "年版",
             Self::DataVersion => "数据版本",

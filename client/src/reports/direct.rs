@@ -60,8 +60,16 @@ pub struct SeriesDetail {
     pub info: SeriesInfo,
     /// Rates the report states for it.
     pub stated_rates: Vec<StatedRate>,
-    /// The values; derived ones (when interpolation was asked for) flagged.
+    /// The values; derived ones (when interpolation or a transform was asked for) flagged,
+    /// with their method.
     pub values: SeriesValues,
+    /// The transform applied to the values (`--transform`), if any: they are then derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transform: Option<crate::reports::model::Transform>,
+    /// The series projected at its stated rate after its last year (`--project-to`), if asked
+    /// for: derived, the years after the report's horizon flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<crate::reports::cost::Projection>,
     /// The language of the fixed words when rendered; not part of the JSON, whose fields stay as
     /// they were (the language of the data texts is that of the request).
     #[serde(skip)]
@@ -140,7 +148,7 @@ pub enum Fill {
     Interpolate,
 }
 
-fn series_info(
+pub(crate) fn series_info(
     call: &'static str,
     language: Language,
     s: &fpb::Series,
@@ -212,50 +220,6 @@ impl Client {
         Ok(SeriesList {
             dataset: dataset.to_owned(),
             series,
-            language,
-        })
-    }
-
-    /// One series (a full name, or a short id in the default dataset) with its values over
-    /// `years`; metadata and values are fetched at once.
-    pub async fn series_detail(
-        &self,
-        series: &str,
-        years: YearSpan,
-        fill: Fill,
-        language: Language,
-    ) -> Result<SeriesDetail, ClientError> {
-        years.check()?;
-        let name = self.series_name(series);
-        let fill = match fill {
-            Fill::None => fpb::Fill::None,
-            Fill::Interpolate => fpb::Fill::CagrInterpolate,
-        };
-        // Both calls run at once; their errors are reported in a fixed order (GetSeries first),
-        // so the same command always names the same failing call.
-        let (info, values) = tokio::join!(
-            self.get_series(&name),
-            self.get_observations(convert::observations_request(
-                &name,
-                years,
-                fpb::Transform::None,
-                fill
-            )),
-        );
-        let (info, values) = (info?, values?);
-        let series_info = series_info("GetSeries", language, &info)?;
-        let note = convert::series_note(language, &info);
-        let stated_rates = convert::stated_rates("GetSeries", &name, info.stated_rates)?;
-        Ok(SeriesDetail {
-            values: SeriesValues {
-                name: name.clone(),
-                title: series_info.title.clone(),
-                unit: series_info.unit,
-                note,
-                points: convert::points("GetObservations", &name, values.observations)?,
-            },
-            info: series_info,
-            stated_rates,
             language,
         })
     }

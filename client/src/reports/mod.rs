@@ -2,6 +2,7 @@
 //! type. When the taxonomy cannot answer, a report keeps its numbers and lists what is missing
 //! in `warnings`; when the forecast cannot answer, a report of numbers fails, naming it.
 
+pub mod analyst;
 pub(crate) mod convert;
 pub mod cost;
 pub mod direct;

@@ -108,6 +108,19 @@ pub struct Point {
     pub past_horizon: bool,
 }
 
+/// A transform of a series' values, computed by the forecast service; the values it gives
+/// are derived, each with its method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// Growth over the previous year, as a fraction: value(y) / value(y−1) − 1.
+    YearOverYear,
+    /// value(y) / value(first year) × 100.
+    Index,
+    /// value(y) / the parent series' value that year, as a fraction.
+    ShareOfParent,
+}
+
 /// How a derived value was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -77,7 +77,7 @@ async fn csv_is_one_row_per_value_with_its_interval_and_provenance() {
     assert_eq!(
         header,
         "series,measure,from_year,year,value,low,high,width_unknown,unit,qualifier,kind,\
-         provenance,method,past_horizon,source,note,quote,series_note"
+         provenance,method,past_horizon,source,note,quote,series_note,edition,data_version"
     );
     let series = rows(&csv);
     assert_eq!(series.len(), 3, "{series:?}");

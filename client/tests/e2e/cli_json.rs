@@ -6,7 +6,7 @@ use llmarket_tests::Servers;
 use crate::common::{assert_strict_json, strict_json, succeeds};
 
 /// Every subcommand that prints a report, with arguments that give it something to print.
-const COMMANDS: [&[&str]; 16] = [
+const COMMANDS: [&[&str]; 24] = [
     &["report", "overview"],
     &["report", "segment", "industry/maas"],
     &["report", "segment", "capability-levels/l3"],
@@ -23,6 +23,21 @@ const COMMANDS: [&[&str]; 16] = [
     &["schemes"],
     &["levels"],
     &["milestones"],
+    &["datasets"],
+    &["series", "search", "market"],
+    &[
+        "series",
+        "get",
+        "market-size",
+        "--transform",
+        "yoy",
+        "--interpolate",
+    ],
+    &["series", "get", "maas-market", "--transform", "share"],
+    &["series", "get", "market-size", "--transform", "index"],
+    &["series", "get", "market-size", "--project-to", "2032"],
+    &["series", "compare", "--series", "market-size,maas-market"],
+    &["series", "breakdown", "market-size"],
 ];
 
 #[test]

@@ -153,7 +153,10 @@ async fn json_and_csv_carry_the_scope_note_and_the_reports_own_words() {
     .await;
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
-    assert!(header.ends_with(",note,quote,series_note"), "{header}");
+    assert!(
+        header.ends_with(",note,quote,series_note,edition,data_version"),
+        "{header}"
+    );
     let first = lines.next().unwrap();
     assert!(first.contains(",\"据 CIC 灼识咨询测算, 2024 年"), "{first}");
     assert!(first.contains(SCOPE_EN), "{first}");

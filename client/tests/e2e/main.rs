@@ -2,7 +2,9 @@
 //! servers in this process and runs the command against them.
 
 mod cli;
+mod cli_analyst;
 mod cli_chart;
+mod cli_chart_check;
 mod cli_credentials;
 mod cli_export;
 mod cli_find;

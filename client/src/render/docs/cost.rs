@@ -120,8 +120,7 @@ impl Render for CostOutlook {
         let mut chart = chart(
             w,
             w.join(&self.cost.title, w.t(Msg::Outlook)),
-            format!("{}{}", w.unit(self.cost.unit), w.paren(w.t(Msg::LogScale))),
-            true,
+            w.unit(self.cost.unit).to_owned(),
             vec![
                 line(w.t(Msg::StatedLine), &self.cost.points),
                 line(w.t(Msg::ProjectionAtStatedRate), &projection),

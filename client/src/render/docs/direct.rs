@@ -13,8 +13,8 @@ use crate::{
 };
 
 use super::{
-    concept_languages, concept_title, localize, milestone_terms, position_text, series_chart,
-    series_table, stated_rate_text,
+    concept_languages, concept_title, localize, milestone_terms, position_text, series_table,
+    stated_rate_text,
 };
 
 /// A heading that names what follows: "Series of X" in English, "数据集中的序列：X" in Chinese.
@@ -84,16 +84,25 @@ impl Render for SeriesDetail {
         if !self.info.source.is_empty() {
             fields.push((w.s(Msg::Source), format!("§{}", self.info.source)));
         }
+        if let Some(transform) = self.transform {
+            fields.push((
+                w.s(Msg::Transform),
+                super::analyst::transform_text(w, transform),
+            ));
+        }
         doc.fields(fields);
         series_table(w, &mut doc, &self.values);
         if self.values.points.is_empty() {
             doc.text(w.t(Msg::NothingInRange));
         }
+        if let Some(projection) = &self.projection {
+            super::analyst::projection_section(w, &mut doc, w.unit(self.values.unit), projection);
+        }
         doc
     }
 
     fn chart(&self) -> Option<Chart> {
-        series_chart(Words(self.language), &self.values)
+        super::analyst::detail_chart(self)
     }
 }
 

@@ -1,6 +1,7 @@
 //! What each report says, as a [`Doc`] and a [`Chart`]: one module per report with its
 //! `impl Render`, and here the pieces several reports share (value tables, growth, notes).
 
+mod analyst;
 mod cost;
 mod direct;
 mod discovery;
@@ -14,7 +15,7 @@ use self::method::{derived_methods, derived_note};
 use self::method::{growth_method, method_text, multiple_text};
 use crate::{
     render::{
-        Chart, ChartPoint, Doc, Line, format,
+        Chart, ChartPoint, Doc, Line, format, wants_log,
         words::{Msg, Words},
     },
     reports::{
@@ -291,7 +292,6 @@ pub(super) fn series_chart(w: Words, series: &SeriesValues) -> Option<Chart> {
             w,
             series.title.clone(),
             w.s_unit(series.unit),
-            false,
             vec![line(&series.title, &series.points)],
         );
         chart.notes = notes([scope_note(w, &series.title, &series.note)]);
@@ -304,22 +304,21 @@ pub(super) fn notes(notes: impl IntoIterator<Item = String>) -> Vec<String> {
     notes.into_iter().filter(|n| !n.is_empty()).collect()
 }
 
-/// A chart of `lines` with the axis and legend words in the report's language.
-pub(super) fn chart(
-    w: Words,
-    title: String,
-    y_label: String,
-    log_scale: bool,
-    lines: Vec<Line>,
-) -> Chart {
+/// A chart of `lines` with the axis and legend words in the report's language; its value axis
+/// is logarithmic or linear by the one rule, [`wants_log`].
+pub(super) fn chart(w: Words, title: String, y_label: String, lines: Vec<Line>) -> Chart {
     Chart {
         title,
         x_label: w.s(Msg::YearAxis),
         y_label,
         markers: (w.s(Msg::StatedInReport), w.s(Msg::DerivedByService)),
         bounds: (w.s(Msg::IntervalBar), w.s(Msg::OpenBound)),
+        derived_bound: w.s(Msg::DerivedBound),
+        past_horizon: w.s(Msg::PastHorizonShade),
+        log_word: w.s(Msg::LogScale),
         growth_path: w.s(Msg::GrowthPath),
-        log_scale,
+        log_scale: wants_log(&lines),
+        bars: Vec::new(),
         lines,
         events: Vec::new(),
         event_label: w.s(Msg::MilestoneMarker),

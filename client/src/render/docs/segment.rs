@@ -130,7 +130,6 @@ impl Render for SegmentReport {
                 w,
                 self.concept.concept.label.clone(),
                 w.s_unit(first.values.unit),
-                false,
                 lines,
             );
             chart.notes = notes;

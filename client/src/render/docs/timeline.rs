@@ -103,7 +103,6 @@ impl Render for Timeline {
                 w,
                 format!("{} {}", w.t(Msg::Timeline), format::span(first, last)),
                 w.s_unit(self.unit),
-                false,
                 vec![line(&self.title, &points)],
             );
             chart.notes = notes([scope_note(w, &self.title, &self.note)]);
