@@ -82,7 +82,8 @@ impl Client {
 
     // ---- forecast ----
 
-    pub(crate) async fn get_dataset(&self, name: &str) -> Result<fpb::Dataset, ClientError> {
+    /// The dataset `name` (`datasets/{id}`).
+    pub async fn get_dataset(&self, name: &str) -> Result<fpb::Dataset, ClientError> {
         let request = fpb::GetDatasetRequest {
             name: name.to_owned(),
         };
@@ -91,7 +92,7 @@ impl Client {
     }
 
     /// Every dataset the forecast service has.
-    pub(crate) async fn list_datasets(&self) -> Result<Vec<fpb::Dataset>, ClientError> {
+    pub async fn list_datasets(&self) -> Result<Vec<fpb::Dataset>, ClientError> {
         all_pages(Service::Forecast, "ListDatasets", |page_token| async move {
             let page = self
                 .list_datasets_page(fpb::ListDatasetsRequest {
@@ -104,7 +105,8 @@ impl Client {
         .await
     }
 
-    pub(crate) async fn list_series(&self, parent: &str) -> Result<Vec<fpb::Series>, ClientError> {
+    /// Every series of the dataset `parent`, all pages.
+    pub async fn list_series(&self, parent: &str) -> Result<Vec<fpb::Series>, ClientError> {
         all_pages(Service::Forecast, "ListSeries", |page_token| async move {
             let page = self
                 .list_series_page(fpb::ListSeriesRequest {
@@ -118,7 +120,8 @@ impl Client {
         .await
     }
 
-    pub(crate) async fn get_series(&self, name: &str) -> Result<fpb::Series, ClientError> {
+    /// The series `name` (`datasets/{d}/series/{s}`).
+    pub async fn get_series(&self, name: &str) -> Result<fpb::Series, ClientError> {
         let request = fpb::GetSeriesRequest {
             name: name.to_owned(),
         };
@@ -128,10 +131,8 @@ impl Client {
 
     // ---- taxonomy ----
 
-    pub(crate) async fn list_schemes(
-        &self,
-        language_code: &str,
-    ) -> Result<Vec<tpb::Scheme>, ClientError> {
+    /// Every concept scheme, all pages.
+    pub async fn list_schemes(&self, language_code: &str) -> Result<Vec<tpb::Scheme>, ClientError> {
         all_pages(Service::Taxonomy, "ListSchemes", |page_token| async move {
             let page = self
                 .list_schemes_page(tpb::ListSchemesRequest {
@@ -145,7 +146,8 @@ impl Client {
         .await
     }
 
-    pub(crate) async fn get_concept(
+    /// The concept `name` (`schemes/{s}/concepts/{c}`).
+    pub async fn get_concept(
         &self,
         name: &str,
         language_code: &str,
@@ -158,7 +160,8 @@ impl Client {
         required(Service::Taxonomy, "GetConcept", "concept", response.concept)
     }
 
-    pub(crate) async fn batch_get_concepts(
+    /// The concepts `names` in `language_code`, in their order.
+    pub async fn batch_get_concepts(
         &self,
         names: Vec<String>,
         language_code: &str,
@@ -173,7 +176,8 @@ impl Client {
         Ok(self.batch_get_concepts_response(request).await?.concepts)
     }
 
-    pub(crate) async fn list_concepts(
+    /// Every concept of the scheme `scheme` in `language_code`, all pages.
+    pub async fn list_concepts(
         &self,
         scheme: &str,
         language_code: &str,
@@ -193,7 +197,9 @@ impl Client {
         .await
     }
 
-    pub(crate) async fn search_concepts(
+    /// The first page of concepts `query` finds in `schemes` (all when empty), in
+    /// `language_code`, with their definitions and links.
+    pub async fn search_concepts(
         &self,
         query: &str,
         schemes: Vec<String>,
@@ -211,7 +217,8 @@ impl Client {
         .await
     }
 
-    pub(crate) async fn list_milestones(
+    /// Every milestone, all pages.
+    pub async fn list_milestones(
         &self,
         start_year: i32,
         end_year: i32,
@@ -245,7 +252,8 @@ macro_rules! unary {
     ($($channel:ident $client:ident { $($method:ident => $rpc:ident($call:literal, $req:ty) -> $resp:ty;)* })*) => {
         impl Client {
             $($(
-                pub(crate) async fn $method(&self, request: $req) -> Result<$resp, ClientError> {
+                #[doc = concat!("Calls `", stringify!($call), "` with `request`: one page, as the service answers it.")]
+                pub async fn $method(&self, request: $req) -> Result<$resp, ClientError> {
                     self.$channel
                         .call($call, request, |channel, request| async move {
                             $client::new(channel).$rpc(request).await

@@ -1,6 +1,6 @@
 //! The llmarket client: composes the forecast and taxonomy services into combined report
-//! queries (market overview, segment report, timeline, cost outlook), renders them as JSON,
-//! Markdown, a terminal table or an SVG chart, and backs the `llmarket` command.
+//! queries (market overview, segment report, timeline, cost outlook) as plain data. It has no
+//! command-line or rendering dependencies; the `llmarket` command (`llmarket-cli`) renders them.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), llmarket_client::ClientError> {
@@ -15,8 +15,6 @@
 
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "cli")]
-pub mod cli;
 mod client;
 pub mod config;
 pub mod connect;
@@ -24,7 +22,6 @@ pub mod credentials;
 mod endpoint;
 pub mod error;
 pub mod probe;
-pub mod render;
 pub mod reports;
 mod resolve;
 

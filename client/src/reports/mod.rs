@@ -9,7 +9,7 @@ pub mod direct;
 pub mod discovery;
 pub mod model;
 pub mod overview;
-pub(crate) mod precision;
+pub mod precision;
 pub mod segment;
 mod shared;
 pub mod timeline;

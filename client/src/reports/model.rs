@@ -201,10 +201,9 @@ impl Point {
         self.provenance == Provenance::Derived
     }
 
-    /// A value of `year` the report states (an actual, from section 2.1), for tests; change
-    /// the fields a test is about.
-    #[cfg(test)]
-    pub(crate) fn stated(year: i32, value: f64, unit: Unit, qualifier: Qualifier) -> Self {
+    /// A value of `year` the report states (an actual, from section 2.1), with no interval,
+    /// note or source: a starting point for tests, which change the fields they are about.
+    pub fn stated(year: i32, value: f64, unit: Unit, qualifier: Qualifier) -> Self {
         Self {
             year,
             value,

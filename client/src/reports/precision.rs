@@ -9,7 +9,7 @@ use crate::reports::model::{Point, Provenance, Qualifier};
 
 /// The decimals of a growth rate that is a bound (0.01 percentage points of a fraction): its
 /// interval's far end is only the limit (−100 %), which says nothing of its precision.
-pub(crate) const BOUND_RATE_PLACES: i32 = 4;
+pub const BOUND_RATE_PLACES: i32 = 4;
 
 /// How a number is rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub(crate) enum Rounding {
 
 /// The significant digits of `value` as a report writes it: 10.7 → 3, 206.5 → 4, 0.1 → 1,
 /// 20 → 2. At least 1.
-pub(crate) fn significant_digits(value: f64) -> u32 {
+pub fn significant_digits(value: f64) -> u32 {
     if !value.is_finite() || value == 0.0 {
         return 1;
     }
@@ -110,7 +110,7 @@ impl Point {
 
     /// The decimal places of a derived value whose least precise input has `digits`
     /// significant digits: the first its known interval spans, else those digits.
-    pub(crate) fn places_with(&self, digits: u32) -> i32 {
+    pub fn places_with(&self, digits: u32) -> i32 {
         match (self.low, self.high) {
             (Some(low), Some(high)) if high > low => (-(high - low).log10()).ceil() as i32,
             _ => decimals(self.value, digits),
@@ -122,7 +122,7 @@ impl Point {
     /// service's derived values.
     ///
     /// [`at_its_precision`]: Self::at_its_precision
-    pub(crate) fn rounded_as_derived(self, digits: u32) -> Self {
+    pub fn rounded_as_derived(self, digits: u32) -> Self {
         let places = self.places_with(digits);
         self.rounded(places, |p| p.places_with(digits))
     }
@@ -131,7 +131,7 @@ impl Point {
     /// carries (the interval outwards, a bound's value with it: at most 1.414 is at most 1.5),
     /// and an approximate value of unknown width without the zero-width interval that would
     /// claim it exact.
-    pub(crate) fn at_its_precision(mut self) -> Self {
+    pub fn at_its_precision(mut self) -> Self {
         if self.width_unknown && self.low.is_some() && self.low == self.high {
             self.low = None;
             self.high = None;
@@ -143,7 +143,7 @@ impl Point {
     }
 
     /// This value rounded to `places` decimals, as [`rounded`](Self::rounded) says.
-    pub(crate) fn rounded_to(self, places: i32) -> Self {
+    pub fn rounded_to(self, places: i32) -> Self {
         self.rounded(places, |_| places)
     }
 

@@ -111,3 +111,33 @@ fn the_contract_crate_holds_the_contract_only() {
         .collect();
     assert!(transport.is_empty(), "proto turns on tonic's {transport:?}");
 }
+
+#[test]
+fn the_client_library_has_no_command_line_or_rendering_dependencies() {
+    let (dependencies, _) = manifest("client");
+    let forbidden = any_of(
+        &dependencies,
+        &[
+            "clap",
+            "clap_complete",
+            "plotters",
+            "resvg",
+            "rustix",
+            "unicode-width",
+            "llmarket-cli",
+        ],
+    );
+    assert!(
+        forbidden.is_empty(),
+        "the client library depends on {forbidden:?}"
+    );
+    let manifest: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../client/Cargo.toml"))
+            .expect("the client's manifest")
+            .parse()
+            .expect("a valid manifest");
+    assert!(
+        manifest.get("features").is_none(),
+        "the client library has no features, so none is on by default"
+    );
+}

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use llmarket_cli::render::{self, Format};
 use llmarket_client::{
     Client, ClientConfig, ClientError, RetryPolicy, Service,
-    render::{self, Format},
     reports::{
         CostOutlook, Language, MarketOverview, SegmentReport, Timeline, YearSpan,
         model::{Kind, Provenance, Qualifier, RateKind, Unit},

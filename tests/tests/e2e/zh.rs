@@ -6,9 +6,9 @@
 
 use std::collections::BTreeSet;
 
+use llmarket_cli::render::{self, Format, Render, csv::Values};
 use llmarket_client::{
     Client, ClientConfig,
-    render::{self, Format, Render, csv::Values},
     reports::{Language, YearSpan, direct::Fill},
 };
 use llmarket_proto::taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient};
