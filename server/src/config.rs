@@ -331,6 +331,18 @@ pub struct ConnectionArgs {
     /// go over gets RESOURCE_EXHAUSTED (one reply alone always goes).
     #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_unsent_bytes: u64,
+    /// Most reply bytes the whole process (every listener) may hold that clients have not read;
+    /// past it new work gets RESOURCE_EXHAUSTED, but a connection holding none may still send
+    /// one reply (within an eighth more) [default: a quarter of the cgroup memory limit; 256 MiB
+    /// without one].
+    #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_unsent_bytes_total: Option<u64>,
+    /// Calls (streams of any kind, health included) the whole process may have open; past it new
+    /// calls get RESOURCE_EXHAUSTED, but a connection with fewer than 4 open may still open one
+    /// (within an eighth more) [default: a quarter of the cgroup memory limit at 8 KiB a call;
+    /// 32768 without one].
+    #[arg(long, env = "LLMARKET_MAX_STREAMS_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_streams_total: Option<u64>,
 }
 
 impl ConnectionArgs {
@@ -358,6 +370,19 @@ impl ConnectionArgs {
 }
 
 impl ConnectionArgs {
+    /// The process's budget these flags ask for, the defaults taken from `memory` (the cgroup
+    /// memory limit, if any).
+    pub fn budget(&self, memory: Option<u64>) -> crate::runtime::budget::BudgetLimits {
+        let defaults = crate::runtime::budget::BudgetLimits::for_memory(memory);
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        crate::runtime::budget::BudgetLimits {
+            max_unsent_bytes: self
+                .max_unsent_bytes_total
+                .map_or(defaults.max_unsent_bytes, size),
+            max_streams: self.max_streams_total.map_or(defaults.max_streams, size),
+        }
+    }
+
     /// The per-address cap under a connection cap of `max_connections`: as given (at most the
     /// cap), else a quarter of the cap.
     pub fn per_address(&self, max_connections: usize) -> usize {

@@ -321,8 +321,17 @@ async fn run(cli: Cli) -> ExitCode {
         readiness.set(routes.name(), false);
     }
     let (lame_duck_switch, lame_duck) = runtime::lame_duck();
+    let memory = runtime::budget::memory_limit();
+    let budget = cli.connections.budget(memory);
+    tracing::info!(
+        cgroup_memory_limit = memory,
+        max_unsent_bytes_total = budget.max_unsent_bytes,
+        max_streams_total = budget.max_streams,
+        "process budget"
+    );
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
+        budget: runtime::budget::ProcessBudget::new(budget),
         grace: cli.shutdown_grace,
         calls: cli.calls.limits(),
         auth: principals.clone(),

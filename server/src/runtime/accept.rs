@@ -16,6 +16,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::{
     anonymous::{Anonymous, AnonymousConnection},
+    budget::ProcessBudget,
     connection::{self, ConnectionService},
     limits::ConnectionLimits,
     log_limit::RateLimit,
@@ -47,7 +48,7 @@ pub(crate) async fn run<S>(
     listener: TcpListener,
     tls: Option<ServerTls>,
     service: S,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     permits: Arc<Semaphore>,
     phase: watch::Receiver<Phase>,
     stop: impl Future<Output = ()>,
@@ -145,7 +146,7 @@ pub(crate) async fn run<S>(
             },
             service.clone(),
             builder.clone(),
-            limits,
+            (limits, budget.clone()),
             phase.clone(),
         ));
     }
@@ -183,7 +184,7 @@ async fn handle<S>(
     accepted: Accepted,
     service: S,
     builder: connection::Builder,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     phase: watch::Receiver<Phase>,
 ) where
     S: ConnectionService,
@@ -223,7 +224,7 @@ async fn handle<S>(
         acceptor.map(|acceptor| (acceptor, mutual)),
         anonymous,
         first_request,
-        (service, builder, limits, phase),
+        (service, builder, (limits, budget), phase),
     );
     tokio::select! {
         () = serving => {}
@@ -240,12 +241,12 @@ async fn handle<S>(
     drop((permit, address_slot));
 }
 
-/// What serves a connection: the service, the connection settings, the limits and the server's
-/// phase.
+/// What serves a connection: the service, the connection settings, the limits with the
+/// process's budget, and the server's phase.
 type Serving<S> = (
     S,
     connection::Builder,
-    ConnectionLimits,
+    (ConnectionLimits, ProcessBudget),
     watch::Receiver<Phase>,
 );
 

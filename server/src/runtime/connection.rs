@@ -30,12 +30,17 @@ use tower::Service;
 
 use super::{
     anonymous::AnonymousConnection,
+    budget::{ProcessBudget, StreamPlace},
     held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
+    log_limit::RateLimit,
     middleware::ConnectionStreams,
     peer::Peer,
     phase::Phase,
 };
+
+/// The process's budget refusing work is logged at most once per 10 s.
+static OVER_BUDGET: RateLimit = RateLimit::new(Duration::from_secs(10));
 
 /// What a connection serves: the middleware stack around the routes, answering every request
 /// (errors are gRPC statuses inside the response, never a service error).
@@ -97,14 +102,15 @@ pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
 /// timer ends it, or the server closes; the caller runs it on the connection's own task. `peer`
 /// goes into every request's extensions, with the connection's place among the anonymous
 /// connections, when it has one (so authentication can end it). `first_request` is when the connection must have sent
-/// its first request (`--first-request-timeout` after it was accepted).
+/// its first request (`--first-request-timeout` after it was accepted). What the connection
+/// holds is counted in `budget` too, the process's, shared by every connection.
 pub(crate) async fn serve<I, S>(
     io: I,
     first_request: tokio::time::Instant,
     peer: (Peer, Option<AnonymousConnection>),
     service: S,
     builder: Builder,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     phase: watch::Receiver<Phase>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -114,7 +120,15 @@ pub(crate) async fn serve<I, S>(
     let (io, writer) = hold_writes(io);
     Flushing::new(
         writer,
-        serve_held(io, first_request, peer, service, builder, limits, phase),
+        serve_held(
+            io,
+            first_request,
+            peer,
+            service,
+            builder,
+            (limits, budget),
+            phase,
+        ),
     )
     .await;
 }
@@ -126,13 +140,13 @@ async fn serve_held<I, S>(
     (peer, anonymous): (Peer, Option<AnonymousConnection>),
     service: S,
     builder: Builder,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     mut phase: watch::Receiver<Phase>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: ConnectionService,
 {
-    let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
+    let state = Arc::new(ConnState::new(limits.max_unsent_bytes, budget));
     let tracked = Tracked {
         inner: service,
         state: state.clone(),
@@ -253,6 +267,8 @@ async fn idle(state: Arc<ConnState>, timeout: Duration) {
 struct ConnState {
     /// Calls being handled: from the request's arrival until its response (head) is ready.
     handling: watch::Sender<usize>,
+    /// Calls open: from the request's arrival until its response body is done with.
+    open: AtomicUsize,
     /// When a call last arrived, was answered or ended, or a reply frame was sent, in
     /// milliseconds since `start`.
     activity_ms: AtomicU64,
@@ -264,6 +280,8 @@ struct ConnState {
     unsent: AtomicUsize,
     /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
     max_unsent: usize,
+    /// The process's budget, where `unsent` and the open calls are counted too.
+    budget: ProcessBudget,
     /// When a response body was last polled, in milliseconds since `start`.
     progress_ms: AtomicU64,
     /// Tokio's clock, so tests can pause it.
@@ -271,13 +289,15 @@ struct ConnState {
 }
 
 impl ConnState {
-    fn new(max_unsent: usize) -> Self {
+    fn new(max_unsent: usize, budget: ProcessBudget) -> Self {
         Self {
             handling: watch::Sender::new(0),
+            open: AtomicUsize::new(0),
             activity_ms: AtomicU64::new(0),
             seen_request: AtomicBool::new(false),
             unsent: AtomicUsize::new(0),
             max_unsent,
+            budget,
             progress_ms: AtomicU64::new(0),
             start: tokio::time::Instant::now(),
         }
@@ -318,35 +338,82 @@ impl ConnState {
         ))
     }
 
-    /// Counts `len` more unsent bytes, unless that would go over the budget while other replies
-    /// are unsent (one reply alone always goes, however large).
-    fn try_add_unsent(&self, len: usize) -> bool {
-        let before = self.unsent.fetch_add(len, Ordering::Relaxed);
-        if before > 0 && before.saturating_add(len) > self.max_unsent {
-            self.unsent.fetch_sub(len, Ordering::Relaxed);
-            return false;
+    /// Why a new call gets no work done, if it gets none: the process has no place for another
+    /// open call, or this connection (or, while it holds unsent replies, the process) is full
+    /// of unread replies. Otherwise the call's place in the process's budget.
+    fn admit(&self) -> Result<StreamPlace, tonic::Status> {
+        let place = self
+            .budget
+            .open_stream(self.open.load(Ordering::Relaxed))
+            .ok_or_else(|| over_budget(self.budget.streams_exhausted()))?;
+        let unsent = self.unsent.load(Ordering::Relaxed);
+        if unsent >= self.max_unsent {
+            return Err(self.exhausted());
         }
-        true
+        if !self.budget.admits(unsent) {
+            return Err(over_budget(self.budget.unsent_exhausted()));
+        }
+        Ok(place)
+    }
+
+    /// Counts `len` more unsent bytes, unless that would go over the connection's budget while
+    /// other replies are unsent (one reply alone always goes, however large), or over the
+    /// process's: then the status to end the reply with.
+    fn try_add_unsent(&self, len: usize) -> Result<(), tonic::Status> {
+        let before = self.unsent.fetch_add(len, Ordering::Relaxed);
+        let refused = if before > 0 && before.saturating_add(len) > self.max_unsent {
+            self.exhausted()
+        } else if !self.budget.try_add_unsent(len, before) {
+            over_budget(self.budget.unsent_exhausted())
+        } else {
+            return Ok(());
+        };
+        self.unsent.fetch_sub(len, Ordering::Relaxed);
+        Err(refused)
+    }
+
+    /// Gives back `len` unsent bytes, to the connection and the process.
+    fn release_unsent(&self, len: usize) {
+        self.unsent.fetch_sub(len, Ordering::Relaxed);
+        self.budget.release_unsent(len);
     }
 }
 
-/// One call of the connection: counted as being handled until [`CallGuard::answered`] (or its
-/// drop), and noted as activity when it arrives, is answered and ends.
-struct CallGuard(Arc<ConnState>, bool);
+/// Logs (rate-limited) that the process's budget refused work, and returns its status.
+fn over_budget(status: tonic::Status) -> tonic::Status {
+    if let Some(suppressed) = OVER_BUDGET.allow() {
+        tracing::warn!(suppressed, "refusing work: {}", status.message());
+    }
+    status
+}
+
+/// One call of the connection: open until dropped (with its place in the process's budget),
+/// counted as being handled until [`CallGuard::answered`] (or its drop), and noted as activity
+/// when it arrives, is answered and ends.
+struct CallGuard {
+    state: Arc<ConnState>,
+    handling: bool,
+    _place: Option<StreamPlace>,
+}
 
 impl CallGuard {
-    fn enter(state: Arc<ConnState>) -> Self {
+    fn enter(state: Arc<ConnState>, place: Option<StreamPlace>) -> Self {
         state.seen_request.store(true, Ordering::Relaxed);
         state.touch();
         state.handling.send_modify(|calls| *calls += 1);
-        Self(state, true)
+        state.open.fetch_add(1, Ordering::Relaxed);
+        Self {
+            state,
+            handling: true,
+            _place: place,
+        }
     }
 
     /// The call's response is ready: only its reply frames count as activity from now on.
     fn answered(&mut self) {
-        if std::mem::replace(&mut self.1, false) {
-            self.0.touch();
-            self.0
+        if std::mem::replace(&mut self.handling, false) {
+            self.state.touch();
+            self.state
                 .handling
                 .send_modify(|calls| *calls = calls.saturating_sub(1));
         }
@@ -356,7 +423,8 @@ impl CallGuard {
 impl Drop for CallGuard {
     fn drop(&mut self) {
         self.answered();
-        self.0.touch();
+        self.state.open.fetch_sub(1, Ordering::Relaxed);
+        self.state.touch();
     }
 }
 
@@ -392,63 +460,117 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<Incoming>) -> Self::Future {
+        let place = match self.state.admit() {
+            Ok(place) => place,
+            // No new work: its reply would be built only to be dropped, or the process has no
+            // room left for it. The request is dropped unread.
+            Err(status) => {
+                let mut call = CallGuard::enter(self.state.clone(), None);
+                call.answered();
+                let (parts, ()) = status.into_http::<()>().into_parts();
+                let body = TrackedBody {
+                    inner: tonic::body::Body::empty(),
+                    unsent: 0,
+                    call,
+                    early: None,
+                };
+                return Box::pin(std::future::ready(Ok(http::Response::from_parts(
+                    parts, body,
+                ))));
+            }
+        };
         request.extensions_mut().insert(self.peer.clone());
         request.extensions_mut().insert(self.streams.clone());
         if let Some(anonymous) = &self.anonymous {
             request.extensions_mut().insert(anonymous.clone());
         }
-        let mut call = CallGuard::enter(self.state.clone());
+        let mut call = CallGuard::enter(self.state.clone(), Some(place));
         let response = self.inner.call(request);
         Box::pin(async move {
-            // A connection already full of unread replies gets no new work: the handler's reply
-            // would only be dropped at its first frame, after the memory was spent building it.
-            if call.0.unsent.load(Ordering::Relaxed) >= call.0.max_unsent {
-                drop(response);
-                call.answered();
-                let (parts, ()) = call.0.exhausted().into_http::<()>().into_parts();
-                let body = TrackedBody {
-                    inner: tonic::body::Body::empty(),
-                    unsent: 0,
-                    call,
-                };
-                return Ok(http::Response::from_parts(parts, body));
-            }
             let response = response.await?;
             call.answered();
-            Ok(response.map(|body| TrackedBody {
+            let (parts, body) = response.into_parts();
+            let mut body = TrackedBody {
                 inner: body,
                 unsent: 0,
                 call,
-            }))
+                early: None,
+            };
+            std::future::poll_fn(|cx| {
+                body.poll_early(cx);
+                Poll::Ready(())
+            })
+            .await;
+            Ok(http::Response::from_parts(parts, body))
         })
     }
 }
 
 /// A response body that reports its progress to the connection, and is cut short with
-/// RESOURCE_EXHAUSTED when the connection already holds too many unsent bytes.
+/// RESOURCE_EXHAUSTED when the connection, or the process, already holds too many unsent
+/// bytes.
+///
+/// Its first frame is polled as soon as the response is ready, when it is ready too
+/// ([`TrackedBody::poll_early`]): a reply is counted from the moment it exists, not only once
+/// HTTP/2 has flow-control room to take it, so replies waiting behind a client that reads
+/// nothing are counted as well.
 pub(crate) struct TrackedBody {
     inner: tonic::body::Body,
     /// Bytes of this body's last data frame, counted in the connection's `unsent`.
     unsent: usize,
     call: CallGuard,
+    /// What a poll before hyper asked gave: a frame (counted in `unsent` when it holds data),
+    /// or the end.
+    early: Option<Option<Result<Frame<bytes::Bytes>, tonic::Status>>>,
 }
 
 impl TrackedBody {
     fn release_unsent(&mut self) {
         if self.unsent > 0 {
-            self.call.0.unsent.fetch_sub(self.unsent, Ordering::Relaxed);
+            self.call.state.release_unsent(self.unsent);
             self.unsent = 0;
         }
     }
 
-    /// The trailers that end a reply the connection has no room for.
-    fn exhausted(&self) -> Frame<bytes::Bytes> {
-        let mut trailers = http::HeaderMap::new();
-        if self.call.0.exhausted().add_header(&mut trailers).is_err() {
-            trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
+    /// Polls the inner body once, keeping a frame that is ready for hyper's first poll.
+    fn poll_early(&mut self, cx: &mut Context<'_>) {
+        if let Poll::Ready(polled) = self.poll_counted(cx) {
+            self.early = Some(polled);
         }
-        Frame::trailers(trailers)
     }
+
+    /// Polls the inner body, counting a data frame in the budgets (or ending the reply with
+    /// RESOURCE_EXHAUSTED when there is no room for it).
+    fn poll_counted(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, tonic::Status>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(_))) = &polled {
+            self.call.state.touch();
+        }
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let len = data.len();
+            if let Err(status) = self.call.state.try_add_unsent(len) {
+                // Drop the reply now: its memory is what the budget protects.
+                self.inner = tonic::body::Body::empty();
+                return Poll::Ready(Some(Ok(trailers(&status))));
+            }
+            self.unsent = len;
+        }
+        polled
+    }
+}
+
+/// The trailers that end a reply with `status`.
+fn trailers(status: &tonic::Status) -> Frame<bytes::Bytes> {
+    let mut trailers = http::HeaderMap::new();
+    if status.add_header(&mut trailers).is_err() {
+        trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
+    }
+    Frame::trailers(trailers)
 }
 
 impl Body for TrackedBody {
@@ -460,33 +582,29 @@ impl Body for TrackedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = &mut *self;
-        let state = &this.call.0;
+        let state = &this.call.state;
         state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
+        if let Some(early) = this.early.take() {
+            // Still counted: it is released at the next poll, as any frame.
+            return Poll::Ready(early);
+        }
         this.release_unsent();
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(_))) = &polled {
-            this.call.0.touch();
-        }
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            let len = data.len();
-            if !this.call.0.try_add_unsent(len) {
-                // Drop the reply now: its memory is what the budget protects.
-                this.inner = tonic::body::Body::empty();
-                return Poll::Ready(Some(Ok(this.exhausted())));
-            }
-            this.unsent = len;
-        }
-        polled
+        this.poll_counted(cx)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        match &self.early {
+            None => self.inner.is_end_stream(),
+            Some(early) => early.is_none(),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        match &self.early {
+            None => self.inner.size_hint(),
+            Some(None) => SizeHint::with_exact(0),
+            Some(Some(_)) => SizeHint::default(),
+        }
     }
 }
 
@@ -509,10 +627,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_running_handler_keeps_a_connection_busy_and_a_quiet_stream_does_not() {
-        let state = Arc::new(ConnState::new(1024));
+        let state = Arc::new(ConnState::new(1024, ProcessBudget::default()));
         let idle = idle(state.clone(), IDLE);
         tokio::pin!(idle);
-        let mut call = CallGuard::enter(state.clone());
+        let mut call = CallGuard::enter(state.clone(), None);
         assert!(
             !idle_within(idle.as_mut(), 10 * IDLE).await,
             "busy while handled"
@@ -532,12 +650,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_connection_without_calls_is_idle_after_the_timeout() {
-        let state = Arc::new(ConnState::new(1024));
+        let state = Arc::new(ConnState::new(1024, ProcessBudget::default()));
         let idle = idle(state.clone(), IDLE);
         tokio::pin!(idle);
         assert!(!idle_within(idle.as_mut(), IDLE / 2).await);
         assert!(!state.seen_request.load(Ordering::Relaxed));
-        drop(CallGuard::enter(state.clone()));
+        drop(CallGuard::enter(state.clone(), None));
         assert!(state.seen_request.load(Ordering::Relaxed));
         assert!(
             !idle_within(idle.as_mut(), IDLE * 3 / 4).await,

@@ -9,7 +9,8 @@
 //!    handshake ([`tls`], when configured) on the connection's own task, bounded by the
 //!    first-request deadline;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
-//!    age and stalled-peer timers; what it writes in one wake-up of its task leaves in one
+//!    age and stalled-peer timers; the process's budget for unsent replies and open calls
+//!    ([`budget`]), shared by every connection; what it writes in one wake-up of its task leaves in one
 //!    write ([`held_writes`]);
 //! 3. the stack, applied in one place ([`stack`]), outermost first: CORS (only with
 //!    `--cors-origin`) → gRPC-Web to gRPC ([`web`]) → the middleware: content type → message
@@ -19,6 +20,7 @@
 
 mod accept;
 mod anonymous;
+pub mod budget;
 mod connection;
 pub mod fd_limit;
 pub mod health;
@@ -122,6 +124,9 @@ impl ServiceRoutes {
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
     pub connections: ConnectionLimits,
+    /// The process's budget for unsent replies and open calls, shared by every listener given a
+    /// clone.
+    pub budget: budget::ProcessBudget,
     /// How long in-flight calls may run after shutdown begins.
     pub grace: Duration,
     /// Limits on each call (load shed, deadline, message size), enforced by the middleware.
@@ -149,6 +154,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             connections: ConnectionLimits::default(),
+            budget: budget::ProcessBudget::default(),
             grace: DEFAULT_SHUTDOWN_GRACE,
             calls: middleware::Limits::default(),
             auth: None,
@@ -275,7 +281,7 @@ pub async fn serve(
         listener,
         options.tls.clone(),
         stack(routes, &options, name, data, bounds, &known),
-        options.connections,
+        (options.connections, options.budget.clone()),
         connections,
         phase_rx,
         shutdown,

@@ -149,7 +149,7 @@ pub(crate) async fn assert_healthy(channel: &Channel) {
 
 /// The names of every concept, largest reply first: the largest batch with a reply, now that
 /// a batch may not repeat a name.
-async fn every_concept(channel: &Channel) -> Vec<String> {
+pub(crate) async fn every_concept(channel: &Channel) -> Vec<String> {
     let mut client = TaxonomyServiceClient::new(channel.clone());
     let schemes = client
         .list_schemes(pb::ListSchemesRequest {
@@ -198,7 +198,7 @@ pub(crate) fn grpc_frame(message: &impl prost::Message) -> Bytes {
     frame.freeze()
 }
 
-fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
+pub(crate) fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
     http::Request::builder()
         .method("POST")
         .uri(format!("http://{addr}/{TAXONOMY}/{method}"))
@@ -209,7 +209,7 @@ fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
 }
 
 /// A raw HTTP/2 connection whose receive windows are never released: a client that reads nothing.
-async fn raw_h2(
+pub(crate) async fn raw_h2(
     addr: &str,
 ) -> (
     h2::client::SendRequest<Bytes>,
@@ -232,7 +232,7 @@ async fn raw_h2(
 
 /// Opens up to `count` streams on `send`, each sending `body` (ending the request when
 /// `end` is set), and keeps their responses unread. Returns how many were opened.
-async fn open_streams(
+pub(crate) async fn open_streams(
     send: &h2::client::SendRequest<Bytes>,
     addr: &str,
     method: &str,

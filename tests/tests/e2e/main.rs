@@ -21,6 +21,7 @@ mod hostile_http1;
 mod hostile_streams;
 mod lame_duck;
 mod observability;
+mod process_budget;
 mod reply_cache;
 mod server_process;
 mod taxonomy;
