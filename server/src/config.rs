@@ -337,6 +337,10 @@ pub struct ConnectionArgs {
     /// without one].
     #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_unsent_bytes_total: Option<u64>,
+    /// Largest reply a call may send, in bytes; a larger one is dropped and the call ends with
+    /// RESOURCE_EXHAUSTED (ask for less: a smaller page, fewer names).
+    #[arg(long, env = "LLMARKET_MAX_REPLY_SIZE", default_value_t = crate::runtime::limits::DEFAULT_MAX_REPLY_SIZE as u64, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_reply_size: u64,
     /// Calls (streams of any kind, health included) the whole process may have open; past it new
     /// calls get RESOURCE_EXHAUSTED, but a connection with fewer than 4 open may still open one
     /// (within an eighth more) [default: a quarter of the cgroup memory limit at 8 KiB a call;
@@ -365,6 +369,7 @@ impl ConnectionArgs {
             max_connection_age_grace: self.max_connection_age_grace,
             send_timeout: self.send_timeout,
             max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
+            max_reply_size: usize::try_from(self.max_reply_size).unwrap_or(usize::MAX),
         }
     }
 }
@@ -509,6 +514,10 @@ pub struct CallArgs {
     /// RESOURCE_EXHAUSTED. Each method is also held to the most it can validly take.
     #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
     pub max_message_size: usize,
+    /// Calls one principal of --auth-file may have in flight per listener, from authentication
+    /// until its reply has ended; one more gets RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_CALLS_PER_PRINCIPAL", default_value_t = middleware::principal_calls::DEFAULT_MAX_CALLS_PER_PRINCIPAL, value_parser = call_limit, global = true)]
+    pub max_calls_per_principal: usize,
     /// Answer repeated read calls with their kept encoded reply (at most 4 MiB in all, replies up
     /// to 64 KiB, forgotten on every data reload): `on` or `off`.
     #[arg(long, env = "LLMARKET_REPLY_CACHE", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
@@ -523,6 +532,7 @@ impl CallArgs {
             max_streaming_calls: self.max_streaming_calls,
             max_call_time: self.max_call_time,
             max_message_size: self.max_message_size,
+            max_calls_per_principal: self.max_calls_per_principal,
         }
     }
 
@@ -741,9 +751,17 @@ mod tests {
             "2m",
             "--max-unsent-bytes",
             "1024",
+            "--max-reply-size",
+            "512",
+            "--max-streams-total",
+            "9",
         ])
         .unwrap();
         let limits = cli.connections.limits();
+        assert_eq!(limits.max_reply_size, 512);
+        let budget = cli.connections.budget(Some(128 * 1024 * 1024));
+        assert_eq!(budget.max_streams, 9, "as given");
+        assert_eq!(budget.max_unsent_bytes, 32 * 1024 * 1024, "from the memory");
         assert_eq!(limits.max_concurrent_streams, 20);
         assert_eq!(limits.max_connections, 50);
         assert_eq!(limits.idle_timeout, Duration::from_secs(1));
@@ -843,6 +861,8 @@ mod tests {
             "250ms",
             "--max-message-size",
             "1024",
+            "--max-calls-per-principal",
+            "3",
         ])
         .unwrap();
         assert_eq!(
@@ -852,10 +872,15 @@ mod tests {
                 max_streaming_calls: middleware::DEFAULT_MAX_STREAMING_CALLS,
                 max_call_time: Duration::from_millis(250),
                 max_message_size: 1024,
+                max_calls_per_principal: 3,
             }
         );
         for bad in [
             ["--max-concurrent-calls", "0"],
+            ["--max-calls-per-principal", "0"],
+            ["--max-reply-size", "0"],
+            ["--max-unsent-bytes-total", "0"],
+            ["--max-streams-total", "0"],
             ["--max-call-time", "0s"],
             ["--max-message-size", "0"],
             ["--max-message-size", "4194305"],

@@ -146,7 +146,10 @@ async fn serve_held<I, S>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: ConnectionService,
 {
-    let state = Arc::new(ConnState::new(limits.max_unsent_bytes, budget));
+    let state = Arc::new(ConnState::new(
+        (limits.max_unsent_bytes, limits.max_reply_size),
+        budget,
+    ));
     let tracked = Tracked {
         inner: service,
         state: state.clone(),
@@ -280,6 +283,8 @@ struct ConnState {
     unsent: AtomicUsize,
     /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
     max_unsent: usize,
+    /// Largest reply frame sent; a larger one gets RESOURCE_EXHAUSTED.
+    max_reply: usize,
     /// The process's budget, where `unsent` and the open calls are counted too.
     budget: ProcessBudget,
     /// When a response body was last polled, in milliseconds since `start`.
@@ -289,8 +294,9 @@ struct ConnState {
 }
 
 impl ConnState {
-    fn new(max_unsent: usize, budget: ProcessBudget) -> Self {
+    fn new((max_unsent, max_reply): (usize, usize), budget: ProcessBudget) -> Self {
         Self {
+            max_reply,
             handling: watch::Sender::new(0),
             open: AtomicUsize::new(0),
             activity_ms: AtomicU64::new(0),
@@ -356,10 +362,17 @@ impl ConnState {
         Ok(place)
     }
 
-    /// Counts `len` more unsent bytes, unless that would go over the connection's budget while
-    /// other replies are unsent (one reply alone always goes, however large), or over the
-    /// process's: then the status to end the reply with.
+    /// Counts `len` more unsent bytes, unless they are more than one reply may be, or would go
+    /// over the connection's budget while other replies are unsent (one reply alone always goes,
+    /// however large), or over the process's: then the status to end the reply with.
     fn try_add_unsent(&self, len: usize) -> Result<(), tonic::Status> {
+        if len > self.max_reply {
+            return Err(tonic::Status::resource_exhausted(format!(
+                "the reply is {len} bytes, more than --max-reply-size {} allows; ask for less \
+                 (a smaller page_size, fewer names)",
+                self.max_reply
+            )));
+        }
         let before = self.unsent.fetch_add(len, Ordering::Relaxed);
         let refused = if before > 0 && before.saturating_add(len) > self.max_unsent {
             self.exhausted()
@@ -627,7 +640,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_running_handler_keeps_a_connection_busy_and_a_quiet_stream_does_not() {
-        let state = Arc::new(ConnState::new(1024, ProcessBudget::default()));
+        let state = Arc::new(ConnState::new((1024, 1024), ProcessBudget::default()));
         let idle = idle(state.clone(), IDLE);
         tokio::pin!(idle);
         let mut call = CallGuard::enter(state.clone(), None);
@@ -650,7 +663,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_connection_without_calls_is_idle_after_the_timeout() {
-        let state = Arc::new(ConnState::new(1024, ProcessBudget::default()));
+        let state = Arc::new(ConnState::new((1024, 1024), ProcessBudget::default()));
         let idle = idle(state.clone(), IDLE);
         tokio::pin!(idle);
         assert!(!idle_within(idle.as_mut(), IDLE / 2).await);

@@ -21,6 +21,9 @@ pub const DEFAULT_MAX_CONNECTION_AGE_GRACE: Duration = Duration::from_secs(30);
 /// Default `--max-unsent-bytes`: 16 MiB, about 13 of the largest replies (a BatchGetConcepts of
 /// 1,000 concepts, about 1.2 MiB).
 pub const DEFAULT_MAX_UNSENT_BYTES: usize = 16 * 1024 * 1024;
+/// Default `--max-reply-size`: 4 MiB, what gRPC clients accept by default (a larger reply would
+/// fail in the client anyway, after the server spent the memory and the bandwidth).
+pub const DEFAULT_MAX_REPLY_SIZE: usize = 4 * 1024 * 1024;
 /// Default `--send-timeout`.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default `--max-streaming-calls-per-connection`: a gRPC client watches health with one stream
@@ -84,6 +87,9 @@ pub struct ConnectionLimits {
     /// Most reply bytes one connection may hold unread by its peer; a reply that would go over
     /// gets RESOURCE_EXHAUSTED (one reply alone always goes).
     pub max_unsent_bytes: usize,
+    /// Largest reply message (as one HTTP/2 body frame) sent; a larger one is dropped and its
+    /// call ends with RESOURCE_EXHAUSTED.
+    pub max_reply_size: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -102,6 +108,7 @@ impl Default for ConnectionLimits {
             max_connection_age_grace: DEFAULT_MAX_CONNECTION_AGE_GRACE,
             send_timeout: DEFAULT_SEND_TIMEOUT,
             max_unsent_bytes: DEFAULT_MAX_UNSENT_BYTES,
+            max_reply_size: DEFAULT_MAX_REPLY_SIZE,
         }
     }
 }

@@ -203,7 +203,10 @@ fn stack(
     bounds: Option<middleware::RequestBounds>,
     known: &[&'static str],
 ) -> impl connection::ConnectionService {
-    let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection);
+    let authenticate = middleware::AuthenticateLayer::new(options.auth.clone(), options.reflection)
+        .limiting(middleware::PrincipalCalls::new(
+            options.calls.max_calls_per_principal,
+        ));
     let cached = data.map(|data| (name, data));
     let calls = middleware::stack(
         &options.calls,

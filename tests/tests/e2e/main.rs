@@ -23,6 +23,7 @@ mod lame_duck;
 mod observability;
 mod process_budget;
 mod reply_cache;
+mod reply_limits;
 mod server_process;
 mod taxonomy;
 mod tls;

@@ -13,12 +13,13 @@ use std::{
 };
 
 use http::{Request, header::AUTHORIZATION};
-use tonic::{Code, Status};
+use tonic::{Code, Status, body::Body};
 use tonic_types::{ErrorDetails, StatusExt as _};
 use tower::Layer;
 
 use super::{
     load_shed::is_health,
+    principal_calls::{Holding, PrincipalCalls},
     service::{Answer, Around, Next, Wrapped, refuse},
 };
 use crate::{
@@ -46,6 +47,8 @@ pub struct AuthenticateLayer {
     principals: Option<SharedPrincipals>,
     reflection: Reflection,
     known: Arc<[&'static str]>,
+    /// Each principal's calls in flight, when they are limited.
+    calls: Option<PrincipalCalls>,
 }
 
 impl AuthenticateLayer {
@@ -56,7 +59,15 @@ impl AuthenticateLayer {
             principals,
             reflection,
             known: Arc::from([].as_slice()),
+            calls: None,
         }
+    }
+
+    /// The same layer, holding each principal to the calls in flight `calls` allows (see
+    /// [`principal_calls`](super::principal_calls)).
+    pub fn limiting(mut self, calls: PrincipalCalls) -> Self {
+        self.calls = Some(calls);
+        self
     }
 
     /// The same layer, naming the services in `known` in audit lines (calls to any other path
@@ -112,7 +123,33 @@ impl<B> Around<B> for AuthenticateLayer {
                     if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
                         connection.authenticated();
                     }
+                    let place = match self.calls.as_ref().map(|c| c.take(&caller.principal.name)) {
+                        None => None,
+                        Some(Ok(place)) => Some(place),
+                        Some(Err(status)) => {
+                            audit::denied(
+                                Some(&caller.principal.name),
+                                &caller.method,
+                                None,
+                                Code::ResourceExhausted,
+                                caller.peer,
+                            );
+                            return refuse(status);
+                        }
+                    };
                     request.extensions_mut().insert(caller);
+                    if let Some(place) = place {
+                        let call = inner.call(request);
+                        return Box::pin(async move {
+                            let response = call.await?;
+                            Ok(response.map(|inner| {
+                                Body::new(Holding {
+                                    inner,
+                                    _place: place,
+                                })
+                            }))
+                        });
+                    }
                 }
                 Err(status) => return refuse(status),
             }

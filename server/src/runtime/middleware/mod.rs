@@ -19,7 +19,8 @@
 //!    DEADLINE_EXCEEDED in its trailers; a malformed `grpc-timeout` → INVALID_ARGUMENT;
 //! 6. **authentication and quotas** ([`authenticate`]): with a principals file, a call without
 //!    a known credential → UNAUTHENTICATED, past its principal's quota → RESOURCE_EXHAUSTED with
-//!    a retry hint; health (and reflection with `--reflection on`) is open. The principal goes
+//!    a retry hint, past `--max-calls-per-principal` in flight ([`principal_calls`]) →
+//!    RESOURCE_EXHAUSTED; health (and reflection with `--reflection on`) is open. The principal goes
 //!    into the request's extensions as an [`crate::auth::Caller`], and the services check their
 //!    resources against its grants (PERMISSION_DENIED) with [`crate::auth::Access`];
 //!    [`DeniedLayer`](crate::observe::DeniedLayer), right outside it, counts the calls it denies
@@ -55,6 +56,7 @@ pub mod deadline;
 pub mod load_shed;
 pub mod message_size;
 mod places;
+pub mod principal_calls;
 pub mod reply_cache;
 pub mod service;
 pub mod streams;
@@ -67,6 +69,7 @@ pub use content_type::ContentTypeLayer;
 pub use deadline::DeadlineLayer;
 pub use load_shed::LoadShedLayer;
 pub use message_size::{MessageSizeLayer, RequestBounds};
+pub use principal_calls::PrincipalCalls;
 pub use reply_cache::ReplyCache;
 pub use streams::{ConnectionStreams, StreamLimitLayer};
 
@@ -97,6 +100,8 @@ pub struct Limits {
     pub max_call_time: Duration,
     /// The largest request message, in bytes (at most [`DEFAULT_MAX_MESSAGE_SIZE`]).
     pub max_message_size: usize,
+    /// Calls in flight per authenticated principal, from authentication to the reply's end.
+    pub max_calls_per_principal: usize,
 }
 
 impl Default for Limits {
@@ -106,6 +111,7 @@ impl Default for Limits {
             max_streaming_calls: DEFAULT_MAX_STREAMING_CALLS,
             max_call_time: DEFAULT_MAX_CALL_TIME,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_calls_per_principal: principal_calls::DEFAULT_MAX_CALLS_PER_PRINCIPAL,
         }
     }
 }
