@@ -56,6 +56,11 @@ impl Server {
         &self.process.startup
     }
 
+    /// Sends `signal` (e.g. `HUP`) to the server.
+    pub(crate) fn signal(&self, signal: &str) {
+        self.process.signal(signal);
+    }
+
     /// The next stderr line containing `needle`, within 30 s.
     pub(crate) fn wait_for(&self, needle: &str) -> String {
         self.process.line_containing(needle)

@@ -24,6 +24,7 @@ mod observability;
 mod process_budget;
 mod reply_cache;
 mod reply_limits;
+mod revocation;
 mod server_process;
 mod taxonomy;
 mod tls;

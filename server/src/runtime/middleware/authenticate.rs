@@ -19,7 +19,8 @@ use tower::Layer;
 
 use super::{
     load_shed::is_health,
-    principal_calls::{Holding, PrincipalCalls},
+    principal_calls::PrincipalCalls,
+    recheck::{Checked, Credentials},
     service::{Answer, Around, Next, Wrapped, refuse},
 };
 use crate::{
@@ -117,6 +118,8 @@ impl<B> Around<B> for AuthenticateLayer {
         if let Some(principals) = &self.principals
             && !self.is_open(request.uri().path())
         {
+            // Taken first: a reload in between makes the reply check the call again.
+            let seen = principals.load_full();
             match authenticate(principals, &request, &self.known, Instant::now()) {
                 Ok(caller) => {
                     // The connection has authenticated: it keeps its place (`--reserved-connections`).
@@ -137,19 +140,23 @@ impl<B> Around<B> for AuthenticateLayer {
                             return refuse(status);
                         }
                     };
+                    let credentials = Credentials {
+                        principals: principals.clone(),
+                        seen,
+                        authorization: request.headers().get(AUTHORIZATION).cloned(),
+                        peer: request.extensions().get::<Arc<Peer>>().cloned(),
+                        name: caller.principal.name.clone(),
+                        method: caller.method.clone(),
+                    };
                     request.extensions_mut().insert(caller);
-                    if let Some(place) = place {
-                        let call = inner.call(request);
-                        return Box::pin(async move {
-                            let response = call.await?;
-                            Ok(response.map(|inner| {
-                                Body::new(Holding {
-                                    inner,
-                                    _place: place,
-                                })
-                            }))
-                        });
-                    }
+                    let call = inner.call(request);
+                    return Box::pin(async move {
+                        let response = call.await?;
+                        Ok(
+                            response
+                                .map(|inner| Body::new(Checked::new(inner, credentials, place))),
+                        )
+                    });
                 }
                 Err(status) => return refuse(status),
             }

@@ -20,7 +20,9 @@
 //! 6. **authentication and quotas** ([`authenticate`]): with a principals file, a call without
 //!    a known credential → UNAUTHENTICATED, past its principal's quota → RESOURCE_EXHAUSTED with
 //!    a retry hint, past `--max-calls-per-principal` in flight ([`principal_calls`]) →
-//!    RESOURCE_EXHAUSTED; health (and reflection with `--reflection on`) is open. The principal goes
+//!    RESOURCE_EXHAUSTED; health (and reflection with `--reflection on`) is open. An
+//!    authenticated call's reply ends with UNAUTHENTICATED once a reload revokes its credentials
+//!    ([`recheck`]). The principal goes
 //!    into the request's extensions as an [`crate::auth::Caller`], and the services check their
 //!    resources against its grants (PERMISSION_DENIED) with [`crate::auth::Access`];
 //!    [`DeniedLayer`](crate::observe::DeniedLayer), right outside it, counts the calls it denies
@@ -57,6 +59,7 @@ pub mod load_shed;
 pub mod message_size;
 mod places;
 pub mod principal_calls;
+pub mod recheck;
 pub mod reply_cache;
 pub mod service;
 pub mod streams;

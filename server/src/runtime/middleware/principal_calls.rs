@@ -8,14 +8,10 @@
 
 use std::{
     collections::HashMap,
-    pin::Pin,
     sync::{Arc, Mutex, PoisonError},
-    task::{Context, Poll},
 };
 
-use bytes::Bytes;
-use http_body::{Body as HttpBody, Frame, SizeHint};
-use tonic::{Status, body::Body};
+use tonic::Status;
 
 /// Default `--max-calls-per-principal`: a quarter of the default `--max-concurrent-calls`, and
 /// above the 50 calls at once the load tests make with one token.
@@ -78,32 +74,6 @@ impl Drop for PrincipalPlace {
                 open.remove(&self.name);
             }
         }
-    }
-}
-
-/// A reply body that holds its call's place until it is dropped.
-pub(crate) struct Holding {
-    pub(crate) inner: Body,
-    pub(crate) _place: PrincipalPlace,
-}
-
-impl HttpBody for Holding {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
     }
 }
 
