@@ -68,6 +68,11 @@ impl<S> ConnectionService for S where
 {
 }
 
+/// Completes when the connection's client certificate no longer verifies after a TLS reload
+/// (never for a connection without one): the connection then gets GOAWAY, and is closed after
+/// `--max-connection-age-grace`.
+pub(crate) type Unverified = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// How every connection is served: HTTP/2 with our settings, or HTTP/1.1 when the peer does not
 /// open with the HTTP/2 preface (gRPC-Web from a browser; gRPC itself needs HTTP/2, and the
 /// gRPC-Web layer answers any other HTTP/1.1 request with 400).
@@ -99,15 +104,16 @@ pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
 }
 
 /// Serves one accepted connection (plain TCP, or TLS after its handshake) until the peer leaves, a
-/// timer ends it, or the server closes; the caller runs it on the connection's own task. `peer`
-/// goes into every request's extensions, with the connection's place among the anonymous
-/// connections, when it has one (so authentication can end it). `first_request` is when the connection must have sent
+/// timer ends it, its client certificate stops verifying, or the server closes; the caller runs
+/// it on the connection's own task. `peer` goes into every request's extensions, with the
+/// connection's place among the anonymous connections, when it has one (so authentication can
+/// end it). `first_request` is when the connection must have sent
 /// its first request (`--first-request-timeout` after it was accepted). What the connection
 /// holds is counted in `budget` too, the process's, shared by every connection.
 pub(crate) async fn serve<I, S>(
     io: I,
     first_request: tokio::time::Instant,
-    peer: (Peer, Option<AnonymousConnection>),
+    peer: (Peer, Option<AnonymousConnection>, Unverified),
     service: S,
     builder: Builder,
     (limits, budget): (ConnectionLimits, ProcessBudget),
@@ -137,7 +143,7 @@ pub(crate) async fn serve<I, S>(
 async fn serve_held<I, S>(
     io: HeldIo<I>,
     first_request: tokio::time::Instant,
-    (peer, anonymous): (Peer, Option<AnonymousConnection>),
+    (peer, anonymous, unverified): (Peer, Option<AnonymousConnection>, Unverified),
     service: S,
     builder: Builder,
     (limits, budget): (ConnectionLimits, ProcessBudget),
@@ -150,6 +156,7 @@ async fn serve_held<I, S>(
         (limits.max_unsent_bytes, limits.max_reply_size),
         budget,
     ));
+    let peer_addr = peer.addr;
     let tracked = Tracked {
         inner: service,
         state: state.clone(),
@@ -170,6 +177,8 @@ async fn serve_held<I, S>(
     tokio::pin!(age);
     let mut aged = false;
     let mut going_away = false;
+    let mut unverified = unverified;
+    let mut revoked = false;
     let grace = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(grace);
     let mut stall_check =
@@ -216,6 +225,18 @@ async fn serve_held<I, S>(
                     going_away = true;
                 }
                 grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+            }
+            () = &mut unverified, if !revoked => {
+                tracing::info!(peer = ?peer_addr, "the client certificate no longer verifies after a TLS reload: GOAWAY, closing the connection");
+                revoked = true;
+                if !going_away {
+                    conn.as_mut().graceful_shutdown();
+                    going_away = true;
+                }
+                if !aged {
+                    aged = true;
+                    grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+                }
             }
             () = &mut grace, if aged => {
                 tracing::debug!("connection age grace over: closing");

@@ -1,6 +1,8 @@
-//! Credentials revoked while a call is open, against the real binary: a reload of the auth file
-//! (SIGHUP) that removes a token ends the reflection stream opened with it, with UNAUTHENTICATED,
-//! while a stream of a principal whose token still holds goes on answering.
+//! Credentials revoked while a call or connection is open, against the real binary: a reload of
+//! the auth file (SIGHUP) that removes a token ends the reflection stream opened with it, with
+//! UNAUTHENTICATED, while a stream of a principal whose token still holds goes on answering; a
+//! TLS reload whose CRL revokes a client certificate closes the mutual-TLS connection made with
+//! it, while one made with another certificate is kept.
 #![cfg(target_os = "linux")]
 
 use std::time::Duration;
@@ -15,7 +17,10 @@ use tonic_reflection::pb::v1::{
     server_reflection_response::MessageResponse,
 };
 
-use crate::hostile_connections::Server;
+use llmarket_tests::pki::{Pki, tls_channel};
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+use crate::hostile_connections::{Server, TAXONOMY};
 
 const LEAVER: &str = "token-leaver";
 const STAYER: &str = "token-stayer";
@@ -115,4 +120,73 @@ async fn a_stream_opened_before_its_token_was_revoked_ends_at_the_reload() {
         Some(MessageResponse::ListServicesResponse(_))
     ));
     std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+/// A health check on `channel`, within 5 s: whether it was answered.
+async fn answered(channel: &Channel) -> bool {
+    let mut client = HealthClient::new(channel.clone());
+    let check = client.check(HealthCheckRequest {
+        service: TAXONOMY.to_owned(),
+    });
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), check).await,
+        Ok(Ok(_))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_whose_client_certificate_a_reload_revokes_is_closed() {
+    let pki = Pki::new("reload-revokes");
+    let other = pki.ca.client();
+    let crl = pki.write("crl.pem", &pki.ca.crl(&[]));
+    let files = pki.server_files(true);
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_owned();
+    let (cert, key, ca, crl) = (
+        path(&files.cert),
+        path(&files.key),
+        path(files.client_ca.as_deref().expect("client CA")),
+        path(&crl),
+    );
+    let server = Server::start(
+        &[
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--tls-client-ca",
+            &ca,
+            "--tls-client-crl",
+            &crl,
+        ],
+        None,
+    );
+    let addr = server.addr.parse().expect("address");
+    let revoked = tls_channel(addr, &pki.ca.cert, Some(&pki.client))
+        .await
+        .expect("connect with the certificate to revoke");
+    let kept = tls_channel(addr, &pki.ca.cert, Some(&other))
+        .await
+        .expect("connect with another certificate");
+    assert!(answered(&revoked).await && answered(&kept).await);
+
+    pki.write("crl.pem", &pki.ca.crl(&[&pki.client]));
+    server.signal("HUP");
+    server.wait_for("reloaded TLS");
+    let closing = server.wait_for("no longer verifies");
+    assert!(closing.contains("GOAWAY"), "{closing}");
+
+    // The connection is gone, and a new one with the revoked certificate is refused.
+    let mut refused = false;
+    for _ in 0..50 {
+        if !answered(&revoked).await {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        refused,
+        "the revoked certificate's connection still answers"
+    );
+    assert!(answered(&kept).await, "the other certificate's connection");
 }
