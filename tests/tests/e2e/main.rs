@@ -14,6 +14,7 @@ mod data_watch;
 mod discovery;
 mod forecast;
 mod foundation;
+mod grant_edges;
 mod grpc_web;
 mod hostile_calls;
 mod hostile_connections;
