@@ -471,7 +471,7 @@ mod tests {
         };
         let tls = ServerTls::load(files.clone()).unwrap();
         assert!(!tls.mutual());
-        let before = tls.config.load_full();
+        let before = tls.current.borrow().config.clone();
         assert_eq!(
             before.alpn_protocols,
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
@@ -484,11 +484,11 @@ mod tests {
             "{error}"
         );
         assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
-        assert!(Arc::ptr_eq(&before, &tls.config.load_full()));
+        assert!(Arc::ptr_eq(&before, &tls.current.borrow().config));
 
         write(&dir, "cert.pem", &cert);
         tls.reload().unwrap();
-        assert!(!Arc::ptr_eq(&before, &tls.config.load_full()));
+        assert!(!Arc::ptr_eq(&before, &tls.current.borrow().config));
     }
 
     #[test]
