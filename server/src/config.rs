@@ -287,7 +287,8 @@ pub struct ConnectionArgs {
     /// start to what the open-file limit allows.
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_connections: u64,
-    /// Connections open at once from one client address (its IP, any port), at most
+    /// Connections open at once from one client address (its IPv4 address, or its IPv6 /64
+    /// network; any port), at most
     /// --max-connections; one over is closed at once [default: a quarter of --max-connections,
     /// at least 1].
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS_PER_ADDRESS", value_parser = clap::value_parser!(u64).range(1..), global = true)]

@@ -59,8 +59,8 @@ pub struct ConnectionLimits {
     pub max_concurrent_streams: u32,
     /// Connections open at once; one over the cap is closed at once.
     pub max_connections: usize,
-    /// Connections open at once from one client address (IP, any port); one over is closed at
-    /// once. At most `max_connections`.
+    /// Connections open at once from one client address (an IPv4 address, or an IPv6 /64
+    /// network; any port); one over is closed at once. At most `max_connections`.
     pub max_connections_per_address: usize,
     /// A new connection that has not sent its first request this long after it was accepted
     /// (TLS handshake included) gets GOAWAY, and is closed if it still sends none.
