@@ -247,7 +247,9 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         // Filtered before counting and paging, so totals and offsets are the caller's own.
         hits.retain(|hit| access.may_read_scheme(&vocabulary.scheme_of(hit.concept).id));
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-        let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
+        // The caller's own version: a change to schemes it cannot read keeps its tokens good.
+        let version = vocabulary.version_for(|id| access.may_read_scheme(id));
+        let (hits, next_page_token) = page.ranked(&hits, version)?;
         Ok(versioned(
             vocabulary.data_version(),
             pb::SearchConceptsResponse {
