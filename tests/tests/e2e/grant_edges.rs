@@ -173,3 +173,90 @@ async fn a_search_page_token_outlives_changes_to_schemes_its_caller_cannot_read(
     assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
     std::fs::remove_dir_all(root).expect("clean up");
 }
+
+const EVERYTHING: &str = "token-everything";
+
+/// Writes the dataset `other` into `root` (a scheme `elsewhere` whose one concept is labelled
+/// `label`) with its manifest.
+fn write_other(root: &std::path::Path, label: &str) {
+    let dir = root.join("other");
+    std::fs::create_dir_all(&dir).expect("dataset dir");
+    let text = format!(
+        "[[schemes]]\nid = \"elsewhere\"\ntitle_zh_hans = \"别处\"\ntitle_en = \"Elsewhere\"\nsource = \"1\"\n\
+         [[schemes.concepts]]\nid = \"e\"\npref_label_zh_hans = \"部件\"\npref_label_en = {label:?}\n"
+    );
+    std::fs::write(dir.join("taxonomy.toml"), text).expect("write taxonomy.toml");
+    write_manifest(&dir);
+}
+
+/// The `llmarket-data-version` of a ListSchemes answered to `token`.
+async fn version_seen(server: &Server, token: &str) -> String {
+    let mut request = Request::new(pb::ListSchemesRequest::default());
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("metadata"),
+    );
+    let response = TaxonomyServiceClient::new(server.channel().await)
+        .list_schemes(request)
+        .await
+        .expect("ListSchemes");
+    let version = llmarket_tests::data_version(&response);
+    assert_eq!(version.len(), 16, "{version:?}");
+    version
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_version_a_caller_sees_changes_only_with_data_it_may_read() {
+    let root = std::env::temp_dir().join(format!("llmarket-scoped-version-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp dir");
+    write_extra(&root, "Widget a", "Widget h");
+    write_other(&root, "Thing");
+    let file = root.join("auth.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[principal]]\nname = \"shown-only\"\ntokens = [\"{}\"]\ngrants = [\"schemes/shown\"]\n\n\
+             [[principal]]\nname = \"everything\"\ntokens = [\"{}\"]\ngrants = [\"schemes/*\", \"datasets/*\", \"milestones\"]\n",
+            TokenDigest::of(SHOWN_ONLY),
+            TokenDigest::of(EVERYTHING),
+        ),
+    )
+    .expect("write auth file");
+    let data = root.to_str().expect("utf-8 path").to_owned();
+    let server = Server::start(
+        &[
+            "--auth-file",
+            file.to_str().expect("utf-8 path"),
+            "--data",
+            &data,
+        ],
+        None,
+    );
+    let (narrow, full) = (
+        version_seen(&server, SHOWN_ONLY).await,
+        version_seen(&server, EVERYTHING).await,
+    );
+    assert_ne!(
+        narrow, full,
+        "a caller who reads less is shown another version"
+    );
+
+    // A dataset the narrow caller reads nothing of changes: only the full caller sees it.
+    write_other(&root, "Thing, renamed");
+    let line = server.wait_for("reloaded data");
+    assert!(line.contains("schemes/elsewhere"), "{line}");
+    assert_eq!(version_seen(&server, SHOWN_ONLY).await, narrow);
+    let full_after = version_seen(&server, EVERYTHING).await;
+    assert_ne!(full_after, full);
+    assert!(
+        line.contains(&full_after),
+        "the full caller sees the version logged: {line}"
+    );
+
+    // The dataset it reads a scheme of changes: it sees that.
+    write_extra(&root, "Widget a, renamed", "Widget h");
+    server.wait_for("reloaded data");
+    assert_ne!(version_seen(&server, SHOWN_ONLY).await, narrow);
+    std::fs::remove_dir_all(root).expect("clean up");
+}
