@@ -516,7 +516,8 @@ pub struct CallArgs {
     #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
     pub max_message_size: usize,
     /// Calls one principal of --auth-file may have in flight per listener, from authentication
-    /// until its reply has ended; one more gets RESOURCE_EXHAUSTED.
+    /// until its reply has ended (with an auth file, calls without credentials are held to it per
+    /// client address); one more gets RESOURCE_EXHAUSTED.
     #[arg(long, env = "LLMARKET_MAX_CALLS_PER_PRINCIPAL", default_value_t = middleware::principal_calls::DEFAULT_MAX_CALLS_PER_PRINCIPAL, value_parser = call_limit, global = true)]
     pub max_calls_per_principal: usize,
     /// Answer repeated read calls with their kept encoded reply (at most 4 MiB in all, replies up

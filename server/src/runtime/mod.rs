@@ -29,7 +29,7 @@ pub mod limits;
 pub(crate) mod log_limit;
 pub mod middleware;
 pub mod peer;
-mod per_address;
+pub(crate) mod per_address;
 mod phase;
 pub mod signals;
 pub mod tls;

@@ -642,7 +642,10 @@ async fn list_schemes_on(send: &h2::client::SendRequest<Bytes>, addr: &str, toke
 }
 
 /// An HTTP/2 connection to `addr` from `source`.
-async fn h2_from(source: std::net::Ipv4Addr, addr: &str) -> h2::client::SendRequest<Bytes> {
+pub(crate) async fn h2_from(
+    source: std::net::Ipv4Addr,
+    addr: &str,
+) -> h2::client::SendRequest<Bytes> {
     let (send, conn) = h2::client::handshake(connect_from(source, addr).await)
         .await
         .expect("h2 handshake");

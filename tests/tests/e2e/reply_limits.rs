@@ -1,7 +1,8 @@
 //! What one call or one principal may hold, against the real binary: a reply over
 //! `--max-reply-size` ends its call with RESOURCE_EXHAUSTED (one of exactly the cap goes), and a
 //! principal with `--max-calls-per-principal` calls in flight gets RESOURCE_EXHAUSTED for one
-//! more while another principal is answered.
+//! more while another principal is answered; calls without credentials are held to the same
+//! limit per client address.
 #![cfg(target_os = "linux")]
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use prost::Message as _;
 use tokio::net::TcpStream;
 use tonic::{Code, Request, transport::Channel};
 
-use crate::hostile_connections::{Server, TAXONOMY, grpc_frame, health};
+use crate::hostile_connections::{Server, TAXONOMY, grpc_frame, h2_from, health};
 
 fn list_schemes() -> pb::ListSchemesRequest {
     pb::ListSchemesRequest {
@@ -193,5 +194,84 @@ async fn a_principal_past_its_calls_in_flight_is_refused_and_another_is_answered
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(answered, "hog's places were not given back");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+/// A health `Watch` opened on `send`: whether it was admitted (no status in its headers), and
+/// the refusal's message otherwise. The stream is kept in `held`.
+async fn watch(
+    send: &h2::client::SendRequest<Bytes>,
+    addr: &str,
+    held: &mut Vec<Box<dyn std::any::Any + Send>>,
+) -> Result<(), String> {
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{addr}/grpc.health.v1.Health/Watch"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let mut ready = send.clone().ready().await.expect("ready");
+    let (response, mut stream) = ready.send_request(request, false).expect("send");
+    let check = grpc_frame(&tonic_health::pb::HealthCheckRequest {
+        service: TAXONOMY.to_owned(),
+    });
+    let _ = stream.send_data(check, true);
+    let response = tokio::time::timeout(Duration::from_secs(5), response)
+        .await
+        .expect("headers within 5 s")
+        .expect("response");
+    let refused = response
+        .headers()
+        .get("grpc-message")
+        .map(|m| String::from_utf8_lossy(m.as_bytes()).replace("%20", " "));
+    held.push(Box::new((response, stream)));
+    match refused {
+        Some(message) => Err(message),
+        None => Ok(()),
+    }
+}
+
+/// With an auth file, calls without credentials (health) are held per client address: two
+/// `Watch` streams from 127.0.0.3 under `--max-calls-per-principal 2`, and its third is refused
+/// while another address's is admitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_without_credentials_are_held_per_address() {
+    let dir =
+        std::env::temp_dir().join(format!("llmarket-per-address-calls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("auth.toml");
+    std::fs::write(&file, auth_file()).expect("write auth file");
+    let server = Server::start(
+        &[
+            "--auth-file",
+            file.to_str().expect("utf-8 path"),
+            "--max-calls-per-principal",
+            "2",
+        ],
+        None,
+    );
+    let crowded = std::net::Ipv4Addr::new(127, 0, 0, 3);
+    let mut held = Vec::new();
+    let first = h2_from(crowded, &server.addr).await;
+    watch(&first, &server.addr, &mut held)
+        .await
+        .expect("a first Watch");
+    watch(&first, &server.addr, &mut held)
+        .await
+        .expect("a second Watch");
+    // Another connection from the same address is the same caller.
+    let second = h2_from(crowded, &server.addr).await;
+    let refused = watch(&second, &server.addr, &mut held)
+        .await
+        .expect_err("a third Watch from the address");
+    assert!(
+        refused.contains("127.0.0.3") && refused.contains("--max-calls-per-principal"),
+        "{refused}"
+    );
+    let other = h2_from(std::net::Ipv4Addr::new(127, 0, 0, 4), &server.addr).await;
+    watch(&other, &server.addr, &mut held)
+        .await
+        .expect("another address");
     std::fs::remove_dir_all(dir).expect("clean up");
 }

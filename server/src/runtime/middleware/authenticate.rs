@@ -115,6 +115,25 @@ impl AuthenticateLayer {
 
 impl<B> Around<B> for AuthenticateLayer {
     fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+        if self.principals.is_some()
+            && self.is_open(request.uri().path())
+            && let Some(calls) = &self.calls
+            && let Some(addr) = request.extensions().get::<Arc<Peer>>().and_then(|p| p.addr)
+        {
+            // Without credentials: held per client address.
+            let place = match calls.take_anonymous(addr.ip()) {
+                Ok(place) => place,
+                Err(status) => {
+                    tracing::debug!("refusing a call without credentials: {}", status.message());
+                    return refuse(status);
+                }
+            };
+            let call = inner.call(request);
+            return Box::pin(async move {
+                let response = call.await?;
+                Ok(response.map(|inner| Body::new(Checked::new(inner, None, Some(place)))))
+            });
+        }
         if let Some(principals) = &self.principals
             && !self.is_open(request.uri().path())
         {
@@ -152,10 +171,8 @@ impl<B> Around<B> for AuthenticateLayer {
                     let call = inner.call(request);
                     return Box::pin(async move {
                         let response = call.await?;
-                        Ok(
-                            response
-                                .map(|inner| Body::new(Checked::new(inner, credentials, place))),
-                        )
+                        Ok(response
+                            .map(|inner| Body::new(Checked::new(inner, Some(credentials), place))))
                     });
                 }
                 Err(status) => return refuse(status),

@@ -1,13 +1,15 @@
 //! Calls in flight per principal (`--max-calls-per-principal`): a principal's call holds a place
 //! from the moment it is authenticated until its reply has ended (sent, refused or dropped), so
 //! one principal cannot take every place of `--max-concurrent-calls`, nor pile up replies it
-//! does not read, while others wait. Only calls that authenticate are counted: without an auth
-//! file every caller is the one anonymous principal, held by `--max-concurrent-calls`; with one,
-//! the calls open without credentials (health, reflection with `--reflection on`) are held by
-//! load shedding and the streaming caps.
+//! does not read, while others wait. With an auth file, the calls open without credentials
+//! (health, reflection with `--reflection on`) are grouped by their client address (an IPv4
+//! address, or an IPv6 /64), each address held to the same limit as a principal. Without an auth
+//! file nothing is counted here: every caller is the one anonymous principal, held by
+//! `--max-concurrent-calls`.
 
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex, PoisonError},
 };
 
@@ -44,18 +46,40 @@ impl PrincipalCalls {
 
     /// A place for one more call of the principal `name`, or the status refusing it.
     pub(crate) fn take(&self, name: &str) -> Result<PrincipalPlace, Status> {
+        self.take_key(name, |limit| {
+            format!(
+                "principal {name:?} already has {limit} calls in flight, the most \
+                 --max-calls-per-principal allows; wait for one to end"
+            )
+        })
+    }
+
+    /// A place for one more call without credentials from `ip` (counted with the other
+    /// addresses of its IPv6 /64), or the status refusing it.
+    pub(crate) fn take_anonymous(&self, ip: IpAddr) -> Result<PrincipalPlace, Status> {
+        let group = crate::runtime::per_address::group(ip);
+        // A principal's name never holds a space, so the keys cannot meet.
+        self.take_key(&format!("address {group}"), |limit| {
+            format!(
+                "{group} already has {limit} calls without credentials in flight, the most \
+                 --max-calls-per-principal allows; wait for one to end"
+            )
+        })
+    }
+
+    fn take_key(
+        &self,
+        key: &str,
+        refusal: impl FnOnce(usize) -> String,
+    ) -> Result<PrincipalPlace, Status> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let name: Arc<str> = match open.get_key_value(name) {
+        let name: Arc<str> = match open.get_key_value(key) {
             Some((key, _)) => key.clone(),
-            None => Arc::from(name),
+            None => Arc::from(key),
         };
         let count = open.entry(name.clone()).or_insert(0);
         if *count >= self.limit {
-            return Err(Status::resource_exhausted(format!(
-                "principal {name:?} already has {} calls in flight, the most \
-                 --max-calls-per-principal allows; wait for one to end",
-                self.limit
-            )));
+            return Err(Status::resource_exhausted(refusal(self.limit)));
         }
         *count += 1;
         Ok(PrincipalPlace {
@@ -93,6 +117,19 @@ mod tests {
             refused.message()
         );
         let b = calls.clone().take("b").expect("another principal");
+        let ip = "2001:db8::1".parse().unwrap();
+        let anonymous = calls.take_anonymous(ip).unwrap();
+        let _second = calls
+            .take_anonymous("2001:db8::2".parse().unwrap())
+            .unwrap();
+        let refused = calls.take_anonymous(ip).unwrap_err();
+        assert!(
+            refused.message().contains("2001:db8::"),
+            "{}",
+            refused.message()
+        );
+        assert!(calls.take_anonymous("10.0.0.1".parse().unwrap()).is_ok());
+        drop((anonymous, _second));
         drop(a);
         assert!(calls.take("a").is_ok());
         drop(b);

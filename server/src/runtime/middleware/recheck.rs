@@ -48,10 +48,10 @@ impl Credentials {
     /// The status ending the call when the principals in force changed and the call's
     /// credentials no longer name its principal; `None` while they hold.
     fn revoked(&mut self) -> Option<Status> {
-        let now = self.principals.load_full();
-        if Arc::ptr_eq(&now, &self.seen) {
+        if Arc::ptr_eq(&*self.principals.load(), &self.seen) {
             return None;
         }
+        let now = self.principals.load_full();
         let names = self
             .peer
             .as_ref()
@@ -86,7 +86,8 @@ impl Credentials {
 /// longer hold.
 pub(crate) struct Checked {
     inner: Body,
-    credentials: Credentials,
+    /// None for a call without credentials (one open to anonymous callers): nothing to check.
+    credentials: Option<Credentials>,
     _place: Option<PrincipalPlace>,
     /// When a waiting reply next checks; made at its first wait.
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -94,10 +95,10 @@ pub(crate) struct Checked {
 }
 
 impl Checked {
-    /// `inner`, checked against `credentials`, holding `place`.
+    /// `inner`, checked against `credentials` (if any), holding `place`.
     pub(crate) fn new(
         inner: Body,
-        credentials: Credentials,
+        credentials: Option<Credentials>,
         place: Option<PrincipalPlace>,
     ) -> Self {
         Self {
@@ -122,6 +123,9 @@ impl Checked {
 
     /// Waits for the next check, checking at each: `Ready` with the status once revoked.
     fn poll_checks(&mut self, cx: &mut Context<'_>) -> Poll<Status> {
+        let Some(credentials) = &mut self.credentials else {
+            return Poll::Pending;
+        };
         loop {
             let timer = self
                 .timer
@@ -130,7 +134,7 @@ impl Checked {
                 return Poll::Pending;
             }
             timer.as_mut().reset(tokio::time::Instant::now() + PERIOD);
-            if let Some(status) = self.credentials.revoked() {
+            if let Some(status) = credentials.revoked() {
                 return Poll::Ready(status);
             }
         }
@@ -149,7 +153,7 @@ impl HttpBody for Checked {
         if this.ended {
             return Poll::Ready(None);
         }
-        if let Some(status) = this.credentials.revoked() {
+        if let Some(status) = this.credentials.as_mut().and_then(Credentials::revoked) {
             return this.end(&status);
         }
         match Pin::new(&mut this.inner).poll_frame(cx) {
