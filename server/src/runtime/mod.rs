@@ -10,7 +10,7 @@
 //!    first-request deadline;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
 //!    age and stalled-peer timers; the process's budget for unsent replies and open calls
-//!    ([`budget`]), shared by every connection; what it writes in one wake-up of its task leaves in one
+//!    ([`budget`]), shared by every connection, counted per call ([`tracked`]); what it writes in one wake-up of its task leaves in one
 //!    write ([`held_writes`]);
 //! 3. the stack, applied in one place ([`stack`]), outermost first: CORS (only with
 //!    `--cors-origin`) → gRPC-Web to gRPC ([`web`]) → the middleware: content type → message
@@ -33,6 +33,7 @@ pub(crate) mod per_address;
 mod phase;
 pub mod signals;
 pub mod tls;
+mod tracked;
 pub mod web;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
