@@ -289,7 +289,8 @@ pub struct ConnectionArgs {
     /// start to what the open-file limit allows.
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_connections: u64,
-    /// Connections open at once from one client address (its IP, any port), at most
+    /// Connections open at once from one client address (its IPv4 address, or its IPv6 /64
+    /// network; any port), at most
     /// --max-connections; one over is closed at once [default: a quarter of --max-connections,
     /// at least 1].
     #[arg(long, env = "LLMARKET_MAX_CONNECTIONS_PER_ADDRESS", value_parser = clap::value_parser!(u64).range(1..), global = true)]
@@ -337,6 +338,22 @@ pub struct ConnectionArgs {
     /// go over gets RESOURCE_EXHAUSTED (one reply alone always goes).
     #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_unsent_bytes: u64,
+    /// Most reply bytes the whole process (every listener) may hold that clients have not read;
+    /// past it new work gets RESOURCE_EXHAUSTED, but a connection holding none may still send
+    /// one reply (within an eighth more) [default: a quarter of the cgroup memory limit; 256 MiB
+    /// without one].
+    #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_unsent_bytes_total: Option<u64>,
+    /// Largest reply a call may send, in bytes; a larger one is dropped and the call ends with
+    /// RESOURCE_EXHAUSTED (ask for less: a smaller page, fewer names).
+    #[arg(long, env = "LLMARKET_MAX_REPLY_SIZE", default_value_t = llmarket_serving::limits::DEFAULT_MAX_REPLY_SIZE as u64, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_reply_size: u64,
+    /// Calls (streams of any kind, health included) the whole process may have open; past it new
+    /// calls get RESOURCE_EXHAUSTED, but a connection with fewer than 4 open may still open one
+    /// (within an eighth more) [default: a quarter of the cgroup memory limit at 8 KiB a call;
+    /// 32768 without one].
+    #[arg(long, env = "LLMARKET_MAX_STREAMS_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_streams_total: Option<u64>,
 }
 
 impl ConnectionArgs {
@@ -360,11 +377,25 @@ impl ConnectionArgs {
             max_connection_age_grace: self.max_connection_age_grace,
             send_timeout: self.send_timeout,
             max_unsent_bytes: usize::try_from(self.max_unsent_bytes).unwrap_or(usize::MAX),
+            max_reply_size: usize::try_from(self.max_reply_size).unwrap_or(usize::MAX),
         }
     }
 }
 
 impl ConnectionArgs {
+    /// The process's budget these flags ask for, the defaults taken from `memory` (the cgroup
+    /// memory limit, if any).
+    pub fn budget(&self, memory: Option<u64>) -> llmarket_serving::budget::BudgetLimits {
+        let defaults = llmarket_serving::budget::BudgetLimits::for_memory(memory);
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        llmarket_serving::budget::BudgetLimits {
+            max_unsent_bytes: self
+                .max_unsent_bytes_total
+                .map_or(defaults.max_unsent_bytes, size),
+            max_streams: self.max_streams_total.map_or(defaults.max_streams, size),
+        }
+    }
+
     /// The per-address cap under a connection cap of `max_connections`: as given (at most the
     /// cap), else a quarter of the cap.
     pub fn per_address(&self, max_connections: usize) -> usize {
@@ -491,6 +522,11 @@ pub struct CallArgs {
     /// RESOURCE_EXHAUSTED. Each method is also held to the most it can validly take.
     #[arg(long, env = "LLMARKET_MAX_MESSAGE_SIZE", default_value_t = middleware::DEFAULT_MAX_MESSAGE_SIZE, value_parser = message_size, global = true)]
     pub max_message_size: usize,
+    /// Calls one principal of --auth-file may have in flight per listener, from authentication
+    /// until its reply has ended (with an auth file, calls without credentials are held to it per
+    /// client address); one more gets RESOURCE_EXHAUSTED.
+    #[arg(long, env = "LLMARKET_MAX_CALLS_PER_PRINCIPAL", default_value_t = crate::auth::principal_calls::DEFAULT_MAX_CALLS_PER_PRINCIPAL, value_parser = call_limit, global = true)]
+    pub max_calls_per_principal: usize,
     /// Answer repeated read calls with their kept encoded reply (at most
     /// --reply-cache-max-bytes in all, replies up to 64 KiB, forgotten on every data reload):
     /// `on` or `off`.
@@ -741,9 +777,17 @@ mod tests {
             "2m",
             "--max-unsent-bytes",
             "1024",
+            "--max-reply-size",
+            "512",
+            "--max-streams-total",
+            "9",
         ])
         .unwrap();
         let limits = cli.connections.limits();
+        assert_eq!(limits.max_reply_size, 512);
+        let budget = cli.connections.budget(Some(128 * 1024 * 1024));
+        assert_eq!(budget.max_streams, 9, "as given");
+        assert_eq!(budget.max_unsent_bytes, 32 * 1024 * 1024, "from the memory");
         assert_eq!(limits.max_concurrent_streams, 20);
         assert_eq!(limits.max_connections, 50);
         assert_eq!(limits.idle_timeout, Duration::from_secs(1));
@@ -846,6 +890,8 @@ mod tests {
             "250ms",
             "--max-message-size",
             "1024",
+            "--max-calls-per-principal",
+            "3",
         ])
         .unwrap();
         assert_eq!(
@@ -857,8 +903,13 @@ mod tests {
                 max_message_size: 1024,
             }
         );
+        assert_eq!(cli.calls.max_calls_per_principal, 3);
         for bad in [
             ["--max-concurrent-calls", "0"],
+            ["--max-calls-per-principal", "0"],
+            ["--max-reply-size", "0"],
+            ["--max-unsent-bytes-total", "0"],
+            ["--max-streams-total", "0"],
             ["--max-call-time", "0s"],
             ["--max-message-size", "0"],
             ["--max-message-size", "4194305"],

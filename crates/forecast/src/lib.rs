@@ -35,6 +35,17 @@ pub struct ForecastApi {
     catalog: Shared<Catalog>,
 }
 
+/// The data version `access` is shown: of the datasets it may read only, so a change to another
+/// dataset does not show (see [`llmarket_kit::data::DataVersion::scoped`]).
+fn shown_version<'a>(
+    catalog: &'a Catalog,
+    access: &Access,
+) -> std::borrow::Cow<'a, llmarket_kit::data::DataVersion> {
+    catalog
+        .data_version()
+        .scoped(|id| access.may_read_dataset(id))
+}
+
 impl ForecastApi {
     /// A service over `catalog`.
     pub fn new(catalog: Shared<Catalog>) -> Self {
@@ -67,7 +78,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             .collect();
         let (datasets, next_page_token) = page.sorted(&readable, |d| d.id.as_str())?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             pb::ListDatasetsResponse {
                 datasets: datasets.iter().map(|d| convert::dataset(d)).collect(),
                 next_page_token,
@@ -88,7 +99,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let catalog = self.catalog.load();
         let dataset = catalog.dataset(id)?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             pb::GetDatasetResponse {
                 dataset: Some(convert::dataset(dataset)),
             },
@@ -114,7 +125,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let dataset = catalog.dataset(id)?;
         let (series, next_page_token) = page.sorted(dataset.series(), |s| s.id.as_str())?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             pb::ListSeriesResponse {
                 series: series
                     .iter()
@@ -136,7 +147,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let catalog = self.catalog.load();
         let series = catalog.series(id.dataset, id.series)?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             pb::GetSeriesResponse {
                 series: Some(convert::series(series, true)),
             },
@@ -160,7 +171,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             query.target.fill,
         )?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             pb::GetObservationsResponse {
                 observations: observations.into_iter().map(Into::into).collect(),
                 transform: convert::transform_to_pb(query.args.transform).into(),
@@ -182,7 +193,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let series = query.target.find(&catalog)?;
         let growth = analysis::growth(series, query.args, query.target.fill)?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             convert::growth_response(request.series, growth),
         ))
     }
@@ -199,7 +210,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let series = query.target.find(&catalog)?;
         let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             convert::breakdown_response(series.name(), breakdown),
         ))
     }
@@ -222,7 +233,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             query.target.fill,
         )?;
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             convert::projection_response(series.name(), projection),
         ))
     }
@@ -241,7 +252,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let dataset = catalog.dataset(id)?;
         let checks = analysis::check(dataset);
         Ok(versioned(
-            catalog.data_version(),
+            &shown_version(&catalog, &access),
             convert::checks_response(&dataset.id, checks),
         ))
     }

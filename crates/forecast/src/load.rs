@@ -107,8 +107,10 @@ impl Catalog {
     pub fn load(sources: &[DatasetFiles]) -> Result<Self, LoadError> {
         let mut datasets = Vec::with_capacity(sources.len());
         let mut ids = FirstUse::new("give each dataset its own id");
+        let mut parts = Vec::with_capacity(sources.len());
         for source in sources {
             let Some(file) = &source.forecast else {
+                parts.push((source.directory.clone(), source));
                 continue;
             };
             let dataset = parse_dataset(file, &source.directory)?;
@@ -119,9 +121,11 @@ impl Catalog {
                 "id",
                 file.path.as_str(),
             )?;
+            parts.push((dataset.id.clone(), source));
             datasets.push(dataset);
         }
-        Ok(Catalog::new(datasets, DataVersion::of(sources)))
+        let version = DataVersion::of(sources).with_parts(parts);
+        Ok(Catalog::new(datasets, version))
     }
 }
 

@@ -16,7 +16,8 @@ use tokio_rustls::TlsAcceptor;
 
 use super::{
     anonymous::{Anonymous, AnonymousConnection},
-    connection::{self, ConnectionService},
+    budget::ProcessBudget,
+    connection::{self, ConnectionService, Unverified},
     limits::ConnectionLimits,
     log_limit::RateLimit,
     peer::Peer,
@@ -47,7 +48,7 @@ pub(crate) async fn run<S>(
     listener: TcpListener,
     tls: Option<ServerTls>,
     service: S,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     permits: Arc<Semaphore>,
     phase: watch::Receiver<Phase>,
     stop: impl Future<Output = ()>,
@@ -63,7 +64,6 @@ pub(crate) async fn run<S>(
                 .saturating_sub(limits.reserved_connections),
         )
     });
-    let mutual = tls.as_ref().is_some_and(ServerTls::mutual);
     let mut backoff: Option<Duration> = None;
     tokio::pin!(stop);
     loop {
@@ -132,20 +132,19 @@ pub(crate) async fn run<S>(
         configure(&stream);
         // The handshake runs on the connection's own task, between accept and HTTP/2, so a slow
         // handshake never holds up this loop; it holds its connection slot meanwhile.
-        let acceptor = tls.as_ref().map(ServerTls::acceptor);
+        let acceptor = tls.as_ref().map(|tls| (tls.acceptor(), tls.clone()));
         tokio::spawn(handle(
             Accepted {
                 stream,
                 addr,
                 acceptor,
-                mutual,
                 admission,
                 address_slot,
                 anonymous,
             },
             service.clone(),
             builder.clone(),
-            limits,
+            (limits, budget.clone()),
             phase.clone(),
         ));
     }
@@ -165,10 +164,9 @@ enum Admission {
 struct Accepted {
     stream: TcpStream,
     addr: SocketAddr,
-    /// The TLS handshake to make first, when TLS is on.
-    acceptor: Option<TlsAcceptor>,
-    /// Whether TLS verifies client certificates: a completed handshake authenticates.
-    mutual: bool,
+    /// The TLS handshake to make first, when TLS is on, and the TLS it is from (whose reloads
+    /// check a client certificate again).
+    acceptor: Option<(TlsAcceptor, ServerTls)>,
     admission: Admission,
     address_slot: AddressSlot,
     /// The connection's place among the anonymous ones, when authenticated ones have a reserve.
@@ -183,7 +181,7 @@ async fn handle<S>(
     accepted: Accepted,
     service: S,
     builder: connection::Builder,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     phase: watch::Receiver<Phase>,
 ) where
     S: ConnectionService,
@@ -193,7 +191,6 @@ async fn handle<S>(
         stream,
         addr,
         acceptor,
-        mutual,
         admission,
         address_slot,
         anonymous,
@@ -220,10 +217,10 @@ async fn handle<S>(
     let serving = serve_accepted(
         stream,
         addr,
-        acceptor.map(|acceptor| (acceptor, mutual)),
+        acceptor,
         anonymous,
         first_request,
-        (service, builder, limits, phase),
+        (service, builder, (limits, budget), phase),
     );
     tokio::select! {
         () = serving => {}
@@ -240,12 +237,12 @@ async fn handle<S>(
     drop((permit, address_slot));
 }
 
-/// What serves a connection: the service, the connection settings, the limits and the server's
-/// phase.
+/// What serves a connection: the service, the connection settings, the limits with the
+/// process's budget, and the server's phase.
 type Serving<S> = (
     S,
     connection::Builder,
-    ConnectionLimits,
+    (ConnectionLimits, ProcessBudget),
     watch::Receiver<Phase>,
 );
 
@@ -255,7 +252,7 @@ type Serving<S> = (
 async fn serve_accepted<S>(
     stream: TcpStream,
     addr: SocketAddr,
-    tls: Option<(TlsAcceptor, bool)>,
+    tls: Option<(TlsAcceptor, ServerTls)>,
     anonymous: Option<AnonymousConnection>,
     first_request: tokio::time::Instant,
     (service, builder, limits, mut phase): Serving<S>,
@@ -268,12 +265,18 @@ async fn serve_accepted<S>(
     };
     match tls {
         None => {
-            let peer = (peer, anonymous);
+            let peer = (
+                peer,
+                anonymous,
+                Box::pin(std::future::pending()) as Unverified,
+            );
             connection::serve(stream, first_request, peer, service, builder, limits, phase).await;
         }
-        Some((acceptor, mutual)) => {
+        Some((acceptor, tls)) => {
+            // A completed handshake authenticates when TLS verifies client certificates.
+            let mutual = tls.mutual();
             let handshake = tokio::select! {
-                result = tls::handshake(acceptor, stream, limits.tls_handshake_timeout) => result,
+                result = tls::handshake(acceptor, stream, limits.0.tls_handshake_timeout) => result,
                 _ = phase.wait_for(|now| *now != Phase::Serving) => return,
                 () = tokio::time::sleep_until(first_request) => {
                     tracing::debug!(peer = %addr, "TLS handshake not done by the first-request deadline: closing");
@@ -287,7 +290,20 @@ async fn serve_accepted<S>(
                         // The client certificate was verified: the connection is authenticated.
                         anonymous.authenticated();
                     }
-                    let peer = (peer, anonymous);
+                    let unverified: Unverified = if mutual {
+                        let chain = stream
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|c| c.clone().into_owned())
+                            .collect();
+                        Box::pin(async move { tls.until_unverified(chain).await })
+                    } else {
+                        Box::pin(std::future::pending())
+                    };
+                    let peer = (peer, anonymous, unverified);
                     connection::serve(stream, first_request, peer, service, builder, limits, phase)
                         .await;
                 }

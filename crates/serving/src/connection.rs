@@ -8,15 +8,10 @@
 use std::{
     convert::Infallible,
     pin::Pin,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
-    },
-    task::{Context, Poll},
+    sync::{Arc, atomic::Ordering},
     time::Duration,
 };
 
-use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -30,11 +25,13 @@ use tower::Service;
 
 use super::{
     anonymous::AnonymousConnection,
+    budget::ProcessBudget,
     held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
     middleware::ConnectionStreams,
     peer::Peer,
     phase::Phase,
+    tracked::{ConnState, Tracked},
 };
 
 /// What a connection serves: the middleware stack around the routes, answering every request
@@ -62,6 +59,11 @@ impl<S> ConnectionService for S where
         + 'static
 {
 }
+
+/// Completes when the connection's client certificate no longer verifies after a TLS reload
+/// (never for a connection without one): the connection then gets GOAWAY, and is closed after
+/// `--max-connection-age-grace`.
+pub(crate) type Unverified = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// How every connection is served: HTTP/2 with our settings, or HTTP/1.1 when the peer does not
 /// open with the HTTP/2 preface (gRPC-Web from a browser; gRPC itself needs HTTP/2, and the
@@ -94,17 +96,19 @@ pub(crate) fn builder(limits: &ConnectionLimits) -> Builder {
 }
 
 /// Serves one accepted connection (plain TCP, or TLS after its handshake) until the peer leaves, a
-/// timer ends it, or the server closes; the caller runs it on the connection's own task. `peer`
-/// goes into every request's extensions, with the connection's place among the anonymous
-/// connections, when it has one (so authentication can end it). `first_request` is when the connection must have sent
-/// its first request (`--first-request-timeout` after it was accepted).
+/// timer ends it, its client certificate stops verifying, or the server closes; the caller runs
+/// it on the connection's own task. `peer` goes into every request's extensions, with the
+/// connection's place among the anonymous connections, when it has one (so authentication can
+/// end it). `first_request` is when the connection must have sent
+/// its first request (`--first-request-timeout` after it was accepted). What the connection
+/// holds is counted in `budget` too, the process's, shared by every connection.
 pub(crate) async fn serve<I, S>(
     io: I,
     first_request: tokio::time::Instant,
-    peer: (Peer, Option<AnonymousConnection>),
+    peer: (Peer, Option<AnonymousConnection>, Unverified),
     service: S,
     builder: Builder,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     phase: watch::Receiver<Phase>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -114,7 +118,15 @@ pub(crate) async fn serve<I, S>(
     let (io, writer) = hold_writes(io);
     Flushing::new(
         writer,
-        serve_held(io, first_request, peer, service, builder, limits, phase),
+        serve_held(
+            io,
+            first_request,
+            peer,
+            service,
+            builder,
+            (limits, budget),
+            phase,
+        ),
     )
     .await;
 }
@@ -123,16 +135,20 @@ pub(crate) async fn serve<I, S>(
 async fn serve_held<I, S>(
     io: HeldIo<I>,
     first_request: tokio::time::Instant,
-    (peer, anonymous): (Peer, Option<AnonymousConnection>),
+    (peer, anonymous, unverified): (Peer, Option<AnonymousConnection>, Unverified),
     service: S,
     builder: Builder,
-    limits: ConnectionLimits,
+    (limits, budget): (ConnectionLimits, ProcessBudget),
     mut phase: watch::Receiver<Phase>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: ConnectionService,
 {
-    let state = Arc::new(ConnState::new(limits.max_unsent_bytes));
+    let state = Arc::new(ConnState::new(
+        (limits.max_unsent_bytes, limits.max_reply_size),
+        budget,
+    ));
+    let peer_addr = peer.addr;
     let tracked = Tracked {
         inner: service,
         state: state.clone(),
@@ -153,6 +169,8 @@ async fn serve_held<I, S>(
     tokio::pin!(age);
     let mut aged = false;
     let mut going_away = false;
+    let mut unverified = unverified;
+    let mut revoked = false;
     let grace = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(grace);
     let mut stall_check =
@@ -199,6 +217,18 @@ async fn serve_held<I, S>(
                     going_away = true;
                 }
                 grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+            }
+            () = &mut unverified, if !revoked => {
+                tracing::info!(peer = ?peer_addr, "the client certificate no longer verifies after a TLS reload: GOAWAY, closing the connection");
+                revoked = true;
+                if !going_away {
+                    conn.as_mut().graceful_shutdown();
+                    going_away = true;
+                }
+                if !aged {
+                    aged = true;
+                    grace.as_mut().reset(tokio::time::Instant::now() + limits.max_connection_age_grace);
+                }
             }
             () = &mut grace, if aged => {
                 tracing::debug!("connection age grace over: closing");
@@ -249,256 +279,10 @@ async fn idle(state: Arc<ConnState>, timeout: Duration) {
     }
 }
 
-/// What a connection's calls report to its task.
-struct ConnState {
-    /// Calls being handled: from the request's arrival until its response (head) is ready.
-    handling: watch::Sender<usize>,
-    /// When a call last arrived, was answered or ended, or a reply frame was sent, in
-    /// milliseconds since `start`.
-    activity_ms: AtomicU64,
-    /// Whether a request has arrived on the connection.
-    seen_request: AtomicBool,
-    /// Response bytes handed to hyper and not yet taken by the peer: a body's last data frame
-    /// counts until hyper polls that body again, which it does once the frame has left its
-    /// send buffer (see [`SEND_BUFFER_PER_STREAM`]).
-    unsent: AtomicUsize,
-    /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
-    max_unsent: usize,
-    /// When a response body was last polled, in milliseconds since `start`.
-    progress_ms: AtomicU64,
-    /// Tokio's clock, so tests can pause it.
-    start: tokio::time::Instant,
-}
-
-impl ConnState {
-    fn new(max_unsent: usize) -> Self {
-        Self {
-            handling: watch::Sender::new(0),
-            activity_ms: AtomicU64::new(0),
-            seen_request: AtomicBool::new(false),
-            unsent: AtomicUsize::new(0),
-            max_unsent,
-            progress_ms: AtomicU64::new(0),
-            start: tokio::time::Instant::now(),
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Notes activity now (see `activity_ms`).
-    fn touch(&self) {
-        self.activity_ms.store(self.now_ms(), Ordering::Relaxed);
-    }
-
-    /// How long since the last activity.
-    fn quiet(&self) -> Duration {
-        Duration::from_millis(
-            self.now_ms()
-                .saturating_sub(self.activity_ms.load(Ordering::Relaxed)),
-        )
-    }
-
-    /// Whether replies wait to be sent and none moved for `timeout`: the peer stopped reading.
-    fn stalled(&self, timeout: Duration) -> bool {
-        let quiet = self
-            .now_ms()
-            .saturating_sub(self.progress_ms.load(Ordering::Relaxed));
-        self.unsent.load(Ordering::Relaxed) > 0
-            && quiet >= u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// The status of a reply this connection has no room for.
-    fn exhausted(&self) -> tonic::Status {
-        tonic::Status::resource_exhausted(format!(
-            "this connection holds more than {} bytes of replies its client has not read; \
-             read the replies, or spread the calls over time or connections",
-            self.max_unsent
-        ))
-    }
-
-    /// Counts `len` more unsent bytes, unless that would go over the budget while other replies
-    /// are unsent (one reply alone always goes, however large).
-    fn try_add_unsent(&self, len: usize) -> bool {
-        let before = self.unsent.fetch_add(len, Ordering::Relaxed);
-        if before > 0 && before.saturating_add(len) > self.max_unsent {
-            self.unsent.fetch_sub(len, Ordering::Relaxed);
-            return false;
-        }
-        true
-    }
-}
-
-/// One call of the connection: counted as being handled until [`CallGuard::answered`] (or its
-/// drop), and noted as activity when it arrives, is answered and ends.
-struct CallGuard(Arc<ConnState>, bool);
-
-impl CallGuard {
-    fn enter(state: Arc<ConnState>) -> Self {
-        state.seen_request.store(true, Ordering::Relaxed);
-        state.touch();
-        state.handling.send_modify(|calls| *calls += 1);
-        Self(state, true)
-    }
-
-    /// The call's response is ready: only its reply frames count as activity from now on.
-    fn answered(&mut self) {
-        if std::mem::replace(&mut self.1, false) {
-            self.0.touch();
-            self.0
-                .handling
-                .send_modify(|calls| *calls = calls.saturating_sub(1));
-        }
-    }
-}
-
-impl Drop for CallGuard {
-    fn drop(&mut self) {
-        self.answered();
-        self.0.touch();
-    }
-}
-
-/// The service, with each call and its response body tracked in the connection's state.
-#[derive(Clone)]
-struct Tracked<S> {
-    inner: S,
-    state: Arc<ConnState>,
-    /// The caller, put into every request's extensions.
-    peer: Arc<Peer>,
-    /// The connection's count of streaming calls, put into every request's extensions.
-    streams: ConnectionStreams,
-    /// The connection's place among the anonymous ones, while it has one, put into every
-    /// request's extensions.
-    anonymous: Option<AnonymousConnection>,
-}
-
-impl<S> Service<http::Request<Incoming>> for Tracked<S>
-where
-    S: Service<
-            http::Request<Incoming>,
-            Response = http::Response<tonic::body::Body>,
-            Error = Infallible,
-        >,
-    S::Future: Send + 'static,
-{
-    type Response = http::Response<TrackedBody>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: http::Request<Incoming>) -> Self::Future {
-        request.extensions_mut().insert(self.peer.clone());
-        request.extensions_mut().insert(self.streams.clone());
-        if let Some(anonymous) = &self.anonymous {
-            request.extensions_mut().insert(anonymous.clone());
-        }
-        let mut call = CallGuard::enter(self.state.clone());
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            // A connection already full of unread replies gets no new work: the handler's reply
-            // would only be dropped at its first frame, after the memory was spent building it.
-            if call.0.unsent.load(Ordering::Relaxed) >= call.0.max_unsent {
-                drop(response);
-                call.answered();
-                let (parts, ()) = call.0.exhausted().into_http::<()>().into_parts();
-                let body = TrackedBody {
-                    inner: tonic::body::Body::empty(),
-                    unsent: 0,
-                    call,
-                };
-                return Ok(http::Response::from_parts(parts, body));
-            }
-            let response = response.await?;
-            call.answered();
-            Ok(response.map(|body| TrackedBody {
-                inner: body,
-                unsent: 0,
-                call,
-            }))
-        })
-    }
-}
-
-/// A response body that reports its progress to the connection, and is cut short with
-/// RESOURCE_EXHAUSTED when the connection already holds too many unsent bytes.
-pub(crate) struct TrackedBody {
-    inner: tonic::body::Body,
-    /// Bytes of this body's last data frame, counted in the connection's `unsent`.
-    unsent: usize,
-    call: CallGuard,
-}
-
-impl TrackedBody {
-    fn release_unsent(&mut self) {
-        if self.unsent > 0 {
-            self.call.0.unsent.fetch_sub(self.unsent, Ordering::Relaxed);
-            self.unsent = 0;
-        }
-    }
-
-    /// The trailers that end a reply the connection has no room for.
-    fn exhausted(&self) -> Frame<bytes::Bytes> {
-        let mut trailers = http::HeaderMap::new();
-        if self.call.0.exhausted().add_header(&mut trailers).is_err() {
-            trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
-        }
-        Frame::trailers(trailers)
-    }
-}
-
-impl Body for TrackedBody {
-    type Data = bytes::Bytes;
-    type Error = tonic::Status;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = &mut *self;
-        let state = &this.call.0;
-        state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
-        this.release_unsent();
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(_))) = &polled {
-            this.call.0.touch();
-        }
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            let len = data.len();
-            if !this.call.0.try_add_unsent(len) {
-                // Drop the reply now: its memory is what the budget protects.
-                this.inner = tonic::body::Body::empty();
-                return Poll::Ready(Some(Ok(this.exhausted())));
-            }
-            this.unsent = len;
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl Drop for TrackedBody {
-    fn drop(&mut self) {
-        self.release_unsent();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracked::CallGuard;
 
     const IDLE: Duration = Duration::from_secs(60);
 
@@ -509,10 +293,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_running_handler_keeps_a_connection_busy_and_a_quiet_stream_does_not() {
-        let state = Arc::new(ConnState::new(1024));
+        let state = Arc::new(ConnState::new((1024, 1024), ProcessBudget::default()));
         let idle = idle(state.clone(), IDLE);
         tokio::pin!(idle);
-        let mut call = CallGuard::enter(state.clone());
+        let mut call = CallGuard::enter(state.clone(), None);
         assert!(
             !idle_within(idle.as_mut(), 10 * IDLE).await,
             "busy while handled"
@@ -532,12 +316,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_connection_without_calls_is_idle_after_the_timeout() {
-        let state = Arc::new(ConnState::new(1024));
+        let state = Arc::new(ConnState::new((1024, 1024), ProcessBudget::default()));
         let idle = idle(state.clone(), IDLE);
         tokio::pin!(idle);
         assert!(!idle_within(idle.as_mut(), IDLE / 2).await);
         assert!(!state.seen_request.load(Ordering::Relaxed));
-        drop(CallGuard::enter(state.clone()));
+        drop(CallGuard::enter(state.clone(), None));
         assert!(state.seen_request.load(Ordering::Relaxed));
         assert!(
             !idle_within(idle.as_mut(), IDLE * 3 / 4).await,

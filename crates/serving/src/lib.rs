@@ -10,7 +10,8 @@
 //!    handshake ([`tls`], when configured) on the connection's own task, bounded by the
 //!    first-request deadline;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
-//!    age and stalled-peer timers; what it writes in one wake-up of its task leaves in one
+//!    age and stalled-peer timers; the process's budget for unsent replies and open calls
+//!    ([`budget`]), shared by every connection, counted per call ([`tracked`]); what it writes in one wake-up of its task leaves in one
 //!    write ([`held_writes`]);
 //! 3. the stack the caller of [`serve`] builds around the routes (the server binary's
 //!    `app::stack` is the one written order);
@@ -18,6 +19,7 @@
 
 mod accept;
 pub mod anonymous;
+pub mod budget;
 pub mod connection;
 pub mod fd_limit;
 pub mod file_mode;
@@ -27,10 +29,11 @@ pub mod limits;
 mod log_limit;
 pub mod middleware;
 pub mod peer;
-mod per_address;
+pub mod per_address;
 mod phase;
 pub mod signals;
 pub mod tls;
+mod tracked;
 pub mod web;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -124,6 +127,9 @@ pub type ConnectionWatch = Arc<dyn Fn(&'static str, Arc<Semaphore>, usize) + Sen
 pub struct ServeOptions {
     /// Limits on connections (their number, streams, timers).
     pub connections: ConnectionLimits,
+    /// The process's budget for unsent replies and open calls, shared by every listener given a
+    /// clone.
+    pub budget: budget::ProcessBudget,
     /// How long in-flight calls may run after shutdown begins.
     pub grace: Duration,
     /// Whether server reflection is served.
@@ -153,6 +159,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             connections: ConnectionLimits::default(),
+            budget: budget::ProcessBudget::default(),
             grace: DEFAULT_SHUTDOWN_GRACE,
             reflection: true,
             readiness: Readiness::default(),
@@ -272,7 +279,7 @@ where
             bounds,
             known,
         }),
-        options.connections,
+        (options.connections, options.budget.clone()),
         connections,
         phase_rx,
         shutdown,

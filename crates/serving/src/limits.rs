@@ -21,6 +21,9 @@ pub const DEFAULT_MAX_CONNECTION_AGE_GRACE: Duration = Duration::from_secs(30);
 /// Default `--max-unsent-bytes`: 16 MiB, about 13 of the largest replies (a BatchGetConcepts of
 /// 1,000 concepts, about 1.2 MiB).
 pub const DEFAULT_MAX_UNSENT_BYTES: usize = 16 * 1024 * 1024;
+/// Default `--max-reply-size`: 4 MiB, what gRPC clients accept by default (a larger reply would
+/// fail in the client anyway, after the server spent the memory and the bandwidth).
+pub const DEFAULT_MAX_REPLY_SIZE: usize = 4 * 1024 * 1024;
 /// Default `--send-timeout`.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default `--max-streaming-calls-per-connection`: a gRPC client watches health with one stream
@@ -56,8 +59,8 @@ pub struct ConnectionLimits {
     pub max_concurrent_streams: u32,
     /// Connections open at once; one over the cap is closed at once.
     pub max_connections: usize,
-    /// Connections open at once from one client address (IP, any port); one over is closed at
-    /// once. At most `max_connections`.
+    /// Connections open at once from one client address (an IPv4 address, or an IPv6 /64
+    /// network; any port); one over is closed at once. At most `max_connections`.
     pub max_connections_per_address: usize,
     /// A new connection that has not sent its first request this long after it was accepted
     /// (TLS handshake included) gets GOAWAY, and is closed if it still sends none.
@@ -87,6 +90,9 @@ pub struct ConnectionLimits {
     /// Most reply bytes one connection may hold unread by its peer; a reply that would go over
     /// gets RESOURCE_EXHAUSTED (one reply alone always goes).
     pub max_unsent_bytes: usize,
+    /// Largest reply message (as one HTTP/2 body frame) sent; a larger one is dropped and its
+    /// call ends with RESOURCE_EXHAUSTED.
+    pub max_reply_size: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -106,6 +112,7 @@ impl Default for ConnectionLimits {
             max_connection_age_grace: DEFAULT_MAX_CONNECTION_AGE_GRACE,
             send_timeout: DEFAULT_SEND_TIMEOUT,
             max_unsent_bytes: DEFAULT_MAX_UNSENT_BYTES,
+            max_reply_size: DEFAULT_MAX_REPLY_SIZE,
         }
     }
 }

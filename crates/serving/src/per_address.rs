@@ -1,10 +1,11 @@
 //! The per-address connection cap (`--max-connections-per-address`): how many connections each
 //! client address (its IP, any port) holds open, so one address cannot take every slot of the
-//! listener's cap.
+//! listener's cap. IPv6 clients are counted by their /64 network ([`group`]): one host is
+//! usually given a whole /64, and could otherwise take a new address for every connection.
 
 use std::{
     collections::HashMap,
-    net::IpAddr,
+    net::{IpAddr, Ipv6Addr},
     sync::{Arc, Mutex, PoisonError},
 };
 
@@ -36,10 +37,10 @@ impl PerAddress {
         self.limit
     }
 
-    /// A place for one more connection from `ip`; none when `ip` holds the most already. An
-    /// IPv4 address mapped into IPv6 counts as the IPv4 address.
+    /// A place for one more connection from `ip`; none when its [`group`] holds the most
+    /// already.
     pub(crate) fn try_take(&self, ip: IpAddr) -> Option<AddressSlot> {
-        let ip = ip.to_canonical();
+        let ip = group(ip);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let count = open.entry(ip).or_insert(0);
         if *count >= self.limit {
@@ -50,6 +51,15 @@ impl PerAddress {
             open: self.open.clone(),
             ip,
         })
+    }
+}
+
+/// What `ip` is counted as: an IPv4 address as itself (also when mapped into IPv6), an IPv6
+/// address as its /64 network.
+pub fn group(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
     }
 }
 
@@ -86,6 +96,34 @@ mod tests {
         assert!(
             cap.open.lock().unwrap().is_empty(),
             "no address is left counted"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let cap = PerAddress::new(2);
+        let a = cap.try_take("2001:db8:1:2::1".parse().unwrap()).unwrap();
+        let b = cap
+            .try_take("2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap())
+            .unwrap();
+        assert!(
+            cap.try_take("2001:db8:1:2:abcd::9".parse().unwrap())
+                .is_none(),
+            "a third address of the same /64"
+        );
+        let other = cap
+            .try_take("2001:db8:1:3::1".parse().unwrap())
+            .expect("the next /64 is another client");
+        drop((a, b, other));
+        assert!(cap.open.lock().unwrap().is_empty());
+        assert_eq!(
+            group("::1".parse().unwrap()),
+            "::".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            group("::ffff:10.0.0.7".parse().unwrap()),
+            "10.0.0.7".parse::<IpAddr>().unwrap(),
+            "an IPv4-mapped address is its IPv4 address"
         );
     }
 }

@@ -1,7 +1,9 @@
 //! TLS for our accept loop (rustls with the `ring` provider): the server's certificate and key,
 //! and for mutual TLS the CA a client's certificate must be signed by. The rustls config is held
-//! in an [`ArcSwap`], so [`ServerTls::reload`] (SIGHUP) swaps in new files without a restart;
-//! connections already open keep the config they were accepted with.
+//! in a [`watch`] channel, so [`ServerTls::reload`] (SIGHUP) swaps in new files without a
+//! restart; connections already open keep the config they were accepted with, but a mutual-TLS
+//! connection whose client certificate no longer verifies against the new client CA and CRLs
+//! is told so ([`ServerTls::until_unverified`]) and closed.
 //!
 //! With mutual TLS a client certificate must carry the clientAuth extended key usage: a
 //! certificate without EKUs, or one for servers only, is refused in the handshake, so a server
@@ -14,7 +16,6 @@ use std::{
     time::Duration,
 };
 
-use arc_swap::ArcSwap;
 use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig,
     SignatureScheme,
@@ -28,7 +29,7 @@ use rustls::{
 use rustls_pki_types::{
     CertificateDer, CertificateRevocationListDer, PrivateKeyDer, UnixTime, pem::PemObject as _,
 };
-use tokio::net::TcpStream;
+use tokio::{net::TcpStream, sync::watch};
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 
 /// Default `--tls-handshake-timeout`: how long a client may take to finish the TLS handshake;
@@ -105,12 +106,18 @@ impl TlsError {
     }
 }
 
+/// A config read from the files, with its client certificate verifier (mutual TLS).
+struct Loaded {
+    config: Arc<ServerConfig>,
+    verifier: Option<Arc<dyn ClientCertVerifier>>,
+}
+
 /// The server's TLS: its files and the rustls config last read from them. Cheap to clone; the
 /// clones share the config, so a reload reaches every listener.
 #[derive(Clone)]
 pub struct ServerTls {
     files: Arc<TlsFiles>,
-    config: Arc<ArcSwap<ServerConfig>>,
+    current: Arc<watch::Sender<Arc<Loaded>>>,
 }
 
 impl std::fmt::Debug for ServerTls {
@@ -125,18 +132,19 @@ impl ServerTls {
     /// Reads `files` and builds the config (ALPN `h2`; client certificates required when
     /// `files.client_ca` is given).
     pub fn load(files: TlsFiles) -> Result<Self, TlsError> {
-        let config = build(&files)?;
+        let loaded = build(&files)?;
         Ok(Self {
             files: Arc::new(files),
-            config: Arc::new(ArcSwap::from_pointee(config)),
+            current: Arc::new(watch::Sender::new(Arc::new(loaded))),
         })
     }
 
-    /// Reads the files again and swaps the new config in for new connections. On an error the
+    /// Reads the files again and swaps the new config in for new connections, and for the
+    /// mutual-TLS connections open to check their client certificates against. On an error the
     /// config in use stays.
     pub fn reload(&self) -> Result<(), TlsError> {
-        let config = build(&self.files)?;
-        self.config.store(Arc::new(config));
+        let loaded = build(&self.files)?;
+        self.current.send_replace(Arc::new(loaded));
         Ok(())
     }
 
@@ -152,7 +160,27 @@ impl ServerTls {
 
     /// An acceptor with the current config.
     pub(crate) fn acceptor(&self) -> TlsAcceptor {
-        TlsAcceptor::from(self.config.load_full())
+        TlsAcceptor::from(self.current.borrow().config.clone())
+    }
+
+    /// Completes once a reload brings a client CA or CRL that the client certificate `chain`
+    /// (leaf first, as the handshake received it) no longer verifies against; never without
+    /// mutual TLS or a chain.
+    pub(crate) async fn until_unverified(&self, chain: Vec<CertificateDer<'static>>) {
+        let mut current = self.current.subscribe();
+        current.borrow_and_update();
+        let Some((leaf, intermediates)) = chain.split_first() else {
+            return std::future::pending().await;
+        };
+        while current.changed().await.is_ok() {
+            let verifier = current.borrow_and_update().verifier.clone();
+            let Some(verifier) = verifier else { continue };
+            if let Err(e) = verifier.verify_client_cert(leaf, intermediates, UnixTime::now()) {
+                tracing::debug!("the client certificate no longer verifies: {e}");
+                return;
+            }
+        }
+        std::future::pending().await
     }
 }
 
@@ -283,7 +311,8 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(ring::default_provider())
 }
 
-fn build(files: &TlsFiles) -> Result<ServerConfig, TlsError> {
+fn build(files: &TlsFiles) -> Result<Loaded, TlsError> {
+    let mut client_verifier = None;
     let chain = certificates(&files.cert, "TLS certificate")?;
     let key = private_key(&files.key)?;
     let provider = provider();
@@ -317,11 +346,13 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, TlsError> {
                         path: path.clone(),
                         reason: e.to_string(),
                     })?;
-            builder.with_client_cert_verifier(Arc::new(ClientAuthRequired {
+            let verifier: Arc<dyn ClientCertVerifier> = Arc::new(ClientAuthRequired {
                 inner,
                 roots,
                 provider,
-            }))
+            });
+            client_verifier = Some(verifier.clone());
+            builder.with_client_cert_verifier(verifier)
         }
     };
     let mut config = builder
@@ -333,7 +364,10 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, TlsError> {
         })?;
     // h2 first (gRPC); HTTP/1.1 for gRPC-Web from clients that offer only it.
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+    Ok(Loaded {
+        config: Arc::new(config),
+        verifier: client_verifier,
+    })
 }
 
 fn read(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsError> {
@@ -438,7 +472,7 @@ mod tests {
         };
         let tls = ServerTls::load(files.clone()).unwrap();
         assert!(!tls.mutual());
-        let before = tls.config.load_full();
+        let before = tls.current.borrow().config.clone();
         assert_eq!(
             before.alpn_protocols,
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
@@ -451,11 +485,11 @@ mod tests {
             "{error}"
         );
         assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
-        assert!(Arc::ptr_eq(&before, &tls.config.load_full()));
+        assert!(Arc::ptr_eq(&before, &tls.current.borrow().config));
 
         write(&dir, "cert.pem", &cert);
         tls.reload().unwrap();
-        assert!(!Arc::ptr_eq(&before, &tls.config.load_full()));
+        assert!(!Arc::ptr_eq(&before, &tls.current.borrow().config));
     }
 
     #[test]

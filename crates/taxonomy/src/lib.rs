@@ -50,6 +50,23 @@ pub struct TaxonomyApi {
     vocabulary: Shared<Vocabulary>,
 }
 
+/// The data version `access` is shown: of the datasets it may read anything of (the dataset,
+/// its milestones, or a scheme it declared) only, so a change to another dataset does not show
+/// (see [`llmarket_kit::data::DataVersion::scoped`]).
+fn shown_version<'a>(
+    vocabulary: &'a Vocabulary,
+    access: &Access,
+) -> std::borrow::Cow<'a, llmarket_kit::data::DataVersion> {
+    vocabulary.data_version().scoped(|id| {
+        access.may_read_dataset(id)
+            || access.may_read_milestones_of(id)
+            || vocabulary.schemes().iter().any(|scheme| {
+                scheme.dataset.strip_prefix("datasets/") == Some(id)
+                    && access.may_read_scheme(&scheme.id)
+            })
+    })
+}
+
 impl TaxonomyApi {
     /// A service over `vocabulary`.
     pub fn new(vocabulary: Shared<Vocabulary>) -> Self {
@@ -82,7 +99,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .collect();
         let (schemes, next_page_token) = page.listed(&readable, |s| s.id.as_str())?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::ListSchemesResponse {
                 schemes: schemes.iter().map(|s| reply.scheme(s)).collect(),
                 next_page_token,
@@ -108,7 +125,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .scheme(id)
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::GetSchemeResponse {
                 scheme: Some(reply.scheme(scheme)),
                 top_concepts: reply.concepts(&scheme.top_concepts),
@@ -139,7 +156,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         let (concepts, next_page_token) =
             page.listed(concepts, |&c| vocabulary.concept_at(c).id.as_str())?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::ListConceptsResponse {
                 concepts: reply.concepts(concepts),
                 next_page_token,
@@ -163,7 +180,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .concept(name.scheme, name.concept)
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::GetConceptResponse {
                 concept: Some(reply.concept(concept)),
                 language_code: reply.language_code(),
@@ -192,7 +209,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .collect::<Result<_, Error>>()
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::BatchGetConceptsResponse {
                 concepts,
                 language_code: reply.language_code(),
@@ -231,9 +248,11 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         // Filtered before counting and paging, so totals and offsets are the caller's own.
         hits.retain(|hit| access.may_read_scheme(&vocabulary.scheme_of(hit.concept).id));
         let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-        let (hits, next_page_token) = page.ranked(&hits, vocabulary.version())?;
+        // The caller's own version: a change to schemes it cannot read keeps its tokens good.
+        let version = vocabulary.version_for(|id| access.may_read_scheme(id));
+        let (hits, next_page_token) = page.ranked(&hits, version)?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::SearchConceptsResponse {
                 hits: hits.iter().map(|hit| reply.hit(hit, query.view)).collect(),
                 next_page_token,
@@ -271,7 +290,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
         milestones.retain(|m| access.may_read_milestones_of(&m.dataset));
         let (milestones, next_page_token) = page.sorted(&milestones, |m| m.order_key())?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::ListMilestonesResponse {
                 milestones: milestones.iter().map(|m| reply.milestone(m)).collect(),
                 next_page_token,
@@ -306,7 +325,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             })
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
         Ok(versioned(
-            vocabulary.data_version(),
+            &shown_version(&vocabulary, &access),
             pb::GetMilestoneResponse {
                 milestone: Some(reply.milestone(milestone)),
                 language_code: reply.language_code(),

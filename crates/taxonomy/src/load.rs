@@ -160,12 +160,15 @@ impl Vocabulary {
     /// Any bad file, or a scheme or milestone id used twice across files, fails the whole load.
     pub fn load(sources: &[DatasetFiles]) -> Result<Self, LoadError> {
         let mut builder = Builder::default();
+        let mut parts = Vec::with_capacity(sources.len());
         for source in sources {
-            if let Some(file) = &source.taxonomy {
-                builder.file(file, &source.directory)?;
-            }
+            let id = match &source.taxonomy {
+                Some(file) => builder.file(file, &source.directory)?,
+                None => source.directory.clone(),
+            };
+            parts.push((id, source));
         }
-        builder.finish(DataVersion::of(sources))
+        builder.finish(DataVersion::of(sources).with_parts(parts))
     }
 }
 
@@ -184,20 +187,20 @@ impl From<TwoLanguages> for Texts {
 }
 
 impl Builder {
-    fn file(&mut self, file: &DataFile, directory: &str) -> Result<(), LoadError> {
+    /// Adds the schemes and milestones of `file`; returns the id of the dataset they belong to.
+    fn file(&mut self, file: &DataFile, directory: &str) -> Result<String, LoadError> {
         let raw: RawVocabulary = toml::from_str(&file.text)
             .map_err(|e| LoadError::from_toml(&file.path, &file.text, &e))?;
         let path = file.path.as_str();
-        let dataset =
-            FileCheck::new(path).dataset_id("dataset", raw.dataset.as_deref(), directory)?;
-        let dataset = dataset.as_str();
+        let id = FileCheck::new(path).dataset_id("dataset", raw.dataset.as_deref(), directory)?;
+        let dataset = id.as_str();
         for (i, scheme) in raw.schemes.into_iter().enumerate() {
             self.scheme(path, dataset, i, scheme)?;
         }
         for (i, milestone) in raw.milestones.into_iter().enumerate() {
             self.milestone(path, dataset, i, milestone)?;
         }
-        Ok(())
+        Ok(id)
     }
 
     fn scheme(

@@ -114,7 +114,12 @@ fn scheme(vocabulary: &Vocabulary, scheme: &Scheme, lang: Lang, access: &Access)
         top_concepts: names(vocabulary, &scheme.top_concepts, access),
         concept_count: i32::try_from(scheme.concepts.len()).unwrap_or(i32::MAX),
         source: scheme.source.clone(),
-        dataset: scheme.dataset.clone(),
+        // Which dataset declared the scheme is the dataset's to tell.
+        dataset: if access.may_read_name(&scheme.dataset) {
+            scheme.dataset.clone()
+        } else {
+            String::new()
+        },
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Vocabulary {
     milestone_ids: HashMap<String, usize>,
     index: SearchIndex,
     version: u64,
+    /// Each scheme's own fingerprint (its id and concepts), in scheme order.
+    scheme_versions: Vec<u64>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
 }
@@ -50,7 +52,11 @@ impl Vocabulary {
             .collect();
         let index = SearchIndex::build(&concepts);
         let version = version(&schemes, &concepts);
+        let scheme_versions = (0..schemes.len())
+            .map(|i| scheme_version(&schemes[i], concepts.iter().filter(|c| c.scheme == i)))
+            .collect();
         Self {
+            scheme_versions,
             schemes,
             concepts,
             milestones,
@@ -67,6 +73,19 @@ impl Vocabulary {
     /// the same version, so page tokens that depend on the data can be checked against it.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// The data version as a caller who may read the schemes `may_read` accepts sees it: a
+    /// fingerprint of those schemes (in order) and their concepts only, so a search page token
+    /// stays good when only schemes the caller cannot read change, and tells nothing of them.
+    pub fn version_for(&self, may_read: impl Fn(&str) -> bool) -> u64 {
+        let mut hash = Fingerprint::new();
+        for (scheme, version) in self.schemes.iter().zip(&self.scheme_versions) {
+            if may_read(&scheme.id) {
+                hash.part(&scheme.id).number(*version);
+            }
+        }
+        hash.finish()
     }
 
     /// The version of the files this vocabulary was loaded from, which every response carries
@@ -180,6 +199,29 @@ impl Vocabulary {
     pub fn search(&self, query: &str, schemes: &[usize], lang: Lang) -> Vec<Hit<'_>> {
         self.index.search(&self.concepts, query, schemes, lang)
     }
+}
+
+/// One scheme's fingerprint behind [`Vocabulary::version_for`]: its id and its concepts' ids,
+/// notations and texts (not their place in the whole vocabulary, which other schemes move).
+fn scheme_version<'a>(scheme: &Scheme, concepts: impl Iterator<Item = &'a Concept>) -> u64 {
+    let mut hash = Fingerprint::new();
+    hash.part(&scheme.id);
+    for concept in concepts {
+        concept_fingerprint(&mut hash, concept);
+    }
+    hash.finish()
+}
+
+/// A concept's part of a fingerprint: what decides whether and how it matches a search.
+fn concept_fingerprint(hash: &mut Fingerprint, concept: &Concept) {
+    hash.part(&concept.id).part(&concept.notation);
+    for texts in [&concept.pref_label, &concept.definition] {
+        hash.part(&texts.zh_hans).part(&texts.en);
+    }
+    for (lang, label) in &concept.alt_labels {
+        hash.part(lang.code()).part(label);
+    }
+    hash.number(concept.alt_labels.len() as u64);
 }
 
 /// The fingerprint behind [`Vocabulary::version`].

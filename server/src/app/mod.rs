@@ -173,11 +173,21 @@ pub async fn run(cli: Cli) -> ExitCode {
         readiness.set(routes.name(), false);
     }
     let (lame_duck_switch, lame_duck) = serving::lame_duck();
+    let memory = serving::budget::memory_limit();
+    let budget = cli.connections.budget(memory);
+    tracing::info!(
+        cgroup_memory_limit = memory,
+        max_unsent_bytes_total = budget.max_unsent_bytes,
+        max_streams_total = budget.max_streams,
+        "process budget"
+    );
     let mut options = ServeOptions {
         connections: cli.connections.limits(),
         grace: cli.shutdown_grace,
         calls: cli.calls.limits(),
         auth: principals.clone(),
+        max_calls_per_principal: cli.calls.max_calls_per_principal,
+        budget: serving::budget::ProcessBudget::new(budget),
         reflection: cli.access.reflection(),
         observer: Observer::new(
             metrics.clone(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use llmarket_serving::{
     self as serving, ConnectionService, ConnectionWatch, LameDuck, Readiness, Routed, ServeError,
     ServiceRoutes,
+    budget::ProcessBudget,
     middleware::{
         CacheLayer, ContentTypeLayer, DEFAULT_MAX_MESSAGE_SIZE, DeadlineLayer, LoadShedLayer,
         MessageSizeLayer, ReplyCache, RequestBounds, ShedCounter, StreamLimitLayer,
@@ -20,7 +21,10 @@ use tower::{
 };
 
 use crate::{
-    auth::{AuthenticateLayer, Reflection, SharedPrincipals},
+    auth::{
+        AuthenticateLayer, Reflection, SharedPrincipals,
+        principal_calls::{DEFAULT_MAX_CALLS_PER_PRINCIPAL, PrincipalCalls},
+    },
     observe::{DeniedLayer, ObserveLayer, Observer},
 };
 
@@ -37,6 +41,11 @@ pub struct ServeOptions {
     pub calls: Limits,
     /// The principals in force (`--auth-file`); none: every caller may read everything.
     pub auth: Option<SharedPrincipals>,
+    /// Calls one principal may have in flight on a listener (`--max-calls-per-principal`).
+    pub max_calls_per_principal: usize,
+    /// The process's budget for unsent replies and open calls, shared by every listener given a
+    /// clone.
+    pub budget: ProcessBudget,
     /// Who may use server reflection.
     pub reflection: Reflection,
     /// How calls are observed (metrics, access log, traces); the default observes nothing.
@@ -61,6 +70,8 @@ impl Default for ServeOptions {
             grace: serving::DEFAULT_SHUTDOWN_GRACE,
             calls: Limits::default(),
             auth: None,
+            max_calls_per_principal: DEFAULT_MAX_CALLS_PER_PRINCIPAL,
+            budget: ProcessBudget::default(),
             reflection: Reflection::On,
             observer: Observer::default(),
             readiness: Readiness::default(),
@@ -95,6 +106,7 @@ pub async fn serve(
         tls: options.tls.clone(),
         lame_duck: options.lame_duck.clone(),
         connection_watch,
+        budget: options.budget.clone(),
     };
     serving::serve(listener, service, shutdown, serving, |routed| {
         stack(routed, &options)
@@ -135,7 +147,8 @@ pub async fn serve(
 /// Shedding comes before the deadline so a shed call costs no timer; the deadline comes before
 /// authentication so a slow credential check is bounded too.
 pub fn stack(routed: Routed, options: &ServeOptions) -> impl ConnectionService {
-    let authenticate = AuthenticateLayer::new(options.auth.clone(), options.reflection);
+    let authenticate = AuthenticateLayer::new(options.auth.clone(), options.reflection)
+        .limiting(PrincipalCalls::new(options.max_calls_per_principal));
     let cached = routed.data.map(|data| (routed.name, data));
     let calls = calls(
         &options.calls,

@@ -13,7 +13,7 @@ use std::{
 };
 
 use http::{Request, header::AUTHORIZATION};
-use tonic::{Code, Status};
+use tonic::{Code, Status, body::Body};
 use tonic_types::{ErrorDetails, StatusExt as _};
 use tower::Layer;
 
@@ -27,6 +27,10 @@ use llmarket_serving::{
     peer::Peer,
 };
 
+use super::{
+    principal_calls::PrincipalCalls,
+    recheck::{Checked, Credentials},
+};
 use crate::auth::{Caller, SharedPrincipals, audit};
 
 /// Path prefix of the reflection services (v1 and v1alpha).
@@ -49,6 +53,8 @@ pub struct AuthenticateLayer {
     principals: Option<SharedPrincipals>,
     reflection: Reflection,
     known: Arc<[&'static str]>,
+    /// Each principal's calls in flight, when they are limited.
+    calls: Option<PrincipalCalls>,
 }
 
 impl AuthenticateLayer {
@@ -59,7 +65,15 @@ impl AuthenticateLayer {
             principals,
             reflection,
             known: Arc::from([].as_slice()),
+            calls: None,
         }
+    }
+
+    /// The same layer, holding each principal to the calls in flight `calls` allows (see
+    /// [`principal_calls`](super::principal_calls)).
+    pub fn limiting(mut self, calls: PrincipalCalls) -> Self {
+        self.calls = Some(calls);
+        self
     }
 
     /// The same layer, naming the services in `known` in audit lines (calls to any other path
@@ -106,18 +120,67 @@ impl AuthenticateLayer {
 
 impl<B> Around<B> for AuthenticateLayer {
     fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+        if self.principals.is_some()
+            && self.is_open(request.uri().path())
+            && let Some(calls) = &self.calls
+            && let Some(addr) = request.extensions().get::<Arc<Peer>>().and_then(|p| p.addr)
+        {
+            // Without credentials: held per client address.
+            let place = match calls.take_anonymous(addr.ip()) {
+                Ok(place) => place,
+                Err(status) => {
+                    tracing::debug!("refusing a call without credentials: {}", status.message());
+                    return refuse(status);
+                }
+            };
+            let call = inner.call(request);
+            return Box::pin(async move {
+                let response = call.await?;
+                Ok(response.map(|inner| Body::new(Checked::new(inner, None, Some(place)))))
+            });
+        }
         if let Some(principals) = &self.principals
             && !self.is_open(request.uri().path())
         {
+            // Taken first: a reload in between makes the reply check the call again.
+            let seen = principals.load_full();
             match authenticate(principals, &request, &self.known, Instant::now()) {
                 Ok(caller) => {
                     // The connection has authenticated: it keeps its place (`--reserved-connections`).
                     if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
                         connection.authenticated();
                     }
+                    let place = match self.calls.as_ref().map(|c| c.take(&caller.principal.name)) {
+                        None => None,
+                        Some(Ok(place)) => Some(place),
+                        Some(Err(status)) => {
+                            audit::denied(
+                                Some(&caller.principal.name),
+                                &caller.method,
+                                None,
+                                Code::ResourceExhausted,
+                                caller.peer,
+                            );
+                            return refuse(status);
+                        }
+                    };
+                    let credentials = Credentials {
+                        principals: principals.clone(),
+                        seen,
+                        authorization: request.headers().get(AUTHORIZATION).cloned(),
+                        peer: request.extensions().get::<Arc<Peer>>().cloned(),
+                        name: caller.principal.name.clone(),
+                        method: caller.method.clone(),
+                    };
                     let scope = CacheScope::new(caller.principal.grants.scope_key());
                     request.extensions_mut().insert(scope);
                     request.extensions_mut().insert(caller);
+                    let call = inner.call(request);
+                    return Box::pin(async move {
+                        let response = call.await?;
+                        Ok(response
+                            .map(|inner| Body::new(Checked::new(inner, Some(credentials), place))))
+                    });
                 }
                 Err(status) => return refuse(status),
             }

@@ -13,7 +13,9 @@
 //! Without an auth file there is no layer and no [`Caller`]: every call may read everything.
 
 pub mod layer;
+pub mod principal_calls;
 pub mod principals;
+pub mod recheck;
 pub mod token;
 
 use std::{path::Path, sync::Arc};

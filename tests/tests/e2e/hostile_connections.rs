@@ -56,6 +56,11 @@ impl Server {
         &self.process.startup
     }
 
+    /// Sends `signal` (e.g. `HUP`) to the server.
+    pub(crate) fn signal(&self, signal: &str) {
+        self.process.signal(signal);
+    }
+
     /// The next stderr line containing `needle`, within 30 s.
     pub(crate) fn wait_for(&self, needle: &str) -> String {
         self.process.line_containing(needle)
@@ -149,7 +154,7 @@ pub(crate) async fn assert_healthy(channel: &Channel) {
 
 /// The names of every concept, largest reply first: the largest batch with a reply, now that
 /// a batch may not repeat a name.
-async fn every_concept(channel: &Channel) -> Vec<String> {
+pub(crate) async fn every_concept(channel: &Channel) -> Vec<String> {
     let mut client = TaxonomyServiceClient::new(channel.clone());
     let schemes = client
         .list_schemes(pb::ListSchemesRequest {
@@ -198,7 +203,7 @@ pub(crate) fn grpc_frame(message: &impl prost::Message) -> Bytes {
     frame.freeze()
 }
 
-fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
+pub(crate) fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
     http::Request::builder()
         .method("POST")
         .uri(format!("http://{addr}/{TAXONOMY}/{method}"))
@@ -209,7 +214,7 @@ fn grpc_request(addr: &str, method: &str) -> http::Request<()> {
 }
 
 /// A raw HTTP/2 connection whose receive windows are never released: a client that reads nothing.
-async fn raw_h2(
+pub(crate) async fn raw_h2(
     addr: &str,
 ) -> (
     h2::client::SendRequest<Bytes>,
@@ -232,7 +237,7 @@ async fn raw_h2(
 
 /// Opens up to `count` streams on `send`, each sending `body` (ending the request when
 /// `end` is set), and keeps their responses unread. Returns how many were opened.
-async fn open_streams(
+pub(crate) async fn open_streams(
     send: &h2::client::SendRequest<Bytes>,
     addr: &str,
     method: &str,
@@ -637,7 +642,10 @@ async fn list_schemes_on(send: &h2::client::SendRequest<Bytes>, addr: &str, toke
 }
 
 /// An HTTP/2 connection to `addr` from `source`.
-async fn h2_from(source: std::net::Ipv4Addr, addr: &str) -> h2::client::SendRequest<Bytes> {
+pub(crate) async fn h2_from(
+    source: std::net::Ipv4Addr,
+    addr: &str,
+) -> h2::client::SendRequest<Bytes> {
     let (send, conn) = h2::client::handshake(connect_from(source, addr).await)
         .await
         .expect("h2 handshake");

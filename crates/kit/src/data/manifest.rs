@@ -8,7 +8,7 @@
 //! The data version of a process is a short hash over every dataset it serves (ids, file names and
 //! contents): two replicas report the same version exactly when they serve the same data.
 
-use std::{collections::BTreeMap, fmt, fs, io, path::Path};
+use std::{borrow::Cow, collections::BTreeMap, fmt, fs, io, path::Path, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -178,6 +178,8 @@ pub struct DataVersion {
     number: u64,
     /// `text` as a header value, made once: every response carries it.
     header: Option<MetadataValue<Ascii>>,
+    /// Each dataset's own version (by dataset id, in source order), for [`DataVersion::scoped`].
+    parts: Arc<[(String, u64)]>,
 }
 
 impl DataVersion {
@@ -196,7 +198,11 @@ impl DataVersion {
                 }
             }
         }
-        let digest = hasher.finalize();
+        Self::from_digest(&hasher.finalize())
+    }
+
+    /// The version whose first 8 bytes of SHA-256 are those of `digest`.
+    fn from_digest(digest: &[u8]) -> Self {
         let mut first = [0; 8];
         first.copy_from_slice(&digest[..8]);
         let text = hex(&first);
@@ -204,7 +210,39 @@ impl DataVersion {
             header: MetadataValue::try_from(text.as_str()).ok(),
             number: u64::from_be_bytes(first),
             text,
+            parts: Arc::default(),
         }
+    }
+
+    /// The same version, knowing each source's own version under the dataset id its files
+    /// serve (`parts`: dataset id and source), so that [`DataVersion::scoped`] can leave out
+    /// datasets a caller may not read.
+    pub fn with_parts<'a>(
+        mut self,
+        parts: impl IntoIterator<Item = (String, &'a DatasetFiles)>,
+    ) -> Self {
+        self.parts = parts
+            .into_iter()
+            .map(|(id, files)| (id, Self::of(std::slice::from_ref(files)).number))
+            .collect();
+        self
+    }
+
+    /// The version as a caller who may read the datasets `readable` accepts (by id) sees it:
+    /// this one when it may read every dataset, else a version of those it may read only, so a
+    /// change to data it cannot read changes nothing it is shown.
+    pub fn scoped(&self, readable: impl Fn(&str) -> bool) -> Cow<'_, Self> {
+        if self.header.is_none() || self.parts.iter().all(|(id, _)| readable(id)) {
+            return Cow::Borrowed(self);
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(b"scoped");
+        for (id, part) in self.parts.iter().filter(|(id, _)| readable(id)) {
+            hasher.update((id.len() as u64).to_le_bytes());
+            hasher.update(id.as_bytes());
+            hasher.update(part.to_le_bytes());
+        }
+        Cow::Owned(Self::from_digest(&hasher.finalize()))
     }
 
     /// The version as text: 16 lowercase hex digits.
@@ -316,5 +354,35 @@ mod tests {
         assert_eq!(same.as_str().len(), 16);
         let other = DataVersion::of(&[builtin(), dataset("a = 1\n")]);
         assert_ne!(same, other);
+    }
+
+    #[test]
+    fn a_scoped_version_follows_only_the_datasets_read() {
+        let version = |hidden: &str| {
+            let sources = [builtin(), dataset(hidden)];
+            DataVersion::of(&sources).with_parts([
+                ("seen".to_owned(), &sources[0]),
+                ("hidden".to_owned(), &sources[1]),
+            ])
+        };
+        let (one, two) = (version("a = 1\n"), version("a = 2\n"));
+        assert_ne!(
+            one.as_str(),
+            two.as_str(),
+            "the whole version follows everything"
+        );
+        let seen = |id: &str| id == "seen";
+        assert_eq!(one.scoped(seen).as_str(), two.scoped(seen).as_str());
+        assert_ne!(one.scoped(seen).as_str(), one.as_str());
+        assert_eq!(
+            one.scoped(|_| true).as_str(),
+            one.as_str(),
+            "all read: the same"
+        );
+        assert_ne!(
+            one.scoped(|id| id == "hidden").as_str(),
+            two.scoped(|id| id == "hidden").as_str()
+        );
+        assert!(one.scoped(seen).header().is_some());
     }
 }

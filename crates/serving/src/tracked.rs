@@ -1,0 +1,450 @@
+//! What a connection knows of its calls: how many are being handled and open, when it was
+//! last active, and the reply bytes it holds unsent ([`ConnState`]); the service wrapper that
+//! admits each call against the connection's and the process's budgets ([`Tracked`]); and the
+//! reply body that counts its frames as they are polled and gives them back when sent or dropped
+//! ([`TrackedBody`]), built on `http_body`'s documented polling only.
+
+use std::{
+    convert::Infallible,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use tokio::sync::watch;
+use tower::Service;
+
+use super::{
+    anonymous::AnonymousConnection,
+    budget::{ProcessBudget, StreamPlace},
+    log_limit::RateLimit,
+    middleware::ConnectionStreams,
+    peer::Peer,
+};
+
+/// The process's budget refusing work is logged at most once per 10 s.
+static OVER_BUDGET: RateLimit = RateLimit::new(Duration::from_secs(10));
+
+/// What a connection's calls report to its task.
+pub(super) struct ConnState {
+    /// Calls being handled: from the request's arrival until its response (head) is ready.
+    pub(super) handling: watch::Sender<usize>,
+    /// Calls open: from the request's arrival until its response body is done with.
+    pub(super) open: AtomicUsize,
+    /// When a call last arrived, was answered or ended, or a reply frame was sent, in
+    /// milliseconds since `start`.
+    pub(super) activity_ms: AtomicU64,
+    /// Whether a request has arrived on the connection.
+    pub(super) seen_request: AtomicBool,
+    /// Response bytes handed to hyper and not yet taken by the peer: a body's last data frame
+    /// counts until hyper polls that body again, which it does once the frame has left its
+    /// send buffer (see [`SEND_BUFFER_PER_STREAM`]).
+    pub(super) unsent: AtomicUsize,
+    /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
+    pub(super) max_unsent: usize,
+    /// Largest reply frame sent; a larger one gets RESOURCE_EXHAUSTED.
+    pub(super) max_reply: usize,
+    /// The process's budget, where `unsent` and the open calls are counted too.
+    pub(super) budget: ProcessBudget,
+    /// When a response body was last polled, in milliseconds since `start`.
+    pub(super) progress_ms: AtomicU64,
+    /// Tokio's clock, so tests can pause it.
+    pub(super) start: tokio::time::Instant,
+}
+
+impl ConnState {
+    pub(super) fn new((max_unsent, max_reply): (usize, usize), budget: ProcessBudget) -> Self {
+        Self {
+            max_reply,
+            handling: watch::Sender::new(0),
+            open: AtomicUsize::new(0),
+            activity_ms: AtomicU64::new(0),
+            seen_request: AtomicBool::new(false),
+            unsent: AtomicUsize::new(0),
+            max_unsent,
+            budget,
+            progress_ms: AtomicU64::new(0),
+            start: tokio::time::Instant::now(),
+        }
+    }
+
+    pub(super) fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Notes activity now (see `activity_ms`).
+    pub(super) fn touch(&self) {
+        self.activity_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// How long since the last activity.
+    pub(super) fn quiet(&self) -> Duration {
+        Duration::from_millis(
+            self.now_ms()
+                .saturating_sub(self.activity_ms.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Whether replies wait to be sent and none moved for `timeout`: the peer stopped reading.
+    pub(super) fn stalled(&self, timeout: Duration) -> bool {
+        let quiet = self
+            .now_ms()
+            .saturating_sub(self.progress_ms.load(Ordering::Relaxed));
+        self.unsent.load(Ordering::Relaxed) > 0
+            && quiet >= u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The status of a reply this connection has no room for.
+    fn exhausted(&self) -> tonic::Status {
+        tonic::Status::resource_exhausted(format!(
+            "this connection holds more than {} bytes of replies its client has not read; \
+             read the replies, or spread the calls over time or connections",
+            self.max_unsent
+        ))
+    }
+
+    /// Why a new call gets no work done, if it gets none: the process has no place for another
+    /// open call, or this connection (or, while it holds unsent replies, the process) is full
+    /// of unread replies. Otherwise the call's place in the process's budget.
+    fn admit(&self) -> Result<StreamPlace, tonic::Status> {
+        let place = self
+            .budget
+            .open_stream(self.open.load(Ordering::Relaxed))
+            .ok_or_else(|| over_budget(self.budget.streams_exhausted()))?;
+        let unsent = self.unsent.load(Ordering::Relaxed);
+        if unsent >= self.max_unsent {
+            return Err(self.exhausted());
+        }
+        if !self.budget.admits(unsent) {
+            return Err(over_budget(self.budget.unsent_exhausted()));
+        }
+        Ok(place)
+    }
+
+    /// Counts `len` more unsent bytes, unless they are more than one reply may be, or would go
+    /// over the connection's budget while other replies are unsent (one reply alone always goes,
+    /// however large), or over the process's: then the status to end the reply with.
+    fn try_add_unsent(&self, len: usize) -> Result<(), tonic::Status> {
+        if len > self.max_reply {
+            return Err(tonic::Status::resource_exhausted(format!(
+                "the reply is {len} bytes, more than --max-reply-size {} allows; ask for less \
+                 (a smaller page_size, fewer names)",
+                self.max_reply
+            )));
+        }
+        let before = self.unsent.fetch_add(len, Ordering::Relaxed);
+        let refused = if before > 0 && before.saturating_add(len) > self.max_unsent {
+            self.exhausted()
+        } else if !self.budget.try_add_unsent(len, before) {
+            over_budget(self.budget.unsent_exhausted())
+        } else {
+            return Ok(());
+        };
+        self.unsent.fetch_sub(len, Ordering::Relaxed);
+        Err(refused)
+    }
+
+    /// Gives back `len` unsent bytes, to the connection and the process.
+    fn release_unsent(&self, len: usize) {
+        self.unsent.fetch_sub(len, Ordering::Relaxed);
+        self.budget.release_unsent(len);
+    }
+}
+
+/// Logs (rate-limited) that the process's budget refused work, and returns its status.
+fn over_budget(status: tonic::Status) -> tonic::Status {
+    if let Some(suppressed) = OVER_BUDGET.allow() {
+        tracing::warn!(suppressed, "refusing work: {}", status.message());
+    }
+    status
+}
+
+/// One call of the connection: open until dropped (with its place in the process's budget),
+/// counted as being handled until [`CallGuard::answered`] (or its drop), and noted as activity
+/// when it arrives, is answered and ends.
+pub(super) struct CallGuard {
+    state: Arc<ConnState>,
+    handling: bool,
+    _place: Option<StreamPlace>,
+}
+
+impl CallGuard {
+    pub(super) fn enter(state: Arc<ConnState>, place: Option<StreamPlace>) -> Self {
+        state.seen_request.store(true, Ordering::Relaxed);
+        state.touch();
+        state.handling.send_modify(|calls| *calls += 1);
+        state.open.fetch_add(1, Ordering::Relaxed);
+        Self {
+            state,
+            handling: true,
+            _place: place,
+        }
+    }
+
+    /// The call's response is ready: only its reply frames count as activity from now on.
+    pub(super) fn answered(&mut self) {
+        if std::mem::replace(&mut self.handling, false) {
+            self.state.touch();
+            self.state
+                .handling
+                .send_modify(|calls| *calls = calls.saturating_sub(1));
+        }
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.answered();
+        self.state.open.fetch_sub(1, Ordering::Relaxed);
+        self.state.touch();
+    }
+}
+
+/// The service, with each call and its response body tracked in the connection's state.
+#[derive(Clone)]
+pub(super) struct Tracked<S> {
+    pub(super) inner: S,
+    pub(super) state: Arc<ConnState>,
+    /// The caller, put into every request's extensions.
+    pub(super) peer: Arc<Peer>,
+    /// The connection's count of streaming calls, put into every request's extensions.
+    pub(super) streams: ConnectionStreams,
+    /// The connection's place among the anonymous ones, while it has one, put into every
+    /// request's extensions.
+    pub(super) anonymous: Option<AnonymousConnection>,
+}
+
+impl<S> Service<http::Request<Incoming>> for Tracked<S>
+where
+    S: Service<
+            http::Request<Incoming>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        >,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<TrackedBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<Incoming>) -> Self::Future {
+        let place = match self.state.admit() {
+            Ok(place) => place,
+            // No new work: its reply would be built only to be dropped, or the process has no
+            // room left for it. The request is dropped unread.
+            Err(status) => {
+                let mut call = CallGuard::enter(self.state.clone(), None);
+                call.answered();
+                let (parts, ()) = status.into_http::<()>().into_parts();
+                let body = TrackedBody {
+                    inner: tonic::body::Body::empty(),
+                    unsent: 0,
+                    call,
+                    early: None,
+                };
+                return Box::pin(std::future::ready(Ok(http::Response::from_parts(
+                    parts, body,
+                ))));
+            }
+        };
+        request.extensions_mut().insert(self.peer.clone());
+        request.extensions_mut().insert(self.streams.clone());
+        if let Some(anonymous) = &self.anonymous {
+            request.extensions_mut().insert(anonymous.clone());
+        }
+        let mut call = CallGuard::enter(self.state.clone(), Some(place));
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            call.answered();
+            let (parts, body) = response.into_parts();
+            let mut body = TrackedBody {
+                inner: body,
+                unsent: 0,
+                call,
+                early: None,
+            };
+            std::future::poll_fn(|cx| {
+                body.poll_early(cx);
+                Poll::Ready(())
+            })
+            .await;
+            Ok(http::Response::from_parts(parts, body))
+        })
+    }
+}
+
+/// A response body that reports its progress to the connection, and is cut short with
+/// RESOURCE_EXHAUSTED when the connection, or the process, already holds too many unsent
+/// bytes.
+///
+/// Its first frame is polled as soon as the response is ready, when it is ready too
+/// ([`TrackedBody::poll_early`]): a reply is counted from the moment it exists, not only once
+/// HTTP/2 has flow-control room to take it, so replies waiting behind a client that reads
+/// nothing are counted as well.
+pub(crate) struct TrackedBody {
+    inner: tonic::body::Body,
+    /// Bytes of this body's last data frame, counted in the connection's `unsent`.
+    unsent: usize,
+    call: CallGuard,
+    /// What a poll before hyper asked gave: a frame (counted in `unsent` when it holds data),
+    /// or the end.
+    early: Option<Option<Result<Frame<bytes::Bytes>, tonic::Status>>>,
+}
+
+impl TrackedBody {
+    fn release_unsent(&mut self) {
+        if self.unsent > 0 {
+            self.call.state.release_unsent(self.unsent);
+            self.unsent = 0;
+        }
+    }
+
+    /// Polls the inner body once, keeping a frame that is ready for hyper's first poll.
+    fn poll_early(&mut self, cx: &mut Context<'_>) {
+        if let Poll::Ready(polled) = self.poll_counted(cx) {
+            self.early = Some(polled);
+        }
+    }
+
+    /// Polls the inner body, counting a data frame in the budgets (or ending the reply with
+    /// RESOURCE_EXHAUSTED when there is no room for it).
+    fn poll_counted(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, tonic::Status>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(_))) = &polled {
+            self.call.state.touch();
+        }
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let len = data.len();
+            if let Err(status) = self.call.state.try_add_unsent(len) {
+                // Drop the reply now: its memory is what the budget protects.
+                self.inner = tonic::body::Body::empty();
+                return Poll::Ready(Some(Ok(trailers(&status))));
+            }
+            self.unsent = len;
+        }
+        polled
+    }
+}
+
+/// The trailers that end a reply with `status`.
+fn trailers(status: &tonic::Status) -> Frame<bytes::Bytes> {
+    let mut trailers = http::HeaderMap::new();
+    if status.add_header(&mut trailers).is_err() {
+        trailers.insert("grpc-status", http::HeaderValue::from_static("8"));
+    }
+    Frame::trailers(trailers)
+}
+
+impl Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let state = &this.call.state;
+        state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
+        if let Some(early) = this.early.take() {
+            // Still counted: it is released at the next poll, as any frame.
+            return Poll::Ready(early);
+        }
+        this.release_unsent();
+        this.poll_counted(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.early {
+            None => self.inner.is_end_stream(),
+            Some(early) => early.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.early {
+            None => self.inner.size_hint(),
+            Some(None) => SizeHint::with_exact(0),
+            Some(Some(_)) => SizeHint::default(),
+        }
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        self.release_unsent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::BudgetLimits;
+
+    fn sharing(budget: &ProcessBudget) -> ConnState {
+        ConnState::new((1000, 500), budget.clone())
+    }
+
+    #[test]
+    fn connections_share_the_process_budget_and_the_reserve_is_for_those_holding_none() {
+        let budget = ProcessBudget::new(BudgetLimits {
+            max_unsent_bytes: 100,
+            max_streams: 10,
+        });
+        let (a, b) = (sharing(&budget), sharing(&budget));
+        a.try_add_unsent(80).expect("within the budget");
+        let refused = a.try_add_unsent(30).unwrap_err();
+        assert!(
+            refused.message().contains("--max-unsent-bytes-total"),
+            "{}",
+            refused.message()
+        );
+        assert_eq!(
+            a.unsent.load(Ordering::Relaxed),
+            80,
+            "a refusal counts nothing"
+        );
+        b.try_add_unsent(30)
+            .expect("a connection holding none: the reserve");
+        assert!(b.try_add_unsent(5).is_err(), "and no more");
+        assert_eq!(budget.unsent(), 110);
+        assert_eq!(
+            b.admit().unwrap_err().code(),
+            tonic::Code::ResourceExhausted,
+            "no new work on a connection holding replies while the process is over"
+        );
+        a.release_unsent(80);
+        b.release_unsent(30);
+        assert_eq!(budget.unsent(), 0);
+        assert!(a.admit().is_ok());
+    }
+
+    #[test]
+    fn a_reply_over_the_cap_is_refused_whatever_the_budgets() {
+        let state = sharing(&ProcessBudget::default());
+        let refused = state.try_add_unsent(501).unwrap_err();
+        assert!(
+            refused.message().contains("501 bytes")
+                && refused.message().contains("--max-reply-size 500"),
+            "{}",
+            refused.message()
+        );
+        state.try_add_unsent(500).expect("exactly the cap");
+    }
+}
