@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench -p llmarket-server --bench auth -- --warm-up-time 1 --measurement-time 3`
 
-use std::{fmt::Write as _, hint::black_box, sync::Arc, time::Instant};
+use std::{fmt::Write as _, hint::black_box, sync::Arc};
 
 use arc_swap::ArcSwap;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -50,20 +50,18 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("auth");
     group.bench_function("authenticate_and_grant", |b| {
         b.iter(|| {
-            let caller =
-                authenticate(&principals, black_box(&good), KNOWN, Instant::now()).expect("ok");
+            let caller = authenticate(&principals, black_box(&good), KNOWN).expect("ok");
             let access = Access::caller(caller);
             black_box(access.series("cic-global-llm-2026", "market-size")).expect("granted");
         });
     });
     group.bench_function("authenticate", |b| {
-        b.iter(|| authenticate(&principals, black_box(&good), KNOWN, Instant::now()).expect("ok"));
+        b.iter(|| authenticate(&principals, black_box(&good), KNOWN).expect("ok"));
     });
     group.bench_function("unknown_token", |b| {
-        b.iter(|| authenticate(&principals, black_box(&bad), KNOWN, Instant::now()).unwrap_err());
+        b.iter(|| authenticate(&principals, black_box(&bad), KNOWN).unwrap_err());
     });
-    let access =
-        Access::caller(authenticate(&principals, &good, KNOWN, Instant::now()).expect("ok"));
+    let access = Access::caller(authenticate(&principals, &good, KNOWN).expect("ok"));
     group.bench_function("grant_match", |b| {
         b.iter(|| black_box(&access).series(black_box("d777"), black_box("market-size")));
     });

@@ -7,10 +7,7 @@
 //! principal's quota → RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`. Each refusal is one
 //! audit line. Without a principals file this layer passes every call through untouched.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use http::{Request, header::AUTHORIZATION};
 use tonic::{Code, Status, body::Body};
@@ -144,7 +141,7 @@ impl<B> Around<B> for AuthenticateLayer {
         {
             // Taken first: a reload in between makes the reply check the call again.
             let seen = principals.load_full();
-            match authenticate(principals, &request, &self.known, Instant::now()) {
+            match authenticate(principals, &request, &self.known) {
                 Ok(caller) => {
                     // The connection has authenticated: it keeps its place (`--reserved-connections`).
                     if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
@@ -195,7 +192,6 @@ pub fn authenticate<B>(
     principals: &SharedPrincipals,
     request: &Request<B>,
     known: &[&str],
-    now: Instant,
 ) -> Result<Caller, Status> {
     let peer = request.extensions().get::<Arc<Peer>>();
     let addr = peer.and_then(|p| p.addr);
@@ -211,7 +207,7 @@ pub fn authenticate<B>(
         }
     };
     if let Some(quota) = &principal.quota
-        && let Err(wait) = quota.take(now)
+        && let Err(wait) = quota.take()
     {
         audit::denied(
             Some(&principal.name),

@@ -631,12 +631,12 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         )
     }
 
-    fn take(principals: &Principals, token: &str, now: std::time::Instant) -> bool {
+    fn take(principals: &Principals, token: &str) -> bool {
         let header = format!("Bearer {token}");
         let principal = principals
             .authenticate(Some(header.as_bytes()), &[])
             .expect("a known token");
-        principal.quota.as_ref().expect("a quota").take(now).is_ok()
+        principal.quota.as_ref().expect("a quota").take().is_ok()
     }
 
     #[test]
@@ -649,11 +649,10 @@ grants = ["datasets/*", "schemes/*", "milestones"]
                 digest("t-other")
             )
         };
-        let now = std::time::Instant::now();
         let old = Principals::parse("auth.toml", &quota_file(quota, &other(1))).unwrap();
-        assert!(take(&old, "t-over", now));
-        assert!(take(&old, "t-other", now));
-        assert!(!take(&old, "t-over", now), "over its quota");
+        assert!(take(&old, "t-over"));
+        assert!(take(&old, "t-other"));
+        assert!(!take(&old, "t-over"), "over its quota");
 
         // The same entries, lists in another order: both buckets carry on.
         let same = format!(
@@ -665,8 +664,8 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         );
         let mut reloaded = Principals::parse("auth.toml", &same).unwrap();
         assert_eq!(reloaded.keep_unchanged(&old), 2);
-        assert!(!take(&reloaded, "t-over", now), "still over its quota");
-        assert!(!take(&reloaded, "t-other", now), "still over its quota");
+        assert!(!take(&reloaded, "t-over"), "still over its quota");
+        assert!(!take(&reloaded, "t-other"), "still over its quota");
 
         // A changed quota, a changed token list, a new grant: each is a new, full bucket.
         let changed_quota = quota_file("{ calls_per_second = 0.0166, burst = 2 }", &other(1));
@@ -677,18 +676,18 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         for text in [changed_quota, changed_tokens, changed_grants] {
             let mut changed = Principals::parse("auth.toml", &text).unwrap();
             assert_eq!(changed.keep_unchanged(&reloaded), 1, "{text}");
-            assert!(take(&changed, "t-over", now), "a changed principal: {text}");
-            assert!(!take(&changed, "t-other", now), "the unchanged one: {text}");
+            assert!(take(&changed, "t-over"), "a changed principal: {text}");
+            assert!(!take(&changed, "t-other"), "the unchanged one: {text}");
         }
 
         // A removed principal is dropped; one added under its name later starts full.
         let without = Principals::parse("auth.toml", &other(1)).unwrap();
         let mut back = Principals::parse("auth.toml", &quota_file(quota, &other(1))).unwrap();
         assert_eq!(back.keep_unchanged(&without), 1);
-        assert!(take(&back, "t-over", now), "a new principal starts full");
+        assert!(take(&back, "t-over"), "a new principal starts full");
         // Nothing carried when nothing is the same.
         let mut fresh = Principals::parse("auth.toml", &other(2)).unwrap();
         assert_eq!(fresh.keep_unchanged(&old), 0);
-        assert!(take(&fresh, "t-other", now));
+        assert!(take(&fresh, "t-other"));
     }
 }
