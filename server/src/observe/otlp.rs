@@ -191,6 +191,12 @@ impl TraceExport {
     /// will carry the exports. The endpoint is dialled at the first export, not here.
     pub fn start(&self) -> Result<SdkTracerProvider, ExportError> {
         let ca = if self.tls() { self.ca_pem()? } else { None };
+        // Checked here, so a collector no certificate could be trusted from stops the start.
+        let roots = if self.tls() {
+            trusted(ca.as_deref())?
+        } else {
+            rustls::RootCertStore::empty()
+        };
         let invalid = |e: opentelemetry_otlp::ExporterBuildError| {
             usage(format!(
                 "cannot export traces to {:?}: {e}",
@@ -218,7 +224,7 @@ impl TraceExport {
                 .with_http()
                 .with_protocol(Protocol::HttpBinary)
                 .with_timeout(self.timeout)
-                .with_http_client(OnRuntime::new(ca.as_deref(), self.timeout)?)
+                .with_http_client(OnRuntime::new(roots, self.timeout)?)
                 .build()
                 .map_err(invalid)?,
         };
@@ -312,6 +318,23 @@ fn roots(pem: &[u8]) -> Result<rustls::RootCertStore, ExportError> {
     Ok(roots)
 }
 
+/// The roots an `https://` collector's certificate is checked against: the CA certificates in
+/// `ca_pem` when given, else the system's (none found is an error: nothing could be trusted).
+fn trusted(ca_pem: Option<&[u8]>) -> Result<rustls::RootCertStore, ExportError> {
+    if let Some(pem) = ca_pem {
+        return roots(pem);
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) =
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if added == 0 {
+        return Err(usage(
+            "the OTLP endpoint is https:// but this system has no CA certificates; give the collector's CA in OTEL_EXPORTER_OTLP_CERTIFICATE".to_owned(),
+        ));
+    }
+    Ok(roots)
+}
+
 /// The http/protobuf exporter's client: hyper with rustls (ring), driven on the tokio runtime
 /// it was made on. The SDK's batch processor exports from its own thread, where a hyper
 /// client alone has no runtime; each request is spawned onto the runtime instead.
@@ -324,24 +347,16 @@ struct OnRuntime {
 }
 
 impl OnRuntime {
-    /// Trusts the certificates in `ca_pem` when given, else the system's roots.
-    fn new(ca_pem: Option<&[u8]>, timeout: Duration) -> Result<Self, ExportError> {
+    /// Checks an `https://` collector's certificate against `roots`.
+    fn new(roots: rustls::RootCertStore, timeout: Duration) -> Result<Self, ExportError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        let builder = match ca_pem {
-            Some(pem) => {
-                let config = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .map_err(|e| usage(format!("TLS for the OTLP collector: {e}")))?
-                    .with_root_certificates(roots(pem)?)
-                    .with_no_client_auth();
-                builder.with_tls_config(config)
-            }
-            None => builder
-                .with_provider_and_native_roots(provider)
-                .map_err(|e| usage(format!("TLS for the OTLP collector: no system roots: {e}")))?,
-        };
-        let connector = builder
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| usage(format!("TLS for the OTLP collector: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
             .https_or_http()
             .enable_http1()
             .enable_http2()

@@ -464,29 +464,71 @@ async fn spans_queued_at_sigterm_reach_an_http_protobuf_receiver_over_tls() {
 
 #[test]
 fn bad_trace_settings_stop_the_start_with_a_usage_error() {
-    for (name, value) in [
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
-        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpcs"),
-        ("OTEL_EXPORTER_OTLP_HEADERS", "x-collector-key"),
-        ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "a=1,bad header=2"),
-        ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"),
-    ] {
+    let https = ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:4317");
+    let cases: [(&[(&str, &str)], i32, &str); 8] = [
+        (
+            &[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")],
+            64,
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpcs")],
+            64,
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_HEADERS", "x-collector-key")],
+            64,
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "a=1,bad header=2")],
+            64,
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")],
+            64,
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ),
+        // An https:// collector with nothing to trust its certificate from.
+        (
+            &[https, ("SSL_CERT_FILE", "/dev/null")],
+            64,
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        ),
+        (
+            &[https, ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/dev/null")],
+            64,
+            "no certificate",
+        ),
+        (
+            &[
+                https,
+                ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"),
+            ],
+            74,
+            "cannot read",
+        ),
+    ];
+    for (env, code, says) in cases {
         let mut command = Command::new(server_bin());
-        for (other, _) in std::env::vars().filter(|(n, _)| n.starts_with("OTEL_")) {
-            command.env_remove(other);
+        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("OTEL_")) {
+            command.env_remove(name);
         }
         let output = command
             .args(["forecast", "--listen", "127.0.0.1:0"])
             .env_remove("LLMARKET_DATA")
+            .env_remove("SSL_CERT_DIR")
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")
-            .env(name, value)
+            .envs(env.iter().copied())
             .output()
             .expect("run llmarket-server");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(64), "{name}={value}: {stderr}");
+        assert_eq!(output.status.code(), Some(code), "{env:?}: {stderr}");
         assert!(
-            stderr.contains(name) && !stderr.contains("listening"),
-            "{name}={value}: {stderr}"
+            stderr.contains(says) && !stderr.contains("listening"),
+            "{env:?}: {stderr}"
         );
     }
 }
