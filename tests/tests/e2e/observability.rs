@@ -462,10 +462,13 @@ async fn spans_queued_at_sigterm_reach_an_http_protobuf_receiver_over_tls() {
     std::fs::remove_dir_all(&pki.dir).expect("clean up");
 }
 
+/// Variables added to a valid export setting, the exit code they cause, and what the error says.
+type Refused = (&'static [(&'static str, &'static str)], i32, &'static str);
+
 #[test]
 fn bad_trace_settings_stop_the_start_with_a_usage_error() {
-    let https = ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:4317");
-    let cases: [(&[(&str, &str)], i32, &str); 8] = [
+    const HTTPS: (&str, &str) = ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:4317");
+    let cases: [Refused; 8] = [
         (
             &[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")],
             64,
@@ -493,18 +496,18 @@ fn bad_trace_settings_stop_the_start_with_a_usage_error() {
         ),
         // An https:// collector with nothing to trust its certificate from.
         (
-            &[https, ("SSL_CERT_FILE", "/dev/null")],
+            &[HTTPS, ("SSL_CERT_FILE", "/dev/null")],
             64,
             "OTEL_EXPORTER_OTLP_CERTIFICATE",
         ),
         (
-            &[https, ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/dev/null")],
+            &[HTTPS, ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/dev/null")],
             64,
             "no certificate",
         ),
         (
             &[
-                https,
+                HTTPS,
                 ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"),
             ],
             74,
