@@ -2,7 +2,7 @@
 //!
 //! Order of work: config (exit 64 on a bad one, on a non-loopback address served to anyone or
 //! with an auth file over plaintext, or on a non-loopback admin listener not allowed)
-//! → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
+//! → runtime → trace export from the `OTEL_*` variables (64 on a bad one) → tracing → auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) → TLS files
 //! (65 bad, 74 unreadable) → open-file limit raised → bind (74) → log addresses → serve →
 //! SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still served) →
 //! drain within the grace period → exit 0. A second SIGINT/SIGTERM during the
@@ -21,6 +21,7 @@ use llmarket_server::{
     app,
     commands::{fail, token, write_manifests},
     config::{Cli, Command, DataCommand},
+    observe::otlp,
     telemetry,
 };
 
@@ -52,7 +53,6 @@ fn main() -> ExitCode {
             "this build has no built-in data (built without the `builtin-data` feature); give --data DIR",
         );
     }
-    telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -65,7 +65,12 @@ fn main() -> ExitCode {
             );
         }
     };
-    runtime.block_on(app::run(cli))
+    let traces = match runtime.block_on(async { app::trace_export(&cli) }) {
+        Ok(traces) => traces,
+        Err(e) => return fail(e.code, &e.message),
+    };
+    telemetry::init(cli.log_format, traces.as_ref().map(otlp::tracer));
+    runtime.block_on(app::run(cli, traces))
 }
 
 /// Prints a clap error as one line (help and version go to stdout with exit 0).

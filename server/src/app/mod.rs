@@ -4,7 +4,8 @@
 //! Order of work in [`run`]: auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) →
 //! TLS files (65 bad, 74 unreadable) → bind (74) → open-file limit raised → log addresses →
 //! serve → SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still
-//! served) → drain within the grace period → exit 0. A second SIGINT/SIGTERM during the drain
+//! served) → drain within the grace period → spans still queued flushed to the OTLP collector
+//! (at most [`otlp::FLUSH_TIMEOUT`]) → exit 0. A second SIGINT/SIGTERM during the drain
 //! exits at once (130/143).
 
 mod compression;
@@ -30,9 +31,9 @@ use crate::{
     commands::fail,
     config::{Cli, Command},
     observe::{
-        Metrics, Observer, Sampler, admin,
+        Metrics, Observer, admin,
         collect::DataLabels,
-        otlp::{Exporter, OtlpConfig},
+        otlp::{self, ExportError, TraceExport},
     },
 };
 
@@ -110,8 +111,23 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
     })
 }
 
-/// Serves what `cli` asks for until a signal stops it; the exit code.
-pub async fn run(cli: Cli) -> ExitCode {
+/// The trace exporter the standard `OTEL_*` variables ask for (none: no endpoint set); must
+/// run inside the runtime that will carry the exports.
+pub fn trace_export(
+    cli: &Cli,
+) -> Result<Option<opentelemetry_sdk::trace::SdkTracerProvider>, ExportError> {
+    TraceExport::from_env(service_name(&cli.command))?
+        .map(|export| export.start())
+        .transpose()
+}
+
+/// Serves what `cli` asks for until a signal stops it; the exit code. With `traces` (from
+/// [`trace_export`]), each call's server span is exported, and the spans still queued are
+/// flushed after the drain.
+pub async fn run(
+    cli: Cli,
+    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+) -> ExitCode {
     let principals = match &cli.access.auth_file {
         None => None,
         Some(path) => match auth::load(path) {
@@ -159,15 +175,6 @@ pub async fn run(cli: Cli) -> ExitCode {
     if let Some(metrics) = &metrics {
         watch_data(metrics, &plan);
     }
-    let exporter = match OtlpConfig::from_env(service_name(&cli.command)).map(Exporter::start) {
-        None => None,
-        Some(Ok(exporter)) => Some(exporter),
-        Some(Err(e)) => return fail(exit::USAGE, &e),
-    };
-    let sampler = Sampler::from_env(
-        std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
-        std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
-    );
     let readiness = serving::Readiness::default();
     for (_, routes) in &services {
         readiness.set(routes.name(), false);
@@ -192,8 +199,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         observer: Observer::new(
             metrics.clone(),
             cli.observe.access_policy(),
-            exporter,
-            sampler,
+            traces.is_some(),
         ),
         readiness: readiness.clone(),
         tls: tls.clone(),
@@ -273,6 +279,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             let _ = stop_tx.send(true);
             let code = report(result);
             while tasks.join_next().await.is_some() {}
+            if let Some(traces) = traces {
+                otlp::flush(traces).await;
+            }
             return code;
         }
     }
@@ -300,6 +309,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     tokio::select! {
         code = drain => {
             tracing::info!("stopped");
+            if let Some(traces) = traces {
+                otlp::flush(traces).await;
+            }
             code
         }
         second = signals.next() => {

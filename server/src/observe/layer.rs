@@ -1,6 +1,7 @@
 //! The metrics and access-log layer, innermost before the service: counts each call in the
-//! grpc-ecosystem metrics, writes its access line, and records its server span (W3C trace
-//! context read from `traceparent`). The code is read where gRPC puts it: the response headers
+//! grpc-ecosystem metrics, writes its access line, and records its server span: a `tracing`
+//! span of target [`RPC_TARGET`] that `tracing-opentelemetry` exports, its parent the W3C trace
+//! context in `traceparent`. The code is read where gRPC puts it: the response headers
 //! of a trailers-only answer, else the trailers at the end of the body; a call dropped before
 //! its answer ended is DeadlineExceeded when its deadline had passed, else Canceled.
 
@@ -8,20 +9,22 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::{Instant, SystemTime},
+    time::Instant,
 };
 
 use http::{HeaderMap, Request};
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use opentelemetry::trace::{Status, TraceContextExt as _, TraceId};
 use tonic::{Code, body::Body};
 use tower::Layer;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::{
-    access_log::{self, CallRecord},
+    access_log::{self, AccessLog, CallRecord},
     methods::{MethodMetrics, Methods},
     observer::Observer,
-    otlp::FinishedSpan,
-    trace_context::{TRACEPARENT, TraceContext},
+    trace_context,
 };
 use crate::auth::{Caller, Principal};
 use llmarket_serving::{
@@ -31,6 +34,10 @@ use llmarket_serving::{
     },
     peer::Peer,
 };
+
+/// The `tracing` target of server spans: only the OpenTelemetry layer records them (log
+/// lines do not show them).
+pub const RPC_TARGET: &str = "llmarket::rpc";
 
 /// Layer that observes every call of the services it wraps.
 #[derive(Debug, Clone)]
@@ -72,12 +79,14 @@ struct Call {
     /// The request path, kept only where the method's labels do not tell it.
     path: Option<Box<str>>,
     start: Instant,
-    start_wall: SystemTime,
     peer: Option<Arc<Peer>>,
     /// The caller access control named (the authentication layer's [`Caller`]), if any.
     principal: Option<Arc<Principal>>,
     deadline: Option<tokio::time::Instant>,
-    span: Option<(TraceContext, Option<u64>)>,
+    /// The trace the call belongs to, for its access line.
+    trace_id: Option<TraceId>,
+    /// The server span, when spans are exported; closed when the call is recorded.
+    span: Option<tracing::Span>,
     done: bool,
 }
 
@@ -106,7 +115,7 @@ impl Call {
         }
         let observer = &self.observer;
         if observer.access().logs(code, latency) {
-            let trace_id = self.span.map(|(context, _)| context.trace_id_hex());
+            let trace_id = self.trace_id.map(|id| id.to_string());
             let path = match (&self.path, &self.method) {
                 (Some(path), _) => path.to_string(),
                 (None, Some(method)) => {
@@ -126,20 +135,12 @@ impl Call {
                 trace_id: trace_id.as_deref(),
             });
         }
-        if let (Some(exporter), Some((context, parent))) = (observer.exporter(), self.span)
-            && context.sampled
-        {
-            let (service, method) = split_path(self.path.as_deref(), self.method.as_deref());
-            exporter.export(FinishedSpan {
-                context,
-                parent_span_id: parent,
-                service,
-                method,
-                code,
-                start: self.start_wall,
-                end: self.start_wall + latency,
-                peer: self.peer.as_ref().and_then(|p| p.addr),
-            });
+        if let Some(span) = self.span.take() {
+            span.record("rpc.grpc.status_code", i64::from(i32::from(code)));
+            if is_server_error(code) {
+                span.set_status(Status::error(format!("{code:?}")));
+            }
+            // Dropping the last handle ends the span.
         }
     }
 
@@ -151,6 +152,48 @@ impl Call {
             Some(_) | None => Code::Cancelled,
         }
     }
+}
+
+/// Whether OpenTelemetry's gRPC conventions count `code` as a server span error.
+fn is_server_error(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Unimplemented
+            | Code::Internal
+            | Code::Unavailable
+            | Code::DataLoss
+    )
+}
+
+/// The server span of a call to `service`/`method` from `peer`, its parent the context of
+/// `headers` (W3C `traceparent`).
+fn server_span(
+    headers: &HeaderMap,
+    service: &str,
+    method: &str,
+    peer: Option<std::net::SocketAddr>,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        target: RPC_TARGET,
+        "rpc",
+        otel.name = %format_args!("{service}/{method}"),
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.service = service,
+        rpc.method = method,
+        rpc.grpc.status_code = Empty,
+        client.address = Empty,
+        client.port = Empty,
+    );
+    if let Some(peer) = peer {
+        span.record("client.address", peer.ip().to_string());
+        span.record("client.port", i64::from(peer.port()));
+    }
+    // An error only says no OpenTelemetry layer is installed (nothing is exported then).
+    let _ = span.set_parent(trace_context::parent(headers));
+    span
 }
 
 /// `rpc.service` and `rpc.method` of a call, from its method's labels or its path.
@@ -178,7 +221,7 @@ impl Drop for Call {
 }
 
 impl<B> Around<B> for ObserveLayer {
-    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
         if self.observer.is_off() {
             return Box::pin(inner.call(request));
         }
@@ -192,27 +235,41 @@ impl<B> Around<B> for ObserveLayer {
         let named = method
             .as_ref()
             .is_some_and(|m| m.labels.grpc_service != "unknown");
-        let path = (!named).then(|| Box::<str>::from(path));
-        let span = self.observer.traces().then(|| {
-            let parent = request
-                .headers()
-                .get(TRACEPARENT)
-                .and_then(|v| TraceContext::parse(v.as_bytes()));
-            let context = self.observer.sampler().server_span(parent.as_ref());
-            request.extensions_mut().insert(context);
-            (context, parent.map(|p| p.span_id))
-        });
         let extensions = request.extensions();
+        let peer = extensions.get::<Arc<Peer>>().cloned();
+        let span = self.observer.exports_spans().then(|| {
+            let (service, method) = split_path(Some(path), method.as_deref());
+            server_span(
+                request.headers(),
+                &service,
+                &method,
+                peer.as_ref().and_then(|p| p.addr),
+            )
+        });
+        // The access line names the trace: the span's, else the parent's, else a new one.
+        let trace_id = (self.observer.access().level != AccessLog::Off).then(|| {
+            let traced = span
+                .as_ref()
+                .map(|span| span.context().span().span_context().trace_id())
+                .filter(|id| *id != TraceId::INVALID);
+            traced
+                .or_else(|| {
+                    trace_context::remote(&trace_context::parent(request.headers()))
+                        .map(|parent| parent.trace_id())
+                })
+                .unwrap_or_else(trace_context::new_trace_id)
+        });
+        let path = (!named).then(|| Box::<str>::from(path));
         let mut call = Call {
             observer: self.observer.clone(),
             methods: self.methods.clone(),
             method,
             path,
             start: Instant::now(),
-            start_wall: SystemTime::now(),
-            peer: extensions.get::<Arc<Peer>>().cloned(),
+            peer,
             principal: extensions.get::<Caller>().map(|c| c.principal.clone()),
             deadline: extensions.get::<CallDeadline>().map(|d| d.0),
+            trace_id,
             span,
             done: false,
         };
@@ -281,7 +338,7 @@ mod tests {
     use crate::{
         app::stack::{Middleware, calls},
         auth::{AuthenticateLayer, Reflection},
-        observe::{AccessLog, AccessPolicy, Metrics, Sampler},
+        observe::{AccessLog, AccessPolicy, Metrics},
     };
 
     const SERVICE: &str = "llmarket.forecast.v1.ForecastService";
@@ -291,8 +348,7 @@ mod tests {
         let observer = Observer::new(
             Some(metrics.clone()),
             AccessPolicy::at(AccessLog::All),
-            None,
-            Sampler::AlwaysOn,
+            false,
         );
         (metrics, observer)
     }

@@ -1,6 +1,6 @@
 //! What operators see: Prometheus metrics with the grpc-ecosystem names ([`metrics`]), an
-//! access log ([`access_log`]), W3C trace context with OTLP export ([`trace_context`],
-//! [`otlp`]), and the HTTP admin listener serving `/metrics`, `/readyz` and `/livez`
+//! access log ([`access_log`]), server spans with W3C trace context exported over OTLP by the
+//! OpenTelemetry crates ([`trace_context`], [`otlp`]), and the HTTP admin listener serving `/metrics`, `/readyz` and `/livez`
 //! ([`admin`]).
 //!
 //! Calls are observed by two tower layers in the middleware's written order: [`DeniedLayer`]
@@ -24,4 +24,4 @@ pub use denied::DeniedLayer;
 pub use layer::ObserveLayer;
 pub use metrics::{Metrics, SharedMetrics};
 pub use observer::Observer;
-pub use trace_context::{Sampler, TraceContext};
+pub use trace_context::Sampler;

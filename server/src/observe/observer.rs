@@ -1,4 +1,4 @@
-//! [`Observer`]: how a process observes its calls (metrics, access log, span export), shared
+//! [`Observer`]: how a process observes its calls (metrics, access log, server spans), shared
 //! by every service it serves.
 
 use std::sync::Arc;
@@ -7,8 +7,6 @@ use super::{
     access_log::{AccessLog, AccessPolicy},
     denied::DeniedLayer,
     metrics::SharedMetrics,
-    otlp,
-    trace_context::Sampler,
 };
 
 /// How a process observes its calls; cheap to clone, shared by all its services.
@@ -21,27 +19,21 @@ pub struct Observer {
 struct Inner {
     metrics: Option<SharedMetrics>,
     access: AccessPolicy,
-    exporter: Option<otlp::Exporter>,
-    sampler: Sampler,
+    spans: bool,
 }
 
 impl Observer {
     /// Observes with `metrics` (none: no metrics), the access-log `access` policy and, when
-    /// given, spans exported by `exporter` under `sampler`.
-    pub fn new(
-        metrics: Option<SharedMetrics>,
-        access: AccessPolicy,
-        exporter: Option<otlp::Exporter>,
-        sampler: Sampler,
-    ) -> Self {
-        let off = metrics.is_none() && access.level == AccessLog::Off && exporter.is_none();
+    /// `spans`, a server span per call (exported by the process's OpenTelemetry layer, see
+    /// [`crate::telemetry::init`]).
+    pub fn new(metrics: Option<SharedMetrics>, access: AccessPolicy, spans: bool) -> Self {
+        let off = metrics.is_none() && access.level == AccessLog::Off && !spans;
         Self {
             inner: (!off).then(|| {
                 Arc::new(Inner {
                     metrics,
                     access,
-                    exporter,
-                    sampler,
+                    spans,
                 })
             }),
         }
@@ -63,19 +55,9 @@ impl Observer {
             .map_or_else(AccessPolicy::default, |i| i.access)
     }
 
-    pub(crate) fn exporter(&self) -> Option<&otlp::Exporter> {
-        self.inner.as_ref().and_then(|i| i.exporter.as_ref())
-    }
-
-    pub(crate) fn sampler(&self) -> Sampler {
-        self.inner.as_ref().map_or(Sampler::AlwaysOn, |i| i.sampler)
-    }
-
-    /// Whether calls need a trace context: for exported spans, or trace ids in access lines.
-    pub(crate) fn traces(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_some_and(|i| i.exporter.is_some() || i.access.level != AccessLog::Off)
+    /// Whether each call gets a server span.
+    pub(crate) fn exports_spans(&self) -> bool {
+        self.inner.as_ref().is_some_and(|i| i.spans)
     }
 
     /// The layer counting denied calls (placed just outside authentication).

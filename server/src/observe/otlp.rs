@@ -1,226 +1,416 @@
-//! OTLP trace export over gRPC with our own tonic: finished server spans go into a bounded
-//! queue (full: the span is dropped, never the call slowed), and one task sends them in
-//! batches to the collector at `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`).
+//! OTLP trace export through the OpenTelemetry SDK: [`TraceExport::from_env`] reads the
+//! standard variables (and refuses bad ones at start-up), [`TraceExport::start`] builds the
+//! `opentelemetry-otlp` exporter (gRPC over our tonic, or http/protobuf over our hyper, TLS on
+//! rustls with ring for `https://` endpoints) behind the SDK's batch processor, and [`flush`]
+//! shuts the provider down after the drain, bounded so a dead collector cannot hold the exit.
+//!
+//! The batch processor keeps finished spans in a bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`,
+//! 2048) and exports them from its own thread: a full queue drops the span, never slows the
+//! call; the first drop is logged once and the total at shutdown.
 
-pub mod pb;
+use std::{fmt, path::PathBuf, str::FromStr as _, sync::Arc, time::Duration};
 
-use std::{
-    net::SocketAddr,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response};
+use opentelemetry::{InstrumentationScope, trace::TracerProvider as _};
+use opentelemetry_http::{HttpClient, HttpError, hyper::HyperClient};
+use opentelemetry_otlp::{
+    Protocol, SpanExporter, WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _,
+    tonic_types::transport::{Certificate, ClientTlsConfig},
+};
+use opentelemetry_sdk::{
+    Resource,
+    trace::{SdkTracer, SdkTracerProvider},
 };
 
-use tokio::sync::mpsc;
-use tonic::{Code, transport::Endpoint};
+use super::trace_context::Sampler;
 
-use super::trace_context::TraceContext;
-
-/// Spans waiting to be sent past which new ones are dropped.
-const QUEUE: usize = 2048;
-/// Most spans in one export.
-const BATCH: usize = 512;
-/// Default pause between exports (`OTEL_BSP_SCHEDULE_DELAY`, milliseconds).
-pub const DEFAULT_SCHEDULE_DELAY: Duration = Duration::from_secs(5);
-/// How long one export may take (`OTEL_EXPORTER_OTLP_TIMEOUT` default).
+/// How long [`flush`] waits for the last spans to reach the collector.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one export may take (`OTEL_EXPORTER_OTLP_TIMEOUT` default, milliseconds).
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where and how spans are exported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtlpConfig {
-    /// The collector's gRPC endpoint, e.g. `http://127.0.0.1:4317`.
-    pub endpoint: String,
-    /// `service.name` of the resource.
-    pub service_name: String,
-    /// Pause between exports.
-    pub schedule_delay: Duration,
+/// The OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `grpc` (the default): OTLP/gRPC, usually port 4317.
+    Grpc,
+    /// `http/protobuf`: OTLP/HTTP with protobuf bodies, usually port 4318.
+    HttpProtobuf,
 }
 
-impl OtlpConfig {
-    /// From the standard variables: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (none set: no export), `OTEL_SERVICE_NAME` (else
-    /// `default_name`), `OTEL_BSP_SCHEDULE_DELAY` (milliseconds).
-    pub fn from_env(default_name: &str) -> Option<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let endpoint = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-            .or_else(|| var("OTEL_EXPORTER_OTLP_ENDPOINT"))?;
-        Some(Self {
+/// A trace-export setting that cannot be used; the process exits with `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportError {
+    /// The exit code (64 for a bad value, 74 for an unreadable file).
+    pub code: u8,
+    /// What is wrong, naming the variable.
+    pub message: String,
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+fn usage(message: String) -> ExportError {
+    ExportError {
+        code: llmarket_proto::exit::USAGE,
+        message,
+    }
+}
+
+/// Where and how spans are exported, read from the standard OpenTelemetry variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceExport {
+    /// The endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT`).
+    pub endpoint: String,
+    /// The transport.
+    pub transport: Transport,
+    /// `service.name` of the resource.
+    pub service_name: String,
+    /// A PEM file of the CA certificates that sign the collector's certificate
+    /// (`OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE` or `OTEL_EXPORTER_OTLP_CERTIFICATE`); none: the
+    /// system's roots.
+    pub certificate: Option<PathBuf>,
+    /// How long one export may take.
+    pub timeout: Duration,
+    /// Which new traces are recorded.
+    pub sampler: Sampler,
+}
+
+/// A variable's value; an empty one counts as unset, as the specification asks.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The signal-specific variable, else the general one: `(name, value)`.
+fn either(traces: &'static str, general: &'static str) -> Option<(&'static str, String)> {
+    var(traces)
+        .map(|v| (traces, v))
+        .or_else(|| var(general).map(|v| (general, v)))
+}
+
+impl TraceExport {
+    /// From the standard variables: none when no endpoint is set (no export). A protocol other
+    /// than `grpc` or `http/protobuf`, a malformed header list or a timeout that is not a
+    /// number of milliseconds is an error naming the variable.
+    pub fn from_env(default_name: &str) -> Result<Option<Self>, ExportError> {
+        let Some((_, endpoint)) = either(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ) else {
+            return Ok(None);
+        };
+        let transport = match either(
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ) {
+            None => Transport::Grpc,
+            Some((name, value)) => match value.trim() {
+                "grpc" => Transport::Grpc,
+                "http/protobuf" => Transport::HttpProtobuf,
+                other => {
+                    return Err(usage(format!(
+                        "{name} {other:?} is not supported; give grpc or http/protobuf"
+                    )));
+                }
+            },
+        };
+        // The exporter reads the headers itself, skipping what it cannot read: check them
+        // here, as it reads them (the traces variable when set, else the general one).
+        let headers = [
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().map(|value| (name, value)));
+        if let Some((name, value)) = headers {
+            check_headers(&value).map_err(|e| usage(format!("{name}: {e}")))?;
+        }
+        let timeout = match either(
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ) {
+            None => EXPORT_TIMEOUT,
+            Some((name, value)) => value
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| {
+                    usage(format!(
+                        "{name} {value:?} is not a number of milliseconds; give e.g. 10000"
+                    ))
+                })?,
+        };
+        Ok(Some(Self {
             endpoint,
+            transport,
             service_name: var("OTEL_SERVICE_NAME").unwrap_or_else(|| default_name.to_owned()),
-            schedule_delay: var("OTEL_BSP_SCHEDULE_DELAY")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map_or(DEFAULT_SCHEDULE_DELAY, Duration::from_millis),
+            certificate: either(
+                "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            )
+            .map(|(_, path)| PathBuf::from(path)),
+            timeout,
+            sampler: Sampler::from_env(
+                std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
+                std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
+            ),
+        }))
+    }
+
+    /// Whether the endpoint is dialled over TLS.
+    fn tls(&self) -> bool {
+        self.endpoint
+            .trim()
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
+    /// The CA certificates in [`Self::certificate`], when it is set.
+    fn ca_pem(&self) -> Result<Option<Vec<u8>>, ExportError> {
+        let Some(path) = &self.certificate else {
+            return Ok(None);
+        };
+        let pem = std::fs::read(path).map_err(|e| ExportError {
+            code: llmarket_proto::exit::IO_ERR,
+            message: format!(
+                "OTEL_EXPORTER_OTLP_CERTIFICATE: cannot read {}: {e}",
+                path.display()
+            ),
+        })?;
+        roots(&pem)?;
+        Ok(Some(pem))
+    }
+
+    /// Builds the exporter and the tracer provider; must run inside the tokio runtime that
+    /// will carry the exports. The endpoint is dialled at the first export, not here.
+    pub fn start(&self) -> Result<SdkTracerProvider, ExportError> {
+        let ca = if self.tls() { self.ca_pem()? } else { None };
+        // Checked here, so a collector no certificate could be trusted from stops the start.
+        let roots = if self.tls() {
+            trusted(ca.as_deref())?
+        } else {
+            rustls::RootCertStore::empty()
+        };
+        let invalid = |e: opentelemetry_otlp::ExporterBuildError| {
+            usage(format!(
+                "cannot export traces to {:?}: {e}",
+                self.endpoint.trim()
+            ))
+        };
+        let exporter = match self.transport {
+            Transport::Grpc => {
+                let mut builder = SpanExporter::builder()
+                    .with_tonic()
+                    .with_endpoint(self.endpoint.trim())
+                    .with_timeout(self.timeout);
+                if self.tls() {
+                    let tls = match &ca {
+                        Some(pem) => {
+                            ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem))
+                        }
+                        None => ClientTlsConfig::new().with_native_roots(),
+                    };
+                    builder = builder.with_tls_config(tls);
+                }
+                builder.build().map_err(invalid)?
+            }
+            Transport::HttpProtobuf => SpanExporter::builder()
+                .with_http()
+                .with_protocol(Protocol::HttpBinary)
+                .with_timeout(self.timeout)
+                .with_http_client(OnRuntime::new(roots, self.timeout)?)
+                .build()
+                .map_err(invalid)?,
+        };
+        let resource = Resource::builder()
+            .with_service_name(self.service_name.clone())
+            .build();
+        Ok(SdkTracerProvider::builder()
+            .with_resource(resource)
+            .with_sampler(self.sampler.to_sdk())
+            .with_batch_exporter(exporter)
+            .build())
+    }
+}
+
+/// The tracer server spans are recorded with.
+pub fn tracer(provider: &SdkTracerProvider) -> SdkTracer {
+    provider.tracer_with_scope(
+        InstrumentationScope::builder("llmarket-server")
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build(),
+    )
+}
+
+/// Shuts `provider` down, exporting the spans still queued; gives up after [`FLUSH_TIMEOUT`]
+/// (a collector that does not answer loses them, the exit is not held).
+pub async fn flush(provider: SdkTracerProvider) {
+    // The processor's thread exports through tasks of this runtime: wait off its workers.
+    let shutdown =
+        tokio::task::spawn_blocking(move || provider.shutdown_with_timeout(FLUSH_TIMEOUT));
+    match tokio::time::timeout(FLUSH_TIMEOUT + Duration::from_secs(1), shutdown).await {
+        Ok(Ok(Ok(()))) => tracing::debug!("spans flushed"),
+        Ok(Ok(Err(e))) => tracing::warn!("cannot flush spans to the OTLP collector: {e}"),
+        Ok(Err(e)) => tracing::warn!("cannot flush spans to the OTLP collector: {e}"),
+        Err(_) => tracing::warn!(
+            timeout = ?FLUSH_TIMEOUT,
+            "the OTLP collector did not take the last spans in time: they are lost"
+        ),
+    }
+}
+
+/// Checks an `OTEL_EXPORTER_OTLP_HEADERS` list (`key=value,key2=value2`, values
+/// percent-encoded) as the exporter reads it: every entry a valid header name and value.
+pub fn check_headers(list: &str) -> Result<(), String> {
+    for entry in list.split_terminator(',').map(str::trim) {
+        if entry.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = entry.split_once('=') else {
+            return Err(format!(
+                "entry {entry:?} is not key=value; give e.g. api-key=secret,team=llm"
+            ));
+        };
+        let key = key.trim();
+        if HeaderName::from_str(key).is_err() {
+            return Err(format!("{key:?} is not a valid header name"));
+        }
+        let value = value.trim();
+        let decoded = percent_encoding::percent_decode_str(value)
+            .decode_utf8()
+            .map_err(|_| format!("the value of {key} is not percent-encoded UTF-8"))?;
+        if decoded.is_empty() {
+            return Err(format!("{key} has no value"));
+        }
+        if HeaderValue::from_str(&decoded).is_err() {
+            return Err(format!(
+                "the value of {key} has characters a header cannot carry; percent-encode them"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The CA certificates in `pem`: at least one, each one valid.
+fn roots(pem: &[u8]) -> Result<rustls::RootCertStore, ExportError> {
+    use rustls_pki_types::{CertificateDer, pem::PemObject as _};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert =
+            cert.map_err(|e| usage(format!("OTEL_EXPORTER_OTLP_CERTIFICATE is not PEM: {e}")))?;
+        roots.add(cert).map_err(|e| {
+            usage(format!(
+                "OTEL_EXPORTER_OTLP_CERTIFICATE holds a bad certificate: {e}"
+            ))
+        })?;
+    }
+    if roots.is_empty() {
+        return Err(usage(
+            "OTEL_EXPORTER_OTLP_CERTIFICATE holds no certificate; give a PEM file of the collector's CA".to_owned(),
+        ));
+    }
+    Ok(roots)
+}
+
+/// The roots an `https://` collector's certificate is checked against: the CA certificates in
+/// `ca_pem` when given, else the system's (none found is an error: nothing could be trusted).
+fn trusted(ca_pem: Option<&[u8]>) -> Result<rustls::RootCertStore, ExportError> {
+    if let Some(pem) = ca_pem {
+        return roots(pem);
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) =
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if added == 0 {
+        return Err(usage(
+            "the OTLP endpoint is https:// but this system has no CA certificates; give the collector's CA in OTEL_EXPORTER_OTLP_CERTIFICATE".to_owned(),
+        ));
+    }
+    Ok(roots)
+}
+
+/// The http/protobuf exporter's client: hyper with rustls (ring), driven on the tokio runtime
+/// it was made on. The SDK's batch processor exports from its own thread, where a hyper
+/// client alone has no runtime; each request is spawned onto the runtime instead.
+#[derive(Debug, Clone)]
+struct OnRuntime {
+    runtime: tokio::runtime::Handle,
+    client: HyperClient<
+        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    >,
+}
+
+impl OnRuntime {
+    /// Checks an `https://` collector's certificate against `roots`.
+    fn new(roots: rustls::RootCertStore, timeout: Duration) -> Result<Self, ExportError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| usage(format!("TLS for the OTLP collector: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        Ok(Self {
+            runtime: tokio::runtime::Handle::current(),
+            client: HyperClient::new(connector, timeout, None),
         })
     }
 }
 
-/// One finished server span.
-#[derive(Debug, Clone)]
-pub struct FinishedSpan {
-    /// The span's own context.
-    pub context: TraceContext,
-    /// Its parent's span id (from `traceparent`), if any.
-    pub parent_span_id: Option<u64>,
-    /// `rpc.service`.
-    pub service: String,
-    /// `rpc.method`.
-    pub method: String,
-    /// How the call ended.
-    pub code: Code,
-    /// When it began.
-    pub start: SystemTime,
-    /// When it ended.
-    pub end: SystemTime,
-    /// The caller's address.
-    pub peer: Option<SocketAddr>,
-}
-
-/// Whether OpenTelemetry's gRPC conventions count `code` as a server span error.
-fn is_server_error(code: Code) -> bool {
-    matches!(
-        code,
-        Code::Unknown
-            | Code::DeadlineExceeded
-            | Code::Unimplemented
-            | Code::Internal
-            | Code::Unavailable
-            | Code::DataLoss
-    )
-}
-
-fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
-
-impl FinishedSpan {
-    /// The span as OTLP writes it, with the OpenTelemetry RPC attributes.
-    pub fn to_proto(&self) -> pb::Span {
-        let mut attributes = vec![
-            pb::KeyValue::string("rpc.system", "grpc"),
-            pb::KeyValue::string("rpc.service", self.service.clone()),
-            pb::KeyValue::string("rpc.method", self.method.clone()),
-            pb::KeyValue::int("rpc.grpc.status_code", i64::from(i32::from(self.code))),
-        ];
-        if let Some(peer) = self.peer {
-            attributes.push(pb::KeyValue::string(
-                "client.address",
-                peer.ip().to_string(),
-            ));
-            attributes.push(pb::KeyValue::int("client.port", i64::from(peer.port())));
-        }
-        pb::Span {
-            trace_id: self.context.trace_id.to_be_bytes().to_vec(),
-            span_id: self.context.span_id.to_be_bytes().to_vec(),
-            parent_span_id: self
-                .parent_span_id
-                .map(|id| id.to_be_bytes().to_vec())
-                .unwrap_or_default(),
-            name: format!("{}/{}", self.service, self.method),
-            kind: pb::SPAN_KIND_SERVER,
-            start_time_unix_nano: unix_nanos(self.start),
-            end_time_unix_nano: unix_nanos(self.end),
-            attributes,
-            status: is_server_error(self.code).then(|| pb::Status {
-                message: format!("{:?}", self.code),
-                code: pb::STATUS_CODE_ERROR,
-            }),
-            flags: u32::from(self.context.sampled),
-        }
+#[async_trait::async_trait]
+impl HttpClient for OnRuntime {
+    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let client = self.client.clone();
+        self.runtime
+            .spawn(async move { client.send_bytes(request).await })
+            .await?
     }
 }
 
-/// Hands finished spans to the export task; cheap to clone.
-#[derive(Debug, Clone)]
-pub struct Exporter {
-    queue: mpsc::Sender<FinishedSpan>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Exporter {
-    /// Starts the export task (on the current tokio runtime). An endpoint that is not a valid
-    /// URI is an error naming it.
-    pub fn start(config: OtlpConfig) -> Result<Self, String> {
-        let endpoint = Endpoint::from_shared(config.endpoint.clone()).map_err(|e| {
-            format!(
-                "OTEL_EXPORTER_OTLP_ENDPOINT {:?} is not a valid URL ({e}); give e.g. http://127.0.0.1:4317",
-                config.endpoint
-            )
-        })?;
-        let (queue, spans) = mpsc::channel(QUEUE);
-        tokio::spawn(export_loop(
-            endpoint.timeout(EXPORT_TIMEOUT).connect_lazy(),
-            config,
-            spans,
-        ));
-        Ok(Self { queue })
-    }
-
-    /// Queues `span`; dropped when the queue is full.
-    pub fn export(&self, span: FinishedSpan) {
-        if self.queue.try_send(span).is_err() {
-            tracing::debug!("span queue full: span dropped");
+    #[test]
+    fn a_header_list_is_key_value_pairs_with_percent_encoded_values() {
+        for good in [
+            "",
+            "api-key=secret",
+            "api-key=secret, team=llm%20market",
+            "Authorization=Basic%20dXNlcjpwYXNz,",
+            "a=1,,b=2",
+        ] {
+            assert_eq!(check_headers(good), Ok(()), "{good:?}");
+        }
+        for (bad, says) in [
+            ("api-key", "not key=value"),
+            ("=secret", "not a valid header name"),
+            ("bad header=1", "not a valid header name"),
+            ("api-key=", "has no value"),
+            ("api-key=%ff", "not percent-encoded UTF-8"),
+            ("api-key=line%0Abreak", "characters a header cannot carry"),
+        ] {
+            let error = check_headers(bad).expect_err(bad);
+            assert!(error.contains(says), "{bad:?}: {error}");
         }
     }
-}
 
-async fn export_loop(
-    channel: tonic::transport::Channel,
-    config: OtlpConfig,
-    mut spans: mpsc::Receiver<FinishedSpan>,
-) {
-    let resource = pb::Resource {
-        attributes: vec![pb::KeyValue::string("service.name", config.service_name)],
-    };
-    let scope = pb::InstrumentationScope {
-        name: "llmarket-server".to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
-    let mut batch = Vec::with_capacity(BATCH);
-    loop {
-        // Wait for a first span, then gather what else arrives within the schedule delay.
-        if spans.recv_many(&mut batch, BATCH).await == 0 {
-            return;
-        }
-        let gather = tokio::time::sleep(config.schedule_delay);
-        tokio::pin!(gather);
-        while batch.len() < BATCH {
-            let room = BATCH - batch.len();
-            tokio::select! {
-                () = &mut gather => break,
-                n = spans.recv_many(&mut batch, room) => if n == 0 { break },
-            }
-        }
-        let request = pb::ExportTraceServiceRequest {
-            resource_spans: vec![pb::ResourceSpans {
-                resource: Some(resource.clone()),
-                scope_spans: vec![pb::ScopeSpans {
-                    scope: Some(scope.clone()),
-                    spans: batch.drain(..).map(|s| s.to_proto()).collect(),
-                }],
-            }],
-        };
-        if let Err(status) = send(channel.clone(), request).await {
-            tracing::warn!(
-                code = ?status.code(),
-                "cannot export spans to the OTLP collector: {}",
-                status.message()
-            );
-        }
+    #[test]
+    fn a_certificate_file_must_hold_a_certificate() {
+        assert!(roots(b"not pem").is_err());
+        let error = roots(b"").expect_err("empty");
+        assert_eq!(error.code, llmarket_proto::exit::USAGE);
+        assert!(error.message.contains("no certificate"), "{error}");
     }
-}
-
-async fn send(
-    channel: tonic::transport::Channel,
-    request: pb::ExportTraceServiceRequest,
-) -> Result<(), tonic::Status> {
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready()
-        .await
-        .map_err(|e| tonic::Status::unavailable(format!("collector not ready: {e}")))?;
-    let codec = tonic_prost::ProstCodec::<
-        pb::ExportTraceServiceRequest,
-        pb::ExportTraceServiceResponse,
-    >::default();
-    let path = http::uri::PathAndQuery::from_static(pb::EXPORT_PATH);
-    grpc.unary(tonic::Request::new(request), path, codec)
-        .await
-        .map(drop)
 }
