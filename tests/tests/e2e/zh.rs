@@ -384,7 +384,98 @@ async fn every_report_in_chinese(servers: &Servers, concepts: &[String]) -> Rend
         "milestones",
         &client.milestones(YearSpan::all(), None, zh).await.unwrap(),
     );
+    for args in ANALYST_COMMANDS {
+        out.add_command(servers, args).await;
+    }
     out
+}
+
+/// The analyst's commands that print what the command computes itself, each as the `llmarket`
+/// binary prints it in Chinese (as a table, JSON and CSV).
+const ANALYST_COMMANDS: &[&[&str]] = &[
+    &["datasets"],
+    &["series", "search", "推理"],
+    &["series", "get", "market-size", "--transform", "index"],
+    &[
+        "series",
+        "get",
+        "market-size",
+        "--interpolate",
+        "--transform",
+        "yoy",
+    ],
+    &["series", "get", "market-size", "--project-to", "2031"],
+    &[
+        "series",
+        "compare",
+        "--series",
+        "maas-market,application-market",
+    ],
+    &["series", "breakdown", "market-size", "--year", "2029"],
+];
+
+/// The `llmarket` binary `cargo test --workspace` built beside the test executable.
+fn llmarket_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target profile directory");
+    let bin = dir.join("llmarket");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p llmarket-cli` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
+impl Rendered {
+    /// The words of `llmarket --lang zh ARGS` in each format that prints words.
+    async fn add_command(&mut self, servers: &Servers, args: &[&str]) {
+        let what = args.join(" ");
+        for format in ["table", "json", "csv"] {
+            // Async: the servers answer on this test's runtime while the command waits.
+            let output = tokio::process::Command::new(llmarket_bin())
+                .args([
+                    "--forecast",
+                    &servers.forecast.url(),
+                    "--taxonomy",
+                    &servers.taxonomy.url(),
+                    "--lang",
+                    "zh",
+                    "--format",
+                    format,
+                ])
+                .args(args)
+                .output()
+                .await
+                .expect("run llmarket");
+            let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if format == "csv" && output.status.code() == Some(64) {
+                // A command without values refuses CSV; error messages are English (docs/cli.md).
+                continue;
+            }
+            assert!(
+                output.status.success(),
+                "llmarket {what} --format {format}: {stderr}"
+            );
+            let text = match format {
+                "json" => {
+                    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+                    let mut human = Vec::new();
+                    human_strings(&json, None, &mut human);
+                    strings(&json, &mut self.quoted);
+                    other_language(&json, &mut self.other_language);
+                    human.join("\n")
+                }
+                "csv" => human_fields(&stdout).join("\n"),
+                _ => stdout,
+            };
+            self.texts.push((format!("{what} ({format})"), text));
+        }
+    }
 }
 
 /// The words of `text` that hold an ASCII letter, as runs of ASCII letters, digits and `-._/+`
@@ -450,7 +541,13 @@ async fn every_report_in_chinese_has_chinese_words_and_punctuation() {
     let series = client.series_list(DATASET, Language::Zh).await.unwrap();
 
     // The services' identifiers, as a user types them on the command line.
-    let mut identifiers: BTreeSet<String> = BTreeSet::from([DATASET.to_owned()]);
+    let mut identifiers: BTreeSet<String> = BTreeSet::from([
+        DATASET.to_owned(),
+        llmarket_client::reports::short_id(DATASET).to_owned(),
+    ]);
+    // The data version (a hash), as the citation line shows it.
+    let datasets = client.datasets(Language::Zh).await.unwrap();
+    identifiers.extend(datasets.datasets.iter().map(|d| d.data_version.clone()));
     identifiers.extend(schemes.iter().cloned());
     identifiers.extend(concepts.iter().cloned());
     for s in &series.series {

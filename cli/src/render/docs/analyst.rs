@@ -13,7 +13,7 @@ use llmarket_client::reports::{
     short_id,
 };
 
-use super::{chart, derived_note, line, notes, scope_note, series_table, value_rows};
+use super::{chart, derived_note, line, localize, notes, scope_note, series_table, value_rows};
 
 /// The words for `transform`.
 pub(super) fn transform_text(w: Words, transform: Transform) -> String {
@@ -134,7 +134,14 @@ impl Render for SeriesSearch {
                         short_id(&hit.series.name).to_owned(),
                         hit.series.title.clone(),
                         w.unit(hit.series.unit).to_owned(),
-                        hit.matched.join(", "),
+                        hit.matched
+                            .iter()
+                            .map(|field| matched_field(w.0, field))
+                            .collect::<Vec<_>>()
+                            .join(match w.0 {
+                                Language::En => ", ",
+                                Language::Zh => "、",
+                            }),
                         hit.note.clone(),
                     ]
                 })
@@ -144,7 +151,26 @@ impl Render for SeriesSearch {
     }
 }
 
+/// A field a search word was found in, as a table shows it: the code in English (`title_en`),
+/// its name in Chinese (JSON keeps the code in both).
+fn matched_field(language: Language, field: &str) -> &str {
+    match (language, field) {
+        (Language::Zh, "id") => "标识",
+        (Language::Zh, "title_en") => "英文标题",
+        (Language::Zh, "title_zh_hans") => "中文标题",
+        (Language::Zh, "note_en") => "英文说明",
+        (Language::Zh, "note_zh_hans") => "中文说明",
+        _ => field,
+    }
+}
+
 impl Render for SeriesComparison {
+    fn localize(&mut self, language: Language) {
+        for detail in &mut self.series {
+            detail.localize(language);
+        }
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);
@@ -206,6 +232,14 @@ fn share_text(share: f64) -> String {
 }
 
 impl Render for SeriesBreakdown {
+    fn localize(&mut self, language: Language) {
+        localize::point(language, &mut self.breakdown.total);
+        localize::points(
+            language,
+            self.breakdown.components.iter_mut().map(|c| &mut c.value),
+        );
+    }
+
     fn doc(&self) -> Doc {
         let w = Words(self.language);
         let mut doc = Doc::new(self.language);

@@ -60,6 +60,10 @@ impl Render for SeriesList {
 impl Render for SeriesDetail {
     fn localize(&mut self, language: Language) {
         localize::points(language, &mut self.values.points);
+        if let Some(projection) = &mut self.projection {
+            localize::point(language, &mut projection.base);
+            localize::points(language, &mut projection.points);
+        }
     }
 
     fn doc(&self) -> Doc {
