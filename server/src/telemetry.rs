@@ -9,8 +9,11 @@ use std::io::IsTerminal as _;
 use opentelemetry_sdk::trace::SdkTracer;
 use tracing::Metadata;
 use tracing_subscriber::{
-    EnvFilter, Layer as _, filter::FilterExt as _, filter::filter_fn, fmt,
-    layer::SubscriberExt as _, util::SubscriberInitExt as _,
+    EnvFilter, Layer as _,
+    filter::{LevelFilter, filter_fn},
+    fmt,
+    layer::SubscriberExt as _,
+    util::SubscriberInitExt as _,
 };
 
 use crate::{config::LogFormat, observe::layer::RPC_TARGET};
@@ -22,8 +25,25 @@ fn is_server_span(metadata: &Metadata<'_>) -> bool {
 /// Installs the global subscriber; with `tracer`, server spans are exported through it.
 /// Safe to call more than once (later calls do nothing).
 pub fn init(format: LogFormat, tracer: Option<SdkTracer>) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = filter.and(filter_fn(|metadata| metadata.target() != RPC_TARGET));
+    // An error here only means a subscriber is already installed (e.g. by a test).
+    drop(subscriber(format, tracer).try_init());
+}
+
+/// The subscriber [`init`] installs.
+fn subscriber(
+    format: LogFormat,
+    tracer: Option<SdkTracer>,
+) -> impl tracing::Subscriber + Send + Sync {
+    // Server spans never reach the log lines. Written as a directive, not a filter function, so
+    // the filter keeps its static interest and its level hint: without them every `trace!` of
+    // hyper and h2 is evaluated per call (docs/benchmarks/2026-12-06-house.md).
+    let logs = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+        .add_directive(
+            format!("{RPC_TARGET}=off")
+                .parse()
+                .expect("a valid directive"),
+        );
     let ansi = std::io::stderr().is_terminal();
     let lines = match format {
         LogFormat::Text => fmt::layer()
@@ -48,12 +68,31 @@ pub fn init(format: LogFormat, tracer: Option<SdkTracer>) {
             .with_threads(false)
             .with_target(false)
             .with_context_activation(false)
-            .with_filter(filter_fn(is_server_span))
+            // Server spans are INFO spans: the hint keeps every more verbose callsite off.
+            .with_filter(filter_fn(is_server_span).with_max_level_hint(LevelFilter::INFO))
     });
-    let result = tracing_subscriber::registry()
-        .with(spans)
-        .with(lines)
-        .try_init();
-    // An error here only means a subscriber is already installed (e.g. by a test).
-    drop(result);
+    tracing_subscriber::registry().with(spans).with(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing::Subscriber as _;
+
+    use super::*;
+
+    #[test]
+    fn the_subscriber_keeps_more_verbose_callsites_off_with_and_without_export() {
+        // Without a level hint every `trace!` of hyper and h2 is evaluated on every call.
+        let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .build()
+            .tracer("test");
+        for tracer in [None, Some(tracer)] {
+            let hint = subscriber(LogFormat::Text, tracer).max_level_hint();
+            assert!(
+                hint.is_some_and(|level| level <= LevelFilter::INFO),
+                "{hint:?}"
+            );
+        }
+    }
 }
