@@ -83,11 +83,38 @@ struct Call {
     /// The caller access control named (the authentication layer's [`Caller`]), if any.
     principal: Option<Arc<Principal>>,
     deadline: Option<tokio::time::Instant>,
-    /// The trace the call belongs to, for its access line.
-    trace_id: Option<TraceId>,
+    /// The trace the call belongs to, for its access line; worked out only when a line is written.
+    trace: Option<TraceOf>,
     /// The server span, when spans are exported; closed when the call is recorded.
     span: Option<tracing::Span>,
     done: bool,
+}
+
+/// The W3C header naming a call's parent.
+const TRACEPARENT: &str = "traceparent";
+
+/// What names a call's trace: its exported span's id, or its `traceparent` header (kept as
+/// sent, parsed only if the call's access line is written: most calls write none).
+enum TraceOf {
+    Span(TraceId),
+    Header(Option<http::HeaderValue>),
+}
+
+impl TraceOf {
+    /// The trace id: the span's, else the parent's, else a new one.
+    fn id(self) -> TraceId {
+        match self {
+            Self::Span(id) => id,
+            Self::Header(header) => {
+                let mut headers = http::HeaderMap::new();
+                if let Some(value) = header {
+                    headers.insert(TRACEPARENT, value);
+                }
+                trace_context::remote(&trace_context::parent(&headers))
+                    .map_or_else(trace_context::new_trace_id, |parent| parent.trace_id())
+            }
+        }
+    }
 }
 
 impl Call {
@@ -115,7 +142,7 @@ impl Call {
         }
         let observer = &self.observer;
         if observer.access().logs(code, latency) {
-            let trace_id = self.trace_id.map(|id| id.to_string());
+            let trace_id = self.trace.take().map(|trace| trace.id().to_string());
             let path = match (&self.path, &self.method) {
                 (Some(path), _) => path.to_string(),
                 (None, Some(method)) => {
@@ -247,17 +274,14 @@ impl<B> Around<B> for ObserveLayer {
             )
         });
         // The access line names the trace: the span's, else the parent's, else a new one.
-        let trace_id = (self.observer.access().level != AccessLog::Off).then(|| {
-            let traced = span
-                .as_ref()
+        let trace = (self.observer.access().level != AccessLog::Off).then(|| {
+            span.as_ref()
                 .map(|span| span.context().span().span_context().trace_id())
-                .filter(|id| *id != TraceId::INVALID);
-            traced
-                .or_else(|| {
-                    trace_context::remote(&trace_context::parent(request.headers()))
-                        .map(|parent| parent.trace_id())
-                })
-                .unwrap_or_else(trace_context::new_trace_id)
+                .filter(|id| *id != TraceId::INVALID)
+                .map_or_else(
+                    || TraceOf::Header(request.headers().get(TRACEPARENT).cloned()),
+                    TraceOf::Span,
+                )
         });
         let path = (!named).then(|| Box::<str>::from(path));
         let mut call = Call {
@@ -269,7 +293,7 @@ impl<B> Around<B> for ObserveLayer {
             peer,
             principal: extensions.get::<Caller>().map(|c| c.principal.clone()),
             deadline: extensions.get::<CallDeadline>().map(|d| d.0),
-            trace_id,
+            trace,
             span,
             done: false,
         };
