@@ -12,7 +12,10 @@ use std::{fmt, path::PathBuf, str::FromStr as _, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response};
-use opentelemetry::{InstrumentationScope, trace::TracerProvider as _};
+use opentelemetry::{
+    InstrumentationScope,
+    trace::{SpanId, TraceId, TracerProvider as _},
+};
 use opentelemetry_http::{HttpClient, HttpError, hyper::HyperClient};
 use opentelemetry_otlp::{
     Protocol, SpanExporter, WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _,
@@ -20,7 +23,7 @@ use opentelemetry_otlp::{
 };
 use opentelemetry_sdk::{
     Resource,
-    trace::{SdkTracer, SdkTracerProvider},
+    trace::{IdGenerator, SdkTracer, SdkTracerProvider},
 };
 
 use super::trace_context::Sampler;
@@ -233,9 +236,36 @@ impl TraceExport {
             .build();
         Ok(SdkTracerProvider::builder()
             .with_resource(resource)
+            .with_id_generator(FastIds)
             .with_sampler(self.sampler.to_sdk())
             .with_batch_exporter(exporter)
             .build())
+    }
+}
+
+/// Trace and span ids from `fastrand`, never zero. The SDK's own generator seeds from the OS
+/// random source and panics without one (a `FROM scratch` image run without `/dev`), which
+/// would take a serving thread down with the first span. Ids need to be unique, not secret.
+#[derive(Debug)]
+struct FastIds;
+
+impl IdGenerator for FastIds {
+    fn new_trace_id(&self) -> TraceId {
+        TraceId::from(nonzero(|| fastrand::u128(..)))
+    }
+
+    fn new_span_id(&self) -> SpanId {
+        SpanId::from(nonzero(|| fastrand::u64(..)))
+    }
+}
+
+/// The first non-zero value `draw` gives.
+fn nonzero<T: Default + PartialEq>(draw: impl Fn() -> T) -> T {
+    loop {
+        let value = draw();
+        if value != T::default() {
+            return value;
+        }
     }
 }
 
@@ -381,6 +411,14 @@ impl HttpClient for OnRuntime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_never_zero_and_differ() {
+        let ids: std::collections::HashSet<_> = (0..1000).map(|_| FastIds.new_trace_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(!ids.contains(&TraceId::INVALID));
+        assert_ne!(FastIds.new_span_id(), SpanId::INVALID);
+    }
 
     #[test]
     fn a_header_list_is_key_value_pairs_with_percent_encoded_values() {
