@@ -13,7 +13,10 @@ use llmarket_client::reports::{
     short_id,
 };
 
-use super::{chart, derived_note, line, localize, notes, scope_note, series_table, value_rows};
+use super::{
+    breakdown_verdict, chart, derived_note, line, localize, notes, scope_note, series_table,
+    value_rows,
+};
 
 /// The words for `transform`.
 pub(super) fn transform_text(w: Words, transform: Transform) -> String {
@@ -267,24 +270,7 @@ impl Render for SeriesBreakdown {
             rows,
         );
         doc.text(w.t(Msg::ShareDerivedNote));
-        let verdict = if b.components_add_up {
-            Msg::ComponentsAddUp
-        } else {
-            Msg::ComponentsDoNotAddUp
-        };
-        doc.text(format!(
-            "{}{}{}",
-            w.t(verdict),
-            w.paren(&format!(
-                "{} {}{}{} {}",
-                w.t(Msg::Sum),
-                format::number(b.components_sum),
-                w.comma(),
-                w.t(Msg::Residual),
-                format::number(b.residual)
-            )),
-            w.stop()
-        ));
+        doc.text(breakdown_verdict(w, b));
         doc.text(scope_note(w, &self.title, &self.note));
         doc
     }

@@ -20,10 +20,32 @@ use crate::render::{
 use llmarket_client::reports::{
     Language, Warning,
     model::{
-        ConceptRef, ConceptSummary, ConceptTexts, Growth, MilestoneItem, Point, RateKind,
-        SeriesValues, StatedRate,
+        Breakdown, ConceptRef, ConceptSummary, ConceptTexts, Growth, MilestoneItem, Point,
+        RateKind, SeriesValues, StatedRate,
     },
 };
+
+/// Whether `b`'s components add up to its total, with their sum and the residual.
+pub(super) fn breakdown_verdict(w: Words, b: &Breakdown) -> String {
+    let verdict = if b.components_add_up {
+        Msg::ComponentsAddUp
+    } else {
+        Msg::ComponentsDoNotAddUp
+    };
+    format!(
+        "{}{}{}",
+        w.t(verdict),
+        w.paren(&format!(
+            "{} {}{}{} {}",
+            w.t(Msg::Sum),
+            format::number(b.components_sum),
+            w.comma(),
+            w.t(Msg::Residual),
+            format::number(b.residual)
+        )),
+        w.stop()
+    )
+}
 
 /// "L3 Agents", or the label alone.
 pub(super) fn concept_title(concept: &ConceptSummary) -> String {

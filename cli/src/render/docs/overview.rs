@@ -8,8 +8,8 @@ use llmarket_client::reports::Language;
 use llmarket_client::reports::MarketOverview;
 
 use super::{
-    concept_terms, concept_title, growth_fields, localize, position_text, series_chart,
-    series_table, warnings_section, with_years,
+    breakdown_verdict, concept_terms, concept_title, growth_fields, localize, position_text,
+    series_chart, series_table, warnings_section, with_years,
 };
 
 impl Render for MarketOverview {
@@ -67,24 +67,7 @@ impl Render for MarketOverview {
             &[w.t(Msg::Component), w.unit(b.total.unit), w.t(Msg::Share)],
             rows,
         );
-        let verdict = if b.components_add_up {
-            Msg::ComponentsAddUp
-        } else {
-            Msg::ComponentsDoNotAddUp
-        };
-        doc.text(format!(
-            "{}{}{}",
-            w.t(verdict),
-            w.paren(&format!(
-                "{} {}{}{} {}",
-                w.t(Msg::Sum),
-                format::number(b.components_sum),
-                w.comma(),
-                w.t(Msg::Residual),
-                format::number(b.residual)
-            )),
-            w.stop()
-        ));
+        doc.text(breakdown_verdict(w, b));
 
         doc.heading(2, w.t(Msg::CurrentCapabilityLevel));
         match &self.current_capability {
