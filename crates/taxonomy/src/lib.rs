@@ -407,11 +407,11 @@ mod tests {
                 ..Default::default()
             });
             request.extensions_mut().insert(Caller {
-                principal: Arc::new(Principal {
-                    name: "p".into(),
-                    grants: grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-                    quota: None,
-                }),
+                principal: Arc::new(Principal::new(
+                    "p".into(),
+                    grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
+                    None,
+                )),
                 method: "/m".into(),
                 peer: None,
             });

@@ -169,7 +169,7 @@ impl<B> Around<B> for AuthenticateLayer {
                         name: caller.principal.name.clone(),
                         method: caller.method.clone(),
                     };
-                    let scope = CacheScope::new(caller.principal.grants.scope_key());
+                    let scope = CacheScope::new(caller.principal.scope_key.clone());
                     request.extensions_mut().insert(scope);
                     request.extensions_mut().insert(caller);
                     let call = inner.call(request);

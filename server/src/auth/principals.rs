@@ -259,11 +259,8 @@ impl Principals {
         summary.certificates.sort_unstable();
         summary.grants.sort_unstable();
         self.entries.push(summary);
-        self.principals.push(Arc::new(Principal {
-            name: entry.name,
-            grants,
-            quota,
-        }));
+        self.principals
+            .push(Arc::new(Principal::new(entry.name, grants, quota)));
         Ok(())
     }
 

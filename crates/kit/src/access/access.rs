@@ -169,11 +169,11 @@ mod tests {
 
     fn caller(grants: &[&str]) -> Access {
         Access::caller(Caller {
-            principal: Arc::new(Principal {
-                name: "p".into(),
-                grants: grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-                quota: None,
-            }),
+            principal: Arc::new(Principal::new(
+                "p".into(),
+                grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
+                None,
+            )),
             method: "/m".into(),
             peer: None,
         })

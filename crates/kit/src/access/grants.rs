@@ -110,12 +110,6 @@ impl Grants {
         self.milestones && self.dataset(dataset)
     }
 
-    /// About how many bytes a copy of these grants holds (for the reply cache's bound).
-    pub fn cost(&self) -> usize {
-        let ids = self.datasets.iter().chain(&self.schemes);
-        std::mem::size_of::<Self>() + ids.map(|id| id.len() + 24).sum::<usize>()
-    }
-
     /// A text that is equal for two sets of grants exactly when they are equal: what a cache of
     /// replies keys on, so callers with different grants never share a reply.
     pub fn scope_key(&self) -> String {
