@@ -635,7 +635,27 @@ pub enum DataCommand {
     Manifest {
         /// The dataset directory, or a directory of them.
         dir: PathBuf,
+        /// The edition the directory holds (manifest format 2), as `DATASET/EDITION@DATE`, e.g.
+        /// `cic-global-llm/2027@2027-06-30` (DATE: YYYY, YYYY-MM or YYYY-MM-DD). Without it,
+        /// the edition an existing manifest names is kept.
+        #[arg(long, value_parser = parse_edition)]
+        edition: Option<llmarket_kit::data::EditionMeta>,
     },
+}
+
+/// Parses `DATASET/EDITION@DATE` for `data manifest --edition`.
+fn parse_edition(text: &str) -> Result<llmarket_kit::data::EditionMeta, String> {
+    let usage =
+        || format!("{text:?} is not DATASET/EDITION@DATE, e.g. cic-global-llm/2027@2027-06-30");
+    let (names, date) = text.split_once('@').ok_or_else(usage)?;
+    let (dataset, id) = names.split_once('/').ok_or_else(usage)?;
+    let edition = llmarket_kit::data::EditionMeta {
+        dataset: dataset.to_owned(),
+        id: id.to_owned(),
+        published: Some(llmarket_kit::data::PublishDate::parse(date)?),
+    };
+    edition.check("--edition").map_err(|e| e.to_string())?;
+    Ok(edition)
 }
 
 impl Cli {

@@ -675,11 +675,13 @@ source_document = "doc"
                 text: Cow::Owned(format!("{HEAD}{}", series("s", "", &obs(2024, "1.0")))),
             }),
             taxonomy: None,
+            edition: None,
         };
         let no_file = DatasetFiles {
             directory: "words-only".to_owned(),
             forecast: None,
             taxonomy: None,
+            edition: None,
         };
         let catalog = Catalog::load(&[source("b", "b/f"), no_file, source("a", "a/f")]).unwrap();
         let ids: Vec<&str> = catalog.datasets().iter().map(|d| d.id.as_str()).collect();

@@ -235,6 +235,7 @@ observations = [{ year = 2029, value = 25.0, qualifier = "exact", kind = "foreca
                 text: text.into(),
             }),
             taxonomy: None,
+            edition: None,
         };
         let catalog = Catalog::load(&[files]).unwrap();
         let checks = check(catalog.dataset("bad").unwrap());
