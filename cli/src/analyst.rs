@@ -3,7 +3,8 @@
 //! cannot compute is a usage error saying what would work; a chart of several series needs
 //! one unit.
 
-use llmarket_proto::{exit, forecast as fpb};
+use llmarket_proto::forecast as fpb;
+use sysexits::ExitCode as Sysexit;
 use tonic::Code;
 
 use crate::{args::TransformArg, explain::LAST_PROJECTION_YEAR, failure::Failure};
@@ -35,7 +36,7 @@ fn flag(transform: Transform) -> &'static str {
 }
 
 fn usage(message: String) -> Failure {
-    Failure::new(exit::USAGE, message)
+    Failure::new(Sysexit::Usage, message)
 }
 
 /// Whether `series` can be transformed by `transform` and projected to `project_to`.

@@ -394,7 +394,7 @@ fn endpoint(
 
 /// `--deadline`: the shared duration syntax, more than zero.
 fn deadline(text: &str) -> Result<Duration, String> {
-    let duration = llmarket_proto::duration::parse(text)?;
+    let duration = llmarket_flags::duration::parse(text)?;
     if duration.is_zero() {
         return Err(format!(
             "{:?} leaves no time for a call; the deadline must be more than 0 (e.g. 10s)",
@@ -406,7 +406,7 @@ fn deadline(text: &str) -> Result<Duration, String> {
 
 /// `--resolve-interval`: the shared duration syntax, more than zero.
 fn resolve_interval(text: &str) -> Result<Duration, String> {
-    let duration = llmarket_proto::duration::parse(text)?;
+    let duration = llmarket_flags::duration::parse(text)?;
     if duration.is_zero() {
         return Err(format!(
             "{:?} would resolve without pause; the interval must be more than 0 (e.g. 30s)",

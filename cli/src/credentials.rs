@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 use tonic::Code;
 
 use crate::{args::CredentialArgs, failure::Failure};
@@ -61,7 +61,7 @@ impl Credentials {
             .map(|text| {
                 BearerToken::new(&text).map_err(|e| {
                     let source = token_source.as_deref().unwrap_or(TOKEN_VARIABLE);
-                    Failure::new(exit::USAGE, format!("{source}: {e}"))
+                    Failure::new(Sysexit::Usage, format!("{source}: {e}"))
                 })
             })
             .transpose()?;
@@ -146,7 +146,7 @@ fn readable_by_everyone(path: &Path, flag: &str) -> Option<String> {
 fn read(path: &Path, flag: &str) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| {
         Failure::new(
-            exit::IO_ERR,
+            Sysexit::IoErr,
             format!("{flag}: cannot read {}: {e}", path.display()),
         )
     })
@@ -231,11 +231,11 @@ mod tests {
             ..args()
         };
         let failure = Credentials::load(&missing, None, false).unwrap_err();
-        assert_eq!(failure.code(), exit::IO_ERR);
+        assert_eq!(failure.code(), u8::from(Sysexit::IoErr));
         assert!(failure.text().contains("--ca-cert"), "{failure:?}");
 
         let failure = Credentials::load(&args(), Some("two words".to_owned()), false).unwrap_err();
-        assert_eq!(failure.code(), exit::USAGE);
+        assert_eq!(failure.code(), u8::from(Sysexit::Usage));
         assert!(failure.text().starts_with("LLMARKET_TOKEN:"), "{failure:?}");
         assert!(!failure.text().contains("two words"), "{failure:?}");
     }

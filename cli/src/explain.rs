@@ -3,7 +3,7 @@
 //! answers at that address; years the data does not cover are a usage error stating the
 //! years it does.
 
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 use tonic::Code;
 
 use crate::{
@@ -217,7 +217,7 @@ pub(super) fn outside_the_data(
     } else {
         format!("{id} has values for {range}")
     };
-    let usage = |text: String| Some(Failure::new(exit::USAGE, text));
+    let usage = |text: String| Some(Failure::new(Sysexit::Usage, text));
     if years.projects {
         if let Some(start) = years.start.filter(|s| *s < first || *s > last) {
             return usage(format!(

@@ -1,9 +1,9 @@
-//! A command that failed: its exit code (`llmarket_proto::exit`, after sysexits) and its one
+//! A command that failed: its exit code (after BSD sysexits, from the `sysexits` crate) and its one
 //! line on stderr; clap's usage errors made the same shape.
 
 use std::process::ExitCode;
 
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 use tonic::Code;
 
 use llmarket_client::{ClientError, Service};
@@ -24,10 +24,10 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    /// A failure exiting with `code`.
-    pub(super) fn new(code: u8, message: impl Into<String>) -> Self {
+    /// A failure exiting with `code` (a [`Sysexit`], or [`OTHER`]).
+    pub(super) fn new(code: impl Into<u8>, message: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.into(),
             message: message.into(),
             grpc: None,
             service: None,
@@ -84,13 +84,13 @@ impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
         let code = match &error {
             ClientError::Call { code, .. } => match code {
-                Code::Unavailable | Code::DeadlineExceeded => exit::UNAVAILABLE,
-                Code::PermissionDenied | Code::Unauthenticated => exit::NO_PERM,
+                Code::Unavailable | Code::DeadlineExceeded => Sysexit::Unavailable.into(),
+                Code::PermissionDenied | Code::Unauthenticated => Sysexit::NoPerm.into(),
                 _ => OTHER,
             },
-            ClientError::BadData { .. } => exit::DATA_ERR,
+            ClientError::BadData { .. } => Sysexit::DataErr.into(),
             ClientError::InvalidEndpoint { .. } | ClientError::InvalidArgument { .. } => {
-                exit::USAGE
+                Sysexit::Usage.into()
             }
         };
         Self {
@@ -108,7 +108,7 @@ pub(super) fn stdout_error(error: &std::io::Error) -> Result<(), Failure> {
         return Ok(());
     }
     Err(Failure::new(
-        exit::IO_ERR,
+        Sysexit::IoErr,
         format!("cannot write to stdout: {error}"),
     ))
 }
@@ -119,13 +119,13 @@ pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             return match error.print().map_or_else(|e| stdout_error(&e), Ok) {
-                Ok(()) => ExitCode::from(exit::OK),
+                Ok(()) => ExitCode::from(Sysexit::Ok),
                 Err(failure) => failure.report(),
             };
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = error.print();
-            return ExitCode::from(exit::USAGE);
+            return ExitCode::from(Sysexit::Usage);
         }
         _ => {}
     }
@@ -146,7 +146,7 @@ pub(super) fn usage_error(error: &clap::Error) -> ExitCode {
         first
     };
     Failure::new(
-        exit::USAGE,
+        Sysexit::Usage,
         format!("{first}{} (see --help)", meant(&rendered)),
     )
     .report()
@@ -185,16 +185,28 @@ mod tests {
             Failure::from(ClientError::call(Service::Forecast, "GetSeries", &status)).code
         };
         let cases = [
-            (tonic::Status::unavailable("down"), exit::UNAVAILABLE),
-            (tonic::Status::deadline_exceeded("late"), exit::UNAVAILABLE),
-            (tonic::Status::permission_denied("no"), exit::NO_PERM),
-            (tonic::Status::unauthenticated("who"), exit::NO_PERM),
+            (
+                tonic::Status::unavailable("down"),
+                Sysexit::Unavailable.into(),
+            ),
+            (
+                tonic::Status::deadline_exceeded("late"),
+                Sysexit::Unavailable.into(),
+            ),
+            (
+                tonic::Status::permission_denied("no"),
+                Sysexit::NoPerm.into(),
+            ),
+            (
+                tonic::Status::unauthenticated("who"),
+                Sysexit::NoPerm.into(),
+            ),
             (tonic::Status::not_found("no such series"), OTHER),
         ];
         for (status, code) in cases {
             assert_eq!(call(status.clone()), code, "{status:?}");
         }
         let bad = ClientError::bad_data(Service::Forecast, "GetSeries", "no unit");
-        assert_eq!(Failure::from(bad).code, exit::DATA_ERR);
+        assert_eq!(Failure::from(bad).code, u8::from(Sysexit::DataErr));
     }
 }

@@ -2,7 +2,7 @@
 //! services, printed as a table, JSON, Markdown or CSV (on stdout or into a file), optionally
 //! charted as SVG or PNG; `completions` prints a shell's completion script.
 //!
-//! Exit codes (`llmarket_proto::exit`, after sysexits): 0 ok, 64 usage, 65 bad data (from a
+//! Exit codes (after BSD sysexits, the `sysexits` crate): 0 ok, 64 usage, 65 bad data (from a
 //! server, or a chart that cannot be drawn), 69 a service unavailable (or too slow for the
 //! deadline), 74 a file that cannot be read or written, 77 credentials missing or refused
 //! (UNAUTHENTICATED, PERMISSION_DENIED), 1 anything else (e.g. a server rejecting the request).
@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
     };
     // An option the subcommand would ignore is refused, not silently dropped.
     if let Some(error) = scope::ignored(&matches, &args) {
-        return failure::Failure::new(llmarket_proto::exit::USAGE, format!("{error} (see --help)"))
+        return failure::Failure::new(sysexits::ExitCode::Usage, format!("{error} (see --help)"))
             .report();
     }
     let cli = match Cli::from_arg_matches(&matches) {
@@ -68,7 +68,7 @@ pub fn main() -> ExitCode {
     // A report file the command cannot write is refused before any call.
     if let Some(Err(error)) = cli.export.output.as_deref().map(args::check_output) {
         return failure::Failure::new(
-            llmarket_proto::exit::USAGE,
+            sysexits::ExitCode::Usage,
             format!("--output: {error} (see --help)"),
         )
         .report();

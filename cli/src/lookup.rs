@@ -2,10 +2,8 @@
 //! `report segment` (which takes a concept) is answered with the concepts that explain the
 //! series; a `--dataset` the forecast service does not have with the datasets it has.
 
-use llmarket_proto::{
-    exit,
-    names::{DatasetName, SeriesName},
-};
+use llmarket_proto::names::{DatasetName, SeriesName};
+use sysexits::ExitCode as Sysexit;
 use tonic::Code;
 
 use crate::failure::Failure;
@@ -61,7 +59,7 @@ pub(super) async fn series_given_as_concept(client: &Client, text: &str) -> Opti
         }
     };
     Some(Failure::new(
-        exit::USAGE,
+        Sysexit::Usage,
         format!("{id} is a series, not a concept; {hint}"),
     ))
 }
@@ -93,7 +91,7 @@ pub(super) async fn unknown_dataset(failure: &Failure, client: &Client) -> Optio
         Err(_) => "the forecast service could not list its datasets".to_owned(),
     };
     Some(Failure::new(
-        exit::USAGE,
+        Sysexit::Usage,
         format!(
             "--dataset {id}: no such dataset; {known} (give one with --dataset or \
              LLMARKET_DATASET)"

@@ -6,7 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 
 use crate::{
     render::{
@@ -89,7 +89,7 @@ impl Output<'_> {
             (Printed::Csv, _, _) => {
                 let text = csv::render(&report).ok_or_else(|| {
                     Failure::new(
-                        exit::USAGE,
+                        Sysexit::Usage,
                         "--format csv: this command prints no values; use table, json or markdown",
                     )
                 })?;
@@ -136,12 +136,12 @@ impl Output<'_> {
             }
             Err(e @ ChartError::NotPositive(_)) => {
                 return Err(Failure::new(
-                    exit::USAGE,
+                    Sysexit::Usage,
                     format!("--chart --scale log: {e}; use --scale linear"),
                 ));
             }
             Err(e @ (ChartError::Drawing(_) | ChartError::Png(_))) => {
-                return Err(Failure::new(exit::DATA_ERR, format!("--chart: {e}")));
+                return Err(Failure::new(Sysexit::DataErr, format!("--chart: {e}")));
             }
         };
         let png = path
@@ -149,13 +149,13 @@ impl Output<'_> {
             .is_some_and(|ext| ext.eq_ignore_ascii_case("png"));
         let bytes = if png {
             render::png::render(&svg)
-                .map_err(|e| Failure::new(exit::DATA_ERR, format!("--chart: {e}")))?
+                .map_err(|e| Failure::new(Sysexit::DataErr, format!("--chart: {e}")))?
         } else {
             svg.into_bytes()
         };
         std::fs::write(path, bytes).map_err(|e| {
             Failure::new(
-                exit::IO_ERR,
+                Sysexit::IoErr,
                 format!("cannot write the chart to {}: {e}", path.display()),
             )
         })
@@ -188,7 +188,7 @@ pub(super) fn deliver(file: Option<&Path>, bytes: &[u8], what: &str) -> Result<(
     if let Some(path) = file {
         return std::fs::write(path, bytes).map_err(|e| {
             Failure::new(
-                exit::IO_ERR,
+                Sysexit::IoErr,
                 format!("cannot write {what} to {}: {e}", path.display()),
             )
         });

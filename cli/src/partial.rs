@@ -1,7 +1,7 @@
 //! Reports with missing parts: what a report lacks is said on stderr, one line per part, and
 //! `--strict` turns a report with any part missing into a failure (exit 69) instead of output.
 
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 
 use crate::{
     explain::{Context, who_answers},
@@ -145,7 +145,7 @@ pub(super) fn check(
     if strict && !missing.is_empty() {
         let parts: Vec<&str> = missing.iter().map(|w| w.missing.as_str()).collect();
         return Err(Failure::new(
-            exit::UNAVAILABLE,
+            Sysexit::Unavailable,
             format!(
                 "--strict: the report is incomplete ({} {} missing: {}); nothing printed",
                 parts.len(),

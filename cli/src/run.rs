@@ -67,7 +67,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         && start > end
     {
         return Err(Failure::new(
-            llmarket_proto::exit::USAGE,
+            sysexits::ExitCode::Usage,
             format!("--from {start} is after --to {end}; give --from before --to"),
         ));
     }
@@ -133,7 +133,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     .await
                     .unwrap_or_else(|| {
                         Failure::new(
-                            llmarket_proto::exit::USAGE,
+                            sysexits::ExitCode::Usage,
                             format!(
                                 "{concept} is neither a concept (scheme/concept) nor a series \
                                  of the dataset; find concepts with `llmarket concepts list`"

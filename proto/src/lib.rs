@@ -3,12 +3,10 @@
 //! server reflection serves.
 //!
 //! The `.proto` files beside this crate are the source of truth for every language. Beside the
-//! generated code, this crate holds what both ends share to speak the contract: exit codes,
-//! the duration syntax of both binaries' flags, and resource names.
+//! generated code, this crate holds what both ends share to speak the contract: resource names
+//! and the request codec.
 
 pub mod codec;
-pub mod duration;
-pub mod exit;
 pub mod names;
 
 /// Generated code for the `llmarket` protobuf packages, nested like the packages.

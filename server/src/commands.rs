@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use llmarket_kit::{access::GRANT_FORMS, data};
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 
 use crate::{
     auth::{self, Grant},
@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// Prints `message` as the one error line and returns `code`.
-pub fn fail(code: u8, message: &str) -> ExitCode {
+pub fn fail(code: Sysexit, message: &str) -> ExitCode {
     eprintln!("llmarket-server: error: {message}");
     ExitCode::from(code)
 }
@@ -28,7 +28,7 @@ pub fn token(action: &TokenCommand) -> ExitCode {
         } => {
             if !auth::principals::is_valid_name(principal) {
                 return fail(
-                    exit::USAGE,
+                    Sysexit::Usage,
                     &format!(
                         "--principal {principal:?} is not a valid name; use 1 to 63 of a-z 0-9 . _ -, starting with a letter or digit"
                     ),
@@ -36,7 +36,7 @@ pub fn token(action: &TokenCommand) -> ExitCode {
             }
             if grants.is_empty() {
                 return fail(
-                    exit::USAGE,
+                    Sysexit::Usage,
                     &format!(
                         "give at least one --grant, or the entry cannot be loaded; valid are {GRANT_FORMS}"
                     ),
@@ -44,14 +44,14 @@ pub fn token(action: &TokenCommand) -> ExitCode {
             }
             for grant in grants {
                 if let Err(message) = Grant::parse(grant) {
-                    return fail(exit::USAGE, &format!("--grant {message}"));
+                    return fail(Sysexit::Usage, &format!("--grant {message}"));
                 }
             }
             let token = match auth::token::new_token() {
                 Ok(token) => token,
                 Err(e) => {
                     return fail(
-                        exit::IO_ERR,
+                        Sysexit::IoErr,
                         &format!("cannot read the OS random source: {e}"),
                     );
                 }

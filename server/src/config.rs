@@ -31,12 +31,12 @@ pub struct Cli {
     pub log_format: LogFormat,
     /// How long in-flight calls may run after SIGINT/SIGTERM before the process exits anyway
     /// (e.g. `10s`, `500ms`, `1m`, or plain seconds).
-    #[arg(long, env = "LLMARKET_SHUTDOWN_GRACE", default_value = "10s", value_parser = llmarket_proto::duration::parse, global = true)]
+    #[arg(long, env = "LLMARKET_SHUTDOWN_GRACE", default_value = "10s", value_parser = llmarket_flags::duration::parse, global = true)]
     pub shutdown_grace: Duration,
     /// Lame duck: how long after SIGINT/SIGTERM health and `/readyz` say NOT_SERVING while calls
     /// are still served, so balancers and proxies stop sending before the listener closes; then
     /// the drain (`--shutdown-grace`). `0` (the default) drains at once.
-    #[arg(long, env = "LLMARKET_SHUTDOWN_DELAY", default_value = "0s", value_parser = llmarket_proto::duration::parse, global = true)]
+    #[arg(long, env = "LLMARKET_SHUTDOWN_DELAY", default_value = "0s", value_parser = llmarket_flags::duration::parse, global = true)]
     pub shutdown_delay: Duration,
     /// Extra data: a dataset directory (holding `forecast.toml` and/or `taxonomy.toml`), or a
     /// directory of dataset directories. Repeatable; served beside the built-in dataset.
@@ -187,7 +187,7 @@ pub struct ObserveArgs {
     #[arg(long, env = "LLMARKET_ACCESS_LOG", value_enum, default_value_t = AccessLog::Errors, global = true)]
     pub access_log: AccessLog,
     /// With --access-log errors, calls at least this slow are logged whatever their code.
-    #[arg(long, env = "LLMARKET_SLOW_CALL", default_value = "100ms", value_parser = llmarket_proto::duration::parse, global = true)]
+    #[arg(long, env = "LLMARKET_SLOW_CALL", default_value = "100ms", value_parser = llmarket_flags::duration::parse, global = true)]
     pub slow_call: Duration,
     /// Connections the admin listener holds at once; more are closed as soon as accepted.
     #[arg(long, env = "LLMARKET_ADMIN_MAX_CONNECTIONS", default_value_t = crate::observe::admin::DEFAULT_ADMIN_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=65_536), global = true)]
@@ -328,7 +328,7 @@ pub struct ConnectionArgs {
     #[arg(long, env = "LLMARKET_MAX_CONNECTION_AGE", default_value = "30m", value_parser = positive_duration, global = true)]
     pub max_connection_age: Duration,
     /// How long calls may still finish after the maximum age's GOAWAY before the connection closes.
-    #[arg(long, env = "LLMARKET_MAX_CONNECTION_AGE_GRACE", default_value = "30s", value_parser = llmarket_proto::duration::parse, global = true)]
+    #[arg(long, env = "LLMARKET_MAX_CONNECTION_AGE_GRACE", default_value = "30s", value_parser = llmarket_flags::duration::parse, global = true)]
     pub max_connection_age_grace: Duration,
     /// A connection whose replies wait unread this long (the client stopped reading) is closed,
     /// freeing what it left unread.
@@ -459,7 +459,7 @@ fn on_off(text: &str) -> Result<bool, String> {
 
 /// A duration above zero (a zero timer would close every connection at once).
 fn positive_duration(text: &str) -> Result<Duration, String> {
-    let duration = llmarket_proto::duration::parse(text)?;
+    let duration = llmarket_flags::duration::parse(text)?;
     if duration.is_zero() {
         return Err(format!(
             "{text:?} is zero; give a duration above zero, e.g. 30s"

@@ -16,7 +16,6 @@
 use std::process::ExitCode;
 
 use llmarket_kit::data;
-use llmarket_proto::exit;
 use llmarket_server::{
     app,
     commands::{fail, token, write_manifests},
@@ -24,6 +23,7 @@ use llmarket_server::{
     observe::otlp,
     telemetry,
 };
+use sysexits::ExitCode as Sysexit;
 
 /// jemalloc with background purging returns freed memory to the system within its decay time;
 /// glibc kept much of it (see docs/operations.md, "Limits").
@@ -42,14 +42,14 @@ fn main() -> ExitCode {
         return token(action);
     }
     if let Err(message) = cli.check_exposure() {
-        return fail(exit::USAGE, &message);
+        return fail(Sysexit::Usage, &message);
     }
     if let Err(message) = cli.connections.check(cli.authenticating()) {
-        return fail(exit::USAGE, &message);
+        return fail(Sysexit::Usage, &message);
     }
     if !data::HAS_BUILTIN_DATA && cli.data.is_empty() {
         return fail(
-            exit::USAGE,
+            Sysexit::Usage,
             "this build has no built-in data (built without the `builtin-data` feature); give --data DIR",
         );
     }
@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             return fail(
-                exit::IO_ERR,
+                Sysexit::IoErr,
                 &format!("cannot start the async runtime: {e}"),
             );
         }
@@ -89,5 +89,5 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         .find(|l| !l.trim().is_empty())
         .unwrap_or("invalid arguments");
     let first = first.trim_start_matches("error: ");
-    fail(exit::USAGE, &format!("{first} (see --help)"))
+    fail(Sysexit::Usage, &format!("{first} (see --help)"))
 }

@@ -96,11 +96,11 @@ pub enum TlsError {
 impl TlsError {
     /// The exit code at start: 74 for a file that cannot be read, 65 for one that holds the
     /// wrong thing.
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> sysexits::ExitCode {
         match self {
-            Self::Read { .. } => llmarket_proto::exit::IO_ERR,
+            Self::Read { .. } => sysexits::ExitCode::IoErr,
             Self::Pem { .. } | Self::Config { .. } | Self::ClientCa { .. } => {
-                llmarket_proto::exit::DATA_ERR
+                sysexits::ExitCode::DataErr
             }
         }
     }
@@ -484,7 +484,7 @@ mod tests {
             error.to_string().contains("holds no certificate"),
             "{error}"
         );
-        assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
+        assert_eq!(error.exit_code(), sysexits::ExitCode::DataErr);
         assert!(Arc::ptr_eq(&before, &tls.current.borrow().config));
 
         write(&dir, "cert.pem", &cert);
@@ -511,7 +511,7 @@ mod tests {
             ..files.clone()
         };
         let error = ServerTls::load(missing).unwrap_err();
-        assert_eq!(error.exit_code(), llmarket_proto::exit::IO_ERR);
+        assert_eq!(error.exit_code(), sysexits::ExitCode::IoErr);
         assert!(error.to_string().contains("no-such-key.pem"), "{error}");
 
         let cert_as_key = TlsFiles {

@@ -20,9 +20,9 @@ use std::{process::ExitCode, sync::Arc};
 use arc_swap::ArcSwap;
 use llmarket_forecast as forecast;
 use llmarket_kit::data::{self, LoadError, Shared};
-use llmarket_proto::exit;
 use llmarket_serving::{self as serving, ServiceRoutes, Signals, fd_limit, tls::ServerTls};
 use llmarket_taxonomy as taxonomy;
+use sysexits::ExitCode as Sysexit;
 use tokio::{sync::watch, task::JoinSet};
 
 pub use self::stack::{ServeOptions, serve, stack};
@@ -159,13 +159,13 @@ pub async fn run(
     if let Some((addr, catalog)) = &plan.forecast {
         match serving::bind(*addr).await {
             Ok(listener) => services.push((listener, routes::forecast(catalog.clone()))),
-            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+            Err(e) => return fail(Sysexit::IoErr, &e.to_string()),
         }
     }
     if let Some((addr, vocabulary)) = &plan.taxonomy {
         match serving::bind(*addr).await {
             Ok(listener) => services.push((listener, routes::taxonomy(vocabulary.clone()))),
-            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+            Err(e) => return fail(Sysexit::IoErr, &e.to_string()),
         }
     }
 
@@ -244,7 +244,7 @@ pub async fn run(
     if let Some(admin_addr) = cli.observe.admin_listen {
         let listener = match serving::bind(admin_addr).await {
             Ok(listener) => listener,
-            Err(e) => return fail(exit::IO_ERR, &e.to_string()),
+            Err(e) => return fail(Sysexit::IoErr, &e.to_string()),
         };
         let addr = listener
             .local_addr()

@@ -558,10 +558,10 @@ grants = ["datasets/*", "schemes/*", "milestones"]
             let message = error.to_string();
             assert!(message.contains(expected), "{text}\n→ {message}");
             assert!(message.starts_with("auth.toml: "), "{message}");
-            assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
+            assert_eq!(error.exit_code(), sysexits::ExitCode::DataErr);
         }
         let missing = Principals::load(Path::new("/definitely/not/here.toml")).unwrap_err();
-        assert_eq!(missing.exit_code(), llmarket_proto::exit::IO_ERR);
+        assert_eq!(missing.exit_code(), sysexits::ExitCode::IoErr);
     }
 
     #[test]
@@ -585,7 +585,7 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         let before = std::fs::read_to_string(&path).unwrap();
         let error = append_entry(&path, &entry("a", "tc")).unwrap_err();
         assert!(error.to_string().contains("is declared twice"), "{error}");
-        assert_eq!(error.exit_code(), llmarket_proto::exit::DATA_ERR);
+        assert_eq!(error.exit_code(), sysexits::ExitCode::DataErr);
         let error = append_entry(&path, "[[principal]]\nname = \"c\"").unwrap_err();
         assert!(error.to_string().contains("no credentials"), "{error}");
         assert_eq!(
@@ -608,7 +608,7 @@ grants = ["datasets/*", "schemes/*", "milestones"]
         assert!(Principals::load(&path).is_ok());
         set(0o666).unwrap();
         let error = Principals::load(&path).unwrap_err();
-        assert_eq!(error.exit_code(), llmarket_proto::exit::NO_PERM);
+        assert_eq!(error.exit_code(), sysexits::ExitCode::NoPerm);
         let message = error.to_string();
         assert!(
             message.contains("every user may write it (mode 0666)")

@@ -46,7 +46,7 @@ pub enum Transport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportError {
     /// The exit code (64 for a bad value, 74 for an unreadable file).
-    pub code: u8,
+    pub code: sysexits::ExitCode,
     /// What is wrong, naming the variable.
     pub message: String,
 }
@@ -61,7 +61,7 @@ impl std::error::Error for ExportError {}
 
 fn usage(message: String) -> ExportError {
     ExportError {
-        code: llmarket_proto::exit::USAGE,
+        code: sysexits::ExitCode::Usage,
         message,
     }
 }
@@ -180,7 +180,7 @@ impl TraceExport {
             return Ok(None);
         };
         let pem = std::fs::read(path).map_err(|e| ExportError {
-            code: llmarket_proto::exit::IO_ERR,
+            code: sysexits::ExitCode::IoErr,
             message: format!(
                 "OTEL_EXPORTER_OTLP_CERTIFICATE: cannot read {}: {e}",
                 path.display()
@@ -448,7 +448,7 @@ mod tests {
     fn a_certificate_file_must_hold_a_certificate() {
         assert!(roots(b"not pem").is_err());
         let error = roots(b"").expect_err("empty");
-        assert_eq!(error.code, llmarket_proto::exit::USAGE);
+        assert_eq!(error.code, sysexits::ExitCode::Usage);
         assert!(error.message.contains("no certificate"), "{error}");
     }
 }

@@ -103,7 +103,17 @@ fn the_serving_crate_knows_no_data_auth_or_observability() {
 #[test]
 fn the_contract_crate_holds_the_contract_only() {
     let (dependencies, tonic) = manifest("proto");
-    let forbidden = any_of(&dependencies, &["llmarket-kit", "llmarket-serving", "clap"]);
+    let forbidden = any_of(
+        &dependencies,
+        &[
+            "llmarket-kit",
+            "llmarket-serving",
+            "llmarket-flags",
+            "clap",
+            "humantime",
+            "sysexits",
+        ],
+    );
     assert!(forbidden.is_empty(), "proto depends on {forbidden:?}");
     let transport: Vec<_> = tonic
         .iter()
@@ -140,4 +150,16 @@ fn the_client_library_has_no_command_line_or_rendering_dependencies() {
         manifest.get("features").is_none(),
         "the client library has no features, so none is on by default"
     );
+}
+
+#[test]
+fn the_flags_crate_depends_on_none_of_ours_and_no_command_line_parser() {
+    let (dependencies, _) = manifest("crates/flags");
+    let ours: Vec<&String> = dependencies
+        .iter()
+        .filter(|d| d.starts_with("llmarket-"))
+        .collect();
+    assert!(ours.is_empty(), "flags depends on {ours:?}");
+    let forbidden = any_of(&dependencies, &["clap", "tonic"]);
+    assert!(forbidden.is_empty(), "flags depends on {forbidden:?}");
 }

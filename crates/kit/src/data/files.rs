@@ -5,7 +5,7 @@
 use std::{borrow::Cow, fmt, io, sync::Arc};
 
 use arc_swap::ArcSwap;
-use llmarket_proto::exit;
+use sysexits::ExitCode as Sysexit;
 
 use super::edition::EditionMeta;
 
@@ -137,11 +137,11 @@ impl LoadError {
     }
 
     /// The process exit code for this error: 74 for I/O, 65 for bad data, 77 for permissions.
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> Sysexit {
         match self {
-            Self::Io { .. } => exit::IO_ERR,
-            Self::Invalid { .. } => exit::DATA_ERR,
-            Self::Permission { .. } => exit::NO_PERM,
+            Self::Io { .. } => Sysexit::IoErr,
+            Self::Invalid { .. } => Sysexit::DataErr,
+            Self::Permission { .. } => Sysexit::NoPerm,
         }
     }
 }

@@ -139,7 +139,7 @@ pub fn write_manifests(
 
 #[cfg(test)]
 mod tests {
-    use llmarket_proto::exit;
+    use sysexits::ExitCode as Sysexit;
 
     use super::*;
 
@@ -193,7 +193,7 @@ mod tests {
         let dir = temp_dir("manifest");
         fs::write(dir.join(FORECAST_FILE), "a = 1\nb = 2\n").unwrap();
         let err = read_dir(&dir).unwrap_err();
-        assert_eq!(err.exit_code(), exit::DATA_ERR);
+        assert_eq!(err.exit_code(), Sysexit::DataErr);
         assert!(
             err.to_string().contains("llmarket-server data manifest"),
             "{err}"
@@ -227,10 +227,10 @@ mod tests {
     #[test]
     fn missing_and_empty_dirs_are_errors() {
         let err = read_dir(Path::new("/definitely/not/here")).unwrap_err();
-        assert_eq!(err.exit_code(), exit::IO_ERR);
+        assert_eq!(err.exit_code(), Sysexit::IoErr);
         let empty = temp_dir("empty");
         let err = read_dir(&empty).unwrap_err();
-        assert_eq!(err.exit_code(), exit::DATA_ERR);
+        assert_eq!(err.exit_code(), Sysexit::DataErr);
         assert!(err.to_string().contains("holds no forecast.toml"), "{err}");
         fs::remove_dir_all(empty).unwrap();
     }
