@@ -129,7 +129,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             pb::ListSeriesResponse {
                 series: series
                     .iter()
-                    .map(|series| convert::series(model::SeriesRef { dataset, series }, false))
+                    .map(|series| convert::series(model::SeriesRef::new(dataset, series), false))
                     .collect(),
                 next_page_token,
             },
