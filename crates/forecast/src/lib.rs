@@ -14,6 +14,7 @@ pub mod convert;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod v2;
 
 use llmarket_proto::{forecast as pb, names::DatasetName};
 use tonic::{Request, Response, Status};

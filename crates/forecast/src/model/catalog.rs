@@ -260,6 +260,8 @@ pub struct Catalog {
     editions: Vec<Editions>,
     /// Position of each v2 dataset in `editions`, by id.
     editions_index: HashMap<String, usize>,
+    /// The concepts that explain each series (v2 names both), from the vocabulary.
+    concepts: HashMap<String, Vec<String>>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
 }
@@ -293,8 +295,28 @@ impl Catalog {
             index,
             editions,
             editions_index,
+            concepts: HashMap::new(),
             data_version,
         }
+    }
+
+    /// This catalog, knowing which concepts explain each series: `links` yields a concept's v2
+    /// name and the v2 name of a series it explains (the vocabulary's links, read the other way).
+    pub fn with_concepts(mut self, links: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.concepts.clear();
+        for (concept, series) in links {
+            self.concepts.entry(series).or_default().push(concept);
+        }
+        for concepts in self.concepts.values_mut() {
+            concepts.sort();
+            concepts.dedup();
+        }
+        self
+    }
+
+    /// The concepts that explain the series `series` (a v2 name), in name order.
+    pub fn concepts_of(&self, series: &str) -> &[String] {
+        self.concepts.get(series).map_or(&[], Vec::as_slice)
     }
 
     /// Every v2 dataset, in id order.
