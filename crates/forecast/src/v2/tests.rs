@@ -171,7 +171,7 @@ async fn revisions_show_each_editions_value_and_interval() {
         .revisions
         .iter()
         .map(|r| {
-            let figure = r.observation.as_ref().unwrap().value.clone().unwrap();
+            let figure = r.observation.as_ref().unwrap().value.unwrap();
             let interval = figure.interval.unwrap();
             (
                 r.edition.as_str(),
