@@ -63,6 +63,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// health and reflection cannot drift from what is routed.
 pub struct ServiceRoutes {
     name: &'static str,
+    /// The services served beside it on the same listener ([`ServiceRoutes::also`]).
+    also: Vec<&'static str>,
     /// The service's routes (health and reflection are added by [`serve`]).
     pub routes: Routes,
     /// The version of the data the service answers from, when its replies may be kept.
@@ -88,10 +90,32 @@ impl ServiceRoutes {
     {
         Self {
             name: S::NAME,
+            also: Vec::new(),
             routes: Routes::new(service),
             data: None,
             bounds: None,
         }
+    }
+
+    /// Also serves `service` on the same listener, e.g. a newer contract version beside the
+    /// first: its calls pass the same layers, reflection lists it, and health and readiness
+    /// stay those of the first service (whose name the listener goes by).
+    pub fn also<S>(mut self, service: S) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.routes = self.routes.add_service(service);
+        self.also.push(S::NAME);
+        self
     }
 
     /// Declares the largest request each method can validly take: larger ones are refused with
@@ -181,9 +205,9 @@ pub struct Routed {
     pub data: Option<middleware::reply_cache::DataProbe>,
     /// The largest request each method can validly take, when the service declares it.
     pub bounds: Option<middleware::RequestBounds>,
-    /// Every service routed (the service, health, reflection v1 and v1alpha), for metrics and
-    /// logs that must tell a routed method from any other path.
-    pub known: [&'static str; 4],
+    /// Every service routed (the service, those served beside it, health, reflection v1 and
+    /// v1alpha), for metrics and logs that must tell a routed method from any other path.
+    pub known: Vec<&'static str>,
 }
 
 /// What a connection serves: the stack around the routes, answering every request (errors are
@@ -229,19 +253,21 @@ where
     let addr = listener
         .local_addr()
         .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
-    let (name, data, bounds) = (service.name, service.data, service.bounds);
+    let (name, data, bounds, also) = (service.name, service.data, service.bounds, service.also);
     let (reporter, health) = tonic_health::server::health_reporter();
     set_health(&reporter, name, ServingStatus::Serving).await;
 
     let mut routes = service.routes.add_service(health);
     if options.reflection {
         routes = routes
-            .add_service(reflection_builder(name).build_v1()?)
-            .add_service(reflection_builder(name).build_v1alpha()?);
+            .add_service(reflection_builder(name, &also).build_v1()?)
+            .add_service(reflection_builder(name, &also).build_v1alpha()?);
     }
     let routes = routes.prepare();
 
-    let known = [name, HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA];
+    let mut known = vec![name];
+    known.extend(&also);
+    known.extend([HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA]);
     let connections = Arc::new(Semaphore::new(options.connections.max_connections));
     if let Some(watch) = &options.connection_watch {
         watch(
@@ -309,8 +335,16 @@ where
     Ok(())
 }
 
-fn reflection_builder(service: &'static str) -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
+fn reflection_builder(
+    service: &'static str,
+    also: &[&'static str],
+) -> tonic_reflection::server::Builder<'static> {
+    let builder = also
+        .iter()
+        .fold(tonic_reflection::server::Builder::configure(), |b, name| {
+            b.with_service_name(*name)
+        });
+    builder
         .register_encoded_file_descriptor_set(llmarket_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         // google.rpc error details, so reflection clients (grpcurl) can decode BadRequest.

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use llmarket_forecast::{Catalog, ForecastApi};
+use llmarket_forecast::{Catalog, ForecastApi, v2::ForecastApiV2};
 use llmarket_kit::{data::Shared, fields::RequestSizes};
 use llmarket_proto::{
     forecast::forecast_service_server::ForecastServiceServer,
+    llmarket::forecast::v2::forecast_service_server::ForecastServiceServer as ForecastV2Server,
     taxonomy::taxonomy_service_server::TaxonomyServiceServer,
 };
 use llmarket_serving::{ServiceRoutes, middleware::RequestBounds};
@@ -16,17 +17,22 @@ use tonic::server::NamedService;
 
 use super::compression::both_ways;
 
-/// The forecast service's routes, for [`super::serve`].
+/// The forecast service's routes (contract v1, and v2 beside it), for [`super::serve`].
 pub fn forecast(catalog: Shared<Catalog>) -> ServiceRoutes {
     let data = catalog.clone();
     let bounds = bounds::<ForecastServiceServer<ForecastApi>>(llmarket_forecast::REQUEST_SIZES);
     let server = both_ways!(
-        ForecastServiceServer::new(ForecastApi::new(catalog))
+        ForecastServiceServer::new(ForecastApi::new(catalog.clone()))
+            .max_decoding_message_size(bounds.largest())
+    );
+    let v2 = both_ways!(
+        ForecastV2Server::new(ForecastApiV2::new(catalog))
             .max_decoding_message_size(bounds.largest())
     );
     ServiceRoutes::new(server)
         .reading(Arc::new(move || data.load().data_version().number()))
         .bounded(bounds)
+        .also(v2)
 }
 
 /// The taxonomy service's routes, for [`super::serve`].
