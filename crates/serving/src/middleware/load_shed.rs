@@ -130,8 +130,8 @@ where
     }
 }
 
-/// A call in the count: it leaves it when its answer is ready, or when the call is dropped
-/// before that.
+/// A call the count watches: once its request has arrived it holds a place, which it gives back
+/// when its answer is ready, or when the call is dropped before that.
 pub struct Counted(SharedSlot);
 
 impl OnReply for Counted {
