@@ -23,10 +23,10 @@ use http_body_util::{BodyExt as _, Full};
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
-use super::{
-    reply_cache::{CacheScope, CallKey, DataProbe, Reply, ReplyCache},
-    service::{Answer, Next},
-};
+use super::reply_cache::{CacheScope, CallKey, DataProbe, Reply, ReplyCache};
+
+/// The answer of a [`Cached`] call, boxed: it reads the whole request before it runs the service.
+type Answer<E> = Pin<Box<dyn Future<Output = Result<Response<Body>, E>> + Send>>;
 
 /// Layer answering repeated calls to a service's methods from a [`ReplyCache`].
 #[derive(Clone)]
@@ -84,7 +84,10 @@ pub struct Cached<S> {
 
 impl<S> Service<Request<Body>> for Cached<S>
 where
-    S: Next<Body> + Clone + Send + 'static,
+    S: Service<Request<Body>, Response = Response<Body>, Future: Send + 'static>
+        + Clone
+        + Send
+        + 'static,
 {
     type Response = Response<Body>;
     type Error = S::Error;
