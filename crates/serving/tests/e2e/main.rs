@@ -6,7 +6,9 @@
 //!   dependency changed under us, not that our code broke.
 
 //! - [`budget`]: the unsent-bytes budget against clients that read slowly.
+//! - [`cache`]: the reply cache's per-method declarations, and replies that stream through it.
 
 mod budget;
+mod cache;
 mod canary;
 mod probe;

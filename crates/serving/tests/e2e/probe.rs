@@ -5,7 +5,10 @@
 use std::{
     convert::Infallible,
     pin::Pin,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     task::{Context, Poll},
     time::Duration,
 };
@@ -14,13 +17,16 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Frame;
 use hyper::body::Incoming;
-use llmarket_serving::{ConnectionLimits, ServeOptions, ServiceRoutes, middleware::LoadShedLayer};
+use llmarket_serving::{
+    ConnectionLimits, ServeOptions, ServiceRoutes,
+    middleware::{CacheLayer, LoadShedLayer, ReplyCache, reply_cache::DataProbe},
+};
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::{Semaphore, oneshot, watch},
 };
 use tonic::{body::Body, server::NamedService};
-use tower::{Layer as _, Service, ServiceBuilder};
+use tower::{Layer as _, Service, ServiceBuilder, util::BoxCloneService};
 
 /// The probe service's name.
 pub(crate) const SERVICE: &str = "canary.v1.Probe";
@@ -31,6 +37,12 @@ pub(crate) const ECHO: &str = "/canary.v1.Probe/Echo";
 /// A reply of one data frame of [`FRAME`] bytes, then trailers (served by hyper alone, in the
 /// canary, three frames).
 pub(crate) const FRAMES: &str = "/canary.v1.Probe/Frames";
+/// Unary: a reply of [`BIG`] bytes, whose trailers wait until the test releases them.
+pub(crate) const LARGE: &str = "/canary.v1.Probe/Large";
+/// Server streaming (in the descriptors the cache is given): answers without reading its request.
+pub(crate) const WATCH: &str = "/canary.v1.Probe/Watch";
+/// The size of a `Large` reply: over the reply cache's per-entry limit.
+pub(crate) const BIG: usize = llmarket_serving::middleware::reply_cache::MAX_REPLY_BYTES + 1;
 /// The size of each data frame of a `Frames` reply.
 pub(crate) const FRAME: usize = 16 * 1024;
 
@@ -39,8 +51,10 @@ pub(crate) const FRAME: usize = 16 * 1024;
 pub(crate) struct Probe {
     /// `Hold` handlers entered.
     held: Arc<watch::Sender<usize>>,
-    /// Permits for `Hold` handlers to answer.
+    /// Permits for `Hold` handlers to answer, and `Large` replies to end.
     release: Arc<Semaphore>,
+    /// `Echo`, `Large` and `Watch` handlers run.
+    runs: Arc<AtomicUsize>,
 }
 
 impl Probe {
@@ -48,6 +62,7 @@ impl Probe {
         Self {
             held: Arc::new(watch::channel(0).0),
             release: Arc::new(Semaphore::new(0)),
+            runs: Arc::default(),
         }
     }
 
@@ -65,7 +80,12 @@ impl Probe {
             .expect("the probe lives");
     }
 
-    /// Lets one `Hold` handler answer.
+    /// `Echo`, `Large` and `Watch` handlers run so far.
+    pub(crate) fn runs(&self) -> usize {
+        self.runs.load(Ordering::SeqCst)
+    }
+
+    /// Lets one `Hold` handler answer, or one `Large` reply end.
     pub(crate) fn release(&self) {
         self.release.add_permits(1);
     }
@@ -88,6 +108,9 @@ impl tonic::server::UnaryService<()> for Unary {
     fn call(&mut self, _: tonic::Request<()>) -> Self::Future {
         let (probe, hold) = (self.probe.clone(), self.hold);
         Box::pin(async move {
+            if !hold {
+                probe.runs.fetch_add(1, Ordering::SeqCst);
+            }
             if hold {
                 probe.held.send_modify(|h| *h += 1);
                 probe
@@ -143,6 +166,34 @@ impl http_body::Body for Frames {
     }
 }
 
+/// A `Large` reply: one data frame, then trailers once `end` completes.
+struct Large {
+    data: Option<Bytes>,
+    end: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+}
+
+impl http_body::Body for Large {
+    type Data = Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, tonic::Status>>> {
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        let Some(end) = &mut self.end else {
+            return Poll::Ready(None);
+        };
+        std::task::ready!(end.as_mut().poll(cx));
+        self.end = None;
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        Poll::Ready(Some(Ok(Frame::trailers(trailers))))
+    }
+}
+
 impl Service<Request<Body>> for Probe {
     type Response = Response<Body>;
     type Error = Infallible;
@@ -158,7 +209,26 @@ impl Service<Request<Body>> for Probe {
             let hold = match request.uri().path() {
                 HOLD => true,
                 ECHO => false,
-                FRAMES => {
+                LARGE => {
+                    probe.runs.fetch_add(1, Ordering::SeqCst);
+                    let release = probe.release.clone();
+                    let body = Large {
+                        data: Some(Bytes::from(vec![1; BIG])),
+                        end: Some(Box::pin(async move {
+                            release.acquire().await.expect("never closed").forget();
+                        })),
+                    };
+                    let mut response = Response::new(Body::new(body));
+                    response.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/grpc"),
+                    );
+                    return Ok(response);
+                }
+                FRAMES | WATCH => {
+                    if request.uri().path() == WATCH {
+                        probe.runs.fetch_add(1, Ordering::SeqCst);
+                    }
                     let frames = Frames::new(1, watch::Sender::new(0));
                     let mut response = Response::new(Body::new(frames));
                     response.headers_mut().insert(
@@ -190,11 +260,38 @@ impl Server {
 
     /// [`Server::start`], its connections held to `limits`.
     pub(crate) async fn with_limits(max_in_flight: usize, limits: ConnectionLimits) -> Self {
+        let shed = LoadShedLayer::new(max_in_flight);
+        Self::serving(limits, move |routes| {
+            BoxCloneService::new(shed.layer(routes))
+        })
+        .await
+    }
+
+    /// A probe with the reply cache as the only layer, the probe's methods declared in
+    /// `descriptors` (an encoded file descriptor set).
+    pub(crate) async fn cached(descriptors: Vec<u8>) -> Self {
+        Self::serving(ConnectionLimits::default(), move |routes| {
+            let data: DataProbe = Arc::new(|| Some(1));
+            let cache =
+                CacheLayer::declared_in(&descriptors, ReplyCache::default(), Some((SERVICE, data)));
+            BoxCloneService::new(cache.layer(routes))
+        })
+        .await
+    }
+
+    /// A probe served with `layers` around its routes.
+    async fn serving(
+        limits: ConnectionLimits,
+        layers: impl FnOnce(
+            tonic::service::Routes,
+        ) -> BoxCloneService<Request<Body>, Response<Body>, Infallible>
+        + Send
+        + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address").to_string();
         let probe = Probe::new();
         let (stop, stopped) = oneshot::channel::<()>();
-        let shed = LoadShedLayer::new(max_in_flight);
         tokio::spawn(llmarket_serving::serve(
             listener,
             ServiceRoutes::new(probe.clone()),
@@ -208,7 +305,7 @@ impl Server {
             move |routed| {
                 ServiceBuilder::new()
                     .map_request(|request: Request<Incoming>| request.map(Body::new))
-                    .service(shed.layer(routed.routes))
+                    .service(layers(routed.routes))
             },
         ));
         Self {
