@@ -114,7 +114,8 @@ pub(crate) async fn serve<I, S>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: ConnectionService,
 {
-    // hyper writes into `io`; what it wrote in one wake-up of this task leaves in one write.
+    // hyper writes into `io`; what it wrote in one wake-up of this task leaves in one write
+    // (docs/adr/0004-transport-below-hyper.md).
     let (io, writer) = hold_writes(io);
     Flushing::new(
         writer,

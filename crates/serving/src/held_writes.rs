@@ -1,12 +1,8 @@
 //! A connection's writes held until its task has done what one wake-up brings, then written at
-//! once.
-//!
-//! hyper's HTTP/2 (the `h2` crate) copies a small DATA frame into its frame buffer, but keeps a
-//! payload of 256 bytes or more aside and must write it out before it can buffer another frame.
-//! So every reply over 256 bytes cost two writes to the socket: headers and data, then the
-//! trailers (measured with `strace`: 2 `writev` per ListDatasets call, 1 per health check). On
-//! loopback a write costs more than a call's whole user-space work, because the kernel runs the
-//! receiving side's TCP stack too.
+//! once, so that a reply and its trailers leave in one write, not two. Why (h2 writes a payload of
+//! 256 bytes or more apart from the frames after it), what it bought (measured, paired) and what
+//! it rests on (hyper uses the IO only inside the connection's task):
+//! docs/adr/0004-transport-below-hyper.md; the canaries are the tests of `canary` below.
 //!
 //! [`hold_writes`] splits a connection's IO in two:
 //! - [`HeldIo`], given to hyper: it keeps what is written (up to [`MAX_HELD`] bytes), and a
@@ -483,5 +479,264 @@ mod tests {
     fn futures_poll<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
         let mut cx = Context::from_waker(std::task::Waker::noop());
         Pin::new(future).poll(&mut cx)
+    }
+}
+
+#[cfg(test)]
+mod canary {
+    //! Canaries (docs/adr/0004-transport-below-hyper.md): what hyper and h2 do that held writes
+    //! need (h2 writes a reply of 256 bytes or more apart from its trailers) and rest on (hyper
+    //! uses a connection's IO only inside the connection's task), seen on connections served by
+    //! hyper alone.
+
+    use std::{
+        convert::Infallible,
+        sync::atomic::{AtomicBool, AtomicUsize, Ordering},
+    };
+
+    use bytes::Bytes;
+    use http_body_util::BodyExt as _;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    use super::*;
+
+    /// A reply message's bytes, easy to find in what was written.
+    const PAYLOAD: u8 = b'z';
+
+    /// The server's end of a connection: records each write; with `inside`, counts in `outside`
+    /// every write or flush made while the connection's task was not being polled.
+    struct Watched<I> {
+        io: I,
+        writes: Arc<Mutex<Vec<Vec<u8>>>>,
+        inside: Option<Arc<AtomicBool>>,
+        outside: Arc<AtomicUsize>,
+    }
+
+    impl<I> Watched<I> {
+        fn new(io: I) -> Self {
+            Self {
+                io,
+                writes: Arc::default(),
+                inside: None,
+                outside: Arc::default(),
+            }
+        }
+
+        fn check(&self) {
+            if self
+                .inside
+                .as_ref()
+                .is_some_and(|i| !i.load(Ordering::SeqCst))
+            {
+                self.outside.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    impl<I: AsyncRead + Unpin> AsyncRead for Watched<I> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.io).poll_read(cx, buf)
+        }
+    }
+
+    impl<I: AsyncWrite + Unpin> AsyncWrite for Watched<I> {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.check();
+            let written = Pin::new(&mut self.io).poll_write(cx, buf);
+            if let Poll::Ready(Ok(n)) = written {
+                self.writes.lock().unwrap().push(buf[..n].to_vec());
+            }
+            written
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.check();
+            let all: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+            let written = Pin::new(&mut self.io).poll_write(cx, &all);
+            if let Poll::Ready(Ok(n)) = written {
+                self.writes.lock().unwrap().push(all[..n].to_vec());
+            }
+            written
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.check();
+            Pin::new(&mut self.io).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.check();
+            Pin::new(&mut self.io).poll_shutdown(cx)
+        }
+    }
+
+    /// A future that says, in `inside`, while it is being polled.
+    struct Inside<F> {
+        inside: Arc<AtomicBool>,
+        future: Pin<Box<F>>,
+    }
+
+    impl<F: Future> Future for Inside<F> {
+        type Output = F::Output;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            self.inside.store(true, Ordering::SeqCst);
+            let polled = self.future.as_mut().poll(cx);
+            self.inside.store(false, Ordering::SeqCst);
+            polled
+        }
+    }
+
+    /// hyper's HTTP/2 server answering every request with `len` bytes and `grpc-status: 0`.
+    fn serve<I>(io: I) -> impl Future<Output = ()> + Send
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let service =
+            hyper::service::service_fn(|request: http::Request<hyper::body::Incoming>| {
+                let len: usize = request.uri().path()[1..].parse().unwrap();
+                async move {
+                    let mut trailers = http::HeaderMap::new();
+                    trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+                    let body = http_body_util::Full::new(Bytes::from(vec![PAYLOAD; len]))
+                        .with_trailers(async move { Some(Ok::<_, Infallible>(trailers)) });
+                    Ok::<_, Infallible>(http::Response::new(body))
+                }
+            });
+        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(io), service);
+        async move {
+            let _ = conn.await;
+        }
+    }
+
+    /// Makes a call over `io` for a reply of `len` bytes and reads it to its trailers.
+    async fn call(client: &mut h2::client::SendRequest<Bytes>, len: usize) {
+        let request = http::Request::post(format!("http://x/{len}"))
+            .body(())
+            .unwrap();
+        let (response, _) = client.send_request(request, true).unwrap();
+        let mut body = response.await.unwrap().into_body();
+        let mut read = 0;
+        while let Some(data) = body.data().await {
+            let data = data.unwrap();
+            read += data.len();
+            let _ = body.flow_control().release_capacity(data.len());
+        }
+        assert_eq!(read, len);
+        body.trailers().await.unwrap().expect("trailers");
+    }
+
+    /// Whether the write that carried the last payload byte also carried the trailers (a
+    /// HEADERS frame, END_STREAM, right after it).
+    fn trailers_with_payload(writes: &Mutex<Vec<Vec<u8>>>) -> bool {
+        let writes = writes.lock().unwrap();
+        let last = writes
+            .iter()
+            .rev()
+            .find(|w| w.contains(&PAYLOAD))
+            .expect("the payload was written");
+        let end = last.iter().rposition(|&b| b == PAYLOAD).unwrap() + 1;
+        last.len() >= end + 9 && last[end + 3] == 1 && last[end + 4] & 1 == 1
+    }
+
+    /// One call for a reply of `len` bytes, on IO whose writes are held or not; whether the
+    /// reply and its trailers left in one write.
+    async fn one_write(len: usize, held: bool) -> bool {
+        let (client_io, server_io) = tokio::io::duplex(1 << 20);
+        let socket = Watched::new(server_io);
+        let writes = socket.writes.clone();
+        let server = if held {
+            let (io, writer) = hold_writes(socket);
+            tokio::spawn(Flushing::new(writer, serve(io)))
+        } else {
+            tokio::spawn(serve(socket))
+        };
+        let (mut client, conn) = h2::client::handshake(client_io).await.unwrap();
+        tokio::spawn(conn);
+        call(&mut client, len).await;
+        server.abort();
+        trailers_with_payload(&writes)
+    }
+
+    /// The need: with vectored IO (a socket, a TLS stream) h2 keeps a DATA payload of 256
+    /// bytes or more aside and writes it before it can buffer the trailers, so such a reply
+    /// costs two writes; a smaller one is copied and goes in one. Were this to fail, h2 would
+    /// write such replies in one write itself, and held writes would be needed no more.
+    #[tokio::test(flavor = "current_thread")]
+    async fn h2_writes_a_reply_of_256_bytes_or_more_apart_from_its_trailers() {
+        assert!(one_write(200, false).await);
+        assert!(!one_write(300, false).await);
+        assert!(!one_write(1100, false).await);
+    }
+
+    /// What held writes buy: those replies leave with their trailers in one write.
+    #[tokio::test(flavor = "current_thread")]
+    async fn with_held_writes_a_reply_and_its_trailers_leave_in_one_write() {
+        assert!(one_write(300, true).await);
+        assert!(one_write(1100, true).await);
+    }
+
+    /// The assumption: hyper writes to and flushes a connection's IO only while the
+    /// connection's future is polled (the stream tasks it spawns hand frames to it; nothing
+    /// upgrades the connection), so whatever is held is written before the task sleeps. A write
+    /// outside would wait, held, for the task's next wake-up: a stall, not an error.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hyper_uses_the_io_only_inside_the_connection_task() {
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let inside = Arc::new(AtomicBool::new(false));
+        let mut socket = Watched::new(server_io);
+        socket.inside = Some(inside.clone());
+        let outside = socket.outside.clone();
+        // One Watched below the held IO (the socket), one above it: the latter sees every use
+        // hyper makes of the IO.
+        let (io, writer) = hold_writes(socket);
+        let mut watched = Watched::new(io);
+        watched.inside = Some(inside.clone());
+        let outside_above = watched.outside.clone();
+        let server = tokio::spawn(Inside {
+            inside,
+            future: Box::pin(Flushing::new(writer, serve(watched))),
+        });
+        let (client, conn) = h2::client::handshake(client_io).await.unwrap();
+        tokio::spawn(conn);
+        // Calls at once, small and over what may be held, so some writes go past the limit.
+        let calls: Vec<_> = (0..40)
+            .map(|i| {
+                let mut client = client.clone();
+                tokio::spawn(async move {
+                    call(&mut client, if i % 4 == 0 { 3 * MAX_HELD } else { 300 }).await;
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap();
+        }
+        drop(client);
+        tokio::time::timeout(std::time::Duration::from_secs(10), server)
+            .await
+            .expect("the connection ends when the client leaves")
+            .unwrap();
+        assert_eq!(
+            outside_above.load(Ordering::SeqCst),
+            0,
+            "hyper used the IO outside its task"
+        );
+        assert_eq!(outside.load(Ordering::SeqCst), 0);
     }
 }

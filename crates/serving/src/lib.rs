@@ -128,9 +128,10 @@ impl ServiceRoutes {
         self
     }
 
-    /// Declares every method of the service a unary read whose reply depends only on its
-    /// request message, the caller's grants and the data `data` names the version of, so its
-    /// replies may be kept in the reply cache ([`ServeOptions::replies`]).
+    /// Declares that the service's replies depend only on their request message, the caller's
+    /// grants and the data `data` names the version of, so the replies of the methods its
+    /// contract declares cacheable (unary, `idempotency_level = NO_SIDE_EFFECTS`,
+    /// [`middleware::cache::cacheable_methods`]) may be kept in the reply cache.
     pub fn reading(mut self, data: middleware::reply_cache::DataProbe) -> Self {
         self.data = Some(data);
         self

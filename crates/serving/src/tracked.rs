@@ -42,9 +42,8 @@ pub(super) struct ConnState {
     pub(super) activity_ms: AtomicU64,
     /// Whether a request has arrived on the connection.
     pub(super) seen_request: AtomicBool,
-    /// Response bytes handed to hyper and not yet taken by the peer: a body's last data frame
-    /// counts until hyper polls that body again, which it does once the frame has left its
-    /// send buffer (see [`SEND_BUFFER_PER_STREAM`]).
+    /// Response bytes handed to hyper and not yet free to leave: see [`TrackedBody`] for when a
+    /// frame stops counting (docs/adr/0004-transport-below-hyper.md).
     pub(super) unsent: AtomicUsize,
     /// Most bytes `unsent` may reach; a reply that would go over gets RESOURCE_EXHAUSTED.
     pub(super) max_unsent: usize,
@@ -246,12 +245,7 @@ where
                 let mut call = CallGuard::enter(self.state.clone(), None);
                 call.answered();
                 let (parts, ()) = status.into_http::<()>().into_parts();
-                let body = TrackedBody {
-                    inner: tonic::body::Body::empty(),
-                    unsent: 0,
-                    call,
-                    early: None,
-                };
+                let body = TrackedBody::new(tonic::body::Body::empty(), call);
                 return Box::pin(std::future::ready(Ok(http::Response::from_parts(
                     parts, body,
                 ))));
@@ -268,12 +262,7 @@ where
             let response = response.await?;
             call.answered();
             let (parts, body) = response.into_parts();
-            let mut body = TrackedBody {
-                inner: body,
-                unsent: 0,
-                call,
-                early: None,
-            };
+            let mut body = TrackedBody::new(body, call);
             std::future::poll_fn(|cx| {
                 body.poll_early(cx);
                 Poll::Ready(())
@@ -284,6 +273,11 @@ where
     }
 }
 
+/// A data frame larger than this reaches hyper as two, its last byte apart (see
+/// [`TrackedBody`]): what may sit in h2 uncounted behind a client's flow-control window is at most
+/// this much per stream.
+const WHOLE_UP_TO: usize = 1024;
+
 /// A response body that reports its progress to the connection, and is cut short with
 /// RESOURCE_EXHAUSTED when the connection, or the process, already holds too many unsent
 /// bytes.
@@ -292,22 +286,53 @@ where
 /// ([`TrackedBody::poll_early`]): a reply is counted from the moment it exists, not only once
 /// HTTP/2 has flow-control room to take it, so replies waiting behind a client that reads
 /// nothing are counted as well.
+///
+/// When a frame stops counting rests on how hyper drives a body, which hyper does not promise
+/// (docs/adr/0004-transport-below-hyper.md; the canary is llmarket-serving's e2e
+/// `a_reply_body_is_polled_at_most_one_frame_ahead_of_what_can_leave`): hyper hands a polled
+/// frame to h2 only once h2 has flow-control room for the stream (so every frame before it can
+/// leave), then polls the body for the next at once. So a frame counts until the body is polled
+/// for the frame after next; and the last byte of a frame over [`WHOLE_UP_TO`] goes on as a frame
+/// of its own, so the one frame that goes to h2 with no room behind it (the last, before the
+/// trailers) is small.
 pub(crate) struct TrackedBody {
     inner: tonic::body::Body,
-    /// Bytes of this body's last data frame, counted in the connection's `unsent`.
-    unsent: usize,
+    /// Bytes of the two data chunks handed on last, older first, counted in the connection's
+    /// `unsent` (with `tail`).
+    counted: [usize; 2],
+    /// Whether the counts moved on since a chunk was last handed on: they move once per chunk,
+    /// however often hyper polls while the body is pending.
+    moved_on: bool,
+    /// The last byte of a large data frame, counted, to hand on next.
+    tail: Option<bytes::Bytes>,
     call: CallGuard,
-    /// What a poll before hyper asked gave: a frame (counted in `unsent` when it holds data),
-    /// or the end.
+    /// What a poll before hyper asked gave: a frame (counted when it holds data), or the end.
     early: Option<Option<Result<Frame<bytes::Bytes>, tonic::Status>>>,
 }
 
 impl TrackedBody {
-    fn release_unsent(&mut self) {
-        if self.unsent > 0 {
-            self.call.state.release_unsent(self.unsent);
-            self.unsent = 0;
+    fn new(inner: tonic::body::Body, call: CallGuard) -> Self {
+        Self {
+            inner,
+            counted: [0; 2],
+            moved_on: true,
+            tail: None,
+            call,
+            early: None,
         }
+    }
+
+    /// Gives back what `counted[0]` holds: a new chunk is asked for, so the chunk before the
+    /// last is free to leave.
+    fn move_on(&mut self) {
+        if std::mem::replace(&mut self.moved_on, true) {
+            return;
+        }
+        let [older, newer] = self.counted;
+        if older > 0 {
+            self.call.state.release_unsent(older);
+        }
+        self.counted = [newer, 0];
     }
 
     /// Polls the inner body once, keeping a frame that is ready for hyper's first poll.
@@ -317,28 +342,50 @@ impl TrackedBody {
         }
     }
 
-    /// Polls the inner body, counting a data frame in the budgets (or ending the reply with
-    /// RESOURCE_EXHAUSTED when there is no room for it).
+    /// The next chunk: the held tail, or the inner body's next frame, a data frame counted in the
+    /// budgets (or the reply ended with RESOURCE_EXHAUSTED when there is no room for it) and
+    /// split when large.
     fn poll_counted(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<bytes::Bytes>, tonic::Status>>> {
+        if let Some(tail) = self.tail.take() {
+            return Poll::Ready(Some(Ok(self.handed_on(tail))));
+        }
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(_))) = &polled {
-            self.call.state.touch();
+        let Poll::Ready(Some(Ok(frame))) = polled else {
+            return polled;
+        };
+        self.call.state.touch();
+        let mut data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => return Poll::Ready(Some(Ok(frame))),
+        };
+        if let Err(status) = self.call.state.try_add_unsent(data.len()) {
+            // Drop the reply now: its memory is what the budget protects.
+            self.inner = tonic::body::Body::empty();
+            return Poll::Ready(Some(Ok(trailers(&status))));
         }
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            let len = data.len();
-            if let Err(status) = self.call.state.try_add_unsent(len) {
-                // Drop the reply now: its memory is what the budget protects.
-                self.inner = tonic::body::Body::empty();
-                return Poll::Ready(Some(Ok(trailers(&status))));
-            }
-            self.unsent = len;
+        if data.len() > WHOLE_UP_TO {
+            self.tail = Some(data.split_off(data.len() - 1));
         }
-        polled
+        Poll::Ready(Some(Ok(self.handed_on(data))))
+    }
+
+    /// Notes `data` (already counted) as the chunk handed on last.
+    fn handed_on(&mut self, data: bytes::Bytes) -> Frame<bytes::Bytes> {
+        self.counted[1] = data.len();
+        self.moved_on = false;
+        Frame::data(data)
+    }
+
+    fn release_all(&mut self) {
+        let held = self.counted.iter().sum::<usize>() + self.tail.as_ref().map_or(0, |t| t.len());
+        if held > 0 {
+            self.call.state.release_unsent(held);
+        }
+        self.counted = [0; 2];
+        self.tail = None;
     }
 }
 
@@ -363,32 +410,32 @@ impl Body for TrackedBody {
         let state = &this.call.state;
         state.progress_ms.store(state.now_ms(), Ordering::Relaxed);
         if let Some(early) = this.early.take() {
-            // Still counted: it is released at the next poll, as any frame.
+            // Counted as any chunk handed on.
             return Poll::Ready(early);
         }
-        this.release_unsent();
+        this.move_on();
         this.poll_counted(cx)
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.early {
-            None => self.inner.is_end_stream(),
+            None => self.tail.is_none() && self.inner.is_end_stream(),
             Some(early) => early.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.early {
-            None => self.inner.size_hint(),
+            None if self.tail.is_none() => self.inner.size_hint(),
             Some(None) => SizeHint::with_exact(0),
-            Some(Some(_)) => SizeHint::default(),
+            _ => SizeHint::default(),
         }
     }
 }
 
 impl Drop for TrackedBody {
     fn drop(&mut self) {
-        self.release_unsent();
+        self.release_all();
     }
 }
 
@@ -433,6 +480,55 @@ mod tests {
         b.release_unsent(30);
         assert_eq!(budget.unsent(), 0);
         assert!(a.admit().is_ok());
+    }
+
+    /// A body of the given data frames, then trailers.
+    struct Frames(std::collections::VecDeque<Frame<bytes::Bytes>>);
+
+    impl Body for Frames {
+        type Data = bytes::Bytes;
+        type Error = tonic::Status;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<bytes::Bytes>, tonic::Status>>> {
+            Poll::Ready(self.0.pop_front().map(Ok))
+        }
+    }
+
+    fn frames(sizes: &[usize]) -> tonic::body::Body {
+        let mut frames: std::collections::VecDeque<_> = sizes
+            .iter()
+            .map(|&n| Frame::data(bytes::Bytes::from(vec![0; n])))
+            .collect();
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        frames.push_back(Frame::trailers(trailers));
+        tonic::body::Body::new(Frames(frames))
+    }
+
+    #[test]
+    fn a_chunk_counts_until_the_one_after_it_is_handed_on_and_a_large_frame_ends_apart() {
+        let state = Arc::new(ConnState::new((1 << 20, 1 << 20), ProcessBudget::default()));
+        let call = CallGuard::enter(state.clone(), None);
+        let mut body = TrackedBody::new(frames(&[2000, 500]), call);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut next = |body: &mut TrackedBody| match Pin::new(body).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => frame.into_data().map_or(0, |d| d.len()),
+            other => panic!("{other:?}"),
+        };
+        let unsent = || state.unsent.load(Ordering::Relaxed);
+        // The first frame, all but its last byte; the whole frame counts.
+        assert_eq!(next(&mut body), 1999);
+        assert_eq!(unsent(), 2000);
+        assert_eq!(next(&mut body), 1, "its last byte apart");
+        assert_eq!(unsent(), 2000, "the chunk before still counts");
+        assert_eq!(next(&mut body), 500, "small enough to go whole");
+        assert_eq!(unsent(), 501, "the 1999 bytes are free to leave");
+        assert_eq!(next(&mut body), 0, "the trailers");
+        assert_eq!(unsent(), 500);
+        drop(body);
+        assert_eq!(unsent(), 0);
     }
 
     #[test]

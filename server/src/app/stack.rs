@@ -139,8 +139,9 @@ pub async fn serve(
 ///    RESOURCE_EXHAUSTED with a retry hint; the caller goes into the request's extensions for
 ///    the services' grant checks, with the scope the reply cache keys on;
 /// 10. **metrics, access log and trace span** ([`ObserveLayer`]);
-/// 11. **reply cache**: a repeated read call of the served service is answered with its kept
-///     encoded reply (keyed on method, request, the caller's scope and the data version);
+/// 11. **reply cache**: a repeated call to a method the contract declares cacheable (unary,
+///     `idempotency_level = NO_SIDE_EFFECTS`) is answered with its kept encoded reply (keyed on
+///     method, request, the caller's scope and the data version);
 /// 12. the routes: the service, health and reflection, where the codec answers INVALID_ARGUMENT
 ///     to an undecodable message.
 ///

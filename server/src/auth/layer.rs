@@ -7,25 +7,31 @@
 //! principal's quota → RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo`. Each refusal is one
 //! audit line. Without a principals file this layer passes every call through untouched.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    future::{Ready, ready},
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
 
-use http::{Request, header::AUTHORIZATION};
+use futures_util::future::Either;
+use http::{Request, Response, header::AUTHORIZATION};
 use tonic::{Code, Status, body::Body};
 use tonic_types::{ErrorDetails, StatusExt as _};
-use tower::Layer;
+use tower::{Layer, Service};
 
 use llmarket_serving::{
     anonymous::AnonymousConnection,
     middleware::{
         CacheScope,
         load_shed::is_health,
-        service::{Answer, Around, Next, Wrapped, refuse},
+        on_reply::{OnReply, OnReplyFuture},
     },
     peer::Peer,
 };
 
 use super::{
-    principal_calls::PrincipalCalls,
+    principal_calls::{PrincipalCalls, PrincipalPlace},
     recheck::{Checked, Credentials},
 };
 use crate::auth::{Caller, SharedPrincipals, audit};
@@ -101,9 +107,34 @@ pub fn audited_method<'a>(path: &'a str, known: &[&str]) -> &'a str {
 }
 
 impl<S> Layer<S> for AuthenticateLayer {
-    type Service = Wrapped<S, Self>;
+    type Service = Authenticate<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Wrapped::new(inner, self.clone())
+        Authenticate {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// Service made by [`AuthenticateLayer`]: `inner`, reached only by calls that authenticate
+/// (or need not).
+#[derive(Debug, Clone)]
+pub struct Authenticate<S> {
+    inner: S,
+    layer: AuthenticateLayer,
+}
+
+/// What an admitted call's reply is checked against and holds: its credentials (none for a
+/// call open to anonymous callers) and its place among its principal's (or its address's)
+/// calls in flight, when they are limited.
+pub struct Admitted {
+    credentials: Option<Credentials>,
+    place: Option<PrincipalPlace>,
+}
+
+impl OnReply for Admitted {
+    fn on_reply(self, reply: Response<Body>) -> Response<Body> {
+        reply.map(|inner| Body::new(Checked::new(inner, self.credentials, self.place)))
     }
 }
 
@@ -113,76 +144,91 @@ impl AuthenticateLayer {
         is_health(path)
             || (self.reflection == Reflection::On && path.starts_with(REFLECTION_PREFIX))
     }
-}
 
-impl<B> Around<B> for AuthenticateLayer {
-    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+    /// Whether a call to `request` may pass: the status that refuses it, or what its reply
+    /// checks and holds (none for a call passed through untouched). An authenticated caller
+    /// goes into the request's extensions, with its scope.
+    fn admit<B>(&self, request: &mut Request<B>) -> Result<Option<Admitted>, Status> {
         if self.principals.is_some()
             && self.is_open(request.uri().path())
             && let Some(calls) = &self.calls
             && let Some(addr) = request.extensions().get::<Arc<Peer>>().and_then(|p| p.addr)
         {
             // Without credentials: held per client address.
-            let place = match calls.take_anonymous(addr.ip()) {
-                Ok(place) => place,
+            return match calls.take_anonymous(addr.ip()) {
+                Ok(place) => Ok(Some(Admitted {
+                    credentials: None,
+                    place: Some(place),
+                })),
                 Err(status) => {
                     tracing::debug!("refusing a call without credentials: {}", status.message());
-                    return refuse(status);
+                    Err(status)
                 }
             };
-            let call = inner.call(request);
-            return Box::pin(async move {
-                let response = call.await?;
-                Ok(response.map(|inner| Body::new(Checked::new(inner, None, Some(place)))))
-            });
         }
         if let Some(principals) = &self.principals
             && !self.is_open(request.uri().path())
         {
             // Taken first: a reload in between makes the reply check the call again.
             let seen = principals.load_full();
-            match authenticate(principals, &request, &self.known) {
-                Ok(caller) => {
-                    // The connection has authenticated: it keeps its place (`--reserved-connections`).
-                    if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
-                        connection.authenticated();
-                    }
-                    let place = match self.calls.as_ref().map(|c| c.take(&caller.principal.name)) {
-                        None => None,
-                        Some(Ok(place)) => Some(place),
-                        Some(Err(status)) => {
-                            audit::denied(
-                                Some(&caller.principal.name),
-                                &caller.method,
-                                None,
-                                Code::ResourceExhausted,
-                                caller.peer,
-                            );
-                            return refuse(status);
-                        }
-                    };
-                    let credentials = Credentials {
-                        principals: principals.clone(),
-                        seen,
-                        authorization: request.headers().get(AUTHORIZATION).cloned(),
-                        peer: request.extensions().get::<Arc<Peer>>().cloned(),
-                        name: caller.principal.name.clone(),
-                        method: caller.method.clone(),
-                    };
-                    let scope = CacheScope::new(caller.principal.scope_key.clone());
-                    request.extensions_mut().insert(scope);
-                    request.extensions_mut().insert(caller);
-                    let call = inner.call(request);
-                    return Box::pin(async move {
-                        let response = call.await?;
-                        Ok(response
-                            .map(|inner| Body::new(Checked::new(inner, Some(credentials), place))))
-                    });
-                }
-                Err(status) => return refuse(status),
+            let caller = authenticate(principals, request, &self.known)?;
+            // The connection has authenticated: it keeps its place (`--reserved-connections`).
+            if let Some(connection) = request.extensions().get::<AnonymousConnection>() {
+                connection.authenticated();
             }
+            let place = match self.calls.as_ref().map(|c| c.take(&caller.principal.name)) {
+                None => None,
+                Some(Ok(place)) => Some(place),
+                Some(Err(status)) => {
+                    audit::denied(
+                        Some(&caller.principal.name),
+                        &caller.method,
+                        None,
+                        Code::ResourceExhausted,
+                        caller.peer,
+                    );
+                    return Err(status);
+                }
+            };
+            let credentials = Credentials {
+                principals: principals.clone(),
+                seen,
+                authorization: request.headers().get(AUTHORIZATION).cloned(),
+                peer: request.extensions().get::<Arc<Peer>>().cloned(),
+                name: caller.principal.name.clone(),
+                method: caller.method.clone(),
+            };
+            let scope = CacheScope::new(caller.principal.scope_key.clone());
+            request.extensions_mut().insert(scope);
+            request.extensions_mut().insert(caller);
+            return Ok(Some(Admitted {
+                credentials: Some(credentials),
+                place,
+            }));
         }
-        Box::pin(inner.call(request))
+        Ok(None)
+    }
+}
+
+impl<S, B> Service<Request<B>> for Authenticate<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    /// The service's answer, or the refusal made at once.
+    type Future =
+        Either<OnReplyFuture<S::Future, Admitted>, Ready<Result<Response<Body>, S::Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        match self.layer.admit(&mut request) {
+            Ok(admitted) => Either::Left(OnReplyFuture::new(self.inner.call(request), admitted)),
+            Err(status) => Either::Right(ready(Ok(status.into_http()))),
+        }
     }
 }
 

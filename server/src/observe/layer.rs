@@ -12,11 +12,11 @@ use std::{
     time::Instant,
 };
 
-use http::{HeaderMap, Request};
+use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use opentelemetry::trace::{Status, TraceContextExt as _, TraceId};
 use tonic::{Code, body::Body};
-use tower::Layer;
+use tower::{Layer, Service};
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
@@ -30,7 +30,7 @@ use crate::auth::{Caller, Principal};
 use llmarket_serving::{
     middleware::{
         deadline::CallDeadline,
-        service::{Answer, Around, Next, Wrapped},
+        on_reply::{OnReply, OnReplyFuture},
     },
     peer::Peer,
 };
@@ -58,10 +58,20 @@ impl ObserveLayer {
 }
 
 impl<S> Layer<S> for ObserveLayer {
-    type Service = Wrapped<S, Self>;
+    type Service = Observe<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Wrapped::new(inner, self.clone())
+        Observe {
+            inner,
+            layer: self.clone(),
+        }
     }
+}
+
+/// Service made by [`ObserveLayer`]: `inner`, every call observed.
+#[derive(Debug, Clone)]
+pub struct Observe<S> {
+    inner: S,
+    layer: ObserveLayer,
 }
 
 /// The gRPC code in `headers`, when there is one.
@@ -72,7 +82,7 @@ fn code_in(headers: &HeaderMap) -> Option<Code> {
 }
 
 /// One call being observed; finishing it (or dropping it) records it once.
-struct Call {
+pub struct Call {
     observer: Observer,
     methods: Option<Arc<Methods>>,
     method: Option<Arc<MethodMetrics>>,
@@ -247,10 +257,11 @@ impl Drop for Call {
     }
 }
 
-impl<B> Around<B> for ObserveLayer {
-    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+impl ObserveLayer {
+    /// The record of a call to `request`, started now; none when nothing is observed.
+    fn start<B>(&self, request: &Request<B>) -> Option<Call> {
         if self.observer.is_off() {
-            return Box::pin(inner.call(request));
+            return None;
         }
         let path = request.uri().path();
         let method = self.methods.as_ref().map(|methods| {
@@ -284,7 +295,7 @@ impl<B> Around<B> for ObserveLayer {
                 )
         });
         let path = (!named).then(|| Box::<str>::from(path));
-        let mut call = Call {
+        Some(Call {
             observer: self.observer.clone(),
             methods: self.methods.clone(),
             method,
@@ -296,16 +307,37 @@ impl<B> Around<B> for ObserveLayer {
             trace,
             span,
             done: false,
-        };
-        let response = inner.call(request);
-        Box::pin(async move {
-            let response = response.await?;
-            if let Some(code) = code_in(response.headers()) {
-                call.finish(code);
-                return Ok(response);
-            }
-            Ok(response.map(|inner| Body::new(Watched { inner, call })))
         })
+    }
+}
+
+impl<S, B> Service<Request<B>> for Observe<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = OnReplyFuture<S::Future, Call>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let record = self.layer.start(&request);
+        OnReplyFuture::new(self.inner.call(request), record)
+    }
+}
+
+/// The call is recorded when its answer carries its code, else when its reply ends (a call
+/// whose service fails, or that is dropped first, is recorded as lost when its record drops).
+impl OnReply for Call {
+    fn on_reply(mut self, reply: Response<Body>) -> Response<Body> {
+        if let Some(code) = code_in(reply.headers()) {
+            self.finish(code);
+            return reply;
+        }
+        reply.map(|inner| Body::new(Watched { inner, call: self }))
     }
 }
 

@@ -5,11 +5,15 @@
 //! travels in an HTTP 200) as a success. Like grpc-go, the 415 also carries `grpc-status`
 //! INVALID_ARGUMENT and a `grpc-message` naming the content type, for gRPC clients that look.
 
+use std::{
+    future::{Ready, ready},
+    task::{Context, Poll},
+};
+
+use futures_util::future::Either;
 use http::{HeaderValue, Request, Response, StatusCode, header::CONTENT_TYPE};
 use tonic::{Status, body::Body};
-use tower::Layer;
-
-use super::service::{Answer, Around, Next, Wrapped, answer_now};
+use tower::{Layer, Service};
 
 /// What a request's `content-type` says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,18 +75,36 @@ fn unsupported(value: Option<&HeaderValue>) -> Response<Body> {
 pub struct ContentTypeLayer;
 
 impl<S> Layer<S> for ContentTypeLayer {
-    type Service = Wrapped<S, Self>;
+    type Service = ContentType<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Wrapped::new(inner, *self)
+        ContentType { inner }
     }
 }
 
-impl<B> Around<B> for ContentTypeLayer {
-    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+/// Service made by [`ContentTypeLayer`]: `inner`, reached only by gRPC and gRPC-Web requests.
+#[derive(Debug, Clone)]
+pub struct ContentType<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request<B>> for ContentType<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    /// The service's answer, or the 415 made at once.
+    type Future = Either<S::Future, Ready<Result<Response<Body>, S::Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         let value = request.headers().get(CONTENT_TYPE);
         match classify(value) {
-            Kind::Grpc | Kind::GrpcWeb => Box::pin(inner.call(request)),
-            Kind::Other => answer_now(unsupported(value)),
+            Kind::Grpc | Kind::GrpcWeb => Either::Left(self.inner.call(request)),
+            Kind::Other => Either::Right(ready(Ok(unsupported(value)))),
         }
     }
 }

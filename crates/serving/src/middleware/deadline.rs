@@ -13,19 +13,20 @@
 //! would otherwise sometimes fire first and answer CANCELLED.
 
 use std::{
+    future::{Future, Ready, ready},
     pin::Pin,
     task::{Context, Poll},
     time::Duration,
 };
 
 use bytes::Bytes;
-use http::{HeaderMap, Request};
+use futures_util::future::Either;
+use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 use tonic::{Status, body::Body};
-use tower::Layer;
-
-use super::service::{Answer, Around, Next, Wrapped, refuse};
+use tower::{Layer, Service};
 
 /// The header a gRPC caller sends its deadline in.
 pub const GRPC_TIMEOUT: &str = "grpc-timeout";
@@ -96,45 +97,107 @@ impl DeadlineLayer {
 }
 
 impl<S> Layer<S> for DeadlineLayer {
-    type Service = Wrapped<S, Self>;
+    type Service = Deadline<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Wrapped::new(inner, *self)
+        Deadline {
+            inner,
+            max_call_time: self.max_call_time,
+        }
     }
 }
 
-impl<B> Around<B> for DeadlineLayer {
-    fn around<S: Next<B>>(&self, inner: &mut S, mut request: Request<B>) -> Answer<S::Error> {
+/// Service made by [`DeadlineLayer`]: `inner`, each call bounded by its deadline.
+#[derive(Debug, Clone)]
+pub struct Deadline<S> {
+    inner: S,
+    max_call_time: Duration,
+}
+
+impl<S, B> Service<Request<B>> for Deadline<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    /// The service's answer within the deadline, or the refusal made at once.
+    type Future = Either<DeadlineFuture<S::Future>, Ready<Result<Response<Body>, S::Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let start = Instant::now();
+        let refuse = |status: Status| Either::Right(ready(Ok(status.into_http())));
         let budget = match budget(request.headers(), self.max_call_time) {
-            Ok(budget) => budget,
+            Ok(budget) if budget > TIMER_SLACK => budget,
+            Ok(budget) => return refuse(exceeded(budget)),
             Err(status) => return refuse(status),
         };
-        if budget <= TIMER_SLACK {
-            return refuse(exceeded(budget));
-        }
         let expiry = start + (budget - TIMER_SLACK);
         request.extensions_mut().insert(CallDeadline(expiry));
-        let call = inner.call(request);
-        Box::pin(async move {
-            // The call first: one answered on its first poll (a health check, a kept reply)
-            // never registers its timer, and at most one poll runs past the expiry.
-            tokio::select! {
-                biased;
-                response = call => response.map(|response| {
-                    response.map(|inner| {
-                        if inner.is_end_stream() {
-                            inner
-                        } else {
-                            Body::new(UntilDeadline { inner, expiry, budget, timer: None })
-                        }
-                    })
-                }),
-                () = tokio::time::sleep_until(expiry) => {
-                    tracing::debug!(?budget, "call past its deadline: dropping the handler");
-                    Ok(exceeded(budget).into_http())
-                }
-            }
+        Either::Left(DeadlineFuture {
+            call: Some(self.inner.call(request)),
+            timer: None,
+            expiry,
+            budget,
         })
+    }
+}
+
+pin_project! {
+    /// The answer of a [`Deadline`] call: the service's, its reply cut at the deadline, or
+    /// DEADLINE_EXCEEDED when the deadline comes first.
+    pub struct DeadlineFuture<F> {
+        // Dropped at the deadline, so the handler's work stops then.
+        #[pin]
+        call: Option<F>,
+        // Set the first time the call is not ready, so a call answered on its first poll (a
+        // health check, a kept reply) never registers a timer.
+        #[pin]
+        timer: Option<Sleep>,
+        expiry: Instant,
+        budget: Duration,
+    }
+}
+
+impl<F, E> Future for DeadlineFuture<F>
+where
+    F: Future<Output = Result<Response<Body>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
+        let call = this.call.as_mut().as_pin_mut();
+        let call = call.expect("a DeadlineFuture polled after it completed");
+        // The call first: at most one poll runs past the expiry.
+        if let Poll::Ready(response) = call.poll(cx) {
+            let (expiry, budget) = (*this.expiry, *this.budget);
+            return Poll::Ready(response.map(|response| {
+                response.map(|inner| {
+                    if inner.is_end_stream() {
+                        inner
+                    } else {
+                        Body::new(UntilDeadline {
+                            inner,
+                            expiry,
+                            budget,
+                            timer: None,
+                        })
+                    }
+                })
+            }));
+        }
+        if this.timer.is_none() {
+            this.timer.set(Some(tokio::time::sleep_until(*this.expiry)));
+        }
+        if let Some(timer) = this.timer.as_pin_mut() {
+            std::task::ready!(timer.poll(cx));
+        }
+        this.call.set(None);
+        tracing::debug!(budget = ?this.budget, "call past its deadline: dropping the handler");
+        Poll::Ready(Ok(exceeded(*this.budget).into_http()))
     }
 }
 
@@ -270,6 +333,18 @@ mod tests {
         let (code, _) = call_with(echo.clone(), Duration::from_secs(5), None).await;
         assert_eq!(code, tonic::Code::DeadlineExceeded);
         assert_eq!(echo.dropped(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_handler_is_dropped_at_the_deadline_not_when_the_answer_is() {
+        let echo = Echo::slow(Duration::from_secs(60));
+        let service = DeadlineLayer::new(Duration::from_secs(1)).layer(echo.clone());
+        let answer = service.oneshot(request_with(CALL, |r| r));
+        tokio::pin!(answer);
+        let response = answer.as_mut().await.unwrap();
+        assert_eq!(grpc_status(&response).0, tonic::Code::DeadlineExceeded);
+        assert_eq!(echo.dropped(), 1, "dropped while its answer is still held");
+        assert_eq!(echo.finished(), 0);
     }
 
     /// A reply stream that sends one message, then nothing, and counts its drop.

@@ -18,16 +18,16 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::Request;
+use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::sync::OwnedSemaphorePermit;
 use tonic::{Status, body::Body};
-use tower::Layer;
+use tower::{Layer, Service};
 
-use super::ShedCounter;
 use super::{
+    ShedCounter,
+    on_reply::{OnReply, OnReplyFuture},
     places::Places,
-    service::{Answer, Around, Next, Wrapped},
 };
 use crate::health::HEALTH_SERVICE_NAME;
 
@@ -63,10 +63,20 @@ impl LoadShedLayer {
 }
 
 impl<S> Layer<S> for LoadShedLayer {
-    type Service = Wrapped<S, Self>;
+    type Service = LoadShed<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Wrapped::new(inner, self.clone())
+        LoadShed {
+            inner,
+            layer: self.clone(),
+        }
     }
+}
+
+/// Service made by [`LoadShedLayer`]: `inner`, reached only by calls admitted into the count.
+#[derive(Debug, Clone)]
+pub struct LoadShed<S> {
+    inner: S,
+    layer: LoadShedLayer,
 }
 
 /// A call's place in the count, shared by its request body and its response future.
@@ -89,14 +99,26 @@ fn set(slot: &SharedSlot, to: Slot) -> Slot {
     )
 }
 
-impl Around<Body> for LoadShedLayer {
-    fn around<S: Next<Body>>(&self, inner: &mut S, request: Request<Body>) -> Answer<S::Error> {
+impl<S> Service<Request<Body>> for LoadShed<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = OnReplyFuture<S::Future, Counted>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
         if is_health(request.uri().path()) {
-            return Box::pin(inner.call(request));
+            return OnReplyFuture::new(self.inner.call(request), None);
         }
         let slot: SharedSlot = Arc::new(Mutex::new(Slot::Waiting));
-        let (places, body_slot, shed) = (self.places.clone(), slot.clone(), self.shed.clone());
-        let call = inner.call(request.map(|inner| {
+        let layer = &self.layer;
+        let (places, body_slot, shed) = (layer.places.clone(), slot.clone(), layer.shed.clone());
+        let call = self.inner.call(request.map(|inner| {
             Body::new(Admitted {
                 inner,
                 places,
@@ -104,12 +126,24 @@ impl Around<Body> for LoadShedLayer {
                 shed,
             })
         }));
-        Box::pin(async move {
-            let response = call.await;
-            // Releases the permit, if the call held one.
-            set(&slot, Slot::Done);
-            response
-        })
+        OnReplyFuture::new(call, Some(Counted(slot)))
+    }
+}
+
+/// A call the count watches: once its request has arrived it holds a place, which it gives back
+/// when its answer is ready, or when the call is dropped before that.
+pub struct Counted(SharedSlot);
+
+impl OnReply for Counted {
+    fn on_reply(self, reply: Response<Body>) -> Response<Body> {
+        reply
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        // Releases the permit, if the call held one.
+        set(&self.0, Slot::Done);
     }
 }
 

@@ -5,9 +5,11 @@
 //! RESOURCE_EXHAUSTED, never queued), [`streams`] (the streaming-call caps), [`deadline`] (the
 //! call time limit, reply streams included) and [`cache`] (repeated read calls answered from
 //! [`reply_cache`]). The server binary's `app::stack` writes the one order they run in, with its
-//! own authentication and observation layers between them. Each layer but message size writes
-//! only what it does to a call ([`service::Around`]); [`service::Wrapped`] is the one
-//! `tower::Service` they all make.
+//! own authentication and observation layers between them. Each layer makes its own
+//! `tower::Service` with a named future, so a call passes a layer without an allocation; a layer
+//! that does something with the reply once the service answers (holds a place until it ends,
+//! watches its code) returns an [`on_reply::OnReplyFuture`]. Only the cache's future is boxed:
+//! it reads the whole request before it runs the service.
 
 use std::{fmt, sync::Arc, time::Duration};
 
@@ -16,9 +18,9 @@ pub mod content_type;
 pub mod deadline;
 pub mod load_shed;
 pub mod message_size;
+pub mod on_reply;
 mod places;
 pub mod reply_cache;
-pub mod service;
 pub mod streams;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

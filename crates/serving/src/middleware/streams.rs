@@ -8,21 +8,23 @@
 //! there by the connection); without it only the listener's cap applies.
 
 use std::{
+    future::{Ready, ready},
     pin::Pin,
     task::{Context, Poll},
 };
 
 use bytes::Bytes;
-use http::Request;
+use futures_util::future::Either;
+use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::sync::OwnedSemaphorePermit;
 use tonic::{Status, body::Body};
-use tower::Layer;
+use tower::{Layer, Service};
 
-use super::ShedCounter;
 use super::{
+    ShedCounter,
+    on_reply::{OnReply, OnReplyFuture},
     places::Places,
-    service::{Answer, Around, Next, Wrapped, refuse},
 };
 use crate::health::HEALTH_SERVICE_NAME;
 
@@ -97,24 +99,20 @@ impl StreamLimitLayer {
     }
 }
 
-impl<S> Layer<S> for StreamLimitLayer {
-    type Service = Wrapped<S, Self>;
-    fn layer(&self, inner: S) -> Self::Service {
-        Wrapped::new(inner, self.clone())
-    }
-}
-
-impl<B> Around<B> for StreamLimitLayer {
-    fn around<S: Next<B>>(&self, inner: &mut S, request: Request<B>) -> Answer<S::Error> {
+impl StreamLimitLayer {
+    /// The places a call to `request` takes: none for a unary call, its connection's (when the
+    /// connection counts) and the listener's for a stream; the status refusing it when either
+    /// cap is reached.
+    fn places<B>(&self, request: &Request<B>) -> Result<Option<StreamPlaces>, Status> {
         if !is_streaming(request.uri().path()) {
-            return Box::pin(inner.call(request));
+            return Ok(None);
         }
         let connection = match request.extensions().get::<ConnectionStreams>() {
             None => None,
             Some(streams) => match streams.places.take() {
                 Some(permit) => Some(permit),
                 None => {
-                    return refuse(self.refused(Status::resource_exhausted(format!(
+                    return Err(self.refused(Status::resource_exhausted(format!(
                         "this connection already has {} streaming calls open, the most \
                          --max-streaming-calls-per-connection allows; end one first",
                         streams.places.limit()
@@ -123,29 +121,81 @@ impl<B> Around<B> for StreamLimitLayer {
             },
         };
         let Some(listener) = self.places.take() else {
-            return refuse(self.refused(Status::resource_exhausted(format!(
+            return Err(self.refused(Status::resource_exhausted(format!(
                 "server overloaded: {} streaming calls already open (--max-streaming-calls); \
                  retry with backoff",
                 self.places.limit()
             ))));
         };
-        let call = inner.call(request);
-        Box::pin(async move {
-            let response = call.await?;
-            Ok(response.map(|inner| {
-                Body::new(Holding {
-                    inner,
-                    _places: (connection, listener),
-                })
-            }))
+        Ok(Some(StreamPlaces {
+            _connection: connection,
+            _listener: listener,
+        }))
+    }
+}
+
+/// A streaming call's places, its connection's (when counted) and its listener's, held by its
+/// reply until the reply is dropped.
+pub struct StreamPlaces {
+    _connection: Option<OwnedSemaphorePermit>,
+    _listener: OwnedSemaphorePermit,
+}
+
+impl OnReply for StreamPlaces {
+    fn on_reply(self, reply: Response<Body>) -> Response<Body> {
+        reply.map(|inner| {
+            Body::new(Holding {
+                inner,
+                _places: self,
+            })
         })
+    }
+}
+
+impl<S> Layer<S> for StreamLimitLayer {
+    type Service = StreamLimit<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        StreamLimit {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// Service made by [`StreamLimitLayer`]: `inner`, reached by streaming calls only within both
+/// caps.
+#[derive(Debug, Clone)]
+pub struct StreamLimit<S> {
+    inner: S,
+    layer: StreamLimitLayer,
+}
+
+impl<S, B> Service<Request<B>> for StreamLimit<S>
+where
+    S: Service<Request<B>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    /// The service's answer, or the refusal made at once.
+    type Future =
+        Either<OnReplyFuture<S::Future, StreamPlaces>, Ready<Result<Response<Body>, S::Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        match self.layer.places(&request) {
+            Ok(places) => Either::Left(OnReplyFuture::new(self.inner.call(request), places)),
+            Err(status) => Either::Right(ready(Ok(status.into_http()))),
+        }
     }
 }
 
 /// A reply body that holds its call's places until it is dropped.
 struct Holding {
     inner: Body,
-    _places: (Option<OwnedSemaphorePermit>, OwnedSemaphorePermit),
+    _places: StreamPlaces,
 }
 
 impl HttpBody for Holding {
