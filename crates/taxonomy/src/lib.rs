@@ -14,6 +14,7 @@
 
 pub mod changes;
 pub mod convert;
+pub mod editions;
 pub mod error;
 pub mod language;
 pub mod load;

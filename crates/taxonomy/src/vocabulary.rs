@@ -2,9 +2,10 @@
 //! indexes, the search index, and the data version. Built once by [`super::load`] and immutable
 //! afterwards, so every lookup here is a hash probe or an index, never I/O.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use super::{
+    editions::Editions,
     error::Error,
     language::Lang,
     model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
@@ -26,6 +27,9 @@ pub struct Vocabulary {
     scheme_versions: Vec<u64>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
+    /// Every dataset's editions and their vocabularies (contract v2); empty in an edition's own
+    /// vocabulary.
+    editions: Arc<Editions>,
 }
 
 impl Vocabulary {
@@ -65,7 +69,18 @@ impl Vocabulary {
             index,
             version,
             data_version,
+            editions: Arc::default(),
         }
+    }
+
+    /// Attaches the editions this (v1) vocabulary was merged from.
+    pub(crate) fn set_editions(&mut self, editions: Editions) {
+        self.editions = Arc::new(editions);
+    }
+
+    /// Every dataset's editions and their vocabularies (contract v2).
+    pub fn editions(&self) -> &Editions {
+        &self.editions
     }
 
     /// The data version: a fingerprint of everything that decides search results (the schemes
