@@ -23,6 +23,7 @@ pub mod nearest;
 pub mod reply;
 pub mod search;
 pub mod text;
+pub mod v2;
 pub mod vocabulary;
 
 use llmarket_proto::{

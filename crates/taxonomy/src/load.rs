@@ -221,6 +221,9 @@ impl Vocabulary {
     }
 }
 
+/// An edition read: the index of its source, whether it has a vocabulary of its own, and it.
+type ReadEdition = (usize, bool, Edition);
+
 /// The editions read (each with the index of its source; `own[i]`: whether the `i`th has a
 /// vocabulary of its own) grouped by dataset in order of first appearance, each in publication
 /// order, an edition without a vocabulary of its own given the previous one's. Each dataset
@@ -229,7 +232,7 @@ fn group_editions(
     read: Vec<(usize, Edition)>,
     own: &[bool],
 ) -> Result<Vec<(DatasetEditions, Vec<usize>)>, LoadError> {
-    let mut groups: Vec<(String, Vec<(usize, bool, Edition)>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<ReadEdition>)> = Vec::new();
     for ((at, edition), &own) in read.into_iter().zip(own) {
         let id = &edition.meta.dataset;
         let at_group = match groups.iter().position(|(d, _)| d == id) {
