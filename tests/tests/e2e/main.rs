@@ -28,5 +28,6 @@ mod reply_limits;
 mod revocation;
 mod server_process;
 mod taxonomy;
+mod taxonomy_v2;
 mod tls;
 mod zh;
