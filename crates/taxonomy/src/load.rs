@@ -114,8 +114,8 @@ struct RawMilestone {
 }
 
 /// A link written in a file, resolved once every file is read.
-#[derive(Debug)]
-struct Link {
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
     /// The file it is written in.
     path: String,
     /// The item and field, e.g. `schemes[a].concepts[b].related[0]`.
@@ -124,6 +124,25 @@ struct Link {
     scheme: String,
     /// The concept id it points to.
     concept: String,
+}
+
+/// A `related` or milestone `concepts` link into a scheme its own file does not have, resolved
+/// in the v1 view only ([`merge`]): in contract v2 links stay within an edition's vocabulary.
+#[derive(Debug, Clone)]
+pub(crate) struct ExternalLink {
+    /// Where it is written.
+    from: LinkFrom,
+    /// The link.
+    link: Link,
+}
+
+/// What an [`ExternalLink`] is written on.
+#[derive(Debug, Clone)]
+enum LinkFrom {
+    /// A concept (its `related`), by index in its own vocabulary.
+    Concept(ConceptIndex),
+    /// A milestone (its `concepts`), by id.
+    Milestone(String),
 }
 
 /// A concept's links, resolved after every file is read.
@@ -214,7 +233,7 @@ impl Vocabulary {
         latest.sort_by_key(|(from, _, _)| *from);
         let latest: Vec<_> = latest.into_iter().map(|(_, d, v)| (d, v)).collect();
         let (mut vocabulary, v1_schemes, shadowed) =
-            merge(&latest, DataVersion::of(sources).with_parts(parts));
+            merge(&latest, DataVersion::of(sources).with_parts(parts))?;
         let datasets = datasets.into_iter().map(|(d, _)| d).collect();
         vocabulary.set_editions(Editions::new(datasets, v1_schemes, shadowed));
         Ok(vocabulary)
@@ -248,7 +267,7 @@ fn group_editions(
                 &edition.origin,
                 "edition",
                 format!(
-                    "edition {:?} of dataset {:?} is also {}; give each edition its own id",
+                    "edition {:?} of dataset {:?} is already used by {}; give each edition its own id",
                     edition.meta.id, edition.meta.dataset, first.origin
                 ),
             ));
@@ -286,17 +305,15 @@ fn group_editions(
 /// scheme or milestone whose id an earlier part has left out (and a link to a left-out concept
 /// with it). Returns it with the v2 dataset each scheme id is served from and the left-out v1
 /// names with their datasets.
-fn merge(
-    parts: &[(&str, &Vocabulary)],
-    data_version: DataVersion,
-) -> (Vocabulary, HashMap<String, String>, Vec<(String, String)>) {
+fn merge(parts: &[(&str, &Vocabulary)], data_version: DataVersion) -> Result<Merged, LoadError> {
     let mut schemes = Vec::new();
     let mut concepts: Vec<Concept> = Vec::new();
     let mut milestones = Vec::new();
     let mut served: HashMap<String, String> = HashMap::new();
-    let mut milestone_ids = HashSet::new();
+    let mut milestone_ids = HashMap::new();
     let mut shadowed = Vec::new();
-    for &(dataset, part) in parts {
+    let mut maps = Vec::with_capacity(parts.len());
+    for (at, &(dataset, part)) in parts.iter().enumerate() {
         let mut map: Vec<Option<ConceptIndex>> = vec![None; part.concepts().len()];
         let mut kept = Vec::new();
         for scheme in part.schemes() {
@@ -339,21 +356,53 @@ fn merge(
         }
         debug_assert_eq!(concepts.len(), base + kept.len());
         for milestone in part.milestones() {
-            if !milestone_ids.insert(milestone.id.clone()) {
+            if milestone_ids.contains_key(&milestone.id) {
                 shadowed.push((milestone.name.clone(), dataset.to_owned()));
                 continue;
             }
+            milestone_ids.insert(milestone.id.clone(), (at, milestones.len()));
             let mut milestone = milestone.clone();
             milestone.concepts = remap(&milestone.concepts);
             milestones.push(milestone);
         }
+        maps.push(map);
     }
-    (
+    // Links across files, as v1 has always served them (related both ways).
+    for (at, (&(_, part), map)) in parts.iter().zip(&maps).enumerate() {
+        for external in part.external() {
+            let target = resolve(&schemes, &external.link)?;
+            match &external.from {
+                LinkFrom::Concept(old) => {
+                    let Some(from) = map[*old as usize] else {
+                        continue;
+                    };
+                    if !concepts[from as usize].related.contains(&target) {
+                        concepts[from as usize].related.push(target);
+                    }
+                    if !concepts[target as usize].related.contains(&from) {
+                        concepts[target as usize].related.push(from);
+                    }
+                }
+                LinkFrom::Milestone(id) => {
+                    if let Some(&(part_at, i)) = milestone_ids.get(id)
+                        && part_at == at
+                        && !milestones[i].concepts.contains(&target)
+                    {
+                        milestones[i].concepts.push(target);
+                    }
+                }
+            }
+        }
+    }
+    Ok((
         Vocabulary::new(schemes, concepts, milestones, data_version),
         served,
         shadowed,
-    )
+    ))
 }
+
+/// The v1 view, the dataset each scheme id is served from, and the shadowed names.
+type Merged = (Vocabulary, HashMap<String, String>, Vec<(String, String)>);
 
 /// Trims `text` and returns it owned.
 fn clean(text: &str) -> String {
@@ -650,6 +699,10 @@ impl Builder {
     /// and the inverse related links; the vocabulary is marked as loaded from `data_version`.
     fn finish(mut self, data_version: DataVersion) -> Result<Vocabulary, LoadError> {
         let links = std::mem::take(&mut self.links);
+        let mut external = Vec::new();
+        let local = |schemes: &[Scheme], link: &Link| {
+            link.scheme.is_empty() || schemes.iter().any(|s| s.id == link.scheme)
+        };
         for (i, pending) in links.iter().enumerate() {
             let mut broader = Vec::with_capacity(pending.broader.len());
             for link in &pending.broader {
@@ -660,6 +713,13 @@ impl Builder {
             }
             let mut related = Vec::with_capacity(pending.related.len());
             for link in &pending.related {
+                if !local(&self.schemes, link) {
+                    external.push(ExternalLink {
+                        from: LinkFrom::Concept(i as ConceptIndex),
+                        link: link.clone(),
+                    });
+                    continue;
+                }
                 let target = resolve(&self.schemes, link)?;
                 if target as usize == i {
                     return Err(LoadError::invalid(
@@ -681,6 +741,13 @@ impl Builder {
         for (milestone, links) in self.milestones.iter_mut().zip(&milestone_links) {
             let mut concepts = Vec::with_capacity(links.len());
             for link in links {
+                if !local(&self.schemes, link) {
+                    external.push(ExternalLink {
+                        from: LinkFrom::Milestone(milestone.id.clone()),
+                        link: link.clone(),
+                    });
+                    continue;
+                }
                 let target = resolve(&self.schemes, link)?;
                 if !concepts.contains(&target) {
                     concepts.push(target);
@@ -688,12 +755,10 @@ impl Builder {
             }
             milestone.concepts = concepts;
         }
-        Ok(Vocabulary::new(
-            self.schemes,
-            self.concepts,
-            self.milestones,
-            data_version,
-        ))
+        let mut vocabulary =
+            Vocabulary::new(self.schemes, self.concepts, self.milestones, data_version);
+        vocabulary.set_external(external);
+        Ok(vocabulary)
     }
 
     /// Fails on a cycle of broader links, naming a concept on it and the cycle.
@@ -1045,7 +1110,7 @@ broader = ["a"]
             result,
             "two.toml",
             "edition",
-            "edition \"1\" of dataset \"d\" is also one.toml",
+            "edition \"1\" of dataset \"d\" is already used by one.toml",
         );
     }
 
@@ -1106,6 +1171,43 @@ broader = ["a"]
             "Gamma"
         );
         assert_eq!(e.vocabulary.milestone("m").unwrap().year, 2023);
+    }
+
+    #[test]
+    fn links_across_files_are_served_both_ways_in_v1_only() {
+        let other = "[[schemes]]\nid = \"o\"\ntitle_zh_hans = \"其他\"\ntitle_en = \"Other\"\nsource = \"1\"\n\
+            [[schemes.concepts]]\nid = \"t\"\npref_label_zh_hans = \"东西\"\npref_label_en = \"Thing\"\nrelated = [\"s/a\"]\n\
+            [[milestones]]\nid = \"m\"\nyear = 2023\ntitle_zh_hans = \"事件\"\ntitle_en = \"Event\"\nsource = \"1\"\nconcepts = [\"s/b\", \"o/t\"]\n";
+        let vocabulary = Vocabulary::load(&[
+            files("one.toml", BASE.to_owned()),
+            DatasetFiles::taxonomy_only("e", DataFile::owned("two.toml", other.to_owned())),
+        ])
+        .unwrap();
+        let a = vocabulary.concept_index("s", "a").unwrap();
+        let t = vocabulary.concept_index("o", "t").unwrap();
+        assert_eq!(vocabulary.concept_at(t).related, [a]);
+        assert_eq!(vocabulary.concept_at(a).related, [t]);
+        let b = vocabulary.concept_index("s", "b").unwrap();
+        assert_eq!(vocabulary.milestone("m").unwrap().concepts, [t, b]);
+        // In v2 a link stays within its dataset.
+        let e = vocabulary
+            .editions()
+            .dataset("e")
+            .unwrap()
+            .select(Selector::Latest)
+            .unwrap();
+        assert!(e.vocabulary.concept("o", "t").unwrap().related.is_empty());
+        // A link to no loaded scheme still fails the load.
+        let dangling = other.replace("s/a", "z/a");
+        data::check::assert_invalid(
+            Vocabulary::load(&[
+                files("one.toml", BASE.to_owned()),
+                DatasetFiles::taxonomy_only("e", DataFile::owned("two.toml", dangling)),
+            ]),
+            "two.toml",
+            "schemes[o].concepts[t].related[0]",
+            "names no loaded scheme",
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::{
     editions::Editions,
     error::Error,
     language::Lang,
+    load::ExternalLink,
     model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
     search::{Hit, SearchIndex},
 };
@@ -30,6 +31,8 @@ pub struct Vocabulary {
     /// Every dataset's editions and their vocabularies (contract v2); empty in an edition's own
     /// vocabulary.
     editions: Arc<Editions>,
+    /// Links into schemes of other files, resolved in the v1 view.
+    external: Vec<ExternalLink>,
 }
 
 impl Vocabulary {
@@ -70,7 +73,18 @@ impl Vocabulary {
             version,
             data_version,
             editions: Arc::default(),
+            external: Vec::new(),
         }
+    }
+
+    /// Keeps the links into other files' schemes, for the v1 view.
+    pub(crate) fn set_external(&mut self, external: Vec<ExternalLink>) {
+        self.external = external;
+    }
+
+    /// The links into other files' schemes.
+    pub(crate) fn external(&self) -> &[ExternalLink] {
+        &self.external
     }
 
     /// Attaches the editions this (v1) vocabulary was merged from.
