@@ -100,8 +100,8 @@ impl ServiceRoutes {
 
     /// Serves `service` (another generated `…Server`, e.g. the next version of the contract)
     /// beside this one on the same listener: routed, known to metrics and logs, listed by
-    /// reflection, and held to `bounds` (which must name it). Health and readiness follow the
-    /// first service; the replies of `service` are not kept in the reply cache.
+    /// reflection, its health reported with the first's, and held to `bounds` (which must name
+    /// it). Readiness is the first's; the replies of `service` are not kept in the reply cache.
     pub fn also<S>(mut self, service: S, bounds: Option<middleware::RequestBounds>) -> Self
     where
         S: Service<
@@ -269,7 +269,7 @@ where
         .chain(service.also.iter().map(|(n, _)| *n))
         .collect();
     let (reporter, health) = tonic_health::server::health_reporter();
-    set_health(&reporter, name, ServingStatus::Serving).await;
+    set_health(&reporter, &served, ServingStatus::Serving).await;
 
     let mut routes = service.routes.add_service(health);
     if options.reflection {
@@ -279,7 +279,7 @@ where
     }
     let routes = routes.prepare();
 
-    let mut known = served;
+    let mut known = served.clone();
     known.extend([HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA]);
     let connections = Arc::new(Semaphore::new(options.connections.max_connections));
     if let Some(watch) = &options.connection_watch {
@@ -291,15 +291,16 @@ where
     }
     options.readiness.set(name, true);
     let lame_duck = tokio::spawn({
-        let (lame_duck, readiness, reporter) = (
+        let (lame_duck, readiness, reporter, served) = (
             options.lame_duck.clone(),
             options.readiness.clone(),
             reporter.clone(),
+            served.clone(),
         );
         async move {
             lame_duck.entered().await;
             readiness.set(name, false);
-            set_health(&reporter, name, ServingStatus::NotServing).await;
+            set_health(&reporter, &served, ServingStatus::NotServing).await;
             // Logged once it is so: tests and operators read this line as "health says it now".
             tracing::info!(
                 service = name,
@@ -327,7 +328,7 @@ where
     lame_duck.abort();
     options.readiness.set(name, false);
     // The listener is closed: new clients are refused rather than left hanging.
-    set_health(&reporter, name, ServingStatus::NotServing).await;
+    set_health(&reporter, &served, ServingStatus::NotServing).await;
     tracing::info!(
         service = name,
         %addr,
