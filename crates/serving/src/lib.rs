@@ -98,11 +98,29 @@ impl ServiceRoutes {
         }
     }
 
-    /// Serves `service` (another generated `…Server`, e.g. the next version of the contract)
-    /// beside this one on the same listener: routed, known to metrics and logs, listed by
-    /// reflection, its health reported with the first's, and held to `bounds` (which must name
-    /// it). Readiness is the first's; the replies of `service` are not kept in the reply cache.
-    pub fn also<S>(mut self, service: S, bounds: Option<middleware::RequestBounds>) -> Self
+    /// Also serves `service` on the same listener, e.g. a newer contract version beside the
+    /// first: its calls pass the same layers, reflection lists it, and health stays that of the
+    /// first service. See [`ServiceRoutes::also_bounded`] to hold it to its own request bounds.
+    pub fn also<S>(self, service: S) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.also_bounded(service, None)
+    }
+
+    /// [`ServiceRoutes::also`], holding `service` to `bounds` (which must name it): routed,
+    /// known to metrics and logs, listed by reflection, its health reported with the first's.
+    /// Readiness is the first's; the replies of `service` are not kept in the reply cache.
+    pub fn also_bounded<S>(mut self, service: S, bounds: Option<middleware::RequestBounds>) -> Self
     where
         S: Service<
                 http::Request<tonic::body::Body>,

@@ -1,14 +1,15 @@
 //! The services as the serving runtime takes them: each generated server with the
 //! compressions it offers, the largest request each method can take, and the version of the
-//! data its replies depend on (so they may be kept in the reply cache). The taxonomy listener
-//! serves contract v2 beside v1.
+//! data its replies depend on (so they may be kept in the reply cache). Each listener serves
+//! contract v2 beside v1.
 
 use std::sync::Arc;
 
-use llmarket_forecast::{Catalog, ForecastApi};
+use llmarket_forecast::{Catalog, ForecastApi, v2::ForecastApiV2};
 use llmarket_kit::{data::Shared, fields::RequestSizes};
 use llmarket_proto::{
     forecast::forecast_service_server::ForecastServiceServer,
+    llmarket::forecast::v2::forecast_service_server::ForecastServiceServer as ForecastV2Server,
     llmarket::taxonomy::v2::taxonomy_service_server::TaxonomyServiceServer as TaxonomyV2Server,
     taxonomy::taxonomy_service_server::TaxonomyServiceServer,
 };
@@ -18,17 +19,22 @@ use tonic::server::NamedService;
 
 use super::compression::both_ways;
 
-/// The forecast service's routes, for [`super::serve`].
+/// The forecast service's routes (contract v1, and v2 beside it), for [`super::serve`].
 pub fn forecast(catalog: Shared<Catalog>) -> ServiceRoutes {
     let data = catalog.clone();
     let bounds = bounds::<ForecastServiceServer<ForecastApi>>(llmarket_forecast::REQUEST_SIZES);
     let server = both_ways!(
-        ForecastServiceServer::new(ForecastApi::new(catalog))
+        ForecastServiceServer::new(ForecastApi::new(catalog.clone()))
+            .max_decoding_message_size(bounds.largest())
+    );
+    let v2 = both_ways!(
+        ForecastV2Server::new(ForecastApiV2::new(catalog))
             .max_decoding_message_size(bounds.largest())
     );
     ServiceRoutes::new(server)
         .reading(Arc::new(move || data.load().data_version().number()))
         .bounded(bounds)
+        .also(v2)
 }
 
 /// The taxonomy service's routes, v1 and v2 beside it, for [`super::serve`]. Only v1's replies
@@ -48,7 +54,7 @@ pub fn taxonomy(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
     ServiceRoutes::new(server)
         .reading(Arc::new(move || data.load().data_version().number()))
         .bounded(bounds)
-        .also(v2, Some(v2_bounds))
+        .also_bounded(v2, Some(v2_bounds))
 }
 
 /// What the service `S` declares it can take, as the message-size layer enforces it.

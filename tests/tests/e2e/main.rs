@@ -13,6 +13,7 @@ mod compression;
 mod data_watch;
 mod discovery;
 mod forecast;
+mod forecast_v2;
 mod foundation;
 mod grant_edges;
 mod grpc_web;
