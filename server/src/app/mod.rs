@@ -62,6 +62,13 @@ fn load_data(
         .then(|| taxonomy::Vocabulary::load(&sources))
         .transpose()?;
     if let Some(vocabulary) = &taxonomy {
+        for (name, dataset) in vocabulary.editions().shadowed() {
+            tracing::info!(
+                v1_name = %name,
+                dataset = %dataset,
+                "an earlier dataset has this v1 id: v1 serves that one, this dataset's only through v2"
+            );
+        }
         // A taxonomy-only process reads the series too, only to name the figures its texts quote.
         let read;
         let catalog = match &forecast {

@@ -153,7 +153,7 @@ pub fn stack(routed: Routed, options: &ServeOptions) -> impl ConnectionService {
     let cached = routed.data.map(|data| (routed.name, data));
     let calls = calls(
         &options.calls,
-        routed.bounds,
+        &routed.bounds,
         authenticate,
         &options.observer,
         &routed.known,
@@ -193,11 +193,11 @@ pub type Middleware = ServiceBuilder<
 /// and streaming-call limits are shared by every service the returned layer wraps, so build it once per process
 /// listener and clone it. `authenticate` carries the principals in force (none: every call
 /// passes); calls are observed with `observer`, and `known` names the services routed behind it
-/// (other paths are labelled `unknown` in the metrics); `bounds`, where given, holds each
-/// method of that service to the largest request it can validly take.
+/// (other paths are labelled `unknown` in the metrics); `bounds` holds each method of the
+/// services they name to the largest request it can validly take.
 pub fn calls(
     limits: &Limits,
-    bounds: Option<RequestBounds>,
+    bounds: &[RequestBounds],
     authenticate: AuthenticateLayer,
     observer: &Observer,
     known: &[&'static str],
@@ -212,7 +212,7 @@ pub fn calls(
         .layer(ContentTypeLayer)
         .layer(
             MessageSizeLayer::new(limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE))
-                .bounded(bounds),
+                .bounded(bounds.iter().copied()),
         )
         .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed.clone()))
         .layer(StreamLimitLayer::new(limits.max_streaming_calls).counting(shed))
@@ -246,7 +246,7 @@ mod tests {
     async fn content_type_is_checked_before_load_is_shed() {
         let echo = Echo::slow(Duration::from_secs(3600));
         let service =
-            calls(&limits(1), None, open(), &Observer::default(), &[]).service(echo.clone());
+            calls(&limits(1), &[], open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let json = request_with(CALL, |r| r.header("content-type", "application/json"));
@@ -263,7 +263,7 @@ mod tests {
         // layer refuses on its headers alone never takes a place and gets that layer's code.
         let echo = Echo::slow(Duration::from_secs(3600));
         let service =
-            calls(&limits(1), None, open(), &Observer::default(), &[]).service(echo.clone());
+            calls(&limits(1), &[], open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let bad_deadline = request_with(CALL, |r| {
@@ -280,8 +280,8 @@ mod tests {
     #[tokio::test]
     async fn a_good_call_passes_every_layer() {
         let echo = Echo::default();
-        let service = calls(&Limits::default(), None, open(), &Observer::default(), &[])
-            .service(echo.clone());
+        let service =
+            calls(&Limits::default(), &[], open(), &Observer::default(), &[]).service(echo.clone());
         let response = service.oneshot(grpc_request(CALL)).await.unwrap();
         assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
         assert_eq!(echo.finished(), 1);

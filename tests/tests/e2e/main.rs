@@ -29,5 +29,6 @@ mod reply_limits;
 mod revocation;
 mod server_process;
 mod taxonomy;
+mod taxonomy_v2;
 mod tls;
 mod zh;
