@@ -69,6 +69,8 @@ pub struct ServiceRoutes {
     data: Option<middleware::reply_cache::DataProbe>,
     /// The largest request each method can validly take, when the service declares it.
     bounds: Option<middleware::RequestBounds>,
+    /// The services routed beside it ([`ServiceRoutes::beside`]).
+    beside: Vec<&'static str>,
 }
 
 impl ServiceRoutes {
@@ -91,7 +93,29 @@ impl ServiceRoutes {
             routes: Routes::new(service),
             data: None,
             bounds: None,
+            beside: Vec::new(),
         }
+    }
+
+    /// Routes `service` (a generated `…Server`) beside this one on the same listener, e.g. the
+    /// watch service: reflection lists it and the metrics know it, but its calls are neither
+    /// kept in the reply cache nor held to this service's request bounds.
+    pub fn beside<S>(mut self, service: S) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.routes = self.routes.add_service(service);
+        self.beside.push(S::NAME);
+        self
     }
 
     /// Declares the largest request each method can validly take: larger ones are refused with
@@ -181,9 +205,9 @@ pub struct Routed {
     pub data: Option<middleware::reply_cache::DataProbe>,
     /// The largest request each method can validly take, when the service declares it.
     pub bounds: Option<middleware::RequestBounds>,
-    /// Every service routed (the service, health, reflection v1 and v1alpha), for metrics and
-    /// logs that must tell a routed method from any other path.
-    pub known: [&'static str; 4],
+    /// Every service routed (the service, those beside it, health, reflection v1 and v1alpha),
+    /// for metrics and logs that must tell a routed method from any other path.
+    pub known: Vec<&'static str>,
 }
 
 /// What a connection serves: the stack around the routes, answering every request (errors are
@@ -229,19 +253,21 @@ where
     let addr = listener
         .local_addr()
         .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
-    let (name, data, bounds) = (service.name, service.data, service.bounds);
+    let (name, data, bounds, beside) = (service.name, service.data, service.bounds, service.beside);
     let (reporter, health) = tonic_health::server::health_reporter();
     set_health(&reporter, name, ServingStatus::Serving).await;
 
     let mut routes = service.routes.add_service(health);
     if options.reflection {
         routes = routes
-            .add_service(reflection_builder(name).build_v1()?)
-            .add_service(reflection_builder(name).build_v1alpha()?);
+            .add_service(reflection_builder(name, &beside).build_v1()?)
+            .add_service(reflection_builder(name, &beside).build_v1alpha()?);
     }
     let routes = routes.prepare();
 
-    let known = [name, HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA];
+    let mut known = vec![name];
+    known.extend_from_slice(&beside);
+    known.extend([HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA]);
     let connections = Arc::new(Semaphore::new(options.connections.max_connections));
     if let Some(watch) = &options.connection_watch {
         watch(
@@ -309,12 +335,18 @@ where
     Ok(())
 }
 
-fn reflection_builder(service: &'static str) -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
+fn reflection_builder(
+    service: &'static str,
+    beside: &[&'static str],
+) -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(llmarket_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         // google.rpc error details, so reflection clients (grpcurl) can decode BadRequest.
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .with_service_name(service)
-        .with_service_name(HEALTH_SERVICE_NAME)
+        .with_service_name(HEALTH_SERVICE_NAME);
+    beside
+        .iter()
+        .fold(builder, |builder, name| builder.with_service_name(*name))
 }
