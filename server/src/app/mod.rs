@@ -14,6 +14,7 @@ pub mod quoted;
 mod reload;
 pub mod routes;
 pub mod stack;
+mod watched;
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -42,6 +43,8 @@ use crate::{
 struct Plan {
     forecast: Option<(std::net::SocketAddr, Shared<forecast::Catalog>)>,
     taxonomy: Option<(std::net::SocketAddr, Shared<taxonomy::Vocabulary>)>,
+    /// What the watch service streams: every accepted reload is published into it.
+    watch: llmarket_watch::Hub,
 }
 
 fn shared<T>(value: T) -> Shared<T> {
@@ -105,9 +108,14 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
     };
     let (forecast, taxonomy) =
         load_data(&cli.data, forecast_addr.is_some(), taxonomy_addr.is_some())?;
+    let state = watched::state(watched::Served {
+        forecast: forecast.as_ref(),
+        taxonomy: taxonomy.as_ref(),
+    });
     Ok(Plan {
         forecast: forecast_addr.zip(forecast.map(shared)),
         taxonomy: taxonomy_addr.zip(taxonomy.map(shared)),
+        watch: llmarket_watch::Hub::new(state, cli.watch_heartbeat),
     })
 }
 
@@ -158,13 +166,19 @@ pub async fn run(
     let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();
     if let Some((addr, catalog)) = &plan.forecast {
         match serving::bind(*addr).await {
-            Ok(listener) => services.push((listener, routes::forecast(catalog.clone()))),
+            Ok(listener) => services.push((
+                listener,
+                routes::forecast(catalog.clone()).beside(routes::watch(&plan.watch)),
+            )),
             Err(e) => return fail(exit::IO_ERR, &e.to_string()),
         }
     }
     if let Some((addr, vocabulary)) = &plan.taxonomy {
         match serving::bind(*addr).await {
-            Ok(listener) => services.push((listener, routes::taxonomy(vocabulary.clone()))),
+            Ok(listener) => services.push((
+                listener,
+                routes::taxonomy(vocabulary.clone()).beside(routes::watch(&plan.watch)),
+            )),
             Err(e) => return fail(exit::IO_ERR, &e.to_string()),
         }
     }

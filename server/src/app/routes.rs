@@ -1,17 +1,20 @@
 //! The two services as the serving runtime takes them: each generated server with the
 //! compressions it offers, the largest request each method can take, and the version of the
-//! data its replies depend on (so they may be kept in the reply cache).
+//! data its replies depend on (so they may be kept in the reply cache); beside each, the watch
+//! service, streaming the process's reloads.
 
 use std::sync::Arc;
 
 use llmarket_forecast::{Catalog, ForecastApi};
 use llmarket_kit::{data::Shared, fields::RequestSizes};
+use llmarket_proto::llmarket::watch::v2::watch_service_server::WatchServiceServer;
 use llmarket_proto::{
     forecast::forecast_service_server::ForecastServiceServer,
     taxonomy::taxonomy_service_server::TaxonomyServiceServer,
 };
 use llmarket_serving::{ServiceRoutes, middleware::RequestBounds};
 use llmarket_taxonomy::{TaxonomyApi, Vocabulary};
+use llmarket_watch::{Hub, WatchApi};
 use tonic::server::NamedService;
 
 use super::compression::both_ways;
@@ -40,6 +43,12 @@ pub fn taxonomy(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
     ServiceRoutes::new(server)
         .reading(Arc::new(move || data.load().data_version().number()))
         .bounded(bounds)
+}
+
+/// The watch service streaming what `hub` is told, with the compressions the others offer: the
+/// server routes it beside each service ([`ServiceRoutes::beside`]).
+pub fn watch(hub: &Hub) -> WatchServiceServer<WatchApi> {
+    both_ways!(WatchServiceServer::new(WatchApi::new(hub.clone())))
 }
 
 /// What the service `S` declares it can take, as the message-size layer enforces it.
