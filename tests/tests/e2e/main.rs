@@ -29,4 +29,5 @@ mod revocation;
 mod server_process;
 mod taxonomy;
 mod tls;
+mod watch;
 mod zh;
