@@ -16,7 +16,7 @@ use std::{
 
 use llmarket_kit::data::DataVersion;
 use llmarket_proto::llmarket::watch::v2::ResourceChange;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// How many recent reloads a hub remembers for resuming watches, by default.
 pub const DEFAULT_HISTORY: usize = 256;
@@ -89,6 +89,8 @@ pub struct Hub(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     sender: broadcast::Sender<Arc<Event>>,
+    /// Set once the server stops: every watch ends.
+    closing: watch::Sender<bool>,
     log: Mutex<Log>,
     heartbeat: Duration,
     history: usize,
@@ -114,6 +116,7 @@ impl Hub {
         let (sender, _) = broadcast::channel(history);
         Self(Arc::new(Inner {
             sender,
+            closing: watch::Sender::new(false),
             log: Mutex::new(Log {
                 state: Arc::new(state),
                 next_seq: 1,
@@ -156,6 +159,27 @@ impl Hub {
     /// How long a watch stays silent before it sends a heartbeat.
     pub fn heartbeat(&self) -> Duration {
         self.0.heartbeat
+    }
+
+    /// Ends every watch, open or to come, with UNAVAILABLE: the server is shutting down, and a
+    /// watch held open would hold its drain until the grace period ends. Its clients resume
+    /// (from the last version they saw) on another replica or after the restart.
+    pub fn close(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    /// Completes once [`Hub::close`] has been called.
+    pub(crate) fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut closing = self.0.closing.subscribe();
+        async move {
+            // An error: the hub is gone, which closes it too.
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
+    }
+
+    /// Whether [`Hub::close`] has been called.
+    pub(crate) fn is_closed(&self) -> bool {
+        *self.0.closing.borrow()
     }
 
     /// Watches open now.

@@ -41,6 +41,14 @@ fn resume_unknown(why: String) -> Status {
     )
 }
 
+/// UNAVAILABLE: the server is shutting down.
+fn shutting_down() -> Status {
+    Status::unavailable(
+        "the server is shutting down; watch again (resuming from the last data_version seen) \
+         on another replica or after the restart",
+    )
+}
+
 /// The watch service's handler.
 #[derive(Debug, Clone)]
 pub struct WatchApi {
@@ -65,6 +73,9 @@ impl WatchService for WatchApi {
         let access = Access::of(&request);
         let request = request.into_inner();
         let dataset = parent(&request.parent)?;
+        if self.hub.is_closed() {
+            return Err(shutting_down());
+        }
         let start = self.hub.start();
         if let Some(id) = &dataset {
             access.dataset(id)?;
@@ -114,6 +125,8 @@ struct Watcher {
     quiet_until: Instant,
     /// Set once the stream has sent its last message.
     ended: bool,
+    /// Completes when the server shuts down.
+    closed: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 impl Watcher {
@@ -155,6 +168,7 @@ impl Watcher {
             pending,
             quiet_until: Instant::now() + hub.heartbeat(),
             ended: false,
+            closed: Box::pin(hub.closed()),
         })
     }
 
@@ -176,6 +190,7 @@ impl Watcher {
                     // The hub is gone: the process is shutting down.
                     Err(RecvError::Closed) => return None,
                 },
+                () = &mut self.closed => self.pending.push_back(Err(shutting_down())),
                 () = tokio::time::sleep_until(self.quiet_until) => {
                     let heartbeat = Heartbeat { data_version: self.version.clone() };
                     self.pending.push_back(Ok(WatchResponse {

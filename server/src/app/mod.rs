@@ -4,8 +4,8 @@
 //! Order of work in [`run`]: auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) →
 //! TLS files (65 bad, 74 unreadable) → bind (74) → open-file limit raised → log addresses →
 //! serve → SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still
-//! served) → drain within the grace period → spans still queued flushed to the OTLP collector
-//! (at most [`otlp::FLUSH_TIMEOUT`]) → exit 0. A second SIGINT/SIGTERM during the drain
+//! served) → watches ended (UNAVAILABLE) → drain within the grace period → spans still queued
+//! flushed to the OTLP collector (at most [`otlp::FLUSH_TIMEOUT`]) → exit 0. A second SIGINT/SIGTERM during the drain
 //! exits at once (130/143).
 
 mod compression;
@@ -276,6 +276,7 @@ pub async fn run(
             },
         ));
     }
+    let watches = plan.watch.clone();
     tokio::spawn(reload::reload_on_change(
         cli.data.clone(),
         plan,
@@ -290,6 +291,7 @@ pub async fn run(
         _ = signals.next() => {}
         Some(result) = tasks.join_next() => {
             // A server ended on its own: stop the others too and report.
+            watches.close();
             let _ = stop_tx.send(true);
             let code = report(result);
             while tasks.join_next().await.is_some() {}
@@ -310,6 +312,8 @@ pub async fn run(
             }
         }
     }
+    // Watches never end on their own: they end now, so they do not hold the drain.
+    watches.close();
     let _ = stop_tx.send(true);
     let drain = async {
         let mut code = ExitCode::SUCCESS;

@@ -493,6 +493,21 @@ fn rss_kib(pid: u32) -> u64 {
         .expect("VmRSS")
 }
 
+/// The server's CPU time so far (user + system, from `/proc/PID/stat`), in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read stat");
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let rest = &stat[stat.rfind(')').expect("a command") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+/// The server's CPU time spent on one reload of `data` (from the signal until every watch has
+/// its event, or for none), in milliseconds at 100 ticks a second.
+fn reload_cpu_ms(server: &ServerProcess, before: u64) -> u64 {
+    (cpu_ticks(server.pid()) - before) * 10
+}
+
 /// 1,000 watches on one process (20 connections of 50): the server's RSS before and after they
 /// open, and for each of 5 reloads the time from the first watch's event to the last one's
 /// (the fan-out) and from the signal to the last one. Measures, asserts only that every watch
@@ -517,6 +532,16 @@ async fn thousand_watches_on_one_process() {
         ],
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // Reloads with nobody watching: what a reload costs the server alone.
+    for round in 1..=3 {
+        let ticks = cpu_ticks(server.pid());
+        reload(&server, &data, "bench", &format!("Unwatched {round}"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        eprintln!(
+            "unwatched reload {round}: server CPU {} ms",
+            reload_cpu_ms(&server, ticks)
+        );
+    }
     let before = rss_kib(server.pid());
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
     for _ in 0..CONNECTIONS {
@@ -546,6 +571,7 @@ async fn thousand_watches_on_one_process() {
         (after.saturating_sub(before)) as f64 / watches as f64
     );
     for round in 1..=5 {
+        let ticks = cpu_ticks(server.pid());
         let sent = reload(&server, &data, "bench", &format!("Bench {round}"));
         let mut times = Vec::with_capacity(watches);
         while times.len() < watches {
@@ -557,10 +583,34 @@ async fn thousand_watches_on_one_process() {
             times.push(at);
         }
         let (first, last) = (times.iter().min().unwrap(), times.iter().max().unwrap());
+        tokio::time::sleep(Duration::from_millis(300)).await;
         eprintln!(
-            "reload {round}: fan-out (first to last event) {:?}, signal to last event {:?}",
+            "reload {round}: fan-out (first to last event) {:?}, signal to last event {:?}, \
+             server CPU {} ms",
             *last - *first,
-            *last - sent
+            *last - sent,
+            reload_cpu_ms(&server, ticks)
         );
     }
+}
+
+/// SIGTERM ends an open watch with UNAVAILABLE at once, so it does not hold the drain for the
+/// whole grace period.
+#[tokio::test]
+async fn a_watch_ends_with_unavailable_when_the_server_stops() {
+    let data = DataDir::new("stop");
+    data.write("stopping", "Stopping");
+    let mut server = server(&data, &["--shutdown-grace", "120s"]);
+    let mut stream = watch(connect(&server).await, "datasets/-", "", None)
+        .await
+        .expect("Watch");
+    snapshot(next(&mut stream).await);
+    server.signal("TERM");
+    let status = tokio::time::timeout(Duration::from_secs(30), stream.message())
+        .await
+        .expect("the watch ends within 30 s")
+        .expect_err("a status");
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    // `wait` gives up after 60 s, half the grace period: the drain did not wait for the watch.
+    assert!(server.wait().success());
 }

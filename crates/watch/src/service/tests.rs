@@ -364,3 +364,19 @@ async fn heartbeats_come_after_each_silence_of_the_interval() {
     assert!(matches!(next(&mut stream).await, Message::Heartbeat(_)));
     assert_eq!(sent.elapsed(), HEARTBEAT);
 }
+
+#[tokio::test(start_paused = true)]
+async fn closing_the_hub_ends_every_watch_with_unavailable() {
+    let hub = Hub::new(state(&[("a", "1")]), HEARTBEAT);
+    let mut open = watch(&hub, None, "datasets/-", "").await.unwrap();
+    assert!(matches!(next(&mut open).await, Message::Snapshot(_)));
+    hub.close();
+    let status = open.next().await.expect("a status").expect_err("an error");
+    assert_eq!(status.code(), Code::Unavailable);
+    assert!(open.next().await.is_none(), "nothing after the status");
+    let status = watch(&hub, None, "datasets/-", "")
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(status.code(), Code::Unavailable);
+}
