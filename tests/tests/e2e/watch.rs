@@ -595,8 +595,9 @@ async fn thousand_watches_on_one_process() {
 }
 
 /// SIGTERM ends an open watch with UNAVAILABLE at once, so it does not hold the drain for the
-/// whole grace period.
-#[tokio::test]
+/// whole grace period. (Multi-threaded, so the client's connection keeps answering the server's
+/// GOAWAY while this thread waits for the exit.)
+#[tokio::test(flavor = "multi_thread")]
 async fn a_watch_ends_with_unavailable_when_the_server_stops() {
     let data = DataDir::new("stop");
     data.write("stopping", "Stopping");
@@ -611,6 +612,8 @@ async fn a_watch_ends_with_unavailable_when_the_server_stops() {
         .expect("the watch ends within 30 s")
         .expect_err("a status");
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    drop(stream);
     // `wait` gives up after 60 s, half the grace period: the drain did not wait for the watch.
-    assert!(server.wait().success());
+    let exited = tokio::task::spawn_blocking(move || server.wait());
+    assert!(exited.await.expect("waited").success());
 }
