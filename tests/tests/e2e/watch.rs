@@ -2,9 +2,10 @@
 //! `llmarket-server` process streams a snapshot, then each accepted reload (SIGHUP) to its
 //! subscribers; a watch resumed from a version it saw loses no reload, one resumed from a
 //! version the server does not remember is ABORTED; a caller sees only what its grants let it
-//! read; the streaming-call caps (per connection, per listener, the process's) refuse the next
-//! watch with RESOURCE_EXHAUSTED, and `--max-call-time` ends one; over gRPC-Web (HTTP/1.1) a
-//! watch streams its messages and ends with its status in the trailer frame.
+//! read, and each watch is one of its principal's calls in flight; the streaming-call caps (per
+//! connection, per listener, the process's) refuse the next watch with RESOURCE_EXHAUSTED,
+//! `--max-call-time` ends one, and the server's stop ends every one with UNAVAILABLE; over
+//! gRPC-Web (HTTP/1.1) a watch streams its messages and ends with its status in the trailer frame.
 #![cfg(unix)]
 
 use std::{
@@ -247,7 +248,17 @@ async fn a_caller_sees_only_the_datasets_and_changes_its_grants_let_it_read() {
     )
     .expect("write the auth file");
     let auth = auth.to_str().expect("utf-8 path");
-    let server = server(&data, &["--auth-file", auth, "--watch-heartbeat", "300ms"]);
+    let server = server(
+        &data,
+        &[
+            "--auth-file",
+            auth,
+            "--watch-heartbeat",
+            "300ms",
+            "--max-calls-per-principal",
+            "2",
+        ],
+    );
     let token = Some("narrow-token");
 
     let status = watch(connect(&server).await, "datasets/-", "", None)
@@ -285,6 +296,26 @@ async fn a_caller_sees_only_the_datasets_and_changes_its_grants_let_it_read() {
     );
     assert_eq!(seen.previous_data_version, first.data_version);
     assert_eq!(datasets(&seen.datasets), ["datasets/open"]);
+
+    // A watch is one of its principal's calls in flight: with one open, one more fits, and the
+    // next is refused.
+    let _second = watch(connect(&server).await, "datasets/-", "", token)
+        .await
+        .expect("a second watch");
+    let status = watch(connect(&server).await, "datasets/-", "", token)
+        .await
+        .expect_err("past --max-calls-per-principal");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("calls in flight"),
+        "{}",
+        status.message()
+    );
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    watch(connect(&server).await, "datasets/-", "", token)
+        .await
+        .expect("a watch ended gives its place back");
 }
 
 #[tokio::test]
