@@ -1,12 +1,13 @@
 //! The services as the serving runtime takes them: each generated server with the
 //! compressions it offers, the largest request each method can take, and the version of the
 //! data its replies depend on (so they may be kept in the reply cache). Each listener serves
-//! contract v2 beside v1.
+//! contract v2 beside v1, and the watch service, streaming the process's reloads.
 
 use std::sync::Arc;
 
 use llmarket_forecast::{Catalog, ForecastApi, v2::ForecastApiV2};
 use llmarket_kit::{data::Shared, fields::RequestSizes};
+use llmarket_proto::llmarket::watch::v2::watch_service_server::WatchServiceServer;
 use llmarket_proto::{
     forecast::forecast_service_server::ForecastServiceServer,
     llmarket::forecast::v2::forecast_service_server::ForecastServiceServer as ForecastV2Server,
@@ -15,6 +16,7 @@ use llmarket_proto::{
 };
 use llmarket_serving::{ServiceRoutes, middleware::RequestBounds};
 use llmarket_taxonomy::{TaxonomyApi, Vocabulary, v2::TaxonomyV2Api};
+use llmarket_watch::{Hub, WatchApi};
 use tonic::server::NamedService;
 
 use super::compression::both_ways;
@@ -55,6 +57,12 @@ pub fn taxonomy(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
         .reading(Arc::new(move || data.load().data_version().number()))
         .bounded(bounds)
         .also_bounded(v2, Some(v2_bounds))
+}
+
+/// The watch service streaming what `hub` is told, with the compressions the others offer: the
+/// server routes it beside each service ([`ServiceRoutes::also`]).
+pub fn watch(hub: &Hub) -> WatchServiceServer<WatchApi> {
+    both_ways!(WatchServiceServer::new(WatchApi::new(hub.clone())))
 }
 
 /// What the service `S` declares it can take, as the message-size layer enforces it.

@@ -128,9 +128,10 @@ pub async fn serve(
 /// 5. **load shed**: past `--max-concurrent-calls` in flight → RESOURCE_EXHAUSTED at once, never
 ///    queued; health is exempt. A call is counted from the end of its request body, so a client
 ///    that stalls its body holds no place (the deadline bounds it instead);
-/// 6. **streaming calls**: health `Watch` and reflection streams past `--max-streaming-calls`
-///    on the listener or `--max-streaming-calls-per-connection` on their connection →
-///    RESOURCE_EXHAUSTED at once;
+/// 6. **streaming calls**: health `Watch`, reflection streams and watches
+///    (`llmarket.watch.v2.WatchService/Watch`, routed beside each service) past
+///    `--max-streaming-calls` on the listener or `--max-streaming-calls-per-connection` on their
+///    connection → RESOURCE_EXHAUSTED at once; each holds its places until its stream ends;
 /// 7. **deadline**: the earlier of `grpc-timeout` and `--max-call-time`, then DEADLINE_EXCEEDED,
 ///    reply streams included; a malformed `grpc-timeout` → INVALID_ARGUMENT;
 /// 8. **denied calls counted** ([`DeniedLayer`]): the calls the next layer refuses, by code;
@@ -140,10 +141,15 @@ pub async fn serve(
 ///    the services' grant checks, with the scope the reply cache keys on;
 /// 10. **metrics, access log and trace span** ([`ObserveLayer`]);
 /// 11. **reply cache**: a repeated call to a method the contract declares cacheable (unary,
-///     `idempotency_level = NO_SIDE_EFFECTS`) is answered with its kept encoded reply (keyed on
-///     method, request, the caller's scope and the data version);
-/// 12. the routes: the service, health and reflection, where the codec answers INVALID_ARGUMENT
-///     to an undecodable message.
+///     `idempotency_level = NO_SIDE_EFFECTS`) of the listener's first service is answered with
+///     its kept encoded reply (keyed on method, request, the caller's scope and the data
+///     version); watches, health and reflection pass through;
+/// 12. the routes: the service, the services beside it (contract v2, the watch service), health
+///     and reflection, where the codec answers INVALID_ARGUMENT to an undecodable message.
+///
+/// A watch is a call like any other: shed only while its first reply is made, ended by the
+/// deadline, counted in its principal's calls until its stream ends, and in the process's
+/// `--max-streams-total` by the connection.
 ///
 /// Shedding comes before the deadline so a shed call costs no timer; the deadline comes before
 /// authentication so a slow credential check is bounded too.

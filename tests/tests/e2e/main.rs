@@ -31,4 +31,5 @@ mod server_process;
 mod taxonomy;
 mod taxonomy_v2;
 mod tls;
+mod watch;
 mod zh;
