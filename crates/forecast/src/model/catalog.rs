@@ -431,13 +431,14 @@ impl Catalog {
     }
 }
 
-/// Each v2 dataset's latest edition, by dataset name.
-fn latest(catalog: &Catalog) -> Vec<(String, String)> {
+/// Each v2 dataset's latest edition and what the dataset shows of it (titles, publisher), by
+/// dataset name.
+fn latest(catalog: &Catalog) -> Vec<(String, (String, &DatasetInfo))> {
     let datasets = catalog.editions.iter();
     datasets
         .filter_map(|d| {
             let latest = catalog.editions_of(d).next_back()?;
-            Some((dataset_name(&d.id), latest.edition_name()))
+            Some((dataset_name(&d.id), (latest.edition_name(), &latest.info)))
         })
         .collect()
 }
