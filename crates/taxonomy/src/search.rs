@@ -418,11 +418,7 @@ impl SearchIndex {
         let mut block_texts = Vec::with_capacity(self.text.len() / BLOCK + 1);
         let mut t = 0;
         for block in (0..self.text.len()).step_by(BLOCK) {
-            while self
-                .texts
-                .get(t)
-                .is_some_and(|x| x.end as usize + 1 <= block)
-            {
+            while self.texts.get(t).is_some_and(|x| (x.end as usize) < block) {
                 t += 1;
             }
             block_texts.push(t);
@@ -934,6 +930,21 @@ mod tests {
                 .heavy
                 .is_empty()
         );
+    }
+
+    /// Canary for `divsufsort` (ADR 0005): its output is every position once, in the order of
+    /// the suffixes, over bytes including 0xFF and multi-byte characters.
+    #[test]
+    fn the_suffix_sort_orders_every_suffix() {
+        let mut text = "推理 abab\u{ff}ba推\u{ff}".as_bytes().to_vec();
+        text.push(SEP);
+        text.extend_from_slice(b"abab");
+        let sa = suffix_array(&text);
+        let mut positions: Vec<usize> = sa.iter().map(|&p| p as usize).collect();
+        assert!(positions.windows(2).all(|w| text[w[0]..] < text[w[1]..]));
+        positions.sort_unstable();
+        assert_eq!(positions, (0..text.len()).collect::<Vec<_>>());
+        assert!(suffix_array(&[]).is_empty());
     }
 
     #[test]
