@@ -150,7 +150,7 @@ const MAX_CONCEPTS: usize = (u32::MAX >> PLACE_BITS) as usize;
 const MAX_TEXT: usize = i32::MAX as usize;
 /// Runs of the suffix array at least this long are classified at load ([`Heavy`]): reading
 /// one takes longer than a first page should (about 1 ns an entry, and a page may take 2 ms).
-pub const HEAVY_RUN: usize = 200_000;
+pub const HEAVY_RUN: usize = 100_000;
 /// Bytes of one classified block of the text, for finding the text that holds a position.
 const BLOCK: usize = 64;
 
