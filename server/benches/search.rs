@@ -1,5 +1,5 @@
-//! Cost per query of concept search ([`Vocabulary::search`]) on synthetic vocabularies of 1,000,
-//! 10,000 and 100,000 concepts, loaded through the real TOML loader.
+//! Cost per query of concept search ([`Vocabulary::search_page`]) on synthetic vocabularies of
+//! 1,000, 10,000 and 100,000 concepts, loaded through the real TOML loader.
 //!
 //! Each concept has a 3-word English and a 4-character Chinese preferred label, an alternative
 //! label in each language, and definitions of 15 words and 25 characters. Words are drawn from
@@ -7,14 +7,16 @@
 //! some n-grams are everywhere (as in real text) and others are rare.
 //!
 //! Query kinds: an exact English label and an exact Chinese label (one concept each, its label
-//! free of the 100 most common words: the cost should stay nearly flat as the vocabulary grows), a rare word (hits grow with the vocabulary,
-//! but slowly), a common word (a large share of all concepts match: the cost is dominated by the
-//! hits themselves), and a query with no match. Before measuring, each query's hit count is
-//! printed so the figures can be read against the output size.
+//! free of the 100 most common words: the cost should stay nearly flat as the vocabulary grows),
+//! a rare word (hits grow with the vocabulary, but slowly), the commonest word (a large share of
+//! all concepts match) and the second commonest (about half as many), the commonest letter and
+//! Han character (nearly every concept matches), and a query with no match. Each is measured as
+//! SearchConcepts serves it: the first page of 20 hits with the exact total, and page 50. Before
+//! measuring, the load time, the index size and each query's hit count are printed.
 //!
 //! Run: `cargo bench -p llmarket-server --bench search -- --warm-up-time 1 --measurement-time 3`
 
-use std::{borrow::Cow, collections::HashSet, fmt::Write as _, hint::black_box};
+use std::{borrow::Cow, collections::HashSet, fmt::Write as _, hint::black_box, time::Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use llmarket_kit::data::{DataFile, DatasetFiles};
@@ -186,27 +188,55 @@ fn load(text: String) -> Vocabulary {
     }
 }
 
+/// The page size the service uses when a request asks for 0.
+const PAGE: usize = 20;
+/// The offset of the later page measured: page 50.
+const LATER: usize = 49 * PAGE;
+
 fn search(c: &mut Criterion) {
     let mut group = c.benchmark_group("search");
+    let all = |_: usize| true;
     for size in SIZES {
         let (text, en_label, zh_label) = synthetic(size);
+        let started = Instant::now();
         let vocabulary = load(text);
+        eprintln!(
+            "search/{size}: loaded in {:?}, search index {:.1} MiB",
+            started.elapsed(),
+            vocabulary.search_index_bytes() as f64 / (1 << 20) as f64
+        );
         let queries = [
             ("en-label-exact", en_label),
             ("zh-label-exact", zh_label),
             ("rare-word", word(WORDS - 500)),
             ("common-word", word(0)),
+            ("second-word", word(1)),
+            ("common-letter", "a".to_owned()),
+            ("common-han", han(0).to_string()),
             ("no-match", "qqxxzz".to_owned()),
         ];
         for (kind, query) in &queries {
-            let hits = vocabulary.search(query, &[], Lang::En).len();
+            let hits = vocabulary.search_page(query, &all, Lang::En, 0, 0).total;
             eprintln!("search/{kind}/{size}: {query:?} has {hits} hits");
+            // The first page, as SearchConcepts serves it by default.
             group.bench_with_input(BenchmarkId::new(*kind, size), query, |b, query| {
                 b.iter(|| {
-                    let hits = vocabulary.search(black_box(query), &[], Lang::En);
-                    black_box(hits.len())
+                    let page = vocabulary.search_page(black_box(query), &all, Lang::En, 0, PAGE);
+                    black_box((page.hits.len(), page.total))
                 });
             });
+            // Page 50 (empty when there are fewer hits).
+            group.bench_with_input(
+                BenchmarkId::new(format!("{kind}-page-50"), size),
+                query,
+                |b, query| {
+                    b.iter(|| {
+                        let page =
+                            vocabulary.search_page(black_box(query), &all, Lang::En, LATER, PAGE);
+                        black_box((page.hits.len(), page.total))
+                    });
+                },
+            );
         }
     }
     group.finish();

@@ -151,16 +151,28 @@ impl PageRequest {
     /// This page of `items`, whose order depends on the data of `version`, and the
     /// `next_page_token`. A token cut from another version is INVALID_ARGUMENT.
     pub fn ranked<'a, T>(&self, items: &'a [T], version: u64) -> Result<(&'a [T], String), Status> {
-        let start = match self.cursor {
-            Cursor::Start => 0,
+        let (page, end) = self.cut(items, self.ranked_start(version)?);
+        Ok((page, self.ranked_next(end, items.len(), version)))
+    }
+
+    /// Where this page of a list whose order depends on the data of `version` starts, for a
+    /// list that is not built whole ([`PageRequest::ranked`] for one that is): the page is
+    /// `start..start + self.size` of it. A token cut from another version is INVALID_ARGUMENT.
+    pub fn ranked_start(&self, version: u64) -> Result<usize, Status> {
+        match self.cursor {
+            Cursor::Start => Ok(0),
             Cursor::Ranked { offset, version: v } if v == version => {
-                usize::try_from(offset).unwrap_or(usize::MAX)
+                Ok(usize::try_from(offset).unwrap_or(usize::MAX))
             }
-            Cursor::Ranked { .. } => return Err(data_changed()),
-            Cursor::After(_) => return Err(bad_token()),
-        };
-        let (page, end) = self.cut(items, start);
-        let next = if end < items.len() {
+            Cursor::Ranked { .. } => Err(data_changed()),
+            Cursor::After(_) => Err(bad_token()),
+        }
+    }
+
+    /// The `next_page_token` after a page of a list of `total` items (data `version`) that
+    /// ended at `end`: empty when nothing follows.
+    pub fn ranked_next(&self, end: usize, total: usize, version: u64) -> String {
+        if end < total {
             encode(
                 &Cursor::Ranked {
                     offset: end as u64,
@@ -170,8 +182,7 @@ impl PageRequest {
             )
         } else {
             String::new()
-        };
-        Ok((page, next))
+        }
     }
 
     /// The key the page starts after (`None` on the first page); a ranked token is not one.

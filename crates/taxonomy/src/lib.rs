@@ -3,7 +3,7 @@
 //!
 //! Layout, each module depending only on those before it: [`language`] (BCP-47 language
 //! choice), [`text`] (normalisation for matching), [`error`] (domain errors → statuses),
-//! [`model`] (domain types), [`search`] (the n-gram search index), [`vocabulary`] (the assembled
+//! [`model`] (domain types), [`search`] (the suffix-array search index), [`vocabulary`] (the assembled
 //! vocabulary and its lookups), [`editions`] (the vocabulary of each (dataset, edition)),
 //! [`load`] (TOML parsing and validation, each source alone, and the v1 view merged from each
 //! dataset's latest edition), [`convert`] (requests validated into queries), [`reply`] (domain
@@ -248,13 +248,22 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyApi {
             .map(|id| vocabulary.scheme_index(id))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| nearest::status(e, &vocabulary, &access))?;
-        let mut hits = vocabulary.search(query.query, &schemes, reply.lang());
-        // Filtered before counting and paging, so totals and offsets are the caller's own.
-        hits.retain(|hit| access.may_read_scheme(&vocabulary.scheme_of(hit.concept).id));
-        let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
         // The caller's own version: a change to schemes it cannot read keeps its tokens good.
         let version = vocabulary.version_for(|id| access.may_read_scheme(id));
-        let (hits, next_page_token) = page.ranked(&hits, version)?;
+        let start = page.ranked_start(version)?;
+        // Filtered before counting and paging, so totals and offsets are the caller's own.
+        let filter = |i: usize| {
+            (schemes.is_empty() || schemes.contains(&i))
+                && vocabulary
+                    .schemes()
+                    .get(i)
+                    .is_some_and(|s| access.may_read_scheme(&s.id))
+        };
+        let found = vocabulary.search_page(query.query, &filter, reply.lang(), start, page.size);
+        let total_size = i32::try_from(found.total).unwrap_or(i32::MAX);
+        let end = start.saturating_add(found.hits.len());
+        let next_page_token = page.ranked_next(end, found.total, version);
+        let hits = found.hits;
         Ok(versioned(
             &shown_version(&vocabulary, &access),
             pb::SearchConceptsResponse {

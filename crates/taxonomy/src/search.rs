@@ -1,20 +1,29 @@
-//! The concept search index: an inverted index of character n-grams over normalised texts.
+//! The concept search index: a suffix array over every concept's normalised texts.
 //!
 //! Every text of a concept (preferred and alternative labels in both languages, the notation, and
 //! both definitions) is normalised once at load ([`normalize`]: NFKC, lowercase, whitespace
 //! collapsed and dropped next to Han characters, so Chinese matches without word breaks and
-//! `AI原生应用` finds `AI 原生应用`). Each concept is posted under every character, bigram and
-//! trigram of its texts. A query reads the lists of its longest n-grams (its one character, its
-//! bigram, or its trigrams), intersects them starting from the shortest (galloping forward
-//! through the longer ones), and verifies only the surviving candidates by substring match. No
-//! search scans the texts of every concept. Trigrams matter for Latin text, where every bigram
-//! of a word is common; Chinese is selective from the bigram on.
+//! `AI原生应用` finds `AI 原生应用`). The texts are laid end to end in one buffer, each followed
+//! by a separator byte (0xFF, never part of UTF-8), and the suffix array holds every position
+//! where a character starts, in the order of the text from there on. The suffixes starting with
+//! a query are one run of the array (two binary searches), and every entry of the run is a place
+//! where the query occurs inside one text: substring semantics in any script, with no
+//! verification. Beside each entry the index keeps its concept and whether it starts a label,
+//! lies inside a label, or lies in a definition, so a run is read from two sequential arrays.
 //!
 //! Ranking: exact label (1.0) > label prefix (0.75) > label substring (0.5) > definition (0.25);
 //! labels are the preferred and alternative labels and the notation. A concept appears once,
-//! with its best match; ties go to scheme order, then vocabulary order.
+//! with its best match; ties go to scheme order, then vocabulary order (index order). A search
+//! marks each concept of the run in the bit set of its match kind, keeps each concept in its best
+//! kind only, and reads a page from the sets in rank order: kind by kind, index by index,
+//! counting the bits before the page by popcount, so no hit is built, sorted or counted one by
+//! one outside the page. The total is exact. Queries so common that their run would cost more
+//! to read than a page may take (single characters, common syllables) are answered from sets
+//! worked out at load ([`HEAVY_RUN`]).
+//!
+//! The architecture decision, with measured figures: docs/adr/0005-search-index.md.
 
-use std::{collections::HashMap, ops::Range};
+use std::{borrow::Cow, ops::Range};
 
 use super::{
     language::Lang,
@@ -113,89 +122,200 @@ impl Slot {
             ),
         }
     }
+
+    /// Every slot of `concept`, in the order ties between equal matches are decided.
+    fn all(concept: &Concept) -> impl Iterator<Item = Slot> {
+        Lang::ALL
+            .into_iter()
+            .map(Slot::Pref)
+            .chain((0..concept.alt_labels.len()).map(Slot::Alt))
+            .chain(std::iter::once(Slot::Notation))
+            .chain(Lang::ALL.into_iter().map(Slot::Definition))
+    }
 }
 
-/// One normalised text of a concept.
+/// Ends every text in [`SearchIndex::text`]; 0xFF never occurs in UTF-8, so no query crosses it.
+const SEP: u8 = 0xFF;
+/// [`SearchIndex::owners`] place: the suffix starts a label (notation included).
+const LABEL_START: u32 = 0;
+/// [`SearchIndex::owners`] place: the suffix starts inside a label.
+const LABEL_INSIDE: u32 = 1;
+/// [`SearchIndex::owners`] place: the suffix starts in a definition.
+const DEFINITION: u32 = 2;
+/// Bits of an owner entry that hold the place; the concept is the rest.
+const PLACE_BITS: u32 = 2;
+/// Most concepts an index holds: a concept index must fit an owner entry beside its place.
+const MAX_CONCEPTS: usize = (u32::MAX >> PLACE_BITS) as usize;
+/// Most bytes of normalised text an index holds (the suffix sorter counts in `i32`).
+const MAX_TEXT: usize = i32::MAX as usize;
+/// Runs of the suffix array at least this long are classified at load ([`Heavy`]): reading a
+/// run costs about 4 ns an entry, so no query reads for more than about 0.4 ms, well inside the
+/// 2 ms a first page may take on 100,000 concepts (docs/benchmarks/2026-12-07-search.md).
+pub const HEAVY_RUN: usize = 100_000;
+/// Bytes of one classified block of the text, for finding the text that holds a position.
+const BLOCK: usize = 64;
+
+/// One normalised text of a concept: its slot and where it is in [`SearchIndex::text`].
 #[derive(Debug, Clone)]
 struct Indexed {
     slot: Slot,
-    normalized: Box<str>,
+    start: u32,
+    end: u32,
 }
 
-/// The inverted index over every concept's texts. Built once per vocabulary.
-#[derive(Debug, Default)]
-pub struct SearchIndex {
-    /// n-gram key ([`gram_key`]) → where its list is in `postings`.
-    lists: HashMap<u64, Range<usize>>,
-    /// Every posting list, one after another; a list holds ascending concept indices.
-    postings: Vec<ConceptIndex>,
-    /// Every concept's normalised texts, concept by concept.
-    texts: Vec<Indexed>,
-    /// `texts[starts[i]..starts[i + 1]]` are concept `i`'s texts.
-    starts: Vec<usize>,
+/// A set of concept indices, one bit each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(len: usize) -> Self {
+        Self(vec![0; len.div_ceil(64)])
+    }
+
+    /// Adds every index in `range`, a word at a time.
+    fn insert_range(&mut self, range: Range<usize>) {
+        let mut i = range.start;
+        while i < range.end {
+            let (word, bit) = (i / 64, i % 64);
+            let n = (64 - bit).min(range.end - i);
+            let ones = if n == 64 {
+                u64::MAX
+            } else {
+                ((1 << n) - 1) << bit
+            };
+            if let Some(w) = self.0.get_mut(word) {
+                *w |= ones;
+            }
+            i += n;
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.0.capacity() * 8
+    }
 }
 
-/// The key of an n-gram of 1 to 3 characters: each character plus one, in 21 bits, so n-grams
-/// of different lengths never share a key.
-fn gram_key(chars: &[char]) -> u64 {
-    chars
-        .iter()
-        .fold(0, |key, &c| (key << 21) | (u64::from(c) + 1))
-}
+/// The concepts of one query, each in the set of its best match kind (exact, prefix, substring,
+/// definition), so the sets are disjoint and their order is the rank order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ranked([Bits; 4]);
 
-/// Appends the keys of every unigram, bigram and trigram of `text` to `keys`.
-fn grams(text: &str, keys: &mut Vec<u64>) {
-    let (mut before, mut last): (Option<char>, Option<char>) = (None, None);
-    for c in text.chars() {
-        keys.push(gram_key(&[c]));
-        if let Some(b) = last {
-            keys.push(gram_key(&[b, c]));
-            if let Some(a) = before {
-                keys.push(gram_key(&[a, b, c]));
+impl Ranked {
+    /// Keeps each concept in its best set only.
+    fn keep_best(&mut self) {
+        let [exact, prefix, substring, definition] = &mut self.0;
+        for (((e, p), s), d) in exact
+            .0
+            .iter()
+            .zip(&mut prefix.0)
+            .zip(&mut substring.0)
+            .zip(&mut definition.0)
+        {
+            *p &= !*e;
+            *s &= !(*e | *p);
+            *d &= !(*e | *p | *s);
+        }
+    }
+
+    /// The concepts in `allowed` at ranks `offset..offset + limit`, best first, and how many
+    /// concepts in `allowed` there are in all.
+    fn page(&self, allowed: &Bits, offset: usize, limit: usize) -> (Vec<ConceptIndex>, usize) {
+        let end = offset.saturating_add(limit);
+        let mut page = Vec::new();
+        let mut rank = 0;
+        for set in &self.0 {
+            for (w, (&word, &mask)) in set.0.iter().zip(&allowed.0).enumerate() {
+                let mut bits = word & mask;
+                let n = bits.count_ones() as usize;
+                if rank + n <= offset || rank >= end {
+                    rank += n;
+                    continue;
+                }
+                while bits != 0 {
+                    if (offset..end).contains(&rank) {
+                        page.push((w * 64) as ConceptIndex + bits.trailing_zeros());
+                    }
+                    bits &= bits - 1;
+                    rank += 1;
+                }
             }
         }
-        (before, last) = (last, Some(c));
+        (page, rank)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.0.iter().map(Bits::heap_bytes).sum()
     }
 }
 
-/// The distinct keys of every text in `texts`, sorted.
-fn text_keys(texts: &[Indexed], keys: &mut Vec<u64>) {
-    keys.clear();
-    for text in texts {
-        grams(&text.normalized, keys);
-    }
-    keys.sort_unstable();
-    keys.dedup();
+/// Runs of the suffix array at most this long are ranked as a sorted list of (kind, concept)
+/// rather than in bit sets, which cost a pass over every concept.
+const SPARSE_RUN: usize = 2048;
+
+/// The concepts of a query, ranked.
+#[derive(Debug)]
+enum Found<'i> {
+    /// In the bit sets of their best kinds.
+    Sets(Cow<'i, Ranked>),
+    /// Each concept once, as (kind rank, concept), best first.
+    Few(Vec<(usize, ConceptIndex)>),
 }
 
-/// The keys a normalised query must all be posted under: its unigram, its bigram, or its
-/// trigrams (the longest n-grams indexed, so the shortest lists).
-fn query_keys(query: &str) -> Vec<u64> {
-    let chars: Vec<char> = query.chars().collect();
-    let n = chars.len().min(3);
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut keys: Vec<u64> = chars.windows(n).map(gram_key).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+/// The kind sets of a query whose run is at least [`HEAVY_RUN`] long, worked out at load.
+#[derive(Debug, Clone)]
+struct Heavy {
+    /// The normalised query.
+    query: Box<[u8]>,
+    ranked: Ranked,
 }
 
-/// The first index at or after `from` whose value is at least `target`: exponential search
-/// from `from`, then binary search in the last step, so a walk over ascending targets reads each
-/// list forward only.
-fn gallop(list: &[ConceptIndex], from: usize, target: ConceptIndex) -> usize {
-    let mut low = from;
-    let mut step = 1;
-    while low + step < list.len() && list[low + step] < target {
-        low += step;
-        step *= 2;
+/// The suffix-array index over every concept's texts. Built once per vocabulary.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    /// Every concept's normalised texts, concept by concept, each followed by [`SEP`].
+    text: Vec<u8>,
+    /// Every concept's texts, concept by concept.
+    texts: Vec<Indexed>,
+    /// `texts[starts[i]..starts[i + 1]]` are concept `i`'s texts.
+    starts: Vec<u32>,
+    /// The positions in `text` where a character starts, in the order of the suffixes there.
+    suffixes: Vec<u32>,
+    /// For each entry of `suffixes`: its concept, shifted left by [`PLACE_BITS`], and its place
+    /// ([`LABEL_START`], [`LABEL_INSIDE`] or [`DEFINITION`]).
+    owners: Vec<u32>,
+    /// Each run of concepts of one scheme, in index order: the scheme and the concepts.
+    schemes: Vec<(usize, Range<usize>)>,
+    /// Concepts indexed (all of them, up to [`MAX_CONCEPTS`] and [`MAX_TEXT`]).
+    concepts: usize,
+    /// The queries whose runs are long, sorted by query.
+    heavy: Vec<Heavy>,
+    /// For each first two bytes `k` (a big-endian `u16`), where the suffixes starting with `k`
+    /// or later start in `suffixes`, and one more entry, so a run is searched for in its
+    /// bucket only.
+    buckets: Vec<u32>,
+    /// Runs up to this long are ranked as a list ([`SPARSE_RUN`]).
+    sparse_run: usize,
+}
+
+/// How a search's concepts are chosen: the schemes (indices) that may appear.
+pub trait SchemeFilter {
+    /// Whether concepts of scheme `scheme` may appear.
+    fn allows(&self, scheme: usize) -> bool;
+}
+
+impl<F: Fn(usize) -> bool> SchemeFilter for F {
+    fn allows(&self, scheme: usize) -> bool {
+        self(scheme)
     }
-    let high = (low + step + 1).min(list.len());
-    low + list
-        .get(low..high)
-        .map_or(0, |s| s.partition_point(|&x| x < target))
+}
+
+/// One page of a search.
+#[derive(Debug, Clone)]
+pub struct SearchPage<'v> {
+    /// The hits of the page, best first.
+    pub hits: Vec<Hit<'v>>,
+    /// How many concepts match in all (exact).
+    pub total: usize,
 }
 
 /// How `label` (normalised) matches `query` (normalised), if it does.
@@ -211,96 +331,315 @@ fn label_match(label: &str, query: &str) -> Option<MatchKind> {
     }
 }
 
+/// The rank of the match kind (0 exact to 3 definition) of a query at a suffix owned by
+/// `owner`, `whole` when the query is all that is left of the suffix's text.
+fn kind(owner: u32, whole: bool) -> usize {
+    // By place (LABEL_START, LABEL_INSIDE, DEFINITION, unused), then whole or not.
+    const KINDS: [[usize; 4]; 2] = [[1, 2, 3, 3], [0, 2, 3, 3]];
+    KINDS[usize::from(whole)][(owner & ((1 << PLACE_BITS) - 1)) as usize]
+}
+
+/// The suffix array of `text`: every position, in the order of the suffixes there.
+fn suffix_array(text: &[u8]) -> Vec<i32> {
+    let mut sa = vec![0; text.len()];
+    if !text.is_empty() {
+        divsufsort::sort_in_place(text, &mut sa);
+    }
+    sa
+}
+
 impl SearchIndex {
     /// Indexes `concepts` (whose positions are their [`ConceptIndex`]).
-    ///
-    /// Two passes: the first normalises every text and counts the concepts under each n-gram,
-    /// the second lays the lists out one after another in one allocation.
     pub fn build(concepts: &[Concept]) -> Self {
-        let count = concepts.len().min(ConceptIndex::MAX as usize);
-        let mut texts = Vec::with_capacity(count * 6);
-        let mut starts = Vec::with_capacity(count + 1);
-        let mut counts: HashMap<u64, u32> = HashMap::new();
-        let mut keys = Vec::new();
-        for concept in &concepts[..count] {
-            let start = texts.len();
-            starts.push(start);
-            let slots = Lang::ALL
-                .into_iter()
-                .map(Slot::Pref)
-                .chain((0..concept.alt_labels.len()).map(Slot::Alt))
-                .chain(std::iter::once(Slot::Notation))
-                .chain(Lang::ALL.into_iter().map(Slot::Definition));
-            for slot in slots {
-                let (_, _, text) = slot.resolve(concept);
-                let normalized = normalize(text);
-                if !normalized.is_empty() {
-                    texts.push(Indexed {
-                        slot,
-                        normalized: normalized.into_boxed_str(),
-                    });
-                }
-            }
-            text_keys(&texts[start..], &mut keys);
-            for key in &keys {
-                *counts.entry(*key).or_default() += 1;
-            }
-        }
-        starts.push(texts.len());
+        Self::build_with(concepts, HEAVY_RUN, SPARSE_RUN)
+    }
 
-        let mut lists = HashMap::with_capacity(counts.len());
-        let mut end = 0;
-        for (key, n) in counts {
-            lists.insert(key, end..end);
-            end += n as usize;
+    /// [`SearchIndex::build`], classifying at load the queries whose runs are at least
+    /// `heavy_run` entries long, and ranking runs up to `sparse_run` long as lists (tests change
+    /// both to exercise every path).
+    fn build_with(concepts: &[Concept], heavy_run: usize, sparse_run: usize) -> Self {
+        let mut index = Self::lay_out(concepts);
+        index.sort_suffixes();
+        index.buckets = index.bucket_starts();
+        index.sparse_run = sparse_run;
+        index.heavy = index.heavy_queries(heavy_run.max(1));
+        index.text.shrink_to_fit();
+        index.texts.shrink_to_fit();
+        index.starts.shrink_to_fit();
+        index.schemes.shrink_to_fit();
+        index
+    }
+
+    /// Normalises every text into one buffer (the first pass of [`SearchIndex::build`]).
+    fn lay_out(concepts: &[Concept]) -> Self {
+        let mut index = Self::default();
+        let mut concept_text = Vec::new();
+        for concept in concepts.iter().take(MAX_CONCEPTS) {
+            concept_text.clear();
+            let mut texts = Vec::new();
+            let base = index.text.len();
+            for slot in Slot::all(concept) {
+                let normalized = normalize(slot.resolve(concept).2);
+                if normalized.is_empty() {
+                    continue;
+                }
+                let start = base + concept_text.len();
+                concept_text.extend_from_slice(normalized.as_bytes());
+                texts.push((slot, start, base + concept_text.len()));
+                concept_text.push(SEP);
+            }
+            if base + concept_text.len() > MAX_TEXT {
+                break;
+            }
+            index.starts.push(index.texts.len() as u32);
+            index
+                .texts
+                .extend(texts.into_iter().map(|(slot, start, end)| Indexed {
+                    slot,
+                    start: start as u32,
+                    end: end as u32,
+                }));
+            index.text.extend_from_slice(&concept_text);
+            match index.schemes.last_mut() {
+                Some((scheme, run)) if *scheme == concept.scheme => run.end += 1,
+                _ => index
+                    .schemes
+                    .push((concept.scheme, index.concepts..index.concepts + 1)),
+            }
+            index.concepts += 1;
         }
-        let mut postings = vec![0; end];
-        for (i, window) in starts.windows(2).enumerate() {
-            text_keys(&texts[window[0]..window[1]], &mut keys);
-            for key in &keys {
-                if let Some(list) = lists.get_mut(key) {
-                    postings[list.end] = i as ConceptIndex;
-                    list.end += 1;
+        index.starts.push(index.texts.len() as u32);
+        index
+    }
+
+    /// Sorts the suffixes that start a character and notes each one's owner.
+    fn sort_suffixes(&mut self) {
+        // The text of each block of BLOCK bytes' first byte, so a position's text is found by a
+        // short walk forward from its block's.
+        let mut block_texts = Vec::with_capacity(self.text.len() / BLOCK + 1);
+        let mut t = 0;
+        for block in (0..self.text.len()).step_by(BLOCK) {
+            while self.texts.get(t).is_some_and(|x| (x.end as usize) < block) {
+                t += 1;
+            }
+            block_texts.push(t);
+        }
+        let mut concept_of = Vec::with_capacity(self.texts.len());
+        for c in 0..self.concepts {
+            let texts = self.starts[c + 1] - self.starts[c];
+            concept_of.extend(std::iter::repeat_n(c as u32, texts as usize));
+        }
+        let mut sa = suffix_array(&self.text);
+        let mut kept = 0;
+        let mut owners = Vec::with_capacity(sa.len());
+        for i in 0..sa.len() {
+            let p = sa[i] as usize;
+            let byte = self.text[p];
+            if byte == SEP || byte & 0xC0 == 0x80 {
+                continue;
+            }
+            let mut t = block_texts[p / BLOCK];
+            while (self.texts[t].end as usize) < p {
+                t += 1;
+            }
+            let text = &self.texts[t];
+            let place = match text.slot {
+                Slot::Definition(_) => DEFINITION,
+                _ if text.start as usize == p => LABEL_START,
+                _ => LABEL_INSIDE,
+            };
+            owners.push((concept_of[t] << PLACE_BITS) | place);
+            sa[kept] = p as i32;
+            kept += 1;
+        }
+        sa.truncate(kept);
+        let mut suffixes: Vec<u32> = sa.into_iter().map(|p| p as u32).collect();
+        suffixes.shrink_to_fit();
+        owners.shrink_to_fit();
+        self.suffixes = suffixes;
+        self.owners = owners;
+    }
+
+    /// The run of [`SearchIndex::suffixes`] that start with `query`.
+    /// Searched within the suffixes that share its first two bytes ([`SearchIndex::buckets`]).
+    fn run(&self, query: &[u8]) -> Range<usize> {
+        let head = |p: u32| {
+            let p = p as usize;
+            self.text
+                .get(p..(p + query.len()).min(self.text.len()))
+                .unwrap_or_default()
+        };
+        let first = usize::from(query.first().copied().unwrap_or_default()) << 8;
+        let bucket = |key: usize| self.buckets.get(key).map_or(0, |&b| b as usize);
+        let within = match query.get(1) {
+            None => bucket(first)..bucket(first + 256),
+            Some(&second) => {
+                bucket(first + usize::from(second))..bucket(first + usize::from(second) + 1)
+            }
+        };
+        let Some(suffixes) = self.suffixes.get(within.clone()) else {
+            return 0..0;
+        };
+        let start = suffixes.partition_point(|&p| head(p) < query);
+        let len = suffixes[start..].partition_point(|&p| head(p) == query);
+        within.start + start..within.start + start + len
+    }
+
+    /// [`SearchIndex::buckets`] of the sorted suffixes.
+    fn bucket_starts(&self) -> Vec<u32> {
+        let key = |p: u32| {
+            let p = p as usize;
+            let byte = |i: usize| usize::from(self.text.get(i).copied().unwrap_or_default());
+            (byte(p) << 8) | byte(p + 1)
+        };
+        let mut buckets = Vec::with_capacity((1 << 16) + 1);
+        for (i, &p) in self.suffixes.iter().enumerate() {
+            while buckets.len() <= key(p) {
+                buckets.push(i as u32);
+            }
+        }
+        buckets.resize((1 << 16) + 1, self.suffixes.len() as u32);
+        buckets
+    }
+
+    /// The kind sets of `query` worked out from its run.
+    fn classify(&self, query: &[u8], run: Range<usize>) -> Ranked {
+        // One flat array of the four sets and no branch on the kind: a run's places come in no
+        // order, and a mispredicted branch an entry cost more than the rest of the loop.
+        let words = self.concepts.div_ceil(64);
+        let mut sets = vec![0u64; 4 * words];
+        let whole = self.whole(query, &run).clamp(run.start, run.end);
+        for (part, tail) in [(run.start..whole, false), (whole..run.end, true)] {
+            for &owner in &self.owners[part] {
+                let concept = (owner >> PLACE_BITS) as usize;
+                let at = kind(owner, tail) * words + concept / 64;
+                if let Some(word) = sets.get_mut(at) {
+                    *word |= 1 << (concept % 64);
                 }
             }
         }
-        Self {
-            lists,
-            postings,
-            texts,
-            starts,
+        let mut chunks = sets.chunks_exact(words.max(1)).map(|c| Bits(c.to_vec()));
+        let mut ranked = Ranked(std::array::from_fn(|_| {
+            chunks.next().unwrap_or_else(|| Bits::new(self.concepts))
+        }));
+        ranked.keep_best();
+        ranked
+    }
+
+    /// Where the suffixes of `run` (the run of `query`) that are the whole rest of their text
+    /// start: they are the run's tail, since [`SEP`] is the greatest byte. Found by a binary
+    /// search, so telling an exact label from a prefix reads no text.
+    fn whole(&self, query: &[u8], run: &Range<usize>) -> usize {
+        let head = |p: u32| {
+            let p = p as usize;
+            self.text.get(p + query.len()).copied()
+        };
+        let suffixes = self.suffixes.get(run.clone()).unwrap_or_default();
+        run.start + suffixes.partition_point(|&p| head(p) != Some(SEP))
+    }
+
+    /// Every query (a whole number of characters) whose run is at least `heavy_run` long, with
+    /// its kind sets. Found by walking down from the one-byte prefixes: a query's run lies
+    /// inside its prefix's, so only long runs are split further.
+    fn heavy_queries(&self, heavy_run: usize) -> Vec<Heavy> {
+        let mut heavy = Vec::new();
+        let mut pending = vec![(Vec::new(), 0..self.suffixes.len())];
+        while let Some((prefix, run)) = pending.pop() {
+            let mut start = run.start;
+            while start < run.end {
+                let p = self.suffixes[start] as usize + prefix.len();
+                let Some(&next) = self.text.get(p).filter(|&&b| b != SEP) else {
+                    start += 1;
+                    continue;
+                };
+                let mut query = prefix.clone();
+                query.push(next);
+                let end = start + self.run(&query).len();
+                if end - start >= heavy_run {
+                    if std::str::from_utf8(&query).is_ok() {
+                        heavy.push(Heavy {
+                            ranked: self.classify(&query, start..end),
+                            query: query.clone().into_boxed_slice(),
+                        });
+                    }
+                    pending.push((query, start..end));
+                }
+                start = end;
+            }
+        }
+        heavy.sort_by(|a, b| a.query.cmp(&b.query));
+        heavy
+    }
+
+    /// The kind sets of `query` (normalised, not empty).
+    fn found(&self, query: &[u8]) -> Found<'_> {
+        if let Ok(i) = self.heavy.binary_search_by(|h| (*h.query).cmp(query)) {
+            return Found::Sets(Cow::Borrowed(&self.heavy[i].ranked));
+        }
+        let run = self.run(query);
+        if run.len() > self.sparse_run {
+            return Found::Sets(Cow::Owned(self.classify(query, run)));
+        }
+        let whole = self.whole(query, &run);
+        let mut best: Vec<(usize, ConceptIndex)> = self.owners[run.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, &owner)| (kind(owner, run.start + i >= whole), owner >> PLACE_BITS))
+            .collect();
+        best.sort_unstable_by_key(|&(kind, concept)| (concept, kind));
+        best.dedup_by_key(|&mut (_, concept)| concept);
+        best.sort_unstable();
+        Found::Few(best)
+    }
+
+    /// The concepts at ranks `offset..offset + limit` of `found` in the schemes `filter`
+    /// allows, and how many there are in all.
+    fn page(
+        &self,
+        found: &Found<'_>,
+        filter: &impl SchemeFilter,
+        offset: usize,
+        limit: usize,
+    ) -> (Vec<ConceptIndex>, usize) {
+        match found {
+            Found::Sets(ranked) => ranked.page(&self.allowed(filter), offset, limit),
+            Found::Few(best) => {
+                let allowed: Vec<ConceptIndex> = best
+                    .iter()
+                    .map(|&(_, concept)| concept)
+                    .filter(|&concept| {
+                        let run = self
+                            .schemes
+                            .partition_point(|(_, r)| r.end <= concept as usize);
+                        self.schemes
+                            .get(run)
+                            .is_some_and(|(scheme, _)| filter.allows(*scheme))
+                    })
+                    .collect();
+                let page = allowed.iter().skip(offset).take(limit).copied().collect();
+                (page, allowed.len())
+            }
         }
     }
 
-    /// The concepts posted under every key of `query`: the lists intersected from the shortest.
-    fn candidates(&self, query: &str) -> Vec<ConceptIndex> {
-        let mut lists = Vec::new();
-        for key in query_keys(query) {
-            match self
-                .lists
-                .get(&key)
-                .and_then(|r| self.postings.get(r.clone()))
-            {
-                Some(list) => lists.push(list),
-                None => return Vec::new(),
+    /// The concepts of the schemes `filter` allows.
+    fn allowed(&self, filter: &impl SchemeFilter) -> Bits {
+        let mut allowed = Bits::new(self.concepts);
+        for (scheme, run) in &self.schemes {
+            if filter.allows(*scheme) {
+                allowed.insert_range(run.clone());
             }
         }
-        lists.sort_by_key(|list| list.len());
-        let Some((shortest, others)) = lists.split_first() else {
-            return Vec::new();
-        };
-        let mut candidates = shortest.to_vec();
-        for list in others {
-            let mut position = 0;
-            candidates.retain(|&c| {
-                position = gallop(list, position, c);
-                list.get(position) == Some(&c)
-            });
-            if candidates.is_empty() {
-                break;
-            }
-        }
-        candidates
+        allowed
+    }
+
+    /// The normalised text of `text`.
+    fn normalized(&self, text: &Indexed) -> &str {
+        let bytes = self
+            .text
+            .get(text.start as usize..text.end as usize)
+            .unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
     }
 
     /// The best match of `concept` (at `index`) for `query`, preferring `lang` on a tie.
@@ -313,24 +652,19 @@ impl SearchIndex {
     ) -> Option<(MatchKind, Slot)> {
         let i = index as usize;
         let (start, end) = (*self.starts.get(i)?, *self.starts.get(i + 1)?);
-        let texts = self.texts.get(start..end)?;
+        let texts = self.texts.get(start as usize..end as usize)?;
         let rank = |kind: MatchKind, slot: Slot| {
             let (field, text_lang, _) = slot.resolve(concept);
             (kind, field, text_lang.is_some_and(|l| l != lang))
         };
         let mut best: Option<(MatchKind, Slot)> = None;
-        let mut label_found = false;
         for text in texts {
+            let normalized = self.normalized(text);
             let kind = match text.slot {
-                Slot::Definition(_) if label_found => continue,
-                Slot::Definition(_) => text
-                    .normalized
-                    .contains(query)
-                    .then_some(MatchKind::Definition),
-                _ => label_match(&text.normalized, query),
+                Slot::Definition(_) => normalized.contains(query).then_some(MatchKind::Definition),
+                _ => label_match(normalized, query),
             };
             let Some(kind) = kind else { continue };
-            label_found |= kind != MatchKind::Definition;
             if best.is_none_or(|(k, s)| rank(kind, text.slot) < rank(k, s)) {
                 best = Some((kind, text.slot));
             }
@@ -338,27 +672,32 @@ impl SearchIndex {
         best
     }
 
-    /// Finds the concepts matching `query` (raw text, normalised here), in `schemes` (indices;
-    /// empty means all), best first, ties in index order.
-    pub fn search<'v>(
+    /// The hits at ranks `offset..offset + limit` of the concepts matching `query` (raw text,
+    /// normalised here) in the schemes `filter` allows, best first, ties in index order, and
+    /// how many match in all. Costs the query's run (or nothing for a common query) plus the
+    /// page, not every hit.
+    pub fn search_page<'v>(
         &self,
         concepts: &'v [Concept],
         query: &str,
-        schemes: &[usize],
+        filter: &impl SchemeFilter,
         lang: Lang,
-    ) -> Vec<Hit<'v>> {
+        offset: usize,
+        limit: usize,
+    ) -> SearchPage<'v> {
         let query = normalize(query);
         if query.is_empty() {
-            return Vec::new();
+            return SearchPage {
+                hits: Vec::new(),
+                total: 0,
+            };
         }
-        let mut hits: Vec<Hit<'v>> = self
-            .candidates(&query)
+        let found = self.found(query.as_bytes());
+        let (page, total) = self.page(&found, filter, offset, limit);
+        let hits = page
             .into_iter()
             .filter_map(|index| {
                 let concept = concepts.get(index as usize)?;
-                if !schemes.is_empty() && !schemes.contains(&concept.scheme) {
-                    return None;
-                }
                 let (kind, slot) = self.best_match(index, concept, &query, lang)?;
                 let (field, text_lang, text) = slot.resolve(concept);
                 Some(Hit {
@@ -371,9 +710,39 @@ impl SearchIndex {
                 })
             })
             .collect();
-        // Candidates come in index order; a stable sort keeps it among equal kinds.
-        hits.sort_by_key(|hit| hit.kind);
-        hits
+        SearchPage { hits, total }
+    }
+
+    /// Every concept matching `query` in `schemes` (indices; empty means all), best first:
+    /// [`SearchIndex::search_page`] without paging.
+    pub fn search<'v>(
+        &self,
+        concepts: &'v [Concept],
+        query: &str,
+        schemes: &[usize],
+        lang: Lang,
+    ) -> Vec<Hit<'v>> {
+        let filter = |scheme: usize| schemes.is_empty() || schemes.contains(&scheme);
+        self.search_page(concepts, query, &filter, lang, 0, usize::MAX)
+            .hits
+    }
+
+    /// Bytes the index holds on the heap (capacities, so what the allocator gave it).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.text.capacity()
+            + self.texts.capacity() * size_of::<Indexed>()
+            + self.starts.capacity() * 4
+            + self.suffixes.capacity() * 4
+            + self.owners.capacity() * 4
+            + self.schemes.capacity() * size_of::<(usize, Range<usize>)>()
+            + self.heavy.capacity() * size_of::<Heavy>()
+            + self.buckets.capacity() * 4
+            + self
+                .heavy
+                .iter()
+                .map(|h| h.query.len() + h.ranked.heap_bytes())
+                .sum::<usize>()
     }
 }
 
@@ -487,40 +856,96 @@ mod tests {
     }
 
     #[test]
-    fn candidates_are_verified_not_just_intersected() {
-        // Both trigrams of "abcd" occur, but never together.
-        let index = Fixture::new(vec![concept(0, "a", "甲", "abc bcd", "")]);
-        assert_eq!(index.index.candidates("abcd"), vec![0]);
+    fn a_query_never_matches_across_two_texts() {
+        let mut two = concept(0, "a", "甲", "abc bcd", "xy");
+        two.alt_labels = vec![(Lang::En, "zw".into())];
+        let index = Fixture::new(vec![two]);
         assert!(index.find("abcd", &[], Lang::En).is_empty());
         assert_eq!(index.find("bc b", &[], Lang::En).len(), 1);
+        // "abc bcd" then "zw" then "xy" are laid end to end, a separator between each.
+        assert!(index.find("bcdzw", &[], Lang::En).is_empty());
+        assert!(index.find("wx", &[], Lang::En).is_empty());
+        assert!(index.find("甲abc", &[], Lang::En).is_empty());
     }
 
     #[test]
-    fn gallop_finds_the_first_value_not_below_the_target() {
-        let list = [1, 3, 5, 7, 9, 11, 13];
-        for (from, target, expected) in [
-            (0, 0, 0),
-            (0, 1, 0),
-            (0, 2, 1),
-            (0, 13, 6),
-            (0, 14, 7),
-            (3, 7, 3),
-            (3, 4, 3),
-            (6, 100, 7),
-            (7, 1, 7),
-        ] {
-            assert_eq!(gallop(&list, from, target), expected, "{from} {target}");
+    fn pages_count_every_hit_and_cut_in_rank_order() {
+        let mut concepts: Vec<_> = (0..150)
+            .map(|i| concept(i % 3, &format!("c{i}"), "推理", &format!("x{i}"), "x"))
+            .collect();
+        // Concepts are grouped by scheme, as the loader groups them.
+        concepts.sort_by_key(|c| c.scheme);
+        let index = Fixture::new(concepts);
+        let all = |_: usize| true;
+        let page = |offset, limit| {
+            let page =
+                index
+                    .index
+                    .search_page(&index.concepts, "x1", &all, Lang::En, offset, limit);
+            (
+                page.hits.iter().map(|h| h.index).collect::<Vec<_>>(),
+                page.total,
+            )
+        };
+        let full: Vec<_> = index
+            .find("x1", &[], Lang::En)
+            .iter()
+            .map(|h| h.index)
+            .collect();
+        assert_eq!(full.len(), 61, "x1, x10..x19, x100..x149");
+        assert_eq!(page(0, 10), (full[..10].to_vec(), 61));
+        assert_eq!(page(10, 10), (full[10..20].to_vec(), 61));
+        assert_eq!(page(55, 10), (full[55..].to_vec(), 61));
+        assert_eq!(page(61, 10), (Vec::new(), 61));
+        assert_eq!(page(usize::MAX, 10), (Vec::new(), 61));
+        let one = |scheme: usize| scheme == 1;
+        let only = index
+            .index
+            .search_page(&index.concepts, "x1", &one, Lang::En, 0, 1000);
+        assert!(only.hits.iter().all(|h| h.concept.scheme == 1));
+        assert_eq!(only.total, only.hits.len());
+        assert!(only.total > 0 && only.total < 61);
+    }
+
+    #[test]
+    fn heavy_queries_cover_every_long_run_and_only_whole_characters() {
+        let concepts = vec![
+            concept(0, "a", "推理推理", "abab", "ab"),
+            concept(0, "b", "推", "ba", ""),
+        ];
+        let index = SearchIndex::build_with(&concepts, 2, SPARSE_RUN);
+        let queries: Vec<&str> = index
+            .heavy
+            .iter()
+            .map(|h| std::str::from_utf8(&h.query).unwrap_or("not UTF-8"))
+            .collect();
+        // Runs of two entries or more; "aba" and "bab" have one each.
+        assert_eq!(queries, ["a", "ab", "b", "ba", "推", "推理", "理"]);
+        for heavy in &index.heavy {
+            let run = index.run(&heavy.query);
+            assert!(run.len() >= 2);
+            assert_eq!(heavy.ranked, index.classify(&heavy.query, run));
         }
-        assert_eq!(gallop(&[], 0, 5), 0);
+        assert!(
+            SearchIndex::build_with(&concepts, 5, SPARSE_RUN)
+                .heavy
+                .is_empty()
+        );
     }
 
+    /// Canary for `divsufsort` (ADR 0005): its output is every position once, in the order of
+    /// the suffixes, over bytes including 0xFF and multi-byte characters.
     #[test]
-    fn n_gram_keys_of_different_lengths_differ() {
-        let a = gram_key(&['\u{10ffff}']);
-        let b = gram_key(&['\0', '\0']);
-        let c = gram_key(&['\0', '\0', '\0']);
-        assert!(a < b && b < c, "{a} {b} {c}");
-        assert_ne!(gram_key(&['a', 'b']), gram_key(&['b', 'a']));
+    fn the_suffix_sort_orders_every_suffix() {
+        let mut text = "推理 abab\u{ff}ba推\u{ff}".as_bytes().to_vec();
+        text.push(SEP);
+        text.extend_from_slice(b"abab");
+        let sa = suffix_array(&text);
+        let mut positions: Vec<usize> = sa.iter().map(|&p| p as usize).collect();
+        assert!(positions.windows(2).all(|w| text[w[0]..] < text[w[1]..]));
+        positions.sort_unstable();
+        assert_eq!(positions, (0..text.len()).collect::<Vec<_>>());
+        assert!(suffix_array(&[]).is_empty());
     }
 
     #[test]
@@ -550,5 +975,230 @@ mod tests {
             (MatchField::AltLabel, MatchKind::Exact)
         );
         assert_eq!(hits[0].text, "Level 3");
+    }
+}
+
+/// The index against a straightforward reference on generated vocabularies: the reference
+/// normalises every text of every concept and tests it with `str` methods, as the search
+/// contract reads, so no change to the index can silently change a ranking.
+#[cfg(test)]
+mod reference {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::Texts;
+
+    /// What a hit says, comparable: index, kind, field, language, text.
+    type Said = (ConceptIndex, MatchKind, MatchField, Option<Lang>, String);
+
+    fn said(hit: &Hit<'_>) -> Said {
+        (
+            hit.index,
+            hit.kind,
+            hit.field,
+            hit.lang,
+            hit.text.to_owned(),
+        )
+    }
+
+    /// Every concept matching `query` in the schemes `allowed`, best first: each text of each
+    /// concept tested in slot order, the best (kind, field, other language) kept, first wins
+    /// ties; then a stable sort by kind keeps index order among equals.
+    fn reference(
+        concepts: &[Concept],
+        query: &str,
+        allowed: impl Fn(usize) -> bool,
+        lang: Lang,
+    ) -> Vec<Said> {
+        let query = normalize(query);
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        for (i, concept) in concepts.iter().enumerate() {
+            if !allowed(concept.scheme) {
+                continue;
+            }
+            let mut best: Option<((MatchKind, MatchField, bool), Said)> = None;
+            for slot in Slot::all(concept) {
+                let (field, text_lang, text) = slot.resolve(concept);
+                let normalized = normalize(text);
+                if normalized.is_empty() || !normalized.contains(&query) {
+                    continue;
+                }
+                let kind = match field {
+                    MatchField::Definition => MatchKind::Definition,
+                    _ if normalized == query => MatchKind::Exact,
+                    _ if normalized.starts_with(&query) => MatchKind::Prefix,
+                    _ => MatchKind::Substring,
+                };
+                let rank = (kind, field, text_lang.is_some_and(|l| l != lang));
+                if best.as_ref().is_none_or(|(r, _)| rank < *r) {
+                    let hit = (i as ConceptIndex, kind, field, text_lang, text.to_owned());
+                    best = Some((rank, hit));
+                }
+            }
+            hits.extend(best.map(|(_, hit)| hit));
+        }
+        hits.sort_by_key(|hit| hit.1);
+        hits
+    }
+
+    /// Characters that exercise NFKC (full width, ligature, combining accent), case, every
+    /// kind of whitespace, and Chinese next to Latin text.
+    const ALPHABET: &[&str] = &[
+        "a", "b", "A", "ａ", "Ｂ", " ", "  ", "\u{3000}", "\t", "推", "理", "算", "ﬁ", "é",
+        "e\u{301}", "I", "i",
+    ];
+
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(ALPHABET), 0..max).prop_map(|p| p.concat())
+    }
+
+    fn lang() -> impl Strategy<Value = Lang> {
+        prop::sample::select(Lang::ALL.to_vec())
+    }
+
+    fn concept() -> impl Strategy<Value = Concept> {
+        (
+            0..3usize,
+            (text(5), text(5)),
+            (text(9), text(9)),
+            prop::collection::vec((lang(), text(5)), 0..3),
+            text(3),
+        )
+            .prop_map(
+                |(scheme, (zh, en), (def_zh, def_en), alt_labels, notation)| Concept {
+                    id: String::new(),
+                    name: String::new(),
+                    scheme,
+                    notation,
+                    pref_label: Texts { zh_hans: zh, en },
+                    definition: Texts {
+                        zh_hans: def_zh,
+                        en: def_en,
+                    },
+                    alt_labels,
+                    broader: Vec::new(),
+                    narrower: Vec::new(),
+                    related: Vec::new(),
+                    ancestors: Vec::new(),
+                    series: Vec::new(),
+                    source: String::new(),
+                    attributes: BTreeMap::new(),
+                },
+            )
+    }
+
+    /// Concepts grouped by scheme, as the loader leaves them, and a query: often a piece of
+    /// one of their texts (so most queries match), sometimes any text.
+    fn vocabulary() -> impl Strategy<Value = (Vec<Concept>, String)> {
+        prop::collection::vec(concept(), 0..14).prop_flat_map(|mut concepts| {
+            concepts.sort_by_key(|c| c.scheme);
+            let texts: Vec<String> = concepts
+                .iter()
+                .flat_map(|c| {
+                    Slot::all(c)
+                        .map(|s| s.resolve(c).2.to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|t| !t.is_empty())
+                .collect();
+            let piece = if texts.is_empty() {
+                text(4).boxed()
+            } else {
+                (
+                    prop::sample::select(texts),
+                    any::<prop::sample::Index>(),
+                    1..6usize,
+                )
+                    .prop_map(|(t, at, len)| {
+                        let chars: Vec<char> = t.chars().collect();
+                        let start = at.index(chars.len());
+                        chars[start..(start + len).min(chars.len())]
+                            .iter()
+                            .collect()
+                    })
+                    .boxed()
+            };
+            let query = prop_oneof![3 => piece, 1 => text(4)];
+            (Just(concepts), query)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn every_page_is_the_reference_s(
+            (concepts, query) in vocabulary(),
+            lang in lang(),
+            hidden in prop::option::of(0..3usize),
+            heavy_run in prop_oneof![Just(1usize), Just(2), Just(4), Just(usize::MAX)],
+            sparse_run in prop_oneof![Just(0usize), Just(3), Just(SPARSE_RUN)],
+            (offset, limit) in (0..8usize, 1..6usize),
+        ) {
+            let index = SearchIndex::build_with(&concepts, heavy_run, sparse_run);
+            let allowed = |scheme: usize| Some(scheme) != hidden;
+            let expected = reference(&concepts, &query, allowed, lang);
+            let all = index.search_page(&concepts, &query, &allowed, lang, 0, usize::MAX);
+            prop_assert_eq!(all.hits.iter().map(said).collect::<Vec<_>>(), expected.clone());
+            prop_assert_eq!(all.total, expected.len());
+            let page = index.search_page(&concepts, &query, &allowed, lang, offset, limit);
+            let cut: Vec<_> = expected.iter().skip(offset).take(limit).cloned().collect();
+            prop_assert_eq!(page.hits.iter().map(said).collect::<Vec<_>>(), cut);
+            prop_assert_eq!(page.total, expected.len());
+        }
+    }
+
+    #[test]
+    fn the_reference_itself_ranks_as_the_contract_says() {
+        let mut a = Concept {
+            id: String::new(),
+            name: String::new(),
+            scheme: 0,
+            notation: "AI".into(),
+            pref_label: Texts {
+                zh_hans: "推理 算力".into(),
+                en: "ＡＩ agents".into(),
+            },
+            definition: Texts {
+                zh_hans: String::new(),
+                en: "agents".into(),
+            },
+            alt_labels: Vec::new(),
+            broader: Vec::new(),
+            narrower: Vec::new(),
+            related: Vec::new(),
+            ancestors: Vec::new(),
+            series: Vec::new(),
+            source: String::new(),
+            attributes: BTreeMap::new(),
+        };
+        let kinds = |concepts: &[Concept], q: &str| -> Vec<(MatchKind, MatchField)> {
+            reference(concepts, q, |_| true, Lang::En)
+                .into_iter()
+                .map(|h| (h.1, h.2))
+                .collect()
+        };
+        assert_eq!(
+            kinds(&[a.clone()], "ai"),
+            [(MatchKind::Exact, MatchField::Notation)]
+        );
+        assert_eq!(
+            kinds(&[a.clone()], "ai ag"),
+            [(MatchKind::Prefix, MatchField::PrefLabel)]
+        );
+        assert_eq!(
+            kinds(&[a.clone()], "理算"),
+            [(MatchKind::Substring, MatchField::PrefLabel)]
+        );
+        a.pref_label.en = "x".into();
+        assert_eq!(
+            kinds(&[a], "AGENTS"),
+            [(MatchKind::Definition, MatchField::Definition)]
+        );
     }
 }

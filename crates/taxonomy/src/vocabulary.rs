@@ -10,7 +10,7 @@ use super::{
     language::Lang,
     load::ExternalLink,
     model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
-    search::{Hit, SearchIndex},
+    search::{Hit, SchemeFilter, SearchIndex, SearchPage},
 };
 use llmarket_kit::{data::DataVersion, hash::Fingerprint};
 
@@ -227,6 +227,26 @@ impl Vocabulary {
     /// finds nothing.
     pub fn search(&self, query: &str, schemes: &[usize], lang: Lang) -> Vec<Hit<'_>> {
         self.index.search(&self.concepts, query, schemes, lang)
+    }
+
+    /// The hits at ranks `offset..offset + limit` of [`Vocabulary::search`] over the schemes
+    /// (indices) `filter` allows, and how many hits there are in all; it costs the page, not
+    /// every hit.
+    pub fn search_page(
+        &self,
+        query: &str,
+        filter: &impl SchemeFilter,
+        lang: Lang,
+        offset: usize,
+        limit: usize,
+    ) -> SearchPage<'_> {
+        self.index
+            .search_page(&self.concepts, query, filter, lang, offset, limit)
+    }
+
+    /// Bytes the search index holds on the heap.
+    pub fn search_index_bytes(&self) -> usize {
+        self.index.heap_bytes()
     }
 }
 
