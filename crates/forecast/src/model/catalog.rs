@@ -314,6 +314,11 @@ impl Catalog {
         self
     }
 
+    /// Whether the catalog was told which concepts explain its series ([`Catalog::with_concepts`]).
+    pub fn links_concepts(&self) -> bool {
+        !self.concepts.is_empty()
+    }
+
     /// The concepts that explain the series `series` (a v2 name), in name order.
     pub fn concepts_of(&self, series: &str) -> &[String] {
         self.concepts.get(series).map_or(&[], Vec::as_slice)

@@ -375,6 +375,13 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map_err(bad_name("parent"))?
             .dataset;
         let filter = SeriesFilter::parse(&request.filter)?;
+        if !filter.concepts.is_empty() && !self.catalog.load().links_concepts() {
+            return Err(Status::unimplemented(
+                "filter: concepts:\"NAME\" is not served yet: this server does not link series to \
+                 concepts (the concepts that explain a series: ListConcepts with \
+                 filter series:\"NAME\" on the taxonomy service)",
+            ));
+        }
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,

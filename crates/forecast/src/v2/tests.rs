@@ -430,3 +430,36 @@ async fn grants_choose_among_the_editions_a_caller_may_read() {
     let none = read(&["datasets/other"], None).await.unwrap_err();
     assert_eq!(none.code(), Code::PermissionDenied);
 }
+
+#[tokio::test]
+async fn a_concepts_filter_is_unimplemented_until_series_are_linked_to_concepts() {
+    let err = api(&[builtin()])
+        .list_series(Request::new(pb::ListSeriesRequest {
+            parent: "datasets/cic-global-llm".into(),
+            filter: "concepts:\"datasets/cic-global-llm/schemes/s/concepts/c\"".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unimplemented, "{err:?}");
+    let linked = Catalog::load(&[builtin()]).unwrap().with_concepts([(
+        "datasets/cic-global-llm/schemes/s/concepts/c".to_owned(),
+        MARKET.to_owned(),
+    )]);
+    let api = ForecastApiV2::new(Arc::new(ArcSwap::from_pointee(linked)));
+    let found = api
+        .list_series(Request::new(pb::ListSeriesRequest {
+            parent: "datasets/cic-global-llm".into(),
+            filter: "concepts:\"datasets/cic-global-llm/schemes/s/concepts/c\"".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = found.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, [MARKET]);
+    assert_eq!(
+        found.series[0].concepts,
+        ["datasets/cic-global-llm/schemes/s/concepts/c"]
+    );
+}
