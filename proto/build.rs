@@ -9,10 +9,14 @@ use prost::Message as _;
 const PROTOS: &[&str] = &[
     "llmarket/forecast/v1/forecast.proto",
     "llmarket/taxonomy/v1/taxonomy.proto",
+    "llmarket/forecast/v2/forecast.proto",
+    "llmarket/taxonomy/v2/taxonomy.proto",
+    "llmarket/watch/v2/watch.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=llmarket");
+    println!("cargo:rerun-if-changed=google");
     println!("cargo:rerun-if-changed=build.rs");
 
     let fds = protox::compile(PROTOS, ["."])?;
@@ -34,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // No `connect` helpers: the contract crate does not pull in tonic's transport.
         .build_transport(false)
         .extern_path(".llmarket", "crate::llmarket")
+        .extern_path(".google", "crate::google")
         .out_dir(client_dir)
         .compile_fds(fds)?;
     Ok(())

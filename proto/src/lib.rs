@@ -19,6 +19,12 @@ pub mod llmarket {
             tonic::include_proto!("llmarket.forecast.v1");
             include!(concat!(env!("OUT_DIR"), "/client/llmarket.forecast.v1.rs"));
         }
+        /// `llmarket.forecast.v2`: the forecast service, contract v2 (editions).
+        #[allow(missing_docs, unreachable_pub, clippy::all)]
+        pub mod v2 {
+            tonic::include_proto!("llmarket.forecast.v2");
+            include!(concat!(env!("OUT_DIR"), "/client/llmarket.forecast.v2.rs"));
+        }
     }
     /// The `llmarket.taxonomy` packages.
     pub mod taxonomy {
@@ -28,6 +34,34 @@ pub mod llmarket {
             tonic::include_proto!("llmarket.taxonomy.v1");
             include!(concat!(env!("OUT_DIR"), "/client/llmarket.taxonomy.v1.rs"));
         }
+        /// `llmarket.taxonomy.v2`: the taxonomy service, contract v2 (names under datasets).
+        #[allow(missing_docs, unreachable_pub, clippy::all)]
+        pub mod v2 {
+            tonic::include_proto!("llmarket.taxonomy.v2");
+            include!(concat!(env!("OUT_DIR"), "/client/llmarket.taxonomy.v2.rs"));
+        }
+    }
+    /// The `llmarket.watch` packages.
+    pub mod watch {
+        /// `llmarket.watch.v2`: streamed changes of the served data.
+        #[allow(missing_docs, unreachable_pub, clippy::all)]
+        pub mod v2 {
+            tonic::include_proto!("llmarket.watch.v2");
+            include!(concat!(env!("OUT_DIR"), "/client/llmarket.watch.v2.rs"));
+        }
+    }
+}
+
+/// Generated code for the vendored googleapis packages the v2 contracts import.
+#[allow(missing_docs, unreachable_pub, clippy::all)]
+pub mod google {
+    /// `google.api`: resource and field-behavior annotations.
+    pub mod api {
+        tonic::include_proto!("google.api");
+    }
+    /// `google.type`: common types (`Date`).
+    pub mod r#type {
+        tonic::include_proto!("google.r#type");
     }
 }
 

@@ -75,6 +75,16 @@ fn split<'a, const N: usize>(
     pattern: &'static str,
     collections: [&str; N],
 ) -> Result<[&'a str; N], NameError> {
+    split_with(name, pattern, collections, false)
+}
+
+/// [`split`], also taking [`ANY`] for an id when `any` is set (AIP-159 reads across parents).
+fn split_with<'a, const N: usize>(
+    name: &'a str,
+    pattern: &'static str,
+    collections: [&str; N],
+    any: bool,
+) -> Result<[&'a str; N], NameError> {
     if name.is_empty() {
         return Err(NameError::Empty { pattern });
     }
@@ -86,7 +96,9 @@ fn split<'a, const N: usize>(
     let mut ids = [""; N];
     for (slot, collection) in ids.iter_mut().zip(collections) {
         match (parts.next(), parts.next()) {
-            (Some(c), Some(id)) if c == collection && is_valid_id(id) => *slot = id,
+            (Some(c), Some(id)) if c == collection && (is_valid_id(id) || (any && id == ANY)) => {
+                *slot = id
+            }
             _ => return Err(malformed()),
         }
     }
@@ -95,6 +107,10 @@ fn split<'a, const N: usize>(
         None => Ok(ids),
     }
 }
+
+/// The id that stands for every parent of its kind in a parent name (AIP-159), e.g.
+/// `datasets/-/schemes/-`.
+pub const ANY: &str = "-";
 
 /// Splits the short form of a name (`short`, e.g. `{scheme}/{concept}`): `N` ids joined by `/`.
 fn split_short<'a, const N: usize>(
@@ -151,6 +167,15 @@ macro_rules! resource_name {
             #[doc = concat!("Parses `", $pattern, "`.")]
             pub fn parse(name: &'a str) -> Result<Self, NameError> {
                 let [$($field),+] = split(name, Self::PATTERN, [$($collection),+])?;
+                Ok(Self { $($field),+ })
+            }
+
+            #[doc = concat!(
+                "Parses `", $pattern, "` as the parent of a list or search: any id may be `-` ",
+                "(every one the caller may read)."
+            )]
+            pub fn parse_parent(name: &'a str) -> Result<Self, NameError> {
+                let [$($field),+] = split_with(name, Self::PATTERN, [$($collection),+], true)?;
                 Ok(Self { $($field),+ })
             }
 
@@ -222,6 +247,122 @@ resource_name! {
     MilestoneName = "milestones/{milestone}", short "{milestone}" {
         /// The milestone id.
         milestone in "milestones",
+    }
+}
+
+/// The names of contract v2, where every resource is under its dataset:
+/// `datasets/{dataset}/editions/{edition}`, `datasets/{dataset}/schemes/{scheme}`,
+/// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}` and
+/// `datasets/{dataset}/milestones/{milestone}`. Datasets and series keep their v1 forms
+/// ([`DatasetName`](super::DatasetName), [`SeriesName`](super::SeriesName)), with v2 dataset ids.
+pub mod v2 {
+    use super::{NameError, fmt, split, split_short, split_with};
+
+    resource_name! {
+        /// `datasets/{dataset}/editions/{edition}`.
+        EditionName = "datasets/{dataset}/editions/{edition}", short "{dataset}/{edition}" {
+            /// The dataset id.
+            dataset in "datasets",
+            /// The edition id within the dataset.
+            edition in "editions",
+        }
+    }
+
+    resource_name! {
+        /// `datasets/{dataset}/schemes/{scheme}`.
+        SchemeName = "datasets/{dataset}/schemes/{scheme}", short "{dataset}/{scheme}" {
+            /// The dataset id.
+            dataset in "datasets",
+            /// The scheme id within the dataset.
+            scheme in "schemes",
+        }
+    }
+
+    resource_name! {
+        /// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`.
+        ConceptName = "datasets/{dataset}/schemes/{scheme}/concepts/{concept}",
+            short "{dataset}/{scheme}/{concept}" {
+            /// The dataset id.
+            dataset in "datasets",
+            /// The scheme id within the dataset.
+            scheme in "schemes",
+            /// The concept id within the scheme.
+            concept in "concepts",
+        }
+    }
+
+    resource_name! {
+        /// `datasets/{dataset}/milestones/{milestone}`.
+        MilestoneName = "datasets/{dataset}/milestones/{milestone}",
+            short "{dataset}/{milestone}" {
+            /// The dataset id.
+            dataset in "datasets",
+            /// The milestone id within the dataset.
+            milestone in "milestones",
+        }
+    }
+
+    /// `datasets/{dataset}/editions/{edition}`, formatted.
+    pub fn edition_name(dataset: &str, edition: &str) -> String {
+        ["datasets/", dataset, "/editions/", edition].concat()
+    }
+
+    /// `datasets/{dataset}/schemes/{scheme}`, formatted.
+    pub fn scheme_name(dataset: &str, scheme: &str) -> String {
+        ["datasets/", dataset, "/schemes/", scheme].concat()
+    }
+
+    /// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`, formatted.
+    pub fn concept_name(dataset: &str, scheme: &str, concept: &str) -> String {
+        [
+            "datasets/",
+            dataset,
+            "/schemes/",
+            scheme,
+            "/concepts/",
+            concept,
+        ]
+        .concat()
+    }
+
+    /// `datasets/{dataset}/milestones/{milestone}`, formatted.
+    pub fn milestone_name(dataset: &str, milestone: &str) -> String {
+        ["datasets/", dataset, "/milestones/", milestone].concat()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::names::{ANY, DatasetName};
+
+        #[test]
+        fn v2_names_parse_format_and_take_any_only_as_parents() {
+            let concept = ConceptName::parse("datasets/d/schemes/s/concepts/c").unwrap();
+            assert_eq!(
+                (concept.dataset, concept.scheme, concept.concept),
+                ("d", "s", "c")
+            );
+            assert_eq!(concept.to_string(), concept_name("d", "s", "c"));
+            assert_eq!(
+                EditionName::parse("datasets/d/editions/2026")
+                    .unwrap()
+                    .to_string(),
+                edition_name("d", "2026")
+            );
+            assert_eq!(
+                MilestoneName::parse_short("d/m").unwrap().to_string(),
+                milestone_name("d", "m")
+            );
+            assert!(SchemeName::parse("datasets/-/schemes/s").is_err());
+            let any = SchemeName::parse_parent("datasets/-/schemes/-").unwrap();
+            assert_eq!((any.dataset, any.scheme), (ANY, ANY));
+            assert_eq!(
+                DatasetName::parse_parent("datasets/-").unwrap().dataset,
+                ANY
+            );
+            assert!(SchemeName::parse_parent("datasets/--/schemes/s").is_err());
+            assert!(SchemeName::parse("schemes/s").is_err());
+        }
     }
 }
 

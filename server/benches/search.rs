@@ -180,6 +180,7 @@ fn load(text: String) -> Vocabulary {
             path: "synthetic/taxonomy.toml".into(),
             text: Cow::Owned(text),
         }),
+        edition: None,
     };
     match Vocabulary::load(&[files]) {
         Ok(vocabulary) => vocabulary,

@@ -85,9 +85,10 @@ pub fn token(action: &TokenCommand) -> ExitCode {
     }
 }
 
-/// `llmarket-server data manifest DIR`: writes the manifests and prints their paths.
-pub fn write_manifests(dir: &std::path::Path) -> ExitCode {
-    match data::read::write_manifests(dir) {
+/// `llmarket-server data manifest DIR [--edition …]`: writes the manifests and prints their
+/// paths.
+pub fn write_manifests(dir: &std::path::Path, edition: Option<&data::EditionMeta>) -> ExitCode {
+    match data::read::write_manifests(dir, edition) {
         Ok(paths) => {
             for path in paths {
                 println!("wrote {path}");

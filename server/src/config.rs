@@ -52,6 +52,10 @@ pub struct Cli {
     /// symlink swapped) reloads the data as SIGHUP does, after a quiet moment: `on` or `off`.
     #[arg(long, env = "LLMARKET_DATA_WATCH", value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set, global = true)]
     pub data_watch: bool,
+    /// How long a watch (`llmarket.watch.v2.WatchService/Watch`) stays silent before it sends a
+    /// heartbeat, so proxies keep it open (e.g. `15s`).
+    #[arg(long, env = "LLMARKET_WATCH_HEARTBEAT", default_value = "15s", value_parser = positive_duration, global = true)]
+    pub watch_heartbeat: Duration,
     /// Limits on connections.
     #[command(flatten)]
     pub connections: ConnectionArgs,
@@ -309,7 +313,7 @@ pub struct ConnectionArgs {
     /// closed (the first-request timeout bounds it too).
     #[arg(long, env = "LLMARKET_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = positive_duration, global = true)]
     pub tls_handshake_timeout: Duration,
-    /// Streaming calls (health Watch, reflection) one connection may have open at once; one more
+    /// Streaming calls (health Watch, reflection, watches) one connection may have open at once; one more
     /// gets RESOURCE_EXHAUSTED.
     #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS_PER_CONNECTION", default_value_t = llmarket_serving::limits::DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = call_limit, global = true)]
     pub max_streaming_calls_per_connection: usize,
@@ -509,7 +513,7 @@ pub struct CallArgs {
     /// once instead of waiting.
     #[arg(long, env = "LLMARKET_MAX_CONCURRENT_CALLS", default_value_t = middleware::DEFAULT_MAX_CONCURRENT_CALLS, value_parser = call_limit, global = true)]
     pub max_concurrent_calls: usize,
-    /// Streaming calls (health Watch, reflection) open at once per listener, health included;
+    /// Streaming calls (health Watch, reflection, watches) open at once per listener, health included;
     /// one more gets RESOURCE_EXHAUSTED.
     #[arg(long, env = "LLMARKET_MAX_STREAMING_CALLS", default_value_t = middleware::DEFAULT_MAX_STREAMING_CALLS, value_parser = call_limit, global = true)]
     pub max_streaming_calls: usize,
@@ -635,7 +639,27 @@ pub enum DataCommand {
     Manifest {
         /// The dataset directory, or a directory of them.
         dir: PathBuf,
+        /// The edition the directory holds (manifest format 2), as `DATASET/EDITION@DATE`, e.g.
+        /// `cic-global-llm/2027@2027-06-30` (DATE: YYYY, YYYY-MM or YYYY-MM-DD). Without it,
+        /// the edition an existing manifest names is kept.
+        #[arg(long, value_parser = parse_edition)]
+        edition: Option<llmarket_kit::data::EditionMeta>,
     },
+}
+
+/// Parses `DATASET/EDITION@DATE` for `data manifest --edition`.
+fn parse_edition(text: &str) -> Result<llmarket_kit::data::EditionMeta, String> {
+    let usage =
+        || format!("{text:?} is not DATASET/EDITION@DATE, e.g. cic-global-llm/2027@2027-06-30");
+    let (names, date) = text.split_once('@').ok_or_else(usage)?;
+    let (dataset, id) = names.split_once('/').ok_or_else(usage)?;
+    let edition = llmarket_kit::data::EditionMeta {
+        dataset: dataset.to_owned(),
+        id: id.to_owned(),
+        published: Some(llmarket_kit::data::PublishDate::parse(date)?),
+    };
+    edition.check("--edition").map_err(|e| e.to_string())?;
+    Ok(edition)
 }
 
 impl Cli {
@@ -754,6 +778,7 @@ mod tests {
         assert_eq!(cli.shutdown_grace, Duration::from_secs(1));
         assert_eq!(cli.shutdown_delay, Duration::from_secs(2));
         assert!(cli.data_watch, "watched unless turned off");
+        assert_eq!(cli.watch_heartbeat, llmarket_watch::DEFAULT_HEARTBEAT);
         let off = Cli::try_parse_from(["llmarket-server", "taxonomy", "--data-watch", "off"]);
         assert!(!off.unwrap().data_watch);
         assert!(

@@ -35,8 +35,8 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    if let Command::Data(DataCommand::Manifest { dir }) = &cli.command {
-        return write_manifests(dir);
+    if let Command::Data(DataCommand::Manifest { dir, edition }) = &cli.command {
+        return write_manifests(dir, edition.as_ref());
     }
     if let Command::Token { action } = &cli.command {
         return token(action);

@@ -33,6 +33,24 @@ pub enum Error {
         /// The dataset's series nearest to it (full names, nearest first, at most 3).
         nearest: Vec<String>,
     },
+    /// No edition of the dataset has this id.
+    #[error("{} not found", llmarket_proto::names::v2::edition_name(.dataset, .edition))]
+    EditionNotFound {
+        /// The v2 dataset id.
+        dataset: String,
+        /// The edition id.
+        edition: String,
+        /// The dataset's editions nearest to it (full names, nearest first, at most 3).
+        nearest: Vec<String>,
+    },
+    /// No edition of the dataset was surely published by the as-of date.
+    #[error("{} has no edition published by {as_of}", dataset_name(.dataset))]
+    NoEditionAsOf {
+        /// The v2 dataset id.
+        dataset: String,
+        /// The as-of date, `YYYY-MM-DD`.
+        as_of: String,
+    },
     /// The span starts after it ends (once its open ends are the series' stated years).
     #[error("the span {start}..={end} is inverted")]
     SpanInverted {
@@ -180,6 +198,21 @@ impl From<Error> for Status {
                 }
                 .status(not_found(&name).message())
             }
+            Error::EditionNotFound {
+                dataset,
+                edition,
+                nearest,
+            } => {
+                let name = llmarket_proto::names::v2::edition_name(&dataset, &edition);
+                NotFound {
+                    kind: "llmarket.forecast.v2.Edition",
+                    domain: "llmarket.forecast.v2",
+                    nearest,
+                    name: name.clone(),
+                }
+                .status(not_found(&name).message())
+            }
+            e @ Error::NoEditionAsOf { .. } => Status::not_found(e.to_string()),
             Error::SpanInverted { span, start, end } => invalid_argument(
                 "start_year",
                 match (span.start, span.end) {

@@ -14,6 +14,7 @@ pub mod convert;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod v2;
 
 use llmarket_proto::{forecast as pb, names::DatasetName};
 use tonic::{Request, Response, Status};
@@ -129,7 +130,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             pb::ListSeriesResponse {
                 series: series
                     .iter()
-                    .map(|series| convert::series(model::SeriesRef { dataset, series }, false))
+                    .map(|series| convert::series(model::SeriesRef::new(dataset, series), false))
                     .collect(),
                 next_page_token,
             },

@@ -14,11 +14,12 @@ use super::model::{
 };
 use llmarket_kit::{
     data::{
-        DataFile, DataVersion, DatasetFiles, LoadError,
+        DataFile, DataVersion, DatasetFiles, EditionMeta, LoadError,
         check::{FileCheck, FirstUse},
     },
     hash::content_hash,
 };
+use llmarket_proto::names;
 
 /// A `forecast.toml` file as written.
 #[derive(Debug, Deserialize)]
@@ -107,18 +108,33 @@ impl Catalog {
     pub fn load(sources: &[DatasetFiles]) -> Result<Self, LoadError> {
         let mut datasets = Vec::with_capacity(sources.len());
         let mut ids = FirstUse::new("give each dataset its own id");
+        let mut editions = FirstUse::new("give each edition of a dataset its own id");
         let mut parts = Vec::with_capacity(sources.len());
         for source in sources {
             let Some(file) = &source.forecast else {
                 parts.push((source.directory.clone(), source));
                 continue;
             };
-            let dataset = parse_dataset(file, &source.directory)?;
+            let mut dataset = parse_dataset(file, &source.directory)?;
             FileCheck::new(&file.path).unique(
                 &mut ids,
                 dataset.id.clone(),
                 format_args!("dataset id {:?}", dataset.id),
                 "id",
+                file.path.as_str(),
+            )?;
+            dataset.edition = source
+                .edition
+                .clone()
+                .unwrap_or_else(|| EditionMeta::unnamed(&dataset.id));
+            FileCheck::new(&file.path).unique(
+                &mut editions,
+                (dataset.edition.dataset.clone(), dataset.edition.id.clone()),
+                format_args!(
+                    "edition {}",
+                    names::v2::edition_name(&dataset.edition.dataset, &dataset.edition.id)
+                ),
+                "edition",
                 file.path.as_str(),
             )?;
             parts.push((dataset.id.clone(), source));
@@ -675,11 +691,13 @@ source_document = "doc"
                 text: Cow::Owned(format!("{HEAD}{}", series("s", "", &obs(2024, "1.0")))),
             }),
             taxonomy: None,
+            edition: None,
         };
         let no_file = DatasetFiles {
             directory: "words-only".to_owned(),
             forecast: None,
             taxonomy: None,
+            edition: None,
         };
         let catalog = Catalog::load(&[source("b", "b/f"), no_file, source("a", "a/f")]).unwrap();
         let ids: Vec<&str> = catalog.datasets().iter().map(|d| d.id.as_str()).collect();

@@ -56,11 +56,17 @@ impl Default for LameDuck {
     }
 }
 
-/// Sets `service`'s health and the whole server's (the empty service name) to `status`
-/// together: each process serves one service.
-pub(crate) async fn set_health(reporter: &HealthReporter, service: &str, status: ServingStatus) {
+/// Sets the health of `services` (those one listener serves) and the whole server's (the empty
+/// service name) to `status` together.
+pub(crate) async fn set_health(
+    reporter: &HealthReporter,
+    services: &[&str],
+    status: ServingStatus,
+) {
     reporter.set_service_status("", status).await;
-    reporter.set_service_status(service, status).await;
+    for service in services {
+        reporter.set_service_status(*service, status).await;
+    }
 }
 
 /// Which services of the process are SERVING; ready when all are.

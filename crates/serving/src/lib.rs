@@ -69,6 +69,9 @@ pub struct ServiceRoutes {
     data: Option<middleware::reply_cache::DataProbe>,
     /// The largest request each method can validly take, when the service declares it.
     bounds: Option<middleware::RequestBounds>,
+    /// Services served beside it on the same listener ([`ServiceRoutes::also`]), with their
+    /// bounds.
+    also: Vec<(&'static str, Option<middleware::RequestBounds>)>,
 }
 
 impl ServiceRoutes {
@@ -91,7 +94,52 @@ impl ServiceRoutes {
             routes: Routes::new(service),
             data: None,
             bounds: None,
+            also: Vec::new(),
         }
+    }
+
+    /// Also serves `service` on the same listener, e.g. a newer contract version beside the
+    /// first: its calls pass the same layers, reflection lists it, and health stays that of the
+    /// first service. See [`ServiceRoutes::also_bounded`] to hold it to its own request bounds.
+    pub fn also<S>(self, service: S) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.also_bounded(service, None)
+    }
+
+    /// [`ServiceRoutes::also`], holding `service` to `bounds` (which must name it): routed,
+    /// known to metrics and logs, listed by reflection, its health reported with the first's.
+    /// Readiness is the first's; the replies of `service` are not kept in the reply cache.
+    pub fn also_bounded<S>(mut self, service: S, bounds: Option<middleware::RequestBounds>) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        debug_assert!(
+            bounds.is_none_or(|b| b.service == S::NAME),
+            "bounds of another service"
+        );
+        self.routes = self.routes.add_service(service);
+        self.also.push((S::NAME, bounds));
+        self
     }
 
     /// Declares the largest request each method can validly take: larger ones are refused with
@@ -180,11 +228,11 @@ pub struct Routed {
     pub name: &'static str,
     /// The version of the data the service answers from, when its replies may be kept.
     pub data: Option<middleware::reply_cache::DataProbe>,
-    /// The largest request each method can validly take, when the service declares it.
-    pub bounds: Option<middleware::RequestBounds>,
-    /// Every service routed (the service, health, reflection v1 and v1alpha), for metrics and
-    /// logs that must tell a routed method from any other path.
-    pub known: [&'static str; 4],
+    /// The largest request each method can validly take, for each service that declares it.
+    pub bounds: Vec<middleware::RequestBounds>,
+    /// Every service routed (the service, those served beside it, health, reflection v1 and
+    /// v1alpha), for metrics and logs that must tell a routed method from any other path.
+    pub known: Vec<&'static str>,
 }
 
 /// What a connection serves: the stack around the routes, answering every request (errors are
@@ -230,19 +278,28 @@ where
     let addr = listener
         .local_addr()
         .map_or_else(|_| "unknown".to_owned(), |a| a.to_string());
-    let (name, data, bounds) = (service.name, service.data, service.bounds);
+    let (name, data) = (service.name, service.data);
+    let bounds: Vec<_> = service
+        .bounds
+        .into_iter()
+        .chain(service.also.iter().filter_map(|(_, b)| *b))
+        .collect();
+    let served: Vec<&'static str> = std::iter::once(name)
+        .chain(service.also.iter().map(|(n, _)| *n))
+        .collect();
     let (reporter, health) = tonic_health::server::health_reporter();
-    set_health(&reporter, name, ServingStatus::Serving).await;
+    set_health(&reporter, &served, ServingStatus::Serving).await;
 
     let mut routes = service.routes.add_service(health);
     if options.reflection {
         routes = routes
-            .add_service(reflection_builder(name).build_v1()?)
-            .add_service(reflection_builder(name).build_v1alpha()?);
+            .add_service(reflection_builder(&served).build_v1()?)
+            .add_service(reflection_builder(&served).build_v1alpha()?);
     }
     let routes = routes.prepare();
 
-    let known = [name, HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA];
+    let mut known = served.clone();
+    known.extend([HEALTH_SERVICE_NAME, REFLECTION_V1, REFLECTION_V1ALPHA]);
     let connections = Arc::new(Semaphore::new(options.connections.max_connections));
     if let Some(watch) = &options.connection_watch {
         watch(
@@ -253,15 +310,16 @@ where
     }
     options.readiness.set(name, true);
     let lame_duck = tokio::spawn({
-        let (lame_duck, readiness, reporter) = (
+        let (lame_duck, readiness, reporter, served) = (
             options.lame_duck.clone(),
             options.readiness.clone(),
             reporter.clone(),
+            served.clone(),
         );
         async move {
             lame_duck.entered().await;
             readiness.set(name, false);
-            set_health(&reporter, name, ServingStatus::NotServing).await;
+            set_health(&reporter, &served, ServingStatus::NotServing).await;
             // Logged once it is so: tests and operators read this line as "health says it now".
             tracing::info!(
                 service = name,
@@ -289,7 +347,7 @@ where
     lame_duck.abort();
     options.readiness.set(name, false);
     // The listener is closed: new clients are refused rather than left hanging.
-    set_health(&reporter, name, ServingStatus::NotServing).await;
+    set_health(&reporter, &served, ServingStatus::NotServing).await;
     tracing::info!(
         service = name,
         %addr,
@@ -310,12 +368,14 @@ where
     Ok(())
 }
 
-fn reflection_builder(service: &'static str) -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
+fn reflection_builder(services: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(llmarket_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         // google.rpc error details, so reflection clients (grpcurl) can decode BadRequest.
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name(service)
-        .with_service_name(HEALTH_SERVICE_NAME)
+        .with_service_name(HEALTH_SERVICE_NAME);
+    services.iter().fold(builder, |builder, &service| {
+        builder.with_service_name(service)
+    })
 }

@@ -4,8 +4,10 @@
 //! Layout, each module depending only on those before it: [`language`] (BCP-47 language
 //! choice), [`text`] (normalisation for matching), [`error`] (domain errors → statuses),
 //! [`model`] (domain types), [`search`] (the suffix-array search index), [`vocabulary`] (the assembled
-//! vocabulary and its lookups), [`load`] (TOML parsing and validation), [`convert`] (requests
-//! validated into queries), [`reply`] (domain values as messages). Each handler takes one
+//! vocabulary and its lookups), [`editions`] (the vocabulary of each (dataset, edition)),
+//! [`load`] (TOML parsing and validation, each source alone, and the v1 view merged from each
+//! dataset's latest edition), [`convert`] (requests validated into queries), [`reply`] (domain
+//! values as messages), and [`v2`] (the service of contract v2, `llmarket.taxonomy.v2`). Each handler takes one
 //! snapshot of the vocabulary and does no I/O. Each checks the caller's grants ([`Access`]) before
 //! it looks anything up, so a refusal is the same whether the resource exists or not; lists and
 //! searches hold only what the caller may read, filtered before paging. A milestone's name does
@@ -14,6 +16,7 @@
 
 pub mod changes;
 pub mod convert;
+pub mod editions;
 pub mod error;
 pub mod language;
 pub mod load;
@@ -22,6 +25,7 @@ pub mod nearest;
 pub mod reply;
 pub mod search;
 pub mod text;
+pub mod v2;
 pub mod vocabulary;
 
 use llmarket_proto::{

@@ -10,20 +10,24 @@
 //! naming the file, the item (e.g. `schemes[industry].concepts[maas].broader[0]`) and what would
 //! be valid.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::Arc,
+};
 
 use serde::Deserialize;
 
 use llmarket_proto::names::{concept_name, dataset_name, milestone_name, scheme_name, series_name};
 
 use super::{
+    editions::{DatasetEditions, Edition, Editions},
     language::Lang,
     model::{Concept, ConceptIndex, MAX_YEAR, MIN_YEAR, Milestone, Scheme, Texts},
     text::normalize,
     vocabulary::Vocabulary,
 };
 use llmarket_kit::data::{
-    DataFile, DataVersion, DatasetFiles, LoadError, TAXONOMY_FILE,
+    DataFile, DataVersion, DatasetFiles, EditionMeta, LoadError, TAXONOMY_FILE,
     check::{FileCheck, FirstUse, TwoLanguages},
 };
 
@@ -110,8 +114,8 @@ struct RawMilestone {
 }
 
 /// A link written in a file, resolved once every file is read.
-#[derive(Debug)]
-struct Link {
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
     /// The file it is written in.
     path: String,
     /// The item and field, e.g. `schemes[a].concepts[b].related[0]`.
@@ -120,6 +124,25 @@ struct Link {
     scheme: String,
     /// The concept id it points to.
     concept: String,
+}
+
+/// A `related` or milestone `concepts` link into a scheme its own file does not have, resolved
+/// in the v1 view only ([`merge`]): in contract v2 links stay within an edition's vocabulary.
+#[derive(Debug, Clone)]
+pub(crate) struct ExternalLink {
+    /// Where it is written.
+    from: LinkFrom,
+    /// The link.
+    link: Link,
+}
+
+/// What an [`ExternalLink`] is written on.
+#[derive(Debug, Clone)]
+enum LinkFrom {
+    /// A concept (its `related`), by index in its own vocabulary.
+    Concept(ConceptIndex),
+    /// A milestone (its `concepts`), by id.
+    Milestone(String),
 }
 
 /// A concept's links, resolved after every file is read.
@@ -156,21 +179,230 @@ impl Default for Builder {
 }
 
 impl Vocabulary {
-    /// Parses and validates the taxonomy files of `sources` (sources without one are skipped).
-    /// Any bad file, or a scheme or milestone id used twice across files, fails the whole load.
+    /// Parses and validates the taxonomy files of `sources` (sources without one are skipped),
+    /// each alone: one edition's vocabulary (see [`Editions`]). The v1 view merges each
+    /// dataset's latest edition's vocabulary in load order; a scheme or milestone id an earlier
+    /// source already has is shadowed (served only through v2, listed by
+    /// [`Editions::shadowed`]). Any bad file, or two sources of one edition, fails the whole
+    /// load.
     pub fn load(sources: &[DatasetFiles]) -> Result<Self, LoadError> {
-        let mut builder = Builder::default();
         let mut parts = Vec::with_capacity(sources.len());
-        for source in sources {
-            let id = match &source.taxonomy {
-                Some(file) => builder.file(file, &source.directory)?,
-                None => source.directory.clone(),
+        let mut read: Vec<(usize, Edition)> = Vec::new();
+        let mut own = Vec::new();
+        for (at, source) in sources.iter().enumerate() {
+            let (v1_id, vocabulary, origin) = match &source.taxonomy {
+                Some(file) => {
+                    let mut builder = Builder::default();
+                    let id = builder.file(file, &source.directory)?;
+                    let vocabulary = builder.finish(DataVersion::default())?;
+                    (id, Some(Arc::new(vocabulary)), file.path.clone())
+                }
+                None => (source.directory.clone(), None, source.directory.clone()),
             };
-            parts.push((id, source));
+            parts.push((v1_id.clone(), source));
+            let meta = match (&source.edition, &vocabulary) {
+                (Some(meta), _) => meta.clone(),
+                (None, Some(_)) => EditionMeta::unnamed(&v1_id),
+                // Neither an edition nor a vocabulary: nothing for the taxonomy.
+                (None, None) => continue,
+            };
+            own.push(vocabulary.is_some());
+            read.push((
+                at,
+                Edition {
+                    meta,
+                    v1_dataset: v1_id,
+                    vocabulary: vocabulary.unwrap_or_default(),
+                    origin,
+                },
+            ));
         }
-        builder.finish(DataVersion::of(sources).with_parts(parts))
+        let datasets = group_editions(read, &own)?;
+        // v1: each dataset's latest edition's vocabulary, in the order of the source it is from.
+        let mut latest: Vec<(usize, &str, &Vocabulary)> = datasets
+            .iter()
+            .filter_map(|(dataset, from)| {
+                let at = dataset.editions.len().checked_sub(1)?;
+                Some((
+                    from[at],
+                    dataset.id.as_str(),
+                    &*dataset.editions[at].vocabulary,
+                ))
+            })
+            .collect();
+        latest.sort_by_key(|(from, _, _)| *from);
+        let latest: Vec<_> = latest.into_iter().map(|(_, d, v)| (d, v)).collect();
+        let (mut vocabulary, v1_schemes, shadowed) =
+            merge(&latest, DataVersion::of(sources).with_parts(parts))?;
+        let datasets = datasets.into_iter().map(|(d, _)| d).collect();
+        vocabulary.set_editions(Editions::new(datasets, v1_schemes, shadowed));
+        Ok(vocabulary)
     }
 }
+
+/// An edition read: the index of its source, whether it has a vocabulary of its own, and it.
+type ReadEdition = (usize, bool, Edition);
+
+/// The editions read (each with the index of its source; `own[i]`: whether the `i`th has a
+/// vocabulary of its own) grouped by dataset in order of first appearance, each in publication
+/// order, an edition without a vocabulary of its own given the previous one's. Each dataset
+/// comes with the index of the source each edition's vocabulary comes from.
+fn group_editions(
+    read: Vec<(usize, Edition)>,
+    own: &[bool],
+) -> Result<Vec<(DatasetEditions, Vec<usize>)>, LoadError> {
+    let mut groups: Vec<(String, Vec<ReadEdition>)> = Vec::new();
+    for ((at, edition), &own) in read.into_iter().zip(own) {
+        let id = &edition.meta.dataset;
+        let at_group = match groups.iter().position(|(d, _)| d == id) {
+            Some(i) => i,
+            None => {
+                groups.push((id.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[at_group].1;
+        if let Some((_, _, first)) = group.iter().find(|(_, _, e)| e.meta.id == edition.meta.id) {
+            return Err(LoadError::invalid(
+                &edition.origin,
+                "edition",
+                format!(
+                    "edition {:?} of dataset {:?} is already used by {}; give each edition its own id",
+                    edition.meta.id, edition.meta.dataset, first.origin
+                ),
+            ));
+        }
+        group.push((at, own, edition));
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(id, mut editions)| {
+            editions.sort_by(|a, b| a.2.meta.publication_order(&b.2.meta));
+            let mut from = Vec::with_capacity(editions.len());
+            let mut previous: Option<(usize, Arc<Vocabulary>)> = None;
+            let editions = editions
+                .into_iter()
+                .map(|(at, own, mut edition)| {
+                    match (&previous, own) {
+                        (Some((source, vocabulary)), false) => {
+                            edition.vocabulary = Arc::clone(vocabulary);
+                            from.push(*source);
+                        }
+                        _ => {
+                            previous = Some((at, Arc::clone(&edition.vocabulary)));
+                            from.push(at);
+                        }
+                    }
+                    edition
+                })
+                .collect();
+            (DatasetEditions { id, editions }, from)
+        })
+        .collect())
+}
+
+/// The v1 view: the vocabularies `parts` (each with its v2 dataset id) merged in order, a
+/// scheme or milestone whose id an earlier part has left out (and a link to a left-out concept
+/// with it). Returns it with the v2 dataset each scheme id is served from and the left-out v1
+/// names with their datasets.
+fn merge(parts: &[(&str, &Vocabulary)], data_version: DataVersion) -> Result<Merged, LoadError> {
+    let mut schemes = Vec::new();
+    let mut concepts: Vec<Concept> = Vec::new();
+    let mut milestones = Vec::new();
+    let mut served: HashMap<String, String> = HashMap::new();
+    let mut milestone_ids = HashMap::new();
+    let mut shadowed = Vec::new();
+    let mut maps = Vec::with_capacity(parts.len());
+    for (at, &(dataset, part)) in parts.iter().enumerate() {
+        let mut map: Vec<Option<ConceptIndex>> = vec![None; part.concepts().len()];
+        let mut kept = Vec::new();
+        for scheme in part.schemes() {
+            if served.contains_key(&scheme.id) {
+                shadowed.push((scheme.name.clone(), dataset.to_owned()));
+                continue;
+            }
+            served.insert(scheme.id.clone(), dataset.to_owned());
+            for &c in &scheme.concepts {
+                map[c as usize] = Some((concepts.len() + kept.len()) as ConceptIndex);
+                kept.push(c);
+            }
+        }
+        let base = concepts.len();
+        let remap = |links: &[ConceptIndex]| -> Vec<ConceptIndex> {
+            links.iter().filter_map(|&c| map[c as usize]).collect()
+        };
+        let mut scheme_map = vec![None; part.schemes().len()];
+        for (old, scheme) in part.schemes().iter().enumerate() {
+            if served.get(&scheme.id).map(String::as_str) != Some(dataset) {
+                continue;
+            }
+            scheme_map[old] = Some(schemes.len());
+            let mut scheme = scheme.clone();
+            scheme.concepts = remap(&scheme.concepts);
+            scheme.top_concepts = remap(&scheme.top_concepts);
+            for index in scheme.concept_ids.values_mut() {
+                *index = map[*index as usize].unwrap_or(*index);
+            }
+            schemes.push(scheme);
+        }
+        for &old in &kept {
+            let mut concept = part.concept_at(old).clone();
+            concept.scheme = scheme_map[concept.scheme].unwrap_or(concept.scheme);
+            concept.broader = remap(&concept.broader);
+            concept.narrower = remap(&concept.narrower);
+            concept.related = remap(&concept.related);
+            concept.ancestors = remap(&concept.ancestors);
+            concepts.push(concept);
+        }
+        debug_assert_eq!(concepts.len(), base + kept.len());
+        for milestone in part.milestones() {
+            if milestone_ids.contains_key(&milestone.id) {
+                shadowed.push((milestone.name.clone(), dataset.to_owned()));
+                continue;
+            }
+            milestone_ids.insert(milestone.id.clone(), (at, milestones.len()));
+            let mut milestone = milestone.clone();
+            milestone.concepts = remap(&milestone.concepts);
+            milestones.push(milestone);
+        }
+        maps.push(map);
+    }
+    // Links across files, as v1 has always served them (related both ways).
+    for (at, (&(_, part), map)) in parts.iter().zip(&maps).enumerate() {
+        for external in part.external() {
+            let target = resolve(&schemes, &external.link)?;
+            match &external.from {
+                LinkFrom::Concept(old) => {
+                    let Some(from) = map[*old as usize] else {
+                        continue;
+                    };
+                    if !concepts[from as usize].related.contains(&target) {
+                        concepts[from as usize].related.push(target);
+                    }
+                    if !concepts[target as usize].related.contains(&from) {
+                        concepts[target as usize].related.push(from);
+                    }
+                }
+                LinkFrom::Milestone(id) => {
+                    if let Some(&(part_at, i)) = milestone_ids.get(id)
+                        && part_at == at
+                        && !milestones[i].concepts.contains(&target)
+                    {
+                        milestones[i].concepts.push(target);
+                    }
+                }
+            }
+        }
+    }
+    Ok((
+        Vocabulary::new(schemes, concepts, milestones, data_version),
+        served,
+        shadowed,
+    ))
+}
+
+/// The v1 view, the dataset each scheme id is served from, and the shadowed names.
+type Merged = (Vocabulary, HashMap<String, String>, Vec<(String, String)>);
 
 /// Trims `text` and returns it owned.
 fn clean(text: &str) -> String {
@@ -467,6 +699,10 @@ impl Builder {
     /// and the inverse related links; the vocabulary is marked as loaded from `data_version`.
     fn finish(mut self, data_version: DataVersion) -> Result<Vocabulary, LoadError> {
         let links = std::mem::take(&mut self.links);
+        let mut external = Vec::new();
+        let local = |schemes: &[Scheme], link: &Link| {
+            link.scheme.is_empty() || schemes.iter().any(|s| s.id == link.scheme)
+        };
         for (i, pending) in links.iter().enumerate() {
             let mut broader = Vec::with_capacity(pending.broader.len());
             for link in &pending.broader {
@@ -477,6 +713,13 @@ impl Builder {
             }
             let mut related = Vec::with_capacity(pending.related.len());
             for link in &pending.related {
+                if !local(&self.schemes, link) {
+                    external.push(ExternalLink {
+                        from: LinkFrom::Concept(i as ConceptIndex),
+                        link: link.clone(),
+                    });
+                    continue;
+                }
                 let target = resolve(&self.schemes, link)?;
                 if target as usize == i {
                     return Err(LoadError::invalid(
@@ -498,6 +741,13 @@ impl Builder {
         for (milestone, links) in self.milestones.iter_mut().zip(&milestone_links) {
             let mut concepts = Vec::with_capacity(links.len());
             for link in links {
+                if !local(&self.schemes, link) {
+                    external.push(ExternalLink {
+                        from: LinkFrom::Milestone(milestone.id.clone()),
+                        link: link.clone(),
+                    });
+                    continue;
+                }
                 let target = resolve(&self.schemes, link)?;
                 if !concepts.contains(&target) {
                     concepts.push(target);
@@ -505,12 +755,10 @@ impl Builder {
             }
             milestone.concepts = concepts;
         }
-        Ok(Vocabulary::new(
-            self.schemes,
-            self.concepts,
-            self.milestones,
-            data_version,
-        ))
+        let mut vocabulary =
+            Vocabulary::new(self.schemes, self.concepts, self.milestones, data_version);
+        vocabulary.set_external(external);
+        Ok(vocabulary)
     }
 
     /// Fails on a cycle of broader links, naming a concept on it and the cycle.
@@ -688,6 +936,7 @@ fn new_id(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::editions::Selector;
     use llmarket_kit::data;
 
     const BASE: &str = r#"
@@ -852,7 +1101,7 @@ broader = ["a"]
     }
 
     #[test]
-    fn scheme_ids_are_unique_across_files() {
+    fn two_sources_of_one_edition_fail_naming_both() {
         let result = Vocabulary::load(&[
             files("one.toml", BASE.to_owned()),
             files("two.toml", BASE.to_owned()),
@@ -860,9 +1109,137 @@ broader = ["a"]
         data::check::assert_invalid(
             result,
             "two.toml",
-            "schemes[s].id",
-            "scheme id \"s\" is already used by one.toml",
+            "edition",
+            "edition \"1\" of dataset \"d\" is already used by one.toml",
         );
+    }
+
+    /// `directory` as edition `edition` of dataset `dataset`, published `date`.
+    fn edition(
+        directory: &str,
+        text: Option<String>,
+        dataset: &str,
+        edition: &str,
+        date: &str,
+    ) -> DatasetFiles {
+        DatasetFiles {
+            directory: directory.into(),
+            forecast: None,
+            taxonomy: text.map(|t| DataFile::owned(format!("{directory}/taxonomy.toml"), t)),
+            edition: Some(EditionMeta {
+                dataset: dataset.into(),
+                id: edition.into(),
+                published: Some(data::PublishDate::parse(date).unwrap()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_second_dataset_with_the_same_scheme_id_loads_and_v1_serves_the_first() {
+        let other = BASE.replace("\"甲\"", "\"丙\"").replace("Alpha", "Gamma")
+            + "\n[[milestones]]\nid = \"m\"\nyear = 2023\ntitle_zh_hans = \"事件\"\ntitle_en = \"Event\"\nsource = \"1\"\n";
+        let first = BASE.to_owned()
+            + "\n[[milestones]]\nid = \"m\"\nyear = 2024\ntitle_zh_hans = \"事件\"\ntitle_en = \"Event\"\nsource = \"1\"\n";
+        let vocabulary = Vocabulary::load(&[
+            files("one.toml", first),
+            DatasetFiles::taxonomy_only("e", DataFile::owned("two.toml", other)),
+        ])
+        .unwrap();
+        // v1: the first source's scheme and milestone.
+        assert_eq!(vocabulary.schemes().len(), 1);
+        assert_eq!(vocabulary.concept("s", "a").unwrap().pref_label.en, "Alpha");
+        assert_eq!(vocabulary.milestone("m").unwrap().year, 2024);
+        assert_eq!(vocabulary.milestone("m").unwrap().dataset, "d");
+        let editions = vocabulary.editions();
+        assert_eq!(
+            editions.shadowed(),
+            [
+                ("schemes/s".to_owned(), "e".to_owned()),
+                ("milestones/m".to_owned(), "e".to_owned())
+            ]
+        );
+        assert!(editions.v1_served("d", "s"));
+        assert!(!editions.v1_served("e", "s"));
+        // v2: the second dataset's own.
+        let e = editions
+            .dataset("e")
+            .unwrap()
+            .select(Selector::Latest)
+            .unwrap();
+        assert_eq!(
+            e.vocabulary.concept("s", "a").unwrap().pref_label.en,
+            "Gamma"
+        );
+        assert_eq!(e.vocabulary.milestone("m").unwrap().year, 2023);
+    }
+
+    #[test]
+    fn links_across_files_are_served_both_ways_in_v1_only() {
+        let other = "[[schemes]]\nid = \"o\"\ntitle_zh_hans = \"其他\"\ntitle_en = \"Other\"\nsource = \"1\"\n\
+            [[schemes.concepts]]\nid = \"t\"\npref_label_zh_hans = \"东西\"\npref_label_en = \"Thing\"\nrelated = [\"s/a\"]\n\
+            [[milestones]]\nid = \"m\"\nyear = 2023\ntitle_zh_hans = \"事件\"\ntitle_en = \"Event\"\nsource = \"1\"\nconcepts = [\"s/b\", \"o/t\"]\n";
+        let vocabulary = Vocabulary::load(&[
+            files("one.toml", BASE.to_owned()),
+            DatasetFiles::taxonomy_only("e", DataFile::owned("two.toml", other.to_owned())),
+        ])
+        .unwrap();
+        let a = vocabulary.concept_index("s", "a").unwrap();
+        let t = vocabulary.concept_index("o", "t").unwrap();
+        assert_eq!(vocabulary.concept_at(t).related, [a]);
+        assert_eq!(vocabulary.concept_at(a).related, [t]);
+        let b = vocabulary.concept_index("s", "b").unwrap();
+        assert_eq!(vocabulary.milestone("m").unwrap().concepts, [t, b]);
+        // In v2 a link stays within its dataset.
+        let e = vocabulary
+            .editions()
+            .dataset("e")
+            .unwrap()
+            .select(Selector::Latest)
+            .unwrap();
+        assert!(e.vocabulary.concept("o", "t").unwrap().related.is_empty());
+        // A link to no loaded scheme still fails the load.
+        let dangling = other.replace("s/a", "z/a");
+        data::check::assert_invalid(
+            Vocabulary::load(&[
+                files("one.toml", BASE.to_owned()),
+                DatasetFiles::taxonomy_only("e", DataFile::owned("two.toml", dangling)),
+            ]),
+            "two.toml",
+            "schemes[o].concepts[t].related[0]",
+            "names no loaded scheme",
+        );
+    }
+
+    #[test]
+    fn an_edition_without_a_vocabulary_keeps_the_previous_one_and_v1_serves_the_latest() {
+        let newer = BASE.replace("Alpha", "Alpha 2");
+        let vocabulary = Vocabulary::load(&[
+            edition("c", Some(newer), "r", "2027", "2027"),
+            edition("a", Some(BASE.to_owned()), "r", "2025", "2025-03"),
+            edition("b", None, "r", "2026", "2026-01-01"),
+        ])
+        .unwrap();
+        assert_eq!(
+            vocabulary.concept("s", "a").unwrap().pref_label.en,
+            "Alpha 2"
+        );
+        let r = vocabulary.editions().dataset("r").unwrap();
+        let ids: Vec<_> = r.editions.iter().map(|e| e.meta.id.as_str()).collect();
+        assert_eq!(ids, ["2025", "2026", "2027"]);
+        assert!(Arc::ptr_eq(
+            &r.editions[0].vocabulary,
+            &r.editions[1].vocabulary
+        ));
+        assert_eq!(
+            r.editions[1]
+                .vocabulary
+                .concept("s", "a")
+                .unwrap()
+                .pref_label
+                .en,
+            "Alpha"
+        );
+        assert_eq!(r.editions[1].v1_dataset, "b");
     }
 
     fn milestone(extra: &str) -> String {

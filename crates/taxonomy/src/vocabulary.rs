@@ -2,11 +2,13 @@
 //! indexes, the search index, and the data version. Built once by [`super::load`] and immutable
 //! afterwards, so every lookup here is a hash probe or an index, never I/O.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use super::{
+    editions::Editions,
     error::Error,
     language::Lang,
+    load::ExternalLink,
     model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
     search::{Hit, SchemeFilter, SearchIndex, SearchPage},
 };
@@ -26,6 +28,11 @@ pub struct Vocabulary {
     scheme_versions: Vec<u64>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
+    /// Every dataset's editions and their vocabularies (contract v2); empty in an edition's own
+    /// vocabulary.
+    editions: Arc<Editions>,
+    /// Links into schemes of other files, resolved in the v1 view.
+    external: Vec<ExternalLink>,
 }
 
 impl Vocabulary {
@@ -65,7 +72,29 @@ impl Vocabulary {
             index,
             version,
             data_version,
+            editions: Arc::default(),
+            external: Vec::new(),
         }
+    }
+
+    /// Keeps the links into other files' schemes, for the v1 view.
+    pub(crate) fn set_external(&mut self, external: Vec<ExternalLink>) {
+        self.external = external;
+    }
+
+    /// The links into other files' schemes.
+    pub(crate) fn external(&self) -> &[ExternalLink] {
+        &self.external
+    }
+
+    /// Attaches the editions this (v1) vocabulary was merged from.
+    pub(crate) fn set_editions(&mut self, editions: Editions) {
+        self.editions = Arc::new(editions);
+    }
+
+    /// Every dataset's editions and their vocabularies (contract v2).
+    pub fn editions(&self) -> &Editions {
+        &self.editions
     }
 
     /// The data version: a fingerprint of everything that decides search results (the schemes

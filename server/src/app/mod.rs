@@ -4,8 +4,8 @@
 //! Order of work in [`run`]: auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) →
 //! TLS files (65 bad, 74 unreadable) → bind (74) → open-file limit raised → log addresses →
 //! serve → SIGINT/SIGTERM → lame duck for `--shutdown-delay` (health NOT_SERVING, calls still
-//! served) → drain within the grace period → spans still queued flushed to the OTLP collector
-//! (at most [`otlp::FLUSH_TIMEOUT`]) → exit 0. A second SIGINT/SIGTERM during the drain
+//! served) → watches ended (UNAVAILABLE) → drain within the grace period → spans still queued
+//! flushed to the OTLP collector (at most [`otlp::FLUSH_TIMEOUT`]) → exit 0. A second SIGINT/SIGTERM during the drain
 //! exits at once (130/143).
 
 mod compression;
@@ -14,6 +14,7 @@ pub mod quoted;
 mod reload;
 pub mod routes;
 pub mod stack;
+mod watched;
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -42,6 +43,8 @@ use crate::{
 struct Plan {
     forecast: Option<(std::net::SocketAddr, Shared<forecast::Catalog>)>,
     taxonomy: Option<(std::net::SocketAddr, Shared<taxonomy::Vocabulary>)>,
+    /// What the watch service streams: every accepted reload is published into it.
+    watch: llmarket_watch::Hub,
 }
 
 fn shared<T>(value: T) -> Shared<T> {
@@ -62,6 +65,13 @@ fn load_data(
         .then(|| taxonomy::Vocabulary::load(&sources))
         .transpose()?;
     if let Some(vocabulary) = &taxonomy {
+        for (name, dataset) in vocabulary.editions().shadowed() {
+            tracing::info!(
+                v1_name = %name,
+                dataset = %dataset,
+                "an earlier dataset has this v1 id: v1 serves that one, this dataset's only through v2"
+            );
+        }
         // A taxonomy-only process reads the series too, only to name the figures its texts quote.
         let read;
         let catalog = match &forecast {
@@ -105,9 +115,14 @@ fn load_plan(cli: &Cli) -> Result<Plan, LoadError> {
     };
     let (forecast, taxonomy) =
         load_data(&cli.data, forecast_addr.is_some(), taxonomy_addr.is_some())?;
+    let state = watched::state(watched::Served {
+        forecast: forecast.as_ref(),
+        taxonomy: taxonomy.as_ref(),
+    });
     Ok(Plan {
         forecast: forecast_addr.zip(forecast.map(shared)),
         taxonomy: taxonomy_addr.zip(taxonomy.map(shared)),
+        watch: llmarket_watch::Hub::new(state, cli.watch_heartbeat),
     })
 }
 
@@ -158,13 +173,19 @@ pub async fn run(
     let mut services: Vec<(tokio::net::TcpListener, ServiceRoutes)> = Vec::new();
     if let Some((addr, catalog)) = &plan.forecast {
         match serving::bind(*addr).await {
-            Ok(listener) => services.push((listener, routes::forecast(catalog.clone()))),
+            Ok(listener) => services.push((
+                listener,
+                routes::forecast(catalog.clone()).also(routes::watch(&plan.watch)),
+            )),
             Err(e) => return fail(Sysexit::IoErr, &e.to_string()),
         }
     }
     if let Some((addr, vocabulary)) = &plan.taxonomy {
         match serving::bind(*addr).await {
-            Ok(listener) => services.push((listener, routes::taxonomy(vocabulary.clone()))),
+            Ok(listener) => services.push((
+                listener,
+                routes::taxonomy(vocabulary.clone()).also(routes::watch(&plan.watch)),
+            )),
             Err(e) => return fail(Sysexit::IoErr, &e.to_string()),
         }
     }
@@ -262,6 +283,7 @@ pub async fn run(
             },
         ));
     }
+    let watches = plan.watch.clone();
     tokio::spawn(reload::reload_on_change(
         cli.data.clone(),
         plan,
@@ -276,6 +298,7 @@ pub async fn run(
         _ = signals.next() => {}
         Some(result) = tasks.join_next() => {
             // A server ended on its own: stop the others too and report.
+            watches.close();
             let _ = stop_tx.send(true);
             let code = report(result);
             while tasks.join_next().await.is_some() {}
@@ -296,6 +319,8 @@ pub async fn run(
             }
         }
     }
+    // Watches never end on their own: they end now, so they do not hold the drain.
+    watches.close();
     let _ = stop_tx.send(true);
     let drain = async {
         let mut code = ExitCode::SUCCESS;

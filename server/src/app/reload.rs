@@ -7,7 +7,12 @@ use std::{path::PathBuf, sync::Arc};
 use llmarket_kit::data::changes::Changes;
 use llmarket_serving::{Hangup, middleware::ReplyCache, tls::ServerTls};
 
-use super::{Plan, data_watch::DataWatch, load_data};
+use super::{
+    Plan,
+    data_watch::DataWatch,
+    load_data,
+    watched::{self, Served},
+};
 use crate::{
     auth::{self, SharedPrincipals},
     config::Cli,
@@ -99,13 +104,16 @@ pub(super) fn watch_directories(cli: &Cli) -> Option<DataWatch> {
 }
 
 /// Reads and validates the data of `dirs` and swaps it in whole, then forgets the replies kept
-/// from the old data (`replies`), logging the new data version and what changed; on any failure
+/// from the old data (`replies`), tells the watches what changed (`plan.watch`), and logs the
+/// new data version and what changed; on any failure
 /// logs it and keeps the old data (and the replies). Whether the new data was taken.
 fn reload_data(dirs: &[PathBuf], plan: &Plan, replies: &ReplyCache) -> bool {
     match load_data(dirs, plan.forecast.is_some(), plan.taxonomy.is_some()) {
         Ok((forecast, taxonomy)) => {
             let mut changes = Changes::default();
             let mut version = None;
+            let old_forecast = plan.forecast.as_ref().map(|(_, s)| s.load_full());
+            let old_taxonomy = plan.taxonomy.as_ref().map(|(_, s)| s.load_full());
             if let (Some((_, shared)), Some(new)) = (&plan.forecast, forecast) {
                 changes.extend(shared.load().changes(&new));
                 version = Some(new.data_version().clone());
@@ -117,6 +125,21 @@ fn reload_data(dirs: &[PathBuf], plan: &Plan, replies: &ReplyCache) -> bool {
                 shared.store(Arc::new(new));
             }
             replies.invalidate();
+            let (new_forecast, new_taxonomy) = (
+                plan.forecast.as_ref().map(|(_, s)| s.load_full()),
+                plan.taxonomy.as_ref().map(|(_, s)| s.load_full()),
+            );
+            plan.watch.publish(watched::reload(
+                Served {
+                    forecast: old_forecast.as_deref(),
+                    taxonomy: old_taxonomy.as_deref(),
+                },
+                Served {
+                    forecast: new_forecast.as_deref(),
+                    taxonomy: new_taxonomy.as_deref(),
+                },
+                &changes,
+            ));
             let version = version.unwrap_or_default();
             tracing::info!(%version, %changes, "reloaded data");
             true

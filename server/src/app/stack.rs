@@ -128,9 +128,10 @@ pub async fn serve(
 /// 5. **load shed**: past `--max-concurrent-calls` in flight → RESOURCE_EXHAUSTED at once, never
 ///    queued; health is exempt. A call is counted from the end of its request body, so a client
 ///    that stalls its body holds no place (the deadline bounds it instead);
-/// 6. **streaming calls**: health `Watch` and reflection streams past `--max-streaming-calls`
-///    on the listener or `--max-streaming-calls-per-connection` on their connection →
-///    RESOURCE_EXHAUSTED at once;
+/// 6. **streaming calls**: health `Watch`, reflection streams and watches
+///    (`llmarket.watch.v2.WatchService/Watch`, routed beside each service) past
+///    `--max-streaming-calls` on the listener or `--max-streaming-calls-per-connection` on their
+///    connection → RESOURCE_EXHAUSTED at once; each holds its places until its stream ends;
 /// 7. **deadline**: the earlier of `grpc-timeout` and `--max-call-time`, then DEADLINE_EXCEEDED,
 ///    reply streams included; a malformed `grpc-timeout` → INVALID_ARGUMENT;
 /// 8. **denied calls counted** ([`DeniedLayer`]): the calls the next layer refuses, by code;
@@ -140,10 +141,15 @@ pub async fn serve(
 ///    the services' grant checks, with the scope the reply cache keys on;
 /// 10. **metrics, access log and trace span** ([`ObserveLayer`]);
 /// 11. **reply cache**: a repeated call to a method the contract declares cacheable (unary,
-///     `idempotency_level = NO_SIDE_EFFECTS`) is answered with its kept encoded reply (keyed on
-///     method, request, the caller's scope and the data version);
-/// 12. the routes: the service, health and reflection, where the codec answers INVALID_ARGUMENT
-///     to an undecodable message.
+///     `idempotency_level = NO_SIDE_EFFECTS`) of the listener's first service is answered with
+///     its kept encoded reply (keyed on method, request, the caller's scope and the data
+///     version); watches, health and reflection pass through;
+/// 12. the routes: the service, the services beside it (contract v2, the watch service), health
+///     and reflection, where the codec answers INVALID_ARGUMENT to an undecodable message.
+///
+/// A watch is a call like any other: shed only while its first reply is made, ended by the
+/// deadline, counted in its principal's calls until its stream ends, and in the process's
+/// `--max-streams-total` by the connection.
 ///
 /// Shedding comes before the deadline so a shed call costs no timer; the deadline comes before
 /// authentication so a slow credential check is bounded too.
@@ -153,7 +159,7 @@ pub fn stack(routed: Routed, options: &ServeOptions) -> impl ConnectionService {
     let cached = routed.data.map(|data| (routed.name, data));
     let calls = calls(
         &options.calls,
-        routed.bounds,
+        &routed.bounds,
         authenticate,
         &options.observer,
         &routed.known,
@@ -193,11 +199,11 @@ pub type Middleware = ServiceBuilder<
 /// and streaming-call limits are shared by every service the returned layer wraps, so build it once per process
 /// listener and clone it. `authenticate` carries the principals in force (none: every call
 /// passes); calls are observed with `observer`, and `known` names the services routed behind it
-/// (other paths are labelled `unknown` in the metrics); `bounds`, where given, holds each
-/// method of that service to the largest request it can validly take.
+/// (other paths are labelled `unknown` in the metrics); `bounds` holds each method of the
+/// services they name to the largest request it can validly take.
 pub fn calls(
     limits: &Limits,
-    bounds: Option<RequestBounds>,
+    bounds: &[RequestBounds],
     authenticate: AuthenticateLayer,
     observer: &Observer,
     known: &[&'static str],
@@ -212,7 +218,7 @@ pub fn calls(
         .layer(ContentTypeLayer)
         .layer(
             MessageSizeLayer::new(limits.max_message_size.min(DEFAULT_MAX_MESSAGE_SIZE))
-                .bounded(bounds),
+                .bounded(bounds.iter().copied()),
         )
         .layer(LoadShedLayer::new(limits.max_concurrent_calls).counting(shed.clone()))
         .layer(StreamLimitLayer::new(limits.max_streaming_calls).counting(shed))
@@ -246,7 +252,7 @@ mod tests {
     async fn content_type_is_checked_before_load_is_shed() {
         let echo = Echo::slow(Duration::from_secs(3600));
         let service =
-            calls(&limits(1), None, open(), &Observer::default(), &[]).service(echo.clone());
+            calls(&limits(1), &[], open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let json = request_with(CALL, |r| r.header("content-type", "application/json"));
@@ -263,7 +269,7 @@ mod tests {
         // layer refuses on its headers alone never takes a place and gets that layer's code.
         let echo = Echo::slow(Duration::from_secs(3600));
         let service =
-            calls(&limits(1), None, open(), &Observer::default(), &[]).service(echo.clone());
+            calls(&limits(1), &[], open(), &Observer::default(), &[]).service(echo.clone());
         let held = tokio::spawn(service.clone().oneshot(grpc_request(CALL)));
         echo.wait_for_calls(1).await;
         let bad_deadline = request_with(CALL, |r| {
@@ -280,8 +286,8 @@ mod tests {
     #[tokio::test]
     async fn a_good_call_passes_every_layer() {
         let echo = Echo::default();
-        let service = calls(&Limits::default(), None, open(), &Observer::default(), &[])
-            .service(echo.clone());
+        let service =
+            calls(&Limits::default(), &[], open(), &Observer::default(), &[]).service(echo.clone());
         let response = service.oneshot(grpc_request(CALL)).await.unwrap();
         assert_eq!(grpc_status(&response).0, tonic::Code::Ok);
         assert_eq!(echo.finished(), 1);

@@ -417,7 +417,7 @@ mod tests {
     ) -> <Middleware as Layer<Echo>>::Service {
         calls(
             limits,
-            None,
+            &[],
             AuthenticateLayer::new(None, Reflection::On),
             observer,
             &[SERVICE],

@@ -70,7 +70,7 @@ pub(crate) struct Methods {
 /// reflection's `ServerReflectionInfo`).
 fn grpc_type(service: &str, method: &str) -> &'static str {
     match (service, method) {
-        ("grpc.health.v1.Health", "Watch") => "server_stream",
+        ("grpc.health.v1.Health" | "llmarket.watch.v2.WatchService", "Watch") => "server_stream",
         (_, "ServerReflectionInfo") => "bidi_stream",
         _ => "unary",
     }

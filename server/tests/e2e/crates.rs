@@ -49,7 +49,12 @@ const TRANSPORT: &[&str] = &["transport", "server", "channel", "router"];
 
 #[test]
 fn the_services_and_their_kit_have_no_transport() {
-    for dir in ["crates/kit", "crates/forecast", "crates/taxonomy"] {
+    for dir in [
+        "crates/kit",
+        "crates/forecast",
+        "crates/taxonomy",
+        "crates/watch",
+    ] {
         let (dependencies, tonic) = manifest(dir);
         let forbidden = any_of(
             &dependencies,
@@ -71,6 +76,13 @@ fn the_services_and_their_kit_have_no_transport() {
             .collect();
         assert!(transport.is_empty(), "{dir} turns on tonic's {transport:?}");
     }
+}
+
+#[test]
+fn the_watch_service_knows_no_other_service() {
+    let (dependencies, _) = manifest("crates/watch");
+    let forbidden = any_of(&dependencies, &["llmarket-forecast", "llmarket-taxonomy"]);
+    assert!(forbidden.is_empty(), "watch depends on {forbidden:?}");
 }
 
 #[test]

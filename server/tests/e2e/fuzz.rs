@@ -57,6 +57,7 @@ fn source(forecast: Option<String>, taxonomy: Option<String>) -> DatasetFiles {
         directory: "fuzz".to_owned(),
         forecast: forecast.map(file),
         taxonomy: taxonomy.map(file),
+        edition: None,
     }
 }
 

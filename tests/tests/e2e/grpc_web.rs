@@ -22,10 +22,10 @@ const GET_SERIES: &str = "/llmarket.forecast.v1.ForecastService/GetSeries";
 const ALLOWED: &str = "http://reports.example.test";
 
 /// An HTTP/1.1 response: status, headers (names lowercase) and the body, de-chunked.
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(super) struct Response {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Response {
@@ -38,7 +38,7 @@ impl Response {
 }
 
 /// Sends one HTTP/1.1 request (`Connection: close`) and reads the whole response.
-async fn http1(
+pub(super) async fn http1(
     server: &TestServer,
     method: &str,
     path: &str,
@@ -115,7 +115,7 @@ fn parse(raw: &[u8]) -> Response {
 }
 
 /// `message` framed as one uncompressed (gRPC or gRPC-Web) message.
-fn frame(message: &[u8]) -> Vec<u8> {
+pub(super) fn frame(message: &[u8]) -> Vec<u8> {
     let mut wire = vec![0];
     wire.extend(u32::try_from(message.len()).unwrap().to_be_bytes());
     wire.extend(message);
@@ -123,7 +123,7 @@ fn frame(message: &[u8]) -> Vec<u8> {
 }
 
 /// The frames of a gRPC-Web body: (flag, payload); flag 0x80 is the trailer frame.
-fn frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+pub(super) fn frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
     let mut frames = Vec::new();
     while body.len() >= 5 {
         let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
@@ -135,7 +135,7 @@ fn frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
 }
 
 /// The gRPC status of a gRPC-Web answer: from its trailer frame, else from its headers.
-fn grpc_status(response: &Response) -> Option<String> {
+pub(super) fn grpc_status(response: &Response) -> Option<String> {
     frames(&response.body)
         .iter()
         .filter(|(flag, _)| flag & 0x80 != 0)
@@ -152,7 +152,7 @@ fn grpc_status(response: &Response) -> Option<String> {
         .or_else(|| response.header("grpc-status").map(str::to_owned))
 }
 
-const GRPC_WEB: [(&str, &str); 2] = [
+pub(super) const GRPC_WEB: [(&str, &str); 2] = [
     ("content-type", "application/grpc-web+proto"),
     ("x-grpc-web", "1"),
 ];

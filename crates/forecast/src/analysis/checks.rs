@@ -42,7 +42,7 @@ pub struct Check {
 pub fn check(dataset: &Dataset) -> Vec<Check> {
     let mut checks = Vec::new();
     for s in dataset.series() {
-        let series = SeriesRef { dataset, series: s };
+        let series = SeriesRef::new(dataset, s);
         components_sum(series, &mut checks);
         stated_cagrs(series, &mut checks);
         within_parent(series, &mut checks);
@@ -235,6 +235,7 @@ observations = [{ year = 2029, value = 25.0, qualifier = "exact", kind = "foreca
                 text: text.into(),
             }),
             taxonomy: None,
+            edition: None,
         };
         let catalog = Catalog::load(&[files]).unwrap();
         let checks = check(catalog.dataset("bad").unwrap());

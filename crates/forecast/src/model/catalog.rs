@@ -11,7 +11,7 @@ use llmarket_proto::names::{dataset_name, series_name};
 
 use crate::error::Error;
 use llmarket_kit::{
-    data::{DataVersion, changes::Changes},
+    data::{DataVersion, EditionMeta, changes::Changes},
     nearest::nearest,
 };
 
@@ -114,11 +114,15 @@ pub struct DatasetInfo {
     pub notice_en: String,
 }
 
-/// A dataset: the series of one source report, indexed by id.
+/// One edition of a report: its series, indexed by id. Contract v1 calls it a dataset (its `id`
+/// is the v1 dataset id, e.g. `cic-global-llm-2026`); contract v2 an edition of the dataset
+/// [`Dataset::edition`] names (`datasets/cic-global-llm/editions/2026`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// The dataset id.
+    /// The v1 dataset id.
     pub id: String,
+    /// Which edition of which v2 dataset this is.
+    pub edition: EditionMeta,
     /// Its metadata.
     pub info: DatasetInfo,
     /// Hash of the data file's text, in hex.
@@ -144,6 +148,7 @@ impl Dataset {
             .max()
             .unwrap_or(0);
         Self {
+            edition: EditionMeta::unnamed(&id),
             id,
             info,
             version,
@@ -151,6 +156,20 @@ impl Dataset {
             index,
             horizon,
         }
+    }
+
+    /// The id this edition's resources are named under in contract `names`: the v1 dataset id,
+    /// or the v2 dataset's.
+    pub fn name_id(&self, names: Names) -> &str {
+        match names {
+            Names::V1 => &self.id,
+            Names::V2 => &self.edition.dataset,
+        }
+    }
+
+    /// The v2 edition name, `datasets/{dataset}/editions/{edition}`.
+    pub fn edition_name(&self) -> String {
+        llmarket_proto::names::v2::edition_name(&self.edition.dataset, &self.edition.id)
     }
 
     /// The last year the dataset states any value for: derived values after it go beyond
@@ -169,22 +188,80 @@ impl Dataset {
         self.index.get(id).and_then(|&i| self.series.get(i))
     }
 
-    /// The series with this id, with this dataset beside it.
+    /// The series with this id, with this dataset beside it, named as in contract v1.
     pub fn series_ref(&self, id: &str) -> Option<SeriesRef<'_>> {
+        self.series_in(id, Names::V1)
+    }
+
+    /// The series with this id, with this dataset beside it, named as in contract `names`.
+    pub fn series_in(&self, id: &str, names: Names) -> Option<SeriesRef<'_>> {
         self.get(id).map(|series| SeriesRef {
             dataset: self,
             series,
+            names,
         })
     }
+
+    /// The series with this id, or NOT_FOUND (in contract `names`) with its nearest names.
+    pub fn find_series(&self, series: &str, names: Names) -> Result<SeriesRef<'_>, Error> {
+        let id = self.name_id(names);
+        self.series_in(series, names)
+            .ok_or_else(|| Error::SeriesNotFound {
+                dataset: id.to_owned(),
+                series: series.to_owned(),
+                nearest: nearest(
+                    &series.to_lowercase(),
+                    self.series
+                        .iter()
+                        .map(|s| (series_name(id, &s.id), vec![(s.id.to_lowercase(), 0)])),
+                ),
+            })
+    }
+}
+
+/// Which contract's resource names a value is written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Names {
+    /// `datasets/{v1 id}/…`, a dataset being one edition.
+    #[default]
+    V1,
+    /// `datasets/{dataset}/…`, under the v2 dataset of every edition.
+    V2,
+}
+
+/// A dataset of contract v2: one report in all its editions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Editions {
+    /// The v2 dataset id.
+    pub id: String,
+    /// Positions of its editions in the catalog's datasets, in publication order.
+    positions: Vec<usize>,
+}
+
+/// Which edition a v2 read uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditionChoice<'a> {
+    /// The latest edition.
+    Latest,
+    /// The edition with this id.
+    Id(&'a str),
+    /// The edition current on this day (year, month, day): the latest surely published by then.
+    AsOf((i32, u32, u32)),
 }
 
 /// Every forecast dataset a process serves, indexed by id; immutable once loaded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Catalog {
-    /// The datasets in id order.
+    /// The editions (v1 datasets) in v1 id order.
     datasets: Vec<Dataset>,
-    /// Position of each dataset in `datasets`, by id.
+    /// Position of each edition in `datasets`, by v1 id.
     index: HashMap<String, usize>,
+    /// The v2 datasets, in id order.
+    editions: Vec<Editions>,
+    /// Position of each v2 dataset in `editions`, by id.
+    editions_index: HashMap<String, usize>,
+    /// The concepts that explain each series (v2 names both), from the vocabulary.
+    concepts: HashMap<String, Vec<String>>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
 }
@@ -194,11 +271,116 @@ impl Catalog {
     /// Ids must be unique (the loader checks).
     pub fn new(mut datasets: Vec<Dataset>, data_version: DataVersion) -> Self {
         let index = sort_and_index(&mut datasets, |d| &d.id);
+        let mut grouped: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (position, dataset) in datasets.iter().enumerate() {
+            grouped
+                .entry(dataset.edition.dataset.as_str())
+                .or_default()
+                .push(position);
+        }
+        let mut editions: Vec<Editions> = grouped
+            .into_iter()
+            .map(|(id, mut positions)| {
+                positions
+                    .sort_by(|&a, &b| datasets[a].edition.publication_order(&datasets[b].edition));
+                Editions {
+                    id: id.to_owned(),
+                    positions,
+                }
+            })
+            .collect();
+        let editions_index = sort_and_index(&mut editions, |e| &e.id);
         Self {
             datasets,
             index,
+            editions,
+            editions_index,
+            concepts: HashMap::new(),
             data_version,
         }
+    }
+
+    /// This catalog, knowing which concepts explain each series: `links` yields a concept's v2
+    /// name and the v2 name of a series it explains (the vocabulary's links, read the other way).
+    pub fn with_concepts(mut self, links: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.concepts.clear();
+        for (concept, series) in links {
+            self.concepts.entry(series).or_default().push(concept);
+        }
+        for concepts in self.concepts.values_mut() {
+            concepts.sort();
+            concepts.dedup();
+        }
+        self
+    }
+
+    /// Whether the catalog was told which concepts explain its series ([`Catalog::with_concepts`]).
+    pub fn links_concepts(&self) -> bool {
+        !self.concepts.is_empty()
+    }
+
+    /// The concepts that explain the series `series` (a v2 name), in name order.
+    pub fn concepts_of(&self, series: &str) -> &[String] {
+        self.concepts.get(series).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every v2 dataset, in id order.
+    pub fn v2_datasets(&self) -> &[Editions] {
+        &self.editions
+    }
+
+    /// The v2 dataset with this id.
+    pub fn v2_dataset(&self, id: &str) -> Result<&Editions, Error> {
+        self.editions_index
+            .get(id)
+            .and_then(|&i| self.editions.get(i))
+            .ok_or_else(|| Error::DatasetNotFound {
+                dataset: id.to_owned(),
+            })
+    }
+
+    /// The editions of `dataset`, oldest first.
+    pub fn editions_of<'c>(
+        &'c self,
+        dataset: &'c Editions,
+    ) -> impl DoubleEndedIterator<Item = &'c Dataset> + 'c {
+        dataset
+            .positions
+            .iter()
+            .filter_map(|&i| self.datasets.get(i))
+    }
+
+    /// The edition of `dataset` a read chooses.
+    pub fn edition<'c>(
+        &'c self,
+        dataset: &'c Editions,
+        choice: EditionChoice<'_>,
+    ) -> Result<&'c Dataset, Error> {
+        let mut editions = self.editions_of(dataset);
+        let found = match choice {
+            EditionChoice::Latest => editions.next_back(),
+            EditionChoice::Id(id) => editions.find(|e| e.edition.id == id),
+            EditionChoice::AsOf(day) => editions.rev().find(|e| e.edition.published_by(day)),
+        };
+        found.ok_or_else(|| match choice {
+            EditionChoice::AsOf((year, month, day)) => Error::NoEditionAsOf {
+                dataset: dataset.id.clone(),
+                as_of: format!("{year:04}-{month:02}-{day:02}"),
+            },
+            EditionChoice::Id(id) => Error::EditionNotFound {
+                dataset: dataset.id.clone(),
+                edition: id.to_owned(),
+                nearest: nearest(
+                    id,
+                    self.editions_of(dataset)
+                        .map(|e| (e.edition_name(), vec![(e.edition.id.to_lowercase(), 0)])),
+                ),
+            },
+            // A v2 dataset is made of its editions: it has at least one.
+            EditionChoice::Latest => Error::DatasetNotFound {
+                dataset: dataset.id.clone(),
+            },
+        })
     }
 
     /// The version of the files this catalog was loaded from, which every response carries.
@@ -243,27 +425,52 @@ impl Catalog {
 }
 
 impl Catalog {
-    /// What replacing this catalog with `new` changes: datasets (their metadata) and series (their
-    /// figures), by resource name.
+    /// What replacing this catalog with `new` changes, by contract v2 resource name: datasets
+    /// (their latest edition), editions (their metadata and figures) and series (their figures
+    /// in any edition).
     pub fn changes(&self, new: &Catalog) -> Changes {
-        let mut changes = Changes::between(infos(self), infos(new));
+        let mut changes = Changes::between(latest(self), latest(new));
+        changes.extend(Changes::between(editions(self), editions(new)));
         changes.extend(Changes::between(series(self), series(new)));
         changes
     }
 }
 
-/// Each dataset's metadata, by resource name.
-fn infos(catalog: &Catalog) -> Vec<(String, &DatasetInfo)> {
-    let datasets = catalog.datasets.iter();
-    datasets.map(|d| (dataset_name(&d.id), &d.info)).collect()
+/// Each v2 dataset's latest edition and what the dataset shows of it (titles, publisher), by
+/// dataset name.
+fn latest(catalog: &Catalog) -> Vec<(String, (String, &DatasetInfo))> {
+    let datasets = catalog.editions.iter();
+    datasets
+        .filter_map(|d| {
+            let latest = catalog.editions_of(d).next_back()?;
+            Some((dataset_name(&d.id), (latest.edition_name(), &latest.info)))
+        })
+        .collect()
 }
 
-/// Each series, by resource name.
-fn series(catalog: &Catalog) -> Vec<(String, &Series)> {
+/// Each edition's metadata and content version, by edition name.
+fn editions(catalog: &Catalog) -> Vec<(String, (&DatasetInfo, &EditionMeta, &str))> {
     let datasets = catalog.datasets.iter();
     datasets
-        .flat_map(|d| d.series.iter().map(|s| (series_name(&d.id, &s.id), s)))
+        .map(|d| (d.edition_name(), (&d.info, &d.edition, d.version.as_str())))
         .collect()
+}
+
+/// Each v2 series, with what every edition states of it.
+fn series(catalog: &Catalog) -> Vec<(String, Vec<(&str, &Series)>)> {
+    let mut named: std::collections::BTreeMap<String, Vec<(&str, &Series)>> = Default::default();
+    for dataset in &catalog.datasets {
+        for s in &dataset.series {
+            named
+                .entry(series_name(&dataset.edition.dataset, &s.id))
+                .or_default()
+                .push((dataset.edition.id.as_str(), s));
+        }
+    }
+    for stated in named.values_mut() {
+        stated.sort_by_key(|(edition, _)| *edition);
+    }
+    named.into_iter().collect()
 }
 
 /// A series together with the dataset it belongs to (for names, parent and components).
@@ -273,12 +480,23 @@ pub struct SeriesRef<'a> {
     pub dataset: &'a Dataset,
     /// The series.
     pub series: &'a Series,
+    /// The contract whose names it is written with.
+    pub names: Names,
 }
 
 impl<'a> SeriesRef<'a> {
-    /// The resource name, `datasets/{dataset}/series/{series}`.
+    /// The series `series` of `dataset`, named as in contract v1.
+    pub fn new(dataset: &'a Dataset, series: &'a Series) -> Self {
+        Self {
+            dataset,
+            series,
+            names: Names::V1,
+        }
+    }
+
+    /// The resource name, `datasets/{dataset}/series/{series}`, in the contract it is read in.
     pub fn name(&self) -> String {
-        series_name(&self.dataset.id, &self.series.id)
+        series_name(self.dataset.name_id(self.names), &self.series.id)
     }
 
     /// The series this one is a component of.
@@ -286,7 +504,7 @@ impl<'a> SeriesRef<'a> {
         self.series
             .parent
             .as_deref()
-            .and_then(|id| self.dataset.series_ref(id))
+            .and_then(|id| self.dataset.series_in(id, self.names))
     }
 
     /// The component series, in the order the data lists them.
@@ -294,7 +512,7 @@ impl<'a> SeriesRef<'a> {
         self.series
             .components
             .iter()
-            .filter_map(|id| self.dataset.series_ref(id))
+            .filter_map(|id| self.dataset.series_in(id, self.names))
             .collect()
     }
 }
@@ -317,7 +535,7 @@ mod tests {
         files.forecast.as_mut().unwrap().text = edited.into();
         let new = Catalog::load(&[files]).unwrap();
         let changes = old.changes(&new);
-        let series = |id: &str| series_name("cic-global-llm-2026", id);
+        let series = |id: &str| series_name("cic-global-llm", id);
         assert_eq!(changes.added, [series("maas")]);
         assert_eq!(changes.removed, [series("maas-market")]);
         assert!(

@@ -10,7 +10,7 @@ pub mod observation;
 pub mod values;
 
 pub use self::{
-    catalog::{Catalog, Dataset, DatasetInfo, Series, SeriesRef},
+    catalog::{Catalog, Dataset, DatasetInfo, EditionChoice, Editions, Names, Series, SeriesRef},
     derivation::{Derivation, Estimate, Input, MethodKind},
     observation::Observation,
     values::{

@@ -112,6 +112,74 @@ impl Access {
         true
     }
 
+    /// Whether an edition of the v2 dataset `dataset` with the v1 id `v1_id` may be read (see
+    /// [`Grants::edition`]).
+    pub fn may_read_edition(&self, dataset: &str, v1_id: &str) -> bool {
+        self.grants().is_none_or(|g| g.edition(dataset, v1_id))
+    }
+
+    /// The resource `name` of an edition of the v2 dataset `dataset` with the v1 id `v1_id`
+    /// (the dataset, the edition or a series of it), or PERMISSION_DENIED.
+    pub fn edition(&self, dataset: &str, v1_id: &str, name: &str) -> Result<(), Status> {
+        self.check(
+            self.may_read_edition(dataset, v1_id),
+            || name.to_owned(),
+            || format!("datasets/{dataset}"),
+            "datasets/*",
+        )
+    }
+
+    /// Whether anything of the v2 dataset `dataset`, whose editions have the v1 ids `v1_ids`,
+    /// may be read (see [`Grants::anything_of`]): only then is the dataset itself shown.
+    pub fn may_see_dataset<'a>(
+        &self,
+        dataset: &str,
+        v1_ids: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        self.grants().is_none_or(|g| g.anything_of(dataset, v1_ids))
+    }
+
+    /// Whether the scheme `scheme` of the v2 dataset `dataset` may be read (see
+    /// [`Grants::scheme_in`]).
+    pub fn may_read_scheme_in(&self, dataset: &str, scheme: &str, v1_served: bool) -> bool {
+        self.grants()
+            .is_none_or(|g| g.scheme_in(dataset, scheme, v1_served))
+    }
+
+    /// The resource `name` of the scheme `scheme` of the v2 dataset `dataset` (the scheme or a
+    /// concept of it), or PERMISSION_DENIED.
+    pub fn scheme_in(
+        &self,
+        dataset: &str,
+        scheme: &str,
+        v1_served: bool,
+        name: &str,
+    ) -> Result<(), Status> {
+        self.check(
+            self.may_read_scheme_in(dataset, scheme, v1_served),
+            || name.to_owned(),
+            || format!("datasets/{dataset}/schemes/{scheme}"),
+            "datasets/*",
+        )
+    }
+
+    /// Whether the milestones of the v2 dataset `dataset`, whose editions have the v1 ids
+    /// `v1_ids`, may be read (see [`Grants::milestones_in`]).
+    pub fn may_read_milestones_in<'a>(
+        &self,
+        dataset: &str,
+        v1_ids: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        self.grants()
+            .is_none_or(|g| g.milestones_in(dataset, v1_ids))
+    }
+
+    /// Whether the v2 resource `name` may be read by its name alone (see [`Grants::v2_name`]):
+    /// for filtering links and change events.
+    pub fn may_read_v2_name(&self, name: &str) -> bool {
+        self.grants().is_none_or(|g| g.v2_name(name))
+    }
+
     /// The `milestones` grant (each milestone is read only with its dataset too:
     /// [`Access::may_read_milestones_of`]), or PERMISSION_DENIED.
     pub fn milestones(&self) -> Result<(), Status> {
@@ -210,6 +278,48 @@ mod tests {
             "{}",
             status.message()
         );
+    }
+
+    #[test]
+    fn v2_checks_name_the_resource_and_the_dataset_grant() {
+        let access = caller(&["datasets/cic-2026", "datasets/other/schemes/s"]);
+        assert!(
+            access
+                .edition("cic", "cic-2026", "datasets/cic/series/x")
+                .is_ok()
+        );
+        let status = access
+            .edition("cic", "cic-2027", "datasets/cic/series/x")
+            .unwrap_err();
+        assert!(
+            status.message().contains(
+                "may not read datasets/cic/series/x; it needs a grant of datasets/cic or datasets/*"
+            ),
+            "{}",
+            status.message()
+        );
+        assert!(
+            access
+                .scheme_in("other", "s", false, "datasets/other/schemes/s")
+                .is_ok()
+        );
+        let status = access
+            .scheme_in("other", "t", false, "datasets/other/schemes/t/concepts/c")
+            .unwrap_err();
+        assert!(
+            status
+                .message()
+                .contains("datasets/other/schemes/t or datasets/*"),
+            "{}",
+            status.message()
+        );
+        assert!(
+            !access.may_read_milestones_in("cic", ["cic-2026"]),
+            "no milestones grant"
+        );
+        assert!(access.may_read_v2_name("datasets/other/schemes/s/concepts/c"));
+        assert!(!access.may_read_v2_name("datasets/cic/series/x"));
+        assert!(Access::everything().may_read_v2_name("datasets/any/milestones/m"));
     }
 
     #[test]

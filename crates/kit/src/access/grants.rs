@@ -2,14 +2,22 @@
 //! dataset and its series, a scheme grant the scheme and its concepts; `*` stands for every one.
 //! `milestones` covers the milestones of the datasets the other grants cover, never those of a
 //! dataset the principal may not read.
+//!
+//! Contract v2 names every resource under its dataset, and its grants follow: `datasets/{d}`
+//! names a v2 dataset (every edition, series, scheme, concept and milestone of it), and the
+//! narrower `datasets/{d}/schemes/{s}` and `datasets/{d}/milestones` cover a scheme or the
+//! milestones of one dataset. The v1 grants keep their meaning: `datasets/{id}` with a v1 id
+//! (an edition, e.g. `cic-global-llm-2026`) covers that edition's series in both contracts,
+//! `schemes/{s}` the scheme v1 serves under that id, `milestones` the milestones of what the
+//! principal may read.
 
 use std::fmt;
 
-use llmarket_proto::names::{ConceptName, DatasetName, SchemeName, SeriesName, is_valid_id};
+use llmarket_proto::names::{ConceptName, DatasetName, SchemeName, SeriesName, is_valid_id, v2};
 
 /// The grant forms a principals file may use, as error messages list them.
-pub const GRANT_FORMS: &str =
-    "datasets/*, datasets/{dataset}, schemes/*, schemes/{scheme}, or milestones";
+pub const GRANT_FORMS: &str = "datasets/*, datasets/{dataset}, datasets/{dataset}/schemes/{scheme}, \
+     datasets/{dataset}/milestones, schemes/*, schemes/{scheme}, or milestones";
 
 /// One grant, as written in a principals file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +32,10 @@ pub enum Grant {
     Scheme(String),
     /// `milestones`: the milestones of the datasets the principal may read.
     Milestones,
+    /// `datasets/{dataset}/schemes/{scheme}`: that scheme of that (v2) dataset and its concepts.
+    DatasetScheme(String, String),
+    /// `datasets/{dataset}/milestones`: the milestones of that (v2) dataset.
+    DatasetMilestones(String),
 }
 
 impl Grant {
@@ -35,6 +47,19 @@ impl Grant {
             "datasets/*" => return Ok(Self::AllDatasets),
             "schemes/*" => return Ok(Self::AllSchemes),
             _ => {}
+        }
+        if let Ok(scheme) = v2::SchemeName::parse(text) {
+            return Ok(Self::DatasetScheme(
+                scheme.dataset.to_owned(),
+                scheme.scheme.to_owned(),
+            ));
+        }
+        if let Some(dataset) = text
+            .strip_prefix("datasets/")
+            .and_then(|rest| rest.strip_suffix("/milestones"))
+            .filter(|id| is_valid_id(id))
+        {
+            return Ok(Self::DatasetMilestones(dataset.to_owned()));
         }
         let (collection, id) = text.split_once('/').ok_or_else(bad)?;
         if !is_valid_id(id) {
@@ -56,6 +81,10 @@ impl fmt::Display for Grant {
             Self::AllSchemes => f.write_str("schemes/*"),
             Self::Scheme(id) => write!(f, "schemes/{id}"),
             Self::Milestones => f.write_str("milestones"),
+            Self::DatasetScheme(dataset, scheme) => {
+                write!(f, "datasets/{dataset}/schemes/{scheme}")
+            }
+            Self::DatasetMilestones(dataset) => write!(f, "datasets/{dataset}/milestones"),
         }
     }
 }
@@ -68,6 +97,10 @@ pub struct Grants {
     all_schemes: bool,
     schemes: Vec<String>,
     milestones: bool,
+    /// `datasets/{d}/schemes/{s}` grants, sorted.
+    dataset_schemes: Vec<(String, String)>,
+    /// `datasets/{d}/milestones` grants, sorted.
+    dataset_milestones: Vec<String>,
 }
 
 impl Grants {
@@ -110,6 +143,78 @@ impl Grants {
         self.milestones && self.dataset(dataset)
     }
 
+    /// Whether an edition of the v2 dataset `dataset` whose v1 id is `v1_id` (its series, and
+    /// the dataset and edition resources) may be read: a grant of the dataset or of the v1 id.
+    pub fn edition(&self, dataset: &str, v1_id: &str) -> bool {
+        self.dataset(dataset) || self.dataset(v1_id)
+    }
+
+    /// Whether the scheme `scheme` of the v2 dataset `dataset` (and its concepts) may be read:
+    /// `schemes/*`, a grant of the dataset or of that scheme of it, or — when v1 serves this
+    /// scheme under its id (`v1_served`) — the v1 grant `schemes/{scheme}`.
+    pub fn scheme_in(&self, dataset: &str, scheme: &str, v1_served: bool) -> bool {
+        self.all_schemes
+            || self.dataset(dataset)
+            || self
+                .dataset_schemes
+                .binary_search_by(|(d, s)| (d.as_str(), s.as_str()).cmp(&(dataset, scheme)))
+                .is_ok()
+            || (v1_served && self.scheme(scheme))
+    }
+
+    /// Whether the milestones of the v2 dataset `dataset` may be read: a grant of the dataset or
+    /// of its milestones, or `milestones` with a grant of one of its editions (`v1_ids`).
+    pub fn milestones_in<'a>(
+        &self,
+        dataset: &str,
+        v1_ids: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        self.dataset(dataset)
+            || self
+                .dataset_milestones
+                .binary_search_by(|d| d.as_str().cmp(dataset))
+                .is_ok()
+            || (self.milestones && v1_ids.into_iter().any(|id| self.dataset(id)))
+    }
+
+    /// Whether anything of the v2 dataset `dataset`, whose editions have the v1 ids `v1_ids`, may
+    /// be read: a grant of the dataset, of one of its editions, of one of its schemes or of its
+    /// milestones (the v1 `schemes/*` and `schemes/{s}` grants do not show a dataset).
+    pub fn anything_of<'a>(
+        &self,
+        dataset: &str,
+        v1_ids: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        self.dataset(dataset)
+            || self.dataset_schemes.iter().any(|(d, _)| d == dataset)
+            || self
+                .dataset_milestones
+                .binary_search_by(|d| d.as_str().cmp(dataset))
+                .is_ok()
+            || v1_ids.into_iter().any(|id| self.dataset(id))
+    }
+
+    /// Whether the v2 resource `name` may be read, by its name alone: the v2 grants and the
+    /// wildcards. Narrower than the checks that know a resource's v1 ids (a v1 grant of an
+    /// edition or of a scheme does not show here), never wider; a name of no v2 kind may not.
+    pub fn v2_name(&self, name: &str) -> bool {
+        if let Ok(n) = v2::ConceptName::parse(name) {
+            self.scheme_in(n.dataset, n.scheme, false)
+        } else if let Ok(n) = v2::SchemeName::parse(name) {
+            self.scheme_in(n.dataset, n.scheme, false)
+        } else if let Ok(n) = v2::MilestoneName::parse(name) {
+            self.milestones_in(n.dataset, [])
+        } else if let Ok(n) = v2::EditionName::parse(name) {
+            self.dataset(n.dataset)
+        } else if let Ok(n) = SeriesName::parse(name) {
+            self.dataset(n.dataset)
+        } else if let Ok(n) = DatasetName::parse(name) {
+            self.dataset(n.dataset)
+        } else {
+            false
+        }
+    }
+
     /// A text that is equal for two sets of grants exactly when they are equal: what a cache of
     /// replies keys on, so callers with different grants never share a reply.
     pub fn scope_key(&self) -> String {
@@ -145,12 +250,22 @@ impl FromIterator<Grant> for Grants {
                 Grant::AllSchemes => all.all_schemes = true,
                 Grant::Scheme(id) => all.schemes.push(id),
                 Grant::Milestones => all.milestones = true,
+                Grant::DatasetScheme(dataset, scheme) => {
+                    all.dataset_schemes.push((dataset, scheme))
+                }
+                Grant::DatasetMilestones(dataset) => all.dataset_milestones.push(dataset),
             }
         }
-        for ids in [&mut all.datasets, &mut all.schemes] {
+        for ids in [
+            &mut all.datasets,
+            &mut all.schemes,
+            &mut all.dataset_milestones,
+        ] {
             ids.sort();
             ids.dedup();
         }
+        all.dataset_schemes.sort();
+        all.dataset_schemes.dedup();
         all
     }
 }
@@ -170,6 +285,17 @@ mod tests {
             ("schemes/*", Some(Grant::AllSchemes)),
             ("schemes/industry", Some(Grant::Scheme("industry".into()))),
             ("milestones", Some(Grant::Milestones)),
+            (
+                "datasets/d/schemes/industry",
+                Some(Grant::DatasetScheme("d".into(), "industry".into())),
+            ),
+            (
+                "datasets/d/milestones",
+                Some(Grant::DatasetMilestones("d".into())),
+            ),
+            ("datasets/d/schemes/*", None),
+            ("datasets/-/milestones", None),
+            ("datasets/d/editions/2026", None),
             ("datasets", None),
             ("datasets/", None),
             ("datasets/Upper", None),
@@ -225,6 +351,53 @@ mod tests {
             assert!(wide.name(name), "{name}");
         }
         assert!(!Grants::default().name("datasets/d1"));
+    }
+
+    #[test]
+    fn v2_grants_cover_their_dataset_and_v1_grants_keep_their_meaning() {
+        let parse = |grants: &[&str]| -> Grants {
+            grants.iter().map(|g| Grant::parse(g).unwrap()).collect()
+        };
+        let whole = parse(&["datasets/cic"]);
+        assert!(whole.edition("cic", "cic-2026"));
+        assert!(whole.scheme_in("cic", "industry", true));
+        assert!(whole.milestones_in("cic", []));
+        assert!(whole.v2_name("datasets/cic/schemes/s/concepts/c"));
+        assert!(whole.v2_name("datasets/cic/milestones/m"));
+        assert!(whole.v2_name("datasets/cic/editions/2027"));
+        assert!(!whole.v2_name("datasets/other/series/s"));
+
+        let v1 = parse(&["datasets/cic-2026", "schemes/industry", "milestones"]);
+        assert!(v1.edition("cic", "cic-2026"));
+        assert!(
+            !v1.edition("cic", "cic-2027"),
+            "a v1 grant covers its edition only"
+        );
+        assert!(v1.scheme_in("cic", "industry", true));
+        assert!(
+            !v1.scheme_in("cic", "industry", false),
+            "only the scheme v1 serves"
+        );
+        assert!(!v1.scheme_in("cic", "levels", true));
+        assert!(v1.milestones_in("cic", ["cic-2026"]));
+        assert!(!v1.milestones_in("cic", ["cic-2027"]));
+        assert!(
+            !v1.v2_name("datasets/cic/series/s"),
+            "by name alone: narrower, never wider"
+        );
+
+        let narrow = parse(&["datasets/cic/schemes/industry", "datasets/cic/milestones"]);
+        assert!(narrow.scheme_in("cic", "industry", false));
+        assert!(!narrow.scheme_in("other", "industry", true));
+        assert!(!narrow.scheme_in("cic", "levels", false));
+        assert!(narrow.milestones_in("cic", []));
+        assert!(!narrow.milestones_in("other", []));
+        assert!(!narrow.edition("cic", "cic-2026"), "no series");
+        assert!(!narrow.dataset("cic"));
+        assert!(narrow.anything_of("cic", []));
+        assert!(!narrow.anything_of("other", []));
+        assert!(v1.anything_of("cic", ["cic-2026"]));
+        assert!(!v1.anything_of("cic", ["cic-2027"]));
     }
 
     #[test]

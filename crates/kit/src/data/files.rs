@@ -7,6 +7,8 @@ use std::{borrow::Cow, fmt, io, sync::Arc};
 use arc_swap::ArcSwap;
 use sysexits::ExitCode as Sysexit;
 
+use super::edition::EditionMeta;
+
 /// Whether this build carries the built-in dataset (the `builtin-data` feature).
 pub const HAS_BUILTIN_DATA: bool = cfg!(feature = "builtin-data");
 
@@ -40,6 +42,9 @@ pub struct DatasetFiles {
     pub forecast: Option<DataFile>,
     /// `taxonomy.toml`, if present.
     pub taxonomy: Option<DataFile>,
+    /// The edition the files are, as the manifest names it; `None`: the one unnamed edition
+    /// ([`EditionMeta::unnamed`]) of the dataset the files name.
+    pub edition: Option<EditionMeta>,
 }
 
 impl DatasetFiles {
@@ -49,6 +54,7 @@ impl DatasetFiles {
             directory: directory.to_owned(),
             forecast: None,
             taxonomy: Some(taxonomy),
+            edition: None,
         }
     }
 
@@ -58,6 +64,7 @@ impl DatasetFiles {
             directory: directory.to_owned(),
             forecast: Some(forecast),
             taxonomy: None,
+            edition: None,
         }
     }
 }
@@ -158,6 +165,7 @@ pub fn builtin() -> DatasetFiles {
                 "../../../../server/data/cic-global-llm-2026/taxonomy.toml"
             )),
         }),
+        edition: Some(EditionMeta::builtin()),
     }
 }
 

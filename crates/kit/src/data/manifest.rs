@@ -1,7 +1,7 @@
 //! Dataset manifests and data versions.
 //!
 //! A dataset directory declares what it holds in `manifest.toml`: each data file with its size and
-//! SHA-256. The files are checked against it before they are parsed, so a truncated or half-copied
+//! SHA-256, and (format 2) which edition of which dataset the files are ([`EditionMeta`]). The files are checked against it before they are parsed, so a truncated or half-copied
 //! file that still parses is refused (and on a reload the old data stays). `llmarket-server data
 //! manifest DIR` writes the manifest. The built-in dataset, compiled into the binary, needs none.
 //!
@@ -14,13 +14,18 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tonic::metadata::{Ascii, MetadataValue};
 
-use super::files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE};
+use super::{
+    edition::EditionMeta,
+    files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE},
+};
 
 /// File name of a dataset directory's manifest.
 pub const MANIFEST_FILE: &str = "manifest.toml";
 
-/// The manifest format this build reads and writes.
-const FORMAT: u32 = 1;
+/// The manifest format without an edition (still read and written).
+const FORMAT_UNNAMED: u32 = 1;
+/// The manifest format naming the edition the files are.
+const FORMAT_EDITION: u32 = 2;
 
 /// The command that writes a manifest, named in errors.
 const WRITE_COMMAND: &str = "llmarket-server data manifest";
@@ -29,8 +34,11 @@ const WRITE_COMMAND: &str = "llmarket-server data manifest";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    /// The manifest format (1).
+    /// The manifest format: 1 (files only) or 2 (with `edition`).
     pub format: u32,
+    /// The edition the files are (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<EditionMeta>,
     /// The data files, by file name (`forecast.toml`, `taxonomy.toml`).
     pub files: BTreeMap<String, FileEntry>,
 }
@@ -59,7 +67,12 @@ impl Manifest {
     /// The manifest of a dataset's files.
     pub fn describe(files: &DatasetFiles) -> Self {
         Self {
-            format: FORMAT,
+            format: if files.edition.is_some() {
+                FORMAT_EDITION
+            } else {
+                FORMAT_UNNAMED
+            },
+            edition: files.edition.clone(),
             files: data_files(files)
                 .map(|(name, file)| (name.to_owned(), FileEntry::of(file.text.as_bytes())))
                 .collect(),
@@ -79,12 +92,33 @@ impl Manifest {
     pub fn parse(path: &str, text: &str) -> Result<Self, LoadError> {
         let manifest: Self =
             toml::from_str(text).map_err(|e| LoadError::from_toml(path, text, &e))?;
-        if manifest.format != FORMAT {
-            return Err(LoadError::invalid(
-                path,
-                "format",
-                format!("is {}; this server reads format {FORMAT}", manifest.format),
-            ));
+        match (manifest.format, &manifest.edition) {
+            (FORMAT_UNNAMED, None) => {}
+            (FORMAT_EDITION, Some(edition)) => edition.check(path)?,
+            (FORMAT_UNNAMED, Some(_)) => {
+                return Err(LoadError::invalid(
+                    path,
+                    "format",
+                    format!("is {FORMAT_UNNAMED}, which names no edition; use {FORMAT_EDITION}"),
+                ));
+            }
+            (FORMAT_EDITION, None) => {
+                return Err(LoadError::invalid(
+                    path,
+                    "edition",
+                    format!("is missing: format {FORMAT_EDITION} names the edition"),
+                ));
+            }
+            (format, _) => {
+                return Err(LoadError::invalid(
+                    path,
+                    "format",
+                    format!(
+                        "is {format}; this server reads formats {FORMAT_UNNAMED} and \
+                         {FORMAT_EDITION}"
+                    ),
+                ));
+            }
         }
         Ok(manifest)
     }
@@ -131,8 +165,9 @@ impl Manifest {
     }
 }
 
-/// Reads and checks the manifest of the dataset directory `dir`, whose data files are `files`.
-pub fn check_dir(dir: &Path, files: &DatasetFiles) -> Result<(), LoadError> {
+/// Reads and checks the manifest of the dataset directory `dir`, whose data files are `files`;
+/// returns the edition it names, if any.
+pub fn check_dir(dir: &Path, files: &DatasetFiles) -> Result<Option<EditionMeta>, LoadError> {
     let path = dir.join(MANIFEST_FILE);
     let shown = path.display().to_string();
     let text = match fs::read_to_string(&path) {
@@ -155,7 +190,18 @@ pub fn check_dir(dir: &Path, files: &DatasetFiles) -> Result<(), LoadError> {
             });
         }
     };
-    Manifest::parse(&shown, &text)?.verify(&shown, files)
+    let manifest = Manifest::parse(&shown, &text)?;
+    manifest.verify(&shown, files)?;
+    Ok(manifest.edition)
+}
+
+/// The edition the manifest of `dir` names, when it has a readable one that names one.
+pub fn existing_edition(dir: &Path) -> Option<EditionMeta> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = fs::read_to_string(&path).ok()?;
+    Manifest::parse(&path.display().to_string(), &text)
+        .ok()?
+        .edition
 }
 
 /// Writes `manifest.toml` into the dataset directory `dir` for its data files; returns its path.
@@ -303,6 +349,7 @@ mod tests {
                 text: Cow::Owned(forecast.to_owned()),
             }),
             taxonomy: None,
+            edition: None,
         }
     }
 
@@ -313,6 +360,22 @@ mod tests {
         let manifest = Manifest::parse("m", &text).unwrap();
         assert_eq!(manifest, Manifest::describe(&files));
         manifest.verify("m", &files).unwrap();
+    }
+
+    #[test]
+    fn a_manifest_names_the_edition_in_format_2() {
+        let mut files = dataset("a = 1\n");
+        files.edition = Some(EditionMeta::builtin());
+        let text = Manifest::describe(&files).to_toml();
+        assert!(
+            text.contains("format = 2") && text.contains("published = \"2026\""),
+            "{text}"
+        );
+        let manifest = Manifest::parse("m", &text).unwrap();
+        assert_eq!(manifest.edition, Some(EditionMeta::builtin()));
+        let bad = text.replace("id = \"2026\"", "id = \"Bad Id\"");
+        let err = Manifest::parse("m", &bad).unwrap_err();
+        assert!(err.to_string().contains("edition.id"), "{err}");
     }
 
     #[test]
@@ -342,8 +405,12 @@ mod tests {
 
     #[test]
     fn refuses_an_unknown_format_and_unknown_fields() {
+        let err = Manifest::parse("m", "format = 3\n[files]\n").unwrap_err();
+        assert!(err.to_string().contains("formats 1 and 2"), "{err}");
         let err = Manifest::parse("m", "format = 2\n[files]\n").unwrap_err();
-        assert!(err.to_string().contains("format 1"), "{err}");
+        assert!(err.to_string().contains("names the edition"), "{err}");
+        let unnamed = "format = 1\n[edition]\ndataset = \"d\"\nid = \"1\"\n[files]\n";
+        assert!(Manifest::parse("m", unnamed).is_err());
         assert!(Manifest::parse("m", "format = 1\nextra = 1\n[files]\n").is_err());
     }
 

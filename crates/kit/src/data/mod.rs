@@ -17,11 +17,13 @@
 
 pub mod changes;
 pub mod check;
+pub mod edition;
 pub mod files;
 pub mod manifest;
 pub mod read;
 
 pub use self::{
+    edition::{EditionMeta, PublishDate},
     files::{
         BUILTIN_DATASET, DataFile, DatasetFiles, FORECAST_FILE, HAS_BUILTIN_DATA, LoadError,
         Shared, TAXONOMY_FILE,

@@ -8,6 +8,7 @@ use std::{
 };
 
 use super::{
+    edition::EditionMeta,
     files::{DataFile, DatasetFiles, FORECAST_FILE, LoadError, TAXONOMY_FILE},
     manifest::{self, MANIFEST_FILE},
 };
@@ -57,6 +58,7 @@ fn dataset_files(dir: &Path) -> Result<Option<DatasetFiles>, LoadError> {
         directory,
         forecast,
         taxonomy,
+        edition: None,
     }))
 }
 
@@ -100,17 +102,35 @@ fn dataset_dirs(dir: &Path) -> Result<Vec<(PathBuf, DatasetFiles)>, LoadError> {
 /// Reads one `--data` directory: a dataset directory, or a directory of dataset directories
 /// (in name order), each checked against its `manifest.toml` before anything is parsed.
 pub fn read_dir(dir: &Path) -> Result<Vec<DatasetFiles>, LoadError> {
-    let found = dataset_dirs(dir)?;
-    for (path, files) in &found {
-        manifest::check_dir(path, files)?;
+    let mut found = dataset_dirs(dir)?;
+    for (path, files) in &mut found {
+        files.edition = manifest::check_dir(path, files)?;
     }
     Ok(found.into_iter().map(|(_, files)| files).collect())
 }
 
 /// Writes `manifest.toml` into every dataset directory of `dir` (the directory itself, or its
-/// dataset subdirectories) for the data files they hold now; returns the manifests' paths.
-pub fn write_manifests(dir: &Path) -> Result<Vec<String>, LoadError> {
-    let found = dataset_dirs(dir)?;
+/// dataset subdirectories) for the data files they hold now; returns the manifests' paths. Each
+/// names `edition` when given (only for a single dataset directory: editions differ), else the
+/// edition its existing manifest names, if it names one.
+pub fn write_manifests(
+    dir: &Path,
+    edition: Option<&EditionMeta>,
+) -> Result<Vec<String>, LoadError> {
+    let mut found = dataset_dirs(dir)?;
+    if edition.is_some() && (found.len() != 1 || found[0].0 != dir) {
+        return Err(LoadError::invalid(
+            &dir.display().to_string(),
+            "--edition",
+            "names one edition: give it one dataset directory, not a directory of them",
+        ));
+    }
+    for (path, files) in &mut found {
+        files.edition = match edition {
+            Some(edition) => Some(edition.clone()),
+            None => manifest::existing_edition(path),
+        };
+    }
     let written = found
         .iter()
         .map(|(path, files)| manifest::write_dir(path, files));
@@ -137,7 +157,7 @@ mod tests {
         fs::create_dir_all(root.join("a")).unwrap();
         fs::write(root.join("b").join(FORECAST_FILE), "x").unwrap();
         fs::write(root.join("a").join(TAXONOMY_FILE), "y").unwrap();
-        let written = write_manifests(&root).unwrap();
+        let written = write_manifests(&root, None).unwrap();
         assert_eq!(written.len(), 2, "{written:?}");
         let found = read_dir(&root).unwrap();
         let names: Vec<_> = found.iter().map(|f| f.directory.as_str()).collect();
@@ -145,6 +165,26 @@ mod tests {
         let single = read_dir(&root.join("b")).unwrap();
         assert_eq!(single.len(), 1);
         assert!(single[0].forecast.is_some() && single[0].taxonomy.is_none());
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_manifest_names_the_edition_given_and_keeps_it_when_rewritten() {
+        let dir = temp_dir("edition");
+        fs::write(dir.join(FORECAST_FILE), "a = 1\n").unwrap();
+        let edition = EditionMeta::builtin();
+        write_manifests(&dir, Some(&edition)).unwrap();
+        assert_eq!(read_dir(&dir).unwrap()[0].edition.as_ref(), Some(&edition));
+        fs::write(dir.join(FORECAST_FILE), "a = 2\n").unwrap();
+        write_manifests(&dir, None).unwrap();
+        assert_eq!(read_dir(&dir).unwrap()[0].edition.as_ref(), Some(&edition));
+
+        let root = temp_dir("editions");
+        fs::create_dir_all(root.join("a")).unwrap();
+        fs::write(root.join("a").join(FORECAST_FILE), "a = 1\n").unwrap();
+        let err = write_manifests(&root, Some(&edition)).unwrap_err();
+        assert!(err.to_string().contains("one dataset directory"), "{err}");
+        fs::remove_dir_all(dir).unwrap();
         fs::remove_dir_all(root).unwrap();
     }
 
@@ -159,7 +199,7 @@ mod tests {
             "{err}"
         );
 
-        write_manifests(&dir).unwrap();
+        write_manifests(&dir, None).unwrap();
         fs::write(dir.join(FORECAST_FILE), "a = 1\n").unwrap();
         let err = read_dir(&dir).unwrap_err();
         assert!(err.to_string().contains("incomplete or changed"), "{err}");

@@ -9,6 +9,7 @@
 
 use std::{
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -57,11 +58,11 @@ impl RequestBounds {
 }
 
 /// Layer that fails request bodies carrying a message over `limit` bytes, or over the bound of
-/// the method called where the service declares [`RequestBounds`].
-#[derive(Debug, Clone, Copy)]
+/// the method called where its service declares [`RequestBounds`].
+#[derive(Debug, Clone)]
 pub struct MessageSizeLayer {
     limit: usize,
-    bounds: Option<RequestBounds>,
+    bounds: Arc<[RequestBounds]>,
 }
 
 impl MessageSizeLayer {
@@ -69,13 +70,17 @@ impl MessageSizeLayer {
     pub fn new(limit: usize) -> Self {
         Self {
             limit,
-            bounds: None,
+            bounds: Arc::default(),
         }
     }
 
-    /// Calls to a method `bounds` declares are held to its bound too, when that is lower.
-    pub fn bounded(self, bounds: Option<RequestBounds>) -> Self {
-        Self { bounds, ..self }
+    /// Calls to a method one of `bounds` (one per service) declares are held to its bound too,
+    /// when that is lower.
+    pub fn bounded(self, bounds: impl IntoIterator<Item = RequestBounds>) -> Self {
+        Self {
+            bounds: bounds.into_iter().collect(),
+            ..self
+        }
     }
 }
 
@@ -85,7 +90,7 @@ impl<S> Layer<S> for MessageSizeLayer {
         MessageSize {
             inner,
             limit: self.limit,
-            bounds: self.bounds,
+            bounds: Arc::clone(&self.bounds),
         }
     }
 }
@@ -95,7 +100,7 @@ impl<S> Layer<S> for MessageSizeLayer {
 pub struct MessageSize<S> {
     inner: S,
     limit: usize,
-    bounds: Option<RequestBounds>,
+    bounds: Arc<[RequestBounds]>,
 }
 
 impl<S, B> Service<Request<B>> for MessageSize<S>
@@ -113,7 +118,8 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let bound = self.bounds.and_then(|b| b.of(request.uri().path()));
+        let path = request.uri().path();
+        let bound = self.bounds.iter().find_map(|b| b.of(path));
         let limit = bound.map_or(self.limit, |bound| bound.min(self.limit));
         self.inner.call(request.map(|body| {
             Body::new(Limited {

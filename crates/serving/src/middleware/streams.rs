@@ -1,4 +1,5 @@
-//! Streaming calls (health `Watch`, reflection's `ServerReflectionInfo`): held to a cap per
+//! Streaming calls (health `Watch`, reflection's `ServerReflectionInfo`, the llmarket watch
+//! service's `Watch`): held to a cap per
 //! listener (`--max-streaming-calls`) and per connection (`--max-streaming-calls-per-connection`),
 //! counted as calls: one past either cap gets RESOURCE_EXHAUSTED at once (counted with the shed
 //! calls), and a call holds its places until its reply stream ends. The deadline layer, inside
@@ -28,11 +29,12 @@ use super::{
 };
 use crate::health::HEALTH_SERVICE_NAME;
 
-/// The streaming methods routed by the runtime, as request paths: health's `Watch` and the
-/// reflection services' `ServerReflectionInfo` (every method of the llmarket services is unary;
-/// a unit test checks this list against the descriptor sets served).
+/// The streaming methods served, as request paths: health's `Watch`, the reflection services'
+/// `ServerReflectionInfo` and the llmarket watch service's `Watch` (every other llmarket method
+/// is unary; a unit test checks this list against the descriptor sets served).
 const STREAMING: &[(&str, &str)] = &[
     (HEALTH_SERVICE_NAME, "Watch"),
+    ("llmarket.watch.v2.WatchService", "Watch"),
     (
         "grpc.reflection.v1.ServerReflection",
         "ServerReflectionInfo",

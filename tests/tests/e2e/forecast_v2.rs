@@ -1,0 +1,198 @@
+//! End-to-end tests of `llmarket.forecast.v2` over gRPC, on the built-in report and the made-up
+//! test edition (tests/data): reads by edition and as of a date, revisions, reflection listing
+//! v2 beside v1, and v1 answering as before with a second edition loaded.
+
+use std::{path::Path, sync::Arc};
+
+use arc_swap::ArcSwap;
+use llmarket_forecast::Catalog;
+use llmarket_kit::data;
+use llmarket_proto::{
+    forecast as v1,
+    google::r#type::Date,
+    llmarket::forecast::v2::{
+        self as pb, edition_selector::Selector, forecast_service_client::ForecastServiceClient,
+    },
+};
+use llmarket_tests::{TestServer, data_version};
+use tonic::Code;
+
+const MARKET: &str = "datasets/cic-global-llm/series/market-size";
+
+/// The forecast service on the built-in report and the test edition.
+async fn server() -> TestServer {
+    let test_edition = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/cic-global-llm-2027-test");
+    let sources = data::all_sources(&[test_edition]).expect("sources");
+    let catalog = Catalog::load(&sources).expect("catalog");
+    TestServer::start(llmarket_server::app::routes::forecast(Arc::new(
+        ArcSwap::from_pointee(catalog),
+    )))
+    .await
+}
+
+fn as_of(year: i32, month: i32, day: i32) -> Option<pb::EditionSelector> {
+    Some(pb::EditionSelector {
+        selector: Some(Selector::AsOf(Date { year, month, day })),
+    })
+}
+
+#[tokio::test]
+async fn as_of_reads_before_the_second_edition_never_see_its_values() {
+    let server = server().await;
+    let mut client = ForecastServiceClient::new(server.channel().await);
+    let value_2029 = |series: pb::Series| {
+        let o = series
+            .observations
+            .iter()
+            .find(|o| o.year == 2029)
+            .cloned()
+            .unwrap();
+        (o.value.unwrap().value, o.edition)
+    };
+    let latest = client
+        .get_series(pb::GetSeriesRequest {
+            name: MARKET.into(),
+            edition: None,
+        })
+        .await
+        .unwrap();
+    let version = data_version(&latest);
+    let latest = latest.into_inner();
+    assert_eq!(
+        latest.data_version, version,
+        "the version in the message and the header"
+    );
+    assert_eq!(
+        value_2029(latest),
+        (231.4, "datasets/cic-global-llm/editions/2027".into())
+    );
+    for (month, day) in [(1, 1), (6, 29)] {
+        let before = client
+            .get_series(pb::GetSeriesRequest {
+                name: MARKET.into(),
+                edition: as_of(2027, month, day),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            value_2029(before).0,
+            206.5,
+            "as of 2027-{month:02}-{day:02}"
+        );
+    }
+    let growth = client
+        .compute_growth(pb::ComputeGrowthRequest {
+            name: MARKET.into(),
+            edition: as_of(2027, 1, 1),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(growth.edition, "datasets/cic-global-llm/editions/2026");
+    assert_eq!(growth.end.unwrap().value.unwrap().value, 206.5);
+    let err = client
+        .get_series(pb::GetSeriesRequest {
+            name: MARKET.into(),
+            edition: as_of(2025, 1, 1),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn revisions_show_both_editions_2029_market_size_with_intervals() {
+    let server = server().await;
+    let mut client = ForecastServiceClient::new(server.channel().await);
+    let revisions = client
+        .list_series_revisions(pb::ListSeriesRevisionsRequest {
+            name: MARKET.into(),
+            year: Some(2029),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .revisions;
+    assert_eq!(revisions.len(), 2);
+    for (revision, (edition, value)) in revisions.iter().zip([("2026", 206.5), ("2027", 231.4)]) {
+        assert_eq!(
+            revision.edition,
+            format!("datasets/cic-global-llm/editions/{edition}")
+        );
+        let figure = revision.observation.as_ref().unwrap().value.unwrap();
+        assert_eq!(figure.value, value);
+        let interval = figure.interval.unwrap();
+        assert!(interval.low.unwrap() < value && value < interval.high.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn v1_answers_as_before_with_a_second_edition_loaded() {
+    let server = server().await;
+    let mut client =
+        v1::forecast_service_client::ForecastServiceClient::new(server.channel().await);
+    let series = client
+        .get_series(v1::GetSeriesRequest {
+            name: "datasets/cic-global-llm-2026/series/market-size".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .series
+        .unwrap();
+    assert!(
+        series
+            .observations
+            .iter()
+            .any(|o| o.year == 2029 && o.value == 206.5)
+    );
+    let datasets = client
+        .list_datasets(v1::ListDatasetsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = datasets.datasets.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "datasets/cic-global-llm-2026",
+            "datasets/cic-global-llm-2027-test"
+        ],
+        "in v1 each edition is a dataset of its own, as it always was"
+    );
+}
+
+#[tokio::test]
+async fn reflection_lists_v2_beside_v1() {
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let server = server().await;
+    let mut client = ServerReflectionClient::new(server.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut replies = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let reply = replies.message().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+        panic!("{reply:?}")
+    };
+    let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        names.contains(&"llmarket.forecast.v1.ForecastService"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"llmarket.forecast.v2.ForecastService"),
+        "{names:?}"
+    );
+}
