@@ -151,7 +151,7 @@ fn resource(name: String, change_type: ChangeType) -> ResourceChange {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "builtin-data"))]
 mod tests {
     use super::*;
     use llmarket_kit::data::builtin;
