@@ -119,7 +119,8 @@ impl ServiceRoutes {
 
     /// [`ServiceRoutes::also`], holding `service` to `bounds` (which must name it): routed,
     /// known to metrics and logs, listed by reflection, its health reported with the first's.
-    /// Readiness is the first's; the replies of `service` are not kept in the reply cache.
+    /// Readiness is the first's. It answers from the same data as the first: its methods the
+    /// contract declares cacheable are kept in the reply cache under the first's data version.
     pub fn also_bounded<S>(mut self, service: S, bounds: Option<middleware::RequestBounds>) -> Self
     where
         S: Service<

@@ -39,8 +39,7 @@ pub fn forecast(catalog: Shared<Catalog>) -> ServiceRoutes {
         .also(v2)
 }
 
-/// The taxonomy service's routes, v1 and v2 beside it, for [`super::serve`]. Only v1's replies
-/// are kept in the reply cache (it keeps one service's per listener).
+/// The taxonomy service's routes, v1 and v2 beside it, for [`super::serve`].
 pub fn taxonomy(vocabulary: Shared<Vocabulary>) -> ServiceRoutes {
     let data = vocabulary.clone();
     let v2_bounds = bounds::<TaxonomyV2Server<TaxonomyV2Api>>(llmarket_taxonomy::v2::REQUEST_SIZES);

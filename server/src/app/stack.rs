@@ -141,9 +141,9 @@ pub async fn serve(
 ///    the services' grant checks, with the scope the reply cache keys on;
 /// 10. **metrics, access log and trace span** ([`ObserveLayer`]);
 /// 11. **reply cache**: a repeated call to a method the contract declares cacheable (unary,
-///     `idempotency_level = NO_SIDE_EFFECTS`) of the listener's first service is answered with
-///     its kept encoded reply (keyed on method, request, the caller's scope and the data
-///     version); watches, health and reflection pass through;
+///     `idempotency_level = NO_SIDE_EFFECTS`) of a service the listener routes (v1 and v2) is
+///     answered with its kept encoded reply (keyed on method, request, the caller's scope and
+///     the data version); watches, health and reflection pass through;
 /// 12. the routes: the service, the services beside it (contract v2, the watch service), health
 ///     and reflection, where the codec answers INVALID_ARGUMENT to an undecodable message.
 ///
@@ -156,7 +156,9 @@ pub async fn serve(
 pub fn stack(routed: Routed, options: &ServeOptions) -> impl ConnectionService {
     let authenticate = AuthenticateLayer::new(options.auth.clone(), options.reflection)
         .limiting(PrincipalCalls::new(options.max_calls_per_principal));
-    let cached = routed.data.map(|data| (routed.name, data));
+    // Every service a listener routes answers from the same data; the contract says which of
+    // their methods may be kept (health, reflection and watches are not).
+    let cached = routed.data.map(|data| (routed.known.as_slice(), data));
     let calls = calls(
         &options.calls,
         &routed.bounds,

@@ -205,3 +205,43 @@ async fn data_swapped_in_is_answered_at_once() {
     shared.store(Arc::new(vocabulary_with("Second")));
     assert_eq!(title(client.get_scheme(get()).await.unwrap()), "Second");
 }
+
+#[tokio::test]
+async fn the_v2_reads_beside_v1_are_kept_too() {
+    use llmarket_proto::llmarket::{
+        forecast::v2::{self as f2, forecast_service_client::ForecastServiceClient as F2},
+        taxonomy::v2::{self as t2, taxonomy_service_client::TaxonomyServiceClient as T2},
+    };
+    let replies = ReplyCache::default();
+    let options = || ServeOptions {
+        replies: replies.clone(),
+        ..ServeOptions::default()
+    };
+    let (forecast, taxonomy) = tokio::join!(
+        TestServer::start_with_options(
+            llmarket_server::app::routes::forecast(builtin_catalog()),
+            options()
+        ),
+        TestServer::start_with_options(
+            llmarket_server::app::routes::taxonomy(builtin_vocabulary()),
+            options()
+        ),
+    );
+    let mut forecast = F2::new(forecast.channel().await);
+    let mut taxonomy = T2::new(taxonomy.channel().await);
+    let get = f2::GetSeriesRequest {
+        name: "datasets/cic-global-llm/series/market-size".into(),
+        edition: None,
+    };
+    let first = seen(forecast.get_series(get.clone()).await.unwrap());
+    assert_eq!(replies.usage().0, 1, "the v2 forecast reply is kept");
+    assert_eq!(seen(forecast.get_series(get).await.unwrap()), first);
+    assert_eq!(replies.usage().0, 1, "one reply kept for the two calls");
+    let scheme = t2::GetSchemeRequest {
+        name: "datasets/cic-global-llm/schemes/industry".into(),
+        edition: None,
+    };
+    let first = seen(taxonomy.get_scheme(scheme.clone()).await.unwrap());
+    assert_eq!(replies.usage().0, 2, "the v2 taxonomy reply is kept");
+    assert_eq!(seen(taxonomy.get_scheme(scheme).await.unwrap()), first);
+}

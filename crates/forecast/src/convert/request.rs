@@ -67,7 +67,8 @@ fn span(start: i32, end: i32) -> Result<Span, Status> {
     })
 }
 
-fn transform(value: i32) -> Result<Transform, Status> {
+/// The transform of field `transform` (v1 and v2 number their `Transform`s alike).
+pub(crate) fn transform(value: i32) -> Result<Transform, Status> {
     match pb::Transform::try_from(value) {
         Ok(pb::Transform::Unspecified | pb::Transform::None) => Ok(Transform::None),
         Ok(pb::Transform::YearOverYear) => Ok(Transform::YearOverYear),
@@ -83,7 +84,8 @@ fn transform(value: i32) -> Result<Transform, Status> {
     }
 }
 
-fn fill(value: i32) -> Result<Fill, Status> {
+/// The fill of field `fill` (v1 and v2 number their `Fill`s alike).
+pub(crate) fn fill(value: i32) -> Result<Fill, Status> {
     match pb::Fill::try_from(value) {
         Ok(pb::Fill::Unspecified | pb::Fill::None) => Ok(Fill::None),
         Ok(pb::Fill::CagrInterpolate) => Ok(Fill::CagrInterpolate),

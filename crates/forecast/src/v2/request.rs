@@ -10,7 +10,7 @@ use tonic::Status;
 
 use crate::{
     analysis::Scenario,
-    model::{EditionChoice, Fill, MAX_YEAR, MIN_YEAR, Span, Transform},
+    model::{EditionChoice, MAX_YEAR, MIN_YEAR, Span},
 };
 use llmarket_kit::status::{bad_name, invalid_argument};
 
@@ -97,34 +97,7 @@ pub fn span(start: Option<i32>, end: Option<i32>) -> Result<Span, Status> {
     })
 }
 
-/// The transform of field `transform`.
-pub fn transform(value: i32) -> Result<Transform, Status> {
-    match pb::Transform::try_from(value) {
-        Ok(pb::Transform::Unspecified | pb::Transform::None) => Ok(Transform::None),
-        Ok(pb::Transform::YearOverYear) => Ok(Transform::YearOverYear),
-        Ok(pb::Transform::Index) => Ok(Transform::Index),
-        Ok(pb::Transform::ShareOfParent) => Ok(Transform::ShareOfParent),
-        Err(_) => Err(invalid_argument(
-            "transform",
-            format!(
-                "{value} is not a Transform; use TRANSFORM_NONE (1), TRANSFORM_YEAR_OVER_YEAR (2), \
-                 TRANSFORM_INDEX (3) or TRANSFORM_SHARE_OF_PARENT (4)"
-            ),
-        )),
-    }
-}
-
-/// The fill of field `fill`.
-pub fn fill(value: i32) -> Result<Fill, Status> {
-    match pb::Fill::try_from(value) {
-        Ok(pb::Fill::Unspecified | pb::Fill::None) => Ok(Fill::None),
-        Ok(pb::Fill::CagrInterpolate) => Ok(Fill::CagrInterpolate),
-        Err(_) => Err(invalid_argument(
-            "fill",
-            format!("{value} is not a Fill; use FILL_NONE (1) or FILL_CAGR_INTERPOLATE (2)"),
-        )),
-    }
-}
+pub(crate) use crate::convert::request::{fill, transform};
 
 /// The rate a projection uses.
 pub fn scenario(

@@ -85,12 +85,12 @@ impl std::fmt::Debug for CacheLayer {
 }
 
 impl CacheLayer {
-    /// Keeps in `cache` the replies of the methods of `service` (its fully qualified name, and
-    /// the version of the data it answers from now) that the llmarket contract declares
-    /// cacheable ([`cacheable_methods`] of [`llmarket_proto::FILE_DESCRIPTOR_SET`]). No service:
-    /// nothing is kept.
-    pub fn new(cache: ReplyCache, service: Option<(&str, DataProbe)>) -> Self {
-        Self::declared_in(llmarket_proto::FILE_DESCRIPTOR_SET, cache, service)
+    /// Keeps in `cache` the replies of the methods of `services` (fully qualified names, all
+    /// answering from the data whose version `data` reads now) that the llmarket contract
+    /// declares cacheable ([`cacheable_methods`] of [`llmarket_proto::FILE_DESCRIPTOR_SET`]).
+    /// None: nothing is kept.
+    pub fn new(cache: ReplyCache, services: Option<(&[&str], DataProbe)>) -> Self {
+        Self::declared_in(llmarket_proto::FILE_DESCRIPTOR_SET, cache, services)
     }
 
     /// [`CacheLayer::new`], with the methods declared in the encoded file descriptor set
@@ -98,15 +98,20 @@ impl CacheLayer {
     pub fn declared_in(
         descriptors: &[u8],
         cache: ReplyCache,
-        service: Option<(&str, DataProbe)>,
+        services: Option<(&[&str], DataProbe)>,
     ) -> Self {
-        let cacheable = service
+        let declared = |names: &[&str]| -> Result<HashSet<Box<str>>, prost::DecodeError> {
+            let mut paths = HashSet::new();
+            for name in names {
+                let methods = cacheable_methods(descriptors, name)?;
+                paths.extend(methods.into_iter().map(String::into_boxed_str));
+            }
+            Ok(paths)
+        };
+        let cacheable = services
             .filter(|_| cache.is_on())
-            .and_then(|(name, data)| match cacheable_methods(descriptors, name) {
-                Ok(paths) => Some((
-                    paths.into_iter().map(String::into_boxed_str).collect(),
-                    data,
-                )),
+            .and_then(|(names, data)| match declared(names) {
+                Ok(paths) => Some((paths, data)),
                 Err(e) => {
                     tracing::error!(
                         "the file descriptor set does not decode, no reply is kept: {e}"
@@ -569,8 +574,11 @@ mod tests {
         let version = Arc::new(AtomicU64::new(1));
         let probe = version.clone();
         let data: DataProbe = Arc::new(move || Some(probe.load(Ordering::SeqCst)));
-        let layer =
-            CacheLayer::declared_in(&descriptors(), ReplyCache::default(), Some((SERVICE, data)));
+        let layer = CacheLayer::declared_in(
+            &descriptors(),
+            ReplyCache::default(),
+            Some((&[SERVICE][..], data)),
+        );
         Setup {
             service: layer.layer(fake.clone()),
             fake,
@@ -644,8 +652,11 @@ mod tests {
     #[test]
     fn a_descriptor_set_that_does_not_decode_keeps_nothing() {
         let data: DataProbe = Arc::new(|| Some(1));
-        let layer =
-            CacheLayer::declared_in(b"\xff\xff", ReplyCache::default(), Some((SERVICE, data)));
+        let layer = CacheLayer::declared_in(
+            b"\xff\xff",
+            ReplyCache::default(),
+            Some((&[SERVICE][..], data)),
+        );
         assert!(layer.version(GET).is_none());
     }
 

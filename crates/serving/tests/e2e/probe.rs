@@ -272,8 +272,11 @@ impl Server {
     pub(crate) async fn cached(descriptors: Vec<u8>) -> Self {
         Self::serving(ConnectionLimits::default(), move |routes| {
             let data: DataProbe = Arc::new(|| Some(1));
-            let cache =
-                CacheLayer::declared_in(&descriptors, ReplyCache::default(), Some((SERVICE, data)));
+            let cache = CacheLayer::declared_in(
+                &descriptors,
+                ReplyCache::default(),
+                Some((&[SERVICE][..], data)),
+            );
             BoxCloneService::new(cache.layer(routes))
         })
         .await
