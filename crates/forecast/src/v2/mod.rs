@@ -212,15 +212,6 @@ fn find_series<'c>(
         .map_err(status)
 }
 
-/// The requested page of `items` sorted by `key`, after a checked page token.
-fn page_of<'a, T, K: AsRef<str>>(
-    page: &PageRequest,
-    items: &'a [T],
-    key: impl Fn(&'a T) -> K,
-) -> Result<(&'a [T], String), Status> {
-    page.sorted(items, key)
-}
-
 #[tonic::async_trait]
 impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
     async fn list_datasets(
@@ -237,7 +228,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .iter()
             .filter(|d| access.may_see_dataset(&d.id, v1_ids(&catalog, d)))
             .collect();
-        let (datasets, next_page_token) = page_of(&page, &seen, |d| d.id.as_str())?;
+        let (datasets, next_page_token) = page.sorted(&seen, |d| d.id.as_str())?;
         let datasets = datasets
             .iter()
             .filter_map(|d| {
@@ -328,7 +319,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map(|(d, i, e)| (format!("{}/{i:06}", d.id), e))
             .collect();
         editions.sort_by(|a, b| a.0.cmp(&b.0));
-        let (editions, next_page_token) = page_of(&page, &editions, |(key, _)| key.as_str())?;
+        let (editions, next_page_token) = page.sorted(&editions, |(key, _)| key.as_str())?;
         let version = shown_version(&catalog, &access);
         Ok(versioned(
             &version,
@@ -435,7 +426,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map(|s| (s.name(), s))
             .collect();
         series.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page_items, next_page_token) = page_of(&page, &series, |(name, _)| name.as_str())?;
+        let (page_items, next_page_token) = page.sorted(&series, |(name, _)| name.as_str())?;
         let version = shown_version(&catalog, &access);
         let series: Vec<pb::Series> = page_items
             .iter()
@@ -539,7 +530,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             })
             .collect();
         revisions.sort_by(|a, b| a.0.cmp(&b.0));
-        let (revisions, next_page_token) = page_of(&page, &revisions, |(key, _, _)| key.as_str())?;
+        let (revisions, next_page_token) = page.sorted(&revisions, |(key, _, _)| key.as_str())?;
         let version = shown_version(&catalog, &access);
         Ok(versioned(
             &version,

@@ -12,7 +12,10 @@ use crate::{
     analysis::Scenario,
     model::{EditionChoice, MAX_YEAR, MIN_YEAR, Span},
 };
-use llmarket_kit::status::{bad_name, invalid_argument};
+use llmarket_kit::{
+    data::edition::days_in_month,
+    status::{bad_name, invalid_argument},
+};
 
 /// The series a request targets: its v2 dataset id and series id.
 pub fn series_name<'a>(name: &'a str) -> Result<SeriesName<'a>, Status> {
@@ -63,15 +66,6 @@ pub fn as_of(field: &str, date: &Date) -> Result<(i32, u32, u32), Status> {
                  give year, month and day"
             ),
         )),
-    }
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
     }
 }
 

@@ -152,7 +152,7 @@ fn input(i: &Input) -> pb::DerivationInput {
     }
 }
 
-fn derivation(d: &Derivation, description: &str, names: &SeriesNames<'_>) -> pb::Derivation {
+fn derivation(d: &Derivation, description: &str, names: &SeriesNames) -> pb::Derivation {
     let projection = d.kind == MethodKind::Projection;
     pb::Derivation {
         method_kind: method_kind(d.kind).into(),
@@ -170,18 +170,16 @@ fn derivation(d: &Derivation, description: &str, names: &SeriesNames<'_>) -> pb:
 }
 
 /// Rewrites v1 series names of one edition into v2 names.
-struct SeriesNames<'a> {
+struct SeriesNames {
     v1_prefix: String,
     v2_prefix: String,
-    _edition: &'a Dataset,
 }
 
-impl<'a> SeriesNames<'a> {
-    fn of(edition: &'a Dataset) -> Self {
+impl SeriesNames {
+    fn of(edition: &Dataset) -> Self {
         Self {
             v1_prefix: format!("{}/", dataset_name(&edition.id)),
             v2_prefix: format!("{}/", dataset_name(&edition.edition.dataset)),
-            _edition: edition,
         }
     }
 

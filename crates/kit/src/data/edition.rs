@@ -109,7 +109,8 @@ impl<'de> Deserialize<'de> for PublishDate {
     }
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
+/// The number of days of `month` (1..=12) in `year`, leap years counted.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
