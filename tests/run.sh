@@ -98,7 +98,7 @@ step "buf lint / buf format"
 step "links in README.md, CHANGELOG.md and docs/ resolve (tests/links.py)"
 python3 tests/links.py
 
-step "buf breaking against the released contract (proto/released/v1.binpb)"
+step "buf breaking against the released contracts (proto/released/v1.binpb, v2.binpb)"
 timeout 120 tests/contract.sh
 
 step "cargo deny check bans licenses (deny.toml)"
