@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-language smoke test against the real release binary on ephemeral loopback ports:
-# grpcurl (reflection list/describe, health, List calls, an error), a Python client generated from
-# proto/, ghz (2,000 calls by reflection, zero errors), and h2spec (HTTP/2 conformance, at least
+# grpcurl (reflection list/describe, health, List calls, an error; v1 and v2), a Python client generated from
+# proto/, ghz (2,000 calls by reflection on v1 and v2, zero errors), and h2spec (HTTP/2 conformance, at least
 # H2SPEC_MIN_PASSED of 145 per service); then the same tools over mutual TLS with a bearer header,
 # against certificates made now with openssl, and a certificate rotated by SIGHUP.
 # Needs the tools from tests/tools.sh, and openssl.
@@ -88,6 +88,22 @@ expect_output "grpcurl NOT_FOUND names the series" 'NotFound.*no-such-series|no-
 expect_output "grpcurl INVALID_ARGUMENT names the field" '"field": "page_size"' \
   grpcurl -plaintext -d '{"page_size":-5}' "$forecast" llmarket.forecast.v1.ForecastService/ListDatasets
 
+# Contract v2 through reflection, beside v1 on the same listeners.
+expect_output "grpcurl list (forecast v2)" '^llmarket\.forecast\.v2\.ForecastService$' grpcurl -plaintext "$forecast" list
+expect_output "grpcurl list (taxonomy v2)" '^llmarket\.taxonomy\.v2\.TaxonomyService$' grpcurl -plaintext "$taxonomy" list
+expect_output "grpcurl list (watch v2 on forecast)" '^llmarket\.watch\.v2\.WatchService$' grpcurl -plaintext "$forecast" list
+expect_output "grpcurl describe ForecastService v2" 'rpc ListSeriesRevisions' grpcurl -plaintext "$forecast" describe llmarket.forecast.v2.ForecastService
+expect_output "grpcurl describe shows v1 deprecated" 'option deprecated = true' grpcurl -plaintext "$forecast" describe llmarket.forecast.v1.ForecastService
+expect_output "grpcurl v2 ListEditions" '"name": "datasets/cic-global-llm/editions/2026"' \
+  grpcurl -plaintext -d '{"parent":"datasets/cic-global-llm"}' "$forecast" llmarket.forecast.v2.ForecastService/ListEditions
+expect_output "grpcurl v2 GetSeries as of a date" '"edition": "datasets/cic-global-llm/editions/2026"' \
+  grpcurl -plaintext -d '{"name":"datasets/cic-global-llm/series/market-size","edition":{"as_of":{"year":2026,"month":12,"day":31}}}' \
+  "$forecast" llmarket.forecast.v2.ForecastService/GetSeries
+expect_output "grpcurl v2 ListSchemes across datasets" '"name": "datasets/cic-global-llm/schemes/industry"' \
+  grpcurl -plaintext -d '{"parent":"datasets/-"}' "$taxonomy" llmarket.taxonomy.v2.TaxonomyService/ListSchemes
+expect_output "grpcurl v2 NOT_FOUND carries ResourceInfo" 'ResourceInfo' \
+  grpcurl -plaintext -format-error -d '{"name":"datasets/cic-global-llm/series/no-such-series"}' "$forecast" llmarket.forecast.v2.ForecastService/GetSeries
+
 # A Python client generated from proto/.
 if "$python" "$root/tests/python/smoke_client.py" "$root/proto" "$forecast" "$taxonomy" >"$out/python.out" 2>&1; then
   ok "python client ($(tail -n1 "$out/python.out"))"
@@ -95,12 +111,17 @@ else
   bad "python client"; sed 's/^/     /' "$out/python.out"
 fi
 
-# ghz by reflection: 2,000 calls, zero errors.
-for target in "$forecast llmarket.forecast.v1.ForecastService/ListDatasets" \
-              "$taxonomy llmarket.taxonomy.v1.TaxonomyService/ListSchemes"; do
-  set -- $target
-  report="$out/ghz-${2##*/}.json"
-  if ghz --insecure --call "$2" -d '{}' -n 2000 -c 20 --timeout 10s --format json --output "$report" "$1" 2>"$out/ghz.err"; then
+# ghz by reflection: 2,000 calls, zero errors, v1 and v2.
+ghz_targets=(
+  "$forecast" llmarket.forecast.v1.ForecastService/ListDatasets '{}'
+  "$taxonomy" llmarket.taxonomy.v1.TaxonomyService/ListSchemes '{}'
+  "$forecast" llmarket.forecast.v2.ForecastService/ListDatasets '{}'
+  "$taxonomy" llmarket.taxonomy.v2.TaxonomyService/ListSchemes '{"parent":"datasets/-"}'
+)
+for ((i = 0; i < ${#ghz_targets[@]}; i += 3)); do
+  set -- "${ghz_targets[@]:i:3}"
+  report="$out/ghz-$(echo "${2#llmarket.}" | tr / -).json"
+  if ghz --insecure --call "$2" -d "$3" -n 2000 -c 20 --timeout 10s --format json --output "$report" "$1" 2>"$out/ghz.err"; then
     if "$python" - "$report" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -111,9 +132,9 @@ print(f"count={report.get('count')} codes={codes} errors={errors} rps={report.ge
       f"average_ms={report.get('average', 0) / 1e6:.3f}")
 sys.exit(0 if ok else 1)
 PY
-    then ok "ghz 2000 x ${2##*/} with zero errors"; else bad "ghz ${2##*/} had errors"; fi
+    then ok "ghz 2000 x ${2#llmarket.} with zero errors"; else bad "ghz ${2#llmarket.} had errors"; fi
   else
-    bad "ghz ${2##*/} did not run"; cat "$out/ghz.err"
+    bad "ghz ${2#llmarket.} did not run"; cat "$out/ghz.err"
   fi
 done
 

@@ -540,10 +540,10 @@ fn reload_cpu_ms(server: &ServerProcess, before: u64) -> u64 {
 /// open, and for each of 5 reloads the time from the first watch's event to the last one's
 /// (the fan-out) and from the signal to the last one. Measures, asserts only that every watch
 /// sees every reload; run by hand (docs/benchmarks/2026-12-07-watch.md):
-/// `cargo test -p llmarket-tests --test e2e -- --ignored --nocapture watch::thousand`.
+/// `cargo test -p llmarket-tests --test e2e -- --ignored --nocapture watch::measure_thousand`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a measurement: run by hand, alone on the machine"]
-async fn thousand_watches_on_one_process() {
+async fn measure_thousand_watches_on_one_process() {
     const CONNECTIONS: usize = 20;
     const PER_CONNECTION: usize = 50;
     let data = DataDir::new("thousand");
