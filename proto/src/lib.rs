@@ -106,6 +106,32 @@ mod tests {
         );
     }
 
+    /// Contract v1 is deprecated (removed in 0.4.0) and says so to generated clients and to
+    /// reflection; v2 is not.
+    #[test]
+    fn v1_services_and_only_they_are_deprecated() {
+        let fds = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)
+            .expect("descriptor set decodes");
+        let llmarket_services = fds
+            .file
+            .iter()
+            .filter(|file| file.package().starts_with("llmarket."))
+            .flat_map(|file| {
+                file.service.iter().map(move |service| {
+                    (
+                        format!("{}.{}", file.package(), service.name()),
+                        service.options.as_ref().is_some_and(|o| o.deprecated()),
+                    )
+                })
+            });
+        let mut seen = 0;
+        for (name, deprecated) in llmarket_services {
+            seen += 1;
+            assert_eq!(deprecated, name.contains(".v1."), "{name}");
+        }
+        assert!(seen >= 5, "two v1 and three v2 services, saw {seen}");
+    }
+
     #[test]
     fn service_names_match_generated_code() {
         use forecast::forecast_service_server::SERVICE_NAME as FORECAST;
