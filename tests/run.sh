@@ -115,11 +115,13 @@ step "memory and CPU thresholds (the ignored end-to-end tests, alone on the mach
 # measurements run by hand for docs/benchmarks (no threshold), not part of this step.
 cargo test --workspace --locked --test e2e -- --ignored --skip measure_ --test-threads 1
 
-step "the server without the built-in data: clippy on every target (--no-default-features)"
-# Type-checks the build and its tests without the feature (a test that needs the built-in data
-# must be gated on it). Checked, not run: the tests left are those `cargo test` ran above, and a
-# test build of one package alone would rebuild its dependencies with other features.
-cargo clippy -p llmarket-server --no-default-features --all-targets --locked -- -D warnings
+step "the server without the built-in data: clippy on the build and its unit tests (--no-default-features)"
+# Type-checks the library, the binary and their unit tests (`--profile test` checks in test mode)
+# without the feature: a unit test that needs the built-in data must be gated on it. Checked, not
+# run: the tests left are those `cargo test` ran above, and a test build of one package alone
+# would rebuild its dependencies with other features. The end-to-end tests and benches use the
+# built-in data on purpose.
+cargo clippy -p llmarket-server --no-default-features --lib --bins --profile test --locked -- -D warnings
 
 step "release build (statically linked, as deployed)"
 server=$(tests/release.sh)
