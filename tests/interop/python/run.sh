@@ -15,13 +15,14 @@ work="$root/target/interop-python"
 
 "$package/generate.sh" --check
 rm -rf "$work"; mkdir -p "$work"
-pip() { "$work/venv/bin/python" -m pip --disable-pip-version-check "$@"; }
-"$python" -m venv "$work/venv"
+# The venv has no pip of its own (ensurepip takes seconds): the tools' pip installs into it.
+"$python" -m venv --without-pip "$work/venv"
+py="$work/venv/bin/python"
+pip() { "$python" -m pip --disable-pip-version-check "$@"; }
 pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$package"
 wheel=$(ls "$work/dist"/llmarket-*.whl)
-pip install --quiet -r "$here/requirements.txt" "$wheel"
+pip --python "$py" install --quiet -r "$here/requirements.txt" "$wheel"
 echo "python: installed $(basename "$wheel")"
-py="$work/venv/bin/python"
 
 # From a folder that is not the checkout's, so only the installed package is importable.
 cd "$work"
