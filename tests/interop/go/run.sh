@@ -11,6 +11,10 @@ root=$(cd "$here/../../.." && pwd)
 module="$root/clients/go"
 
 "$module/generate.sh" --check
+# The module's version is the workspace's (Cargo.toml).
+workspace=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)
+grep -qx "const Version = \"$workspace\"" "$module/doc.go" \
+  || { echo "go: clients/go/doc.go's Version is not the workspace version $workspace"; exit 1; }
 (cd "$module" && go vet ./... && go test ./...)
 "$root/tests/interop/docs_code.sh" "$root/docs/consuming/go.md" "$here/example/main.go"
 

@@ -14,6 +14,10 @@ python=${LLMARKET_PYTHON:-python3}
 work="$root/target/interop-python"
 
 "$package/generate.sh" --check
+# The package's version is the workspace's (Cargo.toml), in pyproject.toml and __version__.
+workspace=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)
+grep -qx "version = \"$workspace\"" "$package/pyproject.toml" && grep -qx "__version__ = \"$workspace\"" "$package/src/llmarket/__init__.py" \
+  || { echo "python: clients/python's version is not the workspace version $workspace"; exit 1; }
 rm -rf "$work"; mkdir -p "$work"
 # The venv has no pip of its own (ensurepip takes seconds): the tools' pip installs into it.
 "$python" -m venv --without-pip "$work/venv"
