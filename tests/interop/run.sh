@@ -82,11 +82,13 @@ restartable() {
   local pid=${pids[-1]} f=$forecast t=$taxonomy
   control="$out/$name"
   (
+    # Ended by cleanup (TERM), perhaps while the new server starts: that server goes with it.
+    pids=()
+    trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; exit 0' TERM
     until [ -e "$control.restart" ]; do sleep 0.02; done
     kill -TERM "$pid"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
     touch "$control.down"
-    pids=()
     listen_forecast=$f listen_taxonomy=$t start "$name-again"
     echo "${pids[-1]}" >"$control.pid"
     wait
