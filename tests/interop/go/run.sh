@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Go step of the interop suite (tests/interop/run.sh runs it with the servers' addresses):
 # checks the module clients/go (its generated code against a fresh generation, go vet, its unit
-# tests), checks that docs/consuming/go.md shows example/main.go as it is, runs the example against
+# tests, gofmt here and there), checks that docs/consuming/go.md shows example/main.go as it is, runs the example against
 # the plaintext servers, then the interop program (main.go). Both consume the module as a user of
 # a local checkout does (go.mod: require llmarket.dev/go with a replace).
 # Usage: run.sh FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM RESTART_FORECAST RESTART_TAXONOMY RESTART_CONTROL
@@ -16,6 +16,8 @@ workspace=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)
 grep -qx "const Version = \"$workspace\"" "$module/doc.go" \
   || { echo "go: clients/go/doc.go's Version is not the workspace version $workspace"; exit 1; }
 (cd "$module" && go vet ./... && go test ./...)
+unformatted=$(gofmt -l "$module" "$here")
+[ -z "$unformatted" ] || { echo "go: not gofmt-formatted: $unformatted"; exit 1; }
 "$root/tests/interop/docs_code.sh" "$root/docs/consuming/go.md" "$here/example/main.go"
 
 cd "$here"
