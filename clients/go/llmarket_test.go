@@ -1,9 +1,11 @@
 package llmarket
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -135,5 +137,30 @@ func TestPagesStopsOnErrorsBreaksAndRepeatedTokens(t *testing.T) {
 	}
 	if len(errs) != 3 || !errors.Is(errs[2], ErrRepeatedPageToken) {
 		t.Errorf("got %v", errs)
+	}
+}
+
+// Canary of docs/adr/0006-retry-backoff-jitter.md: grpc-go spaces the policy's attempts by its
+// backoff with ±20 % jitter (not gRFC A6's random(0, backoff)), so 4 attempts against an address
+// that refuses connections take at least 0.8 × (0.1 + 0.2 + 0.4) = 0.56 s before UNAVAILABLE. The
+// interop suite's retry across a restart counts on that span; this fails when it shrinks.
+func TestRetryPolicySpansHalfASecondBeforeUnavailable(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := listener.Addr().String()
+	listener.Close()
+	conn, err := grpc.NewClient(closed, append(DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	started := time.Now()
+	_, err = forecastv2.NewForecastServiceClient(conn).ListDatasets(ctx, &forecastv2.ListDatasetsRequest{})
+	if elapsed := time.Since(started); status.Code(err) != codes.Unavailable || elapsed < 500*time.Millisecond {
+		t.Errorf("%v after %v; the policy's 4 attempts should span at least 0.56 s", err, elapsed)
 	}
 }

@@ -2,6 +2,8 @@
 ``python -m unittest discover -s clients/python/tests``."""
 
 import json
+import socket
+import time
 import unittest
 from typing import Any
 
@@ -10,7 +12,7 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 import llmarket
-from llmarket.forecast.v2 import forecast_pb2
+from llmarket.forecast.v2 import forecast_pb2, forecast_pb2_grpc
 
 
 class FakeError(grpc.RpcError, grpc.Call):
@@ -106,6 +108,22 @@ class Helpers(unittest.TestCase):
         self.assertEqual(asked, [""])
         with self.assertRaises(llmarket.RepeatedPageTokenError):
             list(iterator)
+
+    def test_retry_policy_spans_half_a_second_before_unavailable(self) -> None:
+        """Canary of docs/adr/0006-retry-backoff-jitter.md: grpcio spaces the policy's attempts by
+        its backoff with ±20 % jitter, so 4 attempts against an address that refuses connections
+        take at least 0.8 × (0.1 + 0.2 + 0.4) = 0.56 s; the interop suite's retry across a restart
+        counts on that span."""
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            closed = "127.0.0.1:%d" % listener.getsockname()[1]
+        with llmarket.insecure_channel(closed) as channel:
+            started = time.monotonic()
+            with self.assertRaises(grpc.RpcError) as failure:
+                forecast_pb2_grpc.ForecastServiceStub(channel).ListDatasets(forecast_pb2.ListDatasetsRequest(), timeout=10)
+            elapsed = time.monotonic() - started
+        self.assertEqual(failure.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertGreaterEqual(elapsed, 0.5)
 
 
 if __name__ == "__main__":

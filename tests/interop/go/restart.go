@@ -38,7 +38,7 @@ func (a *attempts) HandleConn(context.Context, stats.ConnStats)                 
 // v2. tests/interop/run.sh restarts the server when asked (PREFIX.restart): it stops it, writes
 // PREFIX.down, and starts it again on the same address at once. Calls made on the channels once the
 // server is down fail their first attempt and succeed on a retry (4 attempts, about 0.56 to 0.84 s
-// apart in all in grpc-go, whose retry backoff has ±20 % jitter), with no retry loop here and
+// apart in all in grpc-go, whose retry backoff has ±20 % jitter: docs/adr/0006), with no retry loop here and
 // without waiting for the channel to be ready. Each version has its own channel: a channel's
 // retry throttling (service config: 10 tokens, a retry only above 5) allows about 5 failed
 // attempts in a row.

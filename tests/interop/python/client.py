@@ -273,7 +273,7 @@ def restart_script(forecast_address, prefix):
     channel's retry throttling allows about 5 failed attempts in a row): tests/interop/run.sh
     restarts the server when asked (PREFIX.restart), writing PREFIX.down once it is stopped and
     starting it again at once. Calls made once it is down fail their first attempt and succeed on
-    a retry (grpcio's retry backoff has ±20 % jitter: 4 attempts span about 0.56 to 0.84 s), with
+    a retry (grpcio's retry backoff has ±20 % jitter, docs/adr/0006: 4 attempts span 0.56 to 0.84 s), with
     no retry loop here and without waiting for the channel to be ready."""
     with llmarket.insecure_channel(forecast_address) as c1, llmarket.insecure_channel(forecast_address) as c2:
         v1 = forecast_pb2_grpc.ForecastServiceStub(c1)
