@@ -78,6 +78,23 @@ for language in "${languages[@]}"; do
   esac
 done
 
+# ts_app: builds the npm package clients/typescript (npm ci, buf generate with its pinned
+# protoc-gen-es, tsc), `npm pack`s it, and installs the tarball into a fresh folder beside the test
+# program's pinned packages (tests/interop/ts/package-lock.json), as a user installs it; prints
+# the folder.
+ts_app() {
+  local app="$out/ts-app"
+  mkdir -p "$app"
+  (cd "$root/clients/typescript" && timeout 300 npm ci --silent --no-audit --no-fund \
+    && npm pack --silent --pack-destination "$out" >/dev/null) >&2
+  cp "$here/ts/"{package.json,package-lock.json,tsconfig.json,*.ts} "$app/"
+  (cd "$app" && timeout 300 npm ci --silent --no-audit --no-fund \
+    && npm install --silent --no-save --no-audit --no-fund "$out"/llmarket-client-*.tgz) >&2
+  echo "$app"
+}
+export -f ts_app
+export out here root
+
 # The clients run at once, each under its own timeout (Java mostly waits for Maven's downloads and
 # the JVM, Go mostly compiles), then their results are printed in order.
 # client LANGUAGE SECONDS COMMAND...: runs one client in the background; its output goes to
@@ -97,7 +114,7 @@ for language in "${languages[@]}"; do
   case $language in
     go) client go 420 bash -c 'cd "$1" && shift && go run . "$@"' _ "$here/go" "${args[@]}" ;;
     java) client java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
-    ts) client ts 300 bash -c 'cd "$1" && shift && npx tsc -p . && node dist/client.js "$@"' _ "$here/ts" "${args[@]}" ;;
+    ts) client ts 420 bash -c 'app=$(ts_app) && cd "$app" && npx tsc -p . && node dist/client.js "$@"' _ "${args[@]}" "$bin" ;;
     python) client python 300 "$python" "$here/python/client.py" "$root/proto" "${args[@]}" ;;
     *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
   esac
