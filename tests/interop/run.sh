@@ -92,7 +92,20 @@ ts_app() {
     && npm install --silent --no-save --no-audit --no-fund "$out"/llmarket-client-*.tgz) >&2
   echo "$app"
 }
-export -f ts_app
+# docs_example DOC: fails unless every `<!-- example: PATH -->` block of docs/consuming/DOC is
+# the file PATH exactly (the TypeScript and Java guides show their test programs' examples).
+docs_example() {
+  python3 - "$root" "$1" <<'PY'
+import pathlib, re, sys
+root = pathlib.Path(sys.argv[1])
+doc = (root / "docs/consuming" / sys.argv[2]).read_text()
+blocks = re.findall(r"<!-- example: (\S+) -->\n```\w*\n(.*?)```\n", doc, re.S)
+bad = [path for path, code in blocks if (root / path).read_text() != code]
+if not blocks or bad:
+    sys.exit(f"docs/consuming/{sys.argv[2]}: the example differs from {bad or 'nothing: no example block'}")
+PY
+}
+export -f ts_app docs_example
 export out here root
 
 # The clients run at once, each under its own timeout (Java mostly waits for Maven's downloads and
@@ -113,8 +126,12 @@ clients=()
 for language in "${languages[@]}"; do
   case $language in
     go) client go 420 bash -c 'cd "$1" && shift && go run . "$@"' _ "$here/go" "${args[@]}" ;;
-    java) client java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
-    ts) client ts 420 bash -c 'app=$(ts_app) && cd "$app" && npx tsc -p . && node dist/client.js "$@"' _ "${args[@]}" "$bin" ;;
+    # Java: the artifact clients/java is `mvn install`ed into the local repository target/m2 (the
+    # Central artifacts are fetched there too, once), then the test program depends on it.
+    java) client java 480 bash -c 'docs_example java.md && m2=(-Dmaven.repo.local="$root/target/m2") &&
+      (cd "$root/clients/java" && mvn -q -B -Dstyle.color=never "${m2[@]}" install) &&
+      cd "$here/java" && mvn -q -B -Dstyle.color=never "${m2[@]}" compile exec:java -Dexec.args="$*"' _ "${args[@]}" "$bin" ;;
+    ts) client ts 420 bash -c 'docs_example typescript.md && app=$(ts_app) && cd "$app" && npx tsc -p . && node dist/client.js "$@"' _ "${args[@]}" "$bin" ;;
     python) client python 300 "$python" "$here/python/client.py" "$root/proto" "${args[@]}" ;;
     *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
   esac
