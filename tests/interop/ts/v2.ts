@@ -195,6 +195,23 @@ export async function restartScript(bin: string): Promise<void> {
   const f2 = createClient(ForecastService, transport);
   const f1 = createClient(v1.ForecastService, transport);
   try {
+    // With nobody coming back, the policy gives up after its attempts.
+    await stop(server);
+    const gaveUp = createClient(
+      ForecastService,
+      createGrpcTransport({
+        baseUrl: `http://127.0.0.1:${port}`,
+        interceptors: [retryInterceptor({ onRetry: (_a, e) => void retried.push(e.code) })],
+      }),
+    );
+    const down = await failureOf(() => gaveUp.getSeries({ name: SERIES }, { timeoutMs }));
+    const maxAttempts = retryPolicyOf(ForecastService.typeName)?.maxAttempts ?? 0;
+    check(
+      `v2 with the server down: UNAVAILABLE after the policy's ${maxAttempts} attempts`,
+      down?.code === Code.Unavailable && maxAttempts > 1 && retried.length === maxAttempts - 1,
+      { down, retried },
+    );
+    server = await start(bin, port);
     for (const [label, call] of [
       ["v2", () => f2.getSeries({ name: SERIES }, { timeoutMs })],
       ["v1", () => f1.getSeries({ name: "datasets/cic-global-llm-2026/series/market-size" }, { timeoutMs })],
