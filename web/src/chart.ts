@@ -1,7 +1,7 @@
 // The market chart, plain SVG: one point per year, filled when the report states it and hollow when
 // the service derived it, each with a bar over the interval where its true value may lie (an open
 // side, as of an upper bound, drawn as an arrow to the edge), and the stated values labelled.
-import type { Observation } from "../gen/llmarket/forecast/v2/forecast_pb.js";
+import type { Observation } from "@llmarket/client/forecast/v2";
 import { figureValue, isDerived, observationValue } from "./format.js";
 import { type Lang, t } from "./i18n.js";
 

@@ -15,8 +15,8 @@ import {
   type Observation,
   type Series,
   Transform,
-} from "../gen/llmarket/forecast/v2/forecast_pb.js";
-import { type Concept, ConceptView, type Milestone, TaxonomyService } from "../gen/llmarket/taxonomy/v2/taxonomy_pb.js";
+} from "@llmarket/client/forecast/v2";
+import { type Concept, ConceptView, type Milestone, TaxonomyService } from "@llmarket/client/taxonomy/v2";
 
 /** The series of the total market. */
 export const MARKET_SIZE_SERIES = "market-size";

@@ -13,7 +13,7 @@ import {
   type StatedRate,
   type Unit,
   UnitKind,
-} from "../gen/llmarket/forecast/v2/forecast_pb.js";
+} from "@llmarket/client/forecast/v2";
 import { type Lang, paren, t } from "./i18n.js";
 
 /** Decimal digits of a rounding step: 0.1 → 1, 0.001 → 3, unset (unknown) → undefined. */

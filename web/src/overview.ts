@@ -1,7 +1,7 @@
 // The market overview: the chart and table of the market size (stated and derived values, each
 // with its provenance, qualifier, kind and interval), the CAGR computed beside the one stated, and
 // the breakdown into components.
-import { type Observation, Provenance } from "../gen/llmarket/forecast/v2/forecast_pb.js";
+import { type Observation, Provenance } from "@llmarket/client/forecast/v2";
 import { marketChart } from "./chart.js";
 import type { Numbers } from "./data.js";
 import { h } from "./dom.js";

@@ -1,8 +1,8 @@
 // What drives the market, where it is heading and what protects the leaders (concepts of three
 // schemes, narrower ones nested, definitions folded); the milestone timeline (year by year, the market size beside the milestones of that year) and
 // the capability ladder (L1–L5, the level the report calls current marked).
-import type { Observation } from "../gen/llmarket/forecast/v2/forecast_pb.js";
-import type { Concept, Milestone } from "../gen/llmarket/taxonomy/v2/taxonomy_pb.js";
+import type { Observation } from "@llmarket/client/forecast/v2";
+import type { Concept, Milestone } from "@llmarket/client/taxonomy/v2";
 import { CURRENT_LEVEL_ATTRIBUTE, type Words } from "./data.js";
 import { h } from "./dom.js";
 import { label, type Lang, t } from "./i18n.js";

@@ -17,9 +17,9 @@ import {
   Provenance,
   Qualifier,
   Transform,
-} from "../gen/llmarket/forecast/v1/forecast_pb.js";
-import { TaxonomyService } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
-import { ForecastService as ForecastServiceV2 } from "../gen/llmarket/forecast/v2/forecast_pb.js";
+} from "@llmarket/client/forecast/v1";
+import { TaxonomyService } from "@llmarket/client/taxonomy/v1";
+import { ForecastService as ForecastServiceV2 } from "@llmarket/client/forecast/v2";
 // The check counter the TypeScript test clients share.
 import { check, summary } from "../../tests/interop/ts/checks.js";
 
