@@ -79,17 +79,19 @@ for language in "${languages[@]}"; do
 done
 
 # ts_app: builds the npm package clients/typescript (npm ci, buf generate with its pinned
-# protoc-gen-es, tsc), `npm pack`s it, and installs the tarball into a fresh folder beside the test
+# protoc-gen-es, tsc), `npm pack`s it, runs its unit tests (npm test, output in
+# $out/ts-unit.out), and installs the tarball into a fresh folder beside the test
 # program's pinned packages (tests/interop/ts/package-lock.json), as a user installs it; prints
 # the folder.
 ts_app() {
   local app="$out/ts-app"
   mkdir -p "$app"
   (cd "$root/clients/typescript" && timeout 300 npm ci --silent --no-audit --no-fund \
-    && npm pack --silent --pack-destination "$out" >/dev/null) >&2
-  cp "$here/ts/"{package.json,package-lock.json,tsconfig.json,*.ts} "$app/"
+    && npm pack --silent --pack-destination "$out" >/dev/null \
+    && { npm test --silent >"$out/ts-unit.out" 2>&1 || { cat "$out/ts-unit.out"; false; }; }) >&2 || return 1
+  cp "$here/ts/"{package.json,package-lock.json,tsconfig.json,*.ts} "$app/" || return 1
   (cd "$app" && timeout 300 npm ci --silent --no-audit --no-fund \
-    && npm install --silent --no-save --no-audit --no-fund "$out"/llmarket-client-*.tgz) >&2
+    && npm install --silent --no-save --no-audit --no-fund "$out"/llmarket-client-*.tgz) >&2 || return 1
   echo "$app"
 }
 # docs_example DOC: fails unless every `<!-- example: PATH -->` block of docs/consuming/DOC is
