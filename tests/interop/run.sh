@@ -125,6 +125,38 @@ for language in "${languages[@]}"; do
   esac
 done
 
+# ts_app: builds the npm package clients/typescript (npm ci, buf generate with its pinned
+# protoc-gen-es, tsc), `npm pack`s it, runs its unit tests (npm test, output in
+# $out/ts-unit.out), and installs the tarball into a fresh folder beside the test
+# program's pinned packages (tests/interop/ts/package-lock.json), as a user installs it; prints
+# the folder.
+ts_app() {
+  local app="$out/ts-app"
+  mkdir -p "$app"
+  (cd "$root/clients/typescript" && timeout 300 npm ci --silent --no-audit --no-fund \
+    && npm pack --silent --pack-destination "$out" >/dev/null \
+    && { npm test --silent >"$out/ts-unit.out" 2>&1 || { cat "$out/ts-unit.out"; false; }; }) >&2 || return 1
+  cp "$here/ts/"{package.json,package-lock.json,tsconfig.json,*.ts} "$app/" || return 1
+  (cd "$app" && timeout 300 npm ci --silent --no-audit --no-fund \
+    && npm install --silent --no-save --no-audit --no-fund "$out"/llmarket-client-*.tgz) >&2 || return 1
+  echo "$app"
+}
+# docs_example DOC: fails unless every `<!-- example: PATH -->` block of docs/consuming/DOC is
+# the file PATH exactly (the TypeScript and Java guides show their test programs' examples).
+docs_example() {
+  python3 - "$root" "$1" <<'PY'
+import pathlib, re, sys
+root = pathlib.Path(sys.argv[1])
+doc = (root / "docs/consuming" / sys.argv[2]).read_text()
+blocks = re.findall(r"<!-- example: (\S+) -->\n```\w*\n(.*?)```\n", doc, re.S)
+bad = [path for path, code in blocks if (root / path).read_text() != code]
+if not blocks or bad:
+    sys.exit(f"docs/consuming/{sys.argv[2]}: the example differs from {bad or 'nothing: no example block'}")
+PY
+}
+export -f ts_app docs_example
+export out here root
+
 # The clients run at once, each under its own timeout (Java mostly waits for Maven's downloads and
 # the JVM, Go mostly compiles), then their results are printed in order.
 # client LANGUAGE SECONDS COMMAND...: runs one client in the background; its output goes to
@@ -143,8 +175,12 @@ clients=()
 for language in "${languages[@]}"; do
   case $language in
     go) client go 420 env LLMARKET_THROTTLED_TOKEN="$(cat "$pki/throttled-go")" "$here/go/run.sh" "${args[@]}" "${restart_go[@]}" ;;
-    java) client java 480 bash -c 'cd "$1" && shift && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "$here/java" "${args[@]}" ;;
-    ts) client ts 300 bash -c 'cd "$1" && shift && npx tsc -p . && node dist/client.js "$@"' _ "$here/ts" "${args[@]}" ;;
+    # Java: the artifact clients/java is `mvn install`ed into the local Maven repository (the
+    # user's, ~/.m2, as `mvn install` does for anyone), then the test program depends on it.
+    java) client java 480 bash -c 'docs_example java.md &&
+      (cd "$root/clients/java" && mvn -q -B -Dstyle.color=never install) &&
+      cd "$here/java" && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "${args[@]}" "$bin" ;;
+    ts) client ts 420 bash -c 'docs_example typescript.md && app=$(ts_app) && cd "$app" && npx tsc -p . && node dist/client.js "$@"' _ "${args[@]}" "$bin" ;;
     python) client python 300 env LLMARKET_THROTTLED_TOKEN="$(cat "$pki/throttled-python")" "$here/python/run.sh" "${args[@]}" "${restart_python[@]}" ;;
     *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
   esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The report page (web/) in headless Chromium against the real release servers: builds the
-# page (npm ci of its pinned packages, the TypeScript client generated from proto/, esbuild), serves
+# page (npm ci of its pinned packages, the npm package @llmarket/client packed and installed, esbuild), serves
 # it on a free loopback port, starts the forecast and taxonomy services as two processes with
 # `--cors-origin` set to the page's origin, and runs web/test/page.test.ts (puppeteer-core
 # driving Debian's chromium, --no-sandbox) three times: with both services up, with the page

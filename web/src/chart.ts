@@ -1,8 +1,8 @@
 // The market chart, plain SVG: one point per year, filled when the report states it and hollow when
 // the service derived it, each with a bar over the interval where its true value may lie (an open
 // side, as of an upper bound, drawn as an arrow to the edge), and the stated values labelled.
-import type { Observation } from "../gen/llmarket/forecast/v1/forecast_pb.js";
-import { isDerived, observationValue } from "./format.js";
+import type { Observation } from "@llmarket/client/forecast/v2";
+import { figureValue, isDerived, observationValue } from "./format.js";
 import { type Lang, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -19,6 +19,17 @@ function el(name: string, attrs: Record<string, string | number>, text?: string)
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** The central value of a point. */
+function valueOf(p: Observation): number {
+  return figureValue(p.value);
+}
+
+/** The low and high ends of a point's interval, an open side as ∓∞; the value when it has none. */
+function endsOf(p: Observation): [number, number] {
+  const i = p.value?.interval;
+  return i === undefined ? [valueOf(p), valueOf(p)] : [i.low ?? -Infinity, i.high ?? Infinity];
 }
 
 /** A round step for about `count` ticks up to `max`. */
@@ -41,8 +52,8 @@ export function marketChart(lang: Lang, points: Observation[], unit: string): SV
   const years = points.map((p) => p.year);
   const first = Math.min(...years);
   const last = Math.max(...years);
-  const highs = points.map((p) => (p.interval && Number.isFinite(p.interval.high) ? p.interval.high : p.value));
-  const step = tickStep(Math.max(...highs, ...points.map((p) => p.value)), 5);
+  const highs = points.map((p) => (Number.isFinite(endsOf(p)[1]) ? endsOf(p)[1] : valueOf(p)));
+  const step = tickStep(Math.max(...highs, ...points.map(valueOf)), 5);
   const top = Math.ceil(Math.max(...highs) / step) * step;
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -64,15 +75,14 @@ export function marketChart(lang: Lang, points: Observation[], unit: string): SV
   for (let i = 1; i < sorted.length; i++) {
     const [a, b] = [sorted[i - 1], sorted[i]];
     const dashed = isDerived(a) || isDerived(b);
-    svg.append(el("line", { x1: x(a.year), y1: y(a.value), x2: x(b.year), y2: y(b.value), class: dashed ? "link derived" : "link" }));
+    svg.append(el("line", { x1: x(a.year), y1: y(valueOf(a)), x2: x(b.year), y2: y(valueOf(b)), class: dashed ? "link derived" : "link" }));
   }
 
   // Interval bars at true scale (where the rounding is finer than a pixel they hide behind the
   // point; the strip below shows them magnified), an open side drawn as an arrow to the edge.
   for (const p of sorted) {
     const colour = isDerived(p) ? DERIVED : STATED;
-    const low = p.interval ? p.interval.low : p.value;
-    const high = p.interval ? p.interval.high : p.value;
+    const [low, high] = endsOf(p);
     const group = el("g", { class: "bound", "data-year": p.year, "data-low": low, "data-high": high });
     const [yHigh, yLow] = [y(Number.isFinite(high) ? high : top), y(Number.isFinite(low) ? low : 0)];
     group.append(el("line", { x1: x(p.year), x2: x(p.year), y1: yHigh, y2: yLow, stroke: colour, "stroke-width": 2 }));
@@ -90,7 +100,7 @@ export function marketChart(lang: Lang, points: Observation[], unit: string): SV
     const derived = isDerived(p);
     const dot = el("circle", {
       cx: x(p.year),
-      cy: y(p.value),
+      cy: y(valueOf(p)),
       r: derived ? 5 : 6,
       fill: derived ? "#fff" : STATED,
       stroke: derived ? DERIVED : STATED,
@@ -101,7 +111,7 @@ export function marketChart(lang: Lang, points: Observation[], unit: string): SV
     dot.append(el("title", {}, `${p.year}: ${observationValue(p)}`));
     svg.append(dot);
     if (!derived) {
-      svg.append(el("text", { x: x(p.year) + (p.year === last ? -10 : 10), y: y(p.value) - 12, "text-anchor": p.year === last ? "end" : "start", class: "label" }, observationValue(p)));
+      svg.append(el("text", { x: x(p.year) + (p.year === last ? -10 : 10), y: y(valueOf(p)) - 12, "text-anchor": p.year === last ? "end" : "start", class: "label" }, observationValue(p)));
     }
   }
 
@@ -123,8 +133,10 @@ export function marketChart(lang: Lang, points: Observation[], unit: string): SV
 
 /** Half the width of `p`'s interval relative to its value (0.005 = ±0.5 %); infinite when open. */
 function relativeHalfWidth(p: Observation): number {
-  if (p.interval === undefined || p.value === 0) return 0;
-  return Math.max(p.value - p.interval.low, p.interval.high - p.value) / Math.abs(p.value);
+  const value = valueOf(p);
+  if (p.value?.interval === undefined || value === 0) return 0;
+  const [low, high] = endsOf(p);
+  return Math.max(value - low, high - value) / Math.abs(value);
 }
 
 /** A strip under the axis: per year, the possible range as ± % of the value, magnified so that
@@ -149,11 +161,11 @@ function rangeStrip(svg: SVGElement, lang: Lang, points: Observation[], x: (year
         fill: isDerived(p) ? "#fff" : colour,
         stroke: colour,
         "stroke-width": 1.5,
-        "stroke-dasharray": p.interval?.widthUnknown ? "3 2" : "none",
+        "stroke-dasharray": p.value?.interval?.widthUnknown ? "3 2" : "none",
       }),
     );
     const label = Number.isFinite(w) ? `±${(w * 100).toFixed(w < 0.001 ? 3 : 2)}%` : "∞";
-    group.append(el("text", { x: x(p.year), y: mid + half + 13, "text-anchor": "middle", class: "tick" }, p.interval?.widthUnknown ? `${label}?` : label));
+    group.append(el("text", { x: x(p.year), y: mid + half + 13, "text-anchor": "middle", class: "tick" }, p.value?.interval?.widthUnknown ? `${label}?` : label));
     svg.append(group);
   }
 }

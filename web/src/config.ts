@@ -1,6 +1,7 @@
 // Where the page finds the services, from the query string, with the defaults of
 // `llmarket-server all`: ?forecast=http://127.0.0.1:50051&taxonomy=http://127.0.0.1:50052
-// &dataset=datasets/cic-global-llm-2026&lang=zh (or en).
+// &dataset=datasets/cic-global-llm&lang=zh (or en); the dataset is a v2 name and its latest
+// edition answers.
 import type { Lang } from "./i18n.js";
 
 /** The gRPC-Web base URL of the forecast service when `?forecast=` is not given. */
@@ -8,7 +9,7 @@ export const DEFAULT_FORECAST = "http://127.0.0.1:50051";
 /** The gRPC-Web base URL of the taxonomy service when `?taxonomy=` is not given. */
 export const DEFAULT_TAXONOMY = "http://127.0.0.1:50052";
 /** The dataset shown when `?dataset=` is not given. */
-export const DEFAULT_DATASET = "datasets/cic-global-llm-2026";
+export const DEFAULT_DATASET = "datasets/cic-global-llm";
 
 /** What the page calls and in which language it starts. */
 export interface Config {

@@ -3,7 +3,7 @@
 // intervals in words of the page's language.
 import {
   type ComputeGrowthResponse,
-  type Estimate,
+  type Figure,
   MethodKind,
   type Interval,
   type Observation,
@@ -11,13 +11,14 @@ import {
   Provenance,
   Qualifier,
   type StatedRate,
-  Unit,
-} from "../gen/llmarket/forecast/v1/forecast_pb.js";
+  type Unit,
+  UnitKind,
+} from "@llmarket/client/forecast/v2";
 import { type Lang, paren, t } from "./i18n.js";
 
-/** Decimal digits of a rounding step: 0.1 → 1, 0.001 → 3, 0 (unknown) → undefined. */
-function digitsOf(resolution: number): number | undefined {
-  if (!(resolution > 0)) return undefined;
+/** Decimal digits of a rounding step: 0.1 → 1, 0.001 → 3, unset (unknown) → undefined. */
+function digitsOf(resolution: number | undefined): number | undefined {
+  if (resolution === undefined || !(resolution > 0)) return undefined;
   return Math.max(0, Math.round(-Math.log10(resolution)));
 }
 
@@ -42,7 +43,13 @@ export function isDerived(o: { provenance: Provenance }): boolean {
 
 /** An observation's value: stated to its digits; derived to three significant digits and `*`. */
 export function observationValue(o: Observation): string {
-  return isDerived(o) ? `${number(o.value)}*` : number(o.value, digitsOf(o.resolution));
+  const value = figureValue(o.value);
+  return isDerived(o) ? `${number(value)}*` : number(value, digitsOf(o.resolution));
+}
+
+/** The central value of a figure (NaN when the service sent none). */
+export function figureValue(f: Figure | undefined): number {
+  return f?.value ?? Number.NaN;
 }
 
 /** The qualifier in words: exact, about, at most, at least. */
@@ -79,31 +86,34 @@ export function provenanceWords(lang: Lang, p: Provenance): string {
 }
 
 /** The unit in words. */
-export function unitWords(lang: Lang, unit: Unit): string {
-  switch (unit) {
-    case Unit.USD_BILLION:
-      return t(lang, "usdBillion");
-    case Unit.USD_PER_MILLION_TOKENS:
-      return t(lang, "usdPerMillionTokens");
-    case Unit.FRACTION:
+export function unitWords(lang: Lang, unit: Unit | undefined): string {
+  const usd = unit?.currencyCode === "USD";
+  switch (unit?.kind) {
+    case UnitKind.CURRENCY:
+      if (usd && unit?.scaleExponent === 9) return t(lang, "usdBillion");
+      break;
+    case UnitKind.CURRENCY_PER_QUANTITY:
+      if (usd && unit?.scaleExponent === 0 && unit.per === "token" && unit.perScaleExponent === 6) return t(lang, "usdPerMillionTokens");
+      break;
+    case UnitKind.FRACTION:
       return t(lang, "fraction");
-    case Unit.INDEX:
+    case UnitKind.INDEX:
       return t(lang, "index");
-    case Unit.UNSPECIFIED:
-      return t(lang, "unspecified");
   }
+  return t(lang, "unspecified");
 }
 
-/** An interval as "[low, high]", with `fmt` for its ends; "width unknown" when it says so. */
+/** An interval as "[low, high]", with `fmt` for its ends (an open side, absent, is ∓∞); "width
+ * unknown" when it says so. */
 export function intervalWords(lang: Lang, i: Interval | undefined, fmt: (v: number) => string = (v) => number(v, 3)): string {
   if (i === undefined) return "";
-  const text = `[${fmt(i.low)}, ${fmt(i.high)}]`;
+  const text = `[${fmt(i.low ?? -Infinity)}, ${fmt(i.high ?? Infinity)}]`;
   return i.widthUnknown ? `${text}${paren(lang, t(lang, "widthUnknown"))}` : text;
 }
 
-/** A derived estimate as a percentage with its qualifier and interval. */
-export function estimatePercent(lang: Lang, e: Estimate | undefined, fallback: number): string {
-  if (e === undefined) return `${percent(fallback, 2)}*`;
+/** A derived figure as a percentage with its qualifier. */
+export function estimatePercent(lang: Lang, e: Figure | undefined): string {
+  if (e === undefined) return "?";
   const qualifier = e.qualifier === Qualifier.EXACT ? "" : `${qualifierWords(lang, e.qualifier)} `;
   return `${qualifier}${percent(e.value, 2)}*`;
 }
@@ -111,7 +121,7 @@ export function estimatePercent(lang: Lang, e: Estimate | undefined, fallback: n
 /** A stated rate as the report gives it: "80.7%" to its digits. */
 export function statedRateValue(rate: StatedRate): string {
   const digits = digitsOf(rate.resolution);
-  return percent(rate.value, digits === undefined ? 1 : Math.max(0, digits - 2));
+  return percent(figureValue(rate.value), digits === undefined ? 1 : Math.max(0, digits - 2));
 }
 
 /** An input of a derivation as "2024 (10.7, stated)". */
@@ -128,17 +138,18 @@ export function methodWords(lang: Lang, o: Observation): string {
   if (d?.methodKind === MethodKind.CAGR_INTERPOLATION && a !== undefined && b !== undefined) {
     return t(lang, "interpolation", { a: inputWords(lang, a), b: inputWords(lang, b) });
   }
-  return o.method;
+  return d?.description ?? "";
 }
 
 /** How the CAGR was computed, in the page's language. */
 export function growthMethodWords(lang: Lang, g: ComputeGrowthResponse): string {
-  if (g.start === undefined || g.end === undefined) return g.method;
+  if (g.start === undefined || g.end === undefined) return g.description;
+  const [start, end] = [g.start, g.end].map((o) => ({ year: o.year, value: figureValue(o.value), provenance: o.provenance }));
   return t(lang, "cagrMethod", {
-    end: number(g.end.value),
-    start: number(g.start.value),
+    end: number(end.value),
+    start: number(start.value),
     years: String(g.years),
-    a: inputWords(lang, g.start),
-    b: inputWords(lang, g.end),
+    a: inputWords(lang, start),
+    b: inputWords(lang, end),
   });
 }

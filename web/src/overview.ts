@@ -1,12 +1,13 @@
 // The market overview: the chart and table of the market size (stated and derived values, each
 // with its provenance, qualifier, kind and interval), the CAGR computed beside the one stated, and
 // the breakdown into components.
-import { type Observation, Provenance } from "../gen/llmarket/forecast/v1/forecast_pb.js";
+import { type Observation, Provenance } from "@llmarket/client/forecast/v2";
 import { marketChart } from "./chart.js";
 import type { Numbers } from "./data.js";
 import { h } from "./dom.js";
 import {
   estimatePercent,
+  figureValue,
   growthMethodWords,
   intervalWords,
   isDerived,
@@ -21,11 +22,7 @@ import {
   unitWords,
 } from "./format.js";
 import { label, type Lang, paren, t } from "./i18n.js";
-
-/** A title in the page's language. */
-export function titleOf(lang: Lang, titles: { titleEn: string; titleZhHans: string }): string {
-  return lang === "zh" ? titles.titleZhHans || titles.titleEn : titles.titleEn || titles.titleZhHans;
-}
+import { textIn } from "./text.js";
 
 /** A value with its provenance marked: `data-provenance` is `stated` or `derived`. */
 export function valueOf(lang: Lang, o: Observation): HTMLElement {
@@ -45,9 +42,10 @@ export function valueOf(lang: Lang, o: Observation): HTMLElement {
 /** Stated or derived, then qualifier and kind, as a badge. */
 export function badgeOf(lang: Lang, o: Observation): HTMLElement {
   const derived = isDerived(o);
-  const words = [provenanceWords(lang, o.provenance), qualifierWords(lang, o.qualifier), kindWords(lang, o.kind)];
+  const qualifier = o.value?.qualifier ?? 0;
+  const words = [provenanceWords(lang, o.provenance), qualifierWords(lang, qualifier), kindWords(lang, o.kind)];
   if (o.pastHorizon) words.push(t(lang, "pastHorizon"));
-  return h("span", { class: derived ? "badge derived" : "badge stated", "data-qualifier": qualifierWords("en", o.qualifier) }, words.join(" · "));
+  return h("span", { class: derived ? "badge derived" : "badge stated", "data-qualifier": qualifierWords("en", qualifier) }, words.join(" · "));
 }
 
 /** The market section: chart, values table, growth and breakdown. */
@@ -58,7 +56,7 @@ export function overviewSection(lang: Lang, n: Numbers): HTMLElement {
     "section",
     { id: "overview" },
     h("h2", {}, t(lang, "overview")),
-    h("h3", {}, `${titleOf(lang, n.series)}${paren(lang, unit)}`),
+    h("h3", {}, `${textIn(lang, n.series.titles)}${paren(lang, unit)}`),
     h("figure", {}, marketChart(lang, points, unit), h("figcaption", {}, t(lang, "chartCaption"))),
     valuesTable(lang, points, unit),
     h("p", { class: "note" }, t(lang, "derivedNote")),
@@ -80,8 +78,8 @@ function valuesTable(lang: Lang, points: Observation[], unit: string): HTMLEleme
       h("td", {}, o.year),
       h("td", { class: "num" }, valueOf(lang, o)),
       h("td", {}, badgeOf(lang, o)),
-      h("td", { class: "num" }, intervalWords(lang, o.interval)),
-      h("td", { class: "small" }, o.provenance === Provenance.REPORTED ? `${t(lang, "section")}${o.source}${o.note ? ` — ${o.note}` : ""}` : methodWords(lang, o)),
+      h("td", { class: "num" }, intervalWords(lang, o.value?.interval)),
+      h("td", { class: "small" }, o.provenance === Provenance.REPORTED ? `${t(lang, "section")}${o.source}${o.notes.length > 0 ? ` — ${textIn(lang, o.notes)}` : ""}` : methodWords(lang, o)),
     ),
   );
   return h("table", { id: "market-values" }, h("thead", {}, head), h("tbody", {}, ...rows));
@@ -95,10 +93,10 @@ function growthBlock(lang: Lang, n: Numbers): HTMLElement {
     "div",
     { class: "card derived", id: "cagr-computed" },
     h("div", { class: "card-title" }, `${t(lang, "cagrComputed")} ${span}`),
-    h("div", { class: "big value derived", "data-provenance": "derived" }, estimatePercent(lang, g.cagrEstimate, g.cagr)),
+    h("div", { class: "big value derived", "data-provenance": "derived" }, estimatePercent(lang, g.cagr)),
     h("div", { class: "badge derived" }, t(lang, "derived")),
-    h("div", { class: "small" }, `${t(lang, "interval")}${paren(lang, t(lang, "withinRounding"))}${t(lang, "colon")}[${percent(g.cagrLow, 2)}, ${percent(g.cagrHigh, 2)}]`),
-    h("div", { class: "small" }, `${label(lang, "multiple")}${number(g.multiple)}* · ${g.years} ${t(lang, "years")}`),
+    h("div", { class: "small" }, `${t(lang, "interval")}${paren(lang, t(lang, "withinRounding"))}${t(lang, "colon")}[${percent(g.cagr?.interval?.low ?? -Infinity, 2)}, ${percent(g.cagr?.interval?.high ?? Infinity, 2)}]`),
+    h("div", { class: "small" }, `${label(lang, "multiple")}${number(figureValue(g.multiple))}* · ${g.years} ${t(lang, "years")}`),
     h("div", { class: "small" }, growthMethodWords(lang, g)),
   );
   const stated = rate
@@ -107,7 +105,7 @@ function growthBlock(lang: Lang, n: Numbers): HTMLElement {
         { class: "card stated", id: "cagr-stated" },
         h("div", { class: "card-title" }, `${t(lang, "cagrStated")} ${rate.startYear}–${rate.endYear}`),
         h("div", { class: "big value stated", "data-provenance": "stated" }, statedRateValue(rate)),
-        h("div", { class: "badge stated", "data-qualifier": qualifierWords("en", rate.qualifier) }, [t(lang, "stated"), qualifierWords(lang, rate.qualifier), kindWords(lang, rate.kind)].join(" · ")),
+        h("div", { class: "badge stated", "data-qualifier": qualifierWords("en", rate.value?.qualifier ?? 0) }, [t(lang, "stated"), qualifierWords(lang, rate.value?.qualifier ?? 0), kindWords(lang, rate.kind)].join(" · ")),
         h("div", { class: "small" }, `${t(lang, "section")}${rate.source}${rate.quote ? ` — “${rate.quote}”` : ""}`),
       )
     : h("div", { class: "card" }, t(lang, "noStatedRate"));
@@ -122,14 +120,14 @@ function breakdownBlock(lang: Lang, n: Numbers): HTMLElement {
     h(
       "tr",
       { "data-series": c.series },
-      h("td", {}, titleOf(lang, c)),
+      h("td", {}, textIn(lang, c.titles)),
       h("td", { class: "num" }, c.value ? valueOf(lang, c.value) : ""),
       h("td", {}, c.value ? badgeOf(lang, c.value) : ""),
       h(
         "td",
         { class: "num" },
-        h("span", { class: "value derived", "data-provenance": "derived" }, estimatePercent(lang, c.shareEstimate, c.share)),
-        h("span", { class: "bar", style: `width:${Math.max(0, Math.min(1, c.share)) * 120}px` }),
+        h("span", { class: "value derived", "data-provenance": "derived" }, estimatePercent(lang, c.share)),
+        h("span", { class: "bar", style: `width:${Math.max(0, Math.min(1, c.share?.value ?? 0)) * 120}px` }),
       ),
     ),
   );
@@ -149,7 +147,7 @@ function breakdownBlock(lang: Lang, n: Numbers): HTMLElement {
     h(
       "p",
       { class: "small" },
-      `${label(lang, "sum")}${number(b.componentsSum)}* · ${label(lang, "residual")}${number(b.residual)}* ${intervalWords(lang, b.residualEstimate?.interval)}`,
+      `${label(lang, "sum")}${number(figureValue(b.componentsSum))}* · ${label(lang, "residual")}${number(figureValue(b.residual))}* ${intervalWords(lang, b.residual?.interval)}`,
     ),
     h("p", { class: b.componentsAddUp ? "check ok" : "check bad" }, t(lang, b.componentsAddUp ? "addUp" : "doNotAddUp")),
   );

@@ -1,12 +1,13 @@
 // What drives the market, where it is heading and what protects the leaders (concepts of three
 // schemes, narrower ones nested, definitions folded); the milestone timeline (year by year, the market size beside the milestones of that year) and
 // the capability ladder (L1–L5, the level the report calls current marked).
-import type { Observation } from "../gen/llmarket/forecast/v1/forecast_pb.js";
-import type { Concept, Milestone } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
+import type { Observation } from "@llmarket/client/forecast/v2";
+import type { Concept, Milestone } from "@llmarket/client/taxonomy/v2";
 import { CURRENT_LEVEL_ATTRIBUTE, type Words } from "./data.js";
 import { h } from "./dom.js";
 import { label, type Lang, t } from "./i18n.js";
 import { badgeOf, valueOf } from "./overview.js";
+import { textIn } from "./text.js";
 
 /** The timeline; `points` is absent when the forecast service did not answer, `words` when the
  * taxonomy service did not. */
@@ -50,13 +51,14 @@ function monthName(m: number): string {
 }
 
 function milestoneItem(lang: Lang, m: Milestone): HTMLElement {
-  const when = m.endOfYear ? t(lang, "endOfYear") : m.month > 0 ? t(lang, "month", { m: String(m.month), name: monthName(m.month) }) : "";
+  const when = m.endOfYear ? t(lang, "endOfYear") : m.month !== undefined && m.month > 0 ? t(lang, "month", { m: String(m.month), name: monthName(m.month) }) : "";
+  const description = textIn(lang, m.descriptions);
   return h(
     "li",
     { "data-milestone": m.name },
     when ? h("span", { class: "when" }, `${when} · `) : null,
-    h("strong", {}, m.title),
-    m.description ? h("div", { class: "small" }, m.description) : null,
+    h("strong", {}, textIn(lang, m.titles)),
+    description ? h("div", { class: "small" }, description) : null,
   );
 }
 
@@ -76,7 +78,7 @@ export function ladderSection(lang: Lang, words: Words | undefined): HTMLElement
       "li",
       { class: position === undefined ? "level" : "level current", "data-level": level.notation, "aria-current": position === undefined ? undefined : "step" },
       h("span", { class: "notation" }, level.notation),
-      h("div", { class: "level-text" }, h("strong", {}, level.prefLabel), mark, h("div", { class: "small" }, level.definition)),
+      h("div", { class: "level-text" }, h("strong", {}, textIn(lang, level.prefLabels)), mark, h("div", { class: "small" }, textIn(lang, level.definitions))),
     );
   });
   section.append(h("ol", { class: "ladder" }, ...steps));
@@ -95,13 +97,13 @@ export function contextSection(lang: Lang, words: Words | undefined): HTMLElemen
   const columns = words.context.map((concepts, i) => {
     const names = new Set(concepts.map((c) => c.name));
     const roots = concepts.filter((c) => !c.broader.some((b) => names.has(b)));
-    return h("div", { class: "column" }, h("h3", {}, titles[i] ?? ""), conceptList(concepts, roots));
+    return h("div", { class: "column" }, h("h3", {}, titles[i] ?? ""), conceptList(lang, concepts, roots));
   });
   section.append(h("div", { class: "columns" }, ...columns));
   return section;
 }
 
-function conceptList(all: Concept[], these: Concept[]): HTMLElement {
+function conceptList(lang: Lang, all: Concept[], these: Concept[]): HTMLElement {
   return h(
     "ul",
     { class: "concepts" },
@@ -110,8 +112,8 @@ function conceptList(all: Concept[], these: Concept[]): HTMLElement {
       return h(
         "li",
         { "data-concept": c.name },
-        h("details", {}, h("summary", {}, c.prefLabel), h("div", { class: "small" }, c.definition)),
-        narrower.length > 0 ? conceptList(all, narrower) : null,
+        h("details", {}, h("summary", {}, textIn(lang, c.prefLabels)), h("div", { class: "small" }, textIn(lang, c.definitions))),
+        narrower.length > 0 ? conceptList(lang, all, narrower) : null,
       );
     }),
   );

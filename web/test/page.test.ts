@@ -17,8 +17,9 @@ import {
   Provenance,
   Qualifier,
   Transform,
-} from "../gen/llmarket/forecast/v1/forecast_pb.js";
-import { TaxonomyService } from "../gen/llmarket/taxonomy/v1/taxonomy_pb.js";
+} from "@llmarket/client/forecast/v1";
+import { TaxonomyService } from "@llmarket/client/taxonomy/v1";
+import { ForecastService as ForecastServiceV2 } from "@llmarket/client/forecast/v2";
 // The check counter the TypeScript test clients share.
 import { check, summary } from "../../tests/interop/ts/checks.js";
 
@@ -162,6 +163,17 @@ async function main(): Promise<void> {
       const computed = await page.$eval("#cagr-computed .value", (v) => [v.getAttribute("data-provenance"), v.textContent]);
       check("the computed CAGR is marked derived", computed[0] === "derived" && (computed[1] ?? "").endsWith("*"), computed);
     }
+
+    // The page reads contract v2; the figures above are v1's (the same for the built-in data), and
+    // the edition it names is the one v2 answers from.
+    const v2 = createClient(ForecastServiceV2, createGrpcWebTransport({ baseUrl: forecastUrl }));
+    const edition = (await v2.getSeries({ name: "datasets/cic-global-llm/series/market-size" }, { timeoutMs })).edition;
+    const shownEdition = await page.$eval("#edition", (e) => [e.getAttribute("data-edition"), e.textContent ?? ""]).catch(() => ["", ""]);
+    check(
+      `the page names the edition it answers from (${edition})`,
+      edition !== "" && shownEdition[0] === edition && (shownEdition[1] ?? "").includes(edition.split("/").pop() ?? "?"),
+      shownEdition,
+    );
 
     if (mode === "full") {
       const milestones = (await taxonomy.listMilestones({ pageSize: 1000, languageCode: "en" }, { timeoutMs })).milestones;

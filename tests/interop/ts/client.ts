@@ -1,39 +1,34 @@
 // The TypeScript interop client: the interop script (tests/interop/README.md) against the real servers,
-// on Node with connect-es over the gRPC protocol (HTTP/2), and the code protoc-gen-es generates from
-// proto/ into gen/ (tests/interop/run.sh generates it). Rich errors through ConnectError.findDetails.
-// Beside the shared script, two calls over gRPC-Web with connect-web, as a browser page makes them.
+// on Node with connect-es over the gRPC protocol (HTTP/2), through the INSTALLED npm package
+// @llmarket/client (clients/typescript, `npm pack`ed and installed into a fresh folder by
+// tests/interop/run.sh): contract v1 (the shared script) and v2 (clients.ts beside this file),
+// paging, retries across a restart, error details, the data version and the join of both services.
+// Beside the shared script, calls over gRPC-Web with connect-web, as a browser page makes them.
 //
-// Usage: node dist/client.js FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)
-// Prints "ok"/"FAIL" per check, then "ts: N passed, N failed"; exits 1 on any failure.
+// Usage: node dist/client.js FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM SERVER_BIN
+// (token in LLMARKET_TOKEN). Prints "ok"/"FAIL" per check, then "ts: N passed, N failed"; exits 1
+// on any failure.
 import { readFileSync } from "node:fs";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { BadRequestSchema } from "./gen/google/rpc/error_details_pb.js";
+import { badRequest, DataVersion } from "@llmarket/client";
 import {
   ForecastService,
   ObservationKind,
   Provenance,
   Qualifier,
   type Observation,
-} from "./gen/llmarket/forecast/v1/forecast_pb.js";
-import { TaxonomyService } from "./gen/llmarket/taxonomy/v1/taxonomy_pb.js";
+} from "@llmarket/client/forecast/v1";
+import { TaxonomyService } from "@llmarket/client/taxonomy/v1";
 import { check, summary } from "./checks.js";
+import { failureOf } from "./failure.js";
+import { exampleScript, quotaScript, restartScript, v1JoinScript, v2GrpcWebScript, v2Script } from "./v2.js";
 
 const DATASET = "datasets/cic-global-llm-2026";
 const SERIES = `${DATASET}/series/market-size`;
 const CONCEPT = "schemes/trends/concepts/cot-reasoning-models";
 const timeoutMs = 10_000;
-
-/** The failure of a call as a ConnectError, or undefined when it succeeded. */
-async function failureOf(call: () => Promise<unknown>): Promise<ConnectError | undefined> {
-  try {
-    await call();
-    return undefined;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-}
 
 function stated(o: Observation | undefined, value: number, kind: ObservationKind): boolean {
   return (
@@ -48,8 +43,10 @@ function stated(o: Observation | undefined, value: number, kind: ObservationKind
 async function forecastScript(address: string): Promise<void> {
   const f = createClient(ForecastService, createGrpcTransport({ baseUrl: `http://${address}` }));
 
-  const datasets = await f.listDatasets({}, { timeoutMs });
+  const version = new DataVersion();
+  const datasets = await f.listDatasets({}, { timeoutMs, onHeader: version.onHeader });
   check("ListDatasets has the built-in dataset", datasets.datasets.some((d) => d.name === DATASET));
+  check("v1: the data version from the llmarket-data-version header", /^[0-9a-f]{16}$/.test(version.value), version.value);
 
   const series = await f.getSeries({ name: SERIES }, { timeoutMs });
   const byYear = new Map(series.series?.observations.map((o) => [o.year, o]));
@@ -78,7 +75,7 @@ async function forecastScript(address: string): Promise<void> {
   );
 
   const invalid = await failureOf(() => f.listDatasets({ pageSize: -5 }, { timeoutMs }));
-  const field = invalid?.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
+  const field = badRequest(invalid)?.fieldViolations[0]?.field;
   check(
     "a negative page_size is INVALID_ARGUMENT with a BadRequest naming page_size",
     invalid?.code === Code.InvalidArgument && field === "page_size",
@@ -100,7 +97,7 @@ async function grpcWebScript(address: string): Promise<void> {
   });
   check("gRPC-Web (connect-web, fetch over HTTP/1.1): GetSeries 2024 is 10.7", series === undefined, series);
   const invalid = await failureOf(() => f.listDatasets({ pageSize: -5 }, { timeoutMs }));
-  const field = invalid?.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
+  const field = badRequest(invalid)?.fieldViolations[0]?.field;
   check(
     "gRPC-Web: a negative page_size is INVALID_ARGUMENT with a BadRequest naming page_size",
     invalid?.code === Code.InvalidArgument && field === "page_size",
@@ -149,8 +146,8 @@ async function tlsScript(forecastAddr: string, taxonomyAddr: string, caPath: str
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const token = process.env.LLMARKET_TOKEN;
-  if (args.length !== 5 || !token) {
-    console.error("usage: node dist/client.js FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)");
+  if (args.length !== 6 || !token) {
+    console.error("usage: node dist/client.js FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM SERVER_BIN (token in LLMARKET_TOKEN)");
     return 64;
   }
   try {
@@ -158,6 +155,12 @@ async function main(): Promise<number> {
     await grpcWebScript(args[0]);
     await taxonomyScript(args[1]);
     await tlsScript(args[2], args[3], args[4], token);
+    await v1JoinScript(args[1]);
+    await v2Script(args[0], args[1]);
+    await v2GrpcWebScript(args[0]);
+    await exampleScript(args[0], args[1]);
+    await restartScript(args[5]);
+    await quotaScript(args[5]);
   } catch (error) {
     check("every call of the script answers", false, error);
   }

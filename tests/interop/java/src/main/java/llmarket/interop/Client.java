@@ -1,13 +1,14 @@
 // The Java interop client: the interop script (tests/interop/README.md) against the real servers, with
-// grpc-java and the stubs protoc-gen-grpc-java generates from proto/ at build time. Rich errors
-// through io.grpc.protobuf.StatusProto and com.google.rpc.BadRequest.
+// grpc-java and the INSTALLED artifact dev.llmarket:llmarket-client (clients/java, `mvn install`ed
+// by tests/interop/run.sh): contract v1 here, v2 and the conventions (paging, restarts, error
+// details, the data version, the join of both services) in V2.java.
 //
-// Usage: Client FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)
+// Usage: Client FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM SERVER_BIN (token in LLMARKET_TOKEN)
 // Prints "ok"/"FAIL" per check, then "java: N passed, N failed"; exits 1 on any failure.
 package llmarket.interop;
 
-import com.google.protobuf.Any;
-import com.google.rpc.BadRequest;
+import dev.llmarket.client.DataVersion;
+import dev.llmarket.client.ErrorDetails;
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
@@ -17,7 +18,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.protobuf.StatusProto;
 import java.io.File;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,7 +52,7 @@ public final class Client {
 
   private Client() {}
 
-  private static void check(String name, boolean ok, Object detail) {
+  static void check(String name, boolean ok, Object detail) {
     if (ok) {
       passed++;
       System.out.println("ok   " + name);
@@ -63,11 +63,11 @@ public final class Client {
   }
 
   /** Runs one call; returns the failure, or null when it succeeded. */
-  private interface Call {
+  interface Call {
     void run() throws Exception;
   }
 
-  private static StatusRuntimeException failureOf(Call call) throws Exception {
+  static StatusRuntimeException failureOf(Call call) throws Exception {
     try {
       call.run();
       return null;
@@ -76,15 +76,17 @@ public final class Client {
     }
   }
 
-  private static Status.Code codeOf(StatusRuntimeException e) {
+  static Status.Code codeOf(StatusRuntimeException e) {
     return e == null ? Status.Code.OK : e.getStatus().getCode();
   }
 
   private static void forecast(ForecastServiceGrpc.ForecastServiceBlockingStub f) throws Exception {
+    DataVersion version = new DataVersion();
     boolean found =
-        f.listDatasets(ListDatasetsRequest.getDefaultInstance()).getDatasetsList().stream()
+        f.withInterceptors(version).listDatasets(ListDatasetsRequest.getDefaultInstance()).getDatasetsList().stream()
             .anyMatch(d -> d.getName().equals(DATASET));
     check("ListDatasets has the built-in dataset", found, "");
+    check("v1: the data version from the llmarket-data-version header", version.get().matches("[0-9a-f]{16}"), version.get());
 
     Map<Integer, Observation> byYear = new HashMap<>();
     for (Observation o :
@@ -115,15 +117,8 @@ public final class Client {
 
     StatusRuntimeException invalid = failureOf(() ->
         f.listDatasets(ListDatasetsRequest.newBuilder().setPageSize(-5).build()));
-    String field = "";
-    com.google.rpc.Status rich = invalid == null ? null : StatusProto.fromThrowable(invalid);
-    if (rich != null) {
-      for (Any detail : rich.getDetailsList()) {
-        if (detail.is(BadRequest.class) && detail.unpack(BadRequest.class).getFieldViolationsCount() > 0) {
-          field = detail.unpack(BadRequest.class).getFieldViolations(0).getField();
-        }
-      }
-    }
+    String field = invalid == null ? "" : ErrorDetails.badRequest(invalid)
+        .filter(b -> b.getFieldViolationsCount() > 0).map(b -> b.getFieldViolations(0).getField()).orElse("");
     check("a negative page_size is INVALID_ARGUMENT with a BadRequest naming page_size",
         codeOf(invalid) == Status.Code.INVALID_ARGUMENT && field.equals("page_size"), invalid);
 
@@ -201,8 +196,8 @@ public final class Client {
   /** Entry point; see the file comment for the arguments. */
   public static void main(String[] args) throws Exception {
     String token = System.getenv("LLMARKET_TOKEN");
-    if (args.length != 5 || token == null || token.isEmpty()) {
-      System.err.println("usage: Client FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM (token in LLMARKET_TOKEN)");
+    if (args.length != 6 || token == null || token.isEmpty()) {
+      System.err.println("usage: Client FORECAST TAXONOMY TLS_FORECAST TLS_TAXONOMY CA_PEM SERVER_BIN (token in LLMARKET_TOKEN)");
       System.exit(64);
     }
     ManagedChannel forecast = Grpc.newChannelBuilder(args[0], InsecureChannelCredentials.create()).build();
@@ -211,6 +206,11 @@ public final class Client {
       forecast(ForecastServiceGrpc.newBlockingStub(forecast).withDeadlineAfter(10, TimeUnit.SECONDS));
       taxonomy(TaxonomyServiceGrpc.newBlockingStub(taxonomy).withDeadlineAfter(10, TimeUnit.SECONDS));
       overTls(args[2], args[3], args[4], token);
+      V2.v1Join(args[1]);
+      V2.v2(args[0], args[1]);
+      V2.example(args[0], args[1]);
+      V2.restart(args[5]);
+      V2.quota(args[5]);
     } catch (StatusRuntimeException e) {
       check("every call of the script answers", false, e);
     } finally {
