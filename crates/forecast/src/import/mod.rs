@@ -224,9 +224,8 @@ pub fn import(
         raw.year = published.year.into();
     }
     let text = format!(
-        "# Edition {}/{} of {}, written by `llmarket-server data import` from {} and the \
-         stated values of {}.\n# Derived values are not stored: the service computes them.\n\n{}",
-        edition.dataset,
+        "# Edition {} of {}, written by `llmarket-server data import`\n# from {} and the stated \
+         values of {}.\n# Derived values are not stored: the service computes them.\n\n{}",
         edition.id,
         edition.dataset,
         base.path,
