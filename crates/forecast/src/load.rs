@@ -110,7 +110,7 @@ pub(crate) struct RawRate {
     pub(crate) quote: String,
 }
 
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+/// Whether a rounding step is 0 (unknown), which the file leaves out.
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
