@@ -436,10 +436,11 @@ fn year(errors: &mut Vec<String>, column: &str, text: &str) -> Option<Option<i32
     }
 }
 
-/// Checks a `true`/`false` column (the import does not use it: the qualifier and interval say
-/// the same).
+/// Checks a `true`/`false` column, in any case (a spreadsheet may write `TRUE`); the import
+/// does not use it: the qualifier and interval say the same.
 fn flag(errors: &mut Vec<String>, column: &str, text: &str) {
-    if !matches!(text, "true" | "false" | "") {
+    if !(text.is_empty() || text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false"))
+    {
         errors.push(format!("{column} {text:?} is not true or false"));
     }
 }

@@ -419,6 +419,18 @@ fn lines_are_counted_with_lf_and_crlf_line_ends_and_blank_lines() {
 }
 
 #[test]
+fn a_spreadsheet_s_byte_order_mark_and_upper_case_flags_are_read() {
+    let text = format!(
+        "\u{feff}{}",
+        csv(ROWS)
+            .replace(",false,", ",FALSE,")
+            .replace(",true,", ",TRUE,")
+    );
+    let imported = run(&[("a.csv", &text)]).unwrap();
+    assert_eq!(imported.summary.stated, 8);
+}
+
+#[test]
 fn a_base_that_does_not_load_is_its_own_error() {
     let bad = DataFile::owned("base/forecast.toml", "id = 1".to_owned());
     let result = import(
