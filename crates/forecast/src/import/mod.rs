@@ -18,7 +18,7 @@ use std::{collections::BTreeMap, fmt};
 use llmarket_kit::data::{DataFile, EditionMeta, LoadError};
 
 use self::row::{Checked, CsvRow, Measure, SeriesInfo, Stated};
-use crate::load::{RawDataset, RawObservation, RawRate, parse_dataset};
+use crate::load::{RawDataset, RawObservation, RawRate, RawSeries, parse_dataset};
 
 /// The columns `llmarket --format csv` writes for values, in order (cli/src/render/csv.rs); it
 /// may add `edition` and `data_version` after them, which the import ignores.
@@ -154,69 +154,21 @@ pub fn import(
         derived_skipped,
         ..Summary::default()
     };
+    // A series left without a stated value is only worth saying once its rows read well (a
+    // stated row with an error is not among `rows`).
+    let mut series_errors = Vec::new();
     for series in &mut raw.series {
         let mine: Vec<&(At, Checked)> =
             rows.iter().filter(|(_, r)| r.series == series.id).collect();
-        let stated = |rate: bool| {
-            mine.iter()
-                .filter(move |(_, r)| r.measure.is_rate() == rate)
-                .filter_map(|(at, r)| r.stated.as_ref().map(|s| (at, s)))
-        };
-        if mine.iter().any(|(_, r)| r.measure == Measure::Value) {
-            let mut observations: Vec<RawObservation> = stated(false)
-                .filter_map(|(_, s)| match s {
-                    Stated::Observation(o) => Some(o.clone()),
-                    Stated::Rate(_) => None,
-                })
-                .collect();
-            if observations.is_empty() {
-                let (at, _) = mine
-                    .iter()
-                    .find(|(_, r)| r.measure == Measure::Value)
-                    .expect("a value row");
-                errors.push(at.error(format!(
-                    "series {:?} has no stated value left (its value rows are all derived); a \
-                     series needs at least one",
-                    series.id
-                )));
-            }
-            observations.sort_by_key(|o| o.year);
-            for o in &mut observations {
-                // The base's Chinese note still fits a value the CSV leaves as it was.
-                if let Some(old) = series.observations.iter().find(|b| b.year == o.year)
-                    && same_observation(old, o)
-                {
-                    o.note_zh_hans.clone_from(&old.note_zh_hans);
-                }
-            }
-            count(&mut summary, &series.observations, &observations, |o| {
-                o.year
-            });
-            series.observations = observations;
-        } else {
-            summary
-                .kept_from_base
-                .push(format!("{} (values)", series.id));
-        }
-        if mine.iter().any(|(_, r)| r.measure.is_rate()) {
-            let rates: Vec<RawRate> = stated(true)
-                .filter_map(|(_, s)| match s {
-                    Stated::Rate(r) => Some(r.clone()),
-                    Stated::Observation(_) => None,
-                })
-                .collect();
-            count(&mut summary, &series.stated_rates, &rates, |r| {
-                (r.rate_kind.clone(), r.start_year, r.end_year)
-            });
-            series.stated_rates = rates;
-        } else if !series.stated_rates.is_empty() {
-            summary
-                .kept_from_base
-                .push(format!("{} (rates)", series.id));
-        }
+        revise(series, &mine, &mut summary, &mut series_errors);
+    }
+    if errors.is_empty() {
+        errors = series_errors;
     }
     if !errors.is_empty() {
-        errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        // In the order the files were given, then by line.
+        let file = |e: &RowError| files.iter().position(|f| f.path == e.path);
+        errors.sort_by_key(|e| (file(e), e.line));
         return Err(ImportError::Csv(errors));
     }
     raw.id = Some(format!("{}-{}", edition.dataset, edition.id));
@@ -242,6 +194,67 @@ pub fn import(
         forecast_toml: text,
         summary,
     })
+}
+
+/// Gives `series` the stated values and rates of its rows `mine` where they show them (adding to
+/// `summary` what changed), keeping the base's where they do not.
+fn revise(
+    series: &mut RawSeries,
+    mine: &[&(At, Checked)],
+    summary: &mut Summary,
+    errors: &mut Vec<RowError>,
+) {
+    let stated = |rate: bool| {
+        mine.iter()
+            .filter(move |(_, r)| r.measure.is_rate() == rate)
+            .filter_map(|(_, r)| r.stated.as_ref())
+    };
+    if let Some((first, _)) = mine.iter().find(|(_, r)| r.measure == Measure::Value) {
+        let mut observations: Vec<RawObservation> = stated(false)
+            .filter_map(|s| match s {
+                Stated::Observation(o) => Some(o.clone()),
+                Stated::Rate(_) => None,
+            })
+            .collect();
+        if observations.is_empty() {
+            errors.push(first.error(format!(
+                "series {:?} has no stated value left (its value rows are all derived); a \
+                 series needs at least one",
+                series.id
+            )));
+        }
+        observations.sort_by_key(|o| o.year);
+        for o in &mut observations {
+            // The base's Chinese note still fits a value the CSV leaves as it was.
+            if let Some(old) = series.observations.iter().find(|b| b.year == o.year)
+                && same_observation(old, o)
+            {
+                o.note_zh_hans.clone_from(&old.note_zh_hans);
+            }
+        }
+        count(summary, &series.observations, &observations, |o| o.year);
+        series.observations = observations;
+    } else {
+        summary
+            .kept_from_base
+            .push(format!("{} (values)", series.id));
+    }
+    if mine.iter().any(|(_, r)| r.measure.is_rate()) {
+        let rates: Vec<RawRate> = stated(true)
+            .filter_map(|s| match s {
+                Stated::Rate(r) => Some(r.clone()),
+                Stated::Observation(_) => None,
+            })
+            .collect();
+        count(summary, &series.stated_rates, &rates, |r| {
+            (r.rate_kind.clone(), r.start_year, r.end_year)
+        });
+        series.stated_rates = rates;
+    } else if !series.stated_rates.is_empty() {
+        summary
+            .kept_from_base
+            .push(format!("{} (rates)", series.id));
+    }
 }
 
 /// Where a row is.

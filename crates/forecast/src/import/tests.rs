@@ -233,6 +233,17 @@ fn the_files_are_read_together_and_a_duplicate_across_them_is_an_error() {
         errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         ["b.csv:2: market-size value 2029 is given twice (first at a.csv:4); keep one"]
     );
+    // Errors come in the order the files were given, then by line.
+    let bad = |r: &str| r.replacen("usd_billion", "usd", 1);
+    let (z, a) = (csv(&[&bad(ROWS[0])]), csv(&[ROWS[1], &bad(ROWS[2])]));
+    let Err(ImportError::Csv(errors)) = run(&[("z.csv", &z), ("a.csv", &a)]) else {
+        panic!()
+    };
+    let at: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}:{}", e.path, e.line))
+        .collect();
+    assert_eq!(at, ["z.csv:2", "a.csv:3"]);
 }
 
 #[test]
