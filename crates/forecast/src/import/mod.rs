@@ -290,9 +290,11 @@ fn read_rows(
             path: file.path.to_owned(),
             line,
         };
+        // A spreadsheet may save a byte-order mark before the header: not part of its first name.
+        let text = file.text.strip_prefix('\u{feff}').unwrap_or(file.text);
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(file.text.as_bytes());
+            .from_reader(text.as_bytes());
         let header = match reader.headers() {
             Ok(header) => header.clone(),
             Err(e) => {
@@ -322,7 +324,7 @@ fn read_rows(
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| line_of(file.text, p));
+                    let line = e.position().map_or(0, |p| line_of(text, p));
                     let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
                     errors.push(at(line).error(format!("cannot read the record: {e}")));
                     if fatal {
@@ -331,7 +333,7 @@ fn read_rows(
                     continue;
                 }
             }
-            let here = at(record.position().map_or(0, |p| line_of(file.text, p)));
+            let here = at(record.position().map_or(0, |p| line_of(text, p)));
             if record.len() != header.len() {
                 errors.push(here.error(format!(
                     "has {} field(s); the header has {}",
