@@ -645,9 +645,30 @@ pub enum DataCommand {
         #[arg(long, value_parser = parse_edition)]
         edition: Option<llmarket_kit::data::EditionMeta>,
     },
+    /// Make a new edition from the tidy CSV `llmarket --format csv` writes (export, edit,
+    /// import): the base edition's dataset metadata, series and taxonomy, with the stated values
+    /// of the CSV files (derived rows are left out). Writes `forecast.toml`, `taxonomy.toml` and
+    /// `manifest.toml` into `--out`, which must be new or empty; on any error in the CSV it
+    /// lists every one as FILE:LINE and writes nothing.
+    Import {
+        /// The CSV files, as `llmarket --format csv` writes them (e.g. of `report overview`
+        /// and `report cost`).
+        #[arg(required = true, value_name = "FILE.csv")]
+        files: Vec<PathBuf>,
+        /// The edition the values are revised from: a dataset directory, or `builtin` for the
+        /// built-in report.
+        #[arg(long, value_name = "DIR|builtin")]
+        base: PathBuf,
+        /// The new edition, as `DATASET/EDITION@DATE`, e.g. `cic-global-llm/2027@2027-06-30`.
+        #[arg(long, value_parser = parse_edition)]
+        edition: llmarket_kit::data::EditionMeta,
+        /// The directory to write the new edition into (new or empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
-/// Parses `DATASET/EDITION@DATE` for `data manifest --edition`.
+/// Parses `DATASET/EDITION@DATE` for `data manifest --edition` and `data import --edition`.
 fn parse_edition(text: &str) -> Result<llmarket_kit::data::EditionMeta, String> {
     let usage =
         || format!("{text:?} is not DATASET/EDITION@DATE, e.g. cic-global-llm/2027@2027-06-30");

@@ -11,14 +11,15 @@
 //! and the old one keeps being used.
 //!
 //! `llmarket-server token new --principal NAME` makes a bearer token and exits;
-//! `llmarket-server data manifest DIR` writes a data directory's manifest and exits.
+//! `llmarket-server data manifest DIR` writes a data directory's manifest and exits; `data import`
+//! writes a new edition from the tidy CSV of `llmarket --format csv` and exits.
 
 use std::process::ExitCode;
 
 use llmarket_kit::data;
 use llmarket_server::{
     app,
-    commands::{fail, token, write_manifests},
+    commands::{fail, import_edition, token, write_manifests},
     config::{Cli, Command, DataCommand},
     observe::otlp,
     telemetry,
@@ -37,6 +38,15 @@ fn main() -> ExitCode {
     };
     if let Command::Data(DataCommand::Manifest { dir, edition }) = &cli.command {
         return write_manifests(dir, edition.as_ref());
+    }
+    if let Command::Data(DataCommand::Import {
+        files,
+        base,
+        edition,
+        out,
+    }) = &cli.command
+    {
+        return import_edition(files, base, edition, out);
     }
     if let Command::Token { action } = &cli.command {
         return token(action);

@@ -31,6 +31,22 @@ pub fn server_bin() -> PathBuf {
     bin
 }
 
+/// The `llmarket` command built beside the test executable (`cargo build -p llmarket-cli`).
+pub fn cli_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target profile directory");
+    let bin = dir.join("llmarket");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p llmarket-cli` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
 /// One `llmarket-server` process.
 pub struct ServerProcess {
     child: Child,

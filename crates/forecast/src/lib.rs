@@ -4,7 +4,8 @@
 //! Layout: [`model`] (domain types: values, and the catalog of series), [`load`] (TOML parsing
 //! and validation, on the shared [`llmarket_kit::data::check`]), [`analysis`] (the arithmetic, one
 //! module per operation), [`convert`] (requests → queries at the edge, domain → messages),
-//! [`error`] (domain errors → statuses, the only place that names request fields for them).
+//! [`error`] (domain errors → statuses, the only place that names request fields for them),
+//! [`import`] (a new edition's `forecast.toml` from the tidy CSV of `llmarket --format csv`).
 //! Each handler takes one snapshot of the catalog, finds its series by id, and does no I/O.
 //! Each checks the caller's grants ([`Access`]) before it looks anything up, so a refusal is the
 //! same whether the resource exists or not; lists hold only the datasets the caller may read.
@@ -12,6 +13,7 @@
 pub mod analysis;
 pub mod convert;
 pub mod error;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod v2;

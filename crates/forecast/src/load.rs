@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{
     Catalog, Dataset, DatasetInfo, Kind, MAX_YEAR, MIN_YEAR, Observation, Provenance, Qualifier,
@@ -21,85 +21,98 @@ use llmarket_kit::{
 };
 use llmarket_proto::names;
 
-/// A `forecast.toml` file as written.
-#[derive(Debug, Deserialize)]
+/// A `forecast.toml` file as written (and as `data import` writes one: defaults left out).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawDataset {
-    id: Option<String>,
+pub(crate) struct RawDataset {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<String>,
     title_zh_hans: String,
     title_en: String,
     publisher: String,
-    year: i64,
+    pub(crate) year: i64,
     currency: String,
     source_document: String,
     #[serde(default = "default_language")]
     source_language_code: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     notice_zh_hans: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     notice_en: String,
     #[serde(default)]
-    series: Vec<RawSeries>,
+    pub(crate) series: Vec<RawSeries>,
 }
 
 fn default_language() -> String {
     "zh-Hans".to_owned()
 }
 
-#[derive(Debug, Deserialize)]
+/// One `[[series]]` as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawSeries {
-    id: String,
+pub(crate) struct RawSeries {
+    pub(crate) id: String,
     title_zh_hans: String,
     title_en: String,
-    unit: String,
-    source: String,
-    #[serde(default)]
+    pub(crate) unit: String,
+    pub(crate) source: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     note: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     note_zh_hans: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     components: Vec<String>,
     #[serde(default)]
-    observations: Vec<RawObservation>,
-    #[serde(default)]
-    stated_rates: Vec<RawRate>,
+    pub(crate) observations: Vec<RawObservation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) stated_rates: Vec<RawRate>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One `[[series.observations]]` as written: a stated value.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawObservation {
-    year: i64,
-    value: f64,
-    qualifier: String,
-    kind: String,
-    #[serde(default)]
-    resolution: f64,
+pub(crate) struct RawObservation {
+    pub(crate) year: i64,
+    pub(crate) value: f64,
+    pub(crate) qualifier: String,
+    pub(crate) kind: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) resolution: f64,
     /// Defaults to the series' source.
-    source: Option<String>,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    note_zh_hans: String,
-    #[serde(default)]
-    quote: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) note: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) note_zh_hans: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) quote: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// One `[[series.stated_rates]]` as written: a rate the source states.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawRate {
-    rate_kind: String,
-    value: f64,
-    start_year: Option<i64>,
-    end_year: Option<i64>,
-    qualifier: String,
-    kind: String,
-    #[serde(default)]
-    resolution: f64,
+pub(crate) struct RawRate {
+    pub(crate) rate_kind: String,
+    pub(crate) value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) start_year: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) end_year: Option<i64>,
+    pub(crate) qualifier: String,
+    pub(crate) kind: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) resolution: f64,
     /// Defaults to the series' source.
-    source: Option<String>,
-    #[serde(default)]
-    quote: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) quote: String,
+}
+
+/// Whether a rounding step is 0 (unknown), which the file leaves out.
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Catalog {

@@ -1,5 +1,5 @@
 //! Tests of the `llmarket-server` binary as a process: exit codes and one-line errors for bad
-//! input, `--version`, and the `token new` command. Its signals (SIGHUP, SIGTERM, a second
+//! input, `--version`, the `token new` command and the refusals of `data import`. Its signals (SIGHUP, SIGTERM, a second
 //! signal) are tested in `tests/tests/e2e/server_process.rs`.
 
 use std::{
@@ -381,4 +381,102 @@ fn token_new_appends_only_an_entry_the_file_still_loads_with() {
         "chmod go-w",
     );
     std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+/// The header `llmarket --format csv` writes for values.
+const CSV_HEADER: &str = "series,measure,from_year,year,value,low,high,width_unknown,unit,\
+qualifier,kind,provenance,method,past_horizon,source,note,quote,series_note";
+
+/// `data import` of `csv` (one file) on the built-in report into `out`.
+fn import_csv(dir: &std::path::Path, csv: &str, out: &std::path::Path) -> Output {
+    let file = dir.join("values.csv");
+    std::fs::write(&file, csv).unwrap();
+    run(&[
+        "data",
+        "import",
+        file.to_str().unwrap(),
+        "--base",
+        "builtin",
+        "--edition",
+        "cic-global-llm/2027@2027-06-30",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn data_import_lists_every_csv_error_at_its_line_and_writes_nothing() {
+    let dir = temp_dir("import-bad");
+    let csv = format!(
+        "{CSV_HEADER}\r\n\
+         market-size,value,,2029,2x,,,false,usd_billion,exact,forecast,reported,,false,1.2,,,\r\n\
+         market-size,value,,2024,10.7,,,false,usd_billion,exact,actual,reported,,false,1.2,,,\r\n\
+         nowhere,value,,2300,1,,,false,usd_billion,exact,forecast,reported,,false,1.2,,,\r\n"
+    );
+    let out = dir.join("out");
+    let output = import_csv(&dir, &csv, &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(65), "{stderr}");
+    let file = dir.join("values.csv").display().to_string();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{file}:2: value \"2x\" is not a number"),
+            format!("{file}:4: series \"nowhere\" is not a series of the base edition"),
+            format!("{file}:4: year 2300 is outside 1900..=2200"),
+            "llmarket-server: error: 3 problem(s) in the CSV (listed above); nothing was written"
+                .to_owned(),
+        ]
+    );
+    assert!(!out.exists(), "nothing written");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn data_import_refuses_a_non_empty_out_and_a_missing_base_or_file() {
+    let dir = temp_dir("import-refusals");
+    let csv = format!(
+        "{CSV_HEADER}\r\n\
+         market-size,value,,2024,10.7,,,false,usd_billion,exact,actual,reported,,false,1.2,,,\r\n"
+    );
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    assert_one_line_error(&import_csv(&dir, &csv, &out), 73, "is not empty");
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let empty = dir.join("empty");
+    let base = run(&[
+        "data",
+        "import",
+        dir.join("values.csv").to_str().unwrap(),
+        "--base",
+        dir.to_str().unwrap(),
+        "--edition",
+        "cic-global-llm/2027@2027-06-30",
+        "--out",
+        empty.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&base, 66, "has no forecast.toml");
+    let missing = run(&[
+        "data",
+        "import",
+        dir.join("nothing.csv").to_str().unwrap(),
+        "--base",
+        "builtin",
+        "--edition",
+        "cic-global-llm/2027@2027-06-30",
+        "--out",
+        empty.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&missing, 66, "cannot read");
+    assert!(!empty.exists());
+    // An edited import succeeds into a new directory, and prints what it wrote.
+    let done = import_csv(&dir, &csv, &empty);
+    assert_eq!(done.status.code(), Some(0), "{done:?}");
+    assert!(String::from_utf8_lossy(&done.stdout).contains("manifest.toml"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

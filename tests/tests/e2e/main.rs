@@ -13,6 +13,7 @@ mod auth;
 mod client;
 mod cluster;
 mod compression;
+mod data_import;
 mod data_watch;
 mod discovery;
 mod forecast;

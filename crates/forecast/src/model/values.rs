@@ -196,7 +196,7 @@ impl Range {
 
 /// `x` rounded to 12 significant digits: a stated value ± half its resolution (10.7 − 0.05)
 /// comes out as the decimal it is (10.65), not with binary noise (10.649999999999999).
-fn denoise(x: f64) -> f64 {
+pub(crate) fn denoise(x: f64) -> f64 {
     if !x.is_finite() || x == 0.0 {
         return x;
     }
