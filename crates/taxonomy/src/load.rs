@@ -418,6 +418,29 @@ impl From<TwoLanguages> for Texts {
     }
 }
 
+/// Parses and checks `file` (of directory `directory`) item by item, as [`Vocabulary::load`]
+/// does, and returns the id of its dataset with each (scheme id, concept id, series name) link
+/// it writes, `series` naming series as [`Concept::series`] does. Builds nothing else.
+pub(crate) fn read_series_links(
+    file: &DataFile,
+    directory: &str,
+) -> Result<(String, Vec<(String, String, String)>), LoadError> {
+    let mut builder = Builder::default();
+    let id = builder.file(file, directory)?;
+    let links = builder
+        .concepts
+        .into_iter()
+        .flat_map(|concept| {
+            let scheme = builder.schemes[concept.scheme].id.clone();
+            concept
+                .series
+                .into_iter()
+                .map(move |series| (scheme.clone(), concept.id.clone(), series))
+        })
+        .collect();
+    Ok((id, links))
+}
+
 impl Builder {
     /// Adds the schemes and milestones of `file`; returns the id of the dataset they belong to.
     fn file(&mut self, file: &DataFile, directory: &str) -> Result<String, LoadError> {

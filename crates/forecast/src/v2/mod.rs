@@ -137,11 +137,6 @@ fn precondition(error: &Error) -> (&'static str, String) {
     }
 }
 
-/// A v2 dataset and the edition a read of it chooses, once the caller's grants allow it.
-struct Chosen<'c> {
-    edition: &'c Dataset,
-}
-
 /// Finds dataset `id` and the edition `choice` names, among the editions `access` may read
 /// (`name` is the resource read, for refusals). A dataset the caller may see nothing of is
 /// PERMISSION_DENIED whether it exists or not.
@@ -151,7 +146,7 @@ fn choose<'c>(
     id: &str,
     choice: EditionChoice<'_>,
     name: &str,
-) -> Result<Chosen<'c>, Status> {
+) -> Result<&'c Dataset, Status> {
     let Ok(dataset) = catalog.v2_dataset(id) else {
         access.edition(id, "", name)?;
         return Err(status(Error::DatasetNotFound {
@@ -182,7 +177,7 @@ fn choose<'c>(
         },
     };
     match edition {
-        Some(edition) => Ok(Chosen { edition }),
+        Some(edition) => Ok(edition),
         None => {
             if matches!(choice, EditionChoice::Latest) {
                 access.edition(id, "", name)?;
@@ -205,9 +200,7 @@ fn find_series<'c>(
 ) -> Result<SeriesRef<'c>, Status> {
     let id = request::series_name(name)?;
     let choice = edition_choice(selector, id.dataset)?;
-    let chosen = choose(catalog, access, id.dataset, choice, name)?;
-    chosen
-        .edition
+    choose(catalog, access, id.dataset, choice, name)?
         .find_series(id.series, Names::V2)
         .map_err(status)
 }
@@ -268,14 +261,14 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map_err(bad_name("name"))?
             .dataset;
         let catalog = self.catalog.load();
-        let chosen = choose(&catalog, &access, id, EditionChoice::Latest, &request.name)?;
+        let edition = choose(&catalog, &access, id, EditionChoice::Latest, &request.name)?;
         let dataset = catalog.v2_dataset(id).map_err(status)?;
         let readable = catalog
             .editions_of(dataset)
             .filter(|e| access.may_read_edition(id, &e.id))
             .count();
         let version = shown_version(&catalog, &access);
-        let answer = response::dataset(dataset, chosen.edition, readable, version.as_str());
+        let answer = response::dataset(dataset, edition, readable, version.as_str());
         Ok(versioned(&version, answer))
     }
 
@@ -342,7 +335,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let request = request.into_inner();
         let name = EditionName::parse(&request.name).map_err(bad_name("name"))?;
         let catalog = self.catalog.load();
-        let chosen = choose(
+        let edition = choose(
             &catalog,
             &access,
             name.dataset,
@@ -352,7 +345,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let version = shown_version(&catalog, &access);
         Ok(versioned(
             &version,
-            response::edition(chosen.edition, version.as_str()),
+            response::edition(edition, version.as_str()),
         ))
     }
 
@@ -366,13 +359,6 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map_err(bad_name("parent"))?
             .dataset;
         let filter = SeriesFilter::parse(&request.filter)?;
-        if !filter.concepts.is_empty() && !self.catalog.load().links_concepts() {
-            return Err(Status::unimplemented(
-                "filter: concepts:\"NAME\" is not served yet: this server does not link series to \
-                 concepts (the concepts that explain a series: ListConcepts with \
-                 filter series:\"NAME\" on the taxonomy service)",
-            ));
-        }
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,
@@ -395,24 +381,22 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
                 .iter()
                 .filter(|d| access.may_see_dataset(&d.id, v1_ids(&catalog, d)))
                 .filter_map(|d| choose(&catalog, &access, &d.id, choice, &request.parent).ok())
-                .map(|c| c.edition)
                 .collect()
         } else {
             let choice = edition_choice(selector, parent)?;
-            vec![choose(&catalog, &access, parent, choice, &request.parent)?.edition]
+            vec![choose(&catalog, &access, parent, choice, &request.parent)?]
         };
         let keep = |s: &SeriesRef<'_>| {
-            let name = s.name();
             let parent_ok = match filter.parent.as_deref() {
                 None => true,
                 Some("") => s.series.parent.is_none(),
                 Some(p) => s.parent().is_some_and(|parent| parent.name() == p),
             };
+            // Only concepts the caller may read select: a filter tells nothing of the others.
             parent_ok
-                && filter
-                    .concepts
-                    .iter()
-                    .all(|c| catalog.concepts_of(&name).contains(c))
+                && filter.concepts.iter().all(|c| {
+                    access.may_read_v2_name(c) && s.dataset.concepts_of(&s.series.id).contains(c)
+                })
         };
         let mut series: Vec<(String, SeriesRef<'_>)> = editions
             .iter()
@@ -430,12 +414,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let version = shown_version(&catalog, &access);
         let series: Vec<pb::Series> = page_items
             .iter()
-            .map(|(name, s)| {
+            .map(|(_, s)| {
                 let answer = Answer {
                     edition: s.dataset,
                     version: version.as_str(),
                 };
-                let concepts = readable_concepts(&catalog, &access, name);
+                let concepts = readable_concepts(&access, *s);
                 response::series(*s, false, concepts, answer)
             })
             .collect();
@@ -467,7 +451,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             edition: series.dataset,
             version: version.as_str(),
         };
-        let concepts = readable_concepts(&catalog, &access, &series.name());
+        let concepts = readable_concepts(&access, series);
         Ok(versioned(
             &version,
             response::series(series, true, concepts, answer),
@@ -674,20 +658,20 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .dataset;
         let choice = edition_choice(request.edition.as_ref(), id)?;
         let catalog = self.catalog.load();
-        let chosen = choose(&catalog, &access, id, choice, &request.name)?;
-        let checks = analysis::check(chosen.edition);
+        let edition = choose(&catalog, &access, id, choice, &request.name)?;
+        let checks = analysis::check(edition);
         let version = shown_version(&catalog, &access);
         let answer = Answer {
-            edition: chosen.edition,
+            edition,
             version: version.as_str(),
         };
         Ok(versioned(&version, response::checks(checks, answer)))
     }
 }
 
-/// The concepts that explain the series `series` that `access` may read.
-fn readable_concepts(catalog: &Catalog, access: &Access, series: &str) -> Vec<String> {
-    let concepts = catalog.concepts_of(series).iter();
+/// The concepts that explain `series` in its edition that `access` may read.
+fn readable_concepts(access: &Access, series: SeriesRef<'_>) -> Vec<String> {
+    let concepts = series.dataset.concepts_of(&series.series.id).iter();
     concepts
         .filter(|c| access.may_read_v2_name(c))
         .cloned()
