@@ -31,6 +31,7 @@ pub mod middleware;
 pub mod peer;
 pub mod per_address;
 mod phase;
+pub mod refusal;
 pub mod signals;
 pub mod tls;
 mod tracked;
