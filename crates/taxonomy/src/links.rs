@@ -29,11 +29,14 @@ pub struct EditionLinks {
     pub links: Arc<[SeriesLink]>,
 }
 
+/// An edition and the links of its own vocabulary, if it has one.
+type OwnLinks = (EditionMeta, Option<Arc<[SeriesLink]>>);
+
 /// The links of every edition in `sources` that has a vocabulary, its own or inherited. Fails on
 /// a taxonomy file [`crate::Vocabulary::load`] would reject item by item.
 pub fn series_links(sources: &[DatasetFiles]) -> Result<Vec<EditionLinks>, LoadError> {
-    // (dataset, [(edition, own links)]) in order of first appearance.
-    let mut groups: Vec<(String, Vec<(EditionMeta, Option<Arc<[SeriesLink]>>)>)> = Vec::new();
+    // Each dataset's editions with their own links, datasets in order of first appearance.
+    let mut groups: Vec<(String, Vec<OwnLinks>)> = Vec::new();
     for source in sources {
         let (meta, links) = match (&source.taxonomy, &source.edition) {
             (Some(file), edition) => {

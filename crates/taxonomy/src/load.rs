@@ -418,13 +418,16 @@ impl From<TwoLanguages> for Texts {
     }
 }
 
+/// A concept's link to a series as a file writes it: scheme id, concept id, series name.
+pub(crate) type WrittenLink = (String, String, String);
+
 /// Parses and checks `file` (of directory `directory`) item by item, as [`Vocabulary::load`]
 /// does, and returns the id of its dataset with each (scheme id, concept id, series name) link
 /// it writes, `series` naming series as [`Concept::series`] does. Builds nothing else.
 pub(crate) fn read_series_links(
     file: &DataFile,
     directory: &str,
-) -> Result<(String, Vec<(String, String, String)>), LoadError> {
+) -> Result<(String, Vec<WrittenLink>), LoadError> {
     let mut builder = Builder::default();
     let id = builder.file(file, directory)?;
     let links = builder

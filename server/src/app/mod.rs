@@ -1,5 +1,5 @@
-//! The server process: what it serves (the [`Plan`]), how it starts and binds, the one layer
-//! order every call passes ([`stack`]), and the one reload path ([`reload`]).
+//! The server process: what it serves (the `Plan`), how it starts and binds, the one layer
+//! order every call passes ([`stack`](fn@stack)), and the one reload path (`reload`).
 //!
 //! Order of work in [`run`]: auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) →
 //! TLS files (65 bad, 74 unreadable) → bind (74) → open-file limit raised → log addresses →

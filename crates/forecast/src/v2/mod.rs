@@ -21,6 +21,7 @@ use self::{
 };
 use crate::{
     Error, analysis,
+    convert::wire::v2 as wire,
     model::{Catalog, Dataset, EditionChoice, Editions, Names, SeriesRef},
 };
 use llmarket_kit::{
@@ -446,16 +447,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let request = request.into_inner();
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
         let concepts = readable_concepts(&access, series);
-        Ok(versioned(
-            &version,
-            response::series(series, true, concepts, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::series(series, true, concepts, answer)
+        }))
     }
 
     async fn list_series_revisions(
@@ -551,25 +546,19 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let observations = analysis::observations(series, span, transform, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
             pb::QueryObservationsResponse {
                 series: series.name(),
                 observations: observations
                     .iter()
                     .map(|o| response::observation(o, answer))
                     .collect(),
-                transform: convert_transform(transform).into(),
-                fill: convert_fill(fill).into(),
-                edition: series.dataset.edition_name(),
-                data_version: version.as_str().to_owned(),
-            },
-        ))
+                transform: wire::transform(transform).into(),
+                fill: wire::fill(fill).into(),
+                edition: answer.edition.edition_name(),
+                data_version: answer.version.to_owned(),
+            }
+        }))
     }
 
     async fn compute_growth(
@@ -583,15 +572,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let growth = analysis::growth(series, span, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
-            response::growth(series.name(), growth, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::growth(series.name(), growth, answer)
+        }))
     }
 
     async fn compute_breakdown(
@@ -605,15 +588,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let breakdown = analysis::breakdown(series, year, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
-            response::breakdown(series.name(), breakdown, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::breakdown(series.name(), breakdown, answer)
+        }))
     }
 
     async fn project_series(
@@ -636,15 +613,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let projection =
             analysis::project(series, base_year, end_year, scenario, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
-            response::projection(series.name(), projection, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::projection(series.name(), projection, answer)
+        }))
     }
 
     async fn check_consistency(
@@ -660,13 +631,28 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let edition = choose(&catalog, &access, id, choice, &request.name)?;
         let checks = analysis::check(edition);
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
+        Ok(reply(&catalog, &access, edition, |answer| {
+            response::checks(checks, answer)
+        }))
+    }
+}
+
+/// The reply to a read of `edition`: what `build` makes of the answer (the edition and the data
+/// version `access` is shown), with that version in the reply's metadata too.
+fn reply<T: prost::Message>(
+    catalog: &Catalog,
+    access: &Access,
+    edition: &Dataset,
+    build: impl FnOnce(Answer<'_>) -> T,
+) -> Response<T> {
+    let version = shown_version(catalog, access);
+    versioned(
+        &version,
+        build(Answer {
             edition,
             version: version.as_str(),
-        };
-        Ok(versioned(&version, response::checks(checks, answer)))
-    }
+        }),
+    )
 }
 
 /// The concepts that explain `series` in its edition that `access` may read.
@@ -676,24 +662,6 @@ fn readable_concepts(access: &Access, series: SeriesRef<'_>) -> Vec<String> {
         .filter(|c| access.may_read_v2_name(c))
         .cloned()
         .collect()
-}
-
-fn convert_transform(t: crate::model::Transform) -> pb::Transform {
-    use crate::model::Transform;
-    match t {
-        Transform::None => pb::Transform::None,
-        Transform::YearOverYear => pb::Transform::YearOverYear,
-        Transform::Index => pb::Transform::Index,
-        Transform::ShareOfParent => pb::Transform::ShareOfParent,
-    }
-}
-
-fn convert_fill(f: crate::model::Fill) -> pb::Fill {
-    use crate::model::Fill;
-    match f {
-        Fill::None => pb::Fill::None,
-        Fill::CagrInterpolate => pb::Fill::CagrInterpolate,
-    }
 }
 
 #[cfg(test)]

@@ -379,23 +379,15 @@ async fn lists_filter_and_read_across_datasets() {
 
 #[tokio::test]
 async fn grants_choose_among_the_editions_a_caller_may_read() {
-    use llmarket_kit::access::{Caller, Grant, Principal};
-    let caller = |grants: &[&str]| Caller {
-        principal: Arc::new(Principal::new(
-            "p".into(),
-            grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-            None,
-        )),
-        method: "/m".into(),
-        peer: None,
-    };
     let api = both();
     let read = |grants: &'static [&'static str], selector: Option<pb::EditionSelector>| {
-        let mut request = Request::new(pb::GetSeriesRequest {
-            name: MARKET.into(),
-            edition: selector,
-        });
-        request.extensions_mut().insert(caller(grants));
+        let request = granted(
+            pb::GetSeriesRequest {
+                name: MARKET.into(),
+                edition: selector,
+            },
+            grants,
+        );
         let api = api.clone();
         async move { api.get_series(request).await }
     };
@@ -462,17 +454,10 @@ fn linked() -> ForecastApiV2 {
 }
 
 fn granted<T>(message: T, grants: &[&str]) -> Request<T> {
-    use llmarket_kit::access::{Caller, Grant, Principal};
     let mut request = Request::new(message);
-    request.extensions_mut().insert(Caller {
-        principal: Arc::new(Principal::new(
-            "p".into(),
-            grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-            None,
-        )),
-        method: "/m".into(),
-        peer: None,
-    });
+    request
+        .extensions_mut()
+        .insert(llmarket_kit::access::Caller::granted(grants));
     request
 }
 
