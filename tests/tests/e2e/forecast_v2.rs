@@ -351,3 +351,78 @@ async fn a_forecast_process_lists_the_concepts_linked_to_a_series_as_granted_and
     drop(server);
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[tokio::test]
+async fn every_series_lists_the_concepts_the_taxonomy_service_links_to_it() {
+    use llmarket_proto::llmarket::taxonomy::v2::{
+        self as tpb, taxonomy_service_client::TaxonomyServiceClient,
+    };
+    let server = llmarket_tests::process::ServerProcess::start(
+        &[
+            "all",
+            "--forecast-listen",
+            "127.0.0.1:0",
+            "--taxonomy-listen",
+            "127.0.0.1:0",
+        ],
+        2,
+    );
+    let channel = |service| {
+        tonic::transport::Channel::from_shared(format!("http://{}", server.addr(service)))
+            .expect("url")
+            .connect_lazy()
+    };
+    let mut forecast = ForecastServiceClient::new(channel("Forecast"));
+    let mut taxonomy = TaxonomyServiceClient::new(channel("Taxonomy"));
+    let series = forecast
+        .list_series(pb::ListSeriesRequest {
+            parent: "datasets/-".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    let mut linked = 0;
+    for s in &series {
+        // What a client had to ask the taxonomy service before: every concept, of every
+        // scheme, that names this series.
+        let mut expected: Vec<String> = taxonomy
+            .list_concepts(tpb::ListConceptsRequest {
+                parent: "datasets/-/schemes/-".into(),
+                filter: format!("series:\"{}\"", s.name),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .concepts
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        expected.sort();
+        assert_eq!(s.concepts, expected, "{}", s.name);
+        linked += usize::from(!expected.is_empty());
+        // And the other way: each concept selects the series.
+        for concept in &s.concepts {
+            let found = forecast
+                .list_series(pb::ListSeriesRequest {
+                    parent: "datasets/-".into(),
+                    filter: format!("concepts:\"{concept}\""),
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(
+                found.series.iter().any(|f| f.name == s.name),
+                "{concept} does not select {}",
+                s.name
+            );
+        }
+    }
+    assert!(linked > 0, "the built-in report links series to concepts");
+}
