@@ -69,6 +69,8 @@ fn load_data(
                     edition: &e.edition.id,
                     series: &link.series,
                     concept: &link.concept,
+                    scheme: &link.scheme,
+                    v1_served: link.v1_served,
                 })
             });
             Ok(forecast::Catalog::load(&sources)?.with_concepts(links))

@@ -133,9 +133,9 @@ pub struct Dataset {
     index: HashMap<String, usize>,
     /// The last year the dataset states any value for (observation or end of a stated rate).
     horizon: i32,
-    /// The v2 names of the concepts that explain each series, by series id, in name order
+    /// The concepts that explain each series, by series id, in name order
     /// ([`Catalog::with_concepts`]).
-    concepts: HashMap<String, Vec<String>>,
+    concepts: HashMap<String, Vec<LinkedConcept>>,
 }
 
 impl Dataset {
@@ -162,9 +162,9 @@ impl Dataset {
         }
     }
 
-    /// The v2 names of the concepts of this edition's vocabulary that explain series `id`, in
-    /// name order; empty when none does or the catalog was not told ([`Catalog::with_concepts`]).
-    pub fn concepts_of(&self, id: &str) -> &[String] {
+    /// The concepts of this edition's vocabulary that explain series `id`, in name order; empty
+    /// when none does or the catalog was not told ([`Catalog::with_concepts`]).
+    pub fn concepts_of(&self, id: &str) -> &[LinkedConcept] {
         self.concepts.get(id).map_or(&[], Vec::as_slice)
     }
 
@@ -240,6 +240,22 @@ pub struct ConceptLink<'a> {
     pub series: &'a str,
     /// The concept's v2 name, `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`.
     pub concept: &'a str,
+    /// The concept's scheme id.
+    pub scheme: &'a str,
+    /// Whether contract v1 serves the scheme under its id from this dataset (its v1 grant
+    /// `schemes/{scheme}` reads the concept too).
+    pub v1_served: bool,
+}
+
+/// A concept that explains a series, as a series lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedConcept {
+    /// The concept's v2 name.
+    pub name: String,
+    /// Its scheme id.
+    pub scheme: String,
+    /// Whether contract v1 serves the scheme under its id from the series' dataset.
+    pub v1_served: bool,
 }
 
 /// Which contract's resource names a value is written with.
@@ -330,7 +346,8 @@ impl Catalog {
             .enumerate()
             .map(|(i, d)| ((d.edition.dataset.as_str(), d.edition.id.as_str()), i))
             .collect();
-        let mut concepts: Vec<HashMap<String, Vec<String>>> = vec![HashMap::new(); positions.len()];
+        let mut concepts: Vec<HashMap<String, Vec<LinkedConcept>>> =
+            vec![HashMap::new(); positions.len()];
         for link in links {
             let Some(&at) = positions.get(&(link.dataset, link.edition)) else {
                 continue;
@@ -339,14 +356,18 @@ impl Catalog {
                 concepts[at]
                     .entry(link.series.to_owned())
                     .or_default()
-                    .push(link.concept.to_owned());
+                    .push(LinkedConcept {
+                        name: link.concept.to_owned(),
+                        scheme: link.scheme.to_owned(),
+                        v1_served: link.v1_served,
+                    });
             }
         }
         drop(positions);
         for (dataset, mut concepts) in self.datasets.iter_mut().zip(concepts) {
-            for names in concepts.values_mut() {
-                names.sort();
-                names.dedup();
+            for linked in concepts.values_mut() {
+                linked.sort_by(|a, b| a.name.cmp(&b.name));
+                linked.dedup_by(|a, b| a.name == b.name);
             }
             dataset.concepts = concepts;
         }
@@ -486,7 +507,7 @@ fn editions(catalog: &Catalog) -> Vec<(String, (&DatasetInfo, &EditionMeta, &str
 }
 
 /// What an edition states of a series, and the concepts that explain it there.
-type Stated<'c> = (&'c str, &'c Series, &'c [String]);
+type Stated<'c> = (&'c str, &'c Series, &'c [LinkedConcept]);
 
 /// Each v2 series, with what every edition states of it and links it to.
 fn series(catalog: &Catalog) -> Vec<(String, Vec<Stated<'_>>)> {

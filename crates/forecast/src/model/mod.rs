@@ -11,8 +11,8 @@ pub mod values;
 
 pub use self::{
     catalog::{
-        Catalog, ConceptLink, Dataset, DatasetInfo, EditionChoice, Editions, Names, Series,
-        SeriesRef,
+        Catalog, ConceptLink, Dataset, DatasetInfo, EditionChoice, Editions, LinkedConcept, Names,
+        Series, SeriesRef,
     },
     derivation::{Derivation, Estimate, Input, MethodKind},
     observation::Observation,

@@ -22,7 +22,7 @@ use self::{
 use crate::{
     Error, analysis,
     convert::wire::v2 as wire,
-    model::{Catalog, Dataset, EditionChoice, Editions, Names, SeriesRef},
+    model::{Catalog, Dataset, EditionChoice, Editions, LinkedConcept, Names, SeriesRef},
 };
 use llmarket_kit::{
     access::Access,
@@ -396,7 +396,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             // Only concepts the caller may read select: a filter tells nothing of the others.
             parent_ok
                 && filter.concepts.iter().all(|c| {
-                    access.may_read_v2_name(c) && s.dataset.concepts_of(&s.series.id).contains(c)
+                    let linked = s.dataset.concepts_of(&s.series.id);
+                    linked
+                        .iter()
+                        .any(|l| l.name == *c && may_read(&access, s.dataset, l))
                 })
         };
         let mut series: Vec<(String, SeriesRef<'_>)> = editions
@@ -659,9 +662,16 @@ fn reply<T: prost::Message>(
 fn readable_concepts(access: &Access, series: SeriesRef<'_>) -> Vec<String> {
     let concepts = series.dataset.concepts_of(&series.series.id).iter();
     concepts
-        .filter(|c| access.may_read_v2_name(c))
-        .cloned()
+        .filter(|c| may_read(access, series.dataset, c))
+        .map(|c| c.name.clone())
         .collect()
+}
+
+/// Whether `access` may read `concept`, linked to a series of `edition`, as the taxonomy
+/// service decides: a grant of the v2 dataset or scheme, or the v1 `schemes/{s}` where v1
+/// serves the scheme from this dataset.
+fn may_read(access: &Access, edition: &Dataset, concept: &LinkedConcept) -> bool {
+    access.may_read_scheme_in(&edition.edition.dataset, &concept.scheme, concept.v1_served)
 }
 
 #[cfg(test)]

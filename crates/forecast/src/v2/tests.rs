@@ -430,11 +430,13 @@ const SEGMENT: &str = "datasets/cic-global-llm/schemes/industry/concepts/maas";
 /// Both editions, the 2026 one linking `market-size` to a driver and a segment and the 2027 one
 /// linking it to the segment only.
 fn linked() -> ForecastApiV2 {
-    let link = |edition, concept| ConceptLink {
+    let link = |edition, concept: &'static str| ConceptLink {
         dataset: "cic-global-llm",
         edition,
         series: "market-size",
         concept,
+        scheme: concept.split('/').nth(3).unwrap(),
+        v1_served: true,
     };
     let catalog = Catalog::load(&[builtin(), test_edition()])
         .unwrap()
@@ -581,8 +583,53 @@ fn a_changed_link_is_a_changed_series() {
         edition: "2026",
         series: "market-size",
         concept: SEGMENT,
+        scheme: "industry",
+        v1_served: true,
     };
     let new = old.clone().with_concepts([link]);
     assert_eq!(old.changes(&new).changed, [MARKET]);
     assert!(new.changes(&new.clone().with_concepts([link])).is_empty());
+}
+
+#[tokio::test]
+async fn a_v1_scheme_grant_reads_a_linked_concept_where_v1_serves_its_scheme() {
+    let link = |concept, scheme, v1_served| ConceptLink {
+        dataset: "cic-global-llm",
+        edition: "2026",
+        series: "market-size",
+        concept,
+        scheme,
+        v1_served,
+    };
+    let catalog = Catalog::load(&[builtin()]).unwrap().with_concepts([
+        link(DRIVER, "drivers", true),
+        link(SEGMENT, "industry", false),
+    ]);
+    let api = ForecastApiV2::new(Arc::new(ArcSwap::from_pointee(catalog)));
+    let request = |grants: &[&str]| {
+        granted(
+            pb::GetSeriesRequest {
+                name: MARKET.into(),
+                edition: None,
+            },
+            grants,
+        )
+    };
+    let v1 = [
+        "datasets/cic-global-llm-2026",
+        "schemes/drivers",
+        "schemes/industry",
+    ];
+    let shown = api.get_series(request(&v1)).await.unwrap().into_inner();
+    assert_eq!(
+        shown.concepts,
+        [DRIVER],
+        "industry is not v1's from this dataset"
+    );
+    let filter = pb::ListSeriesRequest {
+        parent: "datasets/cic-global-llm".into(),
+        filter: format!("concepts:\"{DRIVER}\""),
+        ..Default::default()
+    };
+    assert_eq!(listed(&api, granted(filter, &v1)).await, [MARKET]);
 }
