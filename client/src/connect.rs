@@ -1,5 +1,5 @@
 //! Channels to one service (several replicas balanced with tonic's `Channel::balance_list`, or
-//! the addresses of a `dns:` target followed as they change, see [`crate::resolve`]) and
+//! the addresses of a `dns:` target followed as they change, see `resolve`) and
 //! the call helper: a deadline over the whole call, and bounded retries with exponential backoff
 //! and full jitter when a replica is UNAVAILABLE.
 //!

@@ -254,7 +254,7 @@ resource_name! {
 /// `datasets/{dataset}/editions/{edition}`, `datasets/{dataset}/schemes/{scheme}`,
 /// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}` and
 /// `datasets/{dataset}/milestones/{milestone}`. Datasets and series keep their v1 forms
-/// ([`DatasetName`](super::DatasetName), [`SeriesName`](super::SeriesName)), with v2 dataset ids.
+/// ([`DatasetName`], [`SeriesName`]), with v2 dataset ids.
 pub mod v2 {
     use super::{NameError, fmt, split, split_short, split_with};
 

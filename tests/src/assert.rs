@@ -54,3 +54,48 @@ pub fn assert_not_found<T: Debug>(result: Result<T, Status>, resource: &str) -> 
     }
     nearest
 }
+
+/// Asserts `status` is a RESOURCE_EXHAUSTED refusal a retry can cure, decoded as a client
+/// would: `google.rpc.RetryInfo` with `delay`, `google.rpc.ErrorInfo` with `reason`, and the
+/// same delay in the `grpc-retry-pushback-ms` metadata a gRPC retry policy follows.
+#[track_caller]
+pub fn assert_retry_after(status: &Status, reason: &str, delay: std::time::Duration) {
+    assert_refusal(status, reason);
+    let retry = status.get_details_retry_info().map(|r| r.retry_delay);
+    assert_eq!(retry, Some(Some(delay)), "{status:?}");
+    assert_eq!(
+        pushback(status),
+        delay.as_millis().to_string(),
+        "{status:?}"
+    );
+}
+
+/// Asserts `status` is a RESOURCE_EXHAUSTED refusal no retry cures: ErrorInfo with `reason`,
+/// no RetryInfo, and a negative pushback (a gRPC retry policy does not retry it).
+#[track_caller]
+pub fn assert_no_retry(status: &Status, reason: &str) {
+    assert_refusal(status, reason);
+    assert!(status.get_details_retry_info().is_none(), "{status:?}");
+    assert_eq!(pushback(status), "-1", "{status:?}");
+}
+
+#[track_caller]
+fn assert_refusal(status: &Status, reason: &str) {
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let info = status
+        .get_details_error_info()
+        .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
+    assert_eq!(
+        (info.reason.as_str(), info.domain.as_str()),
+        (reason, llmarket_serving::refusal::DOMAIN),
+        "{status:?}"
+    );
+}
+
+fn pushback(status: &Status) -> String {
+    let value = status.metadata().get(llmarket_serving::refusal::PUSHBACK);
+    value
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -5,7 +5,7 @@
 //! source's note on what the series covers (`series_note`). A rate (a CAGR, a multiple) is a
 //! row whose `from_year` and `year` are the ends of its span. Commands whose results are not
 //! values (milestones, concepts; the timeline's milestones beside its values) print their own
-//! records ([`records`](super::records)).
+//! records (`records`).
 
 use std::{borrow::Cow, collections::BTreeSet};
 

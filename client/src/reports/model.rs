@@ -1,5 +1,5 @@
 //! The serde types the reports are built from: stable JSON, independent of the prost types
-//! (their checked conversions from the wire are in [`convert`](super::convert)).
+//! (their checked conversions from the wire are in `convert`).
 
 use std::collections::BTreeMap;
 
@@ -127,13 +127,13 @@ pub enum Transform {
 pub enum MethodKind {
     /// On the geometric path between two stated years (inputs: before, after).
     CagrInterpolation,
-    /// inputs[0] / inputs[1] − 1.
+    /// `inputs[0] / inputs[1] − 1`.
     YearOverYear,
-    /// inputs[0] / inputs[1] × 100.
+    /// `inputs[0] / inputs[1] × 100`.
     Index,
-    /// inputs[0] / inputs[1], the parent's value.
+    /// `inputs[0] / inputs[1]`, the parent's value.
     ShareOfParent,
-    /// inputs[0] × (1 + annual_rate)^years.
+    /// `inputs[0] × (1 + annual_rate)^years`.
     Projection,
 }
 

@@ -142,7 +142,7 @@ impl Point {
         }
     }
 
-    /// This value rounded to `places` decimals, as [`rounded`](Self::rounded) says.
+    /// This value rounded to `places` decimals, as `rounded` says.
     pub fn rounded_to(self, places: i32) -> Self {
         self.rounded(places, |_| places)
     }

@@ -177,8 +177,8 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
             &shown_version(&catalog, &access),
             pb::GetObservationsResponse {
                 observations: observations.into_iter().map(Into::into).collect(),
-                transform: convert::transform_to_pb(query.args.transform).into(),
-                fill: convert::fill_to_pb(query.target.fill).into(),
+                transform: convert::wire::v1::transform(query.args.transform).into(),
+                fill: convert::wire::v1::fill(query.target.fill).into(),
                 series: request.series,
             },
         ))

@@ -186,20 +186,28 @@ impl ProcessBudget {
 
     /// The status of new work past the unsent budget.
     pub(crate) fn unsent_exhausted(&self) -> tonic::Status {
-        tonic::Status::resource_exhausted(format!(
-            "server overloaded: its clients have not read {} bytes of replies, more than \
-             --max-unsent-bytes-total allows; retry with backoff",
-            self.0.limits.max_unsent_bytes
-        ))
+        crate::refusal::retry_after(
+            "UNREAD_REPLIES_LIMIT",
+            crate::refusal::UNREAD_RETRY,
+            format!(
+                "server overloaded: its clients have not read {} bytes of replies, more than \
+                 --max-unsent-bytes-total allows; retry with backoff",
+                self.0.limits.max_unsent_bytes
+            ),
+        )
     }
 
     /// The status of a call past the streams' budget.
     pub(crate) fn streams_exhausted(&self) -> tonic::Status {
-        tonic::Status::resource_exhausted(format!(
-            "server overloaded: {} calls already open, the most --max-streams-total allows; \
-             retry with backoff",
-            self.0.limits.max_streams
-        ))
+        crate::refusal::retry_after(
+            "OPEN_CALLS_LIMIT",
+            crate::refusal::CALL_RETRY,
+            format!(
+                "server overloaded: {} calls already open, the most --max-streams-total allows; \
+                 retry with backoff",
+                self.0.limits.max_streams
+            ),
+        )
     }
 }
 

@@ -5,14 +5,14 @@
 //!
 //! A request's path:
 //!
-//! 1. [`accept`]: TCP accept, connection cap and per-address cap ([`per_address`]), the slots
+//! 1. `accept`: TCP accept, connection cap and per-address cap ([`per_address`]), the slots
 //!    kept for authenticated connections ([`anonymous`]), descriptor back-off, then the TLS
 //!    handshake ([`tls`], when configured) on the connection's own task, bounded by the
 //!    first-request deadline;
 //! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
 //!    age and stalled-peer timers; the process's budget for unsent replies and open calls
-//!    ([`budget`]), shared by every connection, counted per call ([`tracked`]); what it writes in one wake-up of its task leaves in one
-//!    write ([`held_writes`]);
+//!    ([`budget`]), shared by every connection, counted per call (`tracked`); what it writes in one wake-up of its task leaves in one
+//!    write (`held_writes`);
 //! 3. the stack the caller of [`serve`] builds around the routes (the server binary's
 //!    `app::stack` is the one written order);
 //! 4. the routes: the service, health and reflection.
@@ -31,6 +31,7 @@ pub mod middleware;
 pub mod peer;
 pub mod per_address;
 mod phase;
+pub mod refusal;
 pub mod signals;
 pub mod tls;
 mod tracked;

@@ -3,7 +3,7 @@
 //! in a [`watch`] channel, so [`ServerTls::reload`] (SIGHUP) swaps in new files without a
 //! restart; connections already open keep the config they were accepted with, but a mutual-TLS
 //! connection whose client certificate no longer verifies against the new client CA and CRLs
-//! is told so ([`ServerTls::until_unverified`]) and closed.
+//! is told so (`ServerTls::until_unverified`) and closed.
 //!
 //! With mutual TLS a client certificate must carry the clientAuth extended key usage: a
 //! certificate without EKUs, or one for servers only, is refused in the handshake, so a server

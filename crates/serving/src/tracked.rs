@@ -101,11 +101,15 @@ impl ConnState {
 
     /// The status of a reply this connection has no room for.
     fn exhausted(&self) -> tonic::Status {
-        tonic::Status::resource_exhausted(format!(
-            "this connection holds more than {} bytes of replies its client has not read; \
-             read the replies, or spread the calls over time or connections",
-            self.max_unsent
-        ))
+        crate::refusal::retry_after(
+            "CONNECTION_UNREAD_REPLIES_LIMIT",
+            crate::refusal::UNREAD_RETRY,
+            format!(
+                "this connection holds more than {} bytes of replies its client has not read; \
+                 read the replies, or spread the calls over time or connections",
+                self.max_unsent
+            ),
+        )
     }
 
     /// Why a new call gets no work done, if it gets none: the process has no place for another
@@ -131,11 +135,14 @@ impl ConnState {
     /// however large), or over the process's: then the status to end the reply with.
     fn try_add_unsent(&self, len: usize) -> Result<(), tonic::Status> {
         if len > self.max_reply {
-            return Err(tonic::Status::resource_exhausted(format!(
-                "the reply is {len} bytes, more than --max-reply-size {} allows; ask for less \
-                 (a smaller page_size, fewer names)",
-                self.max_reply
-            )));
+            return Err(crate::refusal::no_retry(
+                "REPLY_TOO_LARGE",
+                format!(
+                    "the reply is {len} bytes, more than --max-reply-size {} allows; ask for \
+                     less (a smaller page_size, fewer names)",
+                    self.max_reply
+                ),
+            ));
         }
         let before = self.unsent.fetch_add(len, Ordering::Relaxed);
         let refused = if before > 0 && before.saturating_add(len) > self.max_unsent {
@@ -442,7 +449,7 @@ impl Drop for TrackedBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::budget::BudgetLimits;
+    use crate::{budget::BudgetLimits, middleware::testing::refusal, refusal::UNREAD_RETRY};
 
     fn sharing(budget: &ProcessBudget) -> ConnState {
         ConnState::new((1000, 500), budget.clone())
@@ -461,6 +468,10 @@ mod tests {
             refused.message().contains("--max-unsent-bytes-total"),
             "{}",
             refused.message()
+        );
+        assert_eq!(
+            (refusal(&refused).retry_delay, refusal(&refused).reason),
+            (Some(UNREAD_RETRY), "UNREAD_REPLIES_LIMIT".into())
         );
         assert_eq!(
             a.unsent.load(Ordering::Relaxed),
@@ -541,6 +552,38 @@ mod tests {
             "{}",
             refused.message()
         );
+        let not_retryable = refusal(&refused);
+        assert_eq!(not_retryable.retry_delay, None);
+        assert_eq!(not_retryable.reason, "REPLY_TOO_LARGE");
         state.try_add_unsent(500).expect("exactly the cap");
+    }
+
+    #[test]
+    fn momentary_refusals_say_when_to_retry() {
+        // The process's open calls.
+        let budget = ProcessBudget::new(BudgetLimits {
+            max_unsent_bytes: 1 << 20,
+            max_streams: 1,
+        });
+        let state = sharing(&budget);
+        let mut places = Vec::new();
+        let refused = loop {
+            match state.admit() {
+                Ok(place) if places.len() < 100 => places.push(place),
+                Ok(_) => panic!("no cap on open calls"),
+                Err(status) => break status,
+            }
+        };
+        let over = refusal(&refused);
+        assert_eq!(over.retry_delay, Some(crate::refusal::CALL_RETRY));
+        assert_eq!(over.reason, "OPEN_CALLS_LIMIT");
+        drop(places);
+        // The connection's unread replies.
+        let state = ConnState::new((100, 100), ProcessBudget::default());
+        state.try_add_unsent(100).expect("one reply alone");
+        let full = refusal(&state.admit().unwrap_err());
+        assert_eq!(full.retry_delay, Some(UNREAD_RETRY));
+        assert_eq!(full.reason, "CONNECTION_UNREAD_REPLIES_LIMIT");
+        assert_eq!(full.pushback, "500");
     }
 }

@@ -6,7 +6,8 @@
 //! [`model`] (domain types), [`search`] (the suffix-array search index), [`vocabulary`] (the assembled
 //! vocabulary and its lookups), [`editions`] (the vocabulary of each (dataset, edition)),
 //! [`load`] (TOML parsing and validation, each source alone, and the v1 view merged from each
-//! dataset's latest edition), [`convert`] (requests validated into queries), [`reply`] (domain
+//! dataset's latest edition), [`links`] (each edition's concept–series links alone, for the
+//! forecast service), [`convert`] (requests validated into queries), [`reply`] (domain
 //! values as messages), and [`v2`] (the service of contract v2, `llmarket.taxonomy.v2`). Each handler takes one
 //! snapshot of the vocabulary and does no I/O. Each checks the caller's grants ([`Access`]) before
 //! it looks anything up, so a refusal is the same whether the resource exists or not; lists and
@@ -19,6 +20,7 @@ pub mod convert;
 pub mod editions;
 pub mod error;
 pub mod language;
+pub mod links;
 pub mod load;
 pub mod model;
 pub mod nearest;

@@ -418,6 +418,35 @@ impl From<TwoLanguages> for Texts {
     }
 }
 
+/// A concept's link to a series as a file writes it: scheme id, concept id, series name.
+pub(crate) type WrittenLink = (String, String, String);
+
+/// What [`read_series_links`] reads of a file: its dataset's id, its scheme ids in order, and
+/// each link it writes.
+pub(crate) type FileLinks = (String, Vec<String>, Vec<WrittenLink>);
+
+/// Parses and checks `file` (of directory `directory`) item by item, as [`Vocabulary::load`]
+/// does, and returns the id of its dataset, its schemes' ids and each (scheme id, concept id,
+/// series name) link it writes, `series` naming series as [`Concept::series`] does. Builds
+/// nothing else.
+pub(crate) fn read_series_links(file: &DataFile, directory: &str) -> Result<FileLinks, LoadError> {
+    let mut builder = Builder::default();
+    let id = builder.file(file, directory)?;
+    let schemes = builder.schemes.iter().map(|s| s.id.clone()).collect();
+    let links = builder
+        .concepts
+        .into_iter()
+        .flat_map(|concept| {
+            let scheme = builder.schemes[concept.scheme].id.clone();
+            concept
+                .series
+                .into_iter()
+                .map(move |series| (scheme.clone(), concept.id.clone(), series))
+        })
+        .collect();
+    Ok((id, schemes, links))
+}
+
 impl Builder {
     /// Adds the schemes and milestones of `file`; returns the id of the dataset they belong to.
     fn file(&mut self, file: &DataFile, directory: &str) -> Result<String, LoadError> {

@@ -1,8 +1,8 @@
 //! NOT_FOUND with the nearest names: a scheme, concept or milestone that does not exist is
-//! answered with up to [`MAX_NEAREST`] existing names the caller may read, nearest first (by
-//! edit distance of the id, of `scheme/concept`, or of a label; then containment), in the
-//! message and as `google.rpc.ResourceInfo` and `google.rpc.ErrorInfo` details (see
-//! taxonomy.proto).
+//! answered with up to [`MAX_NEAREST`](llmarket_kit::nearest::MAX_NEAREST) existing names the
+//! caller may read, nearest first (by edit distance of the id, of `scheme/concept`, or of a
+//! label; then containment), in the message and as `google.rpc.ResourceInfo` and
+//! `google.rpc.ErrorInfo` details (see taxonomy.proto).
 
 use llmarket_proto::names::{concept_name, milestone_name, scheme_name};
 use tonic::Status;

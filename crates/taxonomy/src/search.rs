@@ -148,7 +148,7 @@ const PLACE_BITS: u32 = 2;
 const MAX_CONCEPTS: usize = (u32::MAX >> PLACE_BITS) as usize;
 /// Most bytes of normalised text an index holds (the suffix sorter counts in `i32`).
 const MAX_TEXT: usize = i32::MAX as usize;
-/// Runs of the suffix array at least this long are classified at load ([`Heavy`]): reading a
+/// Runs of the suffix array at least this long are classified at load (`Heavy`): reading a
 /// run costs about 4 ns an entry, so no query reads for more than about 0.4 ms, well inside the
 /// 2 ms a first page may take on 100,000 concepts (docs/benchmarks/2026-12-07-search.md).
 pub const HEAVY_RUN: usize = 100_000;

@@ -1,5 +1,5 @@
-//! The server process: what it serves (the [`Plan`]), how it starts and binds, the one layer
-//! order every call passes ([`stack`]), and the one reload path ([`reload`]).
+//! The server process: what it serves (the `Plan`), how it starts and binds, the one layer
+//! order every call passes ([`stack`](fn@stack)), and the one reload path (`reload`).
 //!
 //! Order of work in [`run`]: auth file (65 bad, 74 unreadable) → data (65 bad, 74 unreadable) →
 //! TLS files (65 bad, 74 unreadable) → bind (74) → open-file limit raised → log addresses →
@@ -51,7 +51,9 @@ fn shared<T>(value: T) -> Shared<T> {
     Arc::new(ArcSwap::from_pointee(value))
 }
 
-/// Reads `dirs` (after the built-in data) and loads the data of the services asked for.
+/// Reads `dirs` (after the built-in data) and loads the data of the services asked for. The
+/// forecast catalog learns which concepts explain each series from the taxonomy files' links
+/// alone ([`taxonomy::links`]), so a forecast-only process builds no vocabulary for them.
 fn load_data(
     dirs: &[std::path::PathBuf],
     want_forecast: bool,
@@ -59,7 +61,20 @@ fn load_data(
 ) -> Result<(Option<forecast::Catalog>, Option<taxonomy::Vocabulary>), LoadError> {
     let sources = data::all_sources(dirs)?;
     let forecast = want_forecast
-        .then(|| forecast::Catalog::load(&sources))
+        .then(|| -> Result<_, LoadError> {
+            let editions = taxonomy::links::series_links(&sources)?;
+            let links = editions.iter().flat_map(|e| {
+                e.links.iter().map(|link| forecast::model::ConceptLink {
+                    dataset: &e.edition.dataset,
+                    edition: &e.edition.id,
+                    series: &link.series,
+                    concept: &link.concept,
+                    scheme: &link.scheme,
+                    v1_served: link.v1_served,
+                })
+            });
+            Ok(forecast::Catalog::load(&sources)?.with_concepts(links))
+        })
         .transpose()?;
     let taxonomy = want_taxonomy
         .then(|| taxonomy::Vocabulary::load(&sources))

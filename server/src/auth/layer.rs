@@ -17,7 +17,6 @@ use std::{
 use futures_util::future::Either;
 use http::{Request, Response, header::AUTHORIZATION};
 use tonic::{Code, Status, body::Body};
-use tonic_types::{ErrorDetails, StatusExt as _};
 use tower::{Layer, Service};
 
 use llmarket_serving::{
@@ -278,19 +277,20 @@ pub fn authenticate<B>(
 /// RESOURCE_EXHAUSTED for a principal past its quota, with when to retry.
 fn quota_exceeded(name: &str, rate: f64, wait: Duration) -> Status {
     let wait = Duration::from_millis(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1));
-    Status::with_error_details(
-        Code::ResourceExhausted,
+    llmarket_serving::refusal::retry_after(
+        "QUOTA_EXCEEDED",
+        wait,
         format!(
             "principal {name:?} is over its quota of {rate} calls per second; retry after {} ms",
             wait.as_millis()
         ),
-        ErrorDetails::with_retry_info(Some(wait)),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use arc_swap::ArcSwap;
+    use tonic_types::StatusExt as _;
     use tower::ServiceExt as _;
 
     use super::*;
@@ -396,6 +396,14 @@ mod tests {
         assert!(
             delay.is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(1)),
             "{delay:?}"
+        );
+        let refusal = llmarket_serving::middleware::testing::refusal(&status);
+        assert_eq!(refusal.reason, "QUOTA_EXCEEDED");
+        let pushback: u128 = refusal.pushback.parse().unwrap();
+        assert_eq!(
+            Some(pushback),
+            delay.map(|d| d.as_millis()),
+            "the same delay"
         );
     }
 

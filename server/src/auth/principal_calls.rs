@@ -79,7 +79,11 @@ impl PrincipalCalls {
         };
         let count = open.entry(name.clone()).or_insert(0);
         if *count >= self.limit {
-            return Err(Status::resource_exhausted(refusal(self.limit)));
+            return Err(llmarket_serving::refusal::retry_after(
+                "PRINCIPAL_CALLS_LIMIT",
+                llmarket_serving::refusal::CALL_RETRY,
+                refusal(self.limit),
+            ));
         }
         *count += 1;
         Ok(PrincipalPlace {
@@ -116,6 +120,12 @@ mod tests {
             "{}",
             refused.message()
         );
+        let refusal = llmarket_serving::middleware::testing::refusal(&refused);
+        assert_eq!(
+            refusal.retry_delay,
+            Some(llmarket_serving::refusal::CALL_RETRY)
+        );
+        assert_eq!(refusal.reason, "PRINCIPAL_CALLS_LIMIT");
         let b = calls.clone().take("b").expect("another principal");
         let ip = "2001:db8::1".parse().unwrap();
         let anonymous = calls.take_anonymous(ip).unwrap();

@@ -410,6 +410,7 @@ async fn past_its_quota_a_principal_gets_resource_exhausted_with_a_retry_hint() 
     );
     let retry = status.get_details_retry_info().expect("RetryInfo");
     let delay = retry.retry_delay.expect("a delay");
+    llmarket_tests::assert::assert_retry_after(&status, "QUOTA_EXCEEDED", delay);
     assert!(
         delay > Duration::from_secs(10) && delay <= Duration::from_secs(61),
         "{delay:?}"

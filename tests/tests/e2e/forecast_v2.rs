@@ -196,3 +196,233 @@ async fn reflection_lists_v2_beside_v1() {
         "{names:?}"
     );
 }
+
+/// Sends `authorization: Bearer <token>` on every call.
+#[derive(Clone)]
+struct Bearer(&'static str);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        let value = format!("Bearer {}", self.0).parse().expect("ascii");
+        request.metadata_mut().insert("authorization", value);
+        Ok(request)
+    }
+}
+
+/// The test edition's vocabulary: two schemes, `a` linking `x` to `a_series` and `b` linking
+/// `y` to `market-size`.
+fn vocabulary(a_series: &str) -> String {
+    let scheme = |id: &str, concept: &str, series: &str| {
+        format!(
+            "[[schemes]]\nid = \"{id}\"\ntitle_zh_hans = \"{id}\"\ntitle_en = \"{id}\"\nsource = \"1\"\n\
+             [[schemes.concepts]]\nid = \"{concept}\"\npref_label_zh_hans = \"{concept}\"\n\
+             pref_label_en = \"{concept}\"\nseries = [\"{series}\"]\n"
+        )
+    };
+    format!(
+        "dataset = \"cic-global-llm-2027-test\"\n{}{}",
+        scheme("a", "x", a_series),
+        scheme("b", "y", "market-size")
+    )
+}
+
+#[tokio::test]
+async fn a_forecast_process_lists_the_concepts_linked_to_a_series_as_granted_and_reloaded() {
+    use llmarket_tests::process::{ServerProcess, write_manifest};
+    const X: &str = "datasets/cic-global-llm/schemes/a/concepts/x";
+    const Y: &str = "datasets/cic-global-llm/schemes/b/concepts/y";
+    const APPLICATIONS: &str = "datasets/cic-global-llm/series/application-market";
+
+    let dir = std::env::temp_dir().join(format!("llmarket-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let edition = dir.join("cic-global-llm-2027-test");
+    std::fs::create_dir_all(&edition).expect("create the data directory");
+    let test_edition = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/cic-global-llm-2027-test");
+    for file in ["forecast.toml", "manifest.toml"] {
+        std::fs::copy(test_edition.join(file), edition.join(file)).expect("copy");
+    }
+    std::fs::write(edition.join("taxonomy.toml"), vocabulary("market-size")).expect("write");
+    write_manifest(&edition);
+    let digest = |token| llmarket_server::auth::token::TokenDigest::of(token);
+    let auth = dir.join("auth.toml");
+    std::fs::write(
+        &auth,
+        format!(
+            "[[principal]]\nname = \"full\"\ntokens = [\"{}\"]\ngrants = [\"datasets/*\"]\n\
+             [[principal]]\nname = \"narrow\"\ntokens = [\"{}\"]\n\
+             grants = [\"datasets/cic-global-llm-2027-test\", \"datasets/cic-global-llm/schemes/a\"]\n",
+            digest("full"),
+            digest("narrow"),
+        ),
+    )
+    .expect("write");
+    let server = ServerProcess::start(
+        &[
+            "--data",
+            edition.to_str().expect("utf-8 path"),
+            "--data-watch",
+            "off",
+            "--auth-file",
+            auth.to_str().expect("utf-8 path"),
+            "forecast",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let channel =
+        tonic::transport::Channel::from_shared(format!("http://{}", server.addr("Forecast")))
+            .expect("url")
+            .connect()
+            .await
+            .expect("connect");
+    let client = |token| ForecastServiceClient::with_interceptor(channel.clone(), Bearer(token));
+    let concepts = |token, name: &'static str, edition: Option<&'static str>| {
+        let mut client = client(token);
+        async move {
+            let request = pb::GetSeriesRequest {
+                name: name.into(),
+                edition: edition.map(|e| pb::EditionSelector {
+                    selector: Some(Selector::Edition(e.into())),
+                }),
+            };
+            client
+                .get_series(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .concepts
+        }
+    };
+    let filtered = |token, concept: &'static str| {
+        let mut client = client(token);
+        async move {
+            let request = pb::ListSeriesRequest {
+                parent: "datasets/cic-global-llm".into(),
+                filter: format!("concepts:\"{concept}\""),
+                ..Default::default()
+            };
+            let found = client.list_series(request).await.unwrap().into_inner();
+            found.series.into_iter().map(|s| s.name).collect::<Vec<_>>()
+        }
+    };
+
+    // One call names every concept linked to the series, across schemes, of the edition read.
+    assert_eq!(concepts("full", MARKET, None).await, [X, Y]);
+    let builtin = concepts(
+        "full",
+        MARKET,
+        Some("datasets/cic-global-llm/editions/2026"),
+    )
+    .await;
+    assert!(
+        builtin.contains(
+            &"datasets/cic-global-llm/schemes/industry/concepts/model-based-revenue".to_owned()
+        ) && !builtin.contains(&X.to_owned()),
+        "the built-in edition's own links: {builtin:?}"
+    );
+    assert_eq!(filtered("full", Y).await, [MARKET]);
+    // A caller granted scheme `a` only sees and selects by its concepts alone.
+    assert_eq!(concepts("narrow", MARKET, None).await, [X]);
+    assert_eq!(filtered("narrow", X).await, [MARKET]);
+    assert!(filtered("narrow", Y).await.is_empty());
+
+    // A reload that moves `x` to another series: both reads follow it.
+    std::fs::write(
+        edition.join("taxonomy.toml"),
+        vocabulary("application-market"),
+    )
+    .expect("write");
+    write_manifest(&edition);
+    server.signal("HUP");
+    let reloaded = server.line_containing("reloaded data");
+    assert!(
+        reloaded.contains(MARKET) && reloaded.contains(APPLICATIONS),
+        "{reloaded}"
+    );
+    assert_eq!(concepts("full", MARKET, None).await, [Y]);
+    assert_eq!(concepts("full", APPLICATIONS, None).await, [X]);
+    assert_eq!(filtered("narrow", X).await, [APPLICATIONS]);
+    assert!(concepts("narrow", MARKET, None).await.is_empty());
+
+    drop(server);
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[tokio::test]
+async fn every_series_lists_the_concepts_the_taxonomy_service_links_to_it() {
+    use llmarket_proto::llmarket::taxonomy::v2::{
+        self as tpb, taxonomy_service_client::TaxonomyServiceClient,
+    };
+    let server = llmarket_tests::process::ServerProcess::start(
+        &[
+            "all",
+            "--forecast-listen",
+            "127.0.0.1:0",
+            "--taxonomy-listen",
+            "127.0.0.1:0",
+        ],
+        2,
+    );
+    let channel = |service| {
+        tonic::transport::Channel::from_shared(format!("http://{}", server.addr(service)))
+            .expect("url")
+            .connect_lazy()
+    };
+    let mut forecast = ForecastServiceClient::new(channel("Forecast"));
+    let mut taxonomy = TaxonomyServiceClient::new(channel("Taxonomy"));
+    let series = forecast
+        .list_series(pb::ListSeriesRequest {
+            parent: "datasets/-".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    let mut linked = 0;
+    for s in &series {
+        // What a client had to ask the taxonomy service before: every concept, of every
+        // scheme, that names this series.
+        let mut expected: Vec<String> = taxonomy
+            .list_concepts(tpb::ListConceptsRequest {
+                parent: "datasets/-/schemes/-".into(),
+                filter: format!("series:\"{}\"", s.name),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .concepts
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        expected.sort();
+        assert_eq!(s.concepts, expected, "{}", s.name);
+        linked += usize::from(!expected.is_empty());
+        // And the other way: each concept selects the series.
+        for concept in &s.concepts {
+            let found = forecast
+                .list_series(pb::ListSeriesRequest {
+                    parent: "datasets/-".into(),
+                    filter: format!("concepts:\"{concept}\""),
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(
+                found.series.iter().any(|f| f.name == s.name),
+                "{concept} does not select {}",
+                s.name
+            );
+        }
+    }
+    assert!(linked > 0, "the built-in report links series to concepts");
+}

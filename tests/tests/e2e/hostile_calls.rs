@@ -155,6 +155,7 @@ async fn a_message_over_the_size_limit_is_resource_exhausted() {
     let status = answer.grpc.expect("a grpc-status");
     assert_eq!(status.code(), Code::ResourceExhausted);
     assert!(status.message().contains("1024 bytes"), "{status:?}");
+    llmarket_tests::assert::assert_no_retry(&status, "MESSAGE_TOO_LARGE");
     let answer = raw_call(small.addr, LIST_DATASETS, &[], frame(&[0; 1024])).await;
     assert_ne!(
         code(&answer),

@@ -68,6 +68,7 @@ async fn a_reply_over_the_cap_ends_its_call_with_resource_exhausted() {
         .await
         .expect_err("a reply over the cap");
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    llmarket_tests::assert::assert_no_retry(&refused, "REPLY_TOO_LARGE");
     assert!(
         refused.message().contains("--max-reply-size")
             && refused.message().contains(&format!("{size} bytes")),

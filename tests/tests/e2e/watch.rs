@@ -17,7 +17,10 @@ use llmarket_proto::llmarket::watch::v2::{
     Change, Snapshot, WatchRequest, WatchResponse, watch_response::Event,
     watch_service_client::WatchServiceClient,
 };
-use llmarket_tests::process::{ServerProcess, write_manifest};
+use llmarket_tests::{
+    assert::assert_retry_after,
+    process::{ServerProcess, write_manifest},
+};
 use prost::Message as _;
 use tonic::{Code, Status, Streaming, transport::Channel};
 use tonic_types::StatusExt as _;
@@ -308,6 +311,11 @@ async fn a_caller_sees_only_the_datasets_and_changes_its_grants_let_it_read() {
         "{}",
         status.message()
     );
+    assert_retry_after(
+        &status,
+        "PRINCIPAL_CALLS_LIMIT",
+        llmarket_serving::refusal::CALL_RETRY,
+    );
     drop(stream);
     tokio::time::sleep(Duration::from_millis(300)).await;
     watch(connect(&server).await, "datasets/-", "", token)
@@ -330,10 +338,11 @@ async fn past_the_caps_the_next_watch_is_refused_and_the_call_time_ends_one() {
             "2s",
         ],
     );
-    let refused = |result: Result<Streaming<WatchResponse>, Status>, flag: &str| {
+    let refused = |result: Result<Streaming<WatchResponse>, Status>, flag: &str, reason: &str| {
         let status = result.expect_err("refused");
-        assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
         assert!(status.message().contains(flag), "{}", status.message());
+        // A retry cures it once a watch ends: the details say when.
+        assert_retry_after(&status, reason, llmarket_serving::refusal::STREAM_RETRY);
     };
     let one = connect(&server).await;
     let mut open = Vec::new();
@@ -347,6 +356,7 @@ async fn past_the_caps_the_next_watch_is_refused_and_the_call_time_ends_one() {
     refused(
         watch(one.clone(), "datasets/-", "", None).await,
         "--max-streaming-calls-per-connection",
+        "CONNECTION_STREAMING_CALLS_LIMIT",
     );
     let two = connect(&server).await;
     open.push(
@@ -357,6 +367,7 @@ async fn past_the_caps_the_next_watch_is_refused_and_the_call_time_ends_one() {
     refused(
         watch(two.clone(), "datasets/-", "", None).await,
         "--max-streaming-calls)",
+        "STREAMING_CALLS_LIMIT",
     );
     // The call time ends every watch, with DEADLINE_EXCEEDED; their places are given back.
     let mut stream = open.pop().expect("a watch");
@@ -403,6 +414,11 @@ async fn past_the_process_budget_the_next_watch_is_refused() {
         status.message().contains("--max-streams-total"),
         "{}",
         status.message()
+    );
+    assert_retry_after(
+        &status,
+        "OPEN_CALLS_LIMIT",
+        llmarket_serving::refusal::CALL_RETRY,
     );
 }
 

@@ -1,5 +1,5 @@
 //! The arithmetic of the forecast service: gap filling, transforms, growth, breakdowns,
-//! projections and consistency checks. Plain Rust over [`SeriesRef`]s, no tonic, no I/O; each
+//! projections and consistency checks. Plain Rust over [`SeriesRef`](crate::model::SeriesRef)s, no tonic, no I/O; each
 //! call touches only the series it is about (found by id, never by a scan).
 //!
 //! Rules for derived values (see `forecast.proto`):

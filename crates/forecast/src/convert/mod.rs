@@ -1,8 +1,10 @@
 //! Conversions between the wire (`llmarket.forecast.v1`) and the domain: [`request`] validates
-//! requests into queries, [`response`] turns domain values into messages.
+//! requests into queries, [`response`] turns domain values into messages, `wire` maps the
+//! domain's enums onto both contracts' (v2's handlers use it too).
 
 pub mod request;
 pub mod response;
+pub(crate) mod wire;
 
 pub use self::{
     request::{
@@ -10,7 +12,6 @@ pub use self::{
         Reading, SeriesId, Target,
     },
     response::{
-        breakdown_response, checks_response, dataset, fill_to_pb, growth_response,
-        projection_response, series, transform_to_pb,
+        breakdown_response, checks_response, dataset, growth_response, projection_response, series,
     },
 };

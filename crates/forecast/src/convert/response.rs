@@ -5,11 +5,11 @@ use llmarket_proto::{
     names::{dataset_name, series_name},
 };
 
+use super::wire::v1::{check_kind, kind, method_kind, provenance, qualifier, rate_kind};
 use crate::{
-    analysis::{Breakdown, Check, CheckKind, Growth, Projection},
+    analysis::{Breakdown, Check, Growth, Projection},
     model::{
-        Dataset, Derivation, Estimate, Fill, Input, Kind, MethodKind, Observation, Provenance,
-        Qualifier, Range, RateKind, SeriesRef, StatedRate, Transform, Unit,
+        Dataset, Derivation, Estimate, Input, Observation, Range, SeriesRef, StatedRate, Unit,
     },
 };
 
@@ -19,72 +19,6 @@ fn unit(unit: Unit) -> pb::Unit {
         Unit::UsdPerMillionTokens => pb::Unit::UsdPerMillionTokens,
         Unit::Fraction => pb::Unit::Fraction,
         Unit::Index => pb::Unit::Index,
-    }
-}
-
-fn qualifier(qualifier: Qualifier) -> pb::Qualifier {
-    match qualifier {
-        Qualifier::Exact => pb::Qualifier::Exact,
-        Qualifier::Approximate => pb::Qualifier::Approximate,
-        Qualifier::UpperBound => pb::Qualifier::UpperBound,
-        Qualifier::LowerBound => pb::Qualifier::LowerBound,
-    }
-}
-
-fn kind(kind: Kind) -> pb::ObservationKind {
-    match kind {
-        Kind::Actual => pb::ObservationKind::Actual,
-        Kind::Forecast => pb::ObservationKind::Forecast,
-    }
-}
-
-fn provenance(provenance: Provenance) -> pb::Provenance {
-    match provenance {
-        Provenance::Reported => pb::Provenance::Reported,
-        Provenance::Derived => pb::Provenance::Derived,
-    }
-}
-
-fn rate_kind(kind: RateKind) -> pb::RateKind {
-    match kind {
-        RateKind::Cagr => pb::RateKind::Cagr,
-        RateKind::AnnualChange => pb::RateKind::AnnualChange,
-    }
-}
-
-fn check_kind(kind: CheckKind) -> pb::CheckKind {
-    match kind {
-        CheckKind::ComponentsSum => pb::CheckKind::ComponentsSum,
-        CheckKind::StatedCagr => pb::CheckKind::StatedCagr,
-        CheckKind::ComponentWithinParent => pb::CheckKind::ComponentWithinParent,
-    }
-}
-
-/// The wire form of `fill`.
-pub fn fill_to_pb(fill: Fill) -> pb::Fill {
-    match fill {
-        Fill::None => pb::Fill::None,
-        Fill::CagrInterpolate => pb::Fill::CagrInterpolate,
-    }
-}
-
-/// The wire form of `transform`.
-pub fn transform_to_pb(transform: Transform) -> pb::Transform {
-    match transform {
-        Transform::None => pb::Transform::None,
-        Transform::YearOverYear => pb::Transform::YearOverYear,
-        Transform::Index => pb::Transform::Index,
-        Transform::ShareOfParent => pb::Transform::ShareOfParent,
-    }
-}
-
-fn method_kind(kind: MethodKind) -> pb::MethodKind {
-    match kind {
-        MethodKind::CagrInterpolation => pb::MethodKind::CagrInterpolation,
-        MethodKind::YearOverYear => pb::MethodKind::YearOverYear,
-        MethodKind::Index => pb::MethodKind::Index,
-        MethodKind::ShareOfParent => pb::MethodKind::ShareOfParent,
-        MethodKind::Projection => pb::MethodKind::Projection,
     }
 }
 

@@ -133,6 +133,9 @@ pub struct Dataset {
     index: HashMap<String, usize>,
     /// The last year the dataset states any value for (observation or end of a stated rate).
     horizon: i32,
+    /// The concepts that explain each series, by series id, in name order
+    /// ([`Catalog::with_concepts`]).
+    concepts: HashMap<String, Vec<LinkedConcept>>,
 }
 
 impl Dataset {
@@ -155,7 +158,14 @@ impl Dataset {
             series,
             index,
             horizon,
+            concepts: HashMap::new(),
         }
+    }
+
+    /// The concepts of this edition's vocabulary that explain series `id`, in name order; empty
+    /// when none does or the catalog was not told ([`Catalog::with_concepts`]).
+    pub fn concepts_of(&self, id: &str) -> &[LinkedConcept] {
+        self.concepts.get(id).map_or(&[], Vec::as_slice)
     }
 
     /// The id this edition's resources are named under in contract `names`: the v1 dataset id,
@@ -219,6 +229,35 @@ impl Dataset {
     }
 }
 
+/// A concept that explains a series of one edition: a link of the edition's vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConceptLink<'a> {
+    /// The v2 dataset id.
+    pub dataset: &'a str,
+    /// The edition id.
+    pub edition: &'a str,
+    /// The series id.
+    pub series: &'a str,
+    /// The concept's v2 name, `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`.
+    pub concept: &'a str,
+    /// The concept's scheme id.
+    pub scheme: &'a str,
+    /// Whether contract v1 serves the scheme under its id from this dataset (its v1 grant
+    /// `schemes/{scheme}` reads the concept too).
+    pub v1_served: bool,
+}
+
+/// A concept that explains a series, as a series lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedConcept {
+    /// The concept's v2 name.
+    pub name: String,
+    /// Its scheme id.
+    pub scheme: String,
+    /// Whether contract v1 serves the scheme under its id from the series' dataset.
+    pub v1_served: bool,
+}
+
 /// Which contract's resource names a value is written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Names {
@@ -260,8 +299,6 @@ pub struct Catalog {
     editions: Vec<Editions>,
     /// Position of each v2 dataset in `editions`, by id.
     editions_index: HashMap<String, usize>,
-    /// The concepts that explain each series (v2 names both), from the vocabulary.
-    concepts: HashMap<String, Vec<String>>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
 }
@@ -295,33 +332,46 @@ impl Catalog {
             index,
             editions,
             editions_index,
-            concepts: HashMap::new(),
             data_version,
         }
     }
 
-    /// This catalog, knowing which concepts explain each series: `links` yields a concept's v2
-    /// name and the v2 name of a series it explains (the vocabulary's links, read the other way).
-    pub fn with_concepts(mut self, links: impl IntoIterator<Item = (String, String)>) -> Self {
-        self.concepts.clear();
-        for (concept, series) in links {
-            self.concepts.entry(series).or_default().push(concept);
+    /// This catalog, knowing which concepts explain its series: `links` are the vocabulary's
+    /// links read the other way, each naming its edition. Links of an edition or a series the
+    /// catalog does not have are left out; the links it had before are replaced.
+    pub fn with_concepts<'l>(mut self, links: impl IntoIterator<Item = ConceptLink<'l>>) -> Self {
+        let positions: HashMap<(&str, &str), usize> = self
+            .datasets
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ((d.edition.dataset.as_str(), d.edition.id.as_str()), i))
+            .collect();
+        let mut concepts: Vec<HashMap<String, Vec<LinkedConcept>>> =
+            vec![HashMap::new(); positions.len()];
+        for link in links {
+            let Some(&at) = positions.get(&(link.dataset, link.edition)) else {
+                continue;
+            };
+            if self.datasets[at].get(link.series).is_some() {
+                concepts[at]
+                    .entry(link.series.to_owned())
+                    .or_default()
+                    .push(LinkedConcept {
+                        name: link.concept.to_owned(),
+                        scheme: link.scheme.to_owned(),
+                        v1_served: link.v1_served,
+                    });
+            }
         }
-        for concepts in self.concepts.values_mut() {
-            concepts.sort();
-            concepts.dedup();
+        drop(positions);
+        for (dataset, mut concepts) in self.datasets.iter_mut().zip(concepts) {
+            for linked in concepts.values_mut() {
+                linked.sort_by(|a, b| a.name.cmp(&b.name));
+                linked.dedup_by(|a, b| a.name == b.name);
+            }
+            dataset.concepts = concepts;
         }
         self
-    }
-
-    /// Whether the catalog was told which concepts explain its series ([`Catalog::with_concepts`]).
-    pub fn links_concepts(&self) -> bool {
-        !self.concepts.is_empty()
-    }
-
-    /// The concepts that explain the series `series` (a v2 name), in name order.
-    pub fn concepts_of(&self, series: &str) -> &[String] {
-        self.concepts.get(series).map_or(&[], Vec::as_slice)
     }
 
     /// Every v2 dataset, in id order.
@@ -427,7 +477,7 @@ impl Catalog {
 impl Catalog {
     /// What replacing this catalog with `new` changes, by contract v2 resource name: datasets
     /// (their latest edition), editions (their metadata and figures) and series (their figures
-    /// in any edition).
+    /// or linked concepts in any edition).
     pub fn changes(&self, new: &Catalog) -> Changes {
         let mut changes = Changes::between(latest(self), latest(new));
         changes.extend(Changes::between(editions(self), editions(new)));
@@ -456,19 +506,22 @@ fn editions(catalog: &Catalog) -> Vec<(String, (&DatasetInfo, &EditionMeta, &str
         .collect()
 }
 
-/// Each v2 series, with what every edition states of it.
-fn series(catalog: &Catalog) -> Vec<(String, Vec<(&str, &Series)>)> {
-    let mut named: std::collections::BTreeMap<String, Vec<(&str, &Series)>> = Default::default();
+/// What an edition states of a series, and the concepts that explain it there.
+type Stated<'c> = (&'c str, &'c Series, &'c [LinkedConcept]);
+
+/// Each v2 series, with what every edition states of it and links it to.
+fn series(catalog: &Catalog) -> Vec<(String, Vec<Stated<'_>>)> {
+    let mut named: std::collections::BTreeMap<String, Vec<Stated<'_>>> = Default::default();
     for dataset in &catalog.datasets {
         for s in &dataset.series {
             named
                 .entry(series_name(&dataset.edition.dataset, &s.id))
                 .or_default()
-                .push((dataset.edition.id.as_str(), s));
+                .push((dataset.edition.id.as_str(), s, dataset.concepts_of(&s.id)));
         }
     }
     for stated in named.values_mut() {
-        stated.sort_by_key(|(edition, _)| *edition);
+        stated.sort_by_key(|(edition, _, _)| *edition);
     }
     named.into_iter().collect()
 }

@@ -10,7 +10,10 @@ pub mod observation;
 pub mod values;
 
 pub use self::{
-    catalog::{Catalog, Dataset, DatasetInfo, EditionChoice, Editions, Names, Series, SeriesRef},
+    catalog::{
+        Catalog, ConceptLink, Dataset, DatasetInfo, EditionChoice, Editions, LinkedConcept, Names,
+        Series, SeriesRef,
+    },
     derivation::{Derivation, Estimate, Input, MethodKind},
     observation::Observation,
     values::{

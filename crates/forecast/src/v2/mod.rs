@@ -21,7 +21,8 @@ use self::{
 };
 use crate::{
     Error, analysis,
-    model::{Catalog, Dataset, EditionChoice, Editions, Names, SeriesRef},
+    convert::wire::v2 as wire,
+    model::{Catalog, Dataset, EditionChoice, Editions, LinkedConcept, Names, SeriesRef},
 };
 use llmarket_kit::{
     access::Access,
@@ -137,11 +138,6 @@ fn precondition(error: &Error) -> (&'static str, String) {
     }
 }
 
-/// A v2 dataset and the edition a read of it chooses, once the caller's grants allow it.
-struct Chosen<'c> {
-    edition: &'c Dataset,
-}
-
 /// Finds dataset `id` and the edition `choice` names, among the editions `access` may read
 /// (`name` is the resource read, for refusals). A dataset the caller may see nothing of is
 /// PERMISSION_DENIED whether it exists or not.
@@ -151,7 +147,7 @@ fn choose<'c>(
     id: &str,
     choice: EditionChoice<'_>,
     name: &str,
-) -> Result<Chosen<'c>, Status> {
+) -> Result<&'c Dataset, Status> {
     let Ok(dataset) = catalog.v2_dataset(id) else {
         access.edition(id, "", name)?;
         return Err(status(Error::DatasetNotFound {
@@ -182,7 +178,7 @@ fn choose<'c>(
         },
     };
     match edition {
-        Some(edition) => Ok(Chosen { edition }),
+        Some(edition) => Ok(edition),
         None => {
             if matches!(choice, EditionChoice::Latest) {
                 access.edition(id, "", name)?;
@@ -205,9 +201,7 @@ fn find_series<'c>(
 ) -> Result<SeriesRef<'c>, Status> {
     let id = request::series_name(name)?;
     let choice = edition_choice(selector, id.dataset)?;
-    let chosen = choose(catalog, access, id.dataset, choice, name)?;
-    chosen
-        .edition
+    choose(catalog, access, id.dataset, choice, name)?
         .find_series(id.series, Names::V2)
         .map_err(status)
 }
@@ -268,14 +262,14 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map_err(bad_name("name"))?
             .dataset;
         let catalog = self.catalog.load();
-        let chosen = choose(&catalog, &access, id, EditionChoice::Latest, &request.name)?;
+        let edition = choose(&catalog, &access, id, EditionChoice::Latest, &request.name)?;
         let dataset = catalog.v2_dataset(id).map_err(status)?;
         let readable = catalog
             .editions_of(dataset)
             .filter(|e| access.may_read_edition(id, &e.id))
             .count();
         let version = shown_version(&catalog, &access);
-        let answer = response::dataset(dataset, chosen.edition, readable, version.as_str());
+        let answer = response::dataset(dataset, edition, readable, version.as_str());
         Ok(versioned(&version, answer))
     }
 
@@ -342,7 +336,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let request = request.into_inner();
         let name = EditionName::parse(&request.name).map_err(bad_name("name"))?;
         let catalog = self.catalog.load();
-        let chosen = choose(
+        let edition = choose(
             &catalog,
             &access,
             name.dataset,
@@ -352,7 +346,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let version = shown_version(&catalog, &access);
         Ok(versioned(
             &version,
-            response::edition(chosen.edition, version.as_str()),
+            response::edition(edition, version.as_str()),
         ))
     }
 
@@ -366,13 +360,6 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .map_err(bad_name("parent"))?
             .dataset;
         let filter = SeriesFilter::parse(&request.filter)?;
-        if !filter.concepts.is_empty() && !self.catalog.load().links_concepts() {
-            return Err(Status::unimplemented(
-                "filter: concepts:\"NAME\" is not served yet: this server does not link series to \
-                 concepts (the concepts that explain a series: ListConcepts with \
-                 filter series:\"NAME\" on the taxonomy service)",
-            ));
-        }
         let page = PageRequest::new(
             request.page_size,
             &request.page_token,
@@ -395,24 +382,25 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
                 .iter()
                 .filter(|d| access.may_see_dataset(&d.id, v1_ids(&catalog, d)))
                 .filter_map(|d| choose(&catalog, &access, &d.id, choice, &request.parent).ok())
-                .map(|c| c.edition)
                 .collect()
         } else {
             let choice = edition_choice(selector, parent)?;
-            vec![choose(&catalog, &access, parent, choice, &request.parent)?.edition]
+            vec![choose(&catalog, &access, parent, choice, &request.parent)?]
         };
         let keep = |s: &SeriesRef<'_>| {
-            let name = s.name();
             let parent_ok = match filter.parent.as_deref() {
                 None => true,
                 Some("") => s.series.parent.is_none(),
                 Some(p) => s.parent().is_some_and(|parent| parent.name() == p),
             };
+            // Only concepts the caller may read select: a filter tells nothing of the others.
             parent_ok
-                && filter
-                    .concepts
-                    .iter()
-                    .all(|c| catalog.concepts_of(&name).contains(c))
+                && filter.concepts.iter().all(|c| {
+                    let linked = s.dataset.concepts_of(&s.series.id);
+                    linked
+                        .iter()
+                        .any(|l| l.name == *c && may_read(&access, s.dataset, l))
+                })
         };
         let mut series: Vec<(String, SeriesRef<'_>)> = editions
             .iter()
@@ -430,12 +418,12 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let version = shown_version(&catalog, &access);
         let series: Vec<pb::Series> = page_items
             .iter()
-            .map(|(name, s)| {
+            .map(|(_, s)| {
                 let answer = Answer {
                     edition: s.dataset,
                     version: version.as_str(),
                 };
-                let concepts = readable_concepts(&catalog, &access, name);
+                let concepts = readable_concepts(&access, *s);
                 response::series(*s, false, concepts, answer)
             })
             .collect();
@@ -462,16 +450,10 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let request = request.into_inner();
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        let concepts = readable_concepts(&catalog, &access, &series.name());
-        Ok(versioned(
-            &version,
-            response::series(series, true, concepts, answer),
-        ))
+        let concepts = readable_concepts(&access, series);
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::series(series, true, concepts, answer)
+        }))
     }
 
     async fn list_series_revisions(
@@ -567,25 +549,19 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let observations = analysis::observations(series, span, transform, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
             pb::QueryObservationsResponse {
                 series: series.name(),
                 observations: observations
                     .iter()
                     .map(|o| response::observation(o, answer))
                     .collect(),
-                transform: convert_transform(transform).into(),
-                fill: convert_fill(fill).into(),
-                edition: series.dataset.edition_name(),
-                data_version: version.as_str().to_owned(),
-            },
-        ))
+                transform: wire::transform(transform).into(),
+                fill: wire::fill(fill).into(),
+                edition: answer.edition.edition_name(),
+                data_version: answer.version.to_owned(),
+            }
+        }))
     }
 
     async fn compute_growth(
@@ -599,15 +575,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let growth = analysis::growth(series, span, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
-            response::growth(series.name(), growth, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::growth(series.name(), growth, answer)
+        }))
     }
 
     async fn compute_breakdown(
@@ -621,15 +591,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let catalog = self.catalog.load();
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let breakdown = analysis::breakdown(series, year, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
-            response::breakdown(series.name(), breakdown, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::breakdown(series.name(), breakdown, answer)
+        }))
     }
 
     async fn project_series(
@@ -652,15 +616,9 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let projection =
             analysis::project(series, base_year, end_year, scenario, fill).map_err(status)?;
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: series.dataset,
-            version: version.as_str(),
-        };
-        Ok(versioned(
-            &version,
-            response::projection(series.name(), projection, answer),
-        ))
+        Ok(reply(&catalog, &access, series.dataset, |answer| {
+            response::projection(series.name(), projection, answer)
+        }))
     }
 
     async fn check_consistency(
@@ -674,42 +632,46 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .dataset;
         let choice = edition_choice(request.edition.as_ref(), id)?;
         let catalog = self.catalog.load();
-        let chosen = choose(&catalog, &access, id, choice, &request.name)?;
-        let checks = analysis::check(chosen.edition);
-        let version = shown_version(&catalog, &access);
-        let answer = Answer {
-            edition: chosen.edition,
-            version: version.as_str(),
-        };
-        Ok(versioned(&version, response::checks(checks, answer)))
+        let edition = choose(&catalog, &access, id, choice, &request.name)?;
+        let checks = analysis::check(edition);
+        Ok(reply(&catalog, &access, edition, |answer| {
+            response::checks(checks, answer)
+        }))
     }
 }
 
-/// The concepts that explain the series `series` that `access` may read.
-fn readable_concepts(catalog: &Catalog, access: &Access, series: &str) -> Vec<String> {
-    let concepts = catalog.concepts_of(series).iter();
+/// The reply to a read of `edition`: what `build` makes of the answer (the edition and the data
+/// version `access` is shown), with that version in the reply's metadata too.
+fn reply<T: prost::Message>(
+    catalog: &Catalog,
+    access: &Access,
+    edition: &Dataset,
+    build: impl FnOnce(Answer<'_>) -> T,
+) -> Response<T> {
+    let version = shown_version(catalog, access);
+    versioned(
+        &version,
+        build(Answer {
+            edition,
+            version: version.as_str(),
+        }),
+    )
+}
+
+/// The concepts that explain `series` in its edition that `access` may read.
+fn readable_concepts(access: &Access, series: SeriesRef<'_>) -> Vec<String> {
+    let concepts = series.dataset.concepts_of(&series.series.id).iter();
     concepts
-        .filter(|c| access.may_read_v2_name(c))
-        .cloned()
+        .filter(|c| may_read(access, series.dataset, c))
+        .map(|c| c.name.clone())
         .collect()
 }
 
-fn convert_transform(t: crate::model::Transform) -> pb::Transform {
-    use crate::model::Transform;
-    match t {
-        Transform::None => pb::Transform::None,
-        Transform::YearOverYear => pb::Transform::YearOverYear,
-        Transform::Index => pb::Transform::Index,
-        Transform::ShareOfParent => pb::Transform::ShareOfParent,
-    }
-}
-
-fn convert_fill(f: crate::model::Fill) -> pb::Fill {
-    use crate::model::Fill;
-    match f {
-        Fill::None => pb::Fill::None,
-        Fill::CagrInterpolate => pb::Fill::CagrInterpolate,
-    }
+/// Whether `access` may read `concept`, linked to a series of `edition`, as the taxonomy
+/// service decides: a grant of the v2 dataset or scheme, or the v1 `schemes/{s}` where v1
+/// serves the scheme from this dataset.
+fn may_read(access: &Access, edition: &Dataset, concept: &LinkedConcept) -> bool {
+    access.may_read_scheme_in(&edition.edition.dataset, &concept.scheme, concept.v1_served)
 }
 
 #[cfg(test)]

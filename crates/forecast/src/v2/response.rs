@@ -9,10 +9,11 @@ use llmarket_proto::{
 };
 
 use crate::{
-    analysis::{Breakdown, Check, CheckKind, Growth, Projection},
+    analysis::{Breakdown, Check, Growth, Projection},
+    convert::wire::v2::{check_kind, kind, method_kind, provenance, qualifier, rate_kind},
     model::{
-        Dataset, Derivation, Editions, Estimate, Input, Kind, MethodKind, Observation, Provenance,
-        Qualifier, Range, RateKind, SeriesRef, StatedRate, Unit,
+        Dataset, Derivation, Editions, Estimate, Input, MethodKind, Observation, Qualifier, Range,
+        SeriesRef, StatedRate, Unit,
     },
 };
 use llmarket_kit::data::PublishDate;
@@ -69,54 +70,6 @@ fn unit(unit: Unit, currency: &str, index_base_year: Option<i32>) -> pb::Unit {
             index_base_year,
             ..pb::Unit::default()
         },
-    }
-}
-
-fn qualifier(qualifier: Qualifier) -> pb::Qualifier {
-    match qualifier {
-        Qualifier::Exact => pb::Qualifier::Exact,
-        Qualifier::Approximate => pb::Qualifier::Approximate,
-        Qualifier::UpperBound => pb::Qualifier::UpperBound,
-        Qualifier::LowerBound => pb::Qualifier::LowerBound,
-    }
-}
-
-fn kind(kind: Kind) -> pb::ObservationKind {
-    match kind {
-        Kind::Actual => pb::ObservationKind::Actual,
-        Kind::Forecast => pb::ObservationKind::Forecast,
-    }
-}
-
-fn provenance(provenance: Provenance) -> pb::Provenance {
-    match provenance {
-        Provenance::Reported => pb::Provenance::Reported,
-        Provenance::Derived => pb::Provenance::Derived,
-    }
-}
-
-fn rate_kind(kind: RateKind) -> pb::RateKind {
-    match kind {
-        RateKind::Cagr => pb::RateKind::Cagr,
-        RateKind::AnnualChange => pb::RateKind::AnnualChange,
-    }
-}
-
-fn method_kind(kind: MethodKind) -> pb::MethodKind {
-    match kind {
-        MethodKind::CagrInterpolation => pb::MethodKind::CagrInterpolation,
-        MethodKind::YearOverYear => pb::MethodKind::YearOverYear,
-        MethodKind::Index => pb::MethodKind::Index,
-        MethodKind::ShareOfParent => pb::MethodKind::ShareOfParent,
-        MethodKind::Projection => pb::MethodKind::Projection,
-    }
-}
-
-fn check_kind(kind: CheckKind) -> pb::CheckKind {
-    match kind {
-        CheckKind::ComponentsSum => pb::CheckKind::ComponentsSum,
-        CheckKind::StatedCagr => pb::CheckKind::StatedCagr,
-        CheckKind::ComponentWithinParent => pb::CheckKind::ComponentWithinParent,
     }
 }
 

@@ -9,6 +9,7 @@ use tonic::Code;
 use tonic_types::StatusExt as _;
 
 use super::*;
+use crate::model::ConceptLink;
 use llmarket_kit::data::{DataFile, DatasetFiles, EditionMeta, PublishDate, builtin};
 
 const MARKET: &str = "datasets/cic-global-llm/series/market-size";
@@ -378,23 +379,15 @@ async fn lists_filter_and_read_across_datasets() {
 
 #[tokio::test]
 async fn grants_choose_among_the_editions_a_caller_may_read() {
-    use llmarket_kit::access::{Caller, Grant, Principal};
-    let caller = |grants: &[&str]| Caller {
-        principal: Arc::new(Principal::new(
-            "p".into(),
-            grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-            None,
-        )),
-        method: "/m".into(),
-        peer: None,
-    };
     let api = both();
     let read = |grants: &'static [&'static str], selector: Option<pb::EditionSelector>| {
-        let mut request = Request::new(pb::GetSeriesRequest {
-            name: MARKET.into(),
-            edition: selector,
-        });
-        request.extensions_mut().insert(caller(grants));
+        let request = granted(
+            pb::GetSeriesRequest {
+                name: MARKET.into(),
+                edition: selector,
+            },
+            grants,
+        );
         let api = api.clone();
         async move { api.get_series(request).await }
     };
@@ -431,35 +424,212 @@ async fn grants_choose_among_the_editions_a_caller_may_read() {
     assert_eq!(none.code(), Code::PermissionDenied);
 }
 
-#[tokio::test]
-async fn a_concepts_filter_is_unimplemented_until_series_are_linked_to_concepts() {
-    let err = api(&[builtin()])
-        .list_series(Request::new(pb::ListSeriesRequest {
-            parent: "datasets/cic-global-llm".into(),
-            filter: "concepts:\"datasets/cic-global-llm/schemes/s/concepts/c\"".into(),
-            ..Default::default()
-        }))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::Unimplemented, "{err:?}");
-    let linked = Catalog::load(&[builtin()]).unwrap().with_concepts([(
-        "datasets/cic-global-llm/schemes/s/concepts/c".to_owned(),
-        MARKET.to_owned(),
-    )]);
-    let api = ForecastApiV2::new(Arc::new(ArcSwap::from_pointee(linked)));
-    let found = api
-        .list_series(Request::new(pb::ListSeriesRequest {
-            parent: "datasets/cic-global-llm".into(),
-            filter: "concepts:\"datasets/cic-global-llm/schemes/s/concepts/c\"".into(),
-            ..Default::default()
-        }))
-        .await
+const DRIVER: &str = "datasets/cic-global-llm/schemes/drivers/concepts/compute";
+const SEGMENT: &str = "datasets/cic-global-llm/schemes/industry/concepts/maas";
+
+/// Both editions, the 2026 one linking `market-size` to a driver and a segment and the 2027 one
+/// linking it to the segment only.
+fn linked() -> ForecastApiV2 {
+    let link = |edition, concept: &'static str| ConceptLink {
+        dataset: "cic-global-llm",
+        edition,
+        series: "market-size",
+        concept,
+        scheme: concept.split('/').nth(3).unwrap(),
+        v1_served: true,
+    };
+    let catalog = Catalog::load(&[builtin(), test_edition()])
         .unwrap()
-        .into_inner();
-    let names: Vec<_> = found.series.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, [MARKET]);
+        .with_concepts([
+            link("2026", SEGMENT),
+            link("2026", DRIVER),
+            link("2026", DRIVER),
+            link("2027", SEGMENT),
+            // Links of an edition or a series the catalog does not have are left out.
+            link("2099", DRIVER),
+            ConceptLink {
+                series: "no-such-series",
+                ..link("2026", DRIVER)
+            },
+        ]);
+    ForecastApiV2::new(Arc::new(ArcSwap::from_pointee(catalog)))
+}
+
+fn granted<T>(message: T, grants: &[&str]) -> Request<T> {
+    let mut request = Request::new(message);
+    request
+        .extensions_mut()
+        .insert(llmarket_kit::access::Caller::granted(grants));
+    request
+}
+
+async fn listed(api: &ForecastApiV2, request: Request<pb::ListSeriesRequest>) -> Vec<String> {
+    let found = api.list_series(request).await.unwrap().into_inner();
+    found.series.into_iter().map(|s| s.name).collect()
+}
+
+#[tokio::test]
+async fn a_series_lists_the_concepts_its_edition_links_it_to() {
+    let api = linked();
+    let get = |selector| pb::GetSeriesRequest {
+        name: MARKET.into(),
+        edition: selector,
+    };
+    let latest = api.get_series(Request::new(get(None))).await.unwrap();
+    assert_eq!(latest.into_inner().concepts, [SEGMENT]);
+    let earlier = api
+        .get_series(Request::new(get(edition(
+            "datasets/cic-global-llm/editions/2026",
+        ))))
+        .await
+        .unwrap();
     assert_eq!(
-        found.series[0].concepts,
-        ["datasets/cic-global-llm/schemes/s/concepts/c"]
+        earlier.into_inner().concepts,
+        [DRIVER, SEGMENT],
+        "sorted, once each"
     );
+    let unlinked = api
+        .get_series(Request::new(pb::GetSeriesRequest {
+            name: "datasets/cic-global-llm/series/maas-market".into(),
+            edition: None,
+        }))
+        .await
+        .unwrap();
+    assert!(unlinked.into_inner().concepts.is_empty());
+    // A caller granted the 2026 edition and one scheme sees that scheme's concepts only (a
+    // grant of the v2 dataset would read all its schemes).
+    let narrow = &[
+        "datasets/cic-global-llm-2026",
+        "datasets/cic-global-llm/schemes/industry",
+    ];
+    let shown = api
+        .get_series(granted(
+            get(edition("datasets/cic-global-llm/editions/2026")),
+            narrow,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(shown.into_inner().concepts, [SEGMENT]);
+    let shown = api
+        .get_series(granted(get(None), &["datasets/cic-global-llm-2026"]))
+        .await;
+    assert!(shown.unwrap().into_inner().concepts.is_empty());
+}
+
+#[tokio::test]
+async fn a_concepts_filter_selects_series_by_linked_concepts_across_schemes() {
+    let api = linked();
+    let list = |filter: &str, selector| pb::ListSeriesRequest {
+        parent: "datasets/cic-global-llm".into(),
+        filter: filter.into(),
+        edition: selector,
+        ..Default::default()
+    };
+    let in_2026 = || edition("datasets/cic-global-llm/editions/2026");
+    let driver_and_segment = format!("concepts:\"{DRIVER}\" AND concepts:\"{SEGMENT}\"");
+    assert_eq!(
+        listed(&api, Request::new(list(&driver_and_segment, in_2026()))).await,
+        [MARKET]
+    );
+    // The latest edition links the series to the segment only.
+    assert!(
+        listed(&api, Request::new(list(&driver_and_segment, None)))
+            .await
+            .is_empty()
+    );
+    let segment = format!("concepts:\"{SEGMENT}\"");
+    assert_eq!(
+        listed(&api, Request::new(list(&segment, None))).await,
+        [MARKET]
+    );
+    let nothing = "concepts:\"datasets/cic-global-llm/schemes/drivers/concepts/none\"";
+    assert!(
+        listed(&api, Request::new(list(nothing, None)))
+            .await
+            .is_empty()
+    );
+    // A concept the caller may not read selects nothing, as one that links nothing.
+    let narrow = &[
+        "datasets/cic-global-llm-2026",
+        "datasets/cic-global-llm/schemes/industry",
+    ];
+    let driver = format!("concepts:\"{DRIVER}\"");
+    assert!(
+        listed(&api, granted(list(&driver, in_2026()), narrow))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        listed(&api, granted(list(&segment, in_2026()), narrow)).await,
+        [MARKET]
+    );
+    // Across datasets (`datasets/-`) too.
+    let mut any = list(&segment, None);
+    any.parent = "datasets/-".into();
+    assert_eq!(listed(&api, Request::new(any)).await, [MARKET]);
+    // Without links (no vocabulary), the filter selects nothing; it is no error.
+    assert!(
+        listed(&both(), Request::new(list(&segment, None)))
+            .await
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_changed_link_is_a_changed_series() {
+    let old = Catalog::load(&[builtin()]).unwrap();
+    let link = ConceptLink {
+        dataset: "cic-global-llm",
+        edition: "2026",
+        series: "market-size",
+        concept: SEGMENT,
+        scheme: "industry",
+        v1_served: true,
+    };
+    let new = old.clone().with_concepts([link]);
+    assert_eq!(old.changes(&new).changed, [MARKET]);
+    assert!(new.changes(&new.clone().with_concepts([link])).is_empty());
+}
+
+#[tokio::test]
+async fn a_v1_scheme_grant_reads_a_linked_concept_where_v1_serves_its_scheme() {
+    let link = |concept, scheme, v1_served| ConceptLink {
+        dataset: "cic-global-llm",
+        edition: "2026",
+        series: "market-size",
+        concept,
+        scheme,
+        v1_served,
+    };
+    let catalog = Catalog::load(&[builtin()]).unwrap().with_concepts([
+        link(DRIVER, "drivers", true),
+        link(SEGMENT, "industry", false),
+    ]);
+    let api = ForecastApiV2::new(Arc::new(ArcSwap::from_pointee(catalog)));
+    let request = |grants: &[&str]| {
+        granted(
+            pb::GetSeriesRequest {
+                name: MARKET.into(),
+                edition: None,
+            },
+            grants,
+        )
+    };
+    let v1 = [
+        "datasets/cic-global-llm-2026",
+        "schemes/drivers",
+        "schemes/industry",
+    ];
+    let shown = api.get_series(request(&v1)).await.unwrap().into_inner();
+    assert_eq!(
+        shown.concepts,
+        [DRIVER],
+        "industry is not v1's from this dataset"
+    );
+    let filter = pb::ListSeriesRequest {
+        parent: "datasets/cic-global-llm".into(),
+        filter: format!("concepts:\"{DRIVER}\""),
+        ..Default::default()
+    };
+    assert_eq!(listed(&api, granted(filter, &v1)).await, [MARKET]);
 }

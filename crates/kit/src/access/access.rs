@@ -230,21 +230,10 @@ impl Access {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::access::{Grant, Principal};
 
     fn caller(grants: &[&str]) -> Access {
-        Access::caller(Caller {
-            principal: Arc::new(Principal::new(
-                "p".into(),
-                grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-                None,
-            )),
-            method: "/m".into(),
-            peer: None,
-        })
+        Access::caller(Caller::granted(grants))
     }
 
     #[test]

@@ -16,3 +16,22 @@ pub struct Caller {
     /// The caller's address, when the transport has one.
     pub peer: Option<SocketAddr>,
 }
+
+#[cfg(any(test, feature = "testing"))]
+impl Caller {
+    /// A caller `p` of method `/m` holding `grants` (each parsed, or a panic): for tests.
+    pub fn granted(grants: &[&str]) -> Self {
+        Self {
+            principal: Arc::new(Principal::new(
+                "p".into(),
+                grants
+                    .iter()
+                    .map(|g| super::Grant::parse(g).unwrap())
+                    .collect(),
+                None,
+            )),
+            method: "/m".into(),
+            peer: None,
+        }
+    }
+}

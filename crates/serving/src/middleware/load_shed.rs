@@ -24,6 +24,8 @@ use tokio::sync::OwnedSemaphorePermit;
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
+use crate::refusal;
+
 use super::{
     ShedCounter,
     on_reply::{OnReply, OnReplyFuture},
@@ -173,9 +175,13 @@ impl Admitted {
                     }
                     let limit = self.places.limit();
                     tracing::debug!(limit, "shedding a call: concurrency limit reached");
-                    Err(Status::resource_exhausted(format!(
-                        "server overloaded: {limit} calls already in flight; retry with backoff"
-                    )))
+                    Err(refusal::retry_after(
+                        "OVERLOADED",
+                        refusal::CALL_RETRY,
+                        format!(
+                            "server overloaded: {limit} calls already in flight; retry with backoff"
+                        ),
+                    ))
                 }
             },
         }
@@ -216,7 +222,9 @@ impl HttpBody for Admitted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::middleware::testing::{Echo, grpc_status, request_with, stalled_request};
+    use crate::middleware::testing::{
+        Echo, grpc_status, request_with, response_refusal, stalled_request,
+    };
     use std::time::Duration;
     use tower::ServiceExt as _;
 
@@ -250,6 +258,11 @@ mod tests {
         let (code, message) = grpc_status(&shed);
         assert_eq!(code, tonic::Code::ResourceExhausted);
         assert!(message.contains("2 calls"), "{message}");
+        // A retry can cure it: the details say when, and why.
+        let refusal = response_refusal(&shed);
+        assert_eq!(refusal.retry_delay, Some(crate::refusal::CALL_RETRY));
+        assert_eq!(refusal.reason, "OVERLOADED");
+        assert_eq!(refusal.pushback, "100");
         assert_eq!(echo.calls(), 2, "the shed call never reached the handler");
 
         let health = tokio::spawn(service.clone().oneshot(request_with(HEALTH, |r| r)));

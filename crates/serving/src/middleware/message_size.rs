@@ -190,10 +190,13 @@ impl Limited {
                         let len = usize::try_from(len).unwrap_or(usize::MAX);
                         if len > self.limit {
                             self.scan = Scan::Refused;
-                            return Err(Status::resource_exhausted(format!(
-                                "request message of {len} bytes is over the limit of {} bytes",
-                                self.limit
-                            )));
+                            return Err(crate::refusal::no_retry(
+                                "MESSAGE_TOO_LARGE",
+                                format!(
+                                    "request message of {len} bytes is over the limit of {} bytes",
+                                    self.limit
+                                ),
+                            ));
                         }
                         self.scan = if len == 0 {
                             Scan::Prefix {
@@ -265,7 +268,7 @@ impl HttpBody for Limited {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::middleware::testing::{chunked, frame};
+    use crate::middleware::testing::{chunked, frame, refusal};
     use http_body_util::BodyExt as _;
 
     /// Streams `chunks` through a [`Limited`] body; the first error, if any.
@@ -396,6 +399,11 @@ mod tests {
         let error = scan(64, vec![wire]).await.unwrap_err();
         assert_eq!(error.code(), tonic::Code::ResourceExhausted);
         assert!(error.message().contains("limit of 64 bytes"), "{error:?}");
+        // No retry cures it: no RetryInfo, and a pushback that tells a retry policy not to.
+        let refusal = refusal(&error);
+        assert_eq!(refusal.retry_delay, None);
+        assert_eq!(refusal.reason, "MESSAGE_TOO_LARGE");
+        assert_eq!(refusal.pushback, "-1");
         let error = scan(64, vec![frame(&[0; 65])]).await.unwrap_err();
         assert_eq!(error.code(), tonic::Code::ResourceExhausted);
     }

@@ -27,7 +27,7 @@ use super::{
     on_reply::{OnReply, OnReplyFuture},
     places::Places,
 };
-use crate::health::HEALTH_SERVICE_NAME;
+use crate::{health::HEALTH_SERVICE_NAME, refusal};
 
 /// The streaming methods served, as request paths: health's `Watch`, the reflection services'
 /// `ServerReflectionInfo` and the llmarket watch service's `Watch` (every other llmarket method
@@ -114,20 +114,28 @@ impl StreamLimitLayer {
             Some(streams) => match streams.places.take() {
                 Some(permit) => Some(permit),
                 None => {
-                    return Err(self.refused(Status::resource_exhausted(format!(
-                        "this connection already has {} streaming calls open, the most \
-                         --max-streaming-calls-per-connection allows; end one first",
-                        streams.places.limit()
-                    ))));
+                    return Err(self.refused(refusal::retry_after(
+                        "CONNECTION_STREAMING_CALLS_LIMIT",
+                        refusal::STREAM_RETRY,
+                        format!(
+                            "this connection already has {} streaming calls open, the most \
+                             --max-streaming-calls-per-connection allows; end one first",
+                            streams.places.limit()
+                        ),
+                    )));
                 }
             },
         };
         let Some(listener) = self.places.take() else {
-            return Err(self.refused(Status::resource_exhausted(format!(
-                "server overloaded: {} streaming calls already open (--max-streaming-calls); \
-                 retry with backoff",
-                self.places.limit()
-            ))));
+            return Err(self.refused(refusal::retry_after(
+                "STREAMING_CALLS_LIMIT",
+                refusal::STREAM_RETRY,
+                format!(
+                    "server overloaded: {} streaming calls already open (--max-streaming-calls); \
+                     retry with backoff",
+                    self.places.limit()
+                ),
+            )));
         };
         Ok(Some(StreamPlaces {
             _connection: connection,
@@ -223,7 +231,7 @@ impl HttpBody for Holding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::middleware::testing::{Echo, grpc_status, request_with};
+    use crate::middleware::testing::{Echo, grpc_status, request_with, response_refusal};
     use prost::Message as _;
     use std::time::Duration;
     use tower::ServiceExt as _;
@@ -287,11 +295,18 @@ mod tests {
             message.contains("--max-streaming-calls-per-connection"),
             "{message}"
         );
+        let refusal = response_refusal(&response);
+        assert_eq!(refusal.retry_delay, Some(crate::refusal::STREAM_RETRY));
+        assert_eq!(refusal.reason, "CONNECTION_STREAMING_CALLS_LIMIT");
+        assert_eq!(refusal.pushback, "1000");
         // The listener's cap, on a connection with room.
         let response = service.clone().oneshot(on(&two)).await.unwrap();
         let (code, message) = grpc_status(&response);
         assert_eq!(code, tonic::Code::ResourceExhausted);
         assert!(message.contains("3 streaming calls"), "{message}");
+        let refusal = response_refusal(&response);
+        assert_eq!(refusal.retry_delay, Some(crate::refusal::STREAM_RETRY));
+        assert_eq!(refusal.reason, "STREAMING_CALLS_LIMIT");
         assert_eq!(echo.calls(), 3, "refused calls never reach the service");
         // Unary calls are not counted.
         let unary = tokio::spawn(service.clone().oneshot(request_with(CALL, |r| r)));

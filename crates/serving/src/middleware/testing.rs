@@ -154,6 +154,44 @@ pub fn grpc_status(response: &Response<Body>) -> (tonic::Code, String) {
     (status.code(), status.message().to_owned())
 }
 
+/// What a client decodes of a RESOURCE_EXHAUSTED refusal ([`crate::refusal`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The status code.
+    pub code: tonic::Code,
+    /// The `google.rpc.RetryInfo` delay, if any.
+    pub retry_delay: Option<Duration>,
+    /// The `google.rpc.ErrorInfo` reason (its domain checked), or empty.
+    pub reason: String,
+    /// The `grpc-retry-pushback-ms` value, or empty.
+    pub pushback: String,
+}
+
+/// Decodes `status` as a client would: its details and its pushback trailer.
+pub fn refusal(status: &tonic::Status) -> Refusal {
+    use tonic_types::StatusExt as _;
+    let reason = status.get_details_error_info().map(|e| {
+        assert_eq!(e.domain, crate::refusal::DOMAIN, "{status:?}");
+        e.reason
+    });
+    Refusal {
+        code: status.code(),
+        retry_delay: status.get_details_retry_info().and_then(|r| r.retry_delay),
+        reason: reason.unwrap_or_default(),
+        pushback: status
+            .metadata()
+            .get(crate::refusal::PUSHBACK)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// The refusal a response carries in its headers (a call refused before the service).
+pub fn response_refusal(response: &Response<Body>) -> Refusal {
+    refusal(&tonic::Status::from_header_map(response.headers()).unwrap())
+}
+
 /// `message` framed as one uncompressed gRPC message.
 pub fn frame(message: &[u8]) -> Vec<u8> {
     let mut wire = vec![0];

@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use crate::probe::{
     ECHO, EMPTY_MESSAGE, FRAME, FRAMES, Frames, HOLD, Server, call, connect, open, status,
+    whole_status,
 };
 
 /// How long a test waits to see that something does not happen.
@@ -42,7 +43,9 @@ async fn a_stalled_request_body_is_not_admitted_and_runs_no_handler() {
 }
 
 /// A call shed at the end of its request body fails that body with our status, and tonic
-/// answers the call with it: RESOURCE_EXHAUSTED and our message, not INTERNAL or a reset.
+/// answers the call with it: RESOURCE_EXHAUSTED and our message, not INTERNAL or a reset, with
+/// its details (RetryInfo, ErrorInfo) and its `grpc-retry-pushback-ms` metadata
+/// (`llmarket_serving::refusal`).
 #[tokio::test]
 async fn a_shed_call_gets_resource_exhausted_through_tonic() {
     let server = Server::start(1).await;
@@ -52,12 +55,26 @@ async fn a_shed_call_gets_resource_exhausted_through_tonic() {
         .expect("send the request");
     server.probe.wait_held(1).await;
 
-    let (code, message) = call(&mut client, ECHO).await;
-    assert_eq!(code, tonic::Code::ResourceExhausted, "{message}");
+    let (response, mut request) = open(&mut client, ECHO).await;
+    request
+        .send_data(Bytes::from_static(EMPTY_MESSAGE), true)
+        .expect("send the request");
+    let shed = whole_status(response).await;
+    let message = shed.message();
+    assert_eq!(shed.code(), tonic::Code::ResourceExhausted, "{message}");
     assert!(
         message.contains("server overloaded: 1 calls already in flight"),
         "{message}"
     );
+    {
+        use tonic_types::StatusExt as _;
+        let delay = shed.get_details_retry_info().and_then(|r| r.retry_delay);
+        assert_eq!(delay, Some(llmarket_serving::refusal::CALL_RETRY));
+        let reason = shed.get_details_error_info().map(|e| e.reason);
+        assert_eq!(reason.as_deref(), Some("OVERLOADED"));
+        let pushback = shed.metadata().get(llmarket_serving::refusal::PUSHBACK);
+        assert_eq!(pushback.and_then(|v| v.to_str().ok()), Some("100"));
+    }
 
     server.probe.release();
     assert_eq!(status(held).await.0, tonic::Code::Ok);

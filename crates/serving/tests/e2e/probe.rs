@@ -363,14 +363,21 @@ pub(crate) async fn call(
     status(response).await
 }
 
-/// The gRPC status of a response: from its headers (trailers-only) or its trailers.
+/// The gRPC status code and message of a response.
 pub(crate) async fn status(response: h2::client::ResponseFuture) -> (tonic::Code, String) {
+    let status = whole_status(response).await;
+    (status.code(), status.message().to_owned())
+}
+
+/// The gRPC status of a response, details and metadata with it: from its headers
+/// (trailers-only) or its trailers.
+pub(crate) async fn whole_status(response: h2::client::ResponseFuture) -> tonic::Status {
     let response = tokio::time::timeout(Duration::from_secs(10), response)
         .await
         .expect("answered in time")
         .expect("a response");
     if let Some(status) = tonic::Status::from_header_map(response.headers()) {
-        return (status.code(), status.message().to_owned());
+        return status;
     }
     let mut body = response.into_body();
     while let Some(data) = body.data().await {
@@ -382,6 +389,5 @@ pub(crate) async fn status(response: h2::client::ResponseFuture) -> (tonic::Code
         .await
         .expect("trailers")
         .expect("the reply ends with trailers");
-    let status = tonic::Status::from_header_map(&trailers).expect("a grpc-status trailer");
-    (status.code(), status.message().to_owned())
+    tonic::Status::from_header_map(&trailers).expect("a grpc-status trailer")
 }

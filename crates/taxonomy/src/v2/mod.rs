@@ -748,7 +748,7 @@ mod tests {
 
     use super::*;
     use llmarket_kit::{
-        access::{Caller, Grant, Principal},
+        access::Caller,
         data::{self, DataFile, DatasetFiles, EditionMeta, PublishDate},
     };
     use llmarket_proto::google::r#type::Date;
@@ -785,15 +785,7 @@ mod tests {
 
     fn with_grants<T>(message: T, grants: &[&str]) -> Request<T> {
         let mut request = Request::new(message);
-        request.extensions_mut().insert(Caller {
-            principal: Arc::new(Principal::new(
-                "p".into(),
-                grants.iter().map(|g| Grant::parse(g).unwrap()).collect(),
-                None,
-            )),
-            method: "/m".into(),
-            peer: None,
-        });
+        request.extensions_mut().insert(Caller::granted(grants));
         request
     }
 
