@@ -18,8 +18,18 @@ const NOT_COMPLETIONS: &[&str] = &["!completions"];
 /// The global options that apply to some subcommands only, and the paths (subcommand names
 /// from the top) they apply to; a path ending in `*` covers the subcommands under it, and
 /// `!name` every path but those under `name`. Options not listed apply everywhere.
-const SCOPES: [(&str, &[&str]); 14] = [
-    ("forecast", &["report *", "series *", "datasets"]),
+const SCOPES: [(&str, &[&str]); 16] = [
+    (
+        "forecast",
+        &[
+            "report *",
+            "series *",
+            "datasets",
+            "editions",
+            "revisions",
+            "watch",
+        ],
+    ),
     (
         "taxonomy",
         &["report *", "concepts *", "milestones", "schemes", "levels"],
@@ -31,6 +41,28 @@ const SCOPES: [(&str, &[&str]); 14] = [
             "report timeline",
             "report cost",
             "series *",
+            "editions",
+            "revisions",
+            "watch",
+        ],
+    ),
+    (
+        "edition",
+        &[
+            "report overview",
+            "report timeline",
+            "report cost",
+            "series *",
+        ],
+    ),
+    (
+        "as_of",
+        &[
+            "report overview",
+            "report timeline",
+            "report cost",
+            "series *",
+            "revisions",
         ],
     ),
     (
@@ -40,6 +72,7 @@ const SCOPES: [(&str, &[&str]); 14] = [
             "series get",
             "series compare",
             "series breakdown",
+            "revisions",
         ],
     ),
     ("scale", &["report *", "series get", "series compare"]),
