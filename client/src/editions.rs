@@ -3,7 +3,7 @@
 //!
 //! The selection is carried by the configuration: [`Client::edition_selector`] turns it into the
 //! v2 `EditionSelector` of every v2 read, and [`Client::follow_edition`] points the v1 reads of
-//! the reports at the chosen edition (docs/adr/0012-v1-id-of-an-edition.md).
+//! the reports at the chosen edition (docs/adr/0007-v1-id-of-an-edition.md).
 
 use llmarket_proto::google::r#type::Date;
 use llmarket_proto::llmarket::forecast::v2 as f2;
@@ -194,7 +194,7 @@ impl Client {
 
     /// The v2 dataset this client reads (`datasets/{d}`), and the edition its dataset name pins
     /// when that is a v1 id (`datasets/cic-global-llm-2026`): found by the v1 dataset's content
-    /// version among the v2 editions' (docs/adr/0012-v1-id-of-an-edition.md).
+    /// version among the v2 editions' (docs/adr/0007-v1-id-of-an-edition.md).
     pub async fn v2_dataset(&self) -> Result<(String, Option<String>), ClientError> {
         let editions = self.list_editions("datasets/-").await?;
         let prefix = format!("{}/editions/", self.dataset);
