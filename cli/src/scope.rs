@@ -75,7 +75,10 @@ const SCOPES: [(&str, &[&str]); 16] = [
             "revisions",
         ],
     ),
-    ("scale", &["report *", "series get", "series compare"]),
+    (
+        "scale",
+        &["report *", "series get", "series compare", "revisions"],
+    ),
     ("strict", &["report *"]),
     ("format", NOT_COMPLETIONS),
     ("lang", NOT_COMPLETIONS),
