@@ -324,6 +324,25 @@ mod tests {
         assert!(!segment.contains(&"dataset".to_owned()), "{segment:?}");
         let concepts = listed(&["concepts"]);
         assert!(!concepts.contains(&"forecast".to_owned()), "{concepts:?}");
+        let editions = listed(&["editions"]);
+        assert!(editions.contains(&"dataset".to_owned()), "{editions:?}");
+        assert!(
+            !editions.contains(&"edition".to_owned()) && !editions.contains(&"as-of".to_owned())
+        );
+        let revisions = listed(&["revisions"]);
+        for present in ["as-of", "chart", "scale", "year", "dataset"] {
+            assert!(
+                revisions.contains(&present.to_owned()),
+                "{present}: {revisions:?}"
+            );
+        }
+        assert!(!revisions.contains(&"edition".to_owned()), "{revisions:?}");
+        let get = listed(&["series", "get"]);
+        assert!(get.contains(&"edition".to_owned()) && get.contains(&"as-of".to_owned()));
+        assert!(!segment.contains(&"edition".to_owned()) && !segment.contains(&"as-of".to_owned()));
+        let watch = listed(&["watch"]);
+        assert!(watch.contains(&"forecast".to_owned()) && !watch.contains(&"taxonomy".to_owned()));
+        assert!(!watch.contains(&"chart".to_owned()) && !watch.contains(&"as-of".to_owned()));
         let report = listed(&["report"]);
         assert!(report.contains(&"dataset".to_owned()), "{report:?}");
     }

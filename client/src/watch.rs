@@ -124,17 +124,28 @@ impl Watch<'_> {
                     }
                     continue;
                 }
-                Ok(None) => "the server ended the stream".to_owned(),
+                Ok(None) => ClientError::call(
+                    Service::Forecast,
+                    "Watch",
+                    &tonic::Status::unavailable("the server ended the stream"),
+                ),
                 Err(status) => {
                     let error = ClientError::call(Service::Forecast, "Watch", &status);
                     let code = error.code().unwrap_or(status.code());
-                    if !resumable(code) {
+                    let transport = std::error::Error::source(&status).is_some();
+                    if !resumable(code, transport) {
                         return Err(error);
                     }
-                    error.to_string()
+                    error
                 }
             };
             self.stream = None;
+            // A stream that keeps ending before any event is given up as an open that fails.
+            self.failed_openings += 1;
+            if self.failed_openings >= MAX_REOPENINGS {
+                return Err(ended);
+            }
+            let ended = ended.to_string();
             return Ok(WatchEvent::Interrupted {
                 reason: ended,
                 resume_from: self.last_version.clone(),
@@ -145,6 +156,9 @@ impl Watch<'_> {
     /// Opens the stream, resuming after the last version seen; a resume the server refuses
     /// (ABORTED: it does not know the version) is watched afresh.
     async fn open(&mut self) -> Result<Streaming<w2::WatchResponse>, ClientError> {
+        if self.failed_openings > 1 {
+            tokio::time::sleep(self.pause()).await;
+        }
         loop {
             let request = w2::WatchRequest {
                 parent: self.parent.clone(),
@@ -168,17 +182,21 @@ impl Watch<'_> {
                     if error.is_unavailable() && self.failed_openings + 1 < MAX_REOPENINGS =>
                 {
                     self.failed_openings += 1;
-                    let pause = self
-                        .client
-                        .forecast
-                        .retry()
-                        .backoff(self.failed_openings)
-                        .max(Duration::from_millis(100));
-                    tokio::time::sleep(pause).await;
+                    tokio::time::sleep(self.pause()).await;
                 }
                 Err(error) => return Err(error),
             }
         }
+    }
+
+    /// The pause before reopening after `failed_openings` failures: the retry policy's backoff,
+    /// at least 100 ms.
+    fn pause(&self) -> Duration {
+        self.client
+            .forecast
+            .retry()
+            .backoff(self.failed_openings)
+            .max(Duration::from_millis(100))
     }
 
     /// `message` as an event, remembering its version; none for a message with no event.
@@ -219,13 +237,14 @@ impl Watch<'_> {
     }
 }
 
-/// Whether a stream that ended with `code` is opened again: a lost connection, or the
-/// server's call time limit.
-fn resumable(code: Code) -> bool {
+/// Whether a stream that ended with `code` is opened again: a lost connection, the server's
+/// call time limit, or an error of the transport under the call (`transport`: the status has a
+/// cause, e.g. an HTTP/2 GOAWAY of a server shutting down, which tonic reports as INTERNAL).
+fn resumable(code: Code, transport: bool) -> bool {
     matches!(
         code,
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled
-    )
+    ) || (transport && matches!(code, Code::Internal | Code::Unknown))
 }
 
 fn state(d: w2::DatasetVersion) -> DatasetState {
@@ -273,8 +292,9 @@ mod tests {
 
     #[test]
     fn only_a_lost_connection_or_the_call_limit_is_resumed() {
-        assert!(resumable(Code::Unavailable) && resumable(Code::DeadlineExceeded));
-        assert!(!resumable(Code::PermissionDenied) && !resumable(Code::NotFound));
+        assert!(resumable(Code::Unavailable, false) && resumable(Code::DeadlineExceeded, false));
+        assert!(resumable(Code::Internal, true) && !resumable(Code::Internal, false));
+        assert!(!resumable(Code::PermissionDenied, true) && !resumable(Code::NotFound, false));
         assert_eq!(change_type(0), "unknown");
     }
 }

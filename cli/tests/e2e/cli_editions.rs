@@ -62,6 +62,15 @@ fn serve(name: &str) -> Served {
     }
 }
 
+impl Drop for Served {
+    fn drop(&mut self) {
+        // The scratch directory holding the edition's copy.
+        if let Some(scratch) = self.dir.parent() {
+            let _ = std::fs::remove_dir_all(scratch);
+        }
+    }
+}
+
 impl Served {
     /// `llmarket args…` against this server; asserts success, returns stdout.
     async fn succeeds(&self, args: &[&str]) -> String {
@@ -601,15 +610,11 @@ async fn watch_resumes_after_the_server_goes_away() {
     let watcher = Watcher::start(&served);
     assert_eq!(watcher.next()["event"], "snapshot");
     // The server stops: the stream ends and the watch says it will resume.
-    let Served {
-        mut server,
-        dir,
-        forecast,
-        taxonomy,
-    } = served;
-    let forecast_addr = server.addr("Forecast");
-    server.signal("TERM");
-    server.wait();
+    let mut served = served;
+    let forecast_addr = served.server.addr("Forecast");
+    served.server.signal("TERM");
+    served.server.wait();
+    let dir = served.dir.clone();
     let interrupted = watcher.next_event();
     assert_eq!(interrupted["event"], "interrupted", "{interrupted}");
     assert!(interrupted["resume_from"].is_string(), "{interrupted}");
@@ -648,10 +653,16 @@ async fn watch_resumes_after_the_server_goes_away() {
             break;
         }
     }
-    let change = heard.expect("the watch heard a reload of the restarted server");
+    let Some(change) = heard else {
+        let exit = watcher.finish();
+        panic!(
+            "the watch heard no reload of the restarted server ({:?}): {}",
+            exit.status,
+            stderr(&exit)
+        );
+    };
     assert!(
         change["changes"].to_string().contains("series/market-size"),
         "{change}"
     );
-    let _ = (forecast, taxonomy);
 }
