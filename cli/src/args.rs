@@ -10,7 +10,7 @@ use crate::{
     lang::{LangArg, lang_arg},
 };
 use llmarket_client::{
-    Service,
+    Day, Service,
     config::{DEFAULT_DATASET, DEFAULT_FORECAST_URL, DEFAULT_TAXONOMY_URL},
     connect::check_endpoint,
     reports::YearSpan,
@@ -73,6 +73,17 @@ pub struct Cli {
     #[arg(long, env = "LLMARKET_DATASET", default_value = DEFAULT_DATASET, global = true,
           value_parser = hinted(dataset_arg, DATASETS), hide_possible_values = true)]
     pub dataset: String,
+    /// Read every value from this edition of the dataset: its id (e.g. `2027`, see `llmarket
+    /// editions`) or full name `datasets/{dataset}/editions/{edition}` [default: the edition the
+    /// dataset's name pins (a v1 id such as cic-global-llm-2026), else the latest].
+    #[arg(long, env = "LLMARKET_EDITION", value_name = "EDITION", global = true,
+          value_parser = edition_arg, conflicts_with = "as_of")]
+    pub edition: Option<String>,
+    /// Read every value as it stood on this day (YYYY-MM-DD): from the latest edition published
+    /// on or before it, never a value published later.
+    #[arg(long = "as-of", value_name = "YYYY-MM-DD", global = true, value_parser = as_of_arg,
+          value_hint = ValueHint::Other)]
+    pub as_of: Option<Day>,
     /// Also draw the report's series as a line chart into this file: PNG for a name ending in
     /// .png, else SVG (.svg or no extension; any other is refused).
     #[arg(long, value_name = "FILE.svg|FILE.png", global = true, value_parser = chart_path)]
@@ -174,6 +185,21 @@ pub enum Command {
     Levels,
     /// The datasets of the forecast service: report, publisher, edition, data version, horizon.
     Datasets,
+    /// The editions of the dataset: id, publication date, title, content version, horizon.
+    Editions,
+    /// What each edition states for a series, year by year, with its interval and provenance;
+    /// with --chart, one line per edition.
+    Revisions {
+        /// The series: its id (e.g. `market-size`) or full name.
+        #[arg(value_parser = hinted(text_arg, SERIES), hide_possible_values = true)]
+        series: String,
+        /// Only this year.
+        #[arg(long, value_name = "YEAR", value_hint = ValueHint::Other)]
+        year: Option<i32>,
+    },
+    /// Print each change of the served data as it comes (a reload, a new edition) until
+    /// Ctrl-C: a line per event on a terminal, JSON Lines with --format json.
+    Watch,
     /// The milestones of the timeline.
     Milestones {
         /// The span of years.
@@ -444,6 +470,36 @@ pub(super) fn check_output(path: &std::path::Path) -> Result<(), String> {
     }
 }
 
+/// `--edition`: an id (`2027`) or a full name `datasets/{dataset}/editions/{edition}`.
+fn edition_arg(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let id = match text.strip_prefix("datasets/") {
+        Some(rest) => match rest.split('/').collect::<Vec<_>>().as_slice() {
+            [dataset, "editions", id] if !dataset.is_empty() => *id,
+            _ => {
+                return Err(format!(
+                    "{text:?} is not an edition; give its id (e.g. 2027) or \
+                     datasets/{{dataset}}/editions/{{edition}}"
+                ));
+            }
+        },
+        None => text,
+    };
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if id.is_empty() || !id.chars().all(valid) {
+        return Err(format!(
+            "{text:?} is not an edition id; ids are letters, digits, '-', '_' and '.' (e.g. 2027; \
+             `llmarket editions` lists them)"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// `--as-of`: a day, `YYYY-MM-DD`.
+fn as_of_arg(text: &str) -> Result<Day, String> {
+    text.parse()
+}
+
 /// A value taken as it is typed (a series, checked by the service).
 fn text_arg(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
@@ -559,6 +615,31 @@ mod tests {
         assert!(error.contains("cannot write a .xlsx file"), "{error}");
         assert!(query_arg("agent").is_ok());
         assert!(query_arg("").is_err() && query_arg(" \t").is_err());
+    }
+
+    #[test]
+    fn an_edition_and_a_day_are_checked_and_exclude_each_other() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from([&["llmarket"], args, &["series", "list"]].concat())
+        };
+        let cli = parse(&["--edition", "2027"]).unwrap();
+        assert_eq!(cli.edition.as_deref(), Some("2027"));
+        let cli = parse(&["--edition", "datasets/cic-global-llm/editions/2026"]).unwrap();
+        assert_eq!(
+            cli.edition.as_deref(),
+            Some("datasets/cic-global-llm/editions/2026")
+        );
+        for bad in ["", "20 27", "datasets/x/series/y", "datasets//editions/1"] {
+            assert!(parse(&["--edition", bad]).is_err(), "{bad:?}");
+        }
+        let cli = parse(&["--as-of", "2027-01-01"]).unwrap();
+        assert_eq!(cli.as_of, Some("2027-01-01".parse().unwrap()));
+        let error = parse(&["--as-of", "2027-02-30"]).unwrap_err().to_string();
+        assert!(error.contains("2027-02 has 28 days"), "{error}");
+        let error = parse(&["--as-of", "01/02/2027"]).unwrap_err().to_string();
+        assert!(error.contains("YYYY-MM-DD"), "{error}");
+        let error = parse(&["--edition", "2027", "--as-of", "2027-01-01"]).unwrap_err();
+        assert!(error.to_string().contains("cannot be used with"), "{error}");
     }
 
     #[test]

@@ -80,6 +80,9 @@ impl Context {
             | Command::Series(SeriesCommand::Search { .. })
             | Command::Series(SeriesCommand::Breakdown(_))
             | Command::Datasets
+            | Command::Editions
+            | Command::Revisions { .. }
+            | Command::Watch
             | Command::Concepts(_)
             | Command::Schemes
             | Command::Levels

@@ -25,6 +25,7 @@ mod partial;
 pub mod render;
 mod run;
 mod scope;
+mod watch;
 mod width;
 
 use std::process::ExitCode;

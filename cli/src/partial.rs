@@ -69,6 +69,8 @@ pub(super) fn explain_unimplemented(result: &mut impl Partial, answers: &[(Servi
 impl Partial for SeriesList {}
 impl Partial for SeriesDetail {}
 impl Partial for llmarket_client::reports::analyst::DatasetList {}
+impl Partial for llmarket_client::editions::EditionList {}
+impl Partial for llmarket_client::editions::SeriesRevisions {}
 impl Partial for llmarket_client::reports::analyst::SeriesSearch {}
 impl Partial for llmarket_client::reports::analyst::SeriesComparison {}
 impl Partial for llmarket_client::reports::analyst::SeriesBreakdown {}

@@ -25,7 +25,7 @@ use crate::{
     },
 };
 use llmarket_client::{
-    Client, ClientConfig,
+    Client, ClientConfig, EditionSelection,
     reports::{
         INFERENCE_COST_SERIES, Language, YearSpan,
         analyst::SeriesQuery,
@@ -45,18 +45,50 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
         resolve_interval: cli.resolve_interval,
         tls: credentials.tls.clone(),
         token: credentials.token.clone(),
+        edition: selection(&cli),
         ..ClientConfig::default()
     };
     let client = Client::connect(config)
         .await?
         .with_dataset(cli.dataset.clone());
     let context = Context::new(cli.forecast.clone(), cli.taxonomy.clone(), &cli.command);
+    // The reports read the chosen edition (`--edition`, `--as-of`) by its v1 id.
+    let client = if follows_edition(&cli.command) {
+        client
+            .follow_edition()
+            .await
+            .map_err(|error| Failure::from(error).with_hint(|code| credentials.hint(code)))?
+    } else {
+        client
+    };
     match execute(cli, &client, &context).await {
         Ok(()) => Ok(()),
         Err(failure) => Err(explain(failure, &client, &context)
             .await
             .with_hint(|code| credentials.hint(code))),
     }
+}
+
+/// The edition `--edition` or `--as-of` selects (clap lets only one through).
+fn selection(cli: &Cli) -> EditionSelection {
+    match (&cli.edition, cli.as_of) {
+        (Some(edition), _) => EditionSelection::Edition(edition.clone()),
+        (None, Some(day)) => EditionSelection::AsOf(day),
+        (None, None) => EditionSelection::Default,
+    }
+}
+
+/// Whether `command` reads values of the dataset's edition through the v1 reports: those
+/// follow `--edition` and `--as-of` to the edition's v1 id.
+fn follows_edition(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Report(
+            ReportCommand::Overview { .. }
+                | ReportCommand::Timeline { .. }
+                | ReportCommand::Cost { .. }
+        ) | Command::Series(_)
+    )
 }
 
 /// Runs `cli`'s command with `client`.
@@ -320,6 +352,25 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 .await
         }
         Command::Datasets => out.emit(progress(client.datasets(language)).await?).await,
+        Command::Editions => out.emit(progress(client.editions(language)).await?).await,
+        Command::Revisions { series, year } => {
+            out.emit(progress(client.series_revisions(&series, year, language)).await?)
+                .await
+        }
+        Command::Watch => {
+            let json = match out.format {
+                Printed::Doc(Format::Json) => true,
+                Printed::Doc(Format::Table | Format::Markdown) => false,
+                Printed::Csv => {
+                    return Err(Failure::new(
+                        sysexits::ExitCode::Usage,
+                        "--format csv: watch prints events; use json (JSON Lines) or table",
+                    ));
+                }
+            };
+            let (dataset, _) = progress(client.v2_dataset()).await?;
+            crate::watch::run(client, dataset, json, out.file.clone()).await
+        }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)
                 .await

@@ -18,8 +18,18 @@ const NOT_COMPLETIONS: &[&str] = &["!completions"];
 /// The global options that apply to some subcommands only, and the paths (subcommand names
 /// from the top) they apply to; a path ending in `*` covers the subcommands under it, and
 /// `!name` every path but those under `name`. Options not listed apply everywhere.
-const SCOPES: [(&str, &[&str]); 14] = [
-    ("forecast", &["report *", "series *", "datasets"]),
+const SCOPES: [(&str, &[&str]); 16] = [
+    (
+        "forecast",
+        &[
+            "report *",
+            "series *",
+            "datasets",
+            "editions",
+            "revisions",
+            "watch",
+        ],
+    ),
     (
         "taxonomy",
         &["report *", "concepts *", "milestones", "schemes", "levels"],
@@ -31,6 +41,28 @@ const SCOPES: [(&str, &[&str]); 14] = [
             "report timeline",
             "report cost",
             "series *",
+            "editions",
+            "revisions",
+            "watch",
+        ],
+    ),
+    (
+        "edition",
+        &[
+            "report overview",
+            "report timeline",
+            "report cost",
+            "series *",
+        ],
+    ),
+    (
+        "as_of",
+        &[
+            "report overview",
+            "report timeline",
+            "report cost",
+            "series *",
+            "revisions",
         ],
     ),
     (
@@ -40,9 +72,13 @@ const SCOPES: [(&str, &[&str]); 14] = [
             "series get",
             "series compare",
             "series breakdown",
+            "revisions",
         ],
     ),
-    ("scale", &["report *", "series get", "series compare"]),
+    (
+        "scale",
+        &["report *", "series get", "series compare", "revisions"],
+    ),
     ("strict", &["report *"]),
     ("format", NOT_COMPLETIONS),
     ("lang", NOT_COMPLETIONS),
@@ -288,6 +324,25 @@ mod tests {
         assert!(!segment.contains(&"dataset".to_owned()), "{segment:?}");
         let concepts = listed(&["concepts"]);
         assert!(!concepts.contains(&"forecast".to_owned()), "{concepts:?}");
+        let editions = listed(&["editions"]);
+        assert!(editions.contains(&"dataset".to_owned()), "{editions:?}");
+        assert!(
+            !editions.contains(&"edition".to_owned()) && !editions.contains(&"as-of".to_owned())
+        );
+        let revisions = listed(&["revisions"]);
+        for present in ["as-of", "chart", "scale", "year", "dataset"] {
+            assert!(
+                revisions.contains(&present.to_owned()),
+                "{present}: {revisions:?}"
+            );
+        }
+        assert!(!revisions.contains(&"edition".to_owned()), "{revisions:?}");
+        let get = listed(&["series", "get"]);
+        assert!(get.contains(&"edition".to_owned()) && get.contains(&"as-of".to_owned()));
+        assert!(!segment.contains(&"edition".to_owned()) && !segment.contains(&"as-of".to_owned()));
+        let watch = listed(&["watch"]);
+        assert!(watch.contains(&"forecast".to_owned()) && !watch.contains(&"taxonomy".to_owned()));
+        assert!(!watch.contains(&"chart".to_owned()) && !watch.contains(&"as-of".to_owned()));
         let report = listed(&["report"]);
         assert!(report.contains(&"dataset".to_owned()), "{report:?}");
     }

@@ -1,6 +1,9 @@
 //! [`Client`]: channels to both services and one thin wrapper per RPC the reports use (each
 //! with the deadline, the retries and an error that names the service and the call).
 
+use llmarket_proto::llmarket::forecast::v2::{
+    self as f2, forecast_service_client::ForecastServiceClient as ForecastV2Client,
+};
 use llmarket_proto::names::{DatasetName, SeriesName};
 use llmarket_proto::{
     forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
@@ -11,7 +14,7 @@ use std::future::Future;
 use tonic::transport::Channel;
 
 use crate::{
-    config::{ClientConfig, DEFAULT_DATASET},
+    config::{ClientConfig, DEFAULT_DATASET, EditionSelection},
     connect::ServiceChannel,
     error::{ClientError, Service, required},
 };
@@ -28,6 +31,8 @@ pub struct Client {
     pub(crate) forecast: ServiceChannel,
     pub(crate) taxonomy: ServiceChannel,
     pub(crate) dataset: String,
+    /// Which edition reads use (from the configuration).
+    pub(crate) edition: EditionSelection,
 }
 
 impl Client {
@@ -39,6 +44,7 @@ impl Client {
             forecast: ServiceChannel::connect(Service::Forecast, &config.forecast, &config)?,
             taxonomy: ServiceChannel::connect(Service::Taxonomy, &config.taxonomy, &config)?,
             dataset: DEFAULT_DATASET.to_owned(),
+            edition: config.edition.clone(),
         })
     }
 
@@ -49,6 +55,7 @@ impl Client {
             forecast: ServiceChannel::from_channel(Service::Forecast, forecast, &config),
             taxonomy: ServiceChannel::from_channel(Service::Taxonomy, taxonomy, &config),
             dataset: DEFAULT_DATASET.to_owned(),
+            edition: config.edition.clone(),
         }
     }
 
@@ -275,6 +282,15 @@ unary! {
         compute_growth => compute_growth("ComputeGrowth", fpb::ComputeGrowthRequest) -> fpb::ComputeGrowthResponse;
         get_breakdown => get_breakdown("GetBreakdown", fpb::GetBreakdownRequest) -> fpb::GetBreakdownResponse;
         project_series => project_series("ProjectSeries", fpb::ProjectSeriesRequest) -> fpb::ProjectSeriesResponse;
+    }
+    forecast ForecastV2Client {
+        v2_get_dataset => get_dataset("GetDataset", f2::GetDatasetRequest) -> f2::Dataset;
+        v2_list_editions_page => list_editions("ListEditions", f2::ListEditionsRequest) -> f2::ListEditionsResponse;
+        v2_get_edition => get_edition("GetEdition", f2::GetEditionRequest) -> f2::Edition;
+        v2_list_series_page => list_series("ListSeries", f2::ListSeriesRequest) -> f2::ListSeriesResponse;
+        v2_get_series => get_series("GetSeries", f2::GetSeriesRequest) -> f2::Series;
+        v2_list_series_revisions_page => list_series_revisions("ListSeriesRevisions", f2::ListSeriesRevisionsRequest) -> f2::ListSeriesRevisionsResponse;
+        v2_query_observations_page => query_observations("QueryObservations", f2::QueryObservationsRequest) -> f2::QueryObservationsResponse;
     }
     taxonomy TaxonomyServiceClient {
         list_schemes_page => list_schemes("ListSchemes", tpb::ListSchemesRequest) -> tpb::ListSchemesResponse;

@@ -37,6 +37,9 @@ pub struct ClientConfig {
     /// A bearer token sent as `authorization: Bearer …` on every call. It is refused over
     /// `http://` to any host but loopback, where it would travel in clear.
     pub token: Option<BearerToken>,
+    /// Which edition every read of values uses (contract v2's edition selector); the default
+    /// is the edition the dataset names (a v1 id), else the latest.
+    pub edition: EditionSelection,
 }
 
 impl Default for ClientConfig {
@@ -50,6 +53,7 @@ impl Default for ClientConfig {
             retry: RetryPolicy::default(),
             tls: TlsSettings::default(),
             token: None,
+            edition: EditionSelection::Default,
         }
     }
 }
@@ -88,10 +92,96 @@ impl ClientConfig {
         self
     }
 
+    /// This configuration reading values from the edition `selection` chooses.
+    pub fn with_edition(mut self, selection: EditionSelection) -> Self {
+        self.edition = selection;
+        self
+    }
+
     /// This configuration with another retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+}
+
+/// Which edition of the dataset reads use: carried by the configuration, so every read of the
+/// client (and every report composed of them) follows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum EditionSelection {
+    /// The edition the dataset's name pins (a v1 id such as `datasets/cic-global-llm-2026`),
+    /// else the dataset's latest.
+    #[default]
+    Default,
+    /// This edition: its id (`2027`) or full name (`datasets/{d}/editions/{e}`).
+    Edition(String),
+    /// The edition current on this day: the latest published on or before it.
+    AsOf(Day),
+}
+
+impl EditionSelection {
+    /// Whether a selection was made (not [`EditionSelection::Default`]).
+    pub fn is_chosen(&self) -> bool {
+        !matches!(self, Self::Default)
+    }
+}
+
+/// A calendar day, as `--as-of` takes it (`YYYY-MM-DD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Day {
+    /// The year, 1..=9999.
+    pub year: i32,
+    /// The month, 1..=12.
+    pub month: u32,
+    /// The day of the month, 1..=31 as the month has.
+    pub day: u32,
+}
+
+impl std::str::FromStr for Day {
+    type Err = String;
+
+    /// `YYYY-MM-DD`, a day that exists (`2027-02-29` does not).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{text:?} is not a date; give YYYY-MM-DD, e.g. 2027-01-01");
+        let parts: Vec<&str> = text.trim().split('-').collect();
+        let [year, month, day] = parts.as_slice() else {
+            return Err(bad());
+        };
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(year, 4) && digits(month, 2) && digits(day, 2)) {
+            return Err(bad());
+        }
+        let (year, month, day): (i32, u32, u32) = (
+            year.parse().map_err(|_| bad())?,
+            month.parse().map_err(|_| bad())?,
+            day.parse().map_err(|_| bad())?,
+        );
+        if year == 0 || !(1..=12).contains(&month) {
+            return Err(bad());
+        }
+        let last = days_in_month(year, month);
+        if !(1..=last).contains(&day) {
+            return Err(format!(
+                "{text:?} is not a date: {year}-{month:02} has {last} days"
+            ));
+        }
+        Ok(Self { year, month, day })
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Days in `month` of `year` (Gregorian).
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -163,6 +253,42 @@ mod tests {
         assert_eq!(policy.backoff(3), Duration::from_millis(200));
         assert_eq!(policy.backoff(4), Duration::from_millis(300));
         assert_eq!(policy.backoff(60), Duration::from_millis(300));
+    }
+
+    #[test]
+    fn days_are_checked_against_the_calendar() {
+        let day: Day = "2027-01-01".parse().unwrap();
+        assert_eq!(
+            day,
+            Day {
+                year: 2027,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(day.to_string(), "2027-01-01");
+        assert!("2028-02-29".parse::<Day>().is_ok(), "a leap day");
+        for bad in [
+            "2027-02-29",
+            "2027-13-01",
+            "2027-00-10",
+            "2027-04-31",
+            "1900-02-29",
+        ] {
+            let error = bad.parse::<Day>().unwrap_err();
+            assert!(error.contains("is not a date"), "{bad}: {error}");
+        }
+        for bad in [
+            "2027-1-1",
+            "27-01-01",
+            "2027/01/01",
+            "yesterday",
+            "",
+            "2027-01-01-01",
+        ] {
+            let error = bad.parse::<Day>().unwrap_err();
+            assert!(error.contains("YYYY-MM-DD"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -149,6 +149,41 @@ impl ServiceChannel {
         F: Fn(Channel, Request<Req>) -> Fut,
         Fut: Future<Output = Result<Response<Resp>, Status>>,
     {
+        self.attempts(call, message, rpc, true).await
+    }
+
+    /// Opens the server stream `rpc` (named `call` in errors) as [`call`](Self::call) makes a
+    /// call, with its deadline and retries over the opening only (until the server answers with
+    /// its headers): no `grpc-timeout` is sent, so the stream lasts as long as the server keeps
+    /// it open.
+    pub(crate) async fn open_stream<Req, Resp, F, Fut>(
+        &self,
+        call: &'static str,
+        message: Req,
+        rpc: F,
+    ) -> Result<Resp, ClientError>
+    where
+        Req: Clone,
+        F: Fn(Channel, Request<Req>) -> Fut,
+        Fut: Future<Output = Result<Response<Resp>, Status>>,
+    {
+        self.attempts(call, message, rpc, false).await
+    }
+
+    /// The attempts of [`call`](Self::call) and [`open_stream`](Self::open_stream); the time
+    /// left goes to the server as `grpc-timeout` when `send_timeout`.
+    async fn attempts<Req, Resp, F, Fut>(
+        &self,
+        call: &'static str,
+        message: Req,
+        rpc: F,
+        send_timeout: bool,
+    ) -> Result<Resp, ClientError>
+    where
+        Req: Clone,
+        F: Fn(Channel, Request<Req>) -> Fut,
+        Fut: Future<Output = Result<Response<Resp>, Status>>,
+    {
         let deadline_at = Instant::now() + self.deadline;
         let mut attempt: u32 = 1;
         // The replica of the first retry; later retries take the ones after it, so one call
@@ -175,7 +210,9 @@ impl ServiceChannel {
                 }
             };
             let mut request = Request::new(message.clone());
-            request.set_timeout(left);
+            if send_timeout {
+                request.set_timeout(left);
+            }
             let trace = current_trace().unwrap_or_default();
             if let Ok(value) = trace.to_string().parse() {
                 request.metadata_mut().insert(TRACEPARENT, value);
@@ -228,6 +265,11 @@ impl ServiceChannel {
             tokio::time::sleep(pause).await;
             attempt += 1;
         }
+    }
+
+    /// The retry policy of this service's calls.
+    pub(crate) fn retry(&self) -> RetryPolicy {
+        self.retry
     }
 
     fn deadline_exceeded(&self, call: &'static str) -> ClientError {

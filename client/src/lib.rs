@@ -19,13 +19,15 @@ mod client;
 pub mod config;
 pub mod connect;
 pub mod credentials;
+pub mod editions;
 mod endpoint;
 pub mod error;
 pub mod probe;
 pub mod reports;
 mod resolve;
+pub mod watch;
 
 pub use client::Client;
-pub use config::{ClientConfig, RetryPolicy};
+pub use config::{ClientConfig, Day, EditionSelection, RetryPolicy};
 pub use credentials::{BearerToken, ClientIdentity, TlsSettings};
 pub use error::{ClientError, Service};

@@ -6,6 +6,7 @@ mod cli_analyst;
 mod cli_chart;
 mod cli_chart_check;
 mod cli_credentials;
+mod cli_editions;
 mod cli_export;
 mod cli_find;
 mod cli_json;

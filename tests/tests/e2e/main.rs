@@ -11,6 +11,7 @@
 
 mod auth;
 mod client;
+mod client_v2;
 mod cluster;
 mod compression;
 mod data_import;

@@ -5,6 +5,7 @@ mod analyst;
 mod cost;
 mod direct;
 mod discovery;
+mod editions;
 mod localize;
 mod method;
 mod overview;
