@@ -27,9 +27,11 @@ pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
 /// What a process serves of one dataset, as a watch reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetState {
-    /// The dataset's id (`{dataset}` of `datasets/{dataset}`): what grants and the data
-    /// version's parts name it by.
+    /// The dataset's id (`{dataset}` of `datasets/{dataset}`): what grants name it by.
     pub id: String,
+    /// The ids the data version's parts name this dataset's editions by (each edition's v1
+    /// dataset id), so that a watch of this dataset is shown a version of its editions alone.
+    pub version_parts: Vec<String>,
     /// A hash of the dataset's content; it changes whenever any of it changes.
     pub content_version: String,
     /// The dataset's latest edition, `datasets/{dataset}/editions/{edition}`; empty when the

@@ -52,9 +52,15 @@ impl View {
 
     /// The data version of `state` as this watch reports it: scoped to the datasets shown.
     pub(crate) fn version(&self, state: &State) -> String {
+        let shown: Vec<&str> = state
+            .datasets
+            .iter()
+            .filter(|d| self.shows_dataset(&d.id))
+            .flat_map(|d| d.version_parts.iter().map(String::as_str))
+            .collect();
         state
             .version
-            .scoped(|id| self.shows_dataset(id))
+            .scoped(|part| shown.contains(&part))
             .as_str()
             .to_owned()
     }

@@ -107,6 +107,7 @@ pub(crate) fn state(served: Served<'_>) -> State {
                 .to_owned(),
             id,
             latest_edition: d.latest_edition,
+            version_parts: d.v1_ids,
         })
         .collect();
     State { version, datasets }

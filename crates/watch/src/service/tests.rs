@@ -32,6 +32,39 @@ fn state(datasets: &[(&str, &str)]) -> State {
                 id: (*id).to_owned(),
                 content_version: version.scoped(|d| d == *id).as_str().to_owned(),
                 latest_edition: format!("datasets/{id}/editions/2026"),
+                version_parts: vec![(*id).to_owned()],
+            })
+            .collect(),
+        version,
+    }
+}
+
+/// The state of datasets each published in editions `(v1 id, content)`: the data version's parts
+/// are named by the editions' v1 ids, not by the dataset's id, as the server's are.
+fn state_of_editions(datasets: &[(&str, &[(&str, &str)])]) -> State {
+    let sources: Vec<DatasetFiles> = datasets
+        .iter()
+        .flat_map(|(_, editions)| editions.iter())
+        .map(|(v1, text)| {
+            DatasetFiles::forecast_only(v1, DataFile::owned(format!("{v1}/f"), (*text).into()))
+        })
+        .collect();
+    let version =
+        DataVersion::of(&sources).with_parts(sources.iter().map(|s| (s.directory.clone(), s)));
+    State {
+        datasets: datasets
+            .iter()
+            .map(|(id, editions)| {
+                let parts: Vec<String> = editions.iter().map(|(v1, _)| (*v1).to_owned()).collect();
+                DatasetState {
+                    id: (*id).to_owned(),
+                    content_version: version
+                        .scoped(|p| parts.iter().any(|v1| v1 == p))
+                        .as_str()
+                        .to_owned(),
+                    latest_edition: format!("datasets/{id}/editions/2027"),
+                    version_parts: parts,
+                }
             })
             .collect(),
         version,
@@ -343,6 +376,47 @@ async fn a_watch_of_one_dataset_checks_the_parent() {
         .err()
         .expect("refused");
     assert_eq!(status.code(), Code::PermissionDenied);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watch_of_one_dataset_sees_its_editions_change_the_version_and_no_other_dataset() {
+    let before = [
+        ("a", &[("a-2026", "1"), ("a-2027", "1")][..]),
+        ("b", &[("b-1", "1")][..]),
+    ];
+    let hub = Hub::new(state_of_editions(&before), HEARTBEAT);
+    let mut stream = watch(&hub, None, "datasets/a", "").await.unwrap();
+    let Message::Snapshot(snapshot) = next(&mut stream).await else {
+        panic!("a snapshot first")
+    };
+    // The other dataset changes: nothing this watch shows changed, so it hears only heartbeats.
+    let b_changed = [
+        ("a", &[("a-2026", "1"), ("a-2027", "1")][..]),
+        ("b", &[("b-1", "2")][..]),
+    ];
+    hub.publish(Reload {
+        state: state_of_editions(&b_changed),
+        changes: changed(&["datasets/b/series/x"]),
+    });
+    assert!(matches!(next(&mut stream).await, Message::Heartbeat(_)));
+    // An edition of the watched dataset changes: a new version, told apart from the one before.
+    let a_changed = [
+        ("a", &[("a-2026", "1"), ("a-2027", "2")][..]),
+        ("b", &[("b-1", "2")][..]),
+    ];
+    hub.publish(Reload {
+        state: state_of_editions(&a_changed),
+        changes: changed(&["datasets/a/series/x"]),
+    });
+    let change = change(next(&mut stream).await);
+    assert_eq!(change.previous_data_version, snapshot.data_version);
+    assert_ne!(change.data_version, change.previous_data_version);
+    assert_eq!(names(&change), ["datasets/a/series/x"]);
+    assert_eq!(change.datasets.len(), 1);
+    assert_ne!(
+        change.datasets[0].content_version,
+        snapshot.datasets[0].content_version
+    );
 }
 
 #[tokio::test(start_paused = true)]
