@@ -4,8 +4,9 @@
 # format), the dependency policy (cargo deny, deny.toml), the guarded contract (buf breaking
 # against proto/released/), unit and end-to-end tests (cargo test --workspace; the memory and CPU
 # threshold tests as their own step), and the cross-language smoke test against the release binary
-# (grpcurl, a generated Python client, ghz), the interop suite (Go and Python through their packages
-# in clients/, Java and TypeScript generated, running one script, tests/interop/), the report page in headless Chromium
+# (grpcurl, a generated Python client, ghz), the interop suite (the Go, Python, TypeScript and Java
+# packages of clients/, built and installed as a user would, each running one script on v1 and v2,
+# tests/interop/), the report page in headless Chromium
 # (Debian's `chromium`, tests/web/), the load suite's short version
 # (tests/load: ghz, and h2load from Debian's `nghttp2-client`), the metrics against a real Prometheus (Debian's `prometheus`, installed with
 # apt-get when missing), and the deployment: the container image (podman build, run with chroot),
@@ -132,7 +133,7 @@ tests/smoke.sh "$server"
 step "load suite, short (release binary, ghz and h2load on pinned cores, 0 errors)"
 timeout 90 tests/load/run.sh --quick "$server"
 
-step "interop: Go and Python packages, generated Java and TypeScript clients (release binary)"
+step "interop: the Go, Python, TypeScript and Java packages, built, installed and run on v1 and v2 (release binary)"
 timeout 600 tests/interop/run.sh "$server"
 
 step "report page in headless Chromium (release binary, puppeteer-core, taxonomy stopped too)"
