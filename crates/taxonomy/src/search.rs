@@ -343,17 +343,10 @@ impl<'v> Matches<'v> {
 
     /// The hits at ranks `offset..offset + limit`, best first.
     pub fn page(&self, offset: usize, limit: usize, lang: Lang) -> Vec<Hit<'v>> {
-        let end = offset.saturating_add(limit);
-        let mut hits = Vec::new();
-        let mut before = 0;
-        for (kind, &count) in KINDS.iter().zip(&self.counts) {
-            let range = offset.max(before)..end.min(before + count);
-            if !range.is_empty() {
-                hits.extend(self.hits_of(*kind, range.start - before..range.end - before, lang));
-            }
-            before += count;
-        }
-        hits
+        page_across(&[((), self)], offset, limit, lang)
+            .into_iter()
+            .map(|((), hit)| hit)
+            .collect()
     }
 
     /// The hit of concept `index`, with its best match.
@@ -370,6 +363,37 @@ impl<'v> Matches<'v> {
             text,
         })
     }
+}
+
+/// The hits at ranks `offset..offset + limit` of the matches of several searches (each tagged
+/// with its `S`) ranked as one list: kind by kind, best first, and within a kind search by
+/// search in the order given, then index order. Costs the page and the searches' counts.
+pub fn page_across<'v, S: Copy>(
+    searches: &[(S, &Matches<'v>)],
+    offset: usize,
+    limit: usize,
+    lang: Lang,
+) -> Vec<(S, Hit<'v>)> {
+    let end = offset.saturating_add(limit);
+    let mut hits = Vec::new();
+    let mut before = 0;
+    for kind in KINDS {
+        for &(tag, matches) in searches {
+            let count = matches.count(kind);
+            let range = offset.max(before)..end.min(before + count);
+            if !range.is_empty() {
+                let within = range.start - before..range.end - before;
+                hits.extend(
+                    matches
+                        .hits_of(kind, within, lang)
+                        .into_iter()
+                        .map(|hit| (tag, hit)),
+                );
+            }
+            before += count;
+        }
+    }
+    hits
 }
 
 /// Every match kind, best first (a kind's rank is its place here).
@@ -1297,6 +1321,42 @@ mod reference {
                 let hits = matches.hits_of(kind, offset..offset + limit, lang);
                 prop_assert_eq!(hits.iter().map(said).collect::<Vec<_>>(), cut);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Two vocabularies paged as one list (contract v2 over several editions): the
+        /// references' hits tagged by vocabulary, stably sorted by kind.
+        #[test]
+        fn pages_across_vocabularies_are_the_references_merged(
+            (first, query) in vocabulary(),
+            (second, _) in vocabulary(),
+            lang in lang(),
+            (offset, limit) in (0..12usize, 1..8usize),
+        ) {
+            let all = |_: usize| true;
+            let mut expected: Vec<(usize, Said)> = [&first, &second]
+                .into_iter()
+                .enumerate()
+                .flat_map(|(tag, concepts)| {
+                    reference(concepts, &query, all, lang).into_iter().map(move |h| (tag, h))
+                })
+                .collect();
+            expected.sort_by_key(|(_, hit)| hit.1);
+            let indices = [SearchIndex::build(&first), SearchIndex::build(&second)];
+            let matches = [
+                indices[0].matches(&first, &query, &all),
+                indices[1].matches(&second, &query, &all),
+            ];
+            let searches = [(0, &matches[0]), (1, &matches[1])];
+            let page = page_across(&searches, offset, limit, lang);
+            let cut: Vec<_> = expected.into_iter().skip(offset).take(limit).collect();
+            prop_assert_eq!(
+                page.iter().map(|(tag, hit)| (*tag, said(hit))).collect::<Vec<_>>(),
+                cut
+            );
         }
     }
 

@@ -34,7 +34,7 @@ use super::{
     convert::{DEFAULT_SEARCH_PAGE_SIZE, MAX_BATCH_NAMES, MAX_QUERY_CHARS, View},
     language::Lang,
     model::{Concept, Milestone, Scheme},
-    search::Hit,
+    search::page_across,
     vocabulary::Vocabulary,
 };
 use llmarket_kit::{
@@ -588,7 +588,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyV2Api {
                 // The caller's own version of what it searched: a change elsewhere keeps its
                 // tokens good, one here ends them ("the data changed").
                 let mut version = Fingerprint::new();
-                let mut hits: Vec<(Source<'_>, Hit<'_>)> = Vec::new();
+                let mut found = Vec::new();
                 let mut at = 0;
                 while at < schemes.len() {
                     let source = schemes[at].0;
@@ -605,17 +605,18 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyV2Api {
                         .number(vocabulary.version_for(|id| {
                             indices.iter().any(|&i| vocabulary.schemes()[i].id == id)
                         }));
-                    hits.extend(
-                        vocabulary
-                            .search(query, &indices, Lang::ZhHans)
-                            .into_iter()
-                            .map(|hit| (source, hit)),
-                    );
+                    let filter = |scheme: usize| indices.contains(&scheme);
+                    found.push((source, vocabulary.search_matches(query, &filter)));
                 }
-                // Best first; ties keep dataset, scheme, then vocabulary order.
-                hits.sort_by(|a, b| b.1.score().total_cmp(&a.1.score()));
-                let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-                let (items, next) = page.ranked(&hits, version.finish())?;
+                // Best first; ties keep dataset, scheme, then vocabulary order. Only the page's
+                // hits are built; the total is exact.
+                let version = version.finish();
+                let total: usize = found.iter().map(|(_, matches)| matches.total()).sum();
+                let start = page.ranked_start(version)?;
+                let searches: Vec<_> = found.iter().map(|(source, m)| (*source, m)).collect();
+                let items = page_across(&searches, start, page.size, Lang::ZhHans);
+                let next = page.ranked_next(start.saturating_add(items.len()), total, version);
+                let total_size = i32::try_from(total).unwrap_or(i32::MAX);
                 Ok((
                     items
                         .iter()
