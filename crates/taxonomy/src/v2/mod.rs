@@ -1038,6 +1038,48 @@ mod tests {
     }
 
     #[test]
+    fn search_pages_across_datasets_rank_by_score_then_dataset() {
+        let api = api();
+        let search = |page_size: i32, token: &str| {
+            ready(api.search_concepts(Request::new(pb::SearchConceptsRequest {
+                parent: "datasets/-/schemes/-".into(),
+                query: "ge".into(),
+                page_size,
+                page_token: token.into(),
+                ..Default::default()
+            })))
+            .map(Response::into_inner)
+            .unwrap()
+        };
+        let key = |h: &pb::SearchHit| (h.concept.as_ref().unwrap().name.clone(), h.score);
+        let whole = search(1000, "");
+        let all: Vec<_> = whole.hits.iter().map(key).collect();
+        assert_eq!(whole.total_size as usize, all.len());
+        assert!(whole.next_page_token.is_empty());
+        // Both datasets match ("Gears" is a label prefix in `other`), in more than one kind.
+        let other = |name: &str| name.starts_with("datasets/other/");
+        assert!(all.iter().any(|(n, _)| other(n)) && all.iter().any(|(n, _)| !other(n)));
+        assert!(all.windows(2).any(|w| w[0].1 != w[1].1));
+        // Best first; on equal scores the built-in dataset before `other`.
+        assert!(all.windows(2).all(|w| {
+            w[0].1 > w[1].1 || (w[0].1 == w[1].1 && (other(&w[1].0) || !other(&w[0].0)))
+        }));
+        let (mut paged, mut token) = (Vec::new(), String::new());
+        loop {
+            let page = search(3, &token);
+            assert_eq!(page.total_size, whole.total_size);
+            assert!(page.total_size_exact);
+            assert!(page.hits.len() <= 3);
+            paged.extend(page.hits.iter().map(key));
+            token = page.next_page_token;
+            if token.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(paged, all);
+    }
+
+    #[test]
     fn search_pages_carry_the_version_and_exact_totals() {
         let api = api();
         let search = |parent: &str, token: &str| {
