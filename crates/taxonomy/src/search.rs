@@ -25,6 +25,8 @@
 
 use std::{borrow::Cow, ops::Range};
 
+use memchr::memmem::Finder;
+
 use super::{
     language::Lang,
     model::{Concept, ConceptIndex},
@@ -298,8 +300,8 @@ enum Ranking<'i> {
 pub struct Matches<'v> {
     index: &'v SearchIndex,
     concepts: &'v [Concept],
-    /// The normalised query.
-    query: String,
+    /// Finds the normalised query in a text.
+    finder: Finder<'static>,
     ranking: Ranking<'v>,
     /// How many concepts match, by kind rank.
     counts: [usize; 4],
@@ -352,7 +354,7 @@ impl<'v> Matches<'v> {
     /// The hit of concept `index`, with its best match.
     fn hit(&self, index: ConceptIndex, lang: Lang) -> Option<Hit<'v>> {
         let concept = self.concepts.get(index as usize)?;
-        let (kind, slot) = self.index.best_match(index, concept, &self.query, lang)?;
+        let (kind, slot) = self.index.best_match(index, concept, &self.finder, lang)?;
         let (field, text_lang, text) = slot.resolve(concept);
         Some(Hit {
             index,
@@ -463,13 +465,14 @@ pub struct SearchPage<'v> {
     pub total: usize,
 }
 
-/// How `label` (normalised) matches `query` (normalised), if it does.
-fn label_match(label: &str, query: &str) -> Option<MatchKind> {
+/// How `label` (normalised) matches the query `finder` looks for, if it does.
+fn label_match(label: &[u8], finder: &Finder<'_>) -> Option<MatchKind> {
+    let query = finder.needle();
     if label == query {
         Some(MatchKind::Exact)
     } else if label.starts_with(query) {
         Some(MatchKind::Prefix)
-    } else if label.contains(query) {
+    } else if finder.find(label).is_some() {
         Some(MatchKind::Substring)
     } else {
         None
@@ -791,21 +794,21 @@ impl SearchIndex {
         allowed
     }
 
-    /// The normalised text of `text`.
-    fn normalized(&self, text: &Indexed) -> &str {
-        let bytes = self
-            .text
+    /// The normalised text of `text`, as bytes (the index never needs it as `str`, so never
+    /// checks it is UTF-8 again).
+    fn normalized(&self, text: &Indexed) -> &[u8] {
+        self.text
             .get(text.start as usize..text.end as usize)
-            .unwrap_or_default();
-        std::str::from_utf8(bytes).unwrap_or_default()
+            .unwrap_or_default()
     }
 
-    /// The best match of `concept` (at `index`) for `query`, preferring `lang` on a tie.
+    /// The best match of `concept` (at `index`) for the query `finder` looks for, preferring
+    /// `lang` on a tie.
     fn best_match(
         &self,
         index: ConceptIndex,
         concept: &Concept,
-        query: &str,
+        finder: &Finder<'_>,
         lang: Lang,
     ) -> Option<(MatchKind, Slot)> {
         let i = index as usize;
@@ -819,8 +822,8 @@ impl SearchIndex {
         for text in texts {
             let normalized = self.normalized(text);
             let kind = match text.slot {
-                Slot::Definition(_) => normalized.contains(query).then_some(MatchKind::Definition),
-                _ => label_match(normalized, query),
+                Slot::Definition(_) => finder.find(normalized).map(|_| MatchKind::Definition),
+                _ => label_match(normalized, finder),
             };
             let Some(kind) = kind else { continue };
             if best.is_none_or(|(k, s)| rank(kind, text.slot) < rank(k, s)) {
@@ -848,7 +851,7 @@ impl SearchIndex {
         Matches {
             index: self,
             concepts,
-            query,
+            finder: Finder::new(query.as_bytes()).into_owned(),
             ranking,
             counts,
         }
