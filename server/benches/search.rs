@@ -11,16 +11,18 @@
 //! a rare word (hits grow with the vocabulary, but slowly), the commonest word (a large share of
 //! all concepts match) and the second commonest (about half as many), the commonest letter and
 //! Han character (nearly every concept matches), and a query with no match. Each is measured as
-//! SearchConcepts serves it: the first page of 20 hits with the exact total, and page 50. Before
-//! measuring, the load time, the index size and each query's hit count are printed.
+//! SearchConcepts serves it: the first page of 20 hits with the exact total, page 50, and the
+//! first page as contract v2 pages it (`-v2`). Before measuring, the load time, the index size
+//! and each query's hit count are printed. The `search-builtin` group measures the built-in
+//! vocabulary (48 concepts) on the load suite's two search queries, v1 and v2.
 //!
 //! Run: `cargo bench -p llmarket-server --bench search -- --warm-up-time 1 --measurement-time 3`
 
 use std::{borrow::Cow, collections::HashSet, fmt::Write as _, hint::black_box, time::Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use llmarket_kit::data::{DataFile, DatasetFiles};
-use llmarket_taxonomy::{Vocabulary, language::Lang};
+use llmarket_kit::data::{self, DataFile, DatasetFiles};
+use llmarket_taxonomy::{Vocabulary, language::Lang, search::page_across};
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 const SCHEMES: usize = 10;
@@ -225,6 +227,19 @@ fn search(c: &mut Criterion) {
                     black_box((page.hits.len(), page.total))
                 });
             });
+            // The first page as contract v2 serves it: ranked by kind across editions (here
+            // one), the page's texts in Chinese.
+            group.bench_with_input(
+                BenchmarkId::new(format!("{kind}-v2"), size),
+                query,
+                |b, query| {
+                    b.iter(|| {
+                        let matches = vocabulary.search_matches(black_box(query), &all);
+                        let page = page_across(&[((), &matches)], 0, PAGE, Lang::ZhHans);
+                        black_box((page.len(), matches.total()))
+                    });
+                },
+            );
             // Page 50 (empty when there are fewer hits).
             group.bench_with_input(
                 BenchmarkId::new(format!("{kind}-page-50"), size),
@@ -242,5 +257,39 @@ fn search(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, search);
+/// The built-in vocabulary (48 concepts) and the load suite's two search rows: a one-letter
+/// query whose run (every place "e" occurs, about 1,500) is long for so few concepts, on the
+/// default page, and "推理" on a page of 10 (tests/load/bench.py).
+fn builtin(c: &mut Criterion) {
+    let mut group = c.benchmark_group("search-builtin");
+    let all = |_: usize| true;
+    let vocabulary = match Vocabulary::load(&[data::builtin()]) {
+        Ok(vocabulary) => vocabulary,
+        Err(e) => panic!("the built-in vocabulary does not load: {e}"),
+    };
+    for (kind, query, page) in [("one-letter", "e", PAGE), ("zh-word", "推理", 10)] {
+        let hits = vocabulary.search_page(query, &all, Lang::En, 0, 0).total;
+        eprintln!("search-builtin/{kind}: {query:?} has {hits} hits");
+        group.bench_with_input(BenchmarkId::new(kind, page), &query, |b, query| {
+            b.iter(|| {
+                let found = vocabulary.search_page(black_box(query), &all, Lang::En, 0, page);
+                black_box((found.hits.len(), found.total))
+            });
+        });
+        group.bench_with_input(
+            BenchmarkId::new(format!("{kind}-v2"), page),
+            &query,
+            |b, query| {
+                b.iter(|| {
+                    let matches = vocabulary.search_matches(black_box(query), &all);
+                    let found = page_across(&[((), &matches)], 0, page, Lang::ZhHans);
+                    black_box((found.len(), matches.total()))
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, builtin, search);
 criterion_main!(benches);

@@ -17,7 +17,10 @@ instead of /proc/PID/stat's 10 ms ticks, which at 20,000 calls of ~20 µs are 2.
 time of a thread that exits during a run is lost (the servers' threads live as long as they do).
 
 Usage: ab_suite.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
+                   [--only SUBSTRING]
        ab_suite.py --v2 BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
+                   [--only SUBSTRING]
+`--only` keeps the rows whose name contains SUBSTRING (e.g. `--only SearchConcepts`).
 Prints a markdown table (and with --write appends it to FILE). Exits non-zero when a call failed.
 """
 
@@ -112,6 +115,9 @@ def run_mode(args, cache, work):
         milestone = bench.resolve_milestone(args, servers["after"], work)
         # (before's row, after's row): the same row on two binaries, or its v1 and v2 forms.
         pairs = v2_pairs(milestone) if args.v2 else [(row, row) for row in rows_of(milestone)]
+        pairs = [pair for pair in pairs if args.only in pair[0][0]]
+        if not pairs:
+            sys.exit(f"no row of the suite has {args.only!r} in its name")
         for pair in pairs:  # warm-up: connections, caches, allocator
             for which, row in zip(("before", "after"), pair):
                 check(bench.measure(args, servers[which], row[:4], 2000, row[4], work), row)
@@ -138,8 +144,9 @@ def check(result, row):
 
 def table(args, results):
     how = "--v2 BIN" if args.v2 else "BEFORE AFTER"
+    only = f" --only {args.only!r}" if args.only else ""
     lines = [
-        f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}`: "
+        f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}{only}`: "
         f"median server CPU per call over {args.rounds} rounds of {args.calls} calls; spread = lowest "
         "and highest ratio of a single round.",
         "",
@@ -168,6 +175,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
     parser.add_argument("--write", type=Path, help="append the table to this markdown file")
+    parser.add_argument("--only", default="", metavar="SUBSTRING",
+                        help="run only the rows whose name contains SUBSTRING")
     args = parser.parse_args()
     if (args.v2 is None) == (args.before is None or args.after is None):
         parser.error("give BEFORE_BIN and AFTER_BIN, or --v2 BIN")

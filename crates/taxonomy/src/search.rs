@@ -25,6 +25,8 @@
 
 use std::{borrow::Cow, ops::Range};
 
+use memchr::memmem::Finder;
+
 use super::{
     language::Lang,
     model::{Concept, ConceptIndex},
@@ -190,6 +192,41 @@ impl Bits {
         }
     }
 
+    /// How many indices are in both this set and `mask`.
+    fn count(&self, mask: &Bits) -> usize {
+        self.0
+            .iter()
+            .zip(&mask.0)
+            .map(|(&word, &mask)| (word & mask).count_ones() as usize)
+            .sum()
+    }
+
+    /// The indices in both this set and `mask` at positions `range` among them, in order;
+    /// the words before the range are counted by popcount, not read bit by bit.
+    fn select(&self, mask: &Bits, range: Range<usize>) -> Vec<ConceptIndex> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for (w, (&word, &mask)) in self.0.iter().zip(&mask.0).enumerate() {
+            if at >= range.end {
+                break;
+            }
+            let mut bits = word & mask;
+            let n = bits.count_ones() as usize;
+            if at + n <= range.start {
+                at += n;
+                continue;
+            }
+            while bits != 0 {
+                if range.contains(&at) {
+                    out.push((w * 64) as ConceptIndex + bits.trailing_zeros());
+                }
+                bits &= bits - 1;
+                at += 1;
+            }
+        }
+        out
+    }
+
     fn heap_bytes(&self) -> usize {
         self.0.capacity() * 8
     }
@@ -217,40 +254,22 @@ impl Ranked {
         }
     }
 
-    /// The concepts in `allowed` at ranks `offset..offset + limit`, best first, and how many
-    /// concepts in `allowed` there are in all.
-    fn page(&self, allowed: &Bits, offset: usize, limit: usize) -> (Vec<ConceptIndex>, usize) {
-        let end = offset.saturating_add(limit);
-        let mut page = Vec::new();
-        let mut rank = 0;
-        for set in &self.0 {
-            for (w, (&word, &mask)) in set.0.iter().zip(&allowed.0).enumerate() {
-                let mut bits = word & mask;
-                let n = bits.count_ones() as usize;
-                if rank + n <= offset || rank >= end {
-                    rank += n;
-                    continue;
-                }
-                while bits != 0 {
-                    if (offset..end).contains(&rank) {
-                        page.push((w * 64) as ConceptIndex + bits.trailing_zeros());
-                    }
-                    bits &= bits - 1;
-                    rank += 1;
-                }
-            }
-        }
-        (page, rank)
-    }
-
     fn heap_bytes(&self) -> usize {
         self.0.iter().map(Bits::heap_bytes).sum()
     }
 }
 
-/// Runs of the suffix array at most this long are ranked as a sorted list of (kind, concept)
-/// rather than in bit sets, which cost a pass over every concept.
+/// Runs of the suffix array at most this long may be ranked as a sorted list of (kind, concept)
+/// rather than in bit sets, which cost a pass over every concept ([`SETS_PER_ENTRY`]).
 const SPARSE_RUN: usize = 2048;
+
+/// Concepts of bit sets worth one entry of a sorted run: a run shorter than
+/// `concepts / SETS_PER_ENTRY` entries (and at most [`SPARSE_RUN`]) is ranked as a list, a
+/// longer one in sets ([`SearchIndex::few_is_cheaper`]). Sorting costs about 10 ns an entry,
+/// the sets a few passes over 4 bits a concept; on the 48 concepts built in, a one-letter run of
+/// 1,464 entries took 16 µs as a list and 2.7 µs in sets (docs/adr/0005-search-index.md,
+/// "Small vocabularies").
+const SETS_PER_ENTRY: usize = 32;
 
 /// The concepts of a query, ranked.
 #[derive(Debug)]
@@ -260,6 +279,132 @@ enum Found<'i> {
     /// Each concept once, as (kind rank, concept), best first.
     Few(Vec<(usize, ConceptIndex)>),
 }
+
+/// The concepts of a query in the schemes a search allows, ranked.
+#[derive(Debug)]
+enum Ranking<'i> {
+    /// The concepts of each kind's set that are also in `allowed`.
+    Sets {
+        ranked: Cow<'i, Ranked>,
+        allowed: Bits,
+    },
+    /// Each concept once, as (kind rank, concept), best first.
+    Few(Vec<(usize, ConceptIndex)>),
+}
+
+/// The concepts matching one query in the schemes a search allows, ranked and counted by match
+/// kind, before any hit is built ([`SearchIndex::matches`]). In rank order the kinds come best
+/// first and, within a kind, the concepts in index order (so scheme order, then vocabulary
+/// order); a page of hits costs the page.
+#[derive(Debug)]
+pub struct Matches<'v> {
+    index: &'v SearchIndex,
+    concepts: &'v [Concept],
+    /// Finds the normalised query in a text.
+    finder: Finder<'static>,
+    ranking: Ranking<'v>,
+    /// How many concepts match, by kind rank.
+    counts: [usize; 4],
+}
+
+impl<'v> Matches<'v> {
+    /// How many concepts match in all (exact).
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// How many concepts match with `kind` as their best match.
+    pub fn count(&self, kind: MatchKind) -> usize {
+        self.counts[kind as usize]
+    }
+
+    /// The hits at positions `range` among the concepts whose best match is `kind`, in index
+    /// order; `lang` is preferred when a concept matches equally well in both languages.
+    pub fn hits_of(&self, kind: MatchKind, range: Range<usize>, lang: Lang) -> Vec<Hit<'v>> {
+        let k = kind as usize;
+        let range = range.start.min(self.counts[k])..range.end.min(self.counts[k]);
+        if range.is_empty() {
+            return Vec::new();
+        }
+        let indices = match &self.ranking {
+            Ranking::Sets { ranked, allowed } => ranked.0[k].select(allowed, range),
+            Ranking::Few(best) => {
+                let before: usize = self.counts[..k].iter().sum();
+                best.get(before + range.start..before + range.end)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&(_, concept)| concept)
+                    .collect()
+            }
+        };
+        indices
+            .into_iter()
+            .filter_map(|index| self.hit(index, lang))
+            .collect()
+    }
+
+    /// The hits at ranks `offset..offset + limit`, best first.
+    pub fn page(&self, offset: usize, limit: usize, lang: Lang) -> Vec<Hit<'v>> {
+        page_across(&[((), self)], offset, limit, lang)
+            .into_iter()
+            .map(|((), hit)| hit)
+            .collect()
+    }
+
+    /// The hit of concept `index`, with its best match.
+    fn hit(&self, index: ConceptIndex, lang: Lang) -> Option<Hit<'v>> {
+        let concept = self.concepts.get(index as usize)?;
+        let (kind, slot) = self.index.best_match(index, concept, &self.finder, lang)?;
+        let (field, text_lang, text) = slot.resolve(concept);
+        Some(Hit {
+            index,
+            concept,
+            field,
+            kind,
+            lang: text_lang,
+            text,
+        })
+    }
+}
+
+/// The hits at ranks `offset..offset + limit` of the matches of several searches (each tagged
+/// with its `S`) ranked as one list: kind by kind, best first, and within a kind search by
+/// search in the order given, then index order. Costs the page and the searches' counts.
+pub fn page_across<'v, S: Copy>(
+    searches: &[(S, &Matches<'v>)],
+    offset: usize,
+    limit: usize,
+    lang: Lang,
+) -> Vec<(S, Hit<'v>)> {
+    let end = offset.saturating_add(limit);
+    let mut hits = Vec::new();
+    let mut before = 0;
+    for kind in KINDS {
+        for &(tag, matches) in searches {
+            let count = matches.count(kind);
+            let range = offset.max(before)..end.min(before + count);
+            if !range.is_empty() {
+                let within = range.start - before..range.end - before;
+                hits.extend(
+                    matches
+                        .hits_of(kind, within, lang)
+                        .into_iter()
+                        .map(|hit| (tag, hit)),
+                );
+            }
+            before += count;
+        }
+    }
+    hits
+}
+
+/// Every match kind, best first (a kind's rank is its place here).
+pub const KINDS: [MatchKind; 4] = [
+    MatchKind::Exact,
+    MatchKind::Prefix,
+    MatchKind::Substring,
+    MatchKind::Definition,
+];
 
 /// The kind sets of a query whose run is at least [`HEAVY_RUN`] long, worked out at load.
 #[derive(Debug, Clone)]
@@ -295,6 +440,8 @@ pub struct SearchIndex {
     buckets: Vec<u32>,
     /// Runs up to this long are ranked as a list ([`SPARSE_RUN`]).
     sparse_run: usize,
+    /// Concepts of bit sets worth one entry of a sorted run ([`SETS_PER_ENTRY`]).
+    sets_per_entry: usize,
 }
 
 /// How a search's concepts are chosen: the schemes (indices) that may appear.
@@ -318,13 +465,14 @@ pub struct SearchPage<'v> {
     pub total: usize,
 }
 
-/// How `label` (normalised) matches `query` (normalised), if it does.
-fn label_match(label: &str, query: &str) -> Option<MatchKind> {
+/// How `label` (normalised) matches the query `finder` looks for, if it does.
+fn label_match(label: &[u8], finder: &Finder<'_>) -> Option<MatchKind> {
+    let query = finder.needle();
     if label == query {
         Some(MatchKind::Exact)
     } else if label.starts_with(query) {
         Some(MatchKind::Prefix)
-    } else if label.contains(query) {
+    } else if finder.find(label).is_some() {
         Some(MatchKind::Substring)
     } else {
         None
@@ -362,12 +510,21 @@ impl SearchIndex {
         index.sort_suffixes();
         index.buckets = index.bucket_starts();
         index.sparse_run = sparse_run;
+        index.sets_per_entry = SETS_PER_ENTRY;
         index.heavy = index.heavy_queries(heavy_run.max(1));
         index.text.shrink_to_fit();
         index.texts.shrink_to_fit();
         index.starts.shrink_to_fit();
         index.schemes.shrink_to_fit();
         index
+    }
+
+    /// This index, ranking runs up to its `sparse_run` as lists whatever the vocabulary's size
+    /// when `sets_per_entry` is 0 (tests force each way on small vocabularies).
+    #[cfg(test)]
+    fn with_sets_per_entry(mut self, sets_per_entry: usize) -> Self {
+        self.sets_per_entry = sets_per_entry;
+        self
     }
 
     /// Normalises every text into one buffer (the first pass of [`SearchIndex::build`]).
@@ -572,15 +729,16 @@ impl SearchIndex {
     }
 
     /// The kind sets of `query` (normalised, not empty).
-    fn found(&self, query: &[u8]) -> Found<'_> {
-        if let Ok(i) = self.heavy.binary_search_by(|h| (*h.query).cmp(query)) {
+    fn found(&self, query: &str) -> Found<'_> {
+        let bytes = query.as_bytes();
+        if let Ok(i) = self.heavy.binary_search_by(|h| (*h.query).cmp(bytes)) {
             return Found::Sets(Cow::Borrowed(&self.heavy[i].ranked));
         }
-        let run = self.run(query);
-        if run.len() > self.sparse_run {
-            return Found::Sets(Cow::Owned(self.classify(query, run)));
+        let run = self.run(bytes);
+        if !self.few_is_cheaper(run.len()) {
+            return Found::Sets(Cow::Owned(self.classify(bytes, run)));
         }
-        let whole = self.whole(query, &run);
+        let whole = self.whole(bytes, &run);
         let mut best: Vec<(usize, ConceptIndex)> = self.owners[run.clone()]
             .iter()
             .enumerate()
@@ -592,32 +750,35 @@ impl SearchIndex {
         Found::Few(best)
     }
 
-    /// The concepts at ranks `offset..offset + limit` of `found` in the schemes `filter`
-    /// allows, and how many there are in all.
-    fn page(
-        &self,
-        found: &Found<'_>,
-        filter: &impl SchemeFilter,
-        offset: usize,
-        limit: usize,
-    ) -> (Vec<ConceptIndex>, usize) {
+    /// Whether ranking a run of `run` entries as a sorted list costs less than in bit sets:
+    /// sorting costs a few comparisons an entry, the sets a few passes over a bit a concept.
+    fn few_is_cheaper(&self, run: usize) -> bool {
+        run <= self.sparse_run && run.saturating_mul(self.sets_per_entry) < self.concepts
+    }
+
+    /// The concepts of `found` in the schemes `filter` allows, ranked, and how many of each
+    /// kind there are.
+    fn rank<'i>(&self, found: Found<'i>, filter: &impl SchemeFilter) -> (Ranking<'i>, [usize; 4]) {
         match found {
-            Found::Sets(ranked) => ranked.page(&self.allowed(filter), offset, limit),
-            Found::Few(best) => {
-                let allowed: Vec<ConceptIndex> = best
-                    .iter()
-                    .map(|&(_, concept)| concept)
-                    .filter(|&concept| {
-                        let run = self
-                            .schemes
-                            .partition_point(|(_, r)| r.end <= concept as usize);
-                        self.schemes
-                            .get(run)
-                            .is_some_and(|(scheme, _)| filter.allows(*scheme))
-                    })
-                    .collect();
-                let page = allowed.iter().skip(offset).take(limit).copied().collect();
-                (page, allowed.len())
+            Found::Sets(ranked) => {
+                let allowed = self.allowed(filter);
+                let counts = std::array::from_fn(|k| ranked.0[k].count(&allowed));
+                (Ranking::Sets { ranked, allowed }, counts)
+            }
+            Found::Few(mut best) => {
+                best.retain(|&(_, concept)| {
+                    let run = self
+                        .schemes
+                        .partition_point(|(_, r)| r.end <= concept as usize);
+                    self.schemes
+                        .get(run)
+                        .is_some_and(|(scheme, _)| filter.allows(*scheme))
+                });
+                let mut counts = [0; 4];
+                for &(kind, _) in &best {
+                    counts[kind] += 1;
+                }
+                (Ranking::Few(best), counts)
             }
         }
     }
@@ -633,21 +794,21 @@ impl SearchIndex {
         allowed
     }
 
-    /// The normalised text of `text`.
-    fn normalized(&self, text: &Indexed) -> &str {
-        let bytes = self
-            .text
+    /// The normalised text of `text`, as bytes (the index never needs it as `str`, so never
+    /// checks it is UTF-8 again).
+    fn normalized(&self, text: &Indexed) -> &[u8] {
+        self.text
             .get(text.start as usize..text.end as usize)
-            .unwrap_or_default();
-        std::str::from_utf8(bytes).unwrap_or_default()
+            .unwrap_or_default()
     }
 
-    /// The best match of `concept` (at `index`) for `query`, preferring `lang` on a tie.
+    /// The best match of `concept` (at `index`) for the query `finder` looks for, preferring
+    /// `lang` on a tie.
     fn best_match(
         &self,
         index: ConceptIndex,
         concept: &Concept,
-        query: &str,
+        finder: &Finder<'_>,
         lang: Lang,
     ) -> Option<(MatchKind, Slot)> {
         let i = index as usize;
@@ -661,8 +822,8 @@ impl SearchIndex {
         for text in texts {
             let normalized = self.normalized(text);
             let kind = match text.slot {
-                Slot::Definition(_) => normalized.contains(query).then_some(MatchKind::Definition),
-                _ => label_match(normalized, query),
+                Slot::Definition(_) => finder.find(normalized).map(|_| MatchKind::Definition),
+                _ => label_match(normalized, finder),
             };
             let Some(kind) = kind else { continue };
             if best.is_none_or(|(k, s)| rank(kind, text.slot) < rank(k, s)) {
@@ -672,12 +833,35 @@ impl SearchIndex {
         best
     }
 
+    /// The concepts matching `query` (raw text, normalised here) in the schemes `filter`
+    /// allows, ranked and counted by kind, before any hit is built. Costs the query's run or a
+    /// scan of the texts, whichever is less (or nothing for a common query), not every hit.
+    pub fn matches<'v>(
+        &'v self,
+        concepts: &'v [Concept],
+        query: &str,
+        filter: &impl SchemeFilter,
+    ) -> Matches<'v> {
+        let query = normalize(query);
+        let (ranking, counts) = if query.is_empty() {
+            (Ranking::Few(Vec::new()), [0; 4])
+        } else {
+            self.rank(self.found(&query), filter)
+        };
+        Matches {
+            index: self,
+            concepts,
+            finder: Finder::new(query.as_bytes()).into_owned(),
+            ranking,
+            counts,
+        }
+    }
+
     /// The hits at ranks `offset..offset + limit` of the concepts matching `query` (raw text,
     /// normalised here) in the schemes `filter` allows, best first, ties in index order, and
-    /// how many match in all. Costs the query's run (or nothing for a common query) plus the
-    /// page, not every hit.
+    /// how many match in all ([`SearchIndex::matches`], then its page).
     pub fn search_page<'v>(
-        &self,
+        &'v self,
         concepts: &'v [Concept],
         query: &str,
         filter: &impl SchemeFilter,
@@ -685,38 +869,17 @@ impl SearchIndex {
         offset: usize,
         limit: usize,
     ) -> SearchPage<'v> {
-        let query = normalize(query);
-        if query.is_empty() {
-            return SearchPage {
-                hits: Vec::new(),
-                total: 0,
-            };
+        let matches = self.matches(concepts, query, filter);
+        SearchPage {
+            hits: matches.page(offset, limit, lang),
+            total: matches.total(),
         }
-        let found = self.found(query.as_bytes());
-        let (page, total) = self.page(&found, filter, offset, limit);
-        let hits = page
-            .into_iter()
-            .filter_map(|index| {
-                let concept = concepts.get(index as usize)?;
-                let (kind, slot) = self.best_match(index, concept, &query, lang)?;
-                let (field, text_lang, text) = slot.resolve(concept);
-                Some(Hit {
-                    index,
-                    concept,
-                    field,
-                    kind,
-                    lang: text_lang,
-                    text,
-                })
-            })
-            .collect();
-        SearchPage { hits, total }
     }
 
     /// Every concept matching `query` in `schemes` (indices; empty means all), best first:
     /// [`SearchIndex::search_page`] without paging.
     pub fn search<'v>(
-        &self,
+        &'v self,
         concepts: &'v [Concept],
         query: &str,
         schemes: &[usize],
@@ -1138,9 +1301,10 @@ mod reference {
             hidden in prop::option::of(0..3usize),
             heavy_run in prop_oneof![Just(1usize), Just(2), Just(4), Just(usize::MAX)],
             sparse_run in prop_oneof![Just(0usize), Just(3), Just(SPARSE_RUN)],
+            sets_per_entry in prop_oneof![Just(0usize), Just(SETS_PER_ENTRY)],
             (offset, limit) in (0..8usize, 1..6usize),
         ) {
-            let index = SearchIndex::build_with(&concepts, heavy_run, sparse_run);
+            let index = SearchIndex::build_with(&concepts, heavy_run, sparse_run).with_sets_per_entry(sets_per_entry);
             let allowed = |scheme: usize| Some(scheme) != hidden;
             let expected = reference(&concepts, &query, allowed, lang);
             let all = index.search_page(&concepts, &query, &allowed, lang, 0, usize::MAX);
@@ -1150,6 +1314,52 @@ mod reference {
             let cut: Vec<_> = expected.iter().skip(offset).take(limit).cloned().collect();
             prop_assert_eq!(page.hits.iter().map(said).collect::<Vec<_>>(), cut);
             prop_assert_eq!(page.total, expected.len());
+            // Kind by kind, as contract v2 pages across vocabularies.
+            let matches = index.matches(&concepts, &query, &allowed);
+            prop_assert_eq!(matches.total(), expected.len());
+            for kind in KINDS {
+                let of_kind: Vec<_> = expected.iter().filter(|h| h.1 == kind).cloned().collect();
+                prop_assert_eq!(matches.count(kind), of_kind.len());
+                let cut: Vec<_> = of_kind.iter().skip(offset).take(limit).cloned().collect();
+                let hits = matches.hits_of(kind, offset..offset + limit, lang);
+                prop_assert_eq!(hits.iter().map(said).collect::<Vec<_>>(), cut);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Two vocabularies paged as one list (contract v2 over several editions): the
+        /// references' hits tagged by vocabulary, stably sorted by kind.
+        #[test]
+        fn pages_across_vocabularies_are_the_references_merged(
+            (first, query) in vocabulary(),
+            (second, _) in vocabulary(),
+            lang in lang(),
+            (offset, limit) in (0..12usize, 1..8usize),
+        ) {
+            let all = |_: usize| true;
+            let mut expected: Vec<(usize, Said)> = [&first, &second]
+                .into_iter()
+                .enumerate()
+                .flat_map(|(tag, concepts)| {
+                    reference(concepts, &query, all, lang).into_iter().map(move |h| (tag, h))
+                })
+                .collect();
+            expected.sort_by_key(|(_, hit)| hit.1);
+            let indices = [SearchIndex::build(&first), SearchIndex::build(&second)];
+            let matches = [
+                indices[0].matches(&first, &query, &all),
+                indices[1].matches(&second, &query, &all),
+            ];
+            let searches = [(0, &matches[0]), (1, &matches[1])];
+            let page = page_across(&searches, offset, limit, lang);
+            let cut: Vec<_> = expected.into_iter().skip(offset).take(limit).collect();
+            prop_assert_eq!(
+                page.iter().map(|(tag, hit)| (*tag, said(hit))).collect::<Vec<_>>(),
+                cut
+            );
         }
     }
 

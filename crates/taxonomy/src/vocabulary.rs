@@ -10,7 +10,7 @@ use super::{
     language::Lang,
     load::ExternalLink,
     model::{Concept, ConceptIndex, Milestone, MilestoneFilter, Scheme, Texts},
-    search::{Hit, SchemeFilter, SearchIndex, SearchPage},
+    search::{Hit, Matches, SchemeFilter, SearchIndex, SearchPage},
 };
 use llmarket_kit::{data::DataVersion, hash::Fingerprint};
 
@@ -242,6 +242,13 @@ impl Vocabulary {
     ) -> SearchPage<'_> {
         self.index
             .search_page(&self.concepts, query, filter, lang, offset, limit)
+    }
+
+    /// The concepts matching `query` in the schemes (indices) `filter` allows, ranked and
+    /// counted by kind before any hit is built, for paging across vocabularies
+    /// ([`crate::search::page_across`]).
+    pub fn search_matches(&self, query: &str, filter: &impl SchemeFilter) -> Matches<'_> {
+        self.index.matches(&self.concepts, query, filter)
     }
 
     /// Bytes the search index holds on the heap.

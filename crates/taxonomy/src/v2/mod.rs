@@ -34,7 +34,7 @@ use super::{
     convert::{DEFAULT_SEARCH_PAGE_SIZE, MAX_BATCH_NAMES, MAX_QUERY_CHARS, View},
     language::Lang,
     model::{Concept, Milestone, Scheme},
-    search::Hit,
+    search::page_across,
     vocabulary::Vocabulary,
 };
 use llmarket_kit::{
@@ -588,7 +588,7 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyV2Api {
                 // The caller's own version of what it searched: a change elsewhere keeps its
                 // tokens good, one here ends them ("the data changed").
                 let mut version = Fingerprint::new();
-                let mut hits: Vec<(Source<'_>, Hit<'_>)> = Vec::new();
+                let mut found = Vec::new();
                 let mut at = 0;
                 while at < schemes.len() {
                     let source = schemes[at].0;
@@ -605,17 +605,18 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyV2Api {
                         .number(vocabulary.version_for(|id| {
                             indices.iter().any(|&i| vocabulary.schemes()[i].id == id)
                         }));
-                    hits.extend(
-                        vocabulary
-                            .search(query, &indices, Lang::ZhHans)
-                            .into_iter()
-                            .map(|hit| (source, hit)),
-                    );
+                    let filter = |scheme: usize| indices.contains(&scheme);
+                    found.push((source, vocabulary.search_matches(query, &filter)));
                 }
-                // Best first; ties keep dataset, scheme, then vocabulary order.
-                hits.sort_by(|a, b| b.1.score().total_cmp(&a.1.score()));
-                let total_size = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-                let (items, next) = page.ranked(&hits, version.finish())?;
+                // Best first; ties keep dataset, scheme, then vocabulary order. Only the page's
+                // hits are built; the total is exact.
+                let version = version.finish();
+                let total: usize = found.iter().map(|(_, matches)| matches.total()).sum();
+                let start = page.ranked_start(version)?;
+                let searches: Vec<_> = found.iter().map(|(source, m)| (*source, m)).collect();
+                let items = page_across(&searches, start, page.size, Lang::ZhHans);
+                let next = page.ranked_next(start.saturating_add(items.len()), total, version);
+                let total_size = i32::try_from(total).unwrap_or(i32::MAX);
                 Ok((
                     items
                         .iter()
@@ -1026,6 +1027,48 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(outside.code(), Code::InvalidArgument);
+    }
+
+    #[test]
+    fn search_pages_across_datasets_rank_by_score_then_dataset() {
+        let api = api();
+        let search = |page_size: i32, token: &str| {
+            ready(api.search_concepts(Request::new(pb::SearchConceptsRequest {
+                parent: "datasets/-/schemes/-".into(),
+                query: "ge".into(),
+                page_size,
+                page_token: token.into(),
+                ..Default::default()
+            })))
+            .map(Response::into_inner)
+            .unwrap()
+        };
+        let key = |h: &pb::SearchHit| (h.concept.as_ref().unwrap().name.clone(), h.score);
+        let whole = search(1000, "");
+        let all: Vec<_> = whole.hits.iter().map(key).collect();
+        assert_eq!(whole.total_size as usize, all.len());
+        assert!(whole.next_page_token.is_empty());
+        // Both datasets match ("Gears" is a label prefix in `other`), in more than one kind.
+        let other = |name: &str| name.starts_with("datasets/other/");
+        assert!(all.iter().any(|(n, _)| other(n)) && all.iter().any(|(n, _)| !other(n)));
+        assert!(all.windows(2).any(|w| w[0].1 != w[1].1));
+        // Best first; on equal scores the built-in dataset before `other`.
+        assert!(all.windows(2).all(|w| {
+            w[0].1 > w[1].1 || (w[0].1 == w[1].1 && (other(&w[1].0) || !other(&w[0].0)))
+        }));
+        let (mut paged, mut token) = (Vec::new(), String::new());
+        loop {
+            let page = search(3, &token);
+            assert_eq!(page.total_size, whole.total_size);
+            assert!(page.total_size_exact);
+            assert!(page.hits.len() <= 3);
+            paged.extend(page.hits.iter().map(key));
+            token = page.next_page_token;
+            if token.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(paged, all);
     }
 
     #[test]
