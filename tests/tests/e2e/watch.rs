@@ -429,12 +429,18 @@ async fn in_process(max_call_time: Duration) -> (llmarket_tests::TestServer, Str
     use llmarket_watch::{DatasetState, Hub, State};
 
     let catalog = llmarket_tests::builtin_catalog();
-    let id = catalog.load().datasets()[0].id.clone();
+    let loaded = catalog.load();
+    let dataset = &loaded.v2_datasets()[0];
+    let id = dataset.id.clone();
     let hub = Hub::new(
         State {
-            version: catalog.load().data_version().clone(),
+            version: loaded.data_version().clone(),
             datasets: vec![DatasetState {
                 id: id.clone(),
+                version_parts: loaded
+                    .editions_of(dataset)
+                    .map(|edition| edition.id.clone())
+                    .collect(),
                 content_version: "1".into(),
                 latest_edition: format!("datasets/{id}/editions/2026"),
             }],
