@@ -20,7 +20,8 @@ Usage: ab_suite.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on|off
                    [--only SUBSTRING]
        ab_suite.py --v2 BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
                    [--only SUBSTRING]
-`--only` keeps the rows whose name contains SUBSTRING (e.g. `--only SearchConcepts`).
+`--only` keeps the rows whose name contains SUBSTRING (e.g. `--only SearchConcepts`); given more
+than once, the rows that contain any of them.
 Prints a markdown table (and with --write appends it to FILE). Exits non-zero when a call failed.
 """
 
@@ -115,9 +116,10 @@ def run_mode(args, cache, work):
         milestone = bench.resolve_milestone(args, servers["after"], work)
         # (before's row, after's row): the same row on two binaries, or its v1 and v2 forms.
         pairs = v2_pairs(milestone) if args.v2 else [(row, row) for row in rows_of(milestone)]
-        pairs = [pair for pair in pairs if args.only in pair[0][0]]
+        if args.only:
+            pairs = [pair for pair in pairs if any(part in pair[0][0] for part in args.only)]
         if not pairs:
-            sys.exit(f"no row of the suite has {args.only!r} in its name")
+            sys.exit(f"no row of the suite has any of {args.only!r} in its name")
         for pair in pairs:  # warm-up: connections, caches, allocator
             for which, row in zip(("before", "after"), pair):
                 check(bench.measure(args, servers[which], row[:4], 2000, row[4], work), row)
@@ -144,7 +146,7 @@ def check(result, row):
 
 def table(args, results):
     how = "--v2 BIN" if args.v2 else "BEFORE AFTER"
-    only = f" --only {args.only!r}" if args.only else ""
+    only = "".join(f" --only '{part}'" for part in args.only)
     lines = [
         f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}{only}`: "
         f"median server CPU per call over {args.rounds} rounds of {args.calls} calls; spread = lowest "
@@ -175,8 +177,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
     parser.add_argument("--write", type=Path, help="append the table to this markdown file")
-    parser.add_argument("--only", default="", metavar="SUBSTRING",
-                        help="run only the rows whose name contains SUBSTRING")
+    parser.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
+                        help="run only the rows whose name contains SUBSTRING (repeatable: any of them)")
     args = parser.parse_args()
     if (args.v2 is None) == (args.before is None or args.after is None):
         parser.error("give BEFORE_BIN and AFTER_BIN, or --v2 BIN")
