@@ -600,7 +600,8 @@ type Dataset struct {
 	SourceDocument string `protobuf:"bytes,7,opt,name=source_document,json=sourceDocument,proto3" json:"source_document,omitempty"`
 	// Terms of use of the source in its own words (zh-Hans), e.g. that it is confidential.
 	NoticeZhHans string `protobuf:"bytes,8,opt,name=notice_zh_hans,json=noticeZhHans,proto3" json:"notice_zh_hans,omitempty"`
-	// A hash of the dataset's content; it changes whenever any figure changes.
+	// A hash of the dataset's content; it changes whenever any figure changes. Equal to the v2
+	// `Edition.content_version` of the edition this dataset is in contract v2.
 	Version string `protobuf:"bytes,9,opt,name=version,proto3" json:"version,omitempty"`
 	// How many series the dataset holds.
 	SeriesCount int32 `protobuf:"varint,10,opt,name=series_count,json=seriesCount,proto3" json:"series_count,omitempty"`

@@ -862,6 +862,8 @@ type Edition struct {
 	// How many series the edition states.
 	SeriesCount int32 `protobuf:"varint,7,opt,name=series_count,json=seriesCount,proto3" json:"series_count,omitempty"`
 	// A hash of the edition's content: it changes whenever any figure of the edition changes.
+	// While v1 is served, it equals the v1 `Dataset.version` of the v1 dataset this edition is
+	// served as in v1, which is how a client moving from v1 matches the two.
 	ContentVersion string `protobuf:"bytes,8,opt,name=content_version,json=contentVersion,proto3" json:"content_version,omitempty"`
 	// The version of the data this answer comes from (see the conventions at the top).
 	DataVersion   string `protobuf:"bytes,9,opt,name=data_version,json=dataVersion,proto3" json:"data_version,omitempty"`
@@ -1671,10 +1673,9 @@ type Series struct {
 	FirstYear *int32 `protobuf:"varint,10,opt,name=first_year,json=firstYear,proto3,oneof" json:"first_year,omitempty"`
 	// Last year with a stated observation; unset when the edition states none.
 	LastYear *int32 `protobuf:"varint,11,opt,name=last_year,json=lastYear,proto3,oneof" json:"last_year,omitempty"`
-	// The concepts of the dataset's vocabulary that explain this series,
-	// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`, in name order; only those the
-	// caller may read. Not filled yet (the forecast service does not read the vocabulary): the
-	// taxonomy service's ListConcepts with `filter: series:"NAME"` gives them.
+	// The concepts of the edition's vocabulary that explain this series (the concepts whose
+	// `series` name it), `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`, in name order,
+	// across schemes; only those of the schemes the caller may read.
 	Concepts []string `protobuf:"bytes,12,rep,name=concepts,proto3" json:"concepts,omitempty"`
 	// The edition the series is read from.
 	Edition string `protobuf:"bytes,13,opt,name=edition,proto3" json:"edition,omitempty"`
@@ -2162,9 +2163,9 @@ type ListSeriesRequest struct {
 	// A `next_page_token` from a previous call with the same other fields.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// An AIP-160 filter. Supported: `parent = "NAME"` (components of a series), `parent = ""`
-	// (top-level series), joined with `AND`; `concepts:"NAME"` (series a concept explains) is
-	// reserved and answers UNIMPLEMENTED until the service links series to concepts. Anything
-	// else is INVALID_ARGUMENT naming what is not supported.
+	// (top-level series) and `concepts:"NAME"` (series the concept explains in the edition read;
+	// a concept the caller may not read selects nothing), joined with `AND`. Anything else is
+	// INVALID_ARGUMENT naming what is not supported.
 	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	// The edition to read; default the latest.
 	Edition       *EditionSelector `protobuf:"bytes,5,opt,name=edition,proto3" json:"edition,omitempty"`

@@ -371,7 +371,9 @@ class Dataset(_message.Message):
     notice_zh_hans: _builtins.str
     """Terms of use of the source in its own words (zh-Hans), e.g. that it is confidential."""
     version: _builtins.str
-    """A hash of the dataset's content; it changes whenever any figure changes."""
+    """A hash of the dataset's content; it changes whenever any figure changes. Equal to the v2
+    `Edition.content_version` of the edition this dataset is in contract v2.
+    """
     series_count: _builtins.int
     """How many series the dataset holds."""
     source_language_code: _builtins.str

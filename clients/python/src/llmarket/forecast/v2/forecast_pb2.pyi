@@ -482,7 +482,10 @@ class Edition(_message.Message):
     series_count: _builtins.int
     """How many series the edition states."""
     content_version: _builtins.str
-    """A hash of the edition's content: it changes whenever any figure of the edition changes."""
+    """A hash of the edition's content: it changes whenever any figure of the edition changes.
+    While v1 is served, it equals the v1 `Dataset.version` of the v1 dataset this edition is
+    served as in v1, which is how a client moving from v1 matches the two.
+    """
     data_version: _builtins.str
     """The version of the data this answer comes from (see the conventions at the top)."""
     @_builtins.property
@@ -952,10 +955,9 @@ class Series(_message.Message):
 
     @_builtins.property
     def concepts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The concepts of the dataset's vocabulary that explain this series,
-        `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`, in name order; only those the
-        caller may read. Not filled yet (the forecast service does not read the vocabulary): the
-        taxonomy service's ListConcepts with `filter: series:"NAME"` gives them.
+        """The concepts of the edition's vocabulary that explain this series (the concepts whose
+        `series` name it), `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`, in name order,
+        across schemes; only those of the schemes the caller may read.
         """
 
     def __init__(
@@ -1176,9 +1178,9 @@ class ListSeriesRequest(_message.Message):
     """A `next_page_token` from a previous call with the same other fields."""
     filter: _builtins.str
     """An AIP-160 filter. Supported: `parent = "NAME"` (components of a series), `parent = ""`
-    (top-level series), joined with `AND`; `concepts:"NAME"` (series a concept explains) is
-    reserved and answers UNIMPLEMENTED until the service links series to concepts. Anything
-    else is INVALID_ARGUMENT naming what is not supported.
+    (top-level series) and `concepts:"NAME"` (series the concept explains in the edition read;
+    a concept the caller may not read selects nothing), joined with `AND`. Anything else is
+    INVALID_ARGUMENT naming what is not supported.
     """
     @_builtins.property
     def edition(self) -> Global___EditionSelector:
