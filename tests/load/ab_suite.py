@@ -22,7 +22,9 @@ Usage: ab_suite.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on|off
                    [--only SUBSTRING]
 `--only` keeps the rows whose name contains SUBSTRING (e.g. `--only SearchConcepts`); given more
 than once, the rows that contain any of them.
-Prints a markdown table (and with --write appends it to FILE). Exits non-zero when a call failed.
+Prints a markdown table (and with --write appends it to FILE); with --v2 and LLMARKET_PYTHON set
+(`eval "$(tests/tools.sh)"`), each row's v1 and v2 reply sizes too. Exits non-zero when a call
+failed.
 """
 
 import argparse
@@ -75,7 +77,9 @@ V2_ROWS = {
     "CheckConsistency": (f"{V2_FORECAST}/CheckConsistency", {"name": V2_DATASET}),
     "ListSchemes, en": (f"{V2_TAXONOMY}/ListSchemes", {"parent": V2_DATASET}),
     "GetScheme industry, en": (f"{V2_TAXONOMY}/GetScheme", {"name": f"{V2_DATASET}/schemes/industry"}),
-    "ListConcepts industry, en": (f"{V2_TAXONOMY}/ListConcepts", {"parent": f"{V2_DATASET}/schemes/industry"}),
+    # v1's ListConcepts returns whole concepts; v2's would default to CONCEPT_VIEW_BASIC.
+    "ListConcepts industry, en": (
+        f"{V2_TAXONOMY}/ListConcepts", {"parent": f"{V2_DATASET}/schemes/industry", "view": "CONCEPT_VIEW_FULL"}),
     "GetConcept industry/maas, en": (f"{V2_TAXONOMY}/GetConcept", {"name": V2_CONCEPT}),
     "BatchGetConcepts 2 concepts, en": (
         f"{V2_TAXONOMY}/BatchGetConcepts",
@@ -120,6 +124,10 @@ def run_mode(args, cache, work):
             pairs = [pair for pair in pairs if any(part in pair[0][0] for part in args.only)]
         if not pairs:
             sys.exit(f"no row of the suite has any of {args.only!r} in its name")
+        if args.v2 and not args.sizes:  # each v1 and v2 reply's bytes, once (the same either cache mode)
+            v1_sizes, v2_sizes = (bench.reply_sizes(args, servers["after"], [pair[side] for pair in pairs])
+                                  for side in (0, 1))
+            args.sizes = {name: (v1_sizes[name][0], v2_sizes[name][0]) for name in v1_sizes if name in v2_sizes}
         for pair in pairs:  # warm-up: connections, caches, allocator
             for which, row in zip(("before", "after"), pair):
                 check(bench.measure(args, servers[which], row[:4], 2000, row[4], work), row)
@@ -152,9 +160,9 @@ def table(args, results):
         f"median server CPU per call over {args.rounds} rounds of {args.calls} calls; spread = lowest "
         "and highest ratio of a single round.",
         "",
-        ("| call (v1 row of the suite) | reply cache | v1 µs | v2 µs | v2/v1 | spread |" if args.v2 else
-         "| call | reply cache | before µs | after µs | after/before | spread |"),
-        "|---|---|---|---|---|---|",
+        ("| call (v1 row of the suite) | reply cache | v1 µs | v2 µs | v2/v1 | spread | v1 / v2 reply bytes |"
+         if args.v2 else "| call | reply cache | before µs | after µs | after/before | spread |"),
+        "|---|---|---|---|---|---|---|" if args.v2 else "|---|---|---|---|---|---|",
     ]
     worst = 0.0
     for cache, figures in results.items():
@@ -162,8 +170,11 @@ def table(args, results):
             b, a = statistics.median(before), statistics.median(after)
             ratios = [y / x for x, y in zip(before, after) if x > 0]
             worst = max(worst, abs(a / b - 1))
-            lines.append(f"| {name} | {cache} | {b:.2f} | {a:.2f} | {a / b:.3f} | "
-                         f"{min(ratios):.2f}–{max(ratios):.2f} |")
+            line = f"| {name} | {cache} | {b:.2f} | {a:.2f} | {a / b:.3f} | {min(ratios):.2f}–{max(ratios):.2f} |"
+            if args.v2:
+                sizes = args.sizes.get(name)
+                line += f" {sizes[0]} / {sizes[1]} |" if sizes else " – |"
+            lines.append(line)
     lines += ["", f"Largest distance of a row's ratio from 1: {worst * 100:.1f} %."]
     return "\n".join(lines)
 
@@ -185,6 +196,7 @@ def main():
     bench.cpu_ticks = cpu_in_ticks  # bench.measure reads CPU through this name
     # What bench.measure/ghz read from their arguments: plaintext, -c 50, server core 0, ghz core 1.
     args.tls, args.concurrency, args.server_core, args.client_core = False, 50, 0, 1
+    args.sizes = {}  # --v2: {row: (v1 reply bytes, v2 reply bytes)}, by sizes.py when LLMARKET_PYTHON is set
     work = Path(tempfile.mkdtemp(prefix="llmarket-ab-suite-"))
     caches = ["on", "off"] if args.cache == "both" else [args.cache]
     results = {cache: run_mode(args, cache, work) for cache in caches}

@@ -23,7 +23,11 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2
 from grpc_tools import protoc
 
-PROTOS = ["llmarket/forecast/v1/forecast.proto", "llmarket/taxonomy/v1/taxonomy.proto"]
+PROTOS = [
+    "google/api/field_behavior.proto", "google/api/resource.proto", "google/type/date.proto",
+    "llmarket/forecast/v1/forecast.proto", "llmarket/taxonomy/v1/taxonomy.proto",
+    "llmarket/forecast/v2/forecast.proto", "llmarket/taxonomy/v2/taxonomy.proto",
+]
 
 
 def request_class(modules, method):
@@ -66,13 +70,16 @@ def main():
     proto_dir, rows = sys.argv[1], json.loads(sys.argv[2])
     frames = Path(sys.argv[4]) if sys.argv[3:4] == ["--frames"] else None
     out = tempfile.mkdtemp(prefix="llmarket-sizes-")
+    well_known = Path(protoc.__file__).parent / "_proto"  # google/protobuf/*.proto
     for proto in PROTOS:
-        if protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", proto]) != 0:
+        if protoc.main(["protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out}", proto]) != 0:
             raise SystemExit(f"protoc failed on {proto}")
     sys.path.insert(0, out)
     modules = {
         "llmarket.forecast.v1": importlib.import_module("llmarket.forecast.v1.forecast_pb2"),
         "llmarket.taxonomy.v1": importlib.import_module("llmarket.taxonomy.v1.taxonomy_pb2"),
+        "llmarket.forecast.v2": importlib.import_module("llmarket.forecast.v2.forecast_pb2"),
+        "llmarket.taxonomy.v2": importlib.import_module("llmarket.taxonomy.v2.taxonomy_pb2"),
         "grpc.health.v1": health_pb2,
     }
     result = request_frames(modules, rows, frames) if frames else reply_sizes(modules, rows)
