@@ -256,16 +256,30 @@ def v2_tls_script(forecast_address, ca_path, token):
 
 
 def quota_script(forecast_address, ca_path, token):
-    """A principal past its quota (one call a second) gets RESOURCE_EXHAUSTED with a RetryInfo; the
-    retry policy retries it (all 4 attempts inside the second), so the RetryInfo reaches the caller."""
-    with llmarket.secure_channel(forecast_address, bearer(ca_path, token)) as channel:
+    """A principal past its quota (one call a second) is refused with RESOURCE_EXHAUSTED, a
+    RetryInfo delay and the grpc-retry-pushback-ms trailer. Without retries the caller reads the
+    RetryInfo; with the published policy gRPC core follows the pushback (gRFC A6), waits for the
+    quota to refill and succeeds. The policy's own backoff alone (4 attempts, 0.84 s at most)
+    would give up inside the second, so success shows the pushback was followed."""
+    credentials = bearer(ca_path, token)
+    # The package's options with retries off (gRPC core reads the first of a repeated option).
+    no_retries = [(key, 0 if key == "grpc.enable_retries" else value) for key, value in llmarket.channel_options()]
+    with grpc.secure_channel(forecast_address, credentials, options=no_retries) as channel:
         forecast = forecast_v2_grpc.ForecastServiceStub(channel)
         first = failure_of(lambda: forecast.GetSeries(forecast_v2.GetSeriesRequest(name=SERIES_V2), timeout=TIMEOUT))
         second = failure_of(lambda: forecast.GetSeries(forecast_v2.GetSeriesRequest(name=SERIES_V2), timeout=TIMEOUT))
         retry = llmarket.details(second).retry_info if second else None
-        check("quota: past its quota, RESOURCE_EXHAUSTED with a RetryInfo delay",
-              first is None and code_of(second) == grpc.StatusCode.RESOURCE_EXHAUSTED and retry is not None
-              and retry.retry_delay.ToMilliseconds() > 0, (first, second))
+        delay = retry.retry_delay.ToMilliseconds() if retry else 0
+        check("quota: past its quota, RESOURCE_EXHAUSTED with a RetryInfo delay of at most a second",
+              first is None and code_of(second) == grpc.StatusCode.RESOURCE_EXHAUSTED and 0 < delay <= 1000,
+              (first, second))
+    with llmarket.secure_channel(forecast_address, credentials) as channel:
+        forecast = forecast_v2_grpc.ForecastServiceStub(channel)
+        started = time.monotonic()
+        third = failure_of(lambda: forecast.GetSeries(forecast_v2.GetSeriesRequest(name=SERIES_V2), timeout=TIMEOUT))
+        waited = time.monotonic() - started
+        check("quota: with the retry policy, the call succeeds after the server's pushback",
+              third is None, (third, f"{waited:.2f} s"))
 
 
 def restart_script(forecast_address, prefix):
