@@ -16,10 +16,15 @@ CPU time is read from every thread's /proc/PID/task/TID/schedstat (nanoseconds o
 instead of /proc/PID/stat's 10 ms ticks, which at 20,000 calls of ~20 µs are 2.5 % of a run; the
 time of a thread that exits during a run is lost (the servers' threads live as long as they do).
 
+With `--client h2load` the load comes from h2load (one connection, 50 streams) instead of ghz.
+ghz decodes every reply, so on rows with large replies the client, not the server, sets the pace,
+and a server that gets fewer calls per wake-up spends more CPU on each; h2load decodes nothing,
+and the server is the busier side. The gRPC status is read from `grpc_server_handled_total`.
+
 Usage: ab_suite.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
-                   [--only SUBSTRING]
+                   [--only SUBSTRING] [--client ghz|h2load]
        ab_suite.py --v2 BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
-                   [--only SUBSTRING]
+                   [--only SUBSTRING] [--client ghz|h2load]
 `--only` keeps the rows whose name contains SUBSTRING (e.g. `--only SearchConcepts`); given more
 than once, the rows that contain any of them.
 Prints a markdown table (and with --write appends it to FILE); with --v2 and LLMARKET_PYTHON set
@@ -128,22 +133,45 @@ def run_mode(args, cache, work):
             v1_sizes, v2_sizes = (bench.reply_sizes(args, servers["after"], [pair[side] for pair in pairs])
                                   for side in (0, 1))
             args.sizes = {name: (v1_sizes[name][0], v2_sizes[name][0]) for name in v1_sizes if name in v2_sizes}
+        frames = client_frames(args, pairs, work)
+
+        def measure(side, row, calls):
+            server = servers[("before", "after")[side]]
+            if args.client == "h2load":
+                return bench.h2load(args, server, row, frames[side][row[0]], calls, work)
+            return bench.measure(args, server, row[:4], calls, row[4], work)
+
         for pair in pairs:  # warm-up: connections, caches, allocator
-            for which, row in zip(("before", "after"), pair):
-                check(bench.measure(args, servers[which], row[:4], 2000, row[4], work), row)
+            for side, row in enumerate(pair):
+                check(measure(side, row, 2000), row)
         figures = {pair[0][0]: ([], []) for pair in pairs}
         for round_no in range(args.rounds):
             order = (0, 1) if round_no % 2 == 0 else (1, 0)
             for pair in pairs:
                 for side in order:
-                    row, which = pair[side], ("before", "after")[side]
-                    result = check(bench.measure(args, servers[which], row[:4], args.calls, row[4], work), row)
+                    row = pair[side]
+                    result = check(measure(side, row, args.calls), row)
                     figures[pair[0][0]][side].append(result["cpu_us"])
             print(f"cache {cache}: round {round_no + 1} of {args.rounds} done", file=sys.stderr)
         return figures
     finally:
         for server in set(servers.values()):
             server.stop()
+
+
+def client_frames(args, pairs, work):
+    """With --client h2load, each side's request frames ({row: frame file}, sizes.py): [before, after]."""
+    if args.client != "h2load":
+        return [{}, {}]
+    frames = []
+    for side in (0, 1):
+        (work / f"frames-{side}").mkdir(exist_ok=True)
+        made = bench.request_frames(args, [pair[side] for pair in pairs], work / f"frames-{side}")
+        if not made:
+            sys.exit("--client h2load needs h2load (Debian's nghttp2-client) and LLMARKET_PYTHON "
+                     '(eval "$(tests/tools.sh)")')
+        frames.append(made)
+    return frames
 
 
 def check(result, row):
@@ -155,6 +183,7 @@ def check(result, row):
 def table(args, results):
     how = "--v2 BIN" if args.v2 else "BEFORE AFTER"
     only = "".join(f" --only '{part}'" for part in args.only)
+    only += " --client h2load" if args.client == "h2load" else ""
     lines = [
         f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}{only}`: "
         f"median server CPU per call over {args.rounds} rounds of {args.calls} calls; spread = lowest "
@@ -187,6 +216,9 @@ def main():
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
+    parser.add_argument("--client", choices=["ghz", "h2load"], default="ghz",
+                        help="the load client: ghz decodes every reply, h2load none (the server, not "
+                             "the client, is then the busier side)")
     parser.add_argument("--write", type=Path, help="append the table to this markdown file")
     parser.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
                         help="run only the rows whose name contains SUBSTRING (repeatable: any of them)")
