@@ -154,7 +154,26 @@ if not blocks or bad:
     sys.exit(f"docs/consuming/{sys.argv[2]}: the example differs from {bad or 'nothing: no example block'}")
 PY
 }
-export -f ts_app docs_example
+# package_version LANGUAGE: fails unless the package's version (clients/typescript/package.json,
+# clients/java/pom.xml) is the workspace version in Cargo.toml, as go/run.sh and python/run.sh
+# check theirs: the four packages are released together, under one version.
+package_version() {
+  python3 - "$root" "$1" <<'PY'
+import json, pathlib, sys, tomllib
+import xml.etree.ElementTree as ET
+root, language = pathlib.Path(sys.argv[1]), sys.argv[2]
+workspace = tomllib.loads((root / "Cargo.toml").read_text())["workspace"]["package"]["version"]
+if language == "ts":
+    path = "clients/typescript/package.json"
+    version = json.loads((root / path).read_text())["version"]
+else:
+    path = "clients/java/pom.xml"
+    version = ET.parse(root / path).getroot().findtext("{http://maven.apache.org/POM/4.0.0}version")
+if version != workspace:
+    sys.exit(f"{language}: {path} has version {version!r}, not the workspace version {workspace!r} (Cargo.toml)")
+PY
+}
+export -f ts_app docs_example package_version
 export out here root
 
 # The clients run at once, each under its own timeout (Java mostly waits for Maven's downloads and
@@ -177,10 +196,10 @@ for language in "${languages[@]}"; do
     go) client go 420 env LLMARKET_THROTTLED_TOKEN="$(cat "$pki/throttled-go")" "$here/go/run.sh" "${args[@]}" "${restart_go[@]}" ;;
     # Java: the artifact clients/java is `mvn install`ed into the local Maven repository (the
     # user's, ~/.m2, as `mvn install` does for anyone), then the test program depends on it.
-    java) client java 480 bash -c 'docs_example java.md &&
+    java) client java 480 bash -c 'package_version java && docs_example java.md &&
       (cd "$root/clients/java" && mvn -q -B -Dstyle.color=never install) &&
       cd "$here/java" && mvn -q -B -Dstyle.color=never compile exec:java -Dexec.args="$*"' _ "${args[@]}" "$bin" ;;
-    ts) client ts 420 bash -c 'docs_example typescript.md && app=$(ts_app) && cd "$app" && npx tsc -p . && node dist/client.js "$@"' _ "${args[@]}" "$bin" ;;
+    ts) client ts 420 bash -c 'package_version ts && docs_example typescript.md && app=$(ts_app) && cd "$app" && npx tsc -p . && node dist/client.js "$@"' _ "${args[@]}" "$bin" ;;
     python) client python 300 env LLMARKET_THROTTLED_TOKEN="$(cat "$pki/throttled-python")" "$here/python/run.sh" "${args[@]}" "${restart_python[@]}" ;;
     *) echo "interop: unknown language $language (go java ts python)"; exit 64 ;;
   esac
