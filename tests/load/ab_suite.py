@@ -10,7 +10,8 @@ median over the rounds, and the spread is the lowest and highest per-round ratio
 
 With `--v2 BIN` it pairs, on one server, each v1 read of the suite with the same read in contract
 v2 (`V2_ROWS`: the same series, scheme, concepts and milestone, as the built-in edition 2026);
-"before" is v1, "after" v2.
+"before" is v1, "after" v2. With two binaries, `--contract v2` pairs them on those v2 reads
+instead of the v1 ones.
 
 CPU time is read from every thread's /proc/PID/task/TID/schedstat (nanoseconds on the CPU)
 instead of /proc/PID/stat's 10 ms ticks, which at 20,000 calls of ~20 µs are 2.5 % of a run; the
@@ -22,7 +23,7 @@ and a server that gets fewer calls per wake-up spends more CPU on each; h2load d
 and the server is the busier side. The gRPC status is read from `grpc_server_handled_total`.
 
 Usage: ab_suite.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
-                   [--only SUBSTRING] [--client ghz|h2load]
+                   [--only SUBSTRING] [--client ghz|h2load] [--contract v1|v2]
        ab_suite.py --v2 BIN [--calls N] [--rounds R] [--cache on|off|both] [--write FILE]
                    [--only SUBSTRING] [--client ghz|h2load]
 `--only` keeps the rows whose name contains SUBSTRING (e.g. `--only SearchConcepts`); given more
@@ -124,7 +125,12 @@ def run_mode(args, cache, work):
             servers["before"] = servers["after"] = servers["v1-and-v2"]
         milestone = bench.resolve_milestone(args, servers["after"], work)
         # (before's row, after's row): the same row on two binaries, or its v1 and v2 forms.
-        pairs = v2_pairs(milestone) if args.v2 else [(row, row) for row in rows_of(milestone)]
+        if args.v2:
+            pairs = v2_pairs(milestone)
+        elif args.contract == "v2":
+            pairs = [(v2, v2) for _, v2 in v2_pairs(milestone)]
+        else:
+            pairs = [(row, row) for row in rows_of(milestone)]
         if args.only:
             pairs = [pair for pair in pairs if any(part in pair[0][0] for part in args.only)]
         if not pairs:
@@ -184,6 +190,7 @@ def table(args, results):
     how = "--v2 BIN" if args.v2 else "BEFORE AFTER"
     only = "".join(f" --only '{part}'" for part in args.only)
     only += " --client h2load" if args.client == "h2load" else ""
+    only += " --contract v2" if args.contract == "v2" and not args.v2 else ""
     lines = [
         f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}{only}`: "
         f"median server CPU per call over {args.rounds} rounds of {args.calls} calls; spread = lowest "
@@ -216,6 +223,8 @@ def main():
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
+    parser.add_argument("--contract", choices=["v1", "v2"], default="v1",
+                        help="with two binaries: pair them on the suite's v1 reads or on the same reads in v2")
     parser.add_argument("--client", choices=["ghz", "h2load"], default="ghz",
                         help="the load client: ghz decodes every reply, h2load none (the server, not "
                              "the client, is then the busier side)")

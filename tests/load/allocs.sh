@@ -29,7 +29,11 @@ for f in "${functions[@]}"; do
   events+=("$group:$f")
 done
 service=${method%%/*}
-[ "$service" = grpc.health.v1.Health ] && service=llmarket.forecast.v1.ForecastService
+# The server logs each listener under its v1 service; v2 and Health are served on the same ones.
+case $service in
+  grpc.health.v1.Health | llmarket.watch.v2.*) service=llmarket.forecast.v1.ForecastService ;;
+  llmarket.*.v2.*) service=${service/.v2./.v1.} ;;
+esac
 taskset -c 0 "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
   --admin-listen 127.0.0.1:0 --log-format json 2>"$out/server.log" &
 pid=$!
