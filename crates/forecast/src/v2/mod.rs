@@ -416,19 +416,30 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         series.sort_by(|a, b| a.0.cmp(&b.0));
         let (page_items, next_page_token) = page.sorted(&series, |(name, _)| name.as_str())?;
         let version = shown_version(&catalog, &access);
+        // Each edition's name once, not once per series.
+        let names: Vec<String> = editions.iter().map(|e| e.edition_name()).collect();
+        let name_of = |edition: &Dataset| {
+            let at = editions.iter().position(|e| std::ptr::eq(*e, edition));
+            at.map(|at| names[at].as_str())
+        };
         let series: Vec<pb::Series> = page_items
             .iter()
             .map(|(_, s)| {
-                let answer = Answer {
-                    edition: s.dataset,
-                    version: version.as_str(),
+                let named;
+                let edition_name = match name_of(s.dataset) {
+                    Some(name) => name,
+                    None => {
+                        named = s.dataset.edition_name();
+                        &named
+                    }
                 };
+                let answer = Answer::new(s.dataset, edition_name, version.as_str());
                 let concepts = readable_concepts(&access, *s);
                 response::series(*s, false, concepts, answer)
             })
             .collect();
-        let edition = match editions.as_slice() {
-            [one] => one.edition_name(),
+        let edition = match names.as_slice() {
+            [one] => one.clone(),
             _ => String::new(),
         };
         Ok(versioned(
@@ -519,16 +530,14 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             pb::ListSeriesRevisionsResponse {
                 revisions: revisions
                     .iter()
-                    .map(|(_, e, o)| pb::SeriesRevision {
-                        edition: e.edition_name(),
-                        publish_date: response::date(e.edition.published),
-                        observation: Some(response::observation(
-                            o,
-                            Answer {
-                                edition: e,
-                                version: version.as_str(),
-                            },
-                        )),
+                    .map(|(_, e, o)| {
+                        let edition_name = e.edition_name();
+                        let answer = Answer::new(e, &edition_name, version.as_str());
+                        pb::SeriesRevision {
+                            publish_date: response::date(e.edition.published),
+                            observation: Some(response::observation(o, answer)),
+                            edition: edition_name,
+                        }
                     })
                     .collect(),
                 next_page_token,
@@ -558,7 +567,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
                     .collect(),
                 transform: wire::transform(transform).into(),
                 fill: wire::fill(fill).into(),
-                edition: answer.edition.edition_name(),
+                edition: answer.edition_name.to_owned(),
                 data_version: answer.version.to_owned(),
             }
         }))
@@ -651,10 +660,11 @@ fn reply<T: prost::Message>(
     let version = shown_version(catalog, access);
     versioned(
         &version,
-        build(Answer {
+        build(Answer::new(
             edition,
-            version: version.as_str(),
-        }),
+            &edition.edition_name(),
+            version.as_str(),
+        )),
     )
 }
 

@@ -18,18 +18,33 @@ use crate::{
 };
 use llmarket_kit::data::PublishDate;
 
-/// What every message of one answer shares: the edition read and the data version shown.
+/// What every message of one answer shares: the edition read, its name and the data version
+/// shown. The name is made once per answer ([`Answer::new`]) and copied into each message that
+/// carries it (every observation, stated rate and series), rather than formatted for each.
 #[derive(Debug, Clone, Copy)]
 pub struct Answer<'a> {
     /// The edition read.
     pub edition: &'a Dataset,
+    /// The edition's v2 name, `datasets/{dataset}/editions/{edition}`.
+    pub edition_name: &'a str,
     /// The data version the caller is shown.
     pub version: &'a str,
 }
 
-impl Answer<'_> {
+impl<'a> Answer<'a> {
+    /// The answer for a read of `edition` named `edition_name` (its [`Dataset::edition_name`]),
+    /// showing data version `version`.
+    pub fn new(edition: &'a Dataset, edition_name: &'a str, version: &'a str) -> Self {
+        debug_assert_eq!(edition_name, edition.edition_name());
+        Self {
+            edition,
+            edition_name,
+            version,
+        }
+    }
+
     fn edition_name(&self) -> String {
-        self.edition.edition_name()
+        self.edition_name.to_owned()
     }
 }
 
@@ -146,7 +161,6 @@ impl SeriesNames {
 
 /// An observation of the edition `answer` reads.
 pub fn observation(o: &Observation, answer: Answer<'_>) -> pb::Observation {
-    let names = SeriesNames::of(answer.edition);
     let index_base = o
         .derivation
         .as_ref()
@@ -162,7 +176,7 @@ pub fn observation(o: &Observation, answer: Answer<'_>) -> pb::Observation {
         derivation: o
             .derivation
             .as_ref()
-            .map(|d| derivation(d, &o.method, &names)),
+            .map(|d| derivation(d, &o.method, &SeriesNames::of(answer.edition))),
         source: o.source.clone(),
         resolution: (o.resolution > 0.0).then_some(o.resolution),
         notes: texts(&o.note, &o.note_zh_hans),
@@ -173,7 +187,7 @@ pub fn observation(o: &Observation, answer: Answer<'_>) -> pb::Observation {
 }
 
 /// A rate the edition states, with its interval from its rounding.
-pub fn stated_rate(r: &StatedRate, edition: &Dataset) -> pb::StatedRate {
+pub fn stated_rate(r: &StatedRate, answer: Answer<'_>) -> pb::StatedRate {
     pb::StatedRate {
         rate_kind: rate_kind(r.rate_kind).into(),
         value: Some(figure(
@@ -187,7 +201,7 @@ pub fn stated_rate(r: &StatedRate, edition: &Dataset) -> pb::StatedRate {
         source: r.source.clone(),
         resolution: (r.resolution > 0.0).then_some(r.resolution),
         quote: r.quote.clone(),
-        edition: edition.edition_name(),
+        edition: answer.edition_name(),
     }
 }
 
@@ -258,7 +272,7 @@ pub fn series(
         stated_rates: data
             .stated_rates
             .iter()
-            .map(|r| stated_rate(r, s.dataset))
+            .map(|r| stated_rate(r, answer))
             .collect(),
         observations: if with_observations {
             data.observations
@@ -288,7 +302,7 @@ pub fn growth(series: String, g: Growth, answer: Answer<'_>) -> pb::ComputeGrowt
         years: g.years,
         cagr: Some(estimate(g.cagr_estimate)),
         multiple: Some(estimate(g.multiple_estimate)),
-        stated_rate: stated.map(|r| stated_rate(r, answer.edition)),
+        stated_rate: stated.map(|r| stated_rate(r, answer)),
         agrees_with_stated: stated.map(|_| g.agrees_with_stated),
         description: g.method,
         only_derived_endpoints: g.only_derived_endpoints,
@@ -334,7 +348,7 @@ pub fn projection(series: String, p: Projection, answer: Answer<'_>) -> pb::Proj
         series,
         base: Some(observation(&p.base, answer)),
         annual_rate: p.rate,
-        stated_rate: p.stated.as_ref().map(|r| stated_rate(r, answer.edition)),
+        stated_rate: p.stated.as_ref().map(|r| stated_rate(r, answer)),
         projections: p.values.iter().map(|o| observation(o, answer)).collect(),
         horizon_year: (p.horizon != 0).then_some(p.horizon),
         edition: answer.edition_name(),
