@@ -402,43 +402,33 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
                         .any(|l| l.name == *c && may_read(&access, s.dataset, l))
                 })
         };
-        let mut series: Vec<(String, SeriesRef<'_>)> = editions
+        // Each edition's name once, not once per series.
+        let edition_names: Vec<String> = editions.iter().map(|e| e.edition_name()).collect();
+        let mut series: Vec<(String, SeriesRef<'_>, &str)> = editions
             .iter()
-            .flat_map(|e| {
+            .zip(&edition_names)
+            .flat_map(|(e, edition_name)| {
                 e.series()
                     .iter()
                     .filter_map(|s| e.series_in(&s.id, Names::V2))
+                    .map(move |s| (s, edition_name.as_str()))
             })
-            .filter(|s| access.may_read_edition(&s.dataset.edition.dataset, &s.dataset.id))
-            .filter(keep)
-            .map(|s| (s.name(), s))
+            .filter(|(s, _)| access.may_read_edition(&s.dataset.edition.dataset, &s.dataset.id))
+            .filter(|(s, _)| keep(s))
+            .map(|(s, edition_name)| (s.name(), s, edition_name))
             .collect();
         series.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page_items, next_page_token) = page.sorted(&series, |(name, _)| name.as_str())?;
+        let (page_items, next_page_token) = page.sorted(&series, |(name, _, _)| name.as_str())?;
         let version = shown_version(&catalog, &access);
-        // Each edition's name once, not once per series.
-        let names: Vec<String> = editions.iter().map(|e| e.edition_name()).collect();
-        let name_of = |edition: &Dataset| {
-            let at = editions.iter().position(|e| std::ptr::eq(*e, edition));
-            at.map(|at| names[at].as_str())
-        };
         let series: Vec<pb::Series> = page_items
             .iter()
-            .map(|(_, s)| {
-                let named;
-                let edition_name = match name_of(s.dataset) {
-                    Some(name) => name,
-                    None => {
-                        named = s.dataset.edition_name();
-                        &named
-                    }
-                };
+            .map(|(_, s, edition_name)| {
                 let answer = Answer::new(s.dataset, edition_name, version.as_str());
                 let concepts = readable_concepts(&access, *s);
                 response::series(*s, false, concepts, answer)
             })
             .collect();
-        let edition = match names.as_slice() {
+        let edition = match edition_names.as_slice() {
             [one] => one.clone(),
             _ => String::new(),
         };
