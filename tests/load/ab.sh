@@ -19,20 +19,15 @@ mkdir -p "$out"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-service=${method%%/*}
-# Health is served by every listener: measure it on the forecast one.
-[ "$service" = grpc.health.v1.Health ] && service=llmarket.forecast.v1.ForecastService
+# shellcheck source=listener.sh
+. "$(dirname "$0")/listener.sh"
+service=$(listener_service "$method")
 start() { # start NAME BIN: sets addr and pid
   taskset -c 0 "$2" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
     --admin-listen 127.0.0.1:0 --log-format json 2>"$out/$1.log" &
-  pid=$!; pids+=("$pid"); addr=
-  for _ in $(seq 1 300); do
-    addr=$({ grep '"message":"listening"' "$out/$1.log" || true; } | { grep "\"service\":\"$service\"" || true; } \
-      | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1)
-    [ -n "$addr" ] && return 0
-    sleep 0.1
-  done
-  echo "$1 did not start"; cat "$out/$1.log"; exit 1
+  pid=$!; pids+=("$pid")
+  addr=$(listener_addr "$out/$1.log" "$service")
+  [ -n "$addr" ] || { echo "$1 did not start"; cat "$out/$1.log"; exit 1; }
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 start before "$before_bin"; before_addr=$addr before_pid=$pid

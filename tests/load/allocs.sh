@@ -28,22 +28,13 @@ for f in "${functions[@]}"; do
   perf probe -q -x "$bin" -a "$group:$f=_rjem_$f"
   events+=("$group:$f")
 done
-service=${method%%/*}
-# The server logs each listener under its v1 service; v2 and Health are served on the same ones.
-case $service in
-  grpc.health.v1.Health | llmarket.watch.v2.*) service=llmarket.forecast.v1.ForecastService ;;
-  llmarket.*.v2.*) service=${service/.v2./.v1.} ;;
-esac
+# shellcheck source=listener.sh
+. "$root/tests/load/listener.sh"
+service=$(listener_service "$method")
 taskset -c 0 "$bin" all --forecast-listen 127.0.0.1:0 --taxonomy-listen 127.0.0.1:0 \
   --admin-listen 127.0.0.1:0 --log-format json 2>"$out/server.log" &
 pid=$!
-addr=
-for _ in $(seq 1 300); do
-  addr=$({ grep '"message":"listening"' "$out/server.log" || true; } | { grep "\"service\":\"$service\"" || true; } \
-    | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1)
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
+addr=$(listener_addr "$out/server.log" "$service")
 [ -n "$addr" ] || { echo "the server did not start"; cat "$out/server.log"; exit 1; }
 run() { # run CALLS
   taskset -c 1 ghz --insecure --call "$method" -d "$data" -n "$1" -c 50 "$addr" >"$out/ghz.txt"

@@ -10,18 +10,14 @@
 #          llmarket.forecast.v2.ForecastService/ListSeries '{"parent":"datasets/cic-global-llm"}' /tmp/v2
 set -euo pipefail
 bin=${1:?usage: profile.sh BIN METHOD DATA_JSON OUT} method=${2:?} data=${3:?} out=${4:?}
+# shellcheck source=listener.sh
+. "$(dirname "$0")/listener.sh"
 log=$(mktemp)
 LLMARKET_REPLY_CACHE=off taskset -c 0 "$bin" all --forecast-listen 127.0.0.1:0 \
   --taxonomy-listen 127.0.0.1:0 --log-format json 2>"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-addr=
-for _ in $(seq 1 100); do
-  addr=$(grep '"message":"listening"' "$log" | grep 'forecast.v1' \
-    | sed -E 's/.*"addr":"([^"]+)".*/\1/' | head -n1 || true)
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
+addr=$(listener_addr "$log" "$(listener_service "$method")")
 [ -n "$addr" ] || { echo "profile.sh: the server did not log its address" >&2; cat "$log" >&2; exit 1; }
 taskset -c 1 ghz --insecure --call "$method" -d "$data" -n 20000 -c 50 "$addr" >/dev/null
 perf record -F 2999 -g -p "$server" -o "$out.data" -- sleep 8 >/dev/null 2>&1 &
