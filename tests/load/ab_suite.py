@@ -188,11 +188,11 @@ def check(result, row):
 
 def table(args, results):
     how = "--v2 BIN" if args.v2 else "BEFORE AFTER"
-    only = "".join(f" --only '{part}'" for part in args.only)
-    only += " --client h2load" if args.client == "h2load" else ""
-    only += " --contract v2" if args.contract == "v2" and not args.v2 else ""
+    flags = "".join(f" --only '{part}'" for part in args.only)
+    flags += " --client h2load" if args.client == "h2load" else ""
+    flags += " --contract v2" if args.contract == "v2" and not args.v2 else ""
     lines = [
-        f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}{only}`: "
+        f"`tests/load/ab_suite.py {how} --calls {args.calls} --rounds {args.rounds}{flags}`: "
         f"median server CPU per call over {args.rounds} rounds of {args.calls} calls; spread = lowest "
         "and highest ratio of a single round.",
         "",
