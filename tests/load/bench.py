@@ -138,15 +138,16 @@ def make_pki(bin_path, work):
 class Server:
     """`llmarket-server all` on its pinned core, with its two addresses read from its JSON log."""
 
-    def __init__(self, bin_path, core, work, extra):
+    def __init__(self, bin_path, core, work, extra, wrapper=()):
+        """`wrapper`: a command the server runs under (e.g. valgrind), given before its path."""
         self.log = work / "server.log"
         self.proc = subprocess.Popen(
-            ["taskset", "-c", str(core), str(bin_path), "all", "--forecast-listen", "127.0.0.1:0",
+            ["taskset", "-c", str(core), *wrapper, str(bin_path), "all", "--forecast-listen", "127.0.0.1:0",
              "--taxonomy-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json",
              *extra],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
         self.addr = {}
-        for _ in range(300):
+        for _ in range(3000 if wrapper else 300):
             for line in self.log.read_text().splitlines():
                 if '"message":"listening"' not in line:
                     continue

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Server instructions per call over the load suite, counted by Valgrind (callgrind).
+
+`ab_suite.py` pairs server CPU time, which on a shared two-core machine wanders ±10–30 % from
+round to round, so a ±5 % difference takes some thirty rounds a row to show. An instruction
+count does not wander: the same calls to the same binary count the same within ~0.2 %. It is
+not CPU time (a cache miss costs more than an add, and Valgrind runs the server's threads one at
+a time, so more calls arrive per wake-up than natively), but where two builds or two contracts
+do different amounts of work it says how much, and where.
+
+Each side's server runs `llmarket-server all` under `valgrind --tool=callgrind` with counting
+off; for each row the suite's ghz request is sent once to warm up (connections, reflection,
+allocator), then counting is zeroed, the row's calls are sent (ghz `-c 50`), and the count is
+dumped: instructions per call = the dump's total ÷ calls. ghz resolves the method by reflection
+on each run, a fixed few hundred thousand instructions spread over the calls.
+
+Pairs are made as in `ab_suite.py`: two binaries on the suite's v1 reads (or with `--contract
+v2` on the v2 reads), or with `--v2 BIN` each v1 read and the same read in contract v2 on one
+binary. With `--profile DIR` every dump is kept there, to read with `callgrind_annotate`.
+
+Needs valgrind (Debian `valgrind`) and ghz (`eval "$(tests/tools.sh)"`). Loopback only.
+Usage: instructions.py BEFORE_BIN AFTER_BIN [--calls N] [--cache on|off|both] [--only SUBSTRING]
+                       [--contract v1|v2] [--profile DIR] [--write FILE]
+       instructions.py --v2 BIN [same options]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ab_suite  # noqa: E402  (the suite's pairs: v1 rows, their v2 forms)
+import bench  # noqa: E402  (the server and ghz runner)
+
+
+def callgrind_control(pid, *flags):
+    subprocess.run(["callgrind_control", *flags, str(pid)], check=True, capture_output=True)
+
+
+def dumped_total(dump):
+    """The `totals:` line of a callgrind dump (instructions, the only event collected)."""
+    for line in dump.read_text().splitlines():
+        if line.startswith("totals:"):
+            return int(line.split()[1])
+    sys.exit(f"{dump} has no totals line")
+
+
+def run_side(args, which, bin_path, rows, cache, work):
+    """{row name: instructions per call} of `rows` on one server under callgrind."""
+    side_work = work / f"{which}-{cache}"
+    side_work.mkdir()
+    out = side_work / "callgrind.out"
+    os.environ["LLMARKET_REPLY_CACHE"] = cache
+    wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
+               f"--callgrind-out-file={out}", f"--log-file={side_work / 'valgrind.log'}"]
+    server = bench.Server(bin_path, args.server_core, side_work, [], wrapper=wrapper)
+    try:
+        callgrind_control(server.proc.pid, "--instr=on")
+        figures = {}
+        for row in rows:
+            check(bench.measure(args, server, row[:4], 300, row[4], side_work), row)
+            before = set(side_work.glob("callgrind.out.*"))
+            callgrind_control(server.proc.pid, "--zero")
+            result = check(bench.measure(args, server, row[:4], args.calls, row[4], side_work), row)
+            callgrind_control(server.proc.pid, "--dump")
+            dump = max(set(side_work.glob("callgrind.out.*")) - before, key=lambda p: int(p.suffix[1:]))
+            figures[row[0]] = dumped_total(dump) / result["count"]
+            if args.profile:
+                slug = re.sub(r"[^A-Za-z0-9]+", "-", row[0]).strip("-")
+                shutil.copy(dump, args.profile / f"{which}-{cache}-{slug}.callgrind")
+        return figures
+    finally:
+        server.stop()
+
+
+def check(result, row):
+    if result["errors"] or not result["count"]:
+        sys.exit(f"{row[0]}: {result['errors']} calls failed: {result['codes']}")
+    return result
+
+
+def pairs_of(args, cache, work):
+    """The suite's (before row, after row) pairs; the milestone's name from a plain server."""
+    work.mkdir()
+    server = bench.Server(args.after or args.v2, args.server_core, work, [])
+    try:
+        milestone = bench.resolve_milestone(args, server, work)
+    finally:
+        server.stop()
+    if args.v2:
+        pairs = ab_suite.v2_pairs(milestone)
+    elif args.contract == "v2":
+        pairs = [(v2, v2) for _, v2 in ab_suite.v2_pairs(milestone)]
+    else:
+        pairs = [(row, row) for row in ab_suite.rows_of(milestone)]
+    pairs = [p for p in pairs if not args.only or any(part in p[0][0] for part in args.only)]
+    if not pairs:
+        sys.exit(f"no row of the suite has any of {args.only!r} in its name")
+    return pairs
+
+
+def table(args, results):
+    how = "--v2 BIN" if args.v2 else "BEFORE AFTER"
+    flags = "".join(f" --only '{part}'" for part in args.only)
+    flags += " --contract v2" if args.contract == "v2" and not args.v2 else ""
+    names = ("v1", "v2") if args.v2 else ("before", "after")
+    lines = [
+        f"`tests/load/instructions.py {how} --calls {args.calls}{flags}`: server instructions per "
+        f"call (callgrind), {args.calls} calls a row after a warm-up.",
+        "",
+        f"| call | reply cache | {names[0]} | {names[1]} | {names[1]}/{names[0]} |",
+        "|---|---|---|---|---|",
+    ]
+    worst = 0.0
+    for cache, (before, after) in results.items():
+        for name in before:
+            ratio = after[name] / before[name]
+            worst = max(worst, abs(ratio - 1))
+            lines.append(f"| {name} | {cache} | {before[name]:,.0f} | {after[name]:,.0f} | {ratio:.3f} |")
+    lines += ["", f"Largest distance of a row's ratio from 1: {worst * 100:.1f} %."]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("before", type=Path, nargs="?")
+    parser.add_argument("after", type=Path, nargs="?")
+    parser.add_argument("--v2", type=Path, metavar="BIN", help="pair v1 and v2 reads on this one binary")
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
+    parser.add_argument("--contract", choices=["v1", "v2"], default="v1",
+                        help="with two binaries: pair them on the suite's v1 reads or on the same reads in v2")
+    parser.add_argument("--profile", type=Path, metavar="DIR", help="keep every row's callgrind dump here")
+    parser.add_argument("--write", type=Path, help="append the table to this markdown file")
+    parser.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
+                        help="run only the rows whose name contains SUBSTRING (repeatable: any of them)")
+    args = parser.parse_args()
+    if (args.v2 is None) == (args.before is None or args.after is None):
+        parser.error("give BEFORE_BIN and AFTER_BIN, or --v2 BIN")
+    for tool in ("valgrind", "callgrind_control", "ghz"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not on PATH (valgrind: Debian's valgrind; ghz: eval \"$(tests/tools.sh)\")")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    # What bench.measure/ghz read from their arguments: plaintext, -c 50, server core 0, ghz core 1.
+    args.tls, args.concurrency, args.server_core, args.client_core = False, 50, 0, 1
+    work = Path(tempfile.mkdtemp(prefix="llmarket-instructions-"))
+    caches = ["on", "off"] if args.cache == "both" else [args.cache]
+    results = {}
+    for cache in caches:
+        pairs = pairs_of(args, cache, work / f"names-{cache}")
+        sides = [("before", args.before or args.v2, [p[0] for p in pairs]),
+                 ("after", args.after or args.v2, [p[1] for p in pairs])]
+        counted = [run_side(args, which, path, rows, cache, work) for which, path, rows in sides]
+        # Both sides by the before row's name (v1's name with --v2).
+        results[cache] = tuple({pair[0][0]: side[pair[side_no][0]] for pair in pairs}
+                               for side_no, side in enumerate(counted))
+        print(f"cache {cache}: done", file=sys.stderr)
+    text = table(args, results)
+    print(text)
+    if args.write:
+        with open(args.write, "a") as out:
+            out.write("\n" + text + "\n")
+    print(json.dumps({"work": str(work)}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
