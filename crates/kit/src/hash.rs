@@ -1,10 +1,18 @@
-//! The one hashing helper of the servers: 64-bit FNV-1a (the `fnv` crate), for fingerprints that
-//! must be the same on every build, platform and replica: dataset versions, vocabulary versions
-//! and page-token checksums. Not for secrets: anyone can compute it.
+//! The hashing helpers of the servers: 64-bit FNV-1a (the `fnv` crate), for fingerprints that
+//! must be the same on every build, platform and replica (dataset versions, vocabulary versions
+//! and page-token checksums; not for secrets: anyone can compute it), and [`IdMap`], the map
+//! every call looks the data's ids up in.
 
-use std::hash::Hasher as _;
+use std::{collections::HashMap, hash::Hasher as _};
 
-use fnv::FnvHasher;
+use fnv::{FnvBuildHasher, FnvHasher};
+
+/// A map keyed by the ids of loaded data (series, datasets, schemes, concepts, milestones),
+/// looked up on every call. FNV-1a costs a fraction of the standard library's SipHash on keys
+/// this short (docs/benchmarks/2026-12-07-instructions.md). SipHash's defence, against keys
+/// chosen to collide, buys nothing here: a map is built once from the operator's data files and
+/// only read afterwards, so a caller's name can look a key up but never add one.
+pub type IdMap<V> = HashMap<String, V, FnvBuildHasher>;
 
 /// A fingerprint built from byte strings.
 ///

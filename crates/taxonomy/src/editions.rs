@@ -6,9 +6,9 @@
 //! [`super::vocabulary::Vocabulary`] the v1 handlers read is those merged (see
 //! [`super::load`]), and it holds these [`Editions`] for the v2 handlers.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use llmarket_kit::data::EditionMeta;
+use llmarket_kit::{data::EditionMeta, hash::IdMap};
 
 use super::vocabulary::Vocabulary;
 
@@ -70,7 +70,7 @@ impl DatasetEditions {
 pub struct Editions {
     datasets: Vec<DatasetEditions>,
     /// Scheme id → the dataset whose latest edition v1 serves it from.
-    v1_schemes: HashMap<String, String>,
+    v1_schemes: IdMap<String>,
     /// The v1 ids shadowed by an earlier source, as `schemes/{s}` or `milestones/{m}`, with the
     /// dataset they are served from only through v2.
     shadowed: Vec<(String, String)>,
@@ -80,7 +80,7 @@ impl Editions {
     /// Editions assembled by [`super::load`].
     pub(crate) fn new(
         datasets: Vec<DatasetEditions>,
-        v1_schemes: HashMap<String, String>,
+        v1_schemes: IdMap<String>,
         shadowed: Vec<(String, String)>,
     ) -> Self {
         Self {

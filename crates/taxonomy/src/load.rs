@@ -26,9 +26,12 @@ use super::{
     text::normalize,
     vocabulary::Vocabulary,
 };
-use llmarket_kit::data::{
-    DataFile, DataVersion, DatasetFiles, EditionMeta, LoadError, TAXONOMY_FILE,
-    check::{FileCheck, FirstUse, TwoLanguages},
+use llmarket_kit::{
+    data::{
+        DataFile, DataVersion, DatasetFiles, EditionMeta, LoadError, TAXONOMY_FILE,
+        check::{FileCheck, FirstUse, TwoLanguages},
+    },
+    hash::IdMap,
 };
 
 /// A `taxonomy.toml` file as written.
@@ -309,7 +312,7 @@ fn merge(parts: &[(&str, &Vocabulary)], data_version: DataVersion) -> Result<Mer
     let mut schemes = Vec::new();
     let mut concepts: Vec<Concept> = Vec::new();
     let mut milestones = Vec::new();
-    let mut served: HashMap<String, String> = HashMap::new();
+    let mut served: IdMap<String> = IdMap::default();
     let mut milestone_ids = HashMap::new();
     let mut shadowed = Vec::new();
     let mut maps = Vec::with_capacity(parts.len());
@@ -402,7 +405,7 @@ fn merge(parts: &[(&str, &Vocabulary)], data_version: DataVersion) -> Result<Mer
 }
 
 /// The v1 view, the dataset each scheme id is served from, and the shadowed names.
-type Merged = (Vocabulary, HashMap<String, String>, Vec<(String, String)>);
+type Merged = (Vocabulary, IdMap<String>, Vec<(String, String)>);
 
 /// Trims `text` and returns it owned.
 fn clean(text: &str) -> String {
@@ -487,7 +490,7 @@ impl Builder {
             dataset: dataset_name(dataset),
             concepts: Vec::with_capacity(raw.concepts.len()),
             top_concepts: Vec::new(),
-            concept_ids: HashMap::with_capacity(raw.concepts.len()),
+            concept_ids: IdMap::with_capacity_and_hasher(raw.concepts.len(), Default::default()),
         };
         let mut concept_ids = FirstUse::new("give each concept of a scheme its own id");
         let mut labels = FirstUse::new("preferred labels must differ within a scheme");

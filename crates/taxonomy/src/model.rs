@@ -2,7 +2,9 @@
 //! tonic; they are assembled into a [`super::vocabulary::Vocabulary`] once by [`super::load`] and
 //! are immutable afterwards.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use llmarket_kit::hash::IdMap;
 
 use super::language::Lang;
 
@@ -62,7 +64,7 @@ pub struct Scheme {
     /// The concepts without a broader concept, in vocabulary order.
     pub top_concepts: Vec<ConceptIndex>,
     /// Concept id → index.
-    pub(crate) concept_ids: HashMap<String, ConceptIndex>,
+    pub(crate) concept_ids: IdMap<ConceptIndex>,
 }
 
 /// One concept of a scheme.

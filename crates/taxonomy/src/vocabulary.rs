@@ -2,7 +2,9 @@
 //! indexes, the search index, and the data version. Built once by [`super::load`] and immutable
 //! afterwards, so every lookup here is a hash probe or an index, never I/O.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
+
+use llmarket_kit::hash::IdMap;
 
 use super::{
     editions::Editions,
@@ -20,8 +22,11 @@ pub struct Vocabulary {
     schemes: Vec<Scheme>,
     concepts: Vec<Concept>,
     milestones: Vec<Milestone>,
-    scheme_ids: HashMap<String, usize>,
-    milestone_ids: HashMap<String, usize>,
+    /// Each milestone's [`Milestone::order_key`], in the order of `milestones`: made once here,
+    /// not on every list.
+    milestone_keys: Vec<String>,
+    scheme_ids: IdMap<usize>,
+    milestone_ids: IdMap<usize>,
     index: SearchIndex,
     version: u64,
     /// Each scheme's own fingerprint (its id and concepts), in scheme order.
@@ -57,6 +62,7 @@ impl Vocabulary {
             .enumerate()
             .map(|(i, m)| (m.id.clone(), i))
             .collect();
+        let milestone_keys = milestones.iter().map(Milestone::order_key).collect();
         let index = SearchIndex::build(&concepts);
         let version = version(&schemes, &concepts);
         let scheme_versions = (0..schemes.len())
@@ -67,6 +73,7 @@ impl Vocabulary {
             schemes,
             concepts,
             milestones,
+            milestone_keys,
             scheme_ids,
             milestone_ids,
             index,
@@ -136,6 +143,14 @@ impl Vocabulary {
     /// The milestones, in date order.
     pub fn milestones(&self) -> &[Milestone] {
         &self.milestones
+    }
+
+    /// The milestones in date order, each with its [`Milestone::order_key`].
+    pub fn keyed_milestones(&self) -> impl Iterator<Item = (&str, &Milestone)> {
+        self.milestone_keys
+            .iter()
+            .map(String::as_str)
+            .zip(&self.milestones)
     }
 
     /// The scheme with id `id`.

@@ -12,6 +12,7 @@ use llmarket_proto::names::{dataset_name, series_name};
 use crate::error::Error;
 use llmarket_kit::{
     data::{DataVersion, EditionMeta, changes::Changes},
+    hash::IdMap,
     nearest::nearest,
 };
 
@@ -82,7 +83,7 @@ impl Series {
 }
 
 /// Sorts `items` by id and returns the position of each id.
-fn sort_and_index<T>(items: &mut [T], id: impl Fn(&T) -> &String) -> HashMap<String, usize> {
+fn sort_and_index<T>(items: &mut [T], id: impl Fn(&T) -> &String) -> IdMap<usize> {
     items.sort_by(|a, b| id(a).cmp(id(b)));
     items
         .iter()
@@ -130,12 +131,12 @@ pub struct Dataset {
     /// The series in id order.
     series: Vec<Series>,
     /// Position of each series in `series`, by id.
-    index: HashMap<String, usize>,
+    index: IdMap<usize>,
     /// The last year the dataset states any value for (observation or end of a stated rate).
     horizon: i32,
     /// The concepts that explain each series, by series id, in name order
     /// ([`Catalog::with_concepts`]).
-    concepts: HashMap<String, Vec<LinkedConcept>>,
+    concepts: IdMap<Vec<LinkedConcept>>,
 }
 
 impl Dataset {
@@ -158,7 +159,7 @@ impl Dataset {
             series,
             index,
             horizon,
-            concepts: HashMap::new(),
+            concepts: IdMap::default(),
         }
     }
 
@@ -294,11 +295,11 @@ pub struct Catalog {
     /// The editions (v1 datasets) in v1 id order.
     datasets: Vec<Dataset>,
     /// Position of each edition in `datasets`, by v1 id.
-    index: HashMap<String, usize>,
+    index: IdMap<usize>,
     /// The v2 datasets, in id order.
     editions: Vec<Editions>,
     /// Position of each v2 dataset in `editions`, by id.
-    editions_index: HashMap<String, usize>,
+    editions_index: IdMap<usize>,
     /// The version of the files it was loaded from (empty when built in memory).
     data_version: DataVersion,
 }
@@ -346,8 +347,7 @@ impl Catalog {
             .enumerate()
             .map(|(i, d)| ((d.edition.dataset.as_str(), d.edition.id.as_str()), i))
             .collect();
-        let mut concepts: Vec<HashMap<String, Vec<LinkedConcept>>> =
-            vec![HashMap::new(); positions.len()];
+        let mut concepts: Vec<IdMap<Vec<LinkedConcept>>> = vec![IdMap::default(); positions.len()];
         for link in links {
             let Some(&at) = positions.get(&(link.dataset, link.edition)) else {
                 continue;

@@ -667,20 +667,25 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyV2Api {
                 if let Some(source) = sources.first().filter(|s| named && !readable(s)) {
                     return Err(milestones_denied(source.id()));
                 }
-                let mut milestones: Vec<(String, Source<'_>, &Milestone)> = sources
+                // In the order of their page keys, `{order key}/{dataset}`, compared without
+                // being written out: only the few a page token is looked up by are.
+                let mut milestones: Vec<(&str, Source<'_>, &Milestone)> = sources
                     .iter()
                     .filter(|s| readable(s))
                     .flat_map(|&source| {
                         source
                             .vocabulary()
-                            .milestones()
-                            .iter()
-                            .filter(move |m| milestone_passes(source, m, filter))
-                            .map(move |m| (format!("{}/{}", m.order_key(), source.id()), source, m))
+                            .keyed_milestones()
+                            .filter(move |(_, m)| milestone_passes(source, m, filter))
+                            .map(move |(key, m)| (key, source, m))
                     })
                     .collect();
-                milestones.sort_by(|a, b| a.0.cmp(&b.0));
-                let (items, next) = page.sorted(&milestones, |(key, _, _)| key.as_str())?;
+                milestones.sort_by(|(a, from_a, _), (b, from_b, _)| {
+                    milestone_page_key(a, from_a.id()).cmp(milestone_page_key(b, from_b.id()))
+                });
+                let (items, next) = page.sorted(&milestones, |(key, source, _)| {
+                    [key, "/", source.id()].concat()
+                })?;
                 Ok((
                     items
                         .iter()
@@ -735,6 +740,11 @@ impl pb::taxonomy_service_server::TaxonomyService for TaxonomyV2Api {
             |milestone, _| milestone,
         )
     }
+}
+
+/// The bytes of a milestone's page key, `{order key}/{dataset}`, in the order they compare.
+fn milestone_page_key<'a>(order_key: &'a str, dataset: &'a str) -> impl Iterator<Item = u8> + 'a {
+    order_key.bytes().chain(*b"/").chain(dataset.bytes())
 }
 
 #[cfg(test)]
@@ -1192,5 +1202,25 @@ mod tests {
             list("datasets/-", "year > 1").unwrap_err().code(),
             Code::InvalidArgument
         );
+    }
+
+    #[test]
+    fn milestone_page_keys_compare_as_their_written_text() {
+        // Ids where one is a prefix of another, and datasets likewise: `/` sorts after `-`.
+        let keys = [
+            ("2023000/gpt", "cic"),
+            ("2023000/gpt-4", "cic"),
+            ("2023000/gpt", "cic-b"),
+            ("2023000/gpt", "ci"),
+            ("2023112/gpt", "cic"),
+        ];
+        for a in keys {
+            for b in keys {
+                let compared =
+                    super::milestone_page_key(a.0, a.1).cmp(super::milestone_page_key(b.0, b.1));
+                let written = format!("{}/{}", a.0, a.1).cmp(&format!("{}/{}", b.0, b.1));
+                assert_eq!(compared, written, "{a:?} against {b:?}");
+            }
+        }
     }
 }
