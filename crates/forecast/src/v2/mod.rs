@@ -408,10 +408,14 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .iter()
             .zip(&edition_names)
             .flat_map(|(e, edition_name)| {
-                e.series()
-                    .iter()
-                    .filter_map(|s| e.series_in(&s.id, Names::V2))
-                    .map(move |s| (s, edition_name.as_str()))
+                e.series().iter().map(move |series| {
+                    let s = SeriesRef {
+                        dataset: e,
+                        series,
+                        names: Names::V2,
+                    };
+                    (s, edition_name.as_str())
+                })
             })
             .filter(|(s, _)| access.may_read_edition(&s.dataset.edition.dataset, &s.dataset.id))
             .filter(|(s, _)| keep(s))

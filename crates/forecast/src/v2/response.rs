@@ -120,7 +120,7 @@ fn input(i: &Input) -> pb::DerivationInput {
     }
 }
 
-fn derivation(d: &Derivation, description: &str, names: &SeriesNames) -> pb::Derivation {
+fn derivation(d: &Derivation, description: &str, edition: &Dataset) -> pb::Derivation {
     let projection = d.kind == MethodKind::Projection;
     pb::Derivation {
         method_kind: method_kind(d.kind).into(),
@@ -132,30 +132,22 @@ fn derivation(d: &Derivation, description: &str, names: &SeriesNames) -> pb::Der
             .map_or(pb::RateKind::Unspecified, rate_kind)
             .into(),
         rate_source: d.rate_source.clone(),
-        parent: names.v2(&d.parent),
+        parent: v2_series_name(&d.parent, edition),
         description: description.to_owned(),
     }
 }
 
-/// Rewrites v1 series names of one edition into v2 names.
-struct SeriesNames {
-    v1_prefix: String,
-    v2_prefix: String,
-}
-
-impl SeriesNames {
-    fn of(edition: &Dataset) -> Self {
-        Self {
-            v1_prefix: format!("{}/", dataset_name(&edition.id)),
-            v2_prefix: format!("{}/", dataset_name(&edition.edition.dataset)),
-        }
-    }
-
-    fn v2(&self, name: &str) -> String {
-        match name.strip_prefix(&self.v1_prefix) {
-            Some(rest) => [self.v2_prefix.as_str(), rest].concat(),
-            None => name.to_owned(),
-        }
+/// The v2 name of `name`, a v1 series name: a series of `edition`
+/// (`datasets/{v1 id}/series/{s}`) becomes `datasets/{v2 dataset}/series/{s}`; any other name
+/// is kept as it is.
+fn v2_series_name(name: &str, edition: &Dataset) -> String {
+    let series = name
+        .strip_prefix("datasets/")
+        .and_then(|rest| rest.strip_prefix(edition.id.as_str()))
+        .and_then(|rest| rest.strip_prefix('/'));
+    match series {
+        Some(series) => ["datasets/", &edition.edition.dataset, "/", series].concat(),
+        None => name.to_owned(),
     }
 }
 
@@ -176,7 +168,7 @@ pub fn observation(o: &Observation, answer: Answer<'_>) -> pb::Observation {
         derivation: o
             .derivation
             .as_ref()
-            .map(|d| derivation(d, &o.method, &SeriesNames::of(answer.edition))),
+            .map(|d| derivation(d, &o.method, answer.edition)),
         source: o.source.clone(),
         resolution: (o.resolution > 0.0).then_some(o.resolution),
         notes: texts(&o.note, &o.note_zh_hans),
@@ -424,5 +416,35 @@ mod tests {
     fn texts_leave_out_empty_languages() {
         assert_eq!(texts("a", "").len(), 1);
         assert_eq!(texts("a", "甲")[0].language_code, "zh-Hans");
+    }
+
+    #[test]
+    fn derivation_parents_are_renamed_into_the_v2_dataset_only_when_of_the_edition() {
+        use crate::model::DatasetInfo;
+        use llmarket_kit::data::EditionMeta;
+        let mut edition = Dataset::new(
+            "cic-2026".into(),
+            DatasetInfo::default(),
+            String::new(),
+            Vec::new(),
+        );
+        edition.edition = EditionMeta {
+            dataset: "cic".into(),
+            id: "2026".into(),
+            published: None,
+        };
+        let renamed = |name| v2_series_name(name, &edition);
+        assert_eq!(
+            renamed("datasets/cic-2026/series/market-size"),
+            "datasets/cic/series/market-size"
+        );
+        // Another edition whose id starts with this one's, another dataset, not a series name.
+        for kept in [
+            "datasets/cic-2026b/series/market-size",
+            "datasets/other/series/market-size",
+            "market-size",
+        ] {
+            assert_eq!(renamed(kept), kept);
+        }
     }
 }
