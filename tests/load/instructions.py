@@ -3,23 +3,29 @@
 
 `ab_suite.py` pairs server CPU time, which on a shared two-core machine wanders ±10–30 % from
 round to round, so a ±5 % difference takes some thirty rounds a row to show. An instruction
-count does not wander: the same calls to the same binary count the same within ~0.2 %. It is
-not CPU time (a cache miss costs more than an add, and Valgrind runs the server's threads one at
-a time, so more calls arrive per wake-up than natively), but where two builds or two contracts
-do different amounts of work it says how much, and where.
+count wanders far less: the machine's other load does not enter it, only how the calls happen
+to arrive (Valgrind runs the server's threads one at a time, so how many requests one wake-up
+finds varies from run to run); rows differ by 0.1–5 % between runs, most by under 1 %
+(docs/benchmarks/2026-12-07-instructions.md). It is not CPU time (a cache miss costs more than
+an add), but where two builds or two contracts do different amounts of work it says how much,
+and where.
 
-Each side's server runs `llmarket-server all` under `valgrind --tool=callgrind` with counting
-off; for each row the suite's ghz request is sent once to warm up (connections, reflection,
-allocator), then counting is zeroed, the row's calls are sent (ghz `-c 50`), and the count is
-dumped: instructions per call = the dump's total ÷ calls. ghz resolves the method by reflection
-on each run, a fixed few hundred thousand instructions spread over the calls.
+Both sides' servers run `llmarket-server all` under `valgrind --tool=callgrind` with counting
+off, side by side. For each row and side the suite's ghz request is sent 300 times to warm up
+(connections, reflection, allocator), then counting is zeroed, the row's calls are sent (ghz
+`-c 50`) and the count dumped: instructions per call = the dump's total ÷ calls. Each round runs
+every row on both sides back to back, which side goes first alternating; a row's figure is the
+median over the rounds, the spread the lowest and highest ratio of one round. ghz resolves the
+method by reflection on each run, a fixed few hundred thousand instructions spread over the
+calls.
 
 Pairs are made as in `ab_suite.py`: two binaries on the suite's v1 reads (or with `--contract
 v2` on the v2 reads), or with `--v2 BIN` each v1 read and the same read in contract v2 on one
-binary. With `--profile DIR` every dump is kept there, to read with `callgrind_annotate`.
+binary. With `--profile DIR` each row's first-round dump is kept there, to read with
+`callgrind_annotate` (e.g. `--inclusive=yes`, or `--tree=caller` for who calls what).
 
 Needs valgrind (Debian `valgrind`) and ghz (`eval "$(tests/tools.sh)"`). Loopback only.
-Usage: instructions.py BEFORE_BIN AFTER_BIN [--calls N] [--cache on|off|both] [--only SUBSTRING]
+Usage: instructions.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on|off|both] [--only SUBSTRING]
                        [--contract v1|v2] [--profile DIR] [--write FILE]
        instructions.py --v2 BIN [same options]
 """
@@ -29,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,32 +58,38 @@ def dumped_total(dump):
     sys.exit(f"{dump} has no totals line")
 
 
-def run_side(args, which, bin_path, rows, cache, work):
-    """{row name: instructions per call} of `rows` on one server under callgrind."""
-    side_work = work / f"{which}-{cache}"
-    side_work.mkdir()
-    out = side_work / "callgrind.out"
-    os.environ["LLMARKET_REPLY_CACHE"] = cache
-    wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
-               f"--callgrind-out-file={out}", f"--log-file={side_work / 'valgrind.log'}"]
-    server = bench.Server(bin_path, args.server_core, side_work, [], wrapper=wrapper)
-    try:
-        callgrind_control(server.proc.pid, "--instr=on")
-        figures = {}
-        for row in rows:
-            check(bench.measure(args, server, row[:4], 300, row[4], side_work), row)
-            before = set(side_work.glob("callgrind.out.*"))
-            callgrind_control(server.proc.pid, "--zero")
-            result = check(bench.measure(args, server, row[:4], args.calls, row[4], side_work), row)
-            callgrind_control(server.proc.pid, "--dump")
-            dump = max(set(side_work.glob("callgrind.out.*")) - before, key=lambda p: int(p.suffix[1:]))
-            figures[row[0]] = dumped_total(dump) / result["count"]
-            if args.profile:
-                slug = re.sub(r"[^A-Za-z0-9]+", "-", row[0]).strip("-")
-                shutil.copy(dump, args.profile / f"{which}-{cache}-{slug}.callgrind")
-        return figures
-    finally:
-        server.stop()
+class CountedServer:
+    """One side's `llmarket-server all` under callgrind, counting only what [`count`] asks."""
+
+    def __init__(self, args, which, bin_path, cache, work):
+        self.args, self.which, self.cache = args, which, cache
+        self.work = work / f"{which}-{cache}"
+        self.work.mkdir()
+        os.environ["LLMARKET_REPLY_CACHE"] = cache
+        wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
+                   f"--callgrind-out-file={self.work / 'callgrind.out'}",
+                   f"--log-file={self.work / 'valgrind.log'}"]
+        self.server = bench.Server(bin_path, args.server_core, self.work, [], wrapper=wrapper)
+        callgrind_control(self.server.proc.pid, "--instr=on")
+
+    def count(self, row, round_no):
+        """Instructions per call of `row`: a warm-up, then the row's calls counted alone."""
+        pid = self.server.proc.pid
+        check(bench.measure(self.args, self.server, row[:4], 300, row[4], self.work), row)
+        before = set(self.work.glob("callgrind.out.*"))
+        callgrind_control(pid, "--zero")
+        result = check(bench.measure(self.args, self.server, row[:4], self.args.calls, row[4], self.work), row)
+        callgrind_control(pid, "--dump")
+        dump = max(set(self.work.glob("callgrind.out.*")) - before, key=lambda p: int(p.suffix[1:]))
+        if self.args.profile and round_no == 0:
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", row[0]).strip("-")
+            shutil.copy(dump, self.args.profile / f"{self.which}-{self.cache}-{slug}.callgrind")
+        counted = dumped_total(dump) / result["count"]
+        dump.unlink()
+        return counted
+
+    def stop(self):
+        self.server.stop()
 
 
 def check(result, row):
@@ -111,18 +124,21 @@ def table(args, results):
     flags += " --contract v2" if args.contract == "v2" and not args.v2 else ""
     names = ("v1", "v2") if args.v2 else ("before", "after")
     lines = [
-        f"`tests/load/instructions.py {how} --calls {args.calls}{flags}`: server instructions per "
-        f"call (callgrind), {args.calls} calls a row after a warm-up.",
+        f"`tests/load/instructions.py {how} --calls {args.calls} --rounds {args.rounds}{flags}`: "
+        f"median server instructions per call (callgrind) over {args.rounds} rounds of "
+        f"{args.calls} calls a row; spread = lowest and highest ratio of a single round.",
         "",
-        f"| call | reply cache | {names[0]} | {names[1]} | {names[1]}/{names[0]} |",
-        "|---|---|---|---|---|",
+        f"| call | reply cache | {names[0]} | {names[1]} | {names[1]}/{names[0]} | spread |",
+        "|---|---|---|---|---|---|",
     ]
     worst = 0.0
-    for cache, (before, after) in results.items():
-        for name in before:
-            ratio = after[name] / before[name]
-            worst = max(worst, abs(ratio - 1))
-            lines.append(f"| {name} | {cache} | {before[name]:,.0f} | {after[name]:,.0f} | {ratio:.3f} |")
+    for cache, figures in results.items():
+        for name, (before, after) in figures.items():
+            b, a = statistics.median(before), statistics.median(after)
+            ratios = [y / x for x, y in zip(before, after)]
+            worst = max(worst, abs(a / b - 1))
+            lines.append(f"| {name} | {cache} | {b:,.0f} | {a:,.0f} | {a / b:.3f} | "
+                         f"{min(ratios):.3f}–{max(ratios):.3f} |")
     lines += ["", f"Largest distance of a row's ratio from 1: {worst * 100:.1f} %."]
     return "\n".join(lines)
 
@@ -133,6 +149,7 @@ def main():
     parser.add_argument("after", type=Path, nargs="?")
     parser.add_argument("--v2", type=Path, metavar="BIN", help="pair v1 and v2 reads on this one binary")
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
     parser.add_argument("--contract", choices=["v1", "v2"], default="v1",
                         help="with two binaries: pair them on the suite's v1 reads or on the same reads in v2")
@@ -155,13 +172,22 @@ def main():
     results = {}
     for cache in caches:
         pairs = pairs_of(args, cache, work / f"names-{cache}")
-        sides = [("before", args.before or args.v2, [p[0] for p in pairs]),
-                 ("after", args.after or args.v2, [p[1] for p in pairs])]
-        counted = [run_side(args, which, path, rows, cache, work) for which, path, rows in sides]
-        # Both sides by the before row's name (v1's name with --v2).
-        results[cache] = tuple({pair[0][0]: side[pair[side_no][0]] for pair in pairs}
-                               for side_no, side in enumerate(counted))
-        print(f"cache {cache}: done", file=sys.stderr)
+        sides = []
+        try:
+            for which, path in (("before", args.before or args.v2), ("after", args.after or args.v2)):
+                sides.append(CountedServer(args, which, path, cache, work))
+            # {before row's name: ([before per round], [after per round])}
+            figures = {pair[0][0]: ([], []) for pair in pairs}
+            for round_no in range(args.rounds):
+                order = (0, 1) if round_no % 2 == 0 else (1, 0)
+                for pair in pairs:
+                    for side in order:
+                        figures[pair[0][0]][side].append(sides[side].count(pair[side], round_no))
+                print(f"cache {cache}: round {round_no + 1} of {args.rounds} done", file=sys.stderr)
+        finally:
+            for side in sides:
+                side.stop()
+        results[cache] = figures
     text = table(args, results)
     print(text)
     if args.write:
