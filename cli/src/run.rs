@@ -369,7 +369,7 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 }
             };
             let (dataset, _) = progress(client.v2_dataset()).await?;
-            crate::watch::run(client, dataset, json, out.file.clone()).await
+            crate::watch::run(client, dataset, json, language, out.file.clone()).await
         }
         Command::Concepts(ConceptsCommand::Get { concept }) => {
             out.emit(progress(client.concept(&concept, language)).await?)

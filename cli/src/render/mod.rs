@@ -14,7 +14,7 @@ mod punctuation;
 mod records;
 pub mod svg;
 pub mod table;
-mod words;
+pub(crate) mod words;
 
 use serde::Serialize;
 

@@ -242,6 +242,36 @@ pub(crate) enum Msg {
     LangEn,
     /// also (before a concept's alternative labels)
     Also,
+    /// snapshot (`llmarket watch`: the versions when the watch began)
+    WatchSnapshot,
+    /// change (`llmarket watch`: a reload that changed something)
+    WatchChange,
+    /// heartbeat (`llmarket watch`: the stream is alive, nothing changed)
+    WatchHeartbeat,
+    /// interrupted (`llmarket watch`: the stream ended and is resumed)
+    WatchInterrupted,
+    /// no change
+    NoChange,
+    /// latest edition
+    LatestEdition,
+    /// content (a dataset's content version)
+    ContentVersion,
+    /// added (a resource a reload added)
+    Added,
+    /// changed (a resource a reload changed)
+    Changed,
+    /// removed (a resource a reload removed)
+    Removed,
+    /// " and " before the count of changes a line does not name
+    AndMoreBefore,
+    /// " more" after that count
+    AndMoreAfter,
+    /// "resuming after " before the data version a watch resumes from
+    ResumingBefore,
+    /// what follows that data version
+    ResumingAfter,
+    /// watching again
+    WatchingAgain,
 }
 
 impl Msg {
@@ -415,6 +445,21 @@ impl Msg {
             Self::LangZh => "Chinese",
             Self::LangEn => "English",
             Self::Also => "also",
+            Self::WatchSnapshot => "snapshot",
+            Self::WatchChange => "change",
+            Self::WatchHeartbeat => "heartbeat",
+            Self::WatchInterrupted => "interrupted",
+            Self::NoChange => "no change",
+            Self::LatestEdition => "latest edition",
+            Self::ContentVersion => "content",
+            Self::Added => "added",
+            Self::Changed => "changed",
+            Self::Removed => "removed",
+            Self::AndMoreBefore => " and ",
+            Self::AndMoreAfter => " more",
+            Self::ResumingBefore => "resuming after ",
+            Self::ResumingAfter => "",
+            Self::WatchingAgain => "watching again",
         }
     }
 
@@ -578,6 +623,21 @@ impl Msg {
             Self::LangZh => "中文",
             Self::LangEn => "英文",
             Self::Also => "又称",
+            Self::WatchSnapshot => "快照",
+            Self::WatchChange => "变更",
+            Self::WatchHeartbeat => "心跳",
+            Self::WatchInterrupted => "中断",
+            Self::NoChange => "无变更",
+            Self::LatestEdition => "最新年版",
+            Self::ContentVersion => "内容版本",
+            Self::Added => "新增",
+            Self::Changed => "变更",
+            Self::Removed => "移除",
+            Self::AndMoreBefore => "，另有 ",
+            Self::AndMoreAfter => " 项",
+            Self::ResumingBefore => "从 ",
+            Self::ResumingAfter => " 之后继续",
+            Self::WatchingAgain => "重新开始监视",
         }
     }
 }
