@@ -51,6 +51,9 @@ DEBIAN_PACKAGES=(
   # h2load: the load suite's client that does not decode replies (tests/load/bench.py); its
   # `--log-file` and `-H` have been there since nghttp2 1.0.
   "nghttp2-client h2load - -"
+  # callgrind and callgrind_control (`--instr`, `--zero`, `--dump`): the instruction counts of the
+  # load suite (tests/load/instructions.py); all of them since Valgrind 3.0.
+  "valgrind callgrind_control - -"
   # The CJK fonts `llmarket --chart x.png` renders Chinese with (a path: present when installed).
   "fonts-noto-cjk /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc - -"
   # The headless browser of the report page's test (tests/web/), driven by puppeteer-core 24, whose
@@ -130,8 +133,9 @@ server=$(tests/release.sh)
 step "smoke test (release binary, grpcurl, python, ghz)"
 tests/smoke.sh "$server"
 
-step "load suite, short (release binary, ghz and h2load on pinned cores, 0 errors)"
+step "load suite, short (release binary, ghz and h2load on pinned cores, 0 errors; one row counted by callgrind)"
 timeout 90 tests/load/run.sh --quick "$server"
+timeout 120 tests/load/instructions.py --v2 "$server" --only "GetSeries market-size" --calls 200 --rounds 1 --cache on
 
 step "interop: the Go, Python, TypeScript and Java packages, built, installed and run on v1 and v2 (release binary)"
 timeout 600 tests/interop/run.sh "$server"

@@ -31,7 +31,6 @@ Usage: instructions.py BEFORE_BIN AFTER_BIN [--calls N] [--rounds R] [--cache on
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -193,7 +192,7 @@ def main():
     if args.write:
         with open(args.write, "a") as out:
             out.write("\n" + text + "\n")
-    print(json.dumps({"work": str(work)}), file=sys.stderr)
+    shutil.rmtree(work)  # kept when a run fails (its servers' logs are there)
 
 
 if __name__ == "__main__":
