@@ -112,6 +112,45 @@ def v2_pairs(milestone):
     return pairs
 
 
+def suite_pairs(args, milestone):
+    """(before's row, after's row) of every row `--only` keeps: the same row on two binaries
+    (the v1 read, or with `--contract v2` its v2 form), or with `--v2` its v1 and v2 forms."""
+    if args.v2:
+        pairs = v2_pairs(milestone)
+    elif args.contract == "v2":
+        pairs = [(v2, v2) for _, v2 in v2_pairs(milestone)]
+    else:
+        pairs = [(row, row) for row in rows_of(milestone)]
+    if args.only:
+        pairs = [pair for pair in pairs if any(part in pair[0][0] for part in args.only)]
+    if not pairs:
+        sys.exit(f"no row of the suite has any of {args.only!r} in its name")
+    return pairs
+
+
+def pairing_arguments(parser, calls, rounds):
+    """The arguments ab_suite.py and instructions.py share: what is paired, and how much."""
+    parser.add_argument("before", type=Path, nargs="?")
+    parser.add_argument("after", type=Path, nargs="?")
+    parser.add_argument("--v2", type=Path, metavar="BIN", help="pair v1 and v2 reads on this one binary")
+    parser.add_argument("--calls", type=int, default=calls)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
+    parser.add_argument("--contract", choices=["v1", "v2"], default="v1",
+                        help="with two binaries: pair them on the suite's v1 reads or on the same reads in v2")
+    parser.add_argument("--write", type=Path, help="append the table to this markdown file")
+    parser.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
+                        help="run only the rows whose name contains SUBSTRING (repeatable: any of them)")
+
+
+def parse_pairing(parser):
+    """The parsed arguments, with two binaries or `--v2` checked."""
+    args = parser.parse_args()
+    if (args.v2 is None) == (args.before is None or args.after is None):
+        parser.error("give BEFORE_BIN and AFTER_BIN, or --v2 BIN")
+    return args
+
+
 def run_mode(args, cache, work):
     """Every row paired under LLMARKET_REPLY_CACHE=cache: {row: ([before µs], [after µs])}."""
     os.environ["LLMARKET_REPLY_CACHE"] = cache
@@ -124,17 +163,7 @@ def run_mode(args, cache, work):
         if args.v2:
             servers["before"] = servers["after"] = servers["v1-and-v2"]
         milestone = bench.resolve_milestone(args, servers["after"], work)
-        # (before's row, after's row): the same row on two binaries, or its v1 and v2 forms.
-        if args.v2:
-            pairs = v2_pairs(milestone)
-        elif args.contract == "v2":
-            pairs = [(v2, v2) for _, v2 in v2_pairs(milestone)]
-        else:
-            pairs = [(row, row) for row in rows_of(milestone)]
-        if args.only:
-            pairs = [pair for pair in pairs if any(part in pair[0][0] for part in args.only)]
-        if not pairs:
-            sys.exit(f"no row of the suite has any of {args.only!r} in its name")
+        pairs = suite_pairs(args, milestone)
         if args.v2 and not args.sizes:  # each v1 and v2 reply's bytes, once (the same either cache mode)
             v1_sizes, v2_sizes = (bench.reply_sizes(args, servers["after"], [pair[side] for pair in pairs])
                                   for side in (0, 1))
@@ -217,23 +246,11 @@ def table(args, results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("before", type=Path, nargs="?")
-    parser.add_argument("after", type=Path, nargs="?")
-    parser.add_argument("--v2", type=Path, metavar="BIN", help="pair v1 and v2 reads on this one binary")
-    parser.add_argument("--calls", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
-    parser.add_argument("--contract", choices=["v1", "v2"], default="v1",
-                        help="with two binaries: pair them on the suite's v1 reads or on the same reads in v2")
+    pairing_arguments(parser, calls=20000, rounds=5)
     parser.add_argument("--client", choices=["ghz", "h2load"], default="ghz",
                         help="the load client: ghz decodes every reply, h2load none (the server, not "
                              "the client, is then the busier side)")
-    parser.add_argument("--write", type=Path, help="append the table to this markdown file")
-    parser.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
-                        help="run only the rows whose name contains SUBSTRING (repeatable: any of them)")
-    args = parser.parse_args()
-    if (args.v2 is None) == (args.before is None or args.after is None):
-        parser.error("give BEFORE_BIN and AFTER_BIN, or --v2 BIN")
+    args = parse_pairing(parser)
     bench.cpu_ticks = cpu_in_ticks  # bench.measure reads CPU through this name
     # What bench.measure/ghz read from their arguments: plaintext, -c 50, server core 0, ghz core 1.
     args.tls, args.concurrency, args.server_core, args.client_core = False, 50, 0, 1

@@ -97,24 +97,15 @@ def check(result, row):
     return result
 
 
-def pairs_of(args, cache, work):
-    """The suite's (before row, after row) pairs; the milestone's name from a plain server."""
+def pairs_of(args, work):
+    """The suite's pairs (`ab_suite.suite_pairs`); the milestone's name from a plain server."""
     work.mkdir()
     server = bench.Server(args.after or args.v2, args.server_core, work, [])
     try:
         milestone = bench.resolve_milestone(args, server, work)
     finally:
         server.stop()
-    if args.v2:
-        pairs = ab_suite.v2_pairs(milestone)
-    elif args.contract == "v2":
-        pairs = [(v2, v2) for _, v2 in ab_suite.v2_pairs(milestone)]
-    else:
-        pairs = [(row, row) for row in ab_suite.rows_of(milestone)]
-    pairs = [p for p in pairs if not args.only or any(part in p[0][0] for part in args.only)]
-    if not pairs:
-        sys.exit(f"no row of the suite has any of {args.only!r} in its name")
-    return pairs
+    return ab_suite.suite_pairs(args, milestone)
 
 
 def table(args, results):
@@ -144,21 +135,10 @@ def table(args, results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("before", type=Path, nargs="?")
-    parser.add_argument("after", type=Path, nargs="?")
-    parser.add_argument("--v2", type=Path, metavar="BIN", help="pair v1 and v2 reads on this one binary")
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
-    parser.add_argument("--contract", choices=["v1", "v2"], default="v1",
-                        help="with two binaries: pair them on the suite's v1 reads or on the same reads in v2")
-    parser.add_argument("--profile", type=Path, metavar="DIR", help="keep every row's callgrind dump here")
-    parser.add_argument("--write", type=Path, help="append the table to this markdown file")
-    parser.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
-                        help="run only the rows whose name contains SUBSTRING (repeatable: any of them)")
-    args = parser.parse_args()
-    if (args.v2 is None) == (args.before is None or args.after is None):
-        parser.error("give BEFORE_BIN and AFTER_BIN, or --v2 BIN")
+    ab_suite.pairing_arguments(parser, calls=2000, rounds=3)
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="keep each row's first-round callgrind dump here")
+    args = ab_suite.parse_pairing(parser)
     for tool in ("valgrind", "callgrind_control", "ghz"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not on PATH (valgrind: Debian's valgrind; ghz: eval \"$(tests/tools.sh)\")")
@@ -170,7 +150,7 @@ def main():
     caches = ["on", "off"] if args.cache == "both" else [args.cache]
     results = {}
     for cache in caches:
-        pairs = pairs_of(args, cache, work / f"names-{cache}")
+        pairs = pairs_of(args, work / f"names-{cache}")
         sides = []
         try:
             for which, path in (("before", args.before or args.v2), ("after", args.after or args.v2)):
