@@ -74,10 +74,10 @@ class CountedServer:
     def count(self, row, round_no):
         """Instructions per call of `row`: a warm-up, then the row's calls counted alone."""
         pid = self.server.proc.pid
-        check(bench.measure(self.args, self.server, row[:4], 300, row[4], self.work), row)
+        ab_suite.check(bench.measure(self.args, self.server, row[:4], 300, row[4], self.work), row)
         before = set(self.work.glob("callgrind.out.*"))
         callgrind_control(pid, "--zero")
-        result = check(bench.measure(self.args, self.server, row[:4], self.args.calls, row[4], self.work), row)
+        result = ab_suite.check(bench.measure(self.args, self.server, row[:4], self.args.calls, row[4], self.work), row)
         callgrind_control(pid, "--dump")
         dump = max(set(self.work.glob("callgrind.out.*")) - before, key=lambda p: int(p.suffix[1:]))
         if self.args.profile and round_no == 0:
@@ -89,12 +89,6 @@ class CountedServer:
 
     def stop(self):
         self.server.stop()
-
-
-def check(result, row):
-    if result["errors"] or not result["count"]:
-        sys.exit(f"{row[0]}: {result['errors']} calls failed: {result['codes']}")
-    return result
 
 
 def pairs_of(args, work):
@@ -149,8 +143,8 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="llmarket-instructions-"))
     caches = ["on", "off"] if args.cache == "both" else [args.cache]
     results = {}
+    pairs = pairs_of(args, work / "names")  # the same rows whatever the cache does
     for cache in caches:
-        pairs = pairs_of(args, work / f"names-{cache}")
         sides = []
         try:
             for which, path in (("before", args.before or args.v2), ("after", args.after or args.v2)):
