@@ -255,6 +255,13 @@ mod tests {
         }
     }
 
+    fn interrupted(resume_from: Option<&str>) -> WatchEvent {
+        WatchEvent::Interrupted {
+            reason: "gone".to_owned(),
+            resume_from: resume_from.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn readable_lines_name_versions_and_changes() {
         let en = Words(Language::En);
@@ -263,13 +270,7 @@ mod tests {
             "change: data version a → b; changed datasets/d/series/s0, added datasets/d/series/s1"
         ));
         assert!(line.contains(" and 2 more; datasets/d latest edition 2027 (content c)"));
-        let line = readable(
-            &WatchEvent::Interrupted {
-                reason: "gone".to_owned(),
-                resume_from: Some("b".to_owned()),
-            },
-            en,
-        );
+        let line = readable(&interrupted(Some("b")), en);
         assert_eq!(line, "interrupted: gone; resuming after b");
         let line = readable(
             &WatchEvent::Heartbeat {
@@ -298,21 +299,9 @@ mod tests {
             zh,
         );
         assert_eq!(line, "快照：数据版本 a");
-        let line = readable(
-            &WatchEvent::Interrupted {
-                reason: "gone".to_owned(),
-                resume_from: None,
-            },
-            zh,
-        );
+        let line = readable(&interrupted(None), zh);
         assert_eq!(line, "中断：gone；重新开始监视");
-        let line = readable(
-            &WatchEvent::Interrupted {
-                reason: "gone".to_owned(),
-                resume_from: Some("b".to_owned()),
-            },
-            zh,
-        );
+        let line = readable(&interrupted(Some("b")), zh);
         assert_eq!(line, "中断：gone；从 b 之后继续");
         // No English word or ASCII separator is left in a Chinese line.
         for word in [
