@@ -344,8 +344,8 @@ pub struct ConnectionArgs {
     pub max_unsent_bytes: u64,
     /// Most reply bytes the whole process (every listener) may hold that clients have not read;
     /// past it new work gets RESOURCE_EXHAUSTED, but a connection holding none may still send
-    /// one reply (within an eighth more) [default: a quarter of the cgroup memory limit; 256 MiB
-    /// without one].
+    /// one reply (within an eighth more; while into it, a connection whose client read nothing
+    /// for 1 s is closed) [default: a quarter of the cgroup memory limit; 256 MiB without one].
     #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_unsent_bytes_total: Option<u64>,
     /// Largest reply a call may send, in bytes; a larger one is dropped and the call ends with
@@ -354,8 +354,8 @@ pub struct ConnectionArgs {
     pub max_reply_size: u64,
     /// Calls (streams of any kind, health included) the whole process may have open; past it new
     /// calls get RESOURCE_EXHAUSTED, but a connection with fewer than 4 open may still open one
-    /// (within an eighth more) [default: a quarter of the cgroup memory limit at 8 KiB a call;
-    /// 32768 without one].
+    /// (within an eighth more; while into it, a call unanswered 1 s after it arrived is ended)
+    /// [default: a quarter of the cgroup memory limit at 8 KiB a call; 32768 without one].
     #[arg(long, env = "LLMARKET_MAX_STREAMS_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_streams_total: Option<u64>,
 }

@@ -10,6 +10,13 @@
 //! pile up unread replies or stalled streams on their connections are refused, and a caller on a
 //! connection of its own (one call at a time) keeps being answered.
 //!
+//! A flood spread over many connections, a few stalled calls or one unread reply each, looks like
+//! that crowd of lone callers and takes the reserve as well. So while the process is into its
+//! reserve, what is stalled goes first: a call still unanswered [`STALLED_GRACE`] after it
+//! arrived (its request never ended, say) is ended, and its connection may not use the reserve
+//! again; a connection whose client has read nothing of its replies for [`STALLED_GRACE`] is
+//! closed, as `--send-timeout` would close it later.
+//!
 //! The defaults come from the memory limit of the process's cgroup ([`memory_limit`]): a quarter
 //! of it for unsent bytes, and a quarter of it divided by [`STREAM_COST`] for streams; without a
 //! limit, those of a 1 GiB one.
@@ -28,6 +35,10 @@ pub const NO_LIMIT_DEFAULT: u64 = 1024 * 1024 * 1024;
 
 /// A connection with fewer calls than this open may use the streams' reserve.
 pub const FEW_STREAMS: usize = 4;
+
+/// How long a call may stay unanswered, or a client leave its replies unread, while the process
+/// is into its reserve.
+pub const STALLED_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// cgroup v2's limit file, then cgroup v1's.
 const CGROUP_LIMITS: [&str; 2] = [
@@ -138,11 +149,11 @@ impl ProcessBudget {
         self.0.streams.load(Ordering::Relaxed)
     }
 
-    /// A place for one more stream on a connection with `open` streams open; `None` past the
-    /// budget (or past its reserve, for a connection with fewer than [`FEW_STREAMS`] open).
-    pub(crate) fn open_stream(&self, open: usize) -> Option<StreamPlace> {
+    /// A place for one more stream; `None` past the budget (or past its reserve, for a
+    /// connection that `may_use_reserve`).
+    pub(crate) fn open_stream(&self, may_use_reserve: bool) -> Option<StreamPlace> {
         let limit = self.0.limits.max_streams;
-        let cap = if open < FEW_STREAMS {
+        let cap = if may_use_reserve {
             with_reserve(limit)
         } else {
             limit
@@ -153,6 +164,16 @@ impl ProcessBudget {
             return None;
         }
         Some(StreamPlace(self.0.clone()))
+    }
+
+    /// Whether more streams are open than the budget: some hold the reserve.
+    pub(crate) fn streams_in_reserve(&self) -> bool {
+        self.streams() > self.0.limits.max_streams
+    }
+
+    /// Whether more reply bytes are unsent than the budget: some are in the reserve.
+    pub(crate) fn unsent_in_reserve(&self) -> bool {
+        self.unsent() > self.0.limits.max_unsent_bytes
     }
 
     /// Whether a connection holding `held` unsent bytes may start new work: always when it holds
@@ -209,6 +230,18 @@ impl ProcessBudget {
             ),
         )
     }
+
+    /// The status of a call ended because it was still unanswered after [`STALLED_GRACE`] while
+    /// the process was into its reserve of open calls.
+    pub(crate) fn stalled_call_ended() -> tonic::Status {
+        crate::refusal::retry_after(
+            "STALLED_CALL_ENDED",
+            crate::refusal::CALL_RETRY,
+            "server overloaded: more calls open than --max-streams-total allows, and this one was \
+             still unanswered a second after it arrived (its request not yet sent in full); \
+             send the request whole, and retry with backoff",
+        )
+    }
 }
 
 #[cfg(test)]
@@ -240,18 +273,20 @@ mod tests {
             max_unsent_bytes: 1,
             max_streams: 8,
         });
-        let busy: Vec<_> = (0..8).map(|_| budget.open_stream(50).unwrap()).collect();
+        let busy: Vec<_> = (0..8).map(|_| budget.open_stream(false).unwrap()).collect();
+        assert!(!budget.streams_in_reserve(), "exactly the budget");
         assert!(
-            budget.open_stream(50).is_none(),
+            budget.open_stream(false).is_none(),
             "a busy connection is refused"
         );
-        let quiet = budget.open_stream(0).expect("the reserve: one more");
-        assert!(budget.open_stream(0).is_none(), "the reserve is spent");
+        let quiet = budget.open_stream(true).expect("the reserve: one more");
+        assert!(budget.open_stream(true).is_none(), "the reserve is spent");
         assert_eq!(budget.streams(), 9);
+        assert!(budget.streams_in_reserve());
         drop(quiet);
         drop(busy);
         assert_eq!(budget.streams(), 0, "places are given back");
-        assert!(budget.open_stream(50).is_some());
+        assert!(budget.open_stream(false).is_some());
     }
 
     #[test]
@@ -266,7 +301,9 @@ mod tests {
         budget.release_unsent(5000);
         assert!(budget.try_add_unsent(700, 0));
         assert!(!budget.try_add_unsent(200, 700), "over the budget");
+        assert!(!budget.unsent_in_reserve());
         assert!(budget.try_add_unsent(200, 0), "within the reserve");
+        assert!(budget.unsent_in_reserve());
         assert!(!budget.try_add_unsent(1, 0), "past the reserve");
         assert_eq!(budget.unsent(), 900);
     }

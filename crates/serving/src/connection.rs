@@ -25,7 +25,7 @@ use tower::Service;
 
 use super::{
     anonymous::AnonymousConnection,
-    budget::ProcessBudget,
+    budget::{ProcessBudget, STALLED_GRACE},
     held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
     middleware::ConnectionStreams,
@@ -174,8 +174,13 @@ async fn serve_held<I, S>(
     let mut revoked = false;
     let grace = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(grace);
-    let mut stall_check =
-        tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
+    // Often enough to catch a peer that stopped reading within a quarter of `send_timeout`, or
+    // within a second of the grace it gets while the process is into its reserve.
+    let mut stall_check = tokio::time::interval(
+        (limits.send_timeout / 4)
+            .min(STALLED_GRACE)
+            .max(Duration::from_millis(10)),
+    );
     stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
@@ -236,8 +241,12 @@ async fn serve_held<I, S>(
                 break;
             }
             _ = stall_check.tick() => {
-                if state.stalled(limits.send_timeout) {
-                    tracing::info!(send_timeout = ?limits.send_timeout, "closing a connection whose peer stopped reading");
+                if state.stopped_reading(limits.send_timeout) {
+                    tracing::info!(
+                        send_timeout = ?limits.send_timeout,
+                        process_into_reserve = state.budget.unsent_in_reserve(),
+                        "closing a connection whose peer stopped reading"
+                    );
                     break;
                 }
             }

@@ -22,7 +22,7 @@ use tower::Service;
 
 use super::{
     anonymous::AnonymousConnection,
-    budget::{ProcessBudget, StreamPlace},
+    budget::{FEW_STREAMS, ProcessBudget, STALLED_GRACE, StreamPlace},
     log_limit::RateLimit,
     middleware::ConnectionStreams,
     peer::Peer,
@@ -51,6 +51,9 @@ pub(super) struct ConnState {
     pub(super) max_reply: usize,
     /// The process's budget, where `unsent` and the open calls are counted too.
     pub(super) budget: ProcessBudget,
+    /// Whether a call of this connection was ended for staying unanswered while the process was
+    /// into its reserve of open calls: the connection may not use that reserve again.
+    pub(super) had_stalled_call: AtomicBool,
     /// When a response body was last polled, in milliseconds since `start`.
     pub(super) progress_ms: AtomicU64,
     /// Tokio's clock, so tests can pause it.
@@ -68,6 +71,7 @@ impl ConnState {
             unsent: AtomicUsize::new(0),
             max_unsent,
             budget,
+            had_stalled_call: AtomicBool::new(false),
             progress_ms: AtomicU64::new(0),
             start: tokio::time::Instant::now(),
         }
@@ -90,8 +94,20 @@ impl ConnState {
         )
     }
 
-    /// Whether replies wait to be sent and none moved for `timeout`: the peer stopped reading.
-    pub(super) fn stalled(&self, timeout: Duration) -> bool {
+    /// Whether replies wait to be sent and none moved for `send_timeout`, or for
+    /// [`STALLED_GRACE`] while the process is into its reserve of unsent bytes: the peer stopped
+    /// reading.
+    pub(super) fn stopped_reading(&self, send_timeout: Duration) -> bool {
+        let timeout = if self.budget.unsent_in_reserve() {
+            send_timeout.min(STALLED_GRACE)
+        } else {
+            send_timeout
+        };
+        self.stalled(timeout)
+    }
+
+    /// Whether replies wait to be sent and none moved for `timeout`.
+    fn stalled(&self, timeout: Duration) -> bool {
         let quiet = self
             .now_ms()
             .saturating_sub(self.progress_ms.load(Ordering::Relaxed));
@@ -116,9 +132,11 @@ impl ConnState {
     /// open call, or this connection (or, while it holds unsent replies, the process) is full
     /// of unread replies. Otherwise the call's place in the process's budget.
     fn admit(&self) -> Result<StreamPlace, tonic::Status> {
+        let may_use_reserve = self.open.load(Ordering::Relaxed) < FEW_STREAMS
+            && !self.had_stalled_call.load(Ordering::Relaxed);
         let place = self
             .budget
-            .open_stream(self.open.load(Ordering::Relaxed))
+            .open_stream(may_use_reserve)
             .ok_or_else(|| over_budget(self.budget.streams_exhausted()))?;
         let unsent = self.unsent.load(Ordering::Relaxed);
         if unsent >= self.max_unsent {
@@ -266,7 +284,10 @@ where
         let mut call = CallGuard::enter(self.state.clone(), Some(place));
         let response = self.inner.call(request);
         Box::pin(async move {
-            let response = response.await?;
+            let response = match answered_in_time(response, &call.state).await {
+                Ok(response) => response?,
+                Err(status) => status.into_http(),
+            };
             call.answered();
             let (parts, body) = response.into_parts();
             let mut body = TrackedBody::new(body, call);
@@ -278,6 +299,39 @@ where
             Ok(http::Response::from_parts(parts, body))
         })
     }
+}
+
+/// `response`, unless it is still not ready [`STALLED_GRACE`] after the call arrived (or at a
+/// later check, one every [`STALLED_GRACE`]) while the process is into its reserve of open calls:
+/// then the call is dropped (its request unread) and ends with RESOURCE_EXHAUSTED, and its
+/// connection may not use that reserve again. A response ready when first polled arms no timer.
+async fn answered_in_time<F: Future>(
+    response: F,
+    state: &ConnState,
+) -> Result<F::Output, tonic::Status> {
+    let mut response = std::pin::pin!(response);
+    let mut check = std::pin::pin!(None::<tokio::time::Sleep>);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = response.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        if check.is_none() {
+            check.set(Some(tokio::time::sleep(STALLED_GRACE)));
+        }
+        while let Some(mut sleep) = check.as_mut().as_pin_mut() {
+            if sleep.as_mut().poll(cx).is_pending() {
+                break;
+            }
+            if state.budget.streams_in_reserve() {
+                state.had_stalled_call.store(true, Ordering::Relaxed);
+                return Poll::Ready(Err(over_budget(ProcessBudget::stalled_call_ended())));
+            }
+            let next = sleep.deadline() + STALLED_GRACE;
+            sleep.reset(next);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// A data frame larger than this reaches hyper as two, its last byte apart (see
@@ -585,5 +639,96 @@ mod tests {
         assert_eq!(full.retry_delay, Some(UNREAD_RETRY));
         assert_eq!(full.reason, "CONNECTION_UNREAD_REPLIES_LIMIT");
         assert_eq!(full.pushback, "500");
+    }
+
+    /// A budget of one open call, with `open` places taken.
+    fn one_call_budget(open: usize) -> (ProcessBudget, Vec<StreamPlace>) {
+        let budget = ProcessBudget::new(BudgetLimits {
+            max_unsent_bytes: 1 << 20,
+            max_streams: 1,
+        });
+        let places = (0..open)
+            .map(|_| budget.open_stream(true).expect("within the reserve"))
+            .collect();
+        (budget, places)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_call_is_left_alone_while_the_process_is_within_its_budget() {
+        let (budget, _places) = one_call_budget(1);
+        let state = sharing(&budget);
+        let call = answered_in_time(std::future::pending::<()>(), &state);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(60), call)
+                .await
+                .is_err(),
+            "ended though the process was within its budget"
+        );
+        assert!(!state.had_stalled_call.load(Ordering::Relaxed));
+        let ready = answered_in_time(std::future::ready(7), &state).await;
+        assert_eq!(ready.expect("ready"), 7);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_call_is_ended_once_the_process_is_into_its_reserve() {
+        let (budget, mut places) = one_call_budget(1);
+        let state = sharing(&budget);
+        let started = tokio::time::Instant::now();
+        let call = tokio::spawn({
+            let state = Arc::new(sharing(&budget));
+            let seen = state.clone();
+            async move {
+                let ended = answered_in_time(std::future::pending::<()>(), &state).await;
+                (ended, seen.had_stalled_call.load(Ordering::Relaxed))
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(5500)).await;
+        assert!(!call.is_finished(), "within the budget for 5.5 s");
+        // Another call takes the reserve.
+        places.push(budget.open_stream(true).expect("the reserve"));
+        let (ended, had_stalled_call) = call.await.expect("joined");
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(6),
+            "ended at the next check"
+        );
+        let ended = refusal(&ended.unwrap_err());
+        assert_eq!(ended.reason, "STALLED_CALL_ENDED");
+        assert_eq!(ended.retry_delay, Some(crate::refusal::CALL_RETRY));
+        assert!(had_stalled_call, "its connection is marked");
+
+        // A connection marked so gets no place from the reserve; others do.
+        drop(places.pop());
+        state.had_stalled_call.store(true, Ordering::Relaxed);
+        let refused = refusal(&state.admit().unwrap_err());
+        assert_eq!(refused.reason, "OPEN_CALLS_LIMIT");
+        let quiet = sharing(&budget);
+        assert!(quiet.admit().is_ok(), "a quiet connection has the reserve");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_reading_nothing_gets_a_second_while_the_process_is_into_its_reserve() {
+        let budget = ProcessBudget::new(BudgetLimits {
+            max_unsent_bytes: 100,
+            max_streams: 1,
+        });
+        let (slow, other) = (sharing(&budget), sharing(&budget));
+        slow.try_add_unsent(50).expect("within the budget");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(!slow.stopped_reading(Duration::from_secs(10)));
+        assert!(slow.stopped_reading(Duration::from_secs(5)));
+        // As its body's poll would: progress now, and a reply counted.
+        other.progress_ms.store(other.now_ms(), Ordering::Relaxed);
+        other.try_add_unsent(60).expect("the reserve");
+        assert!(
+            slow.stopped_reading(Duration::from_secs(10)),
+            "into the reserve: a second without progress is enough"
+        );
+        assert!(
+            !other.stopped_reading(Duration::from_secs(10)),
+            "a reply that only now went unsent"
+        );
+        other.release_unsent(60);
+        assert!(!slow.stopped_reading(Duration::from_secs(10)));
     }
 }

@@ -221,18 +221,65 @@ pub(crate) async fn raw_h2(
     tokio::task::JoinHandle<()>,
     usize,
 ) {
+    let (send, task, max_streams, _) = raw_h2_pinging(addr).await;
+    (send, task, max_streams)
+}
+
+/// [`raw_h2`], with the connection's PING: its PONG comes once the server has read every frame
+/// sent before.
+pub(crate) async fn raw_h2_pinging(
+    addr: &str,
+) -> (
+    h2::client::SendRequest<Bytes>,
+    tokio::task::JoinHandle<()>,
+    usize,
+    h2::PingPong,
+) {
     let tcp = TcpStream::connect(addr).await.expect("connect");
     let (send, mut conn) = h2::client::Builder::new()
         .handshake::<_, Bytes>(tcp)
         .await
         .expect("h2 handshake");
-    // Let the server's SETTINGS arrive.
-    let _ = tokio::time::timeout(Duration::from_millis(200), &mut conn).await;
+    let ping = settled(&mut conn).await;
     let max_streams = conn.max_concurrent_send_streams();
     let task = tokio::spawn(async move {
         let _ = conn.await;
     });
-    (send, task, max_streams)
+    (send, task, max_streams, ping)
+}
+
+/// Drives `conn` until the server has answered a PING (the SETTINGS it sent first are in); the
+/// connection's PING, to use again once `conn` is driven elsewhere.
+pub(crate) async fn settled<T>(conn: &mut h2::client::Connection<T, Bytes>) -> h2::PingPong
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut ping = conn.ping_pong().expect("the connection's ping, taken once");
+    tokio::select! {
+        pong = ping.ping(h2::Ping::opaque()) => {
+            pong.expect("PONG");
+        }
+        ended = &mut *conn => panic!("the connection ended before its PONG: {ended:?}"),
+    }
+    ping
+}
+
+/// A raw HTTP/2 connection that gives the server no room at all to send reply data (a stream
+/// window of 0): every reply it is sent waits, whole, in the server.
+pub(crate) async fn unread(
+    addr: &str,
+) -> (h2::client::SendRequest<Bytes>, tokio::task::JoinHandle<()>) {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (send, mut conn) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, Bytes>(tcp)
+        .await
+        .expect("h2 handshake");
+    settled(&mut conn).await;
+    let task = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    (send, task)
 }
 
 /// Opens up to `count` streams on `send`, each sending `body` (ending the request when

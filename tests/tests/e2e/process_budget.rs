@@ -10,27 +10,10 @@ use bytes::Bytes;
 use llmarket_proto::taxonomy::{self as pb, taxonomy_service_client::TaxonomyServiceClient};
 use prost::Message as _;
 
-use tokio::net::TcpStream;
-
 use crate::hostile_connections::{
     Server, assert_healthy, every_concept, grpc_frame, open_streams, peak_rss, raw_h2,
+    raw_h2_pinging, unread,
 };
-
-/// A raw HTTP/2 connection that gives the server no room at all to send reply data (a stream
-/// window of 0): every reply it is sent waits, whole, in the server.
-async fn unread(addr: &str) -> (h2::client::SendRequest<Bytes>, tokio::task::JoinHandle<()>) {
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (send, mut conn) = h2::client::Builder::new()
-        .initial_window_size(0)
-        .handshake::<_, Bytes>(tcp)
-        .await
-        .expect("h2 handshake");
-    let _ = tokio::time::timeout(Duration::from_millis(200), &mut conn).await;
-    let task = tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    (send, task)
-}
 
 /// How a stream of a client that reads nothing ended, as far as it can see.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,6 +83,12 @@ fn percent_decode(text: &str) -> String {
 /// The largest BatchGetConcepts request there is (every concept once), and its reply's size
 /// on the wire, asked of a server started for it.
 async fn largest_batch() -> (Bytes, usize) {
+    let (request, reply) = largest_batch_request().await;
+    (grpc_frame(&request), reply)
+}
+
+/// [`largest_batch`], the request as a message.
+async fn largest_batch_request() -> (pb::BatchGetConceptsRequest, usize) {
     let server = Server::start(&[], None);
     let channel = server.channel().await;
     let names = every_concept(&channel).await;
@@ -112,7 +101,28 @@ async fn largest_batch() -> (Bytes, usize) {
         .await
         .expect("BatchGetConcepts")
         .into_inner();
-    (grpc_frame(&request), 5 + reply.encoded_len())
+    (request, 5 + reply.encoded_len())
+}
+
+/// Calls `call` on a connection of its own every 100 ms until it succeeds: how long that took,
+/// or the last refusal once `within` has passed.
+async fn answered_within<F, Fut>(
+    server: &Server,
+    within: Duration,
+    call: F,
+) -> Result<Duration, tonic::Status>
+where
+    F: Fn(tonic::transport::Channel) -> Fut,
+    Fut: Future<Output = Result<(), tonic::Status>>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        match call(server.channel().await).await {
+            Ok(()) => return Ok(start.elapsed()),
+            Err(status) if start.elapsed() >= within => return Err(status),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// Two clients that read nothing, on connections of their own, each well under
@@ -317,6 +327,101 @@ async fn twenty_thousand_stalled_streams_stay_within_the_process_budget() {
         "peak {peak} KiB is more than 64 MiB above idle {idle} KiB"
     );
     for (_, conn, _) in &flood {
+        conn.abort();
+    }
+}
+
+/// Stalled calls spread thin, three on each of six connections, as a crowd of lone callers
+/// would hold them: they take the reserve of open calls too. Once the process is into its
+/// reserve, a call still unanswered a second after it arrived is ended (STALLED_CALL_ENDED), and
+/// a new caller is answered within seconds, not when `--max-call-time` (60 s here) ends the
+/// flood.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_calls_spread_over_connections_do_not_lock_out_a_new_caller() {
+    let server = Server::start(
+        &["--max-streams-total", "8", "--max-call-time", "60s"],
+        None,
+    );
+    let stalled = Bytes::from_static(&[0, 0, 0, 0, 100]);
+    let mut flood = Vec::new();
+    for _ in 0..6 {
+        let (send, conn, _, mut ping) = raw_h2_pinging(&server.addr).await;
+        let held = open_streams(&send, &server.addr, "ListSchemes", &stalled, 3, false).await;
+        // The server has taken every stream up once it answers a PING sent after them.
+        ping.ping(h2::Ping::opaque()).await.expect("PONG");
+        flood.push((send, conn, held));
+    }
+    let list = |channel| async move {
+        TaxonomyServiceClient::new(channel)
+            .list_schemes(pb::ListSchemesRequest::default())
+            .await
+            .map(drop)
+    };
+    let locked_out = list(server.channel().await).await.unwrap_err();
+    assert!(
+        locked_out.message().contains("--max-streams-total"),
+        "the flood holds the budget and its reserve: {locked_out:?}"
+    );
+    let took = answered_within(&server, Duration::from_secs(10), list)
+        .await
+        .expect("a new caller is answered");
+    eprintln!("a new caller was answered {took:?} after the flood");
+
+    let mut ended = 0;
+    let mut outcomes = Vec::new();
+    for (_, _, held) in &mut flood {
+        for (response, _stream) in held.drain(..) {
+            let outcome = seen(response, Duration::from_millis(100)).await;
+            if matches!(&outcome, Seen::Refused(m) if m.contains("still unanswered a second")) {
+                ended += 1;
+            }
+            outcomes.push(outcome);
+        }
+    }
+    assert!(ended >= 1, "no stalled call was ended: {outcomes:?}");
+    for (_, conn, _) in &flood {
+        conn.abort();
+    }
+}
+
+/// Clients that read nothing, one reply each on connections of their own, as lone callers
+/// would: together they take the reserve of unsent bytes too. Once the process is into its
+/// reserve, a connection whose client has read nothing for a second is closed, and a new caller
+/// gets the largest reply within seconds, not when `--send-timeout` (60 s here) closes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unread_replies_spread_over_connections_do_not_lock_out_a_new_caller() {
+    let (request, reply) = largest_batch_request().await;
+    let body = grpc_frame(&request);
+    // Room for 1.9 of the largest replies, and 2.1 with the reserve: the second unread one
+    // goes into the reserve, and a third does not fit.
+    let budget = (reply * 19 / 10).to_string();
+    let server = Server::start(
+        &["--max-unsent-bytes-total", &budget, "--send-timeout", "60s"],
+        None,
+    );
+    let mut readers = Vec::new();
+    for _ in 0..2 {
+        let (send, conn) = unread(&server.addr).await;
+        let held = open_streams(&send, &server.addr, "BatchGetConcepts", &body, 1, true).await;
+        let (response, stream) = held.into_iter().next().expect("a stream");
+        let outcome = seen(response, Duration::from_millis(500)).await;
+        assert_eq!(outcome, Seen::Open, "the reply waits to be read");
+        readers.push((send, conn, stream));
+    }
+    let took = answered_within(&server, Duration::from_secs(10), |channel| {
+        let request = request.clone();
+        async move {
+            TaxonomyServiceClient::new(channel)
+                .batch_get_concepts(request)
+                .await
+                .map(drop)
+        }
+    })
+    .await
+    .expect("a new caller gets the largest reply");
+    eprintln!("a new caller got the largest reply {took:?} after the unread ones");
+    server.wait_for("closing a connection whose peer stopped reading");
+    for (_, conn, _) in &readers {
         conn.abort();
     }
 }

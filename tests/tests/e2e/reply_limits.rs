@@ -11,10 +11,9 @@ use bytes::Bytes;
 use llmarket_proto::taxonomy::{self as pb, taxonomy_service_client::TaxonomyServiceClient};
 use llmarket_server::auth::token::TokenDigest;
 use prost::Message as _;
-use tokio::net::TcpStream;
 use tonic::{Code, Request, transport::Channel};
 
-use crate::hostile_connections::{Server, TAXONOMY, grpc_frame, h2_from, health};
+use crate::hostile_connections::{Server, TAXONOMY, grpc_frame, h2_from, health, unread};
 
 fn list_schemes() -> pb::ListSchemesRequest {
     pb::ListSchemesRequest {
@@ -95,24 +94,6 @@ fn auth_file() -> String {
          [[principal]]\nname = \"other\"\ntokens = [\"{}\"]\ngrants = [\"schemes/*\"]\n",
         TokenDigest::of(HOG),
         TokenDigest::of(OTHER),
-    )
-}
-
-/// A raw HTTP/2 connection that gives the server no room to send reply data: its calls stay in
-/// flight, their replies waiting whole in the server.
-async fn unread(addr: &str) -> (h2::client::SendRequest<Bytes>, tokio::task::JoinHandle<()>) {
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (send, mut conn) = h2::client::Builder::new()
-        .initial_window_size(0)
-        .handshake::<_, Bytes>(tcp)
-        .await
-        .expect("h2 handshake");
-    let _ = tokio::time::timeout(Duration::from_millis(200), &mut conn).await;
-    (
-        send,
-        tokio::spawn(async move {
-            let _ = conn.await;
-        }),
     )
 }
 
