@@ -310,26 +310,24 @@ async fn answered_in_time<F: Future>(
     state: &ConnState,
 ) -> Result<F::Output, tonic::Status> {
     let mut response = std::pin::pin!(response);
-    let mut check = std::pin::pin!(None::<tokio::time::Sleep>);
+    // Boxed: the future every call moves stays small, and only a call that waits pays for it.
+    let mut check: Option<Pin<Box<tokio::time::Sleep>>> = None;
     std::future::poll_fn(|cx| {
         if let Poll::Ready(output) = response.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        if check.is_none() {
-            check.set(Some(tokio::time::sleep(STALLED_GRACE)));
-        }
-        while let Some(mut sleep) = check.as_mut().as_pin_mut() {
+        let sleep = check.get_or_insert_with(|| Box::pin(tokio::time::sleep(STALLED_GRACE)));
+        loop {
             if sleep.as_mut().poll(cx).is_pending() {
-                break;
+                return Poll::Pending;
             }
             if state.budget.streams_in_reserve() {
                 state.had_stalled_call.store(true, Ordering::Relaxed);
                 return Poll::Ready(Err(over_budget(ProcessBudget::stalled_call_ended())));
             }
             let next = sleep.deadline() + STALLED_GRACE;
-            sleep.reset(next);
+            sleep.as_mut().reset(next);
         }
-        Poll::Pending
     })
     .await
 }
