@@ -344,7 +344,7 @@ pub struct ConnectionArgs {
     pub max_unsent_bytes: u64,
     /// Most reply bytes the whole process (every listener) may hold that clients have not read;
     /// past it new work gets RESOURCE_EXHAUSTED, but a connection holding none may still send
-    /// one reply (within an eighth more; while into it, a connection whose client read nothing
+    /// one reply (within an eighth more; while into it, a connection whose replies have not moved
     /// for 1 s is closed) [default: a quarter of the cgroup memory limit; 256 MiB without one].
     #[arg(long, env = "LLMARKET_MAX_UNSENT_BYTES_TOTAL", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_unsent_bytes_total: Option<u64>,

@@ -14,8 +14,9 @@
 //! that crowd of lone callers and takes the reserve as well. So while the process is into its
 //! reserve, what is stalled goes first: a call still unanswered [`STALLED_GRACE`] after it
 //! arrived (its request never ended, say) is ended, and its connection may not use the reserve
-//! again; a connection whose client has read nothing of its replies for [`STALLED_GRACE`] is
-//! closed, as `--send-timeout` would close it later.
+//! again; a connection whose replies have not moved for [`STALLED_GRACE`] (its client reads
+//! nothing, or too slowly to take a message within it) is closed, as `--send-timeout` would
+//! close it later.
 //!
 //! The defaults come from the memory limit of the process's cgroup ([`memory_limit`]): a quarter
 //! of it for unsent bytes, and a quarter of it divided by [`STREAM_COST`] for streams; without a

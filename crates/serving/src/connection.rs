@@ -25,7 +25,7 @@ use tower::Service;
 
 use super::{
     anonymous::AnonymousConnection,
-    budget::{ProcessBudget, STALLED_GRACE},
+    budget::ProcessBudget,
     held_writes::{Flushing, HeldIo, hold_writes},
     limits::{CONNECTION_WINDOW, ConnectionLimits, SEND_BUFFER_PER_STREAM, STREAM_WINDOW},
     middleware::ConnectionStreams,
@@ -174,13 +174,11 @@ async fn serve_held<I, S>(
     let mut revoked = false;
     let grace = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(grace);
-    // Often enough to catch a peer that stopped reading within a quarter of `send_timeout`, or
-    // within a second of the grace it gets while the process is into its reserve.
-    let mut stall_check = tokio::time::interval(
-        (limits.send_timeout / 4)
-            .min(STALLED_GRACE)
-            .max(Duration::from_millis(10)),
-    );
+    // A quarter of `send_timeout`: a peer that stopped reading is caught within that, also after
+    // the shorter grace it gets while the process is into its reserve. Not more often: each check
+    // wakes the connection, idle or not (docs/benchmarks/2026-12-07-stalled-first.md).
+    let mut stall_check =
+        tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
     stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {

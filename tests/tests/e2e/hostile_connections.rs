@@ -739,3 +739,44 @@ async fn anonymous_connections_cannot_lock_out_authenticated_callers() {
     drop(hogs);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What idle connections cost the server: 1,000 connections that each made one call and then
+/// sit quiet (within `--idle-timeout`), the server's CPU over 20 s. Each connection checks once
+/// a second whether its peer stopped reading (`crates/serving/src/connection.rs`). Measures,
+/// asserts nothing; run by hand against the release binary
+/// (docs/benchmarks/2026-12-07-stalled-first.md): `LLMARKET_SERVER_BIN=… cargo test -p
+/// llmarket-tests --test e2e -- --ignored --nocapture hostile_connections::measure_idle`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run by hand, alone on the machine"]
+async fn measure_idle_connections_cost() {
+    const CONNECTIONS: usize = 1000;
+    let server = Server::start(&["--max-connections-per-address", "2000"], None);
+    let body = grpc_frame(&pb::ListSchemesRequest::default());
+    let baseline = {
+        let before = server.cpu_ticks();
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        server.cpu_ticks() - before
+    };
+    let mut held = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (send, conn, _) = raw_h2(&server.addr).await;
+        let streams = open_streams(&send, &server.addr, "ListSchemes", &body, 1, true).await;
+        for (response, _) in streams {
+            let _ = response.await.expect("a response");
+        }
+        held.push((send, conn));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = server.cpu_ticks();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let idle = server.cpu_ticks() - before;
+    let ms = |ticks: u64| ticks * 1000 / ticks_per_second();
+    eprintln!(
+        "server CPU over 20 s: {} ms with no connection, {} ms with {CONNECTIONS} idle connections",
+        ms(baseline),
+        ms(idle)
+    );
+    for (_, conn) in held {
+        conn.abort();
+    }
+}

@@ -386,8 +386,9 @@ async fn stalled_calls_spread_over_connections_do_not_lock_out_a_new_caller() {
 
 /// Clients that read nothing, one reply each on connections of their own, as lone callers
 /// would: together they take the reserve of unsent bytes too. Once the process is into its
-/// reserve, a connection whose client has read nothing for a second is closed, and a new caller
-/// gets the largest reply within seconds, not when `--send-timeout` (60 s here) closes them.
+/// reserve, a connection whose replies have not moved for a second is closed at its next check
+/// (every quarter of `--send-timeout`, 4 s here), and a new caller gets the largest reply within
+/// seconds, not when `--send-timeout` (16 s) closes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unread_replies_spread_over_connections_do_not_lock_out_a_new_caller() {
     let (request, reply) = largest_batch_request().await;
@@ -396,7 +397,7 @@ async fn unread_replies_spread_over_connections_do_not_lock_out_a_new_caller() {
     // goes into the reserve, and a third does not fit.
     let budget = (reply * 19 / 10).to_string();
     let server = Server::start(
-        &["--max-unsent-bytes-total", &budget, "--send-timeout", "60s"],
+        &["--max-unsent-bytes-total", &budget, "--send-timeout", "16s"],
         None,
     );
     let mut readers = Vec::new();
