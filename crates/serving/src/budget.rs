@@ -27,6 +27,11 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
+use crate::{
+    stalls::{Stalls, WatchedConnection},
+    tracked::ConnState,
+};
+
 /// What one open stream costs the process, counted for the default `--max-streams-total`: 40,000
 /// stalled streams measured 228 MB (about 5.7 KB each), rounded up.
 pub const STREAM_COST: u64 = 8 * 1024;
@@ -102,6 +107,8 @@ struct Shared {
     limits: BudgetLimits,
     unsent: AtomicUsize,
     streams: AtomicUsize,
+    /// The process's one check of its connections for peers that stopped reading.
+    stalls: Stalls,
 }
 
 impl Default for ProcessBudget {
@@ -132,6 +139,7 @@ impl ProcessBudget {
             limits,
             unsent: AtomicUsize::new(0),
             streams: AtomicUsize::new(0),
+            stalls: Stalls::default(),
         }))
     }
 
@@ -165,6 +173,21 @@ impl ProcessBudget {
             return None;
         }
         Some(StreamPlace(self.0.clone()))
+    }
+
+    /// Checks the connection of `state` from now on for a peer that stopped reading (for
+    /// `send_timeout`, or [`STALLED_GRACE`] while the process is into its reserve), with every
+    /// other connection of the process, in one task ([`crate::stalls`]).
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime.
+    pub(crate) fn watch_stalls(
+        &self,
+        state: Arc<ConnState>,
+        send_timeout: std::time::Duration,
+    ) -> WatchedConnection {
+        self.0.stalls.watch(state, send_timeout)
     }
 
     /// Whether more streams are open than the budget: some hold the reserve.

@@ -3,7 +3,8 @@
 //! first bytes: the HTTP/2 preface or not), and the timers that end it: the first request
 //! (`--first-request-timeout`), idle (no handler running and no reply message sent; an open
 //! stream that sends nothing does not keep a connection busy), maximum age (GOAWAY, then close
-//! after a grace), a peer that stopped reading, and the server's drain.
+//! after a grace), a peer that stopped reading (found by the process's one check of every
+//! connection, `crate::stalls`), and the server's drain.
 
 use std::{
     convert::Infallible,
@@ -174,12 +175,11 @@ async fn serve_held<I, S>(
     let mut revoked = false;
     let grace = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(grace);
-    // A quarter of `send_timeout`: a peer that stopped reading is caught within that, also after
-    // the shorter grace it gets while the process is into its reserve. Not more often: each check
-    // wakes the connection, idle or not (docs/benchmarks/2026-12-07-stalled-first.md).
-    let mut stall_check =
-        tokio::time::interval((limits.send_timeout / 4).max(Duration::from_millis(10)));
-    stall_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Checked with every other connection, by one task of the process (`crate::stalls`).
+    let mut watched = state
+        .budget
+        .watch_stalls(state.clone(), limits.send_timeout);
+    let mut watching = true;
 
     loop {
         tokio::select! {
@@ -238,8 +238,9 @@ async fn serve_held<I, S>(
                 tracing::debug!("connection age grace over: closing");
                 break;
             }
-            _ = stall_check.tick() => {
-                if state.stopped_reading(limits.send_timeout) {
+            stopped = &mut watched.stopped, if watching => {
+                watching = false;
+                if stopped.is_ok() {
                     tracing::info!(
                         send_timeout = ?limits.send_timeout,
                         process_into_reserve = state.budget.unsent_in_reserve(),

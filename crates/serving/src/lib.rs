@@ -9,10 +9,11 @@
 //!    kept for authenticated connections ([`anonymous`]), descriptor back-off, then the TLS
 //!    handshake ([`tls`], when configured) on the connection's own task, bounded by the
 //!    first-request deadline;
-//! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle,
-//!    age and stalled-peer timers; the process's budget for unsent replies and open calls
-//!    ([`budget`]), shared by every connection, counted per call (`tracked`); what it writes in one wake-up of its task leaves in one
-//!    write (`held_writes`);
+//! 2. [`connection`]: HTTP/2 with our stream limit and windows (or HTTP/1.1, for gRPC-Web); idle
+//!    and age timers; the process's budget for unsent replies and open calls ([`budget`]),
+//!    shared by every connection, counted per call (`tracked`), with one check of every
+//!    connection for a peer that stopped reading (`stalls`); what it writes in one wake-up of its
+//!    task leaves in one write (`held_writes`);
 //! 3. the stack the caller of [`serve`] builds around the routes (the server binary's
 //!    `app::stack` is the one written order);
 //! 4. the routes: the service, health and reflection.
@@ -33,6 +34,7 @@ pub mod per_address;
 mod phase;
 pub mod refusal;
 pub mod signals;
+mod stalls;
 pub mod tls;
 mod tracked;
 pub mod web;

@@ -151,7 +151,7 @@ impl ConnState {
     /// Counts `len` more unsent bytes, unless they are more than one reply may be, or would go
     /// over the connection's budget while other replies are unsent (one reply alone always goes,
     /// however large), or over the process's: then the status to end the reply with.
-    fn try_add_unsent(&self, len: usize) -> Result<(), tonic::Status> {
+    pub(crate) fn try_add_unsent(&self, len: usize) -> Result<(), tonic::Status> {
         if len > self.max_reply {
             return Err(crate::refusal::no_retry(
                 "REPLY_TOO_LARGE",

@@ -741,8 +741,8 @@ async fn anonymous_connections_cannot_lock_out_authenticated_callers() {
 }
 
 /// What idle connections cost the server: 1,000 connections that each made one call and then
-/// sit quiet (within `--idle-timeout`), the server's CPU over 20 s. Each connection checks once
-/// a second whether its peer stopped reading (`crates/serving/src/connection.rs`). Measures,
+/// sit quiet (within `--idle-timeout`), the server's CPU over 20 s, with one task checking every
+/// connection for a peer that stopped reading (`crates/serving/src/stalls.rs`). Measures,
 /// asserts nothing; run by hand against the release binary
 /// (docs/benchmarks/2026-12-07-stalled-first.md): `LLMARKET_SERVER_BIN=… cargo test -p
 /// llmarket-tests --test e2e -- --ignored --nocapture hostile_connections::measure_idle`.

@@ -357,27 +357,32 @@ async fn stalled_calls_spread_over_connections_do_not_lock_out_a_new_caller() {
             .await
             .map(drop)
     };
-    let locked_out = list(server.channel().await).await.unwrap_err();
-    assert!(
-        locked_out.message().contains("--max-streams-total"),
-        "the flood holds the budget and its reserve: {locked_out:?}"
-    );
+    // Past the budget and its reserve, the flood's other streams were refused (below). Whether a
+    // first call now is refused depends on how far the flood's calls are from their next check,
+    // so only what follows is asserted: without the shedding, nothing frees a place for 60 s.
     let took = answered_within(&server, Duration::from_secs(10), list)
         .await
         .expect("a new caller is answered");
     eprintln!("a new caller was answered {took:?} after the flood");
 
-    let mut ended = 0;
+    let (mut ended, mut refused) = (0, 0);
     let mut outcomes = Vec::new();
     for (_, _, held) in &mut flood {
         for (response, _stream) in held.drain(..) {
             let outcome = seen(response, Duration::from_millis(100)).await;
-            if matches!(&outcome, Seen::Refused(m) if m.contains("still unanswered a second")) {
-                ended += 1;
+            match &outcome {
+                Seen::Refused(m) if m.contains("still unanswered a second") => ended += 1,
+                Seen::Refused(m) if m.contains("--max-streams-total") => refused += 1,
+                Seen::Open => {}
+                other => panic!("{other:?} among {outcomes:?}"),
             }
             outcomes.push(outcome);
         }
     }
+    assert!(
+        refused >= 1,
+        "the flood never filled the budget: {outcomes:?}"
+    );
     assert!(ended >= 1, "no stalled call was ended: {outcomes:?}");
     for (_, conn, _) in &flood {
         conn.abort();
@@ -386,9 +391,9 @@ async fn stalled_calls_spread_over_connections_do_not_lock_out_a_new_caller() {
 
 /// Clients that read nothing, one reply each on connections of their own, as lone callers
 /// would: together they take the reserve of unsent bytes too. Once the process is into its
-/// reserve, a connection whose replies have not moved for a second is closed at its next check
-/// (every quarter of `--send-timeout`, 4 s here), and a new caller gets the largest reply within
-/// seconds, not when `--send-timeout` (16 s) closes them.
+/// reserve, a connection whose replies have not moved for a second is closed (the process checks
+/// every connection once a second), and a new caller gets the largest reply within seconds, not
+/// when `--send-timeout` (60 s here) closes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unread_replies_spread_over_connections_do_not_lock_out_a_new_caller() {
     let (request, reply) = largest_batch_request().await;
@@ -397,7 +402,7 @@ async fn unread_replies_spread_over_connections_do_not_lock_out_a_new_caller() {
     // goes into the reserve, and a third does not fit.
     let budget = (reply * 19 / 10).to_string();
     let server = Server::start(
-        &["--max-unsent-bytes-total", &budget, "--send-timeout", "16s"],
+        &["--max-unsent-bytes-total", &budget, "--send-timeout", "60s"],
         None,
     );
     let mut readers = Vec::new();
