@@ -97,7 +97,10 @@ impl Stalls {
         );
         let mut checker = lock(&self.0.checker);
         if checker.as_ref().is_none_or(JoinHandle::is_finished) {
-            *checker = Some(tokio::spawn(check(Arc::downgrade(&self.0))));
+            *checker = Some(tokio::spawn(check(
+                Arc::downgrade(&self.0),
+                period_for(send_timeout),
+            )));
         }
         WatchedConnection {
             registry: self.0.clone(),
@@ -115,46 +118,41 @@ impl Drop for Registry {
     }
 }
 
-/// Every period, signals each watched connection whose peer stopped reading (and forgets it).
-async fn check(registry: Weak<Registry>) {
+/// Every period (the first one `first`), signals each watched connection whose peer stopped
+/// reading (and forgets it).
+async fn check(registry: Weak<Registry>, first: Duration) {
+    let mut period = first;
     loop {
-        let Some(period) = registry.upgrade().map(|r| r.period()) else {
-            return;
-        };
         tokio::time::sleep(period).await;
         let Some(registry) = registry.upgrade() else {
             return;
         };
-        for stop in sweep(&registry) {
+        let stops;
+        (stops, period) = sweep(&registry);
+        for stop in stops {
             let _ = stop.send(());
         }
     }
 }
 
-impl Registry {
-    /// [`PERIOD`], or a quarter of the shortest send timeout watched, if shorter.
-    fn period(&self) -> Duration {
-        lock(&self.watched)
-            .values()
-            .map(|w| w.send_timeout / 4)
-            .min()
-            .unwrap_or(PERIOD)
-            .clamp(SHORTEST, PERIOD)
-    }
+/// The period a connection checked against `send_timeout` asks for: [`PERIOD`], or a quarter of
+/// the send timeout, if shorter.
+fn period_for(send_timeout: Duration) -> Duration {
+    (send_timeout / 4).clamp(SHORTEST, PERIOD)
 }
 
-/// Takes out the connections whose peers stopped reading.
-fn sweep(registry: &Registry) -> Vec<oneshot::Sender<()>> {
-    let mut watched = lock(&registry.watched);
-    let ids: Vec<u64> = watched
-        .iter()
-        .filter(|(_, w)| w.state.stopped_reading(w.send_timeout))
-        .map(|(&id, _)| id)
+/// Takes out the connections whose peers stopped reading, in one pass over all of them that
+/// also finds the period until the next check (the shortest any of them asks for).
+fn sweep(registry: &Registry) -> (Vec<oneshot::Sender<()>>, Duration) {
+    let mut period = PERIOD;
+    let stops = lock(&registry.watched)
+        .extract_if(|_, w| {
+            period = period.min(period_for(w.send_timeout));
+            w.state.stopped_reading(w.send_timeout)
+        })
+        .map(|(_, w)| w.stop)
         .collect();
-    ids.into_iter()
-        .filter_map(|id| watched.remove(&id))
-        .map(|w| w.stop)
-        .collect()
+    (stops, period)
 }
 
 #[cfg(test)]
@@ -235,5 +233,18 @@ mod tests {
             registry.upgrade().is_none(),
             "the checker holds no strong reference"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_next_check_comes_as_soon_as_the_shortest_send_timeout_asks() {
+        assert_eq!(period_for(Duration::from_secs(10)), PERIOD);
+        assert_eq!(period_for(Duration::ZERO), SHORTEST);
+        let (stalls, budget) = (Stalls::default(), ProcessBudget::default());
+        assert_eq!(sweep(&stalls.0).1, PERIOD, "nothing watched");
+        let _long = stalls.watch(state(&budget), Duration::from_secs(10));
+        let _short = stalls.watch(state(&budget), Duration::from_secs(2));
+        let (stops, period) = sweep(&stalls.0);
+        assert!(stops.is_empty());
+        assert_eq!(period, Duration::from_millis(500));
     }
 }
