@@ -221,14 +221,16 @@ pub(crate) async fn raw_h2(
     tokio::task::JoinHandle<()>,
     usize,
 ) {
-    let (send, task, max_streams, _) = raw_h2_pinging(addr).await;
+    let (send, task, max_streams, _) = settled_connection(addr, h2::client::Builder::new()).await;
     (send, task, max_streams)
 }
 
-/// [`raw_h2`], with the connection's PING: its PONG comes once the server has read every frame
-/// sent before.
-pub(crate) async fn raw_h2_pinging(
+/// A raw HTTP/2 connection made with `builder`, once the server's SETTINGS are in, driven on a
+/// task of its own: its requests, the task, the server's stream limit and the connection's PING
+/// (whose PONG comes once the server has read every frame sent before).
+pub(crate) async fn settled_connection(
     addr: &str,
+    builder: h2::client::Builder,
 ) -> (
     h2::client::SendRequest<Bytes>,
     tokio::task::JoinHandle<()>,
@@ -236,7 +238,7 @@ pub(crate) async fn raw_h2_pinging(
     h2::PingPong,
 ) {
     let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (send, mut conn) = h2::client::Builder::new()
+    let (send, mut conn) = builder
         .handshake::<_, Bytes>(tcp)
         .await
         .expect("h2 handshake");
@@ -250,7 +252,7 @@ pub(crate) async fn raw_h2_pinging(
 
 /// Drives `conn` until the server has answered a PING (the SETTINGS it sent first are in); the
 /// connection's PING, to use again once `conn` is driven elsewhere.
-pub(crate) async fn settled<T>(conn: &mut h2::client::Connection<T, Bytes>) -> h2::PingPong
+async fn settled<T>(conn: &mut h2::client::Connection<T, Bytes>) -> h2::PingPong
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -269,16 +271,9 @@ where
 pub(crate) async fn unread(
     addr: &str,
 ) -> (h2::client::SendRequest<Bytes>, tokio::task::JoinHandle<()>) {
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (send, mut conn) = h2::client::Builder::new()
-        .initial_window_size(0)
-        .handshake::<_, Bytes>(tcp)
-        .await
-        .expect("h2 handshake");
-    settled(&mut conn).await;
-    let task = tokio::spawn(async move {
-        let _ = conn.await;
-    });
+    let mut builder = h2::client::Builder::new();
+    builder.initial_window_size(0);
+    let (send, task, _, _) = settled_connection(addr, builder).await;
     (send, task)
 }
 

@@ -12,7 +12,7 @@ use prost::Message as _;
 
 use crate::hostile_connections::{
     Server, assert_healthy, every_concept, grpc_frame, open_streams, peak_rss, raw_h2,
-    raw_h2_pinging, unread,
+    settled_connection, unread,
 };
 
 /// How a stream of a client that reads nothing ended, as far as it can see.
@@ -345,7 +345,8 @@ async fn stalled_calls_spread_over_connections_do_not_lock_out_a_new_caller() {
     let stalled = Bytes::from_static(&[0, 0, 0, 0, 100]);
     let mut flood = Vec::new();
     for _ in 0..6 {
-        let (send, conn, _, mut ping) = raw_h2_pinging(&server.addr).await;
+        let (send, conn, _, mut ping) =
+            settled_connection(&server.addr, h2::client::Builder::new()).await;
         let held = open_streams(&send, &server.addr, "ListSchemes", &stalled, 3, false).await;
         // The server has taken every stream up once it answers a PING sent after them.
         ping.ping(h2::Ping::opaque()).await.expect("PONG");
