@@ -34,24 +34,15 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
         Error::ConceptNotFound { scheme, concept } => (
             "llmarket.taxonomy.v1.Concept",
             concept_name(scheme, concept),
-            nearest(
-                &slug(&format!("{scheme}/{concept}")),
-                vocabulary.concepts().iter().filter_map(|c| {
-                    let owner = &vocabulary.scheme_of(c).id;
-                    if !access.may_read_scheme(owner) {
-                        return None;
-                    }
-                    let mut keys = vec![(slug(&format!("{owner}/{}", c.id)), 0)];
-                    if owner == scheme {
-                        keys.extend(same_scheme_keys(owner, c));
-                    } else {
-                        // Another scheme's concept is one step further than this scheme's.
-                        keys.extend(
-                            same_scheme_keys(scheme, c).map(|(key, penalty)| (key, penalty + 1)),
-                        );
-                    }
-                    Some((c.name.clone(), keys))
-                }),
+            nearest_concepts(
+                vocabulary,
+                scheme,
+                concept,
+                vocabulary
+                    .concepts()
+                    .iter()
+                    .filter(|c| access.may_read_scheme(&vocabulary.scheme_of(c).id))
+                    .map(|c| (c.name.clone(), c)),
             ),
         ),
         Error::MilestoneNotFound { milestone } => (
@@ -74,6 +65,31 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
         nearest,
     }
     .status(Status::from(error).message())
+}
+
+/// The names of `candidates` (each a concept of `vocabulary` with the name to give it) nearest
+/// to the missing `scheme/concept`: by its id, and by the labels and notation of the concepts of
+/// that scheme (another scheme's one step further).
+pub fn nearest_concepts<'a>(
+    vocabulary: &Vocabulary,
+    scheme: &str,
+    concept: &str,
+    candidates: impl Iterator<Item = (String, &'a Concept)>,
+) -> Vec<String> {
+    nearest(
+        &slug(&format!("{scheme}/{concept}")),
+        candidates.map(|(name, c)| {
+            let owner = &vocabulary.scheme_of(c).id;
+            let mut keys = vec![(slug(&format!("{owner}/{}", c.id)), 0)];
+            if owner == scheme {
+                keys.extend(same_scheme_keys(owner, c));
+            } else {
+                // Another scheme's concept is one step further than this scheme's.
+                keys.extend(same_scheme_keys(scheme, c).map(|(key, penalty)| (key, penalty + 1)));
+            }
+            (name, keys)
+        }),
+    )
 }
 
 /// The keys a concept of scheme `owner` is matched by, as `owner/…` so the typed

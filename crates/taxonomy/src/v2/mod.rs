@@ -139,17 +139,21 @@ fn nearest_concepts(
     concept: &str,
 ) -> Vec<String> {
     let vocabulary = source.vocabulary();
-    let typed = format!("{scheme}/{concept}");
-    let ids: Vec<(String, String)> = vocabulary
-        .concepts()
-        .iter()
-        .filter(|c| reply.may_read_scheme(source, &vocabulary.scheme_of(c).id))
-        .map(|c| {
-            let s = &vocabulary.scheme_of(c).id;
-            (concept_name(source.id(), s, &c.id), format!("{s}/{}", c.id))
-        })
-        .collect();
-    scope::nearest_names(&typed, ids.iter().map(|(n, id)| (n.clone(), id.as_str())))
+    let mut found = super::nearest::nearest_concepts(
+        vocabulary,
+        scheme,
+        concept,
+        vocabulary
+            .concepts()
+            .iter()
+            .filter(|c| reply.may_read_scheme(source, &vocabulary.scheme_of(c).id))
+            .map(|c| {
+                let s = &vocabulary.scheme_of(c).id;
+                (concept_name(source.id(), s, &c.id), c)
+            }),
+    );
+    found.truncate(llmarket_kit::nearest::MAX_NEAREST);
+    found
 }
 
 /// What a call reads, with the caller's view of it.
@@ -984,6 +988,43 @@ mod tests {
         .unwrap()
         .into_inner();
         assert!(hidden.series.is_empty(), "{:?}", hidden.series);
+    }
+
+    #[test]
+    fn a_missing_concept_names_the_nearest_by_id_and_by_label_as_v1_does() {
+        let missing = |name: &str| {
+            ready(api().get_concept(Request::new(pb::GetConceptRequest {
+                name: name.to_owned(),
+                ..Default::default()
+            })))
+            .unwrap_err()
+        };
+        let prefix = "datasets/cic-global-llm/schemes/capability-levels/concepts";
+        // By id: `l9` is nearest `l1`.
+        let status = missing(&format!("{prefix}/l9"));
+        assert_eq!(status.code(), Code::NotFound);
+        assert!(
+            status
+                .message()
+                .contains(&format!("the nearest names: {prefix}/l1")),
+            "{}",
+            status.message()
+        );
+        // By label: "Agents" is L3's.
+        let status = missing(&format!("{prefix}/agents"));
+        assert!(
+            status
+                .message()
+                .contains(&format!("the nearest names: {prefix}/l3")),
+            "{}",
+            status.message()
+        );
+        let info = status.get_details_error_info().unwrap();
+        assert!(
+            info.metadata["nearest"].starts_with(&format!("{prefix}/l3,")),
+            "{:?}",
+            info.metadata
+        );
     }
 
     #[test]
