@@ -77,7 +77,10 @@ impl ClientError {
     /// A transport failure carries its causes in the message (`transport error: connection error:
     /// received fatal alert: CertificateRequired`). One whose cause is a TLS alert refusing this
     /// client's certificate is UNAUTHENTICATED (the credential is at fault); any other that
-    /// tonic left UNKNOWN or CANCELLED is UNAVAILABLE.
+    /// tonic left UNKNOWN, CANCELLED or INTERNAL is UNAVAILABLE: the call got no answer from the
+    /// server, only a broken stream or connection (tonic reports an HTTP/2 GOAWAY or reset under
+    /// a call, e.g. from a server shutting down, as INTERNAL with the HTTP/2 error as its cause;
+    /// an INTERNAL the server sends has no cause and stays INTERNAL).
     pub fn call(service: Service, call: &'static str, status: &tonic::Status) -> Self {
         let causes = sources(status);
         let mut message = one_line(status.message());
@@ -98,7 +101,9 @@ impl ClientError {
                 Code::Unauthenticated
             }
             // The connection failed under the call (e.g. closed by the server mid-call).
-            Code::Unknown | Code::Cancelled if !causes.is_empty() => Code::Unavailable,
+            Code::Unknown | Code::Cancelled | Code::Internal if !causes.is_empty() => {
+                Code::Unavailable
+            }
             code => code,
         };
         Self::Call {
@@ -265,6 +270,23 @@ mod tests {
 
         let error = ClientError::call(Service::Forecast, "GetSeries", &status("DecodeError"));
         assert_eq!(error.code(), Some(Code::Unavailable), "{error}");
+    }
+
+    #[test]
+    fn an_internal_status_is_unavailable_only_when_the_transport_made_it() {
+        // As tonic reports a stream cut by the server's GOAWAY: INTERNAL, the HTTP/2 error its
+        // cause.
+        let mut cut = tonic::Status::internal("h2 protocol error");
+        cut.set_source(std::sync::Arc::new(std::io::Error::other(
+            "connection error received: not a result of an error",
+        )));
+        let error = ClientError::call(Service::Forecast, "Watch", &cut);
+        assert_eq!(error.code(), Some(Code::Unavailable), "{error}");
+        assert!(error.is_unavailable());
+        // An INTERNAL the server sent has no cause: the server's answer, kept.
+        let answered = tonic::Status::internal("the server failed");
+        let error = ClientError::call(Service::Forecast, "GetSeries", &answered);
+        assert_eq!(error.code(), Some(Code::Internal), "{error}");
     }
 
     #[test]

@@ -132,8 +132,7 @@ impl Watch<'_> {
                 Err(status) => {
                     let error = ClientError::call(Service::Forecast, "Watch", &status);
                     let code = error.code().unwrap_or(status.code());
-                    let transport = std::error::Error::source(&status).is_some();
-                    if !resumable(code, transport) {
+                    if !resumable(code) {
                         return Err(error);
                     }
                     error
@@ -237,14 +236,14 @@ impl Watch<'_> {
     }
 }
 
-/// Whether a stream that ended with `code` is opened again: a lost connection, the server's
-/// call time limit, or an error of the transport under the call (`transport`: the status has a
-/// cause, e.g. an HTTP/2 GOAWAY of a server shutting down, which tonic reports as INTERNAL).
-fn resumable(code: Code, transport: bool) -> bool {
+/// Whether a stream that ended with `code` (as [`ClientError::call`] classifies it) is opened
+/// again: a lost or broken connection (UNAVAILABLE, which includes an HTTP/2 GOAWAY of a server
+/// shutting down), the server's call time limit, or a cancellation.
+fn resumable(code: Code) -> bool {
     matches!(
         code,
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled
-    ) || (transport && matches!(code, Code::Internal | Code::Unknown))
+    )
 }
 
 fn state(d: w2::DatasetVersion) -> DatasetState {
@@ -292,9 +291,9 @@ mod tests {
 
     #[test]
     fn only_a_lost_connection_or_the_call_limit_is_resumed() {
-        assert!(resumable(Code::Unavailable, false) && resumable(Code::DeadlineExceeded, false));
-        assert!(resumable(Code::Internal, true) && !resumable(Code::Internal, false));
-        assert!(!resumable(Code::PermissionDenied, true) && !resumable(Code::NotFound, false));
+        assert!(resumable(Code::Unavailable) && resumable(Code::DeadlineExceeded));
+        assert!(!resumable(Code::Internal));
+        assert!(!resumable(Code::PermissionDenied) && !resumable(Code::NotFound));
         assert_eq!(change_type(0), "unknown");
     }
 }
