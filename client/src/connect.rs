@@ -368,11 +368,16 @@ pub fn current_trace() -> Option<Trace> {
     CURRENT.try_with(|trace| *trace).ok()
 }
 
-/// Runs `report` in the current trace, or in a new one when there is none.
-pub(crate) async fn traced<F: Future>(report: F) -> F::Output {
-    match current_trace() {
-        Some(_) => report.await,
-        None => in_trace(Trace::new(), report).await,
+/// Runs `report` in the current trace, or in a new one when there is none. The report's state
+/// goes on the heap: a composed report's calls make a future of tens of KiB, which a caller
+/// awaiting several in one task would otherwise carry (and, unoptimised, copy) on its stack.
+pub(crate) fn traced<F: Future>(report: F) -> impl Future<Output = F::Output> {
+    let report = Box::pin(report);
+    async move {
+        match current_trace() {
+            Some(_) => report.await,
+            None => in_trace(Trace::new(), report).await,
+        }
     }
 }
 
