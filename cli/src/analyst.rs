@@ -3,7 +3,7 @@
 //! cannot compute is a usage error saying what would work; a chart of several series needs
 //! one unit.
 
-use llmarket_proto::forecast as fpb;
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use sysexits::ExitCode as Sysexit;
 use tonic::Code;
 
@@ -41,7 +41,7 @@ fn usage(message: String) -> Failure {
 
 /// Whether `series` can be transformed by `transform` and projected to `project_to`.
 pub(super) fn check(
-    series: &fpb::Series,
+    series: &f2::Series,
     transform: Option<Transform>,
     project_to: Option<i32>,
 ) -> Result<(), Failure> {
@@ -61,7 +61,7 @@ pub(super) fn check(
              with a stated rate (`llmarket series get ID` shows them)"
         )));
     }
-    let last = series.last_year;
+    let last = series.last_year.unwrap_or_default();
     if year <= last || year > LAST_PROJECTION_YEAR {
         return Err(usage(format!(
             "--project-to {year} is outside the projection, which runs from {id}'s last year \
@@ -136,7 +136,7 @@ fn unit_code(unit: Unit) -> &'static str {
 
 /// Whether `series` can be split, and in `year`: it needs components, and a year within its
 /// data.
-pub(super) fn check_breakdown(series: &fpb::Series, year: Option<i32>) -> Result<(), Failure> {
+pub(super) fn check_breakdown(series: &f2::Series, year: Option<i32>) -> Result<(), Failure> {
     let id = short_id(&series.name);
     if series.components.is_empty() {
         return Err(usage(format!(
@@ -144,7 +144,10 @@ pub(super) fn check_breakdown(series: &fpb::Series, year: Option<i32>) -> Result
              (`llmarket series list` shows them as the parent of others)"
         )));
     }
-    let (first, last) = (series.first_year, series.last_year);
+    let (first, last) = (
+        series.first_year.unwrap_or_default(),
+        series.last_year.unwrap_or_default(),
+    );
     match year {
         Some(year) if year < first || year > last => Err(usage(format!(
             "--year {year} is outside the data: {id} has values for {first}–{last}; give \

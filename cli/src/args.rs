@@ -3,7 +3,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
-use llmarket_proto::names::{ConceptName, DatasetName, SchemeName};
+use llmarket_proto::names::{ConceptName, DatasetName, SchemeName, v2};
 
 use crate::{
     hints::{CONCEPTS, DATASETS, LANG_TAGS, SCHEMES, SERIES, hinted},
@@ -183,7 +183,8 @@ pub enum Command {
     /// The capability ladder (L1–L5), name and description in both languages, with the level the
     /// report calls current.
     Levels,
-    /// The datasets of the forecast service: report, publisher, edition, data version, horizon.
+    /// The datasets of the forecast service: report, publisher, and the latest edition's year,
+    /// content version and horizon.
     Datasets,
     /// The editions of the dataset: id, publication date, title, content version, horizon.
     Editions,
@@ -222,8 +223,9 @@ pub enum ReportCommand {
     },
     /// One concept joined with the series it links to.
     Segment {
-        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}` (a series id
-        /// is answered with the concepts that explain it).
+        /// The concept: `scheme/concept`, or its full name
+        /// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}` (a series id is answered
+        /// with the concepts that explain it).
         #[arg(value_parser = hinted(segment_arg, CONCEPTS), hide_possible_values = true)]
         concept: String,
         /// The span of years.
@@ -334,7 +336,8 @@ pub enum ConceptsCommand {
     List(ConceptListArgs),
     /// One concept: its label, every alternative label and its definition in both languages.
     Get {
-        /// The concept: `scheme/concept` or `schemes/{scheme}/concepts/{concept}`.
+        /// The concept: `scheme/concept`, or its full name
+        /// `datasets/{dataset}/schemes/{scheme}/concepts/{concept}`.
         #[arg(value_parser = hinted(concept_arg, CONCEPTS), hide_possible_values = true)]
         concept: String,
     },
@@ -343,7 +346,8 @@ pub enum ConceptsCommand {
         /// The text to find (not empty).
         #[arg(value_parser = query_arg, value_hint = ValueHint::Other)]
         query: String,
-        /// Only in this scheme (repeatable): `scheme` or `schemes/{scheme}`.
+        /// Only in this scheme (repeatable): `scheme`, or its full name
+        /// `datasets/{dataset}/schemes/{scheme}`.
         #[arg(long = "scheme", value_parser = hinted(scheme_arg, SCHEMES),
               hide_possible_values = true)]
         schemes: Vec<String>,
@@ -353,7 +357,8 @@ pub enum ConceptsCommand {
 /// `concepts list`.
 #[derive(Debug, Clone, Args)]
 pub struct ConceptListArgs {
-    /// Only this scheme: `scheme` or `schemes/{scheme}` [default: every scheme].
+    /// Only this scheme: `scheme`, or its full name `datasets/{dataset}/schemes/{scheme}`
+    /// [default: every scheme].
     #[arg(long, value_parser = hinted(scheme_arg, SCHEMES), hide_possible_values = true)]
     pub scheme: Option<String>,
     /// Show the hierarchy (narrower concepts under their broader one) instead of a table.
@@ -520,8 +525,12 @@ fn dataset_arg(text: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A scheme as typed (`{scheme}` or `schemes/{scheme}`), as its full resource name.
+/// A scheme as typed (`{scheme}` or `schemes/{scheme}`), as its name in the dataset; or its
+/// full contract v2 name (`datasets/{dataset}/schemes/{scheme}`) as is.
 fn scheme_arg(text: &str) -> Result<String, String> {
+    if v2::SchemeName::parse(text).is_ok() {
+        return Ok(text.to_owned());
+    }
     SchemeName::parse_short(text)
         .map(|name| name.to_string())
         .map_err(|e| e.to_string())
@@ -539,8 +548,13 @@ fn segment_arg(text: &str) -> Result<String, String> {
     })
 }
 
-/// A concept as typed (`scheme/concept` or the full name), as its full resource name.
+/// A concept as typed (`scheme/concept` or `schemes/{scheme}/concepts/{concept}`), as its name
+/// in the dataset; or its full contract v2 name
+/// (`datasets/{dataset}/schemes/{scheme}/concepts/{concept}`) as is.
 fn concept_arg(text: &str) -> Result<String, String> {
+    if v2::ConceptName::parse(text).is_ok() {
+        return Ok(text.to_owned());
+    }
     ConceptName::parse_short(text)
         .map(|name| name.to_string())
         .map_err(|e| e.to_string())

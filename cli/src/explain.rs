@@ -181,14 +181,22 @@ async fn outside(failure: Failure, client: &Client, years: &Years) -> Failure {
     let Ok(info) = client.get_series(&series).await else {
         return failure;
     };
-    let span = years.start.unwrap_or(info.first_year)..=years.end.unwrap_or(info.last_year);
+    let span = years.start.unwrap_or(info.first_year.unwrap_or_default())
+        ..=years.end.unwrap_or(info.last_year.unwrap_or_default());
     // A span within the data that still fails does so for another reason than its years,
     // unless it holds a single year (growth needs two).
-    let inside = *span.start() >= info.first_year && *span.end() <= info.last_year;
+    let inside = *span.start() >= info.first_year.unwrap_or_default()
+        && *span.end() <= info.last_year.unwrap_or_default();
     if inside && span.start() < span.end() && !years.projects {
         return failure;
     }
-    outside_the_data(years, &series, info.first_year, info.last_year).unwrap_or(failure)
+    outside_the_data(
+        years,
+        &series,
+        info.first_year.unwrap_or_default(),
+        info.last_year.unwrap_or_default(),
+    )
+    .unwrap_or(failure)
 }
 
 /// The last year a projection may reach: the forecast service takes years up to 2200.

@@ -13,7 +13,7 @@ use clap::{
 pub(super) const LANG_TAGS: &[&str] = &["en", "en-US", "zh", "zh-Hans", "zh-CN"];
 
 /// The built-in dataset's id.
-pub(super) const DATASETS: &[&str] = &["cic-global-llm-2026"];
+pub(super) const DATASETS: &[&str] = &["cic-global-llm"];
 
 /// The series of the built-in dataset.
 pub(super) const SERIES: &[&str] = &[

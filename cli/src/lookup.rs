@@ -9,7 +9,7 @@ use tonic::Code;
 use crate::failure::Failure;
 use llmarket_client::{
     Client, Service,
-    reports::{Language, short_id},
+    reports::{Language, short_concept, short_id},
 };
 
 /// Whether `text` names a series: `datasets/{dataset}/series/{series}` or a bare id
@@ -62,13 +62,6 @@ pub(super) async fn series_given_as_concept(client: &Client, text: &str) -> Opti
         Sysexit::Usage,
         format!("{id} is a series, not a concept; {hint}"),
     ))
-}
-
-/// `schemes/{scheme}/concepts/{concept}` as people type it: `{scheme}/{concept}`.
-fn short_concept(name: &str) -> String {
-    name.strip_prefix("schemes/")
-        .unwrap_or(name)
-        .replacen("/concepts/", "/", 1)
 }
 
 /// `failure` of a call that did not find the dataset (`--dataset`), as a usage error listing

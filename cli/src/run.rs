@@ -7,6 +7,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use llmarket_proto::names::SeriesName;
+
 use crate::{
     render::{Citation, Format},
     {
@@ -26,6 +28,7 @@ use crate::{
 };
 use llmarket_client::{
     Client, ClientConfig, EditionSelection,
+    config::DEFAULT_DATASET,
     reports::{
         INFERENCE_COST_SERIES, Language, YearSpan,
         analyst::SeriesQuery,
@@ -50,14 +53,20 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
     };
     let client = Client::connect(config)
         .await?
-        .with_dataset(cli.dataset.clone());
+        .with_dataset(dataset_of(&cli));
     let context = Context::new(cli.forecast.clone(), cli.taxonomy.clone(), &cli.command);
-    // The reports read the chosen edition (`--edition`, `--as-of`) by its v1 id.
+    // Every read of the dataset uses one edition: the one `--edition` or `--as-of` chooses,
+    // or the one a v1 id given as `--dataset` pins (docs/adr/0007-v1-id-of-an-edition.md).
     let client = if follows_edition(&cli.command) {
-        client
-            .follow_edition()
-            .await
-            .map_err(|error| Failure::from(error).with_hint(|code| credentials.hint(code)))?
+        match client.edition_to_follow().await {
+            Ok(Some(followed)) => client.following(followed),
+            Ok(None) => client,
+            Err(error) => {
+                return Err(explain(Failure::from(error), &client, &context)
+                    .await
+                    .with_hint(|code| credentials.hint(code)));
+            }
+        }
     } else {
         client
     };
@@ -69,6 +78,28 @@ pub(super) async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The dataset to read: `--dataset`, or, when that is left at the default, the dataset of the
+/// first series given by a full name under another dataset (e.g. a v1 id such as
+/// `datasets/cic-global-llm-2026/series/market-size`).
+fn dataset_of(cli: &Cli) -> String {
+    if cli.dataset != DEFAULT_DATASET {
+        return cli.dataset.clone();
+    }
+    let series: Vec<&String> = match &cli.command {
+        Command::Series(SeriesCommand::Get { series, .. }) => vec![series],
+        Command::Series(SeriesCommand::Breakdown(args)) => vec![&args.series],
+        Command::Series(SeriesCommand::Compare { series, .. }) => series.iter().collect(),
+        Command::Report(ReportCommand::Segment { concept, .. }) => vec![concept],
+        _ => Vec::new(),
+    };
+    series
+        .into_iter()
+        .filter_map(|name| SeriesName::parse(name).ok())
+        .map(|name| format!("datasets/{}", name.dataset))
+        .find(|dataset| dataset != &cli.dataset)
+        .unwrap_or_else(|| cli.dataset.clone())
+}
+
 /// The edition `--edition` or `--as-of` selects (clap lets only one through).
 fn selection(cli: &Cli) -> EditionSelection {
     match (&cli.edition, cli.as_of) {
@@ -78,16 +109,17 @@ fn selection(cli: &Cli) -> EditionSelection {
     }
 }
 
-/// Whether `command` reads values of the dataset's edition through the v1 reports: those
-/// follow `--edition` and `--as-of` to the edition's v1 id.
+/// Whether `command` reads the dataset through the client's edition: every command but those
+/// that resolve it themselves (`editions`, `revisions`, `watch`), list every dataset
+/// (`datasets`) or call nothing (`completions`).
 fn follows_edition(command: &Command) -> bool {
-    matches!(
+    !matches!(
         command,
-        Command::Report(
-            ReportCommand::Overview { .. }
-                | ReportCommand::Timeline { .. }
-                | ReportCommand::Cost { .. }
-        ) | Command::Series(_)
+        Command::Editions
+            | Command::Revisions { .. }
+            | Command::Watch
+            | Command::Datasets
+            | Command::Completions { .. }
     )
 }
 
@@ -160,7 +192,9 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
         }
         Command::Report(ReportCommand::Segment { concept, years }) => {
             // A series where a concept belongs: the concepts that explain it.
-            if !concept.starts_with("schemes/") {
+            let is_concept = concept.starts_with("schemes/")
+                || llmarket_proto::names::v2::ConceptName::parse(&concept).is_ok();
+            if !is_concept {
                 return Err(lookup::series_given_as_concept(client, &concept)
                     .await
                     .unwrap_or_else(|| {
@@ -203,7 +237,10 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     series: name.clone(),
                     projects: false,
                 };
-                let (first, last) = (series.first_year, series.last_year);
+                let (first, last) = (
+                    series.first_year.unwrap_or_default(),
+                    series.last_year.unwrap_or_default(),
+                );
                 if let Some(failure) = outside_the_data(&asked, &name, first, last) {
                     return Err(failure);
                 }
@@ -224,10 +261,10 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                     .collect();
                 let first = milestone_years
                     .iter()
-                    .fold(series.first_year, |a, y| a.min(*y));
+                    .fold(series.first_year.unwrap_or_default(), |a, y| a.min(*y));
                 let last = milestone_years
                     .iter()
-                    .fold(series.last_year, |a, y| a.max(*y));
+                    .fold(series.last_year.unwrap_or_default(), |a, y| a.max(*y));
                 let empty = timeline.years.iter().all(|y| {
                     y.market_size.is_none() && y.milestones.as_ref().is_some_and(Vec::is_empty)
                 });
@@ -257,8 +294,12 @@ async fn execute(cli: Cli, client: &Client, context: &Context) -> Result<(), Fai
                 series: name.clone(),
                 projects: true,
             };
-            if let Some(failure) = outside_the_data(&asked, &name, info.first_year, info.last_year)
-            {
+            if let Some(failure) = outside_the_data(
+                &asked,
+                &name,
+                info.first_year.unwrap_or_default(),
+                info.last_year.unwrap_or_default(),
+            ) {
                 return Err(failure);
             }
             let years = YearSpan {
@@ -423,15 +464,12 @@ fn refuse_outside(years: &YearsArgs, detail: &SeriesDetail) -> Result<(), Failur
 /// dataset's id alone when the forecast service cannot say).
 async fn citation(client: &Client, language: Language) -> Citation {
     let dataset = client.dataset().to_owned();
-    match client.get_dataset(&dataset).await {
-        Ok(d) => Citation {
-            report: match language {
-                Language::En => d.title_en,
-                Language::Zh => d.title_zh_hans,
-            },
+    match client.edition_read().await {
+        Ok((d, e)) => Citation {
+            report: llmarket_client::reports::pick_text(language, &e.titles),
             publisher: d.publisher,
-            edition: (d.year != 0).then_some(d.year),
-            version: d.version,
+            edition: e.publish_date.map(|date| date.year).filter(|&y| y != 0),
+            version: e.content_version,
         },
         Err(_) => Citation {
             report: short_id(&dataset).to_owned(),

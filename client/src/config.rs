@@ -12,7 +12,7 @@ pub const DEFAULT_TAXONOMY_URL: &str = "http://127.0.0.1:50052";
 /// Default [`ClientConfig::resolve_interval`].
 pub const DEFAULT_RESOLVE_INTERVAL: Duration = Duration::from_secs(30);
 /// The built-in dataset of the servers.
-pub const DEFAULT_DATASET: &str = "datasets/cic-global-llm-2026";
+pub const DEFAULT_DATASET: &str = "datasets/cic-global-llm";
 
 /// Everything a [`Client`](crate::Client) needs to know to reach the two services.
 #[derive(Debug, Clone, PartialEq)]

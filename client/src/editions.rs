@@ -1,18 +1,20 @@
-//! Contract v2 reads: a dataset's editions, a series' revisions across editions, and the edition
-//! the client's [`EditionSelection`] chooses (with the v1 id the v1 reports read it by).
+//! Editions: a dataset's editions, a series' revisions across editions, and the edition the
+//! client's [`EditionSelection`] chooses.
 //!
 //! The selection is carried by the configuration: [`Client::edition_selector`] turns it into the
-//! v2 `EditionSelector` of every v2 read, and [`Client::follow_edition`] points the v1 reads of
-//! the reports at the chosen edition (docs/adr/0007-v1-id-of-an-edition.md).
+//! v2 `EditionSelector` of every read, and [`Client::follow_edition`] resolves it once (and a
+//! v1 dataset id given as the dataset, by the edition whose content it serves:
+//! docs/adr/0007-v1-id-of-an-edition.md), so every read of a report uses the same edition.
 
+use llmarket_proto::forecast as fpb;
 use llmarket_proto::google::r#type::Date;
 use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     Client,
-    config::{Day, EditionSelection},
-    error::{ClientError, Service},
+    config::{DEFAULT_DATASET, Day, EditionSelection},
+    error::{ClientError, Service, required},
     reports::{
         Language,
         model::{Kind, Point, Provenance, Qualifier, Unit},
@@ -31,8 +33,18 @@ pub struct ResolvedEdition {
     pub dataset: String,
     /// The edition, `datasets/{dataset}/editions/{edition}`.
     pub edition: String,
-    /// The v1 id of the edition (`datasets/cic-global-llm-2026`), by which v1 reads name it.
+    /// The v1 id of the edition (`datasets/cic-global-llm-2026`), by which contract v1 names it.
     pub v1_dataset: Option<String>,
+}
+
+/// What a client follows: its dataset as v2 names it, and the edition its reads use (none: the
+/// server's latest, per call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowedEdition {
+    /// `datasets/{dataset}`.
+    pub dataset: String,
+    /// `datasets/{dataset}/editions/{edition}`, or none for the latest.
+    pub edition: Option<String>,
 }
 
 /// The editions of a dataset (`llmarket editions`).
@@ -129,19 +141,6 @@ impl Client {
         })
     }
 
-    /// `QueryObservations` (v2) of `request`, read from the edition the client's selection
-    /// chooses unless the request names one.
-    pub async fn query_observations_v2(
-        &self,
-        mut request: f2::QueryObservationsRequest,
-    ) -> Result<f2::QueryObservationsResponse, ClientError> {
-        if request.edition.is_none() {
-            let dataset = request.name.split("/series/").next().unwrap_or_default();
-            request.edition = self.edition_selector(dataset);
-        }
-        self.v2_query_observations_page(request).await
-    }
-
     /// Every edition of `parent` (`datasets/{d}`, or `datasets/-` for every dataset), all pages.
     pub async fn list_editions(&self, parent: &str) -> Result<Vec<f2::Edition>, ClientError> {
         let mut all = Vec::new();
@@ -201,7 +200,13 @@ impl Client {
         if editions.iter().any(|e| e.name.starts_with(&prefix)) {
             return Ok((self.dataset.clone(), None));
         }
-        let v1 = match self.get_dataset(&self.dataset).await {
+        let v1 = match self
+            .v1_get_dataset(fpb::GetDatasetRequest {
+                name: self.dataset.clone(),
+            })
+            .await
+            .and_then(|r| required(Service::Forecast, "GetDataset", "dataset", r.dataset))
+        {
             Ok(v1) => v1,
             // Neither a v2 dataset nor a v1 id: v2's answer names the nearest.
             Err(error) if error.code() == Some(tonic::Code::NotFound) => {
@@ -262,7 +267,7 @@ impl Client {
             })
             .await?;
         let v1_dataset = self
-            .list_datasets()
+            .v1_datasets()
             .await?
             .into_iter()
             .find(|d| !d.version.is_empty() && d.version == chosen.content_version)
@@ -274,24 +279,84 @@ impl Client {
         })
     }
 
-    /// This client reading the edition its selection chooses: the reports' v1 reads go to that
-    /// edition's v1 id. Without a selection, the client as it is.
+    /// This client reading its dataset as contract v2 names it (`datasets/{d}`), from the
+    /// edition its selection chooses, or the one its dataset's name pins when that is a v1 id:
+    /// [`Client::edition_to_follow`], then [`Client::following`].
     pub async fn follow_edition(self) -> Result<Self, ClientError> {
+        Ok(match self.edition_to_follow().await? {
+            Some(followed) => self.following(followed),
+            None => self,
+        })
+    }
+
+    /// The v2 dataset and the edition (`datasets/{d}/editions/{e}`, as the server chooses it)
+    /// this client's reads should use, resolved once so every read of a report uses the same
+    /// edition; `None` when there is nothing to resolve: the default dataset, no selection (the
+    /// server's latest), which costs no call.
+    pub async fn edition_to_follow(&self) -> Result<Option<FollowedEdition>, ClientError> {
         if !self.edition.is_chosen() {
-            return Ok(self);
+            if self.dataset == DEFAULT_DATASET {
+                return Ok(None);
+            }
+            let (dataset, pinned) = self.v2_dataset().await?;
+            return Ok(Some(FollowedEdition {
+                dataset,
+                edition: pinned,
+            }));
         }
         let resolved = self.resolve_edition().await?;
-        let v1 = resolved.v1_dataset.ok_or_else(|| {
-            ClientError::bad_data(
-                Service::Forecast,
-                "ListDatasets",
-                format!(
-                    "the edition {} has no v1 dataset to read its reports from",
-                    resolved.edition
-                ),
-            )
-        })?;
-        Ok(self.with_dataset(v1))
+        Ok(Some(FollowedEdition {
+            dataset: resolved.dataset,
+            edition: Some(resolved.edition),
+        }))
+    }
+
+    /// This client reading `followed` (from [`Client::edition_to_follow`]).
+    pub fn following(self, followed: FollowedEdition) -> Self {
+        let from = (self.dataset != followed.dataset).then(|| self.dataset.clone());
+        let mut client = self.with_dataset(followed.dataset);
+        client.followed_from = from;
+        if let Some(edition) = followed.edition {
+            client.edition = EditionSelection::Edition(edition);
+        }
+        client
+    }
+
+    /// Every v1 dataset (ADR 0007: how a v1 id names its v2 edition), all pages.
+    async fn v1_datasets(&self) -> Result<Vec<fpb::Dataset>, ClientError> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .v1_list_datasets_page(fpb::ListDatasetsRequest {
+                    page_size: PAGE_SIZE,
+                    page_token,
+                })
+                .await?;
+            all.extend(page.datasets);
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            page_token = page.next_page_token;
+        }
+        Err(too_many_pages("ListDatasets"))
+    }
+
+    /// The client's dataset and the edition its reads use: the one its selection names, else
+    /// the dataset's latest.
+    pub async fn edition_read(&self) -> Result<(f2::Dataset, f2::Edition), ClientError> {
+        let dataset = self.get_dataset(self.dataset()).await?;
+        let edition = match &self.edition {
+            EditionSelection::Edition(name) if name.starts_with("datasets/") => name.clone(),
+            EditionSelection::Edition(id) => format!("{}/editions/{id}", dataset.name),
+            _ => match self.edition_selector(&dataset.name) {
+                None => dataset.latest_edition.clone(),
+                // An as-of selection not yet followed: the server chooses.
+                Some(_) => self.resolve_edition().await?.edition,
+            },
+        };
+        let edition = self.get_edition(&edition).await?;
+        Ok((dataset, edition))
     }
 
     /// The editions of the client's dataset, titles in `language`.
@@ -313,7 +378,7 @@ impl Client {
             .map(|e| EditionSummary {
                 id: edition_id(&e.name).to_owned(),
                 published: e.publish_date.map(published).unwrap_or_default(),
-                title: text(language, &e.titles),
+                title: crate::reports::pick_text(language, &e.titles),
                 content_version: e.content_version,
                 horizon_year: e.horizon_year,
                 series_count: e.series_count,
@@ -355,7 +420,7 @@ impl Client {
         let unit = info
             .unit
             .as_ref()
-            .and_then(model_unit)
+            .and_then(crate::reports::convert::known_unit)
             .ok_or_else(|| bad(call, format!("{name} has a unit this build cannot show")))?;
         let revisions = revisions
             .into_iter()
@@ -363,7 +428,7 @@ impl Client {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SeriesRevisions {
             series: name,
-            title: text(language, &info.titles),
+            title: crate::reports::pick_text(language, &info.titles),
             unit,
             year,
             as_of: as_of.map(|day| day.to_string()),
@@ -502,36 +567,6 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The units the reports know, from a v2 unit; none for another.
-fn model_unit(unit: &f2::Unit) -> Option<Unit> {
-    let kind = f2::UnitKind::try_from(unit.kind).ok()?;
-    match (kind, unit.currency_code.as_str(), unit.scale_exponent) {
-        (f2::UnitKind::Currency, "USD", 9) => Some(Unit::UsdBillion),
-        (f2::UnitKind::CurrencyPerQuantity, "USD", 0)
-            if unit.per == "token" && unit.per_scale_exponent == 6 =>
-        {
-            Some(Unit::UsdPerMillionTokens)
-        }
-        (f2::UnitKind::Fraction, _, _) => Some(Unit::Fraction),
-        (f2::UnitKind::Index, _, _) => Some(Unit::Index),
-        _ => None,
-    }
-}
-
-/// The text of `texts` in `language`, else in any language the data has.
-fn text(language: Language, texts: &[f2::LocalizedText]) -> String {
-    let wanted = match language {
-        Language::En => "en",
-        Language::Zh => "zh",
-    };
-    texts
-        .iter()
-        .find(|t| t.language_code == wanted || t.language_code.starts_with(&format!("{wanted}-")))
-        .or_else(|| texts.first())
-        .map(|t| t.text.clone())
-        .unwrap_or_default()
-}
-
 /// `datasets/{d}` of `datasets/{d}/editions/{e}`.
 fn edition_dataset(edition: &str) -> &str {
     edition.split("/editions/").next().unwrap_or(edition)
@@ -630,48 +665,6 @@ mod tests {
         let name = "datasets/cic-global-llm/editions/2027";
         assert_eq!(edition_dataset(name), "datasets/cic-global-llm");
         assert_eq!(edition_id(name), "2027");
-    }
-
-    #[test]
-    fn units_the_reports_know() {
-        let usd_billion = f2::Unit {
-            kind: f2::UnitKind::Currency.into(),
-            currency_code: "USD".to_owned(),
-            scale_exponent: 9,
-            ..f2::Unit::default()
-        };
-        assert_eq!(model_unit(&usd_billion), Some(Unit::UsdBillion));
-        let per_token = f2::Unit {
-            kind: f2::UnitKind::CurrencyPerQuantity.into(),
-            currency_code: "USD".to_owned(),
-            per: "token".to_owned(),
-            per_scale_exponent: 6,
-            ..f2::Unit::default()
-        };
-        assert_eq!(model_unit(&per_token), Some(Unit::UsdPerMillionTokens));
-        let euro = f2::Unit {
-            currency_code: "EUR".to_owned(),
-            ..usd_billion
-        };
-        assert_eq!(model_unit(&euro), None);
-    }
-
-    #[test]
-    fn texts_in_the_language_asked_else_any() {
-        let texts = vec![
-            f2::LocalizedText {
-                language_code: "zh-Hans".to_owned(),
-                text: "报告".to_owned(),
-            },
-            f2::LocalizedText {
-                language_code: "en".to_owned(),
-                text: "Report".to_owned(),
-            },
-        ];
-        assert_eq!(text(Language::En, &texts), "Report");
-        assert_eq!(text(Language::Zh, &texts), "报告");
-        assert_eq!(text(Language::En, &texts[..1]), "报告");
-        assert_eq!(text(Language::En, &[]), "");
     }
 
     #[test]

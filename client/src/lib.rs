@@ -1,13 +1,15 @@
 //! The llmarket client: composes the forecast and taxonomy services into combined report
-//! queries (market overview, segment report, timeline, cost outlook) as plain data. It has no
-//! command-line or rendering dependencies; the `llmarket` command (`llmarket-cli`) renders them.
+//! queries (market overview, segment report, timeline, cost outlook) as plain data, reading
+//! contract v2 (names under their dataset, every read from one edition: the latest, or the one
+//! [`ClientConfig::edition`] selects). It has no command-line or rendering dependencies; the
+//! `llmarket` command (`llmarket-cli`) renders them.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), llmarket_client::ClientError> {
 //! use llmarket_client::{Client, ClientConfig, reports::{Language, YearSpan}};
 //! let client = Client::connect(ClientConfig::default()).await?;
 //! let overview = client
-//!     .market_overview("datasets/cic-global-llm-2026", YearSpan::all(), Language::En)
+//!     .market_overview("datasets/cic-global-llm", YearSpan::all(), Language::En)
 //!     .await?;
 //! println!("{}", overview.growth.cagr);
 //! # Ok(()) }

@@ -8,6 +8,7 @@ use std::{
 };
 
 use llmarket_proto::forecast::{self as fpb, forecast_service_server};
+use llmarket_proto::llmarket::forecast::v2::{self as f2, forecast_service_server as v2_server};
 use llmarket_serving::{ServiceRoutes, peer::Peer};
 use tokio::sync::Notify;
 use tonic::{Request, Response, Status};
@@ -76,9 +77,11 @@ impl SlowForecast {
         self.callers.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// The routes to serve this double as the forecast service (e.g. with `TestServer::start`).
+    /// The routes to serve this double as the forecast service, contract v1 and v2 (e.g. with
+    /// `TestServer::start`).
     pub fn routes(self) -> ServiceRoutes {
-        ServiceRoutes::new(forecast_service_server::ForecastServiceServer::new(self))
+        let v2 = v2_server::ForecastServiceServer::new(self.clone());
+        ServiceRoutes::new(forecast_service_server::ForecastServiceServer::new(self)).also(v2)
     }
 
     async fn answer<R, T: Default>(&self, request: &Request<R>) -> Result<Response<T>, Status> {
@@ -150,4 +153,36 @@ impl forecast_service_server::ForecastService for SlowForecast {
     ) -> Result<Response<fpb::CheckConsistencyResponse>, Status> {
         self.answer(&request).await
     }
+}
+
+/// Every method of contract v2 answers as the v1 ones do: after the delay, an empty message.
+macro_rules! answered_v2 {
+    ($($method:ident($request:ident) -> $response:ident;)*) => {
+        #[tonic::async_trait]
+        impl v2_server::ForecastService for SlowForecast {
+            $(
+                async fn $method(
+                    &self,
+                    request: Request<f2::$request>,
+                ) -> Result<Response<f2::$response>, Status> {
+                    self.answer(&request).await
+                }
+            )*
+        }
+    };
+}
+
+answered_v2! {
+    list_datasets(ListDatasetsRequest) -> ListDatasetsResponse;
+    get_dataset(GetDatasetRequest) -> Dataset;
+    list_editions(ListEditionsRequest) -> ListEditionsResponse;
+    get_edition(GetEditionRequest) -> Edition;
+    list_series(ListSeriesRequest) -> ListSeriesResponse;
+    get_series(GetSeriesRequest) -> Series;
+    list_series_revisions(ListSeriesRevisionsRequest) -> ListSeriesRevisionsResponse;
+    query_observations(QueryObservationsRequest) -> QueryObservationsResponse;
+    compute_growth(ComputeGrowthRequest) -> ComputeGrowthResponse;
+    compute_breakdown(ComputeBreakdownRequest) -> ComputeBreakdownResponse;
+    project_series(ProjectSeriesRequest) -> ProjectSeriesResponse;
+    check_consistency(CheckConsistencyRequest) -> CheckConsistencyResponse;
 }

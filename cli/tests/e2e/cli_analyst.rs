@@ -50,14 +50,14 @@ async fn datasets_lists_each_dataset_with_its_edition_and_data_version() {
     let json = succeeds(&servers, &["datasets", "--format", "json"]).await;
     let json = assert_strict_json("datasets", &json);
     let dataset = &json["datasets"][0];
-    assert_eq!(dataset["name"], "datasets/cic-global-llm-2026");
+    assert_eq!(dataset["name"], "datasets/cic-global-llm");
     assert_eq!(dataset["edition"], 2026);
     assert_eq!(dataset["horizon_year"], 2029);
     let version = dataset["data_version"].as_str().unwrap();
     assert_eq!(version.len(), 16, "{dataset}");
     let table = succeeds(&servers, &["datasets", "--format", "table"]).await;
     assert!(
-        table.contains("cic-global-llm-2026") && table.contains(version),
+        table.contains("cic-global-llm") && table.contains(version),
         "{table}"
     );
     let zh = succeeds(

@@ -170,7 +170,9 @@ async fn csv_of_the_reports_has_their_rates_shares_and_milestones() {
     let timeline = rows(&succeeds(&servers, &["report", "timeline", "--format", "csv"]).await);
     let gpt4o = timeline
         .iter()
-        .find(|r| r["milestone"] == "milestones/2025-03-gpt-4o-native-multimodal")
+        .find(|r| {
+            r["milestone"] == "datasets/cic-global-llm/milestones/2025-03-gpt-4o-native-multimodal"
+        })
         .expect("a milestone row");
     assert_eq!(
         (
@@ -214,7 +216,10 @@ async fn milestones_levels_and_concepts_export_tidy_csv() {
     let milestones = rows(&succeeds(&servers, &["milestones", "--format", "csv"]).await);
     assert!(milestones.len() > 5, "{milestones:?}");
     let first = &milestones[0];
-    assert!(first["milestone"].starts_with("milestones/"), "{first:?}");
+    assert!(
+        first["milestone"].starts_with("datasets/cic-global-llm/milestones/"),
+        "{first:?}"
+    );
     assert!(!first["title"].is_empty() && !first["source"].is_empty());
     let levels = rows(&succeeds(&servers, &["levels", "--format", "csv"]).await);
     // One row per level and language, the current level marked.
@@ -238,12 +243,15 @@ async fn milestones_levels_and_concepts_export_tidy_csv() {
     );
     let maas = concepts
         .iter()
-        .find(|r| r["concept"] == "schemes/industry/concepts/maas" && r["language"] == "zh-Hans")
+        .find(|r| {
+            r["concept"] == "datasets/cic-global-llm/schemes/industry/concepts/maas"
+                && r["language"] == "zh-Hans"
+        })
         .expect("MaaS in Chinese");
     assert!(maas["alt_labels"].contains("模型即服务"), "{maas:?}");
     assert_eq!(
         maas["broader"],
-        "schemes/industry/concepts/model-based-revenue"
+        "datasets/cic-global-llm/schemes/industry/concepts/model-based-revenue"
     );
 }
 

@@ -18,8 +18,14 @@ async fn schemes_lists_every_scheme_in_both_languages() {
     let json = succeeds(&servers, &["schemes", "--format", "json"]).await;
     let list: SchemeList = serde_json::from_str(&json).expect("JSON");
     let names: Vec<&str> = list.schemes.iter().map(|s| s.name.as_str()).collect();
-    assert!(names.contains(&"schemes/capability-levels"), "{names:?}");
-    assert!(names.contains(&"schemes/drivers"), "{names:?}");
+    assert!(
+        names.contains(&"datasets/cic-global-llm/schemes/capability-levels"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"datasets/cic-global-llm/schemes/drivers"),
+        "{names:?}"
+    );
     assert!(list.schemes.iter().all(|s| s.concept_count > 0), "{list:?}");
 
     let en = succeeds(&servers, &["schemes", "--format", "table"]).await;
@@ -55,13 +61,14 @@ async fn concepts_list_covers_every_scheme_and_shows_the_hierarchy_as_a_tree() {
         .await,
     )
     .unwrap();
-    assert_eq!(drivers.scheme.as_deref(), Some("schemes/drivers"));
-    assert!(
-        drivers
-            .concepts
-            .iter()
-            .all(|c| c.name.starts_with("schemes/drivers/"))
+    assert_eq!(
+        drivers.scheme.as_deref(),
+        Some("datasets/cic-global-llm/schemes/drivers")
     );
+    assert!(drivers.concepts.iter().all(|c| {
+        c.name
+            .starts_with("datasets/cic-global-llm/schemes/drivers/")
+    }));
 
     let tree = succeeds(
         &servers,
@@ -90,7 +97,10 @@ async fn concepts_list_covers_every_scheme_and_shows_the_hierarchy_as_a_tree() {
         &["concepts", "list", "--tree", "--format", "markdown"],
     )
     .await;
-    assert!(markdown.contains("## schemes/industry"), "{markdown}");
+    assert!(
+        markdown.contains("## datasets/cic-global-llm/schemes/industry"),
+        "{markdown}"
+    );
 
     let output = against(
         &servers.forecast.url(),
@@ -100,7 +110,7 @@ async fn concepts_list_covers_every_scheme_and_shows_the_hierarchy_as_a_tree() {
     .await;
     let message = assert_fails(&output, 1);
     assert!(
-        message.contains("the nearest names: schemes/drivers"),
+        message.contains("the nearest names: datasets/cic-global-llm/schemes/drivers"),
         "{message}"
     );
 }
@@ -118,7 +128,7 @@ async fn levels_shows_the_ladder_with_the_current_level() {
     assert_eq!(notations, ["L1", "L2", "L3", "L4", "L5"]);
     assert_eq!(
         ladder.current.as_deref(),
-        Some("schemes/capability-levels/concepts/l3")
+        Some("datasets/cic-global-llm/schemes/capability-levels/concepts/l3")
     );
     assert_eq!(ladder.position.as_deref(), Some("border"));
 
@@ -152,19 +162,19 @@ async fn a_missing_name_is_answered_with_the_nearest_names() {
     let cases: [(&[&str], &str); 4] = [
         (
             &["concepts", "get", "capability-levels/l9"],
-            "schemes/capability-levels/concepts/l1",
+            "datasets/cic-global-llm/schemes/capability-levels/concepts/l1",
         ),
         (
             &["concepts", "get", "capability-levels/agents"],
-            "schemes/capability-levels/concepts/l3",
+            "datasets/cic-global-llm/schemes/capability-levels/concepts/l3",
         ),
         (
             &["report", "segment", "drivers/scaling"],
-            "schemes/drivers/concepts/scaling-law",
+            "datasets/cic-global-llm/schemes/drivers/concepts/scaling-law",
         ),
         (
             &["series", "get", "market-sise"],
-            "datasets/cic-global-llm-2026/series/market-size",
+            "datasets/cic-global-llm/series/market-size",
         ),
     ];
     for (args, nearest) in cases {
@@ -583,4 +593,53 @@ async fn help_lists_only_the_options_that_apply() {
         "{tree}"
     );
     assert!(!tree.contains("--forecast"), "{tree}");
+}
+
+/// The milestones `llmarket milestones ARGS --format json` lists.
+async fn milestones(servers: &Servers, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["milestones", "--format", "json"];
+    all.extend_from_slice(args);
+    let text = succeeds(servers, &all).await;
+    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    value["milestones"].as_array().expect("milestones").clone()
+}
+
+#[tokio::test]
+async fn milestones_of_a_concept_and_a_span_are_those_naming_it_in_the_span() {
+    let servers = Servers::start().await;
+    let concept = "datasets/cic-global-llm/schemes/trends/concepts/cot-reasoning-models";
+    let all = milestones(&servers, &[]).await;
+    let naming: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|m| {
+            m["concepts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == concept)
+        })
+        .collect();
+    assert!(naming.len() >= 2 && naming.len() < all.len(), "{all:?}");
+    // The short form, the v1 form and the full name select the same milestones.
+    for typed in [
+        "trends/cot-reasoning-models",
+        "schemes/trends/concepts/cot-reasoning-models",
+        concept,
+    ] {
+        let found = milestones(&servers, &["--concept", typed]).await;
+        assert_eq!(found.iter().collect::<Vec<_>>(), naming, "{typed}");
+    }
+    let first_year = naming[0]["year"].as_i64().unwrap();
+    let from = (first_year + 1).to_string();
+    let later = milestones(
+        &servers,
+        &["--concept", "trends/cot-reasoning-models", "--from", &from],
+    )
+    .await;
+    assert_eq!(later.len(), naming.len() - 1, "{later:?}");
+    assert!(
+        later
+            .iter()
+            .all(|m| m["year"].as_i64().unwrap() > first_year)
+    );
 }

@@ -38,7 +38,7 @@ async fn an_unknown_dataset_is_answered_with_the_datasets_there_are() {
         let message = assert_fails(&output, 64);
         assert!(
             message.contains("--dataset nope: no such dataset")
-                && message.contains("cic-global-llm-2026"),
+                && message.contains("cic-global-llm"),
             "{command:?}: {message}"
         );
         // No call's name: those are the services' business.
@@ -188,7 +188,7 @@ async fn completions_offer_tags_and_the_datas_names_and_only_options_that_apply(
         r#"COMPREPLY=($(compgen -W "en en-US zh zh-Hans zh-CN" -- "${cur}"))"#
     );
     assert_eq!(after("--from"), r#"COMPREPLY=("${cur}")"#);
-    assert!(after("--dataset").contains("cic-global-llm-2026"));
+    assert!(after("--dataset").contains("cic-global-llm"));
     // Each subcommand offers only its options; `completions` only --output.
     let opts = |command: &str| {
         let at = script
@@ -232,7 +232,7 @@ async fn completions_offer_tags_and_the_datas_names_and_only_options_that_apply(
     let mut served = 0;
     for concept in &concepts {
         let short = concept
-            .trim_start_matches("schemes/")
+            .trim_start_matches("datasets/cic-global-llm/schemes/")
             .replacen("/concepts/", "/", 1);
         assert!(
             segment

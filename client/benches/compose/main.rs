@@ -1,6 +1,6 @@
 //! Does a composed query cost no more than its slowest call? This measures `market_overview`
-//! (nine calls fanned out at once over the two services' channels) against each of its
-//! constituent calls alone, against the nine made one after another, and against the nine made
+//! (ten calls fanned out at once over the two services' channels) against each of its
+//! constituent calls alone, against the ten made one after another, and against the ten made
 //! at once through the raw generated clients (over tonic `Channel`s, and straight over one hyper
 //! connection per service, [`direct::Direct`]), then prints `composed / slowest constituent`
 //! (issue 13's goals: at most 1.5 on bare loopback, at most 1.2 with 2 ms of latency per call).
@@ -44,21 +44,21 @@ use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan},
 };
-use llmarket_proto::{
-    forecast::{self as fpb, forecast_service_client::ForecastServiceClient},
-    taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
+use llmarket_proto::llmarket::{
+    forecast::v2::{self as fpb, forecast_service_client::ForecastServiceClient},
+    taxonomy::v2::{self as tpb, taxonomy_service_client::TaxonomyServiceClient},
 };
 use llmarket_tests::{Servers, process::ServerProcess};
 use release::{TICK, cpu_ticks, release_server, start_all};
 use tokio::runtime::Runtime;
 use tonic::transport::Endpoint;
-const DATASET: &str = "datasets/cic-global-llm-2026";
-const SERIES: &str = "datasets/cic-global-llm-2026/series/market-size";
+const DATASET: &str = "datasets/cic-global-llm";
+const SERIES: &str = "datasets/cic-global-llm/series/market-size";
 const SCHEMES: [&str; 4] = [
-    "schemes/drivers",
-    "schemes/trends",
-    "schemes/barriers",
-    "schemes/capability-levels",
+    "datasets/cic-global-llm/schemes/drivers",
+    "datasets/cic-global-llm/schemes/trends",
+    "datasets/cic-global-llm/schemes/barriers",
+    "datasets/cic-global-llm/schemes/capability-levels",
 ];
 
 type Call = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -74,7 +74,7 @@ where
     (name.into(), Box::new(move || Box::pin(rpc(client.clone()))))
 }
 
-/// The nine calls `market_overview` makes, each as the raw generated client makes it over
+/// The ten calls `market_overview` makes, each as the raw generated client makes it over
 /// `forecast` and `taxonomy` (tonic `Channel`s, or [`Direct`] connections).
 fn constituents<T>(forecast: T, taxonomy: T) -> Vec<Constituent>
 where
@@ -92,35 +92,48 @@ where
             };
             c.get_dataset(request).await.expect("GetDataset");
         }),
+        constituent("ListEditions", f.clone(), |mut c| async move {
+            let request = fpb::ListEditionsRequest {
+                parent: DATASET.to_owned(),
+                page_size: 1000,
+                ..Default::default()
+            };
+            c.list_editions(request).await.expect("ListEditions");
+        }),
         constituent("GetSeries", f.clone(), |mut c| async move {
             let request = fpb::GetSeriesRequest {
                 name: SERIES.to_owned(),
+                ..Default::default()
             };
             c.get_series(request).await.expect("GetSeries");
         }),
-        constituent("GetObservations", f.clone(), |mut c| async move {
-            let request = fpb::GetObservationsRequest {
-                series: SERIES.to_owned(),
+        constituent("QueryObservations", f.clone(), |mut c| async move {
+            let request = fpb::QueryObservationsRequest {
+                name: SERIES.to_owned(),
                 fill: fpb::Fill::CagrInterpolate as i32,
                 ..Default::default()
             };
-            c.get_observations(request).await.expect("GetObservations");
+            c.query_observations(request)
+                .await
+                .expect("QueryObservations");
         }),
         constituent("ComputeGrowth", f.clone(), |mut c| async move {
             let request = fpb::ComputeGrowthRequest {
-                series: SERIES.to_owned(),
+                name: SERIES.to_owned(),
                 fill: fpb::Fill::CagrInterpolate as i32,
                 ..Default::default()
             };
             c.compute_growth(request).await.expect("ComputeGrowth");
         }),
-        constituent("GetBreakdown", f, |mut c| async move {
-            let request = fpb::GetBreakdownRequest {
-                series: SERIES.to_owned(),
-                year: 0,
+        constituent("ComputeBreakdown", f, |mut c| async move {
+            let request = fpb::ComputeBreakdownRequest {
+                name: SERIES.to_owned(),
                 fill: fpb::Fill::None as i32,
+                ..Default::default()
             };
-            c.get_breakdown(request).await.expect("GetBreakdown");
+            c.compute_breakdown(request)
+                .await
+                .expect("ComputeBreakdown");
         }),
     ];
     let t = TaxonomyServiceClient::new(taxonomy);
@@ -132,7 +145,7 @@ where
                 let request = tpb::ListConceptsRequest {
                     parent: scheme.to_owned(),
                     page_size: 1000,
-                    language_code: "en".to_owned(),
+                    view: tpb::ConceptView::Full.into(),
                     ..Default::default()
                 };
                 c.list_concepts(request).await.expect("ListConcepts");
@@ -288,7 +301,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| setup.runtime.block_on(call()));
         });
     }
-    group.bench_function("sequential/all nine", |b| {
+    group.bench_function("sequential/all ten", |b| {
         b.iter(|| {
             setup.runtime.block_on(async {
                 for (_, call) in &setup.calls {
@@ -363,7 +376,7 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
         let client = client.clone();
         Box::pin(async move { overview(&client).await })
     });
-    // The same nine calls at once through the raw generated clients: the transport's own cost
+    // The same ten calls at once through the raw generated clients: the transport's own cost
     // of a fan-out, without this client's conversions.
     let (raw, raw_cpu) = timed(setup, rounds, || {
         let calls: Vec<Call> = setup.calls.iter().map(|(_, call)| call()).collect();
@@ -384,7 +397,7 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
             futures_util::future::join_all(calls).await;
         })
     });
-    // The same nine at once, each sent from the caller's task over one hyper connection per
+    // The same ten at once, each sent from the caller's task over one hyper connection per
     // service: the client's cost without tonic's `Channel`.
     let (direct, direct_cpu) = timed(setup, rounds, || {
         let calls: Vec<Call> = setup.direct.iter().map(|(_, call)| call()).collect();
@@ -397,7 +410,7 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
         .iter()
         .map(|(_, call)| timed(setup, rounds, call))
         .max_by_key(|(time, _)| *time)
-        .expect("nine calls");
+        .expect("ten calls");
     let mut slowest = (String::new(), Duration::ZERO, Cpu::default());
     let (mut sum, mut sum_cpu) = (Duration::ZERO, Cpu::default());
     for (name, call) in &setup.calls {
@@ -411,13 +424,13 @@ fn summary(title: &str, setup: &Setup, rounds: usize, goal: f64) {
     let ratio = composed.as_secs_f64() / slowest.1.as_secs_f64();
     println!();
     println!("{title}, median of {rounds}:");
-    println!("market_overview (9 calls at once):  {composed:?}, {composed_cpu}");
+    println!("market_overview (10 calls at once): {composed:?}, {composed_cpu}");
     println!(
         "slowest constituent alone:          {:?}, {} ({})",
         slowest.1, slowest.2, slowest.0
     );
-    println!("the nine one by one (sum):          {sum:?}, {sum_cpu}");
-    println!("the nine raw calls at once:         {raw:?}, {raw_cpu}");
+    println!("the ten one by one (sum):           {sum:?}, {sum_cpu}");
+    println!("the ten raw calls at once:          {raw:?}, {raw_cpu}");
     println!("the same, polled by one task:       {one_task:?}, {one_task_cpu}");
     println!("the same over hyper, no Channel:    {direct:?}, {direct_cpu}");
     println!("  its slowest call alone:           {direct_alone:?}, {direct_alone_cpu}");

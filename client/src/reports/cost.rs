@@ -1,7 +1,7 @@
 //! `cost_outlook`: the inference-cost series, its stated rate of fall, a projection at that rate,
 //! and the applications the cost decline unlocks.
 
-use llmarket_proto::forecast as fpb;
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -87,14 +87,14 @@ impl Client {
                 names.push(app.unlocked_by.clone());
             }
         }
-        let Ok(concepts) = self.batch_get_concepts(names, language.code()).await else {
+        let Ok(concepts) = self.batch_get_concepts(names).await else {
             return;
         };
         for app in apps {
             app.unlocked_by_label = concepts
                 .iter()
                 .find(|c| c.name == app.unlocked_by)
-                .map(|c| c.pref_label.clone());
+                .map(|c| convert::concept_label(language, c));
         }
     }
 
@@ -125,25 +125,27 @@ impl Client {
         let numbers = async {
             tokio::try_join!(
                 self.get_series(&series),
-                self.project_series(fpb::ProjectSeriesRequest {
-                    series: series.clone(),
-                    base_year: 0,
+                self.project_series(f2::ProjectSeriesRequest {
+                    name: series.clone(),
+                    edition: None,
+                    base_year: None,
                     end_year,
-                    scenario: Some(fpb::project_series_request::Scenario::StatedRate(true)),
-                    fill: fpb::Fill::None as i32,
+                    scenario: Some(f2::project_series_request::Scenario::StatedRate(true)),
+                    fill: f2::Fill::None as i32,
                 }),
             )
         };
         // The whole stated series (0 to 0: its first and last stated years), whatever the span.
-        let fall = self.compute_growth(fpb::ComputeGrowthRequest {
-            series: series.clone(),
-            start_year: 0,
-            end_year: 0,
-            fill: fpb::Fill::None as i32,
+        let fall = self.compute_growth(f2::ComputeGrowthRequest {
+            name: series.clone(),
+            edition: None,
+            start_year: None,
+            end_year: None,
+            fill: f2::Fill::None as i32,
         });
-        let words = async {
-            Ok::<_, ClientError>(self.concepts_of(APPLICATIONS_SCHEME, language.code()).await)
-        };
+        let applications_scheme = self.scheme_name(APPLICATIONS_SCHEME);
+        let words =
+            async { Ok::<_, ClientError>(self.concepts_of(&applications_scheme, language).await) };
         let (numbers, applications, fall) = tokio::join!(numbers, words, fall);
         let (mut info, projected) = numbers?;
         let applications = applications?;
@@ -197,7 +199,7 @@ impl Client {
                 "unlocked applications",
                 Service::Taxonomy,
                 format!(
-                    "no concept of {APPLICATIONS_SCHEME} carries the attribute {UNLOCKED_BY_ATTRIBUTE}"
+                    "no concept of {applications_scheme} carries the attribute {UNLOCKED_BY_ATTRIBUTE}"
                 ),
             ));
         }
@@ -210,7 +212,7 @@ impl Client {
                 base,
                 annual_rate: projected.annual_rate,
                 points: convert::points("ProjectSeries", &series, projected.projections)?,
-                horizon_year: (projected.horizon_year != 0).then_some(projected.horizon_year),
+                horizon_year: projected.horizon_year,
             },
             unlocked_applications,
             warnings,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use llmarket_proto::{forecast as fpb, taxonomy as tpb};
+use llmarket_proto::llmarket::{forecast::v2 as f2, taxonomy::v2 as t2};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -151,16 +151,16 @@ pub enum Fill {
 pub(crate) fn series_info(
     call: &'static str,
     language: Language,
-    s: &fpb::Series,
+    s: &f2::Series,
 ) -> Result<SeriesInfo, ClientError> {
     Ok(SeriesInfo {
         name: s.name.clone(),
-        title: convert::pick_title(language, &s.title_en, &s.title_zh_hans),
-        unit: convert::unit(call, &s.name, s.unit)?,
+        title: convert::pick_text(language, &s.titles),
+        unit: convert::unit(call, &s.name, s.unit.as_ref())?,
         parent: (!s.parent.is_empty()).then(|| s.parent.clone()),
         components: s.components.clone(),
-        first_year: s.first_year,
-        last_year: s.last_year,
+        first_year: s.first_year.unwrap_or_default(),
+        last_year: s.last_year.unwrap_or_default(),
         source: s.source.clone(),
     })
 }
@@ -168,15 +168,15 @@ pub(crate) fn series_info(
 fn concept_detail(
     call: &'static str,
     language: Language,
-    c: tpb::Concept,
+    c: t2::Concept,
     labels: BTreeMap<String, String>,
 ) -> Result<ConceptDetail, ClientError> {
-    let scheme = c.scheme.clone();
+    let scheme = scheme_of(&c.name).to_owned();
     let narrower = c.narrower.clone();
     let related = c.related.clone();
     let ancestors = c.ancestors.clone();
     Ok(ConceptDetail {
-        concept: convert::concept(call, c)?,
+        concept: convert::concept(call, language, c)?,
         scheme,
         narrower,
         related,
@@ -187,10 +187,16 @@ fn concept_detail(
 }
 
 /// The concepts `c` names: its neighbours and the concept of its `unlocked_by` attribute.
-fn named_concepts(c: &tpb::Concept) -> Vec<String> {
+/// The scheme, `datasets/{d}/schemes/{s}`, of a concept name under it.
+pub(crate) fn scheme_of(concept: &str) -> &str {
+    concept.split("/concepts/").next().unwrap_or(concept)
+}
+
+fn named_concepts(c: &ConceptDetail) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let attribute = c.attributes.get(UNLOCKED_BY_ATTRIBUTE);
+    let attribute = c.concept.attributes.get(UNLOCKED_BY_ATTRIBUTE);
     for name in c
+        .concept
         .broader
         .iter()
         .chain(&c.narrower)
@@ -230,14 +236,16 @@ impl Client {
         name: &str,
         language: Language,
     ) -> Result<ConceptDetail, ClientError> {
-        let concept = self.get_concept(name, language.code()).await?;
-        let labels = self
-            .batch_get_concepts(named_concepts(&concept), language.code())
+        let concept = self.get_concept(&self.concept_ref(name)).await?;
+        let mut detail = concept_detail("GetConcept", language, concept, BTreeMap::new())?;
+        detail.labels = self
+            .batch_get_concepts(named_concepts(&detail))
             .await?
             .into_iter()
-            .map(|c| (c.name, c.pref_label))
+            .map(|c| (convert::concept_label(language, &c), c.name))
+            .map(|(label, name)| (name, label))
             .collect();
-        concept_detail("GetConcept", language, concept, labels)
+        Ok(detail)
     }
 
     /// Concepts whose label or definition contains `query`, in `schemes` (all when empty).
@@ -247,11 +255,22 @@ impl Client {
         schemes: Vec<String>,
         language: Language,
     ) -> Result<SearchResults, ClientError> {
-        let response = self
-            .search_concepts(query, schemes, language.code())
-            .await?;
-        let hits = response
-            .hits
+        let parents = if schemes.is_empty() {
+            vec![format!("{}/schemes/-", self.dataset())]
+        } else {
+            schemes.iter().map(|s| self.scheme_name(s)).collect()
+        };
+        let responses = futures_util::future::try_join_all(
+            parents
+                .iter()
+                .map(|parent| self.search_concepts(query, parent)),
+        )
+        .await?;
+        let total = responses.iter().map(|r| r.total_size).sum();
+        let mut found: Vec<t2::SearchHit> = responses.into_iter().flat_map(|r| r.hits).collect();
+        // Hits of several schemes, best first (a stable sort keeps each scheme's order on ties).
+        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let hits = found
             .into_iter()
             .map(|hit| {
                 let concept = crate::error::required(
@@ -261,7 +280,7 @@ impl Client {
                     hit.concept,
                 )?;
                 Ok(SearchHit {
-                    concept: convert::concept("SearchConcepts", concept)?,
+                    concept: convert::concept("SearchConcepts", language, concept)?,
                     score: hit.score,
                     matched_text: hit.matched_text,
                 })
@@ -270,7 +289,7 @@ impl Client {
         Ok(SearchResults {
             query: query.to_owned(),
             hits,
-            total: response.total_size,
+            total,
             language,
         })
     }
@@ -283,16 +302,20 @@ impl Client {
         language: Language,
     ) -> Result<Milestones, ClientError> {
         years.check()?;
+        let mut filter = years.milestone_filter();
+        if let Some(concept) = concept {
+            let concept = format!("concepts:{:?}", self.concept_ref(concept));
+            filter = if filter.is_empty() {
+                concept
+            } else {
+                format!("{filter} AND {concept}")
+            };
+        }
         let milestones = self
-            .list_milestones(
-                years.start_or_zero(),
-                years.end_or_zero(),
-                concept.unwrap_or_default(),
-                language.code(),
-            )
+            .list_milestones(self.dataset(), &filter)
             .await?
             .into_iter()
-            .map(|m| convert::milestone("ListMilestones", m))
+            .map(|m| convert::milestone("ListMilestones", language, m))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Milestones {
             milestones,

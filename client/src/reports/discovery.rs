@@ -3,7 +3,7 @@
 //! ladder with the level the report calls current.
 
 use futures_util::future::try_join_all;
-use llmarket_proto::taxonomy as tpb;
+use llmarket_proto::llmarket::taxonomy::v2 as t2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -79,11 +79,11 @@ pub struct CapabilityLadder {
     pub language: Language,
 }
 
-fn scheme_info(s: tpb::Scheme) -> SchemeInfo {
+fn scheme_info(language: Language, s: t2::Scheme) -> SchemeInfo {
     SchemeInfo {
+        title: convert::pick_taxonomy_text(language, &s.titles),
+        definition: convert::pick_taxonomy_text(language, &s.definitions),
         name: s.name,
-        title: s.title,
-        definition: s.definition,
         concept_count: s.concept_count,
         top_concepts: s.top_concepts,
         source: s.source,
@@ -94,10 +94,10 @@ impl Client {
     /// The schemes of the taxonomy, every page.
     pub async fn schemes(&self, language: Language) -> Result<SchemeList, ClientError> {
         let schemes = self
-            .list_schemes(language.code())
+            .list_schemes(self.dataset())
             .await?
             .into_iter()
-            .map(scheme_info)
+            .map(|s| scheme_info(language, s))
             .collect();
         Ok(SchemeList { schemes, language })
     }
@@ -111,27 +111,22 @@ impl Client {
         language: Language,
     ) -> Result<ConceptList, ClientError> {
         let schemes = match scheme {
-            Some(scheme) => vec![scheme.to_owned()],
+            Some(scheme) => vec![self.scheme_name(scheme)],
             None => self
-                .list_schemes(language.code())
+                .list_schemes(self.dataset())
                 .await?
                 .into_iter()
                 .map(|s| s.name)
                 .collect(),
         };
-        let lists = try_join_all(
-            schemes
-                .iter()
-                .map(|scheme| self.list_concepts(scheme, language.code())),
-        )
-        .await?;
+        let lists = try_join_all(schemes.iter().map(|scheme| self.list_concepts(scheme))).await?;
         let concepts = lists
             .into_iter()
             .flatten()
-            .map(|c| convert::concept("ListConcepts", c))
+            .map(|c| convert::concept("ListConcepts", language, c))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ConceptList {
-            scheme: scheme.map(str::to_owned),
+            scheme: scheme.map(|scheme| self.scheme_name(scheme)),
             concepts,
             tree,
             language,
@@ -144,11 +139,12 @@ impl Client {
         &self,
         language: Language,
     ) -> Result<CapabilityLadder, ClientError> {
+        let scheme = self.scheme_name(CAPABILITY_LEVELS_SCHEME);
         let levels = self
-            .list_concepts(CAPABILITY_LEVELS_SCHEME, language.code())
+            .list_concepts(&scheme)
             .await?
             .into_iter()
-            .map(|c| convert::concept("ListConcepts", c))
+            .map(|c| convert::concept("ListConcepts", language, c))
             .collect::<Result<Vec<_>, _>>()?;
         let current = levels.iter().find_map(|level| {
             let position = level.attributes.get(CURRENT_LEVEL_ATTRIBUTE)?;
@@ -156,7 +152,7 @@ impl Client {
         });
         let (current, position) = current.unzip();
         Ok(CapabilityLadder {
-            scheme: CAPABILITY_LEVELS_SCHEME.to_owned(),
+            scheme,
             levels,
             current,
             position,

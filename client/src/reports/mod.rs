@@ -14,12 +14,13 @@ pub mod segment;
 mod shared;
 pub mod timeline;
 
+pub use convert::pick_text;
 pub use cost::{CostFall, CostOutlook};
 pub use overview::MarketOverview;
 pub use segment::SegmentReport;
 pub use shared::{
     APPLICATIONS_SCHEME, BARRIERS_SCHEME, CAPABILITY_LEVELS_SCHEME, CURRENT_LEVEL_ATTRIBUTE,
     DRIVERS_SCHEME, INFERENCE_COST_SERIES, Language, MARKET_SIZE_SERIES, TRENDS_SCHEME,
-    UNLOCKED_BY_ATTRIBUTE, Warning, YearSpan, short_id,
+    UNLOCKED_BY_ATTRIBUTE, Warning, YearSpan, short_concept, short_id,
 };
 pub use timeline::Timeline;

@@ -269,6 +269,9 @@ pub struct StatedRate {
 pub struct DatasetInfo {
     /// `datasets/{dataset}`.
     pub name: String,
+    /// The edition read, `datasets/{dataset}/editions/{edition}`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub edition: String,
     /// The title in the requested language.
     pub title: String,
     /// The title in the source language (zh-Hans).

@@ -1,8 +1,8 @@
 //! `market_overview`: a dataset's total market over the years, its growth (computed and as
 //! stated), the latest breakdown into components, the drivers, trends and barriers, and the
-//! capability level the report calls current — nine calls, all at once.
+//! capability level the report calls current — ten calls, all at once.
 
-use llmarket_proto::{forecast as fpb, taxonomy as tpb};
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -76,33 +76,41 @@ impl Client {
             let numbers = async {
                 tokio::try_join!(
                     self.get_dataset(dataset),
+                    // Every edition, to find the one the series is read from without a call
+                    // after the others.
+                    self.list_editions(dataset),
                     self.get_series(&series),
-                    self.get_observations(convert::observations_request(
+                    self.query_observations(convert::observations_request(
                         &series,
                         years,
-                        fpb::Transform::None,
-                        fpb::Fill::CagrInterpolate,
+                        f2::Transform::None,
+                        f2::Fill::CagrInterpolate,
                     )),
-                    self.compute_growth(fpb::ComputeGrowthRequest {
-                        series: series.clone(),
-                        start_year: years.start_or_zero(),
-                        end_year: years.end_or_zero(),
-                        fill: fpb::Fill::CagrInterpolate as i32,
+                    self.compute_growth(f2::ComputeGrowthRequest {
+                        name: series.clone(),
+                        edition: None,
+                        start_year: years.start,
+                        end_year: years.end,
+                        fill: f2::Fill::CagrInterpolate as i32,
                     }),
-                    self.get_breakdown(fpb::GetBreakdownRequest {
-                        series: series.clone(),
-                        year: 0,
-                        fill: fpb::Fill::None as i32,
+                    self.compute_breakdown(f2::ComputeBreakdownRequest {
+                        name: series.clone(),
+                        edition: None,
+                        year: None,
+                        fill: f2::Fill::None as i32,
                     }),
                 )
             };
+            let scheme = |id| format!("{dataset}/schemes/{id}");
+            let levels_scheme = scheme(CAPABILITY_LEVELS_SCHEME);
+            let [drivers_scheme, trends_scheme, barriers_scheme] =
+                [DRIVERS_SCHEME, TRENDS_SCHEME, BARRIERS_SCHEME].map(scheme);
             let words = async {
-                let code = language.code();
                 let (drivers, trends, barriers, levels) = tokio::join!(
-                    self.concepts_of(DRIVERS_SCHEME, code),
-                    self.concepts_of(TRENDS_SCHEME, code),
-                    self.concepts_of(BARRIERS_SCHEME, code),
-                    self.concepts_of(CAPABILITY_LEVELS_SCHEME, code),
+                    self.concepts_of(&drivers_scheme, language),
+                    self.concepts_of(&trends_scheme, language),
+                    self.concepts_of(&barriers_scheme, language),
+                    self.concepts_of(&levels_scheme, language),
                 );
                 Ok::<_, ClientError>(Words {
                     drivers,
@@ -111,21 +119,42 @@ impl Client {
                     levels,
                 })
             };
-            let ((dataset, info, observations, growth, breakdown), words) =
+            let ((dataset_info, editions, info, observations, growth, breakdown), words) =
                 tokio::try_join!(numbers, words)?;
-
             let points = convert::points("GetObservations", &series, observations.observations)?;
             let market = convert::series_values(language, &series, &info, points)?;
+            let edition = editions
+                .into_iter()
+                .find(|e| e.name == info.edition)
+                .ok_or_else(|| {
+                    ClientError::bad_data(
+                        Service::Forecast,
+                        "ListEditions",
+                        format!(
+                            "{series} is read from {:?}, an edition not listed",
+                            info.edition
+                        ),
+                    )
+                })?;
             let mut warnings = Vec::new();
             let drivers = optional("drivers", words.drivers, &mut warnings);
             let trends = optional("trends", words.trends, &mut warnings);
             let barriers = optional("barriers", words.barriers, &mut warnings);
             let current_capability =
                 optional("current capability level", words.levels, &mut warnings)
-                    .and_then(|levels| current_capability(levels, &mut warnings));
+                    .and_then(|levels| current_capability(&levels_scheme, levels, &mut warnings));
             Ok(MarketOverview {
                 language,
-                dataset: convert::dataset("GetDataset", language, dataset)?,
+                dataset: convert::dataset(
+                    "GetDataset",
+                    language,
+                    dataset_info,
+                    edition,
+                    info.unit
+                        .as_ref()
+                        .map(|u| u.currency_code.clone())
+                        .unwrap_or_default(),
+                )?,
                 market,
                 growth: convert::growth("ComputeGrowth", growth)?,
                 breakdown: convert::breakdown("GetBreakdown", language, breakdown)?,
@@ -143,18 +172,19 @@ impl Client {
     pub(crate) async fn concepts_of(
         &self,
         scheme: &str,
-        language_code: &str,
+        language: Language,
     ) -> Result<Vec<ConceptSummary>, ClientError> {
-        self.list_concepts(scheme, language_code)
+        self.list_concepts(scheme)
             .await?
             .into_iter()
-            .map(|c: tpb::Concept| convert::concept("ListConcepts", c))
+            .map(|c| convert::concept("ListConcepts", language, c))
             .collect()
     }
 }
 
 /// The level carrying the `current_level` attribute, or a warning that none does.
 fn current_capability(
+    scheme: &str,
     levels: Vec<ConceptSummary>,
     warnings: &mut Vec<Warning>,
 ) -> Option<CurrentCapability> {
@@ -166,9 +196,7 @@ fn current_capability(
         warnings.push(Warning::absent(
             "current capability level",
             Service::Taxonomy,
-            format!(
-                "no concept of {CAPABILITY_LEVELS_SCHEME} carries the attribute {CURRENT_LEVEL_ATTRIBUTE}"
-            ),
+            format!("no concept of {scheme} carries the attribute {CURRENT_LEVEL_ATTRIBUTE}"),
         ));
     }
     found

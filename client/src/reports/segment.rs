@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use llmarket_proto::forecast as fpb;
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -88,13 +88,12 @@ impl Client {
     ) -> Result<SegmentReport, ClientError> {
         crate::connect::traced(async move {
             years.check()?;
-            let code = language.code();
-            let raw = self.get_concept(concept, code).await?;
-            let scheme = raw.scheme.clone();
+            let raw = self.get_concept(&self.concept_ref(concept)).await?;
+            let scheme = super::direct::scheme_of(&raw.name).to_owned();
             let ancestors = raw.ancestors.clone();
             let narrower = raw.narrower.clone();
             let related = raw.related.clone();
-            let summary = convert::concept("GetConcept", raw)?;
+            let summary = convert::concept("GetConcept", language, raw)?;
 
             let mut neighbours: Vec<String> = Vec::new();
             for name in ancestors.iter().chain(&narrower).chain(&related) {
@@ -103,11 +102,12 @@ impl Client {
                 }
             }
             let labels = async {
-                let concepts = self.batch_get_concepts(neighbours, code).await?;
+                let concepts = self.batch_get_concepts(neighbours).await?;
                 Ok::<_, ClientError>(
                     concepts
                         .into_iter()
-                        .map(|c| (c.name, c.pref_label))
+                        .map(|c| (convert::concept_label(language, &c), c.name))
+                        .map(|(label, name)| (name, label))
                         .collect::<BTreeMap<_, _>>(),
                 )
             };
@@ -157,18 +157,19 @@ impl Client {
         language: Language,
     ) -> Result<SegmentSeries, ClientError> {
         let values_request = |transform| {
-            convert::observations_request(name, years, transform, fpb::Fill::CagrInterpolate)
+            convert::observations_request(name, years, transform, f2::Fill::CagrInterpolate)
         };
         let (info, values, growth, share) = tokio::join!(
             self.get_series(name),
-            self.get_observations(values_request(fpb::Transform::None)),
-            self.compute_growth(fpb::ComputeGrowthRequest {
-                series: name.to_owned(),
-                start_year: years.start_or_zero(),
-                end_year: years.end_or_zero(),
-                fill: fpb::Fill::CagrInterpolate as i32,
+            self.query_observations(values_request(f2::Transform::None)),
+            self.compute_growth(f2::ComputeGrowthRequest {
+                name: name.to_owned(),
+                edition: None,
+                start_year: years.start,
+                end_year: years.end,
+                fill: f2::Fill::CagrInterpolate as i32,
             }),
-            self.get_observations(values_request(fpb::Transform::ShareOfParent)),
+            self.query_observations(values_request(f2::Transform::ShareOfParent)),
         );
         let info = info?;
         let values = values?;
@@ -200,7 +201,7 @@ impl Client {
                 .get_series(parent)
                 .await
                 .ok()
-                .map(|p| convert::pick_title(language, &p.title_en, &p.title_zh_hans)),
+                .map(|p| convert::pick_text(language, &p.titles)),
             None => None,
         };
         let share_of_parent = match (&parent, share) {

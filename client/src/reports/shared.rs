@@ -12,15 +12,15 @@ pub const MARKET_SIZE_SERIES: &str = "market-size";
 /// The series of the inference cost, in any dataset these reports read.
 pub const INFERENCE_COST_SERIES: &str = "inference-cost";
 /// The scheme of growth drivers.
-pub const DRIVERS_SCHEME: &str = "schemes/drivers";
+pub const DRIVERS_SCHEME: &str = "drivers";
 /// The scheme of trends.
-pub const TRENDS_SCHEME: &str = "schemes/trends";
+pub const TRENDS_SCHEME: &str = "trends";
 /// The scheme of competitive barriers.
-pub const BARRIERS_SCHEME: &str = "schemes/barriers";
+pub const BARRIERS_SCHEME: &str = "barriers";
 /// The scheme of capability levels.
-pub const CAPABILITY_LEVELS_SCHEME: &str = "schemes/capability-levels";
+pub const CAPABILITY_LEVELS_SCHEME: &str = "capability-levels";
 /// The scheme of applications.
-pub const APPLICATIONS_SCHEME: &str = "schemes/applications";
+pub const APPLICATIONS_SCHEME: &str = "applications";
 /// The attribute marking the capability level the report calls current.
 pub const CURRENT_LEVEL_ATTRIBUTE: &str = "current_level";
 /// The attribute marking an application that the cost decline unlocks.
@@ -76,14 +76,15 @@ impl YearSpan {
         self.start.is_none_or(|s| year >= s) && self.end.is_none_or(|e| year <= e)
     }
 
-    /// The first year as the protos want it (0 = not set).
-    pub(crate) fn start_or_zero(&self) -> i32 {
-        self.start.unwrap_or(0)
-    }
-
-    /// The last year as the protos want it (0 = not set).
-    pub(crate) fn end_or_zero(&self) -> i32 {
-        self.end.unwrap_or(0)
+    /// The AIP-160 filter of ListMilestones for the span: empty for every year.
+    pub(crate) fn milestone_filter(&self) -> String {
+        let start = self.start.map(|start| format!("year >= {start}"));
+        let end = self.end.map(|end| format!("year <= {end}"));
+        start
+            .into_iter()
+            .chain(end)
+            .collect::<Vec<_>>()
+            .join(" AND ")
     }
 
     /// Rejects a span that ends before it starts.
@@ -160,6 +161,16 @@ pub(crate) fn optional<T>(
     }
 }
 
+/// `{scheme}/{concept}`, the short form people type, of a concept's name
+/// (`datasets/{dataset}/schemes/{scheme}/concepts/{concept}`, or without the dataset).
+pub fn short_concept(name: &str) -> String {
+    let relative = match name.find("schemes/") {
+        Some(at) => &name[at + "schemes/".len()..],
+        None => name,
+    };
+    relative.replacen("/concepts/", "/", 1)
+}
+
 /// The short id of a resource name: its last path segment.
 pub fn short_id(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
@@ -170,6 +181,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn concepts_shorten_to_scheme_and_id() {
+        for name in [
+            "datasets/cic-global-llm/schemes/industry/concepts/maas",
+            "schemes/industry/concepts/maas",
+        ] {
+            assert_eq!(short_concept(name), "industry/maas");
+        }
+    }
+
+    #[test]
     fn spans_contain_their_years() {
         let span = YearSpan::between(2024, 2026);
         assert!(span.contains(2024) && span.contains(2026));
@@ -177,6 +198,11 @@ mod tests {
         assert!(YearSpan::all().contains(1900));
         assert!(YearSpan::between(2026, 2024).check().is_err());
         assert!(YearSpan::between(2024, 2024).check().is_ok());
+        assert_eq!(
+            YearSpan::between(2022, 2029).milestone_filter(),
+            "year >= 2022 AND year <= 2029"
+        );
+        assert_eq!(YearSpan::all().milestone_filter(), "");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `timeline`: per year, the milestones of that year beside the market size of that year
 //! (stated or derived, flagged).
 
-use llmarket_proto::forecast as fpb;
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -56,27 +56,27 @@ impl Client {
         crate::connect::traced(async move {
             years.check()?;
             let series = self.series_name(MARKET_SIZE_SERIES);
-            let code = language.code();
             // The whole series is asked for and cut here: a span reaching before the first stated
             // year is not an error for a timeline, it just has no market size there.
             let numbers = async {
                 tokio::try_join!(
                     self.get_series(&series),
-                    self.get_observations(convert::observations_request(
+                    self.query_observations(convert::observations_request(
                         &series,
                         YearSpan::all(),
-                        fpb::Transform::None,
-                        fpb::Fill::CagrInterpolate,
+                        f2::Transform::None,
+                        f2::Fill::CagrInterpolate,
                     )),
                 )
             };
             let words = async {
+                let filter = years.milestone_filter();
                 let milestones = self
-                    .list_milestones(years.start_or_zero(), years.end_or_zero(), "", code)
+                    .list_milestones(self.dataset(), &filter)
                     .await
                     .and_then(|all| {
                         all.into_iter()
-                            .map(|m| convert::milestone("ListMilestones", m))
+                            .map(|m| convert::milestone("ListMilestones", language, m))
                             .collect::<Result<Vec<_>, _>>()
                     });
                 Ok::<_, ClientError>(milestones)
@@ -108,8 +108,8 @@ impl Client {
             };
             Ok(Timeline {
                 language,
-                title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
-                unit: convert::unit("GetSeries", &series, info.unit)?,
+                title: convert::pick_text(language, &info.titles),
+                unit: convert::unit("GetSeries", &series, info.unit.as_ref())?,
                 note: convert::series_note(language, &info),
                 series,
                 years: rows,

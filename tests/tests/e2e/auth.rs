@@ -16,6 +16,8 @@ use tonic::{Code, Request, Status, metadata::MetadataValue, service::Interceptor
 use tonic_types::StatusExt as _;
 
 const DATASET: &str = "datasets/cic-global-llm-2026";
+/// The built-in dataset as contract v2 (and the client library) names it.
+const V2_DATASET: &str = "datasets/cic-global-llm";
 const SERIES: &str = "datasets/cic-global-llm-2026/series/market-size";
 /// A concept linked to the series `market-size`.
 const LINKED_CONCEPT: &str = "schemes/industry/concepts/model-based-revenue";
@@ -550,7 +552,7 @@ async fn the_client_library_waits_as_a_quota_tells_it_and_gives_up_when_the_wait
     let client = client_with(paced).await;
     for _ in 0..3 {
         client
-            .series_list(DATASET, Language::En)
+            .series_list(V2_DATASET, Language::En)
             .await
             .expect("served after the hinted wait");
     }
@@ -559,13 +561,13 @@ async fn the_client_library_waits_as_a_quota_tells_it_and_gives_up_when_the_wait
     let client = client_with(LIMITED).await;
     for _ in 0..2 {
         client
-            .series_list(DATASET, Language::En)
+            .series_list(V2_DATASET, Language::En)
             .await
             .expect("within the burst");
     }
     let started = std::time::Instant::now();
     let error = client
-        .series_list(DATASET, Language::En)
+        .series_list(V2_DATASET, Language::En)
         .await
         .expect_err("past the quota");
     assert_eq!(error.code(), Some(Code::ResourceExhausted), "{error}");

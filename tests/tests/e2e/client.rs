@@ -15,9 +15,9 @@ use llmarket_client::{
 use llmarket_tests::{Servers, TestServer, doubles::SlowForecast};
 use tonic::Code;
 
-const DATASET: &str = "datasets/cic-global-llm-2026";
-const MARKET: &str = "datasets/cic-global-llm-2026/series/market-size";
-const COST_DECLINE: &str = "schemes/drivers/concepts/cost-decline";
+const DATASET: &str = "datasets/cic-global-llm";
+const MARKET: &str = "datasets/cic-global-llm/series/market-size";
+const COST_DECLINE: &str = "datasets/cic-global-llm/schemes/drivers/concepts/cost-decline";
 
 /// A client over both test servers, with quick retries.
 async fn client(servers: &Servers) -> Client {
@@ -835,10 +835,11 @@ async fn a_call_slower_than_the_deadline_is_deadline_exceeded_and_named() {
     assert_eq!(error.service(), Some(Service::Forecast));
     let forecast_calls = [
         "GetDataset",
+        "ListEditions",
         "GetSeries",
-        "GetObservations",
+        "QueryObservations",
         "ComputeGrowth",
-        "GetBreakdown",
+        "ComputeBreakdown",
     ];
     assert!(forecast_calls.contains(&error.rpc().unwrap()), "{error}");
 }

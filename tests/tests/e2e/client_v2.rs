@@ -40,7 +40,7 @@ async fn client(server: &TestServer, selection: EditionSelection) -> Client {
 /// The 2029 value and the edition of a v2 QueryObservations of the market size.
 async fn market_2029(client: &Client, request_edition: Option<&str>) -> (f64, String) {
     let response = client
-        .query_observations_v2(pb::QueryObservationsRequest {
+        .query_observations(pb::QueryObservationsRequest {
             name: MARKET.to_owned(),
             edition: request_edition.map(|e| pb::EditionSelector {
                 selector: Some(pb::edition_selector::Selector::Edition(e.to_owned())),
@@ -94,13 +94,30 @@ async fn a_selection_resolves_to_the_edition_and_its_v1_id() {
         Some("datasets/cic-global-llm-2027-test")
     );
     let followed = as_of.follow_edition().await.expect("followed");
-    assert_eq!(followed.dataset(), "datasets/cic-global-llm-2027-test");
-    // A v1 id pins its edition when nothing is chosen.
+    assert_eq!(followed.dataset(), "datasets/cic-global-llm");
+    assert_eq!(
+        followed.edition_selection(),
+        &EditionSelection::Edition("datasets/cic-global-llm/editions/2027".to_owned())
+    );
+    // A v1 id pins its edition when nothing is chosen, and names its series.
     let pinned = client(&server, EditionSelection::Default)
         .await
         .with_dataset("datasets/cic-global-llm-2026");
     let resolved = pinned.resolve_edition().await.expect("resolved");
     assert_eq!(resolved.edition, "datasets/cic-global-llm/editions/2026");
+    let followed = pinned.follow_edition().await.expect("followed");
+    assert_eq!(followed.dataset(), "datasets/cic-global-llm");
+    assert_eq!(
+        followed.edition_selection(),
+        &EditionSelection::Edition("datasets/cic-global-llm/editions/2026".to_owned())
+    );
+    assert_eq!(
+        followed.series_name("datasets/cic-global-llm-2026/series/market-size"),
+        MARKET
+    );
+    // The default dataset with no selection: nothing to resolve, no call.
+    let latest = client(&server, EditionSelection::Default).await;
+    assert_eq!(latest.edition_to_follow().await.expect("nothing"), None);
     // Too early: NOT_FOUND from the service.
     let early = client(&server, day("2020-01-01")).await;
     let error = early.resolve_edition().await.unwrap_err();
@@ -108,6 +125,36 @@ async fn a_selection_resolves_to_the_edition_and_its_v1_id() {
     let missing = client(&server, EditionSelection::Edition("2031".to_owned())).await;
     let error = missing.follow_edition().await.unwrap_err();
     assert!(error.to_string().contains("editions/2027"), "{error}");
+}
+
+#[tokio::test]
+async fn each_v1_dataset_version_is_the_content_version_of_its_edition() {
+    // Canary of docs/adr/0007-v1-id-of-an-edition.md: a v1 id (`--dataset
+    // cic-global-llm-2026`) finds its v2 edition by this equality.
+    use llmarket_proto::forecast::{self as v1, forecast_service_client::ForecastServiceClient};
+    let server = server().await;
+    let mut forecast = ForecastServiceClient::new(server.channel().await);
+    let mut v1_versions: Vec<String> = forecast
+        .list_datasets(v1::ListDatasetsRequest::default())
+        .await
+        .expect("v1 ListDatasets")
+        .into_inner()
+        .datasets
+        .into_iter()
+        .map(|d| d.version)
+        .collect();
+    let client = client(&server, EditionSelection::Default).await;
+    let mut v2_versions: Vec<String> = client
+        .list_editions("datasets/-")
+        .await
+        .expect("v2 ListEditions")
+        .into_iter()
+        .map(|e| e.content_version)
+        .collect();
+    v1_versions.sort_unstable();
+    v2_versions.sort_unstable();
+    assert_eq!(v1_versions.len(), 2, "{v1_versions:?}");
+    assert_eq!(v1_versions, v2_versions);
 }
 
 #[tokio::test]

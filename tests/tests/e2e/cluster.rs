@@ -40,7 +40,7 @@ use tokio::{
 };
 
 const HOST: &str = "cluster.test";
-const DATASET: &str = "datasets/cic-global-llm-2026";
+const DATASET: &str = "datasets/cic-global-llm";
 const RESOLVE_INTERVAL: Duration = Duration::from_millis(300);
 
 fn ip(replica: u8) -> Ipv4Addr {

@@ -29,7 +29,7 @@ async fn schemes_concepts_and_the_ladder_come_from_the_taxonomy() {
     let levels = schemes
         .schemes
         .iter()
-        .find(|s| s.name == "schemes/capability-levels")
+        .find(|s| s.name == "datasets/cic-global-llm/schemes/capability-levels")
         .expect("the capability levels");
     assert_eq!(levels.title, "OpenAI 的五级路线图");
     assert_eq!(levels.concept_count, 5);
@@ -56,17 +56,16 @@ async fn schemes_concepts_and_the_ladder_come_from_the_taxonomy() {
         .await
         .expect("drivers");
     assert!(one.tree);
-    assert!(
-        one.concepts
-            .iter()
-            .all(|c| c.name.starts_with("schemes/drivers/"))
-    );
+    assert!(one.concepts.iter().all(|c| {
+        c.name
+            .starts_with("datasets/cic-global-llm/schemes/drivers/")
+    }));
 
     let ladder = c.capability_ladder(Language::En).await.expect("ladder");
     assert_eq!(ladder.levels.len(), 5);
     assert_eq!(
         ladder.current.as_deref(),
-        Some("schemes/capability-levels/concepts/l3")
+        Some("datasets/cic-global-llm/schemes/capability-levels/concepts/l3")
     );
     assert_eq!(ladder.position.as_deref(), Some("border"));
 }

@@ -48,7 +48,6 @@ use tokio::{
 
 const DATASET: &str = "datasets/cic-global-llm-2026";
 const FORECAST: &str = "llmarket.forecast.v1.ForecastService";
-const TAXONOMY: &str = "llmarket.taxonomy.v1.TaxonomyService";
 /// The header the receivers look for, set through `OTEL_EXPORTER_OTLP_*HEADERS`.
 const KEY_HEADER: &str = "x-collector-key";
 
@@ -296,17 +295,26 @@ async fn a_report_is_one_trace_across_both_processes_at_a_grpc_receiver_over_tls
     let report = Trace::new();
     in_trace(
         report,
-        client.market_overview(DATASET, YearSpan::all(), Language::En),
+        client.market_overview("datasets/cic-global-llm", YearSpan::all(), Language::En),
     )
     .await
     .expect("market overview");
 
-    // The overview makes 5 forecast calls and 4 taxonomy calls, all at once.
-    let spans = received.wait_for(9).await;
-    assert_eq!(spans.len(), 9, "{spans:#?}");
+    // The overview makes 6 forecast calls and 4 taxonomy calls, all at once.
+    let spans = received.wait_for(10).await;
+    assert_eq!(spans.len(), 10, "{spans:#?}");
+    // The client reads contract v2.
     let mut by_service = [
-        (FORECAST, "llmarket-forecast", 0),
-        (TAXONOMY, "llmarket-taxonomy", 0),
+        (
+            "llmarket.forecast.v2.ForecastService",
+            "llmarket-forecast",
+            0,
+        ),
+        (
+            "llmarket.taxonomy.v2.TaxonomyService",
+            "llmarket-taxonomy",
+            0,
+        ),
     ];
     let mut span_ids = std::collections::HashSet::new();
     for (resource, span) in &spans {
@@ -354,7 +362,7 @@ async fn a_report_is_one_trace_across_both_processes_at_a_grpc_receiver_over_tls
         assert_eq!(resource, entry.1);
         entry.2 += 1;
     }
-    assert_eq!(by_service[0].2, 5, "forecast calls");
+    assert_eq!(by_service[0].2, 6, "forecast calls");
     assert_eq!(by_service[1].2, 4, "taxonomy calls");
 
     // A call without traceparent starts its own trace; a method the server does not have is a

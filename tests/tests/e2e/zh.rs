@@ -11,10 +11,12 @@ use llmarket_client::{
     Client, ClientConfig,
     reports::{Language, YearSpan, direct::Fill},
 };
-use llmarket_proto::taxonomy::{self as tpb, taxonomy_service_client::TaxonomyServiceClient};
+use llmarket_proto::llmarket::taxonomy::v2::{
+    self as t2, taxonomy_service_client::TaxonomyServiceClient,
+};
 use llmarket_tests::Servers;
 
-const DATASET: &str = "datasets/cic-global-llm-2026";
+const DATASET: &str = "datasets/cic-global-llm";
 
 /// The English words a Chinese report may hold: names (of models, companies, products, methods
 /// and the report's publisher) and units, each as the report's own Chinese text writes it. The
@@ -83,7 +85,8 @@ async fn client(servers: &Servers) -> Client {
 async fn concept_names(servers: &Servers) -> (Vec<String>, Vec<String>) {
     let mut taxonomy = TaxonomyServiceClient::new(servers.taxonomy.channel().await);
     let schemes: Vec<String> = taxonomy
-        .list_schemes(tpb::ListSchemesRequest {
+        .list_schemes(t2::ListSchemesRequest {
+            parent: DATASET.to_owned(),
             page_size: 1000,
             ..Default::default()
         })
@@ -97,7 +100,7 @@ async fn concept_names(servers: &Servers) -> (Vec<String>, Vec<String>) {
     let mut concepts = Vec::new();
     for scheme in &schemes {
         let response = taxonomy
-            .list_concepts(tpb::ListConceptsRequest {
+            .list_concepts(t2::ListConceptsRequest {
                 parent: scheme.clone(),
                 page_size: 1000,
                 ..Default::default()

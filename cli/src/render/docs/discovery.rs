@@ -6,7 +6,7 @@ use crate::render::{
 };
 use llmarket_client::reports::{
     discovery::{CapabilityLadder, ConceptList, SchemeList},
-    short_id,
+    short_concept, short_id,
 };
 
 use super::{concept_languages, concept_terms, concept_title};
@@ -75,7 +75,7 @@ impl Render for ConceptList {
                         .map(|((depth, title, _), c)| {
                             (
                                 depth,
-                                format!("{title} ({})", short_name(&c.name)),
+                                format!("{title} ({})", short_concept(&c.name)),
                                 String::new(),
                             )
                         })
@@ -90,14 +90,14 @@ impl Render for ConceptList {
                     .iter()
                     .map(|c| {
                         vec![
-                            short_name(&c.name),
+                            short_concept(&c.name),
                             concept_title(c),
                             if c.broader.is_empty() {
                                 "—".to_owned()
                             } else {
                                 c.broader
                                     .iter()
-                                    .map(|b| short_name(b))
+                                    .map(|b| short_concept(b))
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             },
@@ -162,12 +162,4 @@ fn scheme_of(concept: &str) -> &str {
     concept
         .find("/concepts/")
         .map_or(concept, |cut| &concept[..cut])
-}
-
-/// `scheme/concept`, the short form the command accepts, of a concept name.
-fn short_name(concept: &str) -> String {
-    concept
-        .strip_prefix("schemes/")
-        .unwrap_or(concept)
-        .replacen("/concepts/", "/", 1)
 }

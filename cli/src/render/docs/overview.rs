@@ -4,8 +4,8 @@ use crate::render::{
     Chart, Doc, Render, format,
     words::{Msg, Words},
 };
-use llmarket_client::reports::Language;
 use llmarket_client::reports::MarketOverview;
+use llmarket_client::reports::{Language, short_id};
 
 use super::{
     breakdown_verdict, concept_terms, concept_title, growth_fields, localize, position_text,
@@ -27,6 +27,10 @@ impl Render for MarketOverview {
         doc.heading(1, &self.dataset.title);
         doc.fields(vec![
             (w.s(Msg::Dataset), self.dataset.name.clone()),
+            (
+                w.s(Msg::EditionHeader),
+                short_id(&self.dataset.edition).to_owned(),
+            ),
             (w.s(Msg::Publisher), self.dataset.publisher.clone()),
             (w.s(Msg::Year), self.dataset.year.to_string()),
             (w.s(Msg::Notice), self.dataset.notice.clone()),

@@ -1,7 +1,7 @@
 //! `series breakdown ID`: one year of a series split into its components, each with its share
 //! of the total (derived by the service).
 
-use llmarket_proto::forecast as fpb;
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -36,20 +36,21 @@ impl Client {
     ) -> Result<SeriesBreakdown, ClientError> {
         let name = self.series_name(series);
         let fill = match fill {
-            Fill::None => fpb::Fill::None,
-            Fill::Interpolate => fpb::Fill::CagrInterpolate,
+            Fill::None => f2::Fill::None,
+            Fill::Interpolate => f2::Fill::CagrInterpolate,
         };
         let (info, breakdown) = tokio::join!(
             self.get_series(&name),
-            self.get_breakdown(fpb::GetBreakdownRequest {
-                series: name.clone(),
-                year: year.unwrap_or(0),
+            self.compute_breakdown(f2::ComputeBreakdownRequest {
+                name: name.clone(),
+                edition: None,
+                year,
                 fill: fill as i32,
             }),
         );
         let (info, breakdown) = (info?, breakdown?);
         Ok(SeriesBreakdown {
-            title: convert::pick_title(language, &info.title_en, &info.title_zh_hans),
+            title: convert::pick_text(language, &info.titles),
             note: convert::series_note(language, &info),
             breakdown: convert::breakdown("GetBreakdown", language, breakdown)?,
             language,

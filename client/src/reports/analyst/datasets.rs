@@ -48,20 +48,25 @@ pub struct DatasetSummary {
 impl Client {
     /// Every dataset of the forecast service, titles in `language`.
     pub async fn datasets(&self, language: Language) -> Result<DatasetList, ClientError> {
-        let datasets = self
-            .list_datasets()
-            .await?
+        let datasets = self.list_datasets().await?;
+        // Each dataset's latest edition: its year, content version, horizon and series.
+        let editions = futures_util::future::try_join_all(
+            datasets.iter().map(|d| self.get_edition(&d.latest_edition)),
+        )
+        .await?;
+        let datasets = datasets
             .into_iter()
-            .map(|d| DatasetSummary {
-                title: convert::pick_title(language, &d.title_en, &d.title_zh_hans),
+            .zip(editions)
+            .map(|(d, e)| DatasetSummary {
+                title: convert::pick_text(language, &d.titles),
+                title_en: convert::text_in(&d.titles, Language::En.code()).unwrap_or_default(),
+                title_zh_hans: convert::text_in(&d.titles, Language::Zh.code()).unwrap_or_default(),
                 name: d.name,
-                title_en: d.title_en,
-                title_zh_hans: d.title_zh_hans,
                 publisher: d.publisher,
-                edition: (d.year != 0).then_some(d.year),
-                data_version: d.version,
-                horizon_year: (d.horizon_year != 0).then_some(d.horizon_year),
-                series_count: d.series_count,
+                edition: e.publish_date.map(|date| date.year).filter(|&y| y != 0),
+                data_version: e.content_version,
+                horizon_year: e.horizon_year,
+                series_count: e.series_count,
                 source_language_code: d.source_language_code,
             })
             .collect();

@@ -39,13 +39,15 @@ pub struct SeriesHit {
 }
 
 /// The searchable fields of a series, named as [`SeriesHit::matched`] names them.
-fn fields(s: &llmarket_proto::forecast::Series) -> [(&'static str, String); 5] {
+fn fields(s: &llmarket_proto::llmarket::forecast::v2::Series) -> [(&'static str, String); 5] {
+    let text =
+        |texts, language: Language| convert::text_in(texts, language.code()).unwrap_or_default();
     [
         ("id", short_id(&s.name).to_owned()),
-        ("title_en", s.title_en.clone()),
-        ("title_zh_hans", s.title_zh_hans.clone()),
-        ("note_en", s.note.clone()),
-        ("note_zh_hans", s.note_zh_hans.clone()),
+        ("title_en", text(&s.titles, Language::En)),
+        ("title_zh_hans", text(&s.titles, Language::Zh)),
+        ("note_en", text(&s.notes, Language::En)),
+        ("note_zh_hans", text(&s.notes, Language::Zh)),
     ]
 }
 

@@ -2,7 +2,7 @@
 //! year, an index, a share of its parent), projected at the rate the report states, and
 //! several series side by side.
 
-use llmarket_proto::forecast as fpb;
+use llmarket_proto::llmarket::forecast::v2 as f2;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -41,11 +41,11 @@ pub struct SeriesComparison {
 }
 
 /// The transform as the protos name it.
-fn proto(transform: Transform) -> fpb::Transform {
+fn proto(transform: Transform) -> f2::Transform {
     match transform {
-        Transform::YearOverYear => fpb::Transform::YearOverYear,
-        Transform::Index => fpb::Transform::Index,
-        Transform::ShareOfParent => fpb::Transform::ShareOfParent,
+        Transform::YearOverYear => f2::Transform::YearOverYear,
+        Transform::Index => f2::Transform::Index,
+        Transform::ShareOfParent => f2::Transform::ShareOfParent,
     }
 }
 
@@ -80,15 +80,15 @@ impl Client {
         query.years.check()?;
         let name = self.series_name(series);
         let fill = match query.fill {
-            Fill::None => fpb::Fill::None,
-            Fill::Interpolate => fpb::Fill::CagrInterpolate,
+            Fill::None => f2::Fill::None,
+            Fill::Interpolate => f2::Fill::CagrInterpolate,
         };
-        let transform = query.transform.map_or(fpb::Transform::None, proto);
+        let transform = query.transform.map_or(f2::Transform::None, proto);
         // Metadata and values at once; their errors in a fixed order (GetSeries first), so the
         // same command always names the same failing call.
         let (info, values) = tokio::join!(
             self.get_series(&name),
-            self.get_observations(convert::observations_request(
+            self.query_observations(convert::observations_request(
                 &name,
                 query.years,
                 transform,
@@ -99,11 +99,12 @@ impl Client {
         // The projection starts from the series' last year, so it extends the data.
         let projected = match query.project_to {
             Some(end_year) => Some(
-                self.project_series(fpb::ProjectSeriesRequest {
-                    series: name.clone(),
+                self.project_series(f2::ProjectSeriesRequest {
+                    name: name.clone(),
+                    edition: None,
                     base_year: info.last_year,
                     end_year,
-                    scenario: Some(fpb::project_series_request::Scenario::StatedRate(true)),
+                    scenario: Some(f2::project_series_request::Scenario::StatedRate(true)),
                     fill: fill as i32,
                 })
                 .await?,
@@ -124,7 +125,7 @@ impl Client {
                     base: convert::point("ProjectSeries", &name, base)?,
                     annual_rate: p.annual_rate,
                     points: convert::points("ProjectSeries", &name, p.projections)?,
-                    horizon_year: (p.horizon_year != 0).then_some(p.horizon_year),
+                    horizon_year: p.horizon_year,
                 })
             })
             .transpose()?;
