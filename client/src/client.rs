@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Page size asked for when listing everything; the servers cap it at their maximum.
-const LIST_PAGE_SIZE: i32 = 1000;
+pub(crate) const LIST_PAGE_SIZE: i32 = 1000;
 /// A bound on pages followed, so a server that keeps handing out tokens cannot loop us forever.
 const MAX_PAGES: usize = 1000;
 
@@ -428,7 +428,7 @@ unary! {
 
 /// Every item of a paged list: `page(token)` fetches one page and its next token, followed
 /// until the token is empty (at most [`MAX_PAGES`] pages).
-async fn all_pages<T, F, Fut>(
+pub(crate) async fn all_pages<T, F, Fut>(
     service: Service,
     call: &'static str,
     mut page: F,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Client,
+    client::{LIST_PAGE_SIZE, all_pages},
     config::{DEFAULT_DATASET, Day, EditionSelection},
     error::{ClientError, Service, required},
     reports::{
@@ -20,11 +21,6 @@ use crate::{
         model::{Kind, Point, Provenance, Qualifier, Unit},
     },
 };
-
-/// Page size asked for when listing everything; the servers cap it at their maximum.
-const PAGE_SIZE: i32 = 1000;
-/// A bound on pages followed, so a server that keeps handing out tokens cannot loop us forever.
-const MAX_PAGES: usize = 1000;
 
 /// The edition a read uses, as the server chose it for the client's selection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,23 +139,17 @@ impl Client {
 
     /// Every edition of `parent` (`datasets/{d}`, or `datasets/-` for every dataset), all pages.
     pub async fn list_editions(&self, parent: &str) -> Result<Vec<f2::Edition>, ClientError> {
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..MAX_PAGES {
+        all_pages(Service::Forecast, "ListEditions", |page_token| async move {
             let page = self
                 .v2_list_editions_page(f2::ListEditionsRequest {
                     parent: parent.to_owned(),
-                    page_size: PAGE_SIZE,
+                    page_size: LIST_PAGE_SIZE,
                     page_token,
                 })
                 .await?;
-            all.extend(page.editions);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
-            }
-            page_token = page.next_page_token;
-        }
-        Err(too_many_pages("ListEditions"))
+            Ok((page.editions, page.next_page_token))
+        })
+        .await
     }
 
     /// Every revision of the series `name` (v2), of `year` only if given, from editions
@@ -170,25 +160,25 @@ impl Client {
         year: Option<i32>,
         as_of: Option<Day>,
     ) -> Result<(Vec<f2::SeriesRevision>, String), ClientError> {
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..MAX_PAGES {
-            let page = self
-                .v2_list_series_revisions_page(f2::ListSeriesRevisionsRequest {
-                    name: name.to_owned(),
-                    year,
-                    as_of: as_of.map(date),
-                    page_size: PAGE_SIZE,
-                    page_token,
-                })
-                .await?;
-            all.extend(page.revisions);
-            if page.next_page_token.is_empty() {
-                return Ok((all, page.data_version));
+        let data_version = std::cell::RefCell::new(String::new());
+        let revisions = all_pages(Service::Forecast, "ListSeriesRevisions", |page_token| {
+            let data_version = &data_version;
+            async move {
+                let page = self
+                    .v2_list_series_revisions_page(f2::ListSeriesRevisionsRequest {
+                        name: name.to_owned(),
+                        year,
+                        as_of: as_of.map(date),
+                        page_size: LIST_PAGE_SIZE,
+                        page_token,
+                    })
+                    .await?;
+                *data_version.borrow_mut() = page.data_version;
+                Ok((page.revisions, page.next_page_token))
             }
-            page_token = page.next_page_token;
-        }
-        Err(too_many_pages("ListSeriesRevisions"))
+        })
+        .await?;
+        Ok((revisions, data_version.into_inner()))
     }
 
     /// The v2 dataset this client reads (`datasets/{d}`), and the edition its dataset name pins
@@ -324,22 +314,16 @@ impl Client {
 
     /// Every v1 dataset (ADR 0007: how a v1 id names its v2 edition), all pages.
     async fn v1_datasets(&self) -> Result<Vec<fpb::Dataset>, ClientError> {
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..MAX_PAGES {
+        all_pages(Service::Forecast, "ListDatasets", |page_token| async move {
             let page = self
                 .v1_list_datasets_page(fpb::ListDatasetsRequest {
-                    page_size: PAGE_SIZE,
+                    page_size: LIST_PAGE_SIZE,
                     page_token,
                 })
                 .await?;
-            all.extend(page.datasets);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
-            }
-            page_token = page.next_page_token;
-        }
-        Err(too_many_pages("ListDatasets"))
+            Ok((page.datasets, page.next_page_token))
+        })
+        .await
     }
 
     /// The client's dataset and the edition its reads use: the one its selection names, else
@@ -365,7 +349,7 @@ impl Client {
         let page = self
             .v2_list_editions_page(f2::ListEditionsRequest {
                 parent: dataset.clone(),
-                page_size: PAGE_SIZE,
+                page_size: LIST_PAGE_SIZE,
                 page_token: String::new(),
             })
             .await?;
@@ -597,13 +581,6 @@ fn published(date: Date) -> String {
 
 fn bad(call: &'static str, problem: String) -> ClientError {
     ClientError::bad_data(Service::Forecast, call, problem)
-}
-
-fn too_many_pages(call: &'static str) -> ClientError {
-    bad(
-        call,
-        format!("more than {MAX_PAGES} pages: the server keeps returning a next_page_token"),
-    )
 }
 
 #[cfg(test)]
