@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use llmarket_kit::{data::EditionMeta, hash::IdMap};
 
-use super::vocabulary::Vocabulary;
+use super::{v2::names::VocabularyNames, vocabulary::Vocabulary};
 
 /// One edition of a dataset and the vocabulary it reads.
 #[derive(Debug)]
@@ -23,6 +23,31 @@ pub struct Edition {
     pub vocabulary: Arc<Vocabulary>,
     /// Where the edition's files are (its `taxonomy.toml`, else its directory), for errors.
     pub origin: String,
+    /// `datasets/{dataset}/editions/{edition}`.
+    pub name: String,
+    /// The v2 names of its vocabulary under its dataset (shared with the editions that read the
+    /// same vocabulary), made by [`Editions::new`].
+    pub names: Arc<VocabularyNames>,
+}
+
+impl Edition {
+    /// An edition of `meta` reading `vocabulary`; its v2 names are made when the editions are
+    /// assembled ([`Editions::new`]).
+    pub fn new(
+        meta: EditionMeta,
+        v1_dataset: String,
+        vocabulary: Arc<Vocabulary>,
+        origin: String,
+    ) -> Self {
+        Self {
+            name: llmarket_proto::names::v2::edition_name(&meta.dataset, &meta.id),
+            meta,
+            v1_dataset,
+            vocabulary,
+            origin,
+            names: Arc::default(),
+        }
+    }
 }
 
 /// The editions of one dataset, in publication order (the latest last).
@@ -77,12 +102,34 @@ pub struct Editions {
 }
 
 impl Editions {
-    /// Editions assembled by [`super::load`].
+    /// Editions assembled by [`super::load`], each with the v2 names of its vocabulary.
     pub(crate) fn new(
-        datasets: Vec<DatasetEditions>,
+        mut datasets: Vec<DatasetEditions>,
         v1_schemes: IdMap<String>,
         shadowed: Vec<(String, String)>,
     ) -> Self {
+        for dataset in &mut datasets {
+            let v1_ids: Vec<String> = dataset.v1_ids().map(str::to_owned).collect();
+            let mut made: Vec<(Arc<Vocabulary>, Arc<VocabularyNames>)> = Vec::new();
+            for edition in &mut dataset.editions {
+                let shared = made
+                    .iter()
+                    .find(|(vocabulary, _)| Arc::ptr_eq(vocabulary, &edition.vocabulary));
+                edition.names = match shared {
+                    Some((_, names)) => Arc::clone(names),
+                    None => {
+                        let names = Arc::new(VocabularyNames::new(
+                            &dataset.id,
+                            &edition.vocabulary,
+                            v1_ids.iter().map(String::as_str),
+                            |scheme| v1_schemes.get(scheme).is_some_and(|d| *d == dataset.id),
+                        ));
+                        made.push((Arc::clone(&edition.vocabulary), Arc::clone(&names)));
+                        names
+                    }
+                };
+            }
+        }
         Self {
             datasets,
             v1_schemes,
@@ -118,16 +165,16 @@ mod tests {
     use llmarket_kit::data::PublishDate;
 
     fn edition(id: &str, published: Option<&str>) -> Edition {
-        Edition {
-            meta: EditionMeta {
+        Edition::new(
+            EditionMeta {
                 dataset: "d".into(),
                 id: id.into(),
                 published: published.map(|p| PublishDate::parse(p).unwrap()),
             },
-            v1_dataset: format!("d-{id}"),
-            vocabulary: Arc::default(),
-            origin: String::new(),
-        }
+            format!("d-{id}"),
+            Arc::default(),
+            String::new(),
+        )
     }
 
     #[test]

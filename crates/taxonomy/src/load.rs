@@ -212,12 +212,7 @@ impl Vocabulary {
             own.push(vocabulary.is_some());
             read.push((
                 at,
-                Edition {
-                    meta,
-                    v1_dataset: v1_id,
-                    vocabulary: vocabulary.unwrap_or_default(),
-                    origin,
-                },
+                Edition::new(meta, v1_id, vocabulary.unwrap_or_default(), origin),
             ));
         }
         let datasets = group_editions(read, &own)?;

@@ -196,6 +196,20 @@ impl Vocabulary {
         &self.concepts[index as usize]
     }
 
+    /// The index of `concept`, one of this vocabulary's concepts (its place in
+    /// [`concepts`](Self::concepts), found from its address).
+    ///
+    /// # Panics
+    /// When `concept` is not one of this vocabulary's.
+    pub fn index_of(&self, concept: &Concept) -> ConceptIndex {
+        let size = std::mem::size_of::<Concept>();
+        let offset = (concept as *const Concept as usize)
+            .checked_sub(self.concepts.as_ptr() as usize)
+            .filter(|offset| offset % size == 0 && offset / size < self.concepts.len());
+        let index = offset.expect("a concept of this vocabulary") / size;
+        ConceptIndex::try_from(index).expect("concept indices fit a ConceptIndex")
+    }
+
     /// The concepts of scheme `scheme` in vocabulary order, or only the direct narrower concepts
     /// of its concept `broader`.
     pub fn list_concepts(

@@ -11,6 +11,7 @@
 //! before paging.
 
 pub mod filter;
+pub mod names;
 pub mod reply;
 pub mod scope;
 

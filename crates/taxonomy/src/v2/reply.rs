@@ -3,10 +3,7 @@
 
 use llmarket_proto::{
     llmarket::taxonomy::v2 as pb,
-    names::{
-        SeriesName,
-        v2::{concept_name, milestone_name, scheme_name},
-    },
+    names::v2::{milestone_name, scheme_name},
 };
 
 use super::{
@@ -53,10 +50,20 @@ impl Reply<'_> {
         )
     }
 
-    /// The v2 name of `concept` of `source`.
-    pub fn concept_name(&self, source: Source<'_>, concept: &Concept) -> String {
-        let scheme = &source.vocabulary().schemes()[concept.scheme];
-        concept_name(source.id(), &scheme.id, &concept.id)
+    /// Whether the caller may read the scheme at index `scheme` of the vocabulary of `source`.
+    fn may_read_scheme_at(&self, source: Source<'_>, scheme: usize) -> bool {
+        self.access.may_read_scheme_in(
+            source.id(),
+            &source.vocabulary().schemes()[scheme].id,
+            source.names().v1_served(scheme),
+        )
+    }
+
+    /// The v2 name of `concept` of `source` (made at load).
+    pub fn concept_name<'a>(&self, source: Source<'a>, concept: &Concept) -> &'a str {
+        source
+            .names()
+            .concept(source.vocabulary().index_of(concept))
     }
 
     /// The names of the concepts at `indices` the caller may read.
@@ -64,9 +71,8 @@ impl Reply<'_> {
         let vocabulary = source.vocabulary();
         indices
             .iter()
-            .map(|&i| vocabulary.concept_at(i))
-            .filter(|c| self.may_read_scheme(source, &vocabulary.scheme_of(c).id))
-            .map(|c| self.concept_name(source, c))
+            .filter(|&&i| self.may_read_scheme_at(source, vocabulary.concept_at(i).scheme))
+            .map(|&i| source.names().concept(i).to_owned())
             .collect()
     }
 
@@ -86,31 +92,23 @@ impl Reply<'_> {
 
     /// The v2 names of the series `concept` explains, those the caller may read.
     pub fn series(&self, source: Source<'_>, concept: &Concept) -> Vec<String> {
-        concept
-            .series
+        let index = source.vocabulary().index_of(concept);
+        source
+            .names()
+            .series(index)
             .iter()
-            .filter_map(|v1| {
-                let name = SeriesName::parse(v1).ok()?;
-                let v2 = llmarket_proto::names::series_name(source.id(), name.series);
-                let known = self
-                    .editions
-                    .dataset(source.id())?
-                    .v1_ids()
-                    .any(|id| id == name.dataset);
-                let readable = if known {
-                    self.access.may_read_edition(source.id(), name.dataset)
-                } else {
-                    self.access.may_read_v2_name(&v2)
-                };
-                readable.then_some(v2)
+            .filter(|linked| match &linked.v1_dataset {
+                Some(v1) => self.access.may_read_edition(source.id(), v1),
+                None => self.access.may_read_v2_name(&linked.name),
             })
+            .map(|linked| linked.name.clone())
             .collect()
     }
 
     /// A concept in `view`.
     pub fn concept(&self, source: Source<'_>, concept: &Concept, view: View) -> pb::Concept {
         let basic = pb::Concept {
-            name: self.concept_name(source, concept),
+            name: self.concept_name(source, concept).to_owned(),
             notation: concept.notation.clone(),
             pref_labels: localized(&concept.pref_label),
             edition: source.edition_name(),

@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetail, ErrorInfo, ResourceInfo, StatusExt as _};
 
-use super::super::{
-    editions::{DatasetEditions, Edition, Editions, Selector},
-    vocabulary::Vocabulary,
+use super::{
+    super::{
+        editions::{DatasetEditions, Edition, Editions, Selector},
+        vocabulary::Vocabulary,
+    },
+    names::VocabularyNames,
 };
 use llmarket_kit::{
     access::Access,
@@ -163,7 +166,12 @@ impl<'a> Source<'a> {
 
     /// `datasets/{dataset}/editions/{edition}`.
     pub fn edition_name(&self) -> String {
-        llmarket_proto::names::v2::edition_name(&self.dataset.id, &self.edition.meta.id)
+        self.edition.name.clone()
+    }
+
+    /// The v2 names of the edition's vocabulary.
+    pub fn names(&self) -> &'a VocabularyNames {
+        &self.edition.names
     }
 }
 
