@@ -368,6 +368,21 @@ pub(crate) fn observations_request(
     }
 }
 
+/// The request for the growth of `series` over `years` (all: its first and last stated years).
+pub(crate) fn growth_request(
+    series: &str,
+    years: YearSpan,
+    fill: f2::Fill,
+) -> f2::ComputeGrowthRequest {
+    f2::ComputeGrowthRequest {
+        name: series.to_owned(),
+        edition: None,
+        start_year: years.start,
+        end_year: years.end,
+        fill: fill as i32,
+    }
+}
+
 /// A dataset as its edition `e` states it, checked; `currency` is the ISO 4217 code of its
 /// monetary values.
 pub(crate) fn dataset(

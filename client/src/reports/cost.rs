@@ -136,13 +136,11 @@ impl Client {
             )
         };
         // The whole stated series (0 to 0: its first and last stated years), whatever the span.
-        let fall = self.compute_growth(f2::ComputeGrowthRequest {
-            name: series.clone(),
-            edition: None,
-            start_year: None,
-            end_year: None,
-            fill: f2::Fill::None as i32,
-        });
+        let fall = self.compute_growth(convert::growth_request(
+            &series,
+            YearSpan::all(),
+            f2::Fill::None,
+        ));
         let applications_scheme = self.scheme_name(APPLICATIONS_SCHEME);
         let words =
             async { Ok::<_, ClientError>(self.concepts_of(&applications_scheme, language).await) };

@@ -86,13 +86,11 @@ impl Client {
                         f2::Transform::None,
                         f2::Fill::CagrInterpolate,
                     )),
-                    self.compute_growth(f2::ComputeGrowthRequest {
-                        name: series.clone(),
-                        edition: None,
-                        start_year: years.start,
-                        end_year: years.end,
-                        fill: f2::Fill::CagrInterpolate as i32,
-                    }),
+                    self.compute_growth(convert::growth_request(
+                        &series,
+                        years,
+                        f2::Fill::CagrInterpolate,
+                    )),
                     self.compute_breakdown(f2::ComputeBreakdownRequest {
                         name: series.clone(),
                         edition: None,

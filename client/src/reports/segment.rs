@@ -162,13 +162,11 @@ impl Client {
         let (info, values, growth, share) = tokio::join!(
             self.get_series(name),
             self.query_observations(values_request(f2::Transform::None)),
-            self.compute_growth(f2::ComputeGrowthRequest {
-                name: name.to_owned(),
-                edition: None,
-                start_year: years.start,
-                end_year: years.end,
-                fill: f2::Fill::CagrInterpolate as i32,
-            }),
+            self.compute_growth(convert::growth_request(
+                name,
+                years,
+                f2::Fill::CagrInterpolate
+            )),
             self.query_observations(values_request(f2::Transform::ShareOfParent)),
         );
         let info = info?;
