@@ -203,39 +203,49 @@ fn positive(value: Option<f64>) -> Option<f64> {
 
 /// The text of `texts` in `code` exactly, if any.
 pub(crate) fn text_in(texts: &[f2::LocalizedText], code: &str) -> Option<String> {
+    text_of(pairs(texts), code).map(str::to_owned)
+}
+
+/// Each (language code, text) of forecast texts.
+fn pairs(texts: &[f2::LocalizedText]) -> impl Iterator<Item = (&str, &str)> + Clone {
     texts
         .iter()
-        .find(|t| t.language_code == code && !t.text.is_empty())
-        .map(|t| t.text.clone())
+        .map(|t| (t.language_code.as_str(), t.text.as_str()))
+}
+
+/// The non-empty text of `texts` in `code` exactly, if any.
+fn text_of<'a>(mut texts: impl Iterator<Item = (&'a str, &'a str)>, code: &str) -> Option<&'a str> {
+    texts
+        .find(|(language, text)| *language == code && !text.is_empty())
+        .map(|(_, text)| text)
 }
 
 /// The text of `texts` in `language`, falling back to the other language, then to any.
-pub fn pick_text(language: Language, texts: &[f2::LocalizedText]) -> String {
+fn pick<'a>(language: Language, texts: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
     let other = match language {
         Language::En => Language::Zh,
         Language::Zh => Language::En,
     };
-    text_in(texts, language.code())
-        .or_else(|| text_in(texts, other.code()))
-        .or_else(|| {
-            texts
-                .iter()
-                .find(|t| !t.text.is_empty())
-                .map(|t| t.text.clone())
-        })
+    text_of(texts.clone(), language.code())
+        .or_else(|| text_of(texts.clone(), other.code()))
+        .or_else(|| texts.map(|(_, text)| text).find(|text| !text.is_empty()))
         .unwrap_or_default()
+        .to_owned()
+}
+
+/// The text of `texts` in `language`, falling back to the other language, then to any.
+pub fn pick_text(language: Language, texts: &[f2::LocalizedText]) -> String {
+    pick(language, pairs(texts))
 }
 
 /// As [`pick_text`], for the taxonomy contract's texts.
 pub(crate) fn pick_taxonomy_text(language: Language, texts: &[t2::LocalizedText]) -> String {
-    let texts: Vec<f2::LocalizedText> = texts
-        .iter()
-        .map(|t| f2::LocalizedText {
-            language_code: t.language_code.clone(),
-            text: t.text.clone(),
-        })
-        .collect();
-    pick_text(language, &texts)
+    pick(
+        language,
+        texts
+            .iter()
+            .map(|t| (t.language_code.as_str(), t.text.as_str())),
+    )
 }
 
 /// An observation of `series`, checked.
