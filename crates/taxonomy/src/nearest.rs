@@ -38,11 +38,8 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
                 vocabulary,
                 scheme,
                 concept,
-                vocabulary
-                    .concepts()
-                    .iter()
-                    .filter(|c| access.may_read_scheme(&vocabulary.scheme_of(c).id))
-                    .map(|c| (c.name.clone(), c)),
+                |owner| access.may_read_scheme(owner),
+                |c| c.name.clone(),
             ),
         ),
         Error::MilestoneNotFound { milestone } => (
@@ -67,18 +64,23 @@ pub fn status(error: Error, vocabulary: &Vocabulary, access: &Access) -> Status 
     .status(Status::from(error).message())
 }
 
-/// The names of `candidates` (each a concept of `vocabulary` with the name to give it) nearest
-/// to the missing `scheme/concept`: by its id, and by the labels and notation of the concepts of
-/// that scheme (another scheme's one step further).
-pub fn nearest_concepts<'a>(
+/// The concepts of `vocabulary` nearest to the missing `scheme/concept`, among those of the
+/// schemes `readable` accepts (by id), each as `name` names it: by id, and by the labels and
+/// notation of the concepts of that scheme (another scheme's one step further).
+pub fn nearest_concepts(
     vocabulary: &Vocabulary,
     scheme: &str,
     concept: &str,
-    candidates: impl Iterator<Item = (String, &'a Concept)>,
+    readable: impl Fn(&str) -> bool,
+    name: impl Fn(&Concept) -> String,
 ) -> Vec<String> {
+    let candidates = vocabulary
+        .concepts()
+        .iter()
+        .filter(|c| readable(&vocabulary.scheme_of(c).id));
     nearest(
         &slug(&format!("{scheme}/{concept}")),
-        candidates.map(|(name, c)| {
+        candidates.map(|c| {
             let owner = &vocabulary.scheme_of(c).id;
             let mut keys = vec![(slug(&format!("{owner}/{}", c.id)), 0)];
             if owner == scheme {
@@ -87,7 +89,7 @@ pub fn nearest_concepts<'a>(
                 // Another scheme's concept is one step further than this scheme's.
                 keys.extend(same_scheme_keys(scheme, c).map(|(key, penalty)| (key, penalty + 1)));
             }
-            (name, keys)
+            (name(c), keys)
         }),
     )
 }

@@ -21,7 +21,7 @@ use llmarket_proto::{
     llmarket::taxonomy::v2 as pb,
     names::{
         ANY, DatasetName, SeriesName,
-        v2::{ConceptName, MilestoneName, SchemeName, concept_name, milestone_name, scheme_name},
+        v2::{ConceptName, MilestoneName, SchemeName, milestone_name, scheme_name},
     },
 };
 use tonic::{Request, Response, Status};
@@ -139,19 +139,12 @@ fn nearest_concepts(
     scheme: &str,
     concept: &str,
 ) -> Vec<String> {
-    let vocabulary = source.vocabulary();
     let mut found = super::nearest::nearest_concepts(
-        vocabulary,
+        source.vocabulary(),
         scheme,
         concept,
-        vocabulary
-            .concepts()
-            .iter()
-            .filter(|c| reply.may_read_scheme(source, &vocabulary.scheme_of(c).id))
-            .map(|c| {
-                let s = &vocabulary.scheme_of(c).id;
-                (concept_name(source.id(), s, &c.id), c)
-            }),
+        |owner| reply.may_read_scheme(source, owner),
+        |c| reply.concept_name(source, c).to_owned(),
     );
     found.truncate(llmarket_kit::nearest::MAX_NEAREST);
     found
