@@ -401,7 +401,6 @@ macro_rules! unary {
 unary! {
     forecast ForecastServiceClient {
         v1_get_dataset => get_dataset("GetDataset", fpb::GetDatasetRequest) -> fpb::GetDatasetResponse;
-        v1_list_datasets_page => list_datasets("ListDatasets", fpb::ListDatasetsRequest) -> fpb::ListDatasetsResponse;
     }
     forecast ForecastV2Client {
         v2_get_dataset => get_dataset("GetDataset", f2::GetDatasetRequest) -> f2::Dataset;

@@ -29,8 +29,6 @@ pub struct ResolvedEdition {
     pub dataset: String,
     /// The edition, `datasets/{dataset}/editions/{edition}`.
     pub edition: String,
-    /// The v1 id of the edition (`datasets/cic-global-llm-2026`), by which contract v1 names it.
-    pub v1_dataset: Option<String>,
 }
 
 /// What a client follows: its dataset as v2 names it, and the edition its reads use (none: the
@@ -226,7 +224,7 @@ impl Client {
     }
 
     /// The edition the client's selection chooses, as the server chooses it (a `ListSeries` of
-    /// one item with the selector: its answer names the edition), with its v1 id.
+    /// one item with the selector: its answer names the edition).
     pub async fn resolve_edition(&self) -> Result<ResolvedEdition, ClientError> {
         let (dataset, pinned) = self.v2_dataset().await?;
         let edition = match (self.edition_selector(&dataset), pinned) {
@@ -251,22 +249,7 @@ impl Client {
                 }
             }
         };
-        let chosen = self
-            .v2_get_edition(f2::GetEditionRequest {
-                name: edition.clone(),
-            })
-            .await?;
-        let v1_dataset = self
-            .v1_datasets()
-            .await?
-            .into_iter()
-            .find(|d| !d.version.is_empty() && d.version == chosen.content_version)
-            .map(|d| d.name);
-        Ok(ResolvedEdition {
-            dataset,
-            edition,
-            v1_dataset,
-        })
+        Ok(ResolvedEdition { dataset, edition })
     }
 
     /// This client reading its dataset as contract v2 names it (`datasets/{d}`), from the
@@ -310,20 +293,6 @@ impl Client {
             client.edition = EditionSelection::Edition(edition);
         }
         client
-    }
-
-    /// Every v1 dataset (ADR 0007: how a v1 id names its v2 edition), all pages.
-    async fn v1_datasets(&self) -> Result<Vec<fpb::Dataset>, ClientError> {
-        all_pages(Service::Forecast, "ListDatasets", |page_token| async move {
-            let page = self
-                .v1_list_datasets_page(fpb::ListDatasetsRequest {
-                    page_size: LIST_PAGE_SIZE,
-                    page_token,
-                })
-                .await?;
-            Ok((page.datasets, page.next_page_token))
-        })
-        .await
     }
 
     /// The client's dataset and the edition its reads use: the one its selection names, else
