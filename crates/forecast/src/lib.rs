@@ -214,7 +214,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         let breakdown = analysis::breakdown(series, query.args, query.target.fill)?;
         Ok(versioned(
             &shown_version(&catalog, &access),
-            convert::breakdown_response(series.name(), breakdown),
+            convert::breakdown_response(series.name().into_owned(), breakdown),
         ))
     }
 
@@ -237,7 +237,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApi {
         )?;
         Ok(versioned(
             &shown_version(&catalog, &access),
-            convert::projection_response(series.name(), projection),
+            convert::projection_response(series.name().into_owned(), projection),
         ))
     }
 

@@ -136,16 +136,21 @@ impl Catalog {
                 "id",
                 file.path.as_str(),
             )?;
-            dataset.edition = source
-                .edition
-                .clone()
-                .unwrap_or_else(|| EditionMeta::unnamed(&dataset.id));
+            dataset.set_edition(
+                source
+                    .edition
+                    .clone()
+                    .unwrap_or_else(|| EditionMeta::unnamed(&dataset.id)),
+            );
             FileCheck::new(&file.path).unique(
                 &mut editions,
-                (dataset.edition.dataset.clone(), dataset.edition.id.clone()),
+                (
+                    dataset.edition().dataset.clone(),
+                    dataset.edition().id.clone(),
+                ),
                 format_args!(
                     "edition {}",
-                    names::v2::edition_name(&dataset.edition.dataset, &dataset.edition.id)
+                    names::v2::edition_name(&dataset.edition().dataset, &dataset.edition().id)
                 ),
                 "edition",
                 file.path.as_str(),

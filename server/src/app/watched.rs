@@ -45,7 +45,7 @@ impl Served<'_> {
             for d in catalog.v2_datasets() {
                 let entry = datasets.entry(d.id.clone()).or_default();
                 for edition in catalog.editions_of(d) {
-                    entry.latest_edition = edition.edition_name();
+                    entry.latest_edition = edition.edition_name().to_owned();
                     entry.v1_ids.push(edition.id.clone());
                 }
             }

@@ -50,7 +50,7 @@ pub fn breakdown<'a>(
     let components = series.components();
     if components.is_empty() {
         return Err(Error::NoComponents {
-            series: series.name(),
+            series: series.name().into_owned(),
         });
     }
     let year = match year {
@@ -121,7 +121,7 @@ fn common_year(
         }
     }
     Err(Error::NoCommonYear {
-        series: series.name(),
+        series: series.name().into_owned(),
         fill_asked: fill == Fill::CagrInterpolate,
     })
 }

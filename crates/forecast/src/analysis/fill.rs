@@ -43,7 +43,7 @@ impl<'a> SeriesRef<'a> {
     pub(super) fn missing(&self, year: i32, fill: Fill, needed_for: String) -> Error {
         let between = self.series.neighbours(year).map(|(a, b)| (a.year, b.year));
         Error::missing(
-            self.name(),
+            self.name().into_owned(),
             year,
             needed_for,
             fill == Fill::CagrInterpolate,
@@ -68,7 +68,7 @@ impl<'a> SeriesRef<'a> {
             Ok(())
         } else {
             Err(Error::NotPositive {
-                series: self.name(),
+                series: self.name().into_owned(),
                 year: obs.year,
                 value: obs.value,
                 needed_for: needed_for(),

@@ -77,7 +77,7 @@ pub fn project(
         Scenario::AnnualRate(rate) => (rate, None),
         Scenario::StatedRate => {
             let stated = projection_rate(series).ok_or_else(|| Error::NoStatedRate {
-                series: series.name(),
+                series: series.name().into_owned(),
             })?;
             (stated.value, Some(stated.clone()))
         }

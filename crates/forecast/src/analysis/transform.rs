@@ -30,7 +30,7 @@ pub fn observations(
     };
     let parent = match transform {
         Transform::ShareOfParent => Some(series.parent().ok_or_else(|| Error::NoParent {
-            series: series.name(),
+            series: series.name().into_owned(),
         })?),
         Transform::None | Transform::YearOverYear | Transform::Index => None,
     };
@@ -78,7 +78,7 @@ pub fn observations(
                         Some(total) => {
                             parent.positive(&total, needed_for)?;
                             let how = Derivation {
-                                parent: parent.name(),
+                                parent: parent.name().into_owned(),
                                 ..Derivation::of(MethodKind::ShareOfParent, &[&value, &total])
                             };
                             Some(ratio(

@@ -149,7 +149,7 @@ pub fn series(s: SeriesRef<'_>, with_observations: bool) -> pb::Series {
     let dataset = &s.dataset.id;
     let data = s.series;
     pb::Series {
-        name: s.name(),
+        name: s.name().into_owned(),
         title_zh_hans: data.title_zh_hans.clone(),
         title_en: data.title_en.clone(),
         unit: unit(data.unit).into(),
@@ -208,7 +208,7 @@ pub fn breakdown_response(series: String, b: Breakdown<'_>) -> pb::GetBreakdownR
             .parts
             .into_iter()
             .map(|part| pb::BreakdownComponent {
-                series: part.series.name(),
+                series: part.series.name().into_owned(),
                 title_en: part.series.series.title_en.clone(),
                 title_zh_hans: part.series.series.title_zh_hans.clone(),
                 value: Some(part.value.into()),

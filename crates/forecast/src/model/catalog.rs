@@ -1,10 +1,11 @@
 //! Series, datasets and the catalog of every dataset a process serves, indexed by id; built
 //! once by [`crate::load`] and immutable afterwards. Plain Rust, no tonic.
 
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use super::{
     observation::Observation,
+    v2_names::V2Names,
     values::{RateKind, StatedRate, Unit},
 };
 use llmarket_proto::names::{dataset_name, series_name};
@@ -122,8 +123,8 @@ pub struct DatasetInfo {
 pub struct Dataset {
     /// The v1 dataset id.
     pub id: String,
-    /// Which edition of which v2 dataset this is.
-    pub edition: EditionMeta,
+    /// Which edition of which v2 dataset this is ([`Dataset::set_edition`]).
+    edition: EditionMeta,
     /// Its metadata.
     pub info: DatasetInfo,
     /// Hash of the data file's text, in hex.
@@ -137,6 +138,8 @@ pub struct Dataset {
     /// The concepts that explain each series, by series id, in name order
     /// ([`Catalog::with_concepts`]).
     concepts: IdMap<Vec<LinkedConcept>>,
+    /// The names contract v2 gives the edition and its series.
+    v2_names: V2Names,
 }
 
 impl Dataset {
@@ -151,8 +154,10 @@ impl Dataset {
             })
             .max()
             .unwrap_or(0);
+        let edition = EditionMeta::unnamed(&id);
+        let v2_names = V2Names::new(&edition, &series);
         Self {
-            edition: EditionMeta::unnamed(&id),
+            edition,
             id,
             info,
             version,
@@ -160,7 +165,20 @@ impl Dataset {
             index,
             horizon,
             concepts: IdMap::default(),
+            v2_names,
         }
+    }
+
+    /// Which edition of which v2 dataset this is.
+    pub fn edition(&self) -> &EditionMeta {
+        &self.edition
+    }
+
+    /// Names this edition `meta` (its v2 dataset and edition id), and so its resources'
+    /// names in contract v2.
+    pub fn set_edition(&mut self, meta: EditionMeta) {
+        self.v2_names = V2Names::new(&meta, &self.series);
+        self.edition = meta;
     }
 
     /// The concepts of this edition's vocabulary that explain series `id`, in name order; empty
@@ -178,9 +196,16 @@ impl Dataset {
         }
     }
 
-    /// The v2 edition name, `datasets/{dataset}/editions/{edition}`.
-    pub fn edition_name(&self) -> String {
-        llmarket_proto::names::v2::edition_name(&self.edition.dataset, &self.edition.id)
+    /// The v2 edition name, `datasets/{dataset}/editions/{edition}` (made when the edition
+    /// was named).
+    pub fn edition_name(&self) -> &str {
+        self.v2_names.edition()
+    }
+
+    /// The v2 name of series `id`, `datasets/{dataset}/series/{id}` (made when the edition was
+    /// named); `None` when the edition has no such series.
+    pub fn v2_series_name(&self, id: &str) -> Option<&str> {
+        self.index.get(id).and_then(|&i| self.v2_names.series(i))
     }
 
     /// The last year the dataset states any value for: derived values after it go beyond
@@ -422,8 +447,12 @@ impl Catalog {
                 edition: id.to_owned(),
                 nearest: nearest(
                     id,
-                    self.editions_of(dataset)
-                        .map(|e| (e.edition_name(), vec![(e.edition.id.to_lowercase(), 0)])),
+                    self.editions_of(dataset).map(|e| {
+                        (
+                            e.edition_name().to_owned(),
+                            vec![(e.edition.id.to_lowercase(), 0)],
+                        )
+                    }),
                 ),
             },
             // A v2 dataset is made of its editions: it has at least one.
@@ -493,7 +522,10 @@ fn latest(catalog: &Catalog) -> Vec<(String, (String, &DatasetInfo))> {
     datasets
         .filter_map(|d| {
             let latest = catalog.editions_of(d).next_back()?;
-            Some((dataset_name(&d.id), (latest.edition_name(), &latest.info)))
+            Some((
+                dataset_name(&d.id),
+                (latest.edition_name().to_owned(), &latest.info),
+            ))
         })
         .collect()
 }
@@ -502,7 +534,10 @@ fn latest(catalog: &Catalog) -> Vec<(String, (String, &DatasetInfo))> {
 fn editions(catalog: &Catalog) -> Vec<(String, (&DatasetInfo, &EditionMeta, &str))> {
     let datasets = catalog.datasets.iter();
     datasets
-        .map(|d| (d.edition_name(), (&d.info, &d.edition, d.version.as_str())))
+        .map(|d| {
+            let name = d.edition_name().to_owned();
+            (name, (&d.info, &d.edition, d.version.as_str()))
+        })
         .collect()
 }
 
@@ -547,9 +582,17 @@ impl<'a> SeriesRef<'a> {
         }
     }
 
-    /// The resource name, `datasets/{dataset}/series/{series}`, in the contract it is read in.
-    pub fn name(&self) -> String {
-        series_name(self.dataset.name_id(self.names), &self.series.id)
+    /// The resource name, `datasets/{dataset}/series/{series}`, in the contract it is read in:
+    /// in v2 the name made when the edition was named, in v1 formatted.
+    pub fn name(&self) -> Cow<'a, str> {
+        let made = match self.names {
+            Names::V2 => self.dataset.v2_series_name(&self.series.id),
+            Names::V1 => None,
+        };
+        made.map_or_else(
+            || series_name(self.dataset.name_id(self.names), &self.series.id).into(),
+            Cow::Borrowed,
+        )
     }
 
     /// The series this one is a component of.

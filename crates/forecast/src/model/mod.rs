@@ -2,11 +2,12 @@
 //! no tonic; built once by [`super::load`] and immutable afterwards.
 //!
 //! [`values`] holds what describes an observation; [`observation`] one observation;
-//! [`derivation`] what a derived value was computed from; [`catalog`] the series, datasets and the catalog that index them.
+//! [`derivation`] what a derived value was computed from; [`catalog`] the series, datasets and the catalog that index them; `v2_names` the names contract v2 gives them, made at load.
 
 pub mod catalog;
 pub mod derivation;
 pub mod observation;
+mod v2_names;
 pub mod values;
 
 pub use self::{

@@ -53,7 +53,7 @@ fn shown_version<'a>(catalog: &'a Catalog, access: &Access) -> Cow<'a, DataVersi
     catalog.data_version().scoped(|v1_id| {
         catalog
             .dataset(v1_id)
-            .is_ok_and(|e| access.may_read_edition(&e.edition.dataset, v1_id))
+            .is_ok_and(|e| access.may_read_edition(&e.edition().dataset, v1_id))
     })
 }
 
@@ -157,17 +157,17 @@ fn choose<'c>(
     if !access.may_see_dataset(id, v1_ids(catalog, dataset)) {
         access.edition(id, "", name)?;
     }
-    let readable = |e: &&Dataset| access.may_read_edition(&e.edition.dataset, &e.id);
+    let readable = |e: &&Dataset| access.may_read_edition(&e.edition().dataset, &e.id);
     let edition = match choice {
         EditionChoice::Latest => catalog.editions_of(dataset).rev().find(readable),
         EditionChoice::AsOf(day) => catalog
             .editions_of(dataset)
             .rev()
             .filter(readable)
-            .find(|e| e.edition.published_by(day)),
+            .find(|e| e.edition().published_by(day)),
         EditionChoice::Id(_) => match catalog.edition(dataset, choice) {
             Ok(edition) => {
-                access.edition(&edition.edition.dataset, &edition.id, name)?;
+                access.edition(&edition.edition().dataset, &edition.id, name)?;
                 Some(edition)
             }
             Err(e) => {
@@ -402,38 +402,32 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
                         .any(|l| l.name == *c && may_read(&access, s.dataset, l))
                 })
         };
-        // Each edition's name once, not once per series.
-        let edition_names: Vec<String> = editions.iter().map(|e| e.edition_name()).collect();
-        let mut series: Vec<(String, SeriesRef<'_>, &str)> = editions
+        let mut series: Vec<(Cow<'_, str>, SeriesRef<'_>)> = editions
             .iter()
-            .zip(&edition_names)
-            .flat_map(|(e, edition_name)| {
-                e.series().iter().map(move |series| {
-                    let s = SeriesRef {
-                        dataset: e,
-                        series,
-                        names: Names::V2,
-                    };
-                    (s, edition_name.as_str())
+            .filter(|e| access.may_read_edition(&e.edition().dataset, &e.id))
+            .flat_map(|e| {
+                e.series().iter().map(move |series| SeriesRef {
+                    dataset: e,
+                    series,
+                    names: Names::V2,
                 })
             })
-            .filter(|(s, _)| access.may_read_edition(&s.dataset.edition.dataset, &s.dataset.id))
-            .filter(|(s, _)| keep(s))
-            .map(|(s, edition_name)| (s.name(), s, edition_name))
+            .filter(keep)
+            .map(|s| (s.name(), s))
             .collect();
         series.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page_items, next_page_token) = page.sorted(&series, |(name, _, _)| name.as_str())?;
+        let (page_items, next_page_token) = page.sorted(&series, |(name, _)| name)?;
         let version = shown_version(&catalog, &access);
         let series: Vec<pb::Series> = page_items
             .iter()
-            .map(|(_, s, edition_name)| {
-                let answer = Answer::new(s.dataset, edition_name, version.as_str());
+            .map(|(_, s)| {
+                let answer = Answer::new(s.dataset, version.as_str());
                 let concepts = readable_concepts(&access, *s);
                 response::series(*s, false, concepts, answer)
             })
             .collect();
-        let edition = match edition_names.as_slice() {
-            [one] => one.clone(),
+        let edition = match editions.as_slice() {
+            [one] => one.edition_name().to_owned(),
             _ => String::new(),
         };
         Ok(versioned(
@@ -493,7 +487,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
             .editions_of(dataset)
             .enumerate()
             .filter(|(_, e)| access.may_read_edition(id.dataset, &e.id))
-            .filter(|(_, e)| as_of.is_none_or(|day| e.edition.published_by(day)))
+            .filter(|(_, e)| as_of.is_none_or(|day| e.edition().published_by(day)))
             .collect();
         if !editions.iter().any(|(_, e)| e.get(id.series).is_some()) {
             let latest = editions.last().map_or_else(
@@ -525,12 +519,11 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
                 revisions: revisions
                     .iter()
                     .map(|(_, e, o)| {
-                        let edition_name = e.edition_name();
-                        let answer = Answer::new(e, &edition_name, version.as_str());
+                        let answer = Answer::new(e, version.as_str());
                         pb::SeriesRevision {
-                            publish_date: response::date(e.edition.published),
+                            publish_date: response::date(e.edition().published),
                             observation: Some(response::observation(o, answer)),
-                            edition: edition_name,
+                            edition: e.edition_name().to_owned(),
                         }
                     })
                     .collect(),
@@ -554,14 +547,14 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let observations = analysis::observations(series, span, transform, fill).map_err(status)?;
         Ok(reply(&catalog, &access, series.dataset, |answer| {
             pb::QueryObservationsResponse {
-                series: series.name(),
+                series: series.name().into_owned(),
                 observations: observations
                     .iter()
                     .map(|o| response::observation(o, answer))
                     .collect(),
                 transform: wire::transform(transform).into(),
                 fill: wire::fill(fill).into(),
-                edition: answer.edition_name.to_owned(),
+                edition: answer.edition.edition_name().to_owned(),
                 data_version: answer.version.to_owned(),
             }
         }))
@@ -579,7 +572,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let growth = analysis::growth(series, span, fill).map_err(status)?;
         Ok(reply(&catalog, &access, series.dataset, |answer| {
-            response::growth(series.name(), growth, answer)
+            response::growth(series.name().into_owned(), growth, answer)
         }))
     }
 
@@ -595,7 +588,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let series = find_series(&catalog, &access, &request.name, request.edition.as_ref())?;
         let breakdown = analysis::breakdown(series, year, fill).map_err(status)?;
         Ok(reply(&catalog, &access, series.dataset, |answer| {
-            response::breakdown(series.name(), breakdown, answer)
+            response::breakdown(series.name().into_owned(), breakdown, answer)
         }))
     }
 
@@ -620,7 +613,7 @@ impl pb::forecast_service_server::ForecastService for ForecastApiV2 {
         let projection =
             analysis::project(series, base_year, end_year, scenario, fill).map_err(status)?;
         Ok(reply(&catalog, &access, series.dataset, |answer| {
-            response::projection(series.name(), projection, answer)
+            response::projection(series.name().into_owned(), projection, answer)
         }))
     }
 
@@ -652,14 +645,7 @@ fn reply<T: prost::Message>(
     build: impl FnOnce(Answer<'_>) -> T,
 ) -> Response<T> {
     let version = shown_version(catalog, access);
-    versioned(
-        &version,
-        build(Answer::new(
-            edition,
-            &edition.edition_name(),
-            version.as_str(),
-        )),
-    )
+    versioned(&version, build(Answer::new(edition, version.as_str())))
 }
 
 /// The concepts that explain `series` in its edition that `access` may read.
@@ -675,7 +661,11 @@ fn readable_concepts(access: &Access, series: SeriesRef<'_>) -> Vec<String> {
 /// service decides: a grant of the v2 dataset or scheme, or the v1 `schemes/{s}` where v1
 /// serves the scheme from this dataset.
 fn may_read(access: &Access, edition: &Dataset, concept: &LinkedConcept) -> bool {
-    access.may_read_scheme_in(&edition.edition.dataset, &concept.scheme, concept.v1_served)
+    access.may_read_scheme_in(
+        &edition.edition().dataset,
+        &concept.scheme,
+        concept.v1_served,
+    )
 }
 
 #[cfg(test)]

@@ -18,33 +18,24 @@ use crate::{
 };
 use llmarket_kit::data::PublishDate;
 
-/// What every message of one answer shares: the edition read, its name and the data version
-/// shown. The name is made once per answer ([`Answer::new`]) and copied into each message that
-/// carries it (every observation, stated rate and series), rather than formatted for each.
+/// What every message of one answer shares: the edition read and the data version shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Answer<'a> {
     /// The edition read.
     pub edition: &'a Dataset,
-    /// The edition's v2 name, `datasets/{dataset}/editions/{edition}`.
-    pub edition_name: &'a str,
     /// The data version the caller is shown.
     pub version: &'a str,
 }
 
 impl<'a> Answer<'a> {
-    /// The answer for a read of `edition` named `edition_name` (its [`Dataset::edition_name`]),
-    /// showing data version `version`.
-    pub fn new(edition: &'a Dataset, edition_name: &'a str, version: &'a str) -> Self {
-        debug_assert_eq!(edition_name, edition.edition_name());
-        Self {
-            edition,
-            edition_name,
-            version,
-        }
+    /// The answer for a read of `edition`, showing data version `version`.
+    pub fn new(edition: &'a Dataset, version: &'a str) -> Self {
+        Self { edition, version }
     }
 
+    /// The edition's v2 name, copied from the one made when it was named.
     fn edition_name(&self) -> String {
-        self.edition_name.to_owned()
+        self.edition.edition_name().to_owned()
     }
 }
 
@@ -144,11 +135,11 @@ fn v2_series_name(name: &str, edition: &Dataset) -> String {
     let series = name
         .strip_prefix("datasets/")
         .and_then(|rest| rest.strip_prefix(edition.id.as_str()))
-        .and_then(|rest| rest.strip_prefix('/'));
-    match series {
-        Some(series) => ["datasets/", &edition.edition.dataset, "/", series].concat(),
-        None => name.to_owned(),
-    }
+        .and_then(|rest| rest.strip_prefix("/series/"));
+    series
+        .and_then(|id| edition.v2_series_name(id))
+        .unwrap_or(name)
+        .to_owned()
 }
 
 /// An observation of the edition `answer` reads.
@@ -214,7 +205,7 @@ pub fn dataset(d: &Editions, latest: &Dataset, count: usize, version: &str) -> p
         titles: texts(&info.title_en, &info.title_zh_hans),
         publisher: info.publisher.clone(),
         source_language_code: info.source_language_code.clone(),
-        latest_edition: latest.edition_name(),
+        latest_edition: latest.edition_name().to_owned(),
         edition_count: i32::try_from(count).unwrap_or(i32::MAX),
         data_version: version.to_owned(),
     }
@@ -224,8 +215,8 @@ pub fn dataset(d: &Editions, latest: &Dataset, count: usize, version: &str) -> p
 pub fn edition(e: &Dataset, version: &str) -> pb::Edition {
     let info = &e.info;
     pb::Edition {
-        name: e.edition_name(),
-        publish_date: date(e.edition.published),
+        name: e.edition_name().to_owned(),
+        publish_date: date(e.edition().published),
         titles: texts(&info.title_en, &info.title_zh_hans),
         source_document: info.source_document.clone(),
         notices: texts(&info.notice_en, &info.notice_zh_hans),
@@ -244,23 +235,18 @@ pub fn series(
     concepts: Vec<String>,
     answer: Answer<'_>,
 ) -> pb::Series {
-    let dataset = &s.dataset.edition.dataset;
     let data = s.series;
     let years = |year: i32| (!data.observations.is_empty()).then_some(year);
+    let name = |id: &str| match s.dataset.v2_series_name(id) {
+        Some(name) => name.to_owned(),
+        None => series_name(&s.dataset.edition().dataset, id),
+    };
     pb::Series {
-        name: series_name(dataset, &data.id),
+        name: name(&data.id),
         titles: texts(&data.title_en, &data.title_zh_hans),
         unit: Some(unit(data.unit, &s.dataset.info.currency, None)),
-        parent: data
-            .parent
-            .as_deref()
-            .map(|p| series_name(dataset, p))
-            .unwrap_or_default(),
-        components: data
-            .components
-            .iter()
-            .map(|c| series_name(dataset, c))
-            .collect(),
+        parent: data.parent.as_deref().map(name).unwrap_or_default(),
+        components: data.components.iter().map(|c| name(c)).collect(),
         stated_rates: data
             .stated_rates
             .iter()
@@ -317,7 +303,7 @@ pub fn breakdown(
             .parts
             .into_iter()
             .map(|part| pb::BreakdownComponent {
-                series: part.series.name(),
+                series: part.series.name().into_owned(),
                 titles: texts(
                     &part.series.series.title_en,
                     &part.series.series.title_zh_hans,
@@ -350,7 +336,7 @@ pub fn projection(series: String, p: Projection, answer: Answer<'_>) -> pb::Proj
 
 /// The CheckConsistency response.
 pub fn checks(checks: Vec<Check>, answer: Answer<'_>) -> pb::CheckConsistencyResponse {
-    let dataset = &answer.edition.edition.dataset;
+    let dataset = &answer.edition.edition().dataset;
     let passed = checks.iter().filter(|c| c.passed).count();
     let failed = checks.len() - passed;
     pb::CheckConsistencyResponse {
@@ -420,28 +406,20 @@ mod tests {
 
     #[test]
     fn derivation_parents_are_renamed_into_the_v2_dataset_only_when_of_the_edition() {
-        use crate::model::DatasetInfo;
-        use llmarket_kit::data::EditionMeta;
-        let mut edition = Dataset::new(
-            "cic-2026".into(),
-            DatasetInfo::default(),
-            String::new(),
-            Vec::new(),
-        );
-        edition.edition = EditionMeta {
-            dataset: "cic".into(),
-            id: "2026".into(),
-            published: None,
-        };
-        let renamed = |name| v2_series_name(name, &edition);
+        let catalog = crate::model::Catalog::load(&[llmarket_kit::data::builtin()]).unwrap();
+        let edition = catalog.dataset("cic-global-llm-2026").unwrap();
+        let renamed = |name| v2_series_name(name, edition);
         assert_eq!(
-            renamed("datasets/cic-2026/series/market-size"),
-            "datasets/cic/series/market-size"
+            renamed("datasets/cic-global-llm-2026/series/market-size"),
+            "datasets/cic-global-llm/series/market-size"
         );
-        // Another edition whose id starts with this one's, another dataset, not a series name.
+        // Another edition whose id starts with this one's, another dataset, a series the
+        // edition does not have, not a series name.
         for kept in [
-            "datasets/cic-2026b/series/market-size",
+            "datasets/cic-global-llm-2026b/series/market-size",
             "datasets/other/series/market-size",
+            "datasets/cic-global-llm-2026/series/no-such-series",
+            "datasets/cic-global-llm-2026/market-size",
             "market-size",
         ] {
             assert_eq!(renamed(kept), kept);
