@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Client,
-    client::{LIST_PAGE_SIZE, all_pages},
+    client::{LIST_PAGE_SIZE, all_pages, dataset_of},
     config::{DEFAULT_DATASET, Day, EditionSelection},
     error::{ClientError, Service, required},
     reports::{
@@ -219,7 +219,7 @@ impl Client {
                     ),
                 )
             })?;
-        let dataset = edition_dataset(&edition.name).to_owned();
+        let dataset = dataset_of(&edition.name).to_owned();
         Ok((dataset, Some(edition.name)))
     }
 
@@ -520,11 +520,6 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// `datasets/{d}` of `datasets/{d}/editions/{e}`.
-fn edition_dataset(edition: &str) -> &str {
-    edition.split("/editions/").next().unwrap_or(edition)
-}
-
 /// `{e}` of `datasets/{d}/editions/{e}`.
 pub fn edition_id(edition: &str) -> &str {
     edition.rsplit('/').next().unwrap_or(edition)
@@ -609,7 +604,7 @@ mod tests {
     #[test]
     fn names_split_into_dataset_and_edition() {
         let name = "datasets/cic-global-llm/editions/2027";
-        assert_eq!(edition_dataset(name), "datasets/cic-global-llm");
+        assert_eq!(dataset_of(name), "datasets/cic-global-llm");
         assert_eq!(edition_id(name), "2027");
     }
 
