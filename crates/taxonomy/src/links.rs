@@ -9,7 +9,10 @@ use std::{collections::HashMap, sync::Arc};
 use llmarket_kit::data::{DatasetFiles, EditionMeta, LoadError};
 use llmarket_proto::names::{SeriesName, v2::concept_name};
 
-use crate::load::read_series_links;
+use crate::{
+    editions::Editions, load::read_series_links, model::ConceptIndex, v2::names::VocabularyNames,
+    vocabulary::Vocabulary,
+};
 
 /// A concept of an edition's vocabulary and a series of the same edition it explains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +122,54 @@ pub fn series_links(sources: &[DatasetFiles]) -> Result<Vec<EditionLinks>, LoadE
     Ok(all)
 }
 
+/// The links of every edition of `editions` (a loaded vocabulary's), as [`series_links`] reads
+/// them from the files (an edition that reads no vocabulary has none): a process that loads the
+/// vocabulary anyway takes the links from it rather than parsing its files again.
+pub fn of_editions(editions: &Editions) -> Vec<EditionLinks> {
+    let mut all = Vec::new();
+    for dataset in editions.datasets() {
+        let mut made: Vec<(&Arc<VocabularyNames>, Arc<[SeriesLink]>)> = Vec::new();
+        for edition in &dataset.editions {
+            let shared = made
+                .iter()
+                .find(|(names, _)| Arc::ptr_eq(names, &edition.names));
+            let links = match shared {
+                Some((_, links)) => Arc::clone(links),
+                None => {
+                    let links = edition_links(&edition.vocabulary, &edition.names);
+                    made.push((&edition.names, Arc::clone(&links)));
+                    links
+                }
+            };
+            all.push(EditionLinks {
+                edition: edition.meta.clone(),
+                links,
+            });
+        }
+    }
+    all
+}
+
+/// The links of `vocabulary`, named by `names` (its v2 names under one dataset).
+fn edition_links(vocabulary: &Vocabulary, names: &VocabularyNames) -> Arc<[SeriesLink]> {
+    let schemes = vocabulary.schemes();
+    // The loader keeps the concepts' count within `ConceptIndex`.
+    let indices = 0..=ConceptIndex::MAX;
+    indices
+        .zip(vocabulary.concepts())
+        .flat_map(|(index, concept)| {
+            concept.series.iter().filter_map(move |written| {
+                Some(SeriesLink {
+                    concept: names.concept(index).to_owned(),
+                    scheme: schemes[concept.scheme].id.clone(),
+                    v1_served: names.v1_served(concept.scheme),
+                    series: SeriesName::parse(written).ok()?.series.to_owned(),
+                })
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +241,44 @@ mod tests {
         let vocabulary = crate::Vocabulary::load(&sources).unwrap();
         assert!(vocabulary.editions().v1_served("d", "s"));
         assert!(!vocabulary.editions().v1_served("e", "s"));
+    }
+
+    #[test]
+    fn a_loaded_vocabulary_gives_the_links_its_files_give() {
+        let mut other = source(Some(VOCABULARY), "2025", "2025");
+        other.edition.as_mut().unwrap().dataset = "e".into();
+        let sources = [
+            source(None, "2027", "2027"),
+            source(Some(VOCABULARY), "2025", "2025"),
+            source(None, "2024", "2024"),
+            other,
+        ];
+        // An edition that reads no vocabulary has no links, whether listed (empty) or not.
+        let key = |links: Vec<EditionLinks>| {
+            let mut links: Vec<(EditionMeta, Vec<SeriesLink>)> = links
+                .into_iter()
+                .filter(|e| !e.links.is_empty())
+                .map(|e| (e.edition, e.links.to_vec()))
+                .collect();
+            links.sort_by(|a, b| (&a.0.dataset, &a.0.id).cmp(&(&b.0.dataset, &b.0.id)));
+            links
+        };
+        let vocabulary = crate::Vocabulary::load(&sources).unwrap();
+        let from_vocabulary = of_editions(vocabulary.editions());
+        // Editions reading one vocabulary share its links, as when read from the files.
+        let shared: Vec<&EditionLinks> = from_vocabulary
+            .iter()
+            .filter(|e| e.edition.dataset == "d" && e.edition.id != "2024")
+            .collect();
+        assert!(Arc::ptr_eq(&shared[0].links, &shared[1].links));
+        let from_vocabulary = key(from_vocabulary);
+        assert_eq!(from_vocabulary, key(series_links(&sources).unwrap()));
+        assert_eq!(from_vocabulary.len(), 3);
+        assert!(
+            from_vocabulary
+                .iter()
+                .any(|(_, l)| l.iter().any(|l| !l.v1_served))
+        );
     }
 
     #[test]

@@ -52,17 +52,24 @@ fn shared<T>(value: T) -> Shared<T> {
 }
 
 /// Reads `dirs` (after the built-in data) and loads the data of the services asked for. The
-/// forecast catalog learns which concepts explain each series from the taxonomy files' links
-/// alone ([`taxonomy::links`]), so a forecast-only process builds no vocabulary for them.
+/// forecast catalog learns which concepts explain each series from the vocabulary when the
+/// process serves it too, else from the taxonomy files' links alone ([`taxonomy::links`]), so
+/// a forecast-only process builds no vocabulary and no file is parsed twice.
 fn load_data(
     dirs: &[std::path::PathBuf],
     want_forecast: bool,
     want_taxonomy: bool,
 ) -> Result<(Option<forecast::Catalog>, Option<taxonomy::Vocabulary>), LoadError> {
     let sources = data::all_sources(dirs)?;
+    let taxonomy = want_taxonomy
+        .then(|| taxonomy::Vocabulary::load(&sources))
+        .transpose()?;
     let forecast = want_forecast
         .then(|| -> Result<_, LoadError> {
-            let editions = taxonomy::links::series_links(&sources)?;
+            let editions = match &taxonomy {
+                Some(vocabulary) => taxonomy::links::of_editions(vocabulary.editions()),
+                None => taxonomy::links::series_links(&sources)?,
+            };
             let links = editions.iter().flat_map(|e| {
                 e.links.iter().map(|link| forecast::model::ConceptLink {
                     dataset: &e.edition.dataset,
@@ -75,9 +82,6 @@ fn load_data(
             });
             Ok(forecast::Catalog::load(&sources)?.with_concepts(links))
         })
-        .transpose()?;
-    let taxonomy = want_taxonomy
-        .then(|| taxonomy::Vocabulary::load(&sources))
         .transpose()?;
     if let Some(vocabulary) = &taxonomy {
         for (name, dataset) in vocabulary.editions().shadowed() {
@@ -412,5 +416,24 @@ fn report(result: Result<Result<(), serving::ServeError>, tokio::task::JoinError
             tracing::error!("server task failed: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_serving_both_links_the_series_to_the_concepts_a_forecast_process_does() {
+        let test_edition = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/cic-global-llm-2027-test");
+        let dirs = [test_edition];
+        let (both, vocabulary) = load_data(&dirs, true, true).unwrap();
+        let (alone, none) = load_data(&dirs, true, false).unwrap();
+        assert!(vocabulary.is_some() && none.is_none());
+        let (both, alone) = (both.unwrap(), alone.unwrap());
+        assert_eq!(both, alone);
+        let edition = both.dataset("cic-global-llm-2027-test").unwrap();
+        assert!(!edition.concepts_of("market-size").is_empty());
     }
 }
