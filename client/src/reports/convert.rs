@@ -563,8 +563,9 @@ pub(crate) fn concept(
         source: c.source,
         broader: c.broader,
         series: c.series,
-        // A value naming a concept of the same dataset (`schemes/{s}/concepts/{c}`, as the data
-        // writes it) is given by its full name, as every other link.
+        // A value naming a concept is given by its full name, as every other link: the server
+        // sends it so; an earlier v2 server sent it as the data writes it
+        // (`schemes/{s}/concepts/{c}`), completed here with the concept's dataset.
         attributes: c
             .attributes
             .into_iter()

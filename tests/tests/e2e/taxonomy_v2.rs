@@ -450,3 +450,43 @@ async fn v2_grants_read_only_their_datasets_and_schemes() {
         .expect_err("a milestone of a dataset the caller may not read");
     assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attribute_naming_a_concept_is_its_v2_name_in_v2_and_as_written_in_v1() {
+    let server = ServerProcess::start(&["taxonomy", "--listen", "127.0.0.1:0"], 1);
+    let url = format!("http://{}", server.addr("taxonomy"));
+    let mut v2 = TaxonomyServiceClient::new(channel(&url).await);
+    let get = |name: &str| pb::GetConceptRequest {
+        name: name.into(),
+        edition: None,
+    };
+    let application = "datasets/cic-global-llm/schemes/applications/concepts/content-moderation";
+    let concept = v2.get_concept(get(application)).await.unwrap().into_inner();
+    let unlocked_by = &concept.attributes["unlocked_by"];
+    assert_eq!(
+        unlocked_by,
+        "datasets/cic-global-llm/schemes/drivers/concepts/cost-decline"
+    );
+    // The name reads the concept it names.
+    let driver = v2.get_concept(get(unlocked_by)).await.unwrap().into_inner();
+    assert_eq!(en(&driver.pref_labels), "Cost decline and market adoption");
+    // An attribute that names no concept is as the data writes it.
+    let level = "datasets/cic-global-llm/schemes/capability-levels/concepts/l3";
+    let level = v2.get_concept(get(level)).await.unwrap().into_inner();
+    assert_eq!(level.attributes["current_level"], "border");
+
+    let v1_concept = v1::taxonomy_service_client::TaxonomyServiceClient::new(channel(&url).await)
+        .get_concept(v1::GetConceptRequest {
+            name: "schemes/applications/concepts/content-moderation".into(),
+            language_code: "en".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .concept
+        .unwrap();
+    assert_eq!(
+        v1_concept.attributes["unlocked_by"],
+        "schemes/drivers/concepts/cost-decline"
+    );
+}

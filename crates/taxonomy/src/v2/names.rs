@@ -4,7 +4,9 @@
 //! (docs/benchmarks/2026-12-07-v2-names.md). Only what depends on the caller (which schemes
 //! and series it may read) is left to each call.
 
-use llmarket_proto::names::{SeriesName, series_name, v2::concept_name};
+use std::collections::{BTreeMap, HashMap};
+
+use llmarket_proto::names::{ConceptName, SeriesName, series_name, v2::concept_name};
 
 use crate::{model::ConceptIndex, vocabulary::Vocabulary};
 
@@ -29,6 +31,10 @@ pub struct VocabularyNames {
     series: Vec<Vec<LinkedSeries>>,
     /// Whether v1 serves each scheme (by index) under its id from this dataset.
     v1_served: Vec<bool>,
+    /// The attributes of each concept (by index) with a value that names a concept of the
+    /// vocabulary as the data writes it (`schemes/{s}/concepts/{c}`), that value given by the
+    /// concept's v2 name; the attributes of every other concept are as the data writes them.
+    attributes: HashMap<ConceptIndex, BTreeMap<String, String>>,
 }
 
 impl VocabularyNames {
@@ -41,10 +47,27 @@ impl VocabularyNames {
         v1_served: impl Fn(&str) -> bool,
     ) -> Self {
         let schemes = vocabulary.schemes();
-        let concepts = vocabulary
+        let concepts: Vec<String> = vocabulary
             .concepts()
             .iter()
             .map(|c| concept_name(dataset, &schemes[c.scheme].id, &c.id))
+            .collect();
+        let named = |value: &str| {
+            let written = ConceptName::parse(value).ok()?;
+            let index = vocabulary
+                .concept_index(written.scheme, written.concept)
+                .ok()?;
+            concepts.get(index as usize).cloned()
+        };
+        let attributes = (0..)
+            .zip(vocabulary.concepts())
+            .filter(|(_, c)| c.attributes.values().any(|v| named(v).is_some()))
+            .map(|(index, c)| {
+                let attributes = c.attributes.iter().map(|(key, value)| {
+                    (key.clone(), named(value).unwrap_or_else(|| value.clone()))
+                });
+                (index, attributes.collect())
+            })
             .collect();
         let series = vocabulary
             .concepts()
@@ -70,7 +93,14 @@ impl VocabularyNames {
             concepts,
             series,
             v1_served,
+            attributes,
         }
+    }
+
+    /// The attributes of the concept at `index` as v2 gives them, when any names a concept
+    /// (see the field); `None` when v2 gives them as the data writes them.
+    pub fn attributes(&self, index: ConceptIndex) -> Option<&BTreeMap<String, String>> {
+        self.attributes.get(&index)
     }
 
     /// The v2 name of the concept at `index`.
@@ -118,6 +148,26 @@ mod tests {
         }
         // Every built-in scheme is v1's, from this dataset.
         assert!((0..vocabulary.schemes().len()).all(|s| names.v1_served(s)));
+    }
+
+    #[test]
+    fn an_attribute_naming_a_concept_gives_its_v2_name_and_others_stay_as_written() {
+        let merged = vocabulary();
+        let edition = &merged.editions().datasets()[0].editions[0];
+        let (vocabulary, names) = (&edition.vocabulary, &edition.names);
+        let application = vocabulary.concept("applications", "content-moderation");
+        let index = vocabulary.index_of(application.unwrap());
+        let given = names
+            .attributes(index)
+            .expect("unlocked_by names a concept");
+        assert_eq!(
+            given["unlocked_by"],
+            "datasets/cic-global-llm/schemes/drivers/concepts/cost-decline"
+        );
+        // `current_level = "border"` names no concept: given as written, not copied.
+        let level = vocabulary.concept("capability-levels", "l3").unwrap();
+        assert_eq!(level.attributes["current_level"], "border");
+        assert!(names.attributes(vocabulary.index_of(level)).is_none());
     }
 
     #[test]

@@ -134,8 +134,10 @@ impl Reply<'_> {
             ancestors: self.names(source, &concept.ancestors),
             series: self.series(source, concept),
             source: concept.source.clone(),
-            attributes: concept
-                .attributes
+            attributes: source
+                .names()
+                .attributes(source.vocabulary().index_of(concept))
+                .unwrap_or(&concept.attributes)
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),

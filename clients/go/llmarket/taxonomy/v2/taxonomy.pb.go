@@ -507,7 +507,9 @@ type Concept struct {
 	Series []string `protobuf:"bytes,10,rep,name=series,proto3" json:"series,omitempty"`
 	// The section of the source report, e.g. "1.2".
 	Source string `protobuf:"bytes,11,opt,name=source,proto3" json:"source,omitempty"`
-	// Free attributes, e.g. `current_level` = "border" on the level the report calls current.
+	// Free attributes, e.g. `current_level` = "border" on the level the report calls current. A
+	// value that names a concept of the same vocabulary is that concept's name, e.g. `unlocked_by`
+	// = "datasets/cic-global-llm/schemes/drivers/concepts/cost-decline".
 	Attributes map[string]string `protobuf:"bytes,12,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// The edition the concept is read from.
 	Edition string `protobuf:"bytes,13,opt,name=edition,proto3" json:"edition,omitempty"`

@@ -345,7 +345,10 @@ class Concept(_message.Message):
 
     @_builtins.property
     def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
-        """Free attributes, e.g. `current_level` = "border" on the level the report calls current."""
+        """Free attributes, e.g. `current_level` = "border" on the level the report calls current. A
+        value that names a concept of the same vocabulary is that concept's name, e.g. `unlocked_by`
+        = "datasets/cic-global-llm/schemes/drivers/concepts/cost-decline".
+        """
 
     def __init__(
         self,
