@@ -202,6 +202,20 @@ impl Dataset {
         self.v2_names.edition()
     }
 
+    /// The name of series `id` in contract `names`, `datasets/{dataset}/series/{id}`: in v2 the
+    /// name made when the edition was named, in v1 (or for a series the edition lacks)
+    /// formatted.
+    pub fn series_name_in(&self, id: &str, names: Names) -> Cow<'_, str> {
+        let made = match names {
+            Names::V2 => self.v2_series_name(id),
+            Names::V1 => None,
+        };
+        made.map_or_else(
+            || series_name(self.name_id(names), id).into(),
+            Cow::Borrowed,
+        )
+    }
+
     /// The v2 name of series `id`, `datasets/{dataset}/series/{id}` (made when the edition was
     /// named); `None` when the edition has no such series.
     pub fn v2_series_name(&self, id: &str) -> Option<&str> {
@@ -550,7 +564,7 @@ fn series(catalog: &Catalog) -> Vec<(String, Vec<Stated<'_>>)> {
     for dataset in &catalog.datasets {
         for s in &dataset.series {
             named
-                .entry(series_name(&dataset.edition.dataset, &s.id))
+                .entry(dataset.series_name_in(&s.id, Names::V2).into_owned())
                 .or_default()
                 .push((dataset.edition.id.as_str(), s, dataset.concepts_of(&s.id)));
         }
@@ -585,14 +599,7 @@ impl<'a> SeriesRef<'a> {
     /// The resource name, `datasets/{dataset}/series/{series}`, in the contract it is read in:
     /// in v2 the name made when the edition was named, in v1 formatted.
     pub fn name(&self) -> Cow<'a, str> {
-        let made = match self.names {
-            Names::V2 => self.dataset.v2_series_name(&self.series.id),
-            Names::V1 => None,
-        };
-        made.map_or_else(
-            || series_name(self.dataset.name_id(self.names), &self.series.id).into(),
-            Cow::Borrowed,
-        )
+        self.dataset.series_name_in(&self.series.id, self.names)
     }
 
     /// The series this one is a component of.

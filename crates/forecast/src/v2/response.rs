@@ -12,8 +12,8 @@ use crate::{
     analysis::{Breakdown, Check, Growth, Projection},
     convert::wire::v2::{check_kind, kind, method_kind, provenance, qualifier, rate_kind},
     model::{
-        Dataset, Derivation, Editions, Estimate, Input, MethodKind, Observation, Qualifier, Range,
-        SeriesRef, StatedRate, Unit,
+        Dataset, Derivation, Editions, Estimate, Input, MethodKind, Names, Observation, Qualifier,
+        Range, SeriesRef, StatedRate, Unit,
     },
 };
 use llmarket_kit::data::PublishDate;
@@ -237,10 +237,7 @@ pub fn series(
 ) -> pb::Series {
     let data = s.series;
     let years = |year: i32| (!data.observations.is_empty()).then_some(year);
-    let name = |id: &str| match s.dataset.v2_series_name(id) {
-        Some(name) => name.to_owned(),
-        None => series_name(&s.dataset.edition().dataset, id),
-    };
+    let name = |id: &str| s.dataset.series_name_in(id, Names::V2).into_owned();
     pb::Series {
         name: name(&data.id),
         titles: texts(&data.title_en, &data.title_zh_hans),
