@@ -96,29 +96,15 @@ pub(crate) fn fill(value: i32) -> Result<Fill, Status> {
     }
 }
 
+/// The rate a v1 projection uses: the v2 scenario it says, validated as v2 validates it.
 fn scenario(scenario: Option<pb::project_series_request::Scenario>) -> Result<Scenario, Status> {
+    use llmarket_proto::llmarket::forecast::v2::project_series_request::Scenario as V2;
     use pb::project_series_request::Scenario as Wire;
-    match scenario {
-        Some(Wire::AnnualRate(rate)) if rate.is_finite() && rate > -1.0 => {
-            Ok(Scenario::AnnualRate(rate))
-        }
-        Some(Wire::AnnualRate(rate)) => Err(invalid_argument(
-            "annual_rate",
-            format!(
-                "{rate} is not a usable rate; give a finite fraction above -1 \
-                 (0.807 for +80.7 % a year, -0.9 for a tenfold fall)"
-            ),
-        )),
-        Some(Wire::StatedRate(true)) => Ok(Scenario::StatedRate),
-        Some(Wire::StatedRate(false)) => Err(invalid_argument(
-            "stated_rate",
-            "is false; set it to true to use the series' stated rate, or set annual_rate",
-        )),
-        None => Err(invalid_argument(
-            "scenario",
-            "is required; set annual_rate (e.g. 0.807) or stated_rate = true",
-        )),
-    }
+    let v2 = scenario.map(|s| match s {
+        Wire::AnnualRate(rate) => V2::AnnualRate(rate),
+        Wire::StatedRate(stated) => V2::StatedRate(stated),
+    });
+    crate::v2::request::scenario(v2.as_ref())
 }
 
 /// A validated request about one series: the series and fill every such request names, and
