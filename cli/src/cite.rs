@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use llmarket_proto::csv::CITATION_COLUMNS;
+
 use crate::render::Citation;
 
 /// The `citation` object of the JSON.
@@ -55,7 +57,7 @@ pub(super) fn json<R: Serialize>(
 /// `csv` (RFC 4180, CRLF rows, a header first) with two more columns, `edition` and
 /// `data_version`, filled from `citation` on every row. Quoted fields may hold line breaks.
 pub(super) fn csv(csv: &str, citation: &Citation) -> String {
-    let header = ",edition,data_version";
+    let header = format!(",{}", CITATION_COLUMNS.join(","));
     let row = format!(
         ",{},{}",
         citation.edition.map(|y| y.to_string()).unwrap_or_default(),
@@ -70,7 +72,7 @@ pub(super) fn csv(csv: &str, citation: &Citation) -> String {
             in_quotes = !in_quotes;
         }
         if c == '\r' && !in_quotes && chars.peek() == Some(&'\n') {
-            out.push_str(if first { header } else { &row });
+            out.push_str(if first { &header } else { &row });
             first = false;
         }
         out.push(c);

@@ -1,12 +1,13 @@
 //! The llmarket gRPC contracts: generated messages, clients and servers for
-//! `llmarket.forecast.v1` and `llmarket.taxonomy.v1`, and the encoded file descriptor set that
-//! server reflection serves.
+//! `llmarket.forecast.v2`, `llmarket.taxonomy.v2` and `llmarket.watch.v2` (and the deprecated
+//! v1 packages beside them), and the encoded file descriptor set that server reflection serves.
 //!
 //! The `.proto` files beside this crate are the source of truth for every language. Beside the
-//! generated code, this crate holds what both ends share to speak the contract: resource names
-//! and the request codec.
+//! generated code, this crate holds what both ends share to speak the contract: resource names,
+//! the request codec, and the columns of the CSV the command exports and the server imports.
 
 pub mod codec;
+pub mod csv;
 pub mod names;
 
 /// Generated code for the `llmarket` protobuf packages, nested like the packages.

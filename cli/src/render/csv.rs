@@ -23,26 +23,7 @@ use llmarket_client::reports::{
 };
 
 /// The header row.
-pub const COLUMNS: [&str; 18] = [
-    "series",
-    "measure",
-    "from_year",
-    "year",
-    "value",
-    "low",
-    "high",
-    "width_unknown",
-    "unit",
-    "qualifier",
-    "kind",
-    "provenance",
-    "method",
-    "past_horizon",
-    "source",
-    "note",
-    "quote",
-    "series_note",
-];
+pub use llmarket_proto::csv::VALUE_COLUMNS as COLUMNS;
 
 /// One value of a report: the series it belongs to, what it measures, and the value.
 #[derive(Debug, Clone)]

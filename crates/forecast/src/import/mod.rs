@@ -16,35 +16,12 @@ mod row;
 use std::{collections::BTreeMap, fmt};
 
 use llmarket_kit::data::{DataFile, EditionMeta, LoadError};
+// The columns `llmarket --format csv` writes for values, in order, and the citation columns it
+// may add after them, which the import ignores.
+use llmarket_proto::csv::{CITATION_COLUMNS, VALUE_COLUMNS as COLUMNS};
 
 use self::row::{Checked, CsvRow, Measure, SeriesInfo, Stated};
 use crate::load::{RawDataset, RawObservation, RawRate, RawSeries, parse_dataset};
-
-/// The columns `llmarket --format csv` writes for values, in order (cli/src/render/csv.rs); it
-/// may add `edition` and `data_version` after them, which the import ignores.
-pub const COLUMNS: [&str; 18] = [
-    "series",
-    "measure",
-    "from_year",
-    "year",
-    "value",
-    "low",
-    "high",
-    "width_unknown",
-    "unit",
-    "qualifier",
-    "kind",
-    "provenance",
-    "method",
-    "past_horizon",
-    "source",
-    "note",
-    "quote",
-    "series_note",
-];
-
-/// The columns the command may write after [`COLUMNS`].
-const EDITION_COLUMNS: [&str; 2] = ["edition", "data_version"];
 
 /// One CSV file to import: its path (as shown in errors) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -303,13 +280,13 @@ fn read_rows(
             }
         };
         let names: Vec<&str> = header.iter().collect();
-        let with_edition: Vec<&str> = COLUMNS.iter().chain(&EDITION_COLUMNS).copied().collect();
+        let with_edition: Vec<&str> = COLUMNS.iter().chain(&CITATION_COLUMNS).copied().collect();
         if names != COLUMNS && names != with_edition {
             errors.push(at(1).error(format!(
                 "the header is not the one `llmarket --format csv` writes for values: expected \
                  {} (then optionally {}), found {}",
                 COLUMNS.join(","),
-                EDITION_COLUMNS.join(","),
+                CITATION_COLUMNS.join(","),
                 if names.iter().all(|n| n.is_empty()) {
                     "nothing".to_owned()
                 } else {
