@@ -406,7 +406,7 @@ impl Msg {
             Self::StatesBefore => "the report states",
             Self::NoGrowthAfter => "values of this series in the span: no growth to compute",
             Self::NoGrowthAfterOne => "value of this series in the span: no growth to compute",
-            Self::StatedLine => "stated",
+            Self::StatedLine => "values the report states",
             Self::ChartSource => "Source",
             Self::DerivedPointsByLlmarket => "derived points by llmarket",
             Self::IntervalBar => "where the value may lie",

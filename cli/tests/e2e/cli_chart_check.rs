@@ -272,6 +272,16 @@ async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
         assert!(!drawn[name].contains("log scale"), "{name}: linear");
     }
 
+    // The cost chart's legend names the stated values' series apart from the marker key
+    // "stated in the report" (it said only "stated", which read as a second key for the same).
+    let legend: Vec<String> = texts(&drawn["cost"]).into_iter().map(|t| t.text).collect();
+    assert!(
+        legend.iter().any(|t| t == "values the report states")
+            && legend.iter().any(|t| t == "stated in the report")
+            && !legend.iter().any(|t| t == "stated"),
+        "{legend:?}"
+    );
+
     // Years past the horizon (2029) are shaded, from between 2029 and 2030 on; none before.
     for name in ["cost-2035", "cost-2200", "series-projection"] {
         let svg = &drawn[name];
