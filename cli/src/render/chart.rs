@@ -148,8 +148,10 @@ pub struct Event {
 }
 
 impl ChartPoint {
-    /// A report's value as a chart point: stated values carry their text as a label.
+    /// A report's value as a chart point, in the unit a table shows it in (a fraction in
+    /// percent, [`format::shown`]): stated values carry their text as a label.
     pub fn of(point: &Point) -> Self {
+        let shown = |value: f64| format::shown(point.unit, value);
         let bound = match point.qualifier {
             Qualifier::UpperBound if point.low.is_none() => Bound::AtMost,
             Qualifier::LowerBound if point.high.is_none() => Bound::AtLeast,
@@ -157,8 +159,8 @@ impl ChartPoint {
             | Qualifier::Approximate
             | Qualifier::UpperBound
             | Qualifier::LowerBound => Bound::Value {
-                low: point.low,
-                high: point.high,
+                low: point.low.map(shown),
+                high: point.high.map(shown),
             },
         };
         // A bound the service derived is labelled too (with its `*`): a bar without a number
@@ -166,7 +168,7 @@ impl ChartPoint {
         let bound_kind = matches!(bound, Bound::AtMost | Bound::AtLeast);
         Self {
             year: point.year,
-            value: point.value,
+            value: shown(point.value),
             derived: point.is_derived(),
             bound,
             label: (!point.is_derived() || bound_kind).then(|| format::point_value(point)),

@@ -1,8 +1,25 @@
 //! Numbers as a person reads them: stated values to the digits the report gives, derived ones to
-//! a sensible precision, qualifiers as signs (≈ about, ≤ at most, ≥ at least), rates in percent,
-//! `*` on derived values and `†` on values past the report's horizon.
+//! a sensible precision, qualifiers as signs (≈ about, ≤ at most, ≥ at least), rates and
+//! fractions in percent, `*` on derived values and `†` on values past the report's horizon.
 
-use llmarket_client::reports::model::{Point, Qualifier, StatedRate};
+use llmarket_client::reports::model::{Point, Qualifier, StatedRate, Unit};
+
+/// A value of `unit` as a person reads it: a fraction (a share, a year's growth) in percent,
+/// 0.2663 → 26.63, like every rate the reports print; other units as they are.
+pub fn shown(unit: Unit, value: f64) -> f64 {
+    match unit {
+        Unit::Fraction => value * 100.0,
+        Unit::UsdBillion | Unit::UsdPerMillionTokens | Unit::Index => value,
+    }
+}
+
+/// What follows a value of `unit` shown by [`shown`]: `%` for a fraction, else nothing.
+pub fn unit_sign(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Fraction => "%",
+        Unit::UsdBillion | Unit::UsdPerMillionTokens | Unit::Index => "",
+    }
+}
 
 /// Decimals that show a value stated to the rounding step `resolution` (0.1 → 1).
 fn decimals_of(resolution: f64) -> usize {
@@ -49,18 +66,36 @@ pub fn qualifier_sign(qualifier: Qualifier) -> &'static str {
 }
 
 /// A point's value with its qualifier, to its stated digits (or [`number`] when derived or of
-/// unknown rounding), and `*` when derived.
+/// unknown rounding), a fraction in percent ([`shown`]), and `*` when derived.
 pub fn point_value(point: &Point) -> String {
+    let value = shown(point.unit, point.value);
+    // Percent moves the decimal point two places: 0.2663 to 4 places is 26.63 to 2.
+    let percent_places = if point.unit == Unit::Fraction { 2 } else { 0 };
     let digits = match point.decimals() {
         // To the digits the report states it with, or a derived value's inputs carry.
-        Some(places) => fixed(point.value, places),
+        Some(places) => fixed(value, places - percent_places),
         // A stated value of unknown rounding: as the report gives it, no digits added.
-        None if !point.is_derived() => point.value.to_string(),
-        None => number(point.value),
+        None if !point.is_derived() && percent_places == 0 => value.to_string(),
+        None if !point.is_derived() => trimmed_places(value, 4),
+        None => number(value),
     };
+    let unit = unit_sign(point.unit);
     let mark = if point.is_derived() { "*" } else { "" };
     let past = if point.past_horizon { "†" } else { "" };
-    format!("{}{digits}{mark}{past}", qualifier_sign(point.qualifier))
+    format!(
+        "{}{digits}{unit}{mark}{past}",
+        qualifier_sign(point.qualifier)
+    )
+}
+
+/// `value` with at most `places` decimals, trailing zeros dropped: 80.7000 → "80.7".
+fn trimmed_places(value: f64, places: usize) -> String {
+    let text = format!("{value:.places$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 /// `value` with `places` decimals (none for 0 or fewer), never in scientific notation.
@@ -104,9 +139,7 @@ pub fn stated_rate(rate: &StatedRate) -> String {
 
 /// A fraction in percent with no more digits than it has (up to four decimals): -0.9 → "-90%".
 pub fn percent_trimmed(fraction: f64) -> String {
-    let text = format!("{:.4}", fraction * 100.0);
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}%")
+    format!("{}%", trimmed_places(fraction * 100.0, 4))
 }
 
 /// "2024–2029", or the one year.
@@ -176,6 +209,33 @@ mod tests {
         assert_eq!(trimmed(10.000000000000002), "10");
         assert_eq!(trimmed(2.5), "2.5");
         assert_eq!(number(0.0), "0");
+    }
+
+    #[test]
+    fn fractions_read_in_percent_to_their_digits() {
+        let fraction = |value: f64, resolution: Option<f64>, provenance: Provenance| Point {
+            unit: Unit::Fraction,
+            resolution,
+            ..point(value, Qualifier::Exact, provenance)
+        };
+        // Four decimals of a fraction are two of a percent.
+        let share = fraction(0.2663, Some(0.0001), Provenance::Reported);
+        assert_eq!(point_value(&share), "26.63%");
+        let about = Point {
+            qualifier: Qualifier::Approximate,
+            ..fraction(0.81, Some(0.01), Provenance::Reported)
+        };
+        assert_eq!(point_value(&about), "≈81%");
+        assert_eq!(
+            point_value(&fraction(0.807, None, Provenance::Reported)),
+            "80.7%"
+        );
+        // A derived value of unknown precision: three significant digits, as any other.
+        let derived = fraction(0.12345, None, Provenance::Derived);
+        assert_eq!(point_value(&derived), "12.3%*");
+        // Other units are shown as they are.
+        assert_eq!(shown(Unit::UsdBillion, 10.7), 10.7);
+        assert_eq!(unit_sign(Unit::Index), "");
     }
 
     #[test]

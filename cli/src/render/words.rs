@@ -35,7 +35,7 @@ impl Words {
         self.t(match unit {
             Unit::UsdBillion => Msg::UsdBillion,
             Unit::UsdPerMillionTokens => Msg::UsdPerMillionTokens,
-            Unit::Fraction => Msg::Fraction,
+            Unit::Fraction => Msg::Percent,
             Unit::Index => Msg::Index,
         })
     }
@@ -129,7 +129,7 @@ pub(crate) enum Msg {
     UnlockedBy,
     UsdBillion,
     UsdPerMillionTokens,
-    Fraction,
+    Percent,
     Index,
     LogScale,
     SeriesOf,
@@ -354,7 +354,7 @@ impl Msg {
             Self::UnlockedBy => "unlocked by",
             Self::UsdBillion => "USD billion",
             Self::UsdPerMillionTokens => "USD per million tokens",
-            Self::Fraction => "fraction",
+            Self::Percent => "percent",
             Self::Index => "index",
             Self::LogScale => "log scale",
             Self::SeriesOf => "Series of",
@@ -536,7 +536,7 @@ impl Msg {
             Self::UnlockedBy => "解锁因素",
             Self::UsdBillion => "十亿美元",
             Self::UsdPerMillionTokens => "美元/百万 token",
-            Self::Fraction => "比例",
+            Self::Percent => "百分比",
             Self::Index => "指数",
             Self::LogScale => "对数刻度",
             Self::SeriesOf => "数据集中的序列",

@@ -158,6 +158,18 @@ async fn a_transform_is_derived_by_the_service_with_its_method() {
         table.contains("year-over-year growth"),
         "the method: {table}"
     );
+    // A person reads the growth in percent, as the stated 80.7 % CAGR beside it; JSON and CSV
+    // keep the fraction.
+    assert!(
+        table.contains("percent") && table.contains("≈81%*") && !table.contains("0.81"),
+        "{table}"
+    );
+    assert!(csv.iter().all(|r| r["unit"] == "fraction"), "{csv:?}");
+    assert!(
+        csv.iter()
+            .any(|r| r["value"].starts_with("0.8") && !r["value"].contains('%')),
+        "{csv:?}"
+    );
 
     // A share of the parent and an index.
     let share = succeeds(
@@ -176,6 +188,25 @@ async fn a_transform_is_derived_by_the_service_with_its_method() {
     let share = assert_strict_json("share", &share);
     let value = share["values"]["points"][0]["value"].as_f64().unwrap();
     assert!((value - 55.0 / 206.5).abs() < 0.001, "{share}");
+    let share_zh = succeeds(
+        &servers,
+        &[
+            "series",
+            "get",
+            "maas-market",
+            "--transform",
+            "share",
+            "--format",
+            "markdown",
+            "--lang",
+            "zh",
+        ],
+    )
+    .await;
+    assert!(
+        share_zh.contains("| 年份 | 百分比 |") && share_zh.contains("| 2029 | 26.63%\\* |"),
+        "{share_zh}"
+    );
     let index = succeeds(
         &servers,
         &[

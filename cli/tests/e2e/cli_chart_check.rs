@@ -282,6 +282,15 @@ async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
         "{legend:?}"
     );
 
+    // A year's growth is drawn in percent (about 81), as its table prints it, not as 0.81.
+    let yoy = texts(&drawn["series-yoy"]);
+    assert!(yoy.iter().any(|t| t.text == "percent"), "{yoy:?}");
+    let top_tick = y_ticks(&drawn["series-yoy"])
+        .iter()
+        .filter_map(|t| t.text.parse::<f64>().ok())
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(top_tick >= 80.0, "ticks up to {top_tick}");
+
     // Years past the horizon (2029) are shaded, from between 2029 and 2030 on; none before.
     for name in ["cost-2035", "cost-2200", "series-projection"] {
         let svg = &drawn[name];

@@ -119,7 +119,16 @@ impl Values for EditionList {
 /// the ends are themselves approximate.
 fn with_interval(r: &Revision) -> String {
     let p = &r.value;
-    let end = |v: Option<f64>| v.map_or_else(|| "…".to_owned(), end_text);
+    // The ends in the unit the value is shown in (a fraction in percent).
+    let end = |v: Option<f64>| {
+        v.map_or_else(
+            || "…".to_owned(),
+            |v| {
+                let shown = format::shown(p.unit, v);
+                format!("{}{}", end_text(shown), format::unit_sign(p.unit))
+            },
+        )
+    };
     let interval = if p.low.is_none() && p.high.is_none() {
         String::new()
     } else {
