@@ -14,8 +14,8 @@ use llmarket_client::reports::{
 };
 
 use super::{
-    breakdown_verdict, chart, derived_note, line, localize, notes, scope_note, series_table,
-    value_rows,
+    breakdown_table, chart, derived_note, line, localize, notes, scope_note, series_table,
+    share_text, value_rows,
 };
 
 /// The words for `transform`.
@@ -229,11 +229,6 @@ impl Render for SeriesComparison {
     }
 }
 
-/// A component's share, derived: "73.4%*".
-fn share_text(share: f64) -> String {
-    format!("{}*", format::percent(share, 1))
-}
-
 impl Render for SeriesBreakdown {
     fn localize(&mut self, language: Language) {
         localize::point(language, &mut self.breakdown.total);
@@ -249,28 +244,7 @@ impl Render for SeriesBreakdown {
         let b = &self.breakdown;
         doc.heading(1, &self.title);
         doc.heading(2, super::with_years(w, Msg::Breakdown, &b.year.to_string()));
-        let mut rows: Vec<Vec<String>> = b
-            .components
-            .iter()
-            .map(|c| {
-                vec![
-                    c.title.clone(),
-                    format::point_value(&c.value),
-                    share_text(c.share),
-                ]
-            })
-            .collect();
-        rows.push(vec![
-            w.s(Msg::Total),
-            format::point_value(&b.total),
-            "100%".to_owned(),
-        ]);
-        doc.table(
-            &[w.t(Msg::Component), w.unit(b.total.unit), w.t(Msg::Share)],
-            rows,
-        );
-        doc.text(w.t(Msg::ShareDerivedNote));
-        doc.text(breakdown_verdict(w, b));
+        breakdown_table(w, &mut doc, b);
         doc.text(scope_note(w, &self.title, &self.note));
         doc
     }

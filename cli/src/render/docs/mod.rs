@@ -48,6 +48,39 @@ pub(super) fn breakdown_verdict(w: Words, b: &Breakdown) -> String {
     )
 }
 
+/// A share the service computed (the report states none), marked derived: "73.4%*"; a table
+/// of them is followed by [`Msg::ShareDerivedNote`].
+pub(super) fn share_text(share: f64) -> String {
+    format!("{}*", format::percent(share, 1))
+}
+
+/// `b` as a table (each component with its value and derived share, the total last), the note
+/// saying how the shares are computed, and whether the components add up.
+pub(super) fn breakdown_table(w: Words, doc: &mut Doc, b: &Breakdown) {
+    let mut rows: Vec<Vec<String>> = b
+        .components
+        .iter()
+        .map(|c| {
+            vec![
+                c.title.clone(),
+                format::point_value(&c.value),
+                share_text(c.share),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        w.s(Msg::Total),
+        format::point_value(&b.total),
+        "100%".to_owned(),
+    ]);
+    doc.table(
+        &[w.t(Msg::Component), w.unit(b.total.unit), w.t(Msg::Share)],
+        rows,
+    );
+    doc.text(w.t(Msg::ShareDerivedNote));
+    doc.text(breakdown_verdict(w, b));
+}
+
 /// "L3 Agents", or the label alone.
 pub(super) fn concept_title(concept: &ConceptSummary) -> String {
     match &concept.notation {

@@ -8,7 +8,7 @@ use llmarket_client::reports::MarketOverview;
 use llmarket_client::reports::{Language, short_id};
 
 use super::{
-    breakdown_verdict, concept_terms, concept_title, growth_fields, localize, position_text,
+    breakdown_table, concept_terms, concept_title, growth_fields, localize, position_text,
     series_chart, series_table, warnings_section, with_years,
 };
 
@@ -51,27 +51,7 @@ impl Render for MarketOverview {
 
         let b = &self.breakdown;
         doc.heading(2, with_years(w, Msg::Breakdown, &b.year.to_string()));
-        let mut rows: Vec<Vec<String>> = b
-            .components
-            .iter()
-            .map(|c| {
-                vec![
-                    c.title.clone(),
-                    format::point_value(&c.value),
-                    format::percent(c.share, 1),
-                ]
-            })
-            .collect();
-        rows.push(vec![
-            w.s(Msg::Total),
-            format::point_value(&b.total),
-            "100.0%".to_owned(),
-        ]);
-        doc.table(
-            &[w.t(Msg::Component), w.unit(b.total.unit), w.t(Msg::Share)],
-            rows,
-        );
-        doc.text(breakdown_verdict(w, b));
+        breakdown_table(w, &mut doc, b);
 
         doc.heading(2, w.t(Msg::CurrentCapabilityLevel));
         match &self.current_capability {

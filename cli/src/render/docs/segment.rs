@@ -1,14 +1,14 @@
 //! The segment report as a document and a chart of its linked series.
 
 use crate::render::{
-    Chart, Doc, Line, Render, format,
+    Chart, Doc, Line, Render,
     words::{Msg, Words},
 };
 use llmarket_client::reports::{Language, SegmentReport, short_id};
 
 use super::{
     chart, concept_ref, concept_title, derived_note, growth_fields, line, localize, notes, refs,
-    scope_note, stated_rate_text, value_rows, warnings_section,
+    scope_note, share_text, stated_rate_text, value_rows, warnings_section,
 };
 
 impl Render for SegmentReport {
@@ -46,7 +46,7 @@ impl Render for SegmentReport {
                 s.share_of_parent
                     .iter()
                     .find(|p| p.year == year)
-                    .map_or_else(|| "—".to_owned(), |p| format::percent(p.value, 1))
+                    .map_or_else(|| "—".to_owned(), |p| share_text(p.value))
             };
             let rows = value_rows(w, &s.values.points)
                 .into_iter()
@@ -77,6 +77,9 @@ impl Render for SegmentReport {
                 rows,
             );
             derived_note(w, &mut doc, &s.values.points);
+            if !s.share_of_parent.is_empty() {
+                doc.text(w.t(Msg::ShareDerivedNote));
+            }
             doc.text(scope_note(w, &s.values.title, &s.values.note));
             let mut fields = vec![(w.s(Msg::Series), s.values.name.clone())];
             if let Some(parent) = &s.parent {
