@@ -296,7 +296,7 @@ impl Msg {
             Self::CagrComputed => "CAGR, computed",
             Self::CagrStated => "CAGR, stated",
             Self::WithinRounding => "within the rounding of the inputs",
-            Self::Multiple => "Multiple",
+            Self::Multiple => "Multiple, computed",
             Self::YearsCount => "years",
             Self::Check => "Check",
             Self::StatedCagrAgrees => {
@@ -484,7 +484,7 @@ impl Msg {
             Self::CagrComputed => "年复合增长率（计算）",
             Self::CagrStated => "年复合增长率（报告）",
             Self::WithinRounding => "输入数值的舍入范围内",
-            Self::Multiple => "倍数",
+            Self::Multiple => "倍数（计算）",
             Self::YearsCount => "年",
             Self::Check => "核对",
             Self::StatedCagrAgrees => "报告所述年复合增长率与计算值在舍入范围内一致",
