@@ -51,8 +51,7 @@ pub fn number(value: f64) -> String {
 
 /// A number with no more digits than it has, up to two decimals: 10.000000002 → "10".
 pub fn trimmed(value: f64) -> String {
-    let text = format!("{value:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    trimmed_places(value, 2)
 }
 
 /// The sign of a qualifier: "" exact, "≈" approximate, "≤" upper bound, "≥" lower bound.
