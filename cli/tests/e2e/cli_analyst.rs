@@ -172,37 +172,16 @@ async fn a_transform_is_derived_by_the_service_with_its_method() {
     );
 
     // A share of the parent and an index.
-    let share = succeeds(
-        &servers,
-        &[
-            "series",
-            "get",
-            "maas-market",
-            "--transform",
-            "share",
-            "--format",
-            "json",
-        ],
-    )
-    .await;
-    let share = assert_strict_json("share", &share);
+    let share_args = ["series", "get", "maas-market", "--transform", "share"];
+    let share_as = |format: &'static [&'static str]| {
+        let args: Vec<&str> = share_args.iter().chain(format).copied().collect();
+        let servers = &servers;
+        async move { succeeds(servers, &args).await }
+    };
+    let share = assert_strict_json("share", &share_as(&["--format", "json"]).await);
     let value = share["values"]["points"][0]["value"].as_f64().unwrap();
     assert!((value - 55.0 / 206.5).abs() < 0.001, "{share}");
-    let share_zh = succeeds(
-        &servers,
-        &[
-            "series",
-            "get",
-            "maas-market",
-            "--transform",
-            "share",
-            "--format",
-            "markdown",
-            "--lang",
-            "zh",
-        ],
-    )
-    .await;
+    let share_zh = share_as(&["--format", "markdown", "--lang", "zh"]).await;
     assert!(
         share_zh.contains("| 年份 | 百分比 |") && share_zh.contains("| 2029 | 26.63%\\* |"),
         "{share_zh}"
