@@ -282,6 +282,10 @@ async fn every_chart_is_free_of_the_known_defects_as_svg_and_png() {
         "{legend:?}"
     );
 
+    // The stated 2024 cost, where the projection starts, is labelled once.
+    let base_labels = legend.iter().filter(|t| t.as_str() == "≤0.1").count();
+    assert_eq!(base_labels, 1, "{legend:?}");
+
     // A year's growth is drawn in percent (about 81), as its table prints it, not as 0.81.
     let yoy = texts(&drawn["series-yoy"]);
     assert!(yoy.iter().any(|t| t.text == "percent"), "{yoy:?}");

@@ -115,14 +115,24 @@ impl Render for CostOutlook {
 
     fn chart(&self) -> Option<Chart> {
         let w = Words(self.language);
-        let mut projection = vec![self.projection.base.clone()];
+        let base = &self.projection.base;
+        let mut projection = vec![base.clone()];
         projection.extend(self.projection.points.iter().cloned());
+        // The projection's base is a stated value: it is drawn (and labelled) once, where the
+        // projection starts, not a second time under it.
+        let stated: Vec<_> = self
+            .cost
+            .points
+            .iter()
+            .filter(|p| p.year != base.year)
+            .cloned()
+            .collect();
         let mut chart = chart(
             w,
             w.join(&self.cost.title, w.t(Msg::Outlook)),
             w.unit(self.cost.unit).to_owned(),
             vec![
-                line(w.t(Msg::StatedLine), &self.cost.points),
+                line(w.t(Msg::StatedLine), &stated),
                 line(w.t(Msg::ProjectionAtStatedRate), &projection),
             ],
         );
