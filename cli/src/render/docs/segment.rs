@@ -42,40 +42,36 @@ impl Render for SegmentReport {
         }
         for s in &self.series {
             doc.heading(2, &s.values.title);
-            let shares = |year: i32| {
-                s.share_of_parent
-                    .iter()
-                    .find(|p| p.year == year)
-                    .map_or_else(|| "—".to_owned(), |p| share_text(p.value))
-            };
-            let rows = value_rows(w, &s.values.points)
-                .into_iter()
-                .zip(&s.values.points)
-                .map(|(mut row, p)| {
+            let mut rows = value_rows(w, &s.values.points);
+            let mut header = vec![
+                w.s(Msg::Year),
+                w.s_unit(s.values.unit),
+                w.s(Msg::Kind),
+                w.s(Msg::Basis),
+            ];
+            // A series with a parent gets a column of its derived share of it; one without has
+            // no share to show, and no column of dashes.
+            if let Some(parent) = &s.parent {
+                let shares = |year: i32| {
+                    s.share_of_parent
+                        .iter()
+                        .find(|p| p.year == year)
+                        .map_or_else(|| "—".to_owned(), |p| share_text(p.value))
+                };
+                for (row, p) in rows.iter_mut().zip(&s.values.points) {
                     row.push(shares(p.year));
-                    row
-                })
-                .collect();
-            // The parent by its title ("Share of Global large-model market", "占……的比例");
-            // without one, in English its id, in Chinese only "of the parent series".
-            let share_header = match (&s.parent, &s.parent_title, w.0) {
-                (Some(_), Some(title), Language::En) => format!("{} {title}", w.t(Msg::ShareOf)),
-                (Some(_), Some(title), Language::Zh) => format!("占{title}{}", w.t(Msg::ShareOf)),
-                (Some(parent), None, Language::En) => {
-                    format!("{} {}", w.t(Msg::ShareOf), short_id(parent))
                 }
-                (Some(_), None, Language::Zh) | (None, _, _) => w.s(Msg::ShareOfParent),
-            };
-            doc.table(
-                &[
-                    w.t(Msg::Year),
-                    w.unit(s.values.unit),
-                    w.t(Msg::Kind),
-                    w.t(Msg::Basis),
-                    &share_header,
-                ],
-                rows,
-            );
+                // The parent by its title ("Share of Global large-model market", "占……的比例");
+                // without one, in English its id, in Chinese only "of the parent series".
+                header.push(match (&s.parent_title, w.0) {
+                    (Some(title), Language::En) => format!("{} {title}", w.t(Msg::ShareOf)),
+                    (Some(title), Language::Zh) => format!("占{title}{}", w.t(Msg::ShareOf)),
+                    (None, Language::En) => format!("{} {}", w.t(Msg::ShareOf), short_id(parent)),
+                    (None, Language::Zh) => w.s(Msg::ShareOfParent),
+                });
+            }
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            doc.table(&header, rows);
             derived_note(w, &mut doc, &s.values.points);
             if !s.share_of_parent.is_empty() {
                 doc.text(w.t(Msg::ShareDerivedNote));
