@@ -4,21 +4,28 @@
 
 use llmarket_client::reports::model::{Point, Qualifier, StatedRate, Unit};
 
-/// A value of `unit` as a person reads it: a fraction (a share, a year's growth) in percent,
-/// 0.2663 → 26.63, like every rate the reports print; other units as they are.
-pub fn shown(unit: Unit, value: f64) -> f64 {
+/// Whether values of `unit` read in percent: a fraction (a share, a year's growth) does, like
+/// every rate the reports print.
+fn in_percent(unit: Unit) -> bool {
     match unit {
-        Unit::Fraction => value * 100.0,
-        Unit::UsdBillion | Unit::UsdPerMillionTokens | Unit::Index => value,
+        Unit::Fraction => true,
+        Unit::UsdBillion | Unit::UsdPerMillionTokens | Unit::Index => false,
+    }
+}
+
+/// A value of `unit` as a person reads it: a fraction in percent (0.2663 → 26.63), other units
+/// as they are.
+pub fn shown(unit: Unit, value: f64) -> f64 {
+    if in_percent(unit) {
+        value * 100.0
+    } else {
+        value
     }
 }
 
 /// What follows a value of `unit` shown by [`shown`]: `%` for a fraction, else nothing.
 pub fn unit_sign(unit: Unit) -> &'static str {
-    match unit {
-        Unit::Fraction => "%",
-        Unit::UsdBillion | Unit::UsdPerMillionTokens | Unit::Index => "",
-    }
+    if in_percent(unit) { "%" } else { "" }
 }
 
 /// Decimals that show a value stated to the rounding step `resolution` (0.1 → 1).
@@ -69,7 +76,7 @@ pub fn qualifier_sign(qualifier: Qualifier) -> &'static str {
 pub fn point_value(point: &Point) -> String {
     let value = shown(point.unit, point.value);
     // Percent moves the decimal point two places: 0.2663 to 4 places is 26.63 to 2.
-    let percent_places = if point.unit == Unit::Fraction { 2 } else { 0 };
+    let percent_places = if in_percent(point.unit) { 2 } else { 0 };
     let digits = match point.decimals() {
         // To the digits the report states it with, or a derived value's inputs carry.
         Some(places) => fixed(value, places - percent_places),
@@ -88,7 +95,7 @@ pub fn point_value(point: &Point) -> String {
 }
 
 /// `value` with at most `places` decimals, trailing zeros dropped: 80.7000 → "80.7".
-fn trimmed_places(value: f64, places: usize) -> String {
+pub fn trimmed_places(value: f64, places: usize) -> String {
     let text = format!("{value:.places$}");
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()

@@ -145,12 +145,7 @@ fn end_text(value: f64) -> String {
     }
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = usize::try_from((5 - magnitude).clamp(0, 12)).unwrap_or(0);
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
+    format::trimmed_places(value, decimals)
 }
 
 impl Render for SeriesRevisions {
